@@ -1,0 +1,131 @@
+/**
+ * Types for GitLab's reference architectures expressed as data.
+ *
+ * The catalog only records what GitLab's documentation says (node counts, vCPU, memory, the
+ * example machine types) plus the AWS service each role maps to. It never decides anything about
+ * a particular environment: that is the Plan's job (src/plan).
+ */
+
+/** Reference architecture sizes GitLab publishes, by supported user count. */
+export const REFERENCE_SIZES = ['1k', '2k', '3k', '5k', '10k', '25k', '50k'] as const;
+export type ReferenceSize = (typeof REFERENCE_SIZES)[number];
+
+/** Sizes a spec may ask for: the published ones plus `poc`, the AWS install guide's scenario. */
+export const SPEC_SIZES = ['poc', ...REFERENCE_SIZES] as const;
+export type SpecSize = (typeof SPEC_SIZES)[number];
+
+export const ARCHITECTURE_TYPES = ['linux-package', 'cloud-native-hybrid'] as const;
+export type ArchitectureType = (typeof ARCHITECTURE_TYPES)[number];
+
+export const CPU_FAMILIES = ['x86', 'graviton'] as const;
+export type CpuFamily = (typeof CPU_FAMILIES)[number];
+
+/**
+ * Role ids, in GitLab's own words where GitLab has a word for the role.
+ * - `gitlab`: the single all-in-one node of the 1k architecture.
+ * - `webservice-pool`, `sidekiq-pool`, `supporting-pool`: Kubernetes node pools of Cloud Native Hybrid.
+ * - `bastion` is not part of GitLab's reference architectures; the Plan adds it on request.
+ */
+export const ROLE_IDS = [
+  'gitlab',
+  'rails',
+  'sidekiq',
+  'gitaly',
+  'praefect',
+  'praefect-postgres',
+  'postgres',
+  'pgbouncer',
+  'consul',
+  'redis',
+  'redis-cache',
+  'redis-persistent',
+  'redis-sentinel',
+  'monitoring',
+  'internal-load-balancer',
+  'external-load-balancer',
+  'object-storage',
+  'webservice-pool',
+  'sidekiq-pool',
+  'supporting-pool',
+  'bastion',
+] as const;
+export type RoleId = (typeof ROLE_IDS)[number];
+
+/**
+ * How a role runs on AWS.
+ * - `ec2`: fixed instances (Gitaly, Praefect, monitoring...).
+ * - `ec2-asg`: an auto scaling group (Rails, Sidekiq on the Linux package).
+ * - `rds`, `elasticache`, `nlb`, `s3`: the AWS managed service replaces the nodes.
+ * - `eks-node-group`: a managed node group of the EKS cluster (Cloud Native Hybrid).
+ * - `not-needed`: the managed service makes the role redundant (Consul and PgBouncer when
+ *   PostgreSQL is RDS, Redis Sentinel when Redis is ElastiCache).
+ */
+export const AWS_BACKINGS = [
+  'ec2',
+  'ec2-asg',
+  'rds',
+  'elasticache',
+  'nlb',
+  's3',
+  'eks-node-group',
+  'not-needed',
+] as const;
+export type AwsBacking = (typeof AWS_BACKINGS)[number];
+
+/** One row of a reference architecture's component table. */
+export interface CatalogRole {
+  /** Role id. */
+  readonly role: RoleId;
+  /** Number of nodes the documentation lists for this role. */
+  readonly nodes: number;
+  /** vCPU per node, as documented. */
+  readonly vcpu: number;
+  /** Memory per node in GB, as documented. */
+  readonly memoryGB: number;
+  /** The GCP example machine type in the documentation, if given. */
+  readonly gcpMachineType?: string;
+  /** The AWS example instance type in the documentation (x86). */
+  readonly awsInstanceType?: string;
+  /** The arm64 (Graviton) instance type with the same vCPU and memory, where GitLab supports arm64 for the role. */
+  readonly gravitonInstanceType?: string;
+  /** How the role is backed on AWS. */
+  readonly backing: AwsBacking;
+  /** For `rds` / `elasticache`: the managed service class of equal size (x86), e.g. `db.m6i.large`, `cache.m6g.large`. */
+  readonly serviceClass?: string;
+  /** For `rds` / `elasticache`: the arm64 managed service class of equal size. */
+  readonly gravitonServiceClass?: string;
+  /** Why this role is shaped this way, if the documentation says something worth keeping. */
+  readonly note?: string;
+}
+
+/** Where a reference architecture's numbers were read. */
+export interface CatalogSource {
+  /** GitHub repository (mirror) the page was read in. */
+  readonly repository: string;
+  /** Path of the documentation page. */
+  readonly path: string;
+  /** Commit read. */
+  readonly commit: string;
+}
+
+/** Target load a reference architecture is sized for, in requests per second. */
+export interface TargetLoad {
+  readonly apiRps: number;
+  readonly webRps: number;
+  readonly gitPullRps: number;
+  readonly gitPushRps: number;
+}
+
+/** One published reference architecture (a size and a type). */
+export interface ReferenceArchitecture {
+  readonly size: ReferenceSize;
+  readonly type: ArchitectureType;
+  /** Users the architecture is published for (e.g. 3000). */
+  readonly users: number;
+  /** Target load, where the documentation gives one. */
+  readonly targetLoad?: TargetLoad;
+  /** Whether the documentation calls this architecture highly available. */
+  readonly highAvailability: boolean;
+  readonly source: CatalogSource;
+  readonly roles: readonly CatalogRole[];
+}

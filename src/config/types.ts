@@ -1,0 +1,33 @@
+/**
+ * The seam between the infrastructure (which knows CloudFormation-time values) and the config
+ * renderers (pure functions of the Plan). Infra passes endpoint values in; at synth time they are
+ * CDK token strings, which CDK turns into Fn::Join/Fn::Sub in the template, so the renderers
+ * never import CDK and can be tested with plain strings.
+ */
+import type { AutoScalingGroupPlan, Plan, PlanNode } from '../plan/types.js';
+
+/** Values only known once AWS has created the managed services. */
+export interface RuntimeEndpoints {
+  /** RDS endpoint address. */
+  readonly databaseHost: string;
+  /** RDS endpoint port. */
+  readonly databasePort: string;
+  /** ElastiCache primary endpoint address per Redis role in the Plan. */
+  readonly redisHosts: Readonly<Partial<Record<'redis' | 'redis-cache' | 'redis-persistent', string>>>;
+  /** DNS name of the internal load balancer in front of Praefect, when the Plan has one. */
+  readonly praefectLoadBalancerHost?: string;
+  /** Where the boot script reports success or failure to CloudFormation. */
+  readonly signal: {
+    readonly stackName: string;
+    /** Logical id of the instance or auto scaling group that waits for the signal. */
+    readonly logicalId: string;
+  };
+}
+
+/** What a user data document boots: a fixed node, or every member of an auto scaling group. */
+export type BootTarget =
+  | { readonly kind: 'node'; readonly node: PlanNode }
+  | { readonly kind: 'group'; readonly group: AutoScalingGroupPlan };
+
+/** Renders the cloud-init user data for a target. Pure: same inputs, same text. */
+export type RenderUserData = (plan: Plan, target: BootTarget, endpoints: RuntimeEndpoints) => string;

@@ -1,0 +1,316 @@
+/**
+ * The Plan: everything gitlab-aws will build, as plain data.
+ *
+ * It is the one shared language of the project: infra, config, cost and report all read it and
+ * none of them re-derives sizing. It is JSON-serialisable (`gitlab-aws plan --json` prints it),
+ * so changes to these types are changes to a public format: bump `schemaVersion` on a breaking one.
+ */
+import type {
+  ArchitectureType,
+  CatalogSource,
+  CpuFamily,
+  RoleId,
+  SpecSize,
+  TargetLoad,
+} from '../catalog/types.js';
+import type { Spec } from '../spec/schema.js';
+
+export const PLAN_SCHEMA_VERSION = 1;
+
+/** CPU architecture of an instance or managed service node. */
+export type Arch = 'x86_64' | 'arm64';
+export type SubnetTier = 'public' | 'private';
+export type VolumeType = 'gp3' | 'io1' | 'io2';
+
+export interface Plan {
+  /** Version of this format. */
+  readonly schemaVersion: typeof PLAN_SCHEMA_VERSION;
+  /** The spec with every default applied. */
+  readonly spec: Spec;
+  /** Where the spec came from: a file, or the embedded default when there was none. */
+  readonly specOrigin: { readonly kind: 'file'; readonly path: string } | { readonly kind: 'embedded-default' };
+  /** The reference architecture the plan follows. */
+  readonly architecture: PlanArchitecture;
+  /** The GitLab package to install. */
+  readonly gitlab: PlanGitLab;
+  readonly region: string;
+  /** Availability zone names, e.g. us-west-2a; nodes of a role are spread evenly over them. */
+  readonly availabilityZones: readonly string[];
+  readonly network: NetworkPlan;
+  /** Private DNS zone in the VPC that names every fixed node (gitaly-1.<zone>, ...). */
+  readonly privateDnsZone: string;
+  /** Every compute node: fixed instances and the desired-capacity members of each auto scaling group. */
+  readonly nodes: readonly PlanNode[];
+  /** Auto scaling groups (Rails, Sidekiq) with their bounds and scaling policy. */
+  readonly autoScalingGroups: readonly AutoScalingGroupPlan[];
+  /** Managed services: RDS, ElastiCache, S3, load balancers, EKS. */
+  readonly services: readonly PlanService[];
+  /** Secrets Manager secrets: generated at deploy, read by nodes at boot. */
+  readonly secrets: readonly SecretPlan[];
+  /** Results of every check, errors first. */
+  readonly checks: readonly CheckResult[];
+}
+
+export interface PlanArchitecture {
+  /** The spec's size (`poc` or a published size). */
+  readonly size: SpecSize;
+  readonly type: ArchitectureType;
+  readonly cpu: CpuFamily;
+  /** Users the architecture is sized for. */
+  readonly users: number;
+  /** Whether every tier survives the loss of a node (and of an AZ with 3 AZs). */
+  readonly highAvailability: boolean;
+  /** Gitaly layout: one Gitaly server, or Gitaly Cluster (Praefect + 3 or more Gitaly nodes). */
+  readonly gitalyMode: 'single' | 'cluster';
+  /** Target load, where the reference architecture gives one. */
+  readonly targetLoad?: TargetLoad;
+  /** Where the sizing was read. */
+  readonly source: CatalogSource;
+}
+
+export interface PlanGitLab {
+  readonly edition: 'ee' | 'ce';
+  readonly version: string;
+  /** Linux package name, e.g. gitlab-ee. */
+  readonly packageName: string;
+  /** The domain users browse and clone from. */
+  readonly externalUrl: string;
+}
+
+export interface NetworkPlan {
+  readonly vpcCidr: string;
+  /** One public and one private subnet per AZ. */
+  readonly subnets: readonly SubnetPlan[];
+  /** One NAT gateway per AZ, so losing an AZ never cuts the others' outbound traffic. */
+  readonly natGateways: number;
+  readonly s3GatewayEndpoint: boolean;
+  readonly flowLogs: boolean;
+}
+
+export interface SubnetPlan {
+  /** e.g. public-us-west-2a. */
+  readonly name: string;
+  readonly tier: SubnetTier;
+  readonly availabilityZone: string;
+  readonly cidr: string;
+}
+
+export interface VolumePlan {
+  /** What the volume holds. */
+  readonly purpose: 'root' | 'git-data' | 'prometheus-data';
+  /** Linux device name the volume attaches as. */
+  readonly deviceName: string;
+  /** Mount point for data volumes. */
+  readonly mountPoint?: string;
+  readonly sizeGiB: number;
+  readonly type: VolumeType;
+  /** Provisioned IOPS (io1/io2) or gp3 IOPS above the 3000 baseline. */
+  readonly iops?: number;
+  /** gp3 throughput above the 125 MiB/s baseline. */
+  readonly throughputMiBps?: number;
+  /** Data volumes survive stack deletion and instance replacement. */
+  readonly retainOnDelete: boolean;
+}
+
+export interface PlanNode {
+  /** Unique id, `<role>-<n>`, e.g. gitaly-2. */
+  readonly id: string;
+  readonly role: RoleId;
+  readonly instanceType: string;
+  readonly arch: Arch;
+  readonly vcpu: number;
+  readonly memoryGiB: number;
+  readonly availabilityZone: string;
+  readonly subnet: SubnetTier;
+  /** The auto scaling group the node belongs to, for Rails/Sidekiq; absent for fixed instances. */
+  readonly autoScalingGroup?: string;
+  /** Private DNS name of a fixed node, e.g. gitaly-1.gitlab.internal. */
+  readonly privateDnsName?: string;
+  /** Gitaly storage name (Rails `repositories_storages` and Praefect refer to it). */
+  readonly gitalyStorage?: string;
+  readonly volumes: readonly VolumePlan[];
+}
+
+export interface AutoScalingGroupPlan {
+  /** e.g. rails. */
+  readonly id: string;
+  readonly role: RoleId;
+  readonly instanceType: string;
+  readonly arch: Arch;
+  readonly minCapacity: number;
+  readonly desiredCapacity: number;
+  readonly maxCapacity: number;
+  readonly availabilityZones: readonly string[];
+  readonly rootVolume: VolumePlan;
+  /** Step scaling on average CPU: add a node at or above `scaleOutCpuPercent`, remove one at or below `scaleInCpuPercent`. */
+  readonly scaling: { readonly scaleOutCpuPercent: number; readonly scaleInCpuPercent: number };
+  /** ELB health checks (Rails behind the NLB) or EC2 status checks. */
+  readonly healthCheck: 'elb' | 'ec2';
+  readonly healthCheckGracePeriodSeconds: number;
+  /** Target groups of the external load balancer the group registers with. */
+  readonly targetGroups: readonly ('http' | 'ssh')[];
+  /** Whether nodes of this group may run database migrations (one at a time, under a lock). */
+  readonly runsDatabaseMigrations: boolean;
+}
+
+export type PlanService = RdsService | ElastiCacheService | S3Service | LoadBalancerService | EksService;
+
+export interface RdsService {
+  readonly kind: 'rds';
+  readonly id: string;
+  readonly role: 'postgres';
+  readonly engine: 'postgres';
+  /** PostgreSQL major version GitLab requires. */
+  readonly engineVersion: string;
+  readonly instanceClass: string;
+  readonly arch: Arch;
+  /** Multi-AZ DB instance (one primary, one synchronous standby in another AZ). */
+  readonly multiAz: boolean;
+  /** Instances billed: primary plus standby. */
+  readonly count: number;
+  readonly readReplicas: number;
+  readonly storageGiB: number;
+  readonly maxStorageGiB: number;
+  readonly storageType: VolumeType;
+  readonly iops?: number;
+  readonly backupRetentionDays: number;
+  readonly deletionProtection: boolean;
+  /** Databases on the instance: GitLab's, and Praefect's when there is a Gitaly Cluster. */
+  readonly databases: readonly { readonly name: string; readonly role: 'postgres' | 'praefect-postgres'; readonly user: string }[];
+}
+
+export interface ElastiCacheService {
+  readonly kind: 'elasticache';
+  readonly id: string;
+  /** `redis` when one instance serves everything, else `redis-cache` / `redis-persistent`. */
+  readonly role: 'redis' | 'redis-cache' | 'redis-persistent';
+  readonly engine: 'redis' | 'valkey';
+  readonly engineVersion: string;
+  readonly nodeType: string;
+  readonly arch: Arch;
+  /** Replicas of the primary, placed in other AZs. */
+  readonly replicas: number;
+  /** Nodes billed: primary plus replicas. */
+  readonly count: number;
+  readonly multiAz: boolean;
+  readonly automaticFailover: boolean;
+  readonly clusterMode: false;
+  readonly transitEncryption: boolean;
+  readonly atRestEncryption: boolean;
+  /** Snapshots kept, in days (0 for a pure cache). */
+  readonly snapshotRetentionDays: number;
+}
+
+/** What GitLab stores in object storage; each gets its own bucket. */
+export const OBJECT_STORAGE_PURPOSES = [
+  'artifacts',
+  'external_diffs',
+  'lfs',
+  'uploads',
+  'packages',
+  'dependency_proxy',
+  'terraform_state',
+  'ci_secure_files',
+  'pages',
+  'registry',
+  'backups',
+] as const;
+export type ObjectStoragePurpose = (typeof OBJECT_STORAGE_PURPOSES)[number];
+
+export interface BucketPlan {
+  readonly purpose: ObjectStoragePurpose;
+  /** Globally unique bucket name, starting with the spec's bucket prefix. */
+  readonly bucketName: string;
+  readonly versioned: boolean;
+  /** Days after which objects expire (backups only). */
+  readonly expireAfterDays?: number;
+  /** Roles that read or write the bucket. */
+  readonly accessRoles: readonly RoleId[];
+}
+
+export interface S3Service {
+  readonly kind: 's3';
+  readonly id: string;
+  readonly role: 'object-storage';
+  readonly buckets: readonly BucketPlan[];
+}
+
+export interface ListenerPlan {
+  readonly port: number;
+  readonly protocol: 'TCP' | 'TLS';
+  /** Port on the targets. */
+  readonly targetPort: number;
+  /** Role or auto scaling group receiving the traffic. */
+  readonly targetRole: RoleId;
+  /** Health check of the target group. */
+  readonly healthCheck: { readonly protocol: 'HTTP' | 'TCP'; readonly port: number; readonly path?: string };
+}
+
+export interface LoadBalancerService {
+  readonly kind: 'nlb';
+  readonly id: string;
+  readonly role: 'external-load-balancer' | 'internal-load-balancer';
+  readonly scheme: 'internet-facing' | 'internal';
+  readonly subnet: SubnetTier;
+  /** Load balancers billed. */
+  readonly count: number;
+  readonly listeners: readonly ListenerPlan[];
+  readonly proxyProtocol: boolean;
+  /** DNS name clients use: the domain (external) or a private name (internal). */
+  readonly dnsName: string;
+}
+
+export interface EksNodeGroupPlan {
+  readonly role: 'webservice-pool' | 'sidekiq-pool' | 'supporting-pool';
+  readonly instanceType: string;
+  readonly arch: Arch;
+  readonly minSize: number;
+  readonly desiredSize: number;
+  readonly maxSize: number;
+}
+
+export interface EksService {
+  readonly kind: 'eks';
+  readonly id: string;
+  readonly role: 'webservice-pool';
+  readonly kubernetesVersion: string;
+  readonly nodeGroups: readonly EksNodeGroupPlan[];
+}
+
+export type SecretId =
+  | 'root-password'
+  | 'gitlab-secrets-json'
+  | 'ssh-host-keys'
+  | 'database-password'
+  | 'praefect-database-password'
+  | 'redis-auth-token'
+  | 'gitaly-token'
+  | 'praefect-external-token'
+  | 'praefect-internal-token';
+
+export interface SecretPlan {
+  readonly id: SecretId;
+  /** Secrets Manager secret name, `<env name>/<id>`. */
+  readonly name: string;
+  readonly description: string;
+  /** Roles whose instances may read it. */
+  readonly readers: readonly RoleId[];
+  /** Generated by Secrets Manager at deploy time, or written once by the first node that boots. */
+  readonly generatedBy: 'secrets-manager' | 'first-boot';
+  /** Never replaced on redeploy: replacing it would break a running GitLab. */
+  readonly retainOnDelete: boolean;
+}
+
+export type CheckLevel = 'error' | 'warning' | 'info';
+export type CheckCategory = 'ha' | 'security' | 'aws' | 'sizing' | 'support';
+
+export interface CheckResult {
+  /** Stable id, e.g. GLA-DB-AURORA. */
+  readonly id: string;
+  readonly level: CheckLevel;
+  readonly category: CheckCategory;
+  /** What is wrong and how to fix it. */
+  readonly message: string;
+  /** Spec field the finding is about, dotted path, when there is one. */
+  readonly field?: string;
+}

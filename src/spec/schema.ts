@@ -1,0 +1,217 @@
+/**
+ * The user's spec file (`gitlab-aws.yaml`) as a zod schema.
+ *
+ * Every object is strict, so a misspelt field is an error (with a suggestion) instead of being
+ * silently ignored. Choices gitlab-aws does not support (Aurora, Redis cluster mode, EFS...) are
+ * still *accepted* by the schema so that the Plan's checks can explain why they are refused and
+ * what to do instead; the schema only rejects what is malformed.
+ */
+import { z } from 'zod';
+import { ARCHITECTURE_TYPES, CPU_FAMILIES, SPEC_SIZES } from '../catalog/types.js';
+
+const hostname = z
+  .string()
+  .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'must be a DNS name such as gitlab.example.com');
+const cidr = z
+  .string()
+  .regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, 'must be an IPv4 CIDR block such as 10.0.0.0/16')
+  .refine((value) => {
+    const [address, bits] = value.split('/');
+    return address!.split('.').every((octet) => Number(octet) <= 255) && Number(bits) <= 32;
+  }, 'must be an IPv4 CIDR block with octets 0-255 and a prefix length 0-32');
+const ebsVolumeType = z.enum(['gp3', 'io1', 'io2']);
+
+export const specSchema = z.strictObject({
+  /** Resource name prefix for everything gitlab-aws creates. */
+  name: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{2,30}$/, 'must be 3-31 characters: a lower-case letter, then letters, digits or dashes'),
+  /** AWS region to deploy to. */
+  region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region code such as us-west-2'),
+  /** Availability zones to spread over: 3 recommended by GitLab, 2 accepted on AWS. */
+  availabilityZones: z
+    .union([z.literal(2), z.literal(3)], { error: 'must be 2 or 3' })
+    .default(3),
+  architecture: z
+    .strictObject({
+      /** Reference architecture size, by user count; `poc` is the AWS install guide's small layout. */
+      size: z.enum(SPEC_SIZES).default('3k'),
+      /** Linux package on EC2 for everything, or Cloud Native Hybrid (stateless parts on EKS). */
+      type: z.enum(ARCHITECTURE_TYPES).default('linux-package'),
+      /** x86 instances, or arm64 (Graviton) where GitLab supports it. */
+      cpu: z.enum(CPU_FAMILIES).default('x86'),
+    })
+    .prefault({}),
+  domain: z.strictObject({
+    /** The GitLab host name users browse and clone from. */
+    name: hostname,
+    /** Route 53 public hosted zone the record goes in; the domain's parent when omitted. */
+    hostedZone: hostname.optional(),
+    /** An existing ACM certificate for the domain; a DNS-validated one is requested when omitted. */
+    certificateArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]+$/, 'must be an ACM certificate ARN')
+      .optional(),
+  }),
+  gitlab: z
+    .strictObject({
+      /** Enterprise Edition (works unlicensed as Free) or Community Edition. */
+      edition: z.enum(['ee', 'ce']).default('ee'),
+      /** GitLab version to install, major.minor.patch. */
+      version: z
+        .string()
+        .regex(/^\d+\.\d+\.\d+$/, 'must be a GitLab version such as 19.3.0')
+        .default('19.3.0'),
+    })
+    .prefault({}),
+  access: z
+    .strictObject({
+      /** How administrators reach instances: SSM Session Manager, or two bastion hosts. */
+      admin: z.enum(['ssm', 'bastion']).default('ssm'),
+      /** Who may reach Git over SSH (port 22) and, with bastions, the bastions. */
+      sshAllowedCidrs: z.array(cidr).min(1, 'must list at least one CIDR block').default(['0.0.0.0/0']),
+    })
+    .prefault({}),
+  network: z
+    .strictObject({
+      /** The VPC's address range; it is split into one public and one private subnet per AZ. */
+      vpcCidr: cidr.default('10.0.0.0/16'),
+    })
+    .prefault({}),
+  database: z
+    .strictObject({
+      /** `postgres` (RDS for PostgreSQL). `aurora-postgresql` is refused by a check. */
+      engine: z.enum(['postgres', 'aurora-postgresql']).default('postgres'),
+      /** RDS deployment: a Multi-AZ DB instance. A Multi-AZ DB cluster is refused by a check. */
+      deployment: z.enum(['multi-az-instance', 'multi-az-cluster']).default('multi-az-instance'),
+      /** Override of the RDS instance class the reference architecture implies. */
+      instanceClass: z
+        .string()
+        .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'must be an RDS instance class such as db.m6i.large')
+        .optional(),
+      /** Allocated storage in GiB; storage autoscaling grows it up to maxStorageGiB. */
+      storageGiB: z.number().int().min(20).max(65536).default(100),
+      /** Upper bound for storage autoscaling; 4x storageGiB when omitted. */
+      maxStorageGiB: z.number().int().min(20).max(65536).optional(),
+      /** Storage type. */
+      storageType: ebsVolumeType.default('gp3'),
+      /** Provisioned IOPS (io1/io2, or gp3 above its baseline). */
+      iops: z.number().int().min(1000).max(256000).optional(),
+      /** Days of automated backups to keep (1-35). */
+      backupRetentionDays: z.number().int().min(1).max(35).default(14),
+      /** Read replicas for database load balancing; the reference architecture decides when omitted. */
+      readReplicas: z.number().int().min(0).max(15).optional(),
+      /** Put RDS Proxy in front of the database (GitLab does not recommend it). */
+      proxy: z.boolean().default(false),
+    })
+    .prefault({}),
+  redis: z
+    .strictObject({
+      /** Override of the ElastiCache node type the reference architecture implies. */
+      nodeType: z
+        .string()
+        .regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, 'must be an ElastiCache node type such as cache.m6g.large')
+        .optional(),
+      /** Redis cluster mode; GitLab does not support it, so a check refuses `true`. */
+      clusterMode: z.boolean().default(false),
+      /** ElastiCache Serverless; not validated by GitLab, so a check refuses `true`. */
+      serverless: z.boolean().default(false),
+    })
+    .prefault({}),
+  gitaly: z
+    .strictObject({
+      /** `auto` follows the reference architecture: one Gitaly below 3k, Gitaly Cluster from 3k. */
+      mode: z.enum(['auto', 'single', 'cluster']).default('auto'),
+      /** Where repositories live: EBS volumes. `efs` is refused by a check (GitLab strongly discourages it). */
+      storage: z.enum(['ebs', 'efs']).default('ebs'),
+      /** Gitaly node count override (cluster mode). */
+      nodes: z.number().int().min(1).max(99).optional(),
+      /** Praefect node count override (cluster mode). */
+      praefectNodes: z.number().int().min(1).max(99).optional(),
+      /** Override of the Gitaly instance type. */
+      instanceType: z
+        .string()
+        .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'must be an EC2 instance type such as m6i.2xlarge')
+        .optional(),
+      /** Size of each Gitaly node's repository volume in GiB. */
+      volumeGiB: z.number().int().min(20).max(65536).default(500),
+      /** EBS type of the repository volume. */
+      volumeType: ebsVolumeType.default('gp3'),
+      /** Provisioned IOPS of the repository volume (gp3 above 3000, io1/io2). */
+      iops: z.number().int().min(3000).max(256000).optional(),
+      /** gp3 throughput in MiB/s (125-1000). */
+      throughputMiBps: z.number().int().min(125).max(1000).optional(),
+    })
+    .prefault({}),
+  rails: z
+    .strictObject({
+      /** Override of the Rails instance type. */
+      instanceType: z
+        .string()
+        .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'must be an EC2 instance type such as c6i.8xlarge')
+        .optional(),
+      /** Minimum Rails nodes in the auto scaling group; the reference node count when omitted. */
+      minNodes: z.number().int().min(1).max(200).optional(),
+      /** Maximum Rails nodes in the auto scaling group; twice the minimum when omitted. */
+      maxNodes: z.number().int().min(1).max(400).optional(),
+    })
+    .prefault({}),
+  sidekiq: z
+    .strictObject({
+      /** Override of the Sidekiq instance type. */
+      instanceType: z
+        .string()
+        .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'must be an EC2 instance type such as m6i.xlarge')
+        .optional(),
+    })
+    .prefault({}),
+  objectStorage: z
+    .strictObject({
+      /** Prefix of every bucket name; IAM policies grant access to this prefix only. */
+      bucketPrefix: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9-]{0,19}$/, 'must be up to 20 lower-case letters, digits or dashes')
+        .default('gl-'),
+    })
+    .prefault({}),
+  edge: z
+    .strictObject({
+      /** Send the client address to NGINX with the PROXY protocol (NLB target group attribute). */
+      proxyProtocol: z.boolean().default(false),
+    })
+    .prefault({}),
+  backups: z
+    .strictObject({
+      /** AWS Backup schedule (EventBridge cron) for RDS and Gitaly volumes, and `gitlab-backup`. */
+      schedule: z
+        .string()
+        .regex(/^cron\(.+\)$/, 'must be an EventBridge cron expression such as cron(0 2 * * ? *)')
+        .default('cron(0 2 * * ? *)'),
+      /** Days to keep backups. */
+      retentionDays: z.number().int().min(1).max(3650).default(14),
+    })
+    .prefault({}),
+  monitoring: z
+    .strictObject({
+      /** Run the Prometheus monitoring node of the reference architecture. */
+      prometheus: z.boolean().default(true),
+      /** E-mail address subscribed to CloudWatch alarms. */
+      alarmEmail: z.email('must be an e-mail address').optional(),
+    })
+    .prefault({}),
+  cost: z
+    .strictObject({
+      /** Assumed object storage in S3, GiB, for the cost estimate. */
+      storageGiB: z.number().min(0).default(1000),
+      /** Assumed internet egress (and NAT processing) per month, GiB, for the cost estimate. */
+      egressGiBPerMonth: z.number().min(0).default(500),
+    })
+    .prefault({}),
+  /** Tags applied to every resource. */
+  tags: z.record(z.string(), z.string()).default({}),
+});
+
+/** A spec as the user writes it (defaults optional). */
+export type SpecInput = z.input<typeof specSchema>;
+/** A spec with every default applied. */
+export type Spec = z.output<typeof specSchema>;
