@@ -96,6 +96,25 @@ export interface CatalogRole {
   readonly gravitonServiceClass?: string;
   /** Why this role is shaped this way, if the documentation says something worth keeping. */
   readonly note?: string;
+  /** For auto scaling groups whose source gives a ceiling: the maximum node count (`nodes` is then the minimum). */
+  readonly maxNodes?: number;
+  /** Set when the role has no machines of its own but runs on another role's nodes or service instance. */
+  readonly sharesInstanceWith?: RoleId;
+  /** For Kubernetes node pools: the documented pool totals the pool's nodes must cover. */
+  readonly nodePoolTarget?: NodePoolTarget;
+}
+
+/**
+ * Totals a Cloud Native Hybrid node pool must provide for the GitLab pods, as documented.
+ * For pool roles, `vcpu` and `memoryGB` are per node of the documented example machine type.
+ */
+export interface NodePoolTarget {
+  /** vCPU the pool must provide in total. */
+  readonly vcpu: number;
+  /** Memory in GB the pods request in total (the only figure given for the supporting pool). */
+  readonly memoryRequestGB: number;
+  /** Memory in GB the pods may use in total at their limits, where documented. */
+  readonly memoryLimitGB?: number;
 }
 
 /** Where a reference architecture's numbers were read. */
@@ -116,9 +135,12 @@ export interface TargetLoad {
   readonly gitPushRps: number;
 }
 
-/** One published reference architecture (a size and a type). */
-export interface ReferenceArchitecture {
-  readonly size: ReferenceSize;
+/**
+ * One published reference architecture (a size and a type).
+ * `S` defaults to the published sizes; `ReferenceArchitecture<'poc'>` is the AWS guide's scenario.
+ */
+export interface ReferenceArchitecture<S extends SpecSize = ReferenceSize> {
+  readonly size: S;
   readonly type: ArchitectureType;
   /** Users the architecture is published for (e.g. 3000). */
   readonly users: number;

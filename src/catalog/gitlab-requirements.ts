@@ -1,0 +1,25 @@
+/**
+ * What the targeted GitLab release needs from the services under it.
+ *
+ * PostgreSQL: GitLab raises its minimum PostgreSQL major version by one with every major GitLab
+ * release (the PostgreSQL upgrade cadence in GitLab's handbook,
+ * handbook.gitlab.com/handbook/engineering/infrastructure-platforms/data-access/database-framework/postgresql-upgrade-cadence:
+ * 16 became the minimum in 18.0), so GitLab 19 requires PostgreSQL 17. RDS for PostgreSQL offers 17.
+ */
+
+/** Newest GitLab release gitlab-aws targets (released 2026-08-20). */
+export const NEWEST_GITLAB_RELEASE = '19.3.0';
+
+/** PostgreSQL major version RDS runs for GitLab 19. */
+export const POSTGRES_MAJOR_VERSION = '17';
+
+/**
+ * Redis-compatible engine ElastiCache runs: GitLab's reference architecture overview recommends
+ * ElastiCache for Valkey 7.2 and advises against Redis OSS 7.1 for new deployments
+ * (skratsch-solutions/gitlabhq doc/administration/reference_architectures/_index.md @ b8bf0cc361f2;
+ * see aws-guidance ids elasticache-valkey and elasticache-redis-oss-7-1).
+ */
+export const REDIS_ENGINE = { engine: 'valkey', version: '7.2' } as const;
+
+/** Kubernetes version of the EKS cluster for Cloud Native Hybrid. */
+export const KUBERNETES_VERSION = '1.33';
