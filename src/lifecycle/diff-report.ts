@@ -1,0 +1,63 @@
+/**
+ * `gitlab-aws diff` output: per stack, each changed resource with what CloudFormation will do to
+ * it, stateful replacements and deletions in red with what they hold.
+ */
+import type { StatefulChange, TemplateDiffView } from './stateful-changes.js';
+import type { Style } from './style.js';
+
+/** How each change impact reads, and whether it is worth a colour. */
+const IMPACT_LABELS: Readonly<Record<string, { readonly symbol: string; readonly label: string }>> = {
+  WILL_CREATE: { symbol: '+', label: 'create' },
+  WILL_UPDATE: { symbol: '~', label: 'update' },
+  WILL_REPLACE: { symbol: '-/+', label: 'replace' },
+  MAY_REPLACE: { symbol: '~?', label: 'may replace' },
+  WILL_DESTROY: { symbol: '-', label: 'delete' },
+  WILL_ORPHAN: { symbol: '-', label: 'remove from stack, keep resource' },
+  WILL_IMPORT: { symbol: '<-', label: 'import' },
+};
+
+export interface DiffReportProps {
+  /** Template diff per stack name, in deploy order. */
+  readonly diffs: Readonly<Record<string, TemplateDiffView>>;
+  /** The stateful changes found in `diffs`. */
+  readonly statefulChanges: readonly StatefulChange[];
+  /** Logical ids the user allowed with `--allow-replace`. */
+  readonly allowReplace: readonly string[];
+  readonly style: Style;
+}
+
+/** Renders the diff report as lines. */
+export function renderDiffReport(props: DiffReportProps): string[] {
+  const { style } = props;
+  const lines: string[] = [];
+  for (const [stackName, diff] of Object.entries(props.diffs)) {
+    const changes = Object.entries(diff.resources.changes).filter(([, c]) => IMPACT_LABELS[c.changeImpact]);
+    lines.push(style.bold(`Stack ${stackName}`) + (changes.length === 0 ? ': no changes' : ''));
+    for (const [logicalId, change] of changes) {
+      const impact = IMPACT_LABELS[change.changeImpact]!;
+      const type = change.newResourceType ?? change.oldResourceType ?? '';
+      const stateful = props.statefulChanges.find(
+        (s) => s.stackName === stackName && s.logicalId === logicalId,
+      );
+      const line = `  [${impact.symbol}] ${type} ${logicalId}: ${impact.label}`;
+      if (!stateful) {
+        lines.push(line);
+        continue;
+      }
+      const allowed = props.allowReplace.includes(logicalId);
+      const note = allowed ? 'allowed by --allow-replace' : `holds ${stateful.holds}`;
+      lines.push(style.red(`${line} -- DATA LOSS: ${note}`));
+    }
+  }
+  const blocked = props.statefulChanges.filter((s) => !props.allowReplace.includes(s.logicalId));
+  if (blocked.length > 0) {
+    lines.push('');
+    lines.push(
+      style.red(
+        `${blocked.length} change(s) would replace or delete stateful resources; deploy refuses them unless named: ` +
+          blocked.map((s) => `--allow-replace ${s.logicalId}`).join(' '),
+      ),
+    );
+  }
+  return lines;
+}

@@ -1,0 +1,124 @@
+/**
+ * Which planned CloudFormation changes would lose data.
+ *
+ * CloudFormation replaces a resource by creating a new one and deleting the old one; for a
+ * database, a Git volume, a bucket or gitlab-secrets.json that deletion is the data. `diff` shows
+ * these changes in red and `deploy` refuses them unless each is named with `--allow-replace`.
+ *
+ * The input is the toolkit's per-stack template diff (`@aws-cdk/cloudformation-diff`'s
+ * `TemplateDiff`, whose `changeImpact` already folds in the change set's replacement analysis).
+ * It is described structurally here so the rules stay pure and testable with two templates.
+ */
+
+/** A resource as it appears in a CloudFormation template. */
+export interface TemplateResource {
+  readonly Type?: string;
+  readonly Properties?: Record<string, unknown>;
+  readonly DeletionPolicy?: string;
+}
+
+/** The parts of one resource difference the rules read. */
+export interface ResourceChangeView {
+  /** WILL_UPDATE, WILL_CREATE, WILL_REPLACE, MAY_REPLACE, WILL_DESTROY, WILL_ORPHAN, WILL_IMPORT or NO_CHANGE. */
+  readonly changeImpact: string;
+  readonly oldResourceType?: string;
+  readonly newResourceType?: string;
+  readonly oldValue?: TemplateResource;
+  readonly newValue?: TemplateResource;
+}
+
+/** The parts of a stack's template diff the rules read. */
+export interface TemplateDiffView {
+  readonly resources: { readonly changes: Readonly<Record<string, ResourceChangeView>> };
+}
+
+/** Impacts that delete the existing physical resource. WILL_ORPHAN keeps it (DeletionPolicy Retain). */
+const DATA_LOSING_IMPACTS: Readonly<Record<string, StatefulChange['action']>> = {
+  WILL_REPLACE: 'replace',
+  MAY_REPLACE: 'may-replace',
+  WILL_DESTROY: 'delete',
+};
+
+/** Whether a resource of a stateful type holds data; most always do, instances only with a data volume. */
+type HoldsData = (logicalId: string, resource: TemplateResource, diff: TemplateDiffView) => boolean;
+
+export interface StatefulResourceRule {
+  /** CloudFormation resource type. */
+  readonly resourceType: string;
+  /** What is lost when it goes, in a few words. */
+  readonly holds: string;
+  /** Narrows the rule to the resources of the type that actually hold data. */
+  readonly holdsData?: HoldsData;
+}
+
+/** The volume of a Gitaly node is either attached inline (`Volumes`), as a second block device, or by a VolumeAttachment. */
+const instanceHoldsDataVolume: HoldsData = (logicalId, resource, diff) => {
+  const props = resource.Properties ?? {};
+  const inlineVolumes = Array.isArray(props['Volumes']) && props['Volumes'].length > 0;
+  const blockDevices = Array.isArray(props['BlockDeviceMappings']) ? props['BlockDeviceMappings'] : [];
+  const tags = Array.isArray(props['Tags']) ? (props['Tags'] as { Key?: unknown; Value?: unknown }[]) : [];
+  const taggedGitaly = tags.some((tag) => tag.Key === 'gitlab-aws:role' && tag.Value === 'gitaly');
+  const attached = Object.values(diff.resources.changes).some((change) => {
+    const attachment = change.oldValue ?? change.newValue;
+    if (attachment?.Type !== 'AWS::EC2::VolumeAttachment') return false;
+    const instanceRef = attachment.Properties?.['InstanceId'] as { Ref?: unknown } | undefined;
+    return instanceRef?.Ref === logicalId;
+  });
+  return inlineVolumes || blockDevices.length > 1 || taggedGitaly || attached;
+};
+
+/** Resource types whose replacement or deletion loses data. */
+export const STATEFUL_RESOURCE_RULES: readonly StatefulResourceRule[] = [
+  { resourceType: 'AWS::RDS::DBInstance', holds: 'the PostgreSQL database' },
+  { resourceType: 'AWS::EC2::Volume', holds: 'Git repositories (Gitaly data volume)' },
+  {
+    resourceType: 'AWS::EC2::Instance',
+    holds: 'a Gitaly node and its repository volume',
+    holdsData: instanceHoldsDataVolume,
+  },
+  { resourceType: 'AWS::S3::Bucket', holds: 'object storage (artifacts, LFS, uploads, backups...)' },
+  { resourceType: 'AWS::ElastiCache::ReplicationGroup', holds: 'Redis: sessions and queued Sidekiq jobs' },
+  {
+    resourceType: 'AWS::SecretsManager::Secret',
+    holds: 'a secret GitLab cannot run without (gitlab-secrets.json, passwords, tokens)',
+  },
+];
+
+/** One change that would lose data. */
+export interface StatefulChange {
+  readonly stackName: string;
+  readonly logicalId: string;
+  readonly resourceType: string;
+  /** `may-replace` when CloudFormation only knows at deploy time (a changed reference). */
+  readonly action: 'replace' | 'may-replace' | 'delete';
+  readonly holds: string;
+}
+
+/** Every change across stacks that replaces or deletes a stateful resource. */
+export function findStatefulChanges(
+  diffs: Readonly<Record<string, TemplateDiffView>>,
+  rules: readonly StatefulResourceRule[] = STATEFUL_RESOURCE_RULES,
+): StatefulChange[] {
+  const found: StatefulChange[] = [];
+  for (const [stackName, diff] of Object.entries(diffs)) {
+    for (const [logicalId, change] of Object.entries(diff.resources.changes)) {
+      const action = DATA_LOSING_IMPACTS[change.changeImpact];
+      if (!action) continue;
+      const resourceType = change.oldResourceType ?? change.newResourceType ?? change.oldValue?.Type ?? '';
+      const rule = rules.find((candidate) => candidate.resourceType === resourceType);
+      const resource = change.oldValue ?? change.newValue ?? {};
+      if (!rule || (rule.holdsData && !rule.holdsData(logicalId, resource, diff))) continue;
+      found.push({ stackName, logicalId, resourceType, action, holds: rule.holds });
+    }
+  }
+  return found;
+}
+
+/** The stateful changes `--allow-replace` does not name: deploy refuses while this is non-empty. */
+export function unapprovedStatefulChanges(
+  changes: readonly StatefulChange[],
+  allowReplace: readonly string[],
+): StatefulChange[] {
+  const allowed = new Set(allowReplace);
+  return changes.filter((change) => !allowed.has(change.logicalId));
+}

@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import { fullDiff } from '@aws-cdk/cloudformation-diff';
+import { describe, expect, it } from 'vitest';
+import { renderDiffReport } from '../../src/lifecycle/diff-report.js';
+import { findStatefulChanges, unapprovedStatefulChanges } from '../../src/lifecycle/stateful-changes.js';
+import { styleFor } from '../../src/lifecycle/style.js';
+
+const template = (name: string) =>
+  JSON.parse(readFileSync(new URL(`../fixtures/lifecycle/templates/${name}.json`, import.meta.url), 'utf8'));
+
+// The same diff the toolkit hands back per stack (template-only analysis, no change set).
+const diffs = { 'gl-prod-data': fullDiff(template('before'), template('after')) };
+
+describe('findStatefulChanges', () => {
+  const changes = findStatefulChanges(diffs);
+  const byId = Object.fromEntries(changes.map((change) => [change.logicalId, change]));
+
+  it('flags replacement of the database, a Gitaly instance and gitlab-secrets.json', () => {
+    expect(byId['Database']).toMatchObject({ action: 'replace', resourceType: 'AWS::RDS::DBInstance' });
+    expect(byId['Gitaly1']).toMatchObject({ action: 'replace', resourceType: 'AWS::EC2::Instance' });
+    expect(byId['GitlabSecretsJson']).toMatchObject({ action: 'replace' });
+  });
+
+  it('flags deletion of a bucket and of a Gitaly volume', () => {
+    expect(byId['ArtifactsBucket']).toMatchObject({ action: 'delete', resourceType: 'AWS::S3::Bucket' });
+    expect(byId['GitalyVolume2']).toMatchObject({ action: 'delete', resourceType: 'AWS::EC2::Volume' });
+  });
+
+  it('ignores in-place updates, retained removals and instances without a data volume', () => {
+    expect(Object.keys(byId).sort()).toEqual([
+      'ArtifactsBucket',
+      'Database',
+      'Gitaly1',
+      'GitalyVolume2',
+      'GitlabSecretsJson',
+    ]);
+    expect(byId['Praefect1']).toBeUndefined(); // replaced, but holds no repositories
+    expect(byId['LfsBucket']).toBeUndefined(); // DeletionPolicy Retain: orphaned, not deleted
+    expect(byId['Redis']).toBeUndefined(); // node type change is an in-place update
+    expect(byId['RootPasswordSecret']).toBeUndefined(); // description only
+  });
+
+  it('recognises a Gitaly instance by its VolumeAttachment', () => {
+    const before = {
+      Resources: {
+        Node: { Type: 'AWS::EC2::Instance', Properties: { ImageId: 'ami-1' } },
+        Attach: {
+          Type: 'AWS::EC2::VolumeAttachment',
+          Properties: { InstanceId: { Ref: 'Node' }, VolumeId: 'vol-1', Device: '/dev/sdf' },
+        },
+      },
+    };
+    const after = structuredClone(before);
+    after.Resources.Node.Properties.ImageId = 'ami-2';
+    const found = findStatefulChanges({ compute: fullDiff(before, after) });
+    expect(found.map((change) => change.logicalId)).toEqual(['Node']);
+  });
+
+  it('lets --allow-replace approve named changes only', () => {
+    const left = unapprovedStatefulChanges(changes, ['Database', 'NotInTheDiff']);
+    expect(left.map((change) => change.logicalId)).not.toContain('Database');
+    expect(left).toHaveLength(changes.length - 1);
+  });
+});
+
+describe('renderDiffReport', () => {
+  const statefulChanges = findStatefulChanges(diffs);
+
+  it('marks stateful changes in red and names the flag that allows them', () => {
+    const lines = renderDiffReport({ diffs, statefulChanges, allowReplace: [], style: styleFor(true) });
+    const databaseLine = lines.find((line) => line.includes(' Database:'))!;
+    expect(databaseLine.startsWith('\x1b[31m')).toBe(true);
+    expect(databaseLine).toContain('replace -- DATA LOSS: holds the PostgreSQL database');
+    const praefectLine = lines.find((line) => line.includes('Praefect1'))!;
+    expect(praefectLine).toBe('  [-/+] AWS::EC2::Instance Praefect1: replace');
+    expect(lines.at(-1)).toContain('--allow-replace Database');
+  });
+
+  it('says when a stateful change is allowed', () => {
+    const lines = renderDiffReport({
+      diffs,
+      statefulChanges,
+      allowReplace: statefulChanges.map((change) => change.logicalId),
+      style: styleFor(false),
+    });
+    expect(lines.find((line) => line.includes(' Database:'))).toContain('allowed by --allow-replace');
+    expect(lines.some((line) => line.includes('deploy refuses'))).toBe(false);
+  });
+});
