@@ -28,7 +28,9 @@ export interface Plan {
   /** The spec with every default applied. */
   readonly spec: Spec;
   /** Where the spec came from: a file, or the embedded default when there was none. */
-  readonly specOrigin: { readonly kind: 'file'; readonly path: string } | { readonly kind: 'embedded-default' };
+  readonly specOrigin:
+    | { readonly kind: 'file'; readonly path: string }
+    | { readonly kind: 'embedded-default' };
   /** The reference architecture the plan follows. */
   readonly architecture: PlanArchitecture;
   /** The GitLab package to install. */
@@ -176,7 +178,11 @@ export interface RdsService {
   readonly backupRetentionDays: number;
   readonly deletionProtection: boolean;
   /** Databases on the instance: GitLab's, and Praefect's when there is a Gitaly Cluster. */
-  readonly databases: readonly { readonly name: string; readonly role: 'postgres' | 'praefect-postgres'; readonly user: string }[];
+  readonly databases: readonly {
+    readonly name: string;
+    readonly role: 'postgres' | 'praefect-postgres';
+    readonly user: string;
+  }[];
 }
 
 export interface ElastiCacheService {

@@ -3,7 +3,7 @@
  * into a SpecError that names the field, the line and the fix.
  */
 import { readFileSync } from 'node:fs';
-import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import { type Document, isMap, isScalar, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { EMBEDDED_DEFAULT_SPEC } from './defaults.js';
 import { closest, SpecError, type SpecIssue } from './errors.js';
@@ -51,9 +51,13 @@ export function parseSpecYaml(text: string, source: string, overrides: SpecOverr
   }
   const input = document.toJS() ?? {};
   if (typeof input !== 'object' || Array.isArray(input)) {
-    throw new SpecError(source, [{ path: '', message: 'the spec must be a YAML mapping (name: ..., region: ...)' }]);
+    throw new SpecError(source, [
+      { path: '', message: 'the spec must be a YAML mapping (name: ..., region: ...)' },
+    ]);
   }
-  return validate(applyOverrides(input, overrides), source, (path) => locate(document, lineCounter, path));
+  // A section whose fields are all commented out (`redis:` alone) reads as null: treat it as empty.
+  const sections = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== null));
+  return validate(applyOverrides(sections, overrides), source, (path) => locate(document, lineCounter, path));
 }
 
 /**
@@ -83,7 +87,10 @@ export function loadSpec(options: { path?: string; cwd: string; overrides?: Spec
           : `cannot be read (${code ?? 'unknown error'})`;
     throw new SpecError(options.path!, [{ path: '', message: reason }]);
   }
-  return { spec: parseSpecYaml(text, options.path ?? DEFAULT_SPEC_FILE, overrides), origin: { kind: 'file', path } };
+  return {
+    spec: parseSpecYaml(text, options.path ?? DEFAULT_SPEC_FILE, overrides),
+    origin: { kind: 'file', path },
+  };
 }
 
 function resolvePath(cwd: string, path: string): string {
@@ -122,10 +129,12 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown, locateField: Loc
     const known = knownKeys(issue.path);
     return issue.keys.map((key) => {
       const suggestion = closest(key, known);
-      const hint = suggestion
-        ? `did you mean "${suggestion}"?`
-        : `valid fields here: ${known.join(', ')}`;
-      return { path: dotted([...issue.path, key]), message: `unknown field; ${hint}`, ...at([...issue.path, key]) };
+      const hint = suggestion ? `did you mean "${suggestion}"?` : `valid fields here: ${known.join(', ')}`;
+      return {
+        path: dotted([...issue.path, key]),
+        message: `unknown field; ${hint}`,
+        ...at([...issue.path, key]),
+      };
     });
   }
   const value = valueAt(input, issue.path);
@@ -142,7 +151,8 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown, locateField: Loc
     }`;
   } else if (issue.code === 'too_small' || issue.code === 'too_big') {
     const bound = issue.code === 'too_small' ? 'at least' : 'at most';
-    const limit = (issue as { minimum?: unknown; maximum?: unknown }).minimum ?? (issue as { maximum?: unknown }).maximum;
+    const limit =
+      (issue as { minimum?: unknown; maximum?: unknown }).minimum ?? (issue as { maximum?: unknown }).maximum;
     message =
       Array.isArray(value) || issue.message.startsWith('must')
         ? issue.message

@@ -11,7 +11,10 @@ import { ARCHITECTURE_TYPES, CPU_FAMILIES, SPEC_SIZES } from '../catalog/types.j
 
 const hostname = z
   .string()
-  .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'must be a DNS name such as gitlab.example.com');
+  .regex(
+    /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+    'must be a DNS name such as gitlab.example.com',
+  );
 const cidr = z
   .string()
   .regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, 'must be an IPv4 CIDR block such as 10.0.0.0/16')
@@ -25,13 +28,14 @@ export const specSchema = z.strictObject({
   /** Resource name prefix for everything gitlab-aws creates. */
   name: z
     .string()
-    .regex(/^[a-z][a-z0-9-]{2,30}$/, 'must be 3-31 characters: a lower-case letter, then letters, digits or dashes'),
+    .regex(
+      /^[a-z][a-z0-9-]{2,30}$/,
+      'must be 3-31 characters: a lower-case letter, then letters, digits or dashes',
+    ),
   /** AWS region to deploy to. */
   region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region code such as us-west-2'),
   /** Availability zones to spread over: 3 recommended by GitLab, 2 accepted on AWS. */
-  availabilityZones: z
-    .union([z.literal(2), z.literal(3)], { error: 'must be 2 or 3' })
-    .default(3),
+  availabilityZones: z.union([z.literal(2), z.literal(3)], { error: 'must be 2 or 3' }).default(3),
   architecture: z
     .strictObject({
       /** Reference architecture size, by user count; `poc` is the AWS install guide's small layout. */
@@ -50,7 +54,10 @@ export const specSchema = z.strictObject({
     /** An existing ACM certificate for the domain; a DNS-validated one is requested when omitted. */
     certificateArn: z
       .string()
-      .regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]+$/, 'must be an ACM certificate ARN')
+      .regex(
+        /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]+$/,
+        'must be an ACM certificate ARN',
+      )
       .optional(),
   }),
   gitlab: z

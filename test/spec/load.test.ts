@@ -58,7 +58,10 @@ describe('parseSpecYaml', () => {
 
   it('rejects a wrong type, saying what was expected', () => {
     const error = specErrorOf(() => parseSpecYaml(`${base}database: { storageGiB: big }\n`, 's.yaml'));
-    expect(error.issues[0]).toMatchObject({ path: 'database.storageGiB', message: 'expected number, got "big"' });
+    expect(error.issues[0]).toMatchObject({
+      path: 'database.storageGiB',
+      message: 'expected number, got "big"',
+    });
   });
 
   it('rejects an out-of-range value with the bound', () => {
@@ -97,7 +100,11 @@ describe('loadSpec', () => {
   it('falls back to the embedded default when there is no spec file and none was named', () => {
     const loaded = loadSpec({ cwd: dir });
     expect(loaded.origin).toEqual({ kind: 'embedded-default' });
-    expect(loaded.spec).toMatchObject({ availabilityZones: 3, region: 'us-west-2', architecture: { size: '3k' } });
+    expect(loaded.spec).toMatchObject({
+      availabilityZones: 3,
+      region: 'us-west-2',
+      architecture: { size: '3k' },
+    });
     expect(loaded.spec.domain.name).toBe('gitlab.example.com');
   });
 

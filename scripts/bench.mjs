@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+// Speed figures, printed as ratios to a baseline measured in the same run so they compare across
+// machines. Not a test: nothing here passes or fails.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const cli = join(root, 'bin/gitlab-aws.js');
+const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const HAS_TIME = existsSync('/usr/bin/time');
+
+/** Median wall time (ms) and peak RSS (MiB) of a command over RUNS runs. */
+function measure(args) {
+  const times = [];
+  let peakKiB = 0;
+  for (let run = 0; run < RUNS; run++) {
+    const start = process.hrtime.bigint();
+    // GNU time reports peak RSS; without it (not installed), only wall time is measured.
+    const result = HAS_TIME
+      ? spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, ...args], { encoding: 'utf8', cwd: root })
+      : spawnSync(process.execPath, args, { encoding: 'utf8', cwd: root });
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+    const rss = Number(result.stderr.trim().split('\n').pop());
+    if (Number.isFinite(rss)) peakKiB = Math.max(peakKiB, rss);
+    if (result.status !== 0 && result.status !== 1)
+      throw new Error(`${args.join(' ')} failed:\n${result.stderr}`);
+  }
+  times.sort((a, b) => a - b);
+  return { ms: times[Math.floor(times.length / 2)], peakMiB: peakKiB / 1024 };
+}
+
+const rows = [];
+const baseline = measure(['-e', '0']);
+rows.push(['bare node -e 0', baseline, 1]);
+const plan = measure([cli, 'plan', '--size', '50k', '--json']);
+rows.push(['gitlab-aws plan --size 50k --json', plan, plan.ms / baseline.ms]);
+
+const extra = join(root, 'scripts/bench-synth.mjs');
+if (existsSync(extra) && existsSync(join(root, 'dist/infra/app.js'))) {
+  const bare = measure([extra, '--bare']);
+  const synth = measure([extra, '--size', '50k']);
+  rows.push(['bare one-bucket CDK app synth', bare, 1]);
+  rows.push(['gitlab-aws synth --size 50k (in-process)', synth, synth.ms / bare.ms]);
+}
+
+console.log(`runs per figure: ${RUNS} (median wall time; peak RSS over runs)`);
+for (const [name, figure, ratio] of rows) {
+  console.log(
+    `${name.padEnd(44)} ${figure.ms.toFixed(0).padStart(6)} ms  ${figure.peakMiB.toFixed(0).padStart(5)} MiB  x${ratio.toFixed(2)}`,
+  );
+}

@@ -1,0 +1,43 @@
+/**
+ * The shape every CLI command has. The dispatcher (main.ts) imports a command's module only when
+ * that command runs, so `plan` never loads aws-cdk-lib or the AWS SDK.
+ */
+import type { ParseArgsConfig } from 'node:util';
+
+/** Where a command writes, and what it may read of its environment. Tests pass fakes. */
+export interface CliIo {
+  /** Writes to standard output. */
+  readonly out: (text: string) => void;
+  /** Writes to standard error. */
+  readonly err: (text: string) => void;
+  /** Working directory spec files and outputs are resolved against. */
+  readonly cwd: string;
+  /** Environment variables. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Whether standard output is a terminal (colour, live progress). */
+  readonly isTTY: boolean;
+  /** Reads one line typed by the user (confirmations); undefined when there is no terminal. */
+  readonly prompt?: (question: string) => Promise<string>;
+}
+
+/** Parsed arguments of one command invocation. */
+export interface CliInvocation {
+  readonly values: Record<string, string | boolean | string[] | boolean[] | undefined>;
+  readonly positionals: readonly string[];
+  readonly io: CliIo;
+}
+
+export interface CliCommand {
+  /** Command name as typed, e.g. `plan`. */
+  readonly name: string;
+  /** One line for `--help`. */
+  readonly summary: string;
+  /** Usage line(s) shown by `gitlab-aws <name> --help`. */
+  readonly usage: string;
+  /** node:util parseArgs options. */
+  readonly options: NonNullable<ParseArgsConfig['options']>;
+  /** Whether extra positional arguments are allowed. */
+  readonly allowPositionals?: boolean;
+  /** Runs the command; resolves to the process exit code. */
+  readonly run: (invocation: CliInvocation) => Promise<number>;
+}

@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { specSchema } from '../../spec/index.js';
+import type { CliCommand } from '../command.js';
+
+/** JSON Schema of the spec file, for editor completion (e.g. the YAML language server's `# yaml-language-server: $schema=`). */
+export function specJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(specSchema, { io: 'input', target: 'draft-2020-12' }),
+    title: 'gitlab-aws spec',
+    description: 'The gitlab-aws.yaml file: one GitLab environment on AWS.',
+  };
+}
+
+export const command: CliCommand = {
+  name: 'schema',
+  summary: 'Print the JSON Schema of the spec file (for editor completion)',
+  usage: 'gitlab-aws schema > gitlab-aws.schema.json',
+  options: {},
+  async run({ io }) {
+    io.out(`${JSON.stringify(specJsonSchema(), null, 2)}\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,153 @@
+/**
+ * The person-facing `plan` report: a summary, nodes by role and AZ, managed services, checks.
+ * Other sections (bill of materials, cost, deploy-time estimate) are appended by their producers.
+ */
+import { ROLE_IDS } from '../catalog/types.js';
+import type { CheckResult, Plan, PlanNode, PlanService } from '../plan/types.js';
+import { renderTable } from './table.js';
+
+export function renderOrigin(plan: Plan): string {
+  const { size, type, cpu } = plan.architecture;
+  const layout = `${size} ${type}, ${cpu}, ${plan.availabilityZones.length} AZs in ${plan.region}`;
+  return plan.specOrigin.kind === 'embedded-default'
+    ? `No spec file (gitlab-aws.yaml) found: planning the embedded default (${layout}). Write your own with \`gitlab-aws init\`.`
+    : `Planning ${plan.specOrigin.path} (${layout}).`;
+}
+
+export function renderSummary(plan: Plan): string {
+  const { architecture, gitlab } = plan;
+  const users =
+    architecture.size === 'poc'
+      ? 'proof of concept'
+      : `up to ${architecture.users.toLocaleString('en-US')} users`;
+  const gitaly =
+    architecture.gitalyMode === 'cluster'
+      ? `Gitaly Cluster (${count(plan.nodes, 'gitaly')} Gitaly + ${count(plan.nodes, 'praefect')} Praefect)`
+      : 'single Gitaly';
+  const ha = architecture.highAvailability ? 'highly available' : 'not highly available';
+  const lines = [
+    `${plan.spec.name}: GitLab ${gitlab.edition.toUpperCase()} ${gitlab.version} at ${gitlab.externalUrl}`,
+    `  ${architecture.size} reference architecture (${users}), ${architecture.type}, ${ha}, ${gitaly}`,
+    `  sized from ${architecture.source.repository} ${architecture.source.path} @ ${architecture.source.commit.slice(0, 12)}`,
+  ];
+  return lines.join('\n');
+}
+
+function count(nodes: readonly PlanNode[], role: string): number {
+  return nodes.filter((node) => node.role === role).length;
+}
+
+export function renderNodes(plan: Plan): string {
+  const roles = ROLE_IDS.filter((role) => plan.nodes.some((node) => node.role === role));
+  const rows = roles.map((role) => {
+    const nodes = plan.nodes.filter((node) => node.role === role);
+    const first = nodes[0]!;
+    const group = plan.autoScalingGroups.find((candidate) => candidate.id === first.autoScalingGroup);
+    const perZone = plan.availabilityZones.map((zone) =>
+      String(nodes.filter((node) => node.availabilityZone === zone).length),
+    );
+    const dataVolume = first.volumes.find((volume) => volume.purpose !== 'root');
+    const notes = [
+      group ? `ASG min ${group.minCapacity} / max ${group.maxCapacity}` : '',
+      dataVolume ? `${dataVolume.sizeGiB} GiB ${dataVolume.type} data volume each` : '',
+      first.subnet === 'public' ? 'public subnet' : '',
+    ].filter(Boolean);
+    return [
+      role,
+      String(nodes.length),
+      first.instanceType,
+      String(first.vcpu),
+      String(first.memoryGiB),
+      ...perZone,
+      notes.join('; '),
+    ];
+  });
+  const table = renderTable(
+    ['ROLE', 'COUNT', 'INSTANCE', 'VCPU', 'MEM GiB', ...plan.availabilityZones, 'NOTES'],
+    rows,
+    {
+      alignRight: [1, 3, 4, ...plan.availabilityZones.map((_, index) => 5 + index)],
+      indent: 2,
+    },
+  );
+  return `Compute nodes (${plan.nodes.length})\n${table}`;
+}
+
+export function describeService(service: PlanService): { role: string; what: string; detail: string } {
+  switch (service.kind) {
+    case 'rds':
+      return {
+        role: service.role,
+        what: `RDS PostgreSQL ${service.engineVersion} ${service.instanceClass}`,
+        detail: [
+          service.multiAz ? 'Multi-AZ (primary + standby)' : 'single AZ',
+          service.readReplicas > 0 ? `${service.readReplicas} read replicas` : '',
+          `${service.storageGiB}-${service.maxStorageGiB} GiB ${service.storageType}`,
+          `backups ${service.backupRetentionDays} d`,
+          `databases ${service.databases.map((database) => database.name).join(', ')}`,
+        ]
+          .filter(Boolean)
+          .join(', '),
+      };
+    case 'elasticache':
+      return {
+        role: service.role,
+        what: `ElastiCache ${service.engine === 'redis' ? 'Redis OSS' : 'Valkey'} ${service.engineVersion} ${service.nodeType}`,
+        detail: `primary + ${service.replicas} replica${service.replicas === 1 ? '' : 's'}, Multi-AZ failover, TLS + AUTH, cluster mode off`,
+      };
+    case 's3':
+      return {
+        role: service.role,
+        what: `S3, ${service.buckets.length} buckets`,
+        detail: service.buckets.map((bucket) => bucket.purpose).join(', '),
+      };
+    case 'nlb':
+      return {
+        role: service.role,
+        what: `NLB ${service.scheme}`,
+        detail: `${service.listeners
+          .map((listener) => `${listener.port}/${listener.protocol.toLowerCase()}`)
+          .join(', ')} -> ${service.listeners[0]?.targetRole ?? '-'} (${service.dnsName})`,
+      };
+    case 'eks':
+      return {
+        role: 'kubernetes',
+        what: `EKS ${service.kubernetesVersion}`,
+        detail: service.nodeGroups
+          .map((group) => `${group.role} ${group.desiredSize}x ${group.instanceType} (max ${group.maxSize})`)
+          .join(', '),
+      };
+  }
+}
+
+export function renderServices(plan: Plan): string {
+  const rows = plan.services.map((service) => {
+    const { role, what, detail } = describeService(service);
+    return [role, what, detail];
+  });
+  return `Managed services (${plan.services.length})\n${renderTable(['ROLE', 'SERVICE', 'DETAIL'], rows, { indent: 2 })}`;
+}
+
+export function renderChecks(checks: readonly CheckResult[]): string {
+  const counts = (['error', 'warning', 'info'] as const).map((level) => {
+    const found = checks.filter((check) => check.level === level).length;
+    return `${found} ${level}${found === 1 || level === 'info' ? '' : 's'}`;
+  });
+  const lines = checks.map(
+    (check) =>
+      `  ${check.level.toUpperCase().padEnd(7)} ${check.id}${check.field ? ` (${check.field})` : ''}: ${check.message}`,
+  );
+  return [`Checks: ${counts.join(', ')}`, ...lines].join('\n');
+}
+
+/** The whole report, with optional extra sections (cost, diagram path...) before the checks. */
+export function renderPlanText(plan: Plan, extraSections: readonly string[] = []): string {
+  return [
+    renderOrigin(plan),
+    renderSummary(plan),
+    renderNodes(plan),
+    renderServices(plan),
+    ...extraSections,
+    renderChecks(plan.checks),
+  ].join('\n\n');
+}

@@ -1,0 +1,174 @@
+import { describe, expect, it } from 'vitest';
+import { hasErrors, PLAN_RULES } from '../../src/plan/index.js';
+import { planFor, type SpecOverrides } from '../fixtures/plans.js';
+
+/** For each rule: a spec that must fire it (with the field it must name) and one that must not. */
+const CASES: Record<string, { fires: SpecOverrides; field?: string; quiet: SpecOverrides }> = {
+  'GLA-DB-AURORA': {
+    fires: { database: { engine: 'aurora-postgresql' } },
+    field: 'database.engine',
+    quiet: {},
+  },
+  'GLA-DB-MULTI-AZ-CLUSTER': {
+    fires: { database: { deployment: 'multi-az-cluster' } },
+    field: 'database.deployment',
+    quiet: { database: { deployment: 'multi-az-instance' } },
+  },
+  'GLA-DB-PROXY': { fires: { database: { proxy: true } }, field: 'database.proxy', quiet: {} },
+  'GLA-REDIS-CLUSTER-MODE': {
+    fires: { redis: { clusterMode: true } },
+    field: 'redis.clusterMode',
+    quiet: {},
+  },
+  'GLA-REDIS-SERVERLESS': { fires: { redis: { serverless: true } }, field: 'redis.serverless', quiet: {} },
+  'GLA-DB-BURSTABLE': {
+    fires: { database: { instanceClass: 'db.t3.large' } },
+    field: 'database.instanceClass',
+    quiet: { database: { instanceClass: 'db.m6i.xlarge' } },
+  },
+  'GLA-REDIS-BURSTABLE': {
+    fires: { redis: { nodeType: 'cache.t4g.medium' } },
+    field: 'redis.nodeType',
+    quiet: { redis: { nodeType: 'cache.m7g.large' } },
+  },
+  'GLA-EC2-BURSTABLE': {
+    fires: { rails: { instanceType: 't3.2xlarge' } },
+    quiet: { access: { admin: 'bastion' } },
+  },
+  'GLA-PRAEFECT-QUORUM': {
+    fires: { gitaly: { praefectNodes: 2 } },
+    field: 'gitaly.praefectNodes',
+    quiet: { gitaly: { praefectNodes: 3 } },
+  },
+  'GLA-GITALY-QUORUM': {
+    fires: { gitaly: { nodes: 2 } },
+    field: 'gitaly.nodes',
+    quiet: { gitaly: { nodes: 3 } },
+  },
+  'GLA-GITALY-EVEN': {
+    fires: { gitaly: { nodes: 4 } },
+    field: 'gitaly.nodes',
+    quiet: { gitaly: { nodes: 5 } },
+  },
+  'GLA-GITALY-EFS': {
+    fires: { gitaly: { storage: 'efs' } },
+    field: 'gitaly.storage',
+    quiet: { gitaly: { storage: 'ebs' } },
+  },
+  'GLA-GITALY-SINGLE-AT-SCALE': {
+    fires: { architecture: { size: '3k' }, gitaly: { mode: 'single' } },
+    field: 'gitaly.mode',
+    quiet: { architecture: { size: '2k' }, gitaly: { mode: 'single' } },
+  },
+  'GLA-GITALY-CLUSTER-2AZ': {
+    fires: { availabilityZones: 2, architecture: { size: '3k' } },
+    field: 'availabilityZones',
+    quiet: { availabilityZones: 2, architecture: { size: '2k' } },
+  },
+  'GLA-NOT-HA': {
+    fires: { architecture: { size: '2k' } },
+    field: 'architecture.size',
+    quiet: { architecture: { size: '3k' } },
+  },
+  'GLA-SSH-OPEN': {
+    fires: { access: { sshAllowedCidrs: ['10.0.0.0/8', '0.0.0.0/0'] } },
+    field: 'access.sshAllowedCidrs',
+    quiet: { access: { sshAllowedCidrs: ['203.0.113.0/24'] } },
+  },
+  'GLA-UNDERSIZED': {
+    fires: { architecture: { size: '10k' }, gitaly: { instanceType: 'm5.xlarge' } },
+    field: 'gitaly.instanceType',
+    quiet: { architecture: { size: '10k' }, gitaly: { instanceType: 'm5.8xlarge' } },
+  },
+  'GLA-UNKNOWN-TYPE': {
+    fires: { rails: { instanceType: 'c8i.8xlarge' } },
+    field: 'rails.instanceType',
+    quiet: { rails: { instanceType: 'c5.4xlarge' } },
+  },
+  'GLA-RAILS-FEWER-NODES': {
+    fires: { rails: { minNodes: 2 } },
+    field: 'rails.minNodes',
+    quiet: { rails: { minNodes: 3 } },
+  },
+  'GLA-RAILS-BOUNDS': {
+    fires: { rails: { minNodes: 4, maxNodes: 3 } },
+    field: 'rails.maxNodes',
+    quiet: { rails: { minNodes: 4, maxNodes: 4 } },
+  },
+  'GLA-RAILS-SINGLE': {
+    fires: { rails: { minNodes: 1 } },
+    field: 'rails.minNodes',
+    quiet: { rails: { minNodes: 2 } },
+  },
+  'GLA-STORAGE-IOPS': {
+    fires: { gitaly: { volumeType: 'io1' } },
+    field: 'gitaly.iops',
+    quiet: { gitaly: { volumeType: 'io1', iops: 8000 } },
+  },
+  'GLA-DB-STORAGE-BOUNDS': {
+    fires: { database: { storageGiB: 500, maxStorageGiB: 200 } },
+    field: 'database.maxStorageGiB',
+    quiet: { database: { storageGiB: 500, maxStorageGiB: 500 } },
+  },
+  'GLA-VPC-TOO-SMALL': {
+    fires: { network: { vpcCidr: '10.0.0.0/24' } },
+    field: 'network.vpcCidr',
+    quiet: { network: { vpcCidr: '10.0.0.0/22' } },
+  },
+  'GLA-BUCKET-NAME': {
+    fires: {
+      name: 'a-very-long-environment-name-x',
+      objectStorage: { bucketPrefix: 'twenty-characters-xx' },
+    },
+    field: 'objectStorage.bucketPrefix',
+    quiet: { name: 'a-very-long-environment-name-x' },
+  },
+  'GLA-GITLAB-VERSION': {
+    fires: { gitlab: { version: '18.11.2' } },
+    field: 'gitlab.version',
+    quiet: { gitlab: { version: '19.3.0' } },
+  },
+};
+
+describe('plan checks', () => {
+  it('has a firing and a quiet case for every rule', () => {
+    expect(Object.keys(CASES).sort()).toEqual(PLAN_RULES.map((rule) => rule.id).sort());
+  });
+
+  it('gives every rule a unique id and a message that says what to do', () => {
+    expect(new Set(PLAN_RULES.map((rule) => rule.id)).size).toBe(PLAN_RULES.length);
+  });
+
+  describe.each(Object.entries(CASES))('%s', (id, { fires, field, quiet }) => {
+    const rule = PLAN_RULES.find((candidate) => candidate.id === id)!;
+
+    it('fires, naming the field', () => {
+      const finding = planFor(fires).checks.find((check) => check.id === id);
+      expect(finding).toBeDefined();
+      expect(finding?.level).toBe(rule.level);
+      if (field) expect(finding?.field).toBe(field);
+      // A message a person can act on: it names a setting or a value to use.
+      expect(finding?.message).toMatch(/(Set|Use|use|set|raise|list|remove|shorten|Double-check|Expect)/);
+    });
+
+    it('stays quiet when the spec is fine', () => {
+      expect(planFor(quiet).checks.map((check) => check.id)).not.toContain(id);
+    });
+  });
+
+  it('makes an error-level finding fail the plan, and a warning not', () => {
+    expect(hasErrors(planFor({ database: { engine: 'aurora-postgresql' } }))).toBe(true);
+    expect(hasErrors(planFor({ access: { sshAllowedCidrs: ['0.0.0.0/0'] } }))).toBe(false);
+  });
+
+  it('lists errors before warnings before information', () => {
+    const plan = planFor({ architecture: { size: '2k' }, redis: { clusterMode: true } });
+    const levels = plan.checks.map((check) => check.level);
+    expect(levels).toEqual(
+      [...levels].sort(
+        (a, b) => ['error', 'warning', 'info'].indexOf(a) - ['error', 'warning', 'info'].indexOf(b),
+      ),
+    );
+    expect(levels[0]).toBe('error');
+  });
+});
