@@ -1,0 +1,131 @@
+/**
+ * `gitlab-aws deploy`: the Plan's checks, then the stateful-change gate, then the stacks wave by
+ * wave (independent stacks of a wave concurrently), then what the user needs to sign in.
+ */
+import { UserError } from '../cli/errors.js';
+import type { Plan } from '../plan/types.js';
+import { deploymentWaves } from './stack-waves.js';
+import { findStatefulChanges, type StatefulChange, unapprovedStatefulChanges } from './stateful-changes.js';
+import type { CdkToolkit, DeployedStackOutputs } from './toolkit.js';
+
+export interface DeployEnvironmentProps {
+  readonly plan: Plan;
+  readonly toolkit: CdkToolkit;
+  /** Logical ids whose replacement or deletion the user accepted (`--allow-replace`). */
+  readonly allowReplace: readonly string[];
+  /** Change-set name used for every stack of this deploy. */
+  readonly changeSetName: string;
+  /** Aborted on Ctrl-C: stacks in flight finish, no further stack starts. */
+  readonly signal?: AbortSignal;
+  /** Writes one line of narration. */
+  readonly log: (line: string) => void;
+}
+
+export type DeployOutcome =
+  | { readonly kind: 'deployed'; readonly stacks: readonly DeployedStackOutputs[] }
+  | {
+      readonly kind: 'interrupted';
+      /** Stacks CloudFormation finished before the interruption took effect. */
+      readonly deployed: readonly string[];
+      /** Stacks never started. */
+      readonly notStarted: readonly string[];
+    };
+
+/** A change-set name unique per deploy and sortable, e.g. gitlab-aws-20250418T090000Z. */
+export function changeSetNameFor(now: Date): string {
+  return `gitlab-aws-${now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}`;
+}
+
+/** Error-level findings of the Plan stop a deploy before anything touches AWS. */
+export function refuseOnPlanErrors(plan: Pick<Plan, 'checks'>): void {
+  const errors = plan.checks.filter((check) => check.level === 'error');
+  if (errors.length === 0) return;
+  throw new UserError(
+    [
+      `deploy refused: the plan has ${errors.length} error(s); fix the spec and run \`gitlab-aws plan\` to review:`,
+      ...errors.map((check) => `  ${check.id}: ${check.message}`),
+    ].join('\n'),
+  );
+}
+
+/** Stateful changes not named by `--allow-replace` stop a deploy. */
+export function refuseUnapprovedStatefulChanges(
+  changes: readonly StatefulChange[],
+  allowReplace: readonly string[],
+): void {
+  const blocked = unapprovedStatefulChanges(changes, allowReplace);
+  if (blocked.length === 0) return;
+  throw new UserError(
+    [
+      `deploy refused: ${blocked.length} change(s) would replace or delete resources that hold data:`,
+      ...blocked.map(
+        (change) =>
+          `  ${change.stackName} ${change.logicalId} (${change.resourceType}): ${change.action}, holds ${change.holds}`,
+      ),
+      'Review them with `gitlab-aws diff`. To accept, repeat the deploy with ' +
+        blocked.map((change) => `--allow-replace ${change.logicalId}`).join(' '),
+    ].join('\n'),
+  );
+}
+
+export async function deployEnvironment(props: DeployEnvironmentProps): Promise<DeployOutcome> {
+  const { plan, toolkit, log } = props;
+  refuseOnPlanErrors(plan);
+
+  const stacks = await toolkit.listStacks();
+  const stackNames = stacks.map((stack) => stack.name);
+  log(`Comparing ${stackNames.length} stacks with what is deployed...`);
+  const diffs = await toolkit.diff(stackNames);
+  refuseUnapprovedStatefulChanges(findStatefulChanges(diffs), props.allowReplace);
+
+  const waves = deploymentWaves(stacks);
+  const deployed: DeployedStackOutputs[] = [];
+  for (const [index, wave] of waves.entries()) {
+    if (props.signal?.aborted) {
+      return {
+        kind: 'interrupted',
+        deployed: deployed.map((stack) => stack.stackName),
+        notStarted: waves.slice(index).flat(),
+      };
+    }
+    log(`Deploying ${wave.join(', ')} (change set ${props.changeSetName})`);
+    deployed.push(
+      ...(await toolkit.deploy({
+        stackNames: wave,
+        concurrency: wave.length,
+        changeSetName: props.changeSetName,
+      })),
+    );
+  }
+  return { kind: 'deployed', stacks: deployed };
+}
+
+/** Where to go and how to sign in once the stacks are up. */
+export function signInSummary(plan: Plan): string[] {
+  const rootPassword = plan.secrets.find((secret) => secret.id === 'root-password');
+  const domain = plan.spec.domain.name;
+  return [
+    `GitLab:          ${plan.gitlab.externalUrl}`,
+    `Clone over SSH:  git@${domain}:<group>/<project>.git`,
+    ...(rootPassword
+      ? [
+          `Root password:   Secrets Manager secret ${rootPassword.name} (${plan.region}); read it with`,
+          `                 aws secretsmanager get-secret-value --region ${plan.region} --secret-id ${rootPassword.name} --query SecretString --output text`,
+        ]
+      : []),
+    'Sign in as:      root',
+  ];
+}
+
+/** What to tell the user after Ctrl-C, so they know the state CloudFormation is left in. */
+export function interruptedSummary(outcome: Extract<DeployOutcome, { kind: 'interrupted' }>): string[] {
+  return [
+    'Deploy interrupted. CloudFormation finished every stack it had started; no stack is mid-update.',
+    `  Deployed:    ${outcome.deployed.join(', ') || 'none'}`,
+    `  Not started: ${outcome.notStarted.join(', ') || 'none'}`,
+    'Run `gitlab-aws deploy` again to continue where it stopped.',
+  ];
+}

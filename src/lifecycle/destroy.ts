@@ -1,0 +1,155 @@
+/**
+ * `gitlab-aws destroy`: what goes and what stays, derived from the Plan and the stack layout.
+ *
+ * By default only the stacks that can be rebuilt from the spec go (compute, edge, ops). The data
+ * stack stays, and with it the network stack its database and Redis subnets live in. With
+ * `--include-data` and the environment name typed back, everything goes: the database leaves a
+ * final snapshot, the Gitaly volumes leave snapshots, buckets and secrets are deleted.
+ */
+import { UserError } from '../cli/errors.js';
+import { DATA_STACK_KINDS, STACK_ORDER, type StackKind, stackName } from '../infra/stacks.js';
+import type { Plan, RdsService, S3Service } from '../plan/types.js';
+import { destroyWaves } from './stack-waves.js';
+import type { CdkToolkit } from './toolkit.js';
+
+/** Stacks whose resources other stacks' data lives in: they go only when the data goes. */
+const HOSTS_DATA: readonly StackKind[] = ['network'];
+
+export interface DestroyPlan {
+  /** Stack kinds deleted. */
+  readonly deletedStacks: readonly StackKind[];
+  /** Stack kinds kept. */
+  readonly keptStacks: readonly StackKind[];
+  /** What is deleted, one line per resource group, named as in AWS. */
+  readonly deleted: readonly string[];
+  /** What is kept, one line per resource group, named as in AWS. */
+  readonly kept: readonly string[];
+}
+
+/** One line per data-holding resource of the Plan, as it would be listed by `destroy`. */
+function dataResources(plan: Plan, deleting: boolean): string[] {
+  const rds = plan.services.filter((service): service is RdsService => service.kind === 'rds');
+  const buckets = plan.services
+    .filter((service): service is S3Service => service.kind === 's3')
+    .flatMap((service) => service.buckets);
+  const gitalyVolumes = plan.nodes.flatMap((node) =>
+    node.volumes.filter((volume) => volume.purpose === 'git-data').map((volume) => ({ node, volume })),
+  );
+  const redis = plan.services.filter((service) => service.kind === 'elasticache');
+  return [
+    ...rds.map(
+      (db) =>
+        `RDS PostgreSQL ${db.id} (${db.instanceClass}, ${db.storageGiB} GiB)${deleting ? ': a final snapshot is taken first' : ''}`,
+    ),
+    ...gitalyVolumes.map(
+      ({ node, volume }) =>
+        `Gitaly volume of ${node.id} (${volume.sizeGiB} GiB ${volume.type}, ${volume.mountPoint ?? volume.deviceName})${deleting ? ': a snapshot is taken first' : ''}`,
+    ),
+    ...redis.map((service) => `ElastiCache ${service.id}`),
+    ...buckets.map((bucket) => `S3 bucket ${bucket.bucketName}${deleting ? ' and every object in it' : ''}`),
+    ...plan.secrets.map((secret) => `Secrets Manager secret ${secret.name}`),
+  ];
+}
+
+/** What each rebuildable stack holds, for the deleted list. */
+function stackSummary(plan: Plan, kind: StackKind): string {
+  const nodes = plan.nodes.filter((node) => !node.autoScalingGroup).map((node) => node.id);
+  const groups = plan.autoScalingGroups.map(
+    (group) => `${group.id} (${group.minCapacity}-${group.maxCapacity})`,
+  );
+  const describe: Readonly<Record<StackKind, string>> = {
+    network: 'VPC, subnets and NAT gateways',
+    data: 'data stack',
+    edge: 'load balancers, certificate and DNS records',
+    compute: `instances ${nodes.join(', ')}; auto scaling groups ${groups.join(', ')}`,
+    ops: 'alarms, alarm topic and the AWS Backup plan (recovery points already taken are kept)',
+  };
+  return `${stackName(plan, kind)}: ${describe[kind]}`;
+}
+
+export function planDestroy(plan: Plan, options: { readonly includeData: boolean }): DestroyPlan {
+  const goes = (kind: StackKind) =>
+    options.includeData || (!DATA_STACK_KINDS.includes(kind) && !HOSTS_DATA.includes(kind));
+  const deletedStacks = STACK_ORDER.filter(goes);
+  const keptStacks = STACK_ORDER.filter((kind) => !goes(kind));
+  const rebuildable = deletedStacks.filter((kind) => !DATA_STACK_KINDS.includes(kind));
+  return {
+    deletedStacks,
+    keptStacks,
+    deleted: [
+      ...rebuildable.map((kind) => stackSummary(plan, kind)),
+      ...(options.includeData ? dataResources(plan, true) : []),
+    ],
+    kept: options.includeData
+      ? []
+      : [
+          ...keptStacks.filter((kind) => HOSTS_DATA.includes(kind)).map((kind) => stackSummary(plan, kind)),
+          ...dataResources(plan, false),
+        ],
+  };
+}
+
+export function renderDestroyPlan(plan: Plan, destroy: DestroyPlan): string[] {
+  return [
+    `Deleted (${destroy.deletedStacks.map((kind) => stackName(plan, kind)).join(', ')}):`,
+    ...destroy.deleted.map((line) => `  - ${line}`),
+    ...(destroy.kept.length > 0
+      ? [
+          `Kept (${destroy.keptStacks.map((kind) => stackName(plan, kind)).join(', ')}; still billed):`,
+          ...destroy.kept.map((line) => `  + ${line}`),
+          'Run `gitlab-aws deploy` to bring GitLab back on the kept data, or `destroy --include-data` to delete it too.',
+        ]
+      : []),
+  ];
+}
+
+/**
+ * The environment name typed back, from `--confirm` or the prompt. Deleting an environment is
+ * never a default: without a terminal and without `--confirm`, destroy refuses.
+ */
+export async function confirmEnvironmentName(props: {
+  readonly environment: string;
+  readonly confirm?: string;
+  readonly prompt?: (question: string) => Promise<string>;
+  readonly what: string;
+}): Promise<void> {
+  const typed =
+    props.confirm ??
+    (props.prompt
+      ? (await props.prompt(`Type the environment name (${props.environment}) to ${props.what}: `)).trim()
+      : undefined);
+  if (typed === undefined) {
+    throw new UserError(
+      `refused: no terminal to confirm on; pass --confirm ${props.environment} to ${props.what}`,
+      2,
+    );
+  }
+  if (typed !== props.environment) {
+    throw new UserError(
+      `refused: "${typed}" is not the environment name (${props.environment}); nothing was deleted`,
+    );
+  }
+}
+
+export interface DestroyEnvironmentProps {
+  readonly plan: Plan;
+  readonly toolkit: CdkToolkit;
+  readonly destroy: DestroyPlan;
+  /** Aborted on Ctrl-C: stacks being deleted finish, no further stack starts. */
+  readonly signal?: AbortSignal;
+  readonly log: (line: string) => void;
+}
+
+/** Deletes the planned stacks, dependents first; returns the stack names deleted. */
+export async function destroyEnvironment(props: DestroyEnvironmentProps): Promise<string[]> {
+  const stacks = await props.toolkit.listStacks();
+  const selected = props.destroy.deletedStacks.map((kind) => stackName(props.plan, kind));
+  const deleted: string[] = [];
+  for (const wave of destroyWaves(stacks, selected)) {
+    if (props.signal?.aborted) break;
+    props.log(`Deleting ${wave.join(', ')}`);
+    await props.toolkit.destroy({ stackNames: wave, concurrency: wave.length });
+    deleted.push(...wave);
+  }
+  return deleted;
+}

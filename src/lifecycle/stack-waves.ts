@@ -1,0 +1,40 @@
+/**
+ * Deploy order from the app's own stack dependencies (CDK records one for every cross-stack
+ * reference), grouped into waves: every stack of a wave only needs stacks of earlier waves, so a
+ * wave's stacks deploy concurrently. Destroy walks the waves backwards.
+ */
+import type { AssemblyStack } from './toolkit.js';
+
+/** Stacks grouped by dependency depth; order inside a wave follows `stacks`. */
+export function deploymentWaves(stacks: readonly AssemblyStack[]): string[][] {
+  const names = new Set(stacks.map((stack) => stack.name));
+  const depth = new Map<string, number>();
+  const visiting = new Set<string>();
+  const depthOf = (name: string): number => {
+    const known = depth.get(name);
+    if (known !== undefined) return known;
+    if (visiting.has(name)) throw new Error(`stack dependency cycle through ${name}`);
+    visiting.add(name);
+    const stack = stacks.find((candidate) => candidate.name === name)!;
+    const inApp = stack.dependsOn.filter((dependency) => names.has(dependency));
+    const value = inApp.length === 0 ? 0 : 1 + Math.max(...inApp.map(depthOf));
+    visiting.delete(name);
+    depth.set(name, value);
+    return value;
+  };
+  const waves: string[][] = [];
+  for (const stack of stacks) {
+    const level = depthOf(stack.name);
+    while (waves.length <= level) waves.push([]);
+    waves[level]!.push(stack.name);
+  }
+  return waves.filter((wave) => wave.length > 0);
+}
+
+/** Waves for deleting `selected`: dependents before what they depend on. */
+export function destroyWaves(stacks: readonly AssemblyStack[], selected: readonly string[]): string[][] {
+  return deploymentWaves(stacks)
+    .reverse()
+    .map((wave) => wave.filter((name) => selected.includes(name)))
+    .filter((wave) => wave.length > 0);
+}

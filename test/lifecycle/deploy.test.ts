@@ -1,0 +1,170 @@
+import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { fullDiff } from '@aws-cdk/cloudformation-diff';
+import { describe, expect, it } from 'vitest';
+import { UserError } from '../../src/cli/errors.js';
+import {
+  changeSetNameFor,
+  deployEnvironment,
+  interruptedSummary,
+  signInSummary,
+} from '../../src/lifecycle/deploy.js';
+import { gracefulInterrupt } from '../../src/lifecycle/interrupt.js';
+import { deploymentWaves } from '../../src/lifecycle/stack-waves.js';
+import type { Plan } from '../../src/plan/types.js';
+import { planFor } from '../fixtures/plans.js';
+import { environmentStacks, RecordingToolkit } from './recording-toolkit.js';
+
+const plan = planFor();
+const env = plan.spec.name;
+const template = (name: string) =>
+  JSON.parse(readFileSync(new URL(`../fixtures/lifecycle/templates/${name}.json`, import.meta.url), 'utf8'));
+const dataDiff = { [`${env}-data`]: fullDiff(template('before'), template('after')) };
+const noLog = () => {};
+
+describe('deploymentWaves', () => {
+  it('puts independent stacks in one wave after what they depend on', () => {
+    expect(deploymentWaves(environmentStacks('e'))).toEqual([
+      ['e-network'],
+      ['e-data', 'e-edge'],
+      ['e-compute'],
+      ['e-ops'],
+    ]);
+  });
+
+  it('refuses a dependency cycle', () => {
+    const stacks = [
+      { id: 'a', name: 'a', dependsOn: ['b'] },
+      { id: 'b', name: 'b', dependsOn: ['a'] },
+    ];
+    expect(() => deploymentWaves(stacks)).toThrow(/cycle/);
+  });
+});
+
+describe('deployEnvironment', () => {
+  it('diffs every stack, then deploys wave by wave, each wave concurrently, under one change-set name', async () => {
+    const toolkit = new RecordingToolkit(environmentStacks(env));
+    const changeSetName = changeSetNameFor(new Date('2025-04-18T09:00:00.123Z'));
+    const outcome = await deployEnvironment({ plan, toolkit, allowReplace: [], changeSetName, log: noLog });
+    expect(changeSetName).toBe('gitlab-aws-20250418T090000Z');
+    expect(toolkit.requests('diff')[0]!.stackNames).toHaveLength(5);
+    expect(toolkit.requests('deploy').map((call) => call.request)).toEqual([
+      { stackNames: [`${env}-network`], concurrency: 1, changeSetName },
+      { stackNames: [`${env}-data`, `${env}-edge`], concurrency: 2, changeSetName },
+      { stackNames: [`${env}-compute`], concurrency: 1, changeSetName },
+      { stackNames: [`${env}-ops`], concurrency: 1, changeSetName },
+    ]);
+    // nothing is deployed before the diff gate has run
+    expect(toolkit.calls.findIndex((call) => call.action === 'diff')).toBeLessThan(
+      toolkit.calls.findIndex((call) => call.action === 'deploy'),
+    );
+    expect(outcome.kind).toBe('deployed');
+  });
+
+  it('refuses before any AWS call when the plan has errors', async () => {
+    const toolkit = new RecordingToolkit(environmentStacks(env));
+    const broken: Plan = {
+      ...plan,
+      checks: [{ id: 'GLA-DB-AURORA', level: 'error', category: 'aws', message: 'Aurora is not supported' }],
+    };
+    await expect(
+      deployEnvironment({ plan: broken, toolkit, allowReplace: [], changeSetName: 'c', log: noLog }),
+    ).rejects.toThrow(/GLA-DB-AURORA: Aurora is not supported/);
+    expect(toolkit.calls).toEqual([]);
+  });
+
+  it('refuses stateful replacements not named by --allow-replace, and deploys nothing', async () => {
+    const toolkit = new RecordingToolkit(environmentStacks(env), { diffs: dataDiff });
+    const attempt = deployEnvironment({
+      plan,
+      toolkit,
+      allowReplace: ['Database'],
+      changeSetName: 'c',
+      log: noLog,
+    });
+    await expect(attempt).rejects.toBeInstanceOf(UserError);
+    const message = await attempt.catch((error: Error) => error.message);
+    for (const id of ['Gitaly1', 'GitalyVolume2', 'ArtifactsBucket', 'GitlabSecretsJson']) {
+      expect(message).toContain(`--allow-replace ${id}`);
+    }
+    expect(message).not.toContain('--allow-replace Database');
+    expect(message).toContain(`${env}-data Gitaly1 (AWS::EC2::Instance): replace`);
+    expect(toolkit.requests('deploy')).toEqual([]);
+  });
+
+  it('deploys once every stateful change is allowed', async () => {
+    const toolkit = new RecordingToolkit(environmentStacks(env), { diffs: dataDiff });
+    const allowReplace = ['Database', 'Gitaly1', 'GitalyVolume2', 'ArtifactsBucket', 'GitlabSecretsJson'];
+    const outcome = await deployEnvironment({ plan, toolkit, allowReplace, changeSetName: 'c', log: noLog });
+    expect(outcome.kind).toBe('deployed');
+    expect(toolkit.requests('deploy')).toHaveLength(4);
+  });
+
+  it('stops after the wave in flight on Ctrl-C and says what is left', async () => {
+    const signals = new EventEmitter();
+    const interrupt = gracefulInterrupt({ signals, log: noLog, operation: 'deploy', exit: () => {} });
+    const toolkit = new RecordingToolkit(environmentStacks(env), {
+      duringDeploy: (request) => {
+        if (request.stackNames.includes(`${env}-data`)) signals.emit('SIGINT');
+      },
+    });
+    const outcome = await deployEnvironment({
+      plan,
+      toolkit,
+      allowReplace: [],
+      changeSetName: 'c',
+      signal: interrupt.signal,
+      log: noLog,
+    });
+    interrupt.dispose();
+    expect(toolkit.requests('deploy')).toHaveLength(2);
+    expect(outcome).toEqual({
+      kind: 'interrupted',
+      deployed: [`${env}-network`, `${env}-data`, `${env}-edge`],
+      notStarted: [`${env}-compute`, `${env}-ops`],
+    });
+    if (outcome.kind !== 'interrupted') throw new Error('expected an interruption');
+    expect(interruptedSummary(outcome).at(-1)).toBe(
+      'Run `gitlab-aws deploy` again to continue where it stopped.',
+    );
+  });
+
+  it('lets a failed stack fail the deploy without starting later waves', async () => {
+    const toolkit = new RecordingToolkit(environmentStacks(env), { failDeployOf: `${env}-compute` });
+    await expect(
+      deployEnvironment({ plan, toolkit, allowReplace: [], changeSetName: 'c', log: noLog }),
+    ).rejects.toThrow(/compute failed/);
+    expect(toolkit.requests('deploy').map((call) => call.request.stackNames[0])).not.toContain(`${env}-ops`);
+  });
+});
+
+describe('gracefulInterrupt', () => {
+  it('aborts on the first Ctrl-C and exits 130 on the second', () => {
+    const signals = new EventEmitter();
+    const lines: string[] = [];
+    const exits: number[] = [];
+    const interrupt = gracefulInterrupt({
+      signals,
+      log: (line) => lines.push(line),
+      operation: 'destroy',
+      exit: (code) => exits.push(code),
+    });
+    signals.emit('SIGINT');
+    expect(interrupt.signal.aborted).toBe(true);
+    expect(exits).toEqual([]);
+    signals.emit('SIGINT');
+    expect(exits).toEqual([130]);
+    expect(lines[1]).toContain('`gitlab-aws destroy` to continue');
+    interrupt.dispose();
+    expect(signals.listenerCount('SIGINT')).toBe(0);
+  });
+});
+
+describe('signInSummary', () => {
+  it('names the URL, the SSH clone host and the root password secret from the plan', () => {
+    const lines = signInSummary(plan);
+    expect(lines[0]).toBe('GitLab:          https://gitlab.example.com');
+    expect(lines[1]).toBe('Clone over SSH:  git@gitlab.example.com:<group>/<project>.git');
+    expect(lines[2]).toContain(`Secrets Manager secret ${env}/root-password (us-west-2)`);
+  });
+});
