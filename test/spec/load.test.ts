@@ -84,6 +84,11 @@ describe('parseSpecYaml', () => {
     expect(byPath.domain).toMatch(/^required field is missing/);
   });
 
+  it('treats a section with every field commented out as empty', () => {
+    const spec = parseSpecYaml(`${base}redis:\n  # nodeType: cache.m7g.large\n`, 's.yaml');
+    expect(spec.redis).toEqual({ clusterMode: false, serverless: false });
+  });
+
   it('validates flag overrides like file values', () => {
     const error = specErrorOf(() => parseSpecYaml(base, 's.yaml', { size: '7k' }));
     expect(error.issues[0]!.path).toBe('architecture.size');
