@@ -176,7 +176,8 @@ function rootVolume(role: RoleId): VolumePlan {
 function planAutoScalingGroups(context: BuildContext): AutoScalingGroupPlan[] {
   const { spec, reference, availabilityZones } = context;
   if (spec.architecture.type === 'cloud-native-hybrid') return [];
-  return reference.roles
+  return [...reference.roles]
+    .sort((a, b) => ROLE_IDS.indexOf(a.role) - ROLE_IDS.indexOf(b.role))
     .filter((role) => role.backing === 'ec2-asg')
     .map((role) => {
       const servesWeb = role.role === 'rails' || role.role === 'gitlab';
