@@ -33,6 +33,8 @@ export interface PlanRule {
   readonly category: CheckCategory;
   /** One line: what the rule guards against. */
   readonly description: string;
+  /** The entry of the catalog's AWS guidance (GitLab's documented position) the rule enforces. */
+  readonly guidance?: string;
   readonly evaluate: (context: CheckContext) => readonly Finding[];
 }
 
@@ -78,11 +80,12 @@ export const PLAN_RULES: readonly PlanRule[] = [
     level: 'error',
     category: 'support',
     description: 'Aurora is not a database GitLab supports',
+    guidance: 'aurora-postgresql',
     evaluate: ({ spec }) =>
       when(spec.database.engine === 'aurora-postgresql', {
         field: 'database.engine',
         message:
-          'Amazon Aurora is not supported by GitLab (its PostgreSQL compatibility is not validated). Set database.engine: postgres to use RDS for PostgreSQL, Multi-AZ.',
+          'Amazon Aurora is incompatible with GitLab (since GitLab 14.4). Set database.engine: postgres to use RDS for PostgreSQL, Multi-AZ.',
       }),
   },
   {
@@ -90,23 +93,25 @@ export const PLAN_RULES: readonly PlanRule[] = [
     level: 'error',
     category: 'support',
     description: 'RDS Multi-AZ DB clusters are not validated by GitLab',
+    guidance: 'rds-multi-az-db-cluster',
     evaluate: ({ spec }) =>
       when(spec.database.deployment === 'multi-az-cluster', {
         field: 'database.deployment',
         message:
-          'RDS Multi-AZ DB clusters are not validated for GitLab. Set database.deployment: multi-az-instance (a Multi-AZ DB instance with a standby).',
+          'RDS Multi-AZ DB clusters are not tested by GitLab. Set database.deployment: multi-az-instance (a Multi-AZ DB instance with a standby).',
       }),
   },
   {
     id: 'GLA-DB-PROXY',
-    level: 'warning',
-    category: 'aws',
-    description: 'RDS Proxy is not recommended in front of GitLab',
+    level: 'error',
+    category: 'support',
+    description: 'RDS Proxy has never been validated with GitLab',
+    guidance: 'rds-proxy',
     evaluate: ({ spec }) =>
       when(spec.database.proxy, {
         field: 'database.proxy',
         message:
-          'GitLab does not recommend RDS Proxy (it interferes with the database load balancing and prepared statements GitLab relies on). Set database.proxy: false.',
+          'GitLab has never validated RDS Proxy, so gitlab-aws does not build one. Set database.proxy: false; from 10k, read replicas with GitLab database load balancing spread the load.',
       }),
   },
   {
@@ -114,6 +119,7 @@ export const PLAN_RULES: readonly PlanRule[] = [
     level: 'error',
     category: 'support',
     description: 'Redis cluster mode is not supported by GitLab',
+    guidance: 'elasticache-cluster-mode-enabled',
     evaluate: ({ spec }) =>
       when(spec.redis.clusterMode, {
         field: 'redis.clusterMode',
@@ -126,6 +132,7 @@ export const PLAN_RULES: readonly PlanRule[] = [
     level: 'error',
     category: 'support',
     description: 'ElastiCache Serverless is not validated by GitLab',
+    guidance: 'elasticache-serverless',
     evaluate: ({ spec }) =>
       when(spec.redis.serverless, {
         field: 'redis.serverless',
@@ -138,6 +145,7 @@ export const PLAN_RULES: readonly PlanRule[] = [
     level: 'error',
     category: 'sizing',
     description: 'Burstable database classes throttle GitLab under sustained load',
+    guidance: 'rds-burstable-classes',
     evaluate: ({ plan }) =>
       plan.services.flatMap((service) =>
         service.kind === 'rds' && isBurstableInstanceType(service.instanceClass)
@@ -155,6 +163,7 @@ export const PLAN_RULES: readonly PlanRule[] = [
     level: 'error',
     category: 'sizing',
     description: 'Burstable cache node types throttle GitLab under sustained load',
+    guidance: 'elasticache-burstable-node-types',
     evaluate: ({ plan }) =>
       plan.services.flatMap((service) =>
         service.kind === 'elasticache' && isBurstableInstanceType(service.nodeType)
@@ -172,6 +181,7 @@ export const PLAN_RULES: readonly PlanRule[] = [
     level: 'error',
     category: 'sizing',
     description: 'Burstable instance types throttle GitLab components',
+    guidance: 'ec2-burstable-instances',
     evaluate: ({ plan }) => {
       const roles = new Set(
         plan.nodes
@@ -230,6 +240,7 @@ export const PLAN_RULES: readonly PlanRule[] = [
     level: 'error',
     category: 'support',
     description: 'EFS for Git data is strongly discouraged by GitLab',
+    guidance: 'efs-git-data',
     evaluate: ({ spec }) =>
       when(spec.gitaly.storage === 'efs', {
         field: 'gitaly.storage',
@@ -253,6 +264,7 @@ export const PLAN_RULES: readonly PlanRule[] = [
     level: 'warning',
     category: 'ha',
     description: 'With 2 AZs, losing the AZ holding most Gitaly/Praefect nodes loses quorum',
+    guidance: 'odd-availability-zones',
     evaluate: ({ plan }) =>
       when(plan.availabilityZones.length === 2 && plan.architecture.gitalyMode === 'cluster', {
         field: 'availabilityZones',

@@ -172,3 +172,17 @@ describe('plan checks', () => {
     expect(levels[0]).toBe('error');
   });
 });
+
+describe('plan checks and GitLab guidance', () => {
+  it('cites only guidance entries the catalog has, and refuses what GitLab does not support', async () => {
+    const { AWS_GUIDANCE } = await import('../../src/catalog/aws-guidance.js');
+    const byId = new Map(AWS_GUIDANCE.map((entry) => [entry.id, entry]));
+    for (const rule of PLAN_RULES.filter((candidate) => candidate.guidance)) {
+      const entry = byId.get(rule.guidance!);
+      expect(entry, `${rule.id} cites ${rule.guidance}`).toBeDefined();
+      // What GitLab calls unsupported or never validated is refused, not merely warned about.
+      if (entry?.status === 'unsupported' || entry?.status === 'not-validated')
+        expect(rule.level, rule.id).toBe('error');
+    }
+  });
+});
