@@ -6,19 +6,18 @@
  * a particular environment: that is the Plan's job (src/plan).
  */
 
-/** Reference architecture sizes GitLab publishes, by supported user count. */
-export const REFERENCE_SIZES = ['1k', '2k', '3k', '5k', '10k', '25k', '50k'] as const;
-export type ReferenceSize = (typeof REFERENCE_SIZES)[number];
+import type { ArchitectureType, ReferenceSize, SpecSize } from '../spec/choices.js';
 
-/** Sizes a spec may ask for: the published ones plus `poc`, the AWS install guide's scenario. */
-export const SPEC_SIZES = ['poc', ...REFERENCE_SIZES] as const;
-export type SpecSize = (typeof SPEC_SIZES)[number];
-
-export const ARCHITECTURE_TYPES = ['linux-package', 'cloud-native-hybrid'] as const;
-export type ArchitectureType = (typeof ARCHITECTURE_TYPES)[number];
-
-export const CPU_FAMILIES = ['x86', 'graviton'] as const;
-export type CpuFamily = (typeof CPU_FAMILIES)[number];
+export {
+  ARCHITECTURE_TYPES,
+  type ArchitectureType,
+  CPU_FAMILIES,
+  type CpuFamily,
+  REFERENCE_SIZES,
+  type ReferenceSize,
+  SPEC_SIZES,
+  type SpecSize,
+} from '../spec/choices.js';
 
 /**
  * Role ids, in GitLab's own words where GitLab has a word for the role.

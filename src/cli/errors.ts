@@ -1,14 +1,2 @@
-/**
- * Errors meant for a person. The dispatcher prints their message (no stack trace) and exits with
- * their code. Anything else that escapes a command is a bug and is reported as one.
- */
-export class UserError extends Error {
-  constructor(
-    message: string,
-    /** Process exit code: 2 for bad input, 1 for a refused or failed operation. */
-    readonly exitCode = 1,
-  ) {
-    super(message);
-    this.name = 'UserError';
-  }
-}
+// The error type lives at the root so that every layer can raise it; the CLI is where it is caught.
+export { UserError } from '../errors.js';

@@ -7,7 +7,7 @@
  * what to do instead; the schema only rejects what is malformed.
  */
 import { z } from 'zod';
-import { ARCHITECTURE_TYPES, CPU_FAMILIES, SPEC_SIZES } from '../catalog/types.js';
+import { ARCHITECTURE_TYPES, CPU_FAMILIES, SPEC_SIZES } from './choices.js';
 
 const hostname = z
   .string()

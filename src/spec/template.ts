@@ -2,7 +2,7 @@
  * The commented spec `gitlab-aws init` writes. Every field is shown with its default and a line on
  * what it does, so the file doubles as the spec's documentation.
  */
-import type { ArchitectureType, SpecSize } from '../catalog/types.js';
+import type { ArchitectureType, SpecSize } from './choices.js';
 
 export interface SpecTemplateOptions {
   readonly size: SpecSize;
