@@ -11,7 +11,11 @@ const SRC = resolve(import.meta.dirname, '../src');
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? sourceFiles(join(dir, entry.name)) : entry.name.endsWith('.ts') ? [join(dir, entry.name)] : [],
+    entry.isDirectory()
+      ? sourceFiles(join(dir, entry.name))
+      : entry.name.endsWith('.ts')
+        ? [join(dir, entry.name)]
+        : [],
   );
 }
 
@@ -32,9 +36,11 @@ const FORBIDDEN_PACKAGES: Record<string, RegExp> = {
 describe('layering', () => {
   const files = sourceFiles(SRC);
   const imports = files.flatMap((file) =>
-    [...readFileSync(file, 'utf8').matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s+'([^']+)'|import\('([^']+)'\)/g)].map(
-      (match) => ({ file, specifier: (match[1] ?? match[2])! }),
-    ),
+    [
+      ...readFileSync(file, 'utf8').matchAll(
+        /(?:^|\n)\s*(?:import|export)[^'"]*?from\s+'([^']+)'|import\('([^']+)'\)/g,
+      ),
+    ].map((match) => ({ file, specifier: (match[1] ?? match[2])! })),
   );
 
   it('finds the source files and their imports', () => {
@@ -49,7 +55,9 @@ describe('layering', () => {
         const from = layerOf(file);
         const to = layerOf(resolve(file, '..', specifier));
         if (!from || !to) return [];
-        return LAYERS.indexOf(to) > LAYERS.indexOf(from) ? [`${relative(SRC, file)} imports ${specifier}`] : [];
+        return LAYERS.indexOf(to) > LAYERS.indexOf(from)
+          ? [`${relative(SRC, file)} imports ${specifier}`]
+          : [];
       });
     expect(violations).toEqual([]);
   });
