@@ -2,7 +2,7 @@
  * `gitlab-aws deploy`: the Plan's checks, then the stateful-change gate, then the stacks wave by
  * wave (independent stacks of a wave concurrently), then what the user needs to sign in.
  */
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 import type { Plan } from '../plan/types.js';
 import { deploymentWaves } from './stack-waves.js';
 import { findStatefulChanges, type StatefulChange, unapprovedStatefulChanges } from './stateful-changes.js';

@@ -6,7 +6,7 @@
  * `--include-data` and the environment name typed back, everything goes: the database leaves a
  * final snapshot, the Gitaly volumes leave snapshots, buckets and secrets are deleted.
  */
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 import { DATA_STACK_KINDS, STACK_ORDER, type StackKind, stackName } from '../infra/stacks.js';
 import type { Plan, RdsService, S3Service } from '../plan/types.js';
 import { destroyWaves } from './stack-waves.js';

@@ -1,0 +1,305 @@
+/**
+ * `gitlab-aws upgrade --to <version>`: GitLab's zero-downtime order for multi-node Linux package
+ * installs (doc/update/zero_downtime.md, skratsch-solutions/gitlabhq
+ * d08a1508d191015791d908b4d42036623e6603ae): stateful backends first, application code last.
+ *
+ * RDS and ElastiCache are upgraded by AWS, so the order here is: Gitaly nodes one at a time
+ * (Gitaly reloads gracefully), Praefect (its deploy node runs the Praefect migrations), one Rails
+ * node running the regular migrations with post-deployment migrations skipped, then every Rails
+ * and Sidekiq node replaced by a rolling instance refresh that never drops below the group's
+ * minimum, then the post-deployment migrations.
+ *
+ * New auto scaling group members install the version in the environment's version parameter
+ * (see `versionParameterName`), so setting it is what makes the refresh install the new release.
+ *
+ * `planUpgrade` is pure (tests assert the steps); `executeUpgrade` runs them through the fleet
+ * interfaces.
+ */
+import { UserError } from '../errors.js';
+import type { AutoScalingGroupPlan, Plan, PlanNode } from '../plan/types.js';
+import type { InstanceRefresher, NodeDirectory, RemoteRunner } from './fleet.js';
+import { UPGRADE_STOPS, type UpgradeStop } from './upgrade-stops.js';
+
+export interface Version {
+  readonly major: number;
+  readonly minor: number;
+  readonly patch: number;
+}
+
+export function parseVersion(text: string): Version {
+  const match = /^(\d+)\.(\d+)\.(\d+)/.exec(text.trim());
+  if (!match) throw new UserError(`"${text}" is not a GitLab version such as 19.3.1`, 2);
+  return { major: Number(match[1]), minor: Number(match[2]), patch: Number(match[3]) };
+}
+
+export const formatVersion = (v: Version) => `${v.major}.${v.minor}.${v.patch}`;
+
+export function compareVersions(a: Version, b: Version): number {
+  return a.major - b.major || a.minor - b.minor || a.patch - b.patch;
+}
+
+const sameMinor = (a: Version, b: Version) => a.major === b.major && a.minor === b.minor;
+
+/** One reason an upgrade path is refused; undefined when the rule is satisfied. */
+type UpgradePathRule = (from: Version, to: Version, stops: readonly UpgradeStop[]) => string | undefined;
+
+export const UPGRADE_PATH_RULES: readonly UpgradePathRule[] = [
+  (from, to) =>
+    compareVersions(to, from) < 0
+      ? `${formatVersion(to)} is older than the running ${formatVersion(from)}: downgrades need a restore from backup, not an upgrade`
+      : undefined,
+  (from, to) => (compareVersions(to, from) === 0 ? `GitLab already runs ${formatVersion(to)}` : undefined),
+  (from, to, stops) => {
+    // The first stop the path would leave behind: past it, but not (fully) on it yet.
+    const skipped = stops
+      .map((stop) => ({ stop, version: parseVersion(stop.version) }))
+      .find(
+        ({ version }) =>
+          compareVersions(from, version) < 0 && compareVersions(to, version) > 0 && !sameMinor(to, version),
+      );
+    if (!skipped) return undefined;
+    const stop = `${skipped.version.major}.${skipped.version.minor}`;
+    const least =
+      skipped.version.patch > 0
+        ? ` (${skipped.stop.version} or a later ${stop} patch)`
+        : ' (its latest patch release)';
+    return (
+      `${stop} is a required upgrade stop${skipped.stop.onlyWhen ? ` for instances with ${skipped.stop.onlyWhen}` : ''}: ` +
+      `upgrade to ${stop}${least} first, let its background migrations finish, then continue ` +
+      `(${skipped.stop.source.path} at ${skipped.stop.source.commit.slice(0, 12)})`
+    );
+  },
+  (from, to) => {
+    const nextMinor = to.major === from.major && to.minor === from.minor + 1;
+    const nextMajor = to.major === from.major + 1 && to.minor === 0;
+    return sameMinor(from, to) || nextMinor || nextMajor
+      ? undefined
+      : `a zero-downtime upgrade goes one minor release at a time: from ${formatVersion(from)} the next is ${from.major}.${from.minor + 1}`;
+  },
+];
+
+/** Every reason the path from → to is refused (empty when it is allowed). */
+export function upgradePathProblems(
+  from: string,
+  to: string,
+  stops: readonly UpgradeStop[] = UPGRADE_STOPS,
+): string[] {
+  const [fromVersion, toVersion] = [parseVersion(from), parseVersion(to)];
+  return UPGRADE_PATH_RULES.map((rule) => rule(fromVersion, toVersion, stops)).filter(
+    (problem): problem is string => problem !== undefined,
+  );
+}
+
+/** SSM parameter holding the GitLab version new instances install. */
+export function versionParameterName(plan: Plan): string {
+  return `/${plan.spec.name}/gitlab-version`;
+}
+
+export type UpgradeStep =
+  | { readonly kind: 'backup'; readonly title: string }
+  | {
+      readonly kind: 'run-command';
+      readonly title: string;
+      /** A fixed node, or one member of an auto scaling group. */
+      readonly target: { readonly nodeId: string } | { readonly groupId: string };
+      readonly commands: readonly string[];
+    }
+  | {
+      readonly kind: 'set-version';
+      readonly title: string;
+      readonly parameterName: string;
+      readonly version: string;
+    }
+  | {
+      readonly kind: 'instance-refresh';
+      readonly title: string;
+      readonly groupId: string;
+      readonly minHealthyPercentage: number;
+      readonly maxHealthyPercentage: number;
+      readonly instanceWarmupSeconds: number;
+    };
+
+export interface UpgradeOptions {
+  /** Version running now. */
+  readonly from: string;
+  /** Version to upgrade to. */
+  readonly to: string;
+  /** Take a backup first (the default). */
+  readonly backup: boolean;
+}
+
+/** Shell lines shared by every node: hold off the package's own reconfigure, then install the exact version. */
+function installPackage(plan: Plan, version: string): string[] {
+  const pkg = plan.gitlab.packageName;
+  const full = `${version}-${plan.gitlab.edition}.0`;
+  return [
+    'set -euo pipefail',
+    // Without this file the package upgrade runs reconfigure, which stops GitLab and migrates.
+    'touch /etc/gitlab/skip-auto-reconfigure',
+    `if command -v apt-get >/dev/null; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y ${pkg}=${full}; ` +
+      `else dnf install -y ${pkg}-${full}; fi`,
+  ];
+}
+
+/** Sets one gitlab.rb setting: drops any line setting it, then appends the new value. */
+function setGitlabRb(key: string, value: string): string {
+  const pattern = key.replace(/[[\]]/g, '\\$&');
+  return `sed -i "/^${pattern}/d" /etc/gitlab/gitlab.rb && echo "${key} = ${value}" >> /etc/gitlab/gitlab.rb`;
+}
+
+/** Drains NGINX so the load balancer's health check takes the node out before it restarts. */
+const DRAIN_NGINX = [
+  'NGINX_PID=$(cat /var/opt/gitlab/nginx/nginx.pid)',
+  'kill -QUIT "$NGINX_PID"',
+  'while kill -0 "$NGINX_PID" 2>/dev/null; do sleep 1; done',
+  'gitlab-ctl stop nginx',
+];
+
+/**
+ * Keeps the group at or above its minimum throughout: with the minimum equal to the desired
+ * capacity nothing may go before its replacement is healthy, so one extra instance launches first.
+ */
+export function refreshPercentages(group: AutoScalingGroupPlan): { min: number; max: number } {
+  const min = Math.min(100, Math.ceil((group.minCapacity / group.desiredCapacity) * 100));
+  const oneInstance = Math.ceil(100 / group.desiredCapacity);
+  return { min, max: min === 100 ? Math.min(200, 100 + oneInstance) : 100 };
+}
+
+const byRole = (plan: Plan, role: PlanNode['role']) =>
+  plan.nodes.filter((node) => node.role === role && !node.autoScalingGroup);
+
+export function planUpgrade(plan: Plan, options: UpgradeOptions): UpgradeStep[] {
+  const problems = upgradePathProblems(options.from, options.to);
+  if (problems.length > 0)
+    throw new UserError(`upgrade refused:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  const to = formatVersion(parseVersion(options.to));
+  const railsGroup =
+    plan.autoScalingGroups.find((group) => group.runsDatabaseMigrations) ??
+    plan.autoScalingGroups.find((group) => group.role === 'rails');
+  if (!railsGroup)
+    throw new UserError(
+      'upgrade needs a Rails auto scaling group; this plan has none (Cloud Native Hybrid upgrades go through Helm)',
+    );
+  const praefects = byRole(plan, 'praefect');
+  const refreshed = [railsGroup, ...plan.autoScalingGroups.filter((group) => group !== railsGroup)];
+
+  return [
+    ...(options.backup
+      ? [{ kind: 'backup' as const, title: 'Back up GitLab, the database and the Gitaly volumes' }]
+      : []),
+    ...byRole(plan, 'gitaly').map((node) => ({
+      kind: 'run-command' as const,
+      title: `Upgrade Gitaly on ${node.id}`,
+      target: { nodeId: node.id },
+      // Gitaly reloads itself gracefully after reconfigure; everything else on the node restarts.
+      commands: [...installPackage(plan, to), 'gitlab-ctl reconfigure', 'gitlab-ctl restart-except gitaly'],
+    })),
+    ...praefects.map((node, index) => ({
+      kind: 'run-command' as const,
+      title: `Upgrade Praefect on ${node.id}${index === 0 ? ' (deploy node: runs the Praefect migrations)' : ''}`,
+      target: { nodeId: node.id },
+      commands: [
+        ...installPackage(plan, to),
+        setGitlabRb("praefect['auto_migrate']", index === 0 ? 'true' : 'false'),
+        'gitlab-ctl reconfigure',
+        'gitlab-ctl restart-except praefect',
+      ],
+    })),
+    {
+      kind: 'run-command',
+      title: `Upgrade one ${railsGroup.id} node and run the regular migrations (post-deployment migrations skipped)`,
+      target: { groupId: railsGroup.id },
+      commands: [
+        ...DRAIN_NGINX,
+        ...installPackage(plan, to),
+        setGitlabRb("gitlab_rails['auto_migrate']", 'true'),
+        'SKIP_POST_DEPLOYMENT_MIGRATIONS=true gitlab-ctl reconfigure',
+      ],
+    },
+    {
+      kind: 'set-version',
+      title: `Make new instances install GitLab ${to}`,
+      parameterName: versionParameterName(plan),
+      version: to,
+    },
+    ...refreshed.map((group) => {
+      const percentages = refreshPercentages(group);
+      return {
+        kind: 'instance-refresh' as const,
+        title: `Replace every ${group.id} node (at least ${group.minCapacity} healthy throughout)`,
+        groupId: group.id,
+        minHealthyPercentage: percentages.min,
+        maxHealthyPercentage: percentages.max,
+        instanceWarmupSeconds: group.healthCheckGracePeriodSeconds,
+      };
+    }),
+    {
+      kind: 'run-command',
+      title: 'Run the post-deployment migrations',
+      target: { groupId: railsGroup.id },
+      commands: ['set -euo pipefail', 'gitlab-rake gitlab:db:configure'],
+    },
+    ...byRole(plan, 'monitoring').map((node) => ({
+      kind: 'run-command' as const,
+      title: `Upgrade the package on ${node.id}`,
+      target: { nodeId: node.id },
+      commands: [...installPackage(plan, to), 'gitlab-ctl reconfigure'],
+    })),
+  ];
+}
+
+export interface UpgradeExecutorProps {
+  readonly directory: NodeDirectory;
+  readonly runner: RemoteRunner;
+  readonly refresher: InstanceRefresher;
+  /** Writes the version parameter. */
+  readonly setParameter: (name: string, value: string) => Promise<void>;
+  /** Takes the pre-upgrade backup. */
+  readonly backup: () => Promise<void>;
+  readonly log: (line: string) => void;
+  /** Aborted on Ctrl-C: the step in progress finishes, no further step starts. */
+  readonly signal?: AbortSignal;
+}
+
+/** Runs the steps in order; returns how many completed. A failing step stops the upgrade. */
+export async function executeUpgrade(
+  steps: readonly UpgradeStep[],
+  props: UpgradeExecutorProps,
+): Promise<number> {
+  for (const [index, step] of steps.entries()) {
+    if (props.signal?.aborted) return index;
+    props.log(`[${index + 1}/${steps.length}] ${step.title}`);
+    switch (step.kind) {
+      case 'backup':
+        await props.backup();
+        break;
+      case 'set-version':
+        await props.setParameter(step.parameterName, step.version);
+        break;
+      case 'instance-refresh':
+        await props.refresher.refresh({
+          groupName: await props.directory.groupNameOf(step.groupId),
+          minHealthyPercentage: step.minHealthyPercentage,
+          maxHealthyPercentage: step.maxHealthyPercentage,
+          instanceWarmupSeconds: step.instanceWarmupSeconds,
+        });
+        break;
+      case 'run-command': {
+        const instanceId =
+          'nodeId' in step.target
+            ? await props.directory.instanceOf(step.target.nodeId)
+            : (await props.directory.instancesOf(step.target.groupId))[0];
+        if (!instanceId)
+          throw new Error(`no healthy instance in ${'groupId' in step.target ? step.target.groupId : ''}`);
+        await props.runner.run({
+          instanceId,
+          commands: step.commands,
+          comment: step.title,
+          timeoutSeconds: 3600,
+        });
+        break;
+      }
+    }
+  }
+  return steps.length;
+}

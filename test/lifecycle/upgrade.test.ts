@@ -1,0 +1,280 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  AutoScalingClient,
+  DescribeAutoScalingGroupsCommand,
+  DescribeInstanceRefreshesCommand,
+  StartInstanceRefreshCommand,
+} from '@aws-sdk/client-auto-scaling';
+import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import {
+  AutoScalingInstanceRefresher,
+  SsmRemoteRunner,
+  TaggedNodeDirectory,
+} from '../../src/lifecycle/fleet.js';
+import { executeUpgrade, planUpgrade, upgradePathProblems } from '../../src/lifecycle/upgrade.js';
+import { UPGRADE_STOPS } from '../../src/lifecycle/upgrade-stops.js';
+import { planFor } from '../fixtures/plans.js';
+
+const plan = planFor();
+
+describe('upgradePathProblems', () => {
+  it.each([
+    ['19.1.3', '19.2.1'],
+    ['19.2.0', '19.3.0'],
+    ['19.3.0', '19.3.2'],
+    ['18.11.3', '19.0.1'],
+    ['17.3.7', '17.4.1'],
+    ['19.11.0', '20.0.0'],
+  ])('allows %s -> %s', (from, to) => {
+    expect(upgradePathProblems(from, to)).toEqual([]);
+  });
+
+  it('refuses a downgrade and a no-op', () => {
+    expect(upgradePathProblems('19.3.0', '19.2.4')[0]).toContain('downgrades need a restore from backup');
+    expect(upgradePathProblems('19.3.0', '19.3.0')).toEqual(['GitLab already runs 19.3.0']);
+  });
+
+  it('refuses leaving a stop below its documented patch', () => {
+    const [problem] = upgradePathProblems('17.3.2', '17.4.0');
+    expect(problem).toContain(
+      '17.3 is a required upgrade stop: upgrade to 17.3 (17.3.7 or a later 17.3 patch) first',
+    );
+    expect(problem).toContain('doc/update/upgrade_paths.md at 017a6c129d6a');
+  });
+
+  it('refuses skipping a stop across a major release', () => {
+    const problems = upgradePathProblems('18.10.2', '19.0.0');
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain('18.11 is a required upgrade stop');
+  });
+
+  it('refuses more than one minor release at once', () => {
+    expect(upgradePathProblems('19.3.0', '19.4.0')).toEqual([]);
+    expect(upgradePathProblems('19.3.0', '19.5.0')).toEqual([
+      'a zero-downtime upgrade goes one minor release at a time: from 19.3.0 the next is 19.4',
+    ]);
+  });
+
+  it('names conditional stops with their condition', () => {
+    expect(upgradePathProblems('16.0.10', '16.2.0', UPGRADE_STOPS)[0]).toContain(
+      '16.1 is a required upgrade stop for instances with NPM packages in the package registry',
+    );
+  });
+
+  it('records a source for every stop', () => {
+    for (const stop of UPGRADE_STOPS) expect(stop.source.commit).toMatch(/^[0-9a-f]{40}$/);
+  });
+});
+
+describe('planUpgrade', () => {
+  const steps = planUpgrade(plan, { from: '19.3.0', to: '19.4.1', backup: true });
+  const titles = steps.map((step) => step.title);
+
+  it('follows the zero-downtime order: Gitaly, Praefect, one Rails node, refreshes, post-deploy migrations', () => {
+    expect(titles).toEqual([
+      'Back up GitLab, the database and the Gitaly volumes',
+      'Upgrade Gitaly on gitaly-1',
+      'Upgrade Gitaly on gitaly-2',
+      'Upgrade Gitaly on gitaly-3',
+      'Upgrade Praefect on praefect-1 (deploy node: runs the Praefect migrations)',
+      'Upgrade Praefect on praefect-2',
+      'Upgrade Praefect on praefect-3',
+      'Upgrade one rails node and run the regular migrations (post-deployment migrations skipped)',
+      'Make new instances install GitLab 19.4.1',
+      'Replace every rails node (at least 3 healthy throughout)',
+      'Replace every sidekiq node (at least 2 healthy throughout)',
+      'Run the post-deployment migrations',
+      'Upgrade the package on monitoring-1',
+    ]);
+  });
+
+  it('installs the exact package version without letting the package reconfigure on its own', () => {
+    const gitaly = steps[1]!;
+    if (gitaly.kind !== 'run-command') throw new Error('expected a command');
+    expect(gitaly.commands[1]).toBe('touch /etc/gitlab/skip-auto-reconfigure');
+    expect(gitaly.commands[2]).toContain('gitlab-ee=19.4.1-ee.0');
+    expect(gitaly.commands.slice(-2)).toEqual(['gitlab-ctl reconfigure', 'gitlab-ctl restart-except gitaly']);
+  });
+
+  it('runs regular migrations on one Rails node with post-deployment migrations skipped, the rest at the end', () => {
+    const deployNode = steps[7]!;
+    if (deployNode.kind !== 'run-command') throw new Error('expected a command');
+    expect(deployNode.target).toEqual({ groupId: 'rails' });
+    expect(deployNode.commands.at(-1)).toBe('SKIP_POST_DEPLOYMENT_MIGRATIONS=true gitlab-ctl reconfigure');
+    expect(deployNode.commands[1]).toBe('kill -QUIT "$NGINX_PID"'); // drained before it restarts
+    const postDeploy = steps[11]!;
+    if (postDeploy.kind !== 'run-command') throw new Error('expected a command');
+    expect(postDeploy.commands).toContain('gitlab-rake gitlab:db:configure');
+  });
+
+  it('refreshes groups without going below their minimum', () => {
+    const refreshes = steps.filter((step) => step.kind === 'instance-refresh');
+    expect(
+      refreshes.map((step) => [step.groupId, step.minHealthyPercentage, step.maxHealthyPercentage]),
+    ).toEqual([
+      ['rails', 100, 134],
+      ['sidekiq', 100, 150],
+    ]);
+  });
+
+  it('skips the backup with --no-backup and refuses a skipped stop before planning anything', () => {
+    expect(planUpgrade(plan, { from: '19.3.0', to: '19.4.0', backup: false })[0]!.kind).not.toBe('backup');
+    expect(() => planUpgrade(plan, { from: '19.3.0', to: '19.6.0', backup: true })).toThrow(
+      /19\.5 is a required upgrade stop/,
+    );
+  });
+
+  it('sets gitlab.rb flags with shell that works', () => {
+    const praefect = steps[4]!;
+    if (praefect.kind !== 'run-command') throw new Error('expected a command');
+    const line = praefect.commands.find((command) => command.startsWith('sed -i'))!;
+    const dir = mkdtempSync(join(tmpdir(), 'gla-rb-'));
+    const file = join(dir, 'gitlab.rb');
+    try {
+      writeFileSync(file, "external_url 'x'\npraefect['auto_migrate'] = false\n");
+      execFileSync('bash', ['-c', line.replaceAll('/etc/gitlab/gitlab.rb', file)]);
+      expect(readFileSync(file, 'utf8')).toBe("external_url 'x'\npraefect['auto_migrate'] = true\n");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('executeUpgrade through SSM and Auto Scaling', () => {
+  const ssm = mockClient(SSMClient);
+  const ec2 = mockClient(EC2Client);
+  const autoScaling = mockClient(AutoScalingClient);
+  const instant = async () => {};
+
+  beforeEach(() => {
+    ssm.reset();
+    ec2.reset();
+    autoScaling.reset();
+    ec2.on(DescribeInstancesCommand).callsFake((input) => {
+      const node = input.Filters.find((f: { Name: string }) => f.Name === 'tag:gitlab-aws:node').Values[0];
+      return { Reservations: [{ Instances: [{ InstanceId: `i-${node}` }] }] };
+    });
+    autoScaling.on(DescribeAutoScalingGroupsCommand).callsFake((input) => {
+      const group = input.Filters.find((f: { Name: string }) => f.Name === 'tag:gitlab-aws:group').Values[0];
+      return {
+        AutoScalingGroups: [
+          {
+            AutoScalingGroupName: `gitlab-test-${group}-asg`,
+            Instances: [
+              { InstanceId: `i-${group}-a`, LifecycleState: 'Pending', HealthStatus: 'Healthy' },
+              { InstanceId: `i-${group}-b`, LifecycleState: 'InService', HealthStatus: 'Healthy' },
+            ],
+          },
+        ],
+      };
+    });
+    autoScaling.on(StartInstanceRefreshCommand).resolves({ InstanceRefreshId: 'refresh-1' });
+    autoScaling
+      .on(DescribeInstanceRefreshesCommand)
+      .resolvesOnce({ InstanceRefreshes: [{ Status: 'InProgress' }] })
+      .resolves({ InstanceRefreshes: [{ Status: 'Successful' }] });
+    let sent = 0;
+    ssm.on(SendCommandCommand).callsFake(() => ({ Command: { CommandId: `cmd-${++sent}` } }));
+    ssm.on(GetCommandInvocationCommand).resolves({ Status: 'Success', StandardOutputContent: 'ok' });
+  });
+
+  function executor(extra: { backups?: string[]; parameters?: [string, string][] } = {}) {
+    const environment = plan.spec.name;
+    return {
+      directory: new TaggedNodeDirectory({
+        environment,
+        ec2: new EC2Client({}),
+        autoScaling: new AutoScalingClient({}),
+      }),
+      runner: new SsmRemoteRunner({ ssm: new SSMClient({}), sleep: instant }),
+      refresher: new AutoScalingInstanceRefresher({ autoScaling: new AutoScalingClient({}), sleep: instant }),
+      setParameter: async (name: string, value: string) => {
+        extra.parameters?.push([name, value]);
+      },
+      backup: async () => {
+        extra.backups?.push('backup');
+      },
+      log: () => {},
+    };
+  }
+
+  it('runs each command with AWS-RunShellScript on the right instance, in order, and refreshes each group', async () => {
+    const parameters: [string, string][] = [];
+    const backups: string[] = [];
+    const steps = planUpgrade(plan, { from: '19.3.0', to: '19.4.1', backup: true });
+    expect(await executeUpgrade(steps, executor({ parameters, backups }))).toBe(steps.length);
+    const sends = ssm.commandCalls(SendCommandCommand).map((call) => call.args[0].input);
+    expect(sends.every((input) => input.DocumentName === 'AWS-RunShellScript')).toBe(true);
+    expect(sends.map((input) => input.InstanceIds![0])).toEqual([
+      'i-gitaly-1',
+      'i-gitaly-2',
+      'i-gitaly-3',
+      'i-praefect-1',
+      'i-praefect-2',
+      'i-praefect-3',
+      'i-rails-b', // an in-service member, not the one still launching
+      'i-rails-b',
+      'i-monitoring-1',
+    ]);
+    expect(sends[0]!.Parameters!['commands']).toEqual(
+      (steps[1] as Extract<(typeof steps)[number], { kind: 'run-command' }>).commands,
+    );
+    const refreshes = autoScaling.commandCalls(StartInstanceRefreshCommand).map((call) => call.args[0].input);
+    expect(
+      refreshes.map((input) => [input.AutoScalingGroupName, input.Preferences?.MinHealthyPercentage]),
+    ).toEqual([
+      ['gitlab-test-rails-asg', 100],
+      ['gitlab-test-sidekiq-asg', 100],
+    ]);
+    expect(parameters).toEqual([['/gitlab-test/gitlab-version', '19.4.1']]);
+    expect(backups).toEqual(['backup']);
+    // the version is published before the first refresh starts new instances
+    const setVersionIndex = steps.findIndex((step) => step.kind === 'set-version');
+    expect(setVersionIndex).toBeLessThan(steps.findIndex((step) => step.kind === 'instance-refresh'));
+  });
+
+  it('stops at the first failed command and reports its output', async () => {
+    ssm
+      .on(GetCommandInvocationCommand, { InstanceId: 'i-gitaly-2' })
+      .resolves({
+        Status: 'Failed',
+        StandardErrorContent: 'E: Version 19.4.1-ee.0 for gitlab-ee was not found',
+      });
+    const steps = planUpgrade(plan, { from: '19.3.0', to: '19.4.1', backup: false });
+    await expect(executeUpgrade(steps, executor())).rejects.toThrow(
+      /Upgrade Gitaly on gitaly-2" on i-gitaly-2: Failed \(command cmd-2\)[\s\S]*was not found/,
+    );
+    expect(ssm.commandCalls(SendCommandCommand)).toHaveLength(2);
+    expect(autoScaling.commandCalls(StartInstanceRefreshCommand)).toHaveLength(0);
+  });
+
+  it('fails when an instance refresh does not succeed', async () => {
+    autoScaling
+      .on(DescribeInstanceRefreshesCommand)
+      .resolves({ InstanceRefreshes: [{ Status: 'Cancelled', StatusReason: 'health checks failed' }] });
+    const steps = planUpgrade(plan, { from: '19.3.0', to: '19.4.1', backup: false });
+    await expect(executeUpgrade(steps, executor())).rejects.toThrow(
+      'instance refresh of gitlab-test-rails-asg: Cancelled (health checks failed)',
+    );
+  });
+
+  it('starts no further step after Ctrl-C', async () => {
+    const controller = new AbortController();
+    const steps = planUpgrade(plan, { from: '19.3.0', to: '19.4.1', backup: false });
+    const done = await executeUpgrade(steps, {
+      ...executor(),
+      log: (line) => {
+        if (line.includes('gitaly-2')) controller.abort();
+      },
+      signal: controller.signal,
+    });
+    expect(done).toBe(2);
+    expect(ssm.commandCalls(SendCommandCommand)).toHaveLength(2);
+  });
+});
