@@ -240,12 +240,10 @@ describe('executeUpgrade through SSM and Auto Scaling', () => {
   });
 
   it('stops at the first failed command and reports its output', async () => {
-    ssm
-      .on(GetCommandInvocationCommand, { InstanceId: 'i-gitaly-2' })
-      .resolves({
-        Status: 'Failed',
-        StandardErrorContent: 'E: Version 19.4.1-ee.0 for gitlab-ee was not found',
-      });
+    ssm.on(GetCommandInvocationCommand, { InstanceId: 'i-gitaly-2' }).resolves({
+      Status: 'Failed',
+      StandardErrorContent: 'E: Version 19.4.1-ee.0 for gitlab-ee was not found',
+    });
     const steps = planUpgrade(plan, { from: '19.3.0', to: '19.4.1', backup: false });
     await expect(executeUpgrade(steps, executor())).rejects.toThrow(
       /Upgrade Gitaly on gitaly-2" on i-gitaly-2: Failed \(command cmd-2\)[\s\S]*was not found/,

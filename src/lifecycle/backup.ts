@@ -1,0 +1,292 @@
+/**
+ * `gitlab-aws backup [create|list]` and `gitlab-aws restore <backup-id>`.
+ *
+ * A GitLab backup here has two halves:
+ * - `gitlab-backup create` on one Rails node (database dump and repositories), uploaded to the
+ *   backups bucket. Blobs that live in object storage are skipped: the backup command does not
+ *   back them up anyway (doc/administration/backup_restore/backup_gitlab.md, "Object storage",
+ *   skratsch-solutions/gitlabhq 0c6669526da9d644449ab36d4ec3a681976387e6), and naming them in
+ *   SKIP= (same page, "Excluding specific data from the backup") says so in the command itself.
+ * - On-demand AWS Backup recovery points of the RDS instance and the Gitaly volumes, in the vault
+ *   of the ops stack's backup plan.
+ * gitlab-secrets.json is not in either: it lives in Secrets Manager, which the data stack keeps.
+ *
+ * Restore follows doc/administration/backup_restore/restore_gitlab.md (skratsch-solutions/gitlabhq
+ * 4168cfa9c028293f4e77107617ea564102f73e5f): stop Puma and Sidekiq on every node that talks to the
+ * database, restore on one node, reconfigure, start, check.
+ */
+import {
+  type BackupClient,
+  ListRecoveryPointsByBackupVaultCommand,
+  StartBackupJobCommand,
+} from '@aws-sdk/client-backup';
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import type { ObjectStoragePurpose, Plan, S3Service } from '../plan/types.js';
+import type { NodeDirectory, RemoteRunner } from './fleet.js';
+
+/** The `gitlab-backup` component holding each object storage purpose's data; purposes without one are absent. */
+const BACKUP_COMPONENT_OF: Readonly<Partial<Record<ObjectStoragePurpose, string>>> = {
+  artifacts: 'artifacts',
+  external_diffs: 'external_diffs',
+  lfs: 'lfs',
+  uploads: 'uploads',
+  packages: 'packages',
+  terraform_state: 'terraform_state',
+  ci_secure_files: 'ci_secure_files',
+  pages: 'pages',
+  registry: 'registry',
+};
+
+/** Where backup archives go inside the backups bucket. */
+export const BACKUP_PREFIX = 'gitlab-backup/';
+const BACKUP_SUFFIX = '_gitlab_backup.tar';
+const LOCAL_BACKUP_DIR = '/var/opt/gitlab/backups';
+
+function buckets(plan: Plan) {
+  return plan.services.filter((s): s is S3Service => s.kind === 's3').flatMap((s) => s.buckets);
+}
+
+export function backupsBucket(plan: Plan): string {
+  const bucket = buckets(plan).find((candidate) => candidate.purpose === 'backups');
+  if (!bucket) throw new Error('the plan has no backups bucket');
+  return bucket.bucketName;
+}
+
+/** SKIP= components: everything the Plan keeps in object storage. */
+export function objectStorageSkipList(plan: Plan): string[] {
+  return buckets(plan)
+    .map((bucket) => BACKUP_COMPONENT_OF[bucket.purpose])
+    .filter((component): component is string => component !== undefined);
+}
+
+/** A backup id in GitLab's own format (`<epoch>_<yyyy_mm_dd>_<version>-<edition>`), so `gitlab-backup restore BACKUP=` takes it. */
+export function backupIdFor(plan: Plan, now: Date): string {
+  const date = now.toISOString().slice(0, 10).replaceAll('-', '_');
+  return `${Math.floor(now.getTime() / 1000)}_${date}_${plan.gitlab.version}-${plan.gitlab.edition}`;
+}
+
+/** Shell run on one Rails node by SSM: create the archive, upload it, remove the local copy. */
+export function backupCreateCommands(plan: Plan, backupId: string): string[] {
+  const archive = `${LOCAL_BACKUP_DIR}/${backupId}${BACKUP_SUFFIX}`;
+  return [
+    'set -euo pipefail',
+    `gitlab-backup create BACKUP=${backupId} SKIP=${objectStorageSkipList(plan).join(',')}`,
+    `aws s3 cp --only-show-errors ${archive} s3://${backupsBucket(plan)}/${BACKUP_PREFIX}${backupId}${BACKUP_SUFFIX}`,
+    `rm -f ${archive}`,
+  ];
+}
+
+/** Where the AWS Backup jobs go; read from the ops stack. */
+export interface BackupVault {
+  readonly vaultName: string;
+  /** Role AWS Backup assumes to snapshot the resources. */
+  readonly roleArn: string;
+}
+
+export interface CreateBackupProps {
+  readonly plan: Plan;
+  readonly backupId: string;
+  readonly directory: NodeDirectory;
+  readonly runner: RemoteRunner;
+  readonly backup: BackupClient;
+  readonly vault: BackupVault;
+  /** ARNs of the RDS instance and the Gitaly volumes (from the data stack). */
+  readonly resourceArns: readonly string[];
+  readonly log: (line: string) => void;
+}
+
+export interface CreatedBackup {
+  readonly backupId: string;
+  readonly archive: string;
+  readonly backupJobIds: readonly string[];
+}
+
+/** Starts the AWS Backup jobs, then runs gitlab-backup on one Rails node. */
+export async function createBackup(props: CreateBackupProps): Promise<CreatedBackup> {
+  const { plan } = props;
+  const backupJobIds: string[] = [];
+  for (const resourceArn of props.resourceArns) {
+    const job = await props.backup.send(
+      new StartBackupJobCommand({
+        BackupVaultName: props.vault.vaultName,
+        ResourceArn: resourceArn,
+        IamRoleArn: props.vault.roleArn,
+        IdempotencyToken: `${props.backupId}-${resourceArn}`.slice(0, 128),
+      }),
+    );
+    backupJobIds.push(job.BackupJobId ?? '');
+    props.log(`AWS Backup job ${job.BackupJobId} started for ${resourceArn}`);
+  }
+  const railsGroup = plan.autoScalingGroups.find((group) => group.role === 'rails');
+  const instanceId = railsGroup ? (await props.directory.instancesOf(railsGroup.id))[0] : undefined;
+  if (!instanceId) throw new Error('no healthy Rails instance to run gitlab-backup on');
+  props.log(`Running gitlab-backup on ${instanceId}`);
+  await props.runner.run({
+    instanceId,
+    commands: backupCreateCommands(plan, props.backupId),
+    comment: `gitlab-aws backup ${props.backupId}`,
+    timeoutSeconds: 6 * 3600,
+  });
+  return {
+    backupId: props.backupId,
+    archive: `s3://${backupsBucket(plan)}/${BACKUP_PREFIX}${props.backupId}${BACKUP_SUFFIX}`,
+    backupJobIds,
+  };
+}
+
+export interface BackupListing {
+  /** `gitlab-backup` id, or the AWS Backup recovery point ARN. */
+  readonly id: string;
+  readonly kind: 'gitlab-backup' | 'RDS' | 'EBS' | string;
+  readonly created: Date;
+  readonly sizeBytes: number;
+}
+
+export async function listBackups(props: {
+  readonly plan: Plan;
+  readonly s3: S3Client;
+  readonly backup: BackupClient;
+  readonly vaultName: string;
+}): Promise<BackupListing[]> {
+  const listings: BackupListing[] = [];
+  let token: string | undefined;
+  do {
+    const page = await props.s3.send(
+      new ListObjectsV2Command({
+        Bucket: backupsBucket(props.plan),
+        Prefix: BACKUP_PREFIX,
+        ContinuationToken: token,
+      }),
+    );
+    for (const object of page.Contents ?? []) {
+      const name = (object.Key ?? '').slice(BACKUP_PREFIX.length);
+      if (!name.endsWith(BACKUP_SUFFIX)) continue;
+      listings.push({
+        id: name.slice(0, -BACKUP_SUFFIX.length),
+        kind: 'gitlab-backup',
+        created: object.LastModified ?? new Date(0),
+        sizeBytes: object.Size ?? 0,
+      });
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  let next: string | undefined;
+  do {
+    const page = await props.backup.send(
+      new ListRecoveryPointsByBackupVaultCommand({ BackupVaultName: props.vaultName, NextToken: next }),
+    );
+    for (const point of page.RecoveryPoints ?? []) {
+      listings.push({
+        id: point.RecoveryPointArn ?? '',
+        kind: point.ResourceType ?? 'unknown',
+        created: point.CreationDate ?? new Date(0),
+        sizeBytes: point.BackupSizeInBytes ?? 0,
+      });
+    }
+    next = page.NextToken;
+  } while (next);
+  return listings.sort((a, b) => b.created.getTime() - a.created.getTime());
+}
+
+function humanSize(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}
+
+function humanAge(created: Date, now: Date): string {
+  const minutes = Math.floor((now.getTime() - created.getTime()) / 60_000);
+  if (minutes < 60) return `${minutes}m`;
+  if (minutes < 48 * 60) return `${Math.floor(minutes / 60)}h`;
+  return `${Math.floor(minutes / 1440)}d`;
+}
+
+export function renderBackupList(listings: readonly BackupListing[], now: Date): string[] {
+  if (listings.length === 0) return ['No backups yet: run `gitlab-aws backup create`.'];
+  const rows = listings.map((l) => [l.kind, humanAge(l.created, now), humanSize(l.sizeBytes), l.id]);
+  const widths = [0, 1, 2].map((column) =>
+    Math.max(...[['KIND', 'AGE', 'SIZE'], ...rows].map((row) => row[column]!.length)),
+  );
+  const format = (row: string[]) =>
+    row.map((cell, column) => (column < 3 ? cell.padEnd(widths[column]!) : cell)).join('  ');
+  return [format(['KIND', 'AGE', 'SIZE', 'ID']), ...rows.map(format)];
+}
+
+export type RestoreStep = {
+  readonly title: string;
+  /** Every member of these groups, or one member of the first. */
+  readonly on: 'all-rails-and-sidekiq' | 'one-rails';
+  readonly commands: readonly string[];
+};
+
+/** GitLab's restore procedure across the environment's nodes. */
+export function planRestore(plan: Plan, backupId: string): RestoreStep[] {
+  const archive = `${backupId}${BACKUP_SUFFIX}`;
+  return [
+    {
+      title: 'Stop Puma and Sidekiq on every Rails and Sidekiq node (they hold database connections)',
+      on: 'all-rails-and-sidekiq',
+      commands: ['gitlab-ctl stop puma', 'gitlab-ctl stop sidekiq', 'gitlab-ctl status || true'],
+    },
+    {
+      title: `Restore ${backupId} on one Rails node`,
+      on: 'one-rails',
+      commands: [
+        'set -euo pipefail',
+        `aws s3 cp --only-show-errors s3://${backupsBucket(plan)}/${BACKUP_PREFIX}${archive} ${LOCAL_BACKUP_DIR}/${archive}`,
+        `chown git:git ${LOCAL_BACKUP_DIR}/${archive}`,
+        // force=yes answers the restore's own questions: the environment name was typed back already.
+        `gitlab-backup restore BACKUP=${backupId} force=yes`,
+        'gitlab-ctl reconfigure',
+        `rm -f ${LOCAL_BACKUP_DIR}/${archive}`,
+      ],
+    },
+    {
+      title: 'Start GitLab again on every Rails and Sidekiq node',
+      on: 'all-rails-and-sidekiq',
+      commands: ['gitlab-ctl start'],
+    },
+    {
+      title: 'Check GitLab and that the secrets decrypt the restored data',
+      on: 'one-rails',
+      commands: [
+        'set -euo pipefail',
+        'gitlab-rake gitlab:check SANITIZE=true',
+        'gitlab-rake gitlab:doctor:secrets',
+      ],
+    },
+  ];
+}
+
+export async function executeRestore(
+  plan: Plan,
+  steps: readonly RestoreStep[],
+  props: {
+    readonly directory: NodeDirectory;
+    readonly runner: RemoteRunner;
+    readonly log: (line: string) => void;
+  },
+): Promise<void> {
+  const groupsOf = (roles: readonly string[]) =>
+    plan.autoScalingGroups.filter((group) => roles.includes(group.role));
+  for (const step of steps) {
+    props.log(step.title);
+    const groups = step.on === 'one-rails' ? groupsOf(['rails']) : groupsOf(['rails', 'sidekiq']);
+    const members = (await Promise.all(groups.map((group) => props.directory.instancesOf(group.id)))).flat();
+    const targets = step.on === 'one-rails' ? members.slice(0, 1) : members;
+    if (targets.length === 0) throw new Error(`no healthy instance for "${step.title}"`);
+    for (const instanceId of targets) {
+      await props.runner.run({
+        instanceId,
+        commands: step.commands,
+        comment: step.title,
+        timeoutSeconds: 6 * 3600,
+      });
+    }
+  }
+}

@@ -1,0 +1,184 @@
+import {
+  BackupClient,
+  ListRecoveryPointsByBackupVaultCommand,
+  StartBackupJobCommand,
+} from '@aws-sdk/client-backup';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import {
+  backupCreateCommands,
+  backupIdFor,
+  createBackup,
+  executeRestore,
+  listBackups,
+  objectStorageSkipList,
+  planRestore,
+  renderBackupList,
+} from '../../src/lifecycle/backup.js';
+import type { NodeDirectory, RemoteCommand, RemoteRunner } from '../../src/lifecycle/fleet.js';
+import { planFor } from '../fixtures/plans.js';
+
+const plan = planFor();
+
+/** Instances per group as the directory would find them by tag. */
+const directory: NodeDirectory = {
+  instanceOf: async (nodeId) => `i-${nodeId}`,
+  groupNameOf: async (groupId) => `${plan.spec.name}-${groupId}`,
+  instancesOf: async (groupId) => [`i-${groupId}-1`, `i-${groupId}-2`],
+};
+
+class RecordingRunner implements RemoteRunner {
+  readonly commands: RemoteCommand[] = [];
+  async run(request: RemoteCommand) {
+    this.commands.push(request);
+    return { commandId: `cmd-${this.commands.length}`, output: '' };
+  }
+}
+
+describe('gitlab-backup commands', () => {
+  it('skips exactly what the plan keeps in object storage', () => {
+    const skip = objectStorageSkipList(plan);
+    expect(skip).toContain('artifacts');
+    expect(skip).toContain('lfs');
+    expect(skip).toContain('registry');
+    expect(skip).not.toContain('db');
+    expect(skip).not.toContain('repositories');
+    expect(skip).not.toContain('backups');
+    expect(skip).not.toContain('dependency_proxy'); // no gitlab-backup component of that name
+  });
+
+  it('creates the archive under a GitLab-format id, uploads it to the backups bucket and removes the local copy', () => {
+    const id = backupIdFor(plan, new Date('2025-04-18T02:00:00Z'));
+    expect(id).toBe('1744941600_2025_04_18_19.3.0-ee');
+    const commands = backupCreateCommands(plan, id);
+    expect(commands[1]).toMatch(
+      /^gitlab-backup create BACKUP=1744941600_2025_04_18_19\.3\.0-ee SKIP=[a-z_,]+$/,
+    );
+    expect(commands[2]).toBe(
+      `aws s3 cp --only-show-errors /var/opt/gitlab/backups/${id}_gitlab_backup.tar s3://gl-gitlab-test-backups/gitlab-backup/${id}_gitlab_backup.tar`,
+    );
+    expect(commands[3]).toBe(`rm -f /var/opt/gitlab/backups/${id}_gitlab_backup.tar`);
+  });
+});
+
+const backup = mockClient(BackupClient);
+const s3 = mockClient(S3Client);
+beforeEach(() => {
+  backup.reset();
+  s3.reset();
+});
+
+describe('createBackup', () => {
+  it('starts an AWS Backup job per resource, then runs gitlab-backup on one Rails node', async () => {
+    backup
+      .on(StartBackupJobCommand)
+      .callsFake((input) => ({ BackupJobId: `job-${input.ResourceArn.split(':').at(-1)}` }));
+    const runner = new RecordingRunner();
+    const resourceArns = [
+      'arn:aws:rds:us-west-2:123456789012:db:gitlab-test-postgres',
+      'arn:aws:ec2:us-west-2:123456789012:volume/vol-0a1b2c3d4e5f60718',
+    ];
+    const created = await createBackup({
+      plan,
+      backupId: 'b1',
+      directory,
+      runner,
+      backup: new BackupClient({}),
+      vault: { vaultName: 'gitlab-test-vault', roleArn: 'arn:aws:iam::123456789012:role/gitlab-test-backup' },
+      resourceArns,
+      log: () => {},
+    });
+    const jobs = backup.commandCalls(StartBackupJobCommand).map((call) => call.args[0].input);
+    expect(jobs.map((job) => [job.ResourceArn, job.BackupVaultName, job.IamRoleArn])).toEqual(
+      resourceArns.map((arn) => [
+        arn,
+        'gitlab-test-vault',
+        'arn:aws:iam::123456789012:role/gitlab-test-backup',
+      ]),
+    );
+    expect(runner.commands).toHaveLength(1);
+    expect(runner.commands[0]!.instanceId).toBe('i-rails-1');
+    expect(runner.commands[0]!.commands).toEqual(backupCreateCommands(plan, 'b1'));
+    expect(created.archive).toBe('s3://gl-gitlab-test-backups/gitlab-backup/b1_gitlab_backup.tar');
+  });
+});
+
+describe('listBackups', () => {
+  it('lists archives and recovery points newest first with age and size', async () => {
+    s3.on(ListObjectsV2Command).resolves({
+      Contents: [
+        {
+          Key: 'gitlab-backup/1744941600_2025_04_18_19.3.0-ee_gitlab_backup.tar',
+          Size: 5 * 1024 ** 3,
+          LastModified: new Date('2025-04-18T02:05:00Z'),
+        },
+        { Key: 'gitlab-backup/notes.txt', Size: 10, LastModified: new Date('2025-04-18T02:05:00Z') },
+      ],
+    });
+    backup
+      .on(ListRecoveryPointsByBackupVaultCommand)
+      .resolvesOnce({
+        RecoveryPoints: [
+          {
+            RecoveryPointArn: 'arn:aws:rds:us-west-2:123456789012:snapshot:awsbackup:job-1',
+            ResourceType: 'RDS',
+            CreationDate: new Date('2025-04-18T02:00:00Z'),
+            BackupSizeInBytes: 100 * 1024 ** 3,
+          },
+        ],
+        NextToken: 'page-2',
+      })
+      .resolves({
+        RecoveryPoints: [
+          {
+            RecoveryPointArn: 'arn:aws:ec2:us-west-2::snapshot/snap-1',
+            ResourceType: 'EBS',
+            CreationDate: new Date('2025-04-15T02:00:00Z'),
+            BackupSizeInBytes: 500 * 1024 ** 3,
+          },
+        ],
+      });
+    const listings = await listBackups({
+      plan,
+      s3: new S3Client({}),
+      backup: new BackupClient({}),
+      vaultName: 'v',
+    });
+    expect(listings.map((listing) => listing.kind)).toEqual(['gitlab-backup', 'RDS', 'EBS']);
+    const lines = renderBackupList(listings, new Date('2025-04-18T05:00:00Z'));
+    expect(lines).toEqual([
+      'KIND           AGE  SIZE       ID',
+      'gitlab-backup  2h   5.0 GiB    1744941600_2025_04_18_19.3.0-ee',
+      'RDS            3h   100.0 GiB  arn:aws:rds:us-west-2:123456789012:snapshot:awsbackup:job-1',
+      'EBS            3d   500.0 GiB  arn:aws:ec2:us-west-2::snapshot/snap-1',
+    ]);
+    expect(backup.commandCalls(ListRecoveryPointsByBackupVaultCommand)[1]!.args[0].input.NextToken).toBe(
+      'page-2',
+    );
+  });
+});
+
+describe('restore', () => {
+  it('stops Puma and Sidekiq everywhere before restoring on one node, then reconfigures, starts and checks', async () => {
+    const runner = new RecordingRunner();
+    await executeRestore(plan, planRestore(plan, 'b1'), { directory, runner, log: () => {} });
+    const calls = runner.commands.map((command) => [
+      command.instanceId,
+      command.commands.find((c) => c.startsWith('gitlab-')) ?? command.commands[0],
+    ]);
+    const everyNode = plan.autoScalingGroups.flatMap((group) => [`i-${group.id}-1`, `i-${group.id}-2`]);
+    expect(everyNode).toHaveLength(4);
+    expect(calls).toEqual([
+      ...everyNode.map((id) => [id, 'gitlab-ctl stop puma']),
+      ['i-rails-1', 'gitlab-backup restore BACKUP=b1 force=yes'],
+      ...everyNode.map((id) => [id, 'gitlab-ctl start']),
+      ['i-rails-1', 'gitlab-rake gitlab:check SANITIZE=true'],
+    ]);
+    const restore = runner.commands[4]!.commands;
+    expect(restore.indexOf('gitlab-ctl reconfigure')).toBeGreaterThan(
+      restore.indexOf('gitlab-backup restore BACKUP=b1 force=yes'),
+    );
+    expect(runner.commands[0]!.commands).toContain('gitlab-ctl stop sidekiq');
+  });
+});
