@@ -1,0 +1,181 @@
+/**
+ * The AWS side of every lifecycle command: who we are (credentials), the SDK clients, whether the
+ * account is CDK-bootstrapped, and the wiring of the toolkit to the environment's CDK app.
+ */
+
+import type { IIoHost } from '@aws-cdk/toolkit-lib';
+import { Toolkit } from '@aws-cdk/toolkit-lib';
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { BackupClient } from '@aws-sdk/client-backup';
+import {
+  CloudFormationClient,
+  DescribeStacksCommand,
+  ListStackResourcesCommand,
+  type StackResourceSummary,
+} from '@aws-sdk/client-cloudformation';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { S3Client } from '@aws-sdk/client-s3';
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import type { App } from 'aws-cdk-lib';
+import { UserError } from '../cli/errors.js';
+import type { Plan } from '../plan/types.js';
+import { ToolkitLibCdkToolkit } from './toolkit.js';
+
+/** The one line printed when no credentials are found. */
+export const CREDENTIALS_HINT =
+  'no AWS credentials found: run `aws sso login` and set AWS_PROFILE, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, then run again';
+
+/** SDK error names that mean "no usable credentials" rather than "AWS said no". */
+const CREDENTIAL_ERRORS = new Set([
+  'CredentialsProviderError',
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'InvalidClientTokenId',
+  'UnrecognizedClientException',
+  'SignatureDoesNotMatch',
+  'TokenRefreshRequired',
+]);
+
+export interface CallerIdentity {
+  readonly account: string;
+  readonly arn: string;
+}
+
+/** Asks STS who we are; no credentials (or expired ones) become one clear line. */
+export async function requireIdentity(sts: STSClient): Promise<CallerIdentity> {
+  try {
+    const identity = await sts.send(new GetCallerIdentityCommand({}));
+    return { account: identity.Account ?? '', arn: identity.Arn ?? '' };
+  } catch (error) {
+    const name = (error as Error).name;
+    if (CREDENTIAL_ERRORS.has(name)) {
+      throw new UserError(
+        `${CREDENTIALS_HINT} (${name === 'CredentialsProviderError' ? 'none found' : name})`,
+      );
+    }
+    throw new UserError(`cannot reach AWS STS: ${(error as Error).message.split('\n')[0]}`);
+  }
+}
+
+export interface AwsClients {
+  readonly sts: STSClient;
+  readonly cloudFormation: CloudFormationClient;
+  readonly ssm: SSMClient;
+  readonly ec2: EC2Client;
+  readonly autoScaling: AutoScalingClient;
+  readonly backup: BackupClient;
+  readonly s3: S3Client;
+}
+
+export function createAwsClients(region: string): AwsClients {
+  const config = { region };
+  return {
+    sts: new STSClient(config),
+    cloudFormation: new CloudFormationClient(config),
+    ssm: new SSMClient(config),
+    ec2: new EC2Client(config),
+    autoScaling: new AutoScalingClient(config),
+    backup: new BackupClient(config),
+    s3: new S3Client(config),
+  };
+}
+
+/** The CDK bootstrap stack and the SSM parameter its version is published in (default qualifier). */
+export const BOOTSTRAP_STACK = 'CDKToolkit';
+export const BOOTSTRAP_VERSION_PARAMETER = '/cdk-bootstrap/hnb659fds/version';
+
+export type BootstrapStatus =
+  | { readonly bootstrapped: true; readonly version: number; readonly stackStatus: string }
+  | { readonly bootstrapped: false; readonly reason: string };
+
+/** Whether the account and region can take CDK deployments. */
+export async function bootstrapStatus(
+  clients: Pick<AwsClients, 'cloudFormation' | 'ssm'>,
+): Promise<BootstrapStatus> {
+  const stack = await clients.cloudFormation
+    .send(new DescribeStacksCommand({ StackName: BOOTSTRAP_STACK }))
+    .then((answer) => answer.Stacks?.[0])
+    .catch((error: Error) => {
+      if (/does not exist/.test(error.message)) return undefined;
+      throw error;
+    });
+  if (!stack) return { bootstrapped: false, reason: `no ${BOOTSTRAP_STACK} stack` };
+  if (!/_COMPLETE$/.test(stack.StackStatus ?? '') || /ROLLBACK_COMPLETE$/.test(stack.StackStatus ?? '')) {
+    return { bootstrapped: false, reason: `${BOOTSTRAP_STACK} is ${stack.StackStatus}` };
+  }
+  const parameter = await clients.ssm
+    .send(new GetParameterCommand({ Name: BOOTSTRAP_VERSION_PARAMETER }))
+    .catch((error: Error) => {
+      if (error.name === 'ParameterNotFound') return undefined;
+      throw error;
+    });
+  const version = Number(parameter?.Parameter?.Value);
+  if (!Number.isFinite(version) || version <= 0) {
+    return { bootstrapped: false, reason: `${BOOTSTRAP_VERSION_PARAMETER} is missing` };
+  }
+  return { bootstrapped: true, version, stackStatus: stack.StackStatus ?? '' };
+}
+
+/** Resources of a deployed stack, paginated. */
+export async function stackResources(
+  cloudFormation: CloudFormationClient,
+  stackName: string,
+): Promise<StackResourceSummary[]> {
+  const resources: StackResourceSummary[] = [];
+  let token: string | undefined;
+  do {
+    const page = await cloudFormation.send(
+      new ListStackResourcesCommand({ StackName: stackName, NextToken: token }),
+    );
+    resources.push(...(page.StackResourceSummaries ?? []));
+    token = page.NextToken;
+  } while (token);
+  return resources;
+}
+
+/** Outputs of a deployed stack by key; empty when the stack does not exist. */
+export async function stackOutputs(
+  cloudFormation: CloudFormationClient,
+  stackName: string,
+): Promise<Record<string, string>> {
+  const answer = await cloudFormation
+    .send(new DescribeStacksCommand({ StackName: stackName }))
+    .catch((error: Error) => {
+      if (/does not exist/.test(error.message)) return undefined;
+      throw error;
+    });
+  return Object.fromEntries(
+    (answer?.Stacks?.[0]?.Outputs ?? []).map((output) => [output.OutputKey ?? '', output.OutputValue ?? '']),
+  );
+}
+
+/** Writes a plain string SSM parameter (the GitLab version new instances install). */
+export async function putParameter(ssm: SSMClient, name: string, value: string): Promise<void> {
+  await ssm.send(new PutParameterCommand({ Name: name, Value: value, Type: 'String', Overwrite: true }));
+}
+
+/** Builds the environment's CDK app into `outdir` (the infrastructure layer's createApp). */
+export type AppFactory = (plan: Plan, options: { readonly outdir: string }) => App;
+
+/** The infrastructure layer's app factory, loaded only by the commands that synthesize. */
+export async function loadAppFactory(): Promise<AppFactory> {
+  // A computed specifier: the infra layer's app module is written in parallel with this one.
+  const specifier = '../infra/app.js';
+  const module = (await import(specifier)) as { createApp?: AppFactory };
+  if (!module.createApp) throw new Error('src/infra/app.ts does not export createApp');
+  return module.createApp;
+}
+
+/** The CdkToolkit of an environment: toolkit-lib over the Plan's app, progress through `ioHost`. */
+export async function environmentToolkit(
+  plan: Plan,
+  ioHost: IIoHost,
+  createApp: AppFactory,
+): Promise<ToolkitLibCdkToolkit> {
+  const toolkit = new Toolkit({ ioHost, emojis: false });
+  const source = await toolkit.fromAssemblyBuilder(async (props) =>
+    createApp(plan, { outdir: props.outdir ?? '' }).synth(),
+  );
+  return new ToolkitLibCdkToolkit({ toolkit, source });
+}
