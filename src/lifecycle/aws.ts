@@ -3,8 +3,7 @@
  * account is CDK-bootstrapped, and the wiring of the toolkit to the environment's CDK app.
  */
 
-import type { IIoHost } from '@aws-cdk/toolkit-lib';
-import { Toolkit } from '@aws-cdk/toolkit-lib';
+import { BootstrapEnvironments, type IIoHost, Toolkit } from '@aws-cdk/toolkit-lib';
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { BackupClient } from '@aws-sdk/client-backup';
 import {
@@ -178,4 +177,15 @@ export async function environmentToolkit(
     createApp(plan, { outdir: props.outdir ?? '' }).synth(),
   );
   return new ToolkitLibCdkToolkit({ toolkit, source });
+}
+
+/** Deploys the CDKToolkit bootstrap stack into the account and region. */
+export async function bootstrapAccount(
+  ioHost: IIoHost,
+  identity: CallerIdentity,
+  region: string,
+): Promise<void> {
+  await new Toolkit({ ioHost, emojis: false }).bootstrap(
+    BootstrapEnvironments.fromList([`aws://${identity.account}/${region}`]),
+  );
 }

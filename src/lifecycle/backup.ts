@@ -290,3 +290,31 @@ export async function executeRestore(
     }
   }
 }
+
+/** Stack outputs of the ops stack naming the AWS Backup vault and role (contract with the infra layer). */
+export const BACKUP_VAULT_OUTPUT = 'BackupVaultName';
+export const BACKUP_ROLE_OUTPUT = 'BackupRoleArn';
+
+/** ARN of each data stack resource AWS Backup snapshots on demand. */
+const BACKUP_RESOURCE_ARNS: Readonly<
+  Record<string, (ids: { region: string; account: string; physicalId: string }) => string>
+> = {
+  'AWS::RDS::DBInstance': ({ region, account, physicalId }) =>
+    `arn:aws:rds:${region}:${account}:db:${physicalId}`,
+  'AWS::EC2::Volume': ({ region, account, physicalId }) =>
+    `arn:aws:ec2:${region}:${account}:volume/${physicalId}`,
+};
+
+/** The RDS instance and Gitaly volumes among a data stack's resources, as ARNs. */
+export function backupResourceArns(
+  resources: readonly { readonly ResourceType?: string; readonly PhysicalResourceId?: string }[],
+  account: string,
+  region: string,
+): string[] {
+  return resources.flatMap((resource) => {
+    const arnOf = BACKUP_RESOURCE_ARNS[resource.ResourceType ?? ''];
+    return arnOf && resource.PhysicalResourceId
+      ? [arnOf({ region, account, physicalId: resource.PhysicalResourceId })]
+      : [];
+  });
+}

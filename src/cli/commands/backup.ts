@@ -1,0 +1,60 @@
+import { stackName } from '../../infra/stacks.js';
+import { stackOutputs, stackResources } from '../../lifecycle/aws.js';
+import {
+  BACKUP_ROLE_OUTPUT,
+  BACKUP_VAULT_OUTPUT,
+  backupIdFor,
+  backupResourceArns,
+  createBackup,
+  listBackups,
+  renderBackupList,
+} from '../../lifecycle/backup.js';
+import { connect, fleetOf, lifecycleOutput } from '../../lifecycle/command-support.js';
+import type { CliCommand } from '../command.js';
+import { UserError } from '../errors.js';
+import { planFromArgs, SPEC_OPTIONS, SPEC_USAGE } from '../spec-args.js';
+
+export const command: CliCommand = {
+  name: 'backup',
+  summary: 'Back up GitLab (gitlab-backup plus RDS and Gitaly snapshots), or list backups',
+  usage: `gitlab-aws backup [create|list] [options]\n${SPEC_USAGE}`,
+  options: { ...SPEC_OPTIONS, ci: { type: 'boolean' } },
+  allowPositionals: true,
+  async run(invocation) {
+    const { io, values, positionals } = invocation;
+    const action = positionals[0] ?? 'create';
+    if (action !== 'create' && action !== 'list')
+      throw new UserError(`unknown backup action "${action}": use create or list`, 2);
+    const plan = planFromArgs(invocation);
+    const output = lifecycleOutput(io, { ci: values.ci === true });
+    const { clients, identity } = await connect(plan);
+    const ops = await stackOutputs(clients.cloudFormation, stackName(plan, 'ops'));
+    const vaultName = ops[BACKUP_VAULT_OUTPUT];
+    const roleArn = ops[BACKUP_ROLE_OUTPUT];
+    if (!vaultName || !roleArn) {
+      throw new UserError(
+        `${stackName(plan, 'ops')} has no ${BACKUP_VAULT_OUTPUT}/${BACKUP_ROLE_OUTPUT} outputs: deploy the environment first`,
+      );
+    }
+    if (action === 'list') {
+      const listings = await listBackups({ plan, s3: clients.s3, backup: clients.backup, vaultName });
+      for (const line of renderBackupList(listings, new Date())) output.line(line);
+      return 0;
+    }
+    const resources = await stackResources(clients.cloudFormation, stackName(plan, 'data'));
+    const created = await createBackup({
+      plan,
+      backupId: backupIdFor(plan, new Date()),
+      ...fleetOf(plan, clients),
+      backup: clients.backup,
+      vault: { vaultName, roleArn },
+      resourceArns: backupResourceArns(resources, identity.account, plan.region),
+      log: output.line,
+    });
+    output.line(
+      `Backup ${created.backupId}: ${created.archive}; AWS Backup jobs ${created.backupJobIds.join(', ')}`,
+    );
+    output.line(`Restore it with: gitlab-aws restore ${created.backupId}`);
+    return 0;
+  },
+};

@@ -1,0 +1,32 @@
+import { bootstrapAccount, bootstrapStatus } from '../../lifecycle/aws.js';
+import { connect, lifecycleOutput } from '../../lifecycle/command-support.js';
+import type { CliCommand } from '../command.js';
+import { planFromArgs, SPEC_OPTIONS, SPEC_USAGE } from '../spec-args.js';
+
+export const command: CliCommand = {
+  name: 'bootstrap',
+  summary: 'Prepare the AWS account and region for CDK deployments (once per account and region)',
+  usage: `gitlab-aws bootstrap [options]\n${SPEC_USAGE}\n      --ci            plain output`,
+  options: { ...SPEC_OPTIONS, ci: { type: 'boolean' }, verbose: { type: 'boolean' } },
+  async run(invocation) {
+    const plan = planFromArgs(invocation);
+    const output = lifecycleOutput(invocation.io, {
+      ci: invocation.values.ci === true,
+      verbose: invocation.values.verbose === true,
+    });
+    const { clients, identity } = await connect(plan);
+    const status = await bootstrapStatus(clients);
+    if (status.bootstrapped) {
+      output.line(
+        `aws://${identity.account}/${plan.region} is bootstrapped (version ${status.version}); nothing to do.`,
+      );
+      return 0;
+    }
+    output.line(
+      `aws://${identity.account}/${plan.region} is not bootstrapped (${status.reason}); bootstrapping...`,
+    );
+    await bootstrapAccount(output.ioHost, identity, plan.region);
+    output.line('Bootstrapped. Next: gitlab-aws deploy');
+    return 0;
+  },
+};

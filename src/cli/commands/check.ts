@@ -1,0 +1,62 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { lifecycleOutput } from '../../lifecycle/command-support.js';
+import { renderEndpointChecks, runEndpointChecks } from '../../lifecycle/endpoint-checks.js';
+import type { CliCommand } from '../command.js';
+import { UserError } from '../errors.js';
+import { planFromArgs, SPEC_OPTIONS, SPEC_USAGE } from '../spec-args.js';
+
+const port = (value: unknown, flag: string) => {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1 || number > 65535)
+    throw new UserError(`${flag} must be a port number`, 2);
+  return number;
+};
+
+export const command: CliCommand = {
+  name: 'check',
+  summary: 'Check a GitLab from outside: DNS, TLS, health endpoints, sign-in, API, SSH',
+  usage:
+    `gitlab-aws check [--url https://...] [options]\n${SPEC_USAGE}\n` +
+    "      --url URL          GitLab to check (default: the spec's domain)\n" +
+    '      --token TOKEN      personal access token (read_api) for /api/v4/version\n' +
+    '      --lb-dns NAME      load balancer DNS name the domain must resolve to\n' +
+    '      --connect HOST     connect here instead of the domain (SNI and Host stay the domain)\n' +
+    '      --https-port N     HTTPS port (default: from the URL, else 443)\n' +
+    '      --ssh-port N       Git over SSH port (default 22)\n' +
+    '      --ca FILE          also trust this CA certificate (PEM)\n' +
+    '      --insecure         do not verify the certificate (reported as a warning)',
+  options: {
+    ...SPEC_OPTIONS,
+    url: { type: 'string' },
+    token: { type: 'string' },
+    'lb-dns': { type: 'string' },
+    connect: { type: 'string' },
+    'https-port': { type: 'string' },
+    'ssh-port': { type: 'string' },
+    ca: { type: 'string' },
+    insecure: { type: 'boolean' },
+    ci: { type: 'boolean' },
+  },
+  async run(invocation) {
+    const { io, values } = invocation;
+    const output = lifecycleOutput(io, { ci: values.ci === true });
+    const plan = values.url === undefined ? planFromArgs(invocation) : undefined;
+    const url = (values.url as string | undefined) ?? plan!.gitlab.externalUrl;
+    if (!url.startsWith('https://')) throw new UserError(`--url must be an https:// URL, got ${url}`, 2);
+    const results = await runEndpointChecks({
+      url,
+      token: (values.token as string | undefined) ?? io.env['GITLAB_TOKEN'],
+      loadBalancerDnsName: values['lb-dns'] as string | undefined,
+      expectedVersion: plan?.gitlab.version,
+      connectHost: values.connect as string | undefined,
+      httpsPort: port(values['https-port'], '--https-port'),
+      sshPort: port(values['ssh-port'], '--ssh-port'),
+      ca: values.ca === undefined ? undefined : readFileSync(resolve(io.cwd, values.ca as string), 'utf8'),
+      insecure: values.insecure === true,
+    });
+    for (const line of renderEndpointChecks(results, output.style)) output.line(line);
+    return results.some((result) => result.status === 'fail') ? 1 : 0;
+  },
+};

@@ -1,0 +1,73 @@
+import { bootstrapStatus, environmentToolkit, loadAppFactory } from '../../lifecycle/aws.js';
+import { connect, lifecycleOutput } from '../../lifecycle/command-support.js';
+import {
+  changeSetNameFor,
+  deployEnvironment,
+  interruptedSummary,
+  signInSummary,
+} from '../../lifecycle/deploy.js';
+import { renderEndpointChecks, runEndpointChecks } from '../../lifecycle/endpoint-checks.js';
+import { gracefulInterrupt } from '../../lifecycle/interrupt.js';
+import type { CliCommand } from '../command.js';
+import { UserError } from '../errors.js';
+import { planFromArgs, SPEC_OPTIONS, SPEC_USAGE } from '../spec-args.js';
+
+export const command: CliCommand = {
+  name: 'deploy',
+  summary: 'Create or update the environment: checks, diff gate, stacks in dependency order, then check',
+  usage:
+    `gitlab-aws deploy [options]\n${SPEC_USAGE}\n` +
+    '      --allow-replace ID  accept replacing or deleting this stateful resource (repeatable)\n' +
+    '      --ci                plain line output instead of live progress\n' +
+    "      --verbose           also print the CDK toolkit's messages",
+  options: {
+    ...SPEC_OPTIONS,
+    'allow-replace': { type: 'string', multiple: true },
+    ci: { type: 'boolean' },
+    verbose: { type: 'boolean' },
+  },
+  async run(invocation) {
+    const { io, values } = invocation;
+    const plan = planFromArgs(invocation);
+    const output = lifecycleOutput(io, { ci: values.ci === true, verbose: values.verbose === true });
+    const { clients, identity } = await connect(plan);
+    const bootstrap = await bootstrapStatus(clients);
+    if (!bootstrap.bootstrapped) {
+      throw new UserError(
+        `aws://${identity.account}/${plan.region} is not bootstrapped (${bootstrap.reason}): run gitlab-aws bootstrap first`,
+      );
+    }
+    const toolkit = await environmentToolkit(plan, output.ioHost, await loadAppFactory());
+    const interrupt = gracefulInterrupt({
+      signals: process,
+      log: (line) => io.err(`${line}\n`),
+      operation: 'deploy',
+      exit: (code) => process.exit(code),
+    });
+    try {
+      const outcome = await deployEnvironment({
+        plan,
+        toolkit,
+        allowReplace: (values['allow-replace'] as string[] | undefined) ?? [],
+        changeSetName: changeSetNameFor(new Date()),
+        signal: interrupt.signal,
+        log: output.line,
+      });
+      if (outcome.kind === 'interrupted') {
+        for (const line of interruptedSummary(outcome)) output.line(line);
+        return 130;
+      }
+    } finally {
+      interrupt.dispose();
+    }
+    output.line('');
+    for (const line of signInSummary(plan)) output.line(line);
+    output.line('');
+    const results = await runEndpointChecks({
+      url: plan.gitlab.externalUrl,
+      expectedVersion: plan.gitlab.version,
+    });
+    for (const line of renderEndpointChecks(results, output.style)) output.line(line);
+    return results.some((result) => result.status === 'fail') ? 1 : 0;
+  },
+};

@@ -1,0 +1,26 @@
+import { environmentToolkit, loadAppFactory } from '../../lifecycle/aws.js';
+import { connect, lifecycleOutput } from '../../lifecycle/command-support.js';
+import { renderDiffReport } from '../../lifecycle/diff-report.js';
+import { findStatefulChanges } from '../../lifecycle/stateful-changes.js';
+import type { CliCommand } from '../command.js';
+import { planFromArgs, SPEC_OPTIONS, SPEC_USAGE } from '../spec-args.js';
+
+export const command: CliCommand = {
+  name: 'diff',
+  summary: 'Show what deploy would change per stack; data-losing changes in red',
+  usage: `gitlab-aws diff [options]\n${SPEC_USAGE}\n      --allow-replace ID  mark a stateful change as accepted (repeatable)`,
+  options: { ...SPEC_OPTIONS, 'allow-replace': { type: 'string', multiple: true }, ci: { type: 'boolean' } },
+  async run(invocation) {
+    const plan = planFromArgs(invocation);
+    const output = lifecycleOutput(invocation.io, { ci: invocation.values.ci === true });
+    await connect(plan);
+    const toolkit = await environmentToolkit(plan, output.ioHost, await loadAppFactory());
+    const stacks = await toolkit.listStacks();
+    const diffs = await toolkit.diff(stacks.map((stack) => stack.name));
+    const allowReplace = (invocation.values['allow-replace'] as string[] | undefined) ?? [];
+    const statefulChanges = findStatefulChanges(diffs);
+    for (const line of renderDiffReport({ diffs, statefulChanges, allowReplace, style: output.style }))
+      output.line(line);
+    return 0;
+  },
+};

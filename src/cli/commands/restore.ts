@@ -1,0 +1,37 @@
+import { executeRestore, planRestore } from '../../lifecycle/backup.js';
+import { connect, fleetOf, lifecycleOutput } from '../../lifecycle/command-support.js';
+import { confirmEnvironmentName } from '../../lifecycle/destroy.js';
+import type { CliCommand } from '../command.js';
+import { UserError } from '../errors.js';
+import { planFromArgs, SPEC_OPTIONS, SPEC_USAGE } from '../spec-args.js';
+
+export const command: CliCommand = {
+  name: 'restore',
+  summary: "Restore a gitlab-backup archive with GitLab's procedure (overwrites the database)",
+  usage:
+    `gitlab-aws restore BACKUP_ID [options]\n${SPEC_USAGE}\n` +
+    '      --confirm NAME     the environment name, when there is no terminal to type it at',
+  options: { ...SPEC_OPTIONS, confirm: { type: 'string' }, ci: { type: 'boolean' } },
+  allowPositionals: true,
+  async run(invocation) {
+    const { io, values, positionals } = invocation;
+    const backupId = positionals[0];
+    if (!backupId)
+      throw new UserError('which backup? gitlab-aws restore BACKUP_ID (see gitlab-aws backup list)', 2);
+    const plan = planFromArgs(invocation);
+    const output = lifecycleOutput(io, { ci: values.ci === true });
+    const steps = planRestore(plan, backupId);
+    for (const [index, step] of steps.entries()) output.line(`${index + 1}. ${step.title}`);
+    await confirmEnvironmentName({
+      environment: plan.spec.name,
+      confirm: values.confirm as string | undefined,
+      prompt: io.isTTY && values.ci !== true ? io.prompt : undefined,
+      what: `overwrite its database and repositories with ${backupId}`,
+    });
+    const { clients } = await connect(plan);
+    const fleet = fleetOf(plan, clients);
+    await executeRestore(plan, steps, { directory: fleet.directory, runner: fleet.runner, log: output.line });
+    output.line(`Restored ${backupId}. Run gitlab-aws check to confirm GitLab answers.`);
+    return 0;
+  },
+};
