@@ -22,6 +22,38 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     load: () => import('./commands/plan.js'),
   },
   schema: { summary: 'Print the JSON Schema of the spec file', load: () => import('./commands/schema.js') },
+  bootstrap: {
+    summary: 'Prepare the AWS account and region for CDK deployments (once)',
+    load: () => import('./commands/bootstrap.js'),
+  },
+  diff: {
+    summary: 'Show what deploy would change per stack; data-losing changes in red',
+    load: () => import('./commands/diff.js'),
+  },
+  deploy: {
+    summary: 'Create or update the environment, then check it',
+    load: () => import('./commands/deploy.js'),
+  },
+  check: {
+    summary: 'Check a running GitLab from outside: DNS, TLS, health, sign-in, API, SSH',
+    load: () => import('./commands/check.js'),
+  },
+  upgrade: {
+    summary: 'Zero-downtime GitLab upgrade in the documented multi-node order',
+    load: () => import('./commands/upgrade.js'),
+  },
+  backup: {
+    summary: 'Back up GitLab (gitlab-backup, RDS and Gitaly snapshots), or list backups',
+    load: () => import('./commands/backup.js'),
+  },
+  restore: {
+    summary: "Restore a gitlab-backup archive with GitLab's procedure",
+    load: () => import('./commands/restore.js'),
+  },
+  destroy: {
+    summary: 'Delete compute, edge and ops; keep the data unless --include-data',
+    load: () => import('./commands/destroy.js'),
+  },
 };
 
 export const VERSION = '0.1.0';

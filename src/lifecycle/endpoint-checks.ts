@@ -107,7 +107,8 @@ function httpsGet(
         host: connectHost,
         port: httpsPort,
         path,
-        servername: domain,
+        // SNI takes host names only; with an IP address (a test server, --url https://10.0.0.5) send none.
+        ...(net.isIP(domain) ? {} : { servername: domain }),
         headers: { host: httpsPort === 443 ? domain : `${domain}:${httpsPort}`, ...headers },
         rejectUnauthorized: !options.insecure,
         ...(options.ca ? { ca: [...tls.rootCertificates, options.ca] } : {}),
@@ -180,7 +181,7 @@ function tlsHandshake(
     const socket = tls.connect({
       host: connectHost,
       port: httpsPort,
-      servername: domain,
+      ...(net.isIP(domain) ? {} : { servername: domain }),
       rejectUnauthorized: false, // judged below, so an untrusted certificate is explained rather than a bare error
       ...(options.ca ? { ca: [...tls.rootCertificates, options.ca] } : {}),
       timeout: timeoutMs,
