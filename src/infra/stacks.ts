@@ -9,12 +9,18 @@ import type { Plan } from '../plan/types.js';
 export const STACK_KINDS = ['network', 'data', 'edge', 'compute', 'ops'] as const;
 export type StackKind = (typeof STACK_KINDS)[number];
 
-/** What each stack holds; the README's "which stack holds what" table is generated from this. */
+/**
+ * What each stack holds; the README's "which stack holds what" table is generated from this.
+ * Security groups sit in the network stack so that data (RDS, Redis) and compute (their clients)
+ * can both reference them without a cycle; the internal Praefect load balancer sits in compute with
+ * the instances its target group lists.
+ */
 export const STACK_CONTENTS: Readonly<Record<StackKind, string>> = {
   network: 'VPC, subnets, NAT gateways, S3 gateway endpoint, flow logs, private DNS zone',
   data: 'KMS keys, RDS PostgreSQL, ElastiCache Redis, S3 buckets, Secrets Manager secrets, Gitaly data volumes',
   edge: 'Network Load Balancers, target groups, ACM certificate, Route 53 records',
-  compute: 'Gitaly, Praefect and monitoring instances, Rails and Sidekiq auto scaling groups, bastions, security groups, instance roles',
+  compute:
+    'Gitaly, Praefect and monitoring instances, Rails and Sidekiq auto scaling groups, bastions, security groups, instance roles',
   ops: 'CloudWatch alarms, SNS topic, AWS Backup plan',
 };
 

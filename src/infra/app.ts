@@ -1,0 +1,50 @@
+/**
+ * A CDK app holding one GitLab environment, ready to synthesize: what `gitlab-aws synth`, the
+ * cdk.json entry and the tests all build.
+ */
+import { App, type AppProps } from 'aws-cdk-lib';
+import type { RenderUserData } from '../config/types.js';
+import type { Plan } from '../plan/types.js';
+import { GitLabEnvironment } from './environment.js';
+
+export interface CreateAppOptions {
+  /** Directory the cloud assembly is written to (CDK's default: $CDK_OUTDIR or a temporary directory). */
+  readonly outdir?: string;
+  /** Boot script renderer from the config layer. */
+  readonly renderUserData?: RenderUserData;
+  /** Public hosted zone id for DNS validation of a requested certificate. */
+  readonly hostedZoneId?: string;
+  /** AWS account to deploy to; account-agnostic when omitted. */
+  readonly account?: string;
+  /** Extra CDK context (feature flags, `@aws-cdk/core:strictCfnValidateErrors`...). */
+  readonly context?: Record<string, unknown>;
+  /** CDK policy validation plugins (e.g. CfnGuardValidator). */
+  readonly policyValidationBeta1?: AppProps['policyValidationBeta1'];
+}
+
+export interface GitLabApp {
+  readonly app: App;
+  readonly environment: GitLabEnvironment;
+}
+
+/** Construct id of the environment in the app; stack artifact ids start with it. */
+export const ENVIRONMENT_ID = 'GitLab';
+
+export function createApp(plan: Plan, options: CreateAppOptions = {}): GitLabApp {
+  const app = new App({
+    ...(options.outdir ? { outdir: options.outdir } : {}),
+    ...(options.policyValidationBeta1 ? { policyValidationBeta1: options.policyValidationBeta1 } : {}),
+    context: {
+      // Templates that CloudFormation would reject fail at synth instead of at deploy.
+      '@aws-cdk/core:strictCfnValidateErrors': true,
+      ...options.context,
+    },
+  });
+  const environment = new GitLabEnvironment(app, ENVIRONMENT_ID, {
+    plan,
+    ...(options.renderUserData ? { renderUserData: options.renderUserData } : {}),
+    ...(options.hostedZoneId ? { hostedZoneId: options.hostedZoneId } : {}),
+    ...(options.account ? { account: options.account } : {}),
+  });
+  return { app, environment };
+}

@@ -1,0 +1,151 @@
+/**
+ * One S3 bucket per object type GitLab stores (artifacts, LFS, uploads, packages, registry,
+ * backups...), as GitLab's object storage documentation recommends: separate buckets keep lifecycle
+ * rules and access apart. Every bucket blocks public access, refuses plain HTTP, encrypts with the
+ * object storage key, logs access, and is retained when the stack goes.
+ */
+import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import type { ObjectStoragePurpose, Plan, S3Service } from '../../plan/types.js';
+import { acknowledge } from '../common.js';
+
+export interface ObjectStorageProps {
+  /** The Plan (for names). */
+  readonly plan: Plan;
+  /** The Plan's S3 service listing the buckets. */
+  readonly service: S3Service;
+  /** Key encrypting every object. */
+  readonly encryptionKey: kms.IKey;
+}
+
+/** Object actions GitLab needs on its buckets: read, write, delete and multipart uploads. */
+const OBJECT_ACTIONS = [
+  's3:GetObject',
+  's3:PutObject',
+  's3:DeleteObject',
+  's3:AbortMultipartUpload',
+  's3:ListMultipartUploadParts',
+];
+const BUCKET_ACTIONS = ['s3:ListBucket', 's3:GetBucketLocation', 's3:ListBucketMultipartUploads'];
+
+export class ObjectStorage extends Construct {
+  /** GitLab's buckets by object type. */
+  readonly buckets: ReadonlyMap<ObjectStoragePurpose, s3.Bucket>;
+  /**
+   * Bucket receiving S3 server access logs and load balancer access logs. SSE-S3 encrypted: neither
+   * log delivery service can write to a bucket encrypted with a customer-managed key.
+   */
+  readonly logBucket: s3.Bucket;
+  private readonly encryptionKey: kms.IKey;
+  private readonly service: S3Service;
+
+  constructor(scope: Construct, id: string, props: ObjectStorageProps) {
+    super(scope, id);
+    const { plan, service, encryptionKey } = props;
+    this.encryptionKey = encryptionKey;
+    this.service = service;
+    this.logBucket = new s3.Bucket(this, 'AccessLogs', {
+      bucketName: `${plan.spec.objectStorage.bucketPrefix}${plan.spec.name}-access-logs`,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      lifecycleRules: [{ id: 'expire-logs', expiration: Duration.days(365) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    acknowledge(this.logBucket, [
+      {
+        id: 'AwsSolutions-S1',
+        reason:
+          'This is the access log bucket; logging its own access would log every log delivery, recursively.',
+      },
+    ]);
+
+    const buckets = new Map<ObjectStoragePurpose, s3.Bucket>();
+    for (const bucketPlan of service.buckets) {
+      const bucket = new s3.Bucket(this, bucketPlan.purpose, {
+        bucketName: bucketPlan.bucketName,
+        encryption: s3.BucketEncryption.KMS,
+        encryptionKey,
+        // One data key per bucket instead of a KMS call per object: cheaper and faster at GitLab's object counts.
+        bucketKeyEnabled: true,
+        blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+        objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        enforceSSL: true,
+        minimumTLSVersion: 1.2,
+        versioned: bucketPlan.versioned,
+        serverAccessLogsBucket: this.logBucket,
+        serverAccessLogsPrefix: `${bucketPlan.bucketName}/`,
+        lifecycleRules: lifecycleRules(bucketPlan.expireAfterDays, bucketPlan.versioned),
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      buckets.set(bucketPlan.purpose, bucket);
+    }
+    this.buckets = buckets;
+  }
+
+  /** The bucket of an object type. */
+  bucket(purpose: ObjectStoragePurpose): s3.Bucket {
+    const bucket = this.buckets.get(purpose);
+    if (!bucket) throw new Error(`the Plan has no ${purpose} bucket`);
+    return bucket;
+  }
+
+  /**
+   * Lets a principal read, write and delete objects in some buckets, with exactly the S3 and KMS
+   * actions GitLab's object storage client uses, on those buckets only.
+   */
+  grantReadWrite(grantee: iam.IGrantable, purposes: readonly ObjectStoragePurpose[]): iam.Grant {
+    // By the Plan's bucket names, not bucket attributes: the policy reads as the buckets it opens,
+    // and the grantee's stack needs no import per bucket.
+    const bucketArns = purposes.map((purpose) => {
+      const bucketPlan = this.service.buckets.find((candidate) => candidate.purpose === purpose);
+      if (!bucketPlan) throw new Error(`the Plan has no ${purpose} bucket`);
+      return `arn:${Aws.PARTITION}:s3:::${bucketPlan.bucketName}`;
+    });
+    const grant = iam.Grant.addToPrincipal({ grantee, actions: BUCKET_ACTIONS, resourceArns: bucketArns });
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: OBJECT_ACTIONS,
+      resourceArns: bucketArns.map((arn) => `${arn}/*`),
+    });
+    if (grantee.grantPrincipal instanceof Construct) {
+      acknowledge(grantee.grantPrincipal, [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            'GitLab names objects itself (hashed paths), so object access is on <bucket>/* of exactly the buckets this role uses, with explicit actions and no action wildcards.',
+          appliesTo: purposes.map((purpose) => {
+            const name = this.service.buckets.find((candidate) => candidate.purpose === purpose)!.bucketName;
+            return `Resource::arn:<AWS::Partition>:s3:::${name}/*`;
+          }),
+        },
+      ]);
+    }
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      resourceArns: [this.encryptionKey.keyArn],
+    });
+    return grant;
+  }
+}
+
+function lifecycleRules(expireAfterDays: number | undefined, versioned: boolean): s3.LifecycleRule[] {
+  const rules: s3.LifecycleRule[] = [
+    // GitLab uploads large objects in parts; parts of an abandoned upload cost money forever otherwise.
+    { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
+  ];
+  if (expireAfterDays !== undefined) {
+    rules.push({
+      id: 'expire',
+      expiration: Duration.days(expireAfterDays),
+      ...(versioned ? { noncurrentVersionExpiration: Duration.days(expireAfterDays) } : {}),
+    });
+  }
+  return rules;
+}

@@ -1,0 +1,123 @@
+/**
+ * ElastiCache replication groups, one per Redis role of the Plan (one `redis`, or `redis-cache` and
+ * `redis-persistent` from 10k up). Cluster mode disabled (GitLab does not support Redis Cluster),
+ * Multi-AZ with automatic failover, replicas in the other AZs, encryption in transit and at rest, and
+ * an AUTH token from Secrets Manager.
+ *
+ * GitLab 19 requires Redis 7.2 or Valkey 7.2 (doc/install/requirements.md, "Redis", in the
+ * skratsch-solutions/gitlabhq mirror at 0d6fd50f0869ff70d700a97bbd16fc9c9a8581c4); the Plan picks
+ * the engine and version.
+ */
+import { RemovalPolicy } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elasticache from 'aws-cdk-lib/aws-elasticache';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type { ElastiCacheService, Plan } from '../../plan/types.js';
+import { acknowledge } from '../common.js';
+import { PORTS } from '../security.js';
+
+export interface RedisProps {
+  /** The Plan (for AZs and names). */
+  readonly plan: Plan;
+  /** The Plan's ElastiCache service this replication group implements. */
+  readonly service: ElastiCacheService;
+  /** Subnet group of the private subnets (shared by every replication group). */
+  readonly subnetGroup: elasticache.CfnSubnetGroup;
+  /** The Redis tier's security group. */
+  readonly securityGroup: ec2.ISecurityGroup;
+  /** Key encrypting data at rest and snapshots. */
+  readonly encryptionKey: kms.IKey;
+  /** Secret holding the AUTH token. */
+  readonly authToken: secretsmanager.ISecret;
+}
+
+/** Short suffix per role: replication group ids are limited to 40 characters. */
+const ID_SUFFIX: Record<ElastiCacheService['role'], string> = {
+  redis: 'redis',
+  'redis-cache': 'cache',
+  'redis-persistent': 'persist',
+};
+
+/**
+ * Eviction policy GitLab documents per Redis role: the cache instance evicts least recently used
+ * keys; instances holding sessions and job queues must never evict.
+ */
+const EVICTION_POLICY: Record<ElastiCacheService['role'], string> = {
+  redis: 'noeviction',
+  'redis-cache': 'allkeys-lru',
+  'redis-persistent': 'noeviction',
+};
+
+export class Redis extends Construct {
+  /** The replication group. */
+  readonly replicationGroup: elasticache.CfnReplicationGroup;
+  /** Replication group id, also the prefix of its member cache cluster ids (`<id>-001`...). */
+  readonly replicationGroupId: string;
+  /** Number of cache clusters (primary plus replicas). */
+  readonly memberCount: number;
+
+  constructor(scope: Construct, id: string, props: RedisProps) {
+    super(scope, id);
+    const { plan, service } = props;
+    this.replicationGroupId = `${plan.spec.name}-${ID_SUFFIX[service.role]}`;
+    this.memberCount = service.replicas + 1;
+    const family = `${service.engine}${service.engineVersion.split('.')[0]}`;
+    const parameters = new elasticache.CfnParameterGroup(this, 'Parameters', {
+      cacheParameterGroupFamily: family,
+      description: `${plan.spec.name} ${service.role}`,
+      properties: { 'maxmemory-policy': EVICTION_POLICY[service.role] },
+    });
+    // Primary in the first AZ, each replica in the next one round the list.
+    const zones = Array.from(
+      { length: this.memberCount },
+      (_, index) => plan.availabilityZones[index % plan.availabilityZones.length]!,
+    );
+    this.replicationGroup = new elasticache.CfnReplicationGroup(this, 'ReplicationGroup', {
+      replicationGroupId: this.replicationGroupId,
+      replicationGroupDescription: `${plan.spec.name} ${service.role}`,
+      engine: service.engine,
+      engineVersion: service.engineVersion,
+      cacheNodeType: service.nodeType,
+      cacheParameterGroupName: parameters.ref,
+      cacheSubnetGroupName: props.subnetGroup.ref,
+      securityGroupIds: [props.securityGroup.securityGroupId],
+      port: PORTS.redis,
+      numCacheClusters: this.memberCount,
+      preferredCacheClusterAZs: zones,
+      multiAzEnabled: service.multiAz,
+      automaticFailoverEnabled: service.automaticFailover,
+      transitEncryptionEnabled: service.transitEncryption,
+      atRestEncryptionEnabled: service.atRestEncryption,
+      kmsKeyId: props.encryptionKey.keyArn,
+      // A {{resolve:secretsmanager:...}} reference: CloudFormation reads the token at deploy time and
+      // the value never appears in the template.
+      authToken: props.authToken.secretValue.unsafeUnwrap(),
+      snapshotRetentionLimit: service.snapshotRetentionDays,
+      // Minor versions change behaviour GitLab depends on; the operator decides when.
+      autoMinorVersionUpgrade: false,
+    });
+    this.replicationGroup.applyRemovalPolicy(RemovalPolicy.SNAPSHOT);
+    acknowledge(this.replicationGroup, [
+      {
+        id: 'AwsSolutions-AEC5',
+        reason:
+          'GitLab and its tooling default to 6379; the security group, not the port number, limits who connects (only the application tiers).',
+      },
+    ]);
+  }
+
+  /** Primary endpoint address (a CloudFormation token at synth). */
+  get primaryHost(): string {
+    return this.replicationGroup.attrPrimaryEndPointAddress;
+  }
+
+  /** Member cache cluster ids, for per-node CloudWatch metrics. */
+  get memberIds(): string[] {
+    return Array.from(
+      { length: this.memberCount },
+      (_, index) => `${this.replicationGroupId}-${String(index + 1).padStart(3, '0')}`,
+    );
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * The public edge: an internet-facing Network Load Balancer in the public subnets with TCP 22 (Git
+ * over SSH), TCP 80 and TLS 443 listeners, as GitLab's AWS guide sets it up. TLS ends at the load
+ * balancer with an ACM certificate; NGINX behind it serves plain HTTP on 80, and the HTTP target
+ * group health-checks GitLab's `/-/readiness`. A Route 53 alias record points the domain at it.
+ *
+ * With Cloud Native Hybrid the target groups take IP targets and stay empty here: the GitLab Helm
+ * chart's ingress is bound to them with the AWS Load Balancer Controller's TargetGroupBinding.
+ */
+import { Annotations, CfnOutput, Duration } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import type { ListenerPlan, LoadBalancerService, Plan } from '../plan/types.js';
+
+export interface EdgeProps {
+  /** The Plan (domain, certificate, hosted zone). */
+  readonly plan: Plan;
+  /** The Plan's external load balancer. */
+  readonly loadBalancer: LoadBalancerService;
+  /** The VPC whose public subnets hold the load balancer. */
+  readonly vpc: ec2.IVpc;
+  /** The load balancer tier's security group. */
+  readonly securityGroup: ec2.ISecurityGroup;
+  /** Bucket receiving the load balancer's access logs (TLS connections). */
+  readonly accessLogBucket: s3.IBucket;
+  /**
+   * Id of the public hosted zone, so a requested certificate validates itself through DNS. Without it
+   * (and without a certificate ARN in the spec) the certificate waits for its validation record to be
+   * created by hand.
+   */
+  readonly hostedZoneId?: string;
+}
+
+/** Names of the external target groups, as the Plan's auto scaling groups refer to them. */
+export type TargetGroupName = 'http' | 'ssh';
+
+export class Edge extends Construct {
+  /** The internet-facing load balancer. */
+  readonly loadBalancer: elbv2.NetworkLoadBalancer;
+  /** Target groups by name: `http` (80 and 443) and `ssh` (22). */
+  readonly targetGroups: Readonly<Record<TargetGroupName, elbv2.NetworkTargetGroup>>;
+  /** The TLS certificate of the 443 listener. */
+  readonly certificate: acm.ICertificate;
+
+  constructor(scope: Construct, id: string, props: EdgeProps) {
+    super(scope, id);
+    const { plan, vpc, loadBalancer: service } = props;
+    const domain = plan.spec.domain;
+    const zoneName = domain.hostedZone ?? domain.name.split('.').slice(1).join('.');
+
+    this.loadBalancer = new elbv2.NetworkLoadBalancer(this, 'LoadBalancer', {
+      vpc,
+      internetFacing: service.scheme === 'internet-facing',
+      vpcSubnets: { subnets: service.subnet === 'public' ? vpc.publicSubnets : vpc.privateSubnets },
+      securityGroups: [props.securityGroup],
+      // Spread connections over every healthy node, not only those in the client's AZ.
+      crossZoneEnabled: true,
+    });
+    this.loadBalancer.logAccessLogs(props.accessLogBucket, 'external-nlb');
+
+    this.certificate = domain.certificateArn
+      ? acm.Certificate.fromCertificateArn(this, 'Certificate', domain.certificateArn)
+      : new acm.Certificate(this, 'Certificate', {
+          domainName: domain.name,
+          validation: props.hostedZoneId
+            ? acm.CertificateValidation.fromDns(
+                route53.HostedZone.fromHostedZoneAttributes(this, 'PublicZone', {
+                  hostedZoneId: props.hostedZoneId,
+                  zoneName,
+                }),
+              )
+            : acm.CertificateValidation.fromDns(),
+        });
+    if (!domain.certificateArn && !props.hostedZoneId) {
+      Annotations.of(this).addWarningV2(
+        'gitlab-aws:certificate-validation',
+        `No hosted zone id for ${zoneName}: the ACM certificate for ${domain.name} waits until its DNS validation record is created by hand.`,
+      );
+    }
+
+    const kubernetes = plan.architecture.type === 'cloud-native-hybrid';
+    const targetGroup = (name: TargetGroupName, listener: ListenerPlan) => {
+      const group = new elbv2.NetworkTargetGroup(this, `${name}-targets`, {
+        vpc,
+        port: listener.targetPort,
+        protocol: elbv2.Protocol.TCP,
+        targetType: kubernetes ? elbv2.TargetType.IP : elbv2.TargetType.INSTANCE,
+        healthCheck: {
+          protocol: listener.healthCheck.protocol === 'HTTP' ? elbv2.Protocol.HTTP : elbv2.Protocol.TCP,
+          port: String(listener.healthCheck.port),
+          ...(listener.healthCheck.path ? { path: listener.healthCheck.path } : {}),
+          interval: Duration.seconds(10),
+          healthyThresholdCount: 2,
+          unhealthyThresholdCount: 2,
+        },
+        // Long enough for an in-flight web request, short enough for rolling updates to move on.
+        deregistrationDelay: Duration.seconds(name === 'http' ? 60 : 300),
+        // NGINX reads the client address from the PROXY header; OpenSSH cannot, so SSH never gets it.
+        ...(name === 'http' && service.proxyProtocol ? { proxyProtocolV2: true } : {}),
+      });
+      return group;
+    };
+    const byPort = (port: number) => {
+      const listener = service.listeners.find((candidate) => candidate.port === port);
+      if (!listener) throw new Error(`the Plan's external load balancer has no listener on ${port}`);
+      return listener;
+    };
+    this.targetGroups = {
+      http: targetGroup('http', byPort(80)),
+      ssh: targetGroup('ssh', byPort(22)),
+    };
+    for (const listener of service.listeners) {
+      const target = listener.port === 22 ? this.targetGroups.ssh : this.targetGroups.http;
+      this.loadBalancer.addListener(`Port${listener.port}`, {
+        port: listener.port,
+        protocol: listener.protocol === 'TLS' ? elbv2.Protocol.TLS : elbv2.Protocol.TCP,
+        defaultTargetGroups: [target],
+        ...(listener.protocol === 'TLS'
+          ? { certificates: [this.certificate], sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS }
+          : {}),
+      });
+    }
+
+    // Route 53 alias record by zone name: no hosted zone lookup at synth.
+    new route53.CfnRecordSet(this, 'DomainRecord', {
+      hostedZoneName: `${zoneName}.`,
+      name: `${domain.name}.`,
+      type: 'A',
+      aliasTarget: {
+        dnsName: this.loadBalancer.loadBalancerDnsName,
+        hostedZoneId: this.loadBalancer.loadBalancerCanonicalHostedZoneId,
+        evaluateTargetHealth: true,
+      },
+    });
+
+    if (kubernetes) {
+      for (const [name, group] of Object.entries(this.targetGroups)) {
+        new CfnOutput(this, `${name}TargetGroupArn`, {
+          value: group.targetGroupArn,
+          description: `Bind the GitLab chart's ${name} service to this target group with a TargetGroupBinding`,
+        });
+      }
+    }
+  }
+}

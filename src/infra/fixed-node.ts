@@ -1,0 +1,86 @@
+/**
+ * One fixed EC2 instance of the Plan (Gitaly, Praefect, monitoring, bastion): in the Plan's AZ and
+ * subnet tier, IMDSv2 only, an encrypted root volume, its tier's security group and role.
+ */
+import { Duration, Lazy } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+import type { PlanNode } from '../plan/types.js';
+import { acknowledge, tagNode, ubuntuImage } from './common.js';
+
+/** Renders a boot script given the logical id of the resource that waits for its signal. */
+export type BootScript = (signalLogicalId: string) => string;
+
+/** How long CloudFormation waits for a booting node to report success: the Linux package install and first reconfigure take a while. */
+export const BOOT_SIGNAL_TIMEOUT = Duration.minutes(30);
+
+export interface FixedNodeProps {
+  /** The Plan node this instance is. */
+  readonly node: PlanNode;
+  /** The subnet in the node's AZ and tier. */
+  readonly subnet: ec2.ISubnet;
+  /** The VPC of the subnet. */
+  readonly vpc: ec2.IVpc;
+  /** The node's tier security group. */
+  readonly securityGroup: ec2.ISecurityGroup;
+  /** The node's instance role. */
+  readonly role: iam.IRole;
+  /** Key encrypting the root volume. */
+  readonly volumeKey: kms.IKey;
+  /** Boot script from the config layer; without one the instance boots plain Ubuntu and nothing waits for a signal. */
+  readonly bootScript?: BootScript;
+}
+
+export class FixedNode extends Construct {
+  /** The instance. */
+  readonly instance: ec2.Instance;
+
+  constructor(scope: Construct, id: string, props: FixedNodeProps) {
+    super(scope, id);
+    const { node, bootScript } = props;
+    const root = node.volumes.find((volume) => volume.purpose === 'root');
+    const userData = bootScript
+      ? ec2.UserData.custom(Lazy.string({ produce: () => bootScript(this.instance.instance.logicalId) }))
+      : undefined;
+    this.instance = new ec2.Instance(this, 'Instance', {
+      vpc: props.vpc,
+      vpcSubnets: { subnets: [props.subnet] },
+      availabilityZone: node.availabilityZone,
+      instanceType: new ec2.InstanceType(node.instanceType),
+      machineImage: ubuntuImage(node.arch),
+      securityGroup: props.securityGroup,
+      role: props.role,
+      requireImdsv2: true,
+      detailedMonitoring: true,
+      propagateTagsToVolumeOnCreation: true,
+      ...(userData ? { userData } : {}),
+      blockDevices: [
+        {
+          deviceName: root?.deviceName ?? '/dev/sda1',
+          volume: ec2.BlockDeviceVolume.ebs(root?.sizeGiB ?? 50, {
+            volumeType: ec2.EbsDeviceVolumeType.GP3,
+            encrypted: true,
+            kmsKey: props.volumeKey,
+            deleteOnTermination: true,
+          }),
+        },
+      ],
+    });
+    if (bootScript) {
+      this.instance.instance.cfnOptions.creationPolicy = {
+        resourceSignal: { count: 1, timeout: BOOT_SIGNAL_TIMEOUT.toIsoString() },
+      };
+    }
+    tagNode(this, node.role, node.id);
+    this.instance.node.addMetadata('gitlab-aws:node', node.id);
+    acknowledge(this.instance, [
+      {
+        id: 'AwsSolutions-EC29',
+        reason:
+          'CloudFormation replaces this instance when the Ubuntu image or instance type changes; termination protection would make every such update fail. State lives on separate retained volumes or in RDS.',
+      },
+    ]);
+  }
+}

@@ -1,0 +1,185 @@
+/**
+ * Gitaly: repository storage on EC2 with one encrypted EBS data volume per node. Never EFS (GitLab
+ * strongly discourages network file systems for Git data).
+ *
+ * Why the boot script attaches the data volume instead of a CloudFormation VolumeAttachment: when
+ * CloudFormation replaces an instance (a new Ubuntu image, a new instance type) it creates the new
+ * instance first and deletes the old one only after the whole update, so an attachment could never
+ * move the volume across and the update would wait on a volume that stays busy. Instead the volume
+ * lives in the data stack (retained, so deleting compute never deletes repositories), is tagged with
+ * its node id, and the new instance's boot script finds it by tag, stops the previous holder (a
+ * clean shutdown flushes the file system), waits until the volume is available and attaches it. The
+ * instance role may do this only to volumes and instances tagged as Gitaly of this environment.
+ * The Gitaly instances are chained so that CloudFormation replaces them one at a time: with a
+ * Gitaly Cluster, Praefect keeps serving from the other replicas meanwhile.
+ */
+import { Aws, Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import { Construct } from 'constructs';
+import type { Plan, PlanNode } from '../../plan/types.js';
+import { acknowledge, ENVIRONMENT_TAG, ROLE_TAG, tagNode, volumeArn } from '../common.js';
+import { type BootScript, FixedNode } from '../fixed-node.js';
+
+export interface GitalyVolumesProps {
+  /** The Plan whose Gitaly nodes get a data volume. */
+  readonly plan: Plan;
+  /** Key encrypting the volumes. */
+  readonly encryptionKey: kms.IKey;
+}
+
+/** The repository volumes, one per Gitaly node, in the data stack. */
+export class GitalyVolumes extends Construct {
+  /** Data volume of each Gitaly node, by node id. */
+  readonly volumes: ReadonlyMap<string, ec2.Volume>;
+  private readonly plan: Plan;
+
+  constructor(scope: Construct, id: string, props: GitalyVolumesProps) {
+    super(scope, id);
+    this.plan = props.plan;
+    const volumes = new Map<string, ec2.Volume>();
+    for (const node of gitalyNodes(props.plan)) {
+      const data = node.volumes.find((volume) => volume.purpose === 'git-data');
+      if (!data) throw new Error(`Gitaly node ${node.id} has no git-data volume in the Plan`);
+      const volume = new ec2.Volume(this, node.id, {
+        availabilityZone: node.availabilityZone,
+        size: Size.gibibytes(data.sizeGiB),
+        volumeType: VOLUME_TYPES[data.type],
+        ...(data.iops !== undefined ? { iops: data.iops } : {}),
+        ...(data.throughputMiBps !== undefined ? { throughput: data.throughputMiBps } : {}),
+        encrypted: true,
+        encryptionKey: props.encryptionKey,
+        removalPolicy: data.retainOnDelete ? RemovalPolicy.RETAIN : RemovalPolicy.SNAPSHOT,
+      });
+      tagNode(volume, 'gitaly', node.id);
+      volumes.set(node.id, volume);
+    }
+    this.volumes = volumes;
+  }
+
+  /** The data volume of a Gitaly node. */
+  volume(nodeId: string): ec2.Volume {
+    const volume = this.volumes.get(nodeId);
+    if (!volume) throw new Error(`no data volume for ${nodeId}`);
+    return volume;
+  }
+
+  /**
+   * Lets the Gitaly instance role find, take over and attach its data volumes: attach and detach
+   * only these volumes, stop only instances tagged as Gitaly of this environment.
+   */
+  grantAttach(grantee: iam.IGrantable): iam.Grant {
+    const instanceArn = `arn:${Aws.PARTITION}:ec2:${Aws.REGION}:${Aws.ACCOUNT_ID}:instance/*`;
+    const taggedGitaly = {
+      StringEquals: {
+        [`aws:ResourceTag/${ENVIRONMENT_TAG}`]: this.plan.spec.name,
+        [`aws:ResourceTag/${ROLE_TAG}`]: 'gitaly',
+      },
+    };
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['ec2:AttachVolume', 'ec2:DetachVolume'],
+      resourceArns: [...this.volumes.values()].map((volume) => volumeArn(volume)),
+    });
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['ec2:AttachVolume', 'ec2:DetachVolume', 'ec2:StopInstances'],
+      resourceArns: [instanceArn],
+      conditions: taggedGitaly,
+    });
+    // Describe calls have no resource-level permissions in EC2.
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['ec2:DescribeVolumes', 'ec2:DescribeInstances'],
+      resourceArns: ['*'],
+    });
+    return grant;
+  }
+}
+
+export interface GitalyServersProps {
+  /** The Plan whose Gitaly nodes become instances. */
+  readonly plan: Plan;
+  /** The VPC. */
+  readonly vpc: ec2.IVpc;
+  /** Subnet of a tier in an AZ. */
+  readonly subnetIn: (tier: 'public' | 'private', availabilityZone: string) => ec2.ISubnet;
+  /** Gitaly tier security group. */
+  readonly securityGroup: ec2.ISecurityGroup;
+  /** Gitaly instance role. */
+  readonly role: iam.IRole;
+  /** Key encrypting root volumes. */
+  readonly volumeKey: kms.IKey;
+  /** Private zone naming the nodes (gitaly-1.<zone>). */
+  readonly privateZone: route53.IHostedZone;
+  /** Boot script per node, from the config layer. */
+  readonly bootScript?: (node: PlanNode) => BootScript;
+}
+
+/** The Gitaly instances, each with a private DNS name. */
+export class GitalyServers extends Construct {
+  /** Instance of each Gitaly node, by node id. */
+  readonly instances: ReadonlyMap<string, ec2.Instance>;
+
+  constructor(scope: Construct, id: string, props: GitalyServersProps) {
+    super(scope, id);
+    const instances = new Map<string, ec2.Instance>();
+    let previous: ec2.Instance | undefined;
+    for (const node of gitalyNodes(props.plan)) {
+      const server = new FixedNode(this, node.id, {
+        node,
+        vpc: props.vpc,
+        subnet: props.subnetIn(node.subnet, node.availabilityZone),
+        securityGroup: props.securityGroup,
+        role: props.role,
+        volumeKey: props.volumeKey,
+        ...(props.bootScript ? { bootScript: props.bootScript(node) } : {}),
+      });
+      // One replacement at a time (see the file comment).
+      if (previous) server.instance.node.addDependency(previous);
+      previous = server.instance;
+      privateRecord(this, props.privateZone, node, server.instance);
+      instances.set(node.id, server.instance);
+    }
+    this.instances = instances;
+    acknowledge(props.role, [
+      {
+        id: 'AwsSolutions-IAM5',
+        reason:
+          "EC2 Describe* calls support no resource-level permissions; attach, detach and stop on instance/* are limited by condition to instances tagged as this environment's Gitaly nodes.",
+        appliesTo: [
+          'Resource::*',
+          'Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*',
+        ],
+      },
+    ]);
+  }
+}
+
+/** An A record `<node id>.<private zone>` for a fixed node. */
+export function privateRecord(
+  scope: Construct,
+  zone: route53.IHostedZone,
+  node: PlanNode,
+  instance: ec2.Instance,
+): route53.ARecord {
+  return new route53.ARecord(scope, `${node.id}-dns`, {
+    zone,
+    recordName: node.id,
+    target: route53.RecordTarget.fromIpAddresses(instance.instancePrivateIp),
+    // Short: a replaced instance has a new address.
+    ttl: Duration.seconds(60),
+  });
+}
+
+export function gitalyNodes(plan: Plan): PlanNode[] {
+  return plan.nodes.filter((node) => node.role === 'gitaly');
+}
+
+const VOLUME_TYPES: Record<'gp3' | 'io1' | 'io2', ec2.EbsDeviceVolumeType> = {
+  gp3: ec2.EbsDeviceVolumeType.GP3,
+  io1: ec2.EbsDeviceVolumeType.IO1,
+  io2: ec2.EbsDeviceVolumeType.IO2,
+};

@@ -1,0 +1,128 @@
+/**
+ * Praefect, the router and transaction manager of a Gitaly Cluster: 3 or more nodes across AZs
+ * behind an internal Network Load Balancer, which is the one address GitLab's Rails code connects
+ * to (`praefect.<private zone>`). Praefect's own database is a second database on the RDS instance.
+ *
+ * The internal load balancer lives here, in the compute stack, because its target group lists the
+ * Praefect instances: a target group in the edge stack would make edge and compute reference each
+ * other (Rails in compute registers with edge's target groups).
+ */
+import { Duration } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as targets from 'aws-cdk-lib/aws-elasticloadbalancingv2-targets';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as route53targets from 'aws-cdk-lib/aws-route53-targets';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import type { LoadBalancerService, Plan, PlanNode } from '../../plan/types.js';
+import { acknowledge } from '../common.js';
+import { type BootScript, FixedNode } from '../fixed-node.js';
+import { privateRecord } from './gitaly.js';
+
+export interface PraefectClusterProps {
+  /** The Plan whose Praefect nodes become instances. */
+  readonly plan: Plan;
+  /** The Plan's internal load balancer in front of Praefect. */
+  readonly loadBalancer: LoadBalancerService;
+  /** The VPC. */
+  readonly vpc: ec2.IVpc;
+  /** Subnet of a tier in an AZ. */
+  readonly subnetIn: (tier: 'public' | 'private', availabilityZone: string) => ec2.ISubnet;
+  /** Praefect tier security group. */
+  readonly securityGroup: ec2.ISecurityGroup;
+  /** Security group of the internal load balancer. */
+  readonly loadBalancerSecurityGroup: ec2.ISecurityGroup;
+  /** Praefect instance role. */
+  readonly role: iam.IRole;
+  /** Key encrypting root volumes. */
+  readonly volumeKey: kms.IKey;
+  /** Private zone naming the nodes and the load balancer. */
+  readonly privateZone: route53.IHostedZone;
+  /** Bucket receiving load balancer access logs. */
+  readonly accessLogBucket?: s3.IBucket;
+  /** Boot script per node, from the config layer. */
+  readonly bootScript?: (node: PlanNode) => BootScript;
+}
+
+export class PraefectCluster extends Construct {
+  /** Instance of each Praefect node, by node id. */
+  readonly instances: ReadonlyMap<string, ec2.Instance>;
+  /** The internal load balancer. */
+  readonly loadBalancer: elbv2.NetworkLoadBalancer;
+  /** Its target group (the Praefect instances on 2305). */
+  readonly targetGroup: elbv2.NetworkTargetGroup;
+  /** The name clients use: `praefect.<private zone>`. */
+  readonly hostName: string;
+
+  constructor(scope: Construct, id: string, props: PraefectClusterProps) {
+    super(scope, id);
+    const { plan } = props;
+    const instances = new Map<string, ec2.Instance>();
+    let previous: ec2.Instance | undefined;
+    for (const node of plan.nodes.filter((candidate) => candidate.role === 'praefect')) {
+      const server = new FixedNode(this, node.id, {
+        node,
+        vpc: props.vpc,
+        subnet: props.subnetIn(node.subnet, node.availabilityZone),
+        securityGroup: props.securityGroup,
+        role: props.role,
+        volumeKey: props.volumeKey,
+        ...(props.bootScript ? { bootScript: props.bootScript(node) } : {}),
+      });
+      // Replace one node at a time so the cluster keeps a quorum through image updates.
+      if (previous) server.instance.node.addDependency(previous);
+      previous = server.instance;
+      privateRecord(this, props.privateZone, node, server.instance);
+      instances.set(node.id, server.instance);
+    }
+    this.instances = instances;
+
+    this.loadBalancer = new elbv2.NetworkLoadBalancer(this, 'LoadBalancer', {
+      vpc: props.vpc,
+      internetFacing: false,
+      vpcSubnets: { subnets: plan.availabilityZones.map((zone) => props.subnetIn('private', zone)) },
+      securityGroups: [props.loadBalancerSecurityGroup],
+      crossZoneEnabled: true,
+    });
+    if (props.accessLogBucket) {
+      this.loadBalancer.logAccessLogs(props.accessLogBucket, 'praefect-nlb');
+    }
+    const listener = props.loadBalancer.listeners[0];
+    if (!listener) throw new Error('the Praefect load balancer has no listener in the Plan');
+    this.targetGroup = new elbv2.NetworkTargetGroup(this, 'Targets', {
+      vpc: props.vpc,
+      port: listener.targetPort,
+      protocol: elbv2.Protocol.TCP,
+      targetType: elbv2.TargetType.INSTANCE,
+      targets: [...instances.values()].map((instance) => new targets.InstanceTarget(instance)),
+      healthCheck: {
+        protocol: elbv2.Protocol.TCP,
+        port: String(listener.healthCheck.port),
+        interval: Duration.seconds(10),
+        healthyThresholdCount: 3,
+        unhealthyThresholdCount: 3,
+      },
+      deregistrationDelay: Duration.seconds(30),
+    });
+    this.loadBalancer.addListener('Praefect', {
+      port: listener.port,
+      protocol: elbv2.Protocol.TCP,
+      defaultTargetGroups: [this.targetGroup],
+    });
+    const recordName = props.loadBalancer.dnsName.split('.')[0]!;
+    new route53.ARecord(this, 'Dns', {
+      zone: props.privateZone,
+      recordName,
+      target: route53.RecordTarget.fromAlias(new route53targets.LoadBalancerTarget(this.loadBalancer)),
+    });
+    this.hostName = props.loadBalancer.dnsName;
+    if (!props.accessLogBucket) {
+      acknowledge(this.loadBalancer, [
+        { id: 'AwsSolutions-ELB2', reason: 'No access log bucket was given to this construct.' },
+      ]);
+    }
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * The VPC of an environment, exactly as the Plan lays it out: one public and one private subnet per
+ * AZ with the Plan's CIDRs, one NAT gateway per AZ (each private route table points at its own
+ * AZ's NAT, so losing an AZ never cuts the others' outbound traffic), an S3 gateway endpoint (object
+ * storage traffic stays off the NAT gateways), VPC flow logs and the private DNS zone that names
+ * every fixed node.
+ */
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import { Construct } from 'constructs';
+import type { NetworkPlan, Plan, SubnetTier } from '../plan/types.js';
+
+export interface GitLabNetworkProps {
+  /** The Plan whose `network` section the VPC follows. */
+  readonly plan: Plan;
+}
+
+/** Subnet group names in the VPC; CDK names subnets `<group>Subnet<n>`. */
+export const SUBNET_GROUP_NAMES: Readonly<Record<SubnetTier, string>> = {
+  public: 'public',
+  private: 'private',
+};
+
+/** Hands the VPC the Plan's CIDRs instead of letting CDK carve its own, so the Plan is what gets built. */
+class PlannedIpAddresses implements ec2.IIpAddresses {
+  constructor(private readonly network: NetworkPlan) {}
+
+  allocateVpcCidr(): ec2.VpcIpamOptions {
+    return { cidrBlock: this.network.vpcCidr };
+  }
+
+  allocateSubnetsCidr(input: ec2.AllocateCidrRequest): ec2.SubnetIpamOptions {
+    return {
+      allocatedSubnets: input.requestedSubnets.map((requested) => {
+        const tier: SubnetTier =
+          requested.configuration.subnetType === ec2.SubnetType.PUBLIC ? 'public' : 'private';
+        const subnet = this.network.subnets.find(
+          (candidate) => candidate.tier === tier && candidate.availabilityZone === requested.availabilityZone,
+        );
+        if (!subnet) throw new Error(`the Plan has no ${tier} subnet in ${requested.availabilityZone}`);
+        return { cidr: subnet.cidr };
+      }),
+    };
+  }
+}
+
+export class GitLabNetwork extends Construct {
+  /** The VPC. */
+  readonly vpc: ec2.Vpc;
+  /** Private hosted zone in the VPC naming fixed nodes (gitaly-1.<zone>, praefect.<zone>). */
+  readonly privateZone: route53.PrivateHostedZone;
+  /** CloudWatch Logs group receiving the VPC flow logs. */
+  readonly flowLogGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: GitLabNetworkProps) {
+    super(scope, id);
+    const { plan } = props;
+    const network = plan.network;
+    this.vpc = new ec2.Vpc(this, 'Vpc', {
+      ipAddresses: new PlannedIpAddresses(network),
+      availabilityZones: [...plan.availabilityZones],
+      enableDnsHostnames: true,
+      enableDnsSupport: true,
+      natGateways: network.natGateways,
+      // The Plan sizes the subnets; the mask here only has to be valid, the CIDRs come from the Plan.
+      subnetConfiguration: [
+        { name: SUBNET_GROUP_NAMES.public, subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
+        { name: SUBNET_GROUP_NAMES.private, subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 20 },
+      ],
+      // Restricting the default group needs a Lambda-backed custom resource; nothing here uses that
+      // group (every resource gets its tier's group), so the Lambda would be cost without benefit.
+      restrictDefaultSecurityGroup: false,
+      gatewayEndpoints: network.s3GatewayEndpoint
+        ? { S3: { service: ec2.GatewayVpcEndpointAwsService.S3 } }
+        : {},
+    });
+    // Nothing gitlab-aws launches should get a public address unless asked (bastions get Elastic IPs).
+    for (const subnet of this.vpc.publicSubnets) {
+      (subnet.node.defaultChild as ec2.CfnSubnet).mapPublicIpOnLaunch = false;
+    }
+
+    // Flow logs are the record of who talked to what; keep them a year and past stack deletion.
+    this.flowLogGroup = new logs.LogGroup(this, 'FlowLogs', {
+      retention: logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    if (network.flowLogs) {
+      this.vpc.addFlowLog('FlowLog', {
+        destination: ec2.FlowLogDestination.toCloudWatchLogs(this.flowLogGroup),
+        trafficType: ec2.FlowLogTrafficType.ALL,
+      });
+    }
+
+    this.privateZone = new route53.PrivateHostedZone(this, 'PrivateZone', {
+      zoneName: plan.privateDnsZone,
+      vpc: this.vpc,
+    });
+  }
+
+  /** The subnet of a tier in one AZ, as the Plan places nodes. */
+  subnetIn(tier: SubnetTier, availabilityZone: string): ec2.ISubnet {
+    const subnets = tier === 'public' ? this.vpc.publicSubnets : this.vpc.privateSubnets;
+    const subnet = subnets.find((candidate) => candidate.availabilityZone === availabilityZone);
+    if (!subnet) throw new Error(`no ${tier} subnet in ${availabilityZone}`);
+    return subnet;
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * One EC2 instance role per Plan role, holding only what that role's machines need. Everything
+ * starts from Session Manager access and the right to report boot success to CloudFormation; data
+ * constructs then grant their own resources (`objectStorage.grantReadWrite(role, ...)`,
+ * `secrets.grantRead(role, ...)`), so each permission sits next to the resource it opens.
+ */
+import { Aws } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import type { RoleId } from '../catalog/types.js';
+import type { Plan } from '../plan/types.js';
+import { acknowledge } from './common.js';
+import { tierOfRole } from './security.js';
+
+export interface InstanceRolesProps {
+  /** The Plan whose EC2 roles get an instance role. */
+  readonly plan: Plan;
+}
+
+export class InstanceRoles extends Construct {
+  /** The instance role of every Plan role that runs on EC2 (instances or auto scaling groups). */
+  readonly roles: ReadonlyMap<RoleId, iam.Role>;
+
+  constructor(scope: Construct, id: string, props: InstanceRolesProps) {
+    super(scope, id);
+    const { plan } = props;
+    const ec2Roles = new Set<RoleId>([
+      ...plan.nodes.map((node) => node.role),
+      ...plan.autoScalingGroups.map((group) => group.role),
+    ]);
+    const roles = new Map<RoleId, iam.Role>();
+    for (const role of ec2Roles) {
+      tierOfRole(role); // every EC2 role must map to a security tier
+      const instanceRole = new iam.Role(this, role, {
+        assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
+        description: `${plan.spec.name} ${role} instances`,
+        managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore')],
+      });
+      // The boot script reports success or failure so CloudFormation can roll back a bad boot; the
+      // resources that wait for signals are all in this (the compute) stack.
+      instanceRole.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['cloudformation:SignalResource'], resources: [Aws.STACK_ID] }),
+      );
+      acknowledge(instanceRole, [
+        {
+          id: 'AwsSolutions-IAM4',
+          reason:
+            'AmazonSSMManagedInstanceCore is the AWS-maintained minimum for Session Manager, the default admin access; a copy would drift from what the SSM agent needs.',
+          appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore'],
+        },
+      ]);
+      roles.set(role, instanceRole);
+    }
+    this.roles = roles;
+  }
+
+  /** The instance role of a Plan role; throws when the role does not run on EC2. */
+  of(role: RoleId): iam.Role {
+    const found = this.roles.get(role);
+    if (!found) throw new Error(`role ${role} has no instance role`);
+    return found;
+  }
+}

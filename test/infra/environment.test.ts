@@ -1,0 +1,159 @@
+/**
+ * The whole environment against its Plan, for every size x type x 2/3 AZs: the template has
+ * exactly the Plan's machines per role and per AZ, in the right subnets; and stacks are split as
+ * documented.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ROLE_TAG } from '../../src/infra/common.js';
+import { DATA_STACK_KINDS, STACK_KINDS, stackName } from '../../src/infra/stacks.js';
+import type { EksService, Plan } from '../../src/plan/types.js';
+import { allPlans, planFor } from '../fixtures/plans.js';
+import { referencedLogicalId, resourcesOf, type Synthesized, synthesize, tagOf } from './synth.js';
+
+/** `role@az` -> count. */
+type Census = Record<string, number>;
+
+function planCensus(plan: Plan): { fixed: Census; groups: Record<string, Census> } {
+  const fixed: Census = {};
+  const groups: Record<string, Census> = {};
+  for (const node of plan.nodes) {
+    const key = `${node.role}@${node.availabilityZone}/${node.subnet}`;
+    if (node.autoScalingGroup) {
+      groups[node.autoScalingGroup] ??= {};
+      groups[node.autoScalingGroup]![node.availabilityZone] =
+        (groups[node.autoScalingGroup]![node.availabilityZone] ?? 0) + 1;
+    } else {
+      fixed[key] = (fixed[key] ?? 0) + 1;
+    }
+  }
+  return { fixed, groups };
+}
+
+/** Subnet logical id in the network stack -> its AZ and tier. */
+function subnetsOf(synth: Synthesized): Map<string, { zone: string; tier: string }> {
+  const subnets = new Map<string, { zone: string; tier: string }>();
+  for (const [id, subnet] of resourcesOf(synth.json.network, 'AWS::EC2::Subnet')) {
+    subnets.set(id, {
+      zone: subnet.Properties!.AvailabilityZone as string,
+      tier: subnet.Properties!.MapPublicIpOnLaunch === false && id.includes('public') ? 'public' : 'private',
+    });
+  }
+  return subnets;
+}
+
+function templateCensus(synth: Synthesized): Census {
+  const subnets = subnetsOf(synth);
+  const census: Census = {};
+  for (const [id, instance] of resourcesOf(synth.json.compute, 'AWS::EC2::Instance')) {
+    const role = tagOf(instance, ROLE_TAG);
+    const zone = instance.Properties!.AvailabilityZone as string;
+    const subnet = subnets.get(referencedLogicalId(synth, instance.Properties!.SubnetId) ?? '');
+    expect(subnet, `${id} is in a subnet of the VPC`).toBeDefined();
+    expect(subnet!.zone, `${id} subnet and instance AZ agree`).toBe(zone);
+    const key = `${role}@${zone}/${subnet!.tier}`;
+    census[key] = (census[key] ?? 0) + 1;
+  }
+  return census;
+}
+
+/** How an auto scaling group spreads n instances over its AZs: as evenly as possible. */
+function balanced(count: number, zones: readonly string[]): Census {
+  return Object.fromEntries(
+    zones
+      .map(
+        (zone, index) =>
+          [zone, Math.floor(count / zones.length) + (index < count % zones.length ? 1 : 0)] as const,
+      )
+      .filter(([, n]) => n > 0),
+  );
+}
+
+describe.each(allPlans())(
+  '$combination.size $combination.type in $combination.availabilityZones AZs',
+  ({ plan }) => {
+    let synth: Synthesized;
+    beforeAll(() => {
+      synth = synthesize(plan);
+    });
+
+    it('has exactly the Plan fixed instances per role, AZ and subnet tier', () => {
+      expect(templateCensus(synth)).toEqual(planCensus(plan).fixed);
+    });
+
+    it('has one auto scaling group per Plan group, over the Plan AZs, sized as the Plan', () => {
+      const subnets = subnetsOf(synth);
+      const groups = resourcesOf(synth.json.compute, 'AWS::AutoScaling::AutoScalingGroup');
+      expect(groups).toHaveLength(plan.autoScalingGroups.length);
+      const { groups: members } = planCensus(plan);
+      for (const group of plan.autoScalingGroups) {
+        const found = groups.find(([, resource]) => tagOf(resource, ROLE_TAG) === group.role);
+        expect(found, `${group.id} group`).toBeDefined();
+        const props = found![1].Properties!;
+        expect(Number(props.MinSize)).toBe(group.minCapacity);
+        expect(Number(props.MaxSize)).toBe(group.maxCapacity);
+        const zones = (props.VPCZoneIdentifier as unknown[]).map(
+          (subnet) => subnets.get(referencedLogicalId(synth, subnet) ?? '')!,
+        );
+        expect(zones.every((subnet) => subnet.tier === 'private')).toBe(true);
+        expect(zones.map((subnet) => subnet.zone).sort()).toEqual([...group.availabilityZones].sort());
+        // The Plan's members per AZ are what the group's own AZ balancing produces at minimum size.
+        expect(members[group.id]).toEqual(balanced(group.minCapacity, group.availabilityZones));
+      }
+    });
+
+    it('has one EKS node group per Plan pool with the Plan sizes', () => {
+      const eks = plan.services.find((service): service is EksService => service.kind === 'eks');
+      const nodeGroups = resourcesOf(synth.json.compute, 'AWS::EKS::Nodegroup');
+      expect(nodeGroups).toHaveLength(eks?.nodeGroups.length ?? 0);
+      for (const pool of eks?.nodeGroups ?? []) {
+        const found = nodeGroups.find(([, resource]) => resource.Properties!.NodegroupName === pool.role);
+        expect(found![1].Properties).toMatchObject({
+          InstanceTypes: [pool.instanceType],
+          ScalingConfig: { MinSize: pool.minSize, DesiredSize: pool.desiredSize, MaxSize: pool.maxSize },
+        });
+        expect((found![1].Properties!.Subnets as unknown[]).length).toBe(plan.availabilityZones.length);
+      }
+    });
+
+    it('keeps every stateful resource in the data stack', () => {
+      const stateful = [
+        'AWS::RDS::DBInstance',
+        'AWS::ElastiCache::ReplicationGroup',
+        'AWS::S3::Bucket',
+        'AWS::EC2::Volume',
+        'AWS::SecretsManager::Secret',
+      ];
+      for (const kind of STACK_KINDS.filter((candidate) => !DATA_STACK_KINDS.includes(candidate))) {
+        for (const type of stateful)
+          expect(resourcesOf(synth.json[kind], type), `${type} in ${kind}`).toEqual([]);
+      }
+      for (const type of stateful) {
+        for (const [id, resource] of resourcesOf(synth.json.data, type)) {
+          expect(['Retain', 'Snapshot'], id).toContain(resource.DeletionPolicy);
+        }
+      }
+    });
+  },
+);
+
+describe('stacks', () => {
+  it('are named by stackName() and deploy with no lookups', () => {
+    const plan = planFor({ access: { admin: 'bastion' } });
+    const synth = synthesize(plan);
+    for (const kind of STACK_KINDS) {
+      expect(synth.environment.stacks[kind].stackName).toBe(stackName(plan, kind));
+    }
+    expect(synth.app.synth().manifest.missing ?? []).toEqual([]);
+    // The bastion variant: two bastions, in public subnets of the first two AZs.
+    expect(templateCensus(synth)).toMatchObject({
+      [`bastion@${plan.availabilityZones[0]}/public`]: 1,
+      [`bastion@${plan.availabilityZones[1]}/public`]: 1,
+    });
+  });
+
+  it('refuses a Plan with errors', () => {
+    const plan = planFor({ database: { engine: 'aurora-postgresql' } });
+    expect(plan.checks.some((check) => check.level === 'error')).toBe(true);
+    expect(() => synthesize(plan)).toThrow(/errors/);
+  });
+});

@@ -1,0 +1,83 @@
+/**
+ * Synthesizes an environment once and hands tests the template of each stack. Tests share one
+ * synthesis per plan (see `synthesizeOnce`), because synthesis is the slow part.
+ */
+import { Template } from 'aws-cdk-lib/assertions';
+import type { CreateAppOptions, GitLabApp } from '../../src/infra/app.js';
+import { createApp } from '../../src/infra/app.js';
+import { STACK_KINDS, type StackKind } from '../../src/infra/stacks.js';
+import type { Plan } from '../../src/plan/types.js';
+
+export interface CfnResource {
+  readonly Type: string;
+  readonly Properties?: Record<string, unknown>;
+  readonly DeletionPolicy?: string;
+  readonly UpdateReplacePolicy?: string;
+  readonly DependsOn?: string[];
+  readonly UpdatePolicy?: Record<string, unknown>;
+  readonly CreationPolicy?: Record<string, unknown>;
+}
+
+export interface CfnTemplate {
+  readonly Resources: Record<string, CfnResource>;
+  readonly Outputs?: Record<string, { Value: unknown; Export?: { Name: string } }>;
+  readonly Parameters?: Record<string, { Type: string; Default?: string }>;
+}
+
+export interface Synthesized extends GitLabApp {
+  readonly plan: Plan;
+  /** Assertion templates by stack kind. */
+  readonly templates: Readonly<Record<StackKind, Template>>;
+  /** Raw templates by stack kind. */
+  readonly json: Readonly<Record<StackKind, CfnTemplate>>;
+}
+
+export function synthesize(plan: Plan, options: CreateAppOptions = {}): Synthesized {
+  const built = createApp(plan, options);
+  const assembly = built.app.synth();
+  const json = Object.fromEntries(
+    STACK_KINDS.map((kind) => [
+      kind,
+      assembly.getStackByName(built.environment.stacks[kind].stackName).template,
+    ]),
+  ) as Record<StackKind, CfnTemplate>;
+  const templates = Object.fromEntries(
+    STACK_KINDS.map((kind) => [kind, Template.fromJSON(json[kind] as unknown as Record<string, unknown>)]),
+  ) as Record<StackKind, Template>;
+  return { ...built, plan, templates, json };
+}
+
+/** Resources of a type in a raw template, by logical id. */
+export function resourcesOf(template: CfnTemplate, type: string): [string, CfnResource][] {
+  return Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
+}
+
+/** The value of a tag in a resource's Tags list. */
+export function tagOf(resource: CfnResource, key: string): string | undefined {
+  const tags = (resource.Properties?.Tags ?? []) as { Key: string; Value: string }[];
+  return tags.find((tag) => tag.Key === key)?.Value;
+}
+
+/**
+ * Follows a cross-stack reference: an `Fn::ImportValue` of CDK's export names resolves to the
+ * logical id of the exported resource in the exporting stack.
+ */
+export function importedLogicalId(synth: Synthesized, value: unknown): string | undefined {
+  const importName = (value as { 'Fn::ImportValue'?: string })['Fn::ImportValue'];
+  if (typeof importName !== 'string') return undefined;
+  for (const kind of STACK_KINDS) {
+    for (const output of Object.values(synth.json[kind].Outputs ?? {})) {
+      if (output.Export?.Name === importName) {
+        const ref = output.Value as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
+        return ref.Ref ?? ref['Fn::GetAtt']?.[0];
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Logical id a `Ref`, `Fn::GetAtt` or cross-stack import points at. */
+export function referencedLogicalId(synth: Synthesized, value: unknown): string | undefined {
+  const direct = value as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
+  return direct.Ref ?? direct['Fn::GetAtt']?.[0] ?? importedLogicalId(synth, value);
+}
