@@ -22,6 +22,10 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     load: () => import('./commands/plan.js'),
   },
   schema: { summary: 'Print the JSON Schema of the spec file', load: () => import('./commands/schema.js') },
+  cost: {
+    summary: 'Bill of materials and monthly cost; --compare with the reference; refresh prices; deploy time',
+    load: () => import('./commands/cost.js'),
+  },
   bootstrap: {
     summary: 'Prepare the AWS account and region for CDK deployments (once)',
     load: () => import('./commands/bootstrap.js'),

@@ -10,6 +10,7 @@
  * `dist/cost/data/`, and the same code works under vitest from `src/` and from the built package.
  */
 import { z } from 'zod';
+import { UserError } from '../errors.js';
 import rawPriceTable from './data/aws-prices.json' with { type: 'json' };
 
 /** Items priced per region outside the instance tables, by block. Keys are part of the file format. */
@@ -283,4 +284,19 @@ export function priceOf(
     );
   }
   return value as Ec2Price | RdsPrice | CachePrice | number;
+}
+
+/**
+ * Validates a price table read from elsewhere (a file written by `gitlab-aws cost refresh`). `origin`
+ * names it in the error.
+ */
+export function parsePriceTable(raw: unknown, origin: string): PriceTable {
+  const parsed = PriceTableSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new UserError(
+      `${origin} is not a valid gitlab-aws price table:\n${z.prettifyError(parsed.error)}`,
+      2,
+    );
+  }
+  return parsed.data;
 }

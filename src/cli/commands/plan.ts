@@ -1,19 +1,43 @@
-import { hasErrors } from '../../plan/index.js';
+import { billOfMaterials } from '../../cost/bom.js';
+import { loadPriceTable, MissingPriceError } from '../../cost/prices.js';
+import { hasErrors, type Plan } from '../../plan/index.js';
+import { renderBom } from '../../report/bom.js';
 import { renderPlanText } from '../../report/index.js';
 import type { CliCommand } from '../command.js';
 import { planFromArgs, SPEC_OPTIONS, SPEC_USAGE } from '../spec-args.js';
 
+/** The bill of materials, or one line saying which price is missing: the plan itself is still shown. */
+function costSection(plan: Plan): string {
+  try {
+    return renderBom(billOfMaterials(plan, loadPriceTable()));
+  } catch (error) {
+    if (error instanceof MissingPriceError) return `Bill of materials: not available. ${error.message}`;
+    throw error;
+  }
+}
+
 export const command: CliCommand = {
   name: 'plan',
   summary: 'Validate the spec and show the planned environment, its checks and what it will cost',
-  usage: `gitlab-aws plan [-c FILE] [--size SIZE] [--type TYPE] [--cpu CPU] [--azs N] [--json]\n${SPEC_USAGE}\n      --json          print the Plan as JSON (the format is documented in docs/plan-format.md)`,
-  options: { ...SPEC_OPTIONS, json: { type: 'boolean' } },
+  usage:
+    `gitlab-aws plan [-c FILE] [--size SIZE] [--type TYPE] [--cpu CPU] [--azs N] [--json] [--diagram FILE]\n${SPEC_USAGE}\n` +
+    '      --json          print the Plan as JSON (the format is documented in docs/plan-format.md)\n' +
+    '      --diagram FILE  also draw the architecture to FILE (.svg or .png)',
+  options: { ...SPEC_OPTIONS, json: { type: 'boolean' }, diagram: { type: 'string' } },
   async run(invocation) {
     const plan = planFromArgs(invocation);
+    const diagramFile = invocation.values.diagram as string | undefined;
+    let diagramLine: string | undefined;
+    if (diagramFile !== undefined) {
+      // Imported here so that a plain `plan` never loads the layout engine.
+      const { writeDiagram } = await import('../../report/diagram-render.js');
+      diagramLine = `Diagram written to ${await writeDiagram(plan, diagramFile, invocation.io.cwd)}`;
+    }
     if (invocation.values.json) {
       invocation.io.out(`${JSON.stringify(plan, null, 2)}\n`);
     } else {
-      invocation.io.out(`${renderPlanText(plan)}\n`);
+      const sections = [costSection(plan), ...(diagramLine ? [diagramLine] : [])];
+      invocation.io.out(`${renderPlanText(plan, sections)}\n`);
     }
     // Error-level checks are choices that cannot work or that GitLab does not support: fail loudly.
     return hasErrors(plan) ? 1 : 0;

@@ -1,0 +1,184 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { billOfMaterials } from '../../cost/bom.js';
+import { compareWithReference } from '../../cost/compare.js';
+import { loadPriceTable, MissingPriceError, type PriceTable, parsePriceTable } from '../../cost/prices.js';
+import { renderBom, renderBomCsv, renderComparison, renderComparisonCsv } from '../../report/bom.js';
+import { estimateDeploy, renderEstimate, type StackTemplate } from '../../report/estimate.js';
+import type { CliCommand, CliInvocation } from '../command.js';
+import { UserError } from '../errors.js';
+import { planFromArgs, SPEC_OPTIONS, SPEC_USAGE } from '../spec-args.js';
+
+const USAGE = [
+  'gitlab-aws cost [--compare] [--json | --csv] [--prices FILE] [spec flags]',
+  '       gitlab-aws cost refresh --region REGION [--out FILE]',
+  '       gitlab-aws cost estimate [--templates DIR]',
+  SPEC_USAGE,
+  '      --compare       the reference architecture as GitLab documents it next to the plan, with the ratio',
+  '      --json          print the bill of materials (or the comparison) as JSON',
+  '      --csv           print it as CSV, one row per line item',
+  '      --prices FILE   a price table written by `cost refresh` instead of the bundled one',
+  '      --region R      (refresh) the region to rebuild from the AWS Price List API',
+  '      --out FILE      (refresh) where to write the table (default aws-prices.json)',
+  '      --templates DIR (estimate) a cloud assembly written by cdk synth; synthesizes the spec when omitted',
+].join('\n');
+
+function priceTableFrom(invocation: CliInvocation): PriceTable {
+  const file = invocation.values.prices as string | undefined;
+  if (file === undefined) return loadPriceTable();
+  const path = resolve(invocation.io.cwd, file);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new UserError(`--prices ${file}: file not found`, 2);
+  }
+  return parsePriceTable(JSON.parse(text), file);
+}
+
+async function showCost(invocation: CliInvocation): Promise<number> {
+  const { values, io } = invocation;
+  if (values.json && values.csv) throw new UserError('--json and --csv exclude each other', 2);
+  const plan = planFromArgs(invocation);
+  const table = priceTableFrom(invocation);
+  try {
+    if (values.compare) {
+      const comparison = compareWithReference(plan, table);
+      if (values.json) io.out(`${JSON.stringify(comparison, null, 2)}\n`);
+      else if (values.csv) io.out(renderComparisonCsv(comparison));
+      else io.out(`${renderComparison(comparison)}\n`);
+      return 0;
+    }
+    const bom = billOfMaterials(plan, table);
+    if (values.json) io.out(`${JSON.stringify(bom, null, 2)}\n`);
+    else if (values.csv) io.out(renderBomCsv(bom));
+    else io.out(`${renderBom(bom)}\n`);
+    return 0;
+  } catch (error) {
+    if (error instanceof MissingPriceError) throw new UserError(error.message, 1);
+    throw error;
+  }
+}
+
+/** `cost refresh`: rebuild a region's instance prices from the Price List API into a new table file. */
+async function refresh(invocation: CliInvocation): Promise<number> {
+  const { values, io } = invocation;
+  const region = values.region as string | undefined;
+  if (!region) throw new UserError(`cost refresh needs --region REGION\nUsage: ${USAGE}`, 2);
+  const { credentialSource, refreshRegion } = await import('../../cost/refresh.js');
+  const source = credentialSource(io.env);
+  if (!source) {
+    throw new UserError(
+      'cost refresh needs AWS credentials (pricing:GetProducts): none found in AWS_ACCESS_KEY_ID, AWS_PROFILE, ~/.aws/credentials or ~/.aws/config',
+    );
+  }
+  const { PricingClient } = await import('@aws-sdk/client-pricing');
+  // The Price List API answers from us-east-1 for every region's prices.
+  const client = new PricingClient({ region: 'us-east-1' });
+  const out = resolve(io.cwd, (values.out as string | undefined) ?? 'aws-prices.json');
+  try {
+    const result = await refreshRegion(client, priceTableFrom(invocation), region, isoToday());
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(out, `${JSON.stringify(result.table, null, 2)}\n`);
+    io.out(`Priced ${result.priced} instance types in ${region} (credentials: ${source}); wrote ${out}\n`);
+    if (result.missing.length > 0) io.out(`Not priced by the API (left out): ${result.missing.join(', ')}\n`);
+    io.out(`Use it with: gitlab-aws cost --prices ${out}\n`);
+    return 0;
+  } catch (error) {
+    if (error instanceof UserError) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    throw new UserError(`cost refresh: ${message.split('\n')[0]}`);
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Stacks of a cloud assembly directory (cdk.out): templates and dependencies from its manifest. */
+function readAssembly(dir: string): StackTemplate[] {
+  const manifestPath = join(dir, 'manifest.json');
+  if (!existsSync(manifestPath)) {
+    throw new UserError(
+      `${dir}: no manifest.json; pass the directory \`cdk synth\` wrote (default cdk.out)`,
+      2,
+    );
+  }
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
+    artifacts?: Record<
+      string,
+      { type: string; dependencies?: string[]; properties?: { templateFile?: string; stackName?: string } }
+    >;
+  };
+  const artifacts = Object.entries(manifest.artifacts ?? {}).filter(
+    ([, artifact]) => artifact.type === 'aws:cloudformation:stack' && artifact.properties?.templateFile,
+  );
+  const nameOf = (id: string) => manifest.artifacts?.[id]?.properties?.stackName ?? id;
+  return artifacts.map(([id, artifact]) => ({
+    name: nameOf(id),
+    template: JSON.parse(readFileSync(join(dir, artifact.properties!.templateFile!), 'utf8')),
+    dependsOn: (artifact.dependencies ?? [])
+      .filter((dep) => artifacts.some(([other]) => other === dep))
+      .map(nameOf),
+  }));
+}
+
+/** `cost estimate`: first-deploy time from synthesized templates (synthesizes the plan without --templates). */
+async function estimate(invocation: CliInvocation): Promise<number> {
+  const { values, io } = invocation;
+  const dir = values.templates as string | undefined;
+  let stacks: StackTemplate[];
+  if (dir !== undefined) {
+    stacks = readAssembly(resolve(io.cwd, dir));
+  } else {
+    const plan = planFromArgs(invocation);
+    // CDK is loaded only here: synthesizing takes seconds, which `plan` must not pay for.
+    const { createApp } = await import('../../infra/app.js');
+    const outdir = mkdtempSync(join(tmpdir(), 'gitlab-aws-estimate-'));
+    try {
+      createApp(plan, { outdir }).synth();
+      stacks = readAssembly(outdir);
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  }
+  io.out(`${renderEstimate(estimateDeploy(stacks))}\n`);
+  return 0;
+}
+
+function isoToday(): string {
+  return new Date().toISOString().slice(0, 10);
+}
+
+export const command: CliCommand = {
+  name: 'cost',
+  summary: 'Bill of materials and monthly cost of the plan; compare with the reference; refresh prices',
+  usage: USAGE,
+  allowPositionals: true,
+  options: {
+    ...SPEC_OPTIONS,
+    compare: { type: 'boolean' },
+    json: { type: 'boolean' },
+    csv: { type: 'boolean' },
+    prices: { type: 'string' },
+    region: { type: 'string' },
+    out: { type: 'string' },
+    templates: { type: 'string' },
+  },
+  async run(invocation) {
+    const [subcommand, ...extra] = invocation.positionals;
+    if (extra.length > 0) throw new UserError(`unexpected argument "${extra[0]}"\nUsage: ${USAGE}`, 2);
+    switch (subcommand) {
+      case undefined:
+        return showCost(invocation);
+      case 'refresh':
+        return refresh(invocation);
+      case 'estimate':
+        return estimate(invocation);
+      default:
+        throw new UserError(
+          `unknown cost subcommand "${subcommand}" (refresh, estimate)\nUsage: ${USAGE}`,
+          2,
+        );
+    }
+  },
+};

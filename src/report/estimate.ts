@@ -1,0 +1,374 @@
+/**
+ * First-deploy time from synthesized CloudFormation templates (plain JSON, one per stack): the
+ * dependency graph of their resources (Ref, Fn::GetAtt, Fn::Sub, DependsOn, and across stacks
+ * Fn::ImportValue of another stack's export or a declared stack dependency), a typical create
+ * duration per resource type, and the critical path through it.
+ *
+ * Stacks deploy as CDK deploys them: a stack starts when every stack it depends on has finished.
+ * The same graph is also timed as if each resource waited only for the resources it references,
+ * which shows where the stack layout serializes work that could run in parallel.
+ *
+ * Reads JSON only: no CDK import, so it runs on the output of any `cdk synth`.
+ */
+
+export interface CfnResource {
+  readonly Type: string;
+  readonly Properties?: unknown;
+  readonly DependsOn?: string | readonly string[];
+  readonly CreationPolicy?: {
+    readonly ResourceSignal?: { readonly Timeout?: string; readonly Count?: number };
+  };
+}
+
+export interface CfnTemplate {
+  readonly Resources?: Readonly<Record<string, CfnResource>>;
+  readonly Outputs?: Readonly<
+    Record<string, { readonly Value: unknown; readonly Export?: { readonly Name: unknown } }>
+  >;
+}
+
+export interface StackTemplate {
+  readonly name: string;
+  readonly template: CfnTemplate;
+  /** Stacks this one waits for (CDK's manifest records one per cross-stack reference). */
+  readonly dependsOn?: readonly string[];
+}
+
+export interface DurationRule {
+  readonly minutes: number;
+  /** Where the figure comes from. */
+  readonly basis: string;
+}
+
+/**
+ * Typical create durations. These are typical figures, not measurements of this project: AWS
+ * states some of them (noted), the rest are the usual times seen in CloudFormation stack events.
+ * Types not listed take DEFAULT_MINUTES.
+ */
+export const CREATE_MINUTES: Readonly<Record<string, DurationRule>> = {
+  'AWS::RDS::DBInstance': {
+    minutes: 20,
+    basis: 'typical 15-20 min for a Multi-AZ DB instance (creation, then the standby and a first backup)',
+  },
+  'AWS::ElastiCache::ReplicationGroup': {
+    minutes: 12,
+    basis: 'typical 10-15 min with replicas and Multi-AZ',
+  },
+  'AWS::EKS::Cluster': { minutes: 10, basis: 'typical 10 min for the control plane' },
+  'Custom::AWSCDK-EKS-Cluster': { minutes: 10, basis: 'typical 10 min for the control plane' },
+  'AWS::EKS::Nodegroup': { minutes: 5, basis: 'typical 5 min for a managed node group' },
+  'AWS::CertificateManager::Certificate': {
+    minutes: 5,
+    basis: 'typical 5 min with DNS validation in Route 53',
+  },
+  'AWS::ElasticLoadBalancingV2::LoadBalancer': { minutes: 3, basis: 'typical 3 min to become active' },
+  'AWS::EC2::NatGateway': { minutes: 2, basis: 'typical 1-2 min to become available' },
+  'AWS::EC2::Instance': { minutes: 1.5, basis: 'typical 1-2 min to running (no signal)' },
+  'AWS::AutoScaling::AutoScalingGroup': { minutes: 2, basis: 'typical 2 min without a creation policy' },
+  'AWS::IAM::InstanceProfile': {
+    minutes: 2,
+    basis: 'CloudFormation waits about 2 min for instance profiles to propagate',
+  },
+  'AWS::EC2::VPCEndpoint': { minutes: 1.5, basis: 'typical 1-2 min' },
+  'AWS::Route53::RecordSet': { minutes: 1, basis: 'typical 1 min until the change is INSYNC' },
+  'AWS::Route53::HostedZone': { minutes: 1, basis: 'typical 1 min' },
+  'AWS::EC2::VPCGatewayAttachment': { minutes: 0.5, basis: 'typical under 1 min' },
+  'AWS::CloudFormation::Stack': { minutes: 1, basis: 'nested stack overhead without its template' },
+};
+
+/** Resources not in the table (IAM roles, security groups, subnets, alarms...) take seconds to a minute. */
+export const DEFAULT_MINUTES: DurationRule = { minutes: 0.5, basis: 'typical under 1 min' };
+
+/** ISO 8601 durations such as PT15M or PT1H30M, in minutes. */
+export function isoMinutes(duration: string): number | undefined {
+  const match = /^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$/.exec(duration);
+  if (!match || duration === 'PT') return undefined;
+  return Number(match[1] ?? 0) * 60 + Number(match[2] ?? 0) + Number(match[3] ?? 0) / 60;
+}
+
+/** Create duration of one resource: the signal timeout bounds one with a creation policy. */
+export function createMinutes(resource: CfnResource): { minutes: number; basis: string } {
+  const timeout = resource.CreationPolicy?.ResourceSignal?.Timeout;
+  const bound = timeout ? isoMinutes(timeout) : undefined;
+  if (bound !== undefined)
+    return { minutes: bound, basis: `creation policy signal timeout ${timeout} (upper bound)` };
+  const props = (resource.Properties ?? {}) as Record<string, unknown>;
+  if (resource.Type === 'AWS::RDS::DBInstance') {
+    if (props.SourceDBInstanceIdentifier)
+      return { minutes: 15, basis: 'typical 10-15 min for a read replica' };
+    if (props.MultiAZ !== true) return { minutes: 10, basis: 'typical 10 min for a Single-AZ DB instance' };
+  }
+  return CREATE_MINUTES[resource.Type] ?? DEFAULT_MINUTES;
+}
+
+const PSEUDO = /^AWS::/;
+
+/** Logical ids a value references in its own template, and export names it imports. */
+export function references(value: unknown): { local: Set<string>; imports: Set<string> } {
+  const local = new Set<string>();
+  const imports = new Set<string>();
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      for (const item of node) walk(item);
+      return;
+    }
+    if (node === null || typeof node !== 'object') return;
+    for (const [key, inner] of Object.entries(node)) {
+      if (key === 'Ref' && typeof inner === 'string') {
+        if (!PSEUDO.test(inner)) local.add(inner);
+      } else if (key === 'Fn::GetAtt') {
+        const target = Array.isArray(inner)
+          ? inner[0]
+          : typeof inner === 'string'
+            ? inner.split('.')[0]
+            : undefined;
+        if (typeof target === 'string') local.add(target);
+        else walk(inner);
+      } else if (key === 'Fn::Sub') {
+        const [text, variables] = Array.isArray(inner) ? inner : [inner, {}];
+        const own = new Set(Object.keys((variables ?? {}) as object));
+        if (typeof text === 'string') {
+          for (const match of text.matchAll(/\$\{([^}!][^}]*)\}/g)) {
+            const name = match[1]!.split('.')[0]!;
+            if (!PSEUDO.test(name) && !own.has(name)) local.add(name);
+          }
+        }
+        walk(variables);
+      } else if (key === 'Fn::ImportValue') {
+        if (typeof inner === 'string') imports.add(inner);
+        else walk(inner);
+      } else {
+        walk(inner);
+      }
+    }
+  };
+  walk(value);
+  return { local, imports };
+}
+
+export interface TimedResource {
+  readonly stack: string;
+  readonly logicalId: string;
+  readonly type: string;
+  readonly minutes: number;
+  readonly basis: string;
+  readonly start: number;
+  readonly finish: number;
+}
+
+export interface SerializedWait {
+  readonly resource: TimedResource;
+  /** Minutes it waits for stacks it does not reference. */
+  readonly minutesLost: number;
+  /** The resource of another stack it waits for, which it does not reference (`stack/logicalId`). */
+  readonly waitsFor: string;
+}
+
+export interface DeployEstimate {
+  /** Stack by stack, as deployed. */
+  readonly minutes: number;
+  readonly criticalPath: readonly TimedResource[];
+  readonly slowest: TimedResource;
+  /** critical path / slowest single resource. */
+  readonly ratio: number;
+  /** If every resource waited only for what it references. */
+  readonly minutesIfResourceLevel: number;
+  /** Resources that start later than their own references allow, longest wait first. */
+  readonly serialized: readonly SerializedWait[];
+}
+
+interface Node {
+  readonly stack: string;
+  readonly logicalId: string;
+  readonly resource: CfnResource;
+  /** Keys of resources it references or depends on (same stack or through imports). */
+  readonly needs: readonly string[];
+}
+
+const key = (stack: string, logicalId: string) => `${stack}/${logicalId}`;
+
+function buildGraph(stacks: readonly StackTemplate[]): {
+  nodes: Map<string, Node>;
+  stackDeps: Map<string, Set<string>>;
+} {
+  // Export name -> the resources the exporting output references.
+  const exports = new Map<string, { stack: string; targets: string[] }>();
+  for (const stack of stacks) {
+    for (const output of Object.values(stack.template.Outputs ?? {})) {
+      const name = output.Export?.Name;
+      if (typeof name !== 'string') continue;
+      const resources = stack.template.Resources ?? {};
+      const targets = [...references(output.Value).local].filter((id) => Object.hasOwn(resources, id));
+      exports.set(name, { stack: stack.name, targets: targets.map((id) => key(stack.name, id)) });
+    }
+  }
+  const nodes = new Map<string, Node>();
+  const stackDeps = new Map<string, Set<string>>();
+  for (const stack of stacks) {
+    const deps = new Set(stack.dependsOn ?? []);
+    const resources = stack.template.Resources ?? {};
+    for (const [logicalId, resource] of Object.entries(resources)) {
+      const { local, imports } = references(resource.Properties);
+      const dependsOn = resource.DependsOn === undefined ? [] : [resource.DependsOn].flat();
+      const needs = [...local, ...dependsOn]
+        .filter((id) => id !== logicalId && Object.hasOwn(resources, id))
+        .map((id) => key(stack.name, id));
+      for (const name of imports) {
+        const exported = exports.get(name);
+        if (!exported)
+          throw new Error(`${stack.name}/${logicalId} imports '${name}', which no stack exports`);
+        deps.add(exported.stack);
+        needs.push(...exported.targets);
+      }
+      nodes.set(key(stack.name, logicalId), {
+        stack: stack.name,
+        logicalId,
+        resource,
+        needs: [...new Set(needs)],
+      });
+    }
+    stackDeps.set(stack.name, deps);
+  }
+  return { nodes, stackDeps };
+}
+
+/** Start and finish of every resource; `stackLevel` makes each stack wait for the stacks it depends on. */
+function schedule(
+  stacks: readonly StackTemplate[],
+  nodes: Map<string, Node>,
+  stackDeps: Map<string, Set<string>>,
+  stackLevel: boolean,
+): { timed: Map<string, TimedResource>; previous: Map<string, string | undefined> } {
+  const timed = new Map<string, TimedResource>();
+  const previous = new Map<string, string | undefined>();
+  const stackFinish = new Map<string, { at: number; last?: string }>();
+  const visiting = new Set<string>();
+  const finishOfStack = (name: string): { at: number; last?: string } => {
+    const known = stackFinish.get(name);
+    if (known) return known;
+    let latest: { at: number; last?: string } = { at: 0 };
+    for (const [id, node] of nodes) {
+      if (node.stack !== name) continue;
+      const finish = visit(id).finish;
+      if (finish > latest.at) latest = { at: finish, last: id };
+    }
+    stackFinish.set(name, latest);
+    return latest;
+  };
+  const visit = (id: string): TimedResource => {
+    const done = timed.get(id);
+    if (done) return done;
+    if (visiting.has(id)) throw new Error(`dependency cycle through ${id}`);
+    visiting.add(id);
+    const node = nodes.get(id)!;
+    let start = 0;
+    let before: string | undefined;
+    if (stackLevel) {
+      for (const dependency of stackDeps.get(node.stack) ?? []) {
+        if (!stacks.some((stack) => stack.name === dependency)) continue;
+        const finished = finishOfStack(dependency);
+        if (finished.at > start) [start, before] = [finished.at, finished.last];
+      }
+    }
+    for (const need of node.needs) {
+      const finish = visit(need).finish;
+      if (finish > start) [start, before] = [finish, need];
+    }
+    const { minutes, basis } = createMinutes(node.resource);
+    const result = {
+      stack: node.stack,
+      logicalId: node.logicalId,
+      type: node.resource.Type,
+      minutes,
+      basis,
+      start,
+      finish: start + minutes,
+    };
+    visiting.delete(id);
+    timed.set(id, result);
+    previous.set(id, before);
+    return result;
+  };
+  for (const id of nodes.keys()) visit(id);
+  return { timed, previous };
+}
+
+/** Every resource a resource needs, directly or through what it references. */
+function needsClosure(
+  id: string,
+  nodes: Map<string, Node>,
+  memo = new Map<string, Set<string>>(),
+): Set<string> {
+  const known = memo.get(id);
+  if (known) return known;
+  const result = new Set<string>();
+  memo.set(id, result);
+  for (const need of nodes.get(id)!.needs) {
+    result.add(need);
+    for (const further of needsClosure(need, nodes, memo)) result.add(further);
+  }
+  return result;
+}
+
+export function estimateDeploy(stacks: readonly StackTemplate[]): DeployEstimate {
+  const { nodes, stackDeps } = buildGraph(stacks);
+  if (nodes.size === 0) throw new Error('the templates have no resources');
+  const stackLevel = schedule(stacks, nodes, stackDeps, true);
+  const resourceLevel = schedule(stacks, nodes, stackDeps, false);
+  const all = [...stackLevel.timed.values()];
+  const last = all.reduce((latest, candidate) => (candidate.finish > latest.finish ? candidate : latest));
+  const criticalPath: TimedResource[] = [];
+  for (let id: string | undefined = key(last.stack, last.logicalId); id; id = stackLevel.previous.get(id)) {
+    criticalPath.unshift(stackLevel.timed.get(id)!);
+  }
+  const slowest = all.reduce((max, candidate) => (candidate.minutes > max.minutes ? candidate : max));
+  const minutesIfResourceLevel = Math.max(...[...resourceLevel.timed.values()].map((r) => r.finish));
+  const memo = new Map<string, Set<string>>();
+  const serialized = [...stackLevel.timed.entries()]
+    .flatMap(([id, timed]) => {
+      const minutesLost = timed.start - resourceLevel.timed.get(id)!.start;
+      const waitedOn = stackLevel.previous.get(id);
+      if (minutesLost < 1 || !waitedOn || nodes.get(waitedOn)!.stack === timed.stack) return [];
+      if (needsClosure(id, nodes, memo).has(waitedOn)) return [];
+      return [{ resource: timed, minutesLost, waitsFor: waitedOn }];
+    })
+    .sort((a, b) => b.minutesLost - a.minutesLost || b.resource.minutes - a.resource.minutes);
+  return {
+    minutes: last.finish,
+    criticalPath,
+    slowest,
+    ratio: last.finish / slowest.minutes,
+    minutesIfResourceLevel,
+    serialized,
+  };
+}
+
+function minutesText(value: number): string {
+  return Number.isInteger(value) ? String(value) : value.toFixed(1);
+}
+
+/** "first deploy, estimated: N min; critical path: A -> B -> C", then the ratio. */
+export function renderEstimate(estimate: DeployEstimate): string {
+  // Resources that take under a minute clutter the path without changing it much: keep them out of the line.
+  const shown = estimate.criticalPath.filter((step) => step.minutes >= 1);
+  const path = (shown.length > 0 ? shown : estimate.criticalPath)
+    .map((step) => `${step.stack}/${step.logicalId} (${minutesText(step.minutes)})`)
+    .join(' -> ');
+  const lines = [
+    `first deploy, estimated: ${Math.ceil(estimate.minutes)} min; critical path: ${path}`,
+    `  critical path / slowest resource (${estimate.slowest.stack}/${estimate.slowest.logicalId}, ${minutesText(estimate.slowest.minutes)} min): ${estimate.ratio.toFixed(2)}`,
+    `  if each resource waited only for what it references: ${Math.ceil(estimate.minutesIfResourceLevel)} min`,
+  ];
+  const worst = estimate.serialized.filter((wait) => wait.resource.minutes >= 1).slice(0, 5);
+  if (worst.length > 0) {
+    lines.push(
+      '  serialized by the stack order (waits for a resource of another stack it does not reference):',
+    );
+    for (const wait of worst) {
+      lines.push(
+        `    ${wait.resource.stack}/${wait.resource.logicalId} (${wait.resource.type}) waits ${minutesText(wait.minutesLost)} min for ${wait.waitsFor}`,
+      );
+    }
+  }
+  return lines.join('\n');
+}
