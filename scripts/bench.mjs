@@ -3,6 +3,7 @@
 // machines. Not a test: nothing here passes or fails.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -36,6 +37,11 @@ const baseline = measure(['-e', '0']);
 rows.push(['bare node -e 0', baseline, 1]);
 const plan = measure([cli, 'plan', '--size', '50k', '--json']);
 rows.push(['gitlab-aws plan --size 50k --json', plan, plan.ms / baseline.ms]);
+
+// Graviton: every 50k type is priced, so the whole bill of materials is computed.
+const diagram = join(tmpdir(), 'gitlab-aws-bench.png');
+const costed = measure([cli, 'plan', '--size', '50k', '--cpu', 'graviton', '--diagram', diagram]);
+rows.push(['plan 50k graviton + cost + PNG diagram', costed, costed.ms / baseline.ms]);
 
 const extra = join(root, 'scripts/bench-synth.mjs');
 if (existsSync(extra) && existsSync(join(root, 'dist/infra/app.js'))) {

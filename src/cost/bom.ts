@@ -44,7 +44,8 @@ export type AssumptionId =
   | 'nlb-lcu'
   | 'desired-capacity'
   | 'alarms'
-  | 'public-zone';
+  | 'public-zone'
+  | 'cache-engine';
 
 export interface BomAssumption {
   readonly id: AssumptionId;
@@ -475,6 +476,15 @@ function assumptionsOf(plan: Plan): BomAssumption[] {
       what: 'CloudWatch alarms: 2 per auto scaling group (scale out/in), 1 per fixed instance (recovery), 2 for RDS, 1 per Redis, 1 per NLB target group',
       value: String(plannedAlarms(plan).length),
     },
+    ...(plan.services.some((service) => service.kind === 'elasticache' && service.engine === 'valkey')
+      ? [
+          {
+            id: 'cache-engine' as const,
+            what: "ElastiCache nodes priced at the table's Redis OSS rates; Valkey nodes are billed lower, so this is an upper bound",
+            value: 'Redis OSS rates',
+          },
+        ]
+      : []),
     {
       id: 'public-zone',
       what: `Public hosted zone (${plan.spec.domain.hostedZone ?? 'the domain parent'}) already exists and is not counted`,

@@ -67,7 +67,7 @@ async function refresh(invocation: CliInvocation): Promise<number> {
   const region = values.region as string | undefined;
   if (!region) throw new UserError(`cost refresh needs --region REGION\nUsage: ${USAGE}`, 2);
   const { credentialSource, refreshRegion } = await import('../../cost/refresh.js');
-  const source = credentialSource(io.env);
+  const source = credentialSource(io.env, io.env.HOME);
   if (!source) {
     throw new UserError(
       'cost refresh needs AWS credentials (pricing:GetProducts): none found in AWS_ACCESS_KEY_ID, AWS_PROFILE, ~/.aws/credentials or ~/.aws/config',

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { planToDot } from '../../src/report/diagram.js';
+import { dotToSvg, svgToPng } from '../../src/report/diagram-render.js';
+import { allPlans, planFor } from '../fixtures/plans.js';
+
+/** Every role and service of a plan, as the diagram must name them. */
+function namesOf(plan: ReturnType<typeof planFor>): string[] {
+  const roles = new Set<string>(plan.nodes.map((node) => node.role));
+  for (const service of plan.services) {
+    if (service.kind === 'eks') for (const group of service.nodeGroups) roles.add(group.role);
+    else roles.add(service.role);
+  }
+  return [...roles, ...plan.availabilityZones];
+}
+
+describe('architecture diagram', () => {
+  it('names every role and AZ of every size, type and AZ count', async () => {
+    for (const { combination, plan } of allPlans()) {
+      // Graphviz writes '-' as a character reference in text.
+      const svg = (await dotToSvg(planToDot(plan))).replaceAll('&#45;', '-');
+      const label = `${combination.size} ${combination.type} ${combination.availabilityZones} AZs`;
+      expect(svg, label).toMatch(/^<\?xml|<svg/);
+      for (const name of namesOf(plan)) expect(svg, `${label}: ${name}`).toContain(name);
+    }
+  }, 60_000);
+
+  it('groups identical nodes of an AZ into one box with a count', () => {
+    // 50k: 12 Rails c5.9xlarge over 3 AZs -> one box of 4 per AZ, not 12 boxes.
+    const dot = planToDot(planFor({ architecture: { size: '50k' } }));
+    expect(dot.match(/rails \(auto scaling group\)\\n4 x c5\.9xlarge/g)).toHaveLength(3);
+    expect(dot).not.toContain('rails-12');
+  });
+
+  it('draws bastions in public subnets, RDS primary and standby apart, and the traffic arrows', () => {
+    const dot = planToDot(planFor({ architecture: { size: '3k' }, access: { admin: 'bastion' } }));
+    expect(dot).toMatch(/subgraph cluster_public_us_west_2a \{[^}]*bastion-1/);
+    expect(dot).toMatch(/subgraph cluster_private_us_west_2a \{[^}]*RDS postgres primary/);
+    expect(dot).toMatch(/subgraph cluster_private_us_west_2b \{[^}]*RDS postgres standby/);
+    expect(dot).not.toContain('SSM Session Manager');
+    expect(dot).toContain('users -> nlb_external');
+    expect(dot).toContain('nlb_external -> rails_us_west_2a_c5_2xlarge');
+    expect(dot).toContain('rails_us_west_2a_c5_2xlarge -> nlb_internal');
+    expect(dot).toContain('rails_us_west_2a_c5_2xlarge -> s3');
+    expect(dot).toContain('nlb_internal -> praefect_us_west_2a_c5_large');
+  });
+
+  it('renders a PNG', async () => {
+    const png = await svgToPng(await dotToSvg(planToDot(planFor({ architecture: { size: 'poc' } }))), 600);
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
+    expect(png.readUInt32BE(16)).toBe(600);
+  });
+});
