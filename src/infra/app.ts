@@ -22,15 +22,11 @@ export interface CreateAppOptions {
   readonly policyValidationBeta1?: AppProps['policyValidationBeta1'];
 }
 
-export interface GitLabApp {
-  readonly app: App;
-  readonly environment: GitLabEnvironment;
-}
-
 /** Construct id of the environment in the app; stack artifact ids start with it. */
 export const ENVIRONMENT_ID = 'GitLab';
 
-export function createApp(plan: Plan, options: CreateAppOptions = {}): GitLabApp {
+/** An app with the Plan's environment in it (find the environment again with `environmentOf`). */
+export function createApp(plan: Plan, options: CreateAppOptions = {}): App {
   const app = new App({
     ...(options.outdir ? { outdir: options.outdir } : {}),
     ...(options.policyValidationBeta1 ? { policyValidationBeta1: options.policyValidationBeta1 } : {}),
@@ -40,11 +36,18 @@ export function createApp(plan: Plan, options: CreateAppOptions = {}): GitLabApp
       ...options.context,
     },
   });
-  const environment = new GitLabEnvironment(app, ENVIRONMENT_ID, {
+  new GitLabEnvironment(app, ENVIRONMENT_ID, {
     plan,
     ...(options.renderUserData ? { renderUserData: options.renderUserData } : {}),
     ...(options.hostedZoneId ? { hostedZoneId: options.hostedZoneId } : {}),
     ...(options.account ? { account: options.account } : {}),
   });
-  return { app, environment };
+  return app;
+}
+
+/** The environment createApp put in an app. */
+export function environmentOf(app: App): GitLabEnvironment {
+  const environment = app.node.tryFindChild(ENVIRONMENT_ID);
+  if (!(environment instanceof GitLabEnvironment)) throw new Error('this app has no GitLab environment');
+  return environment;
 }

@@ -216,6 +216,7 @@ export class GitLabEnvironment extends Construct {
       securityGroup: sg.forRole(role),
       role: this.instanceRoles.of(role),
       volumeKey: this.keys.volumes,
+      privateZone: this.network.privateZone,
       ...(nodeBoot ? { bootScript: nodeBoot } : {}),
     });
 
@@ -248,7 +249,6 @@ export class GitLabEnvironment extends Construct {
     this.gitaly = new GitalyServers(computeStack, 'Gitaly', {
       plan,
       ...rolesInfrastructure('gitaly'),
-      privateZone: this.network.privateZone,
     });
     if (praefectService) {
       this.praefect = new PraefectCluster(computeStack, 'Praefect', {
@@ -256,7 +256,6 @@ export class GitLabEnvironment extends Construct {
         loadBalancer: praefectService,
         ...rolesInfrastructure('praefect'),
         loadBalancerSecurityGroup: sg.forTier('praefect-load-balancer'),
-        privateZone: this.network.privateZone,
         accessLogBucket: this.objectStorage.logBucket,
       });
     }

@@ -6,6 +6,7 @@ import { Duration, Lazy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
 import type { PlanNode } from '../plan/types.js';
 import { acknowledge, tagNode, ubuntuImage } from './common.js';
@@ -31,11 +32,15 @@ export interface FixedNodeProps {
   readonly volumeKey: kms.IKey;
   /** Boot script from the config layer; without one the instance boots plain Ubuntu and nothing waits for a signal. */
   readonly bootScript?: BootScript;
+  /** Private zone in which a node with a Plan `privateDnsName` gets its A record. */
+  readonly privateZone?: route53.IHostedZone;
 }
 
 export class FixedNode extends Construct {
   /** The instance. */
   readonly instance: ec2.Instance;
+  /** `<node id>.<private zone>`, when the Plan names the node. */
+  readonly dnsRecord?: route53.ARecord;
 
   constructor(scope: Construct, id: string, props: FixedNodeProps) {
     super(scope, id);
@@ -72,6 +77,15 @@ export class FixedNode extends Construct {
       this.instance.instance.cfnOptions.creationPolicy = {
         resourceSignal: { count: 1, timeout: BOOT_SIGNAL_TIMEOUT.toIsoString() },
       };
+    }
+    if (props.privateZone && node.privateDnsName) {
+      this.dnsRecord = new route53.ARecord(this, 'Dns', {
+        zone: props.privateZone,
+        recordName: node.privateDnsName.slice(0, -(props.privateZone.zoneName.length + 1)),
+        target: route53.RecordTarget.fromIpAddresses(this.instance.instancePrivateIp),
+        // Short: a replaced instance comes back with a new address.
+        ttl: Duration.seconds(60),
+      });
     }
     tagNode(this, node.role, node.id);
     this.instance.node.addMetadata('gitlab-aws:node', node.id);

@@ -15,6 +15,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as rds from 'aws-cdk-lib/aws-rds';
+import type * as route53 from 'aws-cdk-lib/aws-route53';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
@@ -36,6 +37,8 @@ interface NodeInfrastructure {
   readonly volumeKey: kms.IKey;
   /** Boot script per node, from the config layer. */
   readonly bootScript?: (node: PlanNode) => BootScript;
+  /** Private zone for nodes the Plan names. */
+  readonly privateZone?: route53.IHostedZone;
 }
 
 export interface BastionsProps extends NodeInfrastructure {
@@ -98,6 +101,7 @@ export class MonitoringServer extends Construct {
       securityGroup: props.securityGroup,
       role: props.role,
       volumeKey: props.volumeKey,
+      ...(props.privateZone ? { privateZone: props.privateZone } : {}),
       ...(props.bootScript ? { bootScript: props.bootScript(props.node) } : {}),
     });
     this.instance = server.instance;

@@ -2,9 +2,11 @@
  * Synthesizes an environment once and hands tests the template of each stack. Tests share one
  * synthesis per plan (see `synthesizeOnce`), because synthesis is the slow part.
  */
+
+import type { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import type { CreateAppOptions, GitLabApp } from '../../src/infra/app.js';
-import { createApp } from '../../src/infra/app.js';
+import { type CreateAppOptions, createApp, environmentOf } from '../../src/infra/app.js';
+import type { GitLabEnvironment } from '../../src/infra/environment.js';
 import { STACK_KINDS, type StackKind } from '../../src/infra/stacks.js';
 import type { Plan } from '../../src/plan/types.js';
 
@@ -24,7 +26,9 @@ export interface CfnTemplate {
   readonly Parameters?: Record<string, { Type: string; Default?: string }>;
 }
 
-export interface Synthesized extends GitLabApp {
+export interface Synthesized {
+  readonly app: App;
+  readonly environment: GitLabEnvironment;
   readonly plan: Plan;
   /** Assertion templates by stack kind. */
   readonly templates: Readonly<Record<StackKind, Template>>;
@@ -33,8 +37,9 @@ export interface Synthesized extends GitLabApp {
 }
 
 export function synthesize(plan: Plan, options: CreateAppOptions = {}): Synthesized {
-  const built = createApp(plan, options);
-  const assembly = built.app.synth();
+  const app = createApp(plan, options);
+  const built = { app, environment: environmentOf(app) };
+  const assembly = app.synth();
   const json = Object.fromEntries(
     STACK_KINDS.map((kind) => [
       kind,
@@ -81,3 +86,6 @@ export function referencedLogicalId(synth: Synthesized, value: unknown): string 
   const direct = value as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
   return direct.Ref ?? direct['Fn::GetAtt']?.[0] ?? importedLogicalId(synth, value);
 }
+
+/** Template JSON navigated freely by assertions (a shape check failing is itself a test failure). */
+export type Json = ReturnType<typeof JSON.parse>;

@@ -13,11 +13,11 @@
  * The Gitaly instances are chained so that CloudFormation replaces them one at a time: with a
  * Gitaly Cluster, Praefect keeps serving from the other replicas meanwhile.
  */
-import { Aws, Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
+import { Aws, RemovalPolicy, Size } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as route53 from 'aws-cdk-lib/aws-route53';
+import type * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
 import type { Plan, PlanNode } from '../../plan/types.js';
 import { acknowledge, ENVIRONMENT_TAG, ROLE_TAG, tagNode, volumeArn } from '../common.js';
@@ -135,12 +135,12 @@ export class GitalyServers extends Construct {
         securityGroup: props.securityGroup,
         role: props.role,
         volumeKey: props.volumeKey,
+        privateZone: props.privateZone,
         ...(props.bootScript ? { bootScript: props.bootScript(node) } : {}),
       });
       // One replacement at a time (see the file comment).
       if (previous) server.instance.node.addDependency(previous);
       previous = server.instance;
-      privateRecord(this, props.privateZone, node, server.instance);
       instances.set(node.id, server.instance);
     }
     this.instances = instances;
@@ -156,22 +156,6 @@ export class GitalyServers extends Construct {
       },
     ]);
   }
-}
-
-/** An A record `<node id>.<private zone>` for a fixed node. */
-export function privateRecord(
-  scope: Construct,
-  zone: route53.IHostedZone,
-  node: PlanNode,
-  instance: ec2.Instance,
-): route53.ARecord {
-  return new route53.ARecord(scope, `${node.id}-dns`, {
-    zone,
-    recordName: node.id,
-    target: route53.RecordTarget.fromIpAddresses(instance.instancePrivateIp),
-    // Short: a replaced instance has a new address.
-    ttl: Duration.seconds(60),
-  });
 }
 
 export function gitalyNodes(plan: Plan): PlanNode[] {

@@ -20,7 +20,6 @@ import { Construct } from 'constructs';
 import type { LoadBalancerService, Plan, PlanNode } from '../../plan/types.js';
 import { acknowledge } from '../common.js';
 import { type BootScript, FixedNode } from '../fixed-node.js';
-import { privateRecord } from './gitaly.js';
 
 export interface PraefectClusterProps {
   /** The Plan whose Praefect nodes become instances. */
@@ -70,12 +69,12 @@ export class PraefectCluster extends Construct {
         securityGroup: props.securityGroup,
         role: props.role,
         volumeKey: props.volumeKey,
+        privateZone: props.privateZone,
         ...(props.bootScript ? { bootScript: props.bootScript(node) } : {}),
       });
       // Replace one node at a time so the cluster keeps a quorum through image updates.
       if (previous) server.instance.node.addDependency(previous);
       previous = server.instance;
-      privateRecord(this, props.privateZone, node, server.instance);
       instances.set(node.id, server.instance);
     }
     this.instances = instances;

@@ -1,0 +1,139 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ElastiCacheService, RdsService, S3Service } from '../../src/plan/types.js';
+import { planFor } from '../fixtures/plans.js';
+import { resourcesOf, type Synthesized, synthesize } from './synth.js';
+
+describe('data at 10k (read replicas, two Redis roles)', () => {
+  let synth: Synthesized;
+  let rds: RdsService;
+  beforeAll(() => {
+    synth = synthesize(
+      planFor({ architecture: { size: '10k' }, database: { storageGiB: 200, backupRetentionDays: 21 } }),
+    );
+    rds = synth.plan.services.find((service): service is RdsService => service.kind === 'rds')!;
+  });
+
+  it('runs RDS PostgreSQL as the Plan says: Multi-AZ, version, class, storage, backups, protection', () => {
+    synth.templates.data.hasResource('AWS::RDS::DBInstance', {
+      DeletionPolicy: 'Snapshot',
+      UpdateReplacePolicy: 'Snapshot',
+      Properties: Match.objectLike({
+        Engine: 'postgres',
+        EngineVersion: rds.engineVersion,
+        DBInstanceClass: rds.instanceClass,
+        MultiAZ: true,
+        DBName: 'gitlabhq_production',
+        AllocatedStorage: '200',
+        MaxAllocatedStorage: rds.maxStorageGiB,
+        StorageType: 'gp3',
+        AutoMinorVersionUpgrade: false,
+        BackupRetentionPeriod: 21,
+        DeletionProtection: true,
+        PubliclyAccessible: false,
+      }),
+    });
+    expect(rds.engineVersion).toBe('17');
+    synth.templates.data.resourceCountIs('AWS::RDS::DBCluster', 0);
+  });
+
+  it('adds the Plan read replicas, each in another AZ than the primary', () => {
+    const replicas = resourcesOf(synth.json.data, 'AWS::RDS::DBInstance').filter(
+      ([, db]) => db.Properties!.SourceDBInstanceIdentifier,
+    );
+    expect(replicas).toHaveLength(rds.readReplicas);
+    expect(rds.readReplicas).toBe(2);
+    const zones = replicas.map(([, db]) => db.Properties!.AvailabilityZone);
+    expect(new Set(zones).size).toBe(2);
+    expect(zones).not.toContain(synth.plan.availabilityZones[0]);
+  });
+
+  it('runs one ElastiCache replication group per Redis role, cluster mode off, Multi-AZ with failover and AUTH', () => {
+    const services = synth.plan.services.filter(
+      (service): service is ElastiCacheService => service.kind === 'elasticache',
+    );
+    expect(services.map((service) => service.role).sort()).toEqual(['redis-cache', 'redis-persistent']);
+    const groups = resourcesOf(synth.json.data, 'AWS::ElastiCache::ReplicationGroup');
+    expect(groups).toHaveLength(services.length);
+    for (const service of services) {
+      const [, group] = groups.find(([, candidate]) =>
+        String(candidate.Properties!.ReplicationGroupDescription).endsWith(service.role),
+      )!;
+      expect(group.DeletionPolicy).toBe('Snapshot');
+      expect(group.Properties).toMatchObject({
+        Engine: service.engine,
+        EngineVersion: service.engineVersion,
+        CacheNodeType: service.nodeType,
+        NumCacheClusters: service.replicas + 1,
+        MultiAZEnabled: true,
+        AutomaticFailoverEnabled: true,
+        TransitEncryptionEnabled: true,
+        AtRestEncryptionEnabled: true,
+        SnapshotRetentionLimit: service.snapshotRetentionDays,
+      });
+      expect(group.Properties).not.toHaveProperty('NumNodeGroups');
+      const zones = group.Properties!.PreferredCacheClusterAZs as string[];
+      expect(new Set(zones.slice(0, synth.plan.availabilityZones.length)).size).toBe(
+        Math.min(zones.length, synth.plan.availabilityZones.length),
+      );
+      expect(JSON.stringify(group.Properties!.AuthToken)).toContain('{{resolve:secretsmanager:');
+    }
+    synth.templates.data.hasResourceProperties('AWS::ElastiCache::ParameterGroup', {
+      Description: Match.stringLikeRegexp('redis-cache$'),
+      Properties: { 'maxmemory-policy': 'allkeys-lru' },
+    });
+    synth.templates.data.hasResourceProperties('AWS::ElastiCache::ParameterGroup', {
+      Description: Match.stringLikeRegexp('redis-persistent$'),
+      Properties: { 'maxmemory-policy': 'noeviction' },
+    });
+  });
+
+  it('has one retained, private, TLS-only bucket per object type; backups versioned and expiring', () => {
+    const s3 = synth.plan.services.find((service): service is S3Service => service.kind === 's3')!;
+    for (const bucketPlan of s3.buckets) {
+      synth.templates.data.hasResource('AWS::S3::Bucket', {
+        DeletionPolicy: 'Retain',
+        Properties: Match.objectLike({
+          BucketName: bucketPlan.bucketName,
+          PublicAccessBlockConfiguration: {
+            BlockPublicAcls: true,
+            BlockPublicPolicy: true,
+            IgnorePublicAcls: true,
+            RestrictPublicBuckets: true,
+          },
+          LoggingConfiguration: Match.objectLike({ DestinationBucketName: Match.anyValue() }),
+          ...(bucketPlan.versioned ? { VersioningConfiguration: { Status: 'Enabled' } } : {}),
+        }),
+      });
+    }
+    const backups = s3.buckets.find((bucket) => bucket.purpose === 'backups')!;
+    synth.templates.data.hasResourceProperties('AWS::S3::Bucket', {
+      BucketName: backups.bucketName,
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({
+            ExpirationInDays: backups.expireAfterDays,
+            NoncurrentVersionExpiration: { NoncurrentDays: backups.expireAfterDays },
+          }),
+        ]),
+      },
+    });
+    const policies = resourcesOf(synth.json.data, 'AWS::S3::BucketPolicy');
+    const tlsOnly = policies.filter(([, policy]) =>
+      JSON.stringify(policy.Properties!.PolicyDocument).includes('"aws:SecureTransport":"false"'),
+    );
+    expect(tlsOnly.length).toBe(s3.buckets.length + 1);
+  });
+
+  it('keeps every secret, generated by Secrets Manager or written at first boot, never in the template', () => {
+    const secrets = resourcesOf(synth.json.data, 'AWS::SecretsManager::Secret');
+    expect(secrets).toHaveLength(synth.plan.secrets.length);
+    for (const secretPlan of synth.plan.secrets) {
+      const [, secret] = secrets.find(([, candidate]) => candidate.Properties!.Name === secretPlan.name)!;
+      expect(secret.DeletionPolicy).toBe('Retain');
+      if (secretPlan.generatedBy === 'secrets-manager')
+        expect(secret.Properties!.GenerateSecretString).toBeDefined();
+      else expect(secret.Properties!.SecretString).toBe('{"initialized":false}');
+    }
+  });
+});

@@ -1,0 +1,89 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { planFor } from '../fixtures/plans.js';
+import { referencedLogicalId, resourcesOf, type Synthesized, synthesize } from './synth.js';
+
+const CERTIFICATE = 'arn:aws:acm:us-west-2:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789';
+
+describe('edge with a certificate from the spec and proxy protocol', () => {
+  let synth: Synthesized;
+  beforeAll(() => {
+    synth = synthesize(
+      planFor({
+        domain: { name: 'git.example.org', hostedZone: 'example.org', certificateArn: CERTIFICATE },
+        edge: { proxyProtocol: true },
+      }),
+    );
+  });
+
+  it('has an internet-facing NLB in the public subnets', () => {
+    const [, lb] = resourcesOf(synth.json.edge, 'AWS::ElasticLoadBalancingV2::LoadBalancer')[0]!;
+    expect(lb.Properties).toMatchObject({ Scheme: 'internet-facing', Type: 'network' });
+    const publicSubnets = resourcesOf(synth.json.network, 'AWS::EC2::Subnet')
+      .filter(([id]) => id.includes('public'))
+      .map(([id]) => id)
+      .sort();
+    const used = (lb.Properties!.Subnets as unknown[])
+      .map((subnet) => referencedLogicalId(synth, subnet))
+      .sort();
+    expect(used).toEqual(publicSubnets);
+  });
+
+  it('listens on TCP 22, TCP 80 and TLS 443 with the spec certificate', () => {
+    const listeners = resourcesOf(synth.json.edge, 'AWS::ElasticLoadBalancingV2::Listener').map(
+      ([, listener]) => listener.Properties!,
+    );
+    expect(listeners.map((listener) => `${listener.Protocol}:${listener.Port}`).sort()).toEqual([
+      'TCP:22',
+      'TCP:80',
+      'TLS:443',
+    ]);
+    const tls = listeners.find((listener) => listener.Port === 443)!;
+    expect(tls.Certificates).toEqual([{ CertificateArn: CERTIFICATE }]);
+    synth.templates.edge.resourceCountIs('AWS::CertificateManager::Certificate', 0);
+  });
+
+  it('health-checks /-/readiness over HTTP, SSH over TCP; proxy protocol on HTTP only', () => {
+    synth.templates.edge.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+      Port: 80,
+      Protocol: 'TCP',
+      HealthCheckProtocol: 'HTTP',
+      HealthCheckPath: '/-/readiness',
+      TargetGroupAttributes: Match.arrayWith([{ Key: 'proxy_protocol_v2.enabled', Value: 'true' }]),
+    });
+    const ssh = resourcesOf(synth.json.edge, 'AWS::ElasticLoadBalancingV2::TargetGroup').find(
+      ([, group]) => group.Properties!.Port === 22,
+    )!;
+    expect(ssh[1].Properties!.HealthCheckProtocol).toBe('TCP');
+    expect(JSON.stringify(ssh[1].Properties!.TargetGroupAttributes ?? [])).not.toContain('proxy_protocol');
+  });
+
+  it('points the domain at the load balancer with a Route 53 alias in the hosted zone', () => {
+    synth.templates.edge.hasResourceProperties('AWS::Route53::RecordSet', {
+      Name: 'git.example.org.',
+      HostedZoneName: 'example.org.',
+      Type: 'A',
+      AliasTarget: Match.objectLike({ DNSName: Match.anyValue(), HostedZoneId: Match.anyValue() }),
+    });
+  });
+});
+
+describe('edge with a requested certificate', () => {
+  it('validates it through DNS in the hosted zone when its id is known', () => {
+    const synth = synthesize(planFor({}), { hostedZoneId: 'Z0123456789ABCDEFGHIJ' });
+    synth.templates.edge.hasResourceProperties('AWS::CertificateManager::Certificate', {
+      DomainName: 'gitlab.example.com',
+      ValidationMethod: 'DNS',
+      DomainValidationOptions: [{ DomainName: 'gitlab.example.com', HostedZoneId: 'Z0123456789ABCDEFGHIJ' }],
+    });
+  });
+
+  it('warns that validation waits for a hand-made record when the zone id is unknown', () => {
+    const synth = synthesize(planFor({}));
+    synth.templates.edge.hasResourceProperties('AWS::CertificateManager::Certificate', {
+      ValidationMethod: 'DNS',
+    });
+    const warnings = synth.environment.edge.node.metadata.filter((entry) => entry.type === 'aws:cdk:warning');
+    expect(JSON.stringify(warnings)).toContain('validation record');
+  });
+});

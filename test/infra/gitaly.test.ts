@@ -1,0 +1,106 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { NODE_TAG, ROLE_TAG } from '../../src/infra/common.js';
+import { planFor } from '../fixtures/plans.js';
+import { type Json, referencedLogicalId, resourcesOf, type Synthesized, synthesize, tagOf } from './synth.js';
+
+describe('single Gitaly (2k)', () => {
+  let synth: Synthesized;
+  beforeAll(() => {
+    synth = synthesize(
+      planFor({ architecture: { size: '2k' }, gitaly: { volumeGiB: 750, volumeType: 'io1', iops: 6000 } }),
+    );
+  });
+
+  it('runs one Gitaly instance with its own retained, encrypted data volume in its AZ', () => {
+    const instances = resourcesOf(synth.json.compute, 'AWS::EC2::Instance').filter(
+      ([, instance]) => tagOf(instance, ROLE_TAG) === 'gitaly',
+    );
+    expect(instances).toHaveLength(1);
+    const volumes = resourcesOf(synth.json.data, 'AWS::EC2::Volume');
+    expect(volumes).toHaveLength(1);
+    const [, volume] = volumes[0]!;
+    expect(volume.DeletionPolicy).toBe('Retain');
+    expect(volume.Properties).toMatchObject({ Size: 750, VolumeType: 'io1', Iops: 6000, Encrypted: true });
+    expect(volume.Properties!.AvailabilityZone).toBe(instances[0]![1].Properties!.AvailabilityZone);
+    expect(tagOf(volume, NODE_TAG)).toBe('gitaly-1');
+    // Attached by the boot script, never by CloudFormation (see gitaly.ts), and never EFS.
+    synth.templates.compute.resourceCountIs('AWS::EC2::VolumeAttachment', 0);
+    synth.templates.data.resourceCountIs('AWS::EFS::FileSystem', 0);
+    synth.templates.compute.resourceCountIs('AWS::ElasticLoadBalancingV2::LoadBalancer', 0);
+  });
+
+  it('lets the Gitaly role attach only its own volumes and stop only Gitaly instances', () => {
+    const statements = resourcesOf(synth.json.compute, 'AWS::IAM::Policy').flatMap(
+      ([, policy]) => (policy.Properties!.PolicyDocument as Json).Statement as Record<string, Json>[],
+    );
+    const attach = statements.filter((statement) => [statement.Action].flat().includes('ec2:AttachVolume'));
+    expect(attach.length).toBe(2);
+    const volumeIds = new Set(resourcesOf(synth.json.data, 'AWS::EC2::Volume').map(([id]) => id));
+    const onVolumes = attach.find((statement) => !statement.Condition)!;
+    expect(JSON.stringify(onVolumes.Resource)).toContain(':volume/');
+    expect(volumeIds.size).toBe(1);
+    const onInstances = attach.find((statement) => statement.Condition)!;
+    expect(onInstances.Action).toContain('ec2:StopInstances');
+    expect(onInstances.Condition).toEqual({
+      StringEquals: {
+        'aws:ResourceTag/gitlab-aws:environment': 'gitlab-test',
+        'aws:ResourceTag/gitlab-aws:role': 'gitaly',
+      },
+    });
+  });
+});
+
+describe('Gitaly Cluster (3k)', () => {
+  let synth: Synthesized;
+  beforeAll(() => {
+    synth = synthesize(planFor({ architecture: { size: '3k' } }));
+  });
+
+  it('spreads 3 Gitaly and 3 Praefect nodes over the AZs, replacing them one at a time', () => {
+    for (const role of ['gitaly', 'praefect']) {
+      const instances = resourcesOf(synth.json.compute, 'AWS::EC2::Instance').filter(
+        ([, instance]) => tagOf(instance, ROLE_TAG) === role,
+      );
+      expect(instances).toHaveLength(3);
+      expect(new Set(instances.map(([, instance]) => instance.Properties!.AvailabilityZone))).toEqual(
+        new Set(synth.plan.availabilityZones),
+      );
+      const chained = instances.filter(([, instance]) =>
+        (instance.DependsOn ?? []).some((dependency) => instances.some(([id]) => id === dependency)),
+      );
+      expect(chained).toHaveLength(2);
+    }
+    synth.templates.data.resourceCountIs('AWS::EC2::Volume', 3);
+  });
+
+  it('puts Praefect behind an internal load balancer on 2305 named praefect.<zone>', () => {
+    synth.templates.compute.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      Scheme: 'internal',
+      Type: 'network',
+    });
+    synth.templates.compute.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 2305,
+      Protocol: 'TCP',
+    });
+    const [, group] = resourcesOf(synth.json.compute, 'AWS::ElasticLoadBalancingV2::TargetGroup')[0]!;
+    const targets = (group.Properties!.Targets as { Id: unknown }[]).map((target) =>
+      referencedLogicalId(synth, target.Id),
+    );
+    const praefect = resourcesOf(synth.json.compute, 'AWS::EC2::Instance')
+      .filter(([, instance]) => tagOf(instance, ROLE_TAG) === 'praefect')
+      .map(([id]) => id);
+    expect(targets.sort()).toEqual(praefect.sort());
+    synth.templates.compute.hasResourceProperties('AWS::Route53::RecordSet', {
+      Name: `praefect.${synth.plan.privateDnsZone}.`,
+      Type: 'A',
+      AliasTarget: Match.anyValue(),
+    });
+    for (const node of synth.plan.nodes.filter((candidate) => candidate.privateDnsName)) {
+      synth.templates.compute.hasResourceProperties('AWS::Route53::RecordSet', {
+        Name: `${node.privateDnsName}.`,
+        Type: 'A',
+      });
+    }
+  });
+});

@@ -1,0 +1,99 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ROLE_TAG } from '../../src/infra/common.js';
+import { planFor } from '../fixtures/plans.js';
+import { type Json, referencedLogicalId, resourcesOf, type Synthesized, synthesize, tagOf } from './synth.js';
+
+describe('ops with bastions and an alarm e-mail (10k)', () => {
+  let synth: Synthesized;
+  beforeAll(() => {
+    synth = synthesize(
+      planFor({
+        architecture: { size: '10k' },
+        access: { admin: 'bastion', sshAllowedCidrs: ['198.51.100.0/24'] },
+        monitoring: { alarmEmail: 'ops@example.com' },
+        backups: { schedule: 'cron(30 3 * * ? *)', retentionDays: 30 },
+      }),
+    );
+  });
+
+  it('runs two bastions with Elastic IPs in the public subnets of the first two AZs', () => {
+    const bastions = resourcesOf(synth.json.compute, 'AWS::EC2::Instance').filter(
+      ([, instance]) => tagOf(instance, ROLE_TAG) === 'bastion',
+    );
+    expect(bastions.map(([, bastion]) => bastion.Properties!.AvailabilityZone).sort()).toEqual(
+      synth.plan.availabilityZones.slice(0, 2),
+    );
+    const eips = resourcesOf(synth.json.compute, 'AWS::EC2::EIP');
+    expect(eips.map(([, eip]) => referencedLogicalId(synth, eip.Properties!.InstanceId)).sort()).toEqual(
+      bastions.map(([id]) => id).sort(),
+    );
+  });
+
+  it('runs the Prometheus monitoring node with EC2 service discovery rights', () => {
+    const monitoring = resourcesOf(synth.json.compute, 'AWS::EC2::Instance').filter(
+      ([, instance]) => tagOf(instance, ROLE_TAG) === 'monitoring',
+    );
+    expect(monitoring).toHaveLength(1);
+    expect(JSON.stringify(synth.json.compute)).toContain('ec2:DescribeInstances');
+  });
+
+  it('alarms on 5xx rate, unhealthy hosts, RDS CPU and storage and every Redis node memory, to SNS', () => {
+    const alarms = resourcesOf(synth.json.ops, 'AWS::CloudWatch::Alarm').map(
+      ([, alarm]) => alarm.Properties!,
+    );
+    const names = (metric: string) => alarms.filter((alarm) => JSON.stringify(alarm).includes(metric));
+    expect(names('Http5xx')).toHaveLength(1);
+    expect(names('UnHealthyHostCount')).toHaveLength(2);
+    expect(names('CPUUtilization')).toHaveLength(1);
+    expect(names('FreeStorageSpace')).toHaveLength(1);
+    const redisNodes = synth.plan.services
+      .filter((service) => service.kind === 'elasticache')
+      .reduce((sum, service) => sum + (service.kind === 'elasticache' ? service.count : 0), 0);
+    expect(names('DatabaseMemoryUsagePercentage')).toHaveLength(redisNodes);
+    const topic = resourcesOf(synth.json.ops, 'AWS::SNS::Topic')[0]![0];
+    for (const alarm of alarms) {
+      expect((alarm.AlarmActions as unknown[]).map((action) => referencedLogicalId(synth, action))).toEqual([
+        topic,
+      ]);
+    }
+    synth.templates.ops.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
+    });
+    synth.templates.compute.hasResourceProperties('AWS::Logs::MetricFilter', {
+      MetricTransformations: [Match.objectLike({ MetricName: 'Http5xx' })],
+      FilterPattern: Match.stringLikeRegexp('status = "5\\*"|status="5\\*"'),
+    });
+  });
+
+  it('backs up RDS and every Gitaly volume on the spec schedule into a retained vault', () => {
+    synth.templates.ops.hasResourceProperties('AWS::Backup::BackupPlan', {
+      BackupPlan: {
+        BackupPlanRule: [
+          Match.objectLike({ ScheduleExpression: 'cron(30 3 * * ? *)', Lifecycle: { DeleteAfterDays: 30 } }),
+        ],
+        BackupPlanName: Match.anyValue(),
+      },
+    });
+    synth.templates.ops.hasResource('AWS::Backup::BackupVault', { DeletionPolicy: 'Retain' });
+    const [, selection] = resourcesOf(synth.json.ops, 'AWS::Backup::BackupSelection')[0]!;
+    const resources = JSON.stringify((selection.Properties!.BackupSelection as Json).Resources);
+    expect(resources).toContain(':rds:');
+    expect((resources.match(/:volume\//g) ?? []).length).toBe(
+      synth.plan.nodes.filter((node) => node.role === 'gitaly').length,
+    );
+  });
+});
+
+describe('ops with Session Manager', () => {
+  it('runs no bastion and opens no SSH from outside to instances', () => {
+    const synth = synthesize(planFor({ architecture: { size: '2k' } }));
+    expect(
+      resourcesOf(synth.json.compute, 'AWS::EC2::Instance').filter(
+        ([, instance]) => tagOf(instance, ROLE_TAG) === 'bastion',
+      ),
+    ).toEqual([]);
+    synth.templates.compute.resourceCountIs('AWS::EC2::EIP', 0);
+  });
+});
