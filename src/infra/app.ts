@@ -5,13 +5,17 @@
 import { App, type AppProps } from 'aws-cdk-lib';
 import type { RenderUserData } from '../config/types.js';
 import type { Plan } from '../plan/types.js';
+import { defaultRenderUserData } from './default-renderer.js';
 import { GitLabEnvironment } from './environment.js';
 
 export interface CreateAppOptions {
   /** Directory the cloud assembly is written to (CDK's default: $CDK_OUTDIR or a temporary directory). */
   readonly outdir?: string;
-  /** Boot script renderer from the config layer. */
-  readonly renderUserData?: RenderUserData;
+  /**
+   * Boot script renderer; the config layer's by default (once it has one). `null` builds the
+   * environment with no user data at all.
+   */
+  readonly renderUserData?: RenderUserData | null;
   /** Public hosted zone id for DNS validation of a requested certificate. */
   readonly hostedZoneId?: string;
   /** AWS account to deploy to; account-agnostic when omitted. */
@@ -36,9 +40,11 @@ export function createApp(plan: Plan, options: CreateAppOptions = {}): App {
       ...options.context,
     },
   });
+  const renderUserData =
+    options.renderUserData === null ? undefined : (options.renderUserData ?? defaultRenderUserData);
   new GitLabEnvironment(app, ENVIRONMENT_ID, {
     plan,
-    ...(options.renderUserData ? { renderUserData: options.renderUserData } : {}),
+    ...(renderUserData ? { renderUserData } : {}),
     ...(options.hostedZoneId ? { hostedZoneId: options.hostedZoneId } : {}),
     ...(options.account ? { account: options.account } : {}),
   });

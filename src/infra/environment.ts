@@ -89,6 +89,9 @@ export class GitLabEnvironment extends Construct {
     // S3 server access logs are delivered under a bucket policy, not the legacy log-delivery ACL
     // (which needs ACLs enabled on the log bucket). Set here so it holds inside any user's app.
     this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
+    // Cross-stack references as CloudFormation exports: a stack whose outputs others import (data,
+    // network) cannot be deleted or lose those outputs while the importers exist.
+    this.node.setContext('@aws-cdk/core:defaultCrossStackReferences', 'strong');
     if (!props.plan && !props.spec) throw new Error('GitLabEnvironment needs a plan or a spec');
     const plan = props.plan ?? resolvePlan(props.spec!);
     const errors = plan.checks.filter((check) => check.level === 'error');

@@ -165,7 +165,7 @@ describe('boot scripts from the config layer', () => {
   });
 
   it('without a renderer, leave user data empty and wait for no signal (no fake script)', () => {
-    const synth = synthesize(planFor({ architecture: { size: '3k' } }));
+    const synth = synthesize(planFor({ architecture: { size: '3k' } }), { renderUserData: null });
     for (const [, resource] of Object.entries(synth.json.compute.Resources))
       expect(resource.CreationPolicy).toBeUndefined();
     for (const [, template] of resourcesOf(synth.json.compute, 'AWS::EC2::LaunchTemplate')) {

@@ -1,0 +1,44 @@
+import { resolve } from 'node:path';
+import { hasErrors } from '../../plan/index.js';
+import type { CliCommand } from '../command.js';
+import { UserError } from '../errors.js';
+import { planFromArgs, SPEC_OPTIONS, SPEC_USAGE } from '../spec-args.js';
+
+export const DEFAULT_OUT_DIR = 'cdk.out';
+
+export const command: CliCommand = {
+  name: 'synth',
+  summary: 'Write the CloudFormation templates (cloud assembly) of the environment; no AWS account needed',
+  usage:
+    `gitlab-aws synth [-c FILE] [--size SIZE] [--type TYPE] [--cpu CPU] [--azs N] [--out DIR] [--hosted-zone-id ID]\n${SPEC_USAGE}\n` +
+    `      --out DIR           directory the cloud assembly is written to (default: ${DEFAULT_OUT_DIR})\n` +
+    '      --hosted-zone-id ID public hosted zone of the domain, so a requested certificate validates itself',
+  options: { ...SPEC_OPTIONS, out: { type: 'string', short: 'o' }, 'hosted-zone-id': { type: 'string' } },
+  async run(invocation) {
+    const { io, values } = invocation;
+    const plan = planFromArgs(invocation);
+    if (hasErrors(plan)) {
+      const errors = plan.checks.filter((check) => check.level === 'error');
+      throw new UserError(
+        `the spec has ${errors.length} error(s); run gitlab-aws plan to see them:\n${errors.map((check) => `  ${check.id}: ${check.message}`).join('\n')}`,
+      );
+    }
+    const outdir = resolve(io.cwd, (values.out as string | undefined) ?? DEFAULT_OUT_DIR);
+    const hostedZoneId = values['hosted-zone-id'] as string | undefined;
+    // Loaded here, not at the top: only synth and the lifecycle commands pay for aws-cdk-lib.
+    const { synthesizeToDirectory } = await import('../../infra/synthesize.js');
+    const result = synthesizeToDirectory(plan, outdir, hostedZoneId ? { hostedZoneId } : {});
+    // The rendered config/<role>/gitlab.rb and user data go next to the assembly here, once the
+    // config layer writes them.
+    const width = Math.max(...result.stacks.map((stack) => stack.stackName.length));
+    io.out(`Cloud assembly written to ${result.directory}\n\n`);
+    for (const stack of result.stacks) {
+      io.out(
+        `  ${stack.stackName.padEnd(width)}  ${String(stack.resourceCount).padStart(4)} resources  ${stack.templateFile}\n`,
+      );
+    }
+    const total = result.stacks.reduce((sum, stack) => sum + stack.resourceCount, 0);
+    io.out(`  ${'total'.padEnd(width)}  ${String(total).padStart(4)} resources\n`);
+    return 0;
+  },
+};
