@@ -7,5 +7,9 @@ process.on('warning', (warning) => {
   if (!text.includes('NodeVersionSupportWarning')) process.stderr.write(`${text}\n`);
 });
 
+// aws-cdk-lib prints deprecation notices for its own internal calls (step scaling passes a
+// cooldown itself); they are not actionable for a gitlab-aws user. Set JSII_DEPRECATED=warn to see them.
+process.env.JSII_DEPRECATED ??= 'quiet';
+
 const { main, processIo } = await import('../dist/cli/main.js');
 process.exitCode = await main(process.argv.slice(2), processIo());

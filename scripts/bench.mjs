@@ -43,17 +43,16 @@ const diagram = join(tmpdir(), 'gitlab-aws-bench.png');
 const costed = measure([cli, 'plan', '--size', '50k', '--cpu', 'graviton', '--diagram', diagram]);
 rows.push(['plan 50k graviton + cost + PNG diagram', costed, costed.ms / baseline.ms]);
 
-const extra = join(root, 'scripts/bench-synth.mjs');
-if (existsSync(extra) && existsSync(join(root, 'dist/infra/app.js'))) {
-  const bare = measure([extra, '--bare']);
-  const synth = measure([extra, '--size', '50k']);
-  rows.push(['bare one-bucket CDK app synth', bare, 1]);
-  rows.push(['gitlab-aws synth --size 50k (in-process)', synth, synth.ms / bare.ms]);
-}
-
 console.log(`runs per figure: ${RUNS} (median wall time; peak RSS over runs)`);
 for (const [name, figure, ratio] of rows) {
   console.log(
     `${name.padEnd(44)} ${figure.ms.toFixed(0).padStart(6)} ms  ${figure.peakMiB.toFixed(0).padStart(5)} MiB  x${ratio.toFixed(2)}`,
   );
 }
+
+// Synthesis has its own script (fresh processes for gitlab-aws synth and a bare CDK app).
+console.log('');
+spawnSync(process.execPath, [join(root, 'scripts/bench-synth.mjs'), '--runs', String(Math.min(RUNS, 3))], {
+  stdio: 'inherit',
+  cwd: root,
+});

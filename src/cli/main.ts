@@ -26,6 +26,10 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: 'Bill of materials and monthly cost; --compare with the reference; refresh prices; deploy time',
     load: () => import('./commands/cost.js'),
   },
+  synth: {
+    summary: 'Write the CloudFormation templates and rendered GitLab configs for review (no AWS account)',
+    load: () => import('./commands/synth.js'),
+  },
   bootstrap: {
     summary: 'Prepare the AWS account and region for CDK deployments (once)',
     load: () => import('./commands/bootstrap.js'),
