@@ -17,7 +17,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { App } from 'aws-cdk-lib';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 import type { Plan } from '../plan/types.js';
 import { ToolkitLibCdkToolkit } from './toolkit.js';
 

@@ -1,5 +1,5 @@
 import { bootstrapAccount, bootstrapStatus } from '../../lifecycle/aws.js';
-import { connect, lifecycleOutput } from '../../lifecycle/command-support.js';
+import { connect, lifecycleOutput } from '../aws-context.js';
 import type { CliCommand } from '../command.js';
 import { planFromArgs, SPEC_OPTIONS, SPEC_USAGE } from '../spec-args.js';
 

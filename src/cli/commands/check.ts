@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { lifecycleOutput } from '../../lifecycle/command-support.js';
 import { renderEndpointChecks, runEndpointChecks } from '../../lifecycle/endpoint-checks.js';
+import { lifecycleOutput } from '../aws-context.js';
 import type { CliCommand } from '../command.js';
 import { UserError } from '../errors.js';
 import { planFromArgs, SPEC_OPTIONS, SPEC_USAGE } from '../spec-args.js';

@@ -1,5 +1,4 @@
 import { bootstrapStatus, environmentToolkit, loadAppFactory } from '../../lifecycle/aws.js';
-import { connect, lifecycleOutput } from '../../lifecycle/command-support.js';
 import {
   changeSetNameFor,
   deployEnvironment,
@@ -8,6 +7,7 @@ import {
 } from '../../lifecycle/deploy.js';
 import { renderEndpointChecks, runEndpointChecks } from '../../lifecycle/endpoint-checks.js';
 import { gracefulInterrupt } from '../../lifecycle/interrupt.js';
+import { connect, lifecycleOutput } from '../aws-context.js';
 import type { CliCommand } from '../command.js';
 import { UserError } from '../errors.js';
 import { planFromArgs, SPEC_OPTIONS, SPEC_USAGE } from '../spec-args.js';

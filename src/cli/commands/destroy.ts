@@ -1,5 +1,4 @@
 import { environmentToolkit, loadAppFactory } from '../../lifecycle/aws.js';
-import { connect, lifecycleOutput } from '../../lifecycle/command-support.js';
 import {
   confirmEnvironmentName,
   destroyEnvironment,
@@ -7,6 +6,7 @@ import {
   renderDestroyPlan,
 } from '../../lifecycle/destroy.js';
 import { gracefulInterrupt } from '../../lifecycle/interrupt.js';
+import { connect, lifecycleOutput } from '../aws-context.js';
 import type { CliCommand } from '../command.js';
 import { planFromArgs, SPEC_OPTIONS, SPEC_USAGE } from '../spec-args.js';
 

@@ -1,7 +1,7 @@
 import { environmentToolkit, loadAppFactory } from '../../lifecycle/aws.js';
-import { connect, lifecycleOutput } from '../../lifecycle/command-support.js';
 import { renderDiffReport } from '../../lifecycle/diff-report.js';
 import { findStatefulChanges } from '../../lifecycle/stateful-changes.js';
+import { connect, lifecycleOutput } from '../aws-context.js';
 import type { CliCommand } from '../command.js';
 import { planFromArgs, SPEC_OPTIONS, SPEC_USAGE } from '../spec-args.js';
 

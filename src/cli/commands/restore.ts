@@ -1,6 +1,6 @@
 import { executeRestore, planRestore } from '../../lifecycle/backup.js';
-import { connect, fleetOf, lifecycleOutput } from '../../lifecycle/command-support.js';
 import { confirmEnvironmentName } from '../../lifecycle/destroy.js';
+import { connect, fleetOf, lifecycleOutput } from '../aws-context.js';
 import type { CliCommand } from '../command.js';
 import { UserError } from '../errors.js';
 import { planFromArgs, SPEC_OPTIONS, SPEC_USAGE } from '../spec-args.js';

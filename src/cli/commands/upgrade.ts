@@ -1,7 +1,7 @@
 import { putParameter } from '../../lifecycle/aws.js';
-import { connect, fleetOf, lifecycleOutput } from '../../lifecycle/command-support.js';
 import { gracefulInterrupt } from '../../lifecycle/interrupt.js';
 import { executeUpgrade, planUpgrade } from '../../lifecycle/upgrade.js';
+import { connect, fleetOf, lifecycleOutput } from '../aws-context.js';
 import type { CliCommand } from '../command.js';
 import { UserError } from '../errors.js';
 import { planFromArgs, SPEC_OPTIONS, SPEC_USAGE } from '../spec-args.js';

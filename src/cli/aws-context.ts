@@ -3,13 +3,14 @@
  * toolkit's IoHost, the SDK clients and the caller's identity (which fails fast without
  * credentials). Kept here so the command files only parse arguments and print.
  */
-import type { CliIo } from '../cli/command.js';
+
+import { type AwsClients, type CallerIdentity, createAwsClients, requireIdentity } from '../lifecycle/aws.js';
+import { AutoScalingInstanceRefresher, SsmRemoteRunner, TaggedNodeDirectory } from '../lifecycle/fleet.js';
+import { StackProgressRenderer } from '../lifecycle/progress.js';
+import { type Style, styleFor } from '../lifecycle/style.js';
+import { LifecycleIoHost } from '../lifecycle/toolkit-io-host.js';
 import type { Plan } from '../plan/types.js';
-import { type AwsClients, type CallerIdentity, createAwsClients, requireIdentity } from './aws.js';
-import { AutoScalingInstanceRefresher, SsmRemoteRunner, TaggedNodeDirectory } from './fleet.js';
-import { StackProgressRenderer } from './progress.js';
-import { type Style, styleFor } from './style.js';
-import { LifecycleIoHost } from './toolkit-io-host.js';
+import type { CliIo } from './command.js';
 
 export interface LifecycleOutput {
   readonly style: Style;
