@@ -10,6 +10,9 @@
  *
  * Reads JSON only: no CDK import, so it runs on the output of any `cdk synth`.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '../errors.js';
 
 export interface CfnResource {
   readonly Type: string;
@@ -371,4 +374,32 @@ export function renderEstimate(estimate: DeployEstimate): string {
     }
   }
   return lines.join('\n');
+}
+
+/** Stacks of a cloud assembly directory (cdk.out): templates and dependencies from its manifest. */
+export function readCloudAssembly(dir: string): StackTemplate[] {
+  const manifestPath = join(dir, 'manifest.json');
+  if (!existsSync(manifestPath)) {
+    throw new UserError(
+      `${dir}: no manifest.json; pass the directory \`cdk synth\` wrote (default cdk.out)`,
+      2,
+    );
+  }
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
+    artifacts?: Record<
+      string,
+      { type: string; dependencies?: string[]; properties?: { templateFile?: string; stackName?: string } }
+    >;
+  };
+  const artifacts = Object.entries(manifest.artifacts ?? {}).filter(
+    ([, artifact]) => artifact.type === 'aws:cloudformation:stack' && artifact.properties?.templateFile,
+  );
+  const nameOf = (id: string) => manifest.artifacts?.[id]?.properties?.stackName ?? id;
+  return artifacts.map(([id, artifact]) => ({
+    name: nameOf(id),
+    template: JSON.parse(readFileSync(join(dir, artifact.properties!.templateFile!), 'utf8')),
+    dependsOn: (artifact.dependencies ?? [])
+      .filter((dep) => artifacts.some(([other]) => other === dep))
+      .map(nameOf),
+  }));
 }

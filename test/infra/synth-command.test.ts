@@ -54,6 +54,8 @@ describe('gitlab-aws synth', () => {
       expect(out.text(), id).toMatch(new RegExp(`${artifact.properties!.stackName}\\s+${count} resources`));
     }
     expect(out.text()).toMatch(/total\s+\d+ resources/);
+    // The estimate is computed from the templates just written: the slowest resource on a first deploy is RDS.
+    expect(out.text()).toMatch(/^first deploy, estimated: \d+ min; critical path: .*DatabaseInstance/m);
   });
 
   it('refuses a spec whose Plan has errors, writing nothing', async () => {

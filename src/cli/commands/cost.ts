@@ -1,11 +1,16 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { billOfMaterials } from '../../cost/bom.js';
 import { compareWithReference } from '../../cost/compare.js';
 import { loadPriceTable, MissingPriceError, type PriceTable, parsePriceTable } from '../../cost/prices.js';
 import { renderBom, renderBomCsv, renderComparison, renderComparisonCsv } from '../../report/bom.js';
-import { estimateDeploy, renderEstimate, type StackTemplate } from '../../report/estimate.js';
+import {
+  estimateDeploy,
+  readCloudAssembly,
+  renderEstimate,
+  type StackTemplate,
+} from '../../report/estimate.js';
 import type { CliCommand, CliInvocation } from '../command.js';
 import { UserError } from '../errors.js';
 import { planFromArgs, SPEC_OPTIONS, SPEC_USAGE } from '../spec-args.js';
@@ -94,41 +99,13 @@ async function refresh(invocation: CliInvocation): Promise<number> {
   }
 }
 
-/** Stacks of a cloud assembly directory (cdk.out): templates and dependencies from its manifest. */
-function readAssembly(dir: string): StackTemplate[] {
-  const manifestPath = join(dir, 'manifest.json');
-  if (!existsSync(manifestPath)) {
-    throw new UserError(
-      `${dir}: no manifest.json; pass the directory \`cdk synth\` wrote (default cdk.out)`,
-      2,
-    );
-  }
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
-    artifacts?: Record<
-      string,
-      { type: string; dependencies?: string[]; properties?: { templateFile?: string; stackName?: string } }
-    >;
-  };
-  const artifacts = Object.entries(manifest.artifacts ?? {}).filter(
-    ([, artifact]) => artifact.type === 'aws:cloudformation:stack' && artifact.properties?.templateFile,
-  );
-  const nameOf = (id: string) => manifest.artifacts?.[id]?.properties?.stackName ?? id;
-  return artifacts.map(([id, artifact]) => ({
-    name: nameOf(id),
-    template: JSON.parse(readFileSync(join(dir, artifact.properties!.templateFile!), 'utf8')),
-    dependsOn: (artifact.dependencies ?? [])
-      .filter((dep) => artifacts.some(([other]) => other === dep))
-      .map(nameOf),
-  }));
-}
-
 /** `cost estimate`: first-deploy time from synthesized templates (synthesizes the plan without --templates). */
 async function estimate(invocation: CliInvocation): Promise<number> {
   const { values, io } = invocation;
   const dir = values.templates as string | undefined;
   let stacks: StackTemplate[];
   if (dir !== undefined) {
-    stacks = readAssembly(resolve(io.cwd, dir));
+    stacks = readCloudAssembly(resolve(io.cwd, dir));
   } else {
     const plan = planFromArgs(invocation);
     // CDK is loaded only here: synthesizing takes seconds, which `plan` must not pay for.
@@ -136,7 +113,7 @@ async function estimate(invocation: CliInvocation): Promise<number> {
     const outdir = mkdtempSync(join(tmpdir(), 'gitlab-aws-estimate-'));
     try {
       createApp(plan, { outdir }).synth();
-      stacks = readAssembly(outdir);
+      stacks = readCloudAssembly(outdir);
     } finally {
       rmSync(outdir, { recursive: true, force: true });
     }

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { hasErrors } from '../../plan/index.js';
+import { estimateDeploy, readCloudAssembly, renderEstimate } from '../../report/estimate.js';
 import type { CliCommand } from '../command.js';
 import { UserError } from '../errors.js';
 import { planFromArgs, SPEC_OPTIONS, SPEC_USAGE } from '../spec-args.js';
@@ -28,8 +29,6 @@ export const command: CliCommand = {
     // Loaded here, not at the top: only synth and the lifecycle commands pay for aws-cdk-lib.
     const { synthesizeToDirectory } = await import('../../infra/synthesize.js');
     const result = synthesizeToDirectory(plan, outdir, hostedZoneId ? { hostedZoneId } : {});
-    // The rendered config/<role>/gitlab.rb and user data go next to the assembly here, once the
-    // config layer writes them.
     const width = Math.max(...result.stacks.map((stack) => stack.stackName.length));
     io.out(`Cloud assembly written to ${result.directory}\n\n`);
     for (const stack of result.stacks) {
@@ -38,7 +37,10 @@ export const command: CliCommand = {
       );
     }
     const total = result.stacks.reduce((sum, stack) => sum + stack.resourceCount, 0);
-    io.out(`  ${'total'.padEnd(width)}  ${String(total).padStart(4)} resources\n`);
+    io.out(`  ${'total'.padEnd(width)}  ${String(total).padStart(4)} resources\n\n`);
+    // The templates are at hand, so say how long a first deploy takes and what it waits on.
+    const estimate = estimateDeploy(readCloudAssembly(result.directory));
+    io.out(`${renderEstimate(estimate).split('\n').slice(0, 2).join('\n')}\n`);
     return 0;
   },
 };
