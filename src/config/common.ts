@@ -1,0 +1,239 @@
+/**
+ * Settings several roles share: where PostgreSQL, Redis, Gitaly and object storage are, and how the
+ * monitoring node reaches each node's exporters. Everything is read from the Plan and the runtime
+ * endpoints; nothing here re-derives sizing.
+ *
+ * Sources (GitLab documentation, read in the GitHub mirrors named):
+ * - Reference architecture 3k, sections "Configure Sidekiq", "Configure GitLab Rails", "Configure
+ *   Prometheus": skratsch-solutions/gitlabhq 06bbc8dc33553c380709d5395df4750a78017677,
+ *   doc/administration/reference_architectures/3k_users.md. The 10k page (same commit) puts the cache
+ *   on its own Redis with `redis_cache_instance` and everything else on the persistent one.
+ * - AWS install guide (ElastiCache with `redis_ssl`, IAM profile for S3, VPC CIDR in the monitoring
+ *   allowlist, proxy protocol): skratsch-solutions/gitlabhq 462401833261e0523def242cd7f5650407a43351,
+ *   doc/install/aws/_index.md.
+ * - Object storage, consolidated form and the connection table (`use_iam_profile`), and backups not
+ *   being part of the consolidated form: skratsch-solutions/gitlabhq
+ *   b77f1afb95937ce9916df37b70060a52f4eb8ab3, doc/administration/object_storage.md.
+ * - Setting names: ../shared/reference (omnibus-gitlab 440b1f835eb205885d22933ac074cc11c1148609).
+ */
+import type {
+  ElastiCacheService,
+  LoadBalancerService,
+  Plan,
+  PlanNode,
+  RdsService,
+  S3Service,
+} from '../plan/types.js';
+import { endpointFact, type GitlabRb, integerOf, secret, strHash } from './ruby.js';
+import type { BootTarget, RuntimeEndpoints } from './types.js';
+
+/** Gitaly's gRPC port and Praefect's, as the Linux package and the reference architectures use them. */
+export const GITALY_PORT = 8075;
+export const PRAEFECT_PORT = 2305;
+/** Exporter ports (Linux package defaults, opened to the monitoring node by the security groups). */
+export const EXPORTER_PORTS = {
+  node: 9100,
+  puma: 8080,
+  workhorse: 9229,
+  nginxStatus: 8060,
+  gitlabExporter: 9168,
+  sidekiq: 8082,
+  gitaly: 9236,
+  praefect: 9652,
+  prometheus: 9090,
+} as const;
+/** ElastiCache's port (the Plan's Redis services all listen on it). */
+export const REDIS_PORT = 6379;
+
+/** The Gitaly repository directory below the data volume's mount point. */
+export const REPOSITORIES_SUBDIR = 'repositories';
+
+export function servicesOf<T extends Plan['services'][number]>(plan: Plan, kind: T['kind']): T[] {
+  return plan.services.filter((service): service is T => service.kind === kind);
+}
+
+export function database(plan: Plan): RdsService {
+  const rds = servicesOf<RdsService>(plan, 'rds')[0];
+  if (!rds) throw new Error('the Plan has no RDS service');
+  return rds;
+}
+
+/** The database GitLab's Rails code uses, and the Praefect one when the Plan has a Gitaly Cluster. */
+export function databaseOf(plan: Plan, role: 'postgres' | 'praefect-postgres') {
+  return database(plan).databases.find((entry) => entry.role === role);
+}
+
+export function nodesOf(plan: Plan, role: PlanNode['role']): PlanNode[] {
+  return plan.nodes.filter((node) => node.role === role);
+}
+
+/** The role a boot target runs. */
+export function roleOf(target: BootTarget): PlanNode['role'] {
+  return target.kind === 'node' ? target.node.role : target.group.role;
+}
+
+/** Whether the Plan has dedicated Sidekiq nodes; without them the web nodes run Sidekiq. */
+export function hasSidekiqNodes(plan: Plan): boolean {
+  return plan.autoScalingGroups.some((group) => group.role === 'sidekiq');
+}
+
+/** The monitoring node's private name, when the Plan has one. */
+export function monitoringHost(plan: Plan): string | undefined {
+  return nodesOf(plan, 'monitoring')[0]?.privateDnsName;
+}
+
+/** Roles whose processes load GitLab's Rails code (and so need gitlab-secrets.json and the data stores). */
+export const RAILS_CODE_ROLES: readonly PlanNode['role'][] = ['gitlab', 'rails', 'sidekiq'];
+
+/**
+ * PostgreSQL on RDS. The instance refuses unencrypted connections (`rds.force_ssl`), so Rails
+ * connects with `sslmode=require`. Migrations never run at reconfigure time (see boot-script.ts).
+ */
+export function databaseSettings(rb: GitlabRb, plan: Plan, endpoints: RuntimeEndpoints): void {
+  const main = databaseOf(plan, 'postgres');
+  if (!main) throw new Error('the Plan has no GitLab database');
+  rb.comment('PostgreSQL: Amazon RDS (the bundled PostgreSQL is off)')
+    .set('postgresql', ['enable'], false)
+    .set('gitlab_rails', ['db_adapter'], 'postgresql')
+    .set('gitlab_rails', ['db_encoding'], 'unicode')
+    .set('gitlab_rails', ['db_host'], endpointFact('database-host', endpoints.databaseHost))
+    .set('gitlab_rails', ['db_port'], integerOf(endpointFact('database-port', endpoints.databasePort)))
+    .set('gitlab_rails', ['db_database'], main.name)
+    .set('gitlab_rails', ['db_username'], main.user)
+    .set('gitlab_rails', ['db_password'], secret('database-password'))
+    .set('gitlab_rails', ['db_sslmode'], 'require')
+    .comment('Only the boot script migrates, one node at a time, under a lock.')
+    .set('gitlab_rails', ['auto_migrate'], false);
+}
+
+/**
+ * ElastiCache with in-transit encryption and an AUTH token. With one Redis service it serves
+ * everything; with `redis-cache` and `redis-persistent` (10k and up) the cache gets its own
+ * instance and the persistent one takes the rest, as the 10k page splits them.
+ */
+export function redisSettings(rb: GitlabRb, plan: Plan, endpoints: RuntimeEndpoints): void {
+  const roles = new Set(servicesOf<ElastiCacheService>(plan, 'elasticache').map((service) => service.role));
+  const mainRole = roles.has('redis-persistent') ? 'redis-persistent' : 'redis';
+  const mainHost = endpoints.redisHosts[mainRole];
+  if (mainHost === undefined) throw new Error(`no endpoint for the ${mainRole} ElastiCache service`);
+  rb.comment('Redis: Amazon ElastiCache with TLS and AUTH (the bundled Redis is off)')
+    .set('redis', ['enable'], false)
+    .set('gitlab_rails', ['redis_host'], endpointFact('redis-host', mainHost))
+    .set('gitlab_rails', ['redis_port'], REDIS_PORT)
+    .set('gitlab_rails', ['redis_ssl'], true)
+    .set('gitlab_rails', ['redis_password'], secret('redis-auth-token'));
+  if (roles.has('redis-cache')) {
+    const cacheHost = endpoints.redisHosts['redis-cache'];
+    if (cacheHost === undefined) throw new Error('no endpoint for the redis-cache ElastiCache service');
+    rb.set(
+      'gitlab_rails',
+      ['redis_cache_instance'],
+      endpointFact('redis-cache-host', cacheHost, 'rediss://', `:${REDIS_PORT}`),
+    ).set('gitlab_rails', ['redis_cache_password'], secret('redis-auth-token'));
+  }
+}
+
+/** The address Rails and Sidekiq use for repositories: the one Gitaly, or Praefect's load balancer. */
+export function repositoryStorageSettings(rb: GitlabRb, plan: Plan, endpoints: RuntimeEndpoints): void {
+  if (plan.architecture.gitalyMode === 'cluster') {
+    const host =
+      endpoints.praefectLoadBalancerHost ??
+      servicesOf<LoadBalancerService>(plan, 'nlb').find((service) => service.scheme === 'internal')?.dnsName;
+    if (!host) throw new Error('a Gitaly Cluster needs the Praefect load balancer');
+    rb.comment('Repositories: the Gitaly Cluster, through the Praefect internal load balancer').set(
+      'gitlab_rails',
+      ['repositories_storages'],
+      strHash({
+        default: strHash({
+          gitaly_address: endpointFact('praefect-host', host, 'tcp://', `:${PRAEFECT_PORT}`),
+          gitaly_token: secret('praefect-external-token'),
+        }),
+      }),
+    );
+    return;
+  }
+  const gitaly = nodesOf(plan, 'gitaly')[0];
+  if (!gitaly?.privateDnsName || !gitaly.gitalyStorage) throw new Error('the Plan has no named Gitaly node');
+  rb.comment(`Repositories: Gitaly on ${gitaly.id}`).set(
+    'gitlab_rails',
+    ['repositories_storages'],
+    strHash({
+      [gitaly.gitalyStorage]: strHash({
+        gitaly_address: `tcp://${gitaly.privateDnsName}:${GITALY_PORT}`,
+        gitaly_token: secret('gitaly-token'),
+      }),
+    }),
+  );
+}
+
+/** Object types the consolidated form covers (the rest of the Plan's buckets are configured apart). */
+const CONSOLIDATED_OBJECTS = [
+  'artifacts',
+  'external_diffs',
+  'lfs',
+  'uploads',
+  'packages',
+  'dependency_proxy',
+  'terraform_state',
+  'ci_secure_files',
+  'pages',
+] as const;
+
+/** Consolidated object storage on S3 with the instance profile (no keys), one bucket per object type. */
+export function objectStorageSettings(rb: GitlabRb, plan: Plan): void {
+  const s3 = servicesOf<S3Service>(plan, 's3')[0];
+  if (!s3) throw new Error('the Plan has no object storage');
+  const bucket = (purpose: string) => {
+    const found = s3.buckets.find((entry) => entry.purpose === purpose);
+    if (!found) throw new Error(`the Plan has no ${purpose} bucket`);
+    return found.bucketName;
+  };
+  const connection = strHash({ provider: 'AWS', region: plan.region, use_iam_profile: true });
+  rb.comment('Object storage: Amazon S3 through the instance profile, one bucket per object type')
+    .set('gitlab_rails', ['object_store', 'enabled'], true)
+    .set('gitlab_rails', ['object_store', 'proxy_download'], false)
+    .set('gitlab_rails', ['object_store', 'connection'], connection);
+  for (const object of CONSOLIDATED_OBJECTS) {
+    rb.set('gitlab_rails', ['object_store', 'objects', object, 'bucket'], bucket(object));
+  }
+  rb.comment('Backups are not part of the consolidated form')
+    .set('gitlab_rails', ['backup_upload_connection'], connection)
+    .set('gitlab_rails', ['backup_upload_remote_directory'], bucket('backups'));
+}
+
+/**
+ * Who may read the health and metrics endpoints: the node itself and the VPC (the load balancer's
+ * health checks and the monitoring node come from inside it). Also tells Rails where Prometheus is.
+ */
+export function monitoringAccessSettings(rb: GitlabRb, plan: Plan): void {
+  rb.comment('Health checks and metrics: readable from the VPC (load balancer, monitoring node)').set(
+    'gitlab_rails',
+    ['monitoring_whitelist'],
+    ['127.0.0.0/8', plan.network.vpcCidr],
+  );
+  const prometheus = monitoringHost(plan);
+  if (prometheus)
+    rb.set('gitlab_rails', ['prometheus_address'], `${prometheus}:${EXPORTER_PORTS.prometheus}`);
+}
+
+/** node_exporter on every node, listening where the monitoring node can scrape it. */
+export function nodeExporterSettings(rb: GitlabRb): void {
+  rb.set('node_exporter', ['listen_address'], `0.0.0.0:${EXPORTER_PORTS.node}`);
+}
+
+/** Settings every node running Rails code shares (web, Sidekiq, the 1k node). */
+export function railsCodeSettings(rb: GitlabRb, plan: Plan, endpoints: RuntimeEndpoints): void {
+  rb.call('external_url', plan.gitlab.externalUrl);
+  databaseSettings(rb, plan, endpoints);
+  redisSettings(rb, plan, endpoints);
+  repositoryStorageSettings(rb, plan, endpoints);
+  objectStorageSettings(rb, plan);
+  monitoringAccessSettings(rb, plan);
+}
+
+/** The vCPU count of a group's instances (the Plan's members carry it). */
+export function groupVcpu(plan: Plan, groupId: string): number {
+  const member = plan.nodes.find((node) => node.autoScalingGroup === groupId);
+  if (!member) throw new Error(`the Plan has no member of the ${groupId} group`);
+  return member.vcpu;
+}

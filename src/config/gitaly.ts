@@ -1,0 +1,64 @@
+/**
+ * gitlab.rb of a Gitaly node: the Gitaly role only, listening on its private address, repositories
+ * on the node's data volume. With a Gitaly Cluster the storage carries the name Praefect routes to
+ * (`gitaly-N` from the Plan) and the token is the one Praefect presents (the Plan's `gitaly-token`
+ * plays the role the docs call the Praefect internal token).
+ *
+ * Sources:
+ * - "Configure Gitaly", skratsch-solutions/gitlabhq 06bbc8dc33553c380709d5395df4750a78017677,
+ *   doc/administration/reference_architectures/3k_users.md (gitaly_role, listen on 8075, Prometheus
+ *   on 9236, auth token, pack-objects cache, one storage per node, gitlab-secrets.json copied from
+ *   the Rails nodes so Git hooks can call GitLab back).
+ * - The callback URL: `gitaly['configuration'][:gitlab][:url]` is merged over the derived
+ *   internal API URL (gitlabhq/omnibus-gitlab 440b1f835eb205885d22933ac074cc11c1148609,
+ *   files/gitlab-cookbooks/gitaly/recipes/enable.rb); `gitlab_rails['internal_api_url']`, which the
+ *   docs show, is not among the template's settings, so the listed nested key is used instead.
+ */
+import type { Plan, PlanNode } from '../plan/types.js';
+import { EXPORTER_PORTS, GITALY_PORT, nodeExporterSettings, REPOSITORIES_SUBDIR } from './common.js';
+import { GitlabRb, nodeFact, secret, symHash } from './ruby.js';
+import type { RuntimeEndpoints } from './types.js';
+
+/** Where the node keeps repositories: the data volume's mount point from the Plan. */
+export function repositoriesPath(node: PlanNode): string {
+  const data = node.volumes.find((volume) => volume.purpose === 'git-data');
+  if (!data?.mountPoint) throw new Error(`Gitaly node ${node.id} has no git-data volume with a mount point`);
+  return `${data.mountPoint}/${REPOSITORIES_SUBDIR}`;
+}
+
+export function gitalyGitlabRb(plan: Plan, node: PlanNode, _endpoints: RuntimeEndpoints): GitlabRb {
+  if (node.role !== 'gitaly') throw new Error(`renderGitaly renders Gitaly nodes, not ${node.role}`);
+  if (!node.gitalyStorage) throw new Error(`Gitaly node ${node.id} has no storage name in the Plan`);
+  const cluster = plan.architecture.gitalyMode === 'cluster';
+  const rb = new GitlabRb();
+  rb.comment(
+    `GitLab ${plan.gitlab.edition.toUpperCase()} ${plan.gitlab.version}, ${plan.spec.name}: ${node.id} (written by gitlab-aws; edits are lost on the next boot)`,
+  );
+  rb.comment('Roles: Gitaly only').call('roles', ['gitaly_role']);
+  rb.set('gitlab_rails', ['auto_migrate'], false);
+  rb.comment(
+    cluster
+      ? `Gitaly Cluster member: storage ${node.gitalyStorage}, reached by Praefect only`
+      : 'The one Gitaly server: storage default, reached by Rails and Sidekiq',
+  );
+  rb.set(
+    'gitaly',
+    ['configuration'],
+    symHash({
+      listen_addr: nodeFact('private-ipv4', '', `:${GITALY_PORT}`),
+      prometheus_listen_addr: `0.0.0.0:${EXPORTER_PORTS.gitaly}`,
+      auth: symHash({ token: secret('gitaly-token') }),
+      pack_objects_cache: symHash({ enabled: true }),
+      gitlab: symHash({ url: plan.gitlab.externalUrl }),
+      storage: [symHash({ name: node.gitalyStorage, path: repositoriesPath(node) })],
+    }),
+  );
+  rb.comment('Exporters, listening where the monitoring node can scrape them');
+  nodeExporterSettings(rb);
+  return rb;
+}
+
+/** Renders the gitlab.rb text. */
+export function renderGitaly(plan: Plan, node: PlanNode, _endpoints: RuntimeEndpoints): string {
+  return gitalyGitlabRb(plan, node, _endpoints).render();
+}

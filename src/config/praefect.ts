@@ -1,0 +1,118 @@
+/**
+ * gitlab.rb of a Praefect node: the router of the Gitaly Cluster, behind the internal load balancer.
+ * Its database is the Plan's `praefect-postgres` database on the RDS instance (created by the
+ * database bootstrap). Praefect migrations run on the first Praefect node only, the deploy node of
+ * GitLab's zero-downtime procedure; the others set `praefect['auto_migrate']` to false. CloudFormation
+ * creates the Praefect instances one after another, so the deploy node has migrated before the
+ * others start.
+ *
+ * Sources:
+ * - "Configure Praefect", skratsch-solutions/gitlabhq 06bbc8dc33553c380709d5395df4750a78017677,
+ *   doc/administration/reference_architectures/3k_users.md (services off, listen on 2305, external
+ *   token, database settings, virtual storage `default` listing every Gitaly node with the internal
+ *   token, Prometheus on 9652, one deploy node running migrations).
+ * - Praefect deploy node: skratsch-solutions/gitlabhq d08a1508d191015791d908b4d42036623e6603ae,
+ *   doc/update/zero_downtime.md ("Upgrade Gitaly Cluster (Praefect) nodes").
+ * - Replication factor: without `default_replication_factor` every repository is stored on every
+ *   Gitaly node; with it, on that many (gitlab-org/gitaly merge request 3091). gitlab-aws asks for
+ *   3 copies, the template's example value (omnibus-gitlab 440b1f835eb205885d22933ac074cc11c1148609),
+ *   which is every node of the default 3-node cluster and keeps larger clusters from storing each
+ *   repository on every node.
+ */
+import type { Plan, PlanNode } from '../plan/types.js';
+import {
+  databaseOf,
+  EXPORTER_PORTS,
+  GITALY_PORT,
+  nodeExporterSettings,
+  nodesOf,
+  PRAEFECT_PORT,
+} from './common.js';
+import { endpointFact, GitlabRb, integerOf, nodeFact, secret, symHash } from './ruby.js';
+import type { RuntimeEndpoints } from './types.js';
+
+/** Copies of each repository the cluster keeps. */
+export const REPLICATION_FACTOR = 3;
+
+/** The Praefect node that runs Praefect's database migrations: the first one. */
+export function praefectDeployNode(plan: Plan): PlanNode | undefined {
+  return nodesOf(plan, 'praefect')[0];
+}
+
+export function praefectGitlabRb(plan: Plan, node: PlanNode, endpoints: RuntimeEndpoints): GitlabRb {
+  if (node.role !== 'praefect') throw new Error(`renderPraefect renders Praefect nodes, not ${node.role}`);
+  const praefectDb = databaseOf(plan, 'praefect-postgres');
+  if (!praefectDb) throw new Error('a Gitaly Cluster needs the Praefect database in the Plan');
+  const gitalyNodes = nodesOf(plan, 'gitaly');
+  const deployNode = praefectDeployNode(plan)?.id === node.id;
+  const rb = new GitlabRb();
+  rb.comment(
+    `GitLab ${plan.gitlab.edition.toUpperCase()} ${plan.gitlab.version}, ${plan.spec.name}: ${node.id} (written by gitlab-aws; edits are lost on the next boot)`,
+  );
+  rb.comment('Only Praefect runs here');
+  for (const service of [
+    'gitaly',
+    'postgresql',
+    'redis',
+    'nginx',
+    'puma',
+    'sidekiq',
+    'gitlab_workhorse',
+    'prometheus',
+    'alertmanager',
+    'gitlab_exporter',
+    'gitlab_kas',
+  ]) {
+    rb.set(service, ['enable'], false);
+  }
+  rb.set('praefect', ['enable'], true);
+  rb.comment(
+    deployNode
+      ? 'Deploy node: runs the Praefect database migrations'
+      : `Migrations run on the deploy node (${praefectDeployNode(plan)?.id}) only`,
+  )
+    .set('praefect', ['auto_migrate'], deployNode)
+    .set('gitlab_rails', ['auto_migrate'], false);
+  rb.comment(`Virtual storage default: ${gitalyNodes.map((gitaly) => gitaly.id).join(', ')}`);
+  rb.set(
+    'praefect',
+    ['configuration'],
+    symHash({
+      listen_addr: nodeFact('private-ipv4', '', `:${PRAEFECT_PORT}`),
+      prometheus_listen_addr: `0.0.0.0:${EXPORTER_PORTS.praefect}`,
+      auth: symHash({ token: secret('praefect-external-token') }),
+      database: symHash({
+        host: endpointFact('database-host', endpoints.databaseHost),
+        port: integerOf(endpointFact('database-port', endpoints.databasePort)),
+        dbname: praefectDb.name,
+        user: praefectDb.user,
+        password: secret('praefect-database-password'),
+        sslmode: 'require',
+      }),
+      virtual_storage: [
+        symHash({
+          name: 'default',
+          default_replication_factor: Math.min(REPLICATION_FACTOR, gitalyNodes.length),
+          node: gitalyNodes.map((gitaly) => {
+            if (!gitaly.privateDnsName || !gitaly.gitalyStorage) {
+              throw new Error(`Gitaly node ${gitaly.id} has no private name or storage in the Plan`);
+            }
+            return symHash({
+              storage: gitaly.gitalyStorage,
+              address: `tcp://${gitaly.privateDnsName}:${GITALY_PORT}`,
+              token: secret('gitaly-token'),
+            });
+          }),
+        }),
+      ],
+    }),
+  );
+  rb.comment('Exporters, listening where the monitoring node can scrape them');
+  nodeExporterSettings(rb);
+  return rb;
+}
+
+/** Renders the gitlab.rb text. */
+export function renderPraefect(plan: Plan, node: PlanNode, endpoints: RuntimeEndpoints): string {
+  return praefectGitlabRb(plan, node, endpoints).render();
+}

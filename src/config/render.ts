@@ -1,0 +1,41 @@
+/**
+ * Which gitlab.rb a boot target gets: the role's module, picked from the Plan's role.
+ */
+import type { Plan } from '../plan/types.js';
+import { gitalyGitlabRb } from './gitaly.js';
+import { monitoringGitlabRb } from './monitoring.js';
+import { praefectGitlabRb } from './praefect.js';
+import { railsGitlabRb } from './rails.js';
+import type { GitlabRb } from './ruby.js';
+import { sidekiqGitlabRb } from './sidekiq.js';
+import type { BootTarget, RuntimeEndpoints } from './types.js';
+
+/** The gitlab.rb builder for a target; throws for roles that run no GitLab (bastion). */
+export function gitlabRbFor(plan: Plan, target: BootTarget, endpoints: RuntimeEndpoints): GitlabRb {
+  if (target.kind === 'group') {
+    switch (target.group.role) {
+      case 'rails':
+      case 'gitlab':
+        return railsGitlabRb(plan, target.group, endpoints);
+      case 'sidekiq':
+        return sidekiqGitlabRb(plan, target.group, endpoints);
+      default:
+        throw new Error(`no gitlab.rb for auto scaling group role ${target.group.role}`);
+    }
+  }
+  switch (target.node.role) {
+    case 'gitaly':
+      return gitalyGitlabRb(plan, target.node, endpoints);
+    case 'praefect':
+      return praefectGitlabRb(plan, target.node, endpoints);
+    case 'monitoring':
+      return monitoringGitlabRb(plan, target.node, endpoints);
+    default:
+      throw new Error(`no gitlab.rb for node role ${target.node.role}`);
+  }
+}
+
+/** gitlab.rb text for a target. */
+export function renderGitlabRb(plan: Plan, target: BootTarget, endpoints: RuntimeEndpoints): string {
+  return gitlabRbFor(plan, target, endpoints).render();
+}

@@ -1,0 +1,242 @@
+/**
+ * A small typed builder for gitlab.rb: settings as data, rendered to Ruby with correct quoting.
+ *
+ * No renderer concatenates Ruby by hand. Values are strings (single-quoted, with `\` and `'`
+ * escaped), numbers, booleans, nil, symbols, arrays and hashes with string or symbol keys. Two
+ * values stand for things only the booting machine knows, and are read from root-only files when
+ * `gitlab-ctl reconfigure` evaluates gitlab.rb, so that no secret is ever part of the text:
+ * - `secret(id)`: the content of /etc/gitlab/aws-secrets/<id>, written by the boot script from
+ *   Secrets Manager;
+ * - `nodeFact(name)`: a fact of the instance (its private address), written by the boot script from
+ *   the instance metadata.
+ */
+import type { SecretId } from '../plan/types.js';
+
+/** Directory holding one root-only file per secret the node reads. */
+export const SECRETS_DIR = '/etc/gitlab/aws-secrets';
+/** Directory holding facts about the instance (private address...). */
+export const NODE_FACTS_DIR = '/etc/gitlab/aws-node';
+
+/**
+ * Facts the boot script writes to files before reconfigure: the instance's private address (from
+ * the instance metadata) and the deploy-time endpoints (from the user data's settings file). Reading
+ * endpoints from files keeps CloudFormation tokens out of gitlab.rb, so that gitlab.rb can be
+ * compressed into the user data (EC2 allows 16 KiB).
+ */
+export type NodeFactName =
+  | 'private-ipv4'
+  | 'database-host'
+  | 'database-port'
+  | 'redis-host'
+  | 'redis-cache-host'
+  | 'praefect-host';
+
+export class RubySymbol {
+  constructor(readonly name: string) {
+    if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a plain Ruby symbol: ${name}`);
+  }
+}
+
+/** A secret, read at reconfigure time from its file. */
+export class SecretValue {
+  constructor(readonly id: SecretId) {}
+}
+
+/**
+ * A fact, read at reconfigure time, with optional text before and after it. `value` is what the
+ * boot script writes to the fact's file (an endpoint, possibly a CloudFormation token); facts the
+ * instance finds out itself have none.
+ */
+export class NodeFact {
+  constructor(
+    readonly name: NodeFactName,
+    readonly prefix = '',
+    readonly suffix = '',
+    readonly value?: string,
+  ) {}
+}
+
+/** A number that arrives as text (a port from CloudFormation), converted with Ruby's Integer(). */
+export class IntegerOf {
+  constructor(readonly text: string | NodeFact) {}
+}
+
+/** A hash; each key is a string (`'key' =>`) or a symbol (`key:`). */
+export class RubyHash {
+  constructor(readonly entries: readonly (readonly [string | RubySymbol, RubyValue])[]) {}
+}
+
+export type RubyValue =
+  | string
+  | number
+  | boolean
+  | null
+  | RubySymbol
+  | SecretValue
+  | NodeFact
+  | IntegerOf
+  | RubyHash
+  | readonly RubyValue[];
+
+/** `:name` */
+export const sym = (name: string) => new RubySymbol(name);
+/** The secret's value, read from its root-only file when gitlab.rb is evaluated. */
+export const secret = (id: SecretId) => new SecretValue(id);
+/** An instance fact (`prefix` + fact + `suffix`), read when gitlab.rb is evaluated. */
+export const nodeFact = (name: NodeFactName, prefix = '', suffix = '') => new NodeFact(name, prefix, suffix);
+/** A deploy-time endpoint value, read from its fact file when gitlab.rb is evaluated. */
+export const endpointFact = (name: NodeFactName, value: string, prefix = '', suffix = '') =>
+  new NodeFact(name, prefix, suffix, value);
+/** `Integer(<text>, 10)`: for numbers that arrive as (CloudFormation) strings. */
+export const integerOf = (text: string | NodeFact) => new IntegerOf(text);
+/** A hash with string keys: `{ 'key' => value }`. */
+export const strHash = (entries: Record<string, RubyValue | undefined>) =>
+  new RubyHash(definedEntries(entries));
+/** A hash with symbol keys: `{ key: value }`. */
+export const symHash = (entries: Record<string, RubyValue | undefined>) =>
+  new RubyHash(definedEntries(entries).map(([key, value]) => [sym(key), value] as const));
+
+function definedEntries(entries: Record<string, RubyValue | undefined>): (readonly [string, RubyValue])[] {
+  return Object.entries(entries).filter((entry): entry is [string, RubyValue] => entry[1] !== undefined);
+}
+
+/** A Ruby single-quoted string literal. */
+export function rubyString(text: string): string {
+  return `'${text.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+}
+
+const fileRead = (path: string) => `File.read(${rubyString(path)}).strip`;
+
+/** Renders a value as Ruby source; nested hashes and arrays of hashes go over several lines. */
+export function renderValue(value: RubyValue, indent = ''): string {
+  if (value === null) return 'nil';
+  if (typeof value === 'string') return rubyString(value);
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new Error(`not a finite number: ${value}`);
+    return String(value);
+  }
+  if (value instanceof RubySymbol) return `:${value.name}`;
+  if (value instanceof SecretValue) return fileRead(`${SECRETS_DIR}/${value.id}`);
+  if (value instanceof NodeFact) {
+    const parts = [
+      ...(value.prefix ? [rubyString(value.prefix)] : []),
+      fileRead(`${NODE_FACTS_DIR}/${value.name}`),
+      ...(value.suffix ? [rubyString(value.suffix)] : []),
+    ];
+    return parts.length === 1 ? parts[0]! : `(${parts.join(' + ')})`;
+  }
+  if (value instanceof IntegerOf) return `Integer(${renderValue(value.text)}, 10)`;
+  const inner = `${indent}  `;
+  if (value instanceof RubyHash) {
+    if (value.entries.length === 0) return '{}';
+    const lines = value.entries.map(([key, entry]) => {
+      const renderedKey = key instanceof RubySymbol ? `${key.name}:` : `${rubyString(key)} =>`;
+      return `${inner}${renderedKey} ${renderValue(entry, inner)},`;
+    });
+    return `{\n${lines.join('\n')}\n${indent}}`;
+  }
+  if (Array.isArray(value)) {
+    const items = value as readonly RubyValue[];
+    if (items.length === 0) return '[]';
+    const simple = items.every((item) => !(item instanceof RubyHash) && !Array.isArray(item));
+    if (simple) return `[${items.map((item) => renderValue(item)).join(', ')}]`;
+    return `[\n${items.map((item) => `${inner}${renderValue(item, inner)},`).join('\n')}\n${indent}]`;
+  }
+  throw new Error(`cannot render ${String(value)} as Ruby`);
+}
+
+/** One line (or block) of gitlab.rb. */
+export type GitlabRbEntry =
+  /** `name['k1']['k2'] = value` */
+  | {
+      readonly kind: 'assign';
+      readonly name: string;
+      readonly keys: readonly string[];
+      readonly value: RubyValue;
+    }
+  /** `name value`, e.g. `external_url 'https://...'` and `roles [...]` */
+  | { readonly kind: 'call'; readonly name: string; readonly value: RubyValue }
+  /** `## text`, a heading above a group of settings. */
+  | { readonly kind: 'comment'; readonly text: string };
+
+const TOP_LEVEL_NAME = /^[a-z_][a-z0-9_]*$/;
+
+/** Accumulates gitlab.rb entries in order and renders them. */
+export class GitlabRb {
+  private readonly entries: GitlabRbEntry[] = [];
+
+  /** `name['k1']...['kn'] = value` */
+  set(name: string, keys: readonly string[], value: RubyValue): this {
+    if (!TOP_LEVEL_NAME.test(name)) throw new Error(`not a gitlab.rb top-level name: ${name}`);
+    if (keys.length === 0) throw new Error(`${name} needs at least one key`);
+    this.entries.push({ kind: 'assign', name, keys, value });
+    return this;
+  }
+
+  /** `name value` (external_url, roles). */
+  call(name: string, value: RubyValue): this {
+    if (!TOP_LEVEL_NAME.test(name)) throw new Error(`not a gitlab.rb top-level name: ${name}`);
+    this.entries.push({ kind: 'call', name, value });
+    return this;
+  }
+
+  /** A `## heading` line before the next settings. */
+  comment(text: string): this {
+    for (const line of text.split('\n')) this.entries.push({ kind: 'comment', text: line });
+    return this;
+  }
+
+  /** The entries so far. */
+  list(): readonly GitlabRbEntry[] {
+    return this.entries;
+  }
+
+  /** Every secret the settings read, in first-use order. */
+  secrets(): SecretId[] {
+    const found = new Set<SecretId>();
+    this.walk((value) => {
+      if (value instanceof SecretValue) found.add(value.id);
+    });
+    return [...found];
+  }
+
+  /** Every fact the settings read that has a value to write (the endpoints), by name. */
+  facts(): Map<NodeFactName, string> {
+    const found = new Map<NodeFactName, string>();
+    this.walk((value) => {
+      if (value instanceof NodeFact && value.value !== undefined) {
+        const known = found.get(value.name);
+        if (known !== undefined && known !== value.value)
+          throw new Error(`two values for fact ${value.name}`);
+        found.set(value.name, value.value);
+      }
+    });
+    return found;
+  }
+
+  private walk(visit: (value: RubyValue) => void): void {
+    const walk = (value: RubyValue): void => {
+      visit(value);
+      if (value instanceof IntegerOf && value.text instanceof NodeFact) visit(value.text);
+      else if (value instanceof RubyHash) for (const [, entry] of value.entries) walk(entry);
+      else if (Array.isArray(value)) for (const item of value as readonly RubyValue[]) walk(item);
+    };
+    for (const entry of this.entries) if (entry.kind !== 'comment') walk(entry.value);
+  }
+
+  render(): string {
+    const lines = this.entries.map((entry): string => {
+      if (entry.kind === 'comment') return entry.text === '' ? '' : `## ${entry.text}`;
+      if (entry.kind === 'call') {
+        // `external_url 'https://...'` as GitLab writes it; `roles([...])` with parentheses, which
+        // Ruby reads without an ambiguity warning.
+        return typeof entry.value === 'string'
+          ? `${entry.name} ${renderValue(entry.value)}`
+          : `${entry.name}(${renderValue(entry.value)})`;
+      }
+      return `${entry.name}${entry.keys.map((key) => `[${rubyString(key)}]`).join('')} = ${renderValue(entry.value)}`;
+    });
+    return `${lines.join('\n')}\n`;
+  }
+}

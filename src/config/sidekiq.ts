@@ -1,0 +1,49 @@
+/**
+ * gitlab.rb of a Sidekiq node: the Sidekiq role only, with the same data stores as Rails.
+ *
+ * Source: "Configure Sidekiq", skratsch-solutions/gitlabhq 06bbc8dc33553c380709d5395df4750a78017677,
+ * doc/administration/reference_architectures/3k_users.md: one Sidekiq process per vCPU
+ * (`queue_groups` of `'*'` repeated), the listener on all addresses for the monitoring node, and
+ * the concurrency left at the package's default (the page does not change it).
+ */
+import type { AutoScalingGroupPlan, Plan } from '../plan/types.js';
+import { EXPORTER_PORTS, groupVcpu, nodeExporterSettings, railsCodeSettings } from './common.js';
+import { GitlabRb } from './ruby.js';
+import type { RuntimeEndpoints } from './types.js';
+
+/** Sidekiq process layout: one process per vCPU, each processing every queue. */
+export function sidekiqProcessSettings(rb: GitlabRb, vcpu: number): void {
+  const processes = Math.max(1, Math.floor(vcpu));
+  rb.set(
+    'sidekiq',
+    ['queue_groups'],
+    Array.from({ length: processes }, () => '*'),
+  )
+    .set('sidekiq', ['listen_address'], '0.0.0.0')
+    .set('sidekiq', ['listen_port'], EXPORTER_PORTS.sidekiq);
+}
+
+/** Renders gitlab.rb for the members of the Sidekiq group. */
+export function sidekiqGitlabRb(
+  plan: Plan,
+  group: AutoScalingGroupPlan,
+  endpoints: RuntimeEndpoints,
+): GitlabRb {
+  if (group.role !== 'sidekiq') throw new Error(`renderSidekiq renders the sidekiq group, not ${group.role}`);
+  const rb = new GitlabRb();
+  rb.comment(
+    `GitLab ${plan.gitlab.edition.toUpperCase()} ${plan.gitlab.version}, ${plan.spec.name}: ${group.id} nodes (written by gitlab-aws; edits are lost on the next boot)`,
+  );
+  rb.comment('Roles: Sidekiq only').call('roles', ['sidekiq_role']);
+  railsCodeSettings(rb, plan, endpoints);
+  rb.comment(`Sidekiq: one process per vCPU (${groupVcpu(plan, group.id)} on ${group.instanceType})`);
+  sidekiqProcessSettings(rb, groupVcpu(plan, group.id));
+  rb.comment('Exporters, listening where the monitoring node can scrape them');
+  nodeExporterSettings(rb);
+  return rb;
+}
+
+/** Renders the gitlab.rb text. */
+export function renderSidekiq(plan: Plan, group: AutoScalingGroupPlan, endpoints: RuntimeEndpoints): string {
+  return sidekiqGitlabRb(plan, group, endpoints).render();
+}

@@ -1,0 +1,273 @@
+/**
+ * cloud-init user data per boot target: a `#cloud-config` document whose `write_files` put the
+ * node's gitlab.rb, its settings file and the two boot scripts in place, and whose `runcmd` runs the
+ * boot script once per instance.
+ *
+ * Why `#cloud-config` rather than a MIME multipart or a plain shell script: the files are data that
+ * cloud-init writes with the right owner and mode before anything runs (gitlab.rb and the settings
+ * are root-only from their first byte), `cloud-init schema` can validate the whole document, and
+ * the one shell script stays static and testable (shellcheck) instead of being assembled per node.
+ * Every file but the settings file is gzip+base64 encoded (`encoding: gz+b64`) because EC2 caps
+ * user data at 16 KiB; `gitlab-aws synth` writes them in clear next to the templates for review.
+ *
+ * Endpoint values are CloudFormation tokens at synth time: they are only ever interpolated, quoted,
+ * into the settings file (never inspected), and gitlab.rb reads them from fact files the boot script
+ * writes from it. That keeps tokens out of every compressed file.
+ */
+import { gzipSync } from 'node:zlib';
+import { stringify } from 'yaml';
+import type { Plan, SecretId } from '../plan/types.js';
+import { BOOT_SCRIPT, LOCK_SCRIPT } from './boot-script.js';
+import { databaseOf, RAILS_CODE_ROLES, roleOf, servicesOf } from './common.js';
+import { databaseBootstrap } from './database-bootstrap.js';
+import { gitlabRbFor } from './render.js';
+import { SECRETS_DIR } from './ruby.js';
+import { type BootTarget, INSTANCE_TAGS, type RuntimeEndpoints } from './types.js';
+
+/** GitLab's package repository signing key (doc/update/package_signatures.md, omnibus-gitlab 440b1f8). */
+export const GITLAB_REPO_KEY_FINGERPRINT = 'F6403F6544A38863DAA0B6E03F01618A51312F3F';
+/** Where the boot scripts are installed. */
+export const BOOT_SCRIPT_PATH = '/usr/local/sbin/gitlab-aws-boot';
+export const LOCK_SCRIPT_PATH = '/usr/local/sbin/gitlab-aws-locked';
+/** The settings file the boot script sources. */
+export const BOOT_ENV_PATH = '/etc/gitlab-aws/boot.env';
+/** EC2's limit on user data. */
+export const USER_DATA_LIMIT_BYTES = 16 * 1024;
+
+/** SSM parameter with the GitLab version new instances install (moved by `gitlab-aws upgrade`). */
+export function versionParameterName(plan: Plan): string {
+  return `/${plan.spec.name}/gitlab-version`;
+}
+
+/** Secrets whose value is JSON with the password in a field (RDS-style credentials). */
+const JSON_PASSWORD_SECRETS: ReadonlySet<SecretId> = new Set([
+  'database-password',
+  'praefect-database-password',
+]);
+
+/** What a boot target's script needs beyond its gitlab.rb. */
+export interface BootNeeds {
+  /** Secrets written to root-only files (gitlab.rb reads them; the script uses some itself). */
+  readonly secretFiles: readonly SecretId[];
+  /** Whether the node installs the shared gitlab-secrets.json. */
+  readonly secretsJson: boolean;
+  /** Whether the node installs the shared SSH host keys. */
+  readonly hostKeys: boolean;
+  /** Whether the node may migrate (and so generate the first-boot secrets and bootstrap the database). */
+  readonly migrates: boolean;
+  /** Whether the node serves the web (readiness check, fast SSH key lookup). */
+  readonly web: boolean;
+}
+
+export function bootNeeds(plan: Plan, target: BootTarget, gitlabRbSecrets: readonly SecretId[]): BootNeeds {
+  const role = roleOf(target);
+  const migrates = target.kind === 'group' && target.group.runsDatabaseMigrations;
+  const web = role === 'rails' || role === 'gitlab';
+  const files = new Set<SecretId>(gitlabRbSecrets);
+  if (migrates) {
+    files.add('database-password');
+    files.add('root-password');
+    if (databaseOf(plan, 'praefect-postgres')) files.add('praefect-database-password');
+  }
+  return {
+    secretFiles: [...files],
+    secretsJson: RAILS_CODE_ROLES.includes(role) || role === 'gitaly',
+    hostKeys: web,
+    migrates,
+    web,
+  };
+}
+
+/** Every secret id a boot target reads from Secrets Manager. */
+export function secretsRead(needs: BootNeeds): SecretId[] {
+  return [
+    ...new Set<SecretId>([
+      ...needs.secretFiles,
+      ...(needs.secretsJson ? (['gitlab-secrets-json'] as const) : []),
+      ...(needs.hostKeys ? (['ssh-host-keys'] as const) : []),
+    ]),
+  ];
+}
+
+function secretName(plan: Plan, id: SecretId): string {
+  const found = plan.secrets.find((secret) => secret.id === id);
+  if (!found) throw new Error(`the Plan has no secret ${id}`);
+  return found.name;
+}
+
+/** A shell single-quoted word. */
+export function shellQuote(text: string): string {
+  return `'${text.replaceAll("'", "'\\''")}'`;
+}
+
+function bootEnv(
+  plan: Plan,
+  target: BootTarget,
+  endpoints: RuntimeEndpoints,
+  needs: BootNeeds,
+  bootstrapFiles: readonly string[],
+  facts: ReadonlyMap<string, string>,
+): string {
+  const role = roleOf(target);
+  const node = target.kind === 'node' ? target.node : undefined;
+  const main = databaseOf(plan, 'postgres');
+  const praefect = databaseOf(plan, 'praefect-postgres');
+  const dataVolume = node?.volumes.find((volume) => volume.purpose === 'git-data');
+  const external = servicesOf(plan, 'nlb').find(
+    (service) => service.kind === 'nlb' && service.scheme === 'internet-facing',
+  );
+  const usesPraefectDb = role === 'praefect' || needs.migrates;
+  const values: Record<string, string> = {
+    GLA_ENVIRONMENT: plan.spec.name,
+    GLA_ROLE: role,
+    GLA_NODE: node ? node.id : target.kind === 'group' ? target.group.id : role,
+    GLA_STACK: endpoints.signal.stackName,
+    GLA_LOGICAL_ID: endpoints.signal.logicalId,
+    GLA_PACKAGE: plan.gitlab.packageName,
+    GLA_EDITION: plan.gitlab.edition,
+    GLA_VERSION: plan.gitlab.version,
+    GLA_VERSION_PARAMETER: versionParameterName(plan),
+    GLA_REPO_KEY_FINGERPRINT: GITLAB_REPO_KEY_FINGERPRINT,
+    GLA_SECRETS: needs.secretFiles
+      .map((id) => `${id}|${secretName(plan, id)}|${JSON_PASSWORD_SECRETS.has(id) ? 'password' : '-'}`)
+      .join(' '),
+    GLA_SECRETS_JSON_NAME: needs.secretsJson ? secretName(plan, 'gitlab-secrets-json') : '',
+    GLA_HOST_KEYS_NAME: needs.hostKeys ? secretName(plan, 'ssh-host-keys') : '',
+    GLA_MIGRATES: needs.migrates ? 'yes' : 'no',
+    GLA_WEB: needs.web ? 'yes' : 'no',
+    GLA_PROXY_PROTOCOL: needs.web && external?.kind === 'nlb' && external.proxyProtocol ? 'yes' : 'no',
+    GLA_DB_HOST: needs.migrates || usesPraefectDb ? endpoints.databaseHost : '',
+    GLA_DB_PORT: needs.migrates || usesPraefectDb ? endpoints.databasePort : '',
+    GLA_DB_NAME: main?.name ?? '',
+    GLA_DB_USER: main?.user ?? '',
+    GLA_PRAEFECT_DB_NAME: usesPraefectDb && praefect ? praefect.name : '',
+    GLA_PRAEFECT_DB_USER: usesPraefectDb && praefect ? praefect.user : '',
+    GLA_BOOTSTRAP_STEPS: bootstrapFiles.join(' '),
+    GLA_DATA_MOUNT: dataVolume?.mountPoint ?? '',
+    GLA_DATA_DEVICE: dataVolume?.deviceName ?? '',
+    GLA_DATA_VOLUME_ID: dataVolume ? (endpoints.dataVolumeId ?? '') : '',
+    GLA_TAG_ENVIRONMENT: INSTANCE_TAGS.environment,
+    GLA_TAG_NODE: INSTANCE_TAGS.node,
+    GLA_FACTS: [...facts.keys()].join(' '),
+    ...Object.fromEntries(
+      [...facts].map(([name, value]) => [`GLA_FACT_${name.toUpperCase().replaceAll('-', '_')}`, value]),
+    ),
+  };
+  const lines = Object.entries(values).map(([key, value]) => `${key}=${shellQuote(value)}`);
+  return `# gitlab-aws boot settings (no secrets: those are read from Secrets Manager at boot)\n${lines.join('\n')}\n`;
+}
+
+const gzipBase64 = (text: string) => gzipSync(Buffer.from(text, 'utf8'), { level: 9 }).toString('base64');
+
+/**
+ * A script without its comment lines, as installed on the node (the commented copy is in the
+ * source and in `config/boot/`). Keeps the shebang and shellcheck directives. Only whole-line
+ * comments go; no line of the scripts' here-documents depends on them.
+ */
+export function withoutComments(script: string): string {
+  return script
+    .split('\n')
+    .filter((line) => !/^\s*#(?!!|\s*shellcheck)/.test(line))
+    .join('\n');
+}
+
+interface WriteFile {
+  path: string;
+  permissions: string;
+  owner?: string;
+  encoding?: 'gz+b64';
+  content: string;
+}
+
+/** The parts of a target's user data, for review and tests. */
+export interface UserDataParts {
+  readonly gitlabRb?: string;
+  readonly env: string;
+  readonly bootstrap: readonly { readonly path: string; readonly sql: string }[];
+  readonly needs?: BootNeeds;
+  readonly document: string;
+}
+
+/** Renders the user data and returns its parts. */
+export function renderUserDataParts(
+  plan: Plan,
+  target: BootTarget,
+  endpoints: RuntimeEndpoints,
+): UserDataParts {
+  const role = roleOf(target);
+  const files: WriteFile[] = [];
+  let gitlabRb: string | undefined;
+  let needs: BootNeeds;
+  let facts: ReadonlyMap<string, string> = new Map();
+  const bootstrap: { path: string; sql: string }[] = [];
+  if (role === 'bastion') {
+    needs = { secretFiles: [], secretsJson: false, hostKeys: false, migrates: false, web: false };
+  } else {
+    const rb = gitlabRbFor(plan, target, endpoints);
+    gitlabRb = rb.render();
+    facts = rb.facts();
+    needs = bootNeeds(plan, target, rb.secrets());
+    files.push(
+      // Present before the package is installed, so installing or upgrading never reconfigures on its own.
+      { path: '/etc/gitlab/skip-auto-reconfigure', permissions: '0644', content: '' },
+      {
+        path: '/etc/gitlab/gitlab.rb',
+        permissions: '0600',
+        owner: 'root:root',
+        encoding: 'gz+b64',
+        content: gzipBase64(gitlabRb),
+      },
+    );
+    if (needs.migrates) {
+      for (const step of databaseBootstrap(plan, {
+        praefectPasswordFile: `${SECRETS_DIR}/praefect-database-password`,
+      })) {
+        const path = `/etc/gitlab-aws/bootstrap-${step.name}.sql`;
+        bootstrap.push({ path, sql: step.sql });
+        files.push({
+          path,
+          permissions: '0600',
+          owner: 'root:root',
+          encoding: 'gz+b64',
+          content: gzipBase64(`${step.sql}\n`),
+        });
+      }
+    }
+  }
+  const bootstrapSteps = needs.migrates
+    ? databaseBootstrap(plan, { praefectPasswordFile: `${SECRETS_DIR}/praefect-database-password` }).map(
+        (step) => `bootstrap-${step.name}.sql|${step.as}|${step.database}`,
+      )
+    : [];
+  const env = bootEnv(plan, target, endpoints, needs, bootstrapSteps, facts);
+  files.push(
+    { path: BOOT_ENV_PATH, permissions: '0600', owner: 'root:root', content: env },
+    {
+      path: BOOT_SCRIPT_PATH,
+      permissions: '0700',
+      owner: 'root:root',
+      encoding: 'gz+b64',
+      content: gzipBase64(withoutComments(BOOT_SCRIPT)),
+    },
+  );
+  if (needs.migrates) {
+    files.push({
+      path: LOCK_SCRIPT_PATH,
+      permissions: '0700',
+      owner: 'root:root',
+      encoding: 'gz+b64',
+      content: gzipBase64(withoutComments(LOCK_SCRIPT)),
+    });
+  }
+  const config = {
+    write_files: files,
+    runcmd: [[BOOT_SCRIPT_PATH]],
+  };
+  const document = `#cloud-config\n# gitlab-aws: ${plan.spec.name} ${target.kind === 'node' ? target.node.id : target.group.id} (${role})\n${stringify(config, { lineWidth: 0 })}`;
+  return { ...(gitlabRb !== undefined ? { gitlabRb } : {}), env, bootstrap, needs, document };
+}
+
+/** The seam's renderer: cloud-init user data for a fixed node or an auto scaling group. */
+export function renderUserData(plan: Plan, target: BootTarget, endpoints: RuntimeEndpoints): string {
+  return renderUserDataParts(plan, target, endpoints).document;
+}
