@@ -23,6 +23,7 @@ export {
   renderUserDataParts,
   secretsRead,
   USER_DATA_LIMIT_BYTES,
+  type UserDataParts,
   versionParameterName,
 } from './user-data.js';
 

@@ -154,7 +154,8 @@ function bootEnv(
     ),
   };
   const lines = Object.entries(values).map(([key, value]) => `${key}=${shellQuote(value)}`);
-  return `# gitlab-aws boot settings (no secrets: those are read from Secrets Manager at boot)\n${lines.join('\n')}\n`;
+  // The variables are used by the boot script that sources this file (tests check that both agree).
+  return `# gitlab-aws boot settings (no secrets: those are read from Secrets Manager at boot)\n# shellcheck disable=SC2034\n${lines.join('\n')}\n`;
 }
 
 const gzipBase64 = (text: string) => gzipSync(Buffer.from(text, 'utf8'), { level: 9 }).toString('base64');

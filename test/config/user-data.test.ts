@@ -1,0 +1,306 @@
+/**
+ * Every user data document is valid cloud-config, its shell passes shellcheck, it fits EC2's limit,
+ * and the boot targets of each Plan migrate, read secrets and reach Gitaly as intended.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { RoleId } from '../../src/catalog/types.js';
+import {
+  BOOT_SCRIPT,
+  bootTargets,
+  FIRST_BOOT_SECRET_PLACEHOLDER,
+  INSTANCE_TAGS,
+  LOCK_SCRIPT,
+  type RuntimeEndpoints,
+  renderAllConfigs,
+  renderUserData,
+  renderUserDataParts,
+  secretsRead,
+  USER_DATA_LIMIT_BYTES,
+} from '../../src/config/index.js';
+import { ENVIRONMENT_TAG, NODE_TAG, ROLE_TAG } from '../../src/infra/common.js';
+import { FIRST_BOOT_PLACEHOLDER } from '../../src/infra/data/secrets.js';
+import type { SecretId } from '../../src/plan/types.js';
+import { planFor } from '../fixtures/plans.js';
+import {
+  allRendered,
+  endpointsFor,
+  FAKE_SECRET,
+  label,
+  requireTool,
+  sh,
+  writeDistinct,
+  writeFiles,
+} from './support.js';
+
+const hasCloudInit = requireTool('cloud-init');
+const hasShellcheck = requireTool('shellcheck');
+
+describe.runIf(hasCloudInit)('cloud-init', () => {
+  it('accepts every user data document (cloud-init schema --config-file)', () => {
+    const files = writeDistinct(
+      'user-data',
+      allRendered().map((rendered) => ({ label: label(rendered), content: rendered.parts.document })),
+      '.yaml',
+    );
+    expect(files.length).toBeGreaterThan(15);
+    // One shell, schema checks in parallel, each failure named.
+    const result = sh(
+      'xargs -0 -n1 -P8 sh -c \'cloud-init schema --config-file "$0" >/dev/null 2>&1 || echo "invalid: $0"\'',
+      files.map((file) => file.path).join('\0'),
+    );
+    expect(result.stdout).toBe('');
+    expect(result.status).toBe(0);
+  });
+
+  it('rejects a broken document (the check can fail)', () => {
+    const broken = renderUserData(
+      planFor({}),
+      bootTargets(planFor({}))[0]!,
+      endpointsFor(bootTargets(planFor({}))[0]!),
+    )
+      .replace('write_files:', 'write_file:')
+      .replace('runcmd:', 'runcmd: 7\nunused:');
+    const [file] = writeDistinct('broken', [{ label: 'broken', content: broken }], '.yaml');
+    expect(sh(`cloud-init schema --config-file ${file!.path}`).status).not.toBe(0);
+  });
+});
+
+describe.runIf(hasShellcheck)('shellcheck', () => {
+  it('passes the boot scripts as installed, their commented sources and every settings file', () => {
+    const scripts = allRendered().flatMap((rendered) =>
+      writeFiles(rendered.parts.document)
+        .filter(
+          (file) => file.path.startsWith('/usr/local/sbin/') || file.path === '/etc/gitlab-aws/boot.env',
+        )
+        .map((file) => ({ label: `${label(rendered)}:${file.path}`, content: file.content })),
+    );
+    const files = writeDistinct(
+      'shell',
+      [...scripts, { label: 'boot', content: BOOT_SCRIPT }, { label: 'lock', content: LOCK_SCRIPT }],
+      '.sh',
+    );
+    const result = sh(`shellcheck -s bash ${files.map((file) => file.path).join(' ')}`);
+    expect(result.stdout).toBe('');
+    expect(result.status).toBe(0);
+  });
+
+  it('flags a broken script (the check can fail)', () => {
+    const [file] = writeDistinct(
+      'bad-shell',
+      [{ label: 'bad', content: '#!/bin/bash\nrm -rf $1/*\n' }],
+      '.sh',
+    );
+    expect(sh(`shellcheck ${file!.path}`).status).not.toBe(0);
+  });
+});
+
+describe('user data', () => {
+  beforeAll(() => allRendered());
+
+  it('fits in EC2 user data with deploy-time endpoint values of realistic length', () => {
+    const long = (name: string) => `${name}.${'x'.repeat(60)}.us-west-2.amazonaws.com`;
+    for (const rendered of allRendered()) {
+      const endpoints: RuntimeEndpoints = {
+        databaseHost: long('database'),
+        databasePort: '5432',
+        redisHosts: {
+          redis: long('redis'),
+          'redis-cache': long('cache'),
+          'redis-persistent': long('persistent'),
+        },
+        praefectLoadBalancerHost: long('praefect'),
+        dataVolumeId: 'vol-0123456789abcdef0',
+        signal: { stackName: 'gitlab-production-compute', logicalId: 'GitalyGitaly1Instance0123ABCD' },
+      };
+      const size = Buffer.byteLength(renderUserData(rendered.plan, rendered.target, endpoints));
+      expect(size, label(rendered)).toBeLessThan(USER_DATA_LIMIT_BYTES - 2048);
+    }
+  });
+
+  it('passes endpoint values (CDK tokens at synth time) through unchanged', () => {
+    const plan = planFor({ architecture: { size: '10k' } });
+    const token = (n: number) => `\${Token[TOKEN.${n}]}`;
+    for (const target of bootTargets(plan)) {
+      const endpoints: RuntimeEndpoints = {
+        databaseHost: token(1),
+        databasePort: token(2),
+        redisHosts: { 'redis-cache': token(3), 'redis-persistent': token(4) },
+        praefectLoadBalancerHost: token(5),
+        signal: { stackName: token(6), logicalId: token(7) },
+      };
+      const parts = renderUserDataParts(plan, target, endpoints);
+      expect(parts.env).toContain(`GLA_STACK='${token(6)}'`);
+      expect(parts.env).toContain(`GLA_LOGICAL_ID='${token(7)}'`);
+      if (parts.gitlabRb && !/gitaly|monitoring/.test(parts.gitlabRb.split('\n')[0]!)) {
+        expect(parts.env).toContain(`GLA_FACT_DATABASE_HOST='${token(1)}'`);
+      }
+      // Tokens live only in the uncompressed settings file, never in compressed files.
+      for (const file of writeFiles(parts.document).filter(
+        (entry) => entry.path !== '/etc/gitlab-aws/boot.env',
+      )) {
+        expect(file.content, file.path).not.toContain('${Token[');
+      }
+    }
+  });
+
+  it('defines every variable the boot script uses, and uses every variable it defines', () => {
+    const used = new Set([...BOOT_SCRIPT.matchAll(/\$\{?(GLA_[A-Z_]+)/g)].map((match) => match[1]!));
+    used.delete('GLA_FACT_'); // built from GLA_FACTS
+    for (const rendered of allRendered()) {
+      const defined = new Set(
+        [...rendered.parts.env.matchAll(/^(GLA_[A-Z_]+)=/gm)].map((match) => match[1]!),
+      );
+      const facts = [...defined].filter((name) => name.startsWith('GLA_FACT_'));
+      for (const fact of facts) defined.delete(fact);
+      expect(
+        [...used].filter((name) => !defined.has(name)),
+        label(rendered),
+      ).toEqual([]);
+      expect(
+        [...defined].filter((name) => !used.has(name)),
+        label(rendered),
+      ).toEqual([]);
+      const listed = (/^GLA_FACTS='(.*)'$/m.exec(rendered.parts.env)?.[1] ?? '').split(' ').filter(Boolean);
+      expect(facts.sort()).toEqual(
+        listed.map((name) => `GLA_FACT_${name.toUpperCase().replaceAll('-', '_')}`).sort(),
+      );
+    }
+  });
+
+  it('is the same text for the same inputs', () => {
+    const plan = planFor({});
+    const target = bootTargets(plan)[0]!;
+    expect(renderUserData(plan, target, endpointsFor(target))).toBe(
+      renderUserData(plan, target, endpointsFor(target)),
+    );
+  });
+
+  it('contains no secret value: secret files hold names, SQL reads passwords from files', () => {
+    for (const rendered of allRendered()) {
+      const { parts, plan } = rendered;
+      expect(parts.document).not.toContain(FAKE_SECRET);
+      const secretsLine = /^GLA_SECRETS='(.*)'$/m.exec(parts.env)?.[1] ?? '';
+      for (const entry of secretsLine.split(' ').filter(Boolean)) {
+        const [id, name] = entry.split('|');
+        expect(plan.secrets.find((secret) => secret.id === id)?.name, label(rendered)).toBe(name);
+      }
+      for (const step of parts.bootstrap) expect(step.sql).not.toMatch(/PASSWORD '[^']/);
+    }
+  });
+});
+
+describe('boot targets', () => {
+  it('exactly one auto scaling group may migrate, and no gitlab.rb migrates at reconfigure time', () => {
+    const byPlan = new Map<string, ReturnType<typeof allRendered>>();
+    for (const rendered of allRendered()) {
+      const key = `${rendered.combination.size}/${rendered.combination.type}/${rendered.combination.availabilityZones}`;
+      byPlan.set(key, [...(byPlan.get(key) ?? []), rendered]);
+    }
+    for (const [key, targets] of byPlan) {
+      const linuxPackage = targets[0]!.plan.architecture.type === 'linux-package';
+      const migrating = targets.filter((rendered) => rendered.parts.needs?.migrates);
+      expect(migrating.length, key).toBe(linuxPackage ? 1 : 0);
+      if (linuxPackage) expect(migrating[0]!.target.kind, key).toBe('group');
+      for (const rendered of targets) {
+        const rb = rendered.parts.gitlabRb;
+        if (rb && !rb.includes("roles(['monitoring_role'])") && !rb.includes("praefect['enable'] = true")) {
+          expect(rb, label(rendered)).toContain("gitlab_rails['auto_migrate'] = false");
+        }
+        expect(rb ?? '').not.toContain("gitlab_rails['auto_migrate'] = true");
+      }
+      const praefects = targets.filter((rendered) => rendered.name.startsWith('praefect-'));
+      if (praefects.length > 0) {
+        const deploy = praefects.filter((rendered) =>
+          rendered.parts.gitlabRb!.includes("praefect['auto_migrate'] = true"),
+        );
+        expect(
+          deploy.map((rendered) => rendered.name),
+          key,
+        ).toEqual(['praefect-1']);
+      }
+    }
+  });
+
+  it('Praefect lists every Gitaly node of the Plan', () => {
+    for (const rendered of allRendered().filter((entry) => entry.name.startsWith('praefect-'))) {
+      const gitaly = rendered.plan.nodes.filter((node) => node.role === 'gitaly');
+      expect(gitaly.length).toBeGreaterThanOrEqual(3);
+      const rb = rendered.parts.gitlabRb!;
+      for (const node of gitaly) {
+        expect(rb, label(rendered)).toContain(`storage: '${node.gitalyStorage}'`);
+        expect(rb, label(rendered)).toContain(`address: 'tcp://${node.privateDnsName}:8075'`);
+      }
+      expect(rb.match(/storage: '/g)?.length).toBe(gitaly.length);
+      expect(rb).toContain(`default_replication_factor: ${Math.min(3, gitaly.length)}`);
+    }
+    const bigger = planFor({ gitaly: { mode: 'cluster', nodes: 5 } });
+    const praefect = bootTargets(bigger).find(
+      (target) => target.kind === 'node' && target.node.role === 'praefect',
+    )!;
+    const rb = renderUserDataParts(bigger, praefect, endpointsFor(praefect)).gitlabRb!;
+    expect(rb.match(/storage: '/g)?.length).toBe(5);
+    expect(rb).toContain('default_replication_factor: 3');
+  });
+
+  it('Rails and Sidekiq reach the one Gitaly, or the Praefect load balancer of a cluster', () => {
+    for (const rendered of allRendered().filter((entry) =>
+      ['rails', 'sidekiq', 'gitlab'].includes(entry.name),
+    )) {
+      const rb = rendered.parts.gitlabRb!;
+      if (rendered.plan.architecture.gitalyMode === 'cluster') {
+        expect(rb).toContain(
+          "'gitaly_address' => ('tcp://' + File.read('/etc/gitlab/aws-node/praefect-host').strip + ':2305')",
+        );
+        expect(rb).toContain('praefect-external-token');
+      } else {
+        const gitaly = rendered.plan.nodes.find((node) => node.role === 'gitaly')!;
+        expect(rb).toContain(`'gitaly_address' => 'tcp://${gitaly.privateDnsName}:8075'`);
+      }
+    }
+  });
+
+  /**
+   * Secrets a boot script reads that the Plan does not (yet) let its role read. Each entry is a
+   * request to the Plan's owner; the test fails once the Plan grants it, so the entry goes.
+   * - gitaly / gitlab-secrets-json: Gitaly calls GitLab back with the GitLab Shell secret from
+   *   gitlab-secrets.json (reference architectures, "Configure Gitaly").
+   * - migrating web roles / praefect-database-password: the database bootstrap creates Praefect's
+   *   user with its password.
+   */
+  const PLAN_READER_GAPS: readonly { role: RoleId; secret: SecretId }[] = [
+    { role: 'gitaly', secret: 'gitlab-secrets-json' },
+    { role: 'rails', secret: 'praefect-database-password' },
+  ];
+
+  it('reads only the secrets the Plan lets the role read (known gaps listed)', () => {
+    const missing = new Set<string>();
+    for (const rendered of allRendered()) {
+      const role = rendered.target.kind === 'node' ? rendered.target.node.role : rendered.target.group.role;
+      if (!rendered.parts.needs) continue;
+      for (const id of secretsRead(rendered.parts.needs)) {
+        const secret = rendered.plan.secrets.find((entry) => entry.id === id);
+        expect(secret, `${label(rendered)} reads ${id}`).toBeDefined();
+        if (!secret!.readers.includes(role)) missing.add(`${role}:${id}`);
+      }
+    }
+    expect([...missing].sort()).toEqual(PLAN_READER_GAPS.map((gap) => `${gap.role}:${gap.secret}`).sort());
+  });
+
+  it('agrees with infra on tags and the first-boot placeholder', () => {
+    expect(INSTANCE_TAGS).toEqual({ environment: ENVIRONMENT_TAG, role: ROLE_TAG, node: NODE_TAG });
+    expect(FIRST_BOOT_SECRET_PLACEHOLDER).toBe(FIRST_BOOT_PLACEHOLDER);
+    expect(BOOT_SCRIPT).toContain(`PLACEHOLDER='${FIRST_BOOT_SECRET_PLACEHOLDER}'`);
+  });
+
+  it('renderAllConfigs writes gitlab.rb and user data per target, and the scripts once', () => {
+    const plan = planFor({ architecture: { size: '3k' } });
+    const files = renderAllConfigs(plan, endpointsFor);
+    const paths = files.map((file) => file.path);
+    for (const name of ['rails', 'sidekiq', 'gitaly-1', 'gitaly-3', 'praefect-2', 'monitoring-1']) {
+      expect(paths).toContain(`config/${name}/gitlab.rb`);
+      expect(paths).toContain(`config/${name}/user-data.yaml`);
+    }
+    expect(paths).toContain('config/boot/gitlab-aws-boot.sh');
+    expect(new Set(paths).size).toBe(paths.length);
+  });
+});
