@@ -550,14 +550,16 @@ function planSecrets(spec: Spec, gitalyMode: 'single' | 'cluster', roles: Readon
   });
   const secrets = [
     secret('root-password', web),
-    secret('gitlab-secrets-json', rails, 'first-boot'),
+    // Gitaly calls GitLab's internal API back (hooks on push), authenticated by the shared secret file.
+    secret('gitlab-secrets-json', [...rails, ...present(['gitaly'])], 'first-boot'),
     secret('ssh-host-keys', web, 'first-boot'),
     secret('database-password', rails),
     secret('redis-auth-token', rails),
   ];
   if (gitalyMode === 'cluster') {
     secrets.push(
-      secret('praefect-database-password', ['praefect']),
+      // The first web node runs the database bootstrap, which creates Praefect's database user.
+      secret('praefect-database-password', ['praefect', ...web]),
       secret('gitaly-token', ['gitaly', 'praefect']),
       secret('praefect-external-token', [...rails, 'praefect']),
     );
