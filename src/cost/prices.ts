@@ -85,11 +85,21 @@ const rdsPriceSchema = z.strictObject({
   derived: derivedNote,
 });
 
+/** The same node type running Valkey (node-based), priced below Redis OSS. Optional: absent when unsourced. */
+const valkeyPriceSchema = z.strictObject({
+  onDemandHourly: usd,
+  commitment1yHourly: usd,
+  source: sourceRef,
+  derived: derivedNote,
+});
+
+/** `onDemandHourly` and `commitment1yHourly` are the Redis OSS prices; `valkey` holds the Valkey ones. */
 const cachePriceSchema = z.strictObject({
   onDemandHourly: usd,
   commitment1yHourly: usd,
   source: sourceRef,
   derived: derivedNote,
+  valkey: valkeyPriceSchema.optional(),
 });
 
 function itemBlock<const K extends readonly string[]>(keys: K) {
@@ -157,6 +167,9 @@ export const PriceTableSchema = z
         for (const [type, entry] of Object.entries(block[kind]))
           check(entry.source, ['regions', region, kind, type]);
       }
+      for (const [type, entry] of Object.entries(block.elasticache)) {
+        if (entry.valkey) check(entry.valkey.source, ['regions', region, 'elasticache', type, 'valkey']);
+      }
       for (const kind of Object.keys(ITEMS) as ItemKind[]) {
         const items = block[kind];
         check(items.source, ['regions', region, kind, 'source']);
@@ -179,6 +192,7 @@ export type RegionPrices = PriceTable['regions'][string];
 export type Ec2Price = z.infer<typeof ec2PriceSchema>;
 export type RdsPrice = z.infer<typeof rdsPriceSchema>;
 export type CachePrice = z.infer<typeof cachePriceSchema>;
+export type ValkeyPrice = z.infer<typeof valkeyPriceSchema>;
 
 /** Thrown when the table has no price for a region, instance type or item. */
 export class MissingPriceError extends Error {

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
+  type CachePrice,
   INSTANCE_KINDS,
   ITEMS,
   type ItemKind,
@@ -10,6 +11,7 @@ import {
   PriceTableSchema,
   priceOf,
   regionPrices,
+  type ValkeyPrice,
 } from '../../src/cost/prices.js';
 
 const REQUIRED_REGIONS = ['us-east-1', 'us-west-2', 'eu-west-1', 'eu-central-1', 'ap-southeast-1'];
@@ -31,7 +33,9 @@ const EC2_FAMILIES = [
 ];
 // db.m7i is left out: no sourced PostgreSQL price for it (the table's RDS snapshot predates it).
 const RDS_FAMILIES = ['db.m5', 'db.m6i', 'db.r6i', 'db.m6g', 'db.m7g', 'db.r6g', 'db.r7g'];
-const CACHE_FAMILIES = ['cache.m5', 'cache.m6g', 'cache.m7g', 'cache.r6g', 'cache.r7g'];
+const CACHE_FAMILIES = ['cache.m5', 'cache.m6g', 'cache.m7g', 'cache.r5', 'cache.r6g', 'cache.r7g'];
+/** The bastion host types. */
+const BASTION_TYPES = ['t2.micro', 't3.micro', 't4g.micro'];
 
 /** Size of each instance size in "large" units (AWS normalization factor / 4). */
 const SIZE_UNITS: Record<string, number> = {
@@ -92,6 +96,12 @@ function pick<T>(entries: Record<string, T>, field: (e: T) => number): Record<st
   return Object.fromEntries(Object.entries(entries).map(([k, v]) => [k, field(v)]));
 }
 
+function valkeyEntries(entries: Record<string, CachePrice>): Record<string, ValkeyPrice> {
+  return Object.fromEntries(
+    Object.entries(entries).flatMap(([k, v]) => (v.valkey ? [[k, v.valkey] as const] : [])),
+  );
+}
+
 function catchError(fn: () => unknown): unknown {
   try {
     fn();
@@ -127,6 +137,9 @@ describe('AWS price table', () => {
     const unsourced = rawJson() as PriceTable;
     unsourced.regions['us-east-1']!.ebs.source = 'nowhere';
     expect(PriceTableSchema.safeParse(unsourced).success).toBe(false);
+    const unsourcedValkey = rawJson() as PriceTable;
+    unsourcedValkey.regions['us-east-1']!.elasticache['cache.r7g.large']!.valkey!.source = 'nowhere';
+    expect(PriceTableSchema.safeParse(unsourcedValkey).success).toBe(false);
   });
 
   it('covers the required regions', () => {
@@ -148,6 +161,9 @@ describe('AWS price table', () => {
     for (const region of REQUIRED_REGIONS) {
       const block = regionPrices(table, region);
       expect(priceOf(table, region, 'ec2', 't3.medium').onDemandHourly).toBeGreaterThan(0);
+      for (const type of BASTION_TYPES) {
+        expect(priceOf(table, region, 'ec2', type).onDemandHourly, `${region} ${type}`).toBeGreaterThan(0);
+      }
       for (const family of EC2_FAMILIES) {
         for (const size of ['large', 'xlarge', '2xlarge', '4xlarge', '8xlarge', '16xlarge']) {
           if (family === 'c5' && (size === '8xlarge' || size === '16xlarge')) continue; // c5 has 9xlarge/18xlarge
@@ -201,6 +217,9 @@ describe('AWS price table', () => {
     expect(priceOf(table, 'us-east-1', 'ec2', 'm6i.xlarge').onDemandHourly).toBe(0.192);
     expect(priceOf(table, 'us-east-1', 'rds', 'db.m6i.large').multiAzHourly).toBe(0.356);
     expect(priceOf(table, 'us-east-1', 'elasticache', 'cache.m6g.large').onDemandHourly).toBe(0.149);
+    expect(priceOf(table, 'us-east-1', 'elasticache', 'cache.r5.large').commitment1yHourly).toBe(0.147);
+    expect(priceOf(table, 'us-east-1', 'elasticache', 'cache.r5.large').valkey?.onDemandHourly).toBe(0.1728);
+    expect(priceOf(table, 'us-east-1', 'ec2', 't3.micro').onDemandHourly).toBe(0.0104);
     expect(priceOf(table, 'us-east-1', 'ebs', 'gp3GBMonth')).toBe(0.08);
     expect(priceOf(table, 'us-east-1', 'network', 'natGatewayHourly')).toBe(0.045);
   });
@@ -216,6 +235,8 @@ describe('AWS price table', () => {
         'rds multi-AZ commitment': pick(block.rds, (e) => e.commitment1yMultiAzHourly),
         'elasticache on-demand': pick(block.elasticache, (e) => e.onDemandHourly),
         'elasticache commitment': pick(block.elasticache, (e) => e.commitment1yHourly),
+        'valkey on-demand': pick(valkeyEntries(block.elasticache), (e) => e.onDemandHourly),
+        'valkey commitment': pick(valkeyEntries(block.elasticache), (e) => e.commitment1yHourly),
       };
       for (const [name, prices] of Object.entries(series)) {
         expect(linearityProblems(prices), `${region} ${name}`).toEqual([]);
@@ -247,6 +268,17 @@ describe('AWS price table', () => {
           expect(p.commitment1yHourly, `${region} ${type}`).toBeLessThan(onDemand);
           if ('multiAzHourly' in p) expect(p.commitment1yMultiAzHourly).toBeLessThan(p.multiAzHourly);
         }
+      }
+    }
+  });
+
+  it('prices Valkey nodes below Redis OSS, for every node type in the required regions', () => {
+    for (const region of REQUIRED_REGIONS) {
+      for (const [type, p] of Object.entries(regionPrices(table, region).elasticache)) {
+        expect(p.valkey, `${region} ${type}`).toBeDefined();
+        expect(p.valkey!.onDemandHourly, `${region} ${type}`).toBeLessThan(p.onDemandHourly);
+        expect(p.valkey!.commitment1yHourly, `${region} ${type}`).toBeLessThan(p.commitment1yHourly);
+        expect(p.valkey!.commitment1yHourly, `${region} ${type}`).toBeLessThan(p.valkey!.onDemandHourly);
       }
     }
   });
