@@ -56,6 +56,11 @@ describe('gitlab-aws synth', () => {
     expect(out.text()).toMatch(/total\s+\d+ resources/);
     // The estimate is computed from the templates just written: the slowest resource on a first deploy is RDS.
     expect(out.text()).toMatch(/^first deploy, estimated: \d+ min; critical path: .*DatabaseInstance/m);
+    // The rendered GitLab configs for review, one folder per boot target, with no secret in them.
+    const railsRb = readFileSync(join(directory, 'assembly', 'config', 'rails', 'gitlab.rb'), 'utf8');
+    expect(railsRb).toContain("external_url 'https://");
+    expect(existsSync(join(directory, 'assembly', 'config', 'rails', 'user-data.yaml'))).toBe(true);
+    expect(out.text()).toMatch(/GitLab configs written to .*config \(\d+ files/);
   });
 
   it('refuses a spec whose Plan has errors, writing nothing', async () => {

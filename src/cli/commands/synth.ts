@@ -1,4 +1,7 @@
-import { resolve } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { RuntimeEndpoints } from '../../config/types.js';
+import type { Plan } from '../../plan/index.js';
 import { hasErrors } from '../../plan/index.js';
 import { estimateDeploy, readCloudAssembly, renderEstimate } from '../../report/estimate.js';
 import type { CliCommand } from '../command.js';
@@ -36,11 +39,41 @@ export const command: CliCommand = {
         `  ${stack.stackName.padEnd(width)}  ${String(stack.resourceCount).padStart(4)} resources  ${stack.templateFile}\n`,
       );
     }
+    // The rendered configs next to the assembly, for review. Endpoints only exist once AWS has
+    // created the services, so the review copies name where each value comes from.
+    const { renderAllConfigs, targetName } = await import('../../config/index.js');
+    const configDir = join(outdir, 'config');
+    const files = renderAllConfigs(plan, (target) => reviewEndpoints(plan, targetName(target)));
+    for (const file of files) {
+      mkdirSync(dirname(join(outdir, file.path)), { recursive: true });
+      writeFileSync(join(outdir, file.path), file.content);
+    }
     const total = result.stacks.reduce((sum, stack) => sum + stack.resourceCount, 0);
     io.out(`  ${'total'.padEnd(width)}  ${String(total).padStart(4)} resources\n\n`);
+    io.out(
+      `GitLab configs written to ${configDir} (${files.length} files: gitlab.rb and user data per role)\n\n`,
+    );
     // The templates are at hand, so say how long a first deploy takes and what it waits on.
     const estimate = estimateDeploy(readCloudAssembly(result.directory));
     io.out(`${renderEstimate(estimate).split('\n').slice(0, 2).join('\n')}\n`);
     return 0;
   },
 };
+
+/** Endpoints for the review copies: each names the stack output the deployed value comes from. */
+function reviewEndpoints(plan: Plan, target: string): RuntimeEndpoints {
+  const redisHosts = Object.fromEntries(
+    plan.services
+      .filter((service) => service.kind === 'elasticache')
+      .map((service) => [service.role, `<${service.role} primary endpoint, ${plan.spec.name}-data>`]),
+  );
+  return {
+    databaseHost: `<RDS endpoint, ${plan.spec.name}-data>`,
+    databasePort: '5432',
+    redisHosts,
+    ...(plan.architecture.gitalyMode === 'cluster'
+      ? { praefectLoadBalancerHost: `<Praefect load balancer, ${plan.spec.name}-compute>` }
+      : {}),
+    signal: { stackName: `${plan.spec.name}-compute`, logicalId: `<${target} resource>` },
+  };
+}
