@@ -21,6 +21,11 @@ export interface RuntimeEndpoints {
    * boot script finds the volume by its environment and node tags.
    */
   readonly dataVolumeId?: string;
+  /**
+   * Name of the SSM parameter holding the GitLab version to install (`gitlab-aws upgrade` moves it,
+   * so new instances install the upgraded version without a compute redeploy).
+   */
+  readonly gitlabVersionParameter?: string;
   /** Where the boot script reports success or failure to CloudFormation. */
   readonly signal: {
     readonly stackName: string;

@@ -13,7 +13,7 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import type { AutoScalingGroupPlan } from '../plan/types.js';
-import { acknowledge, tagNode, ubuntuImage } from './common.js';
+import { acknowledge, tagGroup, ubuntuImage } from './common.js';
 import { BOOT_SIGNAL_TIMEOUT, type BootScript } from './fixed-node.js';
 
 export interface GitLabAutoScalingGroupProps {
@@ -118,7 +118,7 @@ export class GitLabAutoScalingGroup extends Construct {
     for (const targetGroup of props.targetGroups ?? []) {
       this.autoScalingGroup.attachToNetworkTargetGroup(targetGroup);
     }
-    tagNode(this.autoScalingGroup, group.role);
+    tagGroup(this.autoScalingGroup, group.role, group.id);
 
     if (canSurge) {
       const cpu = new cloudwatch.Metric({

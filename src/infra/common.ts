@@ -8,17 +8,31 @@ import type { IConstruct } from 'constructs';
 import type { RoleId } from '../catalog/types.js';
 import type { Arch, Plan } from '../plan/types.js';
 
+/*
+ * The tags are a contract: IAM conditions, the boot scripts, Prometheus service discovery and the
+ * lifecycle commands (which find instances and groups by tag, never by stored id) all read them.
+ * The config layer's INSTANCE_TAGS repeats the three boot scripts read (config cannot import infra);
+ * a config test holds the two equal.
+ */
 /** Tag naming the environment (the spec's name) on every resource. */
 export const ENVIRONMENT_TAG = 'gitlab-aws:environment';
 /** Tag naming the Plan role of an instance, volume or auto scaling group. */
 export const ROLE_TAG = 'gitlab-aws:role';
 /** Tag naming the Plan node (e.g. gitaly-2) of a fixed instance and its data volume. */
 export const NODE_TAG = 'gitlab-aws:node';
+/** Tag naming the Plan auto scaling group id (e.g. rails) of an auto scaling group. */
+export const GROUP_TAG = 'gitlab-aws:group';
 
 /** Tags a construct and everything under it with a Plan role (and node, for fixed nodes). */
 export function tagNode(scope: IConstruct, role: RoleId, nodeId?: string): void {
   Tags.of(scope).add(ROLE_TAG, role);
   if (nodeId !== undefined) Tags.of(scope).add(NODE_TAG, nodeId);
+}
+
+/** Tags an auto scaling group with its Plan role and Plan group id. */
+export function tagGroup(scope: IConstruct, role: RoleId, groupId: string): void {
+  Tags.of(scope).add(ROLE_TAG, role);
+  Tags.of(scope).add(GROUP_TAG, groupId);
 }
 
 /**
@@ -40,6 +54,14 @@ export function ubuntuImage(arch: Arch): ec2.IMachineImage {
 /** `db.m6i.large` / `cache.r5.large` / `m6i.large` as the EC2 instance type CDK expects. */
 export function instanceTypeOf(planClass: string): ec2.InstanceType {
   return new ec2.InstanceType(planClass.replace(/^(db|cache)\./, ''));
+}
+
+/**
+ * SSM parameter holding the GitLab version new instances install: created by the data stack, read
+ * by the boot scripts, written by `gitlab-aws upgrade`.
+ */
+export function gitlabVersionParameterName(plan: Plan): string {
+  return `/${plan.spec.name}/gitlab-version`;
 }
 
 /** Short, stable resource name prefix for names AWS limits in length. */

@@ -7,6 +7,7 @@ import { Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import type { RoleId } from '../catalog/types.js';
 import type { BootTarget, RenderUserData, RuntimeEndpoints } from '../config/types.js';
@@ -23,7 +24,7 @@ import type {
 } from '../plan/types.js';
 import type { Spec } from '../spec/schema.js';
 import type { GitLabAutoScalingGroup } from './auto-scaling.js';
-import { acknowledge, ENVIRONMENT_TAG, volumeArn } from './common.js';
+import { acknowledge, ENVIRONMENT_TAG, gitlabVersionParameterName, volumeArn } from './common.js';
 import { Database } from './data/database.js';
 import { ObjectStorage } from './data/object-storage.js';
 import { Redis } from './data/redis.js';
@@ -83,6 +84,8 @@ export class GitLabEnvironment extends Construct {
   readonly kubernetes?: KubernetesCluster;
   readonly applicationLogs?: ApplicationLogs;
   readonly operations: Operations;
+  /** The GitLab version new instances install (`gitlab-aws upgrade` moves it). */
+  readonly gitlabVersion: ssm.StringParameter;
 
   constructor(scope: Construct, id: string, props: GitLabEnvironmentProps) {
     super(scope, id);
@@ -177,6 +180,18 @@ export class GitLabEnvironment extends Construct {
       encryptionKey: this.keys.volumes,
     });
 
+    // The GitLab version every new instance installs. In the data stack: it is the version the
+    // database schema is migrated to, so it must outlive compute (`destroy` keeps data; a compute
+    // stack recreated later must not bring back an older version). The template holds the spec's
+    // version: CloudFormation writes the value only when the template's value changes, so after
+    // `gitlab-aws upgrade` has written a newer one, deploys with an unchanged spec leave it alone;
+    // setting the spec's gitlab.version to the upgraded version makes the next change a no-op.
+    this.gitlabVersion = new ssm.StringParameter(dataStack, 'GitLabVersion', {
+      parameterName: gitlabVersionParameterName(plan),
+      stringValue: plan.gitlab.version,
+      description: `${plan.spec.name}: GitLab version new instances install; gitlab-aws upgrade sets it`,
+    });
+
     // edge: the public load balancer, certificate and DNS record.
     const external = servicesOf<LoadBalancerService>(plan, 'nlb').find(
       (service) => service.scheme === 'internet-facing',
@@ -204,6 +219,7 @@ export class GitLabEnvironment extends Construct {
         this.redis.map((redis, index) => [redisRole(plan, index), redis.primaryHost]),
       ),
       ...(praefectService ? { praefectLoadBalancerHost: praefectService.dnsName } : {}),
+      gitlabVersionParameter: gitlabVersionParameterName(plan),
       signal: { stackName: computeStack.stackName, logicalId },
     });
     const render = props.renderUserData;
@@ -336,8 +352,29 @@ export class GitLabEnvironment extends Construct {
     }
     const gitalyRole = roleOf('gitaly');
     if (gitalyRole) this.gitalyVolumes.grantAttach(gitalyRole);
+    // Every node that installs the GitLab package reads the version at boot. By name, not by the
+    // data stack's parameter: the name comes from the Plan, so compute imports nothing for it.
+    const computeStack = this.stacks.compute;
+    const versionParameter = ssm.StringParameter.fromStringParameterName(
+      computeStack,
+      'GitLabVersionParameter',
+      gitlabVersionParameterName(plan),
+    );
+    for (const [roleId, role] of this.instanceRoles.roles) {
+      if (INSTALLS_GITLAB.has(roleId)) versionParameter.grantRead(role);
+    }
   }
 }
+
+/** EC2 roles whose nodes install the GitLab Linux package (bastions do not). */
+const INSTALLS_GITLAB: ReadonlySet<RoleId> = new Set<RoleId>([
+  'gitlab',
+  'rails',
+  'sidekiq',
+  'gitaly',
+  'praefect',
+  'monitoring',
+]);
 
 function servicesOf<T extends Plan['services'][number]>(plan: Plan, kind: T['kind']): T[] {
   return plan.services.filter((service): service is T => service.kind === kind);

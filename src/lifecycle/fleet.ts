@@ -3,7 +3,7 @@
  * Run Command, and replacing auto scaling group members with an instance refresh.
  *
  * Instances and groups are found by tag, so no instance id is ever stored. The tags are the
- * contract with the infrastructure layer:
+ * contract with the infrastructure layer, which defines them (src/infra/common.ts):
  * - `gitlab-aws:environment` = spec name, on every instance and auto scaling group;
  * - `gitlab-aws:node` = Plan node id (e.g. gitaly-2), on fixed instances;
  * - `gitlab-aws:group` = Plan auto scaling group id (e.g. rails), on auto scaling groups.
@@ -16,10 +16,7 @@ import {
 } from '@aws-sdk/client-auto-scaling';
 import { DescribeInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { GetCommandInvocationCommand, SendCommandCommand, type SSMClient } from '@aws-sdk/client-ssm';
-
-export const ENVIRONMENT_TAG = 'gitlab-aws:environment';
-export const NODE_TAG = 'gitlab-aws:node';
-export const GROUP_TAG = 'gitlab-aws:group';
+import { ENVIRONMENT_TAG, GROUP_TAG, NODE_TAG } from '../infra/common.js';
 
 /** SSM document that runs a shell script on Linux instances. */
 export const RUN_SHELL_SCRIPT = 'AWS-RunShellScript';

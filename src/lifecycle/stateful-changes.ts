@@ -9,6 +9,7 @@
  * `TemplateDiff`, whose `changeImpact` already folds in the change set's replacement analysis).
  * It is described structurally here so the rules stay pure and testable with two templates.
  */
+import { ROLE_TAG } from '../infra/common.js';
 
 /** A resource as it appears in a CloudFormation template. */
 export interface TemplateResource {
@@ -57,7 +58,7 @@ const instanceHoldsDataVolume: HoldsData = (logicalId, resource, diff) => {
   const inlineVolumes = Array.isArray(props['Volumes']) && props['Volumes'].length > 0;
   const blockDevices = Array.isArray(props['BlockDeviceMappings']) ? props['BlockDeviceMappings'] : [];
   const tags = Array.isArray(props['Tags']) ? (props['Tags'] as { Key?: unknown; Value?: unknown }[]) : [];
-  const taggedGitaly = tags.some((tag) => tag.Key === 'gitlab-aws:role' && tag.Value === 'gitaly');
+  const taggedGitaly = tags.some((tag) => tag.Key === ROLE_TAG && tag.Value === 'gitaly');
   const attached = Object.values(diff.resources.changes).some((change) => {
     const attachment = change.oldValue ?? change.newValue;
     if (attachment?.Type !== 'AWS::EC2::VolumeAttachment') return false;

@@ -10,12 +10,13 @@
  * minimum, then the post-deployment migrations.
  *
  * New auto scaling group members install the version in the environment's version parameter
- * (see `versionParameterName`), so setting it is what makes the refresh install the new release.
+ * (infra's `gitlabVersionParameterName`), so setting it is what makes the refresh install the new release.
  *
  * `planUpgrade` is pure (tests assert the steps); `executeUpgrade` runs them through the fleet
  * interfaces.
  */
 import { UserError } from '../errors.js';
+import { gitlabVersionParameterName } from '../infra/common.js';
 import type { AutoScalingGroupPlan, Plan, PlanNode } from '../plan/types.js';
 import type { InstanceRefresher, NodeDirectory, RemoteRunner } from './fleet.js';
 import { UPGRADE_STOPS, type UpgradeStop } from './upgrade-stops.js';
@@ -88,11 +89,6 @@ export function upgradePathProblems(
   return UPGRADE_PATH_RULES.map((rule) => rule(fromVersion, toVersion, stops)).filter(
     (problem): problem is string => problem !== undefined,
   );
-}
-
-/** SSM parameter holding the GitLab version new instances install. */
-export function versionParameterName(plan: Plan): string {
-  return `/${plan.spec.name}/gitlab-version`;
 }
 
 export type UpgradeStep =
@@ -219,7 +215,7 @@ export function planUpgrade(plan: Plan, options: UpgradeOptions): UpgradeStep[] 
     {
       kind: 'set-version',
       title: `Make new instances install GitLab ${to}`,
-      parameterName: versionParameterName(plan),
+      parameterName: gitlabVersionParameterName(plan),
       version: to,
     },
     ...refreshed.map((group) => {

@@ -101,6 +101,29 @@ describe.each(allPlans())(
       }
     });
 
+    // Literal tag keys: the lifecycle commands find machines of deployed environments by them.
+    it('tags every auto scaling group with its Plan group id and every fixed instance with its node id', () => {
+      const groups = resourcesOf(synth.json.compute, 'AWS::AutoScaling::AutoScalingGroup');
+      expect(groups.map(([, group]) => tagOf(group, 'gitlab-aws:group')).sort()).toEqual(
+        plan.autoScalingGroups.map((group) => group.id).sort(),
+      );
+      for (const [id, group] of groups) {
+        expect(tagOf(group, 'gitlab-aws:environment'), id).toBe(plan.spec.name);
+        const planned = plan.autoScalingGroups.find((g) => g.id === tagOf(group, 'gitlab-aws:group'));
+        expect(tagOf(group, 'gitlab-aws:role'), id).toBe(planned!.role);
+      }
+      const instances = resourcesOf(synth.json.compute, 'AWS::EC2::Instance');
+      expect(instances.map(([, instance]) => tagOf(instance, 'gitlab-aws:node')).sort()).toEqual(
+        plan.nodes
+          .filter((node) => !node.autoScalingGroup)
+          .map((node) => node.id)
+          .sort(),
+      );
+      for (const [id, instance] of instances) {
+        expect(tagOf(instance, 'gitlab-aws:environment'), id).toBe(plan.spec.name);
+      }
+    });
+
     it('has one EKS node group per Plan pool with the Plan sizes', () => {
       const eks = plan.services.find((service): service is EksService => service.kind === 'eks');
       const nodeGroups = resourcesOf(synth.json.compute, 'AWS::EKS::Nodegroup');
