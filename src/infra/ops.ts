@@ -3,7 +3,7 @@
  * Prometheus monitoring node, application logs with a 5xx metric, CloudWatch alarms to an SNS
  * topic, and an AWS Backup plan for RDS and the Gitaly volumes on the spec's schedule.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -185,6 +185,13 @@ export class ApplicationLogs extends Construct {
   }
 }
 
+/**
+ * Outputs of the ops stack the lifecycle commands read (`backup` starts on-demand AWS Backup jobs
+ * into this vault, as this role): the contract between the two layers, by output name.
+ */
+export const BACKUP_VAULT_OUTPUT = 'BackupVaultName';
+export const BACKUP_ROLE_OUTPUT = 'BackupRoleArn';
+
 export interface OperationsProps {
   /** The Plan (backup schedule and retention, alarm e-mail). */
   readonly plan: Plan;
@@ -213,6 +220,8 @@ export class Operations extends Construct {
   readonly backupPlan: backup.BackupPlan;
   /** The vault the backups go to (retained). */
   readonly backupVault: backup.BackupVault;
+  /** The service role AWS Backup assumes, for the plan's jobs and the on-demand ones alike. */
+  readonly backupRole: iam.Role;
 
   constructor(scope: Construct, id: string, props: OperationsProps) {
     super(scope, id);
@@ -347,21 +356,35 @@ export class Operations extends Construct {
         }),
       ],
     });
-    const selection = this.backupPlan.addSelection('DataSelection', {
-      resources: [...props.backupResources],
+    // A role of our own rather than the selection's default one, so `backup` can name it in
+    // on-demand jobs (StartBackupJob needs IamRoleArn); the selection attaches the backup policy.
+    this.backupRole = new iam.Role(this, 'BackupRole', {
+      assumedBy: new iam.ServicePrincipal('backup.amazonaws.com'),
+      description: `${plan.spec.name}: AWS Backup snapshots of RDS and the Gitaly volumes`,
     });
-    const selectionRole = selection.node.tryFindChild('Role');
-    if (selectionRole) {
-      acknowledge(selectionRole, [
-        {
-          id: 'AwsSolutions-IAM4',
-          reason:
-            'AWSBackupServiceRolePolicyForBackup is the AWS-maintained policy AWS Backup needs to snapshot RDS and EBS; its scope follows the service.',
-          appliesTo: [
-            'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup',
-          ],
-        },
-      ]);
-    }
+    this.backupPlan.addSelection('DataSelection', {
+      resources: [...props.backupResources],
+      role: this.backupRole,
+    });
+    new CfnOutput(this, BACKUP_VAULT_OUTPUT, {
+      key: BACKUP_VAULT_OUTPUT,
+      value: this.backupVault.backupVaultName,
+      description: 'AWS Backup vault of the scheduled and on-demand backups',
+    });
+    new CfnOutput(this, BACKUP_ROLE_OUTPUT, {
+      key: BACKUP_ROLE_OUTPUT,
+      value: this.backupRole.roleArn,
+      description: 'Role AWS Backup assumes for on-demand backup jobs',
+    });
+    acknowledge(this.backupRole, [
+      {
+        id: 'AwsSolutions-IAM4',
+        reason:
+          'AWSBackupServiceRolePolicyForBackup is the AWS-maintained policy AWS Backup needs to snapshot RDS and EBS; its scope follows the service.',
+        appliesTo: [
+          'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup',
+        ],
+      },
+    ]);
   }
 }

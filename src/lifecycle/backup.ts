@@ -21,6 +21,8 @@ import {
   StartBackupJobCommand,
 } from '@aws-sdk/client-backup';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { UserError } from '../errors.js';
+import { BACKUP_ROLE_OUTPUT, BACKUP_VAULT_OUTPUT } from '../infra/ops.js';
 import type { ObjectStoragePurpose, Plan, S3Service } from '../plan/types.js';
 import type { NodeDirectory, RemoteRunner } from './fleet.js';
 
@@ -291,9 +293,17 @@ export async function executeRestore(
   }
 }
 
-/** Stack outputs of the ops stack naming the AWS Backup vault and role (contract with the infra layer). */
-export const BACKUP_VAULT_OUTPUT = 'BackupVaultName';
-export const BACKUP_ROLE_OUTPUT = 'BackupRoleArn';
+/** The vault and role from the ops stack's outputs (named by the infra layer); refuses when they are missing. */
+export function backupVaultOf(opsStackName: string, outputs: Readonly<Record<string, string>>): BackupVault {
+  const vaultName = outputs[BACKUP_VAULT_OUTPUT];
+  const roleArn = outputs[BACKUP_ROLE_OUTPUT];
+  if (!vaultName || !roleArn) {
+    throw new UserError(
+      `${opsStackName} has no ${BACKUP_VAULT_OUTPUT}/${BACKUP_ROLE_OUTPUT} outputs: deploy the environment first`,
+    );
+  }
+  return { vaultName, roleArn };
+}
 
 /** ARN of each data stack resource AWS Backup snapshots on demand. */
 const BACKUP_RESOURCE_ARNS: Readonly<

@@ -84,6 +84,26 @@ describe('ops with bastions and an alarm e-mail (10k)', () => {
       synth.plan.nodes.filter((node) => node.role === 'gitaly').length,
     );
   });
+
+  // Literal output names: `gitlab-aws backup` reads them from deployed ops stacks.
+  it('outputs the vault name and the role the backup plan uses, as BackupVaultName and BackupRoleArn', () => {
+    const [vaultId] = resourcesOf(synth.json.ops, 'AWS::Backup::BackupVault')[0]!;
+    synth.templates.ops.hasOutput('BackupVaultName', {
+      Value: { 'Fn::GetAtt': [vaultId, 'BackupVaultName'] },
+    });
+    const [, selection] = resourcesOf(synth.json.ops, 'AWS::Backup::BackupSelection')[0]!;
+    const selectionRole = (selection.Properties!.BackupSelection as Json).IamRoleArn;
+    synth.templates.ops.hasOutput('BackupRoleArn', { Value: selectionRole });
+    const roleId = referencedLogicalId(synth, selectionRole)!;
+    synth.templates.ops.hasResource('AWS::IAM::Role', {
+      Properties: Match.objectLike({
+        AssumeRolePolicyDocument: Match.objectLike({
+          Statement: [Match.objectLike({ Principal: { Service: 'backup.amazonaws.com' } })],
+        }),
+      }),
+    });
+    expect(synth.json.ops.Resources[roleId]!.Type).toBe('AWS::IAM::Role');
+  });
 });
 
 describe('ops with Session Manager', () => {

@@ -9,6 +9,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import {
   backupCreateCommands,
   backupIdFor,
+  backupVaultOf,
   createBackup,
   executeRestore,
   listBackups,
@@ -180,5 +181,21 @@ describe('restore', () => {
       restore.indexOf('gitlab-backup restore BACKUP=b1 force=yes'),
     );
     expect(runner.commands[0]!.commands).toContain('gitlab-ctl stop sidekiq');
+  });
+});
+
+describe('backupVaultOf', () => {
+  it('reads the vault and role from the ops stack outputs infra names', () => {
+    const outputs = { BackupVaultName: 'vault-1', BackupRoleArn: 'arn:aws:iam::111122223333:role/backup' };
+    expect(backupVaultOf('gitlab-test-ops', outputs)).toEqual({
+      vaultName: 'vault-1',
+      roleArn: 'arn:aws:iam::111122223333:role/backup',
+    });
+  });
+
+  it('refuses in one line when the stack has no such outputs', () => {
+    expect(() => backupVaultOf('gitlab-test-ops', { BackupVaultName: 'vault-1' })).toThrow(
+      'gitlab-test-ops has no BackupVaultName/BackupRoleArn outputs: deploy the environment first',
+    );
   });
 });

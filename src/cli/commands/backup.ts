@@ -1,10 +1,9 @@
 import { stackName } from '../../infra/stacks.js';
 import { stackOutputs, stackResources } from '../../lifecycle/aws.js';
 import {
-  BACKUP_ROLE_OUTPUT,
-  BACKUP_VAULT_OUTPUT,
   backupIdFor,
   backupResourceArns,
+  backupVaultOf,
   createBackup,
   listBackups,
   renderBackupList,
@@ -29,15 +28,14 @@ export const command: CliCommand = {
     const output = lifecycleOutput(io, { ci: values.ci === true });
     const { clients, identity } = await connect(plan);
     const ops = await stackOutputs(clients.cloudFormation, stackName(plan, 'ops'));
-    const vaultName = ops[BACKUP_VAULT_OUTPUT];
-    const roleArn = ops[BACKUP_ROLE_OUTPUT];
-    if (!vaultName || !roleArn) {
-      throw new UserError(
-        `${stackName(plan, 'ops')} has no ${BACKUP_VAULT_OUTPUT}/${BACKUP_ROLE_OUTPUT} outputs: deploy the environment first`,
-      );
-    }
+    const vault = backupVaultOf(stackName(plan, 'ops'), ops);
     if (action === 'list') {
-      const listings = await listBackups({ plan, s3: clients.s3, backup: clients.backup, vaultName });
+      const listings = await listBackups({
+        plan,
+        s3: clients.s3,
+        backup: clients.backup,
+        vaultName: vault.vaultName,
+      });
       for (const line of renderBackupList(listings, new Date())) output.line(line);
       return 0;
     }
@@ -47,7 +45,7 @@ export const command: CliCommand = {
       backupId: backupIdFor(plan, new Date()),
       ...fleetOf(plan, clients),
       backup: clients.backup,
-      vault: { vaultName, roleArn },
+      vault,
       resourceArns: backupResourceArns(resources, identity.account, plan.region),
       log: output.line,
     });
