@@ -35,6 +35,15 @@ export interface EdgeProps {
   readonly hostedZoneId?: string;
 }
 
+/** Output of the edge stack holding the external load balancer's DNS name (`deploy` checks the domain resolves to it). */
+export const LOAD_BALANCER_DNS_OUTPUT = 'LoadBalancerDnsName';
+
+/** The public hosted zone holding the domain's record: the spec's, else the domain's parent. */
+export function publicZoneName(plan: Plan): string {
+  const domain = plan.spec.domain;
+  return domain.hostedZone ?? domain.name.split('.').slice(1).join('.');
+}
+
 /** Names of the external target groups, as the Plan's auto scaling groups refer to them. */
 export type TargetGroupName = 'http' | 'ssh';
 
@@ -50,7 +59,7 @@ export class Edge extends Construct {
     super(scope, id);
     const { plan, vpc, loadBalancer: service } = props;
     const domain = plan.spec.domain;
-    const zoneName = domain.hostedZone ?? domain.name.split('.').slice(1).join('.');
+    const zoneName = publicZoneName(plan);
 
     this.loadBalancer = new elbv2.NetworkLoadBalancer(this, 'LoadBalancer', {
       vpc,
@@ -61,6 +70,11 @@ export class Edge extends Construct {
       crossZoneEnabled: true,
     });
     this.loadBalancer.logAccessLogs(props.accessLogBucket, 'external-nlb');
+    new CfnOutput(this, LOAD_BALANCER_DNS_OUTPUT, {
+      key: LOAD_BALANCER_DNS_OUTPUT,
+      value: this.loadBalancer.loadBalancerDnsName,
+      description: `DNS name of the load balancer ${domain.name} points at`,
+    });
 
     this.certificate = domain.certificateArn
       ? acm.Certificate.fromCertificateArn(this, 'Certificate', domain.certificateArn)

@@ -13,11 +13,12 @@ import {
   type StackResourceSummary,
 } from '@aws-sdk/client-cloudformation';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { Route53Client } from '@aws-sdk/client-route-53';
 import { S3Client } from '@aws-sdk/client-s3';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import type { App } from 'aws-cdk-lib';
 import { UserError } from '../errors.js';
+import type { createApp } from '../infra/app.js';
 import type { Plan } from '../plan/types.js';
 import { ToolkitLibCdkToolkit } from './toolkit.js';
 
@@ -65,6 +66,7 @@ export interface AwsClients {
   readonly autoScaling: AutoScalingClient;
   readonly backup: BackupClient;
   readonly s3: S3Client;
+  readonly route53: Route53Client;
 }
 
 export function createAwsClients(region: string): AwsClients {
@@ -77,6 +79,7 @@ export function createAwsClients(region: string): AwsClients {
     autoScaling: new AutoScalingClient(config),
     backup: new BackupClient(config),
     s3: new S3Client(config),
+    route53: new Route53Client(config),
   };
 }
 
@@ -154,16 +157,15 @@ export async function putParameter(ssm: SSMClient, name: string, value: string):
   await ssm.send(new PutParameterCommand({ Name: name, Value: value, Type: 'String', Overwrite: true }));
 }
 
-/** Builds the environment's CDK app into `outdir` (the infrastructure layer's createApp). */
-export type AppFactory = (plan: Plan, options: { readonly outdir: string }) => App;
+/** Builds the environment's CDK app (the infrastructure layer's createApp). */
+export type AppFactory = typeof createApp;
 
-/** The infrastructure layer's app factory, loaded only by the commands that synthesize. */
+/**
+ * The infrastructure layer's app factory. Loaded on demand: aws-cdk-lib takes a while to load, and
+ * only the commands that synthesize need it.
+ */
 export async function loadAppFactory(): Promise<AppFactory> {
-  // A computed specifier: the infra layer's app module is written in parallel with this one.
-  const specifier = '../infra/app.js';
-  const module = (await import(specifier)) as { createApp?: AppFactory };
-  if (!module.createApp) throw new Error('src/infra/app.ts does not export createApp');
-  return module.createApp;
+  return (await import('../infra/app.js')).createApp;
 }
 
 /** The CdkToolkit of an environment: toolkit-lib over the Plan's app, progress through `ioHost`. */
@@ -171,10 +173,11 @@ export async function environmentToolkit(
   plan: Plan,
   ioHost: IIoHost,
   createApp: AppFactory,
+  appOptions: { readonly hostedZoneId?: string } = {},
 ): Promise<ToolkitLibCdkToolkit> {
   const toolkit = new Toolkit({ ioHost, emojis: false });
   const source = await toolkit.fromAssemblyBuilder(async (props) =>
-    createApp(plan, { outdir: props.outdir ?? '' }).synth(),
+    createApp(plan, { ...appOptions, outdir: props.outdir ?? '' }).synth(),
   );
   return new ToolkitLibCdkToolkit({ toolkit, source });
 }

@@ -3,6 +3,8 @@
  * wave (independent stacks of a wave concurrently), then what the user needs to sign in.
  */
 import { UserError } from '../errors.js';
+import { LOAD_BALANCER_DNS_OUTPUT } from '../infra/edge.js';
+import { stackName } from '../infra/stacks.js';
 import type { Plan } from '../plan/types.js';
 import { deploymentWaves } from './stack-waves.js';
 import { findStatefulChanges, type StatefulChange, unapprovedStatefulChanges } from './stateful-changes.js';
@@ -22,7 +24,12 @@ export interface DeployEnvironmentProps {
 }
 
 export type DeployOutcome =
-  | { readonly kind: 'deployed'; readonly stacks: readonly DeployedStackOutputs[] }
+  | {
+      readonly kind: 'deployed';
+      readonly stacks: readonly DeployedStackOutputs[];
+      /** The external load balancer's DNS name, from the edge stack's outputs (for the endpoint check). */
+      readonly loadBalancerDnsName?: string;
+    }
   | {
       readonly kind: 'interrupted';
       /** Stacks CloudFormation finished before the interruption took effect. */
@@ -100,7 +107,10 @@ export async function deployEnvironment(props: DeployEnvironmentProps): Promise<
       })),
     );
   }
-  return { kind: 'deployed', stacks: deployed };
+  const loadBalancerDnsName = deployed.find((stack) => stack.stackName === stackName(plan, 'edge'))?.outputs[
+    LOAD_BALANCER_DNS_OUTPUT
+  ];
+  return { kind: 'deployed', stacks: deployed, ...(loadBalancerDnsName ? { loadBalancerDnsName } : {}) };
 }
 
 /** Where to go and how to sign in once the stacks are up. */

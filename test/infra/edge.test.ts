@@ -66,6 +66,12 @@ describe('edge with a certificate from the spec and proxy protocol', () => {
       AliasTarget: Match.objectLike({ DNSName: Match.anyValue(), HostedZoneId: Match.anyValue() }),
     });
   });
+
+  // Literal output name: `deploy` reads it from the deployed edge stack.
+  it('outputs the load balancer DNS name as LoadBalancerDnsName', () => {
+    const [lbId] = resourcesOf(synth.json.edge, 'AWS::ElasticLoadBalancingV2::LoadBalancer')[0]!;
+    synth.templates.edge.hasOutput('LoadBalancerDnsName', { Value: { 'Fn::GetAtt': [lbId, 'DNSName'] } });
+  });
 });
 
 describe('edge with a requested certificate', () => {

@@ -6,6 +6,7 @@ import {
   signInSummary,
 } from '../../lifecycle/deploy.js';
 import { renderEndpointChecks, runEndpointChecks } from '../../lifecycle/endpoint-checks.js';
+import { Route53HostedZoneFinder, requireHostedZoneId } from '../../lifecycle/hosted-zone.js';
 import { gracefulInterrupt } from '../../lifecycle/interrupt.js';
 import { connect, lifecycleOutput } from '../aws-context.js';
 import type { CliCommand } from '../command.js';
@@ -37,13 +38,15 @@ export const command: CliCommand = {
         `aws://${identity.account}/${plan.region} is not bootstrapped (${bootstrap.reason}): run gitlab-aws bootstrap first`,
       );
     }
-    const toolkit = await environmentToolkit(plan, output.ioHost, await loadAppFactory());
+    const hostedZoneId = await requireHostedZoneId(plan, new Route53HostedZoneFinder(clients.route53));
+    const toolkit = await environmentToolkit(plan, output.ioHost, await loadAppFactory(), { hostedZoneId });
     const interrupt = gracefulInterrupt({
       signals: process,
       log: (line) => io.err(`${line}\n`),
       operation: 'deploy',
       exit: (code) => process.exit(code),
     });
+    let loadBalancerDnsName: string | undefined;
     try {
       const outcome = await deployEnvironment({
         plan,
@@ -57,6 +60,7 @@ export const command: CliCommand = {
         for (const line of interruptedSummary(outcome)) output.line(line);
         return 130;
       }
+      loadBalancerDnsName = outcome.loadBalancerDnsName;
     } finally {
       interrupt.dispose();
     }
@@ -66,6 +70,7 @@ export const command: CliCommand = {
     const results = await runEndpointChecks({
       url: plan.gitlab.externalUrl,
       expectedVersion: plan.gitlab.version,
+      loadBalancerDnsName,
     });
     for (const line of renderEndpointChecks(results, output.style)) output.line(line);
     return results.some((result) => result.status === 'fail') ? 1 : 0;

@@ -1,5 +1,6 @@
 import { environmentToolkit, loadAppFactory } from '../../lifecycle/aws.js';
 import { renderDiffReport } from '../../lifecycle/diff-report.js';
+import { Route53HostedZoneFinder, requireHostedZoneId } from '../../lifecycle/hosted-zone.js';
 import { findStatefulChanges } from '../../lifecycle/stateful-changes.js';
 import { connect, lifecycleOutput } from '../aws-context.js';
 import type { CliCommand } from '../command.js';
@@ -13,8 +14,10 @@ export const command: CliCommand = {
   async run(invocation) {
     const plan = planFromArgs(invocation);
     const output = lifecycleOutput(invocation.io, { ci: invocation.values.ci === true });
-    await connect(plan);
-    const toolkit = await environmentToolkit(plan, output.ioHost, await loadAppFactory());
+    const { clients } = await connect(plan);
+    // The same app deploy builds, so the diff shows what deploy would change.
+    const hostedZoneId = await requireHostedZoneId(plan, new Route53HostedZoneFinder(clients.route53));
+    const toolkit = await environmentToolkit(plan, output.ioHost, await loadAppFactory(), { hostedZoneId });
     const stacks = await toolkit.listStacks();
     const diffs = await toolkit.diff(stacks.map((stack) => stack.name));
     const allowReplace = (invocation.values['allow-replace'] as string[] | undefined) ?? [];
