@@ -2,6 +2,10 @@
  * Deploy order from the app's own stack dependencies (CDK records one for every cross-stack
  * reference), grouped into waves: every stack of a wave only needs stacks of earlier waves, so a
  * wave's stacks deploy concurrently. Destroy walks the waves backwards.
+ *
+ * For an environment today the waves are one stack each: edge needs data (its load balancer logs
+ * to the data stack's access-log bucket, whose policy must exist when logging is switched on), and
+ * compute and ops need everything before them.
  */
 import type { AssemblyStack } from './toolkit.js';
 

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fullDiff } from '@aws-cdk/cloudformation-diff';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/cli/errors.js';
+import { createApp } from '../../src/infra/app.js';
 import {
   changeSetNameFor,
   deployEnvironment,
@@ -24,12 +25,36 @@ const noLog = () => {};
 
 describe('deploymentWaves', () => {
   it('puts independent stacks in one wave after what they depend on', () => {
+    const stacks = [
+      { id: 'n', name: 'n', dependsOn: [] },
+      { id: 'd', name: 'd', dependsOn: ['n'] },
+      { id: 'e', name: 'e', dependsOn: ['n'] },
+      { id: 'c', name: 'c', dependsOn: ['d', 'e'] },
+    ];
+    expect(deploymentWaves(stacks)).toEqual([['n'], ['d', 'e'], ['c']]);
+  });
+
+  it("orders an environment's stacks network, data, edge, compute, ops", () => {
     expect(deploymentWaves(environmentStacks('e'))).toEqual([
       ['e-network'],
-      ['e-data', 'e-edge'],
+      ['e-data'],
+      ['e-edge'],
       ['e-compute'],
       ['e-ops'],
     ]);
+  });
+
+  it('follows the dependencies CDK records in the real app (which the recording toolkit mirrors)', () => {
+    const assembly = createApp(plan, { renderUserData: null }).synth();
+    const names = new Set(assembly.stacks.map((stack) => stack.id));
+    const real = assembly.stacks.map((stack) => ({
+      id: stack.id,
+      name: stack.stackName,
+      dependsOn: stack.dependencies
+        .filter((dependency) => names.has(dependency.id))
+        .map((dependency) => assembly.getStackArtifact(dependency.id).stackName),
+    }));
+    expect(deploymentWaves(real)).toEqual(deploymentWaves(environmentStacks(env)));
   });
 
   it('refuses a dependency cycle', () => {
@@ -50,7 +75,8 @@ describe('deployEnvironment', () => {
     expect(toolkit.requests('diff')[0]!.stackNames).toHaveLength(5);
     expect(toolkit.requests('deploy').map((call) => call.request)).toEqual([
       { stackNames: [`${env}-network`], concurrency: 1, changeSetName },
-      { stackNames: [`${env}-data`, `${env}-edge`], concurrency: 2, changeSetName },
+      { stackNames: [`${env}-data`], concurrency: 1, changeSetName },
+      { stackNames: [`${env}-edge`], concurrency: 1, changeSetName },
       { stackNames: [`${env}-compute`], concurrency: 1, changeSetName },
       { stackNames: [`${env}-ops`], concurrency: 1, changeSetName },
     ]);
@@ -59,6 +85,25 @@ describe('deployEnvironment', () => {
       toolkit.calls.findIndex((call) => call.action === 'deploy'),
     );
     expect(outcome.kind).toBe('deployed');
+  });
+
+  it("hands the edge stack's LoadBalancerDnsName output on to the endpoint check", async () => {
+    const toolkit = new RecordingToolkit(environmentStacks(env), {
+      outputs: {
+        [`${env}-edge`]: { LoadBalancerDnsName: 'gitlab-test-lb-0123.elb.us-east-1.amazonaws.com' },
+      },
+    });
+    const outcome = await deployEnvironment({
+      plan,
+      toolkit,
+      allowReplace: [],
+      changeSetName: 'c',
+      log: noLog,
+    });
+    expect(outcome).toMatchObject({
+      kind: 'deployed',
+      loadBalancerDnsName: 'gitlab-test-lb-0123.elb.us-east-1.amazonaws.com',
+    });
   });
 
   it('refuses before any AWS call when the plan has errors', async () => {
@@ -97,7 +142,7 @@ describe('deployEnvironment', () => {
     const allowReplace = ['Database', 'Gitaly1', 'GitalyVolume2', 'ArtifactsBucket', 'GitlabSecretsJson'];
     const outcome = await deployEnvironment({ plan, toolkit, allowReplace, changeSetName: 'c', log: noLog });
     expect(outcome.kind).toBe('deployed');
-    expect(toolkit.requests('deploy')).toHaveLength(4);
+    expect(toolkit.requests('deploy')).toHaveLength(5);
   });
 
   it('stops after the wave in flight on Ctrl-C and says what is left', async () => {
@@ -120,8 +165,8 @@ describe('deployEnvironment', () => {
     expect(toolkit.requests('deploy')).toHaveLength(2);
     expect(outcome).toEqual({
       kind: 'interrupted',
-      deployed: [`${env}-network`, `${env}-data`, `${env}-edge`],
-      notStarted: [`${env}-compute`, `${env}-ops`],
+      deployed: [`${env}-network`, `${env}-data`],
+      notStarted: [`${env}-edge`, `${env}-compute`, `${env}-ops`],
     });
     if (outcome.kind !== 'interrupted') throw new Error('expected an interruption');
     expect(interruptedSummary(outcome).at(-1)).toBe(

@@ -64,7 +64,8 @@ describe('destroyEnvironment', () => {
     expect(toolkit.requests('destroy').map((call) => call.request.stackNames)).toEqual([
       [`${env}-ops`],
       [`${env}-compute`],
-      [`${env}-data`, `${env}-edge`],
+      [`${env}-edge`],
+      [`${env}-data`],
       [`${env}-network`],
     ]);
   });

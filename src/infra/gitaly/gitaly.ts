@@ -138,7 +138,9 @@ export class GitalyServers extends Construct {
         privateZone: props.privateZone,
         ...(props.bootScript ? { bootScript: props.bootScript(node) } : {}),
       });
-      // One replacement at a time (see the file comment).
+      // One replacement at a time (see the file comment). CloudFormation has no update-only
+      // DependsOn: the chain also makes a first deploy create the Gitaly nodes one after another
+      // (each waiting for its boot signal). Kept: losing replicas together on an update is worse.
       if (previous) server.instance.node.addDependency(previous);
       previous = server.instance;
       instances.set(node.id, server.instance);
