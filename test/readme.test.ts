@@ -39,6 +39,7 @@ describe('README', () => {
   });
 
   it('lists every plan check with its level', () => {
-    for (const rule of PLAN_RULES) expect(readme).toMatch(new RegExp(`\\| \`${rule.id}\` +\\| ${rule.level} +\\|`));
+    for (const rule of PLAN_RULES)
+      expect(readme).toMatch(new RegExp(`\\| \`${rule.id}\` +\\| ${rule.level} +\\|`));
   });
 });
