@@ -98,3 +98,53 @@ export class FixedNode extends Construct {
     ]);
   }
 }
+
+/** What the fixed nodes of one tier (Gitaly, Praefect, bastions) share. */
+export interface FixedNodeTierProps {
+  /** The VPC. */
+  readonly vpc: ec2.IVpc;
+  /** The subnet of a tier in an AZ. */
+  readonly subnetIn: (tier: 'public' | 'private', availabilityZone: string) => ec2.ISubnet;
+  /** The tier's security group. */
+  readonly securityGroup: ec2.ISecurityGroup;
+  /** The tier's instance role. */
+  readonly role: iam.IRole;
+  /** Key encrypting root volumes. */
+  readonly volumeKey: kms.IKey;
+  /** Private zone for the nodes' A records. */
+  readonly privateZone?: route53.IHostedZone;
+  /** Boot script per node, from the config layer. */
+  readonly bootScript?: (node: PlanNode) => BootScript;
+}
+
+/**
+ * One FixedNode per Plan node, each with its node id as construct id. With `oneAtATime`, each
+ * instance depends on the previous one so that CloudFormation replaces them one by one and a
+ * cluster keeps its quorum (CloudFormation has no update-only dependency, so first creation is
+ * serialized too).
+ */
+export function createFixedNodes(
+  scope: Construct,
+  nodes: readonly PlanNode[],
+  props: FixedNodeTierProps,
+  options: { readonly oneAtATime?: boolean } = {},
+): Map<string, FixedNode> {
+  const created = new Map<string, FixedNode>();
+  let previous: ec2.Instance | undefined;
+  for (const node of nodes) {
+    const server = new FixedNode(scope, node.id, {
+      node,
+      vpc: props.vpc,
+      subnet: props.subnetIn(node.subnet, node.availabilityZone),
+      securityGroup: props.securityGroup,
+      role: props.role,
+      volumeKey: props.volumeKey,
+      ...(props.privateZone ? { privateZone: props.privateZone } : {}),
+      ...(props.bootScript ? { bootScript: props.bootScript(node) } : {}),
+    });
+    if (options.oneAtATime && previous) server.instance.node.addDependency(previous);
+    previous = server.instance;
+    created.set(node.id, server);
+  }
+  return created;
+}

@@ -22,7 +22,7 @@ import { Construct } from 'constructs';
 import type { Plan, PlanNode } from '../plan/types.js';
 import { acknowledge } from './common.js';
 import type { Redis } from './data/redis.js';
-import { type BootScript, FixedNode } from './fixed-node.js';
+import { type BootScript, createFixedNodes, FixedNode } from './fixed-node.js';
 
 interface NodeInfrastructure {
   /** The VPC. */
@@ -57,25 +57,15 @@ export class Bastions extends Construct {
     super(scope, id);
     const instances = new Map<string, ec2.Instance>();
     const addresses = new Map<string, ec2.CfnEIP>();
-    for (const node of props.nodes) {
-      const bastion = new FixedNode(this, node.id, {
-        node,
-        vpc: props.vpc,
-        subnet: props.subnetIn(node.subnet, node.availabilityZone),
-        securityGroup: props.securityGroup,
-        role: props.role,
-        volumeKey: props.volumeKey,
-        ...(props.bootScript ? { bootScript: props.bootScript(node) } : {}),
-      });
+    // Bastions get no private DNS name: they are reached from outside, by their addresses.
+    const { privateZone: _privateZone, ...tier } = props;
+    for (const [nodeId, bastion] of createFixedNodes(this, props.nodes, tier)) {
       // A fixed address survives instance replacement, so allow-lists naming it keep working.
       addresses.set(
-        node.id,
-        new ec2.CfnEIP(this, `${node.id}-address`, {
-          domain: 'vpc',
-          instanceId: bastion.instance.instanceId,
-        }),
+        nodeId,
+        new ec2.CfnEIP(this, `${nodeId}-address`, { domain: 'vpc', instanceId: bastion.instance.instanceId }),
       );
-      instances.set(node.id, bastion.instance);
+      instances.set(nodeId, bastion.instance);
     }
     this.instances = instances;
     this.addresses = addresses;

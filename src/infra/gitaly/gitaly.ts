@@ -21,7 +21,7 @@ import type * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
 import type { Plan, PlanNode } from '../../plan/types.js';
 import { acknowledge, ENVIRONMENT_TAG, ROLE_TAG, tagNode, volumeArn } from '../common.js';
-import { type BootScript, FixedNode } from '../fixed-node.js';
+import { type BootScript, createFixedNodes } from '../fixed-node.js';
 
 export interface GitalyVolumesProps {
   /** The Plan whose Gitaly nodes get a data volume. */
@@ -125,26 +125,9 @@ export class GitalyServers extends Construct {
 
   constructor(scope: Construct, id: string, props: GitalyServersProps) {
     super(scope, id);
-    const instances = new Map<string, ec2.Instance>();
-    let previous: ec2.Instance | undefined;
-    for (const node of gitalyNodes(props.plan)) {
-      const server = new FixedNode(this, node.id, {
-        node,
-        vpc: props.vpc,
-        subnet: props.subnetIn(node.subnet, node.availabilityZone),
-        securityGroup: props.securityGroup,
-        role: props.role,
-        volumeKey: props.volumeKey,
-        privateZone: props.privateZone,
-        ...(props.bootScript ? { bootScript: props.bootScript(node) } : {}),
-      });
-      // One replacement at a time (see the file comment). CloudFormation has no update-only
-      // DependsOn: the chain also makes a first deploy create the Gitaly nodes one after another
-      // (each waiting for its boot signal). Kept: losing replicas together on an update is worse.
-      if (previous) server.instance.node.addDependency(previous);
-      previous = server.instance;
-      instances.set(node.id, server.instance);
-    }
+    // One replacement at a time (see the file comment).
+    const servers = createFixedNodes(this, gitalyNodes(props.plan), props, { oneAtATime: true });
+    const instances = new Map([...servers].map(([nodeId, server]) => [nodeId, server.instance]));
     this.instances = instances;
     acknowledge(props.role, [
       {

@@ -19,7 +19,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { LoadBalancerService, Plan, PlanNode } from '../../plan/types.js';
 import { acknowledge } from '../common.js';
-import { type BootScript, FixedNode } from '../fixed-node.js';
+import { type BootScript, createFixedNodes } from '../fixed-node.js';
 
 export interface PraefectClusterProps {
   /** The Plan whose Praefect nodes become instances. */
@@ -59,24 +59,14 @@ export class PraefectCluster extends Construct {
   constructor(scope: Construct, id: string, props: PraefectClusterProps) {
     super(scope, id);
     const { plan } = props;
-    const instances = new Map<string, ec2.Instance>();
-    let previous: ec2.Instance | undefined;
-    for (const node of plan.nodes.filter((candidate) => candidate.role === 'praefect')) {
-      const server = new FixedNode(this, node.id, {
-        node,
-        vpc: props.vpc,
-        subnet: props.subnetIn(node.subnet, node.availabilityZone),
-        securityGroup: props.securityGroup,
-        role: props.role,
-        volumeKey: props.volumeKey,
-        privateZone: props.privateZone,
-        ...(props.bootScript ? { bootScript: props.bootScript(node) } : {}),
-      });
-      // Replace one node at a time so the cluster keeps a quorum through image updates.
-      if (previous) server.instance.node.addDependency(previous);
-      previous = server.instance;
-      instances.set(node.id, server.instance);
-    }
+    // Replace one node at a time so the cluster keeps a quorum through image updates.
+    const servers = createFixedNodes(
+      this,
+      plan.nodes.filter((candidate) => candidate.role === 'praefect'),
+      props,
+      { oneAtATime: true },
+    );
+    const instances = new Map([...servers].map(([nodeId, server]) => [nodeId, server.instance]));
     this.instances = instances;
 
     this.loadBalancer = new elbv2.NetworkLoadBalancer(this, 'LoadBalancer', {
