@@ -44,8 +44,7 @@ export type AssumptionId =
   | 'nlb-lcu'
   | 'desired-capacity'
   | 'alarms'
-  | 'public-zone'
-  | 'cache-engine';
+  | 'public-zone';
 
 export interface BomAssumption {
   readonly id: AssumptionId;
@@ -296,11 +295,22 @@ function serviceLines(table: PriceTable, plan: Plan): BomLine[] {
       case 'rds':
         return rdsLines(table, plan, service);
       case 'elasticache': {
-        const price = priceOf(table, region, 'elasticache', service.nodeType);
+        const redisPrice = priceOf(table, region, 'elasticache', service.nodeType);
+        // Valkey nodes have their own (lower) rates; a table without them must not price Valkey as Redis.
+        const price = service.engine === 'valkey' ? redisPrice.valkey : redisPrice;
+        if (!price) {
+          throw new MissingPriceError(
+            `No AWS Valkey price for ElastiCache node type '${service.nodeType}' in region '${region}' (price table retrieved ${table.retrieved}).`,
+            region,
+            'elasticache',
+            service.nodeType,
+          );
+        }
+        const engine = service.engine === 'valkey' ? 'Valkey' : 'Redis OSS';
         return [
           line(
             service.role,
-            `ElastiCache ${service.nodeType} (primary + ${service.replicas} replica${service.replicas === 1 ? '' : 's'})`,
+            `ElastiCache ${engine} ${service.nodeType} (primary + ${service.replicas} replica${service.replicas === 1 ? '' : 's'})`,
             service.count,
             'node',
             'hourly',
@@ -476,15 +486,6 @@ function assumptionsOf(plan: Plan): BomAssumption[] {
       what: 'CloudWatch alarms: 2 per auto scaling group (scale out/in), 1 per fixed instance (recovery), 2 for RDS, 1 per Redis, 1 per NLB target group',
       value: String(plannedAlarms(plan).length),
     },
-    ...(plan.services.some((service) => service.kind === 'elasticache' && service.engine === 'valkey')
-      ? [
-          {
-            id: 'cache-engine' as const,
-            what: "ElastiCache nodes priced at the table's Redis OSS rates; Valkey nodes are billed lower, so this is an upper bound",
-            value: 'Redis OSS rates',
-          },
-        ]
-      : []),
     {
       id: 'public-zone',
       what: `Public hosted zone (${plan.spec.domain.hostedZone ?? 'the domain parent'}) already exists and is not counted`,

@@ -44,7 +44,8 @@ describe('bill of materials', () => {
     // 8 alarms: rails out/in 2 + gitaly-1 recovery 1 + RDS 2 + Redis 1 + NLB target ports 22 and 80.
     const bom = billOfMaterials(planFor({ architecture: { size: 'poc' } }), table);
     const rds = prices.rds['db.m5.large']!;
-    const cache = prices.elasticache['cache.m5.large']!;
+    // The Plan runs Valkey, so its nodes are billed at the Valkey rates.
+    const cache = prices.elasticache['cache.m5.large']!.valkey!;
     expectBom(bom, [
       ['rails', 'EC2 c5.2xlarge', 2, H, ...ec2('c5.2xlarge')],
       ['rails', 'EBS gp3 root volumes', 200, 1, ebs.gp3GBMonth],
@@ -62,7 +63,7 @@ describe('bill of materials', () => {
       ['postgres', 'RDS gp3 storage (2 copies: primary, standby)', 200, 1, rdsStorage.gp3GBMonth],
       [
         'redis',
-        'ElastiCache cache.m5.large (primary + 2 replicas)',
+        'ElastiCache Valkey cache.m5.large (primary + 2 replicas)',
         3,
         H,
         cache.onDemandHourly,
@@ -87,7 +88,7 @@ describe('bill of materials', () => {
     // 8 secrets (Gitaly Cluster); 17 alarms: 2 ASGs x 2 + 7 fixed nodes + RDS 2 + Redis 1 + NLB ports 22, 80, 2305.
     const bom = billOfMaterials(planFor({ architecture: { size: '3k', cpu: 'graviton' } }), table);
     const rds = prices.rds['db.m7g.large']!;
-    const cache = prices.elasticache['cache.r7g.large']!;
+    const cache = prices.elasticache['cache.r7g.large']!.valkey!;
     expectBom(bom, [
       ['rails', 'EC2 c7g.2xlarge', 3, H, ...ec2('c7g.2xlarge')],
       ['rails', 'EBS gp3 root volumes', 300, 1, ebs.gp3GBMonth],
@@ -111,7 +112,7 @@ describe('bill of materials', () => {
       ['postgres', 'RDS gp3 storage (2 copies: primary, standby)', 200, 1, rdsStorage.gp3GBMonth],
       [
         'redis',
-        'ElastiCache cache.r7g.large (primary + 2 replicas)',
+        'ElastiCache Valkey cache.r7g.large (primary + 2 replicas)',
         3,
         H,
         cache.onDemandHourly,
@@ -202,21 +203,39 @@ describe('bill of materials', () => {
 
 describe('a missing price', () => {
   it('is an error naming the type and region, never a zero', () => {
-    // The 3k x86 plan picks cache.r5.large, which the price table does not have.
-    expect(() => billOfMaterials(planFor({ architecture: { size: '3k' } }), table)).toThrow(
+    // cache.m6g.3xlarge is a real node type the price table does not carry.
+    expect(() =>
+      billOfMaterials(
+        planFor({ architecture: { size: '3k' }, redis: { nodeType: 'cache.m6g.3xlarge' } }),
+        table,
+      ),
+    ).toThrow(
       new MissingPriceError(
-        "No AWS price for ElastiCache node type 'cache.r5.large' in region 'us-west-2' (price table retrieved 2025-04-05).",
+        "No AWS price for ElastiCache node type 'cache.m6g.3xlarge' in region 'us-west-2' (price table retrieved 2025-04-05).",
         'us-west-2',
         'elasticache',
-        'cache.r5.large',
+        'cache.m6g.3xlarge',
       ),
     );
   });
 
-  it('names a missing bastion type and a missing region', () => {
-    expect(() =>
-      billOfMaterials(planFor({ architecture: { size: 'poc' }, access: { admin: 'bastion' } }), table),
-    ).toThrow(/EC2 instance type 't3\.micro' in region 'us-west-2'/);
+  it('never prices Valkey nodes at Redis OSS rates when the Valkey rate is missing', () => {
+    const withoutValkey = structuredClone(table);
+    delete (withoutValkey.regions['us-west-2']!.elasticache['cache.m5.large'] as { valkey?: unknown }).valkey;
+    expect(() => billOfMaterials(planFor({ architecture: { size: 'poc' } }), withoutValkey)).toThrow(
+      /No AWS Valkey price for ElastiCache node type 'cache\.m5\.large' in region 'us-west-2'/,
+    );
+  });
+
+  it('prices every default plan, bastions included, and names a missing region', () => {
+    for (const size of ['poc', '3k', '50k'] as const) {
+      const bom = billOfMaterials(planFor({ architecture: { size }, access: { admin: 'bastion' } }), table);
+      expect(
+        bom.lines.some((line) => line.item.includes('t3.micro')),
+        size,
+      ).toBe(true);
+      expect(bom.total.monthly, size).toBeGreaterThan(0);
+    }
     expect(() =>
       billOfMaterials(planFor({ architecture: { size: 'poc' }, region: 'sa-east-1' }), table),
     ).toThrow(/No AWS prices for region 'sa-east-1'/);

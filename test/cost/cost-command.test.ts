@@ -4,6 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { loadPriceTable } from '../../src/cost/prices.js';
 import { runCli, tempDir } from '../cli/run-cli.js';
 
+/** A spec choosing a real node type the price table does not carry. */
+const UNPRICED_SPEC =
+  'name: gitlab\nregion: us-west-2\ndomain: { name: gitlab.example.com }\nredis: { nodeType: cache.m6g.3xlarge }\n';
+
 describe('gitlab-aws cost and plan', () => {
   it('plan shows the bill of materials by role with both totals and the assumptions', async () => {
     const result = await runCli(['plan', '--size', '3k', '--cpu', 'graviton']);
@@ -20,10 +24,13 @@ describe('gitlab-aws cost and plan', () => {
   });
 
   it('plan still shows the plan, with one line naming the missing price', async () => {
-    const result = await runCli(['plan', '--size', '3k']);
+    const cwd = tempDir();
+    writeFileSync(join(cwd, 'gitlab-aws.yaml'), UNPRICED_SPEC);
+    const result = await runCli(['plan'], { cwd });
     expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Compute nodes');
     expect(result.stdout).toContain(
-      "Bill of materials: not available. No AWS price for ElastiCache node type 'cache.r5.large' in region 'us-west-2'",
+      "Bill of materials: not available. No AWS price for ElastiCache node type 'cache.m6g.3xlarge' in region 'us-west-2'",
     );
   });
 
@@ -60,9 +67,11 @@ describe('gitlab-aws cost and plan', () => {
   });
 
   it('cost fails with exit 1 and the missing price; bad flags exit 2', async () => {
-    const missing = await runCli(['cost', '--size', '3k']);
+    const cwd = tempDir();
+    writeFileSync(join(cwd, 'gitlab-aws.yaml'), UNPRICED_SPEC);
+    const missing = await runCli(['cost'], { cwd });
     expect(missing).toMatchObject({ code: 1, stdout: '' });
-    expect(missing.stderr).toMatch(/^error: No AWS price for ElastiCache node type 'cache\.r5\.large'/);
+    expect(missing.stderr).toMatch(/^error: No AWS price for ElastiCache node type 'cache\.m6g\.3xlarge'/);
     expect((await runCli(['cost', '--json', '--csv'])).code).toBe(2);
     expect((await runCli(['cost', 'refesh'])).stderr).toMatch(/unknown cost subcommand "refesh"/);
   });
