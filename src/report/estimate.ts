@@ -89,12 +89,22 @@ export function isoMinutes(duration: string): number | undefined {
   return Number(match[1] ?? 0) * 60 + Number(match[2] ?? 0) + Number(match[3] ?? 0) / 60;
 }
 
-/** Create duration of one resource: the signal timeout bounds one with a creation policy. */
+/**
+ * A node that signals CloudFormation does so when its boot script is done: the Linux package
+ * install and the first reconfigure, typically 10-15 min (a typical figure, not a measurement of
+ * this project). The creation policy's timeout is only the bound.
+ */
+export const TYPICAL_BOOT_MINUTES = 12;
+
+/** Create duration of one resource; one with a creation policy takes a typical boot, at most its timeout. */
 export function createMinutes(resource: CfnResource): { minutes: number; basis: string } {
   const timeout = resource.CreationPolicy?.ResourceSignal?.Timeout;
   const bound = timeout ? isoMinutes(timeout) : undefined;
   if (bound !== undefined)
-    return { minutes: bound, basis: `creation policy signal timeout ${timeout} (upper bound)` };
+    return {
+      minutes: Math.min(bound, TYPICAL_BOOT_MINUTES),
+      basis: `typical GitLab package install and first reconfigure (10-15 min); creation policy timeout ${timeout} bounds it`,
+    };
   const props = (resource.Properties ?? {}) as Record<string, unknown>;
   if (resource.Type === 'AWS::RDS::DBInstance') {
     if (props.SourceDBInstanceIdentifier)

@@ -12,7 +12,7 @@ import {
 /**
  * Three stacks, deployed net -> data -> app. Durations from the table: VPC, subnet, role and
  * listener 0.5 (default), NAT gateway 2, Multi-AZ RDS 20, replication group 12, instance profile 2,
- * NLB 3, and the auto scaling group's signal timeout PT15M.
+ * NLB 3, and the auto scaling group's typical boot of 12 (under its PT15M signal timeout).
  */
 const net: CfnTemplate = {
   Resources: {
@@ -63,9 +63,9 @@ const STACKS: StackTemplate[] = [
 describe('deploy-time estimate', () => {
   it('finds the hand-computed critical path through references, imports and stack order', () => {
     // net: Vpc 0-0.5, Subnet 0.5-1, Nat 1-3. data starts at 3: Db 3-23, Cache 3-15.
-    // app starts at 23: Role 23-23.5, Profile 23.5-25.5, Asg 25.5-40.5, Lb 23-26, Listener 26-26.5.
+    // app starts at 23: Role 23-23.5, Profile 23.5-25.5, Asg 25.5-37.5, Lb 23-26, Listener 26-26.5.
     const estimate = estimateDeploy(STACKS);
-    expect(estimate.minutes).toBe(40.5);
+    expect(estimate.minutes).toBe(37.5);
     expect(estimate.criticalPath.map((step) => `${step.stack}/${step.logicalId}`)).toEqual([
       'net/Vpc',
       'net/Subnet',
@@ -76,9 +76,9 @@ describe('deploy-time estimate', () => {
       'app/Asg',
     ]);
     expect(estimate.slowest.logicalId).toBe('Db');
-    expect(estimate.ratio).toBeCloseTo(40.5 / 20, 10);
-    // Resource by resource: Db 1-21 (needs only the subnet), Asg waits for Db: 21-36.
-    expect(estimate.minutesIfResourceLevel).toBe(36);
+    expect(estimate.ratio).toBeCloseTo(37.5 / 20, 10);
+    // Resource by resource: Db 1-21 (needs only the subnet), Asg waits for Db: 21-33.
+    expect(estimate.minutesIfResourceLevel).toBe(33);
     expect(
       estimate.serialized.map((wait) => [
         `${wait.resource.stack}/${wait.resource.logicalId}`,
@@ -96,9 +96,9 @@ describe('deploy-time estimate', () => {
   it('prints the estimate line with the path and the ratio', () => {
     const text = renderEstimate(estimateDeploy(STACKS));
     expect(text.split('\n')[0]).toBe(
-      'first deploy, estimated: 41 min; critical path: net/Nat (2) -> data/Db (20) -> app/Profile (2) -> app/Asg (15)',
+      'first deploy, estimated: 38 min; critical path: net/Nat (2) -> data/Db (20) -> app/Profile (2) -> app/Asg (12)',
     );
-    expect(text).toContain('critical path / slowest resource (data/Db, 20 min): 2.02');
+    expect(text).toContain('critical path / slowest resource (data/Db, 20 min): 1.88');
     expect(text).toContain('data/Db (AWS::RDS::DBInstance) waits 2 min for net/Nat');
   });
 
@@ -121,6 +121,13 @@ describe('deploy-time estimate', () => {
     expect(isoMinutes('soon')).toBeUndefined();
     expect(createMinutes({ Type: 'AWS::EC2::Instance' }).minutes).toBe(1.5);
     expect(createMinutes({ Type: 'AWS::RDS::DBInstance', Properties: { MultiAZ: false } }).minutes).toBe(10);
+    // A signalled node takes a typical boot, never more than its signal timeout.
+    const signalled = (timeout: string) => ({
+      Type: 'AWS::EC2::Instance',
+      CreationPolicy: { ResourceSignal: { Timeout: timeout } },
+    });
+    expect(createMinutes(signalled('PT30M')).minutes).toBe(12);
+    expect(createMinutes(signalled('PT5M')).minutes).toBe(5);
     expect(
       createMinutes({ Type: 'AWS::RDS::DBInstance', Properties: { SourceDBInstanceIdentifier: 'x' } })
         .minutes,
