@@ -16,16 +16,19 @@ export type StackKind = (typeof STACK_KINDS)[number];
  * the instances its target group lists.
  */
 export const STACK_CONTENTS: Readonly<Record<StackKind, string>> = {
-  network: 'VPC, subnets, NAT gateways, S3 gateway endpoint, flow logs, private DNS zone',
-  data: 'KMS keys, RDS PostgreSQL, ElastiCache Redis, S3 buckets, Secrets Manager secrets, Gitaly data volumes',
-  edge: 'Network Load Balancers, target groups, ACM certificate, Route 53 records',
+  network: 'VPC, subnets, NAT gateways, S3 gateway endpoint, flow logs, private DNS zone, security groups',
+  data: 'KMS keys, RDS PostgreSQL and read replicas, ElastiCache, S3 buckets (and their access-log bucket), Secrets Manager secrets, Gitaly data volumes, the GitLab version parameter',
+  edge: 'external Network Load Balancer, its target groups, ACM certificate, Route 53 record',
   compute:
-    'Gitaly, Praefect and monitoring instances, Rails and Sidekiq auto scaling groups, bastions, security groups, instance roles',
-  ops: 'CloudWatch alarms, SNS topic, AWS Backup plan',
+    'instance roles, Rails and Sidekiq auto scaling groups, Gitaly, Praefect, monitoring and bastion instances, the internal Praefect load balancer, EKS (Cloud Native Hybrid)',
+  ops: 'CloudWatch alarms, SNS topic, scaling-event rule, AWS Backup vault and plan',
 };
 
 /** Stacks whose deletion would lose data; `destroy` keeps them unless told otherwise. */
 export const DATA_STACK_KINDS: readonly StackKind[] = ['data'];
+
+/** Stacks `destroy` keeps unless told otherwise: the data, and the network the data lives in. */
+export const KEPT_STACK_KINDS: readonly StackKind[] = [...DATA_STACK_KINDS, 'network'];
 
 /** Deploy order; destroy runs it backwards. */
 export const STACK_ORDER: readonly StackKind[] = STACK_KINDS;

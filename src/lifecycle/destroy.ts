@@ -7,13 +7,19 @@
  * final snapshot, the Gitaly volumes leave snapshots, buckets and secrets are deleted.
  */
 import { UserError } from '../errors.js';
-import { DATA_STACK_KINDS, STACK_ORDER, type StackKind, stackName } from '../infra/stacks.js';
+import {
+  DATA_STACK_KINDS,
+  KEPT_STACK_KINDS,
+  STACK_ORDER,
+  type StackKind,
+  stackName,
+} from '../infra/stacks.js';
 import type { Plan, RdsService, S3Service } from '../plan/types.js';
 import { destroyWaves } from './stack-waves.js';
 import type { CdkToolkit } from './toolkit.js';
 
 /** Stacks whose resources other stacks' data lives in: they go only when the data goes. */
-const HOSTS_DATA: readonly StackKind[] = ['network'];
+const HOSTS_DATA: readonly StackKind[] = KEPT_STACK_KINDS.filter((kind) => !DATA_STACK_KINDS.includes(kind));
 
 export interface DestroyPlan {
   /** Stack kinds deleted. */
