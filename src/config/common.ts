@@ -16,13 +16,14 @@
  *   b77f1afb95937ce9916df37b70060a52f4eb8ab3, doc/administration/object_storage.md.
  * - Setting names: ../shared/reference (omnibus-gitlab 440b1f835eb205885d22933ac074cc11c1148609).
  */
-import type {
-  ElastiCacheService,
-  LoadBalancerService,
-  Plan,
-  PlanNode,
-  RdsService,
-  S3Service,
+import {
+  CONSOLIDATED_OBJECT_PURPOSES,
+  type ElastiCacheService,
+  type LoadBalancerService,
+  type Plan,
+  type PlanNode,
+  type RdsService,
+  type S3Service,
 } from '../plan/types.js';
 import { endpointFact, type GitlabRb, integerOf, secret, strHash } from './ruby.js';
 import type { BootTarget, RuntimeEndpoints } from './types.js';
@@ -166,19 +167,6 @@ export function repositoryStorageSettings(rb: GitlabRb, plan: Plan, endpoints: R
   );
 }
 
-/** Object types the consolidated form covers (the rest of the Plan's buckets are configured apart). */
-const CONSOLIDATED_OBJECTS = [
-  'artifacts',
-  'external_diffs',
-  'lfs',
-  'uploads',
-  'packages',
-  'dependency_proxy',
-  'terraform_state',
-  'ci_secure_files',
-  'pages',
-] as const;
-
 /** Consolidated object storage on S3 with the instance profile (no keys), one bucket per object type. */
 export function objectStorageSettings(rb: GitlabRb, plan: Plan): void {
   const s3 = servicesOf<S3Service>(plan, 's3')[0];
@@ -193,7 +181,7 @@ export function objectStorageSettings(rb: GitlabRb, plan: Plan): void {
     .set('gitlab_rails', ['object_store', 'enabled'], true)
     .set('gitlab_rails', ['object_store', 'proxy_download'], false)
     .set('gitlab_rails', ['object_store', 'connection'], connection);
-  for (const object of CONSOLIDATED_OBJECTS) {
+  for (const object of CONSOLIDATED_OBJECT_PURPOSES) {
     rb.set('gitlab_rails', ['object_store', 'objects', object, 'bucket'], bucket(object));
   }
   rb.comment('Backups are not part of the consolidated form')

@@ -207,8 +207,8 @@ export interface ElastiCacheService {
   readonly snapshotRetentionDays: number;
 }
 
-/** What GitLab stores in object storage; each gets its own bucket. */
-export const OBJECT_STORAGE_PURPOSES = [
+/** Object types GitLab's consolidated object storage settings cover (`gitlab_rails['object_store']['objects']`). */
+export const CONSOLIDATED_OBJECT_PURPOSES = [
   'artifacts',
   'external_diffs',
   'lfs',
@@ -218,9 +218,10 @@ export const OBJECT_STORAGE_PURPOSES = [
   'terraform_state',
   'ci_secure_files',
   'pages',
-  'registry',
-  'backups',
 ] as const;
+
+/** What GitLab stores in object storage; each gets its own bucket (registry and backups are configured apart). */
+export const OBJECT_STORAGE_PURPOSES = [...CONSOLIDATED_OBJECT_PURPOSES, 'registry', 'backups'] as const;
 export type ObjectStoragePurpose = (typeof OBJECT_STORAGE_PURPOSES)[number];
 
 export interface BucketPlan {
