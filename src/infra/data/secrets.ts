@@ -43,7 +43,7 @@ export class GitLabSecrets extends Construct {
         description: secretPlan.description,
         encryptionKey: props.encryptionKey,
         removalPolicy: secretPlan.retainOnDelete ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-        ...secretValue(secretPlan.id, secretPlan.generatedBy),
+        ...secretValue(plan, secretPlan.id, secretPlan.generatedBy),
       });
       acknowledge(secret, [
         {
@@ -109,6 +109,7 @@ export class GitLabSecrets extends Construct {
 }
 
 function secretValue(
+  plan: Plan,
   id: SecretId,
   generatedBy: 'secrets-manager' | 'first-boot',
 ): Pick<secretsmanager.SecretProps, 'generateSecretString' | 'secretStringValue'> {
@@ -118,27 +119,32 @@ function secretValue(
   switch (id) {
     case 'database-password':
       // username + password in one JSON document: RDS takes its master credentials from it.
-      return {
-        generateSecretString: {
-          secretStringTemplate: JSON.stringify({ username: 'gitlab' }),
-          generateStringKey: 'password',
-          excludeCharacters: EXCLUDED_CHARACTERS,
-          passwordLength: 32,
-        },
-      };
+      return databaseCredentials(plan, 'postgres');
     case 'praefect-database-password':
-      return {
-        generateSecretString: {
-          secretStringTemplate: JSON.stringify({ username: 'praefect' }),
-          generateStringKey: 'password',
-          excludeCharacters: EXCLUDED_CHARACTERS,
-          passwordLength: 32,
-        },
-      };
+      return databaseCredentials(plan, 'praefect-postgres');
     case 'redis-auth-token':
       // ElastiCache AUTH tokens: 16-128 printable characters; letters and digits avoid every quoting issue.
       return { generateSecretString: { excludePunctuation: true, passwordLength: 64 } };
     default:
       return { generateSecretString: { excludePunctuation: true, passwordLength: 48 } };
   }
+}
+
+/** A generated password with the database user the Plan names for that database. */
+function databaseCredentials(
+  plan: Plan,
+  role: 'postgres' | 'praefect-postgres',
+): Pick<secretsmanager.SecretProps, 'generateSecretString'> {
+  const database = plan.services
+    .flatMap((service) => (service.kind === 'rds' ? service.databases : []))
+    .find((candidate) => candidate.role === role);
+  if (!database) throw new Error(`the Plan has no ${role} database`);
+  return {
+    generateSecretString: {
+      secretStringTemplate: JSON.stringify({ username: database.user }),
+      generateStringKey: 'password',
+      excludeCharacters: EXCLUDED_CHARACTERS,
+      passwordLength: 32,
+    },
+  };
 }
