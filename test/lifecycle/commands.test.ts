@@ -1,8 +1,9 @@
 // Command files end to end up to their first AWS call: argument handling and refusals.
+
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CliCommand, CliIo } from '../../src/cli/command.js';
 import { command as backup } from '../../src/cli/commands/backup.js';
 import { command as bootstrap } from '../../src/cli/commands/bootstrap.js';
@@ -14,6 +15,7 @@ import { command as restore } from '../../src/cli/commands/restore.js';
 import { command as upgrade } from '../../src/cli/commands/upgrade.js';
 import { UserError } from '../../src/cli/errors.js';
 import { CREDENTIALS_HINT } from '../../src/lifecycle/aws.js';
+import { withoutAwsCredentials } from '../fixtures/no-aws-credentials.js';
 
 const COMMANDS: Record<string, CliCommand> = {
   backup,
@@ -51,16 +53,7 @@ async function run(name: string, values: Record<string, unknown>, positionals: s
 }
 
 describe('lifecycle commands', () => {
-  const saved = { ...process.env };
-  beforeEach(() => {
-    for (const key of Object.keys(process.env)) if (key.startsWith('AWS_')) delete process.env[key];
-    process.env['AWS_CONFIG_FILE'] = '/nonexistent/config';
-    process.env['AWS_SHARED_CREDENTIALS_FILE'] = '/nonexistent/credentials';
-    process.env['AWS_EC2_METADATA_DISABLED'] = 'true';
-  });
-  afterEach(() => {
-    process.env = { ...saved };
-  });
+  withoutAwsCredentials();
 
   it.each(['bootstrap', 'diff', 'deploy', 'backup'])(
     '%s fails fast without credentials, in one line',
