@@ -30,9 +30,10 @@ export interface CliInvocation {
 export interface CliCommand {
   /** Command name as typed, e.g. `plan`. */
   readonly name: string;
-  /** One line for `--help`. */
-  readonly summary: string;
-  /** Usage line(s) shown by `gitlab-aws <name> --help`. */
+  /**
+   * Usage line(s) shown by `gitlab-aws <name> --help`, under the command's summary (the `COMMANDS`
+   * table in main.ts holds summaries, so the top-level help need not import any command module).
+   */
   readonly usage: string;
   /** node:util parseArgs options. */
   readonly options: NonNullable<ParseArgsConfig['options']>;

@@ -4,24 +4,35 @@
  */
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
-import { SpecError } from '../spec/errors.js';
+import { closest, SpecError } from '../spec/errors.js';
 import type { CliCommand, CliInvocation, CliIo } from './command.js';
 import { UserError } from './errors.js';
 
 interface CommandEntry {
+  /** The one line both `gitlab-aws --help` and `gitlab-aws <command> --help` print. */
   readonly summary: string;
   /** Imported only when the command runs, so `plan` never loads CDK or the AWS SDK. */
   readonly load: () => Promise<{ command: CliCommand }>;
 }
 
-/** Every command, in the order `--help` lists them. */
+/**
+ * Every command, in the order `--help` lists them. Summaries live here rather than in the command
+ * modules because the top-level help must not import those; each module holds its own usage.
+ */
 export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
-  init: { summary: 'Write a commented spec file to start from', load: () => import('./commands/init.js') },
+  init: {
+    summary: 'Write a commented spec file (gitlab-aws.yaml) to start from',
+    load: () => import('./commands/init.js'),
+  },
   plan: {
-    summary: 'Show the planned environment, its checks and cost (no AWS account needed)',
+    summary:
+      'Validate the spec and show the planned environment, its checks and cost (no AWS account needed)',
     load: () => import('./commands/plan.js'),
   },
-  schema: { summary: 'Print the JSON Schema of the spec file', load: () => import('./commands/schema.js') },
+  schema: {
+    summary: 'Print the JSON Schema of the spec file (for editor completion)',
+    load: () => import('./commands/schema.js'),
+  },
   cost: {
     summary: 'Bill of materials and monthly cost; --compare with the reference; refresh prices; deploy time',
     load: () => import('./commands/cost.js'),
@@ -55,7 +66,7 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     load: () => import('./commands/backup.js'),
   },
   restore: {
-    summary: "Restore a gitlab-backup archive with GitLab's procedure",
+    summary: "Restore a gitlab-backup archive with GitLab's procedure (overwrites the database)",
     load: () => import('./commands/restore.js'),
   },
   destroy: {
@@ -66,7 +77,8 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
 
 export const VERSION = '0.1.0';
 
-function help(): string {
+/** What `gitlab-aws --help` prints; the README's Commands block is tested against it. */
+export function topLevelHelp(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
   return [
     'gitlab-aws: plan, synthesize and run a highly available GitLab on AWS from one spec file.',
@@ -79,10 +91,24 @@ function help(): string {
   ].join('\n');
 }
 
+/** What `gitlab-aws <name> --help` and `gitlab-aws help <name>` print. */
+export async function commandHelp(name: string): Promise<string> {
+  const entry = COMMANDS[name];
+  if (!entry) throw new UserError(unknownCommand(name), 2);
+  const { command } = await entry.load();
+  return `${entry.summary}\n\nUsage: ${command.usage}\n`;
+}
+
+function unknownCommand(name: string): string {
+  const suggestion = closest(name, Object.keys(COMMANDS));
+  return `unknown command "${name}"${suggestion ? `; did you mean "${suggestion}"?` : ''} (see gitlab-aws --help)`;
+}
+
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === 'help' && rest[0] !== undefined) return main([rest[0], '--help'], io);
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    io.out(help());
+    io.out(topLevelHelp());
     return name === undefined ? 2 : 0;
   }
   if (name === '--version' || name === '-v') {
@@ -91,19 +117,15 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
   const entry = COMMANDS[name];
   if (!entry) {
-    const { closest } = await import('../spec/errors.js');
-    const suggestion = closest(name, Object.keys(COMMANDS));
-    io.err(
-      `error: unknown command "${name}"${suggestion ? `; did you mean "${suggestion}"?` : ''} (see gitlab-aws --help)\n`,
-    );
+    io.err(`error: ${unknownCommand(name)}\n`);
     return 2;
   }
   try {
-    const { command } = await entry.load();
     if (rest.includes('--help') || rest.includes('-h')) {
-      io.out(`${command.summary}\n\nUsage: ${command.usage}\n`);
+      io.out(await commandHelp(name));
       return 0;
     }
+    const { command } = await entry.load();
     let parsed: ReturnType<typeof parseArgs>;
     try {
       parsed = parseArgs({

@@ -15,7 +15,6 @@ import { planFromArgs, SPEC_OPTIONS, SPEC_USAGE } from '../spec-args.js';
 
 export const command: CliCommand = {
   name: 'backup',
-  summary: 'Back up GitLab (gitlab-backup plus RDS and Gitaly snapshots), or list backups',
   usage: `gitlab-aws backup [create|list] [options]\n${SPEC_USAGE}`,
   options: { ...SPEC_OPTIONS, ci: { type: 'boolean' } },
   allowPositionals: true,

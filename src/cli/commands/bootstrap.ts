@@ -5,7 +5,6 @@ import { planFromArgs, SPEC_OPTIONS, SPEC_USAGE } from '../spec-args.js';
 
 export const command: CliCommand = {
   name: 'bootstrap',
-  summary: 'Prepare the AWS account and region for CDK deployments (once per account and region)',
   usage: `gitlab-aws bootstrap [options]\n${SPEC_USAGE}\n      --ci            plain output`,
   options: { ...SPEC_OPTIONS, ci: { type: 'boolean' }, verbose: { type: 'boolean' } },
   async run(invocation) {

@@ -16,7 +16,6 @@ const port = (value: unknown, flag: string) => {
 
 export const command: CliCommand = {
   name: 'check',
-  summary: 'Check a GitLab from outside: DNS, TLS, health endpoints, sign-in, API, SSH',
   usage:
     `gitlab-aws check [--url https://...] [options]\n${SPEC_USAGE}\n` +
     "      --url URL          GitLab to check (default: the spec's domain)\n" +

@@ -128,7 +128,6 @@ function isoToday(): string {
 
 export const command: CliCommand = {
   name: 'cost',
-  summary: 'Bill of materials and monthly cost of the plan; compare with the reference; refresh prices',
   usage: USAGE,
   allowPositionals: true,
   options: {

@@ -15,7 +15,6 @@ import { planFromArgs, SPEC_OPTIONS, SPEC_USAGE } from '../spec-args.js';
 
 export const command: CliCommand = {
   name: 'deploy',
-  summary: 'Create or update the environment: checks, diff gate, stacks in dependency order, then check',
   usage:
     `gitlab-aws deploy [options]\n${SPEC_USAGE}\n` +
     '      --allow-replace ID  accept replacing or deleting this stateful resource (repeatable)\n' +

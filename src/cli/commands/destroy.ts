@@ -12,7 +12,6 @@ import { planFromArgs, SPEC_OPTIONS, SPEC_USAGE } from '../spec-args.js';
 
 export const command: CliCommand = {
   name: 'destroy',
-  summary: 'Delete compute, edge and ops stacks; keep the data unless --include-data',
   usage:
     `gitlab-aws destroy [options]\n${SPEC_USAGE}\n` +
     '      --include-data     also delete the database (final snapshot), Gitaly volumes, buckets and secrets\n' +

@@ -8,7 +8,6 @@ import { planFromArgs, SPEC_OPTIONS, SPEC_USAGE } from '../spec-args.js';
 
 export const command: CliCommand = {
   name: 'diff',
-  summary: 'Show what deploy would change per stack; data-losing changes in red',
   usage: `gitlab-aws diff [options]\n${SPEC_USAGE}\n      --allow-replace ID  mark a stateful change as accepted (repeatable)`,
   options: { ...SPEC_OPTIONS, 'allow-replace': { type: 'string', multiple: true }, ci: { type: 'boolean' } },
   async run(invocation) {

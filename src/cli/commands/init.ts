@@ -8,7 +8,6 @@ import { UserError } from '../errors.js';
 
 export const command: CliCommand = {
   name: 'init',
-  summary: 'Write a commented spec file (gitlab-aws.yaml) to start from',
   usage:
     'gitlab-aws init [--size 3k] [--type linux-package|cloud-native-hybrid] [-o FILE] [--force]\n' +
     '  -o, --output FILE   where to write (default gitlab-aws.yaml)\n' +

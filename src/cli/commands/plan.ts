@@ -18,7 +18,6 @@ function costSection(plan: Plan): string {
 
 export const command: CliCommand = {
   name: 'plan',
-  summary: 'Validate the spec and show the planned environment, its checks and what it will cost',
   usage:
     `gitlab-aws plan [-c FILE] [--size SIZE] [--type TYPE] [--cpu CPU] [--azs N] [--json] [--diagram FILE]\n${SPEC_USAGE}\n` +
     '      --json          print the Plan as JSON (the format is documented in docs/plan-format.md)\n' +

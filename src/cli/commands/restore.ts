@@ -7,7 +7,6 @@ import { planFromArgs, SPEC_OPTIONS, SPEC_USAGE } from '../spec-args.js';
 
 export const command: CliCommand = {
   name: 'restore',
-  summary: "Restore a gitlab-backup archive with GitLab's procedure (overwrites the database)",
   usage:
     `gitlab-aws restore BACKUP_ID [options]\n${SPEC_USAGE}\n` +
     '      --confirm NAME     the environment name, when there is no terminal to type it at',

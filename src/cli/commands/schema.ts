@@ -13,7 +13,6 @@ export function specJsonSchema(): Record<string, unknown> {
 
 export const command: CliCommand = {
   name: 'schema',
-  summary: 'Print the JSON Schema of the spec file (for editor completion)',
   usage: 'gitlab-aws schema > gitlab-aws.schema.json',
   options: {},
   async run({ io }) {

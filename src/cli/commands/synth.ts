@@ -12,7 +12,6 @@ export const DEFAULT_OUT_DIR = 'cdk.out';
 
 export const command: CliCommand = {
   name: 'synth',
-  summary: 'Write the CloudFormation templates (cloud assembly) of the environment; no AWS account needed',
   usage:
     `gitlab-aws synth [-c FILE] [--size SIZE] [--type TYPE] [--cpu CPU] [--azs N] [--out DIR] [--hosted-zone-id ID]\n${SPEC_USAGE}\n` +
     `      --out DIR           directory the cloud assembly is written to (default: ${DEFAULT_OUT_DIR})\n` +

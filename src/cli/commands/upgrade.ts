@@ -9,7 +9,6 @@ import { command as backupCommand } from './backup.js';
 
 export const command: CliCommand = {
   name: 'upgrade',
-  summary: 'Zero-downtime GitLab upgrade in the documented multi-node order',
   usage:
     `gitlab-aws upgrade --to VERSION [options]\n${SPEC_USAGE}\n` +
     '      --to VERSION       version to upgrade to (one minor release at a time)\n' +
