@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -6,8 +6,6 @@ import { topLevelHelp } from '../src/cli/main.js';
 import { KEPT_STACK_KINDS, STACK_CONTENTS, STACK_ORDER } from '../src/infra/stacks.js';
 import { PLAN_RULES } from '../src/plan/index.js';
 import { specSchema } from '../src/spec/index.js';
-
-const readme = readFileSync(resolve(import.meta.dirname, '../README.md'), 'utf8');
 
 function unwrap(schema: z.ZodType): z.ZodType {
   let current = schema;
@@ -38,15 +36,61 @@ function stackTable(): string {
   );
 }
 
-/** The lines of the Markdown table that starts after the paragraph ending in `intro`. */
-function tableAfter(intro: string): string {
-  const after = readme.split(intro)[1];
-  if (after === undefined) throw new Error(`README has no "${intro}"`);
-  const lines = after.split('\n').slice(1);
-  const start = lines.findIndex((line) => line.startsWith('|'));
-  const end = lines.findIndex((line, i) => i > start && !line.startsWith('|'));
-  return lines.slice(start, end).join('\n');
+/** A part of the README rendered from the code, so that it cannot drift from it. */
+interface GeneratedBlock {
+  /** What the block shows, for the test's name. */
+  readonly name: string;
+  /** Start and end offsets of the block in the README text. */
+  readonly find: (text: string) => readonly [number, number];
+  /** The block as the code renders it. */
+  readonly render: () => string;
 }
+
+/** Offsets of the text between the first `before` and the next `after`. */
+function between(text: string, before: string, after: string): readonly [number, number] {
+  const found = text.indexOf(before);
+  if (found < 0) throw new Error(`README has no ${JSON.stringify(before)}`);
+  const start = found + before.length;
+  const end = text.indexOf(after, start);
+  if (end < 0) throw new Error(`README has no ${JSON.stringify(after)} after ${JSON.stringify(before)}`);
+  return [start, end];
+}
+
+/** Offsets of the Markdown table (its lines, each with its newline) first found after `intro`. */
+function tableAfter(text: string, intro: string): readonly [number, number] {
+  const [, newline] = between(text, intro, '\n|');
+  const blankLine = text.indexOf('\n\n', newline + 1);
+  if (blankLine < 0)
+    throw new Error(`README's table after ${JSON.stringify(intro)} has no blank line after it`);
+  return [newline + 1, blankLine + 1];
+}
+
+const GENERATED: readonly GeneratedBlock[] = [
+  {
+    name: 'top-level help',
+    find: (text) => between(text, '\n$ npx gitlab-aws --help\n', '```'),
+    render: topLevelHelp,
+  },
+  {
+    name: 'stack table',
+    find: (text) => tableAfter(text, 'Which stack holds what'),
+    render: () => `${stackTable()}\n`,
+  },
+];
+
+/** The README with every generated block rendered afresh from the code. */
+function withGeneratedBlocks(text: string): string {
+  return GENERATED.reduce((current, block) => {
+    const [start, end] = block.find(current);
+    return current.slice(0, start) + block.render() + current.slice(end);
+  }, text);
+}
+
+const README = resolve(import.meta.dirname, '../README.md');
+const UPDATE = 'UPDATE_README=1 npx vitest run test/readme.test.ts';
+// Run as UPDATE to rewrite the generated blocks from the code, then check them as usual.
+if (process.env.UPDATE_README) writeFileSync(README, withGeneratedBlocks(readFileSync(README, 'utf8')));
+const readme = readFileSync(README, 'utf8');
 
 describe('README', () => {
   it('has one copy of each section', () => {
@@ -55,13 +99,9 @@ describe('README', () => {
     expect(headings.filter((heading, i) => headings.indexOf(heading) !== i)).toEqual([]);
   });
 
-  it('shows the top-level help exactly as the CLI prints it', () => {
-    const shown = readme.split('\n$ npx gitlab-aws --help\n')[1]?.split('```')[0];
-    expect(shown).toBe(topLevelHelp());
-  });
-
-  it('tables which stack holds what exactly as STACK_CONTENTS and destroy define it', () => {
-    expect(tableAfter('Which stack holds what')).toBe(stackTable());
+  it.each(GENERATED)('shows the $name as the code renders it', (block) => {
+    const [start, end] = block.find(readme);
+    expect(readme.slice(start, end), `out of date; run ${UPDATE}`).toBe(block.render());
   });
 
   it('has exactly two set-up commands', () => {
