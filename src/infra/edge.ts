@@ -14,6 +14,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { PORTS } from '../catalog/ports.js';
 import type { ListenerPlan, LoadBalancerService, Plan } from '../plan/types.js';
 
 export interface EdgeProps {
@@ -124,11 +125,11 @@ export class Edge extends Construct {
       return listener;
     };
     this.targetGroups = {
-      http: targetGroup('http', byPort(80)),
-      ssh: targetGroup('ssh', byPort(22)),
+      http: targetGroup('http', byPort(PORTS.http)),
+      ssh: targetGroup('ssh', byPort(PORTS.ssh)),
     };
     for (const listener of service.listeners) {
-      const target = listener.port === 22 ? this.targetGroups.ssh : this.targetGroups.http;
+      const target = listener.port === PORTS.ssh ? this.targetGroups.ssh : this.targetGroups.http;
       this.loadBalancer.addListener(`Port${listener.port}`, {
         port: listener.port,
         protocol: listener.protocol === 'TLS' ? elbv2.Protocol.TLS : elbv2.Protocol.TCP,

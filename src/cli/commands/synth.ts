@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { PORTS } from '../../catalog/ports.js';
 import type { RuntimeEndpoints } from '../../config/types.js';
 import type { Plan } from '../../plan/index.js';
 import { hasErrors } from '../../plan/index.js';
@@ -69,7 +70,7 @@ function reviewEndpoints(plan: Plan, target: string): RuntimeEndpoints {
   );
   return {
     databaseHost: `<RDS endpoint, ${plan.spec.name}-data>`,
-    databasePort: '5432',
+    databasePort: String(PORTS.postgres),
     redisHosts,
     ...(plan.architecture.gitalyMode === 'cluster'
       ? { praefectLoadBalancerHost: `<Praefect load balancer, ${plan.spec.name}-compute>` }
