@@ -21,10 +21,11 @@
  */
 import { EXPORTER_PORTS } from '../catalog/ports.js';
 import type { RoleId } from '../catalog/types.js';
+import { ENVIRONMENT_TAG, ROLE_TAG } from '../plan/contracts.js';
 import type { Plan, PlanNode } from '../plan/types.js';
 import { hasSidekiqNodes, nodeExporterSettings } from './common.js';
 import { GitlabRb, RubyHash, type RubyValue, strHash, sym } from './ruby.js';
-import { INSTANCE_TAGS, type RuntimeEndpoints } from './types.js';
+import type { RuntimeEndpoints } from './types.js';
 
 export interface ScrapeJob {
   readonly name: string;
@@ -89,8 +90,8 @@ function scrapeConfig(plan: Plan, job: ScrapeJob): RubyValue {
           region: plan.region,
           port: job.port,
           filters: [
-            strHash({ name: `tag:${INSTANCE_TAGS.environment}`, values: [plan.spec.name] }),
-            strHash({ name: `tag:${INSTANCE_TAGS.role}`, values: [...job.roles] }),
+            strHash({ name: `tag:${ENVIRONMENT_TAG}`, values: [plan.spec.name] }),
+            strHash({ name: `tag:${ROLE_TAG}`, values: [...job.roles] }),
             strHash({ name: 'instance-state-name', values: ['running'] }),
           ],
         }),
@@ -99,7 +100,7 @@ function scrapeConfig(plan: Plan, job: ScrapeJob): RubyValue {
     [
       'relabel_configs',
       [
-        strHash({ source_labels: [tagLabel(INSTANCE_TAGS.role)], target_label: 'role' }),
+        strHash({ source_labels: [tagLabel(ROLE_TAG)], target_label: 'role' }),
         strHash({ source_labels: ['__meta_ec2_instance_id'], target_label: 'instance_id' }),
       ],
     ],

@@ -15,6 +15,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { PORTS } from '../catalog/ports.js';
+import { LOAD_BALANCER_DNS_OUTPUT, publicZoneName } from '../plan/contracts.js';
 import type { ListenerPlan, LoadBalancerService, Plan } from '../plan/types.js';
 
 export interface EdgeProps {
@@ -34,15 +35,6 @@ export interface EdgeProps {
    * created by hand.
    */
   readonly hostedZoneId?: string;
-}
-
-/** Output of the edge stack holding the external load balancer's DNS name (`deploy` checks the domain resolves to it). */
-export const LOAD_BALANCER_DNS_OUTPUT = 'LoadBalancerDnsName';
-
-/** The public hosted zone holding the domain's record: the spec's, else the domain's parent. */
-export function publicZoneName(plan: Plan): string {
-  const domain = plan.spec.domain;
-  return domain.hostedZone ?? domain.name.split('.').slice(1).join('.');
 }
 
 /** Names of the external target groups, as the Plan's auto scaling groups refer to them. */
