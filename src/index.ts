@@ -9,7 +9,7 @@ export { type ArchitectureType, type ReferenceArchitecture, referenceArchitectur
 export { UserError } from './errors.js';
 export { type CreateAppOptions, createApp, environmentOf } from './infra/app.js';
 export { GitLabEnvironment, type GitLabEnvironmentProps } from './infra/environment.js';
-export { DATA_STACK_KINDS, STACK_CONTENTS, type StackKind, stackName } from './infra/stacks.js';
 export { type SynthesisResult, synthesizeToDirectory } from './infra/synthesize.js';
 export { type CheckResult, hasErrors, PLAN_RULES, type Plan, resolvePlan } from './plan/index.js';
+export { DATA_STACK_KINDS, STACK_CONTENTS, type StackKind, stackName } from './plan/stacks.js';
 export { loadSpec, parseSpec, parseSpecYaml, type Spec, SpecError, type SpecInput } from './spec/index.js';

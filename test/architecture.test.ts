@@ -71,3 +71,64 @@ describe('layering', () => {
     expect(violations).toEqual([]);
   });
 });
+
+/**
+ * The lifecycle commands read the names they share with infra (tags, stack names, outputs) from
+ * src/plan, so they never load aws-cdk-lib to get a string. Only these modules may load the
+ * infrastructure layer or CDK itself, each for the reason given; `import type` is erased and free.
+ */
+const LIFECYCLE_INFRA_ALLOWLIST: Readonly<Record<string, readonly string[]>> = {
+  // Synthesizes the environment's app for the CDK toolkit, loading infra on demand (`loadAppFactory`).
+  'lifecycle/aws.ts': ['../infra/app.js'],
+};
+
+/** Whether a specifier loads the infrastructure layer or CDK's construct library. */
+function loadsInfraOrCdk(file: string, specifier: string): boolean {
+  if (specifier.startsWith('.')) return layerOf(resolve(file, '..', specifier)) === 'infra';
+  return /^(aws-cdk-lib|constructs|cdk-nag)(\/|$)/.test(specifier);
+}
+
+/** Imports that load a module at run time: static imports and re-exports other than `import type`/`export type`, and `import()`. */
+function valueImports(source: string): string[] {
+  return [
+    ...source.matchAll(
+      /(?:^|\n)\s*(?:import|export)(?!\s+type\s)[^'"]*?from\s+'([^']+)'|(?:^|\n)\s*import\s+'([^']+)'|import\('([^']+)'\)/g,
+    ),
+  ].map((match) => (match[1] ?? match[2] ?? match[3])!);
+}
+
+describe('lifecycle', () => {
+  const lifecycleFiles = sourceFiles(join(SRC, 'lifecycle'));
+  const loads = lifecycleFiles.flatMap((file) =>
+    valueImports(readFileSync(file, 'utf8'))
+      .filter((specifier) => loadsInfraOrCdk(file, specifier))
+      .map((specifier) => ({ file: relative(SRC, file), specifier })),
+  );
+
+  it('tells value imports from type imports', () => {
+    expect(
+      valueImports("import type { A } from '../infra/a.js';\nexport type { B } from '../infra/b.js';"),
+    ).toEqual([]);
+    expect(
+      valueImports(
+        "import { type A } from '../infra/a.js';\nexport { B } from 'aws-cdk-lib';\nimport '../infra/c.js';\nawait import('../infra/d.js');",
+      ),
+    ).toEqual(['../infra/a.js', 'aws-cdk-lib', '../infra/c.js', '../infra/d.js']);
+  });
+
+  it('loads infra and CDK only from the modules allowed to', () => {
+    const violations = loads
+      .filter(({ file, specifier }) => !LIFECYCLE_INFRA_ALLOWLIST[file]?.includes(specifier))
+      .map(({ file, specifier }) => `${file} loads ${specifier}`);
+    expect(violations).toEqual([]);
+  });
+
+  it('has no allowlist entry it no longer needs', () => {
+    const stale = Object.entries(LIFECYCLE_INFRA_ALLOWLIST).flatMap(([file, specifiers]) =>
+      specifiers
+        .filter((specifier) => !loads.some((load) => load.file === file && load.specifier === specifier))
+        .map((specifier) => `${file}: ${specifier}`),
+    );
+    expect(stale).toEqual([]);
+  });
+});

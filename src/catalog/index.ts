@@ -19,6 +19,7 @@ import { ARCHITECTURE_TYPES, SPEC_SIZES } from './types.js';
 export * from './aws-guidance.js';
 export * from './instance-types.js';
 export * from './poc.js';
+export * from './ports.js';
 export * from './reference-architectures.js';
 export * from './types.js';
 

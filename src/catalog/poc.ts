@@ -20,6 +20,7 @@
  *   install instance is enough for 100 users, so `users` is 100.
  */
 
+import { PORTS } from './ports.js';
 import type { CatalogRole, ReferenceArchitecture } from './types.js';
 
 /** Where the poc scenario was read. */
@@ -190,6 +191,11 @@ export const POC_DEPLOYMENT: PocDeployment = {
   },
   gitalyVolume: { type: 'io1', sizeGiB: 20, iops: 1000 },
   database: { deployment: 'multi-az-db-instance', storageType: 'io1', allocatedStorageGiB: 100, iops: 1000 },
-  redis: { clusterMode: 'disabled', multiAz: true, port: 6379, guideMinimumNodeType: 'cache.t3.medium' },
+  redis: {
+    clusterMode: 'disabled',
+    multiAz: true,
+    port: PORTS.redis,
+    guideMinimumNodeType: 'cache.t3.medium',
+  },
   healthCheckPath: '/-/readiness',
 };

@@ -16,6 +16,7 @@
  *   b77f1afb95937ce9916df37b70060a52f4eb8ab3, doc/administration/object_storage.md.
  * - Setting names: ../shared/reference (omnibus-gitlab 440b1f835eb205885d22933ac074cc11c1148609).
  */
+import { EXPORTER_PORTS, PORTS } from '../catalog/ports.js';
 import {
   CONSOLIDATED_OBJECT_PURPOSES,
   type ElastiCacheService,
@@ -27,24 +28,6 @@ import {
 } from '../plan/types.js';
 import { endpointFact, type GitlabRb, integerOf, secret, strHash } from './ruby.js';
 import type { BootTarget, RuntimeEndpoints } from './types.js';
-
-/** Gitaly's gRPC port and Praefect's, as the Linux package and the reference architectures use them. */
-export const GITALY_PORT = 8075;
-export const PRAEFECT_PORT = 2305;
-/** Exporter ports (Linux package defaults, opened to the monitoring node by the security groups). */
-export const EXPORTER_PORTS = {
-  node: 9100,
-  puma: 8080,
-  workhorse: 9229,
-  nginxStatus: 8060,
-  gitlabExporter: 9168,
-  sidekiq: 8082,
-  gitaly: 9236,
-  praefect: 9652,
-  prometheus: 9090,
-} as const;
-/** ElastiCache's port (the Plan's Redis services all listen on it). */
-export const REDIS_PORT = 6379;
 
 /** The Gitaly repository directory below the data volume's mount point. */
 export const REPOSITORIES_SUBDIR = 'repositories';
@@ -120,7 +103,7 @@ export function redisSettings(rb: GitlabRb, plan: Plan, endpoints: RuntimeEndpoi
   rb.comment('Redis: Amazon ElastiCache with TLS and AUTH (the bundled Redis is off)')
     .set('redis', ['enable'], false)
     .set('gitlab_rails', ['redis_host'], endpointFact('redis-host', mainHost))
-    .set('gitlab_rails', ['redis_port'], REDIS_PORT)
+    .set('gitlab_rails', ['redis_port'], PORTS.redis)
     .set('gitlab_rails', ['redis_ssl'], true)
     .set('gitlab_rails', ['redis_password'], secret('redis-auth-token'));
   if (roles.has('redis-cache')) {
@@ -129,7 +112,7 @@ export function redisSettings(rb: GitlabRb, plan: Plan, endpoints: RuntimeEndpoi
     rb.set(
       'gitlab_rails',
       ['redis_cache_instance'],
-      endpointFact('redis-cache-host', cacheHost, 'rediss://', `:${REDIS_PORT}`),
+      endpointFact('redis-cache-host', cacheHost, 'rediss://', `:${PORTS.redis}`),
     ).set('gitlab_rails', ['redis_cache_password'], secret('redis-auth-token'));
   }
 }
@@ -146,7 +129,7 @@ export function repositoryStorageSettings(rb: GitlabRb, plan: Plan, endpoints: R
       ['repositories_storages'],
       strHash({
         default: strHash({
-          gitaly_address: endpointFact('praefect-host', host, 'tcp://', `:${PRAEFECT_PORT}`),
+          gitaly_address: endpointFact('praefect-host', host, 'tcp://', `:${PORTS.praefect}`),
           gitaly_token: secret('praefect-external-token'),
         }),
       }),
@@ -160,7 +143,7 @@ export function repositoryStorageSettings(rb: GitlabRb, plan: Plan, endpoints: R
     ['repositories_storages'],
     strHash({
       [gitaly.gitalyStorage]: strHash({
-        gitaly_address: `tcp://${gitaly.privateDnsName}:${GITALY_PORT}`,
+        gitaly_address: `tcp://${gitaly.privateDnsName}:${PORTS.gitaly}`,
         gitaly_token: secret('gitaly-token'),
       }),
     }),

@@ -6,16 +6,17 @@
  *
  * Sources:
  * - "Configure Gitaly", skratsch-solutions/gitlabhq 06bbc8dc33553c380709d5395df4750a78017677,
- *   doc/administration/reference_architectures/3k_users.md (gitaly_role, listen on 8075, Prometheus
- *   on 9236, auth token, pack-objects cache, one storage per node, gitlab-secrets.json copied from
+ *   doc/administration/reference_architectures/3k_users.md (gitaly_role, the gRPC and Prometheus
+ *   listeners on the ports in catalog/ports.ts, auth token, pack-objects cache, one storage per node, gitlab-secrets.json copied from
  *   the Rails nodes so Git hooks can call GitLab back).
  * - The callback URL: `gitaly['configuration'][:gitlab][:url]` is merged over the derived
  *   internal API URL (gitlabhq/omnibus-gitlab 440b1f835eb205885d22933ac074cc11c1148609,
  *   files/gitlab-cookbooks/gitaly/recipes/enable.rb); `gitlab_rails['internal_api_url']`, which the
  *   docs show, is not among the template's settings, so the listed nested key is used instead.
  */
+import { EXPORTER_PORTS, PORTS } from '../catalog/ports.js';
 import type { Plan, PlanNode } from '../plan/types.js';
-import { EXPORTER_PORTS, GITALY_PORT, nodeExporterSettings, REPOSITORIES_SUBDIR } from './common.js';
+import { nodeExporterSettings, REPOSITORIES_SUBDIR } from './common.js';
 import { GitlabRb, nodeFact, secret, symHash } from './ruby.js';
 import type { RuntimeEndpoints } from './types.js';
 
@@ -45,7 +46,7 @@ export function gitalyGitlabRb(plan: Plan, node: PlanNode, _endpoints: RuntimeEn
     'gitaly',
     ['configuration'],
     symHash({
-      listen_addr: nodeFact('private-ipv4', '', `:${GITALY_PORT}`),
+      listen_addr: nodeFact('private-ipv4', '', `:${PORTS.gitaly}`),
       prometheus_listen_addr: `0.0.0.0:${EXPORTER_PORTS.gitaly}`,
       auth: symHash({ token: secret('gitaly-token') }),
       pack_objects_cache: symHash({ enabled: true }),

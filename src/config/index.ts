@@ -24,7 +24,6 @@ export {
   secretsRead,
   USER_DATA_LIMIT_BYTES,
   type UserDataParts,
-  versionParameterName,
 } from './user-data.js';
 
 /** The seam's renderer (see types.ts). */

@@ -13,17 +13,19 @@
  *
  * Sources:
  * - "Configure Prometheus", skratsch-solutions/gitlabhq 06bbc8dc33553c380709d5395df4750a78017677,
- *   doc/administration/reference_architectures/3k_users.md (monitoring_role, listen on 9090,
+ *   doc/administration/reference_architectures/3k_users.md (monitoring_role, Prometheus listener,
  *   Kubernetes monitoring off, extra scrape configs, NGINX off).
  * - Job names and metrics paths follow the package's own scrape configs (gitlabhq/omnibus-gitlab
  *   440b1f835eb205885d22933ac074cc11c1148609, files/gitlab-cookbooks/monitoring/libraries/prometheus.rb),
  *   which also passes `prometheus['scrape_configs']` through to prometheus.yml unchanged.
  */
+import { EXPORTER_PORTS } from '../catalog/ports.js';
 import type { RoleId } from '../catalog/types.js';
+import { ENVIRONMENT_TAG, ROLE_TAG } from '../plan/contracts.js';
 import type { Plan, PlanNode } from '../plan/types.js';
-import { EXPORTER_PORTS, hasSidekiqNodes, nodeExporterSettings } from './common.js';
+import { hasSidekiqNodes, nodeExporterSettings } from './common.js';
 import { GitlabRb, RubyHash, type RubyValue, strHash, sym } from './ruby.js';
-import { INSTANCE_TAGS, type RuntimeEndpoints } from './types.js';
+import type { RuntimeEndpoints } from './types.js';
 
 export interface ScrapeJob {
   readonly name: string;
@@ -88,8 +90,8 @@ function scrapeConfig(plan: Plan, job: ScrapeJob): RubyValue {
           region: plan.region,
           port: job.port,
           filters: [
-            strHash({ name: `tag:${INSTANCE_TAGS.environment}`, values: [plan.spec.name] }),
-            strHash({ name: `tag:${INSTANCE_TAGS.role}`, values: [...job.roles] }),
+            strHash({ name: `tag:${ENVIRONMENT_TAG}`, values: [plan.spec.name] }),
+            strHash({ name: `tag:${ROLE_TAG}`, values: [...job.roles] }),
             strHash({ name: 'instance-state-name', values: ['running'] }),
           ],
         }),
@@ -98,7 +100,7 @@ function scrapeConfig(plan: Plan, job: ScrapeJob): RubyValue {
     [
       'relabel_configs',
       [
-        strHash({ source_labels: [tagLabel(INSTANCE_TAGS.role)], target_label: 'role' }),
+        strHash({ source_labels: [tagLabel(ROLE_TAG)], target_label: 'role' }),
         strHash({ source_labels: ['__meta_ec2_instance_id'], target_label: 'instance_id' }),
       ],
     ],

@@ -8,9 +8,9 @@
  *
  * Sources:
  * - "Configure Praefect", skratsch-solutions/gitlabhq 06bbc8dc33553c380709d5395df4750a78017677,
- *   doc/administration/reference_architectures/3k_users.md (services off, listen on 2305, external
+ *   doc/administration/reference_architectures/3k_users.md (services off, gRPC listener, external
  *   token, database settings, virtual storage `default` listing every Gitaly node with the internal
- *   token, Prometheus on 9652, one deploy node running migrations).
+ *   token, Prometheus listener, one deploy node running migrations).
  * - Praefect deploy node: skratsch-solutions/gitlabhq d08a1508d191015791d908b4d42036623e6603ae,
  *   doc/update/zero_downtime.md ("Upgrade Gitaly Cluster (Praefect) nodes").
  * - Replication factor: without `default_replication_factor` every repository is stored on every
@@ -19,15 +19,9 @@
  *   which is every node of the default 3-node cluster and keeps larger clusters from storing each
  *   repository on every node.
  */
+import { EXPORTER_PORTS, PORTS } from '../catalog/ports.js';
 import type { Plan, PlanNode } from '../plan/types.js';
-import {
-  databaseOf,
-  EXPORTER_PORTS,
-  GITALY_PORT,
-  nodeExporterSettings,
-  nodesOf,
-  PRAEFECT_PORT,
-} from './common.js';
+import { databaseOf, nodeExporterSettings, nodesOf } from './common.js';
 import { endpointFact, GitlabRb, integerOf, nodeFact, secret, symHash } from './ruby.js';
 import type { RuntimeEndpoints } from './types.js';
 
@@ -78,7 +72,7 @@ export function praefectGitlabRb(plan: Plan, node: PlanNode, endpoints: RuntimeE
     'praefect',
     ['configuration'],
     symHash({
-      listen_addr: nodeFact('private-ipv4', '', `:${PRAEFECT_PORT}`),
+      listen_addr: nodeFact('private-ipv4', '', `:${PORTS.praefect}`),
       prometheus_listen_addr: `0.0.0.0:${EXPORTER_PORTS.praefect}`,
       auth: symHash({ token: secret('praefect-external-token') }),
       database: symHash({
@@ -99,7 +93,7 @@ export function praefectGitlabRb(plan: Plan, node: PlanNode, endpoints: RuntimeE
             }
             return symHash({
               storage: gitaly.gitalyStorage,
-              address: `tcp://${gitaly.privateDnsName}:${GITALY_PORT}`,
+              address: `tcp://${gitaly.privateDnsName}:${PORTS.gitaly}`,
               token: secret('gitaly-token'),
             });
           }),

@@ -17,15 +17,9 @@
  * - Let's Encrypt off because TLS ends at the load balancer: doc/install/aws/_index.md at
  *   skratsch-solutions/gitlabhq 462401833261e0523def242cd7f5650407a43351.
  */
+import { EXPORTER_PORTS, PORTS } from '../catalog/ports.js';
 import type { AutoScalingGroupPlan, LoadBalancerService, Plan } from '../plan/types.js';
-import {
-  EXPORTER_PORTS,
-  groupVcpu,
-  hasSidekiqNodes,
-  nodeExporterSettings,
-  railsCodeSettings,
-  servicesOf,
-} from './common.js';
+import { groupVcpu, hasSidekiqNodes, nodeExporterSettings, railsCodeSettings, servicesOf } from './common.js';
 import { GitlabRb } from './ruby.js';
 import { sidekiqProcessSettings } from './sidekiq.js';
 import type { RuntimeEndpoints } from './types.js';
@@ -73,7 +67,7 @@ function webServerSettings(rb: GitlabRb, plan: Plan): void {
   );
   rb.comment('TLS ends at the Network Load Balancer; NGINX serves plain HTTP on port 80')
     .set('letsencrypt', ['enable'], false)
-    .set('gitlab_rails', ['nginx', 'listen_port'], 80)
+    .set('gitlab_rails', ['nginx', 'listen_port'], PORTS.http)
     .set('gitlab_rails', ['nginx', 'listen_https'], false)
     .comment('The load balancer and its health checks come from the VPC')
     .set('gitlab_rails', ['nginx', 'real_ip_trusted_addresses'], [plan.network.vpcCidr]);

@@ -6,8 +6,9 @@
  * (`queue_groups` of `'*'` repeated), the listener on all addresses for the monitoring node, and
  * the concurrency left at the package's default (the page does not change it).
  */
+import { EXPORTER_PORTS } from '../catalog/ports.js';
 import type { AutoScalingGroupPlan, Plan } from '../plan/types.js';
-import { EXPORTER_PORTS, groupVcpu, nodeExporterSettings, railsCodeSettings } from './common.js';
+import { groupVcpu, nodeExporterSettings, railsCodeSettings } from './common.js';
 import { GitlabRb } from './ruby.js';
 import type { RuntimeEndpoints } from './types.js';
 

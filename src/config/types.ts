@@ -42,25 +42,6 @@ export type BootTarget =
 /** Renders the cloud-init user data for a target. Pure: same inputs, same text. */
 export type RenderUserData = (plan: Plan, target: BootTarget, endpoints: RuntimeEndpoints) => string;
 
-/**
- * Tags infra puts on every instance (and Gitaly data volume) of an environment. The boot scripts
- * find a Gitaly node's data volume by them, and Prometheus finds the nodes to scrape by them.
- */
-export const INSTANCE_TAGS = {
-  /** The spec's name. */
-  environment: 'gitlab-aws:environment',
-  /** The Plan role (rails, gitaly...). */
-  role: 'gitlab-aws:role',
-  /** The Plan node id of a fixed instance and of its data volume (gitaly-2). */
-  node: 'gitlab-aws:node',
-} as const;
-
-/**
- * Value a first-boot secret holds until the first node that boots replaces it: a node that reads
- * it knows the secret has not been generated yet. Infra creates the secrets with exactly this value.
- */
-export const FIRST_BOOT_SECRET_PLACEHOLDER = '{"initialized":false}';
-
 /** A file `renderAllConfigs` produces, relative to the synth output directory. */
 export interface RenderedConfigFile {
   /** `config/<role>/gitlab.rb`, `config/<role>/user-data.yaml`, or a shared `config/boot/<script>`. */

@@ -16,13 +16,14 @@
  */
 import { gzipSync } from 'node:zlib';
 import { stringify } from 'yaml';
+import { ENVIRONMENT_TAG, gitlabVersionParameterName, NODE_TAG } from '../plan/contracts.js';
 import type { Plan, SecretId } from '../plan/types.js';
 import { BOOT_SCRIPT, LOCK_SCRIPT } from './boot-script.js';
 import { databaseOf, RAILS_CODE_ROLES, roleOf, servicesOf } from './common.js';
 import { databaseBootstrap } from './database-bootstrap.js';
 import { gitlabRbFor } from './render.js';
 import { SECRETS_DIR } from './ruby.js';
-import { type BootTarget, INSTANCE_TAGS, type RuntimeEndpoints } from './types.js';
+import type { BootTarget, RuntimeEndpoints } from './types.js';
 
 /** GitLab's package repository signing key (doc/update/package_signatures.md, omnibus-gitlab 440b1f8). */
 export const GITLAB_REPO_KEY_FINGERPRINT = 'F6403F6544A38863DAA0B6E03F01618A51312F3F';
@@ -33,11 +34,6 @@ export const LOCK_SCRIPT_PATH = '/usr/local/sbin/gitlab-aws-locked';
 export const BOOT_ENV_PATH = '/etc/gitlab-aws/boot.env';
 /** EC2's limit on user data. */
 export const USER_DATA_LIMIT_BYTES = 16 * 1024;
-
-/** SSM parameter with the GitLab version new instances install (moved by `gitlab-aws upgrade`). */
-export function versionParameterName(plan: Plan): string {
-  return `/${plan.spec.name}/gitlab-version`;
-}
 
 /** Secrets whose value is JSON with the password in a field (RDS-style credentials). */
 const JSON_PASSWORD_SECRETS: ReadonlySet<SecretId> = new Set([
@@ -126,7 +122,7 @@ function bootEnv(
     GLA_PACKAGE: plan.gitlab.packageName,
     GLA_EDITION: plan.gitlab.edition,
     GLA_VERSION: plan.gitlab.version,
-    GLA_VERSION_PARAMETER: versionParameterName(plan),
+    GLA_VERSION_PARAMETER: gitlabVersionParameterName(plan),
     GLA_REPO_KEY_FINGERPRINT: GITLAB_REPO_KEY_FINGERPRINT,
     GLA_SECRETS: needs.secretFiles
       .map((id) => `${id}|${secretName(plan, id)}|${JSON_PASSWORD_SECRETS.has(id) ? 'password' : '-'}`)
@@ -146,8 +142,8 @@ function bootEnv(
     GLA_DATA_MOUNT: dataVolume?.mountPoint ?? '',
     GLA_DATA_DEVICE: dataVolume?.deviceName ?? '',
     GLA_DATA_VOLUME_ID: dataVolume ? (endpoints.dataVolumeId ?? '') : '',
-    GLA_TAG_ENVIRONMENT: INSTANCE_TAGS.environment,
-    GLA_TAG_NODE: INSTANCE_TAGS.node,
+    GLA_TAG_ENVIRONMENT: ENVIRONMENT_TAG,
+    GLA_TAG_NODE: NODE_TAG,
     GLA_FACTS: [...facts.keys()].join(' '),
     ...Object.fromEntries(
       [...facts].map(([name, value]) => [`GLA_FACT_${name.toUpperCase().replaceAll('-', '_')}`, value]),

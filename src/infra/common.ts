@@ -1,27 +1,13 @@
 /**
- * Small pieces every infra construct shares: the tags that tie resources to an environment, node
- * and role (IAM conditions and the boot scripts rely on them), and the machine image.
+ * Small pieces every infra construct shares: tagging with the Plan's role, node and group (the tag
+ * keys are contracts, in src/plan/contracts.ts), the machine image, cdk-nag acknowledgements.
  */
 import { Stack, Tags, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { IConstruct } from 'constructs';
 import type { RoleId } from '../catalog/types.js';
-import type { Arch, Plan } from '../plan/types.js';
-
-/*
- * The tags are a contract: IAM conditions, the boot scripts, Prometheus service discovery and the
- * lifecycle commands (which find instances and groups by tag, never by stored id) all read them.
- * The config layer's INSTANCE_TAGS repeats the three boot scripts read (config cannot import infra);
- * a config test holds the two equal.
- */
-/** Tag naming the environment (the spec's name) on every resource. */
-export const ENVIRONMENT_TAG = 'gitlab-aws:environment';
-/** Tag naming the Plan role of an instance, volume or auto scaling group. */
-export const ROLE_TAG = 'gitlab-aws:role';
-/** Tag naming the Plan node (e.g. gitaly-2) of a fixed instance and its data volume. */
-export const NODE_TAG = 'gitlab-aws:node';
-/** Tag naming the Plan auto scaling group id (e.g. rails) of an auto scaling group. */
-export const GROUP_TAG = 'gitlab-aws:group';
+import { GROUP_TAG, NODE_TAG, ROLE_TAG } from '../plan/contracts.js';
+import type { Arch } from '../plan/types.js';
 
 /** Tags a construct and everything under it with a Plan role (and node, for fixed nodes). */
 export function tagNode(scope: IConstruct, role: RoleId, nodeId?: string): void {
@@ -54,19 +40,6 @@ export function ubuntuImage(arch: Arch): ec2.IMachineImage {
 /** `db.m6i.large` / `cache.r5.large` / `m6i.large` as the EC2 instance type CDK expects. */
 export function instanceTypeOf(planClass: string): ec2.InstanceType {
   return new ec2.InstanceType(planClass.replace(/^(db|cache)\./, ''));
-}
-
-/**
- * SSM parameter holding the GitLab version new instances install: created by the data stack, read
- * by the boot scripts, written by `gitlab-aws upgrade`.
- */
-export function gitlabVersionParameterName(plan: Plan): string {
-  return `/${plan.spec.name}/gitlab-version`;
-}
-
-/** Short, stable resource name prefix for names AWS limits in length. */
-export function resourceName(plan: Plan, suffix: string): string {
-  return `${plan.spec.name}-${suffix}`;
 }
 
 /** A cdk-nag rule acknowledged on a construct and everything under it, with the reason a reviewer reads. */

@@ -14,6 +14,8 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { PORTS } from '../catalog/ports.js';
+import { LOAD_BALANCER_DNS_OUTPUT, publicZoneName } from '../plan/contracts.js';
 import type { ListenerPlan, LoadBalancerService, Plan } from '../plan/types.js';
 
 export interface EdgeProps {
@@ -33,15 +35,6 @@ export interface EdgeProps {
    * created by hand.
    */
   readonly hostedZoneId?: string;
-}
-
-/** Output of the edge stack holding the external load balancer's DNS name (`deploy` checks the domain resolves to it). */
-export const LOAD_BALANCER_DNS_OUTPUT = 'LoadBalancerDnsName';
-
-/** The public hosted zone holding the domain's record: the spec's, else the domain's parent. */
-export function publicZoneName(plan: Plan): string {
-  const domain = plan.spec.domain;
-  return domain.hostedZone ?? domain.name.split('.').slice(1).join('.');
 }
 
 /** Names of the external target groups, as the Plan's auto scaling groups refer to them. */
@@ -124,11 +117,11 @@ export class Edge extends Construct {
       return listener;
     };
     this.targetGroups = {
-      http: targetGroup('http', byPort(80)),
-      ssh: targetGroup('ssh', byPort(22)),
+      http: targetGroup('http', byPort(PORTS.http)),
+      ssh: targetGroup('ssh', byPort(PORTS.ssh)),
     };
     for (const listener of service.listeners) {
-      const target = listener.port === 22 ? this.targetGroups.ssh : this.targetGroups.http;
+      const target = listener.port === PORTS.ssh ? this.targetGroups.ssh : this.targetGroups.http;
       this.loadBalancer.addListener(`Port${listener.port}`, {
         port: listener.port,
         protocol: listener.protocol === 'TLS' ? elbv2.Protocol.TLS : elbv2.Protocol.TCP,

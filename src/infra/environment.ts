@@ -11,7 +11,9 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import type { RoleId } from '../catalog/types.js';
 import type { BootTarget, RenderUserData, RuntimeEndpoints } from '../config/types.js';
+import { ENVIRONMENT_TAG, gitlabVersionParameterName } from '../plan/contracts.js';
 import { resolvePlan } from '../plan/index.js';
+import { STACK_CONTENTS, type StackKind, stackName } from '../plan/stacks.js';
 import type {
   EksService,
   ElastiCacheService,
@@ -24,7 +26,7 @@ import type {
 } from '../plan/types.js';
 import type { Spec } from '../spec/schema.js';
 import type { GitLabAutoScalingGroup } from './auto-scaling.js';
-import { acknowledge, ENVIRONMENT_TAG, gitlabVersionParameterName, volumeArn } from './common.js';
+import { acknowledge, volumeArn } from './common.js';
 import { Database } from './data/database.js';
 import { ObjectStorage } from './data/object-storage.js';
 import { Redis } from './data/redis.js';
@@ -40,7 +42,6 @@ import { RailsAutoScalingGroup } from './rails.js';
 import { InstanceRoles } from './roles.js';
 import { EncryptionKeys, SecurityGroups } from './security.js';
 import { SidekiqAutoScalingGroup } from './sidekiq.js';
-import { STACK_CONTENTS, type StackKind, stackName } from './stacks.js';
 
 export interface GitLabEnvironmentProps {
   /** The Plan to build; resolved from `spec` when omitted. */

@@ -8,6 +8,7 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
+import { NODE_TAG } from '../plan/contracts.js';
 import type { PlanNode } from '../plan/types.js';
 import { acknowledge, tagNode, ubuntuImage } from './common.js';
 
@@ -88,7 +89,7 @@ export class FixedNode extends Construct {
       });
     }
     tagNode(this, node.role, node.id);
-    this.instance.node.addMetadata('gitlab-aws:node', node.id);
+    this.instance.node.addMetadata(NODE_TAG, node.id);
     acknowledge(this.instance, [
       {
         id: 'AwsSolutions-EC29',

@@ -19,6 +19,7 @@ import type * as route53 from 'aws-cdk-lib/aws-route53';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { BACKUP_ROLE_OUTPUT, BACKUP_VAULT_OUTPUT } from '../plan/contracts.js';
 import type { Plan, PlanNode } from '../plan/types.js';
 import { acknowledge } from './common.js';
 import type { Redis } from './data/redis.js';
@@ -174,13 +175,6 @@ export class ApplicationLogs extends Construct {
     return this.accessLogGroup.grantWrite(grantee);
   }
 }
-
-/**
- * Outputs of the ops stack the lifecycle commands read (`backup` starts on-demand AWS Backup jobs
- * into this vault, as this role): the contract between the two layers, by output name.
- */
-export const BACKUP_VAULT_OUTPUT = 'BackupVaultName';
-export const BACKUP_ROLE_OUTPUT = 'BackupRoleArn';
 
 export interface OperationsProps {
   /** The Plan (backup schedule and retention, alarm e-mail). */

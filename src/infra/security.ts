@@ -10,21 +10,10 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { EXPORTER_PORTS, PORTS } from '../catalog/ports.js';
 import type { RoleId } from '../catalog/types.js';
 import type { Plan } from '../plan/types.js';
 import { acknowledge } from './common.js';
-
-/** Ports the tiers talk on. */
-export const PORTS = {
-  ssh: 22,
-  http: 80,
-  https: 443,
-  postgres: 5432,
-  redis: 6379,
-  gitaly: 8075,
-  praefect: 2305,
-  nodeExporter: 9100,
-} as const;
 
 export const TIERS = [
   'load-balancer',
@@ -69,10 +58,15 @@ export function tierOfRole(role: RoleId): Tier {
  * them: Puma, NGINX, gitlab-exporter and Workhorse on Rails; Sidekiq; Gitaly; Praefect.
  */
 const METRICS_PORTS: Partial<Record<Tier, readonly number[]>> = {
-  rails: [8080, 8060, 9168, 9229],
-  sidekiq: [8082],
-  gitaly: [9236],
-  praefect: [9652],
+  rails: [
+    EXPORTER_PORTS.puma,
+    EXPORTER_PORTS.nginxStatus,
+    EXPORTER_PORTS.gitlabExporter,
+    EXPORTER_PORTS.workhorse,
+  ],
+  sidekiq: [EXPORTER_PORTS.sidekiq],
+  gitaly: [EXPORTER_PORTS.gitaly],
+  praefect: [EXPORTER_PORTS.praefect],
 };
 
 /** Tiers whose members run GitLab's Rails code and so talk to PostgreSQL, Redis and Gitaly. */
@@ -161,7 +155,7 @@ export class SecurityGroups extends Construct {
     if (group('monitoring')) {
       // Managed services publish to CloudWatch instead; EKS pods are scraped inside the cluster.
       for (const tier of ['rails', 'sidekiq', 'gitaly', 'praefect'] as const) {
-        for (const port of [PORTS.nodeExporter, ...(METRICS_PORTS[tier] ?? [])]) {
+        for (const port of [EXPORTER_PORTS.node, ...(METRICS_PORTS[tier] ?? [])]) {
           allow('monitoring', tier, port, `Prometheus scrape of ${tier}`);
         }
       }

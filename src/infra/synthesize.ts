@@ -3,9 +3,9 @@
  * the work behind `gitlab-aws synth`, usable without the CLI.
  */
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { STACK_KINDS, type StackKind } from '../plan/stacks.js';
 import type { Plan } from '../plan/types.js';
 import { type CreateAppOptions, createApp, environmentOf } from './app.js';
-import { STACK_KINDS, type StackKind } from './stacks.js';
 
 export interface SynthesizedStack {
   readonly kind: StackKind;

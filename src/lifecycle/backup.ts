@@ -22,7 +22,7 @@ import {
 } from '@aws-sdk/client-backup';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { UserError } from '../errors.js';
-import { BACKUP_ROLE_OUTPUT, BACKUP_VAULT_OUTPUT } from '../infra/ops.js';
+import { BACKUP_ROLE_OUTPUT, BACKUP_VAULT_OUTPUT } from '../plan/contracts.js';
 import type { ObjectStoragePurpose, Plan, S3Service } from '../plan/types.js';
 import type { NodeDirectory, RemoteRunner } from './fleet.js';
 
@@ -293,7 +293,7 @@ export async function executeRestore(
   }
 }
 
-/** The vault and role from the ops stack's outputs (named by the infra layer); refuses when they are missing. */
+/** The vault and role from the ops stack's outputs (named in the Plan's contracts); refuses when they are missing. */
 export function backupVaultOf(opsStackName: string, outputs: Readonly<Record<string, string>>): BackupVault {
   const vaultName = outputs[BACKUP_VAULT_OUTPUT];
   const roleArn = outputs[BACKUP_ROLE_OUTPUT];

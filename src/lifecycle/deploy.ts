@@ -3,8 +3,8 @@
  * wave (independent stacks of a wave concurrently), then what the user needs to sign in.
  */
 import { UserError } from '../errors.js';
-import { LOAD_BALANCER_DNS_OUTPUT } from '../infra/edge.js';
-import { stackName } from '../infra/stacks.js';
+import { LOAD_BALANCER_DNS_OUTPUT } from '../plan/contracts.js';
+import { stackName } from '../plan/stacks.js';
 import type { Plan } from '../plan/types.js';
 import { deploymentWaves } from './stack-waves.js';
 import { findStatefulChanges, type StatefulChange, unapprovedStatefulChanges } from './stateful-changes.js';

@@ -13,7 +13,7 @@ import {
   STACK_ORDER,
   type StackKind,
   stackName,
-} from '../infra/stacks.js';
+} from '../plan/stacks.js';
 import type { Plan, RdsService, S3Service } from '../plan/types.js';
 import { destroyWaves } from './stack-waves.js';
 import type { CdkToolkit } from './toolkit.js';

@@ -3,10 +3,10 @@
  * Run Command, and replacing auto scaling group members with an instance refresh.
  *
  * Instances and groups are found by tag, so no instance id is ever stored. The tags are the
- * contract with the infrastructure layer, which defines them (src/infra/common.ts):
- * - `gitlab-aws:environment` = spec name, on every instance and auto scaling group;
- * - `gitlab-aws:node` = Plan node id (e.g. gitaly-2), on fixed instances;
- * - `gitlab-aws:group` = Plan auto scaling group id (e.g. rails), on auto scaling groups.
+ * contract with the infrastructure layer, named once in src/plan/contracts.ts:
+ * - ENVIRONMENT_TAG = spec name, on every instance and auto scaling group;
+ * - NODE_TAG = Plan node id (e.g. gitaly-2), on fixed instances;
+ * - GROUP_TAG = Plan auto scaling group id (e.g. rails), on auto scaling groups.
  */
 import {
   type AutoScalingClient,
@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-auto-scaling';
 import { DescribeInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { GetCommandInvocationCommand, SendCommandCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import { ENVIRONMENT_TAG, GROUP_TAG, NODE_TAG } from '../infra/common.js';
+import { ENVIRONMENT_TAG, GROUP_TAG, NODE_TAG } from '../plan/contracts.js';
 
 /** SSM document that runs a shell script on Linux instances. */
 export const RUN_SHELL_SCRIPT = 'AWS-RunShellScript';

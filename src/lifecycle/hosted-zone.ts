@@ -5,7 +5,7 @@
  */
 import { ListHostedZonesByNameCommand, type Route53Client } from '@aws-sdk/client-route-53';
 import { UserError } from '../errors.js';
-import { publicZoneName } from '../infra/edge.js';
+import { publicZoneName } from '../plan/contracts.js';
 import type { Plan } from '../plan/types.js';
 
 /** Finds public hosted zones by name. */

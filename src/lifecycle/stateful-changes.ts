@@ -9,7 +9,7 @@
  * `TemplateDiff`, whose `changeImpact` already folds in the change set's replacement analysis).
  * It is described structurally here so the rules stay pure and testable with two templates.
  */
-import { ROLE_TAG } from '../infra/common.js';
+import { ROLE_TAG } from '../plan/contracts.js';
 
 /** A resource as it appears in a CloudFormation template. */
 export interface TemplateResource {

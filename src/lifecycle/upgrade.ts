@@ -10,13 +10,14 @@
  * minimum, then the post-deployment migrations.
  *
  * New auto scaling group members install the version in the environment's version parameter
- * (infra's `gitlabVersionParameterName`), so setting it is what makes the refresh install the new release.
+ * (`gitlabVersionParameterName`, src/plan/contracts.ts), so setting it is what makes the refresh
+ * install the new release.
  *
  * `planUpgrade` is pure (tests assert the steps); `executeUpgrade` runs them through the fleet
  * interfaces.
  */
 import { UserError } from '../errors.js';
-import { gitlabVersionParameterName } from '../infra/common.js';
+import { gitlabVersionParameterName } from '../plan/contracts.js';
 import type { AutoScalingGroupPlan, Plan, PlanNode } from '../plan/types.js';
 import type { InstanceRefresher, NodeDirectory, RemoteRunner } from './fleet.js';
 import { UPGRADE_STOPS, type UpgradeStop } from './upgrade-stops.js';

@@ -7,6 +7,7 @@
 import { KUBERNETES_VERSION, POSTGRES_MAJOR_VERSION, REDIS_ENGINE } from '../catalog/gitlab-requirements.js';
 import { referenceArchitecture } from '../catalog/index.js';
 import { INSTANCE_TYPES } from '../catalog/instance-types.js';
+import { PORTS } from '../catalog/ports.js';
 import {
   type CatalogRole,
   type ReferenceArchitecture,
@@ -454,7 +455,7 @@ function webTargetRole(context: BuildContext): RoleId {
 
 function planExternalLoadBalancer(context: BuildContext): LoadBalancerService {
   const targetRole = webTargetRole(context);
-  const readiness = { protocol: 'HTTP' as const, port: 80, path: '/-/readiness' };
+  const readiness = { protocol: 'HTTP' as const, port: PORTS.http, path: '/-/readiness' };
   return {
     kind: 'nlb',
     id: 'external',
@@ -463,10 +464,16 @@ function planExternalLoadBalancer(context: BuildContext): LoadBalancerService {
     subnet: 'public',
     count: 1,
     listeners: [
-      { port: 22, protocol: 'TCP', targetPort: 22, targetRole, healthCheck: { protocol: 'TCP', port: 22 } },
-      { port: 80, protocol: 'TCP', targetPort: 80, targetRole, healthCheck: readiness },
+      {
+        port: PORTS.ssh,
+        protocol: 'TCP',
+        targetPort: PORTS.ssh,
+        targetRole,
+        healthCheck: { protocol: 'TCP', port: PORTS.ssh },
+      },
+      { port: PORTS.http, protocol: 'TCP', targetPort: PORTS.http, targetRole, healthCheck: readiness },
       // TLS ends at the NLB with the ACM certificate; NGINX serves plain HTTP behind it.
-      { port: 443, protocol: 'TLS', targetPort: 80, targetRole, healthCheck: readiness },
+      { port: PORTS.https, protocol: 'TLS', targetPort: PORTS.http, targetRole, healthCheck: readiness },
     ],
     proxyProtocol: context.spec.edge.proxyProtocol,
     dnsName: context.spec.domain.name,
@@ -483,11 +490,11 @@ function planPraefectLoadBalancer(context: BuildContext): LoadBalancerService {
     count: 1,
     listeners: [
       {
-        port: 2305,
+        port: PORTS.praefect,
         protocol: 'TCP',
-        targetPort: 2305,
+        targetPort: PORTS.praefect,
         targetRole: 'praefect',
-        healthCheck: { protocol: 'TCP', port: 2305 },
+        healthCheck: { protocol: 'TCP', port: PORTS.praefect },
       },
     ],
     proxyProtocol: false,

@@ -4,8 +4,8 @@
  * documented.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ROLE_TAG } from '../../src/infra/common.js';
-import { DATA_STACK_KINDS, STACK_KINDS, stackName } from '../../src/infra/stacks.js';
+import { ROLE_TAG } from '../../src/plan/contracts.js';
+import { DATA_STACK_KINDS, STACK_KINDS, stackName } from '../../src/plan/stacks.js';
 import type { EksService, Plan } from '../../src/plan/types.js';
 import { allPlans, planFor } from '../fixtures/plans.js';
 import { referencedLogicalId, resourcesOf, type Synthesized, synthesize, tagOf } from './synth.js';

@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { NODE_TAG, ROLE_TAG } from '../../src/infra/common.js';
+import { NODE_TAG, ROLE_TAG } from '../../src/plan/contracts.js';
 import { planFor } from '../fixtures/plans.js';
 import { type Json, referencedLogicalId, resourcesOf, type Synthesized, synthesize, tagOf } from './synth.js';
 

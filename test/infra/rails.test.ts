@@ -1,6 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ROLE_TAG, UBUNTU_IMAGE_PARAMETER } from '../../src/infra/common.js';
+import { UBUNTU_IMAGE_PARAMETER } from '../../src/infra/common.js';
+import { ROLE_TAG } from '../../src/plan/contracts.js';
 import type { AutoScalingGroupPlan } from '../../src/plan/types.js';
 import { planFor } from '../fixtures/plans.js';
 import {

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PORTS, TIERS, type Tier } from '../../src/infra/security.js';
+import { PORTS } from '../../src/catalog/ports.js';
+import { TIERS, type Tier } from '../../src/infra/security.js';
 import { OBJECT_STORAGE_PURPOSES } from '../../src/plan/types.js';
 import { planFor } from '../fixtures/plans.js';
 import { type Json, referencedLogicalId, resourcesOf, type Synthesized, synthesize } from './synth.js';

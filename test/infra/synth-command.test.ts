@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { CliIo } from '../../src/cli/command.js';
 import { command } from '../../src/cli/commands/synth.js';
 import { UserError } from '../../src/cli/errors.js';
-import { STACK_KINDS } from '../../src/infra/stacks.js';
+import { STACK_KINDS } from '../../src/plan/stacks.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'gitlab-aws-synth-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));

@@ -7,7 +7,7 @@ import type { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { type CreateAppOptions, createApp, environmentOf } from '../../src/infra/app.js';
 import type { GitLabEnvironment } from '../../src/infra/environment.js';
-import { STACK_KINDS, type StackKind } from '../../src/infra/stacks.js';
+import { STACK_KINDS, type StackKind } from '../../src/plan/stacks.js';
 import type { Plan } from '../../src/plan/types.js';
 
 export interface CfnResource {

@@ -1,4 +1,3 @@
-import { stackName } from '../../infra/stacks.js';
 import { stackOutputs, stackResources } from '../../lifecycle/aws.js';
 import {
   backupIdFor,
@@ -8,6 +7,7 @@ import {
   listBackups,
   renderBackupList,
 } from '../../lifecycle/backup.js';
+import { stackName } from '../../plan/stacks.js';
 import { connect, fleetOf, lifecycleOutput } from '../aws-context.js';
 import type { CliCommand } from '../command.js';
 import { UserError } from '../errors.js';

@@ -1,8 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { PORTS } from '../../catalog/ports.js';
 import type { RuntimeEndpoints } from '../../config/types.js';
 import type { Plan } from '../../plan/index.js';
 import { hasErrors } from '../../plan/index.js';
+import { stackName } from '../../plan/stacks.js';
 import { estimateDeploy, readCloudAssembly, renderEstimate } from '../../report/estimate.js';
 import type { CliCommand } from '../command.js';
 import { UserError } from '../errors.js';
@@ -64,15 +66,15 @@ function reviewEndpoints(plan: Plan, target: string): RuntimeEndpoints {
   const redisHosts = Object.fromEntries(
     plan.services
       .filter((service) => service.kind === 'elasticache')
-      .map((service) => [service.role, `<${service.role} primary endpoint, ${plan.spec.name}-data>`]),
+      .map((service) => [service.role, `<${service.role} primary endpoint, ${stackName(plan, 'data')}>`]),
   );
   return {
-    databaseHost: `<RDS endpoint, ${plan.spec.name}-data>`,
-    databasePort: '5432',
+    databaseHost: `<RDS endpoint, ${stackName(plan, 'data')}>`,
+    databasePort: String(PORTS.postgres),
     redisHosts,
     ...(plan.architecture.gitalyMode === 'cluster'
-      ? { praefectLoadBalancerHost: `<Praefect load balancer, ${plan.spec.name}-compute>` }
+      ? { praefectLoadBalancerHost: `<Praefect load balancer, ${stackName(plan, 'compute')}>` }
       : {}),
-    signal: { stackName: `${plan.spec.name}-compute`, logicalId: `<${target} resource>` },
+    signal: { stackName: stackName(plan, 'compute'), logicalId: `<${target} resource>` },
   };
 }

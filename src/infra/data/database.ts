@@ -13,9 +13,9 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { PORTS } from '../../catalog/ports.js';
 import type { Plan, RdsService } from '../../plan/types.js';
 import { acknowledge, instanceTypeOf } from '../common.js';
-import { PORTS } from '../security.js';
 
 export interface DatabaseProps {
   /** The Plan (for AZs and names). */
@@ -176,8 +176,7 @@ function suppressDatabaseFindings(instance: rds.DatabaseInstanceBase): void {
     },
     {
       id: 'AwsSolutions-RDS11',
-      reason:
-        'GitLab, Praefect and their tooling default to 5432; the security group, not the port number, limits who connects (only the application tiers).',
+      reason: `GitLab, Praefect and their tooling default to ${PORTS.postgres}; the security group, not the port number, limits who connects (only the application tiers).`,
     },
   ]);
 }

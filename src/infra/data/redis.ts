@@ -14,9 +14,10 @@ import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { PORTS } from '../../catalog/ports.js';
+import { resourceName } from '../../plan/contracts.js';
 import type { ElastiCacheService, Plan } from '../../plan/types.js';
 import { acknowledge } from '../common.js';
-import { PORTS } from '../security.js';
 
 export interface RedisProps {
   /** The Plan (for AZs and names). */
@@ -61,7 +62,7 @@ export class Redis extends Construct {
   constructor(scope: Construct, id: string, props: RedisProps) {
     super(scope, id);
     const { plan, service } = props;
-    this.replicationGroupId = `${plan.spec.name}-${ID_SUFFIX[service.role]}`;
+    this.replicationGroupId = resourceName(plan, ID_SUFFIX[service.role]);
     this.memberCount = service.replicas + 1;
     const family = `${service.engine}${service.engineVersion.split('.')[0]}`;
     const parameters = new elasticache.CfnParameterGroup(this, 'Parameters', {
@@ -102,8 +103,7 @@ export class Redis extends Construct {
     acknowledge(this.replicationGroup, [
       {
         id: 'AwsSolutions-AEC5',
-        reason:
-          'GitLab and its tooling default to 6379; the security group, not the port number, limits who connects (only the application tiers).',
+        reason: `GitLab and its tooling default to ${PORTS.redis}; the security group, not the port number, limits who connects (only the application tiers).`,
       },
     ]);
   }

@@ -8,6 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { FIRST_BOOT_SECRET_PLACEHOLDER } from '../../plan/contracts.js';
 import type { Plan, SecretId } from '../../plan/types.js';
 import { acknowledge } from '../common.js';
 
@@ -17,12 +18,6 @@ export interface GitLabSecretsProps {
   /** Key encrypting every secret. */
   readonly encryptionKey: kms.IKey;
 }
-
-/**
- * Marker value of a secret the first booting node writes: a node that reads it knows it is first.
- * It is not secret; the real value replaces it before anything uses it.
- */
-export const FIRST_BOOT_PLACEHOLDER = '{"initialized":false}';
 
 /** Characters RDS master passwords and ElastiCache AUTH tokens may not contain, plus shell-hostile ones. */
 const EXCLUDED_CHARACTERS = ' "\'@/\\`$';
@@ -114,7 +109,7 @@ function secretValue(
   generatedBy: 'secrets-manager' | 'first-boot',
 ): Pick<secretsmanager.SecretProps, 'generateSecretString' | 'secretStringValue'> {
   if (generatedBy === 'first-boot') {
-    return { secretStringValue: SecretValue.unsafePlainText(FIRST_BOOT_PLACEHOLDER) };
+    return { secretStringValue: SecretValue.unsafePlainText(FIRST_BOOT_SECRET_PLACEHOLDER) };
   }
   switch (id) {
     case 'database-password':

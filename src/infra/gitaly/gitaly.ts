@@ -19,8 +19,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
+import { ENVIRONMENT_TAG, ROLE_TAG } from '../../plan/contracts.js';
 import type { Plan, PlanNode } from '../../plan/types.js';
-import { acknowledge, ENVIRONMENT_TAG, ROLE_TAG, tagNode, volumeArn } from '../common.js';
+import { acknowledge, tagNode, volumeArn } from '../common.js';
 import { type BootScript, createFixedNodes } from '../fixed-node.js';
 
 export interface GitalyVolumesProps {

@@ -51,7 +51,7 @@ export class PraefectCluster extends Construct {
   readonly instances: ReadonlyMap<string, ec2.Instance>;
   /** The internal load balancer. */
   readonly loadBalancer: elbv2.NetworkLoadBalancer;
-  /** Its target group (the Praefect instances on 2305). */
+  /** Its target group (the Praefect instances on their gRPC port). */
   readonly targetGroup: elbv2.NetworkTargetGroup;
   /** The name clients use: `praefect.<private zone>`. */
   readonly hostName: string;

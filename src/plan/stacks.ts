@@ -4,7 +4,8 @@
  * Data lives in its own stack so that removing compute and edge never touches it, and so that
  * `destroy` can delete everything but the data stack by default.
  */
-import type { Plan } from '../plan/types.js';
+import { resourceName } from './contracts.js';
+import type { Plan } from './types.js';
 
 export const STACK_KINDS = ['network', 'data', 'edge', 'compute', 'ops'] as const;
 export type StackKind = (typeof STACK_KINDS)[number];
@@ -35,5 +36,5 @@ export const STACK_ORDER: readonly StackKind[] = STACK_KINDS;
 
 /** CloudFormation stack name of each kind for a plan. */
 export function stackName(plan: Plan, kind: StackKind): string {
-  return `${plan.spec.name}-${kind}`;
+  return resourceName(plan, kind);
 }

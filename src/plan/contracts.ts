@@ -1,0 +1,55 @@
+/**
+ * Names the layers agree on: infra creates resources under them, config's boot scripts and
+ * Prometheus read them on the instances, and the lifecycle commands find what was deployed by them.
+ * Plain strings and pure functions, so the lifecycle commands read them without loading CDK.
+ */
+import type { Plan } from './types.js';
+
+/*
+ * Tags tie resources to an environment, node and role. IAM conditions, the boot scripts (which find
+ * a Gitaly node's data volume by them), Prometheus's EC2 service discovery and the lifecycle
+ * commands (which find instances and groups by tag, never by stored id) all read them.
+ */
+/** Tag naming the environment (the spec's name) on every resource. */
+export const ENVIRONMENT_TAG = 'gitlab-aws:environment';
+/** Tag naming the Plan role of an instance, volume or auto scaling group. */
+export const ROLE_TAG = 'gitlab-aws:role';
+/** Tag naming the Plan node (e.g. gitaly-2) of a fixed instance and its data volume. */
+export const NODE_TAG = 'gitlab-aws:node';
+/** Tag naming the Plan auto scaling group id (e.g. rails) of an auto scaling group. */
+export const GROUP_TAG = 'gitlab-aws:group';
+
+/** Output of the edge stack holding the external load balancer's DNS name (`deploy` checks the domain resolves to it). */
+export const LOAD_BALANCER_DNS_OUTPUT = 'LoadBalancerDnsName';
+/**
+ * Outputs of the ops stack `backup` reads: it starts on-demand AWS Backup jobs into this vault, as
+ * this role.
+ */
+export const BACKUP_VAULT_OUTPUT = 'BackupVaultName';
+export const BACKUP_ROLE_OUTPUT = 'BackupRoleArn';
+
+/**
+ * Value a first-boot secret holds until the first node that boots replaces it: a node that reads
+ * it knows the secret has not been generated yet. It is not secret; the real value replaces it
+ * before anything uses it.
+ */
+export const FIRST_BOOT_SECRET_PLACEHOLDER = '{"initialized":false}';
+
+/** Short, stable resource name prefix for names AWS limits in length. */
+export function resourceName(plan: Plan, suffix: string): string {
+  return `${plan.spec.name}-${suffix}`;
+}
+
+/**
+ * SSM parameter holding the GitLab version new instances install: created by the data stack, read
+ * by the boot scripts, written by `gitlab-aws upgrade`.
+ */
+export function gitlabVersionParameterName(plan: Plan): string {
+  return `/${plan.spec.name}/gitlab-version`;
+}
+
+/** The public hosted zone holding the domain's record: the spec's, else the domain's parent. */
+export function publicZoneName(plan: Plan): string {
+  const domain = plan.spec.domain;
+  return domain.hostedZone ?? domain.name.split('.').slice(1).join('.');
+}
