@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { topLevelHelp } from '../src/cli/main.js';
-import { KEPT_STACK_KINDS, STACK_CONTENTS, STACK_ORDER } from '../src/infra/stacks.js';
+import { KEPT_STACK_KINDS, STACK_CONTENTS, STACK_ORDER } from '../src/plan/stacks.js';
 import { PLAN_RULES } from '../src/plan/index.js';
 import { specSchema } from '../src/spec/index.js';
 

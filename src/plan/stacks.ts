@@ -11,7 +11,7 @@ export const STACK_KINDS = ['network', 'data', 'edge', 'compute', 'ops'] as cons
 export type StackKind = (typeof STACK_KINDS)[number];
 
 /**
- * What each stack holds; the README's "which stack holds what" table is generated from this.
+ * What each stack holds; the README's "which stack holds what" table is tested against this.
  * Security groups sit in the network stack so that data (RDS, Redis) and compute (their clients)
  * can both reference them without a cycle; the internal Praefect load balancer sits in compute with
  * the instances its target group lists.
