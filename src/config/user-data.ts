@@ -6,7 +6,7 @@
  * Why `#cloud-config` rather than a MIME multipart or a plain shell script: the files are data that
  * cloud-init writes with the right owner and mode before anything runs (gitlab.rb and the settings
  * are root-only from their first byte), `cloud-init schema` can validate the whole document, and
- * the one shell script stays static and testable (shellcheck) instead of being assembled per node.
+ * the shell scripts stay static files (`scripts/*.sh`, shellchecked) instead of being assembled per node.
  * Every file but the settings file is gzip+base64 encoded (`encoding: gz+b64`) because EC2 caps
  * user data at 16 KiB; `gitlab-aws synth` writes them in clear next to the templates for review.
  *
@@ -18,7 +18,14 @@ import { gzipSync } from 'node:zlib';
 import { stringify } from 'yaml';
 import { ENVIRONMENT_TAG, gitlabVersionParameterName, NODE_TAG } from '../plan/contracts.js';
 import type { Plan, SecretId } from '../plan/types.js';
-import { BOOT_SCRIPT, LOCK_SCRIPT } from './boot-script.js';
+import {
+  BOOT_ENV_PATH,
+  BOOT_SCRIPT,
+  BOOT_SCRIPT_PATH,
+  LOCK_SCRIPT,
+  LOCK_SCRIPT_PATH,
+  shellQuote,
+} from './boot-script.js';
 import { databaseOf, RAILS_CODE_ROLES, roleOf, servicesOf } from './common.js';
 import { databaseBootstrap } from './database-bootstrap.js';
 import { gitlabRbFor } from './render.js';
@@ -27,11 +34,7 @@ import type { BootTarget, RuntimeEndpoints } from './types.js';
 
 /** GitLab's package repository signing key (doc/update/package_signatures.md, omnibus-gitlab 440b1f8). */
 export const GITLAB_REPO_KEY_FINGERPRINT = 'F6403F6544A38863DAA0B6E03F01618A51312F3F';
-/** Where the boot scripts are installed. */
-export const BOOT_SCRIPT_PATH = '/usr/local/sbin/gitlab-aws-boot';
-export const LOCK_SCRIPT_PATH = '/usr/local/sbin/gitlab-aws-locked';
-/** The settings file the boot script sources. */
-export const BOOT_ENV_PATH = '/etc/gitlab-aws/boot.env';
+export { BOOT_ENV_PATH, BOOT_SCRIPT_PATH, LOCK_SCRIPT_PATH, shellQuote } from './boot-script.js';
 /** EC2's limit on user data. */
 export const USER_DATA_LIMIT_BYTES = 16 * 1024;
 
@@ -89,11 +92,6 @@ function secretName(plan: Plan, id: SecretId): string {
   const found = plan.secrets.find((secret) => secret.id === id);
   if (!found) throw new Error(`the Plan has no secret ${id}`);
   return found.name;
-}
-
-/** A shell single-quoted word. */
-export function shellQuote(text: string): string {
-  return `'${text.replaceAll("'", "'\\''")}'`;
 }
 
 function bootEnv(

@@ -25,6 +25,7 @@ import { UserError } from '../errors.js';
 import { BACKUP_ROLE_OUTPUT, BACKUP_VAULT_OUTPUT } from '../plan/contracts.js';
 import type { ObjectStoragePurpose, Plan, S3Service } from '../plan/types.js';
 import type { NodeDirectory, RemoteRunner } from './fleet.js';
+import { REMOTE_SCRIPT_FILES, remoteScript } from './remote-scripts.js';
 
 /** The `gitlab-backup` component holding each object storage purpose's data; purposes without one are absent. */
 const BACKUP_COMPONENT_OF: Readonly<Partial<Record<ObjectStoragePurpose, string>>> = {
@@ -69,13 +70,20 @@ export function backupIdFor(plan: Plan, now: Date): string {
 
 /** Shell run on one Rails node by SSM: create the archive, upload it, remove the local copy. */
 export function backupCreateCommands(plan: Plan, backupId: string): string[] {
-  const archive = `${LOCAL_BACKUP_DIR}/${backupId}${BACKUP_SUFFIX}`;
-  return [
-    'set -euo pipefail',
-    `gitlab-backup create BACKUP=${backupId} SKIP=${objectStorageSkipList(plan).join(',')}`,
-    `aws s3 cp --only-show-errors ${archive} s3://${backupsBucket(plan)}/${BACKUP_PREFIX}${backupId}${BACKUP_SUFFIX}`,
-    `rm -f ${archive}`,
-  ];
+  return remoteScript(REMOTE_SCRIPT_FILES.createBackup, {
+    BACKUP_ID: backupId,
+    SKIP_COMPONENTS: objectStorageSkipList(plan).join(','),
+    ...archiveValues(plan, backupId),
+  });
+}
+
+/** Where an archive is on the node while it is made or restored, and where it is kept. */
+function archiveValues(plan: Plan, backupId: string): Record<string, string> {
+  const archive = `${backupId}${BACKUP_SUFFIX}`;
+  return {
+    LOCAL_ARCHIVE: `${LOCAL_BACKUP_DIR}/${archive}`,
+    ARCHIVE_URL: `s3://${backupsBucket(plan)}/${BACKUP_PREFIX}${archive}`,
+  };
 }
 
 /** Where the AWS Backup jobs go; read from the ops stack. */
@@ -228,39 +236,29 @@ export type RestoreStep = {
 
 /** GitLab's restore procedure across the environment's nodes. */
 export function planRestore(plan: Plan, backupId: string): RestoreStep[] {
-  const archive = `${backupId}${BACKUP_SUFFIX}`;
   return [
     {
       title: 'Stop Puma and Sidekiq on every Rails and Sidekiq node (they hold database connections)',
       on: 'all-rails-and-sidekiq',
-      commands: ['gitlab-ctl stop puma', 'gitlab-ctl stop sidekiq', 'gitlab-ctl status || true'],
+      commands: remoteScript(REMOTE_SCRIPT_FILES.stopPumaAndSidekiq),
     },
     {
       title: `Restore ${backupId} on one Rails node`,
       on: 'one-rails',
-      commands: [
-        'set -euo pipefail',
-        `aws s3 cp --only-show-errors s3://${backupsBucket(plan)}/${BACKUP_PREFIX}${archive} ${LOCAL_BACKUP_DIR}/${archive}`,
-        `chown git:git ${LOCAL_BACKUP_DIR}/${archive}`,
-        // force=yes answers the restore's own questions: the environment name was typed back already.
-        `gitlab-backup restore BACKUP=${backupId} force=yes`,
-        'gitlab-ctl reconfigure',
-        `rm -f ${LOCAL_BACKUP_DIR}/${archive}`,
-      ],
+      commands: remoteScript(REMOTE_SCRIPT_FILES.restoreBackup, {
+        BACKUP_ID: backupId,
+        ...archiveValues(plan, backupId),
+      }),
     },
     {
       title: 'Start GitLab again on every Rails and Sidekiq node',
       on: 'all-rails-and-sidekiq',
-      commands: ['gitlab-ctl start'],
+      commands: remoteScript(REMOTE_SCRIPT_FILES.startGitlab),
     },
     {
       title: 'Check GitLab and that the secrets decrypt the restored data',
       on: 'one-rails',
-      commands: [
-        'set -euo pipefail',
-        'gitlab-rake gitlab:check SANITIZE=true',
-        'gitlab-rake gitlab:doctor:secrets',
-      ],
+      commands: remoteScript(REMOTE_SCRIPT_FILES.checkRestoredGitlab),
     },
   ];
 }

@@ -20,6 +20,7 @@ import { UserError } from '../errors.js';
 import { gitlabVersionParameterName } from '../plan/contracts.js';
 import type { AutoScalingGroupPlan, Plan, PlanNode } from '../plan/types.js';
 import type { InstanceRefresher, NodeDirectory, RemoteRunner } from './fleet.js';
+import { REMOTE_SCRIPT_FILES, type RemoteScriptFile, remoteScript } from './remote-scripts.js';
 import { UPGRADE_STOPS, type UpgradeStop } from './upgrade-stops.js';
 
 export interface Version {
@@ -125,32 +126,17 @@ export interface UpgradeOptions {
   readonly backup: boolean;
 }
 
-/** Shell lines shared by every node: hold off the package's own reconfigure, then install the exact version. */
-function installPackage(plan: Plan, version: string): string[] {
-  const pkg = plan.gitlab.packageName;
-  const full = `${version}-${plan.gitlab.edition}.0`;
-  return [
-    'set -euo pipefail',
-    // Without this file the package upgrade runs reconfigure, which stops GitLab and migrates.
-    'touch /etc/gitlab/skip-auto-reconfigure',
-    `if command -v apt-get >/dev/null; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y ${pkg}=${full}; ` +
-      `else dnf install -y ${pkg}-${full}; fi`,
-  ];
+/** The header values every package upgrade script takes: the package and its exact version. */
+function packageValues(plan: Plan, version: string): Record<string, string> {
+  return {
+    GITLAB_PACKAGE: plan.gitlab.packageName,
+    GITLAB_PACKAGE_VERSION: `${version}-${plan.gitlab.edition}.0`,
+  };
 }
 
-/** Sets one gitlab.rb setting: drops any line setting it, then appends the new value. */
-function setGitlabRb(key: string, value: string): string {
-  const pattern = key.replace(/[[\]]/g, '\\$&');
-  return `sed -i "/^${pattern}/d" /etc/gitlab/gitlab.rb && echo "${key} = ${value}" >> /etc/gitlab/gitlab.rb`;
-}
-
-/** Drains NGINX so the load balancer's health check takes the node out before it restarts. */
-const DRAIN_NGINX = [
-  'NGINX_PID=$(cat /var/opt/gitlab/nginx/nginx.pid)',
-  'kill -QUIT "$NGINX_PID"',
-  'while kill -0 "$NGINX_PID" 2>/dev/null; do sleep 1; done',
-  'gitlab-ctl stop nginx',
-];
+/** A package upgrade script, with the functions it shares with the others. */
+const upgradeScript = (file: RemoteScriptFile, values: Record<string, string>) =>
+  remoteScript(file, values, [REMOTE_SCRIPT_FILES.packageFunctions]);
 
 /**
  * Keeps the group at or above its minimum throughout: with the minimum equal to the desired
@@ -188,30 +174,22 @@ export function planUpgrade(plan: Plan, options: UpgradeOptions): UpgradeStep[] 
       kind: 'run-command' as const,
       title: `Upgrade Gitaly on ${node.id}`,
       target: { nodeId: node.id },
-      // Gitaly reloads itself gracefully after reconfigure; everything else on the node restarts.
-      commands: [...installPackage(plan, to), 'gitlab-ctl reconfigure', 'gitlab-ctl restart-except gitaly'],
+      commands: upgradeScript(REMOTE_SCRIPT_FILES.upgradeGitaly, packageValues(plan, to)),
     })),
     ...praefects.map((node, index) => ({
       kind: 'run-command' as const,
       title: `Upgrade Praefect on ${node.id}${index === 0 ? ' (deploy node: runs the Praefect migrations)' : ''}`,
       target: { nodeId: node.id },
-      commands: [
-        ...installPackage(plan, to),
-        setGitlabRb("praefect['auto_migrate']", index === 0 ? 'true' : 'false'),
-        'gitlab-ctl reconfigure',
-        'gitlab-ctl restart-except praefect',
-      ],
+      commands: upgradeScript(REMOTE_SCRIPT_FILES.upgradePraefect, {
+        ...packageValues(plan, to),
+        PRAEFECT_AUTO_MIGRATE: index === 0 ? 'true' : 'false',
+      }),
     })),
     {
       kind: 'run-command',
       title: `Upgrade one ${railsGroup.id} node and run the regular migrations (post-deployment migrations skipped)`,
       target: { groupId: railsGroup.id },
-      commands: [
-        ...DRAIN_NGINX,
-        ...installPackage(plan, to),
-        setGitlabRb("gitlab_rails['auto_migrate']", 'true'),
-        'SKIP_POST_DEPLOYMENT_MIGRATIONS=true gitlab-ctl reconfigure',
-      ],
+      commands: upgradeScript(REMOTE_SCRIPT_FILES.upgradeDeployRailsNode, packageValues(plan, to)),
     },
     {
       kind: 'set-version',
@@ -234,13 +212,13 @@ export function planUpgrade(plan: Plan, options: UpgradeOptions): UpgradeStep[] 
       kind: 'run-command',
       title: 'Run the post-deployment migrations',
       target: { groupId: railsGroup.id },
-      commands: ['set -euo pipefail', 'gitlab-rake gitlab:db:configure'],
+      commands: remoteScript(REMOTE_SCRIPT_FILES.postDeploymentMigrations),
     },
     ...byRole(plan, 'monitoring').map((node) => ({
       kind: 'run-command' as const,
       title: `Upgrade the package on ${node.id}`,
       target: { nodeId: node.id },
-      commands: [...installPackage(plan, to), 'gitlab-ctl reconfigure'],
+      commands: upgradeScript(REMOTE_SCRIPT_FILES.upgradeMonitoring, packageValues(plan, to)),
     })),
   ];
 }

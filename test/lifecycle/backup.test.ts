@@ -19,6 +19,7 @@ import {
 } from '../../src/lifecycle/backup.js';
 import type { NodeDirectory, RemoteCommand, RemoteRunner } from '../../src/lifecycle/fleet.js';
 import { planFor } from '../fixtures/plans.js';
+import { runRemoteScript } from './remote-script-trace.js';
 
 const plan = planFor();
 
@@ -52,14 +53,16 @@ describe('gitlab-backup commands', () => {
   it('creates the archive under a GitLab-format id, uploads it to the backups bucket and removes the local copy', () => {
     const id = backupIdFor(plan, new Date('2025-04-18T02:00:00Z'));
     expect(id).toBe('1744941600_2025_04_18_19.3.0-ee');
-    const commands = backupCreateCommands(plan, id);
-    expect(commands[1]).toMatch(
+    const run = runRemoteScript(backupCreateCommands(plan, id));
+    expect(run.status, run.stderr).toBe(0);
+    const commands = run.trace;
+    expect(commands[0]).toMatch(
       /^gitlab-backup create BACKUP=1744941600_2025_04_18_19\.3\.0-ee SKIP=[a-z_,]+$/,
     );
-    expect(commands[2]).toBe(
+    expect(commands[1]).toBe(
       `aws s3 cp --only-show-errors /var/opt/gitlab/backups/${id}_gitlab_backup.tar s3://gl-gitlab-test-backups/gitlab-backup/${id}_gitlab_backup.tar`,
     );
-    expect(commands[3]).toBe(`rm -f /var/opt/gitlab/backups/${id}_gitlab_backup.tar`);
+    expect(commands[2]).toBe(`rm -f /var/opt/gitlab/backups/${id}_gitlab_backup.tar`);
   });
 });
 
@@ -164,9 +167,11 @@ describe('restore', () => {
   it('stops Puma and Sidekiq everywhere before restoring on one node, then reconfigures, starts and checks', async () => {
     const runner = new RecordingRunner();
     await executeRestore(plan, planRestore(plan, 'b1'), { directory, runner, log: () => {} });
-    const calls = runner.commands.map((command) => [
+    const traces = runner.commands.map((command) => runRemoteScript(command.commands));
+    for (const run of traces) expect(run.status, run.stderr).toBe(0);
+    const calls = runner.commands.map((command, index) => [
       command.instanceId,
-      command.commands.find((c) => c.startsWith('gitlab-')) ?? command.commands[0],
+      traces[index]!.trace.find((c) => c.startsWith('gitlab-')) ?? traces[index]!.trace[0],
     ]);
     const everyNode = plan.autoScalingGroups.flatMap((group) => [`i-${group.id}-1`, `i-${group.id}-2`]);
     expect(everyNode).toHaveLength(4);
@@ -176,7 +181,7 @@ describe('restore', () => {
       ...everyNode.map((id) => [id, 'gitlab-ctl start']),
       ['i-rails-1', 'gitlab-rake gitlab:check SANITIZE=true'],
     ]);
-    const restore = runner.commands[4]!.commands;
+    const restore = traces[4]!.trace;
     expect(restore.indexOf('gitlab-ctl reconfigure')).toBeGreaterThan(
       restore.indexOf('gitlab-backup restore BACKUP=b1 force=yes'),
     );

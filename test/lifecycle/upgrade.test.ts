@@ -1,7 +1,3 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   AutoScalingClient,
   DescribeAutoScalingGroupsCommand,
@@ -20,6 +16,7 @@ import {
 import { executeUpgrade, planUpgrade, upgradePathProblems } from '../../src/lifecycle/upgrade.js';
 import { UPGRADE_STOPS } from '../../src/lifecycle/upgrade-stops.js';
 import { planFor } from '../fixtures/plans.js';
+import { runRemoteScript } from './remote-script-trace.js';
 
 const plan = planFor();
 
@@ -97,17 +94,27 @@ describe('planUpgrade', () => {
   it('installs the exact package version without letting the package reconfigure on its own', () => {
     const gitaly = steps[1]!;
     if (gitaly.kind !== 'run-command') throw new Error('expected a command');
-    expect(gitaly.commands[1]).toBe('touch /etc/gitlab/skip-auto-reconfigure');
-    expect(gitaly.commands[2]).toContain('gitlab-ee=19.4.1-ee.0');
-    expect(gitaly.commands.slice(-2)).toEqual(['gitlab-ctl reconfigure', 'gitlab-ctl restart-except gitaly']);
+    const run = runRemoteScript(gitaly.commands);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.trace[0]).toBe('touch /etc/gitlab/skip-auto-reconfigure');
+    expect(run.trace[2]).toContain('gitlab-ee=19.4.1-ee.0');
+    expect(run.trace.slice(-2)).toEqual(['gitlab-ctl reconfigure', 'gitlab-ctl restart-except gitaly']);
   });
 
   it('runs regular migrations on one Rails node with post-deployment migrations skipped, the rest at the end', () => {
     const deployNode = steps[7]!;
     if (deployNode.kind !== 'run-command') throw new Error('expected a command');
     expect(deployNode.target).toEqual({ groupId: 'rails' });
-    expect(deployNode.commands.at(-1)).toBe('SKIP_POST_DEPLOYMENT_MIGRATIONS=true gitlab-ctl reconfigure');
-    expect(deployNode.commands[1]).toBe('kill -QUIT "$NGINX_PID"'); // drained before it restarts
+    const run = runRemoteScript(deployNode.commands, {
+      '/var/opt/gitlab/nginx/nginx.pid': '4242\n',
+      '/etc/gitlab/gitlab.rb': "external_url 'x'\n",
+    });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.trace.at(-1)).toBe('SKIP_POST_DEPLOYMENT_MIGRATIONS=true gitlab-ctl reconfigure');
+    expect(run.trace[0]).toBe('kill -QUIT 4242'); // drained before it restarts
+    expect(run.files['/etc/gitlab/gitlab.rb']).toBe(
+      "external_url 'x'\ngitlab_rails['auto_migrate'] = true\n",
+    );
     const postDeploy = steps[11]!;
     if (postDeploy.kind !== 'run-command') throw new Error('expected a command');
     expect(postDeploy.commands).toContain('gitlab-rake gitlab:db:configure');
@@ -133,16 +140,11 @@ describe('planUpgrade', () => {
   it('sets gitlab.rb flags with shell that works', () => {
     const praefect = steps[4]!;
     if (praefect.kind !== 'run-command') throw new Error('expected a command');
-    const line = praefect.commands.find((command) => command.startsWith('sed -i'))!;
-    const dir = mkdtempSync(join(tmpdir(), 'gla-rb-'));
-    const file = join(dir, 'gitlab.rb');
-    try {
-      writeFileSync(file, "external_url 'x'\npraefect['auto_migrate'] = false\n");
-      execFileSync('bash', ['-c', line.replaceAll('/etc/gitlab/gitlab.rb', file)]);
-      expect(readFileSync(file, 'utf8')).toBe("external_url 'x'\npraefect['auto_migrate'] = true\n");
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const run = runRemoteScript(praefect.commands, {
+      '/etc/gitlab/gitlab.rb': "external_url 'x'\npraefect['auto_migrate'] = false\n",
+    });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.files['/etc/gitlab/gitlab.rb']).toBe("external_url 'x'\npraefect['auto_migrate'] = true\n");
   });
 });
 
