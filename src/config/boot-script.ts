@@ -41,7 +41,7 @@
 
 import { readFileSync } from 'node:fs';
 import { NODE_FACTS_DIR, SECRETS_DIR } from './ruby.js';
-import { FIRST_BOOT_SECRET_PLACEHOLDER } from './types.js';
+import { FIRST_BOOT_SECRET_PLACEHOLDER } from '../plan/contracts.js';
 
 /** Where the boot scripts are installed. */
 export const BOOT_SCRIPT_PATH = '/usr/local/sbin/gitlab-aws-boot';

@@ -17,7 +17,7 @@ import {
   shellQuote,
   withHeader,
 } from '../../src/config/boot-script.js';
-import { FIRST_BOOT_SECRET_PLACEHOLDER } from '../../src/config/types.js';
+import { FIRST_BOOT_SECRET_PLACEHOLDER } from '../../src/plan/contracts.js';
 import { withoutComments } from '../../src/config/user-data.js';
 import { allRendered, repoRoot, requireTool, sh, writeFiles } from './support.js';
 
