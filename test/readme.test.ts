@@ -3,8 +3,8 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { topLevelHelp } from '../src/cli/main.js';
-import { KEPT_STACK_KINDS, STACK_CONTENTS, STACK_ORDER } from '../src/plan/stacks.js';
 import { PLAN_RULES } from '../src/plan/index.js';
+import { KEPT_STACK_KINDS, STACK_CONTENTS, STACK_ORDER } from '../src/plan/stacks.js';
 import { specSchema } from '../src/spec/index.js';
 
 function unwrap(schema: z.ZodType): z.ZodType {

@@ -40,8 +40,8 @@
  */
 
 import { readFileSync } from 'node:fs';
-import { NODE_FACTS_DIR, SECRETS_DIR } from './ruby.js';
 import { FIRST_BOOT_SECRET_PLACEHOLDER } from '../plan/contracts.js';
+import { NODE_FACTS_DIR, SECRETS_DIR } from './ruby.js';
 
 /** Where the boot scripts are installed. */
 export const BOOT_SCRIPT_PATH = '/usr/local/sbin/gitlab-aws-boot';

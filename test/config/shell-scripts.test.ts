@@ -17,8 +17,8 @@ import {
   shellQuote,
   withHeader,
 } from '../../src/config/boot-script.js';
-import { FIRST_BOOT_SECRET_PLACEHOLDER } from '../../src/plan/contracts.js';
 import { withoutComments } from '../../src/config/user-data.js';
+import { FIRST_BOOT_SECRET_PLACEHOLDER } from '../../src/plan/contracts.js';
 import { allRendered, repoRoot, requireTool, sh, writeFiles } from './support.js';
 
 const SCRIPTS_DIR = resolve(repoRoot, 'src/config/scripts');
