@@ -1,4 +1,4 @@
-export { hasErrors, PLAN_RULES, type PlanRule, runChecks } from './checks.js';
+export { hasErrors, PLAN_RULES, type PlanRule, runChecks } from './checks/index.js';
 export { availabilityZoneNames, planNetwork } from './network.js';
 export {
   archOf,
@@ -7,4 +7,5 @@ export {
   type ResolveOptions,
   resolvePlan,
 } from './resolve.js';
+export * from './query.js';
 export * from './types.js';

@@ -15,7 +15,7 @@ import {
   type SpecSize,
 } from '../catalog/types.js';
 import type { Spec } from '../spec/schema.js';
-import { runChecks } from './checks.js';
+import { runChecks } from './checks/index.js';
 import { availabilityZoneNames, planNetwork } from './network.js';
 import {
   type Arch,
