@@ -19,15 +19,9 @@
  *   which is every node of the default 3-node cluster and keeps larger clusters from storing each
  *   repository on every node.
  */
+import { nodesOf } from '../plan/query.js';
 import type { Plan, PlanNode } from '../plan/types.js';
-import {
-  databaseOf,
-  EXPORTER_PORTS,
-  GITALY_PORT,
-  nodeExporterSettings,
-  nodesOf,
-  PRAEFECT_PORT,
-} from './common.js';
+import { databaseOf, EXPORTER_PORTS, GITALY_PORT, nodeExporterSettings, PRAEFECT_PORT } from './common.js';
 import { endpointFact, GitlabRb, integerOf, nodeFact, secret, symHash } from './ruby.js';
 import type { RuntimeEndpoints } from './types.js';
 

@@ -17,14 +17,14 @@
  * - Let's Encrypt off because TLS ends at the load balancer: doc/install/aws/_index.md at
  *   skratsch-solutions/gitlabhq 462401833261e0523def242cd7f5650407a43351.
  */
-import type { AutoScalingGroupPlan, LoadBalancerService, Plan } from '../plan/types.js';
+import { externalLoadBalancer } from '../plan/query.js';
+import type { AutoScalingGroupPlan, Plan } from '../plan/types.js';
 import {
   EXPORTER_PORTS,
   groupVcpu,
   hasSidekiqNodes,
   nodeExporterSettings,
   railsCodeSettings,
-  servicesOf,
 } from './common.js';
 import { GitlabRb } from './ruby.js';
 import { sidekiqProcessSettings } from './sidekiq.js';
@@ -68,9 +68,7 @@ export function railsGitlabRb(
 
 /** NGINX serving plain HTTP behind the load balancer that ends TLS. */
 function webServerSettings(rb: GitlabRb, plan: Plan): void {
-  const external = servicesOf<LoadBalancerService>(plan, 'nlb').find(
-    (service) => service.scheme === 'internet-facing',
-  );
+  const external = externalLoadBalancer(plan);
   rb.comment('TLS ends at the Network Load Balancer; NGINX serves plain HTTP on port 80')
     .set('letsencrypt', ['enable'], false)
     .set('gitlab_rails', ['nginx', 'listen_port'], 80)
