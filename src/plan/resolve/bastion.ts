@@ -1,4 +1,4 @@
-/** Bastion hosts for SSH hops, when the spec asks for them instead of Session Manager. */
+/** Bastion hosts for SSH hops, when the spec asks for them instead of SSM. */
 import type { Arch, PlanNode } from '../types.js';
 import type { BuildContext } from './context.js';
 import { sizeOf } from './machines.js';
