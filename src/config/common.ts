@@ -17,42 +17,21 @@
  * - Setting names: ../shared/reference (omnibus-gitlab 440b1f835eb205885d22933ac074cc11c1148609).
  */
 import { EXPORTER_PORTS, PORTS } from '../catalog/ports.js';
-import {
-  CONSOLIDATED_OBJECT_PURPOSES,
-  type ElastiCacheService,
-  type LoadBalancerService,
-  type Plan,
-  type PlanNode,
-  type RdsService,
-  type S3Service,
-} from '../plan/types.js';
+import { internalLoadBalancer, nodesOf, serviceOf, servicesOf } from '../plan/query.js';
+import { CONSOLIDATED_OBJECT_PURPOSES, type Plan, type PlanNode } from '../plan/types.js';
 import { endpointFact, type GitlabRb, integerOf, secret, strHash } from './ruby.js';
 import type { BootTarget, RuntimeEndpoints } from './types.js';
 
 /** The Gitaly repository directory below the data volume's mount point. */
 export const REPOSITORIES_SUBDIR = 'repositories';
 
-export function servicesOf<T extends Plan['services'][number]>(plan: Plan, kind: T['kind']): T[] {
-  return plan.services.filter((service): service is T => service.kind === kind);
-}
-
-export function database(plan: Plan): RdsService {
-  const rds = servicesOf<RdsService>(plan, 'rds')[0];
-  if (!rds) throw new Error('the Plan has no RDS service');
-  return rds;
-}
-
 /** The database GitLab's Rails code uses, and the Praefect one when the Plan has a Gitaly Cluster. */
 export function databaseOf(plan: Plan, role: 'postgres' | 'praefect-postgres') {
-  return database(plan).databases.find((entry) => entry.role === role);
-}
-
-export function nodesOf(plan: Plan, role: PlanNode['role']): PlanNode[] {
-  return plan.nodes.filter((node) => node.role === role);
+  return serviceOf(plan, 'rds').databases.find((entry) => entry.role === role);
 }
 
 /** The role a boot target runs. */
-export function roleOf(target: BootTarget): PlanNode['role'] {
+export function targetRole(target: BootTarget): PlanNode['role'] {
   return target.kind === 'node' ? target.node.role : target.group.role;
 }
 
@@ -96,7 +75,7 @@ export function databaseSettings(rb: GitlabRb, plan: Plan, endpoints: RuntimeEnd
  * instance and the persistent one takes the rest, as the 10k page splits them.
  */
 export function redisSettings(rb: GitlabRb, plan: Plan, endpoints: RuntimeEndpoints): void {
-  const roles = new Set(servicesOf<ElastiCacheService>(plan, 'elasticache').map((service) => service.role));
+  const roles = new Set(servicesOf(plan, 'elasticache').map((service) => service.role));
   const mainRole = roles.has('redis-persistent') ? 'redis-persistent' : 'redis';
   const mainHost = endpoints.redisHosts[mainRole];
   if (mainHost === undefined) throw new Error(`no endpoint for the ${mainRole} ElastiCache service`);
@@ -120,9 +99,7 @@ export function redisSettings(rb: GitlabRb, plan: Plan, endpoints: RuntimeEndpoi
 /** The address Rails and Sidekiq use for repositories: the one Gitaly, or Praefect's load balancer. */
 export function repositoryStorageSettings(rb: GitlabRb, plan: Plan, endpoints: RuntimeEndpoints): void {
   if (plan.architecture.gitalyMode === 'cluster') {
-    const host =
-      endpoints.praefectLoadBalancerHost ??
-      servicesOf<LoadBalancerService>(plan, 'nlb').find((service) => service.scheme === 'internal')?.dnsName;
+    const host = endpoints.praefectLoadBalancerHost ?? internalLoadBalancer(plan)?.dnsName;
     if (!host) throw new Error('a Gitaly Cluster needs the Praefect load balancer');
     rb.comment('Repositories: the Gitaly Cluster, through the Praefect internal load balancer').set(
       'gitlab_rails',
@@ -152,8 +129,7 @@ export function repositoryStorageSettings(rb: GitlabRb, plan: Plan, endpoints: R
 
 /** Consolidated object storage on S3 with the instance profile (no keys), one bucket per object type. */
 export function objectStorageSettings(rb: GitlabRb, plan: Plan): void {
-  const s3 = servicesOf<S3Service>(plan, 's3')[0];
-  if (!s3) throw new Error('the Plan has no object storage');
+  const s3 = serviceOf(plan, 's3');
   const bucket = (purpose: string) => {
     const found = s3.buckets.find((entry) => entry.purpose === purpose);
     if (!found) throw new Error(`the Plan has no ${purpose} bucket`);

@@ -20,8 +20,9 @@
  *   repository on every node.
  */
 import { EXPORTER_PORTS, PORTS } from '../catalog/ports.js';
+import { nodesOf } from '../plan/query.js';
 import type { Plan, PlanNode } from '../plan/types.js';
-import { databaseOf, nodeExporterSettings, nodesOf } from './common.js';
+import { databaseOf, nodeExporterSettings } from './common.js';
 import { endpointFact, GitlabRb, integerOf, nodeFact, secret, symHash } from './ruby.js';
 import type { RuntimeEndpoints } from './types.js';
 

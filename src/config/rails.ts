@@ -18,8 +18,9 @@
  *   skratsch-solutions/gitlabhq 462401833261e0523def242cd7f5650407a43351.
  */
 import { EXPORTER_PORTS, PORTS } from '../catalog/ports.js';
-import type { AutoScalingGroupPlan, LoadBalancerService, Plan } from '../plan/types.js';
-import { groupVcpu, hasSidekiqNodes, nodeExporterSettings, railsCodeSettings, servicesOf } from './common.js';
+import { externalLoadBalancer } from '../plan/query.js';
+import type { AutoScalingGroupPlan, Plan } from '../plan/types.js';
+import { groupVcpu, hasSidekiqNodes, nodeExporterSettings, railsCodeSettings } from './common.js';
 import { GitlabRb } from './ruby.js';
 import { sidekiqProcessSettings } from './sidekiq.js';
 import type { RuntimeEndpoints } from './types.js';
@@ -62,9 +63,7 @@ export function railsGitlabRb(
 
 /** NGINX serving plain HTTP behind the load balancer that ends TLS. */
 function webServerSettings(rb: GitlabRb, plan: Plan): void {
-  const external = servicesOf<LoadBalancerService>(plan, 'nlb').find(
-    (service) => service.scheme === 'internet-facing',
-  );
+  const external = externalLoadBalancer(plan);
   rb.comment('TLS ends at the Network Load Balancer; NGINX serves plain HTTP on port 80')
     .set('letsencrypt', ['enable'], false)
     .set('gitlab_rails', ['nginx', 'listen_port'], PORTS.http)

@@ -17,6 +17,7 @@
 import { gzipSync } from 'node:zlib';
 import { stringify } from 'yaml';
 import { ENVIRONMENT_TAG, gitlabVersionParameterName, NODE_TAG } from '../plan/contracts.js';
+import { externalLoadBalancer } from '../plan/query.js';
 import type { Plan, SecretId } from '../plan/types.js';
 import {
   BOOT_ENV_PATH,
@@ -26,7 +27,7 @@ import {
   LOCK_SCRIPT_PATH,
   shellQuote,
 } from './boot-script.js';
-import { databaseOf, RAILS_CODE_ROLES, roleOf, servicesOf } from './common.js';
+import { databaseOf, RAILS_CODE_ROLES, targetRole } from './common.js';
 import { databaseBootstrap } from './database-bootstrap.js';
 import { gitlabRbFor } from './render.js';
 import { SECRETS_DIR } from './ruby.js';
@@ -59,7 +60,7 @@ export interface BootNeeds {
 }
 
 export function bootNeeds(plan: Plan, target: BootTarget, gitlabRbSecrets: readonly SecretId[]): BootNeeds {
-  const role = roleOf(target);
+  const role = targetRole(target);
   const migrates = target.kind === 'group' && target.group.runsDatabaseMigrations;
   const web = role === 'rails' || role === 'gitlab';
   const files = new Set<SecretId>(gitlabRbSecrets);
@@ -102,14 +103,12 @@ function bootEnv(
   bootstrapFiles: readonly string[],
   facts: ReadonlyMap<string, string>,
 ): string {
-  const role = roleOf(target);
+  const role = targetRole(target);
   const node = target.kind === 'node' ? target.node : undefined;
   const main = databaseOf(plan, 'postgres');
   const praefect = databaseOf(plan, 'praefect-postgres');
   const dataVolume = node?.volumes.find((volume) => volume.purpose === 'git-data');
-  const external = servicesOf(plan, 'nlb').find(
-    (service) => service.kind === 'nlb' && service.scheme === 'internet-facing',
-  );
+  const external = externalLoadBalancer(plan);
   const usesPraefectDb = role === 'praefect' || needs.migrates;
   const values: Record<string, string> = {
     GLA_ENVIRONMENT: plan.spec.name,
@@ -189,7 +188,7 @@ export function renderUserDataParts(
   target: BootTarget,
   endpoints: RuntimeEndpoints,
 ): UserDataParts {
-  const role = roleOf(target);
+  const role = targetRole(target);
   const files: WriteFile[] = [];
   let gitlabRb: string | undefined;
   let needs: BootNeeds;

@@ -8,7 +8,7 @@
  * Usage-based items (S3 GiB, NAT and internet GiB, NLB capacity units) rest on assumptions that are
  * returned with the bill, each with the spec field that sets it and its default.
  */
-import { ROLE_IDS } from '../catalog/types.js';
+import { nodeRoles, nodesOf } from '../plan/query.js';
 import type { Plan, PlanNode, RdsService, VolumePlan } from '../plan/types.js';
 import { specSchema } from '../spec/schema.js';
 import { plannedAlarms } from './alarms.js';
@@ -207,9 +207,8 @@ function volumeLines(table: PriceTable, region: string, group: string, volumes: 
 }
 
 function nodeLines(table: PriceTable, plan: Plan): BomLine[] {
-  const roles = ROLE_IDS.filter((role) => plan.nodes.some((node) => node.role === role));
-  return roles.flatMap((role) => {
-    const nodes = plan.nodes.filter((node) => node.role === role);
+  return nodeRoles(plan).flatMap((role) => {
+    const nodes = nodesOf(plan, role);
     const instances = groupBy(nodes, (node) => node.instanceType).map(([type, members]) =>
       ec2Lines(table, plan.region, role, type, members.length),
     );

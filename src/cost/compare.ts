@@ -6,6 +6,7 @@
  * like any spec: nothing is re-derived here. Data sizes (volume GiB, database GiB), region, AZ count,
  * access and the usage assumptions stay as configured, so the comparison isolates the sizing choices.
  */
+import { withoutSizingOverrides } from '../catalog/sizing-overrides.js';
 import { type Plan, resolvePlan } from '../plan/index.js';
 import type { Spec } from '../spec/schema.js';
 import { type Bom, billOfMaterials } from './bom.js';
@@ -13,24 +14,22 @@ import type { PriceTable } from './prices.js';
 
 /** `spec` with the sizing choices the documentation makes instead of the configured ones. */
 export function referenceSpec(spec: Spec): Spec {
+  const documented = withoutSizingOverrides(spec);
   const {
-    instanceType: _gitalyType,
     nodes: _gitalyNodes,
     praefectNodes: _praefectNodes,
     iops: _gitalyIops,
     throughputMiBps: _gitalyThroughput,
     ...gitaly
-  } = spec.gitaly;
-  const { instanceClass: _class, readReplicas: _replicas, iops: _dbIops, ...database } = spec.database;
-  const { nodeType: _nodeType, ...redis } = spec.redis;
+  } = documented.gitaly;
+  const { readReplicas: _replicas, iops: _dbIops, ...database } = documented.database;
+  const { minNodes: _minNodes, maxNodes: _maxNodes, ...rails } = documented.rails;
   return {
-    ...spec,
+    ...documented,
     architecture: { ...spec.architecture, cpu: 'x86' },
     gitaly: { ...gitaly, mode: 'auto', volumeType: 'gp3' },
     database: { ...database, storageType: 'gp3' },
-    redis,
-    rails: {},
-    sidekiq: {},
+    rails,
   };
 }
 

@@ -14,7 +14,7 @@ import { GetProductsCommand, type PricingClient } from '@aws-sdk/client-pricing'
 import { INSTANCE_TYPES } from '../catalog/instance-types.js';
 import { type InstanceKind, type PriceTable, PriceTableSchema } from './prices.js';
 
-/** Types the Plan can choose that the catalog does not list: the bastion hosts (resolve.ts). */
+/** Types the Plan can choose that the catalog does not list: the bastion hosts (plan/resolve/bastion.ts). */
 const BASTION_TYPES = ['t3.micro', 't4g.micro'];
 
 const SERVICE_CODES: Record<InstanceKind, string> = {

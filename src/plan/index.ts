@@ -1,5 +1,6 @@
-export { hasErrors, PLAN_RULES, type PlanRule, runChecks } from './checks.js';
+export { hasErrors, PLAN_RULES, type PlanRule, runChecks } from './checks/index.js';
 export { availabilityZoneNames, planNetwork } from './network.js';
+export * from './query.js';
 export {
   archOf,
   GIT_DATA_DEVICE,

@@ -7,6 +7,7 @@
  * Identical nodes of a role in one AZ are one box, "4 x c5.9xlarge", so a 50k plan stays readable.
  */
 import { ROLE_IDS, type RoleId } from '../catalog/types.js';
+import { externalLoadBalancer, internalLoadBalancer, servicesOf } from '../plan/query.js';
 import type { ElastiCacheService, Plan, PlanNode, RdsService } from '../plan/types.js';
 
 /** Graphviz has DejaVu Sans metrics built in; the SVG falls back to Verdana (same widths) elsewhere. */
@@ -99,22 +100,19 @@ function nodeBoxes(plan: Plan, zone: string, subnet: 'public' | 'private'): Box[
 function nodeGroupBoxes(plan: Plan, zoneIndex: number): Box[] {
   const zone = plan.availabilityZones[zoneIndex]!;
   const zones = plan.availabilityZones.length;
-  return plan.services.flatMap((service) =>
-    service.kind !== 'eks'
-      ? []
-      : service.nodeGroups.flatMap((group) => {
-          const count =
-            Math.floor(group.desiredSize / zones) + (zoneIndex < group.desiredSize % zones ? 1 : 0);
-          return count === 0
-            ? []
-            : [
-                {
-                  id: dotId(group.role, zone),
-                  lines: [`${group.role} (EKS node group)`, countLabel(count, group.instanceType)],
-                  kind: 'compute' as const,
-                },
-              ];
-        }),
+  return servicesOf(plan, 'eks').flatMap((service) =>
+    service.nodeGroups.flatMap((group) => {
+      const count = Math.floor(group.desiredSize / zones) + (zoneIndex < group.desiredSize % zones ? 1 : 0);
+      return count === 0
+        ? []
+        : [
+            {
+              id: dotId(group.role, zone),
+              lines: [`${group.role} (EKS node group)`, countLabel(count, group.instanceType)],
+              kind: 'compute' as const,
+            },
+          ];
+    }),
   );
 }
 
@@ -182,10 +180,10 @@ export function planToDot(plan: Plan): string {
   emit(`  node [fontname="${FONT}", fontsize=11, margin="0.15,0.06", penwidth=1.2];`);
   emit(`  edge [fontname="${FONT}", fontsize=10, color="#555555", arrowsize=0.7];`);
 
-  const externalNlb = plan.services.find((s) => s.kind === 'nlb' && s.scheme === 'internet-facing');
-  const internalNlb = plan.services.find((s) => s.kind === 'nlb' && s.scheme === 'internal');
-  const s3 = plan.services.find((s) => s.kind === 's3');
-  const eks = plan.services.find((s) => s.kind === 'eks');
+  const externalNlb = externalLoadBalancer(plan);
+  const internalNlb = internalLoadBalancer(plan);
+  const s3 = servicesOf(plan, 's3')[0];
+  const eks = servicesOf(plan, 'eks')[0];
 
   emit(
     renderBox(
@@ -207,7 +205,7 @@ export function planToDot(plan: Plan): string {
   emit(
     `      label=${quote(`VPC ${plan.network.vpcCidr}`)}; style="rounded"; color="${COLORS.vpc}"; penwidth=1.5;`,
   );
-  if (externalNlb?.kind === 'nlb') {
+  if (externalNlb) {
     const ports = externalNlb.listeners
       .map((l) => `${l.port}${l.protocol === 'TLS' ? ' TLS' : ''}`)
       .join(', ');
@@ -263,7 +261,7 @@ export function planToDot(plan: Plan): string {
     emit(`      { rank=same; ${tops.join('; ')}; }`);
     emit(`      ${tops.join(' -> ')} [style=invis, weight=10];`);
   }
-  if (internalNlb?.kind === 'nlb') {
+  if (internalNlb) {
     emit(
       renderBox(
         {
@@ -277,7 +275,7 @@ export function planToDot(plan: Plan): string {
   }
   emit('    }');
   const outside: Box[] = [];
-  if (s3?.kind === 's3') {
+  if (s3) {
     outside.push({
       id: 's3',
       lines: [
@@ -300,7 +298,7 @@ export function planToDot(plan: Plan): string {
       kind: 'external',
     });
   }
-  if (eks?.kind === 'eks') {
+  if (eks) {
     outside.push({
       id: 'eks',
       lines: ['kubernetes', `EKS ${eks.kubernetesVersion} control plane`],
@@ -317,9 +315,7 @@ export function planToDot(plan: Plan): string {
   const web = plan.availabilityZones.flatMap((zone) => webRoles.flatMap((role) => boxIdsOf(role, zone)));
   const firstOf = (predicate: (id: string) => boolean) => columns.flatMap((c) => c.bottom).find(predicate);
   const primaryDb = firstOf((id) => id.startsWith('rds_'));
-  const primaryCaches = plan.services
-    .filter((s) => s.kind === 'elasticache')
-    .map((s) => dotId('cache', s.id, '0'));
+  const primaryCaches = servicesOf(plan, 'elasticache').map((s) => dotId('cache', s.id, '0'));
   if (externalNlb) {
     emit('  users -> nlb_external [penwidth=1.5];');
     for (const id of web) emit(`  nlb_external -> ${id};`);

@@ -2,8 +2,8 @@
  * The person-facing `plan` report: a summary, nodes by role and AZ, managed services, checks.
  * Other sections (bill of materials, cost, deploy-time estimate) are appended by their producers.
  */
-import { ROLE_IDS } from '../catalog/types.js';
-import type { CheckResult, Plan, PlanNode, PlanService } from '../plan/types.js';
+import { nodeRoles, nodesOf } from '../plan/query.js';
+import type { CheckResult, Plan, PlanService } from '../plan/types.js';
 import { renderTable } from './table.js';
 
 export function renderOrigin(plan: Plan): string {
@@ -22,7 +22,7 @@ export function renderSummary(plan: Plan): string {
       : `up to ${architecture.users.toLocaleString('en-US')} users`;
   const gitaly =
     architecture.gitalyMode === 'cluster'
-      ? `Gitaly Cluster (${count(plan.nodes, 'gitaly')} Gitaly + ${count(plan.nodes, 'praefect')} Praefect)`
+      ? `Gitaly Cluster (${nodesOf(plan, 'gitaly').length} Gitaly + ${nodesOf(plan, 'praefect').length} Praefect)`
       : 'single Gitaly';
   const ha = architecture.highAvailability ? 'highly available' : 'not highly available';
   const lines = [
@@ -33,14 +33,9 @@ export function renderSummary(plan: Plan): string {
   return lines.join('\n');
 }
 
-function count(nodes: readonly PlanNode[], role: string): number {
-  return nodes.filter((node) => node.role === role).length;
-}
-
 export function renderNodes(plan: Plan): string {
-  const roles = ROLE_IDS.filter((role) => plan.nodes.some((node) => node.role === role));
-  const rows = roles.map((role) => {
-    const nodes = plan.nodes.filter((node) => node.role === role);
+  const rows = nodeRoles(plan).map((role) => {
+    const nodes = nodesOf(plan, role);
     const first = nodes[0]!;
     const group = plan.autoScalingGroups.find((candidate) => candidate.id === first.autoScalingGroup);
     const perZone = plan.availabilityZones.map((zone) =>

@@ -1,5 +1,8 @@
+import { readdirSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hasErrors, PLAN_RULES } from '../../src/plan/index.js';
+import { RULE_PACKS } from '../../src/plan/checks/index.js';
+import { hasErrors, PLAN_RULES, type PlanRule } from '../../src/plan/index.js';
 import { planFor, type SpecOverrides } from '../fixtures/plans.js';
 
 /** For each rule: a spec that must fire it (with the field it must name) and one that must not. */
@@ -184,5 +187,43 @@ describe('plan checks and GitLab guidance', () => {
       if (entry?.status === 'unsupported' || entry?.status === 'not-validated')
         expect(rule.level, rule.id).toBe('error');
     }
+  });
+});
+
+describe('plan rule files and packs', () => {
+  const checksDir = resolve(import.meta.dirname, '../../src/plan/checks');
+  const categories = readdirSync(checksDir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name);
+  const ruleFiles = categories.flatMap((category) =>
+    readdirSync(join(checksDir, category))
+      .filter((name) => name.endsWith('.ts'))
+      .map((name) => ({ category, path: join(checksDir, category, name) })),
+  );
+  const isRule = (value: unknown): value is PlanRule =>
+    typeof value === 'object' && value !== null && 'id' in value && 'evaluate' in value;
+
+  it('has a folder per category and a pack per folder', () => {
+    expect(categories.sort()).toEqual(Object.keys(RULE_PACKS).sort());
+  });
+
+  it.each(ruleFiles.map(({ category, path }) => [`${category}/${basename(path)}`, category, path]))(
+    "%s exports one rule, of its folder's category, named for its id, in exactly its pack",
+    async (_name, category, path) => {
+      const rules = Object.values(await import(path)).filter(isRule);
+      expect(rules).toHaveLength(1);
+      const rule = rules[0]!;
+      expect(rule.category).toBe(category);
+      expect(basename(path, '.ts')).toBe(rule.id.replace(/^GLA-/, '').toLowerCase());
+      const packs = Object.entries(RULE_PACKS).filter(([, pack]) => pack.includes(rule));
+      expect(packs.map(([name]) => name)).toEqual([category]);
+      expect(RULE_PACKS[category as PlanRule['category']].filter((entry) => entry === rule)).toHaveLength(1);
+    },
+  );
+
+  it('runs exactly the rules of the rule files, each id once', () => {
+    expect(PLAN_RULES).toHaveLength(ruleFiles.length);
+    expect(new Set(PLAN_RULES.map((rule) => rule.id)).size).toBe(ruleFiles.length);
+    expect(PLAN_RULES).toEqual(Object.values(RULE_PACKS).flat());
   });
 });

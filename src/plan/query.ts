@@ -1,0 +1,51 @@
+/**
+ * Typed lookups over a Plan. Every layer finds services, nodes and load balancers the same way,
+ * and a Plan that lacks something a caller needs fails with the kind it lacks.
+ */
+import { ROLE_IDS, type RoleId } from '../catalog/types.js';
+import type { LoadBalancerService, Plan, PlanNode, PlanService } from './types.js';
+
+/** The Plan's service type of a kind: `ServiceOfKind<'rds'>` is RdsService. */
+export type ServiceOfKind<K extends PlanService['kind']> = Extract<PlanService, { readonly kind: K }>;
+
+/** Every service of a kind, in Plan order. */
+export function servicesOf<K extends PlanService['kind']>(
+  plan: Pick<Plan, 'services'>,
+  kind: K,
+): ServiceOfKind<K>[];
+export function servicesOf<T extends PlanService>(plan: Pick<Plan, 'services'>, kind: T['kind']): T[];
+export function servicesOf(plan: Pick<Plan, 'services'>, kind: PlanService['kind']): PlanService[] {
+  return plan.services.filter((service) => service.kind === kind);
+}
+
+/** The first service of a kind; throws naming the kind when the Plan has none. */
+export function serviceOf<K extends PlanService['kind']>(
+  plan: Pick<Plan, 'services'>,
+  kind: K,
+): ServiceOfKind<K>;
+export function serviceOf<T extends PlanService>(plan: Pick<Plan, 'services'>, kind: T['kind']): T;
+export function serviceOf(plan: Pick<Plan, 'services'>, kind: PlanService['kind']): PlanService {
+  const service = servicesOf(plan, kind)[0];
+  if (!service) throw new Error(`the Plan has no ${kind} service`);
+  return service;
+}
+
+/** Every node of a role, in Plan order. */
+export function nodesOf(plan: Pick<Plan, 'nodes'>, role: RoleId): PlanNode[] {
+  return plan.nodes.filter((node) => node.role === role);
+}
+
+/** The roles that have nodes, in role order. */
+export function nodeRoles(plan: Pick<Plan, 'nodes'>): RoleId[] {
+  return ROLE_IDS.filter((role) => plan.nodes.some((node) => node.role === role));
+}
+
+/** The internet-facing load balancer users reach GitLab through, if the Plan has one. */
+export function externalLoadBalancer(plan: Pick<Plan, 'services'>): LoadBalancerService | undefined {
+  return servicesOf(plan, 'nlb').find((service) => service.scheme === 'internet-facing');
+}
+
+/** The internal load balancer in front of Praefect, when the Plan has a Gitaly Cluster. */
+export function internalLoadBalancer(plan: Pick<Plan, 'services'>): LoadBalancerService | undefined {
+  return servicesOf(plan, 'nlb').find((service) => service.scheme === 'internal');
+}

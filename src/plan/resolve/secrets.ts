@@ -1,0 +1,59 @@
+/** Secrets Manager secrets and the roles that read each. */
+import type { RoleId } from '../../catalog/types.js';
+import type { Spec } from '../../spec/schema.js';
+import type { SecretId, SecretPlan } from '../types.js';
+import { RAILS_CODE_ROLES } from './context.js';
+
+const SECRET_DESCRIPTIONS: Record<SecretId, string> = {
+  'root-password': 'Initial password of the GitLab root user',
+  'gitlab-secrets-json': 'gitlab-secrets.json shared by every Rails and Sidekiq node',
+  'ssh-host-keys': 'SSH host keys shared by every Rails node behind the load balancer',
+  'database-password': 'Password of the gitlab database user on RDS',
+  'praefect-database-password': 'Password of the praefect database user on RDS',
+  'redis-auth-token': 'ElastiCache AUTH token',
+  'gitaly-token': 'Token clients present to Gitaly',
+  'praefect-external-token': 'Token Rails presents to Praefect',
+  'praefect-internal-token': 'Token Praefect nodes present to each other',
+};
+
+/** The secrets of a Plan whose nodes and services run `roles`. */
+export function planSecrets(
+  spec: Spec,
+  gitalyMode: 'single' | 'cluster',
+  roles: ReadonlySet<RoleId>,
+): SecretPlan[] {
+  const present = (candidates: readonly RoleId[]) => candidates.filter((role) => roles.has(role));
+  const rails = present(RAILS_CODE_ROLES);
+  const web = present(['gitlab', 'rails', 'webservice-pool']);
+  const secret = (
+    id: SecretId,
+    readers: readonly RoleId[],
+    generatedBy: SecretPlan['generatedBy'] = 'secrets-manager',
+  ): SecretPlan => ({
+    id,
+    name: `${spec.name}/${id}`,
+    description: SECRET_DESCRIPTIONS[id],
+    readers,
+    generatedBy,
+    retainOnDelete: true,
+  });
+  const secrets = [
+    secret('root-password', web),
+    // Gitaly calls GitLab's internal API back (hooks on push), authenticated by the shared secret file.
+    secret('gitlab-secrets-json', [...rails, ...present(['gitaly'])], 'first-boot'),
+    secret('ssh-host-keys', web, 'first-boot'),
+    secret('database-password', rails),
+    secret('redis-auth-token', rails),
+  ];
+  if (gitalyMode === 'cluster') {
+    secrets.push(
+      // The first web node runs the database bootstrap, which creates Praefect's database user.
+      secret('praefect-database-password', ['praefect', ...web]),
+      secret('gitaly-token', ['gitaly', 'praefect']),
+      secret('praefect-external-token', [...rails, 'praefect']),
+    );
+  } else {
+    secrets.push(secret('gitaly-token', [...rails, 'gitaly']));
+  }
+  return secrets;
+}
