@@ -15,8 +15,12 @@ import {
   type SpecSize,
 } from '../catalog/types.js';
 import type { Spec } from '../spec/schema.js';
+import { planAlarms } from './alarms.js';
 import { runChecks } from './checks.js';
+import { planStatefulResources } from './deletion.js';
+import { planDeployNodes } from './deploy-nodes.js';
 import { availabilityZoneNames, planNetwork } from './network.js';
+import { type MemberlessService, withMembers } from './service-members.js';
 import {
   type Arch,
   type AutoScalingGroupPlan,
@@ -75,14 +79,14 @@ export function resolvePlan(spec: Spec, options: ResolveOptions = {}): Plan {
     ...planGitalyNodes(context),
     ...planFixedNodes(context),
   ].sort((a, b) => ROLE_IDS.indexOf(a.role) - ROLE_IDS.indexOf(b.role));
-  const services = planServices(context);
+  const services = withMembers(planServices(context), availabilityZones);
   const roles = new Set<RoleId>([
     ...nodes.map((node) => node.role),
     ...services.flatMap((service) =>
       service.kind === 'eks' ? service.nodeGroups.map((group) => group.role) : [service.role],
     ),
   ]);
-  const draft: Omit<Plan, 'checks'> = {
+  const resolved: Omit<Plan, 'checks' | 'alarms' | 'statefulResources' | 'deployNodes'> = {
     schemaVersion: PLAN_SCHEMA_VERSION,
     spec,
     specOrigin: options.origin ?? { kind: 'embedded-default' },
@@ -110,6 +114,12 @@ export function resolvePlan(spec: Spec, options: ResolveOptions = {}): Plan {
     autoScalingGroups,
     services,
     secrets: planSecrets(spec, gitalyMode, roles),
+  };
+  const draft: Omit<Plan, 'checks'> = {
+    ...resolved,
+    alarms: planAlarms(resolved),
+    statefulResources: planStatefulResources(resolved),
+    deployNodes: planDeployNodes(resolved),
   };
   return { ...draft, checks: runChecks({ spec, reference, plan: draft }) };
 }
@@ -340,9 +350,13 @@ function spread(
   });
 }
 
-function planServices(context: BuildContext): PlanService[] {
+function planServices(context: BuildContext): MemberlessService[] {
   const { spec, reference } = context;
-  const services: PlanService[] = [planDatabase(context), ...planRedis(context), planObjectStorage(context)];
+  const services: MemberlessService[] = [
+    planDatabase(context),
+    ...planRedis(context),
+    planObjectStorage(context),
+  ];
   services.push(planExternalLoadBalancer(context));
   if (context.gitalyMode === 'cluster') services.push(planPraefectLoadBalancer(context));
   if (spec.architecture.type === 'cloud-native-hybrid') services.push(planEks(spec, reference));
@@ -365,7 +379,7 @@ function serviceClass(spec: Spec, role: CatalogRole, override: string | undefine
  * Read replicas (database load balancing) follow the catalog's guidance: from 10k the page runs
  * secondaries that serve reads, so RDS gets as many read replicas as the page has secondaries.
  */
-function planDatabase(context: BuildContext): RdsService {
+function planDatabase(context: BuildContext): Omit<RdsService, 'members'> {
   const { spec, reference } = context;
   const role = roleOf(reference, 'postgres') ?? fallbackRole('postgres', spec);
   const instanceClass = serviceClass(spec, role, spec.database.instanceClass);
@@ -399,7 +413,7 @@ function planDatabase(context: BuildContext): RdsService {
 /** Sizes whose page runs database load balancing over PostgreSQL secondaries. */
 const READ_REPLICA_SIZES: ReadonlySet<SpecSize> = new Set(['10k', '25k', '50k']);
 
-function planRedis(context: BuildContext): ElastiCacheService[] {
+function planRedis(context: BuildContext): Omit<ElastiCacheService, 'members'>[] {
   const { spec, reference } = context;
   const isRedis = (
     role: CatalogRole,
