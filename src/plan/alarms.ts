@@ -159,10 +159,13 @@ function serviceAlarms(service: PlanService): AlarmPlan[] {
         id: `${service.id}-unhealthy-targets-${port}`,
         subject: service.id,
         role: service.role,
-        metric: metric('AWS/NetworkELB', 'UnHealthyHostCount', 'Maximum', 60, {
-          LoadBalancer: service.id,
-          TargetGroup: `${service.id}-${port}`,
-        }),
+        metric: {
+          ...metric('AWS/NetworkELB', 'UnHealthyHostCount', 'Maximum', 60, {}),
+          dimensions: [
+            { name: 'LoadBalancer', subject: service.id },
+            { name: 'TargetGroup', subject: service.id, targetPort: port },
+          ],
+        },
         comparison: 'greater-than',
         threshold: 0,
         evaluationPeriods: 3,

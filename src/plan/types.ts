@@ -340,6 +340,8 @@ export interface AlarmDimensionPlan {
   readonly name: string;
   /** Plan id of the node, group, service or member the value names, e.g. rails or redis-001. */
   readonly subject: string;
+  /** For a load balancer's TargetGroup: the target port whose target group it is. */
+  readonly targetPort?: number;
 }
 
 export interface AlarmMetricPlan {
