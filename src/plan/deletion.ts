@@ -101,7 +101,7 @@ export function planStatefulResources(plan: DeletionInputs): StatefulResourcePla
     resources.push({
       id: 'bucket-access-logs',
       kind: 'bucket',
-      description: `S3 bucket ${objectStorage.bucketPrefix}${name}-access-logs (access logs)`,
+      description: `S3 access-log bucket ${objectStorage.bucketPrefix}${name}-access-logs`,
       stack: 'data',
       onStackDelete: 'retain',
     });
@@ -129,7 +129,7 @@ export function planStatefulResources(plan: DeletionInputs): StatefulResourcePla
     {
       id: 'backup-vault',
       kind: 'backup-vault',
-      description: 'AWS Backup vault (and the recovery points in it)',
+      description: 'AWS Backup vault with its recovery points',
       stack: 'ops',
       onStackDelete: 'retain',
     },
