@@ -1,8 +1,8 @@
 /**
  * gitlab.rb of a Praefect node: the router of the Gitaly Cluster, behind the internal load balancer.
  * Its database is the Plan's `praefect-postgres` database on the RDS instance (created by the
- * database bootstrap). Praefect migrations run on the first Praefect node only, the deploy node of
- * GitLab's zero-downtime procedure; the others set `praefect['auto_migrate']` to false. CloudFormation
+ * database bootstrap). Praefect migrations run on the Plan's Praefect deploy node only (GitLab's
+ * zero-downtime procedure names one); the others set `praefect['auto_migrate']` to false. CloudFormation
  * creates the Praefect instances one after another, so the deploy node has migrated before the
  * others start.
  *
@@ -29,9 +29,9 @@ import type { RuntimeEndpoints } from './types.js';
 /** Copies of each repository the cluster keeps. */
 export const REPLICATION_FACTOR = 3;
 
-/** The Praefect node that runs Praefect's database migrations: the first one. */
+/** The Praefect node that runs Praefect's database migrations: the Plan's deploy node. */
 export function praefectDeployNode(plan: Plan): PlanNode | undefined {
-  return nodesOf(plan, 'praefect')[0];
+  return plan.nodes.find((node) => node.id === plan.deployNodes.praefect);
 }
 
 export function praefectGitlabRb(plan: Plan, node: PlanNode, endpoints: RuntimeEndpoints): GitlabRb {

@@ -8,10 +8,10 @@
  * Usage-based items (S3 GiB, NAT and internet GiB, NLB capacity units) rest on assumptions that are
  * returned with the bill, each with the spec field that sets it and its default.
  */
+import { ROLE_IDS } from '../catalog/types.js';
 import { nodeRoles, nodesOf } from '../plan/query.js';
-import type { Plan, PlanNode, RdsService, VolumePlan } from '../plan/types.js';
+import type { AlarmAction, Plan, PlanNode, RdsService, VolumePlan } from '../plan/types.js';
 import { specSchema } from '../spec/schema.js';
-import { plannedAlarms } from './alarms.js';
 import { MissingPriceError, type PriceTable, priceOf } from './prices.js';
 
 /** AWS bills hourly items for 730 hours a month (its calculator's convention: 24 x 365 / 12). */
@@ -442,7 +442,7 @@ function operationsLines(table: PriceTable, plan: Plan): BomLine[] {
     line(
       'operations',
       'CloudWatch alarms (standard resolution)',
-      plannedAlarms(plan).length,
+      plan.alarms.length,
       'alarm',
       'monthly',
       { onDemand: priceOf(table, plan.region, 'other', 'cloudwatchAlarmMonth') },
@@ -453,6 +453,8 @@ function operationsLines(table: PriceTable, plan: Plan): BomLine[] {
 
 function assumptionsOf(plan: Plan): BomAssumption[] {
   const { cost } = plan.spec;
+  const alarmsDoing = (...actions: readonly AlarmAction[]) =>
+    plan.alarms.filter((alarm) => actions.includes(alarm.action)).length;
   const asgs = plan.autoScalingGroups.map((group) => `${group.id} ${group.desiredCapacity}`).join(', ');
   return [
     { id: 'hours', what: 'Hours billed a month for hourly items', value: String(HOURS_PER_MONTH) },
@@ -482,8 +484,8 @@ function assumptionsOf(plan: Plan): BomAssumption[] {
     },
     {
       id: 'alarms',
-      what: 'CloudWatch alarms: 2 per auto scaling group (scale out/in), 1 per fixed instance (recovery), 2 for RDS, 1 per Redis, 1 per NLB target group',
-      value: String(plannedAlarms(plan).length),
+      what: `CloudWatch alarms: ${alarmsDoing('scale-out', 'scale-in')} scale out/in (2 per auto scaling group that can grow), ${alarmsDoing('recover-instance')} instance recovery (1 per fixed instance), ${alarmsDoing('notify')} notifying (5xx rate, RDS, each ElastiCache node, each NLB target group)`,
+      value: String(plan.alarms.length),
     },
     {
       id: 'public-zone',

@@ -3,8 +3,10 @@
  *
  * By default only the stacks that can be rebuilt from the spec go (compute, edge, ops). The data
  * stack stays, and with it the network stack its database and Redis subnets live in. With
- * `--include-data` and the environment name typed back, everything goes: the database leaves a
- * final snapshot, the Gitaly volumes leave snapshots, buckets and secrets are deleted.
+ * `--include-data` and the environment name typed back, every stack goes. What each stateful
+ * resource does when its stack goes is the Plan's `statefulResources`: the database and Redis
+ * leave final snapshots; buckets, Gitaly volumes, secrets, keys, log groups and the backup vault
+ * are retained and stay in the account, on the bill, until deleted by hand.
  */
 import { UserError } from '../errors.js';
 import {
@@ -14,7 +16,7 @@ import {
   type StackKind,
   stackName,
 } from '../plan/stacks.js';
-import type { Plan, RdsService, S3Service } from '../plan/types.js';
+import type { Plan, StatefulResourcePlan } from '../plan/types.js';
 import { destroyWaves } from './stack-waves.js';
 import type { CdkToolkit } from './toolkit.js';
 
@@ -32,29 +34,11 @@ export interface DestroyPlan {
   readonly kept: readonly string[];
 }
 
-/** One line per data-holding resource of the Plan, as it would be listed by `destroy`. */
-function dataResources(plan: Plan, deleting: boolean): string[] {
-  const rds = plan.services.filter((service): service is RdsService => service.kind === 'rds');
-  const buckets = plan.services
-    .filter((service): service is S3Service => service.kind === 's3')
-    .flatMap((service) => service.buckets);
-  const gitalyVolumes = plan.nodes.flatMap((node) =>
-    node.volumes.filter((volume) => volume.purpose === 'git-data').map((volume) => ({ node, volume })),
-  );
-  const redis = plan.services.filter((service) => service.kind === 'elasticache');
-  return [
-    ...rds.map(
-      (db) =>
-        `RDS PostgreSQL ${db.id} (${db.instanceClass}, ${db.storageGiB} GiB)${deleting ? ': a final snapshot is taken first' : ''}`,
-    ),
-    ...gitalyVolumes.map(
-      ({ node, volume }) =>
-        `Gitaly volume of ${node.id} (${volume.sizeGiB} GiB ${volume.type}, ${volume.mountPoint ?? volume.deviceName})${deleting ? ': a snapshot is taken first' : ''}`,
-    ),
-    ...redis.map((service) => `ElastiCache ${service.id}`),
-    ...buckets.map((bucket) => `S3 bucket ${bucket.bucketName}${deleting ? ' and every object in it' : ''}`),
-    ...plan.secrets.map((secret) => `Secrets Manager secret ${secret.name}`),
-  ];
+/** A stateful resource whose stack is deleted: how it goes, or that it stays. */
+function goneLine(resource: StatefulResourcePlan): string {
+  return resource.onStackDelete === 'snapshot'
+    ? `${resource.description}: a final snapshot is taken first`
+    : resource.description;
 }
 
 /** What each rebuildable stack holds, for the deleted list. */
@@ -79,19 +63,27 @@ export function planDestroy(plan: Plan, options: { readonly includeData: boolean
   const deletedStacks = STACK_ORDER.filter(goes);
   const keptStacks = STACK_ORDER.filter((kind) => !goes(kind));
   const rebuildable = deletedStacks.filter((kind) => !DATA_STACK_KINDS.includes(kind));
+  const inDeletedStack = (resource: StatefulResourcePlan) => deletedStacks.includes(resource.stack);
+  const resources = plan.statefulResources;
   return {
     deletedStacks,
     keptStacks,
     deleted: [
       ...rebuildable.map((kind) => stackSummary(plan, kind)),
-      ...(options.includeData ? dataResources(plan, true) : []),
+      ...resources
+        .filter((resource) => inDeletedStack(resource) && resource.onStackDelete !== 'retain')
+        .map(goneLine),
     ],
-    kept: options.includeData
-      ? []
-      : [
-          ...keptStacks.filter((kind) => HOSTS_DATA.includes(kind)).map((kind) => stackSummary(plan, kind)),
-          ...dataResources(plan, false),
-        ],
+    kept: [
+      ...keptStacks.filter((kind) => HOSTS_DATA.includes(kind)).map((kind) => stackSummary(plan, kind)),
+      ...resources.filter((resource) => !inDeletedStack(resource)).map((resource) => resource.description),
+      ...resources
+        .filter((resource) => inDeletedStack(resource) && resource.onStackDelete === 'retain')
+        .map(
+          (resource) =>
+            `${resource.description} (retained when ${stackName(plan, resource.stack)} is deleted)`,
+        ),
+    ],
   };
 }
 
@@ -99,13 +91,19 @@ export function renderDestroyPlan(plan: Plan, destroy: DestroyPlan): string[] {
   return [
     `Deleted (${destroy.deletedStacks.map((kind) => stackName(plan, kind)).join(', ')}):`,
     ...destroy.deleted.map((line) => `  - ${line}`),
-    ...(destroy.kept.length > 0
-      ? [
-          `Kept (${destroy.keptStacks.map((kind) => stackName(plan, kind)).join(', ')}; still billed):`,
-          ...destroy.kept.map((line) => `  + ${line}`),
-          'Run `gitlab-aws deploy` to bring GitLab back on the kept data, or `destroy --include-data` to delete it too.',
-        ]
-      : []),
+    ...(destroy.kept.length === 0
+      ? []
+      : destroy.keptStacks.length > 0
+        ? [
+            `Kept (${destroy.keptStacks.map((kind) => stackName(plan, kind)).join(', ')}; still billed):`,
+            ...destroy.kept.map((line) => `  + ${line}`),
+            'Run `gitlab-aws deploy` to bring GitLab back on the kept data, or `destroy --include-data` to delete the data stack too (what it retains stays).',
+          ]
+        : [
+            'Kept (retained when their stacks are deleted; still billed):',
+            ...destroy.kept.map((line) => `  + ${line}`),
+            'Retained resources stay in the account until deleted by hand.',
+          ]),
   ];
 }
 

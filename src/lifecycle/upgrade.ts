@@ -157,13 +157,17 @@ export function planUpgrade(plan: Plan, options: UpgradeOptions): UpgradeStep[] 
     throw new UserError(`upgrade refused:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   const to = formatVersion(parseVersion(options.to));
   const railsGroup =
-    plan.autoScalingGroups.find((group) => group.runsDatabaseMigrations) ??
+    plan.autoScalingGroups.find((group) => group.id === plan.deployNodes.databaseMigrations) ??
     plan.autoScalingGroups.find((group) => group.role === 'rails');
   if (!railsGroup)
     throw new UserError(
       'upgrade needs a Rails auto scaling group; this plan has none (Cloud Native Hybrid upgrades go through Helm)',
     );
-  const praefects = byRole(plan, 'praefect');
+  // The Praefect deploy node goes first: it runs the migrations the others then find done.
+  const isDeployNode = (node: PlanNode) => node.id === plan.deployNodes.praefect;
+  const praefects = byRole(plan, 'praefect').sort(
+    (a, b) => Number(isDeployNode(b)) - Number(isDeployNode(a)),
+  );
   const refreshed = [railsGroup, ...plan.autoScalingGroups.filter((group) => group !== railsGroup)];
 
   return [
@@ -176,13 +180,13 @@ export function planUpgrade(plan: Plan, options: UpgradeOptions): UpgradeStep[] 
       target: { nodeId: node.id },
       commands: upgradeScript(REMOTE_SCRIPT_FILES.upgradeGitaly, packageValues(plan, to)),
     })),
-    ...praefects.map((node, index) => ({
+    ...praefects.map((node) => ({
       kind: 'run-command' as const,
-      title: `Upgrade Praefect on ${node.id}${index === 0 ? ' (deploy node: runs the Praefect migrations)' : ''}`,
+      title: `Upgrade Praefect on ${node.id}${isDeployNode(node) ? ' (deploy node: runs the Praefect migrations)' : ''}`,
       target: { nodeId: node.id },
       commands: upgradeScript(REMOTE_SCRIPT_FILES.upgradePraefect, {
         ...packageValues(plan, to),
-        PRAEFECT_AUTO_MIGRATE: index === 0 ? 'true' : 'false',
+        PRAEFECT_AUTO_MIGRATE: isDeployNode(node) ? 'true' : 'false',
       }),
     })),
     {

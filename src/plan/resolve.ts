@@ -7,7 +7,10 @@
 import { referenceArchitecture } from '../catalog/index.js';
 import { ROLE_IDS, type RoleId } from '../catalog/types.js';
 import type { Spec } from '../spec/schema.js';
+import { planAlarms } from './alarms.js';
 import { runChecks } from './checks/index.js';
+import { planStatefulResources } from './deletion.js';
+import { planDeployNodes } from './deploy-nodes.js';
 import { availabilityZoneNames, planNetwork } from './network.js';
 import { decideGitalyMode, isHighlyAvailable } from './resolve/architecture.js';
 import { groupMembers, planAutoScalingGroups } from './resolve/auto-scaling.js';
@@ -22,7 +25,8 @@ import { planObjectStorage } from './resolve/object-storage.js';
 import { planPraefectNodes } from './resolve/praefect.js';
 import { planRedis } from './resolve/redis.js';
 import { planSecrets } from './resolve/secrets.js';
-import { PLAN_SCHEMA_VERSION, type Plan, type PlanService } from './types.js';
+import { type MemberlessService, withMembers } from './service-members.js';
+import { PLAN_SCHEMA_VERSION, type Plan } from './types.js';
 
 export { GIT_DATA_DEVICE, GIT_DATA_MOUNT_POINT } from './resolve/gitaly.js';
 export { archOf } from './resolve/machines.js';
@@ -48,14 +52,14 @@ export function resolvePlan(spec: Spec, options: ResolveOptions = {}): Plan {
     ...planMonitoringNodes(context),
     ...planBastionNodes(context),
   ].sort((a, b) => ROLE_IDS.indexOf(a.role) - ROLE_IDS.indexOf(b.role));
-  const services = planServices(context);
+  const services = withMembers(planServices(context), availabilityZones);
   const roles = new Set<RoleId>([
     ...nodes.map((node) => node.role),
     ...services.flatMap((service) =>
       service.kind === 'eks' ? service.nodeGroups.map((group) => group.role) : [service.role],
     ),
   ]);
-  const draft: Omit<Plan, 'checks'> = {
+  const resolved: Omit<Plan, 'checks' | 'alarms' | 'statefulResources' | 'deployNodes'> = {
     schemaVersion: PLAN_SCHEMA_VERSION,
     spec,
     specOrigin: options.origin ?? { kind: 'embedded-default' },
@@ -84,11 +88,21 @@ export function resolvePlan(spec: Spec, options: ResolveOptions = {}): Plan {
     services,
     secrets: planSecrets(spec, gitalyMode, roles),
   };
+  const draft: Omit<Plan, 'checks'> = {
+    ...resolved,
+    alarms: planAlarms(resolved),
+    statefulResources: planStatefulResources(resolved),
+    deployNodes: planDeployNodes(resolved),
+  };
   return { ...draft, checks: runChecks({ spec, reference, plan: draft }) };
 }
 
-function planServices(context: BuildContext): PlanService[] {
-  const services: PlanService[] = [planDatabase(context), ...planRedis(context), planObjectStorage(context)];
+function planServices(context: BuildContext): MemberlessService[] {
+  const services: MemberlessService[] = [
+    planDatabase(context),
+    ...planRedis(context),
+    planObjectStorage(context),
+  ];
   services.push(planExternalLoadBalancer(context));
   if (context.gitalyMode === 'cluster') services.push(planPraefectLoadBalancer(context));
   if (context.spec.architecture.type === 'cloud-native-hybrid') services.push(planEks(context));

@@ -49,6 +49,12 @@ export interface Plan {
   readonly services: readonly PlanService[];
   /** Secrets Manager secrets: generated at deploy, read by nodes at boot. */
   readonly secrets: readonly SecretPlan[];
+  /** Every CloudWatch alarm of the environment: scaling, instance recovery and notifications. */
+  readonly alarms: readonly AlarmPlan[];
+  /** Every resource holding data or keys, and what deleting its stack does to it. */
+  readonly statefulResources: readonly StatefulResourcePlan[];
+  /** The nodes that run one-off steps of a deploy or upgrade: database and Praefect migrations. */
+  readonly deployNodes: DeployNodesPlan;
   /** Results of every check, errors first. */
   readonly checks: readonly CheckResult[];
 }
@@ -171,6 +177,8 @@ export interface RdsService {
   /** Instances billed: primary plus standby. */
   readonly count: number;
   readonly readReplicas: number;
+  /** The primary, the standby and each read replica, with where they run. */
+  readonly members: readonly ServiceMemberPlan[];
   readonly storageGiB: number;
   readonly maxStorageGiB: number;
   readonly storageType: VolumeType;
@@ -183,6 +191,18 @@ export interface RdsService {
     readonly role: 'postgres' | 'praefect-postgres';
     readonly user: string;
   }[];
+}
+
+/** One database or cache node of a managed service. */
+export interface ServiceMemberPlan {
+  /** Unique id, `<service>-<member>`, e.g. postgres-standby or redis-cache-002. */
+  readonly id: string;
+  /** What the member does: a primary, a Multi-AZ standby, an RDS read replica or an ElastiCache replica. */
+  readonly role: 'primary' | 'standby' | 'read-replica' | 'replica';
+  /** The AZ the member runs in, when the templates pin it. */
+  readonly availabilityZone?: string;
+  /** `pinned`: the templates name the AZ; `chosen-by-aws`: AWS picks it (a Multi-AZ RDS instance's primary and standby). */
+  readonly placement: 'pinned' | 'chosen-by-aws';
 }
 
 export interface ElastiCacheService {
@@ -198,6 +218,8 @@ export interface ElastiCacheService {
   readonly replicas: number;
   /** Nodes billed: primary plus replicas. */
   readonly count: number;
+  /** The primary and each replica (cache clusters `<replication group>-001`...), with where they run. */
+  readonly members: readonly ServiceMemberPlan[];
   readonly multiAz: boolean;
   readonly automaticFailover: boolean;
   readonly clusterMode: false;
@@ -306,6 +328,85 @@ export interface SecretPlan {
   readonly generatedBy: 'secrets-manager' | 'first-boot';
   /** Never replaced on redeploy: replacing it would break a running GitLab. */
   readonly retainOnDelete: boolean;
+}
+
+/** What an alarm does when it fires. */
+export type AlarmAction = 'scale-out' | 'scale-in' | 'recover-instance' | 'notify';
+export type AlarmComparison = 'greater-than' | 'greater-than-or-equal' | 'less-than' | 'less-than-or-equal';
+
+/** A CloudWatch dimension, named by the Plan id of the thing whose AWS name fills it. */
+export interface AlarmDimensionPlan {
+  /** CloudWatch dimension name, e.g. AutoScalingGroupName. */
+  readonly name: string;
+  /** Plan id of the node, group, service or member the value names, e.g. rails or redis-001. */
+  readonly subject: string;
+  /** For a load balancer's TargetGroup: the target port whose target group it is. */
+  readonly targetPort?: number;
+}
+
+export interface AlarmMetricPlan {
+  /** CloudWatch namespace, e.g. AWS/EC2. */
+  readonly namespace: string;
+  /** Metric name, e.g. CPUUtilization. */
+  readonly name: string;
+  readonly statistic: 'Average' | 'Maximum' | 'Minimum' | 'Sum';
+  /** Length of one evaluation period. */
+  readonly periodSeconds: number;
+  readonly dimensions: readonly AlarmDimensionPlan[];
+  /** Metric math the alarm watches instead of the metric itself, over metrics of the same namespace by name. */
+  readonly expression?: string;
+}
+
+export interface AlarmPlan {
+  /** Stable id, `<subject>-<what>`, e.g. rails-cpu-high. */
+  readonly id: string;
+  /** Plan id of the node, auto scaling group, service or member watched. */
+  readonly subject: string;
+  /** GitLab role or service role of the subject, for grouping. */
+  readonly role: string;
+  readonly metric: AlarmMetricPlan;
+  readonly comparison: AlarmComparison;
+  /** Threshold in the metric's unit (percent, count, bytes). */
+  readonly threshold: number;
+  /** Periods the alarm looks at. */
+  readonly evaluationPeriods: number;
+  /** Breaching periods among them that fire the alarm, when fewer than all. */
+  readonly datapointsToAlarm?: number;
+  /** Whether missing data counts as healthy (`not-breaching`) or leaves the state as it is (`missing`). */
+  readonly treatMissingData: 'not-breaching' | 'missing';
+  readonly action: AlarmAction;
+  /** Why the alarm exists. */
+  readonly why: string;
+}
+
+/** The CloudFormation stack a resource lives in (see `src/infra/stacks.ts`). */
+export type PlanStack = 'network' | 'data' | 'edge' | 'compute' | 'ops';
+
+export interface StatefulResourcePlan {
+  /** Unique id, `<kind>-<what>`, e.g. bucket-artifacts or volume-gitaly-1. */
+  readonly id: string;
+  readonly kind:
+    | 'rds'
+    | 'elasticache'
+    | 'bucket'
+    | 'volume'
+    | 'secret'
+    | 'log-group'
+    | 'backup-vault'
+    | 'kms-key';
+  /** What it is, named as in AWS, e.g. "S3 bucket gitlab-test-artifacts". */
+  readonly description: string;
+  /** The stack it lives in. */
+  readonly stack: PlanStack;
+  /** What deleting the stack does: the resource stays (`retain`), goes after a final snapshot (`snapshot`), or goes (`delete`). */
+  readonly onStackDelete: 'retain' | 'snapshot' | 'delete';
+}
+
+export interface DeployNodesPlan {
+  /** The auto scaling group whose nodes run GitLab's database migrations (its `runsDatabaseMigrations`); absent without one (Cloud Native Hybrid). */
+  readonly databaseMigrations?: string;
+  /** The Praefect node that runs Praefect's migrations, the deploy node of GitLab's zero-downtime procedure; absent without a Gitaly Cluster. */
+  readonly praefect?: string;
 }
 
 export type CheckLevel = 'error' | 'warning' | 'info';

@@ -8,7 +8,7 @@
  */
 import { ROLE_IDS, type RoleId } from '../catalog/types.js';
 import { externalLoadBalancer, internalLoadBalancer, servicesOf } from '../plan/query.js';
-import type { ElastiCacheService, Plan, PlanNode, RdsService } from '../plan/types.js';
+import type { ElastiCacheService, Plan, PlanNode, RdsService, ServiceMemberPlan } from '../plan/types.js';
 
 /** Graphviz has DejaVu Sans metrics built in; the SVG falls back to Verdana (same widths) elsewhere. */
 export const DIAGRAM_FONT = 'DejaVu Sans';
@@ -116,55 +116,83 @@ function nodeGroupBoxes(plan: Plan, zoneIndex: number): Box[] {
   );
 }
 
-/** RDS primary, standby and read replicas, placed round the AZs from the first. */
-function databaseBoxes(plan: Plan, rds: RdsService): Map<string, Box[]> {
-  const members = [
-    `${rds.role} primary`,
-    ...(rds.multiAz ? [`${rds.role} standby (sync)`] : []),
-    ...Array.from({ length: rds.readReplicas }, (_, index) => `${rds.role} read replica ${index + 1}`),
-  ];
-  return placeRoundRobin(plan, members, (title, index) => ({
-    id: dotId('rds', rds.id, String(index)),
-    lines: [`RDS ${title}`, rds.instanceClass],
-    kind: 'data',
-    shape: 'cylinder',
-  }));
+/**
+ * RDS and ElastiCache members where the Plan places them: pinned members in their AZ's private
+ * subnet; members whose AZ AWS chooses (a Multi-AZ instance's primary and standby) in one box
+ * outside the AZ columns that says so, never in an AZ the templates do not pin.
+ */
+function memberBoxes(plan: Plan): { byZone: Map<string, Box[]>; unplaced: Box[] } {
+  const byZone = new Map<string, Box[]>();
+  const unplaced: Box[] = [];
+  const place = (member: ServiceMemberPlan, box: Box) => {
+    if (member.availabilityZone === undefined) unplaced.push(box);
+    else byZone.set(member.availabilityZone, [...(byZone.get(member.availabilityZone) ?? []), box]);
+  };
+  for (const service of plan.services) {
+    const boxes =
+      service.kind === 'rds'
+        ? databaseMemberBoxes(service)
+        : service.kind === 'elasticache'
+          ? cacheMemberBoxes(service)
+          : [];
+    for (const [member, box] of boxes) place(member, box);
+  }
+  return { byZone, unplaced };
 }
 
-function cacheBoxes(plan: Plan, cache: ElastiCacheService, offset: number): Map<string, Box[]> {
-  const members = [
-    `${cache.role} primary`,
-    ...Array.from({ length: cache.replicas }, (_, index) => `${cache.role} replica ${index + 1}`),
-  ];
-  return placeRoundRobin(
-    plan,
-    members,
-    (title, index) => ({
-      id: dotId('cache', cache.id, String(index)),
-      lines: [`ElastiCache ${title}`, cache.nodeType],
+function databaseMemberBoxes(rds: RdsService): [ServiceMemberPlan, Box][] {
+  const chosen = rds.members.filter((member) => member.placement === 'chosen-by-aws');
+  const primary = rds.members.find((member) => member.role === 'primary');
+  const boxes: [ServiceMemberPlan, Box][] = [];
+  if (primary && chosen.includes(primary)) {
+    const standby = chosen.some((member) => member.role === 'standby');
+    boxes.push([
+      primary,
+      {
+        id: dotId('rds', primary.id),
+        lines: [
+          standby ? `RDS ${rds.role} primary + standby (sync, Multi-AZ)` : `RDS ${rds.role} primary`,
+          standby ? 'AZs chosen by AWS: standby in another AZ' : 'AZ chosen by AWS',
+          rds.instanceClass,
+        ],
+        kind: 'data',
+        shape: 'cylinder',
+      },
+    ]);
+  }
+  for (const member of rds.members.filter((candidate) => !chosen.includes(candidate))) {
+    const title =
+      member.role === 'read-replica'
+        ? `read replica ${rds.members.filter((m) => m.role === 'read-replica').indexOf(member) + 1}`
+        : member.role;
+    boxes.push([
+      member,
+      {
+        id: dotId('rds', member.id),
+        lines: [`RDS ${rds.role} ${title}`, rds.instanceClass],
+        kind: 'data',
+        shape: 'cylinder',
+      },
+    ]);
+  }
+  return boxes;
+}
+
+function cacheMemberBoxes(cache: ElastiCacheService): [ServiceMemberPlan, Box][] {
+  let replica = 0;
+  return cache.members.map((member) => [
+    member,
+    {
+      id: dotId('cache', member.id),
+      lines: [
+        `ElastiCache ${cache.role} ${member.role === 'primary' ? 'primary' : `replica ${++replica}`}`,
+        ...(member.availabilityZone === undefined ? ['AZ chosen by AWS'] : []),
+        cache.nodeType,
+      ],
       kind: 'data',
       shape: 'cylinder',
-    }),
-    offset,
-  );
-}
-
-function placeRoundRobin(
-  plan: Plan,
-  titles: readonly string[],
-  box: (title: string, index: number) => Box,
-  offset = 0,
-): Map<string, Box[]> {
-  const byZone = new Map<string, Box[]>();
-  titles.forEach((title, index) => {
-    const zone = plan.availabilityZones[(index + offset) % plan.availabilityZones.length]!;
-    byZone.set(zone, [...(byZone.get(zone) ?? []), box(title, index)]);
-  });
-  return byZone;
-}
-
-function mergeInto(target: Map<string, Box[]>, source: Map<string, Box[]>): void {
-  for (const [zone, boxes] of source) target.set(zone, [...(target.get(zone) ?? []), ...boxes]);
+    },
+  ]);
 }
 
 /** The DOT source of the Plan's diagram. */
@@ -192,12 +220,7 @@ export function planToDot(plan: Plan): string {
     ),
   );
 
-  const dataByZone = new Map<string, Box[]>();
-  let cacheOffset = 0;
-  for (const service of plan.services) {
-    if (service.kind === 'rds') mergeInto(dataByZone, databaseBoxes(plan, service));
-    if (service.kind === 'elasticache') mergeInto(dataByZone, cacheBoxes(plan, service, cacheOffset++));
-  }
+  const { byZone: dataByZone, unplaced: unplacedData } = memberBoxes(plan);
 
   emit('  subgraph cluster_region {');
   emit(`    label=${quote(`AWS region ${plan.region}`)}; style="rounded"; color="#999999";`);
@@ -261,6 +284,7 @@ export function planToDot(plan: Plan): string {
     emit(`      { rank=same; ${tops.join('; ')}; }`);
     emit(`      ${tops.join(' -> ')} [style=invis, weight=10];`);
   }
+  for (const box of unplacedData) emit(renderBox(box, '      '));
   if (internalNlb) {
     emit(
       renderBox(
@@ -314,8 +338,14 @@ export function planToDot(plan: Plan): string {
     columns.find((c) => c.zone === zone)!.bottom.filter((id) => id.startsWith(dotId(prefix, zone)));
   const web = plan.availabilityZones.flatMap((zone) => webRoles.flatMap((role) => boxIdsOf(role, zone)));
   const firstOf = (predicate: (id: string) => boolean) => columns.flatMap((c) => c.bottom).find(predicate);
-  const primaryDb = firstOf((id) => id.startsWith('rds_'));
-  const primaryCaches = servicesOf(plan, 'elasticache').map((s) => dotId('cache', s.id, '0'));
+  const primaryDb = plan.services.flatMap((s) =>
+    s.kind === 'rds' ? s.members.filter((m) => m.role === 'primary').map((m) => dotId('rds', m.id)) : [],
+  )[0];
+  const primaryCaches = plan.services.flatMap((s) =>
+    s.kind === 'elasticache'
+      ? s.members.filter((m) => m.role === 'primary').map((m) => dotId('cache', m.id))
+      : [],
+  );
   if (externalNlb) {
     emit('  users -> nlb_external [penwidth=1.5];');
     for (const id of web) emit(`  nlb_external -> ${id};`);

@@ -48,6 +48,9 @@ describe('gitlab-aws plan', () => {
       'autoScalingGroups',
       'services',
       'secrets',
+      'alarms',
+      'statefulResources',
+      'deployNodes',
       'checks',
     ]);
     // The resolved spec round-trips through the schema: scripts can feed it back.

@@ -218,6 +218,20 @@ describe('boot targets', () => {
     }
   });
 
+  it("migrates Praefect's database on the Plan's deploy node, whichever it is", () => {
+    const resolved = planFor({ architecture: { size: '3k' } });
+    const plan = { ...resolved, deployNodes: { ...resolved.deployNodes, praefect: 'praefect-2' } };
+    const migrating = bootTargets(plan)
+      .filter((target) => target.kind === 'node' && target.node.role === 'praefect')
+      .filter((target) =>
+        renderUserDataParts(plan, target, endpointsFor(target)).gitlabRb!.includes(
+          "praefect['auto_migrate'] = true",
+        ),
+      )
+      .map((target) => (target.kind === 'node' ? target.node.id : ''));
+    expect(migrating).toEqual(['praefect-2']);
+  });
+
   it('Praefect lists every Gitaly node of the Plan', () => {
     for (const rendered of allRendered().filter((entry) => entry.name.startsWith('praefect-'))) {
       const gitaly = rendered.plan.nodes.filter((node) => node.role === 'gitaly');

@@ -5,7 +5,7 @@ import {
   planDestroy,
   renderDestroyPlan,
 } from '../../src/lifecycle/destroy.js';
-import { planFor } from '../fixtures/plans.js';
+import { allPlans, planFor } from '../fixtures/plans.js';
 import { environmentStacks, RecordingToolkit } from './recording-toolkit.js';
 
 const plan = planFor();
@@ -27,14 +27,51 @@ describe('planDestroy', () => {
     expect(destroy.deleted.find((line) => line.startsWith(`${env}-compute`))).toContain('gitaly-1');
   });
 
-  it('deletes everything with --include-data, snapshots first', () => {
+  it('deletes every stack with --include-data, snapshots first, and lists what the stacks retain', () => {
     const destroy = planDestroy(plan, { includeData: true });
     expect(destroy.deletedStacks).toEqual(['network', 'data', 'edge', 'compute', 'ops']);
-    expect(destroy.kept).toEqual([]);
+    expect(destroy.keptStacks).toEqual([]);
     expect(destroy.deleted.find((line) => line.startsWith('RDS PostgreSQL'))).toContain('final snapshot');
+    // Buckets and Gitaly volumes are retained by their stack: never promised as emptied or snapshotted.
+    expect(destroy.deleted.join('\n')).not.toMatch(/S3 bucket|Gitaly volume|every object/);
+    const buckets = plan.services.flatMap((service) => (service.kind === 's3' ? service.buckets : []));
+    for (const bucket of buckets)
+      expect(destroy.kept).toContain(`S3 bucket ${bucket.bucketName} (retained when ${env}-data is deleted)`);
     const rendered = renderDestroyPlan(plan, destroy);
-    expect(rendered.some((line) => line.startsWith('Kept'))).toBe(false);
+    expect(rendered).toContain('Kept (retained when their stacks are deleted; still billed):');
   });
+
+  it.each(
+    allPlans().flatMap(({ combination, plan }) =>
+      [false, true].map((includeData) => ({ ...combination, includeData, plan })),
+    ),
+  )(
+    'previews every stateful resource as the Plan says: $size $type $availabilityZones AZs, include data $includeData',
+    ({ plan, includeData }) => {
+      const destroy = planDestroy(plan, { includeData });
+      const name = plan.spec.name;
+      for (const resource of plan.statefulResources) {
+        const deleted = destroy.deleted.filter((line) => line.startsWith(resource.description));
+        const kept = destroy.kept.filter((line) => line.startsWith(resource.description));
+        const stackGoes = destroy.deletedStacks.includes(resource.stack);
+        if (!stackGoes || resource.onStackDelete === 'retain') {
+          expect(deleted, resource.id).toEqual([]);
+          expect(kept, resource.id).toEqual([
+            stackGoes
+              ? `${resource.description} (retained when ${name}-${resource.stack} is deleted)`
+              : resource.description,
+          ]);
+        } else {
+          expect(kept, resource.id).toEqual([]);
+          expect(deleted, resource.id).toEqual([
+            resource.onStackDelete === 'snapshot'
+              ? `${resource.description}: a final snapshot is taken first`
+              : resource.description,
+          ]);
+        }
+      }
+    },
+  );
 });
 
 describe('destroyEnvironment', () => {

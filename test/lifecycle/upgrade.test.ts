@@ -91,6 +91,28 @@ describe('planUpgrade', () => {
     ]);
   });
 
+  it("upgrades the Plan's Praefect deploy node first and migrates there only", () => {
+    const moved = { ...plan, deployNodes: { ...plan.deployNodes, praefect: 'praefect-3' } };
+    const praefectSteps = planUpgrade(moved, { from: '19.3.0', to: '19.4.1', backup: false }).filter((step) =>
+      step.title.startsWith('Upgrade Praefect'),
+    );
+    expect(praefectSteps.map((step) => step.title)).toEqual([
+      'Upgrade Praefect on praefect-3 (deploy node: runs the Praefect migrations)',
+      'Upgrade Praefect on praefect-1',
+      'Upgrade Praefect on praefect-2',
+    ]);
+    // Run each step's script for real and read the gitlab.rb it leaves behind.
+    const migrates = praefectSteps.map((step) => {
+      if (step.kind !== 'run-command') throw new Error('expected a command');
+      const run = runRemoteScript(step.commands, {
+        '/etc/gitlab/gitlab.rb': "praefect['auto_migrate'] = false\n",
+      });
+      expect(run.status, run.stderr).toBe(0);
+      return run.files['/etc/gitlab/gitlab.rb']!.includes("praefect['auto_migrate'] = true");
+    });
+    expect(migrates).toEqual([true, false, false]);
+  });
+
   it('installs the exact package version without letting the package reconfigure on its own', () => {
     const gitaly = steps[1]!;
     if (gitaly.kind !== 'run-command') throw new Error('expected a command');

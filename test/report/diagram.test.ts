@@ -13,6 +13,20 @@ function namesOf(plan: ReturnType<typeof planFor>): string[] {
   return [...roles, ...plan.availabilityZones];
 }
 
+/** The AZ of the column each box is drawn in (by the DOT ids of the AZ clusters), null outside. */
+function boxZones(dot: string): Map<string, string | null> {
+  const zones = new Map<string, string | null>();
+  let zone: string | null = null;
+  for (const line of dot.split('\n')) {
+    const opened = /^ {6}subgraph cluster_az_(\w+) \{/.exec(line);
+    if (opened) zone = opened[1]!;
+    else if (/^ {6}\}$/.test(line)) zone = null;
+    const box = /^\s+(\w+) \[label=/.exec(line);
+    if (box) zones.set(box[1]!, zone);
+  }
+  return zones;
+}
+
 describe('architecture diagram', () => {
   it('names every role and AZ of every size, type and AZ count', async () => {
     for (const { combination, plan } of allPlans()) {
@@ -31,11 +45,14 @@ describe('architecture diagram', () => {
     expect(dot).not.toContain('rails-12');
   });
 
-  it('draws bastions in public subnets, RDS primary and standby apart, and the traffic arrows', () => {
+  it('draws bastions in public subnets, the Multi-AZ database as AWS places it, and the traffic arrows', () => {
     const dot = planToDot(planFor({ architecture: { size: '3k' }, access: { admin: 'bastion' } }));
     expect(dot).toMatch(/subgraph cluster_public_us_west_2a \{[^}]*bastion-1/);
-    expect(dot).toMatch(/subgraph cluster_private_us_west_2a \{[^}]*RDS postgres primary/);
-    expect(dot).toMatch(/subgraph cluster_private_us_west_2b \{[^}]*RDS postgres standby/);
+    // CloudFormation cannot pin a Multi-AZ instance's AZ: the diagram must not claim one.
+    expect(dot).toMatch(
+      /rds_postgres_primary \[label="RDS postgres primary \+ standby[^"]*AZs chosen by AWS: standby in another AZ/,
+    );
+    expect(dot).toContain('rails_us_west_2a_c5_2xlarge -> rds_postgres_primary');
     expect(dot).not.toContain('SSM Session Manager');
     expect(dot).toContain('users -> nlb_external');
     expect(dot).toContain('nlb_external -> rails_us_west_2a_c5_2xlarge');
@@ -43,6 +60,29 @@ describe('architecture diagram', () => {
     expect(dot).toContain('rails_us_west_2a_c5_2xlarge -> s3');
     expect(dot).toContain('nlb_internal -> praefect_us_west_2a_c5_large');
   });
+
+  it.each(allPlans().map(({ combination, plan }) => ({ ...combination, plan })))(
+    'places RDS and ElastiCache members where the Plan does: $size $type $availabilityZones AZs',
+    ({ plan }) => {
+      const zoneOf = boxZones(planToDot(plan));
+      const members = plan.services.flatMap((service) =>
+        service.kind === 'rds'
+          ? service.members.map((member) => ({ member, box: `rds_${member.id}` }))
+          : service.kind === 'elasticache'
+            ? service.members.map((member) => ({ member, box: `cache_${member.id}` }))
+            : [],
+      );
+      expect(members.length).toBeGreaterThan(0);
+      for (const { member, box } of members) {
+        const id = box.replace(/[^A-Za-z0-9_]/g, '_');
+        if (member.placement === 'pinned')
+          expect(zoneOf.get(id), member.id).toBe(member.availabilityZone?.replace(/[^A-Za-z0-9_]/g, '_'));
+        // AWS chooses the AZ: the member is drawn (in its primary's box) outside every AZ column.
+        else if (member.role === 'primary') expect(zoneOf.get(id), member.id).toBe(null);
+        else expect(zoneOf.has(id), member.id).toBe(false);
+      }
+    },
+  );
 
   it('renders a PNG', async () => {
     const png = await svgToPng(await dotToSvg(planToDot(planFor({ architecture: { size: 'poc' } }))), 600);

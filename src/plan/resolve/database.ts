@@ -12,7 +12,7 @@ import { archOf, serviceClass } from './machines.js';
 /** Sizes whose page runs database load balancing over PostgreSQL secondaries. */
 const READ_REPLICA_SIZES: ReadonlySet<SpecSize> = new Set(['10k', '25k', '50k']);
 
-export function planDatabase(context: BuildContext): RdsService {
+export function planDatabase(context: BuildContext): Omit<RdsService, 'members'> {
   const { spec, reference } = context;
   const role = documentedRole(context, 'postgres');
   const instanceClass = serviceClass(spec, role);

@@ -5,7 +5,7 @@ import type { ElastiCacheService } from '../types.js';
 import { type BuildContext, fallbackRole } from './context.js';
 import { archOf, serviceClass } from './machines.js';
 
-export function planRedis(context: BuildContext): ElastiCacheService[] {
+export function planRedis(context: BuildContext): Omit<ElastiCacheService, 'members'>[] {
   const { spec, reference } = context;
   const isRedis = (
     role: CatalogRole,

@@ -1,0 +1,152 @@
+/**
+ * What deleting each stack does to every resource that holds data or the keys to it, as the
+ * templates set it (RemovalPolicy, i.e. CloudFormation's DeletionPolicy):
+ *
+ * - the RDS primary and each ElastiCache replication group go after a final snapshot (Snapshot);
+ * - RDS read replicas stay (Retain): deletion protection would stop CloudFormation anyway, and a
+ *   replica holds nothing the primary's snapshot lacks;
+ * - S3 buckets (with their objects) and the access-log bucket, Gitaly data volumes, secrets marked
+ *   `retainOnDelete`, KMS keys, log groups and the AWS Backup vault stay (Retain): data is never lost
+ *   by deleting a stack, it is deleted by hand.
+ *
+ * `destroy` previews from this list, so it never promises a snapshot or an emptied bucket the
+ * templates do not make.
+ */
+import type { Plan, StatefulResourcePlan } from './types.js';
+
+/** What the stateful-resource list reads. */
+export type DeletionInputs = Pick<Plan, 'spec' | 'nodes' | 'autoScalingGroups' | 'services' | 'secrets'>;
+
+/** The customer-managed KMS keys of the data stack, by what they encrypt. */
+const DATA_KEYS = [
+  ['volumes', 'EBS volumes'],
+  ['database', 'RDS PostgreSQL'],
+  ['cache', 'ElastiCache'],
+  ['objectstorage', 'S3 object storage'],
+  ['secrets', 'Secrets Manager secrets'],
+] as const;
+
+/** Every stateful resource of the Plan, grouped by stack in deploy order. */
+export function planStatefulResources(plan: DeletionInputs): StatefulResourcePlan[] {
+  const { name, objectStorage } = plan.spec;
+  const resources: StatefulResourcePlan[] = [
+    {
+      id: 'log-group-flow-logs',
+      kind: 'log-group',
+      description: 'VPC flow log group',
+      stack: 'network',
+      onStackDelete: 'retain',
+    },
+  ];
+  for (const [id, what] of DATA_KEYS) {
+    resources.push({
+      id: `kms-key-${id}`,
+      kind: 'kms-key',
+      description: `KMS key alias/${name}/${id} (${what})`,
+      stack: 'data',
+      onStackDelete: 'retain',
+    });
+  }
+  for (const service of plan.services) {
+    if (service.kind === 'rds') {
+      resources.push({
+        id: `rds-${service.id}`,
+        kind: 'rds',
+        description: `RDS PostgreSQL ${service.id} (${service.instanceClass}, ${service.storageGiB} GiB)`,
+        stack: 'data',
+        onStackDelete: 'snapshot',
+      });
+      for (const member of service.members.filter((candidate) => candidate.role === 'read-replica')) {
+        resources.push({
+          id: `rds-${member.id}`,
+          kind: 'rds',
+          description: `RDS PostgreSQL read replica ${member.id} (${service.instanceClass})`,
+          stack: 'data',
+          onStackDelete: 'retain',
+        });
+      }
+    }
+    if (service.kind === 'elasticache') {
+      resources.push({
+        id: `elasticache-${service.id}`,
+        kind: 'elasticache',
+        description: `ElastiCache ${service.id} (${service.count} x ${service.nodeType})`,
+        stack: 'data',
+        onStackDelete: 'snapshot',
+      });
+    }
+  }
+  for (const node of plan.nodes) {
+    for (const volume of node.volumes.filter((candidate) => candidate.purpose === 'git-data')) {
+      resources.push({
+        id: `volume-${node.id}`,
+        kind: 'volume',
+        description: `Gitaly volume of ${node.id} (${volume.sizeGiB} GiB ${volume.type}, ${volume.mountPoint ?? volume.deviceName})`,
+        stack: 'data',
+        onStackDelete: volume.retainOnDelete ? 'retain' : 'snapshot',
+      });
+    }
+  }
+  for (const service of plan.services) {
+    if (service.kind !== 's3') continue;
+    for (const bucket of service.buckets) {
+      resources.push({
+        id: `bucket-${bucket.purpose}`,
+        kind: 'bucket',
+        description: `S3 bucket ${bucket.bucketName}`,
+        stack: 'data',
+        onStackDelete: 'retain',
+      });
+    }
+    resources.push({
+      id: 'bucket-access-logs',
+      kind: 'bucket',
+      description: `S3 access-log bucket ${objectStorage.bucketPrefix}${name}-access-logs`,
+      stack: 'data',
+      onStackDelete: 'retain',
+    });
+  }
+  for (const secret of plan.secrets) {
+    resources.push({
+      id: `secret-${secret.id}`,
+      kind: 'secret',
+      description: `Secrets Manager secret ${secret.name}`,
+      stack: 'data',
+      onStackDelete: secret.retainOnDelete ? 'retain' : 'delete',
+    });
+  }
+  // NGINX access logs are shipped where a group serves the load balancer's HTTP.
+  if (plan.autoScalingGroups.some((group) => group.targetGroups.includes('http'))) {
+    resources.push({
+      id: 'log-group-nginx',
+      kind: 'log-group',
+      description: `CloudWatch log group /gitlab-aws/${name}/nginx`,
+      stack: 'compute',
+      onStackDelete: 'retain',
+    });
+  }
+  resources.push(
+    {
+      id: 'backup-vault',
+      kind: 'backup-vault',
+      description: 'AWS Backup vault with its recovery points',
+      stack: 'ops',
+      onStackDelete: 'retain',
+    },
+    {
+      id: 'kms-key-backup-vault',
+      kind: 'kms-key',
+      description: 'KMS key of the AWS Backup vault',
+      stack: 'ops',
+      onStackDelete: 'retain',
+    },
+    {
+      id: 'kms-key-alarm-topic',
+      kind: 'kms-key',
+      description: 'KMS key of the alarm topic',
+      stack: 'ops',
+      onStackDelete: 'retain',
+    },
+  );
+  return resources;
+}

@@ -1,0 +1,59 @@
+/**
+ * Members of RDS and ElastiCache as CloudFormation can place them: a Multi-AZ RDS instance's
+ * primary and standby are AWS's choice (no AZ), read replicas and cache clusters are pinned.
+ */
+import { describe, expect, it } from 'vitest';
+import type { ElastiCacheService, RdsService } from '../../src/plan/types.js';
+import { allPlans } from '../fixtures/plans.js';
+
+describe('service members', () => {
+  it.each(allPlans().map(({ combination, plan }) => ({ ...combination, plan })))(
+    '$size $type $availabilityZones AZs',
+    ({ plan }) => {
+      const zones = plan.availabilityZones;
+      const rds = plan.services.filter((service): service is RdsService => service.kind === 'rds');
+      for (const db of rds) {
+        expect(db.members.map((member) => member.role)).toEqual([
+          'primary',
+          ...(db.multiAz ? ['standby'] : []),
+          ...Array.from({ length: db.readReplicas }, () => 'read-replica'),
+        ]);
+        for (const member of db.members.filter((candidate) => candidate.role !== 'read-replica')) {
+          // CloudFormation takes no AvailabilityZone for a Multi-AZ instance: the Plan must not claim one.
+          expect(member).toMatchObject({ placement: 'chosen-by-aws' });
+          expect(member.availabilityZone).toBeUndefined();
+        }
+        const replicas = db.members.filter((member) => member.role === 'read-replica');
+        replicas.forEach((replica, index) => {
+          expect(replica).toMatchObject({
+            placement: 'pinned',
+            availabilityZone: zones[(index + 1) % zones.length],
+          });
+        });
+      }
+      const caches = plan.services.filter(
+        (service): service is ElastiCacheService => service.kind === 'elasticache',
+      );
+      for (const cache of caches) {
+        expect(cache.members).toHaveLength(cache.count);
+        expect(cache.members.map((member) => member.role)).toEqual([
+          'primary',
+          ...Array.from({ length: cache.replicas }, () => 'replica'),
+        ]);
+        cache.members.forEach((member, index) => {
+          expect(member).toMatchObject({
+            id: `${cache.id}-${String(index + 1).padStart(3, '0')}`,
+            placement: 'pinned',
+            availabilityZone: zones[index % zones.length],
+          });
+        });
+        // Failover needs a replica outside the primary's AZ.
+        expect(
+          cache.members.some((member) => member.availabilityZone !== cache.members[0]!.availabilityZone),
+        ).toBe(true);
+      }
+      const ids = [...rds, ...caches].flatMap((service) => service.members.map((member) => member.id));
+      expect(new Set(ids).size).toBe(ids.length);
+    },
+  );
+});
