@@ -22,7 +22,7 @@ import {
 } from '@aws-sdk/client-backup';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { UserError } from '../errors.js';
-import { BACKUP_ROLE_OUTPUT, BACKUP_VAULT_OUTPUT } from '../infra/ops.js';
+import { BACKUP_ROLE_OUTPUT, BACKUP_VAULT_OUTPUT } from '../infra/ops/backup.js';
 import type { ObjectStoragePurpose, Plan, S3Service } from '../plan/types.js';
 import type { NodeDirectory, RemoteRunner } from './fleet.js';
 
