@@ -78,7 +78,10 @@ export class ComputeStack extends Stack {
     super(scope, id, props);
     const { plan, vpc, subnetIn, privateZone, securityGroups: sg, volumeKey } = props;
     const render = props.renderUserData;
-    this.instanceRoles = new InstanceRoles(this, 'InstanceRoles', { plan });
+    this.instanceRoles = new InstanceRoles(this, 'InstanceRoles', {
+      roles: new Set([...plan.nodes, ...plan.autoScalingGroups].map((machines) => machines.role)),
+      environmentName: plan.spec.name,
+    });
     this.grantAccess(props);
     const praefectService = loadBalancerOf(plan, 'internal');
     const bootScript = render
@@ -150,7 +153,7 @@ export class ComputeStack extends Stack {
     const eksService = servicesOf<EksService>(plan, 'eks')[0];
     if (eksService) {
       this.kubernetes = new KubernetesCluster(this, 'Kubernetes', {
-        plan,
+        clusterName: plan.spec.name,
         service: eksService,
         vpc,
         nodeSecurityGroup: sg.forTier('kubernetes'),

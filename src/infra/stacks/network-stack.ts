@@ -17,7 +17,11 @@ export class NetworkStack extends Stack {
   constructor(scope: Construct, id: string, props: NetworkStackProps) {
     super(scope, id, props);
     const { plan } = props;
-    this.network = new GitLabNetwork(this, 'Network', { plan });
+    this.network = new GitLabNetwork(this, 'Network', {
+      network: plan.network,
+      availabilityZones: plan.availabilityZones,
+      privateDnsZone: plan.privateDnsZone,
+    });
     this.securityGroups = new SecurityGroups(this, 'SecurityGroups', { plan, vpc: this.network.vpc });
   }
 }
