@@ -1,11 +1,21 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Tests that synthesize CDK apps run in one reused process, not a fresh one per file: the first
+ * synthesis in a process pays for loading aws-cdk-lib and warming up its CloudFormation validator
+ * (over ten seconds on two cores), and test/infra/synth.ts can share apps between files.
+ */
+const SYNTHESIZING = ['test/infra/**/*.test.ts', 'test/library.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     // CDK synthesis of the largest architectures takes a few seconds on two cores.
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    projects: [
+      { extends: true, test: { name: 'synth', include: SYNTHESIZING, isolate: false } },
+      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: SYNTHESIZING } },
+    ],
   },
 });

@@ -3,17 +3,17 @@
  * cdk.json entry and the tests all build.
  */
 import { App, type AppProps } from 'aws-cdk-lib';
+import { renderUserData as configRenderUserData } from '../config/index.js';
 import type { RenderUserData } from '../config/types.js';
 import type { Plan } from '../plan/types.js';
-import { defaultRenderUserData } from './default-renderer.js';
 import { GitLabEnvironment } from './environment.js';
 
 export interface CreateAppOptions {
   /** Directory the cloud assembly is written to (CDK's default: $CDK_OUTDIR or a temporary directory). */
   readonly outdir?: string;
   /**
-   * Boot script renderer; the config layer's by default (once it has one). `null` builds the
-   * environment with no user data at all.
+   * Boot script renderer; the config layer's by default. `null` builds the environment with no
+   * user data at all.
    */
   readonly renderUserData?: RenderUserData | null;
   /** Public hosted zone id for DNS validation of a requested certificate. */
@@ -41,7 +41,7 @@ export function createApp(plan: Plan, options: CreateAppOptions = {}): App {
     },
   });
   const renderUserData =
-    options.renderUserData === null ? undefined : (options.renderUserData ?? defaultRenderUserData);
+    options.renderUserData === null ? undefined : (options.renderUserData ?? configRenderUserData);
   new GitLabEnvironment(app, ENVIRONMENT_ID, {
     plan,
     ...(renderUserData ? { renderUserData } : {}),

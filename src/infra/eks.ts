@@ -14,12 +14,12 @@ import * as eks from 'aws-cdk-lib/aws-eks';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import type { EksNodeGroupPlan, EksService, Plan } from '../plan/types.js';
+import type { EksNodeGroupPlan, EksService } from '../plan/types.js';
 import { acknowledge, tagNode } from './common.js';
 
 export interface KubernetesClusterProps {
-  /** The Plan (for names and AZs). */
-  readonly plan: Plan;
+  /** Name of the cluster (the environment's). */
+  readonly clusterName: string;
   /** The Plan's EKS service. */
   readonly service: EksService;
   /** The VPC; the cluster and nodes use its private subnets. */
@@ -42,14 +42,14 @@ export class KubernetesCluster extends Construct {
 
   constructor(scope: Construct, id: string, props: KubernetesClusterProps) {
     super(scope, id);
-    const { plan, service, vpc } = props;
+    const { service, vpc } = props;
     const subnetIds = vpc.privateSubnets.map((subnet) => subnet.subnetId);
     const clusterRole = new iam.Role(this, 'ClusterRole', {
       assumedBy: new iam.ServicePrincipal('eks.amazonaws.com'),
       managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonEKSClusterPolicy')],
     });
     this.cluster = new eks.CfnCluster(this, 'Cluster', {
-      name: plan.spec.name,
+      name: props.clusterName,
       version: service.kubernetesVersion,
       roleArn: clusterRole.roleArn,
       resourcesVpcConfig: {

@@ -100,8 +100,13 @@ export class FixedNode extends Construct {
   }
 }
 
-/** What the fixed nodes of one tier (Gitaly, Praefect, bastions) share. */
-export interface FixedNodeTierProps {
+/**
+ * What a tier of fixed nodes (Gitaly, Praefect, monitoring, bastions) is built from: the tier's
+ * Plan nodes and the network, security group, role and key they share.
+ */
+export interface NodeTierProps {
+  /** The Plan's nodes of the tier. */
+  readonly nodes: readonly PlanNode[];
   /** The VPC. */
   readonly vpc: ec2.IVpc;
   /** The subnet of a tier in an AZ. */
@@ -112,37 +117,41 @@ export interface FixedNodeTierProps {
   readonly role: iam.IRole;
   /** Key encrypting root volumes. */
   readonly volumeKey: kms.IKey;
-  /** Private zone for the nodes' A records. */
+  /** Private zone for the A records of nodes the Plan gives a private DNS name. */
   readonly privateZone?: route53.IHostedZone;
   /** Boot script per node, from the config layer. */
   readonly bootScript?: (node: PlanNode) => BootScript;
 }
 
+/** The FixedNode props of one node of a tier. */
+export function fixedNodeProps(node: PlanNode, tier: NodeTierProps): FixedNodeProps {
+  return {
+    node,
+    vpc: tier.vpc,
+    subnet: tier.subnetIn(node.subnet, node.availabilityZone),
+    securityGroup: tier.securityGroup,
+    role: tier.role,
+    volumeKey: tier.volumeKey,
+    ...(tier.privateZone ? { privateZone: tier.privateZone } : {}),
+    ...(tier.bootScript ? { bootScript: tier.bootScript(node) } : {}),
+  };
+}
+
 /**
- * One FixedNode per Plan node, each with its node id as construct id. With `oneAtATime`, each
+ * One FixedNode per node of a tier, each with its node id as construct id. With `oneAtATime`, each
  * instance depends on the previous one so that CloudFormation replaces them one by one and a
  * cluster keeps its quorum (CloudFormation has no update-only dependency, so first creation is
  * serialized too).
  */
 export function createFixedNodes(
   scope: Construct,
-  nodes: readonly PlanNode[],
-  props: FixedNodeTierProps,
+  tier: NodeTierProps,
   options: { readonly oneAtATime?: boolean } = {},
 ): Map<string, FixedNode> {
   const created = new Map<string, FixedNode>();
   let previous: ec2.Instance | undefined;
-  for (const node of nodes) {
-    const server = new FixedNode(scope, node.id, {
-      node,
-      vpc: props.vpc,
-      subnet: props.subnetIn(node.subnet, node.availabilityZone),
-      securityGroup: props.securityGroup,
-      role: props.role,
-      volumeKey: props.volumeKey,
-      ...(props.privateZone ? { privateZone: props.privateZone } : {}),
-      ...(props.bootScript ? { bootScript: props.bootScript(node) } : {}),
-    });
+  for (const node of tier.nodes) {
+    const server = new FixedNode(scope, node.id, fixedNodeProps(node, tier));
     if (options.oneAtATime && previous) server.instance.node.addDependency(previous);
     previous = server.instance;
     created.set(node.id, server);

@@ -10,11 +10,15 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
-import type { NetworkPlan, Plan, SubnetTier } from '../plan/types.js';
+import type { NetworkPlan, SubnetTier } from '../plan/types.js';
 
 export interface GitLabNetworkProps {
-  /** The Plan whose `network` section the VPC follows. */
-  readonly plan: Plan;
+  /** The Plan's network: CIDRs, subnets, NAT gateways, endpoints, flow logs. */
+  readonly network: NetworkPlan;
+  /** The environment's AZs, in Plan order. */
+  readonly availabilityZones: readonly string[];
+  /** Name of the private hosted zone naming fixed nodes. */
+  readonly privateDnsZone: string;
 }
 
 /** Subnet group names in the VPC; CDK names subnets `<group>Subnet<n>`. */
@@ -56,11 +60,10 @@ export class GitLabNetwork extends Construct {
 
   constructor(scope: Construct, id: string, props: GitLabNetworkProps) {
     super(scope, id);
-    const { plan } = props;
-    const network = plan.network;
+    const { network } = props;
     this.vpc = new ec2.Vpc(this, 'Vpc', {
       ipAddresses: new PlannedIpAddresses(network),
-      availabilityZones: [...plan.availabilityZones],
+      availabilityZones: [...props.availabilityZones],
       enableDnsHostnames: true,
       enableDnsSupport: true,
       natGateways: network.natGateways,
@@ -94,7 +97,7 @@ export class GitLabNetwork extends Construct {
     }
 
     this.privateZone = new route53.PrivateHostedZone(this, 'PrivateZone', {
-      zoneName: plan.privateDnsZone,
+      zoneName: props.privateDnsZone,
       vpc: this.vpc,
     });
   }

@@ -8,13 +8,14 @@ import { Aws } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { RoleId } from '../catalog/types.js';
-import type { Plan } from '../plan/types.js';
 import { acknowledge } from './common.js';
 import { tierOfRole } from './security.js';
 
 export interface InstanceRolesProps {
-  /** The Plan whose EC2 roles get an instance role. */
-  readonly plan: Plan;
+  /** The Plan roles that run on EC2 (fixed nodes or auto scaling groups), each of which gets one. */
+  readonly roles: ReadonlySet<RoleId>;
+  /** The environment's name (the spec's), for descriptions. */
+  readonly environmentName: string;
 }
 
 export class InstanceRoles extends Construct {
@@ -23,17 +24,12 @@ export class InstanceRoles extends Construct {
 
   constructor(scope: Construct, id: string, props: InstanceRolesProps) {
     super(scope, id);
-    const { plan } = props;
-    const ec2Roles = new Set<RoleId>([
-      ...plan.nodes.map((node) => node.role),
-      ...plan.autoScalingGroups.map((group) => group.role),
-    ]);
     const roles = new Map<RoleId, iam.Role>();
-    for (const role of ec2Roles) {
+    for (const role of props.roles) {
       tierOfRole(role); // every EC2 role must map to a security tier
       const instanceRole = new iam.Role(this, role, {
         assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
-        description: `${plan.spec.name} ${role} instances`,
+        description: `${props.environmentName} ${role} instances`,
         managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore')],
       });
       // The boot script reports success or failure so CloudFormation can roll back a bad boot; the

@@ -35,9 +35,9 @@ export const BACKUP_ROLE_OUTPUT = 'BackupRoleArn';
  */
 export const FIRST_BOOT_SECRET_PLACEHOLDER = '{"initialized":false}';
 
-/** Short, stable resource name prefix for names AWS limits in length. */
-export function resourceName(plan: Plan, suffix: string): string {
-  return `${plan.spec.name}-${suffix}`;
+/** A physical name scoped to the environment (the spec's name), so two environments never clash. */
+export function resourceName(environmentName: string, suffix: string): string {
+  return `${environmentName}-${suffix}`;
 }
 
 /**

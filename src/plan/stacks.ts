@@ -36,5 +36,5 @@ export const STACK_ORDER: readonly StackKind[] = STACK_KINDS;
 
 /** CloudFormation stack name of each kind for a plan. */
 export function stackName(plan: Plan, kind: StackKind): string {
-  return resourceName(plan, kind);
+  return resourceName(plan.spec.name, kind);
 }

@@ -138,6 +138,35 @@ describe.each(allPlans())(
       }
     });
 
+    // The Plan has no explicit member list for managed services yet: the AZ order implies it. The
+    // primary goes to the first AZ; Redis replicas follow round the list, RDS read replicas start
+    // after the primary's AZ (its Multi-AZ standby is placed by RDS).
+    it('places every Redis member and RDS read replica in the AZ the Plan AZ order gives it', () => {
+      const zones = plan.availabilityZones;
+      const groups = resourcesOf(synth.json.data, 'AWS::ElastiCache::ReplicationGroup');
+      const services = plan.services.filter((service) => service.kind === 'elasticache');
+      expect(groups).toHaveLength(services.length);
+      for (const service of services) {
+        const [, group] = groups.find(([, candidate]) =>
+          String(candidate.Properties!.ReplicationGroupDescription).endsWith(` ${service.role}`),
+        )!;
+        expect(group.Properties!.PreferredCacheClusterAZs, service.role).toEqual(
+          Array.from({ length: service.replicas + 1 }, (_, member) => zones[member % zones.length]),
+        );
+      }
+      const rds = plan.services.find((service) => service.kind === 'rds')!;
+      const replicaZones = resourcesOf(synth.json.data, 'AWS::RDS::DBInstance')
+        .filter(([, db]) => db.Properties!.SourceDBInstanceIdentifier)
+        .map(
+          ([id, db]) => [Number(/ReadReplica(\d+)/.exec(id)![1]), db.Properties!.AvailabilityZone] as const,
+        )
+        .sort(([a], [b]) => a - b)
+        .map(([, zone]) => zone);
+      expect(replicaZones).toEqual(
+        Array.from({ length: rds.readReplicas }, (_, replica) => zones[(replica + 1) % zones.length]),
+      );
+    });
+
     it('keeps every stateful resource in the data stack', () => {
       const stateful = [
         'AWS::RDS::DBInstance',

@@ -30,12 +30,26 @@ describe('ops with bastions and an alarm e-mail (10k)', () => {
     );
   });
 
-  it('runs the Prometheus monitoring node with EC2 service discovery rights', () => {
+  it('runs the Prometheus monitoring node with EC2 service discovery rights on its own role', () => {
     const monitoring = resourcesOf(synth.json.compute, 'AWS::EC2::Instance').filter(
       ([, instance]) => tagOf(instance, ROLE_TAG) === 'monitoring',
     );
     expect(monitoring).toHaveLength(1);
-    expect(JSON.stringify(synth.json.compute)).toContain('ec2:DescribeInstances');
+    // Instance -> instance profile -> role -> the policies attached to that role only (Gitaly's
+    // role is granted ec2:DescribeInstances too, so searching the whole stack proves nothing).
+    const [, instance] = monitoring[0]!;
+    const profile =
+      synth.json.compute.Resources[referencedLogicalId(synth, instance.Properties!.IamInstanceProfile)!]!;
+    const roles = (profile.Properties!.Roles as unknown[]).map((role) => referencedLogicalId(synth, role));
+    expect(roles).toHaveLength(1);
+    const actions = resourcesOf(synth.json.compute, 'AWS::IAM::Policy')
+      .filter(([, policy]) =>
+        (policy.Properties!.Roles as unknown[]).some((role) => referencedLogicalId(synth, role) === roles[0]),
+      )
+      .flatMap(([, policy]) => (policy.Properties!.PolicyDocument as Json).Statement as Json[])
+      .flatMap((statement) => [statement.Action].flat());
+    expect(actions).toContain('ec2:DescribeInstances');
+    expect(actions).toContain('ec2:DescribeAvailabilityZones');
   });
 
   it('alarms on 5xx rate, unhealthy hosts, RDS CPU and storage and every Redis node memory, to SNS', () => {

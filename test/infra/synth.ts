@@ -1,6 +1,8 @@
 /**
- * Synthesizes an environment once and hands tests the template of each stack. Tests share one
- * synthesis per plan (see `synthesizeOnce`), because synthesis is the slow part.
+ * Synthesizes an environment once and hands tests the template of each stack. Synthesis is the
+ * slow part, so `synthesize` remembers every app it built: the tests of a file (and of every file
+ * run in the same worker) that ask for the same Plan and options share one synthesis. Tests only
+ * read what they are given; a test that changes an app builds its own with `createApp`.
  */
 
 import type { App } from 'aws-cdk-lib';
@@ -36,7 +38,24 @@ export interface Synthesized {
   readonly json: Readonly<Record<StackKind, CfnTemplate>>;
 }
 
+const synthesized = new Map<string, Synthesized>();
+
+/**
+ * The environment of a Plan, synthesized. Apps are remembered by Plan and options, except apps
+ * with a renderer of the test's own (a function has no key), which are built every time.
+ */
 export function synthesize(plan: Plan, options: CreateAppOptions = {}): Synthesized {
+  if (typeof options.renderUserData === 'function') return synthesizeApp(plan, options);
+  const key = JSON.stringify([plan, options]);
+  let found = synthesized.get(key);
+  if (!found) {
+    found = synthesizeApp(plan, options);
+    synthesized.set(key, found);
+  }
+  return found;
+}
+
+function synthesizeApp(plan: Plan, options: CreateAppOptions): Synthesized {
   const app = createApp(plan, options);
   const built = { app, environment: environmentOf(app) };
   const assembly = app.synth();

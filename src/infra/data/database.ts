@@ -14,12 +14,14 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { PORTS } from '../../catalog/ports.js';
-import type { Plan, RdsService } from '../../plan/types.js';
+import type { RdsService } from '../../plan/types.js';
 import { acknowledge, instanceTypeOf } from '../common.js';
 
 export interface DatabaseProps {
-  /** The Plan (for AZs and names). */
-  readonly plan: Plan;
+  /** The environment's name (the spec's), for descriptions. */
+  readonly environmentName: string;
+  /** The environment's AZs in Plan order: read replicas go to those after the first. */
+  readonly availabilityZones: readonly string[];
   /** The Plan's RDS service. */
   readonly service: RdsService;
   /** The VPC whose private subnets hold the database. */
@@ -43,13 +45,13 @@ export class Database extends Construct {
 
   constructor(scope: Construct, id: string, props: DatabaseProps) {
     super(scope, id);
-    const { plan, service, vpc, securityGroup, encryptionKey } = props;
+    const { availabilityZones, service, vpc, securityGroup, encryptionKey } = props;
     const engine = rds.DatabaseInstanceEngine.postgres({
       version: rds.PostgresEngineVersion.of(service.engineVersion, service.engineVersion.split('.')[0]!),
     });
     const parameterGroup = new rds.ParameterGroup(this, 'Parameters', {
       engine,
-      description: `${plan.spec.name} PostgreSQL`,
+      description: `${props.environmentName} PostgreSQL`,
       // GitLab connects with sslmode=require; refuse anything that does not.
       parameters: { 'rds.force_ssl': '1' },
     });
@@ -108,7 +110,7 @@ export class Database extends Construct {
 
     // Replicas go to the AZs after the primary's, one each, so reads survive the loss of an AZ.
     this.readReplicas = Array.from({ length: service.readReplicas }, (_, index) => {
-      const zone = plan.availabilityZones[(index + 1) % plan.availabilityZones.length]!;
+      const zone = availabilityZones[(index + 1) % availabilityZones.length]!;
       const replica = new rds.DatabaseInstanceReadReplica(this, `ReadReplica${index + 1}`, {
         sourceDatabaseInstance: this.instance,
         instanceType: instanceTypeOf(service.instanceClass),

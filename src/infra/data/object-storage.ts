@@ -9,12 +9,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import type { ObjectStoragePurpose, Plan, S3Service } from '../../plan/types.js';
+import type { ObjectStoragePurpose, S3Service } from '../../plan/types.js';
 import { acknowledge } from '../common.js';
 
 export interface ObjectStorageProps {
-  /** The Plan (for names). */
-  readonly plan: Plan;
+  /** Name of the bucket receiving S3 and load balancer access logs. */
+  readonly logBucketName: string;
   /** The Plan's S3 service listing the buckets. */
   readonly service: S3Service;
   /** Key encrypting every object. */
@@ -44,11 +44,11 @@ export class ObjectStorage extends Construct {
 
   constructor(scope: Construct, id: string, props: ObjectStorageProps) {
     super(scope, id);
-    const { plan, service, encryptionKey } = props;
+    const { service, encryptionKey } = props;
     this.encryptionKey = encryptionKey;
     this.service = service;
     this.logBucket = new s3.Bucket(this, 'AccessLogs', {
-      bucketName: `${plan.spec.objectStorage.bucketPrefix}${plan.spec.name}-access-logs`,
+      bucketName: props.logBucketName,
       encryption: s3.BucketEncryption.S3_MANAGED,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,

@@ -16,12 +16,14 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { PORTS } from '../../catalog/ports.js';
 import { resourceName } from '../../plan/contracts.js';
-import type { ElastiCacheService, Plan } from '../../plan/types.js';
+import type { ElastiCacheService } from '../../plan/types.js';
 import { acknowledge } from '../common.js';
 
 export interface RedisProps {
-  /** The Plan (for AZs and names). */
-  readonly plan: Plan;
+  /** The environment's name (the spec's), which prefixes the replication group id. */
+  readonly environmentName: string;
+  /** The environment's AZs in Plan order: the primary goes to the first, replicas round the list. */
+  readonly availabilityZones: readonly string[];
   /** The Plan's ElastiCache service this replication group implements. */
   readonly service: ElastiCacheService;
   /** Subnet group of the private subnets (shared by every replication group). */
@@ -52,6 +54,8 @@ const EVICTION_POLICY: Record<ElastiCacheService['role'], string> = {
 };
 
 export class Redis extends Construct {
+  /** The Redis role of the Plan this group serves. */
+  readonly role: ElastiCacheService['role'];
   /** The replication group. */
   readonly replicationGroup: elasticache.CfnReplicationGroup;
   /** Replication group id, also the prefix of its member cache cluster ids (`<id>-001`...). */
@@ -61,23 +65,24 @@ export class Redis extends Construct {
 
   constructor(scope: Construct, id: string, props: RedisProps) {
     super(scope, id);
-    const { plan, service } = props;
-    this.replicationGroupId = resourceName(plan, ID_SUFFIX[service.role]);
+    const { environmentName, availabilityZones, service } = props;
+    this.role = service.role;
+    this.replicationGroupId = resourceName(environmentName, ID_SUFFIX[service.role]);
     this.memberCount = service.replicas + 1;
     const family = `${service.engine}${service.engineVersion.split('.')[0]}`;
     const parameters = new elasticache.CfnParameterGroup(this, 'Parameters', {
       cacheParameterGroupFamily: family,
-      description: `${plan.spec.name} ${service.role}`,
+      description: `${environmentName} ${service.role}`,
       properties: { 'maxmemory-policy': EVICTION_POLICY[service.role] },
     });
     // Primary in the first AZ, each replica in the next one round the list.
     const zones = Array.from(
       { length: this.memberCount },
-      (_, index) => plan.availabilityZones[index % plan.availabilityZones.length]!,
+      (_, index) => availabilityZones[index % availabilityZones.length]!,
     );
     this.replicationGroup = new elasticache.CfnReplicationGroup(this, 'ReplicationGroup', {
       replicationGroupId: this.replicationGroupId,
-      replicationGroupDescription: `${plan.spec.name} ${service.role}`,
+      replicationGroupDescription: `${environmentName} ${service.role}`,
       engine: service.engine,
       engineVersion: service.engineVersion,
       cacheNodeType: service.nodeType,

@@ -20,13 +20,15 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
 import { ENVIRONMENT_TAG, ROLE_TAG } from '../../plan/contracts.js';
-import type { Plan, PlanNode } from '../../plan/types.js';
+import type { PlanNode } from '../../plan/types.js';
 import { acknowledge, tagNode, volumeArn } from '../common.js';
-import { type BootScript, createFixedNodes } from '../fixed-node.js';
+import { createFixedNodes, type NodeTierProps } from '../fixed-node.js';
 
 export interface GitalyVolumesProps {
-  /** The Plan whose Gitaly nodes get a data volume. */
-  readonly plan: Plan;
+  /** The Plan's Gitaly nodes, each of which gets its git-data volume. */
+  readonly nodes: readonly PlanNode[];
+  /** The environment's name (the spec's), which the attach permission is conditioned on. */
+  readonly environmentName: string;
   /** Key encrypting the volumes. */
   readonly encryptionKey: kms.IKey;
 }
@@ -35,13 +37,13 @@ export interface GitalyVolumesProps {
 export class GitalyVolumes extends Construct {
   /** Data volume of each Gitaly node, by node id. */
   readonly volumes: ReadonlyMap<string, ec2.Volume>;
-  private readonly plan: Plan;
+  private readonly environmentName: string;
 
   constructor(scope: Construct, id: string, props: GitalyVolumesProps) {
     super(scope, id);
-    this.plan = props.plan;
+    this.environmentName = props.environmentName;
     const volumes = new Map<string, ec2.Volume>();
-    for (const node of gitalyNodes(props.plan)) {
+    for (const node of props.nodes) {
       const data = node.volumes.find((volume) => volume.purpose === 'git-data');
       if (!data) throw new Error(`Gitaly node ${node.id} has no git-data volume in the Plan`);
       const volume = new ec2.Volume(this, node.id, {
@@ -75,7 +77,7 @@ export class GitalyVolumes extends Construct {
     const instanceArn = `arn:${Aws.PARTITION}:ec2:${Aws.REGION}:${Aws.ACCOUNT_ID}:instance/*`;
     const taggedGitaly = {
       StringEquals: {
-        [`aws:ResourceTag/${ENVIRONMENT_TAG}`]: this.plan.spec.name,
+        [`aws:ResourceTag/${ENVIRONMENT_TAG}`]: this.environmentName,
         [`aws:ResourceTag/${ROLE_TAG}`]: 'gitaly',
       },
     };
@@ -100,23 +102,10 @@ export class GitalyVolumes extends Construct {
   }
 }
 
-export interface GitalyServersProps {
-  /** The Plan whose Gitaly nodes become instances. */
-  readonly plan: Plan;
-  /** The VPC. */
-  readonly vpc: ec2.IVpc;
-  /** Subnet of a tier in an AZ. */
-  readonly subnetIn: (tier: 'public' | 'private', availabilityZone: string) => ec2.ISubnet;
-  /** Gitaly tier security group. */
-  readonly securityGroup: ec2.ISecurityGroup;
-  /** Gitaly instance role. */
-  readonly role: iam.IRole;
-  /** Key encrypting root volumes. */
-  readonly volumeKey: kms.IKey;
-  /** Private zone naming the nodes (gitaly-1.<zone>). */
+/** The Gitaly tier: `nodes` holds the Plan's Gitaly nodes. */
+export interface GitalyServersProps extends NodeTierProps {
+  /** Private zone naming the nodes (gitaly-1.<zone>), the addresses Rails and Praefect use. */
   readonly privateZone: route53.IHostedZone;
-  /** Boot script per node, from the config layer. */
-  readonly bootScript?: (node: PlanNode) => BootScript;
 }
 
 /** The Gitaly instances, each with a private DNS name. */
@@ -127,7 +116,7 @@ export class GitalyServers extends Construct {
   constructor(scope: Construct, id: string, props: GitalyServersProps) {
     super(scope, id);
     // One replacement at a time (see the file comment).
-    const servers = createFixedNodes(this, gitalyNodes(props.plan), props, { oneAtATime: true });
+    const servers = createFixedNodes(this, props, { oneAtATime: true });
     const instances = new Map([...servers].map(([nodeId, server]) => [nodeId, server.instance]));
     this.instances = instances;
     acknowledge(props.role, [
@@ -142,10 +131,6 @@ export class GitalyServers extends Construct {
       },
     ]);
   }
-}
-
-export function gitalyNodes(plan: Plan): PlanNode[] {
-  return plan.nodes.filter((node) => node.role === 'gitaly');
 }
 
 const VOLUME_TYPES: Record<'gp3' | 'io1' | 'io2', ec2.EbsDeviceVolumeType> = {

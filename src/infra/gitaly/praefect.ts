@@ -11,39 +11,26 @@ import { Duration } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as targets from 'aws-cdk-lib/aws-elasticloadbalancingv2-targets';
-import type * as iam from 'aws-cdk-lib/aws-iam';
-import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as route53targets from 'aws-cdk-lib/aws-route53-targets';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import type { LoadBalancerService, Plan, PlanNode } from '../../plan/types.js';
+import type { LoadBalancerService } from '../../plan/types.js';
 import { acknowledge } from '../common.js';
-import { type BootScript, createFixedNodes } from '../fixed-node.js';
+import { createFixedNodes, type NodeTierProps } from '../fixed-node.js';
 
-export interface PraefectClusterProps {
-  /** The Plan whose Praefect nodes become instances. */
-  readonly plan: Plan;
+/** The Praefect tier (`nodes` holds the Plan's Praefect nodes) and its internal load balancer. */
+export interface PraefectClusterProps extends NodeTierProps {
   /** The Plan's internal load balancer in front of Praefect. */
   readonly loadBalancer: LoadBalancerService;
-  /** The VPC. */
-  readonly vpc: ec2.IVpc;
-  /** Subnet of a tier in an AZ. */
-  readonly subnetIn: (tier: 'public' | 'private', availabilityZone: string) => ec2.ISubnet;
-  /** Praefect tier security group. */
-  readonly securityGroup: ec2.ISecurityGroup;
+  /** AZs whose private subnets hold the load balancer (every AZ of the environment). */
+  readonly availabilityZones: readonly string[];
   /** Security group of the internal load balancer. */
   readonly loadBalancerSecurityGroup: ec2.ISecurityGroup;
-  /** Praefect instance role. */
-  readonly role: iam.IRole;
-  /** Key encrypting root volumes. */
-  readonly volumeKey: kms.IKey;
   /** Private zone naming the nodes and the load balancer. */
   readonly privateZone: route53.IHostedZone;
   /** Bucket receiving load balancer access logs. */
   readonly accessLogBucket?: s3.IBucket;
-  /** Boot script per node, from the config layer. */
-  readonly bootScript?: (node: PlanNode) => BootScript;
 }
 
 export class PraefectCluster extends Construct {
@@ -58,21 +45,15 @@ export class PraefectCluster extends Construct {
 
   constructor(scope: Construct, id: string, props: PraefectClusterProps) {
     super(scope, id);
-    const { plan } = props;
     // Replace one node at a time so the cluster keeps a quorum through image updates.
-    const servers = createFixedNodes(
-      this,
-      plan.nodes.filter((candidate) => candidate.role === 'praefect'),
-      props,
-      { oneAtATime: true },
-    );
+    const servers = createFixedNodes(this, props, { oneAtATime: true });
     const instances = new Map([...servers].map(([nodeId, server]) => [nodeId, server.instance]));
     this.instances = instances;
 
     this.loadBalancer = new elbv2.NetworkLoadBalancer(this, 'LoadBalancer', {
       vpc: props.vpc,
       internetFacing: false,
-      vpcSubnets: { subnets: plan.availabilityZones.map((zone) => props.subnetIn('private', zone)) },
+      vpcSubnets: { subnets: props.availabilityZones.map((zone) => props.subnetIn('private', zone)) },
       securityGroups: [props.loadBalancerSecurityGroup],
       crossZoneEnabled: true,
     });

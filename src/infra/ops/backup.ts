@@ -1,0 +1,89 @@
+/**
+ * Backups: an AWS Backup plan for RDS and the Gitaly volumes on the spec's schedule, into a
+ * retained, encrypted vault, with the service role `gitlab-aws backup` also uses for on-demand jobs.
+ *
+ * Added to the scope it is given rather than to a construct of its own, for the reason in
+ * alarms.ts: the retained vault must keep its logical id.
+ */
+import { CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as backup from 'aws-cdk-lib/aws-backup';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type { Construct } from 'constructs';
+import { BACKUP_ROLE_OUTPUT, BACKUP_VAULT_OUTPUT } from '../../plan/contracts.js';
+import { acknowledge } from '../common.js';
+
+export interface BackupProps {
+  /** The environment's name (the spec's), for descriptions. */
+  readonly environmentName: string;
+  /** The spec's backup schedule (an EventBridge schedule expression). */
+  readonly schedule: string;
+  /** Days a recovery point is kept. */
+  readonly retentionDays: number;
+  /** What AWS Backup backs up: the RDS instance and the Gitaly volumes. */
+  readonly resources: readonly backup.BackupResource[];
+}
+
+export interface Backup {
+  /** The backup plan. */
+  readonly backupPlan: backup.BackupPlan;
+  /** The vault the backups go to (retained). */
+  readonly backupVault: backup.BackupVault;
+  /** The service role AWS Backup assumes, for the plan's jobs and the on-demand ones alike. */
+  readonly backupRole: iam.Role;
+}
+
+/** Adds the vault, the plan, its role and the outputs `backup` reads to `scope` (see the file comment). */
+export function addBackup(scope: Construct, props: BackupProps): Backup {
+  const vaultKey = new kms.Key(scope, 'BackupVaultKey', {
+    description: `${props.environmentName}: AWS Backup vault`,
+    enableKeyRotation: true,
+    removalPolicy: RemovalPolicy.RETAIN,
+  });
+  const backupVault = new backup.BackupVault(scope, 'BackupVault', {
+    encryptionKey: vaultKey,
+    removalPolicy: RemovalPolicy.RETAIN,
+  });
+  const backupPlan = new backup.BackupPlan(scope, 'BackupPlan', {
+    backupVault,
+    backupPlanRules: [
+      new backup.BackupPlanRule({
+        ruleName: 'scheduled',
+        scheduleExpression: events.Schedule.expression(props.schedule),
+        deleteAfter: Duration.days(props.retentionDays),
+      }),
+    ],
+  });
+  // A role of our own rather than the selection's default one, so `backup` can name it in
+  // on-demand jobs (StartBackupJob needs IamRoleArn); the selection attaches the backup policy.
+  const backupRole = new iam.Role(scope, 'BackupRole', {
+    assumedBy: new iam.ServicePrincipal('backup.amazonaws.com'),
+    description: `${props.environmentName}: AWS Backup snapshots of RDS and the Gitaly volumes`,
+  });
+  backupPlan.addSelection('DataSelection', {
+    resources: [...props.resources],
+    role: backupRole,
+  });
+  new CfnOutput(scope, BACKUP_VAULT_OUTPUT, {
+    key: BACKUP_VAULT_OUTPUT,
+    value: backupVault.backupVaultName,
+    description: 'AWS Backup vault of the scheduled and on-demand backups',
+  });
+  new CfnOutput(scope, BACKUP_ROLE_OUTPUT, {
+    key: BACKUP_ROLE_OUTPUT,
+    value: backupRole.roleArn,
+    description: 'Role AWS Backup assumes for on-demand backup jobs',
+  });
+  acknowledge(backupRole, [
+    {
+      id: 'AwsSolutions-IAM4',
+      reason:
+        'AWSBackupServiceRolePolicyForBackup is the AWS-maintained policy AWS Backup needs to snapshot RDS and EBS; its scope follows the service.',
+      appliesTo: [
+        'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup',
+      ],
+    },
+  ]);
+  return { backupPlan, backupVault, backupRole };
+}

@@ -1,0 +1,223 @@
+/**
+ * The compute stack: instance roles and every machine (Rails and Sidekiq groups, Gitaly, Praefect,
+ * monitoring, bastions, EKS). It also grants each instance role the secrets, buckets and volumes
+ * the Plan says its role uses, and hands each node's boot script the endpoints it needs.
+ */
+import { Stack } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as route53 from 'aws-cdk-lib/aws-route53';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import type { Construct } from 'constructs';
+import type { RoleId } from '../../catalog/types.js';
+import type { BootTarget, RenderUserData } from '../../config/types.js';
+import { gitlabVersionParameterName } from '../../plan/contracts.js';
+import { internalLoadBalancer, nodesOf, serviceOf, servicesOf } from '../../plan/query.js';
+import type { EksService, ObjectStoragePurpose, PlanNode, S3Service, SubnetTier } from '../../plan/types.js';
+import type { GitLabAutoScalingGroup } from '../auto-scaling.js';
+import { Bastions } from '../bastions.js';
+import type { ObjectStorage } from '../data/object-storage.js';
+import type { GitLabSecrets } from '../data/secrets.js';
+import type { Edge } from '../edge.js';
+import { KubernetesCluster } from '../eks.js';
+import type { BootScript, NodeTierProps } from '../fixed-node.js';
+import { GitalyServers, type GitalyVolumes } from '../gitaly/gitaly.js';
+import { PraefectCluster } from '../gitaly/praefect.js';
+import { MonitoringServer } from '../monitoring.js';
+import { ApplicationLogs } from '../ops/application-logs.js';
+import { RailsAutoScalingGroup } from '../rails.js';
+import { InstanceRoles } from '../roles.js';
+import type { SecurityGroups } from '../security.js';
+import { SidekiqAutoScalingGroup } from '../sidekiq.js';
+import type { DataEndpoints } from './data-stack.js';
+import type { GitLabStackProps } from './gitlab-stack.js';
+
+export interface ComputeStackProps extends GitLabStackProps {
+  /** The VPC. */
+  readonly vpc: ec2.IVpc;
+  /** The subnet of a tier in an AZ. */
+  readonly subnetIn: (tier: SubnetTier, availabilityZone: string) => ec2.ISubnet;
+  /** Private zone naming the fixed nodes and the Praefect load balancer. */
+  readonly privateZone: route53.IHostedZone;
+  /** Security groups of the tiers. */
+  readonly securityGroups: SecurityGroups;
+  /** Key encrypting root volumes. */
+  readonly volumeKey: kms.IKey;
+  /** Key encrypting Kubernetes secrets. */
+  readonly secretsKey: kms.IKey;
+  /** The secrets, read (and some written) by the roles the Plan names. */
+  readonly secrets: GitLabSecrets;
+  /** GitLab's buckets, used by the roles the Plan names. */
+  readonly objectStorage: ObjectStorage;
+  /** Bucket receiving the Praefect load balancer's access logs. */
+  readonly accessLogBucket: s3.IBucket;
+  /** The Gitaly data volumes, which Gitaly's boot script attaches. */
+  readonly gitalyVolumes: GitalyVolumes;
+  /** External target groups Rails registers with. */
+  readonly targetGroups: Edge['targetGroups'];
+  /** Where the boot scripts find the database and Redis. */
+  readonly dataEndpoints: DataEndpoints;
+  /** Renders each node's user data; without one, instances boot plain Ubuntu and nothing waits. */
+  readonly renderUserData?: RenderUserData;
+}
+
+export class ComputeStack extends Stack {
+  readonly instanceRoles: InstanceRoles;
+  /** Auto scaling groups by Plan group id (rails, sidekiq, gitlab). */
+  readonly autoScalingGroups: ReadonlyMap<string, GitLabAutoScalingGroup>;
+  readonly gitaly: GitalyServers;
+  readonly praefect?: PraefectCluster;
+  readonly monitoring?: MonitoringServer;
+  readonly bastions?: Bastions;
+  readonly kubernetes?: KubernetesCluster;
+  /** NGINX access logs and their metrics, where the Plan has nodes behind the HTTP target group. */
+  readonly applicationLogs?: ApplicationLogs;
+
+  constructor(scope: Construct, id: string, props: ComputeStackProps) {
+    super(scope, id, props);
+    const { plan, vpc, subnetIn, privateZone, securityGroups: sg, volumeKey } = props;
+    const render = props.renderUserData;
+    this.instanceRoles = new InstanceRoles(this, 'InstanceRoles', {
+      roles: new Set([...plan.nodes, ...plan.autoScalingGroups].map((machines) => machines.role)),
+      environmentName: plan.spec.name,
+    });
+    this.grantAccess(props);
+    const praefectService = internalLoadBalancer(plan);
+    const bootScript = render
+      ? (target: BootTarget): BootScript =>
+          (logicalId) =>
+            render(plan, target, {
+              ...props.dataEndpoints,
+              ...(praefectService ? { praefectLoadBalancerHost: praefectService.dnsName } : {}),
+              gitlabVersionParameter: gitlabVersionParameterName(plan),
+              signal: { stackName: this.stackName, logicalId },
+            })
+      : undefined;
+    const nodeBoot = bootScript ? (node: PlanNode) => bootScript({ kind: 'node', node }) : undefined;
+    const tier = (role: RoleId): NodeTierProps => ({
+      nodes: nodesOf(plan, role),
+      vpc,
+      subnetIn,
+      securityGroup: sg.forRole(role),
+      role: this.instanceRoles.of(role),
+      volumeKey,
+      privateZone,
+      ...(nodeBoot ? { bootScript: nodeBoot } : {}),
+    });
+
+    if (plan.autoScalingGroups.some((group) => group.targetGroups.includes('http'))) {
+      this.applicationLogs = new ApplicationLogs(this, 'ApplicationLogs', {
+        environmentName: plan.spec.name,
+      });
+    }
+    const groups = new Map<string, GitLabAutoScalingGroup>();
+    for (const group of plan.autoScalingGroups) {
+      const common = {
+        group,
+        vpc,
+        subnets: group.availabilityZones.map((zone) => subnetIn('private', zone)),
+        securityGroup: sg.forRole(group.role),
+        role: this.instanceRoles.of(group.role),
+        volumeKey,
+        ...(bootScript ? { bootScript: bootScript({ kind: 'group', group }) } : {}),
+      };
+      const id = pascal(group.id);
+      const construct =
+        group.targetGroups.length > 0
+          ? new RailsAutoScalingGroup(this, id, { ...common, targetGroups: props.targetGroups }).nodes
+          : new SidekiqAutoScalingGroup(this, id, common).nodes;
+      if (group.targetGroups.includes('http'))
+        this.applicationLogs?.grantWrite(this.instanceRoles.of(group.role));
+      groups.set(group.id, construct);
+    }
+    this.autoScalingGroups = groups;
+
+    this.gitaly = new GitalyServers(this, 'Gitaly', { ...tier('gitaly'), privateZone });
+    if (praefectService) {
+      this.praefect = new PraefectCluster(this, 'Praefect', {
+        ...tier('praefect'),
+        privateZone,
+        loadBalancer: praefectService,
+        availabilityZones: plan.availabilityZones,
+        loadBalancerSecurityGroup: sg.forTier('praefect-load-balancer'),
+        accessLogBucket: props.accessLogBucket,
+      });
+    }
+    if (nodesOf(plan, 'monitoring').length > 0) {
+      this.monitoring = new MonitoringServer(this, 'Monitoring', tier('monitoring'));
+    }
+    if (nodesOf(plan, 'bastion').length > 0) {
+      this.bastions = new Bastions(this, 'Bastions', tier('bastion'));
+    }
+    const eksService = servicesOf<EksService>(plan, 'eks')[0];
+    if (eksService) {
+      this.kubernetes = new KubernetesCluster(this, 'Kubernetes', {
+        clusterName: plan.spec.name,
+        service: eksService,
+        vpc,
+        nodeSecurityGroup: sg.forTier('kubernetes'),
+        secretsKey: props.secretsKey,
+        volumeKey,
+      });
+    }
+  }
+
+  /** Grants every instance role the secrets, buckets and volumes the Plan says its role uses. */
+  private grantAccess(props: ComputeStackProps): void {
+    const { plan, secrets, objectStorage, gitalyVolumes } = props;
+    const roleOf = (role: RoleId) => this.instanceRoles.roles.get(role);
+    const migrators = new Set(
+      plan.autoScalingGroups.filter((group) => group.runsDatabaseMigrations).map((group) => group.role),
+    );
+    for (const secret of plan.secrets) {
+      for (const reader of secret.readers) {
+        const role = roleOf(reader);
+        if (!role) continue; // Kubernetes pools read secrets through the cluster, not an instance role.
+        secrets.grantRead(role, secret.id);
+        // The first node that boots generates gitlab-secrets.json and the SSH host keys and stores them.
+        if (secret.generatedBy === 'first-boot' && migrators.has(reader)) secrets.grantWrite(role, secret.id);
+      }
+    }
+    const purposesByRole = new Map<RoleId, ObjectStoragePurpose[]>();
+    for (const bucket of serviceOf<S3Service>(plan, 's3').buckets) {
+      for (const role of bucket.accessRoles) {
+        purposesByRole.set(role, [...(purposesByRole.get(role) ?? []), bucket.purpose]);
+      }
+    }
+    for (const [roleId, purposes] of purposesByRole) {
+      const role = roleOf(roleId);
+      if (!role) continue;
+      objectStorage.grantReadWrite(role, purposes);
+    }
+    const gitalyRole = roleOf('gitaly');
+    if (gitalyRole) gitalyVolumes.grantAttach(gitalyRole);
+    // Every node that installs the GitLab package reads the version at boot. By name, not by the
+    // data stack's parameter: the name comes from the Plan, so compute imports nothing for it.
+    const versionParameter = ssm.StringParameter.fromStringParameterName(
+      this,
+      'GitLabVersionParameter',
+      gitlabVersionParameterName(plan),
+    );
+    for (const [roleId, role] of this.instanceRoles.roles) {
+      if (INSTALLS_GITLAB.has(roleId)) versionParameter.grantRead(role);
+    }
+  }
+}
+
+/** EC2 roles whose nodes install the GitLab Linux package (bastions do not). */
+const INSTALLS_GITLAB: ReadonlySet<RoleId> = new Set<RoleId>([
+  'gitlab',
+  'rails',
+  'sidekiq',
+  'gitaly',
+  'praefect',
+  'monitoring',
+]);
+
+function pascal(text: string): string {
+  return text
+    .split('-')
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
+}

@@ -1,0 +1,109 @@
+/**
+ * The data stack: keys, secrets, RDS, ElastiCache, S3, Gitaly volumes and the GitLab version
+ * parameter; everything whose loss loses data, so `destroy` keeps it by default.
+ */
+import { Stack } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elasticache from 'aws-cdk-lib/aws-elasticache';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import type { Construct } from 'constructs';
+import type { RuntimeEndpoints } from '../../config/types.js';
+import { gitlabVersionParameterName } from '../../plan/contracts.js';
+import { nodesOf, serviceOf, servicesOf } from '../../plan/query.js';
+import type { ElastiCacheService, RdsService, S3Service } from '../../plan/types.js';
+import { Database } from '../data/database.js';
+import { ObjectStorage } from '../data/object-storage.js';
+import { Redis } from '../data/redis.js';
+import { GitLabSecrets } from '../data/secrets.js';
+import { GitalyVolumes } from '../gitaly/gitaly.js';
+import { EncryptionKeys } from '../security.js';
+import type { GitLabStackProps } from './gitlab-stack.js';
+
+export interface DataStackProps extends GitLabStackProps {
+  /** The VPC whose private subnets hold RDS and ElastiCache. */
+  readonly vpc: ec2.IVpc;
+  /** Security group of the database tier. */
+  readonly databaseSecurityGroup: ec2.ISecurityGroup;
+  /** Security group of the Redis tier. */
+  readonly redisSecurityGroup: ec2.ISecurityGroup;
+}
+
+/** Where GitLab's nodes find the data services (CloudFormation tokens at synth). */
+export type DataEndpoints = Pick<RuntimeEndpoints, 'databaseHost' | 'databasePort' | 'redisHosts'>;
+
+export class DataStack extends Stack {
+  /** One KMS key per kind of data. */
+  readonly keys: EncryptionKeys;
+  readonly secrets: GitLabSecrets;
+  readonly database: Database;
+  /** One replication group per Redis role of the Plan. */
+  readonly redis: readonly Redis[];
+  readonly objectStorage: ObjectStorage;
+  readonly gitalyVolumes: GitalyVolumes;
+  /** The GitLab version new instances install (`gitlab-aws upgrade` moves it). */
+  readonly gitlabVersion: ssm.StringParameter;
+
+  constructor(scope: Construct, id: string, props: DataStackProps) {
+    super(scope, id, props);
+    const { plan, vpc, databaseSecurityGroup, redisSecurityGroup } = props;
+    const environmentName = plan.spec.name;
+    this.keys = new EncryptionKeys(this, 'Keys', { plan });
+    this.secrets = new GitLabSecrets(this, 'Secrets', { plan, encryptionKey: this.keys.secrets });
+    this.database = new Database(this, 'Database', {
+      environmentName,
+      availabilityZones: plan.availabilityZones,
+      service: serviceOf<RdsService>(plan, 'rds'),
+      vpc,
+      securityGroup: databaseSecurityGroup,
+      encryptionKey: this.keys.database,
+      credentials: this.secrets.secret('database-password'),
+    });
+    const redisSubnets = new elasticache.CfnSubnetGroup(this, 'RedisSubnets', {
+      description: `${environmentName} Redis`,
+      subnetIds: vpc.privateSubnets.map((subnet) => subnet.subnetId),
+    });
+    this.redis = servicesOf<ElastiCacheService>(plan, 'elasticache').map(
+      (service) =>
+        new Redis(this, `Redis-${service.role}`, {
+          environmentName,
+          availabilityZones: plan.availabilityZones,
+          service,
+          subnetGroup: redisSubnets,
+          securityGroup: redisSecurityGroup,
+          encryptionKey: this.keys.cache,
+          authToken: this.secrets.secret('redis-auth-token'),
+        }),
+    );
+    this.objectStorage = new ObjectStorage(this, 'ObjectStorage', {
+      logBucketName: `${plan.spec.objectStorage.bucketPrefix}${environmentName}-access-logs`,
+      service: serviceOf<S3Service>(plan, 's3'),
+      encryptionKey: this.keys.objectStorage,
+    });
+    this.gitalyVolumes = new GitalyVolumes(this, 'GitalyVolumes', {
+      nodes: nodesOf(plan, 'gitaly'),
+      environmentName,
+      encryptionKey: this.keys.volumes,
+    });
+
+    // The GitLab version every new instance installs. In the data stack: it is the version the
+    // database schema is migrated to, so it must outlive compute (`destroy` keeps data; a compute
+    // stack recreated later must not bring back an older version). The template holds the spec's
+    // version: CloudFormation writes the value only when the template's value changes, so after
+    // `gitlab-aws upgrade` has written a newer one, deploys with an unchanged spec leave it alone;
+    // setting the spec's gitlab.version to the upgraded version makes the next change a no-op.
+    this.gitlabVersion = new ssm.StringParameter(this, 'GitLabVersion', {
+      parameterName: gitlabVersionParameterName(plan),
+      stringValue: plan.gitlab.version,
+      description: `${environmentName}: GitLab version new instances install; gitlab-aws upgrade sets it`,
+    });
+  }
+
+  /** The database and Redis endpoints the boot scripts are given. */
+  get endpoints(): DataEndpoints {
+    return {
+      databaseHost: this.database.host,
+      databasePort: this.database.port,
+      redisHosts: Object.fromEntries(this.redis.map((redis) => [redis.role, redis.primaryHost])),
+    };
+  }
+}

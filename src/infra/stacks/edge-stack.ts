@@ -1,0 +1,39 @@
+/** The edge stack: the public load balancer, its target groups, certificate and DNS record. */
+import { Stack } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import { externalLoadBalancer } from '../../plan/query.js';
+import { Edge } from '../edge.js';
+import type { GitLabStackProps } from './gitlab-stack.js';
+
+export interface EdgeStackProps extends GitLabStackProps {
+  /** The VPC whose public subnets hold the load balancer. */
+  readonly vpc: ec2.IVpc;
+  /** Security group of the load balancer tier. */
+  readonly securityGroup: ec2.ISecurityGroup;
+  /** Bucket receiving the load balancer's access logs. */
+  readonly accessLogBucket: s3.IBucket;
+  /** Id of the public hosted zone, so a requested certificate validates itself. */
+  readonly hostedZoneId?: string;
+}
+
+export class EdgeStack extends Stack {
+  /** The external load balancer, target groups, certificate and record. */
+  readonly edge: Edge;
+
+  constructor(scope: Construct, id: string, props: EdgeStackProps) {
+    super(scope, id, props);
+    const { plan, vpc, securityGroup, accessLogBucket, hostedZoneId } = props;
+    const external = externalLoadBalancer(plan);
+    if (!external) throw new Error('the Plan has no internet-facing load balancer');
+    this.edge = new Edge(this, 'Edge', {
+      plan,
+      loadBalancer: external,
+      vpc,
+      securityGroup,
+      accessLogBucket,
+      ...(hostedZoneId ? { hostedZoneId } : {}),
+    });
+  }
+}
