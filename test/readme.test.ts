@@ -6,15 +6,7 @@ import { topLevelHelp } from '../src/cli/main.js';
 import { PLAN_RULES } from '../src/plan/index.js';
 import { KEPT_STACK_KINDS, STACK_CONTENTS, STACK_ORDER } from '../src/plan/stacks.js';
 import { specSchema } from '../src/spec/index.js';
-
-function unwrap(schema: z.ZodType): z.ZodType {
-  let current = schema;
-  for (;;) {
-    const inner = (current as unknown as { _zod: { def: { innerType?: z.ZodType } } })._zod.def.innerType;
-    if (!inner) return current;
-    current = inner;
-  }
-}
+import { unwrap } from './fixtures/zod.js';
 
 /** A Markdown table with every column padded to its widest cell, as the README writes them. */
 function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {

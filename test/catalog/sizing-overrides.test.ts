@@ -10,18 +10,10 @@ import type { RoleId } from '../../src/catalog/types.js';
 import type { Plan } from '../../src/plan/types.js';
 import { specSchema } from '../../src/spec/schema.js';
 import { planFor, specFor } from '../fixtures/plans.js';
+import { unwrap } from '../fixtures/zod.js';
 
 /** Spec fields that name a machine: EC2 instance types, RDS classes, ElastiCache node types. */
 const MACHINE_FIELD_NAMES = ['instanceType', 'instanceClass', 'nodeType'];
-
-function unwrap(schema: z.ZodType): z.ZodType {
-  let current = schema;
-  for (;;) {
-    const inner = (current as unknown as { _zod: { def: { innerType?: z.ZodType } } })._zod.def.innerType;
-    if (!inner) return current;
-    current = inner;
-  }
-}
 
 /** A valid, non-default value per override field, sized like a 10k reference role. */
 const VALUES: Record<string, string> = {
