@@ -8,7 +8,6 @@
  * Usage-based items (S3 GiB, NAT and internet GiB, NLB capacity units) rest on assumptions that are
  * returned with the bill, each with the spec field that sets it and its default.
  */
-import { ROLE_IDS } from '../catalog/types.js';
 import { nodeRoles, nodesOf } from '../plan/query.js';
 import type { AlarmAction, Plan, PlanNode, RdsService, VolumePlan } from '../plan/types.js';
 import { specSchema } from '../spec/schema.js';
