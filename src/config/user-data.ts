@@ -16,7 +16,12 @@
  */
 import { gzipSync } from 'node:zlib';
 import { stringify } from 'yaml';
-import { ENVIRONMENT_TAG, gitlabVersionParameterName, NODE_TAG } from '../plan/contracts.js';
+import {
+  ENVIRONMENT_TAG,
+  FIRST_BOOT_PENDING_TAG,
+  gitlabVersionParameterName,
+  NODE_TAG,
+} from '../plan/contracts.js';
 import { externalLoadBalancer } from '../plan/query.js';
 import type { Plan, SecretId } from '../plan/types.js';
 import {
@@ -141,6 +146,7 @@ function bootEnv(
     GLA_DATA_VOLUME_ID: dataVolume ? (endpoints.dataVolumeId ?? '') : '',
     GLA_TAG_ENVIRONMENT: ENVIRONMENT_TAG,
     GLA_TAG_NODE: NODE_TAG,
+    GLA_TAG_FIRST_BOOT: FIRST_BOOT_PENDING_TAG,
     GLA_FACTS: [...facts.keys()].join(' '),
     ...Object.fromEntries(
       [...facts].map(([name, value]) => [`GLA_FACT_${name.toUpperCase().replaceAll('-', '_')}`, value]),

@@ -113,8 +113,8 @@ export interface NodeTierProps {
   readonly subnetIn: (tier: 'public' | 'private', availabilityZone: string) => ec2.ISubnet;
   /** The tier's security group. */
   readonly securityGroup: ec2.ISecurityGroup;
-  /** The tier's instance role. */
-  readonly role: iam.IRole;
+  /** The instance role of a node of the tier (the tier's shared one, or the node's own). */
+  readonly roleOf: (node: PlanNode) => iam.IRole;
   /** Key encrypting root volumes. */
   readonly volumeKey: kms.IKey;
   /** Private zone for the A records of nodes the Plan gives a private DNS name. */
@@ -130,7 +130,7 @@ export function fixedNodeProps(node: PlanNode, tier: NodeTierProps): FixedNodePr
     vpc: tier.vpc,
     subnet: tier.subnetIn(node.subnet, node.availabilityZone),
     securityGroup: tier.securityGroup,
-    role: tier.role,
+    role: tier.roleOf(node),
     volumeKey: tier.volumeKey,
     ...(tier.privateZone ? { privateZone: tier.privateZone } : {}),
     ...(tier.bootScript ? { bootScript: tier.bootScript(node) } : {}),

@@ -23,13 +23,14 @@ export class MonitoringServer extends Construct {
       throw new Error(`the monitoring tier has one node, not ${props.nodes.length}`);
     }
     this.instance = new FixedNode(this, 'Node', fixedNodeProps(node, props)).instance;
-    props.role.addToPrincipalPolicy(
+    const role = props.roleOf(node);
+    role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['ec2:DescribeInstances', 'ec2:DescribeAvailabilityZones'],
         resources: ['*'],
       }),
     );
-    acknowledge(props.role, [
+    acknowledge(role, [
       {
         id: 'AwsSolutions-IAM5',
         reason:

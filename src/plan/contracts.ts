@@ -35,6 +35,13 @@ export const BACKUP_ROLE_OUTPUT = 'BackupRoleArn';
  */
 export const FIRST_BOOT_SECRET_PLACEHOLDER = '{"initialized":false}';
 
+/**
+ * Tag a first-boot secret carries until its generator has stored the value: IAM lets the generator
+ * write the secret only while the tag is there, and the generator removes it right after writing,
+ * so nobody (the generator included) can overwrite the value later. Nobody may add the tag back.
+ */
+export const FIRST_BOOT_PENDING_TAG = 'gitlab-aws:first-boot-pending';
+
 /** A physical name scoped to the environment (the spec's name), so two environments never clash. */
 export function resourceName(environmentName: string, suffix: string): string {
   return `${environmentName}-${suffix}`;

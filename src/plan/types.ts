@@ -250,9 +250,12 @@ export interface BucketPlan {
   readonly purpose: ObjectStoragePurpose;
   /** Globally unique bucket name, starting with the spec's bucket prefix. */
   readonly bucketName: string;
+  /** Whether S3 keeps overwritten and deleted objects as noncurrent versions (the object backup). */
   readonly versioned: boolean;
   /** Days after which objects expire (backups only). */
   readonly expireAfterDays?: number;
+  /** Days S3 keeps a noncurrent version before deleting it: how long an overwrite or delete can be undone. */
+  readonly noncurrentVersionsExpireAfterDays: number;
   /** Roles that read or write the bucket. */
   readonly accessRoles: readonly RoleId[];
 }

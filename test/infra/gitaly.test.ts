@@ -30,7 +30,7 @@ describe('single Gitaly (2k)', () => {
     synth.templates.compute.resourceCountIs('AWS::ElasticLoadBalancingV2::LoadBalancer', 0);
   });
 
-  it('lets the Gitaly role attach only its own volumes and stop only Gitaly instances', () => {
+  it('lets the Gitaly node attach only its own volume and stop only its own instances', () => {
     const statements = resourcesOf(synth.json.compute, 'AWS::IAM::Policy').flatMap(
       ([, policy]) => (policy.Properties!.PolicyDocument as Json).Statement as Record<string, Json>[],
     );
@@ -46,6 +46,7 @@ describe('single Gitaly (2k)', () => {
       StringEquals: {
         'aws:ResourceTag/gitlab-aws:environment': 'gitlab-test',
         'aws:ResourceTag/gitlab-aws:role': 'gitaly',
+        'aws:ResourceTag/gitlab-aws:node': 'gitaly-1',
       },
     });
   });

@@ -35,20 +35,27 @@ describe('GitLab version parameter (10k with Gitaly Cluster, bastions)', () => {
   });
 
   it('is readable by the Rails, Sidekiq, Gitaly, Praefect and monitoring roles, not by bastions', () => {
-    const roleIdOf = (role: string) =>
-      resourcesOf(synth.json.compute, 'AWS::IAM::Role').find(
-        ([, resource]) => resource.Properties!.Description === `gitlab-test ${role} instances`,
-      )![0];
-    const canRead = (role: string) =>
+    // Every IAM role of the Plan role: the shared one, or one per node (Gitaly).
+    const roleIdsOf = (role: string) =>
+      resourcesOf(synth.json.compute, 'AWS::IAM::Role')
+        .filter(([, resource]) =>
+          (resource.Properties!.Description as string).startsWith(`gitlab-test ${role} instances`),
+        )
+        .map(([id]) => id);
+    const canReadAs = (roleId: string) =>
       resourcesOf(synth.json.compute, 'AWS::IAM::Policy').some(
         ([, policy]) =>
-          (policy.Properties!.Roles as Json[]).some((ref) => ref.Ref === roleIdOf(role)) &&
+          (policy.Properties!.Roles as Json[]).some((ref) => ref.Ref === roleId) &&
           (policy.Properties!.PolicyDocument as Json).Statement.some(
             (statement: Json) =>
               [statement.Action].flat().includes('ssm:GetParameter') &&
               JSON.stringify(statement.Resource).includes(':parameter/gitlab-test/gitlab-version'),
           ),
       );
+    const canRead = (role: string) => {
+      const ids = roleIdsOf(role);
+      return ids.length > 0 && ids.every(canReadAs);
+    };
     for (const role of ['rails', 'sidekiq', 'gitaly', 'praefect', 'monitoring']) {
       expect(canRead(role), role).toBe(true);
     }

@@ -146,11 +146,9 @@ describe('instance roles', () => {
     synth = synthesize(planFor({ architecture: { size: '3k' }, objectStorage: { bucketPrefix: 'gl-' } }));
   });
 
-  /** Every statement of a role's inline policies. */
-  function statementsOf(role: string): Record<string, Json>[] {
-    const roleId = synth.environment.stacks.compute.getLogicalId(
-      synth.environment.instanceRoles.of(role as never).node.defaultChild as never,
-    );
+  /** Every statement of the inline policies of one IAM role, by the construct. */
+  function statementsOfRole(iamRole: { node: { defaultChild?: unknown } }): Record<string, Json>[] {
+    const roleId = synth.environment.stacks.compute.getLogicalId(iamRole.node.defaultChild as never);
     return resourcesOf(synth.json.compute, 'AWS::IAM::Policy')
       .filter(([, policy]) =>
         (policy.Properties!.Roles as unknown[]).some((ref) => referencedLogicalId(synth, ref) === roleId),
@@ -158,25 +156,33 @@ describe('instance roles', () => {
       .flatMap(([, policy]) => (policy.Properties!.PolicyDocument as Json).Statement);
   }
 
+  /** The statements of each IAM role of a Plan role (one shared role, or one per node). */
+  function statementsOfEach(role: string): Record<string, Json>[][] {
+    const roles = synth.environment.instanceRoles.allOf(role as never);
+    expect(roles.length, role).toBeGreaterThan(0);
+    return roles.map(statementsOfRole);
+  }
+
   it('gives S3 access only to the gl- prefixed buckets of the role', () => {
-    for (const role of ['rails', 'sidekiq', 'gitaly', 'praefect', 'monitoring']) {
-      const s3 = statementsOf(role).filter((statement) =>
-        [statement.Action].flat().some((action: string) => action.startsWith('s3:')),
-      );
-      const resources = s3
-        .flatMap((statement) => [statement.Resource].flat())
-        .map((resource) => JSON.stringify(resource));
-      const users = synth.plan.services
-        .find((service) => service.kind === 's3')!
-        .buckets.filter((bucket) => bucket.accessRoles.includes(role as never));
-      if (users.length === 0) {
-        expect(s3, role).toEqual([]);
-        continue;
+    for (const role of ['rails', 'sidekiq', 'gitaly', 'praefect', 'monitoring'])
+      for (const statements of statementsOfEach(role)) {
+        const s3 = statements.filter((statement) =>
+          [statement.Action].flat().some((action: string) => action.startsWith('s3:')),
+        );
+        const resources = s3
+          .flatMap((statement) => [statement.Resource].flat())
+          .map((resource) => JSON.stringify(resource));
+        const users = synth.plan.services
+          .find((service) => service.kind === 's3')!
+          .buckets.filter((bucket) => bucket.accessRoles.includes(role as never));
+        if (users.length === 0) {
+          expect(s3, role).toEqual([]);
+          continue;
+        }
+        expect(resources.length).toBeGreaterThan(0);
+        for (const resource of resources) expect(resource).toMatch(/:s3:::gl-gitlab-test-[a-z-]+(\/\*)?"/);
+        for (const bucket of users) expect(resources.join()).toContain(bucket.bucketName);
       }
-      expect(resources.length).toBeGreaterThan(0);
-      for (const resource of resources) expect(resource).toMatch(/:s3:::gl-gitlab-test-[a-z-]+(\/\*)?"/);
-      for (const bucket of users) expect(resources.join()).toContain(bucket.bucketName);
-    }
   });
 
   it('lets each role read exactly the secrets the Plan names it a reader of', () => {
@@ -186,18 +192,19 @@ describe('instance roles', () => {
         id,
       ]),
     );
-    for (const role of ['rails', 'sidekiq', 'gitaly', 'praefect', 'monitoring'] as const) {
-      const readable = statementsOf(role)
-        .filter((statement) => [statement.Action].flat().includes('secretsmanager:GetSecretValue'))
-        .flatMap((statement) => [statement.Resource].flat())
-        .map((resource) => secretIds.get(referencedLogicalId(synth, resource)!))
-        .sort();
-      const expected = synth.plan.secrets
-        .filter((secret) => secret.readers.includes(role))
-        .map((secret) => secret.id)
-        .sort();
-      expect(readable, role).toEqual(expected);
-    }
+    for (const role of ['rails', 'sidekiq', 'gitaly', 'praefect', 'monitoring'] as const)
+      for (const statements of statementsOfEach(role)) {
+        const readable = statements
+          .filter((statement) => [statement.Action].flat().includes('secretsmanager:GetSecretValue'))
+          .flatMap((statement) => [statement.Resource].flat())
+          .map((resource) => secretIds.get(referencedLogicalId(synth, resource)!))
+          .sort();
+        const expected = synth.plan.secrets
+          .filter((secret) => secret.readers.includes(role))
+          .map((secret) => secret.id)
+          .sort();
+        expect(readable, role).toEqual(expected);
+      }
   });
 
   it('grants Session Manager to every role and no action wildcards', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { referenceArchitecture } from '../../src/catalog/index.js';
 import type { PlanNode } from '../../src/plan/index.js';
+import { NONCURRENT_VERSION_DAYS } from '../../src/plan/resolve/object-storage.js';
 import { allPlans, planFor } from '../fixtures/plans.js';
 
 const countBy = (nodes: readonly PlanNode[], key: (node: PlanNode) => string) =>
@@ -190,17 +191,20 @@ describe('resolvePlan details', () => {
     expect(plan.network.natGateways).toBe(3);
   });
 
-  it('names every bucket with the prefix and gives only the backups bucket versioning and expiry', () => {
+  it('names every bucket with the prefix, versions every bucket and expires only backups', () => {
     const plan = planFor({ objectStorage: { bucketPrefix: 'acme-gl-' }, backups: { retentionDays: 30 } });
     const s3 = plan.services.find((service) => service.kind === 's3');
     if (s3?.kind !== 's3') throw new Error('no s3 service');
     expect(s3.buckets).toHaveLength(11);
     for (const bucket of s3.buckets) expect(bucket.bucketName.startsWith('acme-gl-gitlab-test-')).toBe(true);
+    expect(s3.buckets.every((bucket) => bucket.versioned)).toBe(true);
     expect(
       s3.buckets
-        .filter((bucket) => bucket.versioned)
-        .map((bucket) => [bucket.purpose, bucket.expireAfterDays]),
-    ).toEqual([['backups', 30]]);
+        .filter((bucket) => bucket.expireAfterDays !== undefined)
+        .map((bucket) => [bucket.purpose, bucket.expireAfterDays, bucket.noncurrentVersionsExpireAfterDays]),
+    ).toEqual([['backups', 30, 30]]);
+    const artifacts = s3.buckets.find((bucket) => bucket.purpose === 'artifacts')!;
+    expect(artifacts.noncurrentVersionsExpireAfterDays).toBe(NONCURRENT_VERSION_DAYS);
   });
 
   it('lists the secrets each role reads, and Praefect tokens only for a cluster', () => {

@@ -248,6 +248,12 @@ install_host_keys() {
   systemctl try-reload-or-restart ssh
 }
 
+# IAM lets a node write a first-boot secret only while it carries the pending tag; removing the tag
+# once the value is stored means no node can overwrite it later.
+close_first_boot_secret() {
+  aws secretsmanager untag-resource --region "$REGION" --secret-id "$1" --tag-keys "$GLA_TAG_FIRST_BOOT" >/dev/null
+}
+
 # Runs under the deploy lock on nodes that may migrate: the first one prepares the database and
 # generates gitlab-secrets.json and the SSH host keys, which every later node reuses.
 first_boot() {
@@ -257,11 +263,13 @@ first_boot() {
     gitlab-ctl reconfigure
     aws secretsmanager put-secret-value --region "$REGION" --secret-id "$GLA_SECRETS_JSON_NAME" \
       --secret-string file:///etc/gitlab/gitlab-secrets.json >/dev/null
+    close_first_boot_secret "$GLA_SECRETS_JSON_NAME"
   fi
   if [ -n "$GLA_HOST_KEYS_NAME" ] && ! secret_is_set "$GLA_HOST_KEYS_NAME"; then
     log "first node: storing this node's SSH host keys for every web node"
     aws secretsmanager put-secret-value --region "$REGION" --secret-id "$GLA_HOST_KEYS_NAME" \
       --secret-string "$(cd /etc/ssh && tar -cz ssh_host_* | base64 -w0)" >/dev/null
+    close_first_boot_secret "$GLA_HOST_KEYS_NAME"
   fi
 }
 

@@ -4,12 +4,12 @@
  * rules and access apart. Every bucket blocks public access, refuses plain HTTP, encrypts with the
  * object storage key, logs access, and is retained when the stack goes.
  */
-import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import type { ObjectStoragePurpose, S3Service } from '../../plan/types.js';
+import type { BucketPlan, ObjectStoragePurpose, S3Service } from '../../plan/types.js';
 import { acknowledge } from '../common.js';
 
 export interface ObjectStorageProps {
@@ -80,7 +80,7 @@ export class ObjectStorage extends Construct {
         versioned: bucketPlan.versioned,
         serverAccessLogsBucket: this.logBucket,
         serverAccessLogsPrefix: `${bucketPlan.bucketName}/`,
-        lifecycleRules: lifecycleRules(bucketPlan.expireAfterDays, bucketPlan.versioned),
+        lifecycleRules: lifecycleRules(bucketPlan),
         removalPolicy: RemovalPolicy.RETAIN,
       });
       buckets.set(bucketPlan.purpose, bucket);
@@ -107,11 +107,20 @@ export class ObjectStorage extends Construct {
       if (!bucketPlan) throw new Error(`the Plan has no ${purpose} bucket`);
       return `arn:${Aws.PARTITION}:s3:::${bucketPlan.bucketName}`;
     });
-    const grant = iam.Grant.addToPrincipal({ grantee, actions: BUCKET_ACTIONS, resourceArns: bucketArns });
+    // Bucket names are global: a bucket of the same name in another account (squatted, or another
+    // environment's) never matches, whatever its name.
+    const inThisAccount = { StringEquals: { 's3:ResourceAccount': Aws.ACCOUNT_ID } };
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: BUCKET_ACTIONS,
+      resourceArns: bucketArns,
+      conditions: inThisAccount,
+    });
     iam.Grant.addToPrincipal({
       grantee,
       actions: OBJECT_ACTIONS,
       resourceArns: bucketArns.map((arn) => `${arn}/*`),
+      conditions: inThisAccount,
     });
     if (grantee.grantPrincipal instanceof Construct) {
       acknowledge(grantee.grantPrincipal, [
@@ -130,22 +139,24 @@ export class ObjectStorage extends Construct {
       grantee,
       actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
       resourceArns: [this.encryptionKey.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com` } },
     });
     return grant;
   }
 }
 
-function lifecycleRules(expireAfterDays: number | undefined, versioned: boolean): s3.LifecycleRule[] {
+function lifecycleRules(bucket: BucketPlan): s3.LifecycleRule[] {
   const rules: s3.LifecycleRule[] = [
     // GitLab uploads large objects in parts; parts of an abandoned upload cost money forever otherwise.
     { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
   ];
-  if (expireAfterDays !== undefined) {
-    rules.push({
-      id: 'expire',
-      expiration: Duration.days(expireAfterDays),
-      ...(versioned ? { noncurrentVersionExpiration: Duration.days(expireAfterDays) } : {}),
-    });
+  const noncurrent = bucket.versioned
+    ? { noncurrentVersionExpiration: Duration.days(bucket.noncurrentVersionsExpireAfterDays) }
+    : {};
+  if (bucket.expireAfterDays !== undefined) {
+    rules.push({ id: 'expire', expiration: Duration.days(bucket.expireAfterDays), ...noncurrent });
+  } else if (bucket.versioned) {
+    rules.push({ id: 'expire-noncurrent-versions', ...noncurrent });
   }
   return rules;
 }

@@ -3,12 +3,12 @@
  * Manager at deploy time or written once by the first node that boots; none is ever in a template.
  * Secrets are retained: replacing one would lock a running GitLab out of its own data.
  */
-import { RemovalPolicy, SecretValue, Stack } from 'aws-cdk-lib';
+import { RemovalPolicy, SecretValue, Stack, Tags } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { FIRST_BOOT_SECRET_PLACEHOLDER } from '../../plan/contracts.js';
+import { FIRST_BOOT_PENDING_TAG, FIRST_BOOT_SECRET_PLACEHOLDER } from '../../plan/contracts.js';
 import type { Plan, SecretId } from '../../plan/types.js';
 import { acknowledge } from '../common.js';
 
@@ -40,6 +40,8 @@ export class GitLabSecrets extends Construct {
         removalPolicy: secretPlan.retainOnDelete ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
         ...secretValue(plan, secretPlan.id, secretPlan.generatedBy),
       });
+      // Open for its one write until the generator removes the tag (see grantWrite).
+      if (secretPlan.generatedBy === 'first-boot') Tags.of(secret).add(FIRST_BOOT_PENDING_TAG, 'true');
       acknowledge(secret, [
         {
           id: 'AwsSolutions-SMG4',
@@ -84,14 +86,31 @@ export class GitLabSecrets extends Construct {
   }
 
   /**
-   * Lets a principal write a first-boot secret once it has generated it. Only PutSecretValue, not
-   * UpdateSecret: the writer may change the value, never the key or the policy.
+   * Lets a principal write a first-boot secret once: PutSecretValue only while the secret still
+   * carries the pending tag, and UntagResource of that tag alone, which the writer calls right
+   * after storing the value. IAM cannot see a secret's value, but it sees its tags: once the tag is
+   * gone nobody can overwrite the value, the writer included, and no role may tag secrets. (A
+   * CloudFormation update of the secret's own tags could put it back; the boot script still writes
+   * only over the placeholder.) Only PutSecretValue, not UpdateSecret: the writer may set the
+   * value, never the key or the policy.
    */
   grantWrite(grantee: iam.IGrantable, id: SecretId): iam.Grant {
+    const secretArn = this.secret(id).secretArn;
     const grant = iam.Grant.addToPrincipal({
       grantee,
       actions: ['secretsmanager:PutSecretValue'],
-      resourceArns: [this.secret(id).secretArn],
+      resourceArns: [secretArn],
+      conditions: { StringEquals: { [`aws:ResourceTag/${FIRST_BOOT_PENDING_TAG}`]: 'true' } },
+    });
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['secretsmanager:UntagResource'],
+      resourceArns: [secretArn],
+      conditions: {
+        'ForAllValues:StringEquals': { 'aws:TagKeys': [FIRST_BOOT_PENDING_TAG] },
+        // ForAllValues holds for an empty set: require the key so the tag list is never empty.
+        Null: { 'aws:TagKeys': 'false' },
+      },
     });
     iam.Grant.addToPrincipal({
       grantee,

@@ -8,18 +8,18 @@
  * move the volume across and the update would wait on a volume that stays busy. Instead the volume
  * lives in the data stack (retained, so deleting compute never deletes repositories), is tagged with
  * its node id, and the new instance's boot script finds it by tag, stops the previous holder (a
- * clean shutdown flushes the file system), waits until the volume is available and attaches it. The
- * instance role may do this only to volumes and instances tagged as Gitaly of this environment.
+ * clean shutdown flushes the file system), waits until the volume is available and attaches it. A
+ * node's role may do this only to its own volume and to instances tagged as the same node.
  * The Gitaly instances are chained so that CloudFormation replaces them one at a time: with a
  * Gitaly Cluster, Praefect keeps serving from the other replicas meanwhile.
  */
-import { Aws, RemovalPolicy, Size } from 'aws-cdk-lib';
+import { Aws, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
-import { ENVIRONMENT_TAG, ROLE_TAG } from '../../plan/contracts.js';
+import { ENVIRONMENT_TAG, NODE_TAG, ROLE_TAG } from '../../plan/contracts.js';
 import type { PlanNode } from '../../plan/types.js';
 import { acknowledge, tagNode, volumeArn } from '../common.js';
 import { createFixedNodes, type NodeTierProps } from '../fixed-node.js';
@@ -38,10 +38,12 @@ export class GitalyVolumes extends Construct {
   /** Data volume of each Gitaly node, by node id. */
   readonly volumes: ReadonlyMap<string, ec2.Volume>;
   private readonly environmentName: string;
+  private readonly encryptionKey: kms.IKey;
 
   constructor(scope: Construct, id: string, props: GitalyVolumesProps) {
     super(scope, id);
     this.environmentName = props.environmentName;
+    this.encryptionKey = props.encryptionKey;
     const volumes = new Map<string, ec2.Volume>();
     for (const node of props.nodes) {
       const data = node.volumes.find((volume) => volume.purpose === 'git-data');
@@ -70,33 +72,58 @@ export class GitalyVolumes extends Construct {
   }
 
   /**
-   * Lets the Gitaly instance role find, take over and attach its data volumes: attach and detach
-   * only these volumes, stop only instances tagged as Gitaly of this environment.
+   * Lets one Gitaly node's role find, take over and attach its own data volume: attach and detach
+   * only that volume, to or from instances tagged as that node of this environment, and stop only
+   * those instances (the predecessor it replaces, or itself). Each Gitaly node has a role of its own
+   * (see roles.ts), so no Gitaly can stop another or take its repositories. Attaching a volume
+   * encrypted with a customer-managed key makes EC2 create a KMS grant for the instance with the
+   * caller's credentials, so the role may use the volume key, through EC2 only, and create grants
+   * only for AWS resources (the attachment), never for a principal of its choosing.
    */
-  grantAttach(grantee: iam.IGrantable): iam.Grant {
+  grantAttach(nodeId: string, grantee: iam.IGrantable): iam.Grant {
     const instanceArn = `arn:${Aws.PARTITION}:ec2:${Aws.REGION}:${Aws.ACCOUNT_ID}:instance/*`;
-    const taggedGitaly = {
+    const thisNode = {
       StringEquals: {
         [`aws:ResourceTag/${ENVIRONMENT_TAG}`]: this.environmentName,
         [`aws:ResourceTag/${ROLE_TAG}`]: 'gitaly',
+        [`aws:ResourceTag/${NODE_TAG}`]: nodeId,
       },
     };
     const grant = iam.Grant.addToPrincipal({
       grantee,
       actions: ['ec2:AttachVolume', 'ec2:DetachVolume'],
-      resourceArns: [...this.volumes.values()].map((volume) => volumeArn(volume)),
+      resourceArns: [volumeArn(this.volume(nodeId))],
     });
     iam.Grant.addToPrincipal({
       grantee,
       actions: ['ec2:AttachVolume', 'ec2:DetachVolume', 'ec2:StopInstances'],
       resourceArns: [instanceArn],
-      conditions: taggedGitaly,
+      conditions: thisNode,
     });
     // Describe calls have no resource-level permissions in EC2.
     iam.Grant.addToPrincipal({
       grantee,
       actions: ['ec2:DescribeVolumes', 'ec2:DescribeInstances'],
       resourceArns: ['*'],
+    });
+    const viaEc2 = { 'kms:ViaService': `ec2.${Stack.of(this).region}.amazonaws.com` };
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: [
+        'kms:Decrypt',
+        'kms:DescribeKey',
+        'kms:GenerateDataKeyWithoutPlaintext',
+        'kms:ReEncryptFrom',
+        'kms:ReEncryptTo',
+      ],
+      resourceArns: [this.encryptionKey.keyArn],
+      conditions: { StringEquals: viaEc2 },
+    });
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['kms:CreateGrant'],
+      resourceArns: [this.encryptionKey.keyArn],
+      conditions: { StringEquals: viaEc2, Bool: { 'kms:GrantIsForAWSResource': 'true' } },
     });
     return grant;
   }
@@ -119,17 +146,19 @@ export class GitalyServers extends Construct {
     const servers = createFixedNodes(this, props, { oneAtATime: true });
     const instances = new Map([...servers].map(([nodeId, server]) => [nodeId, server.instance]));
     this.instances = instances;
-    acknowledge(props.role, [
-      {
-        id: 'AwsSolutions-IAM5',
-        reason:
-          "EC2 Describe* calls support no resource-level permissions; attach, detach and stop on instance/* are limited by condition to instances tagged as this environment's Gitaly nodes.",
-        appliesTo: [
-          'Resource::*',
-          'Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*',
-        ],
-      },
-    ]);
+    for (const node of props.nodes) {
+      acknowledge(props.roleOf(node), [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            'EC2 Describe* calls support no resource-level permissions; attach, detach and stop on instance/* are limited by condition to instances tagged as this node of this environment.',
+          appliesTo: [
+            'Resource::*',
+            'Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*',
+          ],
+        },
+      ]);
+    }
   }
 }
 

@@ -80,6 +80,8 @@ export class ComputeStack extends Stack {
     const render = props.renderUserData;
     this.instanceRoles = new InstanceRoles(this, 'InstanceRoles', {
       roles: new Set([...plan.nodes, ...plan.autoScalingGroups].map((machines) => machines.role)),
+      // A Gitaly node acts on its own volume and instances only (see roles.ts).
+      nodesWithOwnRole: nodesOf(plan, 'gitaly'),
       environmentName: plan.spec.name,
     });
     this.grantAccess(props);
@@ -100,7 +102,7 @@ export class ComputeStack extends Stack {
       vpc,
       subnetIn,
       securityGroup: sg.forRole(role),
-      role: this.instanceRoles.of(role),
+      roleOf: (node) => this.instanceRoles.ofNode(node),
       volumeKey,
       privateZone,
       ...(nodeBoot ? { bootScript: nodeBoot } : {}),
@@ -166,17 +168,20 @@ export class ComputeStack extends Stack {
   /** Grants every instance role the secrets, buckets and volumes the Plan says its role uses. */
   private grantAccess(props: ComputeStackProps): void {
     const { plan, secrets, objectStorage, gitalyVolumes } = props;
-    const roleOf = (role: RoleId) => this.instanceRoles.roles.get(role);
+    const rolesOf = (role: RoleId) => this.instanceRoles.allOf(role);
     const migrators = new Set(
       plan.autoScalingGroups.filter((group) => group.runsDatabaseMigrations).map((group) => group.role),
     );
     for (const secret of plan.secrets) {
       for (const reader of secret.readers) {
-        const role = roleOf(reader);
-        if (!role) continue; // Kubernetes pools read secrets through the cluster, not an instance role.
-        secrets.grantRead(role, secret.id);
-        // The first node that boots generates gitlab-secrets.json and the SSH host keys and stores them.
-        if (secret.generatedBy === 'first-boot' && migrators.has(reader)) secrets.grantWrite(role, secret.id);
+        // Kubernetes pools read secrets through the cluster, not an instance role.
+        for (const role of rolesOf(reader)) {
+          secrets.grantRead(role, secret.id);
+          // The first node that may migrate generates gitlab-secrets.json and the SSH host keys and
+          // stores them, once (grantWrite closes the secret after that write).
+          if (secret.generatedBy === 'first-boot' && migrators.has(reader))
+            secrets.grantWrite(role, secret.id);
+        }
       }
     }
     const purposesByRole = new Map<RoleId, ObjectStoragePurpose[]>();
@@ -186,12 +191,11 @@ export class ComputeStack extends Stack {
       }
     }
     for (const [roleId, purposes] of purposesByRole) {
-      const role = roleOf(roleId);
-      if (!role) continue;
-      objectStorage.grantReadWrite(role, purposes);
+      for (const role of rolesOf(roleId)) objectStorage.grantReadWrite(role, purposes);
     }
-    const gitalyRole = roleOf('gitaly');
-    if (gitalyRole) gitalyVolumes.grantAttach(gitalyRole);
+    for (const node of nodesOf(plan, 'gitaly')) {
+      gitalyVolumes.grantAttach(node.id, this.instanceRoles.ofNode(node));
+    }
     // Every node that installs the GitLab package reads the version at boot. By name, not by the
     // data stack's parameter: the name comes from the Plan, so compute imports nothing for it.
     const versionParameter = ssm.StringParameter.fromStringParameterName(
@@ -199,7 +203,7 @@ export class ComputeStack extends Stack {
       'GitLabVersionParameter',
       gitlabVersionParameterName(plan),
     );
-    for (const [roleId, role] of this.instanceRoles.roles) {
+    for (const [roleId, role] of this.instanceRoles.all()) {
       if (INSTALLS_GITLAB.has(roleId)) versionParameter.grantRead(role);
     }
   }

@@ -1,0 +1,309 @@
+/**
+ * The AWS calls each instance role's machines make, as IAM sees them: the action, the resource ARN
+ * and the context keys the request carries (the resource's tags, kms:ViaService, ...). Read from
+ * what the nodes actually do: the boot script (src/config/scripts/boot-node.sh, with the secrets its
+ * user data names), GitLab's object storage client, Prometheus's EC2 discovery and the CloudWatch
+ * agent. Plus the calls that must never be allowed. Fake world: account 111111111111, the Plan's
+ * region, and the resource names the resolver in iam-simulation.test.ts gives.
+ */
+import { renderUserDataParts, secretsRead } from '../../src/config/user-data.js';
+import {
+  ENVIRONMENT_TAG,
+  FIRST_BOOT_PENDING_TAG,
+  gitlabVersionParameterName,
+  NODE_TAG,
+  ROLE_TAG,
+} from '../../src/plan/contracts.js';
+import { nodesOf } from '../../src/plan/query.js';
+import type { Plan, PlanNode, S3Service, SecretId } from '../../src/plan/types.js';
+
+export const ACCOUNT = '111111111111';
+export const OTHER_ACCOUNT = '222222222222';
+
+export interface AwsCall {
+  readonly action: string;
+  readonly resource: string;
+  readonly context?: Readonly<Record<string, string | string[]>>;
+  /** What makes the call, for failure messages. */
+  readonly why: string;
+}
+
+/** Who makes calls: an auto scaling group's machines or one fixed node, with its Plan role. */
+export type Caller =
+  | {
+      readonly kind: 'group';
+      readonly role: Plan['autoScalingGroups'][number]['role'];
+      readonly groupId: string;
+    }
+  | { readonly kind: 'node'; readonly role: PlanNode['role']; readonly node: PlanNode };
+
+/** ARNs of the fake world the templates are resolved into. */
+export interface FakeWorld {
+  readonly region: string;
+  readonly stackArn: string;
+  secretArn(id: SecretId): string;
+  /** ARN of a KMS key by its purpose in the data stack. */
+  readonly keys: { readonly secrets: string; readonly volumes: string; readonly objectStorage: string };
+  volumeArn(nodeId: string): string;
+  instanceArn(instanceId: string): string;
+  readonly nginxLogGroup?: string;
+}
+
+const viaService = (service: string, world: FakeWorld) => ({
+  'kms:ViaService': `${service}.${world.region}.amazonaws.com`,
+});
+
+function secretIdsRead(plan: Plan, caller: Caller): SecretId[] {
+  if (caller.role === 'bastion') return [];
+  const target =
+    caller.kind === 'node'
+      ? ({ kind: 'node', node: caller.node } as const)
+      : ({
+          kind: 'group',
+          group: plan.autoScalingGroups.find((group) => group.id === caller.groupId)!,
+        } as const);
+  const parts = renderUserDataParts(plan, target, {
+    databaseHost: 'db.example',
+    databasePort: '5432',
+    redisHosts: { redis: 'redis.example', 'redis-cache': 'cache.example', 'redis-persistent': 'p.example' },
+    praefectLoadBalancerHost: 'praefect.example',
+    gitlabVersionParameter: gitlabVersionParameterName(plan),
+    signal: { stackName: 'compute', logicalId: 'Node' },
+  });
+  return secretsRead(parts.needs!);
+}
+
+function migrates(plan: Plan, caller: Caller): boolean {
+  return (
+    caller.kind === 'group' &&
+    plan.autoScalingGroups.some((g) => g.id === caller.groupId && g.runsDatabaseMigrations)
+  );
+}
+
+function bucketsOf(plan: Plan) {
+  return plan.services
+    .filter((service): service is S3Service => service.kind === 's3')
+    .flatMap((s) => s.buckets);
+}
+
+/** Tags of a fixed node's instance, as IAM sees them. */
+function instanceTags(plan: Plan, node: PlanNode): Record<string, string> {
+  return {
+    [`aws:ResourceTag/${ENVIRONMENT_TAG}`]: plan.spec.name,
+    [`aws:ResourceTag/${ROLE_TAG}`]: node.role,
+    [`aws:ResourceTag/${NODE_TAG}`]: node.id,
+  };
+}
+
+/** The calls a caller's machines make; each must be allowed. */
+export function allowedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsCall[] {
+  const calls: AwsCall[] = [
+    {
+      action: 'cloudformation:SignalResource',
+      resource: world.stackArn,
+      why: 'boot script signals its result',
+    },
+  ];
+  if (caller.role === 'bastion') return calls;
+  calls.push({
+    action: 'ssm:GetParameter',
+    resource: `arn:aws:ssm:${world.region}:${ACCOUNT}:parameter${gitlabVersionParameterName(plan)}`,
+    why: 'boot script reads the GitLab version',
+  });
+  for (const id of secretIdsRead(plan, caller)) {
+    calls.push(
+      {
+        action: 'secretsmanager:GetSecretValue',
+        resource: world.secretArn(id),
+        why: `boot script reads ${id}`,
+      },
+      {
+        action: 'kms:Decrypt',
+        resource: world.keys.secrets,
+        context: viaService('secretsmanager', world),
+        why: `Secrets Manager decrypts ${id}`,
+      },
+    );
+  }
+  if (migrates(plan, caller)) {
+    for (const id of ['gitlab-secrets-json', 'ssh-host-keys'] as const) {
+      if (!secretIdsRead(plan, caller).includes(id)) continue;
+      calls.push(
+        {
+          action: 'secretsmanager:PutSecretValue',
+          resource: world.secretArn(id),
+          context: { [`aws:ResourceTag/${FIRST_BOOT_PENDING_TAG}`]: 'true' },
+          why: `first boot stores ${id}`,
+        },
+        {
+          action: 'kms:GenerateDataKey',
+          resource: world.keys.secrets,
+          context: viaService('secretsmanager', world),
+          why: `Secrets Manager encrypts ${id}`,
+        },
+        {
+          action: 'secretsmanager:UntagResource',
+          resource: world.secretArn(id),
+          context: { 'aws:TagKeys': [FIRST_BOOT_PENDING_TAG] },
+          why: `first boot closes ${id} after writing it`,
+        },
+      );
+    }
+  }
+  if (caller.kind === 'node' && caller.role === 'gitaly') {
+    const node = caller.node;
+    const tags = instanceTags(plan, node);
+    const volume = world.volumeArn(node.id);
+    calls.push(
+      { action: 'ec2:DescribeVolumes', resource: '*', why: 'boot script finds its volume and its holder' },
+      {
+        action: 'ec2:StopInstances',
+        resource: world.instanceArn('i-predecessor'),
+        context: tags,
+        why: 'boot script stops the instance it replaces',
+      },
+      {
+        action: 'ec2:DetachVolume',
+        resource: volume,
+        why: 'boot script detaches its volume from its predecessor',
+      },
+      {
+        action: 'ec2:DetachVolume',
+        resource: world.instanceArn('i-predecessor'),
+        context: tags,
+        why: 'boot script detaches its volume from its predecessor',
+      },
+      { action: 'ec2:AttachVolume', resource: volume, why: 'boot script attaches its volume' },
+      {
+        action: 'ec2:AttachVolume',
+        resource: world.instanceArn('i-self'),
+        context: tags,
+        why: 'boot script attaches its volume to itself',
+      },
+      {
+        action: 'kms:CreateGrant',
+        resource: world.keys.volumes,
+        context: { ...viaService('ec2', world), 'kms:GrantIsForAWSResource': 'true' },
+        why: 'EC2 creates a grant on the volume key to attach the encrypted volume',
+      },
+      ...['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom'].map(
+        (action): AwsCall => ({
+          action,
+          resource: world.keys.volumes,
+          context: viaService('ec2', world),
+          why: 'EC2 uses the volume key to attach the encrypted volume',
+        }),
+      ),
+    );
+  }
+  if (caller.role === 'monitoring') {
+    calls.push({ action: 'ec2:DescribeInstances', resource: '*', why: 'Prometheus EC2 service discovery' });
+  }
+  for (const bucket of bucketsOf(plan).filter((candidate) => candidate.accessRoles.includes(caller.role))) {
+    const inAccount = { 's3:ResourceAccount': ACCOUNT };
+    for (const action of ['s3:PutObject', 's3:GetObject', 's3:DeleteObject']) {
+      calls.push({
+        action,
+        resource: `arn:aws:s3:::${bucket.bucketName}/some/object`,
+        context: inAccount,
+        why: `GitLab stores ${bucket.purpose}`,
+      });
+    }
+    calls.push({
+      action: 's3:ListBucket',
+      resource: `arn:aws:s3:::${bucket.bucketName}`,
+      context: inAccount,
+      why: `GitLab lists ${bucket.purpose}`,
+    });
+    for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) {
+      calls.push({
+        action,
+        resource: world.keys.objectStorage,
+        context: viaService('s3', world),
+        why: `S3 encrypts ${bucket.purpose}`,
+      });
+    }
+  }
+  if (caller.kind === 'group' && world.nginxLogGroup) {
+    const group = plan.autoScalingGroups.find((candidate) => candidate.id === caller.groupId)!;
+    if (group.targetGroups.includes('http')) {
+      calls.push({
+        action: 'logs:PutLogEvents',
+        resource: `arn:aws:logs:${world.region}:${ACCOUNT}:log-group:${world.nginxLogGroup}:log-stream:i-self`,
+        why: 'CloudWatch agent ships NGINX access logs',
+      });
+    }
+  }
+  return calls;
+}
+
+/** The calls a caller must never be allowed to make. */
+export function deniedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsCall[] {
+  const calls: AwsCall[] = [];
+  const reads = secretIdsRead(plan, caller);
+  for (const id of ['gitlab-secrets-json', 'ssh-host-keys'] as const) {
+    calls.push(
+      {
+        action: 'secretsmanager:PutSecretValue',
+        resource: world.secretArn(id),
+        why: `overwrite ${id} once it has been generated`,
+      },
+      {
+        action: 'secretsmanager:TagResource',
+        resource: world.secretArn(id),
+        context: { 'aws:TagKeys': [FIRST_BOOT_PENDING_TAG] },
+        why: `reopen ${id} for writing`,
+      },
+    );
+    if (!migrates(plan, caller) || !reads.includes(id)) {
+      calls.push({
+        action: 'secretsmanager:PutSecretValue',
+        resource: world.secretArn(id),
+        context: { [`aws:ResourceTag/${FIRST_BOOT_PENDING_TAG}`]: 'true' },
+        why: `write ${id} without being its generator`,
+      });
+    }
+  }
+  for (const bucket of bucketsOf(plan)) {
+    const otherEnvironment = bucket.bucketName.replace(plan.spec.name, `${plan.spec.name}-other`);
+    calls.push(
+      {
+        action: 's3:GetObject',
+        resource: `arn:aws:s3:::${otherEnvironment}/some/object`,
+        context: { 's3:ResourceAccount': ACCOUNT },
+        why: `read another environment's ${bucket.purpose}`,
+      },
+      {
+        action: 's3:PutObject',
+        resource: `arn:aws:s3:::${bucket.bucketName}/some/object`,
+        context: { 's3:ResourceAccount': OTHER_ACCOUNT },
+        why: `write a same-named ${bucket.purpose} bucket in another account`,
+      },
+    );
+  }
+  calls.push({
+    action: 'kms:Decrypt',
+    resource: world.keys.volumes,
+    why: 'decrypt with the volume key outside EC2',
+  });
+  calls.push({
+    action: 'kms:CreateGrant',
+    resource: world.keys.volumes,
+    context: { ...viaService('ec2', world), 'kms:GrantIsForAWSResource': 'false' },
+    why: 'grant the volume key to a principal of its choosing',
+  });
+  const self = caller.kind === 'node' ? caller.node.id : undefined;
+  for (const other of nodesOf(plan, 'gitaly').filter((node) => node.id !== self)) {
+    calls.push(
+      {
+        action: 'ec2:StopInstances',
+        resource: world.instanceArn(`i-${other.id}`),
+        context: instanceTags(plan, other),
+        why: `stop ${other.id}`,
+      },
+      { action: 'ec2:DetachVolume', resource: world.volumeArn(other.id), why: `detach ${other.id}'s volume` },
+      { action: 'ec2:AttachVolume', resource: world.volumeArn(other.id), why: `take ${other.id}'s volume` },
+    );
+  }
+  return calls;
+}

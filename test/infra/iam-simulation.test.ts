@@ -1,0 +1,268 @@
+/**
+ * IAM, simulated: every instance role's identity policies, resolved from the synthesized templates
+ * into a fake account, evaluated by an IAM policy evaluator (@cloud-copilot/iam-simulate, offline)
+ * against the calls its machines make (each must be allowed) and the calls they must never make.
+ */
+import { readFileSync } from 'node:fs';
+import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { describe, expect, it } from 'vitest';
+import { nodesOf } from '../../src/plan/query.js';
+import { STACK_KINDS, type StackKind } from '../../src/plan/stacks.js';
+import type { SecretId } from '../../src/plan/types.js';
+import { allPlans } from '../fixtures/plans.js';
+import {
+  ACCOUNT,
+  type AwsCall,
+  allowedCalls,
+  type Caller,
+  deniedCalls,
+  type FakeWorld,
+} from './iam-calls.js';
+import { type CfnTemplate, type Json, resourcesOf, type Synthesized, synthesize } from './synth.js';
+
+/** Resolves CloudFormation values of a synthesized environment into the fake account's ARNs. */
+function resolver(synth: Synthesized) {
+  const region = synth.plan.region;
+  const stackName = (kind: StackKind) => synth.environment.stacks[kind].stackName;
+  const pseudo: Record<string, (kind: StackKind) => string> = {
+    'AWS::Partition': () => 'aws',
+    'AWS::Region': () => region,
+    'AWS::AccountId': () => ACCOUNT,
+    'AWS::URLSuffix': () => 'amazonaws.com',
+    'AWS::StackName': (kind) => stackName(kind),
+    'AWS::StackId': (kind) => `arn:aws:cloudformation:${region}:${ACCOUNT}:stack/${stackName(kind)}/fake`,
+  };
+  const template = (kind: StackKind): CfnTemplate => synth.json[kind];
+  const ref = (kind: StackKind, id: string): string => {
+    if (pseudo[id]) return pseudo[id](kind);
+    const resource = template(kind).Resources[id];
+    if (!resource) throw new Error(`no resource ${id} in ${kind}`);
+    const props = resource.Properties ?? {};
+    switch (resource.Type) {
+      case 'AWS::SecretsManager::Secret':
+        return `arn:aws:secretsmanager:${region}:${ACCOUNT}:secret:${props.Name as string}-AbCdEf`;
+      case 'AWS::EC2::Volume':
+        return `vol-${id.toLowerCase()}`;
+      case 'AWS::S3::Bucket':
+        return resolve(kind, props.BucketName ?? id.toLowerCase()) as string;
+      case 'AWS::SSM::Parameter':
+        return resolve(kind, props.Name) as string;
+      case 'AWS::Logs::LogGroup':
+        return resolve(kind, props.LogGroupName ?? id) as string;
+      default:
+        return id;
+    }
+  };
+  const getAtt = (kind: StackKind, id: string, attribute: string): string => {
+    const resource = template(kind).Resources[id];
+    if (!resource) throw new Error(`no resource ${id} in ${kind}`);
+    if (attribute !== 'Arn') return `${id}.${attribute}`;
+    switch (resource.Type) {
+      case 'AWS::KMS::Key':
+        return `arn:aws:kms:${region}:${ACCOUNT}:key/${id}`;
+      case 'AWS::Logs::LogGroup':
+        return `arn:aws:logs:${region}:${ACCOUNT}:log-group:${ref(kind, id)}:*`;
+      case 'AWS::S3::Bucket':
+        return `arn:aws:s3:::${ref(kind, id)}`;
+      case 'AWS::IAM::Role':
+        return `arn:aws:iam::${ACCOUNT}:role/${id}`;
+      default:
+        throw new Error(`no fake ARN for ${resource.Type} ${id}`);
+    }
+  };
+  const imported = (name: string): unknown => {
+    for (const kind of STACK_KINDS) {
+      for (const output of Object.values(template(kind).Outputs ?? {})) {
+        if (output.Export?.Name === name) return resolve(kind, output.Value);
+      }
+    }
+    throw new Error(`no export ${name}`);
+  };
+  function resolve(kind: StackKind, value: unknown): unknown {
+    if (Array.isArray(value)) return value.map((item) => resolve(kind, item));
+    if (value === null || typeof value !== 'object') return value;
+    const object = value as Record<string, Json>;
+    if ('Ref' in object) return ref(kind, object.Ref);
+    if ('Fn::GetAtt' in object) return getAtt(kind, object['Fn::GetAtt'][0], object['Fn::GetAtt'][1]);
+    if ('Fn::ImportValue' in object) return imported(resolve(kind, object['Fn::ImportValue']) as string);
+    if ('Fn::Join' in object) {
+      const [separator, parts] = object['Fn::Join'];
+      return (resolve(kind, parts) as string[]).join(separator);
+    }
+    if ('Fn::Select' in object) {
+      const [index, list] = object['Fn::Select'];
+      return (resolve(kind, list) as unknown[])[Number(index)];
+    }
+    if ('Fn::Split' in object) {
+      const [separator, text] = object['Fn::Split'];
+      return (resolve(kind, text) as string).split(separator);
+    }
+    if ('Fn::Sub' in object) {
+      const [text, variables] = Array.isArray(object['Fn::Sub'])
+        ? object['Fn::Sub']
+        : [object['Fn::Sub'], {}];
+      return (text as string).replace(/\$\{([^}]+)\}/g, (_match, name: string) =>
+        name in variables ? (resolve(kind, variables[name]) as string) : ref(kind, name),
+      );
+    }
+    return Object.fromEntries(Object.entries(object).map(([key, item]) => [key, resolve(kind, item)]));
+  }
+  return { resolve, ref };
+}
+
+/** Every instance role of the compute stack with its callers and resolved identity policies. */
+function principals(synth: Synthesized) {
+  const { resolve } = resolver(synth);
+  const compute = synth.environment.stacks.compute;
+  const roles = synth.environment.instanceRoles;
+  const logicalId = (role: { node: { defaultChild?: unknown } }) =>
+    compute.getLogicalId(role.node.defaultChild as never);
+  const policiesOf = (roleId: string) =>
+    resourcesOf(synth.json.compute, 'AWS::IAM::Policy')
+      .filter(([, policy]) => (policy.Properties!.Roles as Json[]).some((entry) => entry.Ref === roleId))
+      .map(([id, policy]) => ({
+        name: id,
+        policy: resolve('compute', policy.Properties!.PolicyDocument) as Json,
+      }));
+  const found: { roleId: string; caller: Caller; policies: ReturnType<typeof policiesOf> }[] = [];
+  for (const group of synth.plan.autoScalingGroups) {
+    const role = roles.roles.get(group.role);
+    if (!role) continue; // Kubernetes pools
+    const roleId = logicalId(role);
+    found.push({
+      roleId,
+      caller: { kind: 'group', role: group.role, groupId: group.id },
+      policies: policiesOf(roleId),
+    });
+  }
+  for (const node of synth.plan.nodes.filter((candidate) => candidate.autoScalingGroup === undefined)) {
+    const roleId = logicalId(roles.ofNode(node));
+    found.push({ roleId, caller: { kind: 'node', role: node.role, node }, policies: policiesOf(roleId) });
+  }
+  return found;
+}
+
+function world(synth: Synthesized): FakeWorld {
+  const { resolve, ref } = resolver(synth);
+  const region = synth.plan.region;
+  const dataId = (construct: { node: { defaultChild?: unknown } }) =>
+    synth.environment.stacks.data.getLogicalId(construct.node.defaultChild as never);
+  const keys = synth.environment.dataStack.keys;
+  const keyArn = (key: { node: { defaultChild?: unknown } }) =>
+    resolve('data', { 'Fn::GetAtt': [dataId(key), 'Arn'] }) as string;
+  const logGroups = resourcesOf(synth.json.compute, 'AWS::Logs::LogGroup');
+  const volumes = synth.environment.dataStack.gitalyVolumes;
+  return {
+    region,
+    stackArn: `arn:aws:cloudformation:${region}:${ACCOUNT}:stack/${synth.environment.stacks.compute.stackName}/fake`,
+    secretArn: (id: SecretId) => ref('data', dataId(synth.environment.secrets.secret(id))),
+    keys: {
+      secrets: keyArn(keys.secrets),
+      volumes: keyArn(keys.volumes),
+      objectStorage: keyArn(keys.objectStorage),
+    },
+    volumeArn: (nodeId) =>
+      `arn:aws:ec2:${region}:${ACCOUNT}:volume/${ref('data', dataId(volumes.volume(nodeId)))}`,
+    instanceArn: (instanceId) => `arn:aws:ec2:${region}:${ACCOUNT}:instance/${instanceId}`,
+    ...(logGroups[0] ? { nginxLogGroup: ref('compute', logGroups[0][0]) } : {}),
+  };
+}
+
+/** The key policies of the data stack's KMS keys, by key ARN: KMS needs the key policy to allow too. */
+function keyPolicies(synth: Synthesized): Map<string, Json> {
+  const { resolve } = resolver(synth);
+  return new Map(
+    resourcesOf(synth.json.data, 'AWS::KMS::Key').map(([id, key]) => [
+      resolve('data', { 'Fn::GetAtt': [id, 'Arn'] }) as string,
+      resolve('data', key.Properties!.KeyPolicy) as Json,
+    ]),
+  );
+}
+
+async function decide(
+  policies: { name: string; policy: Json }[],
+  call: AwsCall,
+  resourcePolicies: Map<string, Json>,
+): Promise<string> {
+  const resourcePolicy = resourcePolicies.get(call.resource);
+  const response = await runSimulation(
+    {
+      ...(resourcePolicy ? { resourcePolicy } : {}),
+      identityPolicies: policies,
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      request: {
+        action: call.action,
+        principal: `arn:aws:iam::${ACCOUNT}:role/instance`,
+        resource: { resource: call.resource, accountId: ACCOUNT },
+        contextVariables: { ...call.context },
+      },
+    },
+    {},
+  );
+  if (response.resultType === 'error') return `error: ${JSON.stringify(response.errors)}`;
+  return response.overallResult;
+}
+
+/** Every `aws <service> <command>` the boot scripts run, as the IAM action it needs. */
+function scriptActions(): string[] {
+  const scripts = ['boot-node.sh', 'run-under-deploy-lock.sh'].map((file) =>
+    readFileSync(new URL(`../../src/config/scripts/${file}`, import.meta.url), 'utf8'),
+  );
+  const actions = new Set<string>();
+  for (const line of scripts.join('\n').split('\n')) {
+    if (/^\s*#/.test(line)) continue;
+    for (const [, service, command, waiter] of line.matchAll(
+      /\baws ([a-z0-9-]+) ([a-z-]+)(?: ([a-z-]+))?/g,
+    )) {
+      // `aws ec2 wait volume-available` polls DescribeVolumes.
+      const operation = command === 'wait' ? `describe-${waiter!.split('-')[0]}s` : command!;
+      actions.add(`${service}:${operation.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase())}`);
+    }
+  }
+  return [...actions];
+}
+
+describe('instance role policies, simulated', () => {
+  it('list every AWS call the boot scripts make', () => {
+    const synth = synthesize(allPlans().find(({ combination }) => combination.size === '3k')!.plan);
+    const listed = new Set(
+      principals(synth).flatMap(({ caller }) =>
+        allowedCalls(synth.plan, caller, world(synth)).map((call) => call.action),
+      ),
+    );
+    const actions = scriptActions();
+    expect(actions).toContain('ec2:AttachVolume');
+    for (const action of actions) expect(listed, action).toContain(action);
+  });
+
+  it.each(allPlans().map(({ combination, plan }) => ({ ...combination, plan })))(
+    '$size $type in $availabilityZones AZs: allows what nodes do, denies the rest',
+    async ({ plan }) => {
+      const synth = synthesize(plan);
+      const fake = world(synth);
+      const resourcePolicies = keyPolicies(synth);
+      const failures: string[] = [];
+      let checked = 0;
+      for (const { roleId, caller, policies } of principals(synth)) {
+        const who = caller.kind === 'node' ? caller.node.id : caller.groupId;
+        for (const call of allowedCalls(plan, caller, fake)) {
+          const result = await decide(policies, call, resourcePolicies);
+          checked++;
+          if (result !== 'Allowed')
+            failures.push(`${who} (${roleId}) ${call.why}: ${call.action} ${call.resource} ${result}`);
+        }
+        for (const call of deniedCalls(plan, caller, fake)) {
+          const result = await decide(policies, call, resourcePolicies);
+          checked++;
+          if (result === 'Allowed' || result.startsWith('error'))
+            failures.push(
+              `${who} (${roleId}) must not ${call.why}: ${call.action} ${call.resource} ${result}`,
+            );
+        }
+      }
+      expect(failures).toEqual([]);
+      expect(checked).toBeGreaterThan(nodesOf(plan, 'gitaly').length * 10);
+    },
+  );
+});
