@@ -34,11 +34,19 @@ export { archOf } from './resolve/machines.js';
 export interface ResolveOptions {
   /** Where the spec came from, for the report's first line. */
   readonly origin?: Plan['specOrigin'];
+  /** Zone names an account reported (deploy may look them up); else the catalog's region table. */
+  readonly availabilityZoneNames?: readonly string[];
 }
 
 export function resolvePlan(spec: Spec, options: ResolveOptions = {}): Plan {
   const reference = referenceArchitecture(spec.architecture.size, spec.architecture.type);
-  const availabilityZones = availabilityZoneNames(spec.region, spec.availabilityZones);
+  const origin = options.origin ?? { kind: 'embedded-default' };
+  const availabilityZones = availabilityZoneNames(
+    spec.region,
+    spec.availabilityZones,
+    origin.kind === 'file' ? origin.path : 'embedded default',
+    options.availabilityZoneNames,
+  );
   const privateDnsZone = `${spec.name}.internal`;
   const gitalyMode = decideGitalyMode(spec, reference);
   const context: BuildContext = { spec, reference, availabilityZones, privateDnsZone, gitalyMode };
@@ -62,7 +70,7 @@ export function resolvePlan(spec: Spec, options: ResolveOptions = {}): Plan {
   const resolved: Omit<Plan, 'checks' | 'alarms' | 'statefulResources' | 'deployNodes'> = {
     schemaVersion: PLAN_SCHEMA_VERSION,
     spec,
-    specOrigin: options.origin ?? { kind: 'embedded-default' },
+    specOrigin: origin,
     architecture: {
       size: spec.architecture.size,
       type: spec.architecture.type,
