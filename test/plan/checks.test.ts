@@ -131,6 +131,26 @@ const CASES: Record<string, { fires: SpecOverrides; field?: string; quiet: SpecO
     field: 'gitlab.version',
     quiet: { gitlab: { version: '19.3.0' } },
   },
+  'GLA-RDS-GP3-IOPS': {
+    fires: { database: { storageType: 'gp3', storageGiB: 399, iops: 12000 } },
+    field: 'database.iops',
+    quiet: { database: { storageType: 'gp3', storageGiB: 400, iops: 12000 } },
+  },
+  'GLA-RDS-IOPS-RATIO': {
+    fires: { database: { storageType: 'io1', storageGiB: 100, iops: 5001 } },
+    field: 'database.iops',
+    quiet: { database: { storageType: 'io1', storageGiB: 100, iops: 5000 } },
+  },
+  'GLA-EBS-GP3-THROUGHPUT': {
+    fires: { gitaly: { volumeType: 'gp3', throughputMiBps: 751 } },
+    field: 'gitaly.throughputMiBps',
+    quiet: { gitaly: { volumeType: 'gp3', throughputMiBps: 750 } },
+  },
+  'GLA-EBS-IOPS-RATIO': {
+    fires: { gitaly: { volumeType: 'io1', volumeGiB: 100, iops: 5001 } },
+    field: 'gitaly.iops',
+    quiet: { gitaly: { volumeType: 'io1', volumeGiB: 100, iops: 5000 } },
+  },
 };
 
 describe('plan checks', () => {
