@@ -4,6 +4,7 @@
  * Every sizing decision of gitlab-aws is made here, once, one concern per file under resolve/.
  * Infra, config, cost and report read the result and never re-derive it.
  */
+import { EKS_CALENDAR_READ_ON } from '../catalog/eks-versions.js';
 import { referenceArchitecture } from '../catalog/index.js';
 import { ROLE_IDS, type RoleId } from '../catalog/types.js';
 import type { Spec } from '../spec/schema.js';
@@ -36,6 +37,11 @@ export interface ResolveOptions {
   readonly origin?: Plan['specOrigin'];
   /** Zone names an account reported (deploy may look them up); else the catalog's region table. */
   readonly availabilityZoneNames?: readonly string[];
+  /**
+   * The day (YYYY-MM-DD) the plan is for, which decides whether EKS's Kubernetes version is in
+   * standard or extended support; the CLI passes the real date, else the EKS calendar's own date.
+   */
+  readonly today?: string;
 }
 
 export function resolvePlan(spec: Spec, options: ResolveOptions = {}): Plan {
@@ -60,7 +66,10 @@ export function resolvePlan(spec: Spec, options: ResolveOptions = {}): Plan {
     ...planMonitoringNodes(context),
     ...planBastionNodes(context),
   ].sort((a, b) => ROLE_IDS.indexOf(a.role) - ROLE_IDS.indexOf(b.role));
-  const services = withMembers(planServices(context), availabilityZones);
+  const services = withMembers(
+    planServices(context, options.today ?? EKS_CALENDAR_READ_ON),
+    availabilityZones,
+  );
   const roles = new Set<RoleId>([
     ...nodes.map((node) => node.role),
     ...services.flatMap((service) =>
@@ -105,7 +114,7 @@ export function resolvePlan(spec: Spec, options: ResolveOptions = {}): Plan {
   return { ...draft, checks: runChecks({ spec, reference, plan: draft }) };
 }
 
-function planServices(context: BuildContext): MemberlessService[] {
+function planServices(context: BuildContext, today: string): MemberlessService[] {
   const services: MemberlessService[] = [
     planDatabase(context),
     ...planRedis(context),
@@ -113,6 +122,6 @@ function planServices(context: BuildContext): MemberlessService[] {
   ];
   services.push(planExternalLoadBalancer(context));
   if (context.gitalyMode === 'cluster') services.push(planPraefectLoadBalancer(context));
-  if (context.spec.architecture.type === 'cloud-native-hybrid') services.push(planEks(context));
+  if (context.spec.architecture.type === 'cloud-native-hybrid') services.push(planEks(context, today));
   return services;
 }

@@ -3,6 +3,8 @@
 import { bucketName } from './aws/bucket-name.js';
 import { ebsGp3Throughput } from './aws/ebs-gp3-throughput.js';
 import { ebsIopsRatio } from './aws/ebs-iops-ratio.js';
+import { eksExtendedSupport } from './aws/eks-extended-support.js';
+import { eksUnsupported } from './aws/eks-unsupported.js';
 import { rdsGp3Iops } from './aws/rds-gp3-iops.js';
 import { rdsIopsRatio } from './aws/rds-iops-ratio.js';
 import { vpcTooSmall } from './aws/vpc-too-small.js';
@@ -15,4 +17,6 @@ export const AWS_RULES: readonly PlanRule[] = [
   rdsIopsRatio,
   ebsGp3Throughput,
   ebsIopsRatio,
+  eksUnsupported,
+  eksExtendedSupport,
 ];
