@@ -21,5 +21,9 @@ export const POSTGRES_MAJOR_VERSION = '17';
  */
 export const REDIS_ENGINE = { engine: 'valkey', version: '7.2' } as const;
 
-/** Kubernetes version of the EKS cluster for Cloud Native Hybrid. */
-export const KUBERNETES_VERSION = '1.33';
+/**
+ * Kubernetes version of the EKS cluster for Cloud Native Hybrid: the newest in EKS's calendar
+ * (src/catalog/eks-versions.ts), in standard support until 2027-03-27. 1.33 left standard support
+ * on 2026-07-29, after which a cluster costs the extended-support rate.
+ */
+export const KUBERNETES_VERSION = '1.35';

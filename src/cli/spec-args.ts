@@ -45,5 +45,6 @@ export function planFromArgs(invocation: CliInvocation): Plan {
       ...(availabilityZones !== undefined ? { availabilityZones } : {}),
     },
   });
-  return resolvePlan(loaded.spec, { origin: loaded.origin });
+  // The real date, so the plan can say whether EKS's Kubernetes version still has standard support.
+  return resolvePlan(loaded.spec, { origin: loaded.origin, today: new Date().toISOString().slice(0, 10) });
 }

@@ -363,9 +363,14 @@ function serviceLines(table: PriceTable, plan: Plan): BomLine[] {
           ec2Lines(table, region, group.role, group.instanceType, group.desiredSize),
         );
         return [
-          line('kubernetes', 'EKS cluster (standard support)', 1, 'cluster', 'hourly', {
-            onDemand: priceOf(table, region, 'other', 'eksClusterHourly'),
-          }),
+          // Past standard support the whole cluster hour costs the extended-support rate.
+          service.kubernetesSupport === 'extended'
+            ? line('kubernetes', 'EKS cluster (extended support)', 1, 'cluster', 'hourly', {
+                onDemand: priceOf(table, region, 'other', 'eksExtendedSupportClusterHourly'),
+              })
+            : line('kubernetes', 'EKS cluster (standard support)', 1, 'cluster', 'hourly', {
+                onDemand: priceOf(table, region, 'other', 'eksClusterHourly'),
+              }),
           ...groups,
         ];
       }

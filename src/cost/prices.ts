@@ -48,6 +48,7 @@ export const OTHER_ITEMS = [
   'cloudwatchAlarmMonth',
   'cloudwatchLogsIngestPerGB',
   'eksClusterHourly',
+  'eksExtendedSupportClusterHourly',
 ] as const;
 
 export const ITEMS = {

@@ -6,6 +6,8 @@
  * hold NAT gateways, the NLB and bastions. For a /16 VPC: private 10.0.0.0/20, 10.0.16.0/20,
  * 10.0.32.0/20; public 10.0.48.0/24, 10.0.49.0/24, 10.0.50.0/24.
  */
+import { REGIONS } from '../catalog/regions.js';
+import { SpecError } from '../spec/errors.js';
 import type { Spec } from '../spec/schema.js';
 import type { NetworkPlan, SubnetPlan } from './types.js';
 
@@ -16,8 +18,36 @@ const PUBLIC_EXTRA_BITS = 8;
 /** Smallest VPC the layout fits (a /24 VPC would leave /28 private subnets: too small for an ASG). */
 export const LARGEST_VPC_PREFIX = 22;
 
-export function availabilityZoneNames(region: string, count: number): string[] {
-  return ['a', 'b', 'c'].slice(0, count).map((letter) => `${region}${letter}`);
+/**
+ * The first `count` zone names of the region: from the catalog's table, or from `lookedUp` (names
+ * an account reported at deploy time). An unknown region, or fewer zones than asked, is a spec
+ * error naming the field, since AWS would refuse the subnets. `source` names the spec in the error.
+ */
+export function availabilityZoneNames(
+  region: string,
+  count: number,
+  source = 'spec',
+  lookedUp?: readonly string[],
+): string[] {
+  const zones = REGIONS[region];
+  if (!zones) {
+    throw new SpecError(source, [
+      {
+        path: 'region',
+        message: `"${region}" is not a region gitlab-aws knows the Availability Zones of; use one of ${Object.keys(REGIONS).join(', ')}`,
+      },
+    ]);
+  }
+  const names = lookedUp ?? zones.zoneNames;
+  if (names.length < count) {
+    throw new SpecError(source, [
+      {
+        path: 'availabilityZones',
+        message: `${region} has ${names.length} Availability Zones (${zones.zoneIds.join(', ')}), not ${count}; set availabilityZones: ${names.length} or choose another region`,
+      },
+    ]);
+  }
+  return names.slice(0, count);
 }
 
 export function planNetwork(spec: Spec, availabilityZones: readonly string[]): NetworkPlan {

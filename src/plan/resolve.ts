@@ -4,6 +4,7 @@
  * Every sizing decision of gitlab-aws is made here, once, one concern per file under resolve/.
  * Infra, config, cost and report read the result and never re-derive it.
  */
+import { EKS_CALENDAR_READ_ON } from '../catalog/eks-versions.js';
 import { referenceArchitecture } from '../catalog/index.js';
 import { ROLE_IDS, type RoleId } from '../catalog/types.js';
 import type { Spec } from '../spec/schema.js';
@@ -34,11 +35,24 @@ export { archOf } from './resolve/machines.js';
 export interface ResolveOptions {
   /** Where the spec came from, for the report's first line. */
   readonly origin?: Plan['specOrigin'];
+  /** Zone names an account reported (deploy may look them up); else the catalog's region table. */
+  readonly availabilityZoneNames?: readonly string[];
+  /**
+   * The day (YYYY-MM-DD) the plan is for, which decides whether EKS's Kubernetes version is in
+   * standard or extended support; the CLI passes the real date, else the EKS calendar's own date.
+   */
+  readonly today?: string;
 }
 
 export function resolvePlan(spec: Spec, options: ResolveOptions = {}): Plan {
   const reference = referenceArchitecture(spec.architecture.size, spec.architecture.type);
-  const availabilityZones = availabilityZoneNames(spec.region, spec.availabilityZones);
+  const origin = options.origin ?? { kind: 'embedded-default' };
+  const availabilityZones = availabilityZoneNames(
+    spec.region,
+    spec.availabilityZones,
+    origin.kind === 'file' ? origin.path : 'embedded default',
+    options.availabilityZoneNames,
+  );
   const privateDnsZone = `${spec.name}.internal`;
   const gitalyMode = decideGitalyMode(spec, reference);
   const context: BuildContext = { spec, reference, availabilityZones, privateDnsZone, gitalyMode };
@@ -52,7 +66,10 @@ export function resolvePlan(spec: Spec, options: ResolveOptions = {}): Plan {
     ...planMonitoringNodes(context),
     ...planBastionNodes(context),
   ].sort((a, b) => ROLE_IDS.indexOf(a.role) - ROLE_IDS.indexOf(b.role));
-  const services = withMembers(planServices(context), availabilityZones);
+  const services = withMembers(
+    planServices(context, options.today ?? EKS_CALENDAR_READ_ON),
+    availabilityZones,
+  );
   const roles = new Set<RoleId>([
     ...nodes.map((node) => node.role),
     ...services.flatMap((service) =>
@@ -62,7 +79,7 @@ export function resolvePlan(spec: Spec, options: ResolveOptions = {}): Plan {
   const resolved: Omit<Plan, 'checks' | 'alarms' | 'statefulResources' | 'deployNodes'> = {
     schemaVersion: PLAN_SCHEMA_VERSION,
     spec,
-    specOrigin: options.origin ?? { kind: 'embedded-default' },
+    specOrigin: origin,
     architecture: {
       size: spec.architecture.size,
       type: spec.architecture.type,
@@ -97,7 +114,7 @@ export function resolvePlan(spec: Spec, options: ResolveOptions = {}): Plan {
   return { ...draft, checks: runChecks({ spec, reference, plan: draft }) };
 }
 
-function planServices(context: BuildContext): MemberlessService[] {
+function planServices(context: BuildContext, today: string): MemberlessService[] {
   const services: MemberlessService[] = [
     planDatabase(context),
     ...planRedis(context),
@@ -105,6 +122,6 @@ function planServices(context: BuildContext): MemberlessService[] {
   ];
   services.push(planExternalLoadBalancer(context));
   if (context.gitalyMode === 'cluster') services.push(planPraefectLoadBalancer(context));
-  if (context.spec.architecture.type === 'cloud-native-hybrid') services.push(planEks(context));
+  if (context.spec.architecture.type === 'cloud-native-hybrid') services.push(planEks(context, today));
   return services;
 }

@@ -306,6 +306,8 @@ export interface EksService {
   readonly id: string;
   readonly role: 'webservice-pool';
   readonly kubernetesVersion: string;
+  /** EKS support of that version on the plan's date: extended support costs more per cluster hour. */
+  readonly kubernetesSupport: 'standard' | 'extended' | 'unsupported';
   readonly nodeGroups: readonly EksNodeGroupPlan[];
 }
 

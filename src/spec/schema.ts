@@ -24,7 +24,63 @@ const cidr = z
   }, 'must be an IPv4 CIDR block with octets 0-255 and a prefix length 0-32');
 const ebsVolumeType = z.enum(['gp3', 'io1', 'io2']);
 
-export const specSchema = z.strictObject({
+/*
+ * Limits AWS puts on a single field's value. They are checked here, with the other malformed
+ * values (exit 2, the line in the file), rather than as plan checks, because they need nothing
+ * but the spec; limits that depend on what the plan decides (storage sizes, baseline IOPS) are
+ * plan checks under src/plan/checks/aws/.
+ */
+
+/**
+ * Largest VPC: a prefix of /16 (VPC CIDR blocks are /16 to /28; Amazon VPC User Guide, "VPC CIDR
+ * blocks", docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html).
+ */
+export const LARGEST_VPC_RANGE_PREFIX = 16;
+
+/**
+ * Tag limits (Tagging AWS Resources, "Tag naming limits and requirements",
+ * docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html#tag-conventions): at most 50 tags
+ * per resource, keys of 1-128 and values of 0-256 characters, and the `aws:` prefix (any case) is
+ * reserved for AWS.
+ */
+export const TAG_LIMITS = {
+  maxTags: 50,
+  maxKeyLength: 128,
+  maxValueLength: 256,
+  reservedPrefix: 'aws:',
+} as const;
+
+/**
+ * Why an AWS Backup schedule would be refused, or undefined. EventBridge cron has six fields
+ * (minutes hours day-of-month month day-of-week year), and one of day-of-month and day-of-week must
+ * be `?` (EventBridge User Guide, "Cron expressions",
+ * docs.aws.amazon.com/eventbridge/latest/userguide/eb-scheduled-rule-pattern.html); AWS Backup runs
+ * a rule at most once an hour (AWS Backup Developer Guide, "Backup frequency": at least 60
+ * minutes, docs.aws.amazon.com/aws-backup/latest/devguide/creating-a-backup-plan.html), so the
+ * minutes field is one number.
+ */
+export function backupScheduleProblem(schedule: string): string | undefined {
+  const fields = schedule
+    .replace(/^cron\(|\)$/g, '')
+    .trim()
+    .split(/\s+/);
+  if (fields.length !== 6) {
+    return `has ${fields.length} fields; AWS Backup needs 6 (minutes hours day-of-month month day-of-week year), such as cron(0 2 * * ? *)`;
+  }
+  const [minutes, , dayOfMonth, , dayOfWeek] = fields as [string, string, string, string, string, string];
+  if ((dayOfMonth === '?') === (dayOfWeek === '?')) {
+    return 'needs ? in exactly one of day-of-month (3rd field) and day-of-week (5th), such as cron(0 2 * * ? *)';
+  }
+  if (!/^\d{1,2}$/.test(minutes) || Number(minutes) > 59) {
+    return 'runs more than once an hour; AWS Backup runs at most hourly: make the minutes (1st field) one number 0-59';
+  }
+  return undefined;
+}
+
+/** The region of an ACM certificate ARN. */
+export const certificateRegion = (arn: string): string => arn.split(':')[3] ?? '';
+
+const specObject = z.strictObject({
   /** Resource name prefix for everything gitlab-aws creates. */
   name: z
     .string()
@@ -46,20 +102,33 @@ export const specSchema = z.strictObject({
       cpu: z.enum(CPU_FAMILIES).default('x86'),
     })
     .prefault({}),
-  domain: z.strictObject({
-    /** The GitLab host name users browse and clone from. */
-    name: hostname,
-    /** Route 53 public hosted zone the record goes in; the domain's parent when omitted. */
-    hostedZone: hostname.optional(),
-    /** An existing ACM certificate for the domain; a DNS-validated one is requested when omitted. */
-    certificateArn: z
-      .string()
-      .regex(
-        /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]+$/,
-        'must be an ACM certificate ARN',
-      )
-      .optional(),
-  }),
+  domain: z
+    .strictObject({
+      /** The GitLab host name users browse and clone from. */
+      name: hostname,
+      /** Route 53 public hosted zone the record goes in; the domain's parent when omitted. */
+      hostedZone: hostname.optional(),
+      /** An existing ACM certificate for the domain; a DNS-validated one is requested when omitted. */
+      certificateArn: z
+        .string()
+        .regex(
+          /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]+$/,
+          'must be an ACM certificate ARN',
+        )
+        .optional(),
+    })
+    .superRefine((domain, context) => {
+      // Route 53 holds a record only at or under its zone's name (Route 53 Developer Guide, "Working
+      // with records", docs.aws.amazon.com/Route53/latest/DeveloperGuide/rrsets-working-with.html).
+      const zone = domain.hostedZone;
+      if (zone !== undefined && zone !== domain.name && !domain.name.endsWith(`.${zone}`)) {
+        context.addIssue({
+          code: 'custom',
+          path: ['hostedZone'],
+          message: `is not ${domain.name} or a parent of it, so Route 53 cannot hold its record there; use the zone the name ends with (e.g. ${domain.name.split('.').slice(1).join('.')}) or omit hostedZone`,
+        });
+      }
+    }),
   gitlab: z
     .strictObject({
       /** Enterprise Edition (works unlicensed as Free) or Community Edition. */
@@ -82,7 +151,12 @@ export const specSchema = z.strictObject({
   network: z
     .strictObject({
       /** The VPC's address range; it is split into one public and one private subnet per AZ. */
-      vpcCidr: cidr.default('10.0.0.0/16'),
+      vpcCidr: cidr
+        .refine(
+          (value) => Number(value.split('/')[1]) >= LARGEST_VPC_RANGE_PREFIX,
+          `is larger than AWS allows: a VPC range is /${LARGEST_VPC_RANGE_PREFIX} to /28; use a /${LARGEST_VPC_RANGE_PREFIX} such as 10.0.0.0/16`,
+        )
+        .default('10.0.0.0/16'),
     })
     .prefault({}),
   database: z
@@ -193,6 +267,10 @@ export const specSchema = z.strictObject({
       schedule: z
         .string()
         .regex(/^cron\(.+\)$/, 'must be an EventBridge cron expression such as cron(0 2 * * ? *)')
+        .superRefine((schedule, context) => {
+          const problem = backupScheduleProblem(schedule);
+          if (problem) context.addIssue({ code: 'custom', message: problem });
+        })
         .default('cron(0 2 * * ? *)'),
       /** Days to keep backups. */
       retentionDays: z.number().int().min(1).max(3650).default(14),
@@ -215,7 +293,42 @@ export const specSchema = z.strictObject({
     })
     .prefault({}),
   /** Tags applied to every resource. */
-  tags: z.record(z.string(), z.string()).default({}),
+  tags: z
+    .record(z.string(), z.string())
+    .superRefine((tags, context) => {
+      const keys = Object.keys(tags);
+      if (keys.length > TAG_LIMITS.maxTags) {
+        context.addIssue({
+          code: 'custom',
+          message: `with ${keys.length} tags is more than AWS allows on a resource (${TAG_LIMITS.maxTags}); remove ${keys.length - TAG_LIMITS.maxTags}`,
+        });
+      }
+      for (const key of keys) {
+        const problem =
+          key.length === 0 || key.length > TAG_LIMITS.maxKeyLength
+            ? `has tag key "${key}" of ${key.length} characters; AWS allows 1-${TAG_LIMITS.maxKeyLength}: shorten it`
+            : key.toLowerCase().startsWith(TAG_LIMITS.reservedPrefix)
+              ? `has tag key "${key}"; the aws: prefix is reserved for AWS: rename it`
+              : tags[key]!.length > TAG_LIMITS.maxValueLength
+                ? `has a value of ${tags[key]!.length} characters for tag "${key}"; AWS allows at most ${TAG_LIMITS.maxValueLength}: shorten it`
+                : undefined;
+        if (problem) context.addIssue({ code: 'custom', message: problem });
+      }
+    })
+    .default({}),
+});
+/** The spec, with the limits that span fields (one field judged against another). */
+export const specSchema = specObject.superRefine((spec, context) => {
+  // The NLB's TLS listener can only use an ACM certificate of its own region (ACM User Guide,
+  // "Supported Regions", docs.aws.amazon.com/acm/latest/userguide/acm-regions.html).
+  const arn = spec.domain.certificateArn;
+  if (arn !== undefined && certificateRegion(arn) !== spec.region) {
+    context.addIssue({
+      code: 'custom',
+      path: ['domain', 'certificateArn'],
+      message: `is in ${certificateRegion(arn)}, but region is ${spec.region}: the load balancer can only use a certificate from its own region; request or import it in ${spec.region}, or omit certificateArn`,
+    });
+  }
 });
 
 /** A spec as the user writes it (defaults optional). */

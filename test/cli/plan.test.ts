@@ -105,6 +105,33 @@ describe('bad input through the real binary', () => {
     expect(result.stderr).not.toMatch(/\bat .*\.js:\d+/);
   });
 
+  it('refuses three AZs in a two-AZ region, naming the field and the fix, exit 2', () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, 'gitlab-aws.yaml'), spec().replace('eu-west-1', 'us-west-1'));
+    const refused = runBinary(['plan'], cwd);
+    expect(refused).toMatchObject({ code: 2, stdout: '' });
+    expect(refused.stderr).toMatch(
+      /availabilityZones: us-west-1 has 2 Availability Zones .*set availabilityZones: 2/,
+    );
+    expect(refused.stderr).not.toMatch(/\bat .*\.js:\d+/);
+    expect(runBinary(['plan', '--azs', '2'], cwd).code).toBe(0);
+  });
+
+  it('refuses a certificate from another region, naming the field and the fix, exit 2', () => {
+    const cwd = tempDir();
+    const arn = (region: string) =>
+      `domain: { name: git.example.org, certificateArn: "arn:aws:acm:${region}:123456789012:certificate/0a1b-2c3d" }\n`;
+    const file = (region: string) => spec().replace(/domain: .*\n/, arn(region));
+    writeFileSync(join(cwd, 'gitlab-aws.yaml'), file('us-east-1'));
+    const refused = runBinary(['plan'], cwd);
+    expect(refused).toMatchObject({ code: 2, stdout: '' });
+    expect(refused.stderr).toMatch(
+      /^gitlab-aws\.yaml:3:\d+: domain\.certificateArn: .* is in us-east-1, but region is eu-west-1: .*request or import it in eu-west-1/,
+    );
+    writeFileSync(join(cwd, 'gitlab-aws.yaml'), file('eu-west-1'));
+    expect(runBinary(['plan'], cwd).code).toBe(0);
+  });
+
   it('rejects an unknown option and an unknown command with exit 2', () => {
     const option = runBinary(['plan', '--sise', '3k']);
     expect(option.code).toBe(2);

@@ -3,6 +3,8 @@
  * documented rules (not from the code under test); unit prices are the price table's own entries.
  */
 import { describe, expect, it } from 'vitest';
+import { EKS_CALENDAR_READ_ON, EKS_VERSIONS } from '../../src/catalog/eks-versions.js';
+import { KUBERNETES_VERSION } from '../../src/catalog/gitlab-requirements.js';
 import { SPEC_SIZES } from '../../src/catalog/types.js';
 import { type Bom, billOfMaterials } from '../../src/cost/bom.js';
 import { loadPriceTable, MissingPriceError } from '../../src/cost/prices.js';
@@ -177,6 +179,19 @@ describe('bill of materials', () => {
     expect(hybrid.groups.map((g) => g.group)).toEqual(
       expect.arrayContaining(['webservice-pool', 'sidekiq-pool', 'supporting-pool']),
     );
+  });
+
+  it('prices an EKS cluster past standard support at the extended-support rate', () => {
+    const hybrid = { architecture: { type: 'cloud-native-hybrid' } } as const;
+    const clusterLine = (today: string) =>
+      billOfMaterials(planFor(hybrid, { today }), table).lines.find((l) => l.group === 'kubernetes');
+    const { endOfStandardSupport } = EKS_VERSIONS[KUBERNETES_VERSION]!;
+    expect(clusterLine(endOfStandardSupport)).toMatchObject({
+      item: 'EKS cluster (extended support)',
+      unitPrice: other.eksExtendedSupportClusterHourly,
+    });
+    expect(other.eksExtendedSupportClusterHourly).toBeGreaterThan(other.eksClusterHourly);
+    expect(clusterLine(EKS_CALENDAR_READ_ON)).toMatchObject({ unitPrice: other.eksClusterHourly });
   });
 
   it('uses the cost assumptions of the spec and lists them with their field and default', () => {

@@ -1,12 +1,22 @@
 import { readdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { EKS_VERSIONS } from '../../src/catalog/eks-versions.js';
+import { KUBERNETES_VERSION } from '../../src/catalog/gitlab-requirements.js';
 import { RULE_PACKS } from '../../src/plan/checks/index.js';
 import { hasErrors, PLAN_RULES, type PlanRule } from '../../src/plan/index.js';
 import { planFor, type SpecOverrides } from '../fixtures/plans.js';
 
+/** The EKS calendar entry of the Kubernetes version gitlab-aws plans. */
+const EKS = EKS_VERSIONS[KUBERNETES_VERSION]!;
+const dayBefore = (day: string) => new Date(Date.parse(day) - 86_400_000).toISOString().slice(0, 10);
+
 /** For each rule: a spec that must fire it (with the field it must name) and one that must not. */
-const CASES: Record<string, { fires: SpecOverrides; field?: string; quiet: SpecOverrides }> = {
+/** `on`: the days the two plans are made, for rules that depend on a calendar. */
+const CASES: Record<
+  string,
+  { fires: SpecOverrides; field?: string; quiet: SpecOverrides; on?: { fires: string; quiet: string } }
+> = {
   'GLA-DB-AURORA': {
     fires: { database: { engine: 'aurora-postgresql' } },
     field: 'database.engine',
@@ -131,6 +141,38 @@ const CASES: Record<string, { fires: SpecOverrides; field?: string; quiet: SpecO
     field: 'gitlab.version',
     quiet: { gitlab: { version: '19.3.0' } },
   },
+  'GLA-RDS-GP3-IOPS': {
+    fires: { database: { storageType: 'gp3', storageGiB: 399, iops: 12000 } },
+    field: 'database.iops',
+    quiet: { database: { storageType: 'gp3', storageGiB: 400, iops: 12000 } },
+  },
+  'GLA-RDS-IOPS-RATIO': {
+    fires: { database: { storageType: 'io1', storageGiB: 100, iops: 5001 } },
+    field: 'database.iops',
+    quiet: { database: { storageType: 'io1', storageGiB: 100, iops: 5000 } },
+  },
+  'GLA-EBS-GP3-THROUGHPUT': {
+    fires: { gitaly: { volumeType: 'gp3', throughputMiBps: 751 } },
+    field: 'gitaly.throughputMiBps',
+    quiet: { gitaly: { volumeType: 'gp3', throughputMiBps: 750 } },
+  },
+  'GLA-EBS-IOPS-RATIO': {
+    fires: { gitaly: { volumeType: 'io1', volumeGiB: 100, iops: 5001 } },
+    field: 'gitaly.iops',
+    quiet: { gitaly: { volumeType: 'io1', volumeGiB: 100, iops: 5000 } },
+  },
+  'GLA-EKS-EXTENDED-SUPPORT': {
+    fires: { architecture: { type: 'cloud-native-hybrid' } },
+    on: { fires: EKS.endOfStandardSupport, quiet: dayBefore(EKS.endOfStandardSupport) },
+    field: 'architecture.type',
+    quiet: { architecture: { type: 'cloud-native-hybrid' } },
+  },
+  'GLA-EKS-UNSUPPORTED': {
+    fires: { architecture: { type: 'cloud-native-hybrid' } },
+    on: { fires: EKS.endOfExtendedSupport, quiet: dayBefore(EKS.endOfExtendedSupport) },
+    field: 'architecture.type',
+    quiet: { architecture: { type: 'cloud-native-hybrid' } },
+  },
 };
 
 describe('plan checks', () => {
@@ -142,11 +184,12 @@ describe('plan checks', () => {
     expect(new Set(PLAN_RULES.map((rule) => rule.id)).size).toBe(PLAN_RULES.length);
   });
 
-  describe.each(Object.entries(CASES))('%s', (id, { fires, field, quiet }) => {
+  describe.each(Object.entries(CASES))('%s', (id, { fires, field, quiet, on }) => {
+    const options = (day: 'fires' | 'quiet') => (on ? { today: on[day] } : {});
     const rule = PLAN_RULES.find((candidate) => candidate.id === id)!;
 
     it('fires, naming the field', () => {
-      const finding = planFor(fires).checks.find((check) => check.id === id);
+      const finding = planFor(fires, options('fires')).checks.find((check) => check.id === id);
       expect(finding).toBeDefined();
       expect(finding?.level).toBe(rule.level);
       if (field) expect(finding?.field).toBe(field);
@@ -155,7 +198,7 @@ describe('plan checks', () => {
     });
 
     it('stays quiet when the spec is fine', () => {
-      expect(planFor(quiet).checks.map((check) => check.id)).not.toContain(id);
+      expect(planFor(quiet, options('quiet')).checks.map((check) => check.id)).not.toContain(id);
     });
   });
 

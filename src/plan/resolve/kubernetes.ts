@@ -1,10 +1,12 @@
 /** Cloud Native Hybrid: the EKS cluster and its node groups for the stateless parts. */
+import { eksSupportOn } from '../../catalog/eks-versions.js';
 import { KUBERNETES_VERSION } from '../../catalog/gitlab-requirements.js';
 import type { EksNodeGroupPlan, EksService } from '../types.js';
 import type { BuildContext } from './context.js';
 import { archOf, chooseInstanceType } from './machines.js';
 
-export function planEks(context: BuildContext): EksService {
+/** `today` (YYYY-MM-DD) judges the version's EKS support; the plan itself reads no clock. */
+export function planEks(context: BuildContext, today: string): EksService {
   const { spec, reference } = context;
   const nodeGroups: EksNodeGroupPlan[] = reference.roles
     .filter((role) => role.backing === 'eks-node-group')
@@ -26,6 +28,7 @@ export function planEks(context: BuildContext): EksService {
     id: 'eks',
     role: 'webservice-pool',
     kubernetesVersion: KUBERNETES_VERSION,
+    kubernetesSupport: eksSupportOn(KUBERNETES_VERSION, today),
     nodeGroups,
   };
 }
