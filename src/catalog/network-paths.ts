@@ -221,6 +221,11 @@ export function documentedNetworkPaths(options: NetworkPathOptions): NetworkPath
       ),
     );
   }
+  if (options.gitalyMode === 'single') {
+    for (const client of RAILS_CODE) {
+      paths.push(path(client, 'gitaly', PORTS.gitaly, `Gitaly from ${client}`, 'gitalyNetwork'));
+    }
+  }
   if (options.monitoring) {
     // Cloud Native Hybrid has no monitoring node: the chart's Prometheus scrapes the pods.
     for (const [target, what, ports] of SCRAPED_PORTS) {
