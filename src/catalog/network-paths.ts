@@ -73,7 +73,7 @@ export interface NetworkPath {
    * carries it and no rule of its own is needed.
    */
   readonly route: 'direct' | 'public-address';
-  /** What the connection is for, as the security group rule describes it. */
+  /** What the connection is for; the security group rule's description adds who makes it. */
   readonly why: string;
   /** Which source documents it. */
   readonly source: keyof typeof NETWORK_PATH_SOURCES;
@@ -101,22 +101,39 @@ const path = (
 /** Rails and Sidekiq: every component running GitLab's Rails code is a client of the data stores. */
 const RAILS_CODE: readonly NetworkParty[] = ['rails', 'sidekiq'];
 
-/** Metrics ports the monitoring node scrapes on each party, node_exporter first. */
-const SCRAPED_PORTS: readonly [NetworkParty, string, readonly number[]][] = [
+/** What the monitoring node scrapes on each party: node_exporter everywhere, and each exporter. */
+const SCRAPED: readonly [NetworkParty, readonly [number, string][]][] = [
   [
     'rails',
-    'node_exporter, Puma, NGINX status, gitlab-exporter and Workhorse',
     [
-      EXPORTER_PORTS.node,
-      EXPORTER_PORTS.puma,
-      EXPORTER_PORTS.nginxStatus,
-      EXPORTER_PORTS.gitlabExporter,
-      EXPORTER_PORTS.workhorse,
+      [EXPORTER_PORTS.node, 'node_exporter'],
+      [EXPORTER_PORTS.puma, 'Puma metrics'],
+      [EXPORTER_PORTS.nginxStatus, 'NGINX status'],
+      [EXPORTER_PORTS.gitlabExporter, 'gitlab-exporter'],
+      [EXPORTER_PORTS.workhorse, 'Workhorse metrics'],
     ],
   ],
-  ['sidekiq', 'node_exporter and the Sidekiq exporter', [EXPORTER_PORTS.node, EXPORTER_PORTS.sidekiq]],
-  ['gitaly', 'node_exporter and Gitaly metrics', [EXPORTER_PORTS.node, EXPORTER_PORTS.gitaly]],
-  ['praefect', 'node_exporter and Praefect metrics', [EXPORTER_PORTS.node, EXPORTER_PORTS.praefect]],
+  [
+    'sidekiq',
+    [
+      [EXPORTER_PORTS.node, 'node_exporter'],
+      [EXPORTER_PORTS.sidekiq, 'the Sidekiq exporter'],
+    ],
+  ],
+  [
+    'gitaly',
+    [
+      [EXPORTER_PORTS.node, 'node_exporter'],
+      [EXPORTER_PORTS.gitaly, 'Gitaly metrics'],
+    ],
+  ],
+  [
+    'praefect',
+    [
+      [EXPORTER_PORTS.node, 'node_exporter'],
+      [EXPORTER_PORTS.praefect, 'Praefect metrics'],
+    ],
+  ],
 ];
 
 /**
@@ -144,10 +161,8 @@ export function documentedNetworkPaths(options: NetworkPathOptions): NetworkPath
     path('load-balancer', 'rails', PORTS.ssh, 'Git over SSH to GitLab Shell', 'referenceArchitecture'),
   ];
   for (const client of RAILS_CODE) {
-    paths.push(
-      path(client, 'database', PORTS.postgres, `GitLab's database from ${client}`, 'referenceArchitecture'),
-    );
-    paths.push(path(client, 'redis', PORTS.redis, `Redis from ${client}`, 'referenceArchitecture'));
+    paths.push(path(client, 'database', PORTS.postgres, 'GitLab database', 'referenceArchitecture'));
+    paths.push(path(client, 'redis', PORTS.redis, 'Redis', 'referenceArchitecture'));
   }
   // Git hooks on Gitaly call GitLab's internal API at the external URL.
   paths.push(
@@ -155,7 +170,7 @@ export function documentedNetworkPaths(options: NetworkPathOptions): NetworkPath
       'gitaly',
       'load-balancer',
       PORTS.https,
-      "Gitaly's Git hooks calling GitLab's internal API at the external URL",
+      'Git hooks on Gitaly calling the GitLab internal API at the external URL',
       'gitalyNetwork',
       'public-address',
     ),
@@ -165,7 +180,7 @@ export function documentedNetworkPaths(options: NetworkPathOptions): NetworkPath
       'gitaly',
       'gitaly',
       PORTS.gitaly,
-      'Gitaly calling itself and the other Gitaly servers (replication, object pools)',
+      'Gitaly RPCs between Gitaly servers (replication, object pools)',
       options.gitalyMode === 'cluster' ? 'gitalyClusterFirewall' : 'gitalyNetwork',
     ),
   );
@@ -176,7 +191,7 @@ export function documentedNetworkPaths(options: NetworkPathOptions): NetworkPath
           client,
           'praefect-load-balancer',
           PORTS.praefect,
-          `Gitaly Cluster from ${client}, through Praefect's load balancer`,
+          'Gitaly Cluster, through the Praefect load balancer',
           'gitalyClusterFirewall',
         ),
       );
@@ -186,36 +201,30 @@ export function documentedNetworkPaths(options: NetworkPathOptions): NetworkPath
         'praefect-load-balancer',
         'praefect',
         PORTS.praefect,
-        'Gitaly Cluster requests forwarded to Praefect, and its health checks',
+        'Gitaly Cluster requests and health checks, forwarded to Praefect',
         'gitalyClusterFirewall',
       ),
-      path(
-        'praefect',
-        'gitaly',
-        PORTS.gitaly,
-        'Praefect routing requests to Gitaly',
-        'gitalyClusterFirewall',
-      ),
-      path('praefect', 'database', PORTS.postgres, "Praefect's own database", 'referenceArchitecture'),
+      path('praefect', 'gitaly', PORTS.gitaly, 'Gitaly RPCs routed by Praefect', 'gitalyClusterFirewall'),
+      path('praefect', 'database', PORTS.postgres, 'Praefect database', 'referenceArchitecture'),
       path(
         'gitaly',
         'praefect-load-balancer',
         PORTS.praefect,
-        'Gitaly calling Praefect through its load balancer (transactions, replication repair)',
+        'Praefect through its load balancer (transactions, replication repair)',
         'gitalyClusterFirewall',
       ),
       path(
         'gitaly',
         'praefect',
         PORTS.praefect,
-        'Gitaly calling Praefect (transactions, replication repair)',
+        'Praefect (transactions, replication repair)',
         'gitalyClusterFirewall',
       ),
       path(
         'praefect',
         'load-balancer',
         PORTS.https,
-        "Praefect calling GitLab's internal API at the external URL",
+        'Praefect calling the GitLab internal API at the external URL',
         'gitalyClusterFirewall',
         'public-address',
       ),
@@ -223,14 +232,14 @@ export function documentedNetworkPaths(options: NetworkPathOptions): NetworkPath
   }
   if (options.gitalyMode === 'single') {
     for (const client of RAILS_CODE) {
-      paths.push(path(client, 'gitaly', PORTS.gitaly, `Gitaly from ${client}`, 'gitalyNetwork'));
+      paths.push(path(client, 'gitaly', PORTS.gitaly, 'Git repositories on Gitaly', 'gitalyNetwork'));
     }
   }
   if (options.monitoring) {
     // Cloud Native Hybrid has no monitoring node: the chart's Prometheus scrapes the pods.
-    for (const [target, what, ports] of SCRAPED_PORTS) {
+    for (const [target, exporters] of SCRAPED) {
       if (options.type === 'cloud-native-hybrid' && RAILS_CODE.includes(target)) continue;
-      for (const port of ports) {
+      for (const [port, what] of exporters) {
         paths.push(path('monitoring', target, port, `Prometheus scraping ${what}`, 'referenceArchitecture'));
       }
     }
@@ -241,7 +250,7 @@ export function documentedNetworkPaths(options: NetworkPathOptions): NetworkPath
             client,
             'monitoring',
             EXPORTER_PORTS.prometheus,
-            `Prometheus queries from ${client} (gitlab_rails prometheus_address)`,
+            'Prometheus queries (gitlab_rails prometheus_address)',
             'referenceArchitecture',
           ),
         );

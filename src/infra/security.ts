@@ -162,12 +162,14 @@ export class SecurityGroups extends Construct {
       if (path.route === 'public-address') continue;
       const from = tierOfParty(path.from, tiers);
       const to = tierOfParty(path.to, tiers);
-      // Rails and Sidekiq share the Kubernetes nodes' group with EKS: one rule serves both.
+      // With EKS, Rails and Sidekiq are both pods on the Kubernetes nodes: one rule serves both.
       if (!from || !to || opened.has(`${from}>${to}:${path.port}`)) continue;
       opened.add(`${from}>${to}:${path.port}`);
-      const why =
-        from === 'kubernetes' ? path.why.replace(/\b(rails|sidekiq)\b/, 'Rails and Sidekiq pods') : path.why;
-      groups.get(to)!.connections.allowFrom(groups.get(from)!, ec2.Port.tcp(path.port), why);
+      const caller =
+        from === 'kubernetes' ? 'the Rails and Sidekiq pods' : from === to ? `other ${from} nodes` : from;
+      groups
+        .get(to)!
+        .connections.allowFrom(groups.get(from)!, ec2.Port.tcp(path.port), `${path.why}, from ${caller}`);
     }
 
     for (const cidr of props.gitSshAllowedCidrs) {

@@ -126,6 +126,8 @@ interface Reachability {
   readonly openOutbound: Set<string>;
   /** Ingress the source's egress blocks, or egress to what no ingress admits: half-open rules. */
   readonly halfOpen: string[];
+  /** Every rule's description. */
+  readonly descriptions: string[];
 }
 
 const portOf = (rule: Json): string =>
@@ -190,7 +192,8 @@ function reachabilityOf(synth: Synthesized, topology: Topology): Reachability {
   for (const path of egressPaths) {
     if (!admitted.has(path)) halfOpen.push(`${path} (sent, but nothing admits it)`);
   }
-  return { paths, openOutbound, halfOpen };
+  const descriptions = [...ingress, ...egress].map(({ rule }) => String(rule.Description));
+  return { paths, openOutbound, halfOpen, descriptions };
 }
 
 /** What the Plan and GitLab's table say the groups must open, and nothing more. */
@@ -268,6 +271,12 @@ describe.each(variants)('reachability of $name', ({ plan }) => {
     const missing = [...expected.direct].filter((path) => !reach.paths.has(path)).sort();
     const extra = [...reach.paths].filter((path) => !expected.direct.has(path)).sort();
     expect({ missing, extra, halfOpen: reach.halfOpen }).toEqual({ missing: [], extra: [], halfOpen: [] });
+  });
+
+  it('describes every rule in the characters EC2 accepts', () => {
+    // EC2's rule description alphabet; CloudFormation rejects anything else only at deploy time.
+    const accepted = /^[a-zA-Z0-9 ._\-:/()#,@[\]+=&;{}!$*]{1,255}$/;
+    expect(reach.descriptions.filter((description) => !accepted.test(description))).toEqual([]);
   });
 
   it('lets Gitaly and Praefect reach the external URL through the public listener', () => {
