@@ -1,6 +1,7 @@
 /**
  * Network and encryption boundaries: one security group per tier, each ingress naming its source
- * group and port, and one customer-managed KMS key per kind of data.
+ * group and port as GitLab's network table (catalog/network-paths.ts) has it, and one
+ * customer-managed KMS key per kind of data.
  *
  * The security groups live in the network stack so that the data, edge and compute stacks can all
  * reference them without a reference cycle (RDS in data and Rails in compute point at each other).
@@ -10,7 +11,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { EXPORTER_PORTS, PORTS } from '../catalog/ports.js';
+import { documentedNetworkPaths, type NetworkParty, type NetworkPath } from '../catalog/network-paths.js';
+import { PORTS } from '../catalog/ports.js';
 import type { RoleId } from '../catalog/types.js';
 import type { Plan } from '../plan/types.js';
 import { acknowledge } from './common.js';
@@ -53,73 +55,125 @@ export function tierOfRole(role: RoleId): Tier {
   }
 }
 
-/**
- * Metrics ports Prometheus scrapes per tier (besides node_exporter), as the Linux package exposes
- * them: Puma, NGINX, gitlab-exporter and Workhorse on Rails; Sidekiq; Gitaly; Praefect.
- */
-const METRICS_PORTS: Partial<Record<Tier, readonly number[]>> = {
-  rails: [
-    EXPORTER_PORTS.puma,
-    EXPORTER_PORTS.nginxStatus,
-    EXPORTER_PORTS.gitlabExporter,
-    EXPORTER_PORTS.workhorse,
-  ],
-  sidekiq: [EXPORTER_PORTS.sidekiq],
-  gitaly: [EXPORTER_PORTS.gitaly],
-  praefect: [EXPORTER_PORTS.praefect],
-};
+/** Tiers whose members never start connections of their own (load balancers get explicit egress). */
+const NO_OUTBOUND: readonly Tier[] = ['database', 'redis', 'load-balancer', 'praefect-load-balancer'];
 
-/** Tiers whose members run GitLab's Rails code and so talk to PostgreSQL, Redis and Gitaly. */
-const APPLICATION_TIERS: readonly Tier[] = ['rails', 'sidekiq', 'kubernetes'];
+/** Tiers the bastions reach over SSH: every tier of instances. */
+const INSTANCE_TIERS: readonly Tier[] = [
+  'rails',
+  'sidekiq',
+  'gitaly',
+  'praefect',
+  'monitoring',
+  'kubernetes',
+];
 
 export interface SecurityGroupsProps {
-  /** The Plan deciding which tiers exist. */
-  readonly plan: Plan;
   /** The VPC the groups belong to. */
   readonly vpc: ec2.IVpc;
+  /** The environment's name, which starts each group's description. */
+  readonly environmentName: string;
+  /** The tiers the environment has members in; a group is made for each. */
+  readonly tiers: ReadonlySet<Tier>;
+  /** GitLab's documented network paths for this kind of environment (catalog/network-paths.ts). */
+  readonly paths: readonly NetworkPath[];
+  /** Who may use Git over SSH at the load balancer (spec access.sshAllowedCidrs). */
+  readonly gitSshAllowedCidrs: readonly string[];
+  /** Who may SSH to the bastions (spec access.bastionSshAllowedCidrs); empty keeps them closed. */
+  readonly bastionSshAllowedCidrs: readonly string[];
 }
 
+/** The tiers a Plan has members in. */
+export function tiersOf(plan: Plan): Set<Tier> {
+  const tiers = new Set<Tier>(['load-balancer', 'database', 'redis']);
+  for (const node of plan.nodes) tiers.add(tierOfRole(node.role));
+  for (const group of plan.autoScalingGroups) tiers.add(tierOfRole(group.role));
+  if (plan.services.some((service) => service.kind === 'eks')) tiers.add('kubernetes');
+  if (plan.services.some((service) => service.kind === 'nlb' && service.scheme === 'internal')) {
+    tiers.add('praefect-load-balancer');
+  }
+  return tiers;
+}
+
+/** What SecurityGroups builds from, read from a Plan. */
+export function securityGroupsPropsOf(plan: Plan, vpc: ec2.IVpc): SecurityGroupsProps {
+  const hasMonitoring = plan.nodes.some((node) => node.role === 'monitoring');
+  return {
+    vpc,
+    environmentName: plan.spec.name,
+    tiers: tiersOf(plan),
+    paths: documentedNetworkPaths({
+      gitalyMode: plan.architecture.gitalyMode,
+      type: plan.architecture.type,
+      monitoring: hasMonitoring,
+    }),
+    gitSshAllowedCidrs: plan.spec.access.sshAllowedCidrs,
+    bastionSshAllowedCidrs:
+      plan.spec.access.admin === 'bastion' ? plan.spec.access.bastionSshAllowedCidrs : [],
+  };
+}
+
+/**
+ * Which tier a party of GitLab's network table lives in: with EKS, Rails and Sidekiq are pods on the
+ * Kubernetes nodes; `internet` is no tier (its paths are CIDR rules).
+ */
+export function tierOfParty(party: NetworkParty, tiers: ReadonlySet<Tier>): Tier | undefined {
+  if (party === 'internet') return undefined;
+  if ((party === 'rails' || party === 'sidekiq') && tiers.has('kubernetes')) return 'kubernetes';
+  return tiers.has(party) ? party : undefined;
+}
+
+/**
+ * One security group per tier, admitting exactly the paths GitLab documents between the tiers the
+ * environment has, Git over SSH from the spec's ranges, and SSH from the bastions when there are any.
+ */
 export class SecurityGroups extends Construct {
   /** The security group of each tier the Plan has. */
   readonly groups: ReadonlyMap<Tier, ec2.SecurityGroup>;
 
   constructor(scope: Construct, id: string, props: SecurityGroupsProps) {
     super(scope, id);
-    const { plan, vpc } = props;
-    const tiers = new Set<Tier>(['load-balancer', 'database', 'redis']);
-    for (const node of plan.nodes) tiers.add(tierOfRole(node.role));
-    if (plan.services.some((service) => service.kind === 'eks')) tiers.add('kubernetes');
-    if (plan.services.some((service) => service.kind === 'nlb' && service.scheme === 'internal')) {
-      tiers.add('praefect-load-balancer');
-    }
-
+    const { vpc, tiers } = props;
     const groups = new Map<Tier, ec2.SecurityGroup>();
     for (const tier of TIERS.filter((candidate) => tiers.has(candidate))) {
       groups.set(
         tier,
         new ec2.SecurityGroup(this, pascal(tier), {
           vpc,
-          description: `${plan.spec.name} ${tier}`,
+          description: `${props.environmentName} ${tier}`,
           // Managed services and load balancers never start connections of their own; load balancers
           // get explicit egress to their targets below.
-          allowAllOutbound: !['database', 'redis', 'load-balancer', 'praefect-load-balancer'].includes(tier),
+          allowAllOutbound: !NO_OUTBOUND.includes(tier),
         }),
       );
     }
     this.groups = groups;
-    const group = (tier: Tier) => groups.get(tier);
-    const allow = (from: Tier, to: Tier, port: number, why: string) => {
-      const source = group(from);
-      const target = group(to);
-      if (source && target) target.connections.allowFrom(source, ec2.Port.tcp(port), why);
-    };
 
-    // The public edge: HTTP(S) from anywhere, Git over SSH only from the allowed ranges.
-    const loadBalancer = group('load-balancer')!;
-    loadBalancer.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(PORTS.https), 'HTTPS from users');
-    loadBalancer.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(PORTS.http), 'HTTP from users (redirected)');
-    for (const cidr of plan.spec.access.sshAllowedCidrs) {
-      loadBalancer.addIngressRule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(PORTS.ssh), 'Git over SSH');
+    const loadBalancer = groups.get('load-balancer')!;
+    const opened = new Set<string>();
+    for (const path of props.paths) {
+      if (path.from === 'internet') {
+        const target = tierOfParty(path.to, tiers);
+        if (target) groups.get(target)!.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(path.port), path.why);
+        continue;
+      }
+      // Calls to the external URL leave through the NAT gateway and arrive at the listener that
+      // admits everyone; a rule naming the caller's group would never match them.
+      if (path.route === 'public-address') continue;
+      const from = tierOfParty(path.from, tiers);
+      const to = tierOfParty(path.to, tiers);
+      // With EKS, Rails and Sidekiq are both pods on the Kubernetes nodes: one rule serves both.
+      if (!from || !to || opened.has(`${from}>${to}:${path.port}`)) continue;
+      opened.add(`${from}>${to}:${path.port}`);
+      const caller =
+        from === 'kubernetes' ? 'the Rails and Sidekiq pods' : from === to ? `other ${from} nodes` : from;
+      groups
+        .get(to)!
+        .connections.allowFrom(groups.get(from)!, ec2.Port.tcp(path.port), `${path.why}, from ${caller}`);
+    }
+
+    for (const cidr of props.gitSshAllowedCidrs) {
+      loadBalancer.addIngressRule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(PORTS.ssh), 'Git over SSH from users');
     }
     acknowledge(loadBalancer, [
       {
@@ -133,53 +187,36 @@ export class SecurityGroups extends Construct {
           'The internet-facing load balancer serves GitLab to its users on 80/443 from anywhere; port 22 is limited to spec access.sshAllowedCidrs.',
       },
     ]);
-    const webTier: Tier = group('kubernetes') ? 'kubernetes' : 'rails';
-    allow('load-balancer', webTier, PORTS.http, 'HTTP and health checks from the load balancer');
-    allow('load-balancer', webTier, PORTS.ssh, 'Git over SSH from the load balancer');
 
-    for (const client of APPLICATION_TIERS) {
-      allow(client, 'database', PORTS.postgres, `PostgreSQL from ${client}`);
-      allow(client, 'redis', PORTS.redis, `Redis from ${client}`);
-    }
-    if (plan.architecture.gitalyMode === 'cluster') {
-      allow('praefect', 'database', PORTS.postgres, 'Praefect database');
-      for (const client of APPLICATION_TIERS) {
-        allow(client, 'praefect-load-balancer', PORTS.praefect, `Praefect from ${client}`);
-      }
-      allow('praefect-load-balancer', 'praefect', PORTS.praefect, 'Praefect through its load balancer');
-      allow('praefect', 'gitaly', PORTS.gitaly, 'Gitaly from Praefect');
-    } else {
-      for (const client of APPLICATION_TIERS) allow(client, 'gitaly', PORTS.gitaly, `Gitaly from ${client}`);
-    }
-
-    if (group('monitoring')) {
-      // Managed services publish to CloudWatch instead; EKS pods are scraped inside the cluster.
-      for (const tier of ['rails', 'sidekiq', 'gitaly', 'praefect'] as const) {
-        for (const port of [EXPORTER_PORTS.node, ...(METRICS_PORTS[tier] ?? [])]) {
-          allow('monitoring', tier, port, `Prometheus scrape of ${tier}`);
-        }
-      }
-    }
-
-    const bastion = group('bastion');
+    const bastion = groups.get('bastion');
     if (bastion) {
-      for (const cidr of plan.spec.access.sshAllowedCidrs) {
-        bastion.addIngressRule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(PORTS.ssh), 'SSH to the bastion');
+      for (const cidr of props.bastionSshAllowedCidrs) {
+        bastion.addIngressRule(
+          ec2.Peer.ipv4(cidr),
+          ec2.Port.tcp(PORTS.ssh),
+          'SSH to the bastion from administrators',
+        );
       }
       acknowledge(bastion, [
         {
           id: 'CloudFormation-Validate::W2508',
           reason:
-            'Bastions exist to accept SSH; the source ranges are spec access.sshAllowedCidrs, chosen by the operator and reported by the Plan when open to the internet.',
+            'Bastions exist to accept SSH; the source ranges are spec access.bastionSshAllowedCidrs, chosen by the operator (none by default).',
         },
         {
           id: 'AwsSolutions-EC23',
           reason:
-            "Bastions accept SSH from spec access.sshAllowedCidrs only; when that is 0.0.0.0/0 the Plan reports it and the choice is the operator's.",
+            "Bastions accept SSH from spec access.bastionSshAllowedCidrs only (none by default); a range open to the internet is the operator's choice.",
         },
       ]);
-      for (const tier of ['rails', 'sidekiq', 'gitaly', 'praefect', 'monitoring', 'kubernetes'] as const) {
-        allow('bastion', tier, PORTS.ssh, 'SSH from the bastions');
+      for (const tier of INSTANCE_TIERS) {
+        const target = groups.get(tier);
+        if (target)
+          target.connections.allowFrom(
+            bastion,
+            ec2.Port.tcp(PORTS.ssh),
+            'SSH from the bastions (administrators)',
+          );
       }
     }
   }

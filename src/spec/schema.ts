@@ -144,8 +144,10 @@ const specObject = z.strictObject({
     .strictObject({
       /** How administrators reach instances: SSM Session Manager, or two bastion hosts. */
       admin: z.enum(['ssm', 'bastion']).default('ssm'),
-      /** Who may reach Git over SSH (port 22) and, with bastions, the bastions. */
+      /** Who may reach Git over SSH (port 22) at the load balancer. */
       sshAllowedCidrs: z.array(cidr).min(1, 'must list at least one CIDR block').default(['0.0.0.0/0']),
+      /** Who may SSH to the bastions (admin `bastion`); none by default, so they stay closed. */
+      bastionSshAllowedCidrs: z.array(cidr).default([]),
     })
     .prefault({}),
   network: z

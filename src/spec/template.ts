@@ -40,6 +40,7 @@ gitlab:
 access:
   admin: ssm                   # ssm (Session Manager, no open port) | bastion (two bastion hosts)
   sshAllowedCidrs: ["0.0.0.0/0"]  # who may use Git over SSH on port 22
+  # bastionSshAllowedCidrs: ["203.0.113.0/24"]  # who may SSH to the bastions (none by default)
 
 network:
   vpcCidr: 10.0.0.0/16

@@ -54,7 +54,11 @@ describe('security with a Gitaly Cluster (3k) and bastions', () => {
     synth = synthesize(
       planFor({
         architecture: { size: '3k' },
-        access: { admin: 'bastion', sshAllowedCidrs: ['198.51.100.0/24'] },
+        access: {
+          admin: 'bastion',
+          sshAllowedCidrs: ['198.51.100.0/24'],
+          bastionSshAllowedCidrs: ['192.0.2.0/28'],
+        },
       }),
     );
     rules = ingressRules(synth);
@@ -74,16 +78,16 @@ describe('security with a Gitaly Cluster (3k) and bastions', () => {
     ).not.toContain(PORTS.ssh);
   });
 
-  it('admits Gitaly only from Praefect, and Praefect only through its load balancer', () => {
-    expect(sources(rules, 'gitaly', PORTS.gitaly)).toEqual(['praefect']);
-    expect(sources(rules, 'praefect', PORTS.praefect)).toEqual(['praefect-load-balancer']);
-    expect(sources(rules, 'praefect-load-balancer', PORTS.praefect)).toEqual(['rails', 'sidekiq']);
+  it('admits Gitaly only from Praefect and Gitaly, and Praefect through its load balancer and from Gitaly', () => {
+    expect(sources(rules, 'gitaly', PORTS.gitaly)).toEqual(['gitaly', 'praefect']);
+    expect(sources(rules, 'praefect', PORTS.praefect)).toEqual(['gitaly', 'praefect-load-balancer']);
+    expect(sources(rules, 'praefect-load-balancer', PORTS.praefect)).toEqual(['gitaly', 'rails', 'sidekiq']);
   });
 
-  it('opens SSH only on the load balancer (from the allowed CIDRs) and from bastions', () => {
+  it('opens SSH only on the load balancer (Git SSH CIDRs), the bastions (their own CIDRs) and from bastions', () => {
     expect(sources(rules, 'load-balancer', PORTS.ssh)).toEqual(['198.51.100.0/24']);
     expect(sources(rules, 'rails', PORTS.ssh)).toEqual(['bastion', 'load-balancer']);
-    expect(sources(rules, 'bastion', PORTS.ssh)).toEqual(['198.51.100.0/24']);
+    expect(sources(rules, 'bastion', PORTS.ssh)).toEqual(['192.0.2.0/28']);
     expect(sources(rules, 'gitaly', PORTS.ssh)).toEqual(['bastion']);
     const open = rules.filter((rule) => rule.from === '0.0.0.0/0');
     expect(open.map((rule) => `${rule.to}:${rule.port}`).sort()).toEqual([

@@ -23,6 +23,8 @@ describe('parseSpecYaml', () => {
     expect(spec.architecture).toEqual({ size: '3k', type: 'linux-package', cpu: 'x86' });
     expect(spec.gitlab).toEqual({ edition: 'ee', version: '19.3.0' });
     expect(spec.access.admin).toBe('ssm');
+    // Bastions stay closed until the operator names who may reach them.
+    expect(spec.access.bastionSshAllowedCidrs).toEqual([]);
     expect(spec.objectStorage.bucketPrefix).toBe('gl-');
   });
 
@@ -70,6 +72,19 @@ describe('parseSpecYaml', () => {
       path: 'database.storageGiB',
       message: 'number 5 is out of range; use a value at least 20',
     });
+  });
+
+  it('keeps the bastion SSH ranges apart from the Git SSH ranges, and checks them as CIDR blocks', () => {
+    const spec = parseSpecYaml(
+      `${base}access: { admin: bastion, sshAllowedCidrs: [0.0.0.0/0], bastionSshAllowedCidrs: [192.0.2.0/28] }\n`,
+      's.yaml',
+    );
+    expect(spec.access.sshAllowedCidrs).toEqual(['0.0.0.0/0']);
+    expect(spec.access.bastionSshAllowedCidrs).toEqual(['192.0.2.0/28']);
+    const error = specErrorOf(() =>
+      parseSpecYaml(`${base}access: { bastionSshAllowedCidrs: [192.0.2.300/28] }\n`, 's.yaml'),
+    );
+    expect(error.issues[0]!.path).toBe('access.bastionSshAllowedCidrs.0');
   });
 
   it('rejects 4 availability zones', () => {

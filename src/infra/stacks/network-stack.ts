@@ -2,7 +2,7 @@
 import { Stack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { GitLabNetwork } from '../network.js';
-import { SecurityGroups } from '../security.js';
+import { SecurityGroups, securityGroupsPropsOf } from '../security.js';
 import type { GitLabStackProps } from './gitlab-stack.js';
 
 /** The network stack needs nothing from the others. */
@@ -22,6 +22,10 @@ export class NetworkStack extends Stack {
       availabilityZones: plan.availabilityZones,
       privateDnsZone: plan.privateDnsZone,
     });
-    this.securityGroups = new SecurityGroups(this, 'SecurityGroups', { plan, vpc: this.network.vpc });
+    this.securityGroups = new SecurityGroups(
+      this,
+      'SecurityGroups',
+      securityGroupsPropsOf(plan, this.network.vpc),
+    );
   }
 }

@@ -1,0 +1,261 @@
+/**
+ * Who talks to whom, on which port: GitLab's documented network paths between the components of a
+ * multi-node Linux package (or Cloud Native Hybrid) installation, as gitlab-aws places them on AWS.
+ * The security groups open exactly these paths (plus the administrators' SSH the spec asks for),
+ * and the reachability test compares the synthesized groups with this table both ways.
+ *
+ * Parties are named after where the component runs here: `database` is the RDS instance holding
+ * both GitLab's and Praefect's databases, `redis` is ElastiCache, `load-balancer` is the external
+ * load balancer at the external URL, `praefect-load-balancer` is the internal one in front of
+ * Praefect. With Cloud Native Hybrid, `rails` and `sidekiq` run on EKS.
+ *
+ * Sources (GitLab documentation, read in the GitHub mirrors named):
+ * - Gitaly Cluster's firewall table ("Network latency and connectivity": GitLab -> Praefect load
+ *   balancer 2305, Praefect load balancer -> Praefect 2305, Praefect -> Gitaly 8075, Praefect and
+ *   Gitaly -> GitLab internal API 80/443, Gitaly -> Praefect load balancer 2305, Gitaly -> Praefect
+ *   2305, Gitaly -> Gitaly 8075): skratsch-solutions/gitlabhq
+ *   b38f0ffad6722a2cf24011ef67ec42c8201cb1a6, doc/administration/gitaly/praefect/configure.md.
+ * - Gitaly on its own servers ("Network architecture": Gitaly is a Gitaly client of itself and the
+ *   Gitaly servers reach each other; Puma, Sidekiq, Workhorse and GitLab Shell are the clients;
+ *   the callback URL may be the front door URL): skratsch-solutions/gitlabhq
+ *   f76fbdcd8b8bddc2022d324a7b38fdf63b6be15c, doc/administration/gitaly/configure_gitaly.md.
+ * - The external load balancer's ports (80, 443, 22), PostgreSQL and Redis from Rails and Sidekiq,
+ *   Praefect's database, the monitoring node's scrape targets and Rails's `prometheus_address`:
+ *   skratsch-solutions/gitlabhq 06bbc8dc33553c380709d5395df4750a78017677,
+ *   doc/administration/reference_architectures/3k_users.md.
+ * - The port numbers: catalog/ports.ts.
+ */
+import { EXPORTER_PORTS, PORTS } from './ports.js';
+import type { ArchitectureType } from './types.js';
+
+/** Where the documentation behind each path was read. */
+export const NETWORK_PATH_SOURCES = {
+  gitalyClusterFirewall: {
+    repository: 'skratsch-solutions/gitlabhq',
+    path: 'doc/administration/gitaly/praefect/configure.md',
+    commit: 'b38f0ffad6722a2cf24011ef67ec42c8201cb1a6',
+  },
+  gitalyNetwork: {
+    repository: 'skratsch-solutions/gitlabhq',
+    path: 'doc/administration/gitaly/configure_gitaly.md',
+    commit: 'f76fbdcd8b8bddc2022d324a7b38fdf63b6be15c',
+  },
+  referenceArchitecture: {
+    repository: 'skratsch-solutions/gitlabhq',
+    path: 'doc/administration/reference_architectures/3k_users.md',
+    commit: '06bbc8dc33553c380709d5395df4750a78017677',
+  },
+} as const;
+
+export const NETWORK_PARTIES = [
+  'internet',
+  'load-balancer',
+  'rails',
+  'sidekiq',
+  'gitaly',
+  'praefect',
+  'praefect-load-balancer',
+  'database',
+  'redis',
+  'monitoring',
+] as const;
+/** One end of a network path. */
+export type NetworkParty = (typeof NETWORK_PARTIES)[number];
+
+/** A connection GitLab needs: `from` opens TCP connections to `to` on `port`. */
+export interface NetworkPath {
+  readonly from: NetworkParty;
+  readonly to: NetworkParty;
+  readonly port: number;
+  /**
+   * `direct`: inside the VPC, so `to` must admit `from` by name. `public-address`: `from` calls the
+   * external URL, leaving through the NAT gateway, so the load balancer's listener for everyone
+   * carries it and no rule of its own is needed.
+   */
+  readonly route: 'direct' | 'public-address';
+  /** What the connection is for; the security group rule's description adds who makes it. */
+  readonly why: string;
+  /** Which source documents it. */
+  readonly source: keyof typeof NETWORK_PATH_SOURCES;
+}
+
+/** What decides which of GitLab's documented paths an environment has. */
+export interface NetworkPathOptions {
+  /** One Gitaly server per storage, or a Gitaly Cluster behind Praefect. */
+  readonly gitalyMode: 'single' | 'cluster';
+  /** Rails and Sidekiq on EC2, or on EKS. */
+  readonly type: ArchitectureType;
+  /** Whether a monitoring node scrapes the others. */
+  readonly monitoring: boolean;
+}
+
+const path = (
+  from: NetworkParty,
+  to: NetworkParty,
+  port: number,
+  why: string,
+  source: NetworkPath['source'],
+  route: NetworkPath['route'] = 'direct',
+): NetworkPath => ({ from, to, port, route, why, source });
+
+/** Rails and Sidekiq: every component running GitLab's Rails code is a client of the data stores. */
+const RAILS_CODE: readonly NetworkParty[] = ['rails', 'sidekiq'];
+
+/** What the monitoring node scrapes on each party: node_exporter everywhere, and each exporter. */
+const SCRAPED: readonly [NetworkParty, readonly [number, string][]][] = [
+  [
+    'rails',
+    [
+      [EXPORTER_PORTS.node, 'node_exporter'],
+      [EXPORTER_PORTS.puma, 'Puma metrics'],
+      [EXPORTER_PORTS.nginxStatus, 'NGINX status'],
+      [EXPORTER_PORTS.gitlabExporter, 'gitlab-exporter'],
+      [EXPORTER_PORTS.workhorse, 'Workhorse metrics'],
+    ],
+  ],
+  [
+    'sidekiq',
+    [
+      [EXPORTER_PORTS.node, 'node_exporter'],
+      [EXPORTER_PORTS.sidekiq, 'the Sidekiq exporter'],
+    ],
+  ],
+  [
+    'gitaly',
+    [
+      [EXPORTER_PORTS.node, 'node_exporter'],
+      [EXPORTER_PORTS.gitaly, 'Gitaly metrics'],
+    ],
+  ],
+  [
+    'praefect',
+    [
+      [EXPORTER_PORTS.node, 'node_exporter'],
+      [EXPORTER_PORTS.praefect, 'Praefect metrics'],
+    ],
+  ],
+];
+
+/**
+ * Every path GitLab documents for an environment of this kind, and only those. Parties the
+ * environment lacks (a monitoring node below 2k, Praefect without a Gitaly Cluster) drop out where
+ * the paths are opened.
+ */
+export function documentedNetworkPaths(options: NetworkPathOptions): NetworkPath[] {
+  const paths: NetworkPath[] = [
+    path('internet', 'load-balancer', PORTS.https, 'GitLab over HTTPS from users', 'referenceArchitecture'),
+    path(
+      'internet',
+      'load-balancer',
+      PORTS.http,
+      'GitLab over HTTP from users, redirected to HTTPS',
+      'referenceArchitecture',
+    ),
+    path(
+      'load-balancer',
+      'rails',
+      PORTS.http,
+      'GitLab over HTTP (TLS ends at the load balancer) and its health checks',
+      'referenceArchitecture',
+    ),
+    path('load-balancer', 'rails', PORTS.ssh, 'Git over SSH to GitLab Shell', 'referenceArchitecture'),
+  ];
+  for (const client of RAILS_CODE) {
+    paths.push(path(client, 'database', PORTS.postgres, 'GitLab database', 'referenceArchitecture'));
+    paths.push(path(client, 'redis', PORTS.redis, 'Redis', 'referenceArchitecture'));
+  }
+  // Git hooks on Gitaly call GitLab's internal API at the external URL.
+  paths.push(
+    path(
+      'gitaly',
+      'load-balancer',
+      PORTS.https,
+      'Git hooks on Gitaly calling the GitLab internal API at the external URL',
+      'gitalyNetwork',
+      'public-address',
+    ),
+  );
+  paths.push(
+    path(
+      'gitaly',
+      'gitaly',
+      PORTS.gitaly,
+      'Gitaly RPCs between Gitaly servers (replication, object pools)',
+      options.gitalyMode === 'cluster' ? 'gitalyClusterFirewall' : 'gitalyNetwork',
+    ),
+  );
+  if (options.gitalyMode === 'cluster') {
+    for (const client of RAILS_CODE) {
+      paths.push(
+        path(
+          client,
+          'praefect-load-balancer',
+          PORTS.praefect,
+          'Gitaly Cluster, through the Praefect load balancer',
+          'gitalyClusterFirewall',
+        ),
+      );
+    }
+    paths.push(
+      path(
+        'praefect-load-balancer',
+        'praefect',
+        PORTS.praefect,
+        'Gitaly Cluster requests and health checks, forwarded to Praefect',
+        'gitalyClusterFirewall',
+      ),
+      path('praefect', 'gitaly', PORTS.gitaly, 'Gitaly RPCs routed by Praefect', 'gitalyClusterFirewall'),
+      path('praefect', 'database', PORTS.postgres, 'Praefect database', 'referenceArchitecture'),
+      path(
+        'gitaly',
+        'praefect-load-balancer',
+        PORTS.praefect,
+        'Praefect through its load balancer (transactions, replication repair)',
+        'gitalyClusterFirewall',
+      ),
+      path(
+        'gitaly',
+        'praefect',
+        PORTS.praefect,
+        'Praefect (transactions, replication repair)',
+        'gitalyClusterFirewall',
+      ),
+      path(
+        'praefect',
+        'load-balancer',
+        PORTS.https,
+        'Praefect calling the GitLab internal API at the external URL',
+        'gitalyClusterFirewall',
+        'public-address',
+      ),
+    );
+  }
+  if (options.gitalyMode === 'single') {
+    for (const client of RAILS_CODE) {
+      paths.push(path(client, 'gitaly', PORTS.gitaly, 'Git repositories on Gitaly', 'gitalyNetwork'));
+    }
+  }
+  if (options.monitoring) {
+    // Cloud Native Hybrid has no monitoring node: the chart's Prometheus scrapes the pods.
+    for (const [target, exporters] of SCRAPED) {
+      if (options.type === 'cloud-native-hybrid' && RAILS_CODE.includes(target)) continue;
+      for (const [port, what] of exporters) {
+        paths.push(path('monitoring', target, port, `Prometheus scraping ${what}`, 'referenceArchitecture'));
+      }
+    }
+    if (options.type === 'linux-package') {
+      for (const client of RAILS_CODE) {
+        paths.push(
+          path(
+            client,
+            'monitoring',
+            EXPORTER_PORTS.prometheus,
+            'Prometheus queries (gitlab_rails prometheus_address)',
+            'referenceArchitecture',
+          ),
+        );
+      }
+    }
+  }
+  return paths;
+}

@@ -1,0 +1,76 @@
+/**
+ * The network table against GitLab's own words: every row of Gitaly Cluster's firewall table, and
+ * the Gitaly clients of a server without a cluster, transcribed here from the pages
+ * NETWORK_PATH_SOURCES names.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  documentedNetworkPaths,
+  NETWORK_PATH_SOURCES,
+  type NetworkPathOptions,
+} from '../../src/catalog/network-paths.js';
+import { PORTS } from '../../src/catalog/ports.js';
+
+const key = (from: string, to: string, port: number) => `${from}>${to}:${port}`;
+const keysOf = (options: NetworkPathOptions) =>
+  new Set(documentedNetworkPaths(options).map((path) => key(path.from, path.to, path.port)));
+
+/** "GitLab" in the docs' tables: every component running Rails code. */
+const GITLAB = ['rails', 'sidekiq'];
+
+describe('documented network paths', () => {
+  it('hold every row of the Gitaly Cluster firewall table (default ports)', () => {
+    const paths = keysOf({ gitalyMode: 'cluster', type: 'linux-package', monitoring: true });
+    const rows = [
+      ...GITLAB.map((gitlab) => key(gitlab, 'praefect-load-balancer', PORTS.praefect)),
+      key('praefect-load-balancer', 'praefect', PORTS.praefect),
+      key('praefect', 'gitaly', PORTS.gitaly),
+      // "GitLab (internal API)": the external URL, HTTPS here.
+      key('praefect', 'load-balancer', PORTS.https),
+      key('gitaly', 'load-balancer', PORTS.https),
+      key('gitaly', 'praefect-load-balancer', PORTS.praefect),
+      key('gitaly', 'praefect', PORTS.praefect),
+      key('gitaly', 'gitaly', PORTS.gitaly),
+    ];
+    expect(rows.filter((row) => !paths.has(row))).toEqual([]);
+    // Clients reach the cluster only through Praefect.
+    expect([...paths].filter((path) => path.endsWith(`>gitaly:${PORTS.gitaly}`)).sort()).toEqual([
+      key('gitaly', 'gitaly', PORTS.gitaly),
+      key('praefect', 'gitaly', PORTS.gitaly),
+    ]);
+  });
+
+  it('let Rails code and Gitaly itself reach a Gitaly server without a cluster, and nothing reach Praefect', () => {
+    for (const type of ['linux-package', 'cloud-native-hybrid'] as const) {
+      const paths = keysOf({ gitalyMode: 'single', type, monitoring: false });
+      expect([...paths].filter((path) => path.endsWith(`>gitaly:${PORTS.gitaly}`)).sort()).toEqual([
+        key('gitaly', 'gitaly', PORTS.gitaly),
+        key('rails', 'gitaly', PORTS.gitaly),
+        key('sidekiq', 'gitaly', PORTS.gitaly),
+      ]);
+      expect([...paths].filter((path) => path.includes('praefect'))).toEqual([]);
+    }
+  });
+
+  it('scrape Rails and Sidekiq from the monitoring node only when they run on EC2', () => {
+    const hybrid = keysOf({ gitalyMode: 'cluster', type: 'cloud-native-hybrid', monitoring: true });
+    const linux = keysOf({ gitalyMode: 'cluster', type: 'linux-package', monitoring: true });
+    expect([...hybrid].filter((path) => /^monitoring>(rails|sidekiq)|>monitoring:/.test(path))).toEqual([]);
+    expect(linux.has('monitoring>rails:9100')).toBe(true);
+    expect(keysOf({ gitalyMode: 'cluster', type: 'linux-package', monitoring: false })).not.toContain(
+      'monitoring>gitaly:9100',
+    );
+  });
+
+  it('cite a source for every path, and each source by repository, path and commit', () => {
+    for (const gitalyMode of ['single', 'cluster'] as const) {
+      for (const path of documentedNetworkPaths({ gitalyMode, type: 'linux-package', monitoring: true })) {
+        expect(NETWORK_PATH_SOURCES[path.source], `${path.from}>${path.to}`).toBeDefined();
+      }
+    }
+    for (const source of Object.values(NETWORK_PATH_SOURCES)) {
+      expect(source.commit).toMatch(/^[0-9a-f]{40}$/);
+      expect(source.path).toMatch(/^doc\/administration\/.+\.md$/);
+    }
+  });
+});
