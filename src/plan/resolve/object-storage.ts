@@ -1,4 +1,7 @@
-/** S3: one bucket per object type, read and written by the roles that run GitLab's Rails code. */
+/**
+ * S3: one bucket per object type, read and written by the roles that run GitLab's Rails code, and
+ * the bucket their access logs (and the load balancers') go to.
+ */
 import { catalogRole } from '../../catalog/index.js';
 import { type BucketPlan, OBJECT_STORAGE_PURPOSES, type S3Service } from '../types.js';
 import { type BuildContext, RAILS_CODE_ROLES } from './context.js';
@@ -13,5 +16,11 @@ export function planObjectStorage(context: BuildContext): S3Service {
     ...(purpose === 'backups' ? { expireAfterDays: spec.backups.retentionDays } : {}),
     accessRoles,
   }));
-  return { kind: 's3', id: 'object-storage', role: 'object-storage', buckets };
+  return {
+    kind: 's3',
+    id: 'object-storage',
+    role: 'object-storage',
+    buckets,
+    accessLogBucketName: `${spec.objectStorage.bucketPrefix}${spec.name}-access-logs`,
+  };
 }
