@@ -20,7 +20,7 @@ import type {
   StatefulResourcePlan,
 } from '../../src/plan/types.js';
 import { planToDot } from '../../src/report/diagram.js';
-import { allPlans } from '../fixtures/plans.js';
+import { allPlans, planFor } from '../fixtures/plans.js';
 import {
   type CfnResource,
   type Json,
@@ -409,6 +409,19 @@ describe.each(combinations)('the Plan and what reads it agree: $name', ({ plan }
         resource.id,
       ).toBe(true);
     }
+  });
+});
+
+describe('a stateful resource the Plan does not list', () => {
+  it('fails synthesis, naming the missing Plan entry, instead of picking its own removal policy', () => {
+    const plan = planFor();
+    const unlisted = {
+      ...plan,
+      statefulResources: plan.statefulResources.filter((resource) => resource.id !== 'bucket-lfs'),
+    };
+    expect(() => synthesize(unlisted)).toThrow(
+      /stateful resource bucket-lfs is not in the Plan's statefulResources/,
+    );
   });
 });
 
