@@ -6,15 +6,15 @@
  */
 import { Duration, Lazy } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import type { AutoScalingGroupPlan } from '../plan/types.js';
+import type { AlarmPlan, AutoScalingGroupPlan } from '../plan/types.js';
 import { acknowledge, tagGroup, ubuntuImage } from './common.js';
 import { BOOT_SIGNAL_TIMEOUT, type BootScript } from './fixed-node.js';
+import { planMetric } from './ops/plan-alarm.js';
 
 export interface GitLabAutoScalingGroupProps {
   /** The Plan's group. */
@@ -23,6 +23,8 @@ export interface GitLabAutoScalingGroupProps {
   readonly vpc: ec2.IVpc;
   /** The private subnets of the group's AZs. */
   readonly subnets: readonly ec2.ISubnet[];
+  /** The Plan's scale-out and scale-in alarms of the group; none for a group pinned at one size. */
+  readonly scalingAlarms: readonly AlarmPlan[];
   /** The group's tier security group. */
   readonly securityGroup: ec2.ISecurityGroup;
   /** The group's instance role. */
@@ -120,22 +122,35 @@ export class GitLabAutoScalingGroup extends Construct {
     }
     tagGroup(this.autoScalingGroup, group.role, group.id);
 
-    if (canSurge) {
-      const cpu = new cloudwatch.Metric({
-        namespace: 'AWS/EC2',
-        metricName: 'CPUUtilization',
-        dimensionsMap: { AutoScalingGroupName: this.autoScalingGroup.autoScalingGroupName },
-        statistic: 'Average',
-        period: Duration.minutes(1),
+    // Step scaling makes the Plan's two alarms: the scale-in one at or below the upper bound of the
+    // step that removes a node, the scale-out one at or above the lower bound of the step that adds one.
+    const scaleOut = props.scalingAlarms.find((alarm) => alarm.action === 'scale-out');
+    const scaleIn = props.scalingAlarms.find((alarm) => alarm.action === 'scale-in');
+    if (props.scalingAlarms.length > 0 && !(scaleOut && scaleIn && props.scalingAlarms.length === 2)) {
+      throw new Error(
+        `auto scaling group ${group.id}: step scaling needs exactly one scale-out and one scale-in alarm`,
+      );
+    }
+    if (scaleOut && scaleIn) {
+      if (scaleOut.evaluationPeriods !== scaleIn.evaluationPeriods) {
+        throw new Error(
+          `auto scaling group ${group.id}: step scaling evaluates both alarms over the same periods`,
+        );
+      }
+      const metric = planMetric(scaleOut.metric, (dimension) => {
+        if (dimension.name !== 'AutoScalingGroupName' || dimension.subject !== group.id) {
+          throw new Error(`alarm ${scaleOut.id}: no value for ${dimension.name} ${dimension.subject}`);
+        }
+        return this.autoScalingGroup.autoScalingGroupName;
       });
       this.autoScalingGroup.scaleOnMetric('CpuStepScaling', {
-        metric: cpu,
+        metric,
         adjustmentType: autoscaling.AdjustmentType.CHANGE_IN_CAPACITY,
         scalingSteps: [
-          { upper: group.scaling.scaleInCpuPercent, change: -1 },
-          { lower: group.scaling.scaleOutCpuPercent, change: +1 },
+          { upper: scaleIn.threshold, change: -1 },
+          { lower: scaleOut.threshold, change: +1 },
         ],
-        evaluationPeriods: 5,
+        evaluationPeriods: scaleOut.evaluationPeriods,
         // New nodes' CPU does not count until they have booted and passed the grace period.
         estimatedInstanceWarmup: grace,
       });

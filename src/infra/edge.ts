@@ -15,12 +15,18 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { PORTS } from '../catalog/ports.js';
-import { LOAD_BALANCER_DNS_OUTPUT, publicZoneName } from '../plan/contracts.js';
-import type { ListenerPlan, LoadBalancerService, Plan } from '../plan/types.js';
+import { LOAD_BALANCER_DNS_OUTPUT } from '../plan/contracts.js';
+import type { ListenerPlan, LoadBalancerService } from '../plan/types.js';
 
 export interface EdgeProps {
-  /** The Plan (domain, certificate, hosted zone). */
-  readonly plan: Plan;
+  /** The domain users browse and clone from, e.g. gitlab.example.com. */
+  readonly domainName: string;
+  /** The public hosted zone holding the domain's record, e.g. example.com. */
+  readonly publicZoneName: string;
+  /** ARN of an existing ACM certificate for the domain; a new one is requested without it. */
+  readonly certificateArn?: string;
+  /** Target groups take IP targets (Cloud Native Hybrid: bound by the GitLab chart) instead of instances. */
+  readonly ipTargets: boolean;
   /** The Plan's external load balancer. */
   readonly loadBalancer: LoadBalancerService;
   /** The VPC whose public subnets hold the load balancer. */
@@ -45,14 +51,14 @@ export class Edge extends Construct {
   readonly loadBalancer: elbv2.NetworkLoadBalancer;
   /** Target groups by name: `http` (80 and 443) and `ssh` (22). */
   readonly targetGroups: Readonly<Record<TargetGroupName, elbv2.NetworkTargetGroup>>;
+  /** The same target groups by the target port the Plan's listeners name. */
+  readonly targetGroupsByPort: ReadonlyMap<number, elbv2.NetworkTargetGroup>;
   /** The TLS certificate of the 443 listener. */
   readonly certificate: acm.ICertificate;
 
   constructor(scope: Construct, id: string, props: EdgeProps) {
     super(scope, id);
-    const { plan, vpc, loadBalancer: service } = props;
-    const domain = plan.spec.domain;
-    const zoneName = publicZoneName(plan);
+    const { vpc, loadBalancer: service, publicZoneName: zoneName, certificateArn } = props;
 
     this.loadBalancer = new elbv2.NetworkLoadBalancer(this, 'LoadBalancer', {
       vpc,
@@ -66,13 +72,13 @@ export class Edge extends Construct {
     new CfnOutput(this, LOAD_BALANCER_DNS_OUTPUT, {
       key: LOAD_BALANCER_DNS_OUTPUT,
       value: this.loadBalancer.loadBalancerDnsName,
-      description: `DNS name of the load balancer ${domain.name} points at`,
+      description: `DNS name of the load balancer ${props.domainName} points at`,
     });
 
-    this.certificate = domain.certificateArn
-      ? acm.Certificate.fromCertificateArn(this, 'Certificate', domain.certificateArn)
+    this.certificate = certificateArn
+      ? acm.Certificate.fromCertificateArn(this, 'Certificate', certificateArn)
       : new acm.Certificate(this, 'Certificate', {
-          domainName: domain.name,
+          domainName: props.domainName,
           validation: props.hostedZoneId
             ? acm.CertificateValidation.fromDns(
                 route53.HostedZone.fromHostedZoneAttributes(this, 'PublicZone', {
@@ -82,14 +88,14 @@ export class Edge extends Construct {
               )
             : acm.CertificateValidation.fromDns(),
         });
-    if (!domain.certificateArn && !props.hostedZoneId) {
+    if (!certificateArn && !props.hostedZoneId) {
       Annotations.of(this).addWarningV2(
         'gitlab-aws:certificate-validation',
-        `No hosted zone id for ${zoneName}: the ACM certificate for ${domain.name} waits until its DNS validation record is created by hand.`,
+        `No hosted zone id for ${zoneName}: the ACM certificate for ${props.domainName} waits until its DNS validation record is created by hand.`,
       );
     }
 
-    const kubernetes = plan.architecture.type === 'cloud-native-hybrid';
+    const kubernetes = props.ipTargets;
     const targetGroup = (name: TargetGroupName, listener: ListenerPlan) => {
       const group = new elbv2.NetworkTargetGroup(this, `${name}-targets`, {
         vpc,
@@ -120,6 +126,10 @@ export class Edge extends Construct {
       http: targetGroup('http', byPort(PORTS.http)),
       ssh: targetGroup('ssh', byPort(PORTS.ssh)),
     };
+    this.targetGroupsByPort = new Map([
+      [byPort(PORTS.http).targetPort, this.targetGroups.http],
+      [byPort(PORTS.ssh).targetPort, this.targetGroups.ssh],
+    ]);
     for (const listener of service.listeners) {
       const target = listener.port === PORTS.ssh ? this.targetGroups.ssh : this.targetGroups.http;
       this.loadBalancer.addListener(`Port${listener.port}`, {
@@ -135,7 +145,7 @@ export class Edge extends Construct {
     // Route 53 alias record by zone name: no hosted zone lookup at synth.
     new route53.CfnRecordSet(this, 'DomainRecord', {
       hostedZoneName: `${zoneName}.`,
-      name: `${domain.name}.`,
+      name: `${props.domainName}.`,
       type: 'A',
       aliasTarget: {
         dnsName: this.loadBalancer.loadBalancerDnsName,

@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import type { RenderUserData } from '../config/types.js';
 import { ENVIRONMENT_TAG } from '../plan/contracts.js';
 import { resolvePlan } from '../plan/index.js';
+import { externalLoadBalancer, internalLoadBalancer } from '../plan/query.js';
 import { STACK_CONTENTS, type StackKind, stackName } from '../plan/stacks.js';
 import type { Plan } from '../plan/types.js';
 import type { Spec } from '../spec/schema.js';
@@ -33,7 +34,7 @@ import { ComputeStack } from './stacks/compute-stack.js';
 import { DataStack } from './stacks/data-stack.js';
 import { EdgeStack } from './stacks/edge-stack.js';
 import { NetworkStack } from './stacks/network-stack.js';
-import { OpsStack } from './stacks/ops-stack.js';
+import { type LoadBalancerTargets, OpsStack } from './stacks/ops-stack.js';
 
 export interface GitLabEnvironmentProps {
   /** The Plan to build; resolved from `spec` when omitted. */
@@ -130,11 +131,11 @@ export class GitLabEnvironment extends Construct {
     });
     const ops = new OpsStack(this, 'ops', {
       ...stackProps('ops'),
-      targetGroups: Object.values(edge.edge.targetGroups),
+      loadBalancers: loadBalancersOf(plan, edge, compute),
       database: data.database.instance,
-      redisMemberIds: data.redis.flatMap((redis) => redis.memberIds),
+      databaseMembers: data.database.members,
+      cacheClusterIds: new Map(data.redis.flatMap((redis) => [...redis.cacheClusterIds])),
       gitalyVolumes: [...data.gitalyVolumes.volumes.values()],
-      ...(compute.applicationLogs ? { applicationLogs: compute.applicationLogs } : {}),
       autoScalingGroupNames: [...compute.autoScalingGroups.values()].map(
         (group) => group.autoScalingGroup.autoScalingGroupName,
       ),
@@ -217,4 +218,24 @@ export class GitLabEnvironment extends Construct {
   get operations(): Operations {
     return this.opsStack.operations;
   }
+}
+
+/** The Plan's load balancers, by service id: the edge's and, with a Gitaly Cluster, Praefect's. */
+function loadBalancersOf(
+  plan: Plan,
+  edge: EdgeStack,
+  compute: ComputeStack,
+): Map<string, LoadBalancerTargets> {
+  const balancers = new Map<string, LoadBalancerTargets>();
+  const external = externalLoadBalancer(plan);
+  if (external) {
+    balancers.set(external.id, edge.edge.targetGroupsByPort);
+  }
+  const internal = internalLoadBalancer(plan);
+  if (internal && compute.praefect) {
+    const ports = new Set(internal.listeners.map((listener) => listener.targetPort));
+    if (ports.size !== 1) throw new Error(`the Praefect load balancer ${internal.id} has one target group`);
+    balancers.set(internal.id, new Map([[[...ports][0]!, compute.praefect.targetGroup]]));
+  }
+  return balancers;
 }

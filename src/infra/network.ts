@@ -5,12 +5,12 @@
  * storage traffic stays off the NAT gateways), VPC flow logs and the private DNS zone that names
  * every fixed node.
  */
-import { RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
 import type { NetworkPlan, SubnetTier } from '../plan/types.js';
+import type { RemovalPolicyOf } from './removal-policy.js';
 
 export interface GitLabNetworkProps {
   /** The Plan's network: CIDRs, subnets, NAT gateways, endpoints, flow logs. */
@@ -19,6 +19,8 @@ export interface GitLabNetworkProps {
   readonly availabilityZones: readonly string[];
   /** Name of the private hosted zone naming fixed nodes. */
   readonly privateDnsZone: string;
+  /** What deleting the stack does to the flow log group, by Plan id (`log-group-flow-logs`). */
+  readonly removalPolicyOf: RemovalPolicyOf;
 }
 
 /** Subnet group names in the VPC; CDK names subnets `<group>Subnet<n>`. */
@@ -87,7 +89,7 @@ export class GitLabNetwork extends Construct {
     // Flow logs are the record of who talked to what; keep them a year and past stack deletion.
     this.flowLogGroup = new logs.LogGroup(this, 'FlowLogs', {
       retention: logs.RetentionDays.ONE_YEAR,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: props.removalPolicyOf('log-group-flow-logs'),
     });
     if (network.flowLogs) {
       this.vpc.addFlowLog('FlowLog', {

@@ -6,7 +6,7 @@
  * The security groups live in the network stack so that the data, edge and compute stacks can all
  * reference them without a reference cycle (RDS in data and Rails in compute point at each other).
  */
-import { Aws, RemovalPolicy } from 'aws-cdk-lib';
+import { Aws } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -16,6 +16,7 @@ import { PORTS } from '../catalog/ports.js';
 import type { RoleId } from '../catalog/types.js';
 import type { Plan } from '../plan/types.js';
 import { acknowledge } from './common.js';
+import type { RemovalPolicyOf } from './removal-policy.js';
 
 export const TIERS = [
   'load-balancer',
@@ -235,8 +236,10 @@ export class SecurityGroups extends Construct {
 }
 
 export interface EncryptionKeysProps {
-  /** The Plan whose environment name prefixes the key aliases. */
-  readonly plan: Plan;
+  /** The environment's name (the spec's), which prefixes the key aliases. */
+  readonly environmentName: string;
+  /** What deleting the stack does to each key, by Plan id (`kms-key-<alias suffix>`). */
+  readonly removalPolicyOf: RemovalPolicyOf;
 }
 
 /**
@@ -259,10 +262,10 @@ export class EncryptionKeys extends Construct {
     super(scope, id);
     const key = (name: string, description: string) =>
       new kms.Key(this, name, {
-        alias: `alias/${props.plan.spec.name}/${name.toLowerCase()}`,
-        description: `${props.plan.spec.name}: ${description}`,
+        alias: `alias/${props.environmentName}/${name.toLowerCase()}`,
+        description: `${props.environmentName}: ${description}`,
         enableKeyRotation: true,
-        removalPolicy: RemovalPolicy.RETAIN,
+        removalPolicy: props.removalPolicyOf(`kms-key-${name.toLowerCase()}`),
       });
     this.volumes = key('Volumes', 'EBS volumes');
     this.database = key('Database', 'RDS PostgreSQL');

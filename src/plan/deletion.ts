@@ -28,7 +28,7 @@ const DATA_KEYS = [
 
 /** Every stateful resource of the Plan, grouped by stack in deploy order. */
 export function planStatefulResources(plan: DeletionInputs): StatefulResourcePlan[] {
-  const { name, objectStorage } = plan.spec;
+  const { name } = plan.spec;
   const resources: StatefulResourcePlan[] = [
     {
       id: 'log-group-flow-logs',
@@ -101,7 +101,7 @@ export function planStatefulResources(plan: DeletionInputs): StatefulResourcePla
     resources.push({
       id: 'bucket-access-logs',
       kind: 'bucket',
-      description: `S3 access-log bucket ${objectStorage.bucketPrefix}${name}-access-logs`,
+      description: `S3 access-log bucket ${service.accessLogBucketName}`,
       stack: 'data',
       onStackDelete: 'retain',
     });

@@ -265,6 +265,8 @@ export interface S3Service {
   readonly id: string;
   readonly role: 'object-storage';
   readonly buckets: readonly BucketPlan[];
+  /** Bucket receiving the buckets' S3 server access logs and the load balancers' access logs. */
+  readonly accessLogBucketName: string;
 }
 
 export interface ListenerPlan {

@@ -138,9 +138,10 @@ describe.each(allPlans())(
       }
     });
 
-    // The Plan has no explicit member list for managed services yet: the AZ order implies it. The
-    // primary goes to the first AZ; Redis replicas follow round the list, RDS read replicas start
-    // after the primary's AZ (its Multi-AZ standby is placed by RDS).
+    // The placement rule of src/plan/service-members.ts, end to end from the AZ order (agreement.test.ts
+    // holds the templates to the Plan's members): the primary goes to the first AZ; Redis replicas
+    // follow round the list, RDS read replicas start after the primary's AZ (its Multi-AZ standby is
+    // placed by RDS).
     it('places every Redis member and RDS read replica in the AZ the Plan AZ order gives it', () => {
       const zones = plan.availabilityZones;
       const groups = resourcesOf(synth.json.data, 'AWS::ElastiCache::ReplicationGroup');

@@ -6,7 +6,7 @@
  * (doc/install/requirements.md, "Supported versions", in the skratsch-solutions/gitlabhq mirror at
  * 0d6fd50f0869ff70d700a97bbd16fc9c9a8581c4), and RDS offers 17.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -16,13 +16,12 @@ import { Construct } from 'constructs';
 import { PORTS } from '../../catalog/ports.js';
 import type { RdsService } from '../../plan/types.js';
 import { acknowledge, instanceTypeOf } from '../common.js';
+import type { RemovalPolicyOf } from '../removal-policy.js';
 
 export interface DatabaseProps {
   /** The environment's name (the spec's), for descriptions. */
   readonly environmentName: string;
-  /** The environment's AZs in Plan order: read replicas go to those after the first. */
-  readonly availabilityZones: readonly string[];
-  /** The Plan's RDS service. */
+  /** The Plan's RDS service, with its members and where each runs. */
   readonly service: RdsService;
   /** The VPC whose private subnets hold the database. */
   readonly vpc: ec2.IVpc;
@@ -32,6 +31,8 @@ export interface DatabaseProps {
   readonly encryptionKey: kms.IKey;
   /** Secret holding the master username (`gitlab`) and password. */
   readonly credentials: secretsmanager.ISecret;
+  /** What deleting the stack does to each instance, by Plan id (`rds-<service>`, `rds-<member>`). */
+  readonly removalPolicyOf: RemovalPolicyOf;
 }
 
 /** The database GitLab's Rails code uses. */
@@ -42,10 +43,12 @@ export class Database extends Construct {
   readonly instance: rds.DatabaseInstance;
   /** Read replicas for database load balancing (10k and up), each in its own AZ. */
   readonly readReplicas: readonly rds.DatabaseInstanceReadReplica[];
+  /** Every instance by Plan member id: the primary (its standby has no instance of its own) and the replicas. */
+  readonly members: ReadonlyMap<string, rds.DatabaseInstanceBase>;
 
   constructor(scope: Construct, id: string, props: DatabaseProps) {
     super(scope, id);
-    const { availabilityZones, service, vpc, securityGroup, encryptionKey } = props;
+    const { service, vpc, securityGroup, encryptionKey } = props;
     const engine = rds.DatabaseInstanceEngine.postgres({
       version: rds.PostgresEngineVersion.of(service.engineVersion, service.engineVersion.split('.')[0]!),
     });
@@ -98,7 +101,7 @@ export class Database extends Construct {
       backupRetention: Duration.days(service.backupRetentionDays),
       copyTagsToSnapshot: true,
       deletionProtection: service.deletionProtection,
-      removalPolicy: RemovalPolicy.SNAPSHOT,
+      removalPolicy: props.removalPolicyOf(`rds-${service.id}`),
       publiclyAccessible: false,
       cloudwatchLogsExports: ['postgresql', 'upgrade'],
       monitoringInterval: Duration.seconds(60),
@@ -108,15 +111,15 @@ export class Database extends Construct {
     });
     suppressDatabaseFindings(this.instance);
 
-    // Replicas go to the AZs after the primary's, one each, so reads survive the loss of an AZ.
-    this.readReplicas = Array.from({ length: service.readReplicas }, (_, index) => {
-      const zone = availabilityZones[(index + 1) % availabilityZones.length]!;
+    // Each replica runs where the Plan pins it (src/plan/service-members.ts).
+    const replicaMembers = service.members.filter((member) => member.role === 'read-replica');
+    this.readReplicas = replicaMembers.map((member, index) => {
       const replica = new rds.DatabaseInstanceReadReplica(this, `ReadReplica${index + 1}`, {
         sourceDatabaseInstance: this.instance,
         instanceType: instanceTypeOf(service.instanceClass),
         vpc,
         vpcSubnets: subnets,
-        availabilityZone: zone,
+        ...(member.availabilityZone !== undefined ? { availabilityZone: member.availabilityZone } : {}),
         securityGroups: [securityGroup],
         port: PORTS.postgres,
         parameterGroup,
@@ -125,9 +128,7 @@ export class Database extends Construct {
         // Encryption is inherited from the primary (same key); CloudFormation refuses it on a replica.
         autoMinorVersionUpgrade: false,
         deletionProtection: service.deletionProtection,
-        // Deletion protection is on, so CloudFormation could not delete it anyway; a replica holds
-        // nothing the primary's snapshot lacks, so it is left for the operator, not snapshotted.
-        removalPolicy: RemovalPolicy.RETAIN,
+        removalPolicy: props.removalPolicyOf(`rds-${member.id}`),
         publiclyAccessible: false,
         cloudwatchLogsExports: ['postgresql', 'upgrade'],
         monitoringInterval: Duration.seconds(60),
@@ -150,6 +151,12 @@ export class Database extends Construct {
       ]);
       return replica;
     });
+    const primary = service.members.find((member) => member.role === 'primary');
+    if (!primary) throw new Error(`the Plan's RDS service ${service.id} has no primary`);
+    this.members = new Map<string, rds.DatabaseInstanceBase>([
+      [primary.id, this.instance],
+      ...replicaMembers.map((member, index) => [member.id, this.readReplicas[index]!] as const),
+    ]);
   }
 
   /** Endpoint host of the primary (a CloudFormation token at synth). */

@@ -4,21 +4,22 @@
  * rules and access apart. Every bucket blocks public access, refuses plain HTTP, encrypts with the
  * object storage key, logs access, and is retained when the stack goes.
  */
-import { Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Aws, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { BucketPlan, ObjectStoragePurpose, S3Service } from '../../plan/types.js';
 import { acknowledge } from '../common.js';
+import type { RemovalPolicyOf } from '../removal-policy.js';
 
 export interface ObjectStorageProps {
-  /** Name of the bucket receiving S3 and load balancer access logs. */
-  readonly logBucketName: string;
-  /** The Plan's S3 service listing the buckets. */
+  /** The Plan's S3 service listing the buckets and naming the access-log bucket. */
   readonly service: S3Service;
   /** Key encrypting every object. */
   readonly encryptionKey: kms.IKey;
+  /** What deleting the stack does to each bucket, by Plan id (`bucket-<purpose>`, `bucket-access-logs`). */
+  readonly removalPolicyOf: RemovalPolicyOf;
 }
 
 /** Object actions GitLab needs on its buckets: read, write, delete and multipart uploads. */
@@ -48,14 +49,14 @@ export class ObjectStorage extends Construct {
     this.encryptionKey = encryptionKey;
     this.service = service;
     this.logBucket = new s3.Bucket(this, 'AccessLogs', {
-      bucketName: props.logBucketName,
+      bucketName: service.accessLogBucketName,
       encryption: s3.BucketEncryption.S3_MANAGED,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       enforceSSL: true,
       minimumTLSVersion: 1.2,
       lifecycleRules: [{ id: 'expire-logs', expiration: Duration.days(365) }],
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: props.removalPolicyOf('bucket-access-logs'),
     });
     acknowledge(this.logBucket, [
       {
@@ -81,7 +82,7 @@ export class ObjectStorage extends Construct {
         serverAccessLogsBucket: this.logBucket,
         serverAccessLogsPrefix: `${bucketPlan.bucketName}/`,
         lifecycleRules: lifecycleRules(bucketPlan),
-        removalPolicy: RemovalPolicy.RETAIN,
+        removalPolicy: props.removalPolicyOf(`bucket-${bucketPlan.purpose}`),
       });
       buckets.set(bucketPlan.purpose, bucket);
     }

@@ -8,7 +8,6 @@
  * skratsch-solutions/gitlabhq mirror at 0d6fd50f0869ff70d700a97bbd16fc9c9a8581c4); the Plan picks
  * the engine and version.
  */
-import { RemovalPolicy } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -18,13 +17,12 @@ import { PORTS } from '../../catalog/ports.js';
 import { resourceName } from '../../plan/contracts.js';
 import type { ElastiCacheService } from '../../plan/types.js';
 import { acknowledge } from '../common.js';
+import type { RemovalPolicyOf } from '../removal-policy.js';
 
 export interface RedisProps {
   /** The environment's name (the spec's), which prefixes the replication group id. */
   readonly environmentName: string;
-  /** The environment's AZs in Plan order: the primary goes to the first, replicas round the list. */
-  readonly availabilityZones: readonly string[];
-  /** The Plan's ElastiCache service this replication group implements. */
+  /** The Plan's ElastiCache service this replication group implements, with its members and their AZs. */
   readonly service: ElastiCacheService;
   /** Subnet group of the private subnets (shared by every replication group). */
   readonly subnetGroup: elasticache.CfnSubnetGroup;
@@ -34,6 +32,8 @@ export interface RedisProps {
   readonly encryptionKey: kms.IKey;
   /** Secret holding the AUTH token. */
   readonly authToken: secretsmanager.ISecret;
+  /** What deleting the stack does to the replication group, by Plan id (`elasticache-<service>`). */
+  readonly removalPolicyOf: RemovalPolicyOf;
 }
 
 /** Short suffix per role: replication group ids are limited to 40 characters. */
@@ -62,24 +62,29 @@ export class Redis extends Construct {
   readonly replicationGroupId: string;
   /** Number of cache clusters (primary plus replicas). */
   readonly memberCount: number;
+  /** Plan ids of the members, in cache cluster order. */
+  private readonly memberPlanIds: readonly string[];
 
   constructor(scope: Construct, id: string, props: RedisProps) {
     super(scope, id);
-    const { environmentName, availabilityZones, service } = props;
+    const { environmentName, service } = props;
     this.role = service.role;
     this.replicationGroupId = resourceName(environmentName, ID_SUFFIX[service.role]);
-    this.memberCount = service.replicas + 1;
+    this.memberCount = service.members.length;
+    this.memberPlanIds = service.members.map((member) => member.id);
     const family = `${service.engine}${service.engineVersion.split('.')[0]}`;
     const parameters = new elasticache.CfnParameterGroup(this, 'Parameters', {
       cacheParameterGroupFamily: family,
       description: `${environmentName} ${service.role}`,
       properties: { 'maxmemory-policy': EVICTION_POLICY[service.role] },
     });
-    // Primary in the first AZ, each replica in the next one round the list.
-    const zones = Array.from(
-      { length: this.memberCount },
-      (_, index) => availabilityZones[index % availabilityZones.length]!,
+    // Cache clusters in member order (`-001` first), each where the Plan pins it.
+    const zones = service.members.flatMap((member) =>
+      member.availabilityZone !== undefined ? [member.availabilityZone] : [],
     );
+    if (zones.length !== 0 && zones.length !== this.memberCount) {
+      throw new Error(`ElastiCache ${service.id}: pin every member to an AZ or none`);
+    }
     this.replicationGroup = new elasticache.CfnReplicationGroup(this, 'ReplicationGroup', {
       replicationGroupId: this.replicationGroupId,
       replicationGroupDescription: `${environmentName} ${service.role}`,
@@ -91,7 +96,7 @@ export class Redis extends Construct {
       securityGroupIds: [props.securityGroup.securityGroupId],
       port: PORTS.redis,
       numCacheClusters: this.memberCount,
-      preferredCacheClusterAZs: zones,
+      ...(zones.length > 0 ? { preferredCacheClusterAZs: zones } : {}),
       multiAzEnabled: service.multiAz,
       automaticFailoverEnabled: service.automaticFailover,
       transitEncryptionEnabled: service.transitEncryption,
@@ -104,7 +109,7 @@ export class Redis extends Construct {
       // Minor versions change behaviour GitLab depends on; the operator decides when.
       autoMinorVersionUpgrade: false,
     });
-    this.replicationGroup.applyRemovalPolicy(RemovalPolicy.SNAPSHOT);
+    this.replicationGroup.applyRemovalPolicy(props.removalPolicyOf(`elasticache-${service.id}`));
     acknowledge(this.replicationGroup, [
       {
         id: 'AwsSolutions-AEC5',
@@ -120,9 +125,16 @@ export class Redis extends Construct {
 
   /** Member cache cluster ids, for per-node CloudWatch metrics. */
   get memberIds(): string[] {
-    return Array.from(
-      { length: this.memberCount },
-      (_, index) => `${this.replicationGroupId}-${String(index + 1).padStart(3, '0')}`,
+    return [...this.cacheClusterIds.values()];
+  }
+
+  /** Cache cluster id (`<replication group>-001`...) of each Plan member id, in member order. */
+  get cacheClusterIds(): ReadonlyMap<string, string> {
+    return new Map(
+      this.memberPlanIds.map((memberId, index) => [
+        memberId,
+        `${this.replicationGroupId}-${String(index + 1).padStart(3, '0')}`,
+      ]),
     );
   }
 }

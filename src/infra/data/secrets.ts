@@ -3,18 +3,23 @@
  * Manager at deploy time or written once by the first node that boots; none is ever in a template.
  * Secrets are retained: replacing one would lock a running GitLab out of its own data.
  */
-import { RemovalPolicy, SecretValue, Stack, Tags } from 'aws-cdk-lib';
+import { SecretValue, Stack, Tags } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { FIRST_BOOT_PENDING_TAG, FIRST_BOOT_SECRET_PLACEHOLDER } from '../../plan/contracts.js';
-import type { Plan, SecretId } from '../../plan/types.js';
+import type { RdsService, SecretId, SecretPlan } from '../../plan/types.js';
 import { acknowledge } from '../common.js';
+import type { RemovalPolicyOf } from '../removal-policy.js';
 
 export interface GitLabSecretsProps {
-  /** The Plan listing the secrets. */
-  readonly plan: Plan;
+  /** The Plan's secrets. */
+  readonly secrets: readonly SecretPlan[];
+  /** The databases of the Plan's RDS service, whose users the password secrets name. */
+  readonly databases: RdsService['databases'];
+  /** What deleting the stack does to each secret, by Plan id (`secret-<id>`). */
+  readonly removalPolicyOf: RemovalPolicyOf;
   /** Key encrypting every secret. */
   readonly encryptionKey: kms.IKey;
 }
@@ -29,16 +34,15 @@ export class GitLabSecrets extends Construct {
 
   constructor(scope: Construct, id: string, props: GitLabSecretsProps) {
     super(scope, id);
-    const { plan } = props;
     this.encryptionKey = props.encryptionKey;
     const secrets = new Map<SecretId, secretsmanager.Secret>();
-    for (const secretPlan of plan.secrets) {
+    for (const secretPlan of props.secrets) {
       const secret = new secretsmanager.Secret(this, secretPlan.id, {
         secretName: secretPlan.name,
         description: secretPlan.description,
         encryptionKey: props.encryptionKey,
-        removalPolicy: secretPlan.retainOnDelete ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-        ...secretValue(plan, secretPlan.id, secretPlan.generatedBy),
+        removalPolicy: props.removalPolicyOf(`secret-${secretPlan.id}`),
+        ...secretValue(props.databases, secretPlan.id, secretPlan.generatedBy),
       });
       // Open for its one write until the generator removes the tag (see grantWrite).
       if (secretPlan.generatedBy === 'first-boot') Tags.of(secret).add(FIRST_BOOT_PENDING_TAG, 'true');
@@ -123,7 +127,7 @@ export class GitLabSecrets extends Construct {
 }
 
 function secretValue(
-  plan: Plan,
+  databases: RdsService['databases'],
   id: SecretId,
   generatedBy: 'secrets-manager' | 'first-boot',
 ): Pick<secretsmanager.SecretProps, 'generateSecretString' | 'secretStringValue'> {
@@ -133,9 +137,9 @@ function secretValue(
   switch (id) {
     case 'database-password':
       // username + password in one JSON document: RDS takes its master credentials from it.
-      return databaseCredentials(plan, 'postgres');
+      return databaseCredentials(databases, 'postgres');
     case 'praefect-database-password':
-      return databaseCredentials(plan, 'praefect-postgres');
+      return databaseCredentials(databases, 'praefect-postgres');
     case 'redis-auth-token':
       // ElastiCache AUTH tokens: 16-128 printable characters; letters and digits avoid every quoting issue.
       return { generateSecretString: { excludePunctuation: true, passwordLength: 64 } };
@@ -146,12 +150,10 @@ function secretValue(
 
 /** A generated password with the database user the Plan names for that database. */
 function databaseCredentials(
-  plan: Plan,
+  databases: RdsService['databases'],
   role: 'postgres' | 'praefect-postgres',
 ): Pick<secretsmanager.SecretProps, 'generateSecretString'> {
-  const database = plan.services
-    .flatMap((service) => (service.kind === 'rds' ? service.databases : []))
-    .find((candidate) => candidate.role === role);
+  const database = databases.find((candidate) => candidate.role === role);
   if (!database) throw new Error(`the Plan has no ${role} database`);
   return {
     generateSecretString: {

@@ -13,7 +13,7 @@
  * The Gitaly instances are chained so that CloudFormation replaces them one at a time: with a
  * Gitaly Cluster, Praefect keeps serving from the other replicas meanwhile.
  */
-import { Aws, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
+import { Aws, Size, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -23,6 +23,7 @@ import { ENVIRONMENT_TAG, NODE_TAG, ROLE_TAG } from '../../plan/contracts.js';
 import type { PlanNode } from '../../plan/types.js';
 import { acknowledge, tagNode, volumeArn } from '../common.js';
 import { createFixedNodes, type NodeTierProps } from '../fixed-node.js';
+import type { RemovalPolicyOf } from '../removal-policy.js';
 
 export interface GitalyVolumesProps {
   /** The Plan's Gitaly nodes, each of which gets its git-data volume. */
@@ -31,6 +32,8 @@ export interface GitalyVolumesProps {
   readonly environmentName: string;
   /** Key encrypting the volumes. */
   readonly encryptionKey: kms.IKey;
+  /** What deleting the stack does to each volume, by Plan id (`volume-<node id>`). */
+  readonly removalPolicyOf: RemovalPolicyOf;
 }
 
 /** The repository volumes, one per Gitaly node, in the data stack. */
@@ -56,7 +59,7 @@ export class GitalyVolumes extends Construct {
         ...(data.throughputMiBps !== undefined ? { throughput: data.throughputMiBps } : {}),
         encrypted: true,
         encryptionKey: props.encryptionKey,
-        removalPolicy: data.retainOnDelete ? RemovalPolicy.RETAIN : RemovalPolicy.SNAPSHOT,
+        removalPolicy: props.removalPolicyOf(`volume-${node.id}`),
       });
       tagNode(volume, 'gitaly', node.id);
       volumes.set(node.id, volume);

@@ -3,15 +3,18 @@
  * config layer sets up), and metric filters counting requests and 5xx responses for the error-rate
  * alarm.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { RemovalPolicyOf } from '../removal-policy.js';
 
 export interface ApplicationLogsProps {
   /** The environment's name (the spec's), which names the log group and the metric namespace. */
   readonly environmentName: string;
+  /** What deleting the stack does to the log group, by Plan id (`log-group-nginx`). */
+  readonly removalPolicyOf: RemovalPolicyOf;
 }
 
 /** The CloudWatch namespace of the metrics gitlab-aws derives from an environment's logs. */
@@ -33,7 +36,7 @@ export class ApplicationLogs extends Construct {
     this.accessLogGroup = new logs.LogGroup(this, 'NginxAccess', {
       logGroupName: `/gitlab-aws/${props.environmentName}/nginx`,
       retention: logs.RetentionDays.THREE_MONTHS,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: props.removalPolicyOf('log-group-nginx'),
     });
     // NGINX's combined log format: brackets and quotes make the timestamp and request one field each.
     const fields = ['client', 'ident', 'user', 'timestamp', 'request', 'status', '...'];

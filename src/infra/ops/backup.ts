@@ -5,7 +5,7 @@
  * Added to the scope it is given rather than to a construct of its own, for the reason in
  * alarms.ts: the retained vault must keep its logical id.
  */
-import { CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { CfnOutput, Duration } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -13,6 +13,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { BACKUP_ROLE_OUTPUT, BACKUP_VAULT_OUTPUT } from '../../plan/contracts.js';
 import { acknowledge } from '../common.js';
+import type { RemovalPolicyOf } from '../removal-policy.js';
 
 export interface BackupProps {
   /** The environment's name (the spec's), for descriptions. */
@@ -23,6 +24,8 @@ export interface BackupProps {
   readonly retentionDays: number;
   /** What AWS Backup backs up: the RDS instance and the Gitaly volumes. */
   readonly resources: readonly backup.BackupResource[];
+  /** What deleting the stack does to the vault and its key, by Plan id (`backup-vault`, `kms-key-backup-vault`). */
+  readonly removalPolicyOf: RemovalPolicyOf;
 }
 
 export interface Backup {
@@ -39,11 +42,11 @@ export function addBackup(scope: Construct, props: BackupProps): Backup {
   const vaultKey = new kms.Key(scope, 'BackupVaultKey', {
     description: `${props.environmentName}: AWS Backup vault`,
     enableKeyRotation: true,
-    removalPolicy: RemovalPolicy.RETAIN,
+    removalPolicy: props.removalPolicyOf('kms-key-backup-vault'),
   });
   const backupVault = new backup.BackupVault(scope, 'BackupVault', {
     encryptionKey: vaultKey,
-    removalPolicy: RemovalPolicy.RETAIN,
+    removalPolicy: props.removalPolicyOf('backup-vault'),
   });
   const backupPlan = new backup.BackupPlan(scope, 'BackupPlan', {
     backupVault,

@@ -8,13 +8,13 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as route53 from 'aws-cdk-lib/aws-route53';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import type { RoleId } from '../../catalog/types.js';
 import type { BootTarget, RenderUserData } from '../../config/types.js';
 import { gitlabVersionParameterName } from '../../plan/contracts.js';
 import { internalLoadBalancer, nodesOf, serviceOf, servicesOf } from '../../plan/query.js';
-import type { EksService, ObjectStoragePurpose, PlanNode, S3Service, SubnetTier } from '../../plan/types.js';
+import type { AlarmPlan, EksService, PlanNode, S3Service, SubnetTier } from '../../plan/types.js';
+import { grantPlanAccess } from '../access-grants.js';
 import type { GitLabAutoScalingGroup } from '../auto-scaling.js';
 import { Bastions } from '../bastions.js';
 import type { ObjectStorage } from '../data/object-storage.js';
@@ -26,7 +26,9 @@ import { GitalyServers, type GitalyVolumes } from '../gitaly/gitaly.js';
 import { PraefectCluster } from '../gitaly/praefect.js';
 import { MonitoringServer } from '../monitoring.js';
 import { ApplicationLogs } from '../ops/application-logs.js';
+import { InstanceRecovery } from '../ops/instance-recovery.js';
 import { RailsAutoScalingGroup } from '../rails.js';
+import { removalPolicies } from '../removal-policy.js';
 import { InstanceRoles } from '../roles.js';
 import type { SecurityGroups } from '../security.js';
 import { SidekiqAutoScalingGroup } from '../sidekiq.js';
@@ -73,6 +75,8 @@ export class ComputeStack extends Stack {
   readonly kubernetes?: KubernetesCluster;
   /** NGINX access logs and their metrics, where the Plan has nodes behind the HTTP target group. */
   readonly applicationLogs?: ApplicationLogs;
+  /** EC2 auto recovery of every fixed instance. */
+  readonly instanceRecovery: InstanceRecovery;
 
   constructor(scope: Construct, id: string, props: ComputeStackProps) {
     super(scope, id, props);
@@ -84,7 +88,17 @@ export class ComputeStack extends Stack {
       nodesWithOwnRole: nodesOf(plan, 'gitaly'),
       environmentName: plan.spec.name,
     });
-    this.grantAccess(props);
+    grantPlanAccess(this, {
+      instanceRoles: this.instanceRoles,
+      secretPlans: plan.secrets,
+      buckets: serviceOf<S3Service>(plan, 's3').buckets,
+      autoScalingGroups: plan.autoScalingGroups,
+      versionParameterName: gitlabVersionParameterName(plan),
+      secrets: props.secrets,
+      objectStorage: props.objectStorage,
+      gitalyVolumes: props.gitalyVolumes,
+      gitalyNodes: nodesOf(plan, 'gitaly'),
+    });
     const praefectService = internalLoadBalancer(plan);
     const bootScript = render
       ? (target: BootTarget): BootScript =>
@@ -97,6 +111,8 @@ export class ComputeStack extends Stack {
             })
       : undefined;
     const nodeBoot = bootScript ? (node: PlanNode) => bootScript({ kind: 'node', node }) : undefined;
+    const alarmsOf = (subject: string, ...actions: AlarmPlan['action'][]) =>
+      plan.alarms.filter((alarm) => alarm.subject === subject && actions.includes(alarm.action));
     const tier = (role: RoleId): NodeTierProps => ({
       nodes: nodesOf(plan, role),
       vpc,
@@ -111,12 +127,14 @@ export class ComputeStack extends Stack {
     if (plan.autoScalingGroups.some((group) => group.targetGroups.includes('http'))) {
       this.applicationLogs = new ApplicationLogs(this, 'ApplicationLogs', {
         environmentName: plan.spec.name,
+        removalPolicyOf: removalPolicies(plan.statefulResources),
       });
     }
     const groups = new Map<string, GitLabAutoScalingGroup>();
     for (const group of plan.autoScalingGroups) {
       const common = {
         group,
+        scalingAlarms: alarmsOf(group.id, 'scale-out', 'scale-in'),
         vpc,
         subnets: group.availabilityZones.map((zone) => subnetIn('private', zone)),
         securityGroup: sg.forRole(group.role),
@@ -163,61 +181,21 @@ export class ComputeStack extends Stack {
         volumeKey,
       });
     }
-  }
 
-  /** Grants every instance role the secrets, buckets and volumes the Plan says its role uses. */
-  private grantAccess(props: ComputeStackProps): void {
-    const { plan, secrets, objectStorage, gitalyVolumes } = props;
-    const rolesOf = (role: RoleId) => this.instanceRoles.allOf(role);
-    const migrators = new Set(
-      plan.autoScalingGroups.filter((group) => group.runsDatabaseMigrations).map((group) => group.role),
-    );
-    for (const secret of plan.secrets) {
-      for (const reader of secret.readers) {
-        // Kubernetes pools read secrets through the cluster, not an instance role.
-        for (const role of rolesOf(reader)) {
-          secrets.grantRead(role, secret.id);
-          // The first node that may migrate generates gitlab-secrets.json and the SSH host keys and
-          // stores them, once (grantWrite closes the secret after that write).
-          if (secret.generatedBy === 'first-boot' && migrators.has(reader))
-            secrets.grantWrite(role, secret.id);
-        }
-      }
-    }
-    const purposesByRole = new Map<RoleId, ObjectStoragePurpose[]>();
-    for (const bucket of serviceOf<S3Service>(plan, 's3').buckets) {
-      for (const role of bucket.accessRoles) {
-        purposesByRole.set(role, [...(purposesByRole.get(role) ?? []), bucket.purpose]);
-      }
-    }
-    for (const [roleId, purposes] of purposesByRole) {
-      for (const role of rolesOf(roleId)) objectStorage.grantReadWrite(role, purposes);
-    }
-    for (const node of nodesOf(plan, 'gitaly')) {
-      gitalyVolumes.grantAttach(node.id, this.instanceRoles.ofNode(node));
-    }
-    // Every node that installs the GitLab package reads the version at boot. By name, not by the
-    // data stack's parameter: the name comes from the Plan, so compute imports nothing for it.
-    const versionParameter = ssm.StringParameter.fromStringParameterName(
-      this,
-      'GitLabVersionParameter',
-      gitlabVersionParameterName(plan),
-    );
-    for (const [roleId, role] of this.instanceRoles.all()) {
-      if (INSTALLS_GITLAB.has(roleId)) versionParameter.grantRead(role);
-    }
+    const fixedInstances = new Map<string, ec2.Instance>([
+      ...this.gitaly.instances,
+      ...(this.praefect?.instances ?? []),
+      ...(this.monitoring
+        ? nodesOf(plan, 'monitoring').map((node) => [node.id, this.monitoring!.instance] as const)
+        : []),
+      ...(this.bastions?.instances ?? []),
+    ]);
+    this.instanceRecovery = new InstanceRecovery(this, 'InstanceRecovery', {
+      alarms: plan.alarms.filter((alarm) => alarm.action === 'recover-instance'),
+      instances: fixedInstances,
+    });
   }
 }
-
-/** EC2 roles whose nodes install the GitLab Linux package (bastions do not). */
-const INSTALLS_GITLAB: ReadonlySet<RoleId> = new Set<RoleId>([
-  'gitlab',
-  'rails',
-  'sidekiq',
-  'gitaly',
-  'praefect',
-  'monitoring',
-]);
 
 function pascal(text: string): string {
   return text

@@ -16,6 +16,7 @@ import { ObjectStorage } from '../data/object-storage.js';
 import { Redis } from '../data/redis.js';
 import { GitLabSecrets } from '../data/secrets.js';
 import { GitalyVolumes } from '../gitaly/gitaly.js';
+import { removalPolicies } from '../removal-policy.js';
 import { EncryptionKeys } from '../security.js';
 import type { GitLabStackProps } from './gitlab-stack.js';
 
@@ -47,16 +48,23 @@ export class DataStack extends Stack {
     super(scope, id, props);
     const { plan, vpc, databaseSecurityGroup, redisSecurityGroup } = props;
     const environmentName = plan.spec.name;
-    this.keys = new EncryptionKeys(this, 'Keys', { plan });
-    this.secrets = new GitLabSecrets(this, 'Secrets', { plan, encryptionKey: this.keys.secrets });
+    const removalPolicyOf = removalPolicies(plan.statefulResources);
+    const database = serviceOf<RdsService>(plan, 'rds');
+    this.keys = new EncryptionKeys(this, 'Keys', { environmentName, removalPolicyOf });
+    this.secrets = new GitLabSecrets(this, 'Secrets', {
+      secrets: plan.secrets,
+      databases: database.databases,
+      encryptionKey: this.keys.secrets,
+      removalPolicyOf,
+    });
     this.database = new Database(this, 'Database', {
       environmentName,
-      availabilityZones: plan.availabilityZones,
-      service: serviceOf<RdsService>(plan, 'rds'),
+      service: database,
       vpc,
       securityGroup: databaseSecurityGroup,
       encryptionKey: this.keys.database,
       credentials: this.secrets.secret('database-password'),
+      removalPolicyOf,
     });
     const redisSubnets = new elasticache.CfnSubnetGroup(this, 'RedisSubnets', {
       description: `${environmentName} Redis`,
@@ -66,23 +74,24 @@ export class DataStack extends Stack {
       (service) =>
         new Redis(this, `Redis-${service.role}`, {
           environmentName,
-          availabilityZones: plan.availabilityZones,
           service,
           subnetGroup: redisSubnets,
           securityGroup: redisSecurityGroup,
           encryptionKey: this.keys.cache,
           authToken: this.secrets.secret('redis-auth-token'),
+          removalPolicyOf,
         }),
     );
     this.objectStorage = new ObjectStorage(this, 'ObjectStorage', {
-      logBucketName: `${plan.spec.objectStorage.bucketPrefix}${environmentName}-access-logs`,
       service: serviceOf<S3Service>(plan, 's3'),
       encryptionKey: this.keys.objectStorage,
+      removalPolicyOf,
     });
     this.gitalyVolumes = new GitalyVolumes(this, 'GitalyVolumes', {
       nodes: nodesOf(plan, 'gitaly'),
       environmentName,
       encryptionKey: this.keys.volumes,
+      removalPolicyOf,
     });
 
     // The GitLab version every new instance installs. In the data stack: it is the version the

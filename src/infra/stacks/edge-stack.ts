@@ -3,6 +3,7 @@ import { Stack } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { publicZoneName } from '../../plan/contracts.js';
 import { externalLoadBalancer } from '../../plan/query.js';
 import { Edge } from '../edge.js';
 import type { GitLabStackProps } from './gitlab-stack.js';
@@ -28,7 +29,10 @@ export class EdgeStack extends Stack {
     const external = externalLoadBalancer(plan);
     if (!external) throw new Error('the Plan has no internet-facing load balancer');
     this.edge = new Edge(this, 'Edge', {
-      plan,
+      domainName: plan.spec.domain.name,
+      publicZoneName: publicZoneName(plan),
+      ...(plan.spec.domain.certificateArn ? { certificateArn: plan.spec.domain.certificateArn } : {}),
+      ipTargets: plan.architecture.type === 'cloud-native-hybrid',
       loadBalancer: external,
       vpc,
       securityGroup,

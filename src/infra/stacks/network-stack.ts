@@ -2,6 +2,7 @@
 import { Stack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { GitLabNetwork } from '../network.js';
+import { removalPolicies } from '../removal-policy.js';
 import { SecurityGroups, securityGroupsPropsOf } from '../security.js';
 import type { GitLabStackProps } from './gitlab-stack.js';
 
@@ -21,6 +22,7 @@ export class NetworkStack extends Stack {
       network: plan.network,
       availabilityZones: plan.availabilityZones,
       privateDnsZone: plan.privateDnsZone,
+      removalPolicyOf: removalPolicies(plan.statefulResources),
     });
     this.securityGroups = new SecurityGroups(
       this,

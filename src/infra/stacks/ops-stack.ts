@@ -5,24 +5,26 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type * as rds from 'aws-cdk-lib/aws-rds';
 import type { Construct } from 'constructs';
-import { serviceOf } from '../../plan/query.js';
-import type { RdsService } from '../../plan/types.js';
+import type { AlarmDimensionPlan, AlarmMetricPlan } from '../../plan/types.js';
 import { volumeArn } from '../common.js';
-import type { ApplicationLogs } from '../ops/application-logs.js';
 import { Operations } from '../ops/operations.js';
+import { removalPolicies } from '../removal-policy.js';
 import type { GitLabStackProps } from './gitlab-stack.js';
 
+/** A load balancer's target groups by target port, as the Plan's alarms name them. */
+export type LoadBalancerTargets = ReadonlyMap<number, elbv2.NetworkTargetGroup>;
+
 export interface OpsStackProps extends GitLabStackProps {
-  /** External HTTP and SSH target groups to watch for unhealthy hosts. */
-  readonly targetGroups: readonly elbv2.NetworkTargetGroup[];
-  /** The RDS primary, watched and backed up. */
+  /** Every load balancer of the Plan, by service id, with its target groups. */
+  readonly loadBalancers: ReadonlyMap<string, LoadBalancerTargets>;
+  /** The RDS primary, backed up. */
   readonly database: rds.DatabaseInstance;
-  /** Cache cluster ids of every Redis node. */
-  readonly redisMemberIds: readonly string[];
+  /** Every RDS instance by Plan member id, watched. */
+  readonly databaseMembers: ReadonlyMap<string, rds.IDatabaseInstance>;
+  /** Cache cluster id of every Redis node, by Plan member id. */
+  readonly cacheClusterIds: ReadonlyMap<string, string>;
   /** The Gitaly data volumes, backed up. */
   readonly gitalyVolumes: readonly ec2.IVolume[];
-  /** Request and 5xx metrics, where the Plan has NGINX nodes shipping logs. */
-  readonly applicationLogs?: ApplicationLogs;
   /** Names of the auto scaling groups whose activity is reported. */
   readonly autoScalingGroupNames: readonly string[];
 }
@@ -35,16 +37,15 @@ export class OpsStack extends Stack {
     super(scope, id, props);
     const { plan } = props;
     const environmentName = plan.spec.name;
+    const removalPolicyOf = removalPolicies(plan.statefulResources);
     this.operations = new Operations(this, 'Operations', {
       alarms: {
         environmentName,
         ...(plan.spec.monitoring.alarmEmail ? { alarmEmail: plan.spec.monitoring.alarmEmail } : {}),
-        targetGroups: props.targetGroups,
-        database: props.database,
-        databaseStorageGiB: serviceOf<RdsService>(plan, 'rds').storageGiB,
-        redisMemberIds: props.redisMemberIds,
-        ...(props.applicationLogs ? { applicationLogs: props.applicationLogs } : {}),
+        alarms: plan.alarms.filter((alarm) => alarm.action === 'notify'),
+        dimensionValue: (dimension, metric) => dimensionValue(props, dimension, metric),
         autoScalingGroupNames: props.autoScalingGroupNames,
+        removalPolicyOf,
       },
       backup: {
         environmentName,
@@ -54,7 +55,44 @@ export class OpsStack extends Stack {
           backup.BackupResource.fromRdsDatabaseInstance(props.database),
           ...props.gitalyVolumes.map((volume) => backup.BackupResource.fromArn(volumeArn(volume))),
         ],
+        removalPolicyOf,
       },
     });
+  }
+}
+
+/** The AWS name behind the Plan id a notifying alarm's dimension names. */
+function dimensionValue(
+  props: OpsStackProps,
+  dimension: AlarmDimensionPlan,
+  metric: AlarmMetricPlan,
+): string {
+  const missing = () => new Error(`no ${dimension.name} for ${dimension.subject}`);
+  switch (dimension.name) {
+    case 'DBInstanceIdentifier': {
+      const instance = props.databaseMembers.get(dimension.subject);
+      if (!instance) throw missing();
+      return instance.instanceIdentifier;
+    }
+    case 'CacheClusterId': {
+      const cluster = props.cacheClusterIds.get(dimension.subject);
+      if (!cluster) throw missing();
+      return cluster;
+    }
+    case 'LoadBalancer': {
+      // Named through the metric's target group (its listener's load balancer), as the alarms always
+      // were: a different token would drop an export the deployed ops stack still imports.
+      const port = metric.dimensions.find((candidate) => candidate.name === 'TargetGroup')?.targetPort;
+      const group = props.loadBalancers.get(dimension.subject)?.get(port ?? -1);
+      if (!group) throw missing();
+      return group.firstLoadBalancerFullName;
+    }
+    case 'TargetGroup': {
+      const group = props.loadBalancers.get(dimension.subject)?.get(dimension.targetPort ?? -1);
+      if (!group) throw missing();
+      return group.targetGroupFullName;
+    }
+    default:
+      throw missing();
   }
 }

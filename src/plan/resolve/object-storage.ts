@@ -1,5 +1,6 @@
 /**
- * S3: one bucket per object type, read and written by the roles that run GitLab's Rails code.
+ * S3: one bucket per object type, read and written by the roles that run GitLab's Rails code, and
+ * the bucket their access logs (and the load balancers') go to.
  *
  * Object storage is backed up by S3 versioning rather than AWS Backup: `gitlab-backup` skips object
  * storage (GitLab's backup documentation leaves it to the provider), and versioning keeps every
@@ -30,5 +31,11 @@ export function planObjectStorage(context: BuildContext): S3Service {
       purpose === 'backups' ? spec.backups.retentionDays : NONCURRENT_VERSION_DAYS,
     accessRoles,
   }));
-  return { kind: 's3', id: 'object-storage', role: 'object-storage', buckets };
+  return {
+    kind: 's3',
+    id: 'object-storage',
+    role: 'object-storage',
+    buckets,
+    accessLogBucketName: `${spec.objectStorage.bucketPrefix}${spec.name}-access-logs`,
+  };
 }

@@ -1,0 +1,440 @@
+/**
+ * The Plan decides alarms, where service members run and what deleting a stack keeps; infra, cost,
+ * the diagram and `destroy` only read those decisions. These tests read each decision back out of
+ * the synthesized templates of every size x type x AZ count and hold it against the Plan and the
+ * readers: billed alarms = built alarms, Plan members = template AZs = diagram, Plan deletion
+ * behaviour = template policies = destroy preview.
+ */
+import { describe, expect, it } from 'vitest';
+import { billOfMaterials } from '../../src/cost/bom.js';
+import { loadPriceTable } from '../../src/cost/prices.js';
+import { planDestroy } from '../../src/lifecycle/destroy.js';
+import { GROUP_TAG, NODE_TAG } from '../../src/plan/contracts.js';
+import { STACK_KINDS, type StackKind } from '../../src/plan/stacks.js';
+import type {
+  AlarmPlan,
+  ElastiCacheService,
+  Plan,
+  RdsService,
+  S3Service,
+  StatefulResourcePlan,
+} from '../../src/plan/types.js';
+import { planToDot } from '../../src/report/diagram.js';
+import { allPlans, planFor } from '../fixtures/plans.js';
+import {
+  type CfnResource,
+  type Json,
+  referencedLogicalId,
+  type Synthesized,
+  synthesize,
+  tagOf,
+} from './synth.js';
+
+const combinations = allPlans().map(({ combination, plan }) => ({
+  name: `${combination.size} ${combination.type} ${combination.availabilityZones} AZs`,
+  plan,
+}));
+
+interface Located {
+  readonly kind: StackKind;
+  readonly id: string;
+  readonly resource: CfnResource;
+}
+
+/** Every resource of every stack, with its stack. */
+function resources(synth: Synthesized, type?: string): Located[] {
+  return STACK_KINDS.flatMap((kind) =>
+    Object.entries(synth.json[kind].Resources)
+      .filter(([, resource]) => type === undefined || resource.Type === type)
+      .map(([id, resource]) => ({ kind, id, resource })),
+  );
+}
+
+/** The resource a Ref, GetAtt or cross-stack import points at. */
+function target(synth: Synthesized, value: unknown): Located | undefined {
+  const id = referencedLogicalId(synth, value);
+  if (!id) return undefined;
+  return resources(synth).find((located) => located.id === id);
+}
+
+/** Every resource a value refers to, anywhere inside it (joins, splits, selects). */
+function targetsIn(synth: Synthesized, value: unknown): Located[] {
+  if (value === null || typeof value !== 'object') return [];
+  const direct = target(synth, value);
+  if (direct) return [direct];
+  return Object.values(value as object).flatMap((inner) => targetsIn(synth, inner));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Alarms: each template alarm read back as the Plan entry it implements.
+
+const COMPARISONS: Record<string, AlarmPlan['comparison']> = {
+  GreaterThanThreshold: 'greater-than',
+  GreaterThanOrEqualToThreshold: 'greater-than-or-equal',
+  LessThanThreshold: 'less-than',
+  LessThanOrEqualToThreshold: 'less-than-or-equal',
+};
+
+/** The Plan member id of an RDS instance: the primary, or read replica n of the construct's ReadReplica<n>. */
+function databaseMemberOf(plan: Plan, located: Located): string {
+  const rds = plan.services.find((service): service is RdsService => service.kind === 'rds')!;
+  if (!located.resource.Properties!.SourceDBInstanceIdentifier)
+    return rds.members.find((member) => member.role === 'primary')!.id;
+  const index = Number(/ReadReplica(\d+)/.exec(located.id)![1]) - 1;
+  return rds.members.filter((member) => member.role === 'read-replica')[index]!.id;
+}
+
+/** The Plan service id of a load balancer or target group: the edge's is external, the compute stack's internal. */
+function loadBalancerServiceOf(plan: Plan, located: Located): string {
+  const scheme = located.kind === 'edge' ? 'internet-facing' : 'internal';
+  return plan.services.find((service) => service.kind === 'nlb' && service.scheme === scheme)!.id;
+}
+
+/** The Plan subject (and target port) a template dimension value names. */
+function dimensionOf(
+  synth: Synthesized,
+  name: string,
+  value: unknown,
+): { subject: string; targetPort?: number } {
+  const { plan } = synth;
+  if (name === 'CacheClusterId') {
+    const groups = resources(synth, 'AWS::ElastiCache::ReplicationGroup');
+    const group = groups.find(({ resource }) =>
+      String(value).startsWith(`${resource.Properties!.ReplicationGroupId}-`),
+    )!;
+    const role = String(group.resource.Properties!.ReplicationGroupDescription).split(' ').pop();
+    const service = plan.services.find(
+      (candidate): candidate is ElastiCacheService =>
+        candidate.kind === 'elasticache' && candidate.role === role,
+    )!;
+    return { subject: service.members[Number(String(value).split('-').pop()) - 1]!.id };
+  }
+  const referenced = targetsIn(synth, value);
+  expect(referenced.length, `${name} ${JSON.stringify(value)}`).toBeGreaterThan(0);
+  const located = referenced[0]!;
+  switch (name) {
+    case 'AutoScalingGroupName':
+      return { subject: tagOf(located.resource, GROUP_TAG)! };
+    case 'InstanceId':
+      return { subject: tagOf(located.resource, NODE_TAG)! };
+    case 'DBInstanceIdentifier':
+      return { subject: databaseMemberOf(plan, located) };
+    case 'TargetGroup':
+      return {
+        subject: loadBalancerServiceOf(plan, located),
+        targetPort: located.resource.Properties!.Port as number,
+      };
+    case 'LoadBalancer': {
+      // Named through a listener of the load balancer, or the load balancer itself.
+      const balancer =
+        located.resource.Type === 'AWS::ElasticLoadBalancingV2::Listener'
+          ? target(synth, located.resource.Properties!.LoadBalancerArn)!
+          : located;
+      expect(balancer.resource.Type).toBe('AWS::ElasticLoadBalancingV2::LoadBalancer');
+      return { subject: loadBalancerServiceOf(plan, balancer) };
+    }
+    default:
+      throw new Error(`unexpected dimension ${name}`);
+  }
+}
+
+/** What an alarm does, from its actions: a scaling policy's direction, EC2 recovery, or the topic. */
+function actionOf(synth: Synthesized, alarm: CfnResource): AlarmPlan['action'] {
+  const actions = (alarm.Properties!.AlarmActions ?? []) as unknown[];
+  expect(actions, JSON.stringify(alarm.Properties)).toHaveLength(1);
+  const action = actions[0];
+  if (JSON.stringify(action).includes(':ec2:recover')) return 'recover-instance';
+  const located = target(synth, action)!;
+  if (located.resource.Type === 'AWS::SNS::Topic') return 'notify';
+  expect(located.resource.Type).toBe('AWS::AutoScaling::ScalingPolicy');
+  const steps = located.resource.Properties!.StepAdjustments as { ScalingAdjustment: number }[];
+  return steps[0]!.ScalingAdjustment > 0 ? 'scale-out' : 'scale-in';
+}
+
+/** A template alarm in the Plan's terms: every field the Plan decides. */
+function builtAlarm(synth: Synthesized, alarm: CfnResource): Json {
+  const properties = alarm.Properties as Json;
+  let metric: Json;
+  if (properties.Metrics) {
+    const stats = (properties.Metrics as Json[]).filter((entry) => entry.MetricStat);
+    const [expression] = (properties.Metrics as Json[]).filter((entry) => entry.Expression);
+    const nameOf = new Map(stats.map((entry) => [entry.Id, entry.MetricStat.Metric.MetricName]));
+    const planExpression = String(expression.Expression).replace(
+      /\b[a-z][A-Za-z0-9]*\b/g,
+      (id) => nameOf.get(id) ?? id,
+    );
+    // The Plan names the metric the alarm is about; the others are the expression's inputs.
+    const named = stats.map((entry) => entry.MetricStat);
+    expect(new Set(named.map((stat) => `${stat.Metric.Namespace} ${stat.Stat} ${stat.Period}`)).size).toBe(1);
+    metric = {
+      namespace: named[0].Metric.Namespace,
+      names: named.map((stat) => stat.Metric.MetricName).sort(),
+      statistic: named[0].Stat,
+      periodSeconds: named[0].Period,
+      dimensions: named.flatMap((stat) => stat.Metric.Dimensions ?? []),
+      expression: planExpression,
+    };
+  } else {
+    metric = {
+      namespace: properties.Namespace,
+      names: [properties.MetricName],
+      statistic: properties.Statistic,
+      periodSeconds: properties.Period,
+      dimensions: ((properties.Dimensions ?? []) as Json[])
+        .map((dimension) => ({
+          name: dimension.Name,
+          ...dimensionOf(synth, dimension.Name, dimension.Value),
+        }))
+        .sort((a: Json, b: Json) => a.name.localeCompare(b.name)),
+    };
+  }
+  return {
+    metric,
+    comparison: COMPARISONS[properties.ComparisonOperator],
+    threshold: properties.Threshold,
+    evaluationPeriods: properties.EvaluationPeriods,
+    datapointsToAlarm: properties.DatapointsToAlarm,
+    treatMissingData: TREAT_MISSING_DATA[properties.TreatMissingData ?? 'missing'],
+    action: actionOf(synth, alarm),
+  };
+}
+
+/** A Plan alarm entry in the same terms. */
+function plannedAlarm(alarm: AlarmPlan): Json {
+  const names = alarm.metric.expression
+    ? [...new Set(alarm.metric.expression.match(/\b[A-Z][A-Za-z0-9]*\b/g))]
+        .filter((name) => name !== 'IF')
+        .sort()
+    : [alarm.metric.name];
+  return {
+    metric: {
+      namespace: alarm.metric.namespace,
+      names,
+      statistic: alarm.metric.statistic,
+      periodSeconds: alarm.metric.periodSeconds,
+      dimensions: [...alarm.metric.dimensions]
+        .map((dimension) => ({ ...dimension }))
+        .sort((a, b) => a.name.localeCompare(b.name)),
+      ...(alarm.metric.expression ? { expression: alarm.metric.expression } : {}),
+    },
+    comparison: alarm.comparison,
+    threshold: alarm.threshold,
+    evaluationPeriods: alarm.evaluationPeriods,
+    datapointsToAlarm: alarm.datapointsToAlarm,
+    treatMissingData: alarm.treatMissingData,
+    action: alarm.action,
+  };
+}
+
+const TREAT_MISSING_DATA: Record<string, AlarmPlan['treatMissingData']> = {
+  missing: 'missing',
+  notBreaching: 'not-breaching',
+};
+
+const sorted = (entries: Json[]) => entries.map((entry) => JSON.stringify(entry)).sort();
+
+// ---------------------------------------------------------------------------------------------
+// Deletion: each stateful template resource read back as the Plan id it implements.
+
+const BEHAVIOUR: Record<string, StatefulResourcePlan['onStackDelete']> = {
+  Retain: 'retain',
+  Snapshot: 'snapshot',
+  Delete: 'delete',
+};
+
+/** The Plan's stateful-resource id of a template resource, or undefined for a resource holding no data. */
+function statefulIdOf(synth: Synthesized, located: Located): string | undefined {
+  const { plan } = synth;
+  const { resource } = located;
+  const properties = (resource.Properties ?? {}) as Json;
+  switch (resource.Type) {
+    case 'AWS::Logs::LogGroup':
+      if (located.kind === 'network') return 'log-group-flow-logs';
+      return properties.LogGroupName === `/gitlab-aws/${plan.spec.name}/nginx`
+        ? 'log-group-nginx'
+        : undefined;
+    case 'AWS::KMS::Key': {
+      const alias = resources(synth, 'AWS::KMS::Alias').find(
+        (candidate) => target(synth, candidate.resource.Properties!.TargetKeyId)?.id === located.id,
+      );
+      if (alias) return `kms-key-${String(alias.resource.Properties!.AliasName).split('/').pop()}`;
+      const user = resources(synth).find(({ resource: other }) =>
+        targetsIn(synth, [other.Properties?.EncryptionKeyArn, other.Properties?.KmsMasterKeyId]).some(
+          (key) => key.id === located.id,
+        ),
+      );
+      if (user?.resource.Type === 'AWS::Backup::BackupVault') return 'kms-key-backup-vault';
+      if (user?.resource.Type === 'AWS::SNS::Topic') return 'kms-key-alarm-topic';
+      return undefined;
+    }
+    case 'AWS::RDS::DBInstance':
+      return properties.SourceDBInstanceIdentifier
+        ? `rds-${databaseMemberOf(plan, located)}`
+        : `rds-${plan.services.find((service) => service.kind === 'rds')!.id}`;
+    case 'AWS::ElastiCache::ReplicationGroup': {
+      const role = String(properties.ReplicationGroupDescription).split(' ').pop();
+      return `elasticache-${plan.services.find((service) => service.kind === 'elasticache' && service.role === role)!.id}`;
+    }
+    case 'AWS::S3::Bucket': {
+      const s3 = plan.services.find((service): service is S3Service => service.kind === 's3')!;
+      if (properties.BucketName === s3.accessLogBucketName) return 'bucket-access-logs';
+      const bucket = s3.buckets.find((candidate) => candidate.bucketName === properties.BucketName);
+      return bucket ? `bucket-${bucket.purpose}` : undefined;
+    }
+    case 'AWS::EC2::Volume':
+      return `volume-${tagOf(resource, NODE_TAG)}`;
+    case 'AWS::SecretsManager::Secret': {
+      const secret = plan.secrets.find((candidate) => candidate.name === properties.Name);
+      return secret ? `secret-${secret.id}` : undefined;
+    }
+    case 'AWS::Backup::BackupVault':
+      return 'backup-vault';
+    default:
+      return undefined;
+  }
+}
+
+/** Stateful template resources by Plan id, with the behaviour their policies give them. */
+function builtStateful(synth: Synthesized): Map<string, { kind: StackKind; behaviour: string }[]> {
+  const byId = new Map<string, { kind: StackKind; behaviour: string }[]>();
+  for (const located of resources(synth)) {
+    const { DeletionPolicy = 'Delete', UpdateReplacePolicy = 'Delete' } = located.resource;
+    const id = statefulIdOf(synth, located);
+    if (located.resource.Type === 'AWS::RDS::DBSubnetGroup' && DeletionPolicy !== 'Delete') {
+      // A retained DB instance keeps the subnet group it runs in, and nothing else does.
+      const users = resources(synth, 'AWS::RDS::DBInstance').filter(
+        ({ resource }) => target(synth, resource.Properties!.DBSubnetGroupName)?.id === located.id,
+      );
+      expect(
+        users.map(({ resource }) => resource.DeletionPolicy ?? 'Delete'),
+        located.id,
+      ).toContain(DeletionPolicy);
+      continue;
+    }
+    if (DeletionPolicy !== 'Delete' || UpdateReplacePolicy !== 'Delete') {
+      expect(
+        id,
+        `${located.kind} ${located.id} (${located.resource.Type}) is kept by its stack`,
+      ).toBeDefined();
+      expect(UpdateReplacePolicy, located.id).toBe(DeletionPolicy);
+    }
+    if (id)
+      byId.set(id, [...(byId.get(id) ?? []), { kind: located.kind, behaviour: BEHAVIOUR[DeletionPolicy]! }]);
+  }
+  return byId;
+}
+
+describe.each(combinations)('the Plan and what reads it agree: $name', ({ plan }) => {
+  const synth = () => synthesize(plan);
+
+  it('builds every Plan alarm once, no other alarm, and bills what it builds', () => {
+    const built = resources(synth(), 'AWS::CloudWatch::Alarm');
+    expect(sorted(built.map(({ resource }) => builtAlarm(synth(), resource)))).toEqual(
+      sorted(plan.alarms.map(plannedAlarm)),
+    );
+    const bill = billOfMaterials(plan, loadPriceTable());
+    expect(bill.lines.find((line) => line.item.startsWith('CloudWatch alarms'))?.quantity).toBe(built.length);
+  });
+
+  it('runs every RDS and ElastiCache member in the AZ the Plan gives it, as the diagram draws it', () => {
+    const data = synth().json.data;
+    const drawn = zonesInDiagram(planToDot(plan));
+    const rds = plan.services.find((service): service is RdsService => service.kind === 'rds')!;
+    const instances = resources(synth(), 'AWS::RDS::DBInstance');
+    for (const located of instances) {
+      const member = rds.members.find((candidate) => candidate.id === databaseMemberOf(plan, located))!;
+      expect(located.resource.Properties!.AvailabilityZone, member.id).toBe(member.availabilityZone);
+    }
+    expect(instances).toHaveLength(rds.members.filter((member) => member.role !== 'standby').length);
+    const primary = instances.find(({ resource }) => !resource.Properties!.SourceDBInstanceIdentifier)!;
+    expect(primary.resource.Properties!.MultiAZ).toBe(
+      rds.members.some((member) => member.role === 'standby'),
+    );
+    const caches = plan.services.filter(
+      (service): service is ElastiCacheService => service.kind === 'elasticache',
+    );
+    const groups = Object.values(data.Resources).filter(
+      (resource) => resource.Type === 'AWS::ElastiCache::ReplicationGroup',
+    );
+    expect(groups).toHaveLength(caches.length);
+    for (const cache of caches) {
+      const group = groups.find((candidate) =>
+        String(candidate.Properties!.ReplicationGroupDescription).endsWith(` ${cache.role}`),
+      )!;
+      expect(group.Properties!.NumCacheClusters).toBe(cache.members.length);
+      expect(group.Properties!.PreferredCacheClusterAZs, cache.id).toEqual(
+        cache.members.map((member) => member.availabilityZone),
+      );
+    }
+    for (const member of [...rds.members, ...caches.flatMap((cache) => cache.members)]) {
+      const box = `${rds.members.includes(member) ? 'rds' : 'cache'}_${member.id}`.replace(
+        /[^A-Za-z0-9_]/g,
+        '_',
+      );
+      if (member.role === 'standby') expect(drawn.has(box), box).toBe(false);
+      else expect(drawn.get(box), box).toBe(member.availabilityZone?.replace(/[^A-Za-z0-9_]/g, '_') ?? null);
+    }
+  });
+
+  it('keeps exactly the resources the Plan keeps, as the templates and destroy say', () => {
+    const built = builtStateful(synth());
+    for (const resource of plan.statefulResources) {
+      expect(built.get(resource.id), resource.id).toEqual([
+        { kind: resource.stack, behaviour: resource.onStackDelete },
+      ]);
+    }
+    expect([...built.keys()].sort()).toEqual(plan.statefulResources.map((resource) => resource.id).sort());
+    const described = (behaviour: string) =>
+      plan.statefulResources
+        .filter((resource) => built.get(resource.id)![0]!.behaviour === behaviour)
+        .map((resource) => resource.description)
+        .sort();
+    const everything = planDestroy(plan, { includeData: true });
+    expect(
+      everything.kept.map((line) => line.replace(/ \(retained when [^)]+ is deleted\)$/, '')).sort(),
+    ).toEqual(described('retain'));
+    expect(
+      everything.deleted
+        .filter((line) => line.endsWith(': a final snapshot is taken first'))
+        .map((line) => line.replace(/: a final snapshot is taken first$/, ''))
+        .sort(),
+    ).toEqual(described('snapshot'));
+    // Without --include-data, what the deleted stacks retain is still listed as kept.
+    const keptData = planDestroy(plan, { includeData: false });
+    for (const resource of plan.statefulResources.filter(
+      (candidate) => candidate.onStackDelete === 'retain',
+    )) {
+      expect(
+        keptData.kept.some((line) => line.startsWith(resource.description)),
+        resource.id,
+      ).toBe(true);
+    }
+  });
+});
+
+describe('a stateful resource the Plan does not list', () => {
+  it('fails synthesis, naming the missing Plan entry, instead of picking its own removal policy', () => {
+    const plan = planFor();
+    const unlisted = {
+      ...plan,
+      statefulResources: plan.statefulResources.filter((resource) => resource.id !== 'bucket-lfs'),
+    };
+    expect(() => synthesize(unlisted)).toThrow(
+      /stateful resource bucket-lfs is not in the Plan's statefulResources/,
+    );
+  });
+});
+
+/** The AZ of the column each box of a diagram is drawn in (by the DOT ids of the AZ clusters), null outside. */
+function zonesInDiagram(dot: string): Map<string, string | null> {
+  const zones = new Map<string, string | null>();
+  let zone: string | null = null;
+  for (const line of dot.split('\n')) {
+    const opened = /^ {6}subgraph cluster_az_(\w+) \{/.exec(line);
+    if (opened) zone = opened[1]!;
+    else if (/^ {6}\}$/.test(line)) zone = null;
+    const box = /^\s+(\w+) \[label=/.exec(line);
+    if (box) zones.set(box[1]!, zone);
+  }
+  return zones;
+}
