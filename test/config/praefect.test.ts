@@ -112,6 +112,16 @@ describe('Praefect gitlab.rb', () => {
     ).toBe(false);
   });
 
+  it('migrates on no Praefect node when the Plan names no deploy node', () => {
+    const { praefect: _, ...others } = cluster.deployNodes;
+    const unnamed: Plan = { ...cluster, deployNodes: others };
+    expect(praefectDeployNode(unnamed)).toBeUndefined();
+    for (const id of ['praefect-1', 'praefect-2']) {
+      const rb = praefectGitlabRb(unnamed, node(unnamed, id), endpoints);
+      expect(setting(rb, 'praefect', 'auto_migrate'), id).toBe(false);
+    }
+  });
+
   it('says in its headings which node migrates and which Gitaly nodes it routes to', () => {
     const deploy = comments(praefectGitlabRb(cluster, node(cluster, 'praefect-1'), endpoints));
     const other = comments(praefectGitlabRb(cluster, node(cluster, 'praefect-2'), endpoints));

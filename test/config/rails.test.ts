@@ -93,6 +93,27 @@ describe('Rails gitlab.rb', () => {
     expect(comments(rb).some((text) => text.startsWith('Sidekiq runs on these nodes too'))).toBe(true);
   });
 
+  it('runs Sidekiq on the 1k node even beside Sidekiq nodes: that node is the whole application', () => {
+    const web = group(oneK, 'gitlab');
+    const withSidekiqNodes: Plan = {
+      ...oneK,
+      autoScalingGroups: [...oneK.autoScalingGroups, { ...web, id: 'sidekiq', role: 'sidekiq' }],
+    };
+    expect(setting(railsGitlabRb(withSidekiqNodes, web, endpoints), 'sidekiq', 'enable')).toBe(true);
+  });
+
+  it('renders without an internet-facing load balancer, then without the PROXY protocol', () => {
+    const internalOnly: Plan = {
+      ...threeK,
+      services: threeK.services.filter(
+        (service) => !(service.kind === 'nlb' && service.scheme === 'internet-facing'),
+      ),
+    };
+    const rb = railsGitlabRb(internalOnly, group(internalOnly, 'rails'), endpoints);
+    expect(hasSetting(rb, 'gitlab_rails', 'nginx', 'proxy_protocol')).toBe(false);
+    expect(setting(rb, 'gitlab_rails', 'nginx', 'listen_port')).toBe(PORTS.http);
+  });
+
   it('exposes the exporters on the ports the monitoring node scrapes, status page to the VPC only', () => {
     const rb = railsGitlabRb(threeK, group(threeK, 'rails'), endpoints);
     expect(setting(rb, 'node_exporter', 'listen_address')).toBe(`0.0.0.0:${EXPORTER_PORTS.node}`);
