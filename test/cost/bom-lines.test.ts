@@ -454,6 +454,13 @@ describe('bill of materials, by hand', () => {
     expect(bom.total.monthlyCommitted).toBeCloseTo(182.5 + 7.3 + 87.1 + 1.9, 9);
   });
 
+  it('refuses a service kind it does not know rather than leaving it out of the bill', () => {
+    const unknown = { kind: 'dynamodb', id: 'table' } as unknown as EksService;
+    expect(() => billOfMaterials(plan({ services: [unknown] }), table)).toThrow(
+      'bill of materials: unknown service {"kind":"dynamodb","id":"table"}',
+    );
+  });
+
   it('leaves out lines with nothing to bill: no NAT gateways, no egress', () => {
     const noNat = billOfMaterials(plan({ network: { ...base.network, natGateways: 0 } }), table);
     expect(noNat.lines.map((entry) => entry.item)).toEqual([
@@ -521,5 +528,14 @@ describe('bill of materials, by hand', () => {
     const bareById = Object.fromEntries(bare.assumptions.map((entry) => [entry.id, entry]));
     expect(bareById['desired-capacity']?.value).toBe('none');
     expect(bareById['public-zone']?.what).toContain('(the domain parent)');
+
+    const rails = base.autoScalingGroups[0]!;
+    const twoGroups = billOfMaterials(
+      plan({ autoScalingGroups: [rails, { ...rails, id: 'sidekiq', role: 'sidekiq', desiredCapacity: 1 }] }),
+      table,
+    );
+    expect(twoGroups.assumptions.find((entry) => entry.id === 'desired-capacity')?.value).toBe(
+      'rails 2, sidekiq 1',
+    );
   });
 });
