@@ -197,6 +197,9 @@ describe('bill of materials, by hand', () => {
       ['monitoring', 'EBS io2 prometheus-data volume', 30, 'GiB', 0.13],
       ['monitoring', 'EBS io2 provisioned IOPS (prometheus-data volume)', 500, 'IOPS', 0.07],
     ]);
+    // Instances bill by the hour, EBS (GiB, IOPS and MiB/s alike) by the month.
+    for (const entry of nodeLines)
+      expect(entry.billing, entry.item).toBe(entry.unit === 'instance' ? 'hourly' : 'monthly');
     // Instances bill 730 hours at the on-demand and at the commitment rate; EBS is per month.
     expect(line(bom, 'EC2 m5.xlarge', 'gitaly')).toMatchObject({
       billing: 'hourly',
@@ -225,14 +228,21 @@ describe('bill of materials, by hand', () => {
       table,
     );
     expect(
-      bom.lines.map((entry) => [entry.item, entry.quantity, entry.unitPrice, entry.commitmentUnitPrice]),
+      bom.lines.map((entry) => [
+        entry.item,
+        entry.quantity,
+        entry.unit,
+        entry.billing,
+        entry.unitPrice,
+        entry.commitmentUnitPrice,
+      ]),
     ).toEqual(
       expect.arrayContaining([
-        ['RDS db.m5.large Single-AZ', 1, 3, 2],
-        ['RDS db.m5.large read replica', 2, 3, 2],
+        ['RDS db.m5.large Single-AZ', 1, 'instance', 'hourly', 3, 2],
+        ['RDS db.m5.large read replica', 2, 'instance', 'hourly', 3, 2],
         // primary + 2 replicas = 3 copies of 400 GiB; (13,000 - 12,000) IOPS x 3.
-        ['RDS gp3 storage (3 copies: primary, 2 replicas)', 1200, 0.115, undefined],
-        ['RDS gp3 IOPS above baseline', 3000, 0.02, undefined],
+        ['RDS gp3 storage (3 copies: primary, 2 replicas)', 1200, 'GiB', 'monthly', 0.115, undefined],
+        ['RDS gp3 IOPS above baseline', 3000, 'IOPS', 'monthly', 0.02, undefined],
       ]),
     );
     const postgres = bom.groups.find((group) => group.group === 'postgres')!;
@@ -249,10 +259,12 @@ describe('bill of materials, by hand', () => {
       table,
     );
     const postgres = bom.lines.filter((entry) => entry.group === 'postgres');
-    expect(postgres.map((entry) => [entry.item, entry.quantity, entry.unitPrice])).toEqual([
-      ['RDS db.m5.large Multi-AZ (primary + standby)', 1, 6],
-      ['RDS db.m5.large read replica', 1, 3],
-      ['RDS gp3 storage (3 copies: primary, standby, 1 replica)', 300, 0.115],
+    expect(
+      postgres.map((entry) => [entry.item, entry.quantity, entry.unit, entry.billing, entry.unitPrice]),
+    ).toEqual([
+      ['RDS db.m5.large Multi-AZ (primary + standby)', 1, 'instance', 'hourly', 6],
+      ['RDS db.m5.large read replica', 1, 'instance', 'hourly', 3],
+      ['RDS gp3 storage (3 copies: primary, standby, 1 replica)', 300, 'GiB', 'monthly', 0.115],
     ]);
     expect(line(bom, 'RDS db.m5.large Multi-AZ (primary + standby)').monthlyCommitted).toBe(4 * 730);
     const alone = billOfMaterials(
@@ -275,9 +287,17 @@ describe('bill of materials, by hand', () => {
     );
     expect(line(io1, 'RDS io1 storage (2 copies: primary, standby)')).toMatchObject({
       quantity: 200,
+      unit: 'GiB',
+      billing: 'monthly',
       unitPrice: 0.125,
     });
-    expect(line(io1, 'RDS io1 provisioned IOPS')).toMatchObject({ quantity: 2000, unitPrice: 0.1 });
+    expect(line(io1, 'RDS io1 provisioned IOPS')).toMatchObject({
+      quantity: 2000,
+      unit: 'IOPS',
+      billing: 'monthly',
+      monthly: 200,
+      unitPrice: 0.1,
+    });
     const noIops = billOfMaterials(
       plan({ services: [rds({ multiAz: false, readReplicas: 0, storageType: 'io1', iops: undefined })] }),
       table,
@@ -390,11 +410,16 @@ describe('bill of materials, by hand', () => {
     expect(line(bom, `S3 Standard storage (${s3.buckets.length} buckets)`)).toMatchObject({
       group: 'object-storage',
       quantity: 200,
+      unit: 'GiB',
+      billing: 'monthly',
       unitPrice: 0.023,
       assumption: 'object-storage',
       monthly: 200 * 0.023,
     });
     expect(line(bom, 'EKS cluster (standard support)')).toMatchObject({
+      unit: 'cluster',
+      billing: 'hourly',
+      monthly: 0.1 * 730,
       group: 'kubernetes',
       quantity: 1,
       unitPrice: 0.1,
@@ -418,17 +443,24 @@ describe('bill of materials, by hand', () => {
       table,
     );
     expect(
-      bom.lines.map((entry) => [entry.group, entry.item, entry.quantity, entry.billing, entry.unitPrice]),
+      bom.lines.map((entry) => [
+        entry.group,
+        entry.item,
+        entry.quantity,
+        entry.unit,
+        entry.billing,
+        entry.unitPrice,
+      ]),
     ).toEqual([
-      ['bastion', 'EC2 t3.micro', 2, 'hourly', 0.25],
-      ['bastion', 'Public IPv4 addresses (Elastic IPs)', 2, 'hourly', 0.005],
-      ['network', 'NAT gateways (one per AZ)', 2, 'hourly', 0.045],
-      ['network', 'NAT gateway Elastic IPs', 2, 'hourly', 0.005],
-      ['network', 'NAT gateway data processed', 100, 'usage', 0.046],
-      ['network', 'Data transfer out to the internet', 100, 'usage', 0.09],
-      ['network', `Route 53 private hosted zone (${base.privateDnsZone})`, 1, 'monthly', 0.5],
-      ['operations', 'Secrets Manager secrets', 4, 'monthly', 0.4],
-      ['operations', 'CloudWatch alarms (standard resolution)', 3, 'monthly', 0.1],
+      ['bastion', 'EC2 t3.micro', 2, 'instance', 'hourly', 0.25],
+      ['bastion', 'Public IPv4 addresses (Elastic IPs)', 2, 'address', 'hourly', 0.005],
+      ['network', 'NAT gateways (one per AZ)', 2, 'gateway', 'hourly', 0.045],
+      ['network', 'NAT gateway Elastic IPs', 2, 'address', 'hourly', 0.005],
+      ['network', 'NAT gateway data processed', 100, 'GiB', 'usage', 0.046],
+      ['network', 'Data transfer out to the internet', 100, 'GiB', 'usage', 0.09],
+      ['network', `Route 53 private hosted zone (${base.privateDnsZone})`, 1, 'zone', 'monthly', 0.5],
+      ['operations', 'Secrets Manager secrets', 4, 'secret', 'monthly', 0.4],
+      ['operations', 'CloudWatch alarms (standard resolution)', 3, 'alarm', 'monthly', 0.1],
     ]);
     expect(bom.lines.map((entry) => entry.assumption)).toEqual([
       undefined,
