@@ -1,0 +1,125 @@
+/**
+ * gitlab.rb of a Gitaly node, read back setting by setting: where it listens, which token it checks,
+ * where repositories live and under which storage name, alone and as a Gitaly Cluster member.
+ */
+import { describe, expect, it } from 'vitest';
+import { EXPORTER_PORTS, PORTS } from '../../src/catalog/ports.js';
+import { REPOSITORIES_SUBDIR } from '../../src/config/common.js';
+import { gitalyGitlabRb, renderGitaly, repositoriesPath } from '../../src/config/gitaly.js';
+import { NodeFact, type RubyHash, SecretValue } from '../../src/config/ruby.js';
+import type { RuntimeEndpoints } from '../../src/config/types.js';
+import type { Plan, PlanNode } from '../../src/plan/types.js';
+import { planFor } from '../fixtures/plans.js';
+import { called, comments, entries, setting, symbolKeyed } from './rb-query.js';
+
+const endpoints: RuntimeEndpoints = {
+  databaseHost: 'db.example.internal',
+  databasePort: '5432',
+  redisHosts: { redis: 'redis.example.internal' },
+  signal: { stackName: 'compute', logicalId: 'GitalyBoot' },
+};
+
+const single = planFor({ architecture: { size: '2k' } });
+const cluster = planFor({ architecture: { size: '3k' } });
+
+function node(plan: Plan, id: string): PlanNode {
+  const found = plan.nodes.find((entry) => entry.id === id);
+  if (!found) throw new Error(`no node ${id}`);
+  return found;
+}
+
+function configuration(plan: Plan, id: string) {
+  const value = setting(gitalyGitlabRb(plan, node(plan, id), endpoints), 'gitaly', 'configuration');
+  expect(symbolKeyed(value)).toBe(true);
+  return entries(value);
+}
+
+describe('Gitaly gitlab.rb', () => {
+  it('renders Gitaly nodes only, and only those the Plan names a storage for', () => {
+    expect(() => gitalyGitlabRb(cluster, node(cluster, 'praefect-1'), endpoints)).toThrow(
+      'renderGitaly renders Gitaly nodes, not praefect',
+    );
+    const unnamed = { ...node(cluster, 'gitaly-2'), gitalyStorage: undefined };
+    expect(() => gitalyGitlabRb(cluster, unnamed, endpoints)).toThrow(
+      'Gitaly node gitaly-2 has no storage name in the Plan',
+    );
+  });
+
+  it('keeps repositories below the data volume mount point', () => {
+    const gitaly = node(single, 'gitaly-1');
+    const data = gitaly.volumes.find((volume) => volume.purpose === 'git-data')!;
+    expect(data.mountPoint).toBeTruthy();
+    expect(repositoriesPath(gitaly)).toBe(`${data.mountPoint}/${REPOSITORIES_SUBDIR}`);
+    const noData = { ...gitaly, volumes: gitaly.volumes.filter((volume) => volume.purpose !== 'git-data') };
+    expect(() => repositoriesPath(noData)).toThrow(
+      'Gitaly node gitaly-1 has no git-data volume with a mount point',
+    );
+    const unmounted = {
+      ...gitaly,
+      volumes: gitaly.volumes.map((volume) => ({ ...volume, mountPoint: undefined })),
+    };
+    expect(() => repositoriesPath(unmounted)).toThrow('no git-data volume with a mount point');
+  });
+
+  it('runs the Gitaly role only and never migrates the database', () => {
+    const rb = gitalyGitlabRb(single, node(single, 'gitaly-1'), endpoints);
+    expect(called(rb, 'roles')).toEqual(['gitaly_role']);
+    expect(setting(rb, 'gitlab_rails', 'auto_migrate')).toBe(false);
+    expect(setting(rb, 'node_exporter', 'listen_address')).toBe(`0.0.0.0:${EXPORTER_PORTS.node}`);
+  });
+
+  it('heads the file with the version, environment and node, and every section with a heading', () => {
+    const rb = gitalyGitlabRb(cluster, node(cluster, 'gitaly-2'), endpoints);
+    const head = comments(rb)[0]!;
+    expect(rb.list()[0]!.kind).toBe('comment');
+    expect(head).toContain(`GitLab ${cluster.gitlab.edition.toUpperCase()} ${cluster.gitlab.version}`);
+    expect(head).toContain(`${cluster.spec.name}: gitaly-2 (`);
+    for (const text of comments(rb)) expect(text.trim().length).toBeGreaterThan(10);
+    expect(comments(rb)).toContain('Gitaly Cluster member: storage gitaly-2, reached by Praefect only');
+    const alone = comments(gitalyGitlabRb(single, node(single, 'gitaly-1'), endpoints));
+    expect(alone).toContain('The one Gitaly server: storage default, reached by Rails and Sidekiq');
+  });
+
+  it('listens for gRPC on its private address and for Prometheus on every address', () => {
+    const config = configuration(single, 'gitaly-1');
+    const listen = config.listen_addr as NodeFact;
+    expect(listen).toBeInstanceOf(NodeFact);
+    expect([listen.name, listen.prefix, listen.suffix, listen.value]).toEqual([
+      'private-ipv4',
+      '',
+      `:${PORTS.gitaly}`,
+      undefined,
+    ]);
+    expect(config.prometheus_listen_addr).toBe(`0.0.0.0:${EXPORTER_PORTS.gitaly}`);
+  });
+
+  it('checks the token from the secret file, never an inline value', () => {
+    const auth = entries(configuration(cluster, 'gitaly-3').auth!);
+    expect(auth.token).toEqual(new SecretValue('gitaly-token'));
+    expect(gitalyGitlabRb(cluster, node(cluster, 'gitaly-3'), endpoints).secrets()).toEqual(['gitaly-token']);
+  });
+
+  it('caches pack-objects and calls GitLab back at its external URL', () => {
+    const config = configuration(single, 'gitaly-1');
+    expect(entries(config.pack_objects_cache!)).toEqual({ enabled: true });
+    expect(entries(config.gitlab!)).toEqual({ url: single.gitlab.externalUrl });
+  });
+
+  it.each([
+    ['single', single, 'gitaly-1', 'default'],
+    ['cluster', cluster, 'gitaly-2', 'gitaly-2'],
+  ] as const)('stores repositories under the Plan storage name (%s)', (_mode, plan, id, name) => {
+    const gitaly = node(plan, id);
+    expect(gitaly.gitalyStorage).toBe(name);
+    const storage = configuration(plan, id).storage as RubyHash[];
+    expect(storage).toHaveLength(1);
+    expect(entries(storage[0]!)).toEqual({ name, path: repositoriesPath(gitaly) });
+  });
+
+  it('renderGitaly is the rendered builder', () => {
+    const gitaly = node(single, 'gitaly-1');
+    const text = renderGitaly(single, gitaly, endpoints);
+    expect(text).toBe(gitalyGitlabRb(single, gitaly, endpoints).render());
+    expect(text).toContain("roles(['gitaly_role'])");
+  });
+});

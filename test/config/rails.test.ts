@@ -1,0 +1,154 @@
+/**
+ * gitlab.rb of the web nodes, read back setting by setting: what NGINX behind the TLS-ending load
+ * balancer, Sidekiq and the exporters are told, for plans with and without Sidekiq nodes.
+ */
+import { describe, expect, it } from 'vitest';
+import { EXPORTER_PORTS, PORTS } from '../../src/catalog/ports.js';
+import { gitalyGitlabRb } from '../../src/config/gitaly.js';
+import { railsGitlabRb, renderRails } from '../../src/config/rails.js';
+import { type NodeFact, type RubyHash, SecretValue } from '../../src/config/ruby.js';
+import type { RuntimeEndpoints } from '../../src/config/types.js';
+import type { AutoScalingGroupPlan, Plan } from '../../src/plan/types.js';
+import { planFor } from '../fixtures/plans.js';
+import { called, comments, entries, hasSetting, keysOf, setting } from './rb-query.js';
+
+const endpoints: RuntimeEndpoints = {
+  databaseHost: 'db.example.internal',
+  databasePort: '5432',
+  redisHosts: { redis: 'redis.example.internal' },
+  praefectLoadBalancerHost: 'praefect.example.internal',
+  signal: { stackName: 'compute', logicalId: 'RailsBoot' },
+};
+
+function group(plan: Plan, role: AutoScalingGroupPlan['role']): AutoScalingGroupPlan {
+  const found = plan.autoScalingGroups.find((entry) => entry.role === role);
+  if (!found) throw new Error(`no ${role} group`);
+  return found;
+}
+
+const threeK = planFor({ architecture: { size: '3k' } });
+const poc = planFor({ architecture: { size: 'poc' } });
+const oneK = planFor({ architecture: { size: '1k' } });
+
+describe('Rails gitlab.rb', () => {
+  it('renders web groups only', () => {
+    expect(() => railsGitlabRb(threeK, group(threeK, 'sidekiq'), endpoints)).toThrow(
+      'renderRails renders web groups, not sidekiq',
+    );
+    expect(() => railsGitlabRb(oneK, group(oneK, 'gitlab'), endpoints)).not.toThrow();
+  });
+
+  it('runs the application role and leaves Gitaly to the Gitaly nodes', () => {
+    const rb = railsGitlabRb(threeK, group(threeK, 'rails'), endpoints);
+    expect(called(rb, 'roles')).toEqual(['application_role']);
+    expect(called(rb, 'external_url')).toBe(threeK.gitlab.externalUrl);
+    expect(setting(rb, 'gitaly', 'enable')).toBe(false);
+  });
+
+  it('heads the file with the version, environment and group, and every section with a heading', () => {
+    const rb = railsGitlabRb(threeK, group(threeK, 'rails'), endpoints);
+    const head = comments(rb)[0]!;
+    expect(head).toContain(`GitLab ${threeK.gitlab.edition.toUpperCase()} ${threeK.gitlab.version}`);
+    expect(head).toContain(`${threeK.spec.name}: rails nodes`);
+    expect(head).toContain('edits are lost on the next boot');
+    for (const text of comments(rb)) expect(text.trim().length).toBeGreaterThan(10);
+    expect(rb.list()[0]!.kind).toBe('comment');
+  });
+
+  it('serves plain HTTP on the load balancer target port and trusts the VPC for the client address', () => {
+    const rb = railsGitlabRb(threeK, group(threeK, 'rails'), endpoints);
+    expect(setting(rb, 'letsencrypt', 'enable')).toBe(false);
+    expect(setting(rb, 'gitlab_rails', 'nginx', 'listen_port')).toBe(PORTS.http);
+    expect(setting(rb, 'gitlab_rails', 'nginx', 'listen_https')).toBe(false);
+    expect(setting(rb, 'gitlab_rails', 'nginx', 'real_ip_trusted_addresses')).toEqual([
+      threeK.network.vpcCidr,
+    ]);
+  });
+
+  it('reads the PROXY protocol header only when the load balancer sends it', () => {
+    const off = railsGitlabRb(threeK, group(threeK, 'rails'), endpoints);
+    expect(hasSetting(off, 'gitlab_rails', 'nginx', 'proxy_protocol')).toBe(false);
+    const plan = planFor({ architecture: { size: '3k' }, edge: { proxyProtocol: true } });
+    const on = railsGitlabRb(plan, group(plan, 'rails'), endpoints);
+    expect(setting(on, 'gitlab_rails', 'nginx', 'proxy_protocol')).toBe(true);
+    expect(comments(on).some((text) => text.includes('PROXY protocol'))).toBe(true);
+  });
+
+  it('leaves Sidekiq to the Sidekiq nodes when the Plan has them', () => {
+    const rb = railsGitlabRb(threeK, group(threeK, 'rails'), endpoints);
+    expect(setting(rb, 'sidekiq', 'enable')).toBe(false);
+    expect(keysOf(rb, 'sidekiq')).toEqual(['enable']);
+  });
+
+  it.each([
+    ['poc', poc, 'rails'],
+    ['1k', oneK, 'gitlab'],
+  ] as const)('runs Sidekiq on the web nodes of %s, one process per vCPU', (_size, plan, role) => {
+    const web = group(plan, role);
+    const rb = railsGitlabRb(plan, web, endpoints);
+    expect(setting(rb, 'sidekiq', 'enable')).toBe(true);
+    const vcpu = plan.nodes.find((node) => node.autoScalingGroup === web.id)!.vcpu;
+    expect(setting(rb, 'sidekiq', 'queue_groups')).toEqual(Array.from({ length: vcpu }, () => '*'));
+    expect(setting(rb, 'sidekiq', 'listen_port')).toBe(EXPORTER_PORTS.sidekiq);
+    expect(comments(rb).some((text) => text.startsWith('Sidekiq runs on these nodes too'))).toBe(true);
+  });
+
+  it('runs Sidekiq on the 1k node even beside Sidekiq nodes: that node is the whole application', () => {
+    const web = group(oneK, 'gitlab');
+    const withSidekiqNodes: Plan = {
+      ...oneK,
+      autoScalingGroups: [...oneK.autoScalingGroups, { ...web, id: 'sidekiq', role: 'sidekiq' }],
+    };
+    expect(setting(railsGitlabRb(withSidekiqNodes, web, endpoints), 'sidekiq', 'enable')).toBe(true);
+  });
+
+  it('renders without an internet-facing load balancer, then without the PROXY protocol', () => {
+    const internalOnly: Plan = {
+      ...threeK,
+      services: threeK.services.filter(
+        (service) => !(service.kind === 'nlb' && service.scheme === 'internet-facing'),
+      ),
+    };
+    const rb = railsGitlabRb(internalOnly, group(internalOnly, 'rails'), endpoints);
+    expect(hasSetting(rb, 'gitlab_rails', 'nginx', 'proxy_protocol')).toBe(false);
+    expect(setting(rb, 'gitlab_rails', 'nginx', 'listen_port')).toBe(PORTS.http);
+  });
+
+  it('exposes the exporters on the ports the monitoring node scrapes, status page to the VPC only', () => {
+    const rb = railsGitlabRb(threeK, group(threeK, 'rails'), endpoints);
+    expect(setting(rb, 'node_exporter', 'listen_address')).toBe(`0.0.0.0:${EXPORTER_PORTS.node}`);
+    expect(setting(rb, 'puma', 'listen')).toBe('0.0.0.0');
+    expect(setting(rb, 'puma', 'port')).toBe(EXPORTER_PORTS.puma);
+    expect(setting(rb, 'gitlab_workhorse', 'prometheus_listen_addr')).toBe(
+      `0.0.0.0:${EXPORTER_PORTS.workhorse}`,
+    );
+    expect(setting(rb, 'gitlab_exporter', 'listen_address')).toBe('0.0.0.0');
+    expect(setting(rb, 'gitlab_exporter', 'listen_port')).toBe(String(EXPORTER_PORTS.gitlabExporter));
+    expect(setting(rb, 'nginx', 'status', 'options', 'allow')).toEqual([
+      '127.0.0.0/8',
+      threeK.network.vpcCidr,
+    ]);
+  });
+
+  it('dials the one Gitaly node where it listens, with the token Gitaly checks', () => {
+    const rails = railsGitlabRb(poc, group(poc, 'rails'), endpoints);
+    const gitalyNode = poc.nodes.find((node) => node.role === 'gitaly')!;
+    const gitaly = entries(setting(gitalyGitlabRb(poc, gitalyNode, endpoints), 'gitaly', 'configuration'));
+    const storages = entries(setting(rails, 'gitlab_rails', 'repositories_storages'));
+    const storageName = entries((gitaly.storage as RubyHash[])[0]!).name;
+    expect(Object.keys(storages)).toEqual([storageName]);
+    const dialled = entries(storages[storageName as string]!);
+    const listen = gitaly.listen_addr as NodeFact;
+    expect(listen.name).toBe('private-ipv4');
+    expect(dialled.gitaly_address).toBe(`tcp://${gitalyNode.privateDnsName}${listen.suffix}`);
+    expect(dialled.gitaly_token).toEqual(entries(gitaly.auth!).token);
+    expect(dialled.gitaly_token).toBeInstanceOf(SecretValue);
+  });
+
+  it('renderRails is the rendered builder', () => {
+    const web = group(threeK, 'rails');
+    const text = renderRails(threeK, web, endpoints);
+    expect(text).toBe(railsGitlabRb(threeK, web, endpoints).render());
+    expect(text).toContain("roles(['application_role'])");
+  });
+});
