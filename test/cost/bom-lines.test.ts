@@ -84,6 +84,7 @@ const table: PriceTable = {
         cloudwatchAlarmMonth: 0.1,
         cloudwatchLogsIngestPerGB: 0.5,
         eksClusterHourly: 0.1,
+        eksExtendedSupportClusterHourly: 0.6,
       }),
     },
   },
