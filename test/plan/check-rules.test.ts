@@ -241,10 +241,9 @@ describe('AWS limit rules', () => {
           service.kind === 's3'
             ? {
                 ...service,
-                buckets: names.map((bucketName, index) => ({
+                buckets: names.map((bucketName) => ({
                   ...service.buckets[0]!,
                   bucketName,
-                  purpose: `b${index}`,
                 })),
               }
             : service,
