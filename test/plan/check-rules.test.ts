@@ -9,6 +9,7 @@
  * - GLA-RAILS-BOUNDS, GLA-DB-STORAGE-BOUNDS, GLA-RAILS-FEWER-NODES: an `!== undefined` guard as
  *   `true`, since `undefined < n` is false anyway.
  * - GLA-UNDERSIZED `<` as `<=` on memory: no instance type has exactly 93 % of a documented size.
+ * - GLA-GITLAB-VERSION `comparison > 0` as `>= 0`: equal versions return before the comparison.
  */
 import { describe, expect, it } from 'vitest';
 import { NEWEST_GITLAB_RELEASE } from '../../src/catalog/gitlab-requirements.js';
@@ -40,6 +41,18 @@ describe('every plan rule', () => {
     expect(rule.description.trim().length).toBeGreaterThan(10);
     expect(rule.description).not.toContain('\n');
   });
+
+  it.each(PLAN_RULES.map((rule) => [rule.id, rule]))('%s has a level a plan can act on', (_, rule) => {
+    expect(['error', 'warning', 'info']).toContain(rule.level);
+  });
+
+  it.each(PLAN_RULES.filter((rule) => 'guidance' in rule).map((rule) => [rule.id, rule]))(
+    '%s cites an entry of the catalog guidance when it cites one',
+    async (_, rule) => {
+      const { AWS_GUIDANCE } = await import('../../src/catalog/aws-guidance.js');
+      expect(AWS_GUIDANCE.map((entry) => entry.id)).toContain(rule.guidance);
+    },
+  );
 });
 
 describe('running the checks', () => {
@@ -121,6 +134,10 @@ describe('HA rules', () => {
     expect(ruleOf('GLA-RAILS-SINGLE').evaluate(context)).toHaveLength(1);
   });
 
+  it('GLA-GITALY-SINGLE-AT-SCALE leaves a Gitaly Cluster alone', () => {
+    expect(findings({ architecture: { size: '3k' } }, 'GLA-GITALY-SINGLE-AT-SCALE')).toEqual([]);
+  });
+
   it('GLA-NOT-HA names the size it was given', () => {
     expect(findings({ architecture: { size: '2k' } }, 'GLA-NOT-HA')[0]?.message).toContain('2k');
   });
@@ -146,6 +163,11 @@ describe('sizing rules', () => {
     expect(
       findings({ database: { storageGiB: 500, maxStorageGiB: 200 } }, 'GLA-DB-STORAGE-BOUNDS')[0]?.message,
     ).toMatch(/\(200\).*\(500\)/);
+  });
+
+  it('GLA-RAILS-BOUNDS needs both bounds set to compare them', () => {
+    expect(findings({ rails: { minNodes: 4 } }, 'GLA-RAILS-BOUNDS')).toEqual([]);
+    expect(findings({ rails: { maxNodes: 2 } }, 'GLA-RAILS-BOUNDS')).toEqual([]);
   });
 
   it('GLA-RAILS-FEWER-NODES compares with the reference count of the size', () => {
