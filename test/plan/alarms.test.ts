@@ -3,7 +3,7 @@
  * group that can grow, one per fixed instance, one 5xx rate for the web tier, two for RDS, one per
  * ElastiCache member and one per load balancer target group.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { AlarmPlan, Plan } from '../../src/plan/types.js';
 import { allPlans, planFor } from '../fixtures/plans.js';
 
@@ -114,7 +114,11 @@ describe('plan.alarms', () => {
 describe('plan.alarms metrics', () => {
   // 10k has every kind of subject: growable groups, Gitaly and Praefect nodes, RDS with replicas,
   // two ElastiCache groups and both load balancers; bastions add more fixed nodes.
-  const plan = planFor({ architecture: { size: '10k' }, access: { admin: 'bastion' } });
+  // Built in each test, not when the file loads, so that a mutant active during the test reaches it.
+  let plan: Plan;
+  beforeEach(() => {
+    plan = planFor({ architecture: { size: '10k' }, access: { admin: 'bastion' } });
+  });
   const byAction = (action: AlarmPlan['action']) => plan.alarms.filter((alarm) => alarm.action === action);
 
   it('says why every alarm exists', () => {
@@ -203,7 +207,13 @@ describe('plan.alarms metrics', () => {
       if (service.kind !== 'elasticache') continue;
       for (const member of service.members) {
         const alarm = plan.alarms.find((candidate) => candidate.id === `${member.id}-memory`)!;
-        expect(alarm).toMatchObject({ subject: member.id, role: service.role, action: 'notify' });
+        expect(alarm).toMatchObject({
+          subject: member.id,
+          role: service.role,
+          action: 'notify',
+          comparison: 'greater-than',
+          treatMissingData: 'missing',
+        });
         expect(alarm.metric).toEqual({
           namespace: 'AWS/ElastiCache',
           name: 'DatabaseMemoryUsagePercentage',
@@ -227,6 +237,7 @@ describe('plan.alarms metrics', () => {
       alarms.forEach((alarm, index) => {
         expect(alarm).toMatchObject({
           role: service.role,
+          action: 'notify',
           comparison: 'greater-than',
           threshold: 0,
           treatMissingData: 'not-breaching',

@@ -2,8 +2,9 @@
  * What deleting each stack does to the Plan's stateful resources, per size: every data store of
  * the Plan is listed once, and nothing holding data is deleted without a snapshot.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { planStatefulResources } from '../../src/plan/deletion.js';
+import type { Plan } from '../../src/plan/types.js';
 import { allPlans, planFor } from '../fixtures/plans.js';
 
 describe('plan.statefulResources', () => {
@@ -73,9 +74,15 @@ describe('plan.statefulResources', () => {
 
 describe('plan.statefulResources, resource by resource', () => {
   // 10k has read replicas, two ElastiCache groups, a Gitaly Cluster and a web tier.
-  const plan = planFor({ architecture: { size: '10k' } });
+  // Built in each test, not when the file loads, so that a mutant active during the test reaches it.
+  let plan: Plan;
+  let name: string;
+  let objectStorage: Plan['spec']['objectStorage'];
+  beforeEach(() => {
+    plan = planFor({ architecture: { size: '10k' } });
+    ({ name, objectStorage } = plan.spec);
+  });
   const byId = (id: string) => plan.statefulResources.find((resource) => resource.id === id);
-  const { name, objectStorage } = plan.spec;
 
   it('lists resources stack by stack, in deploy order', () => {
     const order = ['network', 'data', 'edge', 'compute', 'ops'];
@@ -106,6 +113,11 @@ describe('plan.statefulResources, resource by resource', () => {
       expect(byId(id), id).toMatchObject({ stack: 'ops', onStackDelete: 'retain' });
     expect(byId('backup-vault')?.kind).toBe('backup-vault');
     expect(byId('kms-key-alarm-topic')?.kind).toBe('kms-key');
+    expect(byId('kms-key-backup-vault')?.kind).toBe('kms-key');
+    // destroy prints each description: every one says what the resource is, and no two say the same.
+    const descriptions = plan.statefulResources.map((resource) => resource.description);
+    for (const description of descriptions) expect(description.length).toBeGreaterThan(10);
+    expect(new Set(descriptions).size).toBe(descriptions.length);
   });
 
   it('describes each data store by its id and size, and keeps read replicas', () => {

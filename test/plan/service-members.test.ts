@@ -2,7 +2,7 @@
  * Members of RDS and ElastiCache as CloudFormation can place them: a Multi-AZ RDS instance's
  * primary and standby are AWS's choice (no AZ), read replicas and cache clusters are pinned.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { cacheMembers, databaseMembers, withMembers } from '../../src/plan/service-members.js';
 import type { ElastiCacheService, RdsService } from '../../src/plan/types.js';
 import { allPlans, planFor } from '../fixtures/plans.js';
@@ -60,11 +60,15 @@ describe('service members', () => {
 });
 
 describe('service members beyond the published sizes', () => {
-  const plan = planFor({ architecture: { size: '10k' } });
-  const rds = plan.services.find((service): service is RdsService => service.kind === 'rds')!;
-  const cache = plan.services.find(
-    (service): service is ElastiCacheService => service.kind === 'elasticache',
-  )!;
+  // Built in each test, not when the file loads, so that a mutant active during the test reaches it.
+  let plan: ReturnType<typeof planFor>;
+  let rds: RdsService;
+  let cache: ElastiCacheService;
+  beforeEach(() => {
+    plan = planFor({ architecture: { size: '10k' } });
+    rds = plan.services.find((service): service is RdsService => service.kind === 'rds')!;
+    cache = plan.services.find((service): service is ElastiCacheService => service.kind === 'elasticache')!;
+  });
   const zones = ['zone-a', 'zone-b'];
 
   it('gives a single-AZ database no standby, and wraps read replicas round the AZs', () => {
@@ -91,7 +95,12 @@ describe('service members beyond the published sizes', () => {
       (service) => service.kind !== 'rds' && service.kind !== 'elasticache',
     );
     expect(others.length).toBeGreaterThan(0);
-    const resolved = withMembers(plan.services, plan.availabilityZones);
+    const memberless = plan.services.map((service) => {
+      if (service.kind !== 'rds' && service.kind !== 'elasticache') return service;
+      const { members: _members, ...rest } = service;
+      return rest;
+    });
+    const resolved = withMembers(memberless, plan.availabilityZones);
     expect(resolved).toEqual(plan.services);
     for (const service of others) expect(resolved).toContain(service);
   });
