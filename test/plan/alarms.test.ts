@@ -3,7 +3,7 @@
  * group that can grow, one per fixed instance, one 5xx rate for the web tier, two for RDS, one per
  * ElastiCache member and one per load balancer target group.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { AlarmPlan, Plan } from '../../src/plan/types.js';
 import { allPlans, planFor } from '../fixtures/plans.js';
 
@@ -108,5 +108,151 @@ describe('plan.alarms', () => {
     expect(plan.alarms.find((alarm) => alarm.id === 'postgres-free-storage')?.threshold).toBe(
       500 * 1024 ** 3 * 0.1,
     );
+  });
+});
+
+describe('plan.alarms metrics', () => {
+  // 10k has every kind of subject: growable groups, Gitaly and Praefect nodes, RDS with replicas,
+  // two ElastiCache groups and both load balancers; bastions add more fixed nodes.
+  // Built in each test, not when the file loads, so that a mutant active during the test reaches it.
+  let plan: Plan;
+  beforeEach(() => {
+    plan = planFor({ architecture: { size: '10k' }, access: { admin: 'bastion' } });
+  });
+  const byAction = (action: AlarmPlan['action']) => plan.alarms.filter((alarm) => alarm.action === action);
+
+  it('says why every alarm exists', () => {
+    for (const alarm of plan.alarms) expect(alarm.why.length, alarm.id).toBeGreaterThan(10);
+  });
+
+  it('scales each group on the average CPU of that group, leaving missing data alone', () => {
+    for (const alarm of [...byAction('scale-out'), ...byAction('scale-in')]) {
+      const group = plan.autoScalingGroups.find((candidate) => candidate.id === alarm.subject)!;
+      expect(alarm).toMatchObject({ role: group.role, treatMissingData: 'missing' });
+      expect(alarm.metric).toEqual({
+        namespace: 'AWS/EC2',
+        name: 'CPUUtilization',
+        statistic: 'Average',
+        periodSeconds: 60,
+        dimensions: [{ name: 'AutoScalingGroupName', subject: group.id }],
+      });
+    }
+  });
+
+  it('recovers each fixed instance on its own failed system status check', () => {
+    const recoveries = byAction('recover-instance');
+    expect(recoveries.map((alarm) => alarm.role)).toContain('bastion');
+    for (const alarm of recoveries) {
+      const node = plan.nodes.find((candidate) => candidate.id === alarm.subject)!;
+      expect(alarm).toMatchObject({
+        id: `${node.id}-status-check`,
+        role: node.role,
+        comparison: 'greater-than-or-equal',
+        threshold: 1,
+        treatMissingData: 'missing',
+      });
+      expect(alarm.metric).toEqual({
+        namespace: 'AWS/EC2',
+        name: 'StatusCheckFailed_System',
+        statistic: 'Maximum',
+        periodSeconds: 60,
+        dimensions: [{ name: 'InstanceId', subject: node.id }],
+      });
+    }
+  });
+
+  it('rates 5xx answers of the web tier from its own access-log metrics, quiet without traffic', () => {
+    const web = plan.autoScalingGroups.find((group) => group.targetGroups.includes('http'))!;
+    const alarm = plan.alarms.find((candidate) => candidate.id === `${web.id}-server-error-rate`)!;
+    expect(alarm).toMatchObject({
+      subject: web.id,
+      role: web.role,
+      action: 'notify',
+      comparison: 'greater-than',
+      treatMissingData: 'not-breaching',
+    });
+    expect(alarm.datapointsToAlarm).toBeLessThan(alarm.evaluationPeriods);
+    expect(alarm.metric).toMatchObject({
+      namespace: `GitLabAws/${plan.spec.name}`,
+      name: 'Http5xx',
+      statistic: 'Sum',
+      dimensions: [],
+    });
+    // A share of the requests: the 5xx count over the request count.
+    expect(alarm.metric.expression).toMatch(/Http5xx \/ Requests/);
+  });
+
+  it('watches the RDS primary instance, by CPU and by free storage', () => {
+    const rds = plan.services.find((service) => service.kind === 'rds')!;
+    const primary = rds.kind === 'rds' ? rds.members.find((member) => member.role === 'primary')! : undefined;
+    const alarms = plan.alarms.filter((alarm) => alarm.subject === rds.id);
+    expect(
+      alarms.map((alarm) => [alarm.id, alarm.metric.name, alarm.metric.statistic, alarm.comparison]),
+    ).toEqual([
+      [`${rds.id}-cpu`, 'CPUUtilization', 'Average', 'greater-than'],
+      [`${rds.id}-free-storage`, 'FreeStorageSpace', 'Minimum', 'less-than'],
+    ]);
+    for (const alarm of alarms) {
+      expect(alarm).toMatchObject({ role: rds.role, action: 'notify', treatMissingData: 'missing' });
+      expect(alarm.metric).toMatchObject({
+        namespace: 'AWS/RDS',
+        periodSeconds: 300,
+        dimensions: [{ name: 'DBInstanceIdentifier', subject: primary!.id }],
+      });
+    }
+  });
+
+  it('watches the memory of each ElastiCache member by its cache cluster id', () => {
+    for (const service of plan.services) {
+      if (service.kind !== 'elasticache') continue;
+      for (const member of service.members) {
+        const alarm = plan.alarms.find((candidate) => candidate.id === `${member.id}-memory`)!;
+        expect(alarm).toMatchObject({
+          subject: member.id,
+          role: service.role,
+          action: 'notify',
+          comparison: 'greater-than',
+          treatMissingData: 'missing',
+        });
+        expect(alarm.metric).toEqual({
+          namespace: 'AWS/ElastiCache',
+          name: 'DatabaseMemoryUsagePercentage',
+          statistic: 'Maximum',
+          periodSeconds: 300,
+          dimensions: [{ name: 'CacheClusterId', subject: member.id }],
+        });
+      }
+    }
+  });
+
+  it('counts unhealthy targets per load balancer target group, by port', () => {
+    const balancers = plan.services.filter((service) => service.kind === 'nlb');
+    expect(balancers.length).toBe(2);
+    for (const service of balancers) {
+      const ports = [...new Set(service.listeners.map((listener) => listener.targetPort))];
+      const alarms = plan.alarms.filter((alarm) => alarm.subject === service.id);
+      expect(alarms.map((alarm) => alarm.id)).toEqual(
+        ports.map((port) => `${service.id}-unhealthy-targets-${port}`),
+      );
+      alarms.forEach((alarm, index) => {
+        expect(alarm).toMatchObject({
+          role: service.role,
+          action: 'notify',
+          comparison: 'greater-than',
+          threshold: 0,
+          treatMissingData: 'not-breaching',
+        });
+        expect(alarm.metric).toEqual({
+          namespace: 'AWS/NetworkELB',
+          name: 'UnHealthyHostCount',
+          statistic: 'Maximum',
+          periodSeconds: 60,
+          dimensions: [
+            { name: 'LoadBalancer', subject: service.id },
+            { name: 'TargetGroup', subject: service.id, targetPort: ports[index] },
+          ],
+        });
+      });
+    }
   });
 });

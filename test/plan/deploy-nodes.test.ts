@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { allPlans } from '../fixtures/plans.js';
+import { planDeployNodes } from '../../src/plan/deploy-nodes.js';
+import { allPlans, planFor } from '../fixtures/plans.js';
 
 describe('plan.deployNodes', () => {
   it.each(allPlans().map(({ combination, plan }) => ({ ...combination, plan })))(
@@ -14,4 +15,26 @@ describe('plan.deployNodes', () => {
       expect(plan.deployNodes.praefect !== undefined).toBe(plan.architecture.gitalyMode === 'cluster');
     },
   );
+});
+
+describe('planDeployNodes', () => {
+  const plan = planFor({ architecture: { size: '3k' } });
+
+  it('names no node for a step nothing runs', () => {
+    const decided = planDeployNodes({
+      nodes: plan.nodes.filter((node) => node.role !== 'praefect'),
+      autoScalingGroups: plan.autoScalingGroups.map((group) => ({ ...group, runsDatabaseMigrations: false })),
+    });
+    expect(decided).toEqual({});
+    expect(Object.keys(decided)).toEqual([]);
+  });
+
+  it('runs Praefect migrations on a fixed Praefect node, never one a group may replace', () => {
+    const praefects = plan.nodes.filter((node) => node.role === 'praefect');
+    const decided = planDeployNodes({
+      nodes: [{ ...praefects[0]!, autoScalingGroup: 'praefect' }, ...praefects.slice(1)],
+      autoScalingGroups: plan.autoScalingGroups,
+    });
+    expect(decided.praefect).toBe(praefects[1]!.id);
+  });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ROLE_IDS } from '../../src/catalog/types.js';
 import {
   externalLoadBalancer,
   internalLoadBalancer,
@@ -47,5 +48,20 @@ describe('Plan lookups', () => {
       dnsName: 'praefect.gitlab-test.internal',
     });
     expect(internalLoadBalancer(single)).toBeUndefined();
+  });
+
+  it('finds no external load balancer where the Plan has only the internal one, whatever the order', () => {
+    const balancers = servicesOf(cluster, 'nlb');
+    const internalOnly = { services: balancers.filter((service) => service.scheme === 'internal') };
+    expect(externalLoadBalancer(internalOnly)).toBeUndefined();
+    expect(internalLoadBalancer({ services: [...balancers].reverse() })?.scheme).toBe('internal');
+    expect(externalLoadBalancer({ services: [...balancers].reverse() })?.scheme).toBe('internet-facing');
+  });
+
+  it('lists roles in role order, each once', () => {
+    const roles = nodeRoles(cluster);
+    expect(new Set(roles).size).toBe(roles.length);
+    const positions = roles.map((role) => ROLE_IDS.indexOf(role));
+    expect(positions).toEqual([...positions].sort((a, b) => a - b));
   });
 });
