@@ -1,6 +1,6 @@
 /**
  * Checks generated gitlab.rb files against the list of settings the Linux package accepts
- * (../shared/reference, extracted from omnibus-gitlab at 440b1f835eb205885d22933ac074cc11c1148609;
+ * (test/fixtures/gitlab-rb-reference, extracted from omnibus-gitlab at 440b1f835eb205885d22933ac074cc11c1148609;
  * its README explains the files). Ruby evaluates each file with recorders (record-settings.rb), so
  * the paths checked are exactly what Ruby sees, including keys nested in hash values.
  *
