@@ -120,7 +120,7 @@ export function planStatefulResources(plan: DeletionInputs): StatefulResourcePla
     resources.push({
       id: 'log-group-nginx',
       kind: 'log-group',
-      description: `CloudWatch log group /gitlab-aws/${name}/nginx`,
+      description: `CloudWatch log group /gitlab-aws/${name}/nginx-<id of the compute stack>`,
       stack: 'compute',
       onStackDelete: 'retain',
     });

@@ -8,6 +8,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { namePerStackCreation } from '../common.js';
 
 export interface ApplicationLogsProps {
   /** The environment's name (the spec's), which names the log group and the metric namespace. */
@@ -20,7 +21,7 @@ export function metricsNamespace(environmentName: string): string {
 }
 
 export class ApplicationLogs extends Construct {
-  /** `/gitlab-aws/<name>/nginx`. */
+  /** `/gitlab-aws/<name>/nginx-<id of the compute stack>`. */
   readonly accessLogGroup: logs.LogGroup;
   /** Every request. */
   readonly requests: cloudwatch.Metric;
@@ -31,7 +32,9 @@ export class ApplicationLogs extends Construct {
     super(scope, id);
     const namespace = metricsNamespace(props.environmentName);
     this.accessLogGroup = new logs.LogGroup(this, 'NginxAccess', {
-      logGroupName: `/gitlab-aws/${props.environmentName}/nginx`,
+      // Retained, so named anew with each compute stack: a redeploy after `destroy` starts a group
+      // beside the kept one rather than failing on its name.
+      logGroupName: namePerStackCreation(`/gitlab-aws/${props.environmentName}/nginx`),
       retention: logs.RetentionDays.THREE_MONTHS,
       removalPolicy: RemovalPolicy.RETAIN,
     });
