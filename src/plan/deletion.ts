@@ -96,14 +96,17 @@ export function planStatefulResources(plan: DeletionInputs): StatefulResourcePla
         description: `S3 bucket ${bucket.bucketName}`,
         stack: 'data',
         onStackDelete: 'retain',
+        physicalName: bucket.bucketName,
       });
     }
+    const accessLogBucket = `${objectStorage.bucketPrefix}${name}-access-logs`;
     resources.push({
       id: 'bucket-access-logs',
       kind: 'bucket',
-      description: `S3 access-log bucket ${objectStorage.bucketPrefix}${name}-access-logs`,
+      description: `S3 access-log bucket ${accessLogBucket}`,
       stack: 'data',
       onStackDelete: 'retain',
+      physicalName: accessLogBucket,
     });
   }
   for (const secret of plan.secrets) {
@@ -113,6 +116,7 @@ export function planStatefulResources(plan: DeletionInputs): StatefulResourcePla
       description: `Secrets Manager secret ${secret.name}`,
       stack: 'data',
       onStackDelete: secret.retainOnDelete ? 'retain' : 'delete',
+      physicalName: secret.name,
     });
   }
   // NGINX access logs are shipped where a group serves the load balancer's HTTP.

@@ -194,18 +194,38 @@ function repeats(names: readonly PhysicalName[]): string[] {
     .map(([key, resources]) => `${key}: ${resources.join(', ')}`);
 }
 
-/** Names a redeploy after the default destroy creates that a retained resource still holds. */
-function redeployClashes(plan: Plan, json: Readonly<Record<StackKind, CfnTemplate>>): string[] {
-  const { deletedStacks } = planDestroy(plan, { includeData: false });
+/** Retained names a redeploy after `destroy` creates again. */
+function retainedAndCreatedAgain(
+  plan: Plan,
+  json: Readonly<Record<StackKind, CfnTemplate>>,
+  includeData: boolean,
+): PhysicalName[] {
+  const { deletedStacks } = planDestroy(plan, { includeData });
   const left = physicalNames(plan, json, 1).filter(
     (name) => deletedStacks.includes(name.kind) && name.retained,
   );
   const created = physicalNames(plan, json, 2).filter((name) => deletedStacks.includes(name.kind));
-  return left
-    .filter((old) => created.some((name) => name.type === old.type && name.name === old.name))
-    .map(
-      (old) => `${old.type} ${old.name} (${old.resource}) is retained by destroy and created again by deploy`,
-    );
+  return left.filter((old) => created.some((name) => name.type === old.type && name.name === old.name));
+}
+
+/** Names a redeploy after the default destroy creates that a retained resource still holds. */
+function redeployClashes(plan: Plan, json: Readonly<Record<StackKind, CfnTemplate>>): string[] {
+  return retainedAndCreatedAgain(plan, json, false).map(
+    (old) => `${old.type} ${old.name} (${old.resource}) is retained by destroy and created again by deploy`,
+  );
+}
+
+/**
+ * After `destroy --include-data` the retained secrets and buckets keep their names (GitLab's data
+ * depends on the secrets): the names a redeploy would create again that destroy does not name.
+ */
+function unannouncedAfterIncludeData(plan: Plan, json: Readonly<Record<StackKind, CfnTemplate>>): string[] {
+  const announced = new Set(
+    planDestroy(plan, { includeData: true }).blockRedeploy.map((resource) => resource.physicalName),
+  );
+  return retainedAndCreatedAgain(plan, json, true)
+    .filter((old) => !announced.has(old.name))
+    .map((old) => `${old.type} ${old.name} (${old.resource})`);
 }
 
 const OTHER_NAME = 'gitlab-other';
@@ -224,6 +244,8 @@ describe('physical names', () => {
       expect(repeats([...names, ...physicalNames(otherPlan, other.json)])).toEqual([]);
 
       expect(redeployClashes(plan, first.json)).toEqual([]);
+      expect(retainedAndCreatedAgain(plan, first.json, true).length).toBeGreaterThan(0);
+      expect(unannouncedAfterIncludeData(plan, first.json)).toEqual([]);
     },
   );
 
@@ -234,9 +256,8 @@ describe('physical names', () => {
     );
     expect(instances.length).toBeGreaterThan(0);
     for (const instance of instances) {
-      const { LaunchTemplateId } = (instance.Properties ?? {}).LaunchTemplate as {
-        LaunchTemplateId: { Ref: string };
-      };
+      const launchTemplate = instance.Properties?.LaunchTemplate as { LaunchTemplateId: { Ref: string } };
+      const { LaunchTemplateId } = launchTemplate;
       const template = json.compute.Resources[LaunchTemplateId.Ref]!;
       expect(template.Properties?.LaunchTemplateData).toMatchObject({
         MetadataOptions: { HttpTokens: 'required' },
@@ -277,6 +298,16 @@ describe('physical names', () => {
       },
     };
     expect(redeployClashes(plan, template({ Logs: perStack }))).toHaveLength(before);
+
+    const dataJson = {
+      ...json,
+      data: {
+        Resources: { ...json.data.Resources, Logs: { ...retained, Properties: { LogGroupName: '/kept' } } },
+      },
+    } as Record<StackKind, CfnTemplate>;
+    expect(unannouncedAfterIncludeData(plan, dataJson)).toEqual([
+      expect.stringContaining('AWS::Logs::LogGroup /kept'),
+    ]);
 
     const unclassified = { Type: 'AWS::New::Thing', Properties: { ThingName: 'fixed' } };
     expect(() => physicalNames(plan, template({ Thing: unclassified }))).toThrow(/nobody classified/);
