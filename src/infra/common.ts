@@ -2,7 +2,7 @@
  * Small pieces every infra construct shares: tagging with the Plan's role, node and group (the tag
  * keys are contracts, in src/plan/contracts.ts), the machine image, cdk-nag acknowledgements.
  */
-import { Stack, Tags, Validations } from 'aws-cdk-lib';
+import { Aws, Fn, Stack, Tags, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { IConstruct } from 'constructs';
 import type { RoleId } from '../catalog/types.js';
@@ -64,4 +64,15 @@ export function acknowledge(scope: IConstruct, acknowledgements: readonly Acknow
 /** ARN of an EBS volume (ec2.Volume has no ARN attribute). */
 export function volumeArn(volume: ec2.IVolume): string {
   return Stack.of(volume).formatArn({ service: 'ec2', resource: 'volume', resourceName: volume.volumeId });
+}
+
+/**
+ * A physical name for a resource that outlives its stack (retained on delete): `<base>-<suffix>`,
+ * where the suffix is the last group of the stack id's UUID, new each time CloudFormation creates
+ * the stack. A redeploy after `destroy` then creates its own resource beside the retained one
+ * instead of failing on a name that is taken, and two environments never share the name.
+ */
+export function namePerStackCreation(base: string): string {
+  const stackUuid = Fn.select(2, Fn.split('/', Aws.STACK_ID));
+  return Fn.join('-', [base, Fn.select(4, Fn.split('-', stackUuid))]);
 }

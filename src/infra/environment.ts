@@ -71,6 +71,9 @@ export class GitLabEnvironment extends Construct {
     // Cross-stack references as CloudFormation exports: a stack whose outputs others import (data,
     // network) cannot be deleted or lose those outputs while the importers exist.
     this.node.setContext('@aws-cdk/core:defaultCrossStackReferences', 'strong');
+    // Each IMDSv2 launch template named after its construct path, not all `InstanceLaunchTemplate`:
+    // launch template names are unique per account and region, and a stack has several fixed nodes.
+    this.node.setContext('@aws-cdk/aws-ec2:uniqueImdsv2TemplateName', true);
     if (!props.plan && !props.spec) throw new Error('GitLabEnvironment needs a plan or a spec');
     const plan = props.plan ?? resolvePlan(props.spec!);
     const errors = plan.checks.filter((check) => check.level === 'error');

@@ -58,7 +58,6 @@ export class FixedNode extends Construct {
       machineImage: ubuntuImage(node.arch),
       securityGroup: props.securityGroup,
       role: props.role,
-      requireImdsv2: true,
       detailedMonitoring: true,
       propagateTagsToVolumeOnCreation: true,
       ...(userData ? { userData } : {}),
@@ -74,6 +73,16 @@ export class FixedNode extends Construct {
         },
       ],
     });
+    // IMDSv2 only, through a launch template of our own rather than `requireImdsv2`: its aspect
+    // names the template after the construct path, which every environment in an account shares.
+    // Referenced by id, the template keeps the name CloudFormation generates.
+    const launchTemplate = new ec2.CfnLaunchTemplate(this.instance, 'LaunchTemplate', {
+      launchTemplateData: { metadataOptions: { httpTokens: 'required' } },
+    });
+    this.instance.instance.launchTemplate = {
+      launchTemplateId: launchTemplate.ref,
+      version: launchTemplate.attrLatestVersionNumber,
+    };
     if (bootScript) {
       this.instance.instance.cfnOptions.creationPolicy = {
         resourceSignal: { count: 1, timeout: BOOT_SIGNAL_TIMEOUT.toIsoString() },

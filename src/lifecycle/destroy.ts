@@ -6,7 +6,9 @@
  * `--include-data` and the environment name typed back, every stack goes. What each stateful
  * resource does when its stack goes is the Plan's `statefulResources`: the database and Redis
  * leave final snapshots; buckets, Gitaly volumes, secrets, keys, log groups and the backup vault
- * are retained and stay in the account, on the bill, until deleted by hand.
+ * are retained and stay in the account, on the bill, until deleted by hand. Those whose names the
+ * templates fix (secrets, buckets) would make a new deploy of the same spec fail, so the preview
+ * lists them with the command that frees each name.
  */
 import { UserError } from '../errors.js';
 import {
@@ -32,6 +34,12 @@ export interface DestroyPlan {
   readonly deleted: readonly string[];
   /** What is kept, one line per resource group, named as in AWS. */
   readonly kept: readonly string[];
+  /**
+   * Retained resources of deleted stacks whose names the templates fix: a deploy of the same spec
+   * creates them again and fails while they exist (the default destroy leaves none: the stacks it
+   * keeps are updated in place, so what they hold is adopted).
+   */
+  readonly blockRedeploy: readonly StatefulResourcePlan[];
 }
 
 /** A stateful resource whose stack is deleted: how it goes, or that it stays. */
@@ -84,7 +92,34 @@ export function planDestroy(plan: Plan, options: { readonly includeData: boolean
             `${resource.description} (retained when ${stackName(plan, resource.stack)} is deleted)`,
         ),
     ],
+    blockRedeploy: resources.filter(
+      (resource) =>
+        inDeletedStack(resource) &&
+        resource.onStackDelete === 'retain' &&
+        resource.physicalName !== undefined,
+    ),
   };
+}
+
+/** The AWS CLI command that frees a retained resource's name. */
+function deleteCommand(plan: Plan, resource: StatefulResourcePlan): string {
+  const name = resource.physicalName;
+  return resource.kind === 'secret'
+    ? `aws secretsmanager delete-secret --region ${plan.region} --secret-id ${name} --force-delete-without-recovery`
+    : `aws s3api delete-bucket --region ${plan.region} --bucket ${name}  # after deleting every object version in it`;
+}
+
+/**
+ * Why a redeploy would fail after the data stack goes, and how to free the names. Secrets keep
+ * their names because GitLab's data depends on them (gitlab-secrets.json decrypts the database),
+ * so they are never renamed per deployment: they are deleted by hand, after copying them.
+ */
+function redeployLines(plan: Plan, destroy: DestroyPlan): string[] {
+  if (destroy.blockRedeploy.length === 0) return [];
+  return [
+    `A new deploy of ${plan.spec.name} creates these names again and fails while the retained ones exist. Copy what you need (the secrets decrypt what the final snapshots hold), then delete them, or deploy under another name:`,
+    ...destroy.blockRedeploy.map((resource) => `  ${deleteCommand(plan, resource)}`),
+  ];
 }
 
 export function renderDestroyPlan(plan: Plan, destroy: DestroyPlan): string[] {
@@ -104,6 +139,7 @@ export function renderDestroyPlan(plan: Plan, destroy: DestroyPlan): string[] {
             ...destroy.kept.map((line) => `  + ${line}`),
             'Retained resources stay in the account until deleted by hand.',
           ]),
+    ...redeployLines(plan, destroy),
   ];
 }
 

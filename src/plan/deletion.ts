@@ -96,6 +96,7 @@ export function planStatefulResources(plan: DeletionInputs): StatefulResourcePla
         description: `S3 bucket ${bucket.bucketName}`,
         stack: 'data',
         onStackDelete: 'retain',
+        physicalName: bucket.bucketName,
       });
     }
     resources.push({
@@ -104,6 +105,7 @@ export function planStatefulResources(plan: DeletionInputs): StatefulResourcePla
       description: `S3 access-log bucket ${service.accessLogBucketName}`,
       stack: 'data',
       onStackDelete: 'retain',
+      physicalName: service.accessLogBucketName,
     });
   }
   for (const secret of plan.secrets) {
@@ -113,6 +115,7 @@ export function planStatefulResources(plan: DeletionInputs): StatefulResourcePla
       description: `Secrets Manager secret ${secret.name}`,
       stack: 'data',
       onStackDelete: secret.retainOnDelete ? 'retain' : 'delete',
+      physicalName: secret.name,
     });
   }
   // NGINX access logs are shipped where a group serves the load balancer's HTTP.
@@ -120,7 +123,7 @@ export function planStatefulResources(plan: DeletionInputs): StatefulResourcePla
     resources.push({
       id: 'log-group-nginx',
       kind: 'log-group',
-      description: `CloudWatch log group /gitlab-aws/${name}/nginx`,
+      description: `CloudWatch log group /gitlab-aws/${name}/nginx-<id of the compute stack>`,
       stack: 'compute',
       onStackDelete: 'retain',
     });

@@ -407,6 +407,8 @@ export interface StatefulResourcePlan {
   readonly stack: PlanStack;
   /** What deleting the stack does: the resource stays (`retain`), goes after a final snapshot (`snapshot`), or goes (`delete`). */
   readonly onStackDelete: 'retain' | 'snapshot' | 'delete';
+  /** The name the templates give it, when fixed: a deploy creating it again fails while a retained one holds the name. */
+  readonly physicalName?: string;
 }
 
 export interface DeployNodesPlan {

@@ -41,6 +41,29 @@ describe('planDestroy', () => {
     expect(rendered).toContain('Kept (retained when their stacks are deleted; still billed):');
   });
 
+  it('names the retained secrets and buckets a redeploy would create again after --include-data, with the command that frees each', () => {
+    expect(planDestroy(plan, { includeData: false }).blockRedeploy).toEqual([]);
+    const destroy = planDestroy(plan, { includeData: true });
+    const rendered = renderDestroyPlan(plan, destroy);
+    const buckets = plan.services.flatMap((service) => (service.kind === 's3' ? service.buckets : []));
+    expect(buckets.length).toBeGreaterThan(0);
+    for (const secret of plan.secrets) {
+      expect(rendered).toContain(
+        `  aws secretsmanager delete-secret --region ${plan.region} --secret-id ${secret.name} --force-delete-without-recovery`,
+      );
+    }
+    for (const bucket of buckets) {
+      expect(
+        rendered.some((line) =>
+          line.startsWith(`  aws s3api delete-bucket --region ${plan.region} --bucket ${bucket.bucketName} `),
+        ),
+      ).toBe(true);
+    }
+    expect(renderDestroyPlan(plan, planDestroy(plan, { includeData: false })).join('\n')).not.toContain(
+      'delete-secret',
+    );
+  });
+
   it.each(
     allPlans().flatMap(({ combination, plan }) =>
       [false, true].map((includeData) => ({ ...combination, includeData, plan })),
@@ -50,6 +73,8 @@ describe('planDestroy', () => {
     ({ plan, includeData }) => {
       const destroy = planDestroy(plan, { includeData });
       const name = plan.spec.name;
+      // The stacks the default destroy keeps are updated in place by a redeploy: nothing to free.
+      if (!includeData) expect(destroy.blockRedeploy).toEqual([]);
       for (const resource of plan.statefulResources) {
         const deleted = destroy.deleted.filter((line) => line.startsWith(resource.description));
         const kept = destroy.kept.filter((line) => line.startsWith(resource.description));

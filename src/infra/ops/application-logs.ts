@@ -8,6 +8,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { namePerStackCreation } from '../common.js';
 import type { RemovalPolicyOf } from '../removal-policy.js';
 
 export interface ApplicationLogsProps {
@@ -23,7 +24,7 @@ export function metricsNamespace(environmentName: string): string {
 }
 
 export class ApplicationLogs extends Construct {
-  /** `/gitlab-aws/<name>/nginx`. */
+  /** `/gitlab-aws/<name>/nginx-<id of the compute stack>`. */
   readonly accessLogGroup: logs.LogGroup;
   /** Every request. */
   readonly requests: cloudwatch.Metric;
@@ -34,7 +35,9 @@ export class ApplicationLogs extends Construct {
     super(scope, id);
     const namespace = metricsNamespace(props.environmentName);
     this.accessLogGroup = new logs.LogGroup(this, 'NginxAccess', {
-      logGroupName: `/gitlab-aws/${props.environmentName}/nginx`,
+      // Retained, so named anew with each compute stack: a redeploy after `destroy` starts a group
+      // beside the kept one rather than failing on its name.
+      logGroupName: namePerStackCreation(`/gitlab-aws/${props.environmentName}/nginx`),
       retention: logs.RetentionDays.THREE_MONTHS,
       removalPolicy: props.removalPolicyOf('log-group-nginx'),
     });

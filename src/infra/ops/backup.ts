@@ -12,11 +12,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { BACKUP_ROLE_OUTPUT, BACKUP_VAULT_OUTPUT } from '../../plan/contracts.js';
-import { acknowledge } from '../common.js';
+import { acknowledge, namePerStackCreation } from '../common.js';
 import type { RemovalPolicyOf } from '../removal-policy.js';
 
 export interface BackupProps {
-  /** The environment's name (the spec's), for descriptions. */
+  /** The environment's name (the spec's), for names and descriptions. */
   readonly environmentName: string;
   /** The spec's backup schedule (an EventBridge schedule expression). */
   readonly schedule: string;
@@ -44,11 +44,15 @@ export function addBackup(scope: Construct, props: BackupProps): Backup {
     enableKeyRotation: true,
     removalPolicy: props.removalPolicyOf('kms-key-backup-vault'),
   });
+  // The vault is retained, so its name is new with each ops stack (31 + 6 + 13 <= 50 characters).
   const backupVault = new backup.BackupVault(scope, 'BackupVault', {
+    backupVaultName: namePerStackCreation(`${props.environmentName}-vault`),
     encryptionKey: vaultKey,
     removalPolicy: props.removalPolicyOf('backup-vault'),
   });
   const backupPlan = new backup.BackupPlan(scope, 'BackupPlan', {
+    // Plan names are unique per account and region; the plan goes with its stack.
+    backupPlanName: `${props.environmentName}-gitlab`,
     backupVault,
     backupPlanRules: [
       new backup.BackupPlanRule({
