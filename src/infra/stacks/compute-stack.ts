@@ -12,11 +12,12 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import type { RoleId } from '../../catalog/types.js';
 import type { BootTarget, RenderUserData } from '../../config/types.js';
-import { gitlabVersionParameterName } from '../../plan/contracts.js';
+import { gitlabVersionParameterName, machineImageParameterName } from '../../plan/contracts.js';
 import { internalLoadBalancer, nodesOf, serviceOf, servicesOf } from '../../plan/query.js';
 import type { EksService, ObjectStoragePurpose, PlanNode, S3Service, SubnetTier } from '../../plan/types.js';
 import type { GitLabAutoScalingGroup } from '../auto-scaling.js';
 import { Bastions } from '../bastions.js';
+import { environmentImage, type MachineImageOf } from '../common.js';
 import type { ObjectStorage } from '../data/object-storage.js';
 import type { GitLabSecrets } from '../data/secrets.js';
 import type { Edge } from '../edge.js';
@@ -97,6 +98,9 @@ export class ComputeStack extends Stack {
             })
       : undefined;
     const nodeBoot = bootScript ? (node: PlanNode) => bootScript({ kind: 'node', node }) : undefined;
+    // The image the environment pinned (data stack), by name: changing it is a deliberate act, never
+    // a side effect of Canonical publishing a newer Ubuntu.
+    const machineImageOf: MachineImageOf = (arch) => environmentImage(machineImageParameterName(plan, arch));
     const tier = (role: RoleId): NodeTierProps => ({
       nodes: nodesOf(plan, role),
       vpc,
@@ -105,6 +109,7 @@ export class ComputeStack extends Stack {
       roleOf: (node) => this.instanceRoles.ofNode(node),
       volumeKey,
       privateZone,
+      machineImageOf,
       ...(nodeBoot ? { bootScript: nodeBoot } : {}),
     });
 
@@ -122,6 +127,7 @@ export class ComputeStack extends Stack {
         securityGroup: sg.forRole(group.role),
         role: this.instanceRoles.of(group.role),
         volumeKey,
+        machineImageOf,
         ...(bootScript ? { bootScript: bootScript({ kind: 'group', group }) } : {}),
       };
       const id = pascal(group.id);
