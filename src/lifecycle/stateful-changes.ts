@@ -26,6 +26,8 @@ export interface ResourceChangeView {
   readonly newResourceType?: string;
   readonly oldValue?: TemplateResource;
   readonly newValue?: TemplateResource;
+  /** Per-property differences, each with its own impact. */
+  readonly propertyUpdates?: Readonly<Record<string, { readonly changeImpact?: string }>>;
 }
 
 /** An output as it appears in a CloudFormation template. */
@@ -109,6 +111,21 @@ export interface StatefulChange {
   readonly holds: string;
 }
 
+/**
+ * An instance whose only replace-or-not property change is its user data is stopped, updated and
+ * started, not replaced: CloudFormation replaces only instance-store-backed instances for it
+ * (AWS::EC2::Instance UserData, "Update requires: Some interruptions" for EBS-backed instances,
+ * which every instance here is). The template diff cannot tell the two apart and says may-replace.
+ */
+function onlyRestartsInstance(change: ResourceChangeView): boolean {
+  if (change.changeImpact !== 'MAY_REPLACE') return false;
+  if ((change.oldResourceType ?? change.newResourceType) !== 'AWS::EC2::Instance') return false;
+  const replacing = Object.entries(change.propertyUpdates ?? {}).filter(([, update]) =>
+    ['MAY_REPLACE', 'WILL_REPLACE'].includes(update.changeImpact ?? ''),
+  );
+  return replacing.length > 0 && replacing.every(([property]) => property === 'UserData');
+}
+
 /** Every change across stacks that replaces or deletes a stateful resource. */
 export function findStatefulChanges(
   diffs: Readonly<Record<string, TemplateDiffView>>,
@@ -118,7 +135,7 @@ export function findStatefulChanges(
   for (const [stackName, diff] of Object.entries(diffs)) {
     for (const [logicalId, change] of Object.entries(diff.resources.changes)) {
       const action = DATA_LOSING_IMPACTS[change.changeImpact];
-      if (!action) continue;
+      if (!action || onlyRestartsInstance(change)) continue;
       const resourceType = change.oldResourceType ?? change.newResourceType ?? change.oldValue?.Type ?? '';
       const rule = rules.find((candidate) => candidate.resourceType === resourceType);
       const resource = change.oldValue ?? change.newValue ?? {};

@@ -76,9 +76,12 @@ function problems(before: Record<StackKind, CfnTemplate>, after: Record<StackKin
   const diffs = Object.fromEntries(
     STACK_ORDER.map((kind) => [kind, fullDiff(before[kind] as never, after[kind] as never)]),
   );
-  const stateful = findStatefulChanges(diffs, RULES).map(
-    (change) => `${change.stackName} ${change.logicalId} (${change.resourceType}): ${change.action}`,
-  );
+  // A node the changed spec no longer has goes on purpose (its volume is retained, an orphan).
+  const removedOnPurpose = (change: { stackName: string; logicalId: string; action: string }) =>
+    change.action === 'delete' && !after[change.stackName as StackKind].Resources[change.logicalId];
+  const stateful = findStatefulChanges(diffs, RULES)
+    .filter((change) => !removedOnPurpose(change))
+    .map((change) => `${change.stackName} ${change.logicalId} (${change.resourceType}): ${change.action}`);
   const exports = findExportChanges(diffs).map(
     (change) => `${change.stackName} export ${change.exportName}: ${change.action} while in use`,
   );
