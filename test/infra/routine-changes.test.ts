@@ -99,6 +99,18 @@ describe.each(BASELINES)('routine changes to $name', ({ name, spec }) => {
     expect(problems(before, after)).toEqual([]);
   });
 
+  it('boots every instance from the image the environment pinned, not a public moving alias', () => {
+    // A template diff cannot see this one: the template is the same, but CloudFormation resolves a
+    // public "current" parameter to a new image id after each Ubuntu release, and replaces.
+    const images = Object.values(templatesOf(spec)).flatMap((template) =>
+      Object.values(template.Parameters ?? {}).filter((parameter) =>
+        parameter.Type.includes('AWS::EC2::Image::Id'),
+      ),
+    );
+    expect(images.length).toBeGreaterThan(0);
+    for (const image of images) expect(image.Default).toMatch(/^\/gitlab-test\/ubuntu-image\//);
+  });
+
   it('and the reverse of each change too', () => {
     const before = templatesOf(spec);
     const found = cases.flatMap(([change, overrides]) =>
