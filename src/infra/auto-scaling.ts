@@ -12,7 +12,7 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import type { AlarmPlan, AutoScalingGroupPlan } from '../plan/types.js';
-import { acknowledge, tagGroup, ubuntuImage } from './common.js';
+import { acknowledge, type MachineImageOf, tagGroup, ubuntuImage } from './common.js';
 import { BOOT_SIGNAL_TIMEOUT, type BootScript } from './fixed-node.js';
 import { planMetric } from './ops/plan-alarm.js';
 
@@ -35,6 +35,8 @@ export interface GitLabAutoScalingGroupProps {
   readonly targetGroups?: readonly elbv2.INetworkTargetGroup[];
   /** Boot script from the config layer; without one nothing waits for boot signals. */
   readonly bootScript?: BootScript;
+  /** Image of the group's architecture: the environment's pinned one; Canonical's current Ubuntu when omitted. */
+  readonly machineImageOf?: MachineImageOf;
 }
 
 export class GitLabAutoScalingGroup extends Construct {
@@ -59,7 +61,7 @@ export class GitLabAutoScalingGroup extends Construct {
       : undefined;
     this.launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
       instanceType: new ec2.InstanceType(group.instanceType),
-      machineImage: ubuntuImage(group.arch),
+      machineImage: (props.machineImageOf ?? ubuntuImage)(group.arch),
       securityGroup: props.securityGroup,
       role: props.role,
       requireImdsv2: true,

@@ -23,7 +23,8 @@ export function tagGroup(scope: IConstruct, role: RoleId, groupId: string): void
 
 /**
  * Canonical publishes the current Ubuntu 24.04 LTS image id in a public SSM parameter per CPU
- * architecture; CloudFormation resolves it at deploy time, so synth needs no AWS lookup.
+ * architecture. The data stack copies it once into the environment's own parameter
+ * (`machineImageParameterName`), which the instances read: see `environmentImage`.
  */
 export const UBUNTU_IMAGE_PARAMETER: Readonly<Record<Arch, string>> = {
   x86_64: '/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id',
@@ -36,6 +37,14 @@ export function ubuntuImage(arch: Arch): ec2.IMachineImage {
     os: ec2.OperatingSystemType.LINUX,
   });
 }
+
+/** The image an environment pinned for an architecture, from its own SSM parameter; resolved by CloudFormation, so synth needs no AWS lookup. */
+export function environmentImage(parameterName: string): ec2.IMachineImage {
+  return ec2.MachineImage.fromSsmParameter(parameterName, { os: ec2.OperatingSystemType.LINUX });
+}
+
+/** The image of each architecture an instance may boot. */
+export type MachineImageOf = (arch: Arch) => ec2.IMachineImage;
 
 /** `db.m6i.large` / `cache.r5.large` / `m6i.large` as the EC2 instance type CDK expects. */
 export function instanceTypeOf(planClass: string): ec2.InstanceType {

@@ -3,7 +3,7 @@
  * stacks.ts for what each holds and why). It only creates the stacks in deploy order and hands each
  * what it needs from the ones before; the stacks wire their own constructs.
  */
-import { type Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import { CrossStackReferences, ReferenceStrength, type Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import type { RenderUserData } from '../config/types.js';
@@ -69,7 +69,8 @@ export class GitLabEnvironment extends Construct {
     // (which needs ACLs enabled on the log bucket). Set here so it holds inside any user's app.
     this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
     // Cross-stack references as CloudFormation exports: a stack whose outputs others import (data,
-    // network) cannot be deleted or lose those outputs while the importers exist.
+    // network) cannot be deleted or lose those outputs while the importers exist. Resources that a
+    // routine spec change removes or renames are referenced weakly instead (see weakenReferences).
     this.node.setContext('@aws-cdk/core:defaultCrossStackReferences', 'strong');
     // Each IMDSv2 launch template named after its construct path, not all `InstanceLaunchTemplate`:
     // launch template names are unique per account and region, and a stack has several fixed nodes.
@@ -143,6 +144,7 @@ export class GitLabEnvironment extends Construct {
         (group) => group.autoScalingGroup.autoScalingGroupName,
       ),
     });
+    weakenReferences(network, data, compute);
     this.networkStack = network;
     this.dataStack = data;
     this.edgeStack = edge;
@@ -241,4 +243,23 @@ function loadBalancersOf(
     balancers.set(internal.id, new Map([[[...ports][0]!, compute.praefect.targetGroup]]));
   }
   return balancers;
+}
+
+/**
+ * CloudFormation updates a producer stack before its consumers, and refuses to delete or change an
+ * export that a deployed consumer imports ("Export ... cannot be deleted as it is in use"). The
+ * resources below come and go, or get a new name, with routine spec changes: a tier's security
+ * group (monitoring off, bastion/SSM), a Gitaly node's volume (fewer Gitaly nodes), an auto scaling
+ * group (replaced by its ReplacingUpdate, which renames it). Their consumers read them with
+ * `Fn::GetStackOutput` (weak references) instead, which binds at the consumer's own update. The
+ * rest stays strong: the VPC, keys, database and secrets never go while the environment lives, and
+ * an export keeps a consumer from losing them by accident.
+ */
+function weakenReferences(network: NetworkStack, data: DataStack, compute: ComputeStack): void {
+  const weak = [
+    ...network.securityGroups.groups.values(),
+    ...data.gitalyVolumes.volumes.values(),
+    ...[...compute.autoScalingGroups.values()].map((group) => group.autoScalingGroup),
+  ];
+  for (const resource of weak) CrossStackReferences.of(resource).produce(ReferenceStrength.WEAK);
 }

@@ -10,7 +10,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
 import { NODE_TAG } from '../plan/contracts.js';
 import type { PlanNode } from '../plan/types.js';
-import { acknowledge, tagNode, ubuntuImage } from './common.js';
+import { acknowledge, type MachineImageOf, tagNode, ubuntuImage } from './common.js';
 
 /** Renders a boot script given the logical id of the resource that waits for its signal. */
 export type BootScript = (signalLogicalId: string) => string;
@@ -35,6 +35,8 @@ export interface FixedNodeProps {
   readonly bootScript?: BootScript;
   /** Private zone in which a node with a Plan `privateDnsName` gets its A record. */
   readonly privateZone?: route53.IHostedZone;
+  /** Image of the node's architecture: the environment's pinned one; Canonical's current Ubuntu when omitted. */
+  readonly machineImageOf?: MachineImageOf;
 }
 
 export class FixedNode extends Construct {
@@ -55,7 +57,7 @@ export class FixedNode extends Construct {
       vpcSubnets: { subnets: [props.subnet] },
       availabilityZone: node.availabilityZone,
       instanceType: new ec2.InstanceType(node.instanceType),
-      machineImage: ubuntuImage(node.arch),
+      machineImage: (props.machineImageOf ?? ubuntuImage)(node.arch),
       securityGroup: props.securityGroup,
       role: props.role,
       detailedMonitoring: true,
@@ -130,6 +132,8 @@ export interface NodeTierProps {
   readonly privateZone?: route53.IHostedZone;
   /** Boot script per node, from the config layer. */
   readonly bootScript?: (node: PlanNode) => BootScript;
+  /** Image of each architecture: the environment's pinned one; Canonical's current Ubuntu when omitted. */
+  readonly machineImageOf?: MachineImageOf;
 }
 
 /** The FixedNode props of one node of a tier. */
@@ -143,6 +147,7 @@ export function fixedNodeProps(node: PlanNode, tier: NodeTierProps): FixedNodePr
     volumeKey: tier.volumeKey,
     ...(tier.privateZone ? { privateZone: tier.privateZone } : {}),
     ...(tier.bootScript ? { bootScript: tier.bootScript(node) } : {}),
+    ...(tier.machineImageOf ? { machineImageOf: tier.machineImageOf } : {}),
   };
 }
 

@@ -2,7 +2,7 @@
  * `gitlab-aws diff` output: per stack, each changed resource with what CloudFormation will do to
  * it, stateful replacements and deletions in red with what they hold.
  */
-import type { StatefulChange, TemplateDiffView } from './stateful-changes.js';
+import type { ExportChange, StatefulChange, TemplateDiffView } from './stateful-changes.js';
 import type { Style } from './style.js';
 
 /** How each change impact reads, and whether it is worth a colour. */
@@ -23,6 +23,8 @@ export interface DiffReportProps {
   readonly statefulChanges: readonly StatefulChange[];
   /** Logical ids the user allowed with `--allow-replace`. */
   readonly allowReplace: readonly string[];
+  /** Exports the diffs remove or change while deployed stacks import them (`findExportChanges`). */
+  readonly exportChanges?: readonly ExportChange[];
   readonly style: Style;
 }
 
@@ -48,6 +50,16 @@ export function renderDiffReport(props: DiffReportProps): string[] {
       const note = allowed ? 'allowed by --allow-replace' : `holds ${stateful.holds}`;
       lines.push(style.red(`${line} -- DATA LOSS: ${note}`));
     }
+  }
+  const exportChanges = props.exportChanges ?? [];
+  if (exportChanges.length > 0) lines.push('');
+  for (const change of exportChanges) {
+    const importers = change.importedBy.length > 0 ? change.importedBy.join(', ') : 'a deployed stack';
+    lines.push(
+      style.red(
+        `Stack ${change.stackName}: export ${change.exportName} would be ${change.action === 'remove' ? 'removed' : 'changed'} while ${importers} imports it; CloudFormation refuses that and rolls the deploy back. Reference it weakly (Fn::GetStackOutput) for a release first.`,
+      ),
+    );
   }
   const blocked = props.statefulChanges.filter((s) => !props.allowReplace.includes(s.logicalId));
   if (blocked.length > 0) {

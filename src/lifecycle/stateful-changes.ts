@@ -26,11 +26,27 @@ export interface ResourceChangeView {
   readonly newResourceType?: string;
   readonly oldValue?: TemplateResource;
   readonly newValue?: TemplateResource;
+  /** Per-property differences, each with its own impact. */
+  readonly propertyUpdates?: Readonly<Record<string, { readonly changeImpact?: string }>>;
+}
+
+/** An output as it appears in a CloudFormation template. */
+export interface TemplateOutput {
+  readonly Value?: unknown;
+  readonly Export?: { readonly Name?: unknown };
+}
+
+/** The parts of one output difference the export rule reads. */
+export interface OutputChangeView {
+  readonly oldValue?: TemplateOutput;
+  readonly newValue?: TemplateOutput;
 }
 
 /** The parts of a stack's template diff the rules read. */
 export interface TemplateDiffView {
   readonly resources: { readonly changes: Readonly<Record<string, ResourceChangeView>> };
+  /** Output differences; absent in diffs that carry resources only. */
+  readonly outputs?: { readonly changes: Readonly<Record<string, OutputChangeView>> };
 }
 
 /** Impacts that delete the existing physical resource. WILL_ORPHAN keeps it (DeletionPolicy Retain). */
@@ -95,6 +111,21 @@ export interface StatefulChange {
   readonly holds: string;
 }
 
+/**
+ * An instance whose only replace-or-not property change is its user data is stopped, updated and
+ * started, not replaced: CloudFormation replaces only instance-store-backed instances for it
+ * (AWS::EC2::Instance UserData, "Update requires: Some interruptions" for EBS-backed instances,
+ * which every instance here is). The template diff cannot tell the two apart and says may-replace.
+ */
+function onlyRestartsInstance(change: ResourceChangeView): boolean {
+  if (change.changeImpact !== 'MAY_REPLACE') return false;
+  if ((change.oldResourceType ?? change.newResourceType) !== 'AWS::EC2::Instance') return false;
+  const replacing = Object.entries(change.propertyUpdates ?? {}).filter(([, update]) =>
+    ['MAY_REPLACE', 'WILL_REPLACE'].includes(update.changeImpact ?? ''),
+  );
+  return replacing.length > 0 && replacing.every(([property]) => property === 'UserData');
+}
+
 /** Every change across stacks that replaces or deletes a stateful resource. */
 export function findStatefulChanges(
   diffs: Readonly<Record<string, TemplateDiffView>>,
@@ -104,7 +135,7 @@ export function findStatefulChanges(
   for (const [stackName, diff] of Object.entries(diffs)) {
     for (const [logicalId, change] of Object.entries(diff.resources.changes)) {
       const action = DATA_LOSING_IMPACTS[change.changeImpact];
-      if (!action) continue;
+      if (!action || onlyRestartsInstance(change)) continue;
       const resourceType = change.oldResourceType ?? change.newResourceType ?? change.oldValue?.Type ?? '';
       const rule = rules.find((candidate) => candidate.resourceType === resourceType);
       const resource = change.oldValue ?? change.newValue ?? {};
@@ -122,4 +153,59 @@ export function unapprovedStatefulChanges(
 ): StatefulChange[] {
   const allowed = new Set(allowReplace);
   return changes.filter((change) => !allowed.has(change.logicalId));
+}
+
+/**
+ * An export a deploy would take away from, or change under, the stacks importing it.
+ *
+ * CloudFormation updates a producer stack before its consumers, so while the producer updates the
+ * consumers still run their deployed templates and import what it exported; it then refuses to
+ * delete the export ("Export ... cannot be deleted as it is in use") or change its value ("Cannot
+ * update export ... as it is in use"), and the deploy fails and rolls back. CDK creates an export
+ * only for a cross-stack reference, so every export of a deployed stack has an importer.
+ */
+export interface ExportChange {
+  readonly stackName: string;
+  /** The export's name (`Fn::ImportValue` argument). */
+  readonly exportName: string;
+  readonly action: 'remove' | 'change';
+  /** Stacks whose deployed resources import it, where the diff shows them; CDK's importer otherwise. */
+  readonly importedBy: readonly string[];
+}
+
+/** Every export a deploy would remove or change while deployed stacks import it. */
+export function findExportChanges(diffs: Readonly<Record<string, TemplateDiffView>>): ExportChange[] {
+  const found: ExportChange[] = [];
+  for (const [stackName, diff] of Object.entries(diffs)) {
+    const newExports = new Map<string, unknown>();
+    for (const change of Object.values(diff.outputs?.changes ?? {})) {
+      const name = change.newValue?.Export?.Name;
+      if (typeof name === 'string') newExports.set(name, change.newValue?.Value);
+    }
+    for (const change of Object.values(diff.outputs?.changes ?? {})) {
+      const exportName = change.oldValue?.Export?.Name;
+      if (typeof exportName !== 'string') continue;
+      const action = !newExports.has(exportName)
+        ? 'remove'
+        : JSON.stringify(newExports.get(exportName)) !== JSON.stringify(change.oldValue?.Value)
+          ? 'change'
+          : undefined;
+      if (!action) continue;
+      const importedBy = Object.entries(diffs)
+        .filter(
+          ([consumer, consumerDiff]) => consumer !== stackName && importsExport(consumerDiff, exportName),
+        )
+        .map(([consumer]) => consumer);
+      found.push({ stackName, exportName, action, importedBy });
+    }
+  }
+  return found;
+}
+
+/** Whether a stack's deployed template, as far as its diff shows it, imports an export. */
+function importsExport(diff: TemplateDiffView, exportName: string): boolean {
+  const needle = JSON.stringify({ 'Fn::ImportValue': exportName });
+  return Object.values(diff.resources.changes).some((change) =>
+    JSON.stringify(change.oldValue ?? {}).includes(needle),
+  );
 }

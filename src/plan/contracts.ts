@@ -3,7 +3,7 @@
  * Prometheus read them on the instances, and the lifecycle commands find what was deployed by them.
  * Plain strings and pure functions, so the lifecycle commands read them without loading CDK.
  */
-import type { Plan } from './types.js';
+import type { Arch, Plan } from './types.js';
 
 /*
  * Tags tie resources to an environment, node and role. IAM conditions, the boot scripts (which find
@@ -53,6 +53,16 @@ export function resourceName(environmentName: string, suffix: string): string {
  */
 export function gitlabVersionParameterName(plan: Plan): string {
   return `/${plan.spec.name}/gitlab-version`;
+}
+
+/**
+ * SSM parameter holding the Ubuntu image id every instance of an architecture boots. The
+ * environment owns it (data stack) so that the image is pinned: Canonical's public "current"
+ * parameter moves with every Ubuntu release, and an instance's image is replace-only, so reading
+ * that one would replace every fixed node and roll every group on whichever deploy came next.
+ */
+export function machineImageParameterName(plan: Plan, arch: Arch): string {
+  return `/${plan.spec.name}/ubuntu-image/${arch}`;
 }
 
 /** The public hosted zone holding the domain's record: the spec's, else the domain's parent. */

@@ -250,7 +250,8 @@ function statefulIdOf(synth: Synthesized, located: Located): string | undefined 
   switch (resource.Type) {
     case 'AWS::Logs::LogGroup':
       if (located.kind === 'network') return 'log-group-flow-logs';
-      return properties.LogGroupName === `/gitlab-aws/${plan.spec.name}/nginx`
+      // Named anew with each stack creation (a Fn::Join of the name and the stack id's tail).
+      return JSON.stringify(properties.LogGroupName ?? '').includes(`/gitlab-aws/${plan.spec.name}/nginx`)
         ? 'log-group-nginx'
         : undefined;
     case 'AWS::KMS::Key': {

@@ -163,6 +163,12 @@ export function allowedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsC
         why: 'boot script stops the instance it replaces',
       },
       {
+        action: 'ec2:StartInstances',
+        resource: world.instanceArn('i-predecessor'),
+        context: tags,
+        why: 'a failed takeover starts the instance it replaced again',
+      },
+      {
         action: 'ec2:DetachVolume',
         resource: volume,
         why: 'boot script detaches its volume from its predecessor',
@@ -300,6 +306,12 @@ export function deniedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsCa
         resource: world.instanceArn(`i-${other.id}`),
         context: instanceTags(plan, other),
         why: `stop ${other.id}`,
+      },
+      {
+        action: 'ec2:StartInstances',
+        resource: world.instanceArn(`i-${other.id}`),
+        context: instanceTags(plan, other),
+        why: `start ${other.id}`,
       },
       { action: 'ec2:DetachVolume', resource: world.volumeArn(other.id), why: `detach ${other.id}'s volume` },
       { action: 'ec2:AttachVolume', resource: world.volumeArn(other.id), why: `take ${other.id}'s volume` },

@@ -78,6 +78,13 @@ function resolver(synth: Synthesized) {
     }
     throw new Error(`no export ${name}`);
   };
+  const stackOutput = (reference: { StackName?: string; OutputName?: string }): unknown => {
+    for (const kind of STACK_KINDS) {
+      const output = template(kind).Outputs?.[reference.OutputName ?? ''];
+      if (stackName(kind) === reference.StackName && output) return resolve(kind, output.Value);
+    }
+    throw new Error(`no output ${reference.OutputName} in ${reference.StackName}`);
+  };
   function resolve(kind: StackKind, value: unknown): unknown {
     if (Array.isArray(value)) return value.map((item) => resolve(kind, item));
     if (value === null || typeof value !== 'object') return value;
@@ -85,6 +92,7 @@ function resolver(synth: Synthesized) {
     if ('Ref' in object) return ref(kind, object.Ref);
     if ('Fn::GetAtt' in object) return getAtt(kind, object['Fn::GetAtt'][0], object['Fn::GetAtt'][1]);
     if ('Fn::ImportValue' in object) return imported(resolve(kind, object['Fn::ImportValue']) as string);
+    if ('Fn::GetStackOutput' in object) return stackOutput(object['Fn::GetStackOutput']);
     if ('Fn::Join' in object) {
       const [separator, parts] = object['Fn::Join'];
       return (resolve(kind, parts) as string[]).join(separator);

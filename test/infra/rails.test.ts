@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { UBUNTU_IMAGE_PARAMETER } from '../../src/infra/common.js';
-import { ROLE_TAG } from '../../src/plan/contracts.js';
+import { machineImageParameterName, ROLE_TAG } from '../../src/plan/contracts.js';
 import type { AutoScalingGroupPlan } from '../../src/plan/types.js';
 import { planFor } from '../fixtures/plans.js';
 import {
@@ -32,7 +32,7 @@ describe('Rails and Sidekiq (5k)', () => {
     sidekiq = synth.plan.autoScalingGroups.find((group) => group.role === 'sidekiq')!;
   });
 
-  it('launches the Plan instance type from the Ubuntu SSM parameter, IMDSv2 only', () => {
+  it('launches the Plan instance type from the image the environment pinned, IMDSv2 only', () => {
     for (const plan of [rails, sidekiq]) {
       const [, group] = groupOf(synth, plan.role);
       const templateId = referencedLogicalId(
@@ -46,8 +46,18 @@ describe('Rails and Sidekiq (5k)', () => {
       expect(data.InstanceType).toBe(plan.instanceType);
       expect(data.MetadataOptions.HttpTokens).toBe('required');
       const parameter = synth.json.compute.Parameters![data.ImageId.Ref]!;
-      expect(parameter.Default).toBe(UBUNTU_IMAGE_PARAMETER[plan.arch]);
+      // The environment's own parameter, which the data stack fills once from Canonical's "current"
+      // one: a newer Ubuntu release never rolls the nodes on its own.
+      const pinned = machineImageParameterName(synth.plan, plan.arch);
+      expect(parameter.Default).toBe(pinned);
       expect(parameter.Type).toBe('AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>');
+      const [, source] = resourcesOf(synth.json.data, 'AWS::SSM::Parameter').find(
+        ([, candidate]) => candidate.Properties!.Name === pinned,
+      )!;
+      expect(source.Properties).toMatchObject({
+        Value: `{{resolve:ssm:${UBUNTU_IMAGE_PARAMETER[plan.arch]}}}`,
+        DataType: 'aws:ec2:image',
+      });
     }
   });
 

@@ -83,15 +83,23 @@ export function tagOf(resource: CfnResource, key: string): string | undefined {
 }
 
 /**
- * Follows a cross-stack reference: an `Fn::ImportValue` of CDK's export names resolves to the
- * logical id of the exported resource in the exporting stack.
+ * Follows a cross-stack reference: an `Fn::ImportValue` of CDK's export names, or an
+ * `Fn::GetStackOutput` of another stack's output (a weak reference), resolves to the logical id of
+ * the resource the producing stack outputs.
  */
 export function importedLogicalId(synth: Synthesized, value: unknown): string | undefined {
   const importName = (value as { 'Fn::ImportValue'?: string })['Fn::ImportValue'];
-  if (typeof importName !== 'string') return undefined;
+  const stackOutput = (value as { 'Fn::GetStackOutput'?: { StackName?: string; OutputName?: string } })[
+    'Fn::GetStackOutput'
+  ];
+  if (typeof importName !== 'string' && !stackOutput) return undefined;
   for (const kind of STACK_KINDS) {
-    for (const output of Object.values(synth.json[kind].Outputs ?? {})) {
-      if (output.Export?.Name === importName) {
+    const stackName = synth.environment.stacks[kind].stackName;
+    for (const [outputName, output] of Object.entries(synth.json[kind].Outputs ?? {})) {
+      const matches = stackOutput
+        ? stackOutput.StackName === stackName && stackOutput.OutputName === outputName
+        : output.Export?.Name === importName;
+      if (matches) {
         const ref = output.Value as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
         return ref.Ref ?? ref['Fn::GetAtt']?.[0];
       }

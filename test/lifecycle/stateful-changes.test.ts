@@ -2,7 +2,11 @@ import { readFileSync } from 'node:fs';
 import { fullDiff } from '@aws-cdk/cloudformation-diff';
 import { describe, expect, it } from 'vitest';
 import { renderDiffReport } from '../../src/lifecycle/diff-report.js';
-import { findStatefulChanges, unapprovedStatefulChanges } from '../../src/lifecycle/stateful-changes.js';
+import {
+  findExportChanges,
+  findStatefulChanges,
+  unapprovedStatefulChanges,
+} from '../../src/lifecycle/stateful-changes.js';
 import { styleFor } from '../../src/lifecycle/style.js';
 
 const template = (name: string) =>
@@ -56,6 +60,20 @@ describe('findStatefulChanges', () => {
     expect(found.map((change) => change.logicalId)).toEqual(['Node']);
   });
 
+  it('does not call an instance replaced when only its user data changes (stop and start)', () => {
+    const node = (userData: string, imageId = 'ami-1') => ({
+      Resources: {
+        Node: {
+          Type: 'AWS::EC2::Instance',
+          Properties: { ImageId: imageId, UserData: userData, Volumes: [{ Device: '/dev/sdf' }] },
+        },
+      },
+    });
+    expect(findStatefulChanges({ compute: fullDiff(node('a'), node('b')) })).toEqual([]);
+    const both = findStatefulChanges({ compute: fullDiff(node('a'), node('b', 'ami-2')) });
+    expect(both.map((change) => change.logicalId)).toEqual(['Node']);
+  });
+
   it('lets --allow-replace approve named changes only', () => {
     const left = unapprovedStatefulChanges(changes, ['Database', 'NotInTheDiff']);
     expect(left.map((change) => change.logicalId)).not.toContain('Database');
@@ -85,5 +103,76 @@ describe('renderDiffReport', () => {
     });
     expect(lines.find((line) => line.includes(' Database:'))).toContain('allowed by --allow-replace');
     expect(lines.some((line) => line.includes('deploy refuses'))).toBe(false);
+  });
+});
+
+/** A producer exporting security groups by name, and a consumer importing one of them. */
+function exportingStacks(exports: Record<string, unknown>, imported: string[]) {
+  const producer = {
+    Resources: { Vpc: { Type: 'AWS::EC2::VPC', Properties: {} } },
+    Outputs: Object.fromEntries(
+      Object.entries(exports).map(([name, value]) => [
+        name,
+        { Value: value, Export: { Name: `network:${name}` } },
+      ]),
+    ),
+  };
+  const consumer = {
+    Resources: Object.fromEntries(
+      imported.map((name) => [
+        `Uses${name}`,
+        {
+          Type: 'AWS::EC2::Instance',
+          Properties: { SecurityGroupIds: [{ 'Fn::ImportValue': `network:${name}` }] },
+        },
+      ]),
+    ),
+  };
+  return { producer, consumer };
+}
+
+describe('findExportChanges', () => {
+  const before = exportingStacks({ Bastion: { Ref: 'BastionSg' }, Rails: { Ref: 'RailsSg' } }, [
+    'Bastion',
+    'Rails',
+  ]);
+
+  it('flags an export removed while the deployed consumer imports it, naming the consumer', () => {
+    const after = exportingStacks({ Rails: { Ref: 'RailsSg' } }, ['Rails']);
+    const diffs = {
+      network: fullDiff(before.producer, after.producer),
+      compute: fullDiff(before.consumer, after.consumer),
+    };
+    expect(findExportChanges(diffs)).toEqual([
+      { stackName: 'network', exportName: 'network:Bastion', action: 'remove', importedBy: ['compute'] },
+    ]);
+  });
+
+  it('flags an export whose value changes, and nothing when exports stay', () => {
+    const changed = exportingStacks({ Bastion: { Ref: 'OtherSg' }, Rails: { Ref: 'RailsSg' } }, [
+      'Bastion',
+      'Rails',
+    ]);
+    const diffs = { network: fullDiff(before.producer, changed.producer) };
+    expect(findExportChanges(diffs)).toMatchObject([{ exportName: 'network:Bastion', action: 'change' }]);
+    expect(findExportChanges({ network: fullDiff(before.producer, before.producer) })).toEqual([]);
+  });
+
+  it('is reported by gitlab-aws diff in red', () => {
+    const after = exportingStacks({ Rails: { Ref: 'RailsSg' } }, ['Rails']);
+    const exportDiffs = {
+      network: fullDiff(before.producer, after.producer),
+      compute: fullDiff(before.consumer, after.consumer),
+    };
+    const lines = renderDiffReport({
+      diffs: exportDiffs,
+      statefulChanges: [],
+      allowReplace: [],
+      exportChanges: findExportChanges(exportDiffs),
+      style: styleFor(true),
+    });
+    const line = lines.find((candidate) => candidate.includes('network:Bastion'))!;
+    expect(line.startsWith('\x1b[31m')).toBe(true);
+    expect(line).toContain('would be removed while compute imports it');
   });
 });

@@ -1,7 +1,7 @@
 import { environmentToolkit, loadAppFactory } from '../../lifecycle/aws.js';
 import { renderDiffReport } from '../../lifecycle/diff-report.js';
 import { Route53HostedZoneFinder, requireHostedZoneId } from '../../lifecycle/hosted-zone.js';
-import { findStatefulChanges } from '../../lifecycle/stateful-changes.js';
+import { findExportChanges, findStatefulChanges } from '../../lifecycle/stateful-changes.js';
 import { connect, lifecycleOutput } from '../aws-context.js';
 import type { CliCommand } from '../command.js';
 import { planFromArgs, SPEC_OPTIONS, SPEC_USAGE } from '../spec-args.js';
@@ -21,7 +21,14 @@ export const command: CliCommand = {
     const diffs = await toolkit.diff(stacks.map((stack) => stack.name));
     const allowReplace = (invocation.values['allow-replace'] as string[] | undefined) ?? [];
     const statefulChanges = findStatefulChanges(diffs);
-    for (const line of renderDiffReport({ diffs, statefulChanges, allowReplace, style: output.style }))
+    const exportChanges = findExportChanges(diffs);
+    for (const line of renderDiffReport({
+      diffs,
+      statefulChanges,
+      allowReplace,
+      exportChanges,
+      style: output.style,
+    }))
       output.line(line);
     return 0;
   },

@@ -23,6 +23,12 @@ PSQL=/opt/gitlab/embedded/bin/psql
 export PSQL
 REGION=""
 INSTANCE_ID=""
+# Where the data volume's mount and the unit drop-in that ties GitLab's services to it go.
+FSTAB=/etc/fstab
+SYSTEMD_UNIT_DIR=/etc/systemd/system
+# Set once this node has stopped its predecessor and taken its data volume; a failed boot hands it back.
+TAKEN_FROM=""
+TAKEN_VOLUME=""
 
 log() { printf '%s gitlab-aws-boot[%s]: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$GLA_NODE" "$*"; }
 
@@ -45,6 +51,7 @@ signal() {
 
 on_error() {
   log "FAILED at line $1; signalling failure"
+  hand_back_volume
   signal FAILURE
   exit 1
 }
@@ -153,12 +160,42 @@ install_gitlab() {
   log "installed $GLA_PACKAGE $version"
 }
 
+# A boot that failed after taking the volume over gives it back and starts the predecessor again,
+# so that CloudFormation's rollback (which deletes this instance) leaves the old node serving.
+hand_back_volume() {
+  [ -n "$TAKEN_FROM" ] || return 0
+  log "handing $TAKEN_VOLUME back to $TAKEN_FROM and starting it again"
+  gitlab-ctl stop >/dev/null 2>&1 || true
+  umount "$GLA_DATA_MOUNT" 2>/dev/null || true
+  aws ec2 detach-volume --region "$REGION" --volume-id "$TAKEN_VOLUME" --instance-id "$INSTANCE_ID" >/dev/null || true
+  aws ec2 wait volume-available --region "$REGION" --volume-ids "$TAKEN_VOLUME" || true
+  aws ec2 attach-volume --region "$REGION" --volume-id "$TAKEN_VOLUME" --instance-id "$TAKEN_FROM" --device "$GLA_DATA_DEVICE" >/dev/null || true
+  aws ec2 wait volume-in-use --region "$REGION" --volume-ids "$TAKEN_VOLUME" || true
+  aws ec2 start-instances --region "$REGION" --instance-ids "$TAKEN_FROM" >/dev/null || true
+  TAKEN_FROM=""
+}
+
+# GitLab's services (Gitaly among them) start only with the data volume mounted: without the
+# volume, Gitaly would serve, and write new repositories into, an empty directory on the root disk.
+# fstab keeps `nofail` so that a node whose volume is missing still boots and can be reached (SSM)
+# instead of stopping in emergency mode; this drop-in makes gitlab-runsvdir require the mount, so
+# it stays down until the volume is back.
+require_data_mount() {
+  local dir="$SYSTEMD_UNIT_DIR/gitlab-runsvdir.service.d"
+  install -d -m 0755 "$dir"
+  printf '[Unit]\nRequiresMountsFor=%s\n' "$GLA_DATA_MOUNT" >"$dir/gitlab-aws-data-volume.conf"
+  chmod 0644 "$dir/gitlab-aws-data-volume.conf"
+  systemctl daemon-reload
+}
+
 # Attaches the node's data volume (by id, or found by its tags), formats it only when it has no
-# file system, and mounts it. A replaced instance takes the volume over from its predecessor.
+# file system, and mounts it. A replaced instance takes the volume over from its predecessor; boot
+# calls this only once the package is installed, so the predecessor keeps serving meanwhile.
 mount_data_volume() {
   [ -n "$GLA_DATA_MOUNT" ] || return 0
   if mountpoint -q "$GLA_DATA_MOUNT"; then
     log "$GLA_DATA_MOUNT already mounted"
+    require_data_mount
     return 0
   fi
   local volume="$GLA_DATA_VOLUME_ID" holder state device fstype uuid
@@ -175,6 +212,8 @@ mount_data_volume() {
     if [ -n "$holder" ] && [ "$holder" != "None" ]; then
       # The instance this one replaces: a clean stop flushes and releases the volume.
       log "stopping $holder, which holds $volume"
+      TAKEN_FROM=$holder
+      TAKEN_VOLUME=$volume
       aws ec2 stop-instances --region "$REGION" --instance-ids "$holder" >/dev/null
       aws ec2 wait volume-available --region "$REGION" --volume-ids "$volume" ||
         aws ec2 detach-volume --region "$REGION" --volume-id "$volume" --instance-id "$holder" >/dev/null
@@ -196,10 +235,12 @@ mount_data_volume() {
   fi
   uuid=$(blkid -o value -s UUID "$device")
   install -d -m 0755 "$GLA_DATA_MOUNT"
-  if ! grep -q "UUID=$uuid " /etc/fstab; then
-    printf 'UUID=%s %s ext4 defaults,nofail,noatime 0 2\n' "$uuid" "$GLA_DATA_MOUNT" >>/etc/fstab
+  if ! grep -q "UUID=$uuid " "$FSTAB"; then
+    printf 'UUID=%s %s ext4 defaults,nofail,noatime 0 2\n' "$uuid" "$GLA_DATA_MOUNT" >>"$FSTAB"
   fi
   mount "$GLA_DATA_MOUNT"
+  mountpoint -q "$GLA_DATA_MOUNT"
+  require_data_mount
   log "mounted $volume on $GLA_DATA_MOUNT"
 }
 
@@ -342,8 +383,10 @@ boot() {
     return 0
   fi
   fetch_secrets
-  mount_data_volume
+  # Install first, take the volume over after: a replaced Gitaly node keeps serving while its
+  # successor downloads and installs the package, and a failed install never stops it.
   install_gitlab
+  mount_data_volume
   shared_secrets
   if [ "$GLA_ROLE" = "praefect" ]; then wait_for 1800 praefect_database_ready; fi
   gitlab-ctl reconfigure

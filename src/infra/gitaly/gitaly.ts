@@ -97,9 +97,10 @@ export class GitalyVolumes extends Construct {
       actions: ['ec2:AttachVolume', 'ec2:DetachVolume'],
       resourceArns: [volumeArn(this.volume(nodeId))],
     });
+    // Stop: the predecessor, to take its volume over; start: it again, when the takeover fails.
     iam.Grant.addToPrincipal({
       grantee,
-      actions: ['ec2:AttachVolume', 'ec2:DetachVolume', 'ec2:StopInstances'],
+      actions: ['ec2:AttachVolume', 'ec2:DetachVolume', 'ec2:StopInstances', 'ec2:StartInstances'],
       resourceArns: [instanceArn],
       conditions: thisNode,
     });

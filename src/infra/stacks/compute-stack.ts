@@ -11,12 +11,13 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { RoleId } from '../../catalog/types.js';
 import type { BootTarget, RenderUserData } from '../../config/types.js';
-import { gitlabVersionParameterName } from '../../plan/contracts.js';
+import { gitlabVersionParameterName, machineImageParameterName } from '../../plan/contracts.js';
 import { internalLoadBalancer, nodesOf, serviceOf, servicesOf } from '../../plan/query.js';
 import type { AlarmPlan, EksService, PlanNode, S3Service, SubnetTier } from '../../plan/types.js';
 import { grantPlanAccess } from '../access-grants.js';
 import type { GitLabAutoScalingGroup } from '../auto-scaling.js';
 import { Bastions } from '../bastions.js';
+import { environmentImage, type MachineImageOf } from '../common.js';
 import type { ObjectStorage } from '../data/object-storage.js';
 import type { GitLabSecrets } from '../data/secrets.js';
 import type { Edge } from '../edge.js';
@@ -113,6 +114,9 @@ export class ComputeStack extends Stack {
     const nodeBoot = bootScript ? (node: PlanNode) => bootScript({ kind: 'node', node }) : undefined;
     const alarmsOf = (subject: string, ...actions: AlarmPlan['action'][]) =>
       plan.alarms.filter((alarm) => alarm.subject === subject && actions.includes(alarm.action));
+    // The image the environment pinned (data stack), by name: changing it is a deliberate act, never
+    // a side effect of Canonical publishing a newer Ubuntu.
+    const machineImageOf: MachineImageOf = (arch) => environmentImage(machineImageParameterName(plan, arch));
     const tier = (role: RoleId): NodeTierProps => ({
       nodes: nodesOf(plan, role),
       vpc,
@@ -121,6 +125,7 @@ export class ComputeStack extends Stack {
       roleOf: (node) => this.instanceRoles.ofNode(node),
       volumeKey,
       privateZone,
+      machineImageOf,
       ...(nodeBoot ? { bootScript: nodeBoot } : {}),
     });
 
@@ -140,6 +145,7 @@ export class ComputeStack extends Stack {
         securityGroup: sg.forRole(group.role),
         role: this.instanceRoles.of(group.role),
         volumeKey,
+        machineImageOf,
         ...(bootScript ? { bootScript: bootScript({ kind: 'group', group }) } : {}),
       };
       const id = pascal(group.id);

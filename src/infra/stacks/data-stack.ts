@@ -8,9 +8,10 @@ import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import type { RuntimeEndpoints } from '../../config/types.js';
-import { gitlabVersionParameterName } from '../../plan/contracts.js';
+import { gitlabVersionParameterName, machineImageParameterName } from '../../plan/contracts.js';
 import { nodesOf, serviceOf, servicesOf } from '../../plan/query.js';
-import type { ElastiCacheService, RdsService, S3Service } from '../../plan/types.js';
+import type { Arch, ElastiCacheService, RdsService, S3Service } from '../../plan/types.js';
+import { UBUNTU_IMAGE_PARAMETER } from '../common.js';
 import { Database } from '../data/database.js';
 import { ObjectStorage } from '../data/object-storage.js';
 import { Redis } from '../data/redis.js';
@@ -43,6 +44,8 @@ export class DataStack extends Stack {
   readonly gitalyVolumes: GitalyVolumes;
   /** The GitLab version new instances install (`gitlab-aws upgrade` moves it). */
   readonly gitlabVersion: ssm.StringParameter;
+  /** The Ubuntu image each architecture's instances boot, pinned per environment. */
+  readonly machineImages: ReadonlyMap<Arch, ssm.StringParameter>;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
@@ -105,6 +108,24 @@ export class DataStack extends Stack {
       stringValue: plan.gitlab.version,
       description: `${environmentName}: GitLab version new instances install; gitlab-aws upgrade sets it`,
     });
+
+    // The Ubuntu image of each architecture the Plan uses, pinned like the version. The template
+    // value is a dynamic reference to Canonical's "current" parameter, which CloudFormation resolves
+    // when it creates the parameter; the template text never changes afterwards, so later deploys
+    // leave the pinned id alone. Instances read this parameter, so their image changes only when it
+    // is written on purpose (then roll the fixed nodes one by one, as `upgrade` rolls versions).
+    const arches = new Set<Arch>([...plan.nodes, ...plan.autoScalingGroups].map((machines) => machines.arch));
+    this.machineImages = new Map(
+      [...arches].sort().map((arch) => [
+        arch,
+        new ssm.StringParameter(this, `UbuntuImage-${arch}`, {
+          parameterName: machineImageParameterName(plan, arch),
+          stringValue: `{{resolve:ssm:${UBUNTU_IMAGE_PARAMETER[arch]}}}`,
+          dataType: ssm.ParameterDataType.AWS_EC2_IMAGE,
+          description: `${environmentName}: Ubuntu image ${arch} instances boot; pinned at creation, changed only on purpose`,
+        }),
+      ]),
+    );
   }
 
   /** The database and Redis endpoints the boot scripts are given. */
