@@ -122,6 +122,7 @@ export class ComputeStack extends Stack {
         securityGroup: sg.forRole(group.role),
         role: this.instanceRoles.of(group.role),
         volumeKey,
+        environmentName: plan.spec.name,
         ...(bootScript ? { bootScript: bootScript({ kind: 'group', group }) } : {}),
       };
       const id = pascal(group.id);
