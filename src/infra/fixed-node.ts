@@ -61,6 +61,10 @@ export class FixedNode extends Construct {
       requireImdsv2: true,
       detailedMonitoring: true,
       propagateTagsToVolumeOnCreation: true,
+      // A node in a public subnet (a bastion) needs a public address from launch: its boot script
+      // reaches AWS and the package mirrors through the internet gateway before it signals, and an
+      // Elastic IP attached to it waits for that signal.
+      ...(node.subnet === 'public' ? { associatePublicIpAddress: true } : {}),
       ...(userData ? { userData } : {}),
       blockDevices: [
         {

@@ -128,6 +128,11 @@ const CASES: Record<
     field: 'network.vpcCidr',
     quiet: { network: { vpcCidr: '10.0.0.0/22' } },
   },
+  'GLA-ELASTIC-IP-QUOTA': {
+    fires: { access: { admin: 'bastion' } },
+    field: 'access.admin',
+    quiet: { access: { admin: 'bastion' }, availabilityZones: 2 },
+  },
   'GLA-BUCKET-NAME': {
     fires: {
       name: 'a-very-long-environment-name-x',
