@@ -118,6 +118,11 @@ const CASES: Record<
     field: 'gitaly.iops',
     quiet: { gitaly: { volumeType: 'io1', iops: 8000 } },
   },
+  'GLA-GITALY-IOPS': {
+    fires: { gitaly: { iops: 7999 } },
+    field: 'gitaly.iops',
+    quiet: { gitaly: { iops: 8000 } },
+  },
   'GLA-DB-STORAGE-BOUNDS': {
     fires: { database: { storageGiB: 500, maxStorageGiB: 200 } },
     field: 'database.maxStorageGiB',
