@@ -4,7 +4,7 @@
  * step scaling on average CPU as GitLab's AWS guide sets it up (add a node at or above the scale-out
  * threshold, remove one at or below the scale-in threshold).
  */
-import { ArnFormat, Duration, Lazy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -204,5 +204,16 @@ export class GitLabAutoScalingGroup extends Construct {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['autoscaling:DescribeAutoScalingInstances'], resources: ['*'] }),
     );
+    acknowledge(role, [
+      {
+        id: 'AwsSolutions-IAM5',
+        reason:
+          'autoscaling:DescribeAutoScalingInstances supports no resource-level permissions (it only reads which group an instance is in); CompleteLifecycleAction names groups by a UUID CloudFormation does not expose, so it is scoped by the group and environment tags instead.',
+        appliesTo: [
+          'Resource::*',
+          `Resource::arn:<AWS::Partition>:autoscaling:${Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region}:<AWS::AccountId>:autoScalingGroup:*:autoScalingGroupName/*`,
+        ],
+      },
+    ]);
   }
 }
