@@ -27,3 +27,14 @@ export const REDIS_ENGINE = { engine: 'valkey', version: '7.2' } as const;
  * on 2026-07-29, after which a cluster costs the extended-support rate.
  */
 export const KUBERNETES_VERSION = '1.35';
+
+/**
+ * Disk performance GitLab requires of every Gitaly storage, whatever the architecture's size: "Gitaly
+ * requires at least 8,000 input/output operations per second (IOPS) for read operations, and 2,000
+ * IOPS for write operations" (reference architectures, "Supported disk types",
+ * pavankalisetti009/gitlab 76ccf2e7a6dea0af66eef36089731fb59085589f,
+ * doc/administration/reference_architectures/index.md; later versions, such as
+ * skratsch-solutions/gitlabhq b8bf0cc361f2 doc/administration/reference_architectures/_index.md,
+ * point to the same requirement under Gitaly's "Disk requirements").
+ */
+export const GITALY_DISK_IOPS = { read: 8000, write: 2000 } as const;

@@ -121,6 +121,7 @@ function bootEnv(
     GLA_NODE: node ? node.id : target.kind === 'group' ? target.group.id : role,
     GLA_STACK: endpoints.signal.stackName,
     GLA_LOGICAL_ID: endpoints.signal.logicalId,
+    GLA_LAUNCH_HOOK: target.kind === 'group' ? target.group.launchHookName : '',
     GLA_PACKAGE: plan.gitlab.packageName,
     GLA_EDITION: plan.gitlab.edition,
     GLA_VERSION: plan.gitlab.version,

@@ -2,7 +2,8 @@
  * The reference architecture as GitLab's documentation sizes it next to the plan as configured.
  *
  * The reference side is the same spec with every sizing choice put back to the documented one (x86,
- * the page's instance types and node counts, gp3 storage at its baseline), resolved by the Plan layer
+ * the page's instance types and node counts, gp3 storage with the IOPS GitLab requires of Gitaly and
+ * the baseline elsewhere), resolved by the Plan layer
  * like any spec: nothing is re-derived here. Data sizes (volume GiB, database GiB), region, AZ count,
  * access and the usage assumptions stay as configured, so the comparison isolates the sizing choices.
  */

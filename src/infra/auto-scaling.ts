@@ -4,16 +4,17 @@
  * step scaling on average CPU as GitLab's AWS guide sets it up (add a node at or above the scale-out
  * threshold, remove one at or below the scale-in threshold).
  */
-import { Duration, Lazy } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { ENVIRONMENT_TAG, GROUP_TAG } from '../plan/contracts.js';
 import type { AlarmPlan, AutoScalingGroupPlan } from '../plan/types.js';
 import { acknowledge, type MachineImageOf, tagGroup, ubuntuImage } from './common.js';
-import { BOOT_SIGNAL_TIMEOUT, type BootScript } from './fixed-node.js';
+import type { BootScript } from './fixed-node.js';
 import { planMetric } from './ops/plan-alarm.js';
 
 export interface GitLabAutoScalingGroupProps {
@@ -33,10 +34,12 @@ export interface GitLabAutoScalingGroupProps {
   readonly volumeKey: kms.IKey;
   /** Target groups of the external load balancer to register with (the Plan's `targetGroups`). */
   readonly targetGroups?: readonly elbv2.INetworkTargetGroup[];
-  /** Boot script from the config layer; without one nothing waits for boot signals. */
+  /** Boot script from the config layer; without one nothing waits for boot signals or a launch hook. */
   readonly bootScript?: BootScript;
   /** Image of the group's architecture: the environment's pinned one; Canonical's current Ubuntu when omitted. */
   readonly machineImageOf?: MachineImageOf;
+  /** The environment (the spec's name), whose tag scopes the launch hook permission. */
+  readonly environmentName: string;
 }
 
 export class GitLabAutoScalingGroup extends Construct {
@@ -44,10 +47,12 @@ export class GitLabAutoScalingGroup extends Construct {
   readonly autoScalingGroup: autoscaling.AutoScalingGroup;
   /** Its launch template. */
   readonly launchTemplate: ec2.LaunchTemplate;
+  private readonly environmentName: string;
 
   constructor(scope: Construct, id: string, props: GitLabAutoScalingGroupProps) {
     super(scope, id);
     const { group, bootScript } = props;
+    this.environmentName = props.environmentName;
     // Lazy: the group's logical id exists only once the group does, and the boot script signals it.
     const userData = bootScript
       ? ec2.UserData.custom(
@@ -81,6 +86,7 @@ export class GitLabAutoScalingGroup extends Construct {
     });
 
     const grace = Duration.seconds(group.healthCheckGracePeriodSeconds);
+    const bootTimeout = Duration.seconds(group.boot.timeoutSeconds);
     const canSurge = group.maxCapacity > group.minCapacity;
     this.autoScalingGroup = new autoscaling.AutoScalingGroup(this, 'Group', {
       vpc: props.vpc,
@@ -96,9 +102,7 @@ export class GitLabAutoScalingGroup extends Construct {
               gracePeriod: grace,
             })
           : autoscaling.HealthChecks.ec2({ gracePeriod: grace }),
-      ...(bootScript
-        ? { signals: autoscaling.Signals.waitForMinCapacity({ timeout: BOOT_SIGNAL_TIMEOUT }) }
-        : {}),
+      ...(bootScript ? { signals: autoscaling.Signals.waitForMinCapacity({ timeout: bootTimeout }) } : {}),
       // Replacing nodes never drops below the minimum: a rolling update keeps `minCapacity` in
       // service and adds one new node at a time; a group whose maximum equals its minimum cannot
       // surge, so it is replaced as a whole once the new group has booted.
@@ -107,7 +111,7 @@ export class GitLabAutoScalingGroup extends Construct {
             minInstancesInService: group.minCapacity,
             maxBatchSize: 1,
             waitOnResourceSignals: Boolean(bootScript),
-            ...(bootScript ? { pauseTime: BOOT_SIGNAL_TIMEOUT } : {}),
+            ...(bootScript ? { pauseTime: bootTimeout } : {}),
             suspendProcesses: [
               autoscaling.ScalingProcess.HEALTH_CHECK,
               autoscaling.ScalingProcess.REPLACE_UNHEALTHY,
@@ -119,6 +123,26 @@ export class GitLabAutoScalingGroup extends Construct {
         : autoscaling.UpdatePolicy.replacingUpdate(),
       groupMetrics: [autoscaling.GroupMetrics.all()],
     });
+    // New nodes wait in Pending:Wait until the boot script completes this hook (CONTINUE once
+    // GitLab runs, ABANDON from its error trap), or for at most the Plan's boot bound: neither the
+    // ELB health check nor scale-in touches a node still installing GitLab, on creation, scale-out,
+    // replacement and instance refresh alike. The hook is part of the group itself, not a separate
+    // resource, so the first nodes CloudFormation launches go through it too. The creation policy
+    // cannot deadlock with it: a node sends its boot signal whatever its lifecycle state.
+    // Without a boot script nothing would complete the hook, so there is none.
+    if (bootScript) {
+      (
+        this.autoScalingGroup.node.defaultChild as autoscaling.CfnAutoScalingGroup
+      ).lifecycleHookSpecificationList = [
+        {
+          lifecycleHookName: group.launchHookName,
+          lifecycleTransition: autoscaling.LifecycleTransition.INSTANCE_LAUNCHING,
+          heartbeatTimeout: group.boot.timeoutSeconds,
+          defaultResult: autoscaling.DefaultResult.ABANDON,
+        },
+      ];
+    }
+    if (bootScript) this.grantCompleteLaunch(props.role, group);
     for (const targetGroup of props.targetGroups ?? []) {
       this.autoScalingGroup.attachToNetworkTargetGroup(targetGroup);
     }
@@ -153,7 +177,7 @@ export class GitLabAutoScalingGroup extends Construct {
           { lower: scaleOut.threshold, change: +1 },
         ],
         evaluationPeriods: scaleOut.evaluationPeriods,
-        // New nodes' CPU does not count until they have booted and passed the grace period.
+        // New nodes' CPU does not count until they have booted (the launch hook) and passed the grace period.
         estimatedInstanceWarmup: grace,
       });
     }
@@ -163,6 +187,49 @@ export class GitLabAutoScalingGroup extends Construct {
         id: 'AwsSolutions-AS3',
         reason:
           'Scaling events reach the alarm SNS topic through an EventBridge rule in the ops stack; notification configurations here would make compute depend on ops, which depends on compute.',
+      },
+    ]);
+  }
+  /**
+   * Lets a role complete this group's launch hook and find which group an instance is in. The
+   * group's name is CloudFormation's, and the launch template that would carry it is part of the
+   * group, so the boot script asks Auto Scaling (describe calls take no resource) and IAM scopes the
+   * completion to the group by its environment and group tags: a node can release only its own
+   * group's instances.
+   */
+  grantCompleteLaunch(role: iam.IRole, group: AutoScalingGroupPlan): void {
+    const stack = Stack.of(this);
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['autoscaling:CompleteLifecycleAction'],
+        resources: [
+          stack.formatArn({
+            service: 'autoscaling',
+            resource: 'autoScalingGroup',
+            resourceName: '*:autoScalingGroupName/*',
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
+        conditions: {
+          StringEquals: {
+            [`aws:ResourceTag/${ENVIRONMENT_TAG}`]: this.environmentName,
+            [`aws:ResourceTag/${GROUP_TAG}`]: group.id,
+          },
+        },
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['autoscaling:DescribeAutoScalingInstances'], resources: ['*'] }),
+    );
+    acknowledge(role, [
+      {
+        id: 'AwsSolutions-IAM5',
+        reason:
+          'autoscaling:DescribeAutoScalingInstances supports no resource-level permissions (it only reads which group an instance is in); CompleteLifecycleAction names groups by a UUID CloudFormation does not expose, so it is scoped by the group and environment tags instead.',
+        appliesTo: [
+          'Resource::*',
+          `Resource::arn:<AWS::Partition>:autoscaling:${Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region}:<AWS::AccountId>:autoScalingGroup:*:autoScalingGroupName/*`,
+        ],
       },
     ]);
   }

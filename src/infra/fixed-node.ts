@@ -8,15 +8,15 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
-import { NODE_TAG } from '../plan/contracts.js';
+import { NODE_BOOT, NODE_TAG } from '../plan/contracts.js';
 import type { PlanNode } from '../plan/types.js';
 import { acknowledge, type MachineImageOf, tagNode, ubuntuImage } from './common.js';
 
 /** Renders a boot script given the logical id of the resource that waits for its signal. */
 export type BootScript = (signalLogicalId: string) => string;
 
-/** How long CloudFormation waits for a booting node to report success: the Linux package install and first reconfigure take a while. */
-export const BOOT_SIGNAL_TIMEOUT = Duration.minutes(30);
+/** How long CloudFormation waits for a booting node to report success: the Plan's bound on a node's boot. */
+export const BOOT_SIGNAL_TIMEOUT = Duration.seconds(NODE_BOOT.timeoutSeconds);
 
 export interface FixedNodeProps {
   /** The Plan node this instance is. */
@@ -62,6 +62,10 @@ export class FixedNode extends Construct {
       role: props.role,
       detailedMonitoring: true,
       propagateTagsToVolumeOnCreation: true,
+      // A node in a public subnet (a bastion) needs a public address from launch: its boot script
+      // reaches AWS and the package mirrors through the internet gateway before it signals, and an
+      // Elastic IP attached to it waits for that signal.
+      ...(node.subnet === 'public' ? { associatePublicIpAddress: true } : {}),
       ...(userData ? { userData } : {}),
       blockDevices: [
         {

@@ -209,6 +209,9 @@ export function planUpgrade(plan: Plan, options: UpgradeOptions): UpgradeStep[] 
         groupId: group.id,
         minHealthyPercentage: percentages.min,
         maxHealthyPercentage: percentages.max,
+        // The refresh waits for each new node's launch hook, which its boot script completes once
+        // GitLab answers (at most the Plan's boot.timeoutSeconds); warmup counts from InService,
+        // so it is only the time to pass the load balancer's health checks: the grace period.
         instanceWarmupSeconds: group.healthCheckGracePeriodSeconds,
       };
     }),

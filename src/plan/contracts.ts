@@ -3,7 +3,22 @@
  * Prometheus read them on the instances, and the lifecycle commands find what was deployed by them.
  * Plain strings and pure functions, so the lifecycle commands read them without loading CDK.
  */
-import type { Arch, Plan } from './types.js';
+import type { Arch, NodeBootPlan, Plan } from './types.js';
+
+/**
+ * A GitLab node's boot, modelled: the boot script installs the Linux package (about 1.3 GB), runs
+ * the first `gitlab-ctl reconfigure` and, on the first Rails node of a new version, the database
+ * migrations. Typically 10-15 min (12 here), up to 20 min for the node that migrates (the figures of
+ * issue "Deployable on real AWS", item 3: estimates, not measurements of this project). The bound is
+ * half as long again as the slowest boot, so a slow mirror or a busy database does not abandon a
+ * node that would have come up. Auto scaling groups hold new nodes in a launch lifecycle hook for
+ * at most the bound, CloudFormation waits for boot signals as long, and time estimates use the
+ * typical figure: one definition for all three.
+ */
+export const NODE_BOOT: NodeBootPlan = { typicalSeconds: 12 * 60, timeoutSeconds: 30 * 60 };
+
+/** Name of the launch lifecycle hook on every auto scaling group; the boot script completes it. */
+export const LAUNCH_HOOK_NAME = 'gitlab-aws-boot';
 
 /*
  * Tags tie resources to an environment, node and role. IAM conditions, the boot scripts (which find

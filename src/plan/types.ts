@@ -139,6 +139,14 @@ export interface PlanNode {
   readonly volumes: readonly VolumePlan[];
 }
 
+/** A node's modelled boot: Linux package install, first reconfigure and (first node) migrations. */
+export interface NodeBootPlan {
+  /** A typical boot, for time estimates. */
+  readonly typicalSeconds: number;
+  /** The most a boot may take: the launch hook's heartbeat timeout and CloudFormation's signal timeout. */
+  readonly timeoutSeconds: number;
+}
+
 export interface AutoScalingGroupPlan {
   /** e.g. rails. */
   readonly id: string;
@@ -154,7 +162,12 @@ export interface AutoScalingGroupPlan {
   readonly scaling: { readonly scaleOutCpuPercent: number; readonly scaleInCpuPercent: number };
   /** ELB health checks (Rails behind the NLB) or EC2 status checks. */
   readonly healthCheck: 'elb' | 'ec2';
+  /** Seconds after a node is InService (its launch hook completed) before health checks count. */
   readonly healthCheckGracePeriodSeconds: number;
+  /** How long a new node takes to boot, and the most it may take before it is abandoned. */
+  readonly boot: NodeBootPlan;
+  /** Name of the launch lifecycle hook that holds a new node out of service until its boot script completes it. */
+  readonly launchHookName: string;
   /** Target groups of the external load balancer the group registers with. */
   readonly targetGroups: readonly ('http' | 'ssh')[];
   /** Whether nodes of this group may run database migrations (one at a time, under a lock). */

@@ -128,7 +128,7 @@ export function renderComparison(comparison: CostComparison): string {
   lines.splice(totals + 1, 0, `  ${'-'.repeat(width - 2)}`);
   return [
     `Monthly cost, reference architecture vs as configured (${comparison.region}, USD, on demand unless said)`,
-    '  Reference: x86, the documented instance types and node counts, gp3 storage at its baseline;',
+    '  Reference: x86, the documented instance types and node counts, gp3 storage (Gitaly at 8,000 IOPS);',
     '  same region, AZs, data sizes and usage assumptions as the spec.',
     lines.join('\n'),
     `  Prices retrieved ${configured.priceTableRetrieved}; commitments are 1-year No Upfront reserved rates.`,

@@ -13,6 +13,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
+import { NODE_BOOT } from '../plan/contracts.js';
 
 export interface CfnResource {
   readonly Type: string;
@@ -90,11 +91,10 @@ export function isoMinutes(duration: string): number | undefined {
 }
 
 /**
- * A node that signals CloudFormation does so when its boot script is done: the Linux package
- * install and the first reconfigure, typically 10-15 min (a typical figure, not a measurement of
- * this project). The creation policy's timeout is only the bound.
+ * A node that signals CloudFormation does so when its boot script is done: the Plan's modelled boot
+ * (NODE_BOOT, src/plan/contracts.ts). The creation policy's timeout is only the bound.
  */
-export const TYPICAL_BOOT_MINUTES = 12;
+export const TYPICAL_BOOT_MINUTES = NODE_BOOT.typicalSeconds / 60;
 
 /** Create duration of one resource; one with a creation policy takes a typical boot, at most its timeout. */
 export function createMinutes(resource: CfnResource): { minutes: number; basis: string } {

@@ -114,6 +114,22 @@ describe('user data', () => {
     }
   });
 
+  it('names the launch hook to complete in the boot settings of group members only', () => {
+    const plan = planFor({ architecture: { size: '10k' } });
+    for (const target of bootTargets(plan)) {
+      const parts = renderUserDataParts(plan, target, {
+        databaseHost: 'db',
+        databasePort: '5432',
+        redisHosts: { 'redis-cache': 'cache', 'redis-persistent': 'persistent' },
+        praefectLoadBalancerHost: 'praefect',
+        signal: { stackName: 'compute', logicalId: 'Node' },
+      });
+      const hook = /^GLA_LAUNCH_HOOK='(.*)'$/m.exec(parts.env)?.[1];
+      expect(hook).toBe(target.kind === 'group' ? target.group.launchHookName : '');
+    }
+    expect(bootTargets(plan).some((target) => target.kind === 'group')).toBe(true);
+  });
+
   it('passes endpoint values (CDK tokens at synth time) through unchanged', () => {
     const plan = planFor({ architecture: { size: '10k' } });
     const token = (n: number) => `\${Token[TOKEN.${n}]}`;

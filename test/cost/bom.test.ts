@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { EKS_CALENDAR_READ_ON, EKS_VERSIONS } from '../../src/catalog/eks-versions.js';
-import { KUBERNETES_VERSION } from '../../src/catalog/gitlab-requirements.js';
+import { GITALY_DISK_IOPS, KUBERNETES_VERSION } from '../../src/catalog/gitlab-requirements.js';
 import { SPEC_SIZES } from '../../src/catalog/types.js';
 import { type Bom, billOfMaterials } from '../../src/cost/bom.js';
 import { loadPriceTable, MissingPriceError } from '../../src/cost/prices.js';
@@ -55,6 +55,14 @@ describe('bill of materials', () => {
       ['gitaly', 'EC2 m5.xlarge', 1, H, ...ec2('m5.xlarge')],
       ['gitaly', 'EBS gp3 root volume', 50, 1, ebs.gp3GBMonth],
       ['gitaly', 'EBS gp3 git-data volume', 500, 1, ebs.gp3GBMonth],
+      // GitLab's 8,000 IOPS for Gitaly, above gp3's 3,000 baseline.
+      [
+        'gitaly',
+        'EBS gp3 IOPS above 3,000 (git-data volume)',
+        GITALY_DISK_IOPS.read - 3000,
+        1,
+        ebs.gp3IopsMonth,
+      ],
       [
         'postgres',
         'RDS db.m5.large Multi-AZ (primary + standby)',
@@ -101,6 +109,13 @@ describe('bill of materials', () => {
       ['gitaly', 'EC2 m7g.xlarge', 3, H, ...ec2('m7g.xlarge')],
       ['gitaly', 'EBS gp3 root volumes', 150, 1, ebs.gp3GBMonth],
       ['gitaly', 'EBS gp3 git-data volumes', 1500, 1, ebs.gp3GBMonth],
+      [
+        'gitaly',
+        'EBS gp3 IOPS above 3,000 (git-data volumes)',
+        3 * (GITALY_DISK_IOPS.read - 3000),
+        1,
+        ebs.gp3IopsMonth,
+      ],
       ['praefect', 'EC2 c7g.large', 3, H, ...ec2('c7g.large')],
       ['praefect', 'EBS gp3 root volumes', 150, 1, ebs.gp3GBMonth],
       ['monitoring', 'EC2 c7g.large', 1, H, ...ec2('c7g.large')],

@@ -8,7 +8,7 @@ import { ROLE_TAG } from '../../src/plan/contracts.js';
 import { DATA_STACK_KINDS, STACK_KINDS, stackName } from '../../src/plan/stacks.js';
 import type { EksService, Plan } from '../../src/plan/types.js';
 import { allPlans, planFor } from '../fixtures/plans.js';
-import { referencedLogicalId, resourcesOf, type Synthesized, synthesize, tagOf } from './synth.js';
+import { type Json, referencedLogicalId, resourcesOf, type Synthesized, synthesize, tagOf } from './synth.js';
 
 /** `role@az` -> count. */
 type Census = Record<string, number>;
@@ -47,7 +47,11 @@ function templateCensus(synth: Synthesized): Census {
   for (const [id, instance] of resourcesOf(synth.json.compute, 'AWS::EC2::Instance')) {
     const role = tagOf(instance, ROLE_TAG);
     const zone = instance.Properties!.AvailabilityZone as string;
-    const subnet = subnets.get(referencedLogicalId(synth, instance.Properties!.SubnetId) ?? '');
+    // An instance with a public address at launch (a bastion) names its subnet on its network interface.
+    const subnetId =
+      instance.Properties!.SubnetId ??
+      (instance.Properties!.NetworkInterfaces as Json[] | undefined)?.[0]?.SubnetId;
+    const subnet = subnets.get(referencedLogicalId(synth, subnetId) ?? '');
     expect(subnet, `${id} is in a subnet of the VPC`).toBeDefined();
     expect(subnet!.zone, `${id} subnet and instance AZ agree`).toBe(zone);
     const key = `${role}@${zone}/${subnet!.tier}`;

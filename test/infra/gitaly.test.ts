@@ -1,5 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { GITALY_DISK_IOPS } from '../../src/catalog/gitlab-requirements.js';
 import { NODE_TAG, ROLE_TAG } from '../../src/plan/contracts.js';
 import { planFor } from '../fixtures/plans.js';
 import { type Json, referencedLogicalId, resourcesOf, type Synthesized, synthesize, tagOf } from './synth.js';
@@ -103,5 +104,28 @@ describe('Gitaly Cluster (3k)', () => {
         Type: 'A',
       });
     }
+  });
+});
+
+describe('Gitaly storage on gp3 (3k, 10k)', () => {
+  it.each(['3k', '10k'] as const)(
+    '%s: provisions the IOPS GitLab requires of Gitaly on every data volume, throughput at the baseline',
+    (size) => {
+      const synth = synthesize(planFor({ architecture: { size } }));
+      const volumes = resourcesOf(synth.json.data, 'AWS::EC2::Volume');
+      expect(volumes.length).toBeGreaterThanOrEqual(3);
+      for (const [id, volume] of volumes) {
+        expect(volume.Properties, id).toMatchObject({ VolumeType: 'gp3', Iops: GITALY_DISK_IOPS.read });
+        expect(volume.Properties!.Throughput, id).toBeUndefined();
+      }
+    },
+  );
+
+  it('takes the IOPS and throughput the spec asks for instead', () => {
+    const synth = synthesize(
+      planFor({ architecture: { size: '3k' }, gitaly: { iops: 12000, throughputMiBps: 500 } }),
+    );
+    for (const [id, volume] of resourcesOf(synth.json.data, 'AWS::EC2::Volume'))
+      expect(volume.Properties, id).toMatchObject({ VolumeType: 'gp3', Iops: 12000, Throughput: 500 });
   });
 });

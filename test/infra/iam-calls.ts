@@ -10,6 +10,7 @@ import { renderUserDataParts, secretsRead } from '../../src/config/user-data.js'
 import {
   ENVIRONMENT_TAG,
   FIRST_BOOT_PENDING_TAG,
+  GROUP_TAG,
   gitlabVersionParameterName,
   NODE_TAG,
   ROLE_TAG,
@@ -92,6 +93,19 @@ function instanceTags(plan: Plan, node: PlanNode): Record<string, string> {
     [`aws:ResourceTag/${ENVIRONMENT_TAG}`]: plan.spec.name,
     [`aws:ResourceTag/${ROLE_TAG}`]: node.role,
     [`aws:ResourceTag/${NODE_TAG}`]: node.id,
+  };
+}
+
+/** An auto scaling group's ARN: CloudFormation names the group, Auto Scaling adds a UUID. */
+function groupArn(world: FakeWorld, name: string): string {
+  return `arn:aws:autoscaling:${world.region}:${ACCOUNT}:autoScalingGroup:0f1e2d3c-aaaa-bbbb-cccc-123456789abc:autoScalingGroupName/${name}`;
+}
+
+/** The tags an auto scaling group of an environment carries, as IAM sees them on a request. */
+function groupTags(environment: string, groupId: string): Record<string, string> {
+  return {
+    [`aws:ResourceTag/${ENVIRONMENT_TAG}`]: environment,
+    [`aws:ResourceTag/${GROUP_TAG}`]: groupId,
   };
 }
 
@@ -230,6 +244,21 @@ export function allowedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsC
       });
     }
   }
+  if (caller.kind === 'group') {
+    calls.push(
+      {
+        action: 'autoscaling:DescribeAutoScalingInstances',
+        resource: '*',
+        why: 'boot script finds its auto scaling group',
+      },
+      {
+        action: 'autoscaling:CompleteLifecycleAction',
+        resource: groupArn(world, `compute-${caller.groupId}`),
+        context: groupTags(plan.spec.name, caller.groupId),
+        why: 'boot script completes its launch hook',
+      },
+    );
+  }
   if (caller.kind === 'group' && world.nginxLogGroup) {
     const group = plan.autoScalingGroups.find((candidate) => candidate.id === caller.groupId)!;
     if (group.targetGroups.includes('http')) {
@@ -298,6 +327,23 @@ export function deniedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsCa
     context: { ...viaService('ec2', world), 'kms:GrantIsForAWSResource': 'false' },
     why: 'grant the volume key to a principal of its choosing',
   });
+  // No machine may release (or abandon) a booting node of another group or environment.
+  for (const group of plan.autoScalingGroups) {
+    if (caller.kind !== 'group' || group.id !== caller.groupId) {
+      calls.push({
+        action: 'autoscaling:CompleteLifecycleAction',
+        resource: groupArn(world, `compute-${group.id}`),
+        context: groupTags(plan.spec.name, group.id),
+        why: `complete the launch hook of the ${group.id} group`,
+      });
+    }
+    calls.push({
+      action: 'autoscaling:CompleteLifecycleAction',
+      resource: groupArn(world, `other-${group.id}`),
+      context: groupTags(`${plan.spec.name}-other`, group.id),
+      why: `complete the launch hook of another environment's ${group.id} group`,
+    });
+  }
   const self = caller.kind === 'node' ? caller.node.id : undefined;
   for (const other of nodesOf(plan, 'gitaly').filter((node) => node.id !== self)) {
     calls.push(

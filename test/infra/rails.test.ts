@@ -115,6 +115,29 @@ describe('Rails and Sidekiq (5k)', () => {
     }
   });
 
+  it('holds every new node in a launch hook for at most the Plan boot bound, abandoning it if nothing completes it', () => {
+    for (const plan of [rails, sidekiq]) {
+      const [, group] = groupOf(synth, plan.role);
+      // On the group itself, so the nodes of the first creation pass through it as well.
+      expect(group.Properties!.LifecycleHookSpecificationList).toEqual([
+        {
+          LifecycleHookName: plan.launchHookName,
+          LifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING',
+          HeartbeatTimeout: plan.boot.timeoutSeconds,
+          DefaultResult: 'ABANDON',
+        },
+      ]);
+      synth.templates.compute.resourceCountIs('AWS::AutoScaling::LifecycleHook', 0);
+      // CloudFormation waits for boot signals exactly as long as the hook holds a node.
+      expect(group.CreationPolicy).toMatchObject({
+        ResourceSignal: { Timeout: `PT${plan.boot.timeoutSeconds / 60}M` },
+      });
+      expect(group.UpdatePolicy).toMatchObject({
+        AutoScalingRollingUpdate: { PauseTime: `PT${plan.boot.timeoutSeconds / 60}M` },
+      });
+    }
+  });
+
   it('replaces nodes one at a time without dropping below the minimum', () => {
     for (const plan of [rails, sidekiq]) {
       const [, group] = groupOf(synth, plan.role);
@@ -179,6 +202,9 @@ describe('boot scripts from the config layer', () => {
     const synth = synthesize(planFor({ architecture: { size: '3k' } }), { renderUserData: null });
     for (const [, resource] of Object.entries(synth.json.compute.Resources))
       expect(resource.CreationPolicy).toBeUndefined();
+    // Nothing would complete a launch hook, which would then abandon every node.
+    for (const [, group] of resourcesOf(synth.json.compute, 'AWS::AutoScaling::AutoScalingGroup'))
+      expect(group.Properties!.LifecycleHookSpecificationList).toBeUndefined();
     for (const [, template] of resourcesOf(synth.json.compute, 'AWS::EC2::LaunchTemplate')) {
       expect((template.Properties!.LaunchTemplateData as Json).UserData).toBeUndefined();
     }

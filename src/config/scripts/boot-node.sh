@@ -49,9 +49,32 @@ signal() {
     log "CloudFormation did not take the $1 signal (already signalled?)"
 }
 
+# A member of an auto scaling group waits in its launch hook (Pending:Wait) until this completes
+# it: CONTINUE puts it in service, ABANDON has the group replace it. The group's name is
+# CloudFormation's, so the node asks Auto Scaling which group it is in.
+complete_launch() {
+  [ -n "${GLA_LAUNCH_HOOK:-}" ] || return 0
+  if [ -z "$REGION" ] || [ -z "$INSTANCE_ID" ] || ! command -v aws >/dev/null; then
+    log "cannot complete the launch hook with $1 yet"
+    return 0
+  fi
+  local group
+  group=$(aws autoscaling describe-auto-scaling-instances --region "$REGION" --instance-ids "$INSTANCE_ID" \
+    --query 'AutoScalingInstances[0].AutoScalingGroupName' --output text) || group=""
+  if [ -z "$group" ] || [ "$group" = "None" ]; then
+    log "not in an auto scaling group; no launch hook to complete"
+    return 0
+  fi
+  aws autoscaling complete-lifecycle-action --region "$REGION" --auto-scaling-group-name "$group" \
+    --lifecycle-hook-name "$GLA_LAUNCH_HOOK" --instance-id "$INSTANCE_ID" --lifecycle-action-result "$1" >/dev/null ||
+    log "Auto Scaling did not take $1 for the launch hook (already completed?)"
+}
+
 on_error() {
   log "FAILED at line $1; signalling failure"
+  trap - ERR
   hand_back_volume
+  complete_launch ABANDON
   signal FAILURE
   exit 1
 }
@@ -397,6 +420,7 @@ boot() {
   fi
   fast_ssh_key_lookup
   check_running
+  complete_launch CONTINUE
   signal SUCCESS
   log "done"
 }

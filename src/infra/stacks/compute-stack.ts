@@ -146,6 +146,7 @@ export class ComputeStack extends Stack {
         role: this.instanceRoles.of(group.role),
         volumeKey,
         machineImageOf,
+        environmentName: plan.spec.name,
         ...(bootScript ? { bootScript: bootScript({ kind: 'group', group }) } : {}),
       };
       const id = pascal(group.id);

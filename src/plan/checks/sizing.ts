@@ -3,6 +3,7 @@ import type { PlanRule } from './rule.js';
 import { dbBurstable } from './sizing/db-burstable.js';
 import { dbStorageBounds } from './sizing/db-storage-bounds.js';
 import { ec2Burstable } from './sizing/ec2-burstable.js';
+import { gitalyIops } from './sizing/gitaly-iops.js';
 import { railsBounds } from './sizing/rails-bounds.js';
 import { railsFewerNodes } from './sizing/rails-fewer-nodes.js';
 import { redisBurstable } from './sizing/redis-burstable.js';
@@ -19,5 +20,6 @@ export const SIZING_RULES: readonly PlanRule[] = [
   railsFewerNodes,
   railsBounds,
   storageIops,
+  gitalyIops,
   dbStorageBounds,
 ];

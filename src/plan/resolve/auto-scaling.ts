@@ -1,6 +1,7 @@
 /** Auto scaling groups (Rails, Sidekiq, the 1k node) and the members they start with. */
 import { catalogRole } from '../../catalog/index.js';
 import { ROLE_IDS } from '../../catalog/types.js';
+import { LAUNCH_HOOK_NAME, NODE_BOOT } from '../contracts.js';
 import type { AutoScalingGroupPlan, PlanNode } from '../types.js';
 import type { BuildContext } from './context.js';
 import { archOf, chooseInstanceType, sizeOf } from './machines.js';
@@ -8,7 +9,15 @@ import { rootVolume } from './nodes.js';
 
 /** GitLab's AWS guide scales Rails out at 60 % CPU and in at 45 %. */
 const SCALING = { scaleOutCpuPercent: 60, scaleInCpuPercent: 45 } as const;
-/** GitLab's AWS guide gives new Rails nodes 300 s before health checks count. */
+/**
+ * GitLab's AWS guide gives new Rails nodes 300 s before health checks count. A node is held in the
+ * launch lifecycle hook (Pending:Wait) for its whole boot, and the grace period only starts once
+ * the hook is completed and the node is InService (Amazon EC2 Auto Scaling User Guide, "Set the
+ * health check grace period"). By then the boot script has seen GitLab answer its readiness check,
+ * so the grace only has to cover registering with the load balancer's target groups and passing
+ * their first health checks: the guide's 300 s is ample, and the boot itself is bounded by
+ * NODE_BOOT instead.
+ */
 const HEALTH_CHECK_GRACE_SECONDS = 300;
 
 export function planAutoScalingGroups(context: BuildContext): AutoScalingGroupPlan[] {
@@ -41,6 +50,8 @@ export function planAutoScalingGroups(context: BuildContext): AutoScalingGroupPl
         scaling: SCALING,
         healthCheck: servesWeb ? 'elb' : 'ec2',
         healthCheckGracePeriodSeconds: HEALTH_CHECK_GRACE_SECONDS,
+        boot: NODE_BOOT,
+        launchHookName: LAUNCH_HOOK_NAME,
         targetGroups: servesWeb ? ['http', 'ssh'] : [],
         runsDatabaseMigrations: servesWeb,
       } satisfies AutoScalingGroupPlan;
