@@ -304,6 +304,17 @@ describe('SecurityGroups for a Gitaly Cluster (3k) with bastions', () => {
         // cdk-nag findings are CDK annotations, acknowledged under that prefix.
         .map((id) => id.replace(/^Annotation::/, ''))
         .sort();
+    const reasons = (['load-balancer', 'bastion'] as const).flatMap((tier) =>
+      securityGroups
+        .forTier(tier)
+        .node.metadata.filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+        .flatMap((entry) => Object.values(entry.data as Record<string, string>)),
+    );
+    expect(reasons).toHaveLength(4);
+    // A reviewer reads why: each reason names what the port is for and whose ranges it takes.
+    for (const reason of reasons) expect(reason).toMatch(/^[A-Z].{40,}[.)]$/);
+    expect(reasons.filter((reason) => reason.includes('sshAllowedCidrs'))).toHaveLength(2);
+    expect(reasons.filter((reason) => reason.includes('bastionSshAllowedCidrs'))).toHaveLength(2);
     expect(acknowledged('load-balancer')).toEqual(['AwsSolutions-EC23', 'CloudFormation-Validate::W2508']);
     expect(acknowledged('bastion')).toEqual(['AwsSolutions-EC23', 'CloudFormation-Validate::W2508']);
     expect(acknowledged('rails')).toEqual([]);
