@@ -1,11 +1,13 @@
 /**
  * Security groups and encryption keys built on their own (a Stack with a VPC, no environment): fast
  * enough to check every rule's source, port and description for several kinds of Plan.
+ * Everything under test is built in beforeAll, never while the file is collected: mutation testing
+ * switches its mutants on in beforeAll, so code run earlier would escape them.
  */
 import { App, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { documentedNetworkPaths, type NetworkPath } from '../../src/catalog/network-paths.js';
 import { EXPORTER_PORTS, PORTS } from '../../src/catalog/ports.js';
 import {
@@ -177,7 +179,13 @@ describe('tiersOf and securityGroupsPropsOf', () => {
 
 describe('SecurityGroups for a Gitaly Cluster (3k) with bastions', () => {
   const plan = planFor({ name: 'gl-prod', architecture: { size: '3k' }, access: bastionAccess });
-  const { stack, securityGroups, template, rules } = buildPlan(plan);
+  let stack: Stack;
+  let securityGroups: SecurityGroups;
+  let template: Json;
+  let rules: Rule[];
+  beforeAll(() => {
+    ({ stack, securityGroups, template, rules } = buildPlan(plan));
+  });
 
   it('makes one group per tier, named after the tier, described with the environment', () => {
     const groups = Object.entries(template.Resources as Record<string, Json>).filter(
@@ -323,7 +331,10 @@ describe('SecurityGroups for a Gitaly Cluster (3k) with bastions', () => {
 
 describe('SecurityGroups for Cloud Native Hybrid with bastions', () => {
   const plan = planFor({ architecture: { size: '3k', type: 'cloud-native-hybrid' }, access: bastionAccess });
-  const { rules } = buildPlan(plan);
+  let rules: Rule[];
+  beforeAll(() => {
+    ({ rules } = buildPlan(plan));
+  });
 
   it('opens one rule for the Rails and Sidekiq pods on the Kubernetes nodes', () => {
     expect(ingress(rules, 'database')).toEqual(
@@ -352,7 +363,11 @@ describe('SecurityGroups for Cloud Native Hybrid with bastions', () => {
 });
 
 describe('SecurityGroups for one Gitaly (1k) administered through Session Manager', () => {
-  const { securityGroups, rules } = buildPlan(planFor({ architecture: { size: '1k' } }));
+  let securityGroups: SecurityGroups;
+  let rules: Rule[];
+  beforeAll(() => {
+    ({ securityGroups, rules } = buildPlan(planFor({ architecture: { size: '1k' } })));
+  });
 
   it('has no bastion, opens no SSH but Git over SSH, and lets Rails reach Gitaly directly', () => {
     expect(securityGroups.groups.has('bastion')).toBe(false);
@@ -434,17 +449,23 @@ describe('SecurityGroups from hand-made props', () => {
 });
 
 describe('EncryptionKeys', () => {
-  const stack = new Stack(new App(), 'Data');
   const asked: string[] = [];
-  const keys = new EncryptionKeys(stack, 'Keys', {
-    environmentName: 'gl-prod',
-    removalPolicyOf: (id) => {
-      asked.push(id);
-      return id === 'kms-key-cache' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
-    },
+  let stack: Stack;
+  let keys: EncryptionKeys;
+  let template: Json;
+  let resources: [string, Json][];
+  beforeAll(() => {
+    stack = new Stack(new App(), 'Data');
+    keys = new EncryptionKeys(stack, 'Keys', {
+      environmentName: 'gl-prod',
+      removalPolicyOf: (id) => {
+        asked.push(id);
+        return id === 'kms-key-cache' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+      },
+    });
+    template = Template.fromStack(stack).toJSON() as Json;
+    resources = Object.entries(template.Resources as Record<string, Json>);
   });
-  const template = Template.fromStack(stack).toJSON() as Json;
-  const resources = Object.entries(template.Resources as Record<string, Json>);
   const keyOf = (key: { node: { defaultChild?: unknown } }) =>
     template.Resources[stack.getLogicalId(key.node.defaultChild as never)] as Json;
 

@@ -7,7 +7,7 @@ import {
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   AutoScalingInstanceRefresher,
   SsmRemoteRunner,
@@ -81,8 +81,14 @@ describe('upgradePathProblems', () => {
 });
 
 describe('planUpgrade', () => {
-  const steps = planUpgrade(plan, { from: '19.3.0', to: '19.4.1', backup: true });
-  const titles = steps.map((step) => step.title);
+  // Planned in beforeAll, not while the file is collected, so that mutation testing's mutants
+  // (switched on in beforeAll) reach it.
+  let steps: UpgradeStep[];
+  let titles: string[];
+  beforeAll(() => {
+    steps = planUpgrade(plan, { from: '19.3.0', to: '19.4.1', backup: true });
+    titles = steps.map((step) => step.title);
+  });
 
   it('follows the zero-downtime order: Gitaly, Praefect, one Rails node, refreshes, post-deploy migrations', () => {
     expect(titles).toEqual([
