@@ -7,14 +7,25 @@ import {
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   AutoScalingInstanceRefresher,
   SsmRemoteRunner,
   TaggedNodeDirectory,
 } from '../../src/lifecycle/fleet.js';
-import { executeUpgrade, planUpgrade, upgradePathProblems } from '../../src/lifecycle/upgrade.js';
-import { UPGRADE_STOPS } from '../../src/lifecycle/upgrade-stops.js';
+import {
+  compareVersions,
+  executeUpgrade,
+  formatVersion,
+  parseVersion,
+  planUpgrade,
+  refreshPercentages,
+  type UpgradeExecutorProps,
+  type UpgradeStep,
+  upgradePathProblems,
+} from '../../src/lifecycle/upgrade.js';
+import { UPGRADE_STOPS, type UpgradeStop } from '../../src/lifecycle/upgrade-stops.js';
+import type { AutoScalingGroupPlan } from '../../src/plan/types.js';
 import { planFor } from '../fixtures/plans.js';
 import { runRemoteScript } from './remote-script-trace.js';
 
@@ -70,8 +81,14 @@ describe('upgradePathProblems', () => {
 });
 
 describe('planUpgrade', () => {
-  const steps = planUpgrade(plan, { from: '19.3.0', to: '19.4.1', backup: true });
-  const titles = steps.map((step) => step.title);
+  // Planned in beforeAll, not while the file is collected, so that mutation testing's mutants
+  // (switched on in beforeAll) reach it.
+  let steps: UpgradeStep[];
+  let titles: string[];
+  beforeAll(() => {
+    steps = planUpgrade(plan, { from: '19.3.0', to: '19.4.1', backup: true });
+    titles = steps.map((step) => step.title);
+  });
 
   it('follows the zero-downtime order: Gitaly, Praefect, one Rails node, refreshes, post-deploy migrations', () => {
     expect(titles).toEqual([
@@ -298,5 +315,238 @@ describe('executeUpgrade through SSM and Auto Scaling', () => {
     });
     expect(done).toBe(2);
     expect(ssm.commandCalls(SendCommandCommand)).toHaveLength(2);
+  });
+});
+
+describe('parseVersion, formatVersion and compareVersions', () => {
+  it('reads major.minor.patch from a version with an edition or surrounding space', () => {
+    expect(parseVersion(' 19.10.12-ee.0 \n')).toEqual({ major: 19, minor: 10, patch: 12 });
+    expect(formatVersion(parseVersion('18.11.3'))).toBe('18.11.3');
+  });
+
+  it('refuses text that does not start with a version, as bad input', () => {
+    for (const text of ['v19.3.1', '19.3', 'latest'])
+      expect(() => parseVersion(text)).toThrow(
+        expect.objectContaining({
+          name: 'UserError',
+          exitCode: 2,
+          message: `"${text}" is not a GitLab version such as 19.3.1`,
+        }),
+      );
+  });
+
+  it('orders by major, then minor, then patch', () => {
+    const order = ['18.11.9', '19.0.0', '19.0.3', '19.2.1', '19.10.0', '20.0.0'].map(parseVersion);
+    for (const [i, a] of order.entries())
+      for (const [j, b] of order.entries())
+        expect(Math.sign(compareVersions(a, b)), `${i} vs ${j}`).toBe(Math.sign(i - j));
+  });
+});
+
+describe('upgrade path edges', () => {
+  const stop = (version: string, onlyWhen?: string): UpgradeStop => ({
+    version,
+    ...(onlyWhen ? { onlyWhen } : {}),
+    source: { repository: 'r', path: 'doc/stops.md', commit: 'abcdef0123456789abcdef0123456789abcdef01' },
+  });
+
+  it('allows starting from a stop and landing on one, but not leaving one behind', () => {
+    const stops = [stop('19.2.0')];
+    expect(upgradePathProblems('19.2.0', '19.3.0', stops)).toEqual([]);
+    expect(upgradePathProblems('19.1.4', '19.2.0', stops)).toEqual([]);
+    expect(upgradePathProblems('19.1.4', '19.2.7', stops)).toEqual([]);
+    expect(upgradePathProblems('19.1.4', '19.3.0', stops)).toEqual([
+      '19.2 is a required upgrade stop: upgrade to 19.2 (its latest patch release) first, let its background migrations finish, then continue (doc/stops.md at abcdef012345)',
+      'a zero-downtime upgrade goes one minor release at a time: from 19.1.4 the next is 19.2',
+    ]);
+  });
+
+  it('refuses leaving a stop on a patch below the documented one, and allows it from that patch on', () => {
+    const stops = [stop('17.3.7')];
+    expect(upgradePathProblems('17.3.6', '17.4.0', stops)).toEqual([
+      '17.3 is a required upgrade stop: upgrade to 17.3 (17.3.7 or a later 17.3 patch) first, let its background migrations finish, then continue (doc/stops.md at abcdef012345)',
+    ]);
+    expect(upgradePathProblems('17.3.7', '17.4.0', stops)).toEqual([]);
+    expect(upgradePathProblems('17.3.9', '17.4.0', stops)).toEqual([]);
+  });
+
+  it('names only the first stop left behind, with its condition', () => {
+    const stops = [stop('16.1.0', 'NPM packages'), stop('16.3.0')];
+    expect(upgradePathProblems('16.0.0', '16.4.0', stops)[0]).toMatch(
+      /^16\.1 is a required upgrade stop for instances with NPM packages: upgrade to 16\.1 \(its latest patch release\) first/,
+    );
+  });
+
+  it('allows the next major only from its first minor, and nothing past it', () => {
+    expect(upgradePathProblems('19.11.0', '20.0.4', [])).toEqual([]);
+    expect(upgradePathProblems('19.11.0', '20.1.0', [])).toHaveLength(1);
+    expect(upgradePathProblems('19.11.0', '21.0.0', [])).toHaveLength(1);
+    expect(upgradePathProblems('19.3.0', '20.3.0', [])).toHaveLength(1);
+    expect(upgradePathProblems('19.3.0', '19.3.5', [])).toEqual([]);
+    expect(upgradePathProblems('19.3.4', '20.4.0', [])).toEqual([
+      'a zero-downtime upgrade goes one minor release at a time: from 19.3.4 the next is 19.4',
+    ]);
+  });
+
+  it('explains a downgrade in the versions given', () => {
+    expect(upgradePathProblems('19.3.5', '19.3.2', [])).toEqual([
+      '19.3.2 is older than the running 19.3.5: downgrades need a restore from backup, not an upgrade',
+    ]);
+  });
+});
+
+describe('refreshPercentages', () => {
+  const group = (minCapacity: number, desiredCapacity: number) =>
+    ({ ...plan.autoScalingGroups[0]!, minCapacity, desiredCapacity }) as AutoScalingGroupPlan;
+
+  it('keeps the minimum healthy and launches one extra instance first when minimum is desired', () => {
+    expect(refreshPercentages(group(3, 3))).toEqual({ min: 100, max: 134 });
+    expect(refreshPercentages(group(1, 1))).toEqual({ min: 100, max: 200 });
+    expect(refreshPercentages(group(2, 4))).toEqual({ min: 50, max: 100 });
+    expect(refreshPercentages(group(2, 3))).toEqual({ min: 67, max: 100 });
+  });
+});
+
+describe('planUpgrade on other Plans', () => {
+  it('explains every refusal, one per line', () => {
+    expect(() => planUpgrade(plan, { from: '19.4.3', to: '19.6.0', backup: true })).toThrow(
+      expect.objectContaining({
+        name: 'UserError',
+        message:
+          'upgrade refused:\n' +
+          `  ${upgradePathProblems('19.4.3', '19.6.0')[0]}\n` +
+          '  a zero-downtime upgrade goes one minor release at a time: from 19.4.3 the next is 19.5',
+      }),
+    );
+  });
+
+  it("migrates on the Plan's migrations group, refreshed first, and targets the normalised version", () => {
+    const moved = { ...plan, deployNodes: { ...plan.deployNodes, databaseMigrations: 'sidekiq' } };
+    const steps = planUpgrade(moved, { from: '19.3.0', to: ' 19.4.1-ee.0', backup: false });
+    expect(steps.find((step) => step.kind === 'set-version')).toMatchObject({ version: '19.4.1' });
+    expect(steps.filter((step) => step.kind === 'instance-refresh').map((step) => step.groupId)).toEqual([
+      'sidekiq',
+      'rails',
+    ]);
+    const deploy = steps.find((step) => step.title.startsWith('Upgrade one'));
+    expect(deploy).toMatchObject({ target: { groupId: 'sidekiq' } });
+    expect(steps.at(-2)).toMatchObject({
+      title: 'Run the post-deployment migrations',
+      target: { groupId: 'sidekiq' },
+    });
+  });
+
+  it('falls back to the Rails group, and refuses a Plan without one', () => {
+    const unnamed = { ...plan, deployNodes: { ...plan.deployNodes, databaseMigrations: 'nowhere' } };
+    expect(
+      planUpgrade(unnamed, { from: '19.3.0', to: '19.4.1', backup: false }).find(
+        (step) => step.kind === 'instance-refresh',
+      ),
+    ).toMatchObject({ groupId: 'rails' });
+    const hybrid = {
+      ...unnamed,
+      autoScalingGroups: plan.autoScalingGroups.filter((g) => g.role !== 'rails'),
+    };
+    expect(() => planUpgrade(hybrid, { from: '19.3.0', to: '19.4.1', backup: false })).toThrow(
+      'upgrade needs a Rails auto scaling group; this plan has none (Cloud Native Hybrid upgrades go through Helm)',
+    );
+  });
+
+  it('refreshes with the group warm-up and names the minimum kept', () => {
+    const steps = planUpgrade(plan, { from: '19.3.0', to: '19.4.1', backup: false });
+    const rails = plan.autoScalingGroups.find((group) => group.id === 'rails')!;
+    expect(steps.find((step) => step.kind === 'instance-refresh')).toEqual({
+      kind: 'instance-refresh',
+      title: `Replace every rails node (at least ${rails.minCapacity} healthy throughout)`,
+      groupId: 'rails',
+      minHealthyPercentage: refreshPercentages(rails).min,
+      maxHealthyPercentage: refreshPercentages(rails).max,
+      instanceWarmupSeconds: rails.healthCheckGracePeriodSeconds,
+    });
+    expect(steps.find((step) => step.kind === 'set-version')).toEqual({
+      kind: 'set-version',
+      title: 'Make new instances install GitLab 19.4.1',
+      parameterName: '/gitlab-test/gitlab-version',
+      version: '19.4.1',
+    });
+    expect(steps.at(-1)).toMatchObject({ target: { nodeId: 'monitoring-1' } });
+  });
+});
+
+describe('executeUpgrade, step by step', () => {
+  function recorder(instances: Record<string, string[]> = {}) {
+    const calls: string[] = [];
+    const props: UpgradeExecutorProps = {
+      directory: {
+        instanceOf: async (nodeId) => `i-${nodeId}`,
+        groupNameOf: async (groupId) => `asg-${groupId}`,
+        instancesOf: async (groupId) => instances[groupId] ?? [`i-${groupId}-1`, `i-${groupId}-2`],
+      },
+      runner: {
+        run: async (request) => {
+          calls.push(`run ${JSON.stringify(request)}`);
+          return { commandId: 'c', output: '' };
+        },
+      },
+      refresher: {
+        refresh: async (request) => {
+          calls.push(`refresh ${JSON.stringify(request)}`);
+        },
+      },
+      setParameter: async (name, value) => {
+        calls.push(`set ${name}=${value}`);
+      },
+      backup: async () => {
+        calls.push('backup');
+      },
+      log: (line) => calls.push(`log ${line}`),
+    };
+    return { calls, props };
+  }
+
+  const steps: UpgradeStep[] = [
+    { kind: 'backup', title: 'Back up' },
+    { kind: 'run-command', title: 'On a node', target: { nodeId: 'gitaly-1' }, commands: ['a', 'b'] },
+    { kind: 'run-command', title: 'On a group', target: { groupId: 'rails' }, commands: ['c'] },
+    { kind: 'set-version', title: 'Set', parameterName: '/p', version: '19.4.1' },
+    {
+      kind: 'instance-refresh',
+      title: 'Refresh',
+      groupId: 'sidekiq',
+      minHealthyPercentage: 90,
+      maxHealthyPercentage: 110,
+      instanceWarmupSeconds: 300,
+    },
+  ];
+
+  it('logs each step numbered, then does exactly it', async () => {
+    const { calls, props } = recorder();
+    expect(await executeUpgrade(steps, props)).toBe(5);
+    expect(calls).toEqual([
+      'log [1/5] Back up',
+      'backup',
+      'log [2/5] On a node',
+      `run ${JSON.stringify({ instanceId: 'i-gitaly-1', commands: ['a', 'b'], comment: 'On a node', timeoutSeconds: 3600 })}`,
+      'log [3/5] On a group',
+      `run ${JSON.stringify({ instanceId: 'i-rails-1', commands: ['c'], comment: 'On a group', timeoutSeconds: 3600 })}`,
+      'log [4/5] Set',
+      'set /p=19.4.1',
+      'log [5/5] Refresh',
+      `refresh ${JSON.stringify({ groupName: 'asg-sidekiq', minHealthyPercentage: 90, maxHealthyPercentage: 110, instanceWarmupSeconds: 300 })}`,
+    ]);
+  });
+
+  it('fails when a group has no healthy instance, naming the group', async () => {
+    const { calls, props } = recorder({ rails: [] });
+    await expect(executeUpgrade(steps, props)).rejects.toThrow(/^no healthy instance in rails$/);
+    expect(calls.filter((call) => call.startsWith('run'))).toHaveLength(1);
+  });
+
+  it('starts nothing when aborted before the first step', async () => {
+    const { calls, props } = recorder();
+    const controller = new AbortController();
+    controller.abort();
+    expect(await executeUpgrade(steps, { ...props, signal: controller.signal })).toBe(0);
+    expect(calls).toEqual([]);
   });
 });
