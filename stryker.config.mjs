@@ -4,6 +4,9 @@
 // names one module and the tests that own it (see vitest.mutation.config.ts); without
 // MUTATION_TESTS every test runs against every mutant, which takes hours.
 // The HTML report lands in reports/mutation/.
+// The vitest runner switches a mutant on in beforeAll: what a test file computes while it is being
+// collected (a describe-level `const plan = resolvePlan(...)`) runs unmutated, so every mutant only
+// it reaches survives. Build fixtures in beforeAll/beforeEach in tests that guard a mutated module.
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'vitest',
