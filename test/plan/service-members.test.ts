@@ -2,15 +2,26 @@
  * Members of RDS and ElastiCache as CloudFormation can place them: a Multi-AZ RDS instance's
  * primary and standby are AWS's choice (no AZ), read replicas and cache clusters are pinned.
  */
-import { beforeEach, describe, expect, it } from 'vitest';
-import { cacheMembers, databaseMembers, withMembers } from '../../src/plan/service-members.js';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  cacheMembers,
+  databaseMembers,
+  type MemberlessService,
+  withMembers,
+} from '../../src/plan/service-members.js';
 import type { ElastiCacheService, RdsService } from '../../src/plan/types.js';
 import { allPlans, planFor } from '../fixtures/plans.js';
 
 describe('service members', () => {
-  it.each(allPlans().map(({ combination, plan }) => ({ ...combination, plan })))(
-    '$size $type $availabilityZones AZs',
-    ({ plan }) => {
+  // Built before the tests run, not when the file loads, so that a mutant active during the tests reaches them.
+  let plans: ReturnType<typeof allPlans>;
+  beforeAll(() => {
+    plans = allPlans();
+  });
+
+  it('places the members of every supported plan', () => {
+    expect(plans.length).toBeGreaterThan(0);
+    for (const { plan } of plans) {
       const zones = plan.availabilityZones;
       const rds = plan.services.filter((service): service is RdsService => service.kind === 'rds');
       for (const db of rds) {
@@ -55,8 +66,117 @@ describe('service members', () => {
       }
       const ids = [...rds, ...caches].flatMap((service) => service.members.map((member) => member.id));
       expect(new Set(ids).size).toBe(ids.length);
-    },
-  );
+    }
+  });
+});
+
+describe('service members from hand-built services', () => {
+  const zones = ['zone-a', 'zone-b', 'zone-c'];
+  const database = (multiAz: boolean, readReplicas: number): Omit<RdsService, 'members'> => ({
+    kind: 'rds',
+    id: 'db',
+    role: 'postgres',
+    engine: 'postgres',
+    engineVersion: '16',
+    instanceClass: 'db.m7g.large',
+    arch: 'arm64',
+    multiAz,
+    count: multiAz ? 2 : 1,
+    readReplicas,
+    storageGiB: 100,
+    maxStorageGiB: 1000,
+    storageType: 'gp3',
+    backupRetentionDays: 7,
+    deletionProtection: true,
+    databases: [],
+  });
+  const cache = (replicas: number): Omit<ElastiCacheService, 'members'> => ({
+    kind: 'elasticache',
+    id: 'kv',
+    role: 'redis',
+    engine: 'redis',
+    engineVersion: '7.1',
+    nodeType: 'cache.m7g.large',
+    arch: 'arm64',
+    replicas,
+    count: replicas + 1,
+    multiAz: replicas > 0,
+    automaticFailover: replicas > 0,
+    clusterMode: false,
+    transitEncryption: true,
+    atRestEncryption: true,
+    snapshotRetentionDays: 0,
+  });
+
+  it('leaves a Multi-AZ primary and standby to AWS, with no AZ, and pins read replicas from the second AZ', () => {
+    expect(databaseMembers(database(true, 4), zones)).toStrictEqual([
+      { id: 'db-primary', role: 'primary', placement: 'chosen-by-aws' },
+      { id: 'db-standby', role: 'standby', placement: 'chosen-by-aws' },
+      { id: 'db-read-replica-1', role: 'read-replica', availabilityZone: 'zone-b', placement: 'pinned' },
+      { id: 'db-read-replica-2', role: 'read-replica', availabilityZone: 'zone-c', placement: 'pinned' },
+      { id: 'db-read-replica-3', role: 'read-replica', availabilityZone: 'zone-a', placement: 'pinned' },
+      { id: 'db-read-replica-4', role: 'read-replica', availabilityZone: 'zone-b', placement: 'pinned' },
+    ]);
+  });
+
+  it('gives a single-AZ database without read replicas its primary alone', () => {
+    expect(databaseMembers(database(false, 0), zones)).toStrictEqual([
+      { id: 'db-primary', role: 'primary', placement: 'chosen-by-aws' },
+    ]);
+  });
+
+  it('pins a read replica to the only AZ when there is one', () => {
+    expect(databaseMembers(database(false, 2), ['zone-a'])).toStrictEqual([
+      { id: 'db-primary', role: 'primary', placement: 'chosen-by-aws' },
+      { id: 'db-read-replica-1', role: 'read-replica', availabilityZone: 'zone-a', placement: 'pinned' },
+      { id: 'db-read-replica-2', role: 'read-replica', availabilityZone: 'zone-a', placement: 'pinned' },
+    ]);
+  });
+
+  it('pins each cache cluster, primary first, round the AZs', () => {
+    expect(cacheMembers(cache(3), zones)).toStrictEqual([
+      { id: 'kv-001', role: 'primary', availabilityZone: 'zone-a', placement: 'pinned' },
+      { id: 'kv-002', role: 'replica', availabilityZone: 'zone-b', placement: 'pinned' },
+      { id: 'kv-003', role: 'replica', availabilityZone: 'zone-c', placement: 'pinned' },
+      { id: 'kv-004', role: 'replica', availabilityZone: 'zone-a', placement: 'pinned' },
+    ]);
+  });
+
+  it('gives a cache without replicas its primary alone', () => {
+    expect(cacheMembers(cache(0), zones)).toStrictEqual([
+      { id: 'kv-001', role: 'primary', availabilityZone: 'zone-a', placement: 'pinned' },
+    ]);
+  });
+
+  it('numbers the tenth cache cluster 010', () => {
+    expect(
+      cacheMembers(cache(9), zones)
+        .map((member) => member.id)
+        .slice(-2),
+    ).toEqual(['kv-009', 'kv-010']);
+  });
+
+  it('adds members to each RDS and ElastiCache service, in order, and passes the others through', () => {
+    const other = { kind: 's3', id: 'bucket' } as unknown as MemberlessService;
+    const resolved = withMembers([database(true, 1), other, cache(1)], ['zone-a', 'zone-b']);
+    expect(resolved).toHaveLength(3);
+    expect(resolved[0]).toStrictEqual({
+      ...database(true, 1),
+      members: [
+        { id: 'db-primary', role: 'primary', placement: 'chosen-by-aws' },
+        { id: 'db-standby', role: 'standby', placement: 'chosen-by-aws' },
+        { id: 'db-read-replica-1', role: 'read-replica', availabilityZone: 'zone-b', placement: 'pinned' },
+      ],
+    });
+    expect(resolved[1]).toBe(other);
+    expect(resolved[2]).toStrictEqual({
+      ...cache(1),
+      members: [
+        { id: 'kv-001', role: 'primary', availabilityZone: 'zone-a', placement: 'pinned' },
+        { id: 'kv-002', role: 'replica', availabilityZone: 'zone-b', placement: 'pinned' },
+      ],
+    });
+  });
 });
 
 describe('service members beyond the published sizes', () => {
