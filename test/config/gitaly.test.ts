@@ -8,8 +8,8 @@ import { REPOSITORIES_SUBDIR } from '../../src/config/common.js';
 import { gitalyGitlabRb, renderGitaly, repositoriesPath } from '../../src/config/gitaly.js';
 import { NodeFact, type RubyHash, SecretValue } from '../../src/config/ruby.js';
 import type { RuntimeEndpoints } from '../../src/config/types.js';
-import type { Plan, PlanNode } from '../../src/plan/types.js';
-import { planFor } from '../fixtures/plans.js';
+import type { Plan } from '../../src/plan/types.js';
+import { nodeOf as node, planFor } from '../fixtures/plans.js';
 import { called, comments, entries, setting, symbolKeyed } from './rb-query.js';
 
 const endpoints: RuntimeEndpoints = {
@@ -21,12 +21,6 @@ const endpoints: RuntimeEndpoints = {
 
 const single = planFor({ architecture: { size: '2k' } });
 const cluster = planFor({ architecture: { size: '3k' } });
-
-function node(plan: Plan, id: string): PlanNode {
-  const found = plan.nodes.find((entry) => entry.id === id);
-  if (!found) throw new Error(`no node ${id}`);
-  return found;
-}
 
 function configuration(plan: Plan, id: string) {
   const value = setting(gitalyGitlabRb(plan, node(plan, id), endpoints), 'gitaly', 'configuration');

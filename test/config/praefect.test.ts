@@ -16,7 +16,7 @@ import { railsGitlabRb } from '../../src/config/rails.js';
 import { IntegerOf, NodeFact, type RubyHash, SecretValue } from '../../src/config/ruby.js';
 import type { RuntimeEndpoints } from '../../src/config/types.js';
 import type { Plan, PlanNode } from '../../src/plan/types.js';
-import { planFor } from '../fixtures/plans.js';
+import { nodeOf as node, planFor } from '../fixtures/plans.js';
 import { comments, entries, setting, symbolKeyed } from './rb-query.js';
 
 const endpoints: RuntimeEndpoints = {
@@ -28,12 +28,6 @@ const endpoints: RuntimeEndpoints = {
 };
 
 const cluster = planFor({ architecture: { size: '3k' } });
-
-function node(plan: Plan, id: string): PlanNode {
-  const found = plan.nodes.find((entry) => entry.id === id);
-  if (!found) throw new Error(`no node ${id}`);
-  return found;
-}
 
 function configuration(plan: Plan, id: string) {
   const value = setting(praefectGitlabRb(plan, node(plan, id), endpoints), 'praefect', 'configuration');

@@ -20,6 +20,7 @@ import type {
   StatefulResourcePlan,
 } from '../../src/plan/types.js';
 import { planToDot } from '../../src/report/diagram.js';
+import { boxZones as zonesInDiagram } from '../fixtures/diagram.js';
 import { allPlans, planFor } from '../fixtures/plans.js';
 import {
   type CfnResource,
@@ -425,17 +426,3 @@ describe('a stateful resource the Plan does not list', () => {
     );
   });
 });
-
-/** The AZ of the column each box of a diagram is drawn in (by the DOT ids of the AZ clusters), null outside. */
-function zonesInDiagram(dot: string): Map<string, string | null> {
-  const zones = new Map<string, string | null>();
-  let zone: string | null = null;
-  for (const line of dot.split('\n')) {
-    const opened = /^ {6}subgraph cluster_az_(\w+) \{/.exec(line);
-    if (opened) zone = opened[1]!;
-    else if (/^ {6}\}$/.test(line)) zone = null;
-    const box = /^\s+(\w+) \[label=/.exec(line);
-    if (box) zones.set(box[1]!, zone);
-  }
-  return zones;
-}

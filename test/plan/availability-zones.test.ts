@@ -2,18 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { REGIONS } from '../../src/catalog/regions.js';
 import { loadPriceTable } from '../../src/cost/prices.js';
 import { resolvePlan } from '../../src/plan/index.js';
-import { SpecError } from '../../src/spec/index.js';
+import { specErrorOf } from '../fixtures/errors.js';
 import { planFor, specFor } from '../fixtures/plans.js';
-
-function specErrorOf(run: () => unknown): SpecError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof SpecError) return error;
-    throw error;
-  }
-  throw new Error('expected a SpecError');
-}
 
 describe('Availability Zones from the region table', () => {
   it('knows the zones of every region the price table prices', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planToDot } from '../../src/report/diagram.js';
 import { dotToSvg, svgToPng } from '../../src/report/diagram-render.js';
+import { boxZones } from '../fixtures/diagram.js';
 import { allPlans, planFor } from '../fixtures/plans.js';
 
 /** Every role and service of a plan, as the diagram must name them. */
@@ -11,20 +12,6 @@ function namesOf(plan: ReturnType<typeof planFor>): string[] {
     else roles.add(service.role);
   }
   return [...roles, ...plan.availabilityZones];
-}
-
-/** The AZ of the column each box is drawn in (by the DOT ids of the AZ clusters), null outside. */
-function boxZones(dot: string): Map<string, string | null> {
-  const zones = new Map<string, string | null>();
-  let zone: string | null = null;
-  for (const line of dot.split('\n')) {
-    const opened = /^ {6}subgraph cluster_az_(\w+) \{/.exec(line);
-    if (opened) zone = opened[1]!;
-    else if (/^ {6}\}$/.test(line)) zone = null;
-    const box = /^\s+(\w+) \[label=/.exec(line);
-    if (box) zones.set(box[1]!, zone);
-  }
-  return zones;
 }
 
 describe('architecture diagram', () => {

@@ -2,19 +2,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadSpec, parseSpecYaml, SpecError } from '../../src/spec/index.js';
+import { loadSpec, parseSpecYaml } from '../../src/spec/index.js';
+import { specErrorOf } from '../fixtures/errors.js';
 
 const base = 'name: gitlab-prod\nregion: us-west-2\ndomain: { name: gitlab.example.com }\n';
-
-function specErrorOf(run: () => unknown): SpecError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof SpecError) return error;
-    throw error;
-  }
-  throw new Error('expected a SpecError');
-}
 
 describe('parseSpecYaml', () => {
   it('applies the defaults a minimal spec leaves out', () => {
