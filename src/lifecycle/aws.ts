@@ -12,9 +12,12 @@ import {
   ListStackResourcesCommand,
   type StackResourceSummary,
 } from '@aws-sdk/client-cloudformation';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { UserError } from '../errors.js';
@@ -67,6 +70,9 @@ export interface AwsClients {
   readonly backup: BackupClient;
   readonly s3: S3Client;
   readonly route53: Route53Client;
+  readonly rds: RDSClient;
+  readonly secretsManager: SecretsManagerClient;
+  readonly logs: CloudWatchLogsClient;
 }
 
 export function createAwsClients(region: string): AwsClients {
@@ -80,6 +86,9 @@ export function createAwsClients(region: string): AwsClients {
     backup: new BackupClient(config),
     s3: new S3Client(config),
     route53: new Route53Client(config),
+    rds: new RDSClient(config),
+    secretsManager: new SecretsManagerClient(config),
+    logs: new CloudWatchLogsClient(config),
   };
 }
 

@@ -80,6 +80,35 @@ describe('lifecycle commands', () => {
     expect(cliIo.output()).toContain('final snapshot');
   });
 
+  it('destroy --delete-retained is a second confirmation: it needs --include-data and the environment name, checked before anything', async () => {
+    const wrongName = io();
+    await expect(
+      run(
+        'destroy',
+        { 'include-data': true, 'delete-retained': 'gl-staging', confirm: 'gl-prod' },
+        [],
+        wrongName,
+      ),
+    ).rejects.toThrow(
+      '--delete-retained "gl-staging" is not the environment name (gl-prod); nothing was deleted',
+    );
+    expect(wrongName.output()).toBe('');
+    const error = await run('destroy', { 'delete-retained': 'gl-prod', confirm: 'gl-prod' }).catch(
+      (e: unknown) => e,
+    );
+    expect((error as UserError).message).toContain('--delete-retained needs --include-data');
+    expect((error as UserError).exitCode).toBe(2);
+  });
+
+  it('destroy --include-data --delete-retained previews what goes for good, then still asks for the first confirmation', async () => {
+    const cliIo = io();
+    await expect(
+      run('destroy', { 'include-data': true, 'delete-retained': 'gl-prod' }, [], cliIo),
+    ).rejects.toThrow('pass --confirm gl-prod');
+    expect(cliIo.output()).toContain('Then deleted for good (--delete-retained gl-prod;');
+    expect(cliIo.output()).toContain('  - S3 bucket gl-gl-prod-artifacts');
+  });
+
   it('restore needs a backup id and a confirmation', async () => {
     await expect(run('restore', {})).rejects.toThrow(/which backup/);
     await expect(run('restore', {}, ['1744941600_2025_04_18_19.3.0-ee'])).rejects.toThrow(

@@ -79,7 +79,15 @@ describe('planDestroy', () => {
         const deleted = destroy.deleted.filter((line) => line.startsWith(resource.description));
         const kept = destroy.kept.filter((line) => line.startsWith(resource.description));
         const stackGoes = destroy.deletedStacks.includes(resource.stack);
-        if (!stackGoes || resource.onStackDelete === 'retain') {
+        const readReplica = resource.kind === 'rds' && resource.onStackDelete === 'retain';
+        if (stackGoes && readReplica) {
+          // Retained by its stack, it would keep the data stack's subnet group in use: destroy deletes it first.
+          expect(deleted, resource.id).toEqual([]);
+          expect(kept, resource.id).toEqual([]);
+          expect(destroy.beforeStacks.filter((line) => line.startsWith(resource.description))).toEqual([
+            `${resource.description} deleted (a copy of the primary; it would keep ${name}-data from being deleted)`,
+          ]);
+        } else if (!stackGoes || resource.onStackDelete === 'retain') {
           expect(deleted, resource.id).toEqual([]);
           expect(kept, resource.id).toEqual([
             stackGoes

@@ -40,6 +40,8 @@ export class RecordingToolkit implements CdkToolkit {
       /** Runs while a deploy request is "in CloudFormation" (e.g. to press Ctrl-C). */
       readonly duringDeploy?: (request: DeployRequest) => void;
       readonly failDeployOf?: string;
+      /** A stack whose deletion fails (DELETE_FAILED). */
+      readonly failDestroyOf?: string;
     } = {},
   ) {}
 
@@ -67,6 +69,9 @@ export class RecordingToolkit implements CdkToolkit {
 
   async destroy(request: DestroyRequest) {
     this.calls.push({ action: 'destroy', request });
+    if (request.stackNames.includes(this.answers.failDestroyOf ?? '')) {
+      throw new Error(`${this.answers.failDestroyOf} failed: DELETE_FAILED`);
+    }
   }
 
   async bootstrap(environment: AwsEnvironment) {

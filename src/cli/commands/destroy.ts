@@ -1,9 +1,13 @@
 import { environmentToolkit, loadAppFactory } from '../../lifecycle/aws.js';
+import { SdkDataStores } from '../../lifecycle/data-stores.js';
 import {
   confirmEnvironmentName,
+  confirmRetainedDeletion,
   destroyEnvironment,
+  destroyWithData,
   planDestroy,
   renderDestroyPlan,
+  renderDestroyReport,
 } from '../../lifecycle/destroy.js';
 import { gracefulInterrupt } from '../../lifecycle/interrupt.js';
 import { connect, lifecycleOutput } from '../aws-context.js';
@@ -14,12 +18,18 @@ export const command: CliCommand = {
   name: 'destroy',
   usage:
     `gitlab-aws destroy [options]\n${SPEC_USAGE}\n` +
-    '      --include-data     also delete the database (final snapshot), Gitaly volumes, buckets and secrets\n' +
+    '      --include-data     also delete the data and network stacks, after final snapshots of the\n' +
+    '                         database and the Gitaly volumes (buckets, secrets, volumes, log groups,\n' +
+    '                         KMS keys and the backup vault are retained)\n' +
+    '      --delete-retained NAME  with --include-data: then delete the retained buckets (every\n' +
+    '                         object version), secrets, Gitaly volumes and log groups for good;\n' +
+    '                         NAME is the environment name again, a second confirmation\n' +
     '      --confirm NAME     the environment name, when there is no terminal to type it at\n' +
     '      --ci               plain output',
   options: {
     ...SPEC_OPTIONS,
     'include-data': { type: 'boolean' },
+    'delete-retained': { type: 'string' },
     confirm: { type: 'string' },
     ci: { type: 'boolean' },
   },
@@ -27,15 +37,21 @@ export const command: CliCommand = {
     const { io, values } = invocation;
     const plan = planFromArgs(invocation);
     const output = lifecycleOutput(io, { ci: values.ci === true });
-    const destroy = planDestroy(plan, { includeData: values['include-data'] === true });
+    const includeData = values['include-data'] === true;
+    const deleteRetained = confirmRetainedDeletion({
+      environment: plan.spec.name,
+      includeData,
+      typed: values['delete-retained'] as string | undefined,
+    });
+    const destroy = planDestroy(plan, { includeData, deleteRetained });
     for (const line of renderDestroyPlan(plan, destroy)) output.line(line);
     await confirmEnvironmentName({
       environment: plan.spec.name,
       confirm: values.confirm as string | undefined,
       prompt: io.isTTY && values.ci !== true ? io.prompt : undefined,
-      what: values['include-data'] === true ? 'delete it and its data' : 'delete it (data is kept)',
+      what: includeData ? 'delete it and its data' : 'delete it (data is kept)',
     });
-    await connect(plan);
+    const { clients } = await connect(plan);
     const toolkit = await environmentToolkit(plan, output.ioHost, await loadAppFactory());
     const interrupt = gracefulInterrupt({
       signals: process,
@@ -44,6 +60,19 @@ export const command: CliCommand = {
       exit: (code) => process.exit(code),
     });
     try {
+      if (includeData) {
+        const report = await destroyWithData({
+          plan,
+          toolkit,
+          destroy,
+          stores: new SdkDataStores(clients),
+          now: new Date(),
+          signal: interrupt.signal,
+          log: output.line,
+        });
+        for (const line of renderDestroyReport(report)) output.line(line);
+        return report.completed ? 0 : interrupt.signal.aborted ? 130 : 1;
+      }
       const deleted = await destroyEnvironment({
         plan,
         toolkit,
