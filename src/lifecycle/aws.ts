@@ -166,6 +166,25 @@ export async function putParameter(ssm: SSMClient, name: string, value: string):
   await ssm.send(new PutParameterCommand({ Name: name, Value: value, Type: 'String', Overwrite: true }));
 }
 
+/** Reads a plain string SSM parameter. */
+export async function getParameter(ssm: SSMClient, name: string): Promise<string> {
+  const answer = await ssm.send(new GetParameterCommand({ Name: name }));
+  return answer.Parameter?.Value ?? '';
+}
+
+/** Writes an image-id SSM parameter (SSM checks that the image exists before it accepts the value). */
+export async function putImageParameter(ssm: SSMClient, name: string, imageId: string): Promise<void> {
+  await ssm.send(
+    new PutParameterCommand({
+      Name: name,
+      Value: imageId,
+      Type: 'String',
+      DataType: 'aws:ec2:image',
+      Overwrite: true,
+    }),
+  );
+}
+
 /** Builds the environment's CDK app (the infrastructure layer's createApp). */
 export type AppFactory = typeof createApp;
 

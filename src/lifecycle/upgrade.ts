@@ -17,10 +17,12 @@
  * interfaces.
  */
 import { UserError } from '../errors.js';
-import { gitlabVersionParameterName } from '../plan/contracts.js';
-import type { AutoScalingGroupPlan, Plan, PlanNode } from '../plan/types.js';
+import { UBUNTU_IMAGE_PARAMETER } from '../infra/common.js';
+import { gitlabVersionParameterName, machineImageParameterName } from '../plan/contracts.js';
+import type { Arch, AutoScalingGroupPlan, Plan, PlanNode } from '../plan/types.js';
 import type { InstanceRefresher, NodeDirectory, RemoteRunner } from './fleet.js';
 import { REMOTE_SCRIPT_FILES, type RemoteScriptFile, remoteScript } from './remote-scripts.js';
+import type { StatefulChange } from './stateful-changes.js';
 import { UPGRADE_STOPS, type UpgradeStop } from './upgrade-stops.js';
 
 export interface Version {
@@ -284,4 +286,158 @@ export async function executeUpgrade(
     }
   }
   return steps.length;
+}
+
+/**
+ * `gitlab-aws upgrade --image`: move the environment to the newest Ubuntu image.
+ *
+ * Every instance boots the image pinned in the environment's parameter
+ * (`machineImageParameterName`, src/plan/contracts.ts), which the templates read as an SSM-typed
+ * stack parameter: CloudFormation resolves it on each deploy, so writing the parameter changes
+ * nothing until the compute stack is deployed, and then the deploy does the rolling. It replaces
+ * the fixed nodes (an image is replace-only) with the Gitaly instances chained so that one goes
+ * at a time, each new instance waiting for its boot signal before the next starts, and it rolls
+ * every auto scaling group with the group's rolling update, which keeps the minimum in service and
+ * waits for each new member's boot signal. The health gate around it is Praefect's own
+ * `gitlab-ctl praefect check` (gitlabhq/omnibus-gitlab files/gitlab-ctl-commands/praefect.rb at
+ * e0e0b0ebf8db5893cb543a2bfa9c57ffa564c560): before anything changes, and once the deploy is done.
+ */
+export type ImageRollStep =
+  | { readonly kind: 'backup'; readonly title: string }
+  | {
+      readonly kind: 'gate';
+      readonly title: string;
+      readonly nodeId: string;
+      readonly commands: readonly string[];
+    }
+  | {
+      readonly kind: 'pin-image';
+      readonly title: string;
+      readonly arch: Arch;
+      /** The environment's pinned parameter. */
+      readonly parameterName: string;
+      /** Canonical's public parameter with the newest image. */
+      readonly newestParameterName: string;
+    }
+  | { readonly kind: 'deploy'; readonly title: string };
+
+/** Praefect's cluster check, on one Praefect node: it exits non-zero when a check fails. */
+const PRAEFECT_CHECK = ['gitlab-ctl praefect check'];
+
+export function planImageRoll(plan: Plan, options: { readonly backup: boolean }): ImageRollStep[] {
+  const arches = [
+    ...new Set([...plan.nodes, ...plan.autoScalingGroups].map((machines) => machines.arch)),
+  ].sort();
+  const gateNode = plan.deployNodes.praefect ?? byRole(plan, 'praefect')[0]?.id;
+  const gate = (when: string): ImageRollStep[] =>
+    gateNode
+      ? [
+          {
+            kind: 'gate',
+            title: `Check the Gitaly Cluster on ${gateNode} ${when} (gitlab-ctl praefect check)`,
+            nodeId: gateNode,
+            commands: PRAEFECT_CHECK,
+          },
+        ]
+      : [];
+  return [
+    ...gate('before any node is replaced'),
+    ...(options.backup
+      ? [{ kind: 'backup' as const, title: 'Back up GitLab, the database and the Gitaly volumes' }]
+      : []),
+    ...arches.map((arch) => ({
+      kind: 'pin-image' as const,
+      title: `Pin the newest Ubuntu 24.04 image for ${arch}`,
+      arch,
+      parameterName: machineImageParameterName(plan, arch),
+      newestParameterName: UBUNTU_IMAGE_PARAMETER[arch],
+    })),
+    {
+      kind: 'deploy',
+      title:
+        'Deploy: CloudFormation replaces the fixed nodes (Gitaly one at a time, each waiting for its boot signal) and rolls every auto scaling group (its minimum kept in service)',
+    },
+    ...gate('after the nodes were replaced'),
+  ];
+}
+
+export interface ImageRollProps {
+  readonly directory: NodeDirectory;
+  readonly runner: RemoteRunner;
+  readonly readParameter: (name: string) => Promise<string>;
+  /** Writes the pinned image parameter. */
+  readonly pinImage: (name: string, imageId: string) => Promise<void>;
+  /** Deploys the environment, letting CloudFormation replace the instances. */
+  readonly deploy: () => Promise<void>;
+  readonly backup: () => Promise<void>;
+  readonly log: (line: string) => void;
+  readonly signal?: AbortSignal;
+}
+
+export interface ImageRollOutcome {
+  /** Steps completed. */
+  readonly done: number;
+  /** Images changed, by arch: the pinned id before and after. */
+  readonly changed: readonly { readonly arch: Arch; readonly from: string; readonly to: string }[];
+}
+
+/**
+ * Runs the steps in order, stopping at a failing gate or step. When every pinned image is already
+ * the newest, it stops after reading them: nothing is replaced for nothing.
+ */
+export async function executeImageRoll(
+  steps: readonly ImageRollStep[],
+  props: ImageRollProps,
+): Promise<ImageRollOutcome> {
+  const newest = new Map<string, { arch: Arch; from: string; to: string }>();
+  for (const step of steps) {
+    if (step.kind !== 'pin-image') continue;
+    const [from, to] = [
+      await props.readParameter(step.parameterName),
+      await props.readParameter(step.newestParameterName),
+    ];
+    props.log(`${step.arch}: pinned ${from}, newest ${to}`);
+    if (from !== to) newest.set(step.parameterName, { arch: step.arch, from, to });
+  }
+  if (newest.size === 0) {
+    props.log('Every pinned image is the newest: no node needs replacing.');
+    return { done: 0, changed: [] };
+  }
+  for (const [index, step] of steps.entries()) {
+    if (props.signal?.aborted) return { done: index, changed: [...newest.values()] };
+    props.log(`[${index + 1}/${steps.length}] ${step.title}`);
+    switch (step.kind) {
+      case 'backup':
+        await props.backup();
+        break;
+      case 'gate':
+        await props.runner.run({
+          instanceId: await props.directory.instanceOf(step.nodeId),
+          commands: step.commands,
+          comment: step.title,
+          timeoutSeconds: 600,
+        });
+        break;
+      case 'pin-image': {
+        const change = newest.get(step.parameterName);
+        if (change) await props.pinImage(step.parameterName, change.to);
+        break;
+      }
+      case 'deploy':
+        await props.deploy();
+        break;
+    }
+  }
+  return { done: steps.length, changed: [...newest.values()] };
+}
+
+/**
+ * The data-losing changes an image roll expects and lets through: replacing instances, whose Git
+ * data lives on the retained data-stack volume their successor attaches. Anything else (a volume,
+ * a database, a bucket) still stops the deploy: it would not come from a new image.
+ */
+export function imageRollReplacements(changes: readonly StatefulChange[]): string[] {
+  return changes
+    .filter((change) => change.resourceType === 'AWS::EC2::Instance' && change.action !== 'delete')
+    .map((change) => change.logicalId);
 }

@@ -121,6 +121,20 @@ describe('lifecycle commands', () => {
     await expect(run('backup', {}, ['delete'])).rejects.toThrow('unknown backup action "delete"');
   });
 
+  it('upgrade --image is an upgrade of its own: not with --to, and --dry-run lists its steps without AWS', async () => {
+    const error = await run('upgrade', { image: true, to: '19.4.0' }).catch((e: unknown) => e);
+    expect((error as UserError).message).toBe(
+      '--image and --to are two upgrades: run them one after the other',
+    );
+    expect((error as UserError).exitCode).toBe(2);
+    const cliIo = io();
+    expect(await run('upgrade', { image: true, 'dry-run': true }, [], cliIo)).toBe(0);
+    expect(cliIo.output()).toMatch(
+      /^1\. Check the Gitaly Cluster on praefect-\d before any node is replaced/,
+    );
+    expect(cliIo.output()).toContain('. Pin the newest Ubuntu 24.04 image for x86_64\n');
+  });
+
   it('check refuses a non-https URL and reports a closed port as a failure', async () => {
     await expect(run('check', { url: 'http://gitlab.example.com' })).rejects.toThrow('https://');
     const cliIo = io();

@@ -13,11 +13,16 @@ import {
   SsmRemoteRunner,
   TaggedNodeDirectory,
 } from '../../src/lifecycle/fleet.js';
+import type { StatefulChange } from '../../src/lifecycle/stateful-changes.js';
 import {
   compareVersions,
+  executeImageRoll,
   executeUpgrade,
   formatVersion,
+  type ImageRollProps,
+  imageRollReplacements,
   parseVersion,
+  planImageRoll,
   planUpgrade,
   refreshPercentages,
   type UpgradeExecutorProps,
@@ -548,5 +553,136 @@ describe('executeUpgrade, step by step', () => {
     controller.abort();
     expect(await executeUpgrade(steps, { ...props, signal: controller.signal })).toBe(0);
     expect(calls).toEqual([]);
+  });
+});
+
+describe('upgrade --image', () => {
+  const NEWEST = '/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id';
+  let calls: string[];
+  let parameters: Record<string, string>;
+  let failingGate: string | undefined;
+
+  beforeEach(() => {
+    calls = [];
+    parameters = { [`/${plan.spec.name}/ubuntu-image/x86_64`]: 'ami-old', [NEWEST]: 'ami-new' };
+    failingGate = undefined;
+  });
+
+  const props = (overrides: Partial<ImageRollProps> = {}): ImageRollProps => ({
+    directory: {
+      instanceOf: async (nodeId) => `i-${nodeId}`,
+      groupNameOf: async (groupId) => groupId,
+      instancesOf: async () => [],
+    },
+    runner: {
+      run: async (request) => {
+        calls.push(`run ${request.instanceId} ${request.commands.join(';')}`);
+        if (calls.filter((call) => call.startsWith('run ')).length === Number(failingGate)) {
+          throw new Error('praefect check: 1 check failed');
+        }
+        return { commandId: 'c', output: '' };
+      },
+    },
+    readParameter: async (name) => parameters[name] ?? '',
+    pinImage: async (name, imageId) => {
+      calls.push(`pin ${name} ${imageId}`);
+    },
+    deploy: async () => {
+      calls.push('deploy');
+    },
+    backup: async () => {
+      calls.push('backup');
+    },
+    log: () => {},
+    ...overrides,
+  });
+
+  it('plans Praefect gates around the pin and the deploy, one pin per architecture in use', () => {
+    const steps = planImageRoll(plan, { backup: true });
+    expect(steps.map((step) => step.kind)).toEqual(['gate', 'backup', 'pin-image', 'deploy', 'gate']);
+    const gates = steps.filter((step) => step.kind === 'gate');
+    expect(gates.map((gate) => gate.nodeId)).toEqual([plan.deployNodes.praefect, plan.deployNodes.praefect]);
+    expect(gates[0]!.commands).toEqual(['gitlab-ctl praefect check']);
+    expect(planImageRoll(plan, { backup: false }).map((step) => step.kind)).not.toContain('backup');
+    // Without Praefect (1k: one Gitaly node) there is no cluster to gate on.
+    const small = planFor({ architecture: { size: '1k' } });
+    expect(planImageRoll(small, { backup: false }).map((step) => step.kind)).toEqual(['pin-image', 'deploy']);
+  });
+
+  it('pins one parameter per architecture the Plan runs, reading the newest from Canonical', () => {
+    const arm = planFor({ architecture: { cpu: 'graviton' } });
+    const pins = planImageRoll(arm, { backup: false }).filter((step) => step.kind === 'pin-image');
+    const arches = [
+      ...new Set([...arm.nodes, ...arm.autoScalingGroups].map((machines) => machines.arch)),
+    ].sort();
+    expect(arches).toContain('arm64');
+    expect(pins.map((pin) => pin.arch)).toEqual(arches);
+    for (const pin of pins) {
+      expect(pin.parameterName).toBe(`/${arm.spec.name}/ubuntu-image/${pin.arch}`);
+      expect(pin.newestParameterName).toContain(pin.arch === 'arm64' ? '/arm64/' : '/amd64/');
+    }
+  });
+
+  it('checks Praefect, backs up, pins the newest image, deploys, and checks Praefect again, in that order', async () => {
+    const outcome = await executeImageRoll(planImageRoll(plan, { backup: true }), props());
+    const gate = `run i-${plan.deployNodes.praefect} gitlab-ctl praefect check`;
+    expect(calls).toEqual([
+      gate,
+      'backup',
+      `pin /${plan.spec.name}/ubuntu-image/x86_64 ami-new`,
+      'deploy',
+      gate,
+    ]);
+    expect(outcome).toEqual({ done: 5, changed: [{ arch: 'x86_64', from: 'ami-old', to: 'ami-new' }] });
+  });
+
+  it('stops on an unhealthy cluster before anything changes', async () => {
+    failingGate = '1';
+    await expect(executeImageRoll(planImageRoll(plan, { backup: true }), props())).rejects.toThrow(
+      'praefect check: 1 check failed',
+    );
+    expect(calls).toEqual([`run i-${plan.deployNodes.praefect} gitlab-ctl praefect check`]);
+  });
+
+  it('replaces nothing when the pinned image is already the newest', async () => {
+    parameters[NEWEST] = 'ami-old';
+    const outcome = await executeImageRoll(planImageRoll(plan, { backup: true }), props());
+    expect(outcome).toEqual({ done: 0, changed: [] });
+    expect(calls).toEqual([]);
+  });
+
+  it('stops between steps when interrupted', async () => {
+    const interrupt = new AbortController();
+    const outcome = await executeImageRoll(
+      planImageRoll(plan, { backup: true }),
+      props({
+        backup: async () => {
+          calls.push('backup');
+          interrupt.abort();
+        },
+        signal: interrupt.signal,
+      }),
+    );
+    expect(outcome.done).toBe(2);
+    expect(calls).toEqual([`run i-${plan.deployNodes.praefect} gitlab-ctl praefect check`, 'backup']);
+  });
+
+  it('lets the deploy replace instances only: volumes, databases and deletions still stop it', () => {
+    const change = (logicalId: string, resourceType: string, action: StatefulChange['action']) => ({
+      stackName: 'gl-compute',
+      logicalId,
+      resourceType,
+      action,
+      holds: '',
+    });
+    expect(
+      imageRollReplacements([
+        change('Gitaly1', 'AWS::EC2::Instance', 'replace'),
+        change('Gitaly2', 'AWS::EC2::Instance', 'may-replace'),
+        change('Gitaly3', 'AWS::EC2::Instance', 'delete'),
+        change('Volume1', 'AWS::EC2::Volume', 'replace'),
+        change('Db', 'AWS::RDS::DBInstance', 'replace'),
+      ]),
+    ).toEqual(['Gitaly1', 'Gitaly2']);
   });
 });

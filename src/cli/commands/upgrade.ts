@@ -1,23 +1,102 @@
-import { putParameter } from '../../lifecycle/aws.js';
+import {
+  environmentToolkit,
+  getParameter,
+  loadAppFactory,
+  putImageParameter,
+  putParameter,
+} from '../../lifecycle/aws.js';
+import { changeSetNameFor, deployEnvironment } from '../../lifecycle/deploy.js';
 import { gracefulInterrupt } from '../../lifecycle/interrupt.js';
-import { executeUpgrade, planUpgrade } from '../../lifecycle/upgrade.js';
+import { findStatefulChanges } from '../../lifecycle/stateful-changes.js';
+import {
+  executeImageRoll,
+  executeUpgrade,
+  imageRollReplacements,
+  planImageRoll,
+  planUpgrade,
+} from '../../lifecycle/upgrade.js';
+import type { Plan } from '../../plan/types.js';
 import { connect, fleetOf, lifecycleOutput } from '../aws-context.js';
 import type { CliCommand } from '../command.js';
 import { UserError } from '../errors.js';
 import { planFromArgs, SPEC_OPTIONS, SPEC_USAGE } from '../spec-args.js';
 import { command as backupCommand } from './backup.js';
 
+type Invocation = Parameters<CliCommand['run']>[0];
+
+/** Runs `backup create` as part of an upgrade; a failed backup stops it before any change. */
+async function backupFirst(invocation: Invocation): Promise<void> {
+  const code = await backupCommand.run({ ...invocation, positionals: ['create'] });
+  if (code !== 0) throw new UserError('the pre-upgrade backup failed; nothing was upgraded');
+}
+
+/** `upgrade --image`: pin the newest Ubuntu image, then let a deploy roll the nodes. */
+async function rollImage(invocation: Invocation, plan: Plan): Promise<number> {
+  const { io, values } = invocation;
+  const output = lifecycleOutput(io, { ci: values.ci === true });
+  const steps = planImageRoll(plan, { backup: values['no-backup'] !== true });
+  if (values['dry-run'] === true) {
+    for (const [index, step] of steps.entries()) output.line(`${index + 1}. ${step.title}`);
+    return 0;
+  }
+  const { clients } = await connect(plan);
+  const fleet = fleetOf(plan, clients);
+  const interrupt = gracefulInterrupt({
+    signals: process,
+    log: (l) => io.err(`${l}\n`),
+    operation: 'upgrade',
+    exit: process.exit,
+  });
+  try {
+    const outcome = await executeImageRoll(steps, {
+      ...fleet,
+      readParameter: (name) => getParameter(clients.ssm, name),
+      pinImage: (name, imageId) => putImageParameter(clients.ssm, name, imageId),
+      deploy: async () => {
+        const toolkit = await environmentToolkit(plan, output.ioHost, await loadAppFactory());
+        const stacks = await toolkit.listStacks();
+        const changes = findStatefulChanges(await toolkit.diff(stacks.map((stack) => stack.name)));
+        const deployed = await deployEnvironment({
+          plan,
+          toolkit,
+          allowReplace: imageRollReplacements(changes),
+          changeSetName: changeSetNameFor(new Date()),
+          signal: interrupt.signal,
+          log: output.line,
+        });
+        if (deployed.kind === 'interrupted')
+          throw new UserError('deploy interrupted; run upgrade --image again');
+      },
+      backup: () => backupFirst(invocation),
+      log: output.line,
+      signal: interrupt.signal,
+    });
+    if (outcome.changed.length > 0 && outcome.done < steps.length) {
+      output.line(
+        `Stopped after step ${outcome.done} of ${steps.length}. Rerun upgrade --image to continue.`,
+      );
+      return 130;
+    }
+    for (const change of outcome.changed) output.line(`${change.arch}: ${change.from} -> ${change.to}`);
+    return 0;
+  } finally {
+    interrupt.dispose();
+  }
+}
+
 export const command: CliCommand = {
   name: 'upgrade',
   usage:
-    `gitlab-aws upgrade --to VERSION [options]\n${SPEC_USAGE}\n` +
+    `gitlab-aws upgrade --to VERSION [options]\n       gitlab-aws upgrade --image [options]\n${SPEC_USAGE}\n` +
     '      --to VERSION       version to upgrade to (one minor release at a time)\n' +
+    '      --image            pin the newest Ubuntu 24.04 image and replace every node through a deploy\n' +
     '      --from VERSION     version running now (default: read from a Rails node)\n' +
     '      --no-backup        skip the backup taken first\n' +
     '      --dry-run          print the steps without running them',
   options: {
     ...SPEC_OPTIONS,
     to: { type: 'string' },
+    image: { type: 'boolean' },
     from: { type: 'string' },
     'no-backup': { type: 'boolean' },
     'dry-run': { type: 'boolean' },
@@ -25,6 +104,12 @@ export const command: CliCommand = {
   },
   async run(invocation) {
     const { io, values } = invocation;
+    if (values.image === true) {
+      if (values.to !== undefined) {
+        throw new UserError('--image and --to are two upgrades: run them one after the other', 2);
+      }
+      return rollImage(invocation, planFromArgs(invocation));
+    }
     if (values.to === undefined) throw new UserError('--to VERSION is required', 2);
     const plan = planFromArgs(invocation);
     const output = lifecycleOutput(io, { ci: values.ci === true });
@@ -60,10 +145,7 @@ export const command: CliCommand = {
       const done = await executeUpgrade(steps, {
         ...fleet,
         setParameter: (name, value) => putParameter(clients.ssm, name, value),
-        backup: async () => {
-          const code = await backupCommand.run({ ...invocation, positionals: ['create'] });
-          if (code !== 0) throw new UserError('the pre-upgrade backup failed; nothing was upgraded');
-        },
+        backup: () => backupFirst(invocation),
         log: output.line,
         signal: interrupt.signal,
       });
