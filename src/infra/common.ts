@@ -6,7 +6,7 @@ import { Aws, Fn, Stack, Tags, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { IConstruct } from 'constructs';
 import type { RoleId } from '../catalog/types.js';
-import { GROUP_TAG, NODE_TAG, ROLE_TAG } from '../plan/contracts.js';
+import { GROUP_TAG, NODE_TAG, ROLE_TAG, UBUNTU_IMAGE_PARAMETER } from '../plan/contracts.js';
 import type { Arch } from '../plan/types.js';
 
 /** Tags a construct and everything under it with a Plan role (and node, for fixed nodes). */
@@ -21,15 +21,8 @@ export function tagGroup(scope: IConstruct, role: RoleId, groupId: string): void
   Tags.of(scope).add(GROUP_TAG, groupId);
 }
 
-/**
- * Canonical publishes the current Ubuntu 24.04 LTS image id in a public SSM parameter per CPU
- * architecture. The data stack copies it once into the environment's own parameter
- * (`machineImageParameterName`), which the instances read: see `environmentImage`.
- */
-export const UBUNTU_IMAGE_PARAMETER: Readonly<Record<Arch, string>> = {
-  x86_64: '/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id',
-  arm64: '/aws/service/canonical/ubuntu/server/24.04/stable/current/arm64/hvm/ebs-gp3/ami-id',
-};
+/** Canonical's public Ubuntu image parameters (named in src/plan/contracts.ts, which `upgrade --image` reads too). */
+export { UBUNTU_IMAGE_PARAMETER };
 
 /** The Ubuntu LTS image for an architecture (one SSM-backed template parameter per stack and arch). */
 export function ubuntuImage(arch: Arch): ec2.IMachineImage {

@@ -17,8 +17,11 @@
  * interfaces.
  */
 import { UserError } from '../errors.js';
-import { UBUNTU_IMAGE_PARAMETER } from '../infra/common.js';
-import { gitlabVersionParameterName, machineImageParameterName } from '../plan/contracts.js';
+import {
+  gitlabVersionParameterName,
+  machineImageParameterName,
+  UBUNTU_IMAGE_PARAMETER,
+} from '../plan/contracts.js';
 import type { Arch, AutoScalingGroupPlan, Plan, PlanNode } from '../plan/types.js';
 import type { InstanceRefresher, NodeDirectory, RemoteRunner } from './fleet.js';
 import { REMOTE_SCRIPT_FILES, type RemoteScriptFile, remoteScript } from './remote-scripts.js';

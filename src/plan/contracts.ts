@@ -80,6 +80,16 @@ export function machineImageParameterName(plan: Plan, arch: Arch): string {
   return `/${plan.spec.name}/ubuntu-image/${arch}`;
 }
 
+/**
+ * Canonical publishes the current Ubuntu 24.04 LTS image id in a public SSM parameter per CPU
+ * architecture. The data stack copies it once into the environment's own parameter
+ * (`machineImageParameterName`), which the instances read; `upgrade --image` copies it again.
+ */
+export const UBUNTU_IMAGE_PARAMETER: Readonly<Record<Arch, string>> = {
+  x86_64: '/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id',
+  arm64: '/aws/service/canonical/ubuntu/server/24.04/stable/current/arm64/hvm/ebs-gp3/ami-id',
+};
+
 /** The public hosted zone holding the domain's record: the spec's, else the domain's parent. */
 export function publicZoneName(plan: Plan): string {
   const domain = plan.spec.domain;
