@@ -15,7 +15,8 @@ import {
 } from '../../src/lifecycle/stateful-changes.js';
 import { ROLE_TAG } from '../../src/plan/contracts.js';
 import { STACK_ORDER, type StackKind } from '../../src/plan/stacks.js';
-import { planFor, type SpecOverrides } from '../fixtures/plans.js';
+import type { Plan } from '../../src/plan/types.js';
+import { allPlans, planFor, type SpecOverrides } from '../fixtures/plans.js';
 import { type CfnTemplate, synthesize } from './synth.js';
 
 /** Fixed nodes whose replacement is an outage or a data risk: Gitaly holds repositories, Praefect its cluster state. */
@@ -43,11 +44,58 @@ interface Baseline {
   readonly spec: SpecOverrides;
 }
 
+/**
+ * One baseline per structure a size x type x AZ count can have, not every combination: each
+ * baseline costs a synthesis per change (about 3 s each), and sizes of one structure differ only
+ * in counts and instance types, which no routine change below depends on. The structures:
+ * - poc: one Rails group, one Gitaly node, no monitoring node;
+ * - 1k: the combined `gitlab` group (Rails and Sidekiq on one node) and one Gitaly node;
+ * - 2k: separate Rails and Sidekiq groups and the monitoring node, one Gitaly node;
+ * - 3k (as 5k): the same with Gitaly Cluster, Praefect and its internal load balancer;
+ * - 10k (as 25k, 50k): the same plus database read replicas and two Redis replication groups;
+ * - Cloud Native Hybrid of 2k, 3k and 10k: Rails and Sidekiq on EKS, Gitaly (and Praefect) on EC2.
+ * `structureOf` says what counts as a structure, and a test below checks that every supported
+ * combination has the structure of some baseline.
+ * The AZ counts alternate so that both subnet layouts (2 and 3 AZs) are covered by a Gitaly
+ * Cluster and by a single Gitaly node. poc is published for 3 AZs only.
+ */
 const BASELINES: readonly Baseline[] = [
-  { name: '1k', spec: { architecture: { size: '1k' } } },
-  { name: '3k linux-package', spec: { architecture: { size: '3k' } } },
-  { name: '10k linux-package', spec: { architecture: { size: '10k' } } },
+  { name: 'poc, 3 AZs', spec: { architecture: { size: 'poc' }, availabilityZones: 3 } },
+  { name: '1k, 2 AZs', spec: { architecture: { size: '1k' }, availabilityZones: 2 } },
+  { name: '2k linux-package, 3 AZs', spec: { architecture: { size: '2k' }, availabilityZones: 3 } },
+  { name: '3k linux-package, 2 AZs', spec: { architecture: { size: '3k' }, availabilityZones: 2 } },
+  { name: '10k linux-package, 3 AZs', spec: { architecture: { size: '10k' }, availabilityZones: 3 } },
+  {
+    name: '2k cloud-native-hybrid, 2 AZs',
+    spec: { architecture: { size: '2k', type: 'cloud-native-hybrid' }, availabilityZones: 2 },
+  },
+  {
+    name: '3k cloud-native-hybrid, 3 AZs',
+    spec: { architecture: { size: '3k', type: 'cloud-native-hybrid' }, availabilityZones: 3 },
+  },
+  {
+    name: '10k cloud-native-hybrid, 2 AZs',
+    spec: { architecture: { size: '10k', type: 'cloud-native-hybrid' }, availabilityZones: 2 },
+  },
 ];
+
+/** What a routine change can depend on: the architecture type, which roles run where, and which data services exist. */
+function structureOf(plan: Plan): string {
+  const sorted = (values: readonly string[]) => [...new Set(values)].sort().join(',');
+  return [
+    plan.spec.architecture.type,
+    `fixed ${sorted(plan.nodes.filter((node) => !node.autoScalingGroup).map((node) => node.role))}`,
+    `groups ${sorted(plan.autoScalingGroups.map((group) => group.role))}`,
+    `services ${plan.services
+      .map((service) =>
+        service.kind === 'rds'
+          ? `rds${service.members.some((member) => member.role === 'read-replica') ? '+replicas' : ''}`
+          : service.kind,
+      )
+      .sort()
+      .join(',')}`,
+  ].join(' | ');
+}
 
 /** The routine changes, each as overrides on top of a baseline. */
 const CHANGES: Readonly<Record<string, (baseline: SpecOverrides) => SpecOverrides>> = {
@@ -88,8 +136,35 @@ function problems(before: Record<StackKind, CfnTemplate>, after: Record<StackKin
   return [...stateful, ...exports];
 }
 
-// Cases where the change does not apply to the baseline (1k has one Gitaly and no Gitaly count).
-const SKIP = new Set(['1k/Gitaly count up']);
+// Cases where the change does not apply to the baseline (poc and 1k have one Gitaly and no Gitaly count).
+const SKIP = new Set(['poc, 3 AZs/Gitaly count up', '1k, 2 AZs/Gitaly count up']);
+
+describe('the routine-change baselines', () => {
+  it('have the structure of every supported size x type x AZ count, and both AZ counts of each type', () => {
+    const covered = new Set(BASELINES.map((baseline) => structureOf(planFor(baseline.spec))));
+    const uncovered = allPlans()
+      .map(({ combination, plan }) => ({ combination, structure: structureOf(plan) }))
+      .filter(({ structure }) => !covered.has(structure))
+      .map(
+        ({ combination, structure }) =>
+          `${combination.size} ${combination.type} ${combination.availabilityZones} AZs: ${structure}`,
+      );
+    expect(uncovered).toEqual([]);
+    const azCounts = BASELINES.map((baseline) => {
+      const plan = planFor(baseline.spec);
+      return `${plan.spec.architecture.type} ${plan.spec.availabilityZones}`;
+    });
+    for (const type of ['linux-package', 'cloud-native-hybrid'])
+      for (const zones of [2, 3]) expect(azCounts).toContain(`${type} ${zones}`);
+  });
+
+  it('skip only changes of baselines that exist', () => {
+    const known = new Set(
+      BASELINES.flatMap(({ name }) => Object.keys(CHANGES).map((change) => `${name}/${change}`)),
+    );
+    expect([...SKIP].filter((key) => !known.has(key))).toEqual([]);
+  });
+});
 
 describe.each(BASELINES)('routine changes to $name', ({ name, spec }) => {
   const cases = Object.entries(CHANGES).filter(([change]) => !SKIP.has(`${name}/${change}`));
