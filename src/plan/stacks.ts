@@ -18,11 +18,11 @@ export type StackKind = (typeof STACK_KINDS)[number];
  */
 export const STACK_CONTENTS: Readonly<Record<StackKind, string>> = {
   network: 'VPC, subnets, NAT gateways, S3 gateway endpoint, flow logs, private DNS zone, security groups',
-  data: 'KMS keys, RDS PostgreSQL and read replicas, ElastiCache, S3 buckets (and their access-log bucket), Secrets Manager secrets, Gitaly data volumes, the GitLab version parameter',
+  data: 'KMS keys, RDS PostgreSQL and read replicas, ElastiCache, S3 buckets (and their access-log bucket), Secrets Manager secrets, Gitaly data volumes, the GitLab version and pinned Ubuntu image parameters',
   edge: 'external Network Load Balancer, its target groups, ACM certificate, Route 53 record',
   compute:
-    'instance roles, Rails and Sidekiq auto scaling groups, Gitaly, Praefect, monitoring and bastion instances, the internal Praefect load balancer, EKS (Cloud Native Hybrid)',
-  ops: 'CloudWatch alarms, SNS topic, scaling-event rule, AWS Backup vault and plan',
+    'instance roles, Rails and Sidekiq auto scaling groups with their scaling alarms, Gitaly, Praefect, monitoring and bastion instances with their recovery alarms and private DNS records, the internal Praefect load balancer, the NGINX access log group, EKS (Cloud Native Hybrid)',
+  ops: 'CloudWatch alarms, SNS topic, scaling-event rule, AWS Backup vault and plan, KMS keys of the vault and the topic',
 };
 
 /** Stacks whose deletion would lose data; `destroy` keeps them unless told otherwise. */

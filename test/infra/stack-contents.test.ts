@@ -1,0 +1,114 @@
+/**
+ * The stack table (`STACK_CONTENTS`, which the README and every stack's description show) says
+ * what the synthesized stacks hold: each phrase names resource types the stack has, and every
+ * resource type a stack has, other than the wiring of those resources, is named by a phrase.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { STACK_CONTENTS, STACK_ORDER, type StackKind } from '../../src/plan/stacks.js';
+import { planFor, type SpecOverrides } from '../fixtures/plans.js';
+import { type CfnTemplate, synthesize } from './synth.js';
+
+/** What each phrase of a stack's contents stands for, as CloudFormation resource types. */
+const CLAIMS: Readonly<Record<StackKind, Readonly<Record<string, readonly string[]>>>> = {
+  network: {
+    VPC: ['AWS::EC2::VPC', 'AWS::EC2::InternetGateway'],
+    subnets: ['AWS::EC2::Subnet'],
+    'NAT gateways': ['AWS::EC2::NatGateway', 'AWS::EC2::EIP'],
+    'S3 gateway endpoint': ['AWS::EC2::VPCEndpoint'],
+    'flow logs': ['AWS::EC2::FlowLog', 'AWS::Logs::LogGroup', 'AWS::IAM::Role'],
+    'private DNS zone': ['AWS::Route53::HostedZone'],
+    'security groups': ['AWS::EC2::SecurityGroup'],
+  },
+  data: {
+    'KMS keys': ['AWS::KMS::Key'],
+    'RDS PostgreSQL': ['AWS::RDS::DBInstance', 'AWS::IAM::Role'],
+    ElastiCache: ['AWS::ElastiCache::ReplicationGroup'],
+    'S3 buckets': ['AWS::S3::Bucket'],
+    'Secrets Manager secrets': ['AWS::SecretsManager::Secret'],
+    'Gitaly data volumes': ['AWS::EC2::Volume'],
+    'the GitLab version and pinned Ubuntu image parameters': ['AWS::SSM::Parameter'],
+  },
+  edge: {
+    'external Network Load Balancer': ['AWS::ElasticLoadBalancingV2::LoadBalancer'],
+    'its target groups': ['AWS::ElasticLoadBalancingV2::TargetGroup'],
+    'ACM certificate': ['AWS::CertificateManager::Certificate'],
+    'Route 53 record': ['AWS::Route53::RecordSet'],
+  },
+  compute: {
+    'instance roles': ['AWS::IAM::Role', 'AWS::IAM::InstanceProfile'],
+    'auto scaling groups': ['AWS::AutoScaling::AutoScalingGroup'],
+    'their scaling alarms': ['AWS::CloudWatch::Alarm', 'AWS::AutoScaling::ScalingPolicy'],
+    'bastion instances': ['AWS::EC2::Instance', 'AWS::EC2::EIP'],
+    'their recovery alarms': ['AWS::CloudWatch::Alarm'],
+    'private DNS records': ['AWS::Route53::RecordSet'],
+    'internal Praefect load balancer': [
+      'AWS::ElasticLoadBalancingV2::LoadBalancer',
+      'AWS::ElasticLoadBalancingV2::TargetGroup',
+    ],
+    'NGINX access log group': ['AWS::Logs::LogGroup', 'AWS::Logs::MetricFilter'],
+    EKS: ['AWS::EKS::Cluster', 'AWS::EKS::Nodegroup'],
+  },
+  ops: {
+    'CloudWatch alarms': ['AWS::CloudWatch::Alarm'],
+    'SNS topic': ['AWS::SNS::Topic'],
+    'scaling-event rule': ['AWS::Events::Rule'],
+    'AWS Backup vault and plan': ['AWS::Backup::BackupVault', 'AWS::Backup::BackupPlan', 'AWS::IAM::Role'],
+    'KMS keys of the vault and the topic': ['AWS::KMS::Key'],
+  },
+};
+
+/** How the named resources are wired (routes, policies, listeners, launch templates...): not listed. */
+const WIRING = new Set([
+  'AWS::EC2::VPCGatewayAttachment',
+  'AWS::EC2::RouteTable',
+  'AWS::EC2::Route',
+  'AWS::EC2::SubnetRouteTableAssociation',
+  'AWS::EC2::SecurityGroupIngress',
+  'AWS::EC2::SecurityGroupEgress',
+  'AWS::IAM::Policy',
+  'AWS::KMS::Alias',
+  'AWS::RDS::DBParameterGroup',
+  'AWS::RDS::DBSubnetGroup',
+  'AWS::ElastiCache::ParameterGroup',
+  'AWS::ElastiCache::SubnetGroup',
+  'AWS::S3::BucketPolicy',
+  'AWS::SecretsManager::SecretTargetAttachment',
+  'AWS::ElasticLoadBalancingV2::Listener',
+  'AWS::EC2::LaunchTemplate',
+  'AWS::SNS::TopicPolicy',
+  'AWS::Backup::BackupSelection',
+]);
+
+/** Environments between them having every kind of resource: a Gitaly Cluster with ASGs, EKS, bastions. */
+const SPECS: readonly SpecOverrides[] = [
+  { architecture: { size: '3k' } },
+  { architecture: { size: '3k', type: 'cloud-native-hybrid' } },
+  { architecture: { size: '1k' }, access: { admin: 'bastion' } },
+];
+
+describe('STACK_CONTENTS', () => {
+  let typesOf: Record<StackKind, Set<string>>;
+
+  beforeAll(() => {
+    typesOf = Object.fromEntries(STACK_ORDER.map((kind) => [kind, new Set<string>()])) as never;
+    for (const spec of SPECS) {
+      const templates = synthesize(planFor(spec)).json as Record<StackKind, CfnTemplate>;
+      for (const kind of STACK_ORDER) {
+        for (const resource of Object.values(templates[kind].Resources)) typesOf[kind].add(resource.Type);
+      }
+    }
+  });
+
+  it.each(STACK_ORDER)('names what the %s stack holds, each phrase backed by its resources', (kind) => {
+    const claims = CLAIMS[kind];
+    const unsaid = Object.keys(claims).filter((phrase) => !STACK_CONTENTS[kind].includes(phrase));
+    expect(unsaid).toEqual([]);
+    const absent = Object.entries(claims).flatMap(([phrase, types]) =>
+      types.filter((type) => !typesOf[kind].has(type)).map((type) => `${phrase}: no ${type}`),
+    );
+    expect(absent).toEqual([]);
+    const claimed = new Set(Object.values(claims).flat());
+    const unnamed = [...typesOf[kind]].filter((type) => !claimed.has(type) && !WIRING.has(type)).sort();
+    expect(unnamed).toEqual([]);
+  });
+});
