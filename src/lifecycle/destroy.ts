@@ -486,6 +486,8 @@ export async function destroyWithData(props: DestroyWithDataProps): Promise<Dest
     );
   }
 
+  const interrupted = 'interrupted: nothing was deleted';
+  if (props.signal?.aborted) return stopped(`${interrupted}; the snapshots taken are kept`);
   const lifted: string[] = [];
   for (const id of inventory.protectedInstances) {
     const ok = await step(steps, log, `deletion protection lifted on RDS instance ${id}`, () =>
@@ -503,13 +505,18 @@ export async function destroyWithData(props: DestroyWithDataProps): Promise<Dest
     lifted.push(id);
   }
 
+  const replicasGone: string[] = [];
+  const protectionOff = () =>
+    lifted.length > 0 ? `; deletion protection is off on ${lifted.join(', ')}` : '';
   for (const id of inventory.replicas) {
-    const ok = await step(steps, log, `read replica ${id} deleted`, () => stores.deleteDatabase(id));
-    if (!ok) {
+    if (props.signal?.aborted) {
       return stopped(
-        `a read replica could not be deleted: no stack was deleted${lifted.length > 0 ? `; deletion protection is off on ${lifted.join(', ')}` : ''}`,
+        `interrupted: no stack was deleted; read replicas deleted: ${replicasGone.join(', ') || 'none'}${protectionOff()}`,
       );
     }
+    const ok = await step(steps, log, `read replica ${id} deleted`, () => stores.deleteDatabase(id));
+    if (!ok) return stopped(`a read replica could not be deleted: no stack was deleted${protectionOff()}`);
+    replicasGone.push(id);
   }
 
   const deletedStacks: string[] = [];

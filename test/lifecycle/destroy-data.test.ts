@@ -281,6 +281,55 @@ describe('destroy --include-data', () => {
     expect(stores.changes().filter((call) => /^(empty|delete)/.test(call))).toEqual([]);
   });
 
+  it('deletes nothing when interrupted while the snapshots are taken', async () => {
+    const stores = new ScriptedDataStores(accountOf(replicaPlan));
+    const interrupt = new AbortController();
+    stores.snapshotDatabase = async (instanceId, snapshotId) => {
+      stores.calls.push(`snapshotDatabase ${instanceId} ${snapshotId}`);
+      interrupt.abort();
+    };
+    const toolkit = new RecordingToolkit(environmentStacks(replicaPlan.spec.name));
+    const report = await destroyWithData({
+      plan: replicaPlan,
+      toolkit,
+      destroy: planDestroy(replicaPlan, { includeData: true }),
+      stores,
+      now: NOW,
+      signal: interrupt.signal,
+      log,
+    });
+    expect(report.stoppedBecause).toBe('interrupted: nothing was deleted; the snapshots taken are kept');
+    expect(stores.changes().filter((call) => !call.startsWith('snapshot'))).toEqual([]);
+    expect(toolkit.requests('destroy')).toEqual([]);
+  });
+
+  it('deletes no further replica and no stack when interrupted between replicas', async () => {
+    const stores = new ScriptedDataStores(accountOf(replicaPlan));
+    const interrupt = new AbortController();
+    stores.deleteDatabase = async (instanceId) => {
+      stores.calls.push(`deleteDatabase ${instanceId}`);
+      interrupt.abort();
+      return 'deleted';
+    };
+    const toolkit = new RecordingToolkit(environmentStacks(replicaPlan.spec.name));
+    const report = await destroyWithData({
+      plan: replicaPlan,
+      toolkit,
+      destroy: planDestroy(replicaPlan, { includeData: true }),
+      stores,
+      now: NOW,
+      signal: interrupt.signal,
+      log,
+    });
+    expect(stores.calls.filter((call) => call.startsWith('deleteDatabase'))).toEqual([
+      'deleteDatabase db-replica-1',
+    ]);
+    expect(toolkit.requests('destroy')).toEqual([]);
+    expect(report.stoppedBecause).toBe(
+      'interrupted: no stack was deleted; read replicas deleted: db-replica-1; deletion protection is off on db-primary, db-replica-1, db-replica-2',
+    );
+  });
+
   it('stops before anything is deleted when a snapshot fails, and says the completed snapshots are kept', async () => {
     const stores = new ScriptedDataStores(accountOf(plan)).failOn(
       'snapshotVolume vol-gitaly-2 gitlab-test-final-20250418-020304-gitaly-2',
