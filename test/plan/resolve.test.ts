@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { referenceArchitecture } from '../../src/catalog/index.js';
+import { nameInAccount } from '../../src/plan/contracts.js';
 import type { PlanNode } from '../../src/plan/index.js';
 import { NONCURRENT_VERSION_DAYS } from '../../src/plan/resolve/object-storage.js';
 import { allPlans, planFor } from '../fixtures/plans.js';
@@ -197,6 +198,16 @@ describe('resolvePlan details', () => {
     if (s3?.kind !== 's3') throw new Error('no s3 service');
     expect(s3.buckets).toHaveLength(11);
     for (const bucket of s3.buckets) expect(bucket.bucketName.startsWith('acme-gl-gitlab-test-')).toBe(true);
+    // Scoped to the account and region: nobody else can hold the names first, two regions never clash.
+    expect(
+      nameInAccount(
+        s3.buckets.find((bucket) => bucket.purpose === 'dependency_proxy')!.bucketName,
+        '123456789012',
+      ),
+    ).toBe('acme-gl-gitlab-test-dependency-proxy-123456789012-us-west-2');
+    expect(nameInAccount(s3.accessLogBucketName, '123456789012')).toBe(
+      'acme-gl-gitlab-test-access-logs-123456789012-us-west-2',
+    );
     expect(s3.buckets.every((bucket) => bucket.versioned)).toBe(true);
     expect(
       s3.buckets
