@@ -13,6 +13,7 @@ import {
   GROUP_TAG,
   gitlabVersionParameterName,
   NODE_TAG,
+  nameInAccount,
   ROLE_TAG,
 } from '../../src/plan/contracts.js';
 import { nodesOf } from '../../src/plan/query.js';
@@ -221,17 +222,18 @@ export function allowedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsC
   }
   for (const bucket of bucketsOf(plan).filter((candidate) => candidate.accessRoles.includes(caller.role))) {
     const inAccount = { 's3:ResourceAccount': ACCOUNT };
+    const bucketName = nameInAccount(bucket.bucketName, ACCOUNT);
     for (const action of ['s3:PutObject', 's3:GetObject', 's3:DeleteObject']) {
       calls.push({
         action,
-        resource: `arn:aws:s3:::${bucket.bucketName}/some/object`,
+        resource: `arn:aws:s3:::${bucketName}/some/object`,
         context: inAccount,
         why: `GitLab stores ${bucket.purpose}`,
       });
     }
     calls.push({
       action: 's3:ListBucket',
-      resource: `arn:aws:s3:::${bucket.bucketName}`,
+      resource: `arn:aws:s3:::${bucketName}`,
       context: inAccount,
       why: `GitLab lists ${bucket.purpose}`,
     });
@@ -300,7 +302,8 @@ export function deniedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsCa
     }
   }
   for (const bucket of bucketsOf(plan)) {
-    const otherEnvironment = bucket.bucketName.replace(plan.spec.name, `${plan.spec.name}-other`);
+    const bucketName = nameInAccount(bucket.bucketName, ACCOUNT);
+    const otherEnvironment = bucketName.replace(plan.spec.name, `${plan.spec.name}-other`);
     calls.push(
       {
         action: 's3:GetObject',
@@ -310,9 +313,22 @@ export function deniedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsCa
       },
       {
         action: 's3:PutObject',
-        resource: `arn:aws:s3:::${bucket.bucketName}/some/object`,
+        resource: `arn:aws:s3:::${bucketName}/some/object`,
         context: { 's3:ResourceAccount': OTHER_ACCOUNT },
         why: `write a same-named ${bucket.purpose} bucket in another account`,
+      },
+      // The same environment deployed from another account names its buckets after that account.
+      ...['s3:GetObject', 's3:PutObject'].map((action) => ({
+        action,
+        resource: `arn:aws:s3:::${nameInAccount(bucket.bucketName, OTHER_ACCOUNT)}/some/object`,
+        context: { 's3:ResourceAccount': OTHER_ACCOUNT },
+        why: `touch the ${bucket.purpose} bucket of the same environment in another account`,
+      })),
+      {
+        action: 's3:ListBucket',
+        resource: `arn:aws:s3:::${nameInAccount(bucket.bucketName, OTHER_ACCOUNT)}`,
+        context: { 's3:ResourceAccount': OTHER_ACCOUNT },
+        why: `list the ${bucket.purpose} bucket of the same environment in another account`,
       },
     );
   }

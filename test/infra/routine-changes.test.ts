@@ -15,6 +15,7 @@ import {
 } from '../../src/lifecycle/stateful-changes.js';
 import { ROLE_TAG } from '../../src/plan/contracts.js';
 import { STACK_ORDER, type StackKind } from '../../src/plan/stacks.js';
+import { OBJECT_STORAGE_PURPOSES } from '../../src/plan/types.js';
 import { planFor, type SpecOverrides } from '../fixtures/plans.js';
 import { type CfnTemplate, synthesize } from './synth.js';
 
@@ -117,5 +118,26 @@ describe.each(BASELINES)('routine changes to $name', ({ name, spec }) => {
       problems(templatesOf(merged(spec, overrides(spec))), before).map((problem) => `${change}: ${problem}`),
     );
     expect(found).toEqual([]);
+  });
+});
+
+describe('bucket names scoped to the account and region, on an environment deployed before them', () => {
+  it('shows each rename as a bucket replacement that deploy refuses, never a silent one', () => {
+    const after = templatesOf({}).data;
+    // What earlier versions deployed: the same buckets under the global names `<prefix><name>-<purpose>`.
+    const before = structuredClone(after) as CfnTemplate;
+    const renamed: string[] = [];
+    for (const [logicalId, resource] of Object.entries(before.Resources)) {
+      if (resource.Type !== 'AWS::S3::Bucket') continue;
+      const name = resource.Properties!['BucketName'] as { 'Fn::Join': [string, unknown[]] };
+      const [text] = name['Fn::Join'][1] as [string];
+      (resource.Properties as Record<string, unknown>)['BucketName'] = text.replace(/-$/, '');
+      renamed.push(logicalId);
+    }
+    expect(renamed.length).toBe(OBJECT_STORAGE_PURPOSES.length + 1);
+    const changes = findStatefulChanges({ data: fullDiff(before as never, after as never) });
+    expect(changes.map((change) => [change.logicalId, change.action]).sort()).toEqual(
+      renamed.map((logicalId) => [logicalId, 'replace']).sort(),
+    );
   });
 });
