@@ -32,10 +32,19 @@ TAKEN_VOLUME=""
 
 log() { printf '%s gitlab-aws-boot[%s]: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$GLA_NODE" "$*"; }
 
-imds() {
+# A document of the instance metadata service (IMDSv2): `meta-data/...` or `dynamic/...`.
+imds_document() {
   local token
   token=$(curl -fsS -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' http://169.254.169.254/latest/api/token)
-  curl -fsS -H "X-aws-ec2-metadata-token: $token" "http://169.254.169.254/latest/meta-data/$1"
+  curl -fsS -H "X-aws-ec2-metadata-token: $token" "http://169.254.169.254/latest/$1"
+}
+
+imds() { imds_document "meta-data/$1"; }
+
+# The account this instance runs in, from its identity document: bucket names carry it.
+instance_account() {
+  imds_document dynamic/instance-identity/document |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["accountId"], end="")'
 }
 
 signal() {
@@ -98,13 +107,14 @@ write_fact() {
   mv "$FACTS_DIR/$1.new" "$FACTS_DIR/$1"
 }
 
-# Facts gitlab.rb reads: this instance's address, and the endpoints from the settings file.
+# Facts gitlab.rb reads: this instance's address and account, and the endpoints from the settings file.
 record_facts() {
   local name var
   REGION=$(imds placement/region)
   INSTANCE_ID=$(imds instance-id)
   install -d -m 0755 "$FACTS_DIR"
   write_fact private-ipv4 "$(imds local-ipv4)"
+  write_fact account-id "$(instance_account)"
   for name in $GLA_FACTS; do
     var=GLA_FACT_${name^^}
     var=${var//-/_}
