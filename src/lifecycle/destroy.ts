@@ -11,6 +11,7 @@
  * lists them with the command that frees each name.
  */
 import { UserError } from '../errors.js';
+import { nameInAccount } from '../plan/contracts.js';
 import {
   DATA_STACK_KINDS,
   KEPT_STACK_KINDS,
@@ -101,12 +102,15 @@ export function planDestroy(plan: Plan, options: { readonly includeData: boolean
   };
 }
 
+/** The shell's account id of the caller, for bucket names (which carry the account): asked of STS as the command runs. */
+const CALLER_ACCOUNT = '$(aws sts get-caller-identity --query Account --output text)';
+
 /** The AWS CLI command that frees a retained resource's name. */
 function deleteCommand(plan: Plan, resource: StatefulResourcePlan): string {
   const name = resource.physicalName;
   return resource.kind === 'secret'
     ? `aws secretsmanager delete-secret --region ${plan.region} --secret-id ${name} --force-delete-without-recovery`
-    : `aws s3api delete-bucket --region ${plan.region} --bucket ${name}  # after deleting every object version in it`;
+    : `aws s3api delete-bucket --region ${plan.region} --bucket "${nameInAccount(name ?? '', CALLER_ACCOUNT)}"  # after deleting every object version in it`;
 }
 
 /**
