@@ -86,6 +86,20 @@ export function gitlabVersionParameterName(plan: Plan): string {
 }
 
 /**
+ * SSM parameters holding a fixed node's configuration, created by the compute stack and read by the
+ * node's boot script: its settings file (`settings`) and its gitlab.rb (`gitlab-rb`). The user data
+ * of a fixed instance names them instead of carrying what they hold, because CloudFormation stops
+ * and starts an instance whose user data changes (and cloud-init does not run the script again).
+ */
+export function nodeConfigurationParameterName(
+  plan: Plan,
+  nodeId: string,
+  part: 'settings' | 'gitlab-rb',
+): string {
+  return `/${plan.spec.name}/node-configuration/${nodeId}/${part}`;
+}
+
+/**
  * SSM parameter holding the Ubuntu image id every instance of an architecture boots. The
  * environment owns it (data stack) so that the image is pinned: Canonical's public "current"
  * parameter moves with every Ubuntu release, and an instance's image is replace-only, so reading

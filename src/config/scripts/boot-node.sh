@@ -25,6 +25,7 @@ REGION=""
 INSTANCE_ID=""
 # Where the data volume's mount and the unit drop-in that ties GitLab's services to it go.
 FSTAB=/etc/fstab
+GITLAB_RB=/etc/gitlab/gitlab.rb
 SYSTEMD_UNIT_DIR=/etc/systemd/system
 # Set once this node has stopped its predecessor and taken its data volume; a failed boot hands it back.
 TAKEN_FROM=""
@@ -131,6 +132,29 @@ install_tools() {
     apt-get update -q
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q curl gnupg ca-certificates
   fi
+}
+
+# A fixed node's user data names SSM parameters instead of carrying its settings and gitlab.rb, so
+# that a routine change (a GitLab version, one more Gitaly node) updates them, not the instance.
+# Read them before anything uses a setting; a second run reads them again.
+fetch_node_configuration() {
+  [ -n "${GLA_SETTINGS_PARAMETER:-}" ] || return 0
+  local settings
+  settings=$(parameter_value "$GLA_SETTINGS_PARAMETER")
+  printf '%s\n' "$settings" >"$ENV_FILE.new"
+  mv "$ENV_FILE.new" "$ENV_FILE"
+  # shellcheck source=/dev/null
+  . "$ENV_FILE"
+  if [ -n "$GLA_GITLAB_RB_PARAMETER" ]; then
+    parameter_value "$GLA_GITLAB_RB_PARAMETER" | base64 -d | gunzip >"$GITLAB_RB.new"
+    mv "$GITLAB_RB.new" "$GITLAB_RB"
+  fi
+  record_facts
+  log "configuration read from $GLA_SETTINGS_PARAMETER"
+}
+
+parameter_value() {
+  aws ssm get-parameter --region "$REGION" --name "$1" --query Parameter.Value --output text
 }
 
 secret_string() {
@@ -410,6 +434,7 @@ boot() {
   log "booting $GLA_ROLE for $GLA_ENVIRONMENT"
   record_facts
   install_tools
+  fetch_node_configuration
   if [ "$GLA_ROLE" = "bastion" ]; then
     # Bastions run no GitLab: booted means reachable.
     signal SUCCESS
