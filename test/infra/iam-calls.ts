@@ -14,6 +14,7 @@ import {
   gitlabVersionParameterName,
   NODE_TAG,
   nameInAccount,
+  nodeConfigurationParameterName,
   ROLE_TAG,
 } from '../../src/plan/contracts.js';
 import { nodesOf } from '../../src/plan/query.js';
@@ -119,6 +120,17 @@ export function allowedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsC
       why: 'boot script signals its result',
     },
   ];
+  if (caller.kind === 'node') {
+    // A fixed node's boot script reads its settings (and gitlab.rb) from its own parameters.
+    const parts = caller.role === 'bastion' ? ['settings' as const] : (['settings', 'gitlab-rb'] as const);
+    for (const part of parts) {
+      calls.push({
+        action: 'ssm:GetParameter',
+        resource: `arn:aws:ssm:${world.region}:${ACCOUNT}:parameter${nodeConfigurationParameterName(plan, caller.node.id, part)}`,
+        why: `boot script reads its ${part}`,
+      });
+    }
+  }
   if (caller.role === 'bastion') return calls;
   calls.push({
     action: 'ssm:GetParameter',
@@ -331,6 +343,13 @@ export function deniedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsCa
         why: `list the ${bucket.purpose} bucket of the same environment in another account`,
       },
     );
+  }
+  if (caller.kind === 'node') {
+    calls.push({
+      action: 'ssm:PutParameter',
+      resource: `arn:aws:ssm:${world.region}:${ACCOUNT}:parameter${nodeConfigurationParameterName(plan, caller.node.id, 'settings')}`,
+      why: 'rewrite its own configuration (only a deploy does)',
+    });
   }
   calls.push({
     action: 'kms:Decrypt',

@@ -112,6 +112,41 @@ describe.each(BASELINES)('routine changes to $name', ({ name, spec }) => {
     for (const image of images) expect(image.Default).toMatch(/^\/gitlab-test\/ubuntu-image\//);
   });
 
+  // CloudFormation stops and starts an instance whose user data changes, and cloud-init does not run
+  // it again: such a change only interrupts the node. These two changes reach fixed nodes through
+  // their configuration parameters instead.
+  it.each(cases.filter(([change]) => change === 'a new GitLab version' || change === 'Gitaly count up'))(
+    '%s leaves every fixed instance as it was; only a new Gitaly node appears',
+    (change, overrides) => {
+      const before = templatesOf(spec);
+      const after = templatesOf(merged(spec, overrides(spec)));
+      const instances = (templates: Record<StackKind, CfnTemplate>) =>
+        Object.fromEntries(
+          STACK_ORDER.flatMap((kind) =>
+            Object.entries(templates[kind].Resources)
+              .filter(([, resource]) => resource.Type === 'AWS::EC2::Instance')
+              .map(([logicalId, resource]) => [`${kind}/${logicalId}`, resource] as const),
+          ),
+        );
+      const old = instances(before);
+      const now = instances(after);
+      expect(Object.keys(old).length).toBeGreaterThan(0);
+      for (const [id, resource] of Object.entries(old)) {
+        expect(now[id], `${id} is gone`).toBeDefined();
+        expect(now[id]!.Properties!['UserData'], `${id} user data`).toEqual(resource.Properties!['UserData']);
+        expect(now[id], id).toEqual(resource);
+      }
+      const added = Object.entries(now).filter(([id]) => !old[id]);
+      const addedRoles = added.map(
+        ([, resource]) =>
+          ((resource.Properties!['Tags'] ?? []) as { Key: string; Value: string }[]).find(
+            (tag) => tag.Key === ROLE_TAG,
+          )?.Value,
+      );
+      expect(addedRoles).toEqual(change === 'Gitaly count up' ? ['gitaly'] : []);
+    },
+  );
+
   it('and the reverse of each change too', () => {
     const before = templatesOf(spec);
     const found = cases.flatMap(([change, overrides]) =>
