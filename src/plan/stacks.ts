@@ -21,7 +21,7 @@ export const STACK_CONTENTS: Readonly<Record<StackKind, string>> = {
   data: 'KMS keys, RDS PostgreSQL and read replicas, ElastiCache, S3 buckets (and their access-log bucket), Secrets Manager secrets, Gitaly data volumes, the GitLab version parameter',
   edge: 'external Network Load Balancer, its target groups, ACM certificate, Route 53 record',
   compute:
-    'instance roles, Rails and Sidekiq auto scaling groups, Gitaly, Praefect, monitoring and bastion instances, the internal Praefect load balancer, EKS (Cloud Native Hybrid)',
+    'instance roles, Rails and Sidekiq auto scaling groups, Gitaly, Praefect, monitoring and bastion instances and their configuration parameters, the internal Praefect load balancer, EKS (Cloud Native Hybrid)',
   ops: 'CloudWatch alarms, SNS topic, scaling-event rule, AWS Backup vault and plan',
 };
 
