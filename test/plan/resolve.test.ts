@@ -218,6 +218,25 @@ describe('resolvePlan details', () => {
     expect(artifacts.noncurrentVersionsExpireAfterDays).toBe(NONCURRENT_VERSION_DAYS);
   });
 
+  it('keeps noncurrent versions of backups as long as the backups, and lets the roles running Rails code use the buckets', () => {
+    const days = NONCURRENT_VERSION_DAYS + 9;
+    const plan = planFor({ architecture: { size: '3k' }, backups: { retentionDays: days } });
+    const s3 = plan.services.find((service) => service.kind === 's3');
+    if (s3?.kind !== 's3') throw new Error('no s3 service');
+    expect([s3.id, s3.role]).toEqual(['object-storage', 'object-storage']);
+    expect(s3.buckets.map((bucket) => [bucket.purpose, bucket.noncurrentVersionsExpireAfterDays])).toEqual(
+      s3.buckets.map((bucket) => [
+        bucket.purpose,
+        bucket.purpose === 'backups' ? days : NONCURRENT_VERSION_DAYS,
+      ]),
+    );
+    // 3k runs Rails code on Rails and Sidekiq nodes; 1k on its one GitLab node.
+    for (const bucket of s3.buckets) expect(bucket.accessRoles).toEqual(['rails', 'sidekiq']);
+    const small = planFor({ architecture: { size: '1k' } }).services.find((service) => service.kind === 's3');
+    if (small?.kind !== 's3') throw new Error('no s3 service');
+    for (const bucket of small.buckets) expect(bucket.accessRoles).toEqual(['gitlab']);
+  });
+
   it('lists the secrets each role reads, and Praefect tokens only for a cluster', () => {
     const cluster = planFor({ architecture: { size: '3k' } });
     const single = planFor({ architecture: { size: '2k' } });
