@@ -17,9 +17,10 @@
  * - Setting names: the settings reference in test/fixtures/gitlab-rb-reference (omnibus-gitlab 440b1f835eb205885d22933ac074cc11c1148609).
  */
 import { EXPORTER_PORTS, PORTS } from '../catalog/ports.js';
+import { ACCOUNT_ID_PLACEHOLDER } from '../plan/contracts.js';
 import { internalLoadBalancer, nodesOf, serviceOf, servicesOf } from '../plan/query.js';
 import { CONSOLIDATED_OBJECT_PURPOSES, type Plan, type PlanNode } from '../plan/types.js';
-import { endpointFact, type GitlabRb, integerOf, secret, strHash } from './ruby.js';
+import { endpointFact, type GitlabRb, integerOf, nodeFact, type RubyValue, secret, strHash } from './ruby.js';
 import type { BootTarget, RuntimeEndpoints } from './types.js';
 
 /** The Gitaly repository directory below the data volume's mount point. */
@@ -127,13 +128,24 @@ export function repositoryStorageSettings(rb: GitlabRb, plan: Plan, endpoints: R
   );
 }
 
+/**
+ * A bucket's name as gitlab.rb reads it: the Plan's name with the account id the boot script read
+ * from the instance identity document in place of its placeholder.
+ */
+export function bucketNameOnNode(pattern: string): RubyValue {
+  const [before = '', after, ...more] = pattern.split(ACCOUNT_ID_PLACEHOLDER);
+  if (after === undefined) return pattern;
+  if (more.length > 0) throw new Error(`a bucket name names its account once: ${pattern}`);
+  return nodeFact('account-id', before, after);
+}
+
 /** Consolidated object storage on S3 with the instance profile (no keys), one bucket per object type. */
 export function objectStorageSettings(rb: GitlabRb, plan: Plan): void {
   const s3 = serviceOf(plan, 's3');
   const bucket = (purpose: string) => {
     const found = s3.buckets.find((entry) => entry.purpose === purpose);
     if (!found) throw new Error(`the Plan has no ${purpose} bucket`);
-    return found.bucketName;
+    return bucketNameOnNode(found.bucketName);
   };
   const connection = strHash({ provider: 'AWS', region: plan.region, use_iam_profile: true });
   rb.comment('Object storage: Amazon S3 through the instance profile, one bucket per object type')

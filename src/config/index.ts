@@ -20,6 +20,8 @@ export {
   BOOT_SCRIPT_PATH,
   bootNeeds,
   LOCK_SCRIPT_PATH,
+  type NodeConfiguration,
+  renderNodeConfiguration,
   renderUserDataParts,
   secretsRead,
   USER_DATA_LIMIT_BYTES,
@@ -48,7 +50,8 @@ export function targetName(target: BootTarget): string {
 /**
  * Every rendered file for review, as `gitlab-aws synth` writes them next to the templates:
  * `config/<target>/gitlab.rb` and `config/<target>/user-data.yaml` per boot target (the group id or
- * the node id), and the two boot scripts in clear under `config/boot/`.
+ * the node id), a fixed node's settings file (`boot.env`, kept in a parameter), and the two boot
+ * scripts in clear under `config/boot/`.
  */
 export function renderAllConfigs(
   plan: Plan,
@@ -64,6 +67,8 @@ export function renderAllConfigs(
     const dir = `config/${targetName(target)}`;
     if (parts.gitlabRb !== undefined) files.push({ path: `${dir}/gitlab.rb`, content: parts.gitlabRb });
     files.push({ path: `${dir}/user-data.yaml`, content: parts.document });
+    // A fixed node's settings file is in a parameter, not its user data: shown beside it for review.
+    if (parts.nodeConfiguration) files.push({ path: `${dir}/boot.env`, content: parts.env });
   }
   files.push(
     { path: 'config/boot/gitlab-aws-boot.sh', content: BOOT_SCRIPT },

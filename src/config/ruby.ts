@@ -7,24 +7,25 @@
  * `gitlab-ctl reconfigure` evaluates gitlab.rb, so that no secret is ever part of the text:
  * - `secret(id)`: the content of /etc/gitlab/aws-secrets/<id>, written by the boot script from
  *   Secrets Manager;
- * - `nodeFact(name)`: a fact of the instance (its private address), written by the boot script from
- *   the instance metadata.
+ * - `nodeFact(name)`: a fact of the instance (its private address, its account), written by the boot
+ *   script from the instance metadata.
  */
 import type { SecretId } from '../plan/types.js';
 
 /** Directory holding one root-only file per secret the node reads. */
 export const SECRETS_DIR = '/etc/gitlab/aws-secrets';
-/** Directory holding facts about the instance (private address...). */
+/** Directory holding facts about the instance (private address, account...). */
 export const NODE_FACTS_DIR = '/etc/gitlab/aws-node';
 
 /**
- * Facts the boot script writes to files before reconfigure: the instance's private address (from
- * the instance metadata) and the deploy-time endpoints (from the user data's settings file). Reading
+ * Facts the boot script writes to files before reconfigure: the instance's private address and
+ * account id (from the instance metadata) and the deploy-time endpoints (from the user data's settings file). Reading
  * endpoints from files keeps CloudFormation tokens out of gitlab.rb, so that gitlab.rb can be
  * compressed into the user data (EC2 allows 16 KiB).
  */
 export type NodeFactName =
   | 'private-ipv4'
+  | 'account-id'
   | 'database-host'
   | 'database-port'
   | 'redis-host'

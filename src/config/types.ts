@@ -44,7 +44,7 @@ export type RenderUserData = (plan: Plan, target: BootTarget, endpoints: Runtime
 
 /** A file `renderAllConfigs` produces, relative to the synth output directory. */
 export interface RenderedConfigFile {
-  /** `config/<role>/gitlab.rb`, `config/<role>/user-data.yaml`, or a shared `config/boot/<script>`. */
+  /** `config/<target>/gitlab.rb`, `user-data.yaml` or `boot.env`, or a shared `config/boot/<script>`. */
   readonly path: string;
   readonly content: string;
 }

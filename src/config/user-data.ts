@@ -13,6 +13,15 @@
  * Endpoint values are CloudFormation tokens at synth time: they are only ever interpolated, quoted,
  * into the settings file (never inspected), and gitlab.rb reads them from fact files the boot script
  * writes from it. That keeps tokens out of every compressed file.
+ *
+ * A fixed node (Gitaly, Praefect, monitoring, bastion) is an EC2 instance, and CloudFormation stops
+ * and starts an instance whose user data changes, without cloud-init running it again: a GitLab
+ * version or one more Gitaly node would restart every Praefect node and change nothing on it. So a
+ * fixed node's user data only bootstraps: it installs the boot script with a settings file naming
+ * who the node is and the SSM parameters holding its real settings file and gitlab.rb, which the
+ * compute stack creates from `renderNodeConfiguration` and the boot script reads first. An auto
+ * scaling group keeps everything in its user data: its launch template takes a new version without
+ * touching running members, and the group's rolling update replaces them.
  */
 import { gzipSync } from 'node:zlib';
 import { stringify } from 'yaml';
@@ -21,9 +30,10 @@ import {
   FIRST_BOOT_PENDING_TAG,
   gitlabVersionParameterName,
   NODE_TAG,
+  nodeConfigurationParameterName,
 } from '../plan/contracts.js';
 import { externalLoadBalancer } from '../plan/query.js';
-import type { Plan, SecretId } from '../plan/types.js';
+import type { Plan, PlanNode, SecretId } from '../plan/types.js';
 import {
   BOOT_ENV_PATH,
   BOOT_SCRIPT,
@@ -100,6 +110,25 @@ function secretName(plan: Plan, id: SecretId): string {
   return found.name;
 }
 
+/**
+ * The SSM parameters a fixed node's boot script reads its settings file and gitlab.rb from; none for
+ * auto scaling groups, whose launch templates take new user data as a new version without touching
+ * a running member.
+ */
+function configurationParameters(plan: Plan, target: BootTarget, gitlabRb: boolean) {
+  if (target.kind !== 'node') return { settings: '', gitlabRb: '' };
+  return {
+    settings: nodeConfigurationParameterName(plan, target.node.id, 'settings'),
+    gitlabRb: gitlabRb ? nodeConfigurationParameterName(plan, target.node.id, 'gitlab-rb') : '',
+  };
+}
+
+function settingsFile(values: Readonly<Record<string, string>>): string {
+  const lines = Object.entries(values).map(([key, value]) => `${key}=${shellQuote(value)}`);
+  // The variables are used by the boot script that sources this file (tests check that both agree).
+  return `# gitlab-aws boot settings (no secrets: those are read from Secrets Manager at boot)\n# shellcheck disable=SC2034\n${lines.join('\n')}\n`;
+}
+
 function bootEnv(
   plan: Plan,
   target: BootTarget,
@@ -107,6 +136,7 @@ function bootEnv(
   needs: BootNeeds,
   bootstrapFiles: readonly string[],
   facts: ReadonlyMap<string, string>,
+  parameters: { readonly settings: string; readonly gitlabRb: string },
 ): string {
   const role = targetRole(target);
   const node = target.kind === 'node' ? target.node : undefined;
@@ -152,10 +182,33 @@ function bootEnv(
     ...Object.fromEntries(
       [...facts].map(([name, value]) => [`GLA_FACT_${name.toUpperCase().replaceAll('-', '_')}`, value]),
     ),
+    GLA_SETTINGS_PARAMETER: parameters.settings,
+    GLA_GITLAB_RB_PARAMETER: parameters.gitlabRb,
   };
-  const lines = Object.entries(values).map(([key, value]) => `${key}=${shellQuote(value)}`);
-  // The variables are used by the boot script that sources this file (tests check that both agree).
-  return `# gitlab-aws boot settings (no secrets: those are read from Secrets Manager at boot)\n# shellcheck disable=SC2034\n${lines.join('\n')}\n`;
+  return settingsFile(values);
+}
+
+/**
+ * What a fixed node's user data says before its boot script has read its configuration: who it is,
+ * where to signal, and the parameters to read. Nothing a routine change (a GitLab version, one more
+ * Gitaly node, a new endpoint) touches, so such a change never stops and starts the instance.
+ */
+function bootstrapEnv(
+  plan: Plan,
+  node: PlanNode,
+  endpoints: RuntimeEndpoints,
+  parameters: { readonly settings: string; readonly gitlabRb: string },
+): string {
+  return settingsFile({
+    GLA_ENVIRONMENT: plan.spec.name,
+    GLA_ROLE: node.role,
+    GLA_NODE: node.id,
+    GLA_STACK: endpoints.signal.stackName,
+    GLA_LOGICAL_ID: endpoints.signal.logicalId,
+    GLA_FACTS: '',
+    GLA_SETTINGS_PARAMETER: parameters.settings,
+    GLA_GITLAB_RB_PARAMETER: parameters.gitlabRb,
+  });
 }
 
 const gzipBase64 = (text: string) => gzipSync(Buffer.from(text, 'utf8'), { level: 9 }).toString('base64');
@@ -180,10 +233,20 @@ interface WriteFile {
   content: string;
 }
 
+/**
+ * A fixed node's configuration, which the compute stack keeps in the SSM parameters its user data
+ * names (`nodeConfigurationParameterName`), by parameter name: the settings file, and gitlab.rb
+ * gzip+base64 encoded where the node runs GitLab.
+ */
+export type NodeConfiguration = Readonly<Record<string, string>>;
+
 /** The parts of a target's user data, for review and tests. */
 export interface UserDataParts {
   readonly gitlabRb?: string;
+  /** The settings file the boot script runs with (a fixed node's comes from its settings parameter). */
   readonly env: string;
+  /** A fixed node's configuration parameters; absent for auto scaling groups, whose user data holds it all. */
+  readonly nodeConfiguration?: NodeConfiguration;
   readonly bootstrap: readonly { readonly path: string; readonly sql: string }[];
   readonly needs?: BootNeeds;
   readonly document: string;
@@ -208,17 +271,18 @@ export function renderUserDataParts(
     gitlabRb = rb.render();
     facts = rb.facts();
     needs = bootNeeds(plan, target, rb.secrets());
-    files.push(
-      // Present before the package is installed, so installing or upgrading never reconfigures on its own.
-      { path: '/etc/gitlab/skip-auto-reconfigure', permissions: '0644', content: '' },
-      {
+    // Present before the package is installed, so installing or upgrading never reconfigures on its own.
+    files.push({ path: '/etc/gitlab/skip-auto-reconfigure', permissions: '0644', content: '' });
+    // A fixed node's boot script reads its gitlab.rb from a parameter (see renderNodeConfiguration).
+    if (target.kind === 'group') {
+      files.push({
         path: '/etc/gitlab/gitlab.rb',
         permissions: '0600',
         owner: 'root:root',
         encoding: 'gz+b64',
         content: gzipBase64(gitlabRb),
-      },
-    );
+      });
+    }
     if (needs.migrates) {
       for (const step of databaseBootstrap(plan, {
         praefectPasswordFile: `${SECRETS_DIR}/praefect-database-password`,
@@ -240,9 +304,23 @@ export function renderUserDataParts(
         (step) => `bootstrap-${step.name}.sql|${step.as}|${step.database}`,
       )
     : [];
-  const env = bootEnv(plan, target, endpoints, needs, bootstrapSteps, facts);
+  const parameters = configurationParameters(plan, target, gitlabRb !== undefined);
+  const env = bootEnv(plan, target, endpoints, needs, bootstrapSteps, facts, parameters);
+  let nodeConfiguration: NodeConfiguration | undefined;
+  if (target.kind === 'node') {
+    // Fixed nodes never migrate (bootNeeds), so they have no SQL or lock script to keep here.
+    nodeConfiguration = {
+      [parameters.settings]: env,
+      ...(gitlabRb !== undefined ? { [parameters.gitlabRb]: gzipBase64(gitlabRb) } : {}),
+    };
+  }
   files.push(
-    { path: BOOT_ENV_PATH, permissions: '0600', owner: 'root:root', content: env },
+    {
+      path: BOOT_ENV_PATH,
+      permissions: '0600',
+      owner: 'root:root',
+      content: target.kind === 'node' ? bootstrapEnv(plan, target.node, endpoints, parameters) : env,
+    },
     {
       path: BOOT_SCRIPT_PATH,
       permissions: '0700',
@@ -265,10 +343,28 @@ export function renderUserDataParts(
     runcmd: [[BOOT_SCRIPT_PATH]],
   };
   const document = `#cloud-config\n# gitlab-aws: ${plan.spec.name} ${target.kind === 'node' ? target.node.id : target.group.id} (${role})\n${stringify(config, { lineWidth: 0 })}`;
-  return { ...(gitlabRb !== undefined ? { gitlabRb } : {}), env, bootstrap, needs, document };
+  return {
+    ...(gitlabRb !== undefined ? { gitlabRb } : {}),
+    env,
+    ...(nodeConfiguration ? { nodeConfiguration } : {}),
+    bootstrap,
+    needs,
+    document,
+  };
 }
 
 /** The seam's renderer: cloud-init user data for a fixed node or an auto scaling group. */
 export function renderUserData(plan: Plan, target: BootTarget, endpoints: RuntimeEndpoints): string {
   return renderUserDataParts(plan, target, endpoints).document;
+}
+
+/** A fixed node's configuration parameters (name to value), which its user data names. */
+export function renderNodeConfiguration(
+  plan: Plan,
+  node: PlanNode,
+  endpoints: RuntimeEndpoints,
+): NodeConfiguration {
+  const configuration = renderUserDataParts(plan, { kind: 'node', node }, endpoints).nodeConfiguration;
+  if (!configuration) throw new Error(`no configuration for fixed node ${node.id}`);
+  return configuration;
 }

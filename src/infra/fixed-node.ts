@@ -1,12 +1,17 @@
 /**
  * One fixed EC2 instance of the Plan (Gitaly, Praefect, monitoring, bastion): in the Plan's AZ and
- * subnet tier, IMDSv2 only, an encrypted root volume, its tier's security group and role.
+ * subnet tier, IMDSv2 only, an encrypted root volume, its tier's security group and role, and the
+ * SSM parameters holding its configuration, which its boot script reads. The configuration lives
+ * there rather than in the user data because CloudFormation stops and starts an instance whose user
+ * data changes (AWS::EC2::Instance UserData: "Some interruptions"), and cloud-init does not run the
+ * new user data: a GitLab version or one more Gitaly node would restart the node and change nothing.
  */
 import { Duration, Lazy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { NODE_BOOT, NODE_TAG } from '../plan/contracts.js';
 import type { PlanNode } from '../plan/types.js';
@@ -14,6 +19,9 @@ import { acknowledge, type MachineImageOf, tagNode, ubuntuImage } from './common
 
 /** Renders a boot script given the logical id of the resource that waits for its signal. */
 export type BootScript = (signalLogicalId: string) => string;
+
+/** Renders a node's configuration, SSM parameter name to value, given the logical id of its instance. */
+export type NodeConfigurationOf = (signalLogicalId: string) => Readonly<Record<string, string>>;
 
 /** How long CloudFormation waits for a booting node to report success: the Plan's bound on a node's boot. */
 export const BOOT_SIGNAL_TIMEOUT = Duration.seconds(NODE_BOOT.timeoutSeconds);
@@ -33,6 +41,8 @@ export interface FixedNodeProps {
   readonly volumeKey: kms.IKey;
   /** Boot script from the config layer; without one the instance boots plain Ubuntu and nothing waits for a signal. */
   readonly bootScript?: BootScript;
+  /** The configuration parameters the boot script reads (config layer); none when omitted. */
+  readonly configuration?: NodeConfigurationOf;
   /** Private zone in which a node with a Plan `privateDnsName` gets its A record. */
   readonly privateZone?: route53.IHostedZone;
   /** Image of the node's architecture: the environment's pinned one; Canonical's current Ubuntu when omitted. */
@@ -42,6 +52,8 @@ export interface FixedNodeProps {
 export class FixedNode extends Construct {
   /** The instance. */
   readonly instance: ec2.Instance;
+  /** The parameters holding the node's configuration, by name. */
+  readonly configurationParameters: ReadonlyMap<string, ssm.StringParameter>;
   /** `<node id>.<private zone>`, when the Plan names the node. */
   readonly dnsRecord?: route53.ARecord;
 
@@ -89,6 +101,21 @@ export class FixedNode extends Construct {
       launchTemplateId: launchTemplate.ref,
       version: launchTemplate.attrLatestVersionNumber,
     };
+    const parameters = new Map<string, ssm.StringParameter>();
+    for (const [name, value] of Object.entries(
+      props.configuration?.(this.instance.instance.logicalId) ?? {},
+    )) {
+      const parameter = new ssm.StringParameter(this, `Configuration-${name.split('/').pop()}`, {
+        parameterName: name,
+        stringValue: value,
+        description: `gitlab-aws: configuration of ${node.id}, read by its boot script`,
+      });
+      parameter.grantRead(props.role);
+      // The boot script reads it first thing: it must exist before the instance boots.
+      this.instance.node.addDependency(parameter);
+      parameters.set(name, parameter);
+    }
+    this.configurationParameters = parameters;
     if (bootScript) {
       this.instance.instance.cfnOptions.creationPolicy = {
         resourceSignal: { count: 1, timeout: BOOT_SIGNAL_TIMEOUT.toIsoString() },
@@ -136,6 +163,8 @@ export interface NodeTierProps {
   readonly privateZone?: route53.IHostedZone;
   /** Boot script per node, from the config layer. */
   readonly bootScript?: (node: PlanNode) => BootScript;
+  /** Configuration parameters per node, from the config layer. */
+  readonly configuration?: (node: PlanNode) => NodeConfigurationOf;
   /** Image of each architecture: the environment's pinned one; Canonical's current Ubuntu when omitted. */
   readonly machineImageOf?: MachineImageOf;
 }
@@ -151,6 +180,7 @@ export function fixedNodeProps(node: PlanNode, tier: NodeTierProps): FixedNodePr
     volumeKey: tier.volumeKey,
     ...(tier.privateZone ? { privateZone: tier.privateZone } : {}),
     ...(tier.bootScript ? { bootScript: tier.bootScript(node) } : {}),
+    ...(tier.configuration ? { configuration: tier.configuration(node) } : {}),
     ...(tier.machineImageOf ? { machineImageOf: tier.machineImageOf } : {}),
   };
 }

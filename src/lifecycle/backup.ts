@@ -22,7 +22,7 @@ import {
 } from '@aws-sdk/client-backup';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { UserError } from '../errors.js';
-import { BACKUP_ROLE_OUTPUT, BACKUP_VAULT_OUTPUT } from '../plan/contracts.js';
+import { BACKUP_ROLE_OUTPUT, BACKUP_VAULT_OUTPUT, nameInAccount } from '../plan/contracts.js';
 import type { ObjectStoragePurpose, Plan, S3Service } from '../plan/types.js';
 import type { NodeDirectory, RemoteRunner } from './fleet.js';
 import { REMOTE_SCRIPT_FILES, remoteScript } from './remote-scripts.js';
@@ -49,10 +49,11 @@ function buckets(plan: Plan) {
   return plan.services.filter((s): s is S3Service => s.kind === 's3').flatMap((s) => s.buckets);
 }
 
-export function backupsBucket(plan: Plan): string {
+/** The backups bucket's name in an account: the caller's, as STS names it, where the environment is deployed. */
+export function backupsBucket(plan: Plan, account: string): string {
   const bucket = buckets(plan).find((candidate) => candidate.purpose === 'backups');
   if (!bucket) throw new Error('the plan has no backups bucket');
-  return bucket.bucketName;
+  return nameInAccount(bucket.bucketName, account);
 }
 
 /** SKIP= components: everything the Plan keeps in object storage. */
@@ -69,20 +70,20 @@ export function backupIdFor(plan: Plan, now: Date): string {
 }
 
 /** Shell run on one Rails node by SSM: create the archive, upload it, remove the local copy. */
-export function backupCreateCommands(plan: Plan, backupId: string): string[] {
+export function backupCreateCommands(plan: Plan, backupId: string, account: string): string[] {
   return remoteScript(REMOTE_SCRIPT_FILES.createBackup, {
     BACKUP_ID: backupId,
     SKIP_COMPONENTS: objectStorageSkipList(plan).join(','),
-    ...archiveValues(plan, backupId),
+    ...archiveValues(plan, backupId, account),
   });
 }
 
 /** Where an archive is on the node while it is made or restored, and where it is kept. */
-function archiveValues(plan: Plan, backupId: string): Record<string, string> {
+function archiveValues(plan: Plan, backupId: string, account: string): Record<string, string> {
   const archive = `${backupId}${BACKUP_SUFFIX}`;
   return {
     LOCAL_ARCHIVE: `${LOCAL_BACKUP_DIR}/${archive}`,
-    ARCHIVE_URL: `s3://${backupsBucket(plan)}/${BACKUP_PREFIX}${archive}`,
+    ARCHIVE_URL: `s3://${backupsBucket(plan, account)}/${BACKUP_PREFIX}${archive}`,
   };
 }
 
@@ -95,6 +96,8 @@ export interface BackupVault {
 
 export interface CreateBackupProps {
   readonly plan: Plan;
+  /** The account the environment is deployed in (the caller's, from STS). */
+  readonly account: string;
   readonly backupId: string;
   readonly directory: NodeDirectory;
   readonly runner: RemoteRunner;
@@ -133,13 +136,13 @@ export async function createBackup(props: CreateBackupProps): Promise<CreatedBac
   props.log(`Running gitlab-backup on ${instanceId}`);
   await props.runner.run({
     instanceId,
-    commands: backupCreateCommands(plan, props.backupId),
+    commands: backupCreateCommands(plan, props.backupId, props.account),
     comment: `gitlab-aws backup ${props.backupId}`,
     timeoutSeconds: 6 * 3600,
   });
   return {
     backupId: props.backupId,
-    archive: `s3://${backupsBucket(plan)}/${BACKUP_PREFIX}${props.backupId}${BACKUP_SUFFIX}`,
+    archive: `s3://${backupsBucket(plan, props.account)}/${BACKUP_PREFIX}${props.backupId}${BACKUP_SUFFIX}`,
     backupJobIds,
   };
 }
@@ -154,6 +157,8 @@ export interface BackupListing {
 
 export async function listBackups(props: {
   readonly plan: Plan;
+  /** The account the environment is deployed in (the caller's, from STS). */
+  readonly account: string;
   readonly s3: S3Client;
   readonly backup: BackupClient;
   readonly vaultName: string;
@@ -163,7 +168,7 @@ export async function listBackups(props: {
   do {
     const page = await props.s3.send(
       new ListObjectsV2Command({
-        Bucket: backupsBucket(props.plan),
+        Bucket: backupsBucket(props.plan, props.account),
         Prefix: BACKUP_PREFIX,
         ContinuationToken: token,
       }),
@@ -234,8 +239,8 @@ export type RestoreStep = {
   readonly commands: readonly string[];
 };
 
-/** GitLab's restore procedure across the environment's nodes. */
-export function planRestore(plan: Plan, backupId: string): RestoreStep[] {
+/** GitLab's restore procedure across the environment's nodes, with the archive in the account's backups bucket. */
+export function planRestore(plan: Plan, backupId: string, account: string): RestoreStep[] {
   return [
     {
       title: 'Stop Puma and Sidekiq on every Rails and Sidekiq node (they hold database connections)',
@@ -247,7 +252,7 @@ export function planRestore(plan: Plan, backupId: string): RestoreStep[] {
       on: 'one-rails',
       commands: remoteScript(REMOTE_SCRIPT_FILES.restoreBackup, {
         BACKUP_ID: backupId,
-        ...archiveValues(plan, backupId),
+        ...archiveValues(plan, backupId, account),
       }),
     },
     {

@@ -20,6 +20,7 @@
  * snapshots are encrypted with those keys, and the vault holds the recovery points.
  */
 import { UserError } from '../errors.js';
+import { nameInAccount } from '../plan/contracts.js';
 import {
   DATA_STACK_KINDS,
   KEPT_STACK_KINDS,
@@ -163,12 +164,15 @@ export function planDestroy(plan: Plan, options: DestroyOptions): DestroyPlan {
   };
 }
 
+/** The shell's account id of the caller, for bucket names (which carry the account): asked of STS as the command runs. */
+const CALLER_ACCOUNT = '$(aws sts get-caller-identity --query Account --output text)';
+
 /** The AWS CLI command that frees a retained resource's name. */
 function deleteCommand(plan: Plan, resource: StatefulResourcePlan): string {
   const name = resource.physicalName;
   return resource.kind === 'secret'
     ? `aws secretsmanager delete-secret --region ${plan.region} --secret-id ${name} --force-delete-without-recovery`
-    : `aws s3api delete-bucket --region ${plan.region} --bucket ${name}  # after deleting every object version in it`;
+    : `aws s3api delete-bucket --region ${plan.region} --bucket "${nameInAccount(name ?? '', CALLER_ACCOUNT)}"  # after deleting every object version in it`;
 }
 
 /**

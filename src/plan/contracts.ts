@@ -63,11 +63,40 @@ export function resourceName(environmentName: string, suffix: string): string {
 }
 
 /**
+ * Stands for the deploying account's id in a name the Plan gives (bucket names). Written in
+ * CloudFormation's `Fn::Sub` syntax; infra, the boot scripts and the lifecycle commands each put the
+ * account in its place with `nameInAccount`, from the stack, the instance identity document and STS.
+ */
+export const ACCOUNT_ID_PLACEHOLDER = '${AWS::AccountId}';
+
+/** How many characters an AWS account id has (12 digits): what the placeholder stands for in a name's length. */
+export const ACCOUNT_ID_LENGTH = 12;
+
+/** A Plan name with the account id in place of its placeholder. */
+export function nameInAccount(pattern: string, accountId: string): string {
+  return pattern.replaceAll(ACCOUNT_ID_PLACEHOLDER, accountId);
+}
+
+/**
  * SSM parameter holding the GitLab version new instances install: created by the data stack, read
  * by the boot scripts, written by `gitlab-aws upgrade`.
  */
 export function gitlabVersionParameterName(plan: Plan): string {
   return `/${plan.spec.name}/gitlab-version`;
+}
+
+/**
+ * SSM parameters holding a fixed node's configuration, created by the compute stack and read by the
+ * node's boot script: its settings file (`settings`) and its gitlab.rb (`gitlab-rb`). The user data
+ * of a fixed instance names them instead of carrying what they hold, because CloudFormation stops
+ * and starts an instance whose user data changes (and cloud-init does not run the script again).
+ */
+export function nodeConfigurationParameterName(
+  plan: Plan,
+  nodeId: string,
+  part: 'settings' | 'gitlab-rb',
+): string {
+  return `/${plan.spec.name}/node-configuration/${nodeId}/${part}`;
 }
 
 /**

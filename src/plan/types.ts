@@ -261,7 +261,10 @@ export type ObjectStoragePurpose = (typeof OBJECT_STORAGE_PURPOSES)[number];
 
 export interface BucketPlan {
   readonly purpose: ObjectStoragePurpose;
-  /** Globally unique bucket name, starting with the spec's bucket prefix. */
+  /**
+   * Bucket name, starting with the spec's bucket prefix and ending in the account and region, with
+   * the account as `${AWS::AccountId}` (`nameInAccount` in contracts.ts puts it in place).
+   */
   readonly bucketName: string;
   /** Whether S3 keeps overwritten and deleted objects as noncurrent versions (the object backup). */
   readonly versioned: boolean;
@@ -278,7 +281,7 @@ export interface S3Service {
   readonly id: string;
   readonly role: 'object-storage';
   readonly buckets: readonly BucketPlan[];
-  /** Bucket receiving the buckets' S3 server access logs and the load balancers' access logs. */
+  /** Bucket receiving the buckets' S3 server access logs and the load balancers' access logs (named as bucketName). */
   readonly accessLogBucketName: string;
 }
 

@@ -16,6 +16,8 @@ import {
   sym,
   symHash,
 } from '../../src/config/ruby.js';
+import { nameInAccount } from '../../src/plan/contracts.js';
+import { serviceOf } from '../../src/plan/query.js';
 import { type RecordedSetting, SettingsReference } from './settings-reference.js';
 import {
   allRendered,
@@ -30,11 +32,17 @@ import {
 } from './support.js';
 
 const RECORDER = join(import.meta.dirname, 'record-settings.rb');
+/** The account id the recorder's instance reads from its identity document. */
+const FAKE_ACCOUNT = '210987654321';
 const hasRuby = requireTool('ruby');
 
 /** Records the settings of many files in one Ruby process. */
 function record(paths: readonly string[]): Map<string, RecordedSetting[]> {
-  const output = run('ruby', [RECORDER, ...paths], { ...process.env, GLA_FAKE_SECRET: FAKE_SECRET });
+  const output = run('ruby', [RECORDER, ...paths], {
+    ...process.env,
+    GLA_FAKE_SECRET: FAKE_SECRET,
+    GLA_FAKE_ACCOUNT: FAKE_ACCOUNT,
+  });
   const result = new Map<string, RecordedSetting[]>();
   for (const line of output.trim().split('\n')) {
     const parsed = JSON.parse(line) as { file: string; settings: RecordedSetting[] };
@@ -94,6 +102,29 @@ describe.runIf(hasRuby)('every rendered gitlab.rb', () => {
       );
       for (const entry of named) expect(entry.value, `${file.labels[0]} ${entry.path}`).toBe(FAKE_SECRET);
     }
+  });
+
+  it("names every bucket in the instance's own account", () => {
+    let checked = 0;
+    for (const rendered of allRendered().filter((candidate) => candidate.parts.gitlabRb !== undefined)) {
+      const file = files.find((candidate) => candidate.labels.includes(label(rendered)))!;
+      const settings = recorded.get(file.path)!;
+      const bucketOf = (purpose: string) =>
+        nameInAccount(
+          serviceOf(rendered.plan, 's3').buckets.find((bucket) => bucket.purpose === purpose)!.bucketName,
+          FAKE_ACCOUNT,
+        );
+      for (const entry of settings) {
+        const object = /^gitlab_rails\['object_store'\]\['objects'\]\['(\w+)'\]\['bucket'\]$/.exec(
+          entry.path,
+        );
+        if (object) expect(entry.value, label(rendered)).toBe(bucketOf(object[1]!));
+        if (entry.path === "gitlab_rails['backup_upload_remote_directory']")
+          expect(entry.value, label(rendered)).toBe(bucketOf('backups'));
+        if (object) checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(100);
   });
 });
 

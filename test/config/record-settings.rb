@@ -5,12 +5,15 @@
 require 'json'
 
 FAKE_SECRET = ENV.fetch('GLA_FAKE_SECRET')
+# The account id the boot script reads from the instance identity document.
+FAKE_ACCOUNT = ENV.fetch('GLA_FAKE_ACCOUNT')
 
 class << File
   alias_method :gla_original_read, :read
 
   def read(path, *args)
     return FAKE_SECRET if path.start_with?('/etc/gitlab/aws-secrets/')
+    return FAKE_ACCOUNT if path == '/etc/gitlab/aws-node/account-id'
     return (path.end_with?('-port') ? '5432' : 'fact.example') if path.start_with?('/etc/gitlab/aws-node/')
 
     gla_original_read(path, *args)

@@ -2,6 +2,7 @@
  * Every user data document is valid cloud-config, its shell passes shellcheck, it fits EC2's limit,
  * and the boot targets of each Plan migrate, read secrets and reach Gitaly as intended.
  */
+import { gunzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RoleId } from '../../src/catalog/types.js';
 import {
@@ -10,12 +11,13 @@ import {
   LOCK_SCRIPT,
   type RuntimeEndpoints,
   renderAllConfigs,
+  renderNodeConfiguration,
   renderUserData,
   renderUserDataParts,
   secretsRead,
   USER_DATA_LIMIT_BYTES,
 } from '../../src/config/index.js';
-import { FIRST_BOOT_SECRET_PLACEHOLDER } from '../../src/plan/contracts.js';
+import { FIRST_BOOT_SECRET_PLACEHOLDER, nodeConfigurationParameterName } from '../../src/plan/contracts.js';
 import type { SecretId } from '../../src/plan/types.js';
 import { planFor } from '../fixtures/plans.js';
 import {
@@ -29,6 +31,9 @@ import {
   writeFiles,
 } from './support.js';
 
+/** The longest value of an SSM parameter of the standard tier (4 KB). */
+const SSM_STANDARD_PARAMETER_LIMIT = 4096;
+
 const hasCloudInit = requireTool('cloud-init');
 const hasShellcheck = requireTool('shellcheck');
 
@@ -39,7 +44,8 @@ describe.runIf(hasCloudInit)('cloud-init', () => {
       allRendered().map((rendered) => ({ label: label(rendered), content: rendered.parts.document })),
       '.yaml',
     );
-    expect(files.length).toBeGreaterThan(15);
+    // Fixed nodes' documents differ little (their configuration is in parameters), groups' much.
+    expect(files.length).toBeGreaterThan(10);
     // One shell, schema checks in parallel, each failure named.
     const result = sh(
       'xargs -0 -n1 -P8 sh -c \'cloud-init schema --config-file "$0" >/dev/null 2>&1 || echo "invalid: $0"\'',
@@ -69,7 +75,13 @@ describe.runIf(hasShellcheck)('shellcheck', () => {
         .filter(
           (file) => file.path.startsWith('/usr/local/sbin/') || file.path === '/etc/gitlab-aws/boot.env',
         )
-        .map((file) => ({ label: `${label(rendered)}:${file.path}`, content: file.content })),
+        .map((file) => ({ label: `${label(rendered)}:${file.path}`, content: file.content }))
+        // A fixed node's settings file, as its boot script reads it from the settings parameter.
+        .concat(
+          rendered.parts.nodeConfiguration
+            ? [{ label: `${label(rendered)}:settings`, content: rendered.parts.env }]
+            : [],
+        ),
     );
     const files = writeDistinct(
       'shell',
@@ -114,6 +126,61 @@ describe('user data', () => {
     }
   });
 
+  it('keeps each fixed node configuration parameter within an SSM standard parameter', () => {
+    const long = (name: string) => `${name}.${'x'.repeat(60)}.us-west-2.amazonaws.com`;
+    let checked = 0;
+    for (const rendered of allRendered().filter((entry) => entry.target.kind === 'node')) {
+      const parts = renderUserDataParts(rendered.plan, rendered.target, {
+        databaseHost: long('database'),
+        databasePort: '5432',
+        redisHosts: { redis: long('redis'), 'redis-cache': long('cache'), 'redis-persistent': long('p') },
+        praefectLoadBalancerHost: long('praefect'),
+        dataVolumeId: 'vol-0123456789abcdef0',
+        signal: { stackName: 'gitlab-production-compute', logicalId: 'GitalyGitaly1Instance0123ABCD' },
+      });
+      for (const [name, value] of Object.entries(parts.nodeConfiguration!)) {
+        expect(value.length, `${label(rendered)} ${name}`).toBeLessThan(SSM_STANDARD_PARAMETER_LIMIT - 512);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(20);
+  });
+
+  it('bootstraps a fixed node from parameters: its user data names them and holds neither gitlab.rb nor the version', () => {
+    for (const rendered of allRendered()) {
+      const { plan, target, parts } = rendered;
+      const files = writeFiles(parts.document);
+      const bootEnv = files.find((file) => file.path === '/etc/gitlab-aws/boot.env')!.content;
+      if (target.kind === 'group') {
+        expect(parts.nodeConfiguration, label(rendered)).toBeUndefined();
+        expect(bootEnv).toBe(parts.env);
+        expect(files.find((file) => file.path === '/etc/gitlab/gitlab.rb')?.content).toBe(parts.gitlabRb);
+        continue;
+      }
+      const settings = nodeConfigurationParameterName(plan, target.node.id, 'settings');
+      const gitlabRb = nodeConfigurationParameterName(plan, target.node.id, 'gitlab-rb');
+      expect(files.map((file) => file.path)).not.toContain('/etc/gitlab/gitlab.rb');
+      expect(bootEnv, label(rendered)).toContain(`GLA_SETTINGS_PARAMETER='${settings}'`);
+      expect(bootEnv).toContain(`GLA_NODE='${target.node.id}'`);
+      expect(bootEnv).not.toContain('GLA_VERSION');
+      expect(parts.env).toContain(`GLA_VERSION='${plan.gitlab.version}'`);
+      expect(parts.nodeConfiguration![settings]).toBe(parts.env);
+      if (parts.gitlabRb === undefined) {
+        expect(Object.keys(parts.nodeConfiguration!)).toEqual([settings]);
+        expect(bootEnv).toContain("GLA_GITLAB_RB_PARAMETER=''");
+      } else {
+        expect(bootEnv).toContain(`GLA_GITLAB_RB_PARAMETER='${gitlabRb}'`);
+        const stored = gunzipSync(Buffer.from(parts.nodeConfiguration![gitlabRb]!, 'base64')).toString(
+          'utf8',
+        );
+        expect(stored, label(rendered)).toBe(parts.gitlabRb);
+      }
+      expect(renderNodeConfiguration(plan, target.node, endpointsFor(target))).toEqual(
+        parts.nodeConfiguration,
+      );
+    }
+  });
+
   it('names the launch hook to complete in the boot settings of group members only', () => {
     const plan = planFor({ architecture: { size: '10k' } });
     for (const target of bootTargets(plan)) {
@@ -153,6 +220,10 @@ describe('user data', () => {
       )) {
         expect(file.content, file.path).not.toContain('${Token[');
       }
+      for (const [name, value] of Object.entries(parts.nodeConfiguration ?? {})) {
+        if (name.endsWith('/gitlab-rb')) expect(value, name).not.toContain('${Token[');
+        else expect(value).toBe(parts.env);
+      }
     }
   });
 
@@ -171,6 +242,15 @@ describe('user data', () => {
       ).toEqual([]);
       expect(
         [...defined].filter((name) => !used.has(name)),
+        label(rendered),
+      ).toEqual([]);
+      // What a fixed node's user data defines before it reads its settings, the script uses.
+      const bootEnv = writeFiles(rendered.parts.document).find(
+        (file) => file.path === '/etc/gitlab-aws/boot.env',
+      )!;
+      const early = [...bootEnv.content.matchAll(/^(GLA_[A-Z_]+)=/gm)].map((match) => match[1]!);
+      expect(
+        early.filter((name) => !used.has(name) && !name.startsWith('GLA_FACT_')),
         label(rendered),
       ).toEqual([]);
       const listed = (/^GLA_FACTS='(.*)'$/m.exec(rendered.parts.env)?.[1] ?? '').split(' ').filter(Boolean);
@@ -322,6 +402,9 @@ describe('boot targets', () => {
       expect(paths).toContain(`config/${name}/gitlab.rb`);
       expect(paths).toContain(`config/${name}/user-data.yaml`);
     }
+    // A fixed node's settings file, which its user data leaves to a parameter, is shown beside it.
+    expect(paths).toContain('config/praefect-2/boot.env');
+    expect(paths).not.toContain('config/rails/boot.env');
     expect(paths).toContain('config/boot/gitlab-aws-boot.sh');
     expect(new Set(paths).size).toBe(paths.length);
   });

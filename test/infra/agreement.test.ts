@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { billOfMaterials } from '../../src/cost/bom.js';
 import { loadPriceTable } from '../../src/cost/prices.js';
 import { planDestroy } from '../../src/lifecycle/destroy.js';
-import { GROUP_TAG, NODE_TAG } from '../../src/plan/contracts.js';
+import { GROUP_TAG, NODE_TAG, nameInAccount } from '../../src/plan/contracts.js';
 import { STACK_KINDS, type StackKind } from '../../src/plan/stacks.js';
 import type {
   AlarmPlan,
@@ -26,8 +26,10 @@ import {
   type CfnResource,
   type Json,
   referencedLogicalId,
+  resolvedIn,
   type Synthesized,
   synthesize,
+  TEST_ACCOUNT,
   tagOf,
 } from './synth.js';
 
@@ -279,8 +281,11 @@ function statefulIdOf(synth: Synthesized, located: Located): string | undefined 
     }
     case 'AWS::S3::Bucket': {
       const s3 = plan.services.find((service): service is S3Service => service.kind === 's3')!;
-      if (properties.BucketName === s3.accessLogBucketName) return 'bucket-access-logs';
-      const bucket = s3.buckets.find((candidate) => candidate.bucketName === properties.BucketName);
+      const name = resolvedIn(properties.BucketName);
+      if (name === nameInAccount(s3.accessLogBucketName, TEST_ACCOUNT)) return 'bucket-access-logs';
+      const bucket = s3.buckets.find(
+        (candidate) => nameInAccount(candidate.bucketName, TEST_ACCOUNT) === name,
+      );
       return bucket ? `bucket-${bucket.purpose}` : undefined;
     }
     case 'AWS::EC2::Volume':

@@ -1,8 +1,9 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { nameInAccount } from '../../src/plan/contracts.js';
 import type { ElastiCacheService, RdsService, S3Service } from '../../src/plan/types.js';
 import { planFor } from '../fixtures/plans.js';
-import { resourcesOf, type Synthesized, synthesize } from './synth.js';
+import { resolvedIn, resourcesOf, type Synthesized, synthesize, TEST_ACCOUNT } from './synth.js';
 
 describe('data at 10k (read replicas, two Redis roles)', () => {
   let synth: Synthesized;
@@ -90,11 +91,21 @@ describe('data at 10k (read replicas, two Redis roles)', () => {
 
   it('has one retained, private, TLS-only bucket per object type; backups versioned and expiring', () => {
     const s3 = synth.plan.services.find((service): service is S3Service => service.kind === 's3')!;
+    const bucketsByName = new Map(
+      resourcesOf(synth.json.data, 'AWS::S3::Bucket').map(([, bucket]) => [
+        resolvedIn(bucket.Properties!.BucketName),
+        bucket.Properties!.BucketName,
+      ]),
+    );
+    // The template names each bucket in the account CloudFormation deploys to.
+    const templateName = (pattern: string) => bucketsByName.get(nameInAccount(pattern, TEST_ACCOUNT));
+    expect(templateName(s3.accessLogBucketName)).toBeDefined();
     for (const bucketPlan of s3.buckets) {
+      expect(templateName(bucketPlan.bucketName), bucketPlan.purpose).toBeDefined();
       synth.templates.data.hasResource('AWS::S3::Bucket', {
         DeletionPolicy: 'Retain',
         Properties: Match.objectLike({
-          BucketName: bucketPlan.bucketName,
+          BucketName: templateName(bucketPlan.bucketName),
           PublicAccessBlockConfiguration: {
             BlockPublicAcls: true,
             BlockPublicPolicy: true,
@@ -108,7 +119,7 @@ describe('data at 10k (read replicas, two Redis roles)', () => {
     }
     const backups = s3.buckets.find((bucket) => bucket.purpose === 'backups')!;
     synth.templates.data.hasResourceProperties('AWS::S3::Bucket', {
-      BucketName: backups.bucketName,
+      BucketName: templateName(backups.bucketName),
       LifecycleConfiguration: {
         Rules: Match.arrayWith([
           Match.objectLike({

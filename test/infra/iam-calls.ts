@@ -13,6 +13,8 @@ import {
   GROUP_TAG,
   gitlabVersionParameterName,
   NODE_TAG,
+  nameInAccount,
+  nodeConfigurationParameterName,
   ROLE_TAG,
 } from '../../src/plan/contracts.js';
 import { nodesOf } from '../../src/plan/query.js';
@@ -118,6 +120,17 @@ export function allowedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsC
       why: 'boot script signals its result',
     },
   ];
+  if (caller.kind === 'node') {
+    // A fixed node's boot script reads its settings (and gitlab.rb) from its own parameters.
+    const parts = caller.role === 'bastion' ? ['settings' as const] : (['settings', 'gitlab-rb'] as const);
+    for (const part of parts) {
+      calls.push({
+        action: 'ssm:GetParameter',
+        resource: `arn:aws:ssm:${world.region}:${ACCOUNT}:parameter${nodeConfigurationParameterName(plan, caller.node.id, part)}`,
+        why: `boot script reads its ${part}`,
+      });
+    }
+  }
   if (caller.role === 'bastion') return calls;
   calls.push({
     action: 'ssm:GetParameter',
@@ -221,17 +234,18 @@ export function allowedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsC
   }
   for (const bucket of bucketsOf(plan).filter((candidate) => candidate.accessRoles.includes(caller.role))) {
     const inAccount = { 's3:ResourceAccount': ACCOUNT };
+    const bucketName = nameInAccount(bucket.bucketName, ACCOUNT);
     for (const action of ['s3:PutObject', 's3:GetObject', 's3:DeleteObject']) {
       calls.push({
         action,
-        resource: `arn:aws:s3:::${bucket.bucketName}/some/object`,
+        resource: `arn:aws:s3:::${bucketName}/some/object`,
         context: inAccount,
         why: `GitLab stores ${bucket.purpose}`,
       });
     }
     calls.push({
       action: 's3:ListBucket',
-      resource: `arn:aws:s3:::${bucket.bucketName}`,
+      resource: `arn:aws:s3:::${bucketName}`,
       context: inAccount,
       why: `GitLab lists ${bucket.purpose}`,
     });
@@ -300,7 +314,8 @@ export function deniedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsCa
     }
   }
   for (const bucket of bucketsOf(plan)) {
-    const otherEnvironment = bucket.bucketName.replace(plan.spec.name, `${plan.spec.name}-other`);
+    const bucketName = nameInAccount(bucket.bucketName, ACCOUNT);
+    const otherEnvironment = bucketName.replace(plan.spec.name, `${plan.spec.name}-other`);
     calls.push(
       {
         action: 's3:GetObject',
@@ -310,11 +325,31 @@ export function deniedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsCa
       },
       {
         action: 's3:PutObject',
-        resource: `arn:aws:s3:::${bucket.bucketName}/some/object`,
+        resource: `arn:aws:s3:::${bucketName}/some/object`,
         context: { 's3:ResourceAccount': OTHER_ACCOUNT },
         why: `write a same-named ${bucket.purpose} bucket in another account`,
       },
+      // The same environment deployed from another account names its buckets after that account.
+      ...['s3:GetObject', 's3:PutObject'].map((action) => ({
+        action,
+        resource: `arn:aws:s3:::${nameInAccount(bucket.bucketName, OTHER_ACCOUNT)}/some/object`,
+        context: { 's3:ResourceAccount': OTHER_ACCOUNT },
+        why: `touch the ${bucket.purpose} bucket of the same environment in another account`,
+      })),
+      {
+        action: 's3:ListBucket',
+        resource: `arn:aws:s3:::${nameInAccount(bucket.bucketName, OTHER_ACCOUNT)}`,
+        context: { 's3:ResourceAccount': OTHER_ACCOUNT },
+        why: `list the ${bucket.purpose} bucket of the same environment in another account`,
+      },
     );
+  }
+  if (caller.kind === 'node') {
+    calls.push({
+      action: 'ssm:PutParameter',
+      resource: `arn:aws:ssm:${world.region}:${ACCOUNT}:parameter${nodeConfigurationParameterName(plan, caller.node.id, 'settings')}`,
+      why: 'rewrite its own configuration (only a deploy does)',
+    });
   }
   calls.push({
     action: 'kms:Decrypt',

@@ -15,7 +15,7 @@ import {
 } from '../../src/lifecycle/stateful-changes.js';
 import { ROLE_TAG } from '../../src/plan/contracts.js';
 import { STACK_ORDER, type StackKind } from '../../src/plan/stacks.js';
-import type { Plan } from '../../src/plan/types.js';
+import { OBJECT_STORAGE_PURPOSES, type Plan } from '../../src/plan/types.js';
 import { allPlans, planFor, type SpecOverrides } from '../fixtures/plans.js';
 import { type CfnTemplate, synthesize } from './synth.js';
 
@@ -136,8 +136,13 @@ function problems(before: Record<StackKind, CfnTemplate>, after: Record<StackKin
   return [...stateful, ...exports];
 }
 
-// Cases where the change does not apply to the baseline (poc and 1k have one Gitaly and no Gitaly count).
-const SKIP = new Set(['poc, 3 AZs/Gitaly count up', '1k, 2 AZs/Gitaly count up']);
+// Cases where the change does not apply to the baseline (below 3k there is one Gitaly and no Gitaly count).
+const SKIP = new Set([
+  'poc, 3 AZs/Gitaly count up',
+  '1k, 2 AZs/Gitaly count up',
+  '2k linux-package, 3 AZs/Gitaly count up',
+  '2k cloud-native-hybrid, 2 AZs/Gitaly count up',
+]);
 
 describe('the routine-change baselines', () => {
   it('have the structure of every supported size x type x AZ count, and both AZ counts of each type', () => {
@@ -186,11 +191,67 @@ describe.each(BASELINES)('routine changes to $name', ({ name, spec }) => {
     for (const image of images) expect(image.Default).toMatch(/^\/gitlab-test\/ubuntu-image\//);
   });
 
+  // CloudFormation stops and starts an instance whose user data changes, and cloud-init does not run
+  // it again: such a change only interrupts the node. These two changes reach fixed nodes through
+  // their configuration parameters instead.
+  it.each(cases.filter(([change]) => change === 'a new GitLab version' || change === 'Gitaly count up'))(
+    '%s leaves every fixed instance as it was; only a new Gitaly node appears',
+    (change, overrides) => {
+      const before = templatesOf(spec);
+      const after = templatesOf(merged(spec, overrides(spec)));
+      const instances = (templates: Record<StackKind, CfnTemplate>) =>
+        Object.fromEntries(
+          STACK_ORDER.flatMap((kind) =>
+            Object.entries(templates[kind].Resources)
+              .filter(([, resource]) => resource.Type === 'AWS::EC2::Instance')
+              .map(([logicalId, resource]) => [`${kind}/${logicalId}`, resource] as const),
+          ),
+        );
+      const old = instances(before);
+      const now = instances(after);
+      expect(Object.keys(old).length).toBeGreaterThan(0);
+      for (const [id, resource] of Object.entries(old)) {
+        expect(now[id], `${id} is gone`).toBeDefined();
+        expect(now[id]!.Properties!['UserData'], `${id} user data`).toEqual(resource.Properties!['UserData']);
+        expect(now[id], id).toEqual(resource);
+      }
+      const added = Object.entries(now).filter(([id]) => !old[id]);
+      const addedRoles = added.map(
+        ([, resource]) =>
+          ((resource.Properties!['Tags'] ?? []) as { Key: string; Value: string }[]).find(
+            (tag) => tag.Key === ROLE_TAG,
+          )?.Value,
+      );
+      expect(addedRoles).toEqual(change === 'Gitaly count up' ? ['gitaly'] : []);
+    },
+  );
+
   it('and the reverse of each change too', () => {
     const before = templatesOf(spec);
     const found = cases.flatMap(([change, overrides]) =>
       problems(templatesOf(merged(spec, overrides(spec))), before).map((problem) => `${change}: ${problem}`),
     );
     expect(found).toEqual([]);
+  });
+});
+
+describe('bucket names scoped to the account and region, on an environment deployed before them', () => {
+  it('shows each rename as a bucket replacement that deploy refuses, never a silent one', () => {
+    const after = templatesOf({}).data;
+    // What earlier versions deployed: the same buckets under the global names `<prefix><name>-<purpose>`.
+    const before = structuredClone(after) as CfnTemplate;
+    const renamed: string[] = [];
+    for (const [logicalId, resource] of Object.entries(before.Resources)) {
+      if (resource.Type !== 'AWS::S3::Bucket') continue;
+      const name = resource.Properties!['BucketName'] as { 'Fn::Join': [string, unknown[]] };
+      const [text] = name['Fn::Join'][1] as [string];
+      (resource.Properties as Record<string, unknown>)['BucketName'] = text.replace(/-$/, '');
+      renamed.push(logicalId);
+    }
+    expect(renamed.length).toBe(OBJECT_STORAGE_PURPOSES.length + 1);
+    const changes = findStatefulChanges({ data: fullDiff(before as never, after as never) });
+    expect(changes.map((change) => [change.logicalId, change.action]).sort()).toEqual(
+      renamed.map((logicalId) => [logicalId, 'replace']).sort(),
+    );
   });
 });

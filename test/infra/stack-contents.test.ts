@@ -41,6 +41,7 @@ const CLAIMS: Readonly<Record<StackKind, Readonly<Record<string, readonly string
     'bastion instances': ['AWS::EC2::Instance', 'AWS::EC2::EIP'],
     'their recovery alarms': ['AWS::CloudWatch::Alarm'],
     'private DNS records': ['AWS::Route53::RecordSet'],
+    'configuration parameters': ['AWS::SSM::Parameter'],
     'internal Praefect load balancer': [
       'AWS::ElasticLoadBalancingV2::LoadBalancer',
       'AWS::ElasticLoadBalancingV2::TargetGroup',

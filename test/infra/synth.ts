@@ -116,3 +116,32 @@ export function referencedLogicalId(synth: Synthesized, value: unknown): string 
 
 /** Template JSON navigated freely by assertions (a shape check failing is itself a test failure). */
 export type Json = ReturnType<typeof JSON.parse>;
+
+/** The account templates are resolved into by `resolvedIn`. */
+export const TEST_ACCOUNT = '111111111111';
+
+/**
+ * A template value made of text and pseudo parameters (`Fn::Join`, `Fn::Sub`, `Ref` of
+ * AWS::AccountId, AWS::Partition, AWS::Region) as CloudFormation resolves it in an account and
+ * region; anything else stays as it is.
+ */
+export function resolvedIn(value: unknown, account = TEST_ACCOUNT, region = 'us-west-2'): unknown {
+  const pseudo: Record<string, string> = {
+    'AWS::AccountId': account,
+    'AWS::Partition': 'aws',
+    'AWS::Region': region,
+  };
+  if (typeof value !== 'object' || value === null) return value;
+  const object = value as Record<string, unknown>;
+  const ref = object['Ref'];
+  if (typeof ref === 'string' && ref in pseudo) return pseudo[ref];
+  const join = object['Fn::Join'] as [string, unknown[]] | undefined;
+  if (join) {
+    const parts = join[1].map((part) => resolvedIn(part, account, region));
+    return parts.every((part) => typeof part === 'string') ? parts.join(join[0]) : value;
+  }
+  const sub = object['Fn::Sub'];
+  if (typeof sub === 'string')
+    return sub.replace(/\$\{([^}]+)\}/g, (whole, name: string) => pseudo[name] ?? whole);
+  return value;
+}

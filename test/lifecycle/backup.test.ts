@@ -22,6 +22,8 @@ import { planFor } from '../fixtures/plans.js';
 import { runRemoteScript } from './remote-script-trace.js';
 
 const plan = planFor();
+/** The account the caller's credentials are in (STS), where the environment is deployed. */
+const ACCOUNT = '123456789012';
 
 /** Instances per group as the directory would find them by tag. */
 const directory: NodeDirectory = {
@@ -53,14 +55,14 @@ describe('gitlab-backup commands', () => {
   it('creates the archive under a GitLab-format id, uploads it to the backups bucket and removes the local copy', () => {
     const id = backupIdFor(plan, new Date('2025-04-18T02:00:00Z'));
     expect(id).toBe('1744941600_2025_04_18_19.3.0-ee');
-    const run = runRemoteScript(backupCreateCommands(plan, id));
+    const run = runRemoteScript(backupCreateCommands(plan, id, ACCOUNT));
     expect(run.status, run.stderr).toBe(0);
     const commands = run.trace;
     expect(commands[0]).toMatch(
       /^gitlab-backup create BACKUP=1744941600_2025_04_18_19\.3\.0-ee SKIP=[a-z_,]+$/,
     );
     expect(commands[1]).toBe(
-      `aws s3 cp --only-show-errors /var/opt/gitlab/backups/${id}_gitlab_backup.tar s3://gl-gitlab-test-backups/gitlab-backup/${id}_gitlab_backup.tar`,
+      `aws s3 cp --only-show-errors /var/opt/gitlab/backups/${id}_gitlab_backup.tar s3://gl-gitlab-test-backups-${ACCOUNT}-us-west-2/gitlab-backup/${id}_gitlab_backup.tar`,
     );
     expect(commands[2]).toBe(`rm -f /var/opt/gitlab/backups/${id}_gitlab_backup.tar`);
   });
@@ -85,6 +87,7 @@ describe('createBackup', () => {
     ];
     const created = await createBackup({
       plan,
+      account: ACCOUNT,
       backupId: 'b1',
       directory,
       runner,
@@ -103,8 +106,10 @@ describe('createBackup', () => {
     );
     expect(runner.commands).toHaveLength(1);
     expect(runner.commands[0]!.instanceId).toBe('i-rails-1');
-    expect(runner.commands[0]!.commands).toEqual(backupCreateCommands(plan, 'b1'));
-    expect(created.archive).toBe('s3://gl-gitlab-test-backups/gitlab-backup/b1_gitlab_backup.tar');
+    expect(runner.commands[0]!.commands).toEqual(backupCreateCommands(plan, 'b1', ACCOUNT));
+    expect(created.archive).toBe(
+      `s3://gl-gitlab-test-backups-${ACCOUNT}-us-west-2/gitlab-backup/b1_gitlab_backup.tar`,
+    );
   });
 });
 
@@ -145,11 +150,15 @@ describe('listBackups', () => {
       });
     const listings = await listBackups({
       plan,
+      account: ACCOUNT,
       s3: new S3Client({}),
       backup: new BackupClient({}),
       vaultName: 'v',
     });
     expect(listings.map((listing) => listing.kind)).toEqual(['gitlab-backup', 'RDS', 'EBS']);
+    expect(s3.commandCalls(ListObjectsV2Command)[0]!.args[0].input.Bucket).toBe(
+      `gl-gitlab-test-backups-${ACCOUNT}-us-west-2`,
+    );
     const lines = renderBackupList(listings, new Date('2025-04-18T05:00:00Z'));
     expect(lines).toEqual([
       'KIND           AGE  SIZE       ID',
@@ -166,7 +175,7 @@ describe('listBackups', () => {
 describe('restore', () => {
   it('stops Puma and Sidekiq everywhere before restoring on one node, then reconfigures, starts and checks', async () => {
     const runner = new RecordingRunner();
-    await executeRestore(plan, planRestore(plan, 'b1'), { directory, runner, log: () => {} });
+    await executeRestore(plan, planRestore(plan, 'b1', ACCOUNT), { directory, runner, log: () => {} });
     const traces = runner.commands.map((command) => runRemoteScript(command.commands));
     for (const run of traces) expect(run.status, run.stderr).toBe(0);
     const calls = runner.commands.map((command, index) => [

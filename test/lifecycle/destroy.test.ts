@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import {
   confirmEnvironmentName,
@@ -5,6 +6,7 @@ import {
   planDestroy,
   renderDestroyPlan,
 } from '../../src/lifecycle/destroy.js';
+import { nameInAccount } from '../../src/plan/contracts.js';
 import { allPlans, planFor } from '../fixtures/plans.js';
 import { environmentStacks, RecordingToolkit } from './recording-toolkit.js';
 
@@ -52,13 +54,22 @@ describe('planDestroy', () => {
         `  aws secretsmanager delete-secret --region ${plan.region} --secret-id ${secret.name} --force-delete-without-recovery`,
       );
     }
-    for (const bucket of buckets) {
-      expect(
-        rendered.some((line) =>
-          line.startsWith(`  aws s3api delete-bucket --region ${plan.region} --bucket ${bucket.bucketName} `),
-        ),
-      ).toBe(true);
-    }
+    // Run as printed, with an `aws` that answers STS with an account and echoes the bucket it is given.
+    const deleteLines = rendered.filter((line) => line.startsWith('  aws s3api delete-bucket '));
+    const fakeAws = `aws() { if [ "$1" = sts ]; then echo 111111111111; else printf '%s\\n' "$*"; fi; }`;
+    const ran = spawnSync('bash', ['-c', [fakeAws, ...deleteLines].join('\n')], { encoding: 'utf8' });
+    expect(ran.status, ran.stderr).toBe(0);
+    expect(ran.stdout.trim().split('\n').sort()).toEqual(
+      [
+        ...buckets.map((bucket) => bucket.bucketName),
+        ...plan.services.flatMap((service) => (service.kind === 's3' ? [service.accessLogBucketName] : [])),
+      ]
+        .map(
+          (name) =>
+            `s3api delete-bucket --region ${plan.region} --bucket ${nameInAccount(name, '111111111111')}`,
+        )
+        .sort(),
+    );
     expect(renderDestroyPlan(plan, planDestroy(plan, { includeData: false })).join('\n')).not.toContain(
       'delete-secret',
     );

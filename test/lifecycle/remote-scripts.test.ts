@@ -27,8 +27,8 @@ const rendered = () => [
   ...planUpgrade(plan, { from: '19.3.0', to: '19.4.1', backup: true }).flatMap((step) =>
     step.kind === 'run-command' ? [{ label: step.title, commands: step.commands }] : [],
   ),
-  ...planRestore(plan, 'b1').map((step) => ({ label: step.title, commands: step.commands })),
-  { label: 'backup', commands: backupCreateCommands(plan, 'b1') },
+  ...planRestore(plan, 'b1', '123456789012').map((step) => ({ label: step.title, commands: step.commands })),
+  { label: 'backup', commands: backupCreateCommands(plan, 'b1', '123456789012') },
 ];
 
 describe.runIf(requireTool('shellcheck'))('shellcheck on the lifecycle scripts', () => {

@@ -15,6 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { NEWEST_GITLAB_RELEASE } from '../../src/catalog/gitlab-requirements.js';
 import { referenceArchitecture } from '../../src/catalog/index.js';
 import type { CheckContext } from '../../src/plan/checks/index.js';
+import { ACCOUNT_ID_PLACEHOLDER } from '../../src/plan/contracts.js';
 import { hasErrors, PLAN_RULES, type Plan, runChecks } from '../../src/plan/index.js';
 import { planFor, type SpecOverrides } from '../fixtures/plans.js';
 
@@ -280,6 +281,29 @@ describe('AWS limit rules', () => {
     ]);
     expect(found[0]?.message).toContain('b'.repeat(64));
     expect(found[1]?.message).toContain('d'.repeat(70));
+  });
+
+  it('GLA-BUCKET-NAME counts the account id as its 12 digits, in every bucket and the access-log bucket', () => {
+    const withNames = (names: string[], accessLog: string) =>
+      contextFor({}, (plan) => ({
+        services: plan.services.map((service) =>
+          service.kind === 's3'
+            ? {
+                ...service,
+                buckets: names.map((bucketName) => ({ ...service.buckets[0]!, bucketName })),
+                accessLogBucketName: accessLog,
+              }
+            : service,
+        ),
+      }));
+    const rule = ruleOf('GLA-BUCKET-NAME');
+    const named = (length: number) => `${'e'.repeat(length - 12 - 4)}-${ACCOUNT_ID_PLACEHOLDER}-xy`;
+    expect(rule.evaluate(withNames([named(63)], named(63)))).toEqual([]);
+    const found = rule.evaluate(withNames([named(63), named(64)], named(65)));
+    expect(found.map((finding) => finding.message)).toEqual([
+      expect.stringContaining(`${named(64)} is 64 characters with its 12-digit account id`),
+      expect.stringContaining(`${named(65)} is 65 characters`),
+    ]);
   });
 
   it('GLA-VPC-TOO-SMALL names the range and the largest prefix that fits', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { referenceArchitecture } from '../../src/catalog/index.js';
+import { nameInAccount } from '../../src/plan/contracts.js';
 import type { PlanNode } from '../../src/plan/index.js';
 import { NONCURRENT_VERSION_DAYS } from '../../src/plan/resolve/object-storage.js';
 import { allPlans, planFor } from '../fixtures/plans.js';
@@ -197,6 +198,16 @@ describe('resolvePlan details', () => {
     if (s3?.kind !== 's3') throw new Error('no s3 service');
     expect(s3.buckets).toHaveLength(11);
     for (const bucket of s3.buckets) expect(bucket.bucketName.startsWith('acme-gl-gitlab-test-')).toBe(true);
+    // Scoped to the account and region: nobody else can hold the names first, two regions never clash.
+    expect(
+      nameInAccount(
+        s3.buckets.find((bucket) => bucket.purpose === 'dependency_proxy')!.bucketName,
+        '123456789012',
+      ),
+    ).toBe('acme-gl-gitlab-test-dependency-proxy-123456789012-us-west-2');
+    expect(nameInAccount(s3.accessLogBucketName, '123456789012')).toBe(
+      'acme-gl-gitlab-test-access-logs-123456789012-us-west-2',
+    );
     expect(s3.buckets.every((bucket) => bucket.versioned)).toBe(true);
     expect(
       s3.buckets
@@ -205,6 +216,25 @@ describe('resolvePlan details', () => {
     ).toEqual([['backups', 30, 30]]);
     const artifacts = s3.buckets.find((bucket) => bucket.purpose === 'artifacts')!;
     expect(artifacts.noncurrentVersionsExpireAfterDays).toBe(NONCURRENT_VERSION_DAYS);
+  });
+
+  it('keeps noncurrent versions of backups as long as the backups, and lets the roles running Rails code use the buckets', () => {
+    const days = NONCURRENT_VERSION_DAYS + 9;
+    const plan = planFor({ architecture: { size: '3k' }, backups: { retentionDays: days } });
+    const s3 = plan.services.find((service) => service.kind === 's3');
+    if (s3?.kind !== 's3') throw new Error('no s3 service');
+    expect([s3.id, s3.role]).toEqual(['object-storage', 'object-storage']);
+    expect(s3.buckets.map((bucket) => [bucket.purpose, bucket.noncurrentVersionsExpireAfterDays])).toEqual(
+      s3.buckets.map((bucket) => [
+        bucket.purpose,
+        bucket.purpose === 'backups' ? days : NONCURRENT_VERSION_DAYS,
+      ]),
+    );
+    // 3k runs Rails code on Rails and Sidekiq nodes; 1k on its one GitLab node.
+    for (const bucket of s3.buckets) expect(bucket.accessRoles).toEqual(['rails', 'sidekiq']);
+    const small = planFor({ architecture: { size: '1k' } }).services.find((service) => service.kind === 's3');
+    if (small?.kind !== 's3') throw new Error('no s3 service');
+    for (const bucket of small.buckets) expect(bucket.accessRoles).toEqual(['gitlab']);
   });
 
   it('lists the secrets each role reads, and Praefect tokens only for a cluster', () => {

@@ -31,6 +31,7 @@ export const command: CliCommand = {
     if (action === 'list') {
       const listings = await listBackups({
         plan,
+        account: identity.account,
         s3: clients.s3,
         backup: clients.backup,
         vaultName: vault.vaultName,
@@ -41,6 +42,7 @@ export const command: CliCommand = {
     const resources = await stackResources(clients.cloudFormation, stackName(plan, 'data'));
     const created = await createBackup({
       plan,
+      account: identity.account,
       backupId: backupIdFor(plan, new Date()),
       ...fleetOf(plan, clients),
       backup: clients.backup,

@@ -1,5 +1,6 @@
 import { executeRestore, planRestore } from '../../lifecycle/backup.js';
 import { confirmEnvironmentName } from '../../lifecycle/destroy.js';
+import { ACCOUNT_ID_PLACEHOLDER } from '../../plan/contracts.js';
 import { connect, fleetOf, lifecycleOutput } from '../aws-context.js';
 import type { CliCommand } from '../command.js';
 import { UserError } from '../errors.js';
@@ -19,16 +20,18 @@ export const command: CliCommand = {
       throw new UserError('which backup? gitlab-aws restore BACKUP_ID (see gitlab-aws backup list)', 2);
     const plan = planFromArgs(invocation);
     const output = lifecycleOutput(io, { ci: values.ci === true });
-    const steps = planRestore(plan, backupId);
-    for (const [index, step] of steps.entries()) output.line(`${index + 1}. ${step.title}`);
+    // The steps' titles do not depend on the account, which is known only once connected.
+    const preview = planRestore(plan, backupId, ACCOUNT_ID_PLACEHOLDER);
+    for (const [index, step] of preview.entries()) output.line(`${index + 1}. ${step.title}`);
     await confirmEnvironmentName({
       environment: plan.spec.name,
       confirm: values.confirm as string | undefined,
       prompt: io.isTTY && values.ci !== true ? io.prompt : undefined,
       what: `overwrite its database and repositories with ${backupId}`,
     });
-    const { clients } = await connect(plan);
+    const { clients, identity } = await connect(plan);
     const fleet = fleetOf(plan, clients);
+    const steps = planRestore(plan, backupId, identity.account);
     await executeRestore(plan, steps, { directory: fleet.directory, runner: fleet.runner, log: output.line });
     output.line(`Restored ${backupId}. Run gitlab-aws check to confirm GitLab answers.`);
     return 0;

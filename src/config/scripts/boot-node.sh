@@ -25,6 +25,7 @@ REGION=""
 INSTANCE_ID=""
 # Where the data volume's mount and the unit drop-in that ties GitLab's services to it go.
 FSTAB=/etc/fstab
+GITLAB_RB=/etc/gitlab/gitlab.rb
 SYSTEMD_UNIT_DIR=/etc/systemd/system
 # Set once this node has stopped its predecessor and taken its data volume; a failed boot hands it back.
 TAKEN_FROM=""
@@ -32,10 +33,19 @@ TAKEN_VOLUME=""
 
 log() { printf '%s gitlab-aws-boot[%s]: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$GLA_NODE" "$*"; }
 
-imds() {
+# A document of the instance metadata service (IMDSv2): `meta-data/...` or `dynamic/...`.
+imds_document() {
   local token
   token=$(curl -fsS -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' http://169.254.169.254/latest/api/token)
-  curl -fsS -H "X-aws-ec2-metadata-token: $token" "http://169.254.169.254/latest/meta-data/$1"
+  curl -fsS -H "X-aws-ec2-metadata-token: $token" "http://169.254.169.254/latest/$1"
+}
+
+imds() { imds_document "meta-data/$1"; }
+
+# The account this instance runs in, from its identity document: bucket names carry it.
+instance_account() {
+  imds_document dynamic/instance-identity/document |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["accountId"], end="")'
 }
 
 signal() {
@@ -98,13 +108,14 @@ write_fact() {
   mv "$FACTS_DIR/$1.new" "$FACTS_DIR/$1"
 }
 
-# Facts gitlab.rb reads: this instance's address, and the endpoints from the settings file.
+# Facts gitlab.rb reads: this instance's address and account, and the endpoints from the settings file.
 record_facts() {
   local name var
   REGION=$(imds placement/region)
   INSTANCE_ID=$(imds instance-id)
   install -d -m 0755 "$FACTS_DIR"
   write_fact private-ipv4 "$(imds local-ipv4)"
+  write_fact account-id "$(instance_account)"
   for name in $GLA_FACTS; do
     var=GLA_FACT_${name^^}
     var=${var//-/_}
@@ -121,6 +132,29 @@ install_tools() {
     apt-get update -q
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q curl gnupg ca-certificates
   fi
+}
+
+# A fixed node's user data names SSM parameters instead of carrying its settings and gitlab.rb, so
+# that a routine change (a GitLab version, one more Gitaly node) updates them, not the instance.
+# Read them before anything uses a setting; a second run reads them again.
+fetch_node_configuration() {
+  [ -n "${GLA_SETTINGS_PARAMETER:-}" ] || return 0
+  local settings
+  settings=$(parameter_value "$GLA_SETTINGS_PARAMETER")
+  printf '%s\n' "$settings" >"$ENV_FILE.new"
+  mv "$ENV_FILE.new" "$ENV_FILE"
+  # shellcheck source=/dev/null
+  . "$ENV_FILE"
+  if [ -n "$GLA_GITLAB_RB_PARAMETER" ]; then
+    parameter_value "$GLA_GITLAB_RB_PARAMETER" | base64 -d | gunzip >"$GITLAB_RB.new"
+    mv "$GITLAB_RB.new" "$GITLAB_RB"
+  fi
+  record_facts
+  log "configuration read from $GLA_SETTINGS_PARAMETER"
+}
+
+parameter_value() {
+  aws ssm get-parameter --region "$REGION" --name "$1" --query Parameter.Value --output text
 }
 
 secret_string() {
@@ -400,6 +434,7 @@ boot() {
   log "booting $GLA_ROLE for $GLA_ENVIRONMENT"
   record_facts
   install_tools
+  fetch_node_configuration
   if [ "$GLA_ROLE" = "bastion" ]; then
     # Bastions run no GitLab: booted means reachable.
     signal SUCCESS

@@ -9,6 +9,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { nameInAccount } from '../../plan/contracts.js';
 import type { BucketPlan, ObjectStoragePurpose, S3Service } from '../../plan/types.js';
 import { acknowledge } from '../common.js';
 import type { RemovalPolicyOf } from '../removal-policy.js';
@@ -32,6 +33,9 @@ const OBJECT_ACTIONS = [
 ];
 const BUCKET_ACTIONS = ['s3:ListBucket', 's3:GetBucketLocation', 's3:ListBucketMultipartUploads'];
 
+/** A Plan bucket name in the account the stack deploys to (`AWS::AccountId`, resolved by CloudFormation). */
+const inStackAccount = (pattern: string) => nameInAccount(pattern, Aws.ACCOUNT_ID);
+
 export class ObjectStorage extends Construct {
   /** GitLab's buckets by object type. */
   readonly buckets: ReadonlyMap<ObjectStoragePurpose, s3.Bucket>;
@@ -49,7 +53,7 @@ export class ObjectStorage extends Construct {
     this.encryptionKey = encryptionKey;
     this.service = service;
     this.logBucket = new s3.Bucket(this, 'AccessLogs', {
-      bucketName: service.accessLogBucketName,
+      bucketName: inStackAccount(service.accessLogBucketName),
       encryption: s3.BucketEncryption.S3_MANAGED,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
@@ -69,7 +73,7 @@ export class ObjectStorage extends Construct {
     const buckets = new Map<ObjectStoragePurpose, s3.Bucket>();
     for (const bucketPlan of service.buckets) {
       const bucket = new s3.Bucket(this, bucketPlan.purpose, {
-        bucketName: bucketPlan.bucketName,
+        bucketName: inStackAccount(bucketPlan.bucketName),
         encryption: s3.BucketEncryption.KMS,
         encryptionKey,
         // One data key per bucket instead of a KMS call per object: cheaper and faster at GitLab's object counts.
@@ -80,7 +84,7 @@ export class ObjectStorage extends Construct {
         minimumTLSVersion: 1.2,
         versioned: bucketPlan.versioned,
         serverAccessLogsBucket: this.logBucket,
-        serverAccessLogsPrefix: `${bucketPlan.bucketName}/`,
+        serverAccessLogsPrefix: `${inStackAccount(bucketPlan.bucketName)}/`,
         lifecycleRules: lifecycleRules(bucketPlan),
         removalPolicy: props.removalPolicyOf(`bucket-${bucketPlan.purpose}`),
       });
@@ -106,10 +110,10 @@ export class ObjectStorage extends Construct {
     const bucketArns = purposes.map((purpose) => {
       const bucketPlan = this.service.buckets.find((candidate) => candidate.purpose === purpose);
       if (!bucketPlan) throw new Error(`the Plan has no ${purpose} bucket`);
-      return `arn:${Aws.PARTITION}:s3:::${bucketPlan.bucketName}`;
+      return `arn:${Aws.PARTITION}:s3:::${inStackAccount(bucketPlan.bucketName)}`;
     });
-    // Bucket names are global: a bucket of the same name in another account (squatted, or another
-    // environment's) never matches, whatever its name.
+    // Bucket names are global. Names carry the account, so another account cannot create them first;
+    // the condition makes sure of it: a bucket of the same name in another account never matches.
     const inThisAccount = { StringEquals: { 's3:ResourceAccount': Aws.ACCOUNT_ID } };
     const grant = iam.Grant.addToPrincipal({
       grantee,
@@ -131,7 +135,7 @@ export class ObjectStorage extends Construct {
             'GitLab names objects itself (hashed paths), so object access is on <bucket>/* of exactly the buckets this role uses, with explicit actions and no action wildcards.',
           appliesTo: purposes.map((purpose) => {
             const name = this.service.buckets.find((candidate) => candidate.purpose === purpose)!.bucketName;
-            return `Resource::arn:<AWS::Partition>:s3:::${name}/*`;
+            return `Resource::arn:<AWS::Partition>:s3:::${nameInAccount(name, '<AWS::AccountId>')}/*`;
           }),
         },
       ]);

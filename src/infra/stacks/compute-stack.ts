@@ -10,7 +10,8 @@ import type * as route53 from 'aws-cdk-lib/aws-route53';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { RoleId } from '../../catalog/types.js';
-import type { BootTarget, RenderUserData } from '../../config/types.js';
+import { renderNodeConfiguration } from '../../config/index.js';
+import type { BootTarget, RenderUserData, RuntimeEndpoints } from '../../config/types.js';
 import { gitlabVersionParameterName, machineImageParameterName } from '../../plan/contracts.js';
 import { internalLoadBalancer, nodesOf, serviceOf, servicesOf } from '../../plan/query.js';
 import type { AlarmPlan, EksService, PlanNode, S3Service, SubnetTier } from '../../plan/types.js';
@@ -22,7 +23,7 @@ import type { ObjectStorage } from '../data/object-storage.js';
 import type { GitLabSecrets } from '../data/secrets.js';
 import type { Edge } from '../edge.js';
 import { KubernetesCluster } from '../eks.js';
-import type { BootScript, NodeTierProps } from '../fixed-node.js';
+import type { BootScript, NodeConfigurationOf, NodeTierProps } from '../fixed-node.js';
 import { GitalyServers, type GitalyVolumes } from '../gitaly/gitaly.js';
 import { PraefectCluster } from '../gitaly/praefect.js';
 import { MonitoringServer } from '../monitoring.js';
@@ -101,17 +102,24 @@ export class ComputeStack extends Stack {
       gitalyNodes: nodesOf(plan, 'gitaly'),
     });
     const praefectService = internalLoadBalancer(plan);
+    const endpoints = (logicalId: string): RuntimeEndpoints => ({
+      ...props.dataEndpoints,
+      ...(praefectService ? { praefectLoadBalancerHost: praefectService.dnsName } : {}),
+      gitlabVersionParameter: gitlabVersionParameterName(plan),
+      signal: { stackName: this.stackName, logicalId },
+    });
     const bootScript = render
       ? (target: BootTarget): BootScript =>
           (logicalId) =>
-            render(plan, target, {
-              ...props.dataEndpoints,
-              ...(praefectService ? { praefectLoadBalancerHost: praefectService.dnsName } : {}),
-              gitlabVersionParameter: gitlabVersionParameterName(plan),
-              signal: { stackName: this.stackName, logicalId },
-            })
+            render(plan, target, endpoints(logicalId))
       : undefined;
     const nodeBoot = bootScript ? (node: PlanNode) => bootScript({ kind: 'node', node }) : undefined;
+    // What a fixed node's user data leaves out: its settings and gitlab.rb, in SSM parameters.
+    const nodeConfiguration = render
+      ? (node: PlanNode): NodeConfigurationOf =>
+          (logicalId) =>
+            renderNodeConfiguration(plan, node, endpoints(logicalId))
+      : undefined;
     const alarmsOf = (subject: string, ...actions: AlarmPlan['action'][]) =>
       plan.alarms.filter((alarm) => alarm.subject === subject && actions.includes(alarm.action));
     // The image the environment pinned (data stack), by name: changing it is a deliberate act, never
@@ -127,6 +135,7 @@ export class ComputeStack extends Stack {
       privateZone,
       machineImageOf,
       ...(nodeBoot ? { bootScript: nodeBoot } : {}),
+      ...(nodeConfiguration ? { configuration: nodeConfiguration } : {}),
     });
 
     if (plan.autoScalingGroups.some((group) => group.targetGroups.includes('http'))) {

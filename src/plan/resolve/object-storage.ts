@@ -9,6 +9,8 @@
  * bucket keeps them as long as the backups themselves).
  */
 import { catalogRole } from '../../catalog/index.js';
+import type { Spec } from '../../spec/index.js';
+import { ACCOUNT_ID_PLACEHOLDER } from '../contracts.js';
 import { type BucketPlan, OBJECT_STORAGE_PURPOSES, type S3Service } from '../types.js';
 import { type BuildContext, RAILS_CODE_ROLES } from './context.js';
 
@@ -19,12 +21,25 @@ import { type BuildContext, RAILS_CODE_ROLES } from './context.js';
  */
 export const NONCURRENT_VERSION_DAYS = 30;
 
+/**
+ * A bucket's name: the spec's prefix and name, what the bucket holds, then the account and region it
+ * lives in. Bucket names are global, so a name without the account is one anybody could create first
+ * (and another deployer of an environment called `gitlab` would); with it, only the account itself
+ * can. The same pattern as AWS CDK's bootstrap bucket (`cdk-<qualifier>-assets-<account>-<region>`).
+ */
+export function bucketNamePattern(
+  spec: Pick<Spec, 'name' | 'region' | 'objectStorage'>,
+  holds: string,
+): string {
+  return `${spec.objectStorage.bucketPrefix}${spec.name}-${holds}-${ACCOUNT_ID_PLACEHOLDER}-${spec.region}`;
+}
+
 export function planObjectStorage(context: BuildContext): S3Service {
   const { spec } = context;
   const accessRoles = RAILS_CODE_ROLES.filter((role) => catalogRole(context.reference, role) !== undefined);
   const buckets: BucketPlan[] = OBJECT_STORAGE_PURPOSES.map((purpose) => ({
     purpose,
-    bucketName: `${spec.objectStorage.bucketPrefix}${spec.name}-${purpose.replaceAll('_', '-')}`,
+    bucketName: bucketNamePattern(spec, purpose.replaceAll('_', '-')),
     versioned: true,
     ...(purpose === 'backups' ? { expireAfterDays: spec.backups.retentionDays } : {}),
     noncurrentVersionsExpireAfterDays:
@@ -36,6 +51,6 @@ export function planObjectStorage(context: BuildContext): S3Service {
     id: 'object-storage',
     role: 'object-storage',
     buckets,
-    accessLogBucketName: `${spec.objectStorage.bucketPrefix}${spec.name}-access-logs`,
+    accessLogBucketName: bucketNamePattern(spec, 'access-logs'),
   };
 }

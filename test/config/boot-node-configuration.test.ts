@@ -1,0 +1,156 @@
+/**
+ * A fixed node's boot script reads its settings file and gitlab.rb from the SSM parameters its user
+ * data names, before any step uses a setting. Run for real: the bootstrap settings file from a
+ * rendered user data document, `aws` answering `ssm get-parameter` with the rendered parameter
+ * values (as the CLI prints a value with `--output text`), and the machine's steps stubbed.
+ */
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readScript, SCRIPT_FILES, withHeader } from '../../src/config/boot-script.js';
+import { bootTargets, renderUserDataParts, type UserDataParts } from '../../src/config/index.js';
+import { planFor } from '../fixtures/plans.js';
+import { endpointsFor, writeFiles } from './support.js';
+
+/** The steps that touch the machine; `trace` records the ones the test follows. */
+const STUBS = `
+trace() { printf '%s\\n' "$*" >>"$ROOT/trace"; }
+record_facts() { REGION=us-west-2; INSTANCE_ID=i-0123; trace "facts: $GLA_FACTS"; }
+install_tools() { trace install_tools; }
+fetch_secrets() { trace "secrets: $GLA_SECRETS"; }
+install_gitlab() { trace "install $GLA_PACKAGE $GLA_VERSION"; }
+mount_data_volume() { :; }
+shared_secrets() { :; }
+wait_for() { :; }
+gitlab-ctl() { trace "gitlab-ctl $*"; }
+fast_ssh_key_lookup() { :; }
+check_running() { :; }
+signal() { trace "signal $1"; }
+`;
+
+interface Booted {
+  readonly status: number | null;
+  readonly stderr: string;
+  readonly trace: string[];
+  readonly env: string;
+  readonly gitlabRb?: string;
+  readonly awsCalls: string[];
+}
+
+function boot(parts: UserDataParts, missing?: string): Booted {
+  const root = mkdtempSync(join(tmpdir(), 'gitlab-aws-node-config-'));
+  try {
+    const parameters = join(root, 'parameters');
+    mkdirSync(parameters);
+    for (const [name, value] of Object.entries(parts.nodeConfiguration ?? {})) {
+      if (name !== missing) writeFileSync(join(parameters, encodeURIComponent(name)), value);
+    }
+    // get-parameter --name N --query Parameter.Value --output text: the value and a newline.
+    writeFileSync(
+      join(root, 'aws'),
+      `#!/bin/bash
+printf '%s\\n' "$*" >>"${root}/aws-calls"
+[ "$1 $2" = "ssm get-parameter" ] || exit 0
+while [ $# -gt 0 ]; do [ "$1" = --name ] && name=$2; shift; done
+file="${parameters}/$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$name")"
+[ -f "$file" ] || { echo "ParameterNotFound: $name" >&2; exit 254; }
+cat "$file"; echo
+`,
+    );
+    chmodSync(join(root, 'aws'), 0o755);
+    const envFile = join(root, 'boot.env');
+    const bootstrap = writeFiles(parts.document).find((file) => file.path === '/etc/gitlab-aws/boot.env')!;
+    writeFileSync(envFile, bootstrap.content);
+    const script = withHeader(readScript(SCRIPT_FILES.boot), {
+      ENV_FILE: envFile,
+      SECRETS_DIR: join(root, 'secrets'),
+      FACTS_DIR: join(root, 'facts'),
+      SELF: '/bin/false',
+      LOCKED: '/bin/false',
+      FIRST_BOOT_PLACEHOLDER: '{}',
+    }).replace(/\ncase "\$\{1:-boot\}" in[\s\S]*$/, '\n');
+    const run = spawnSync(
+      'bash',
+      ['-c', `${script}\nROOT='${root}'\nGITLAB_RB='${root}/gitlab.rb'\n${STUBS}\nboot`],
+      {
+        env: { PATH: `${root}:/usr/bin:/bin` },
+        encoding: 'utf8',
+      },
+    );
+    const read = (name: string) => {
+      try {
+        return readFileSync(join(root, name), 'utf8');
+      } catch {
+        return undefined;
+      }
+    };
+    const gitlabRb = read('gitlab.rb');
+    return {
+      status: run.status,
+      stderr: run.stderr,
+      trace: (read('trace') ?? '').split('\n').filter(Boolean),
+      env: read('boot.env') ?? '',
+      ...(gitlabRb !== undefined ? { gitlabRb } : {}),
+      awsCalls: (read('aws-calls') ?? '').split('\n').filter(Boolean),
+    };
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+const plan = planFor({ architecture: { size: '3k' } });
+const rendered = (nodeId: string) => {
+  const target = bootTargets(plan).find((entry) => entry.kind === 'node' && entry.node.id === nodeId)!;
+  return renderUserDataParts(plan, target, endpointsFor(target));
+};
+
+describe('a fixed node reads its configuration from parameters', () => {
+  it('installs the settings file and gitlab.rb before any step uses them, then records the facts they list', () => {
+    const parts = rendered('praefect-1');
+    const run = boot(parts);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.env).toBe(parts.env);
+    expect(run.gitlabRb).toBe(parts.gitlabRb);
+    const facts = /^GLA_FACTS='(.*)'$/m.exec(parts.env)![1]!;
+    expect(facts).not.toBe('');
+    expect(run.trace).toEqual([
+      'facts: ',
+      'install_tools',
+      `facts: ${facts}`,
+      expect.stringMatching(/^secrets: praefect-/),
+      `install ${plan.gitlab.packageName} ${plan.gitlab.version}`,
+      'gitlab-ctl reconfigure',
+      'signal SUCCESS',
+    ]);
+    expect(run.awsCalls.filter((call) => call.startsWith('ssm get-parameter'))).toEqual(
+      Object.keys(parts.nodeConfiguration!).map(
+        (name) => `ssm get-parameter --region us-west-2 --name ${name} --query Parameter.Value --output text`,
+      ),
+    );
+  });
+
+  it('boots a bastion, which has no gitlab.rb, from its settings parameter alone', () => {
+    const bastionPlan = planFor({ architecture: { size: '3k' }, access: { admin: 'bastion' } });
+    const target = bootTargets(bastionPlan).find(
+      (entry) => entry.kind === 'node' && entry.node.role === 'bastion',
+    )!;
+    const parts = renderUserDataParts(bastionPlan, target, endpointsFor(target));
+    const run = boot(parts);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.env).toBe(parts.env);
+    expect(run.gitlabRb).toBeUndefined();
+    expect(run.trace.at(-1)).toBe('signal SUCCESS');
+  });
+
+  it('fails the boot, and signals so, when a parameter cannot be read', () => {
+    const parts = rendered('gitaly-2');
+    const gitlabRb = Object.keys(parts.nodeConfiguration!).find((name) => name.endsWith('/gitlab-rb'))!;
+    const run = boot(parts, gitlabRb);
+    expect(run.status).not.toBe(0);
+    expect(run.gitlabRb).toBeUndefined();
+    expect(run.trace.at(-1)).toBe('signal FAILURE');
+    expect(run.trace.some((line) => line.startsWith('install '))).toBe(false);
+  });
+});
