@@ -12,10 +12,8 @@
  * `destroy` previews from this list, so it never promises a snapshot or an emptied bucket the
  * templates do not make.
  */
-import type { Plan, StatefulResourcePlan, VolumePlan } from './types.js';
-
-/** Volumes that hold a node's data apart from its instance: Gitaly's repositories, all of the 1k node's data. */
-export const NODE_DATA_PURPOSES: ReadonlySet<VolumePlan['purpose']> = new Set(['git-data', 'gitlab-data']);
+import { NODE_DATA_PURPOSES } from './query.js';
+import type { Plan, StatefulResourcePlan } from './types.js';
 
 /** What the stateful-resource list reads. */
 export type DeletionInputs = Pick<Plan, 'spec' | 'nodes' | 'autoScalingGroups' | 'services' | 'secrets'>;

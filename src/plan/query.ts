@@ -50,6 +50,9 @@ export function internalLoadBalancer(plan: Pick<Plan, 'services'>): LoadBalancer
   return servicesOf(plan, 'nlb').find((service) => service.scheme === 'internal');
 }
 
+/** Volumes that hold a node's data apart from its instance: Gitaly's repositories, all of the 1k node's data. */
+export const NODE_DATA_PURPOSES: ReadonlySet<VolumePlan['purpose']> = new Set(['git-data', 'gitlab-data']);
+
 /**
  * The volume that holds Gitaly's repositories, set by the spec's `gitaly` fields: a Gitaly node's
  * repository volume, or the 1k node's data volume (Gitaly runs on it). Every such volume of a Plan
