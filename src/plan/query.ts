@@ -64,3 +64,8 @@ export function repositoryVolume(plan: Pick<Plan, 'nodes'>): VolumePlan | undefi
     .flatMap((node) => node.volumes)
     .find((volume) => volume.purpose === 'git-data' || volume.purpose === 'gitlab-data');
 }
+
+/** Nodes with a data volume that outlives their instance: Gitaly nodes and the 1k node. */
+export function nodesWithDataVolume(plan: Pick<Plan, 'nodes'>): PlanNode[] {
+  return plan.nodes.filter((node) => node.volumes.some((volume) => NODE_DATA_PURPOSES.has(volume.purpose)));
+}
