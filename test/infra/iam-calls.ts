@@ -15,7 +15,6 @@ import {
   NODE_TAG,
   ROLE_TAG,
 } from '../../src/plan/contracts.js';
-import { nodesOf } from '../../src/plan/query.js';
 import type { Plan, PlanNode, S3Service, SecretId } from '../../src/plan/types.js';
 
 export const ACCOUNT = '111111111111';
