@@ -1,6 +1,7 @@
 import { putParameter } from '../../lifecycle/aws.js';
+import { railsInstances } from '../../lifecycle/backup.js';
 import { gracefulInterrupt } from '../../lifecycle/interrupt.js';
-import { executeUpgrade, planUpgrade } from '../../lifecycle/upgrade.js';
+import { executeUpgrade, planUpgrade, SINGLE_NODE_DOWNTIME } from '../../lifecycle/upgrade.js';
 import { connect, fleetOf, lifecycleOutput } from '../aws-context.js';
 import type { CliCommand } from '../command.js';
 import { UserError } from '../errors.js';
@@ -32,8 +33,7 @@ export const command: CliCommand = {
     const fleet = fleetOf(plan, clients);
     let from = values.from as string | undefined;
     if (from === undefined) {
-      const rails = plan.autoScalingGroups.find((group) => group.role === 'rails');
-      const instanceId = rails ? (await fleet.directory.instancesOf(rails.id))[0] : undefined;
+      const instanceId = (await railsInstances(plan, fleet.directory, 'one-rails'))[0];
       if (!instanceId)
         throw new UserError('no healthy Rails node to read the running version from; pass --from');
       const answer = await fleet.runner.run({
@@ -46,6 +46,7 @@ export const command: CliCommand = {
       if (!from) throw new UserError(`could not read the running version from ${instanceId}; pass --from`);
     }
     const steps = planUpgrade(plan, { from, to: values.to as string, backup: values['no-backup'] !== true });
+    if (plan.deployNodes.singleNode) output.line(SINGLE_NODE_DOWNTIME);
     if (values['dry-run'] === true) {
       for (const [index, step] of steps.entries()) output.line(`${index + 1}. ${step.title}`);
       return 0;
