@@ -33,6 +33,19 @@ describe('processBudget', () => {
     expect(budgetedGiB(oneK)).toBe(1.5 + 4 + 6 + 2);
   });
 
+  it('adds up what a budget keeps and what its processes take, each at its own size', () => {
+    const budget: ProcessBudgetPlan = {
+      ...oneK,
+      systemGiB: 1,
+      bundledServicesGiB: 3,
+      pumaWorkers: 4,
+      pumaWorkerGiB: 1.5,
+      sidekiqProcesses: 3,
+      sidekiqProcessGiB: 2,
+    };
+    expect(budgetedGiB(budget)).toBe(1 + 3 + 4 * 1.5 + 3 * 2);
+  });
+
   it('keeps nothing for bundled services where they run elsewhere', () => {
     expect(poc.bundledServicesGiB).toBe(0);
     expect(budgetedGiB(poc)).toBe(1.5 + 6 + 2);
