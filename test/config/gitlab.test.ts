@@ -4,12 +4,12 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PORTS } from '../../src/catalog/ports.js';
-import { singleNodeGitlabRb } from '../../src/config/gitlab.js';
+import { renderSingleNode, singleNodeGitlabRb } from '../../src/config/gitlab.js';
 import { type RubyHash, SecretValue } from '../../src/config/ruby.js';
 import type { RuntimeEndpoints } from '../../src/config/types.js';
 import type { Plan, PlanNode } from '../../src/plan/types.js';
 import { nodeOf, planFor } from '../fixtures/plans.js';
-import { called, entries, hasSetting, setting } from './rb-query.js';
+import { called, comments, entries, hasSetting, setting } from './rb-query.js';
 
 const endpoints: RuntimeEndpoints = {
   databaseHost: '',
@@ -63,6 +63,27 @@ describe('1k node gitlab.rb', () => {
     expect(storage.map((entry) => entries(entry))).toEqual([
       { name: 'default', path: `${mount}/git-data/repositories` },
     ]);
+  });
+
+  it('heads the file with the version, environment and node, and every section with a heading', () => {
+    const rb = singleNodeGitlabRb(plan, node, endpoints);
+    const [head, ...rest] = comments(rb);
+    expect(head).toBe(
+      `GitLab EE ${plan.gitlab.version}, ${plan.spec.name}: gitlab-1, every GitLab service on one node (written by gitlab-aws; edits are lost on the next boot)`,
+    );
+    expect(rest).toContain('The first reconfigure creates the root user with this password');
+    expect(rest).toContain('Data: every service on the data volume mounted at /var/opt/gitlab');
+    expect(renderSingleNode(plan, node, endpoints)).toBe(rb.render());
+  });
+
+  it('names the storage as the Plan does, default when it names none', () => {
+    const storageOf = (candidate: PlanNode) =>
+      (
+        entries(setting(singleNodeGitlabRb(plan, candidate, endpoints), 'gitaly', 'configuration'))
+          .storage as RubyHash[]
+      ).map((entry) => entries(entry).name);
+    expect(storageOf({ ...node, gitalyStorage: 'main' })).toEqual(['main']);
+    expect(storageOf({ ...node, gitalyStorage: undefined })).toEqual(['default']);
   });
 
   it('sizes Puma and Sidekiq by the Plan budget', () => {
