@@ -1,11 +1,16 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { topLevelHelp } from '../src/cli/main.js';
-import { PLAN_RULES } from '../src/plan/index.js';
+import { billOfMaterials } from '../src/cost/bom.js';
+import { loadPriceTable } from '../src/cost/prices.js';
+import { PLAN_RULES, resolvePlan } from '../src/plan/index.js';
 import { KEPT_STACK_KINDS, STACK_CONTENTS, STACK_ORDER } from '../src/plan/stacks.js';
-import { specSchema } from '../src/spec/index.js';
+import { renderBom } from '../src/report/bom.js';
+import { renderPlanText } from '../src/report/index.js';
+import { loadSpec, specSchema } from '../src/spec/index.js';
 import { unwrap } from './fixtures/zod.js';
 
 /** A Markdown table with every column padded to its widest cell, as the README writes them. */
@@ -57,7 +62,19 @@ function tableAfter(text: string, intro: string): readonly [number, number] {
   return [newline + 1, blankLine + 1];
 }
 
+/** What `gitlab-aws plan --size 1k` prints with no spec file, as its command renders it. */
+function oneNodePlan(): string {
+  const loaded = loadSpec({ cwd: mkdtempSync(join(tmpdir(), 'gla-readme-')), overrides: { size: '1k' } });
+  const plan = resolvePlan(loaded.spec, { origin: loaded.origin });
+  return `${renderPlanText(plan, [renderBom(billOfMaterials(plan, loadPriceTable()))])}\n`;
+}
+
 const GENERATED: readonly GeneratedBlock[] = [
+  {
+    name: '1k plan',
+    find: (text) => between(text, '\n$ npx gitlab-aws plan --size 1k\n', '```'),
+    render: oneNodePlan,
+  },
   {
     name: 'top-level help',
     find: (text) => between(text, '\n$ npx gitlab-aws --help\n', '```'),

@@ -383,6 +383,9 @@ function load(apiRps: number, webRps: number, gitPullRps: number, gitPushRps: nu
 
 // ---------------------------------------------------------------------------------------------------------
 // 1k: a single node running every component (Rails, Sidekiq, Gitaly, PostgreSQL, Redis, Prometheus).
+// GitLab's AWS install guide says the same for AWS: up to 1,000 users, one EC2 instance running the Linux
+// package, backed up with snapshots (skratsch-solutions/gitlabhq 462401833261e0523def242cd7f5650407a43351,
+// doc/install/aws/_index.md, the note at the top). Its scaled-down multi-node layout is the `poc` scenario.
 
 const ARCH_1K: ReferenceArchitecture = {
   size: '1k',
@@ -400,11 +403,12 @@ const ARCH_1K: ReferenceArchitecture = {
       gcpMachineType: 'n1-standard-8',
       awsInstanceType: 'c5.2xlarge',
       gravitonInstanceType: 'c7g.2xlarge',
-      backing: 'ec2-asg',
+      backing: 'ec2',
       note:
-        'One node runs everything (Rails, Sidekiq, Gitaly, PostgreSQL, Redis, Prometheus) on local storage, so ' +
-        'an auto scaling group of one only replaces the machine: the data needs its own volume and backups. ' +
-        'The page makes external PostgreSQL and object storage optional.',
+        'One node runs everything (Rails, Sidekiq, Gitaly, PostgreSQL, Redis, Prometheus). On AWS one EC2 ' +
+        'instance, as the AWS install guide advises up to 1,000 users: its data on an encrypted EBS volume of ' +
+        'its own, snapshotted, and the instance recovered in place on hardware failure. The page makes external ' +
+        'PostgreSQL and object storage optional; object storage stays on S3.',
     },
   ],
 };

@@ -6,7 +6,8 @@
 import type { RoleId } from './types.js';
 
 export const SIZING_OVERRIDE_FIELDS = [
-  { section: 'rails', key: 'instanceType', roles: ['rails'] },
+  // The 1k node is the web node too: the Rails field sizes it.
+  { section: 'rails', key: 'instanceType', roles: ['rails', 'gitlab'] },
   { section: 'sidekiq', key: 'instanceType', roles: ['sidekiq'] },
   { section: 'gitaly', key: 'instanceType', roles: ['gitaly'] },
   { section: 'database', key: 'instanceClass', roles: ['postgres'] },

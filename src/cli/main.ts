@@ -58,11 +58,11 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     load: () => import('./commands/check.js'),
   },
   upgrade: {
-    summary: 'Zero-downtime GitLab upgrade in the documented multi-node order',
+    summary: 'GitLab upgrade: zero-downtime in the multi-node order; 1k is down meanwhile',
     load: () => import('./commands/upgrade.js'),
   },
   backup: {
-    summary: 'Back up GitLab (gitlab-backup, RDS and Gitaly snapshots), or list backups',
+    summary: 'Back up GitLab (gitlab-backup, RDS and data volume snapshots), or list backups',
     load: () => import('./commands/backup.js'),
   },
   restore: {

@@ -26,9 +26,9 @@ import type { BootTarget, RuntimeEndpoints } from './types.js';
 /** The Gitaly repository directory below the data volume's mount point. */
 export const REPOSITORIES_SUBDIR = 'repositories';
 
-/** The database GitLab's Rails code uses, and the Praefect one when the Plan has a Gitaly Cluster. */
+/** The RDS database GitLab's Rails code uses, the Praefect one with a Gitaly Cluster; none without RDS (1k). */
 export function databaseOf(plan: Plan, role: 'postgres' | 'praefect-postgres') {
-  return serviceOf(plan, 'rds').databases.find((entry) => entry.role === role);
+  return servicesOf(plan, 'rds')[0]?.databases.find((entry) => entry.role === role);
 }
 
 /** The role a boot target runs. */

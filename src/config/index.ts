@@ -10,6 +10,7 @@ import { renderUserData as renderUserDataImpl, renderUserDataParts } from './use
 export { BOOT_SCRIPT, DEPLOY_LOCK_KEY, LOCK_SCRIPT } from './boot-script.js';
 export { type BootstrapStep, databaseBootstrap, REQUIRED_EXTENSIONS } from './database-bootstrap.js';
 export { renderGitaly } from './gitaly.js';
+export { renderSingleNode } from './gitlab.js';
 export { renderMonitoring, scrapeJobs } from './monitoring.js';
 export { praefectDeployNode, renderPraefect } from './praefect.js';
 export { renderRails } from './rails.js';

@@ -1,8 +1,8 @@
 /**
  * gitlab.rb of a web node: GitLab Rails (Puma, Workhorse, NGINX, GitLab Shell) behind the external
  * Network Load Balancer, which ends TLS with the ACM certificate and forwards plain HTTP on port 80.
- * Also the 1k node (`gitlab`), which runs Sidekiq too, as do the web nodes of a Plan without Sidekiq
- * nodes (the 3k page's "Combining select nodes" allows Rails and Sidekiq on one node).
+ * The web nodes of a Plan without Sidekiq nodes (the poc) run Sidekiq too, as the 3k page's
+ * "Combining select nodes" allows, within the Plan's memory budget (plan/resolve/process-budget.ts).
  *
  * Sources:
  * - "Configure GitLab Rails": skratsch-solutions/gitlabhq 06bbc8dc33553c380709d5395df4750a78017677,
@@ -22,19 +22,17 @@ import { externalLoadBalancer } from '../plan/query.js';
 import type { AutoScalingGroupPlan, Plan } from '../plan/types.js';
 import { groupVcpu, hasSidekiqNodes, nodeExporterSettings, railsCodeSettings } from './common.js';
 import { GitlabRb } from './ruby.js';
-import { sidekiqProcessSettings } from './sidekiq.js';
+import { combinedProcessSettings, sidekiqProcessSettings } from './sidekiq.js';
 import type { RuntimeEndpoints } from './types.js';
 
-/** Renders gitlab.rb for the members of a web group (`rails`, or `gitlab` on 1k). */
+/** Renders gitlab.rb for the members of a web group. */
 export function railsGitlabRb(
   plan: Plan,
   group: AutoScalingGroupPlan,
   endpoints: RuntimeEndpoints,
 ): GitlabRb {
-  if (group.role !== 'rails' && group.role !== 'gitlab') {
-    throw new Error(`renderRails renders web groups, not ${group.role}`);
-  }
-  const runsSidekiq = group.role === 'gitlab' || !hasSidekiqNodes(plan);
+  if (group.role !== 'rails') throw new Error(`renderRails renders web groups, not ${group.role}`);
+  const runsSidekiq = !hasSidekiqNodes(plan);
   const rb = new GitlabRb();
   rb.comment(
     `GitLab ${plan.gitlab.edition.toUpperCase()} ${plan.gitlab.version}, ${plan.spec.name}: ${group.id} nodes (written by gitlab-aws; edits are lost on the next boot)`,
@@ -46,7 +44,8 @@ export function railsGitlabRb(
   if (runsSidekiq) {
     rb.comment('Sidekiq runs on these nodes too (no Sidekiq nodes in this architecture)');
     rb.set('sidekiq', ['enable'], true);
-    sidekiqProcessSettings(rb, groupVcpu(plan, group.id));
+    if (group.processBudget) combinedProcessSettings(rb, group.processBudget);
+    else sidekiqProcessSettings(rb, Math.max(1, Math.floor(groupVcpu(plan, group.id))));
   } else {
     rb.set('sidekiq', ['enable'], false);
   }
@@ -62,7 +61,7 @@ export function railsGitlabRb(
 }
 
 /** NGINX serving plain HTTP behind the load balancer that ends TLS. */
-function webServerSettings(rb: GitlabRb, plan: Plan): void {
+export function webServerSettings(rb: GitlabRb, plan: Plan): void {
   const external = externalLoadBalancer(plan);
   rb.comment('TLS ends at the Network Load Balancer; NGINX serves plain HTTP on port 80')
     .set('letsencrypt', ['enable'], false)

@@ -3,6 +3,7 @@
  */
 import type { Plan } from '../plan/types.js';
 import { gitalyGitlabRb } from './gitaly.js';
+import { singleNodeGitlabRb } from './gitlab.js';
 import { monitoringGitlabRb } from './monitoring.js';
 import { praefectGitlabRb } from './praefect.js';
 import { railsGitlabRb } from './rails.js';
@@ -15,7 +16,6 @@ export function gitlabRbFor(plan: Plan, target: BootTarget, endpoints: RuntimeEn
   if (target.kind === 'group') {
     switch (target.group.role) {
       case 'rails':
-      case 'gitlab':
         return railsGitlabRb(plan, target.group, endpoints);
       case 'sidekiq':
         return sidekiqGitlabRb(plan, target.group, endpoints);
@@ -24,6 +24,8 @@ export function gitlabRbFor(plan: Plan, target: BootTarget, endpoints: RuntimeEn
     }
   }
   switch (target.node.role) {
+    case 'gitlab':
+      return singleNodeGitlabRb(plan, target.node, endpoints);
     case 'gitaly':
       return gitalyGitlabRb(plan, target.node, endpoints);
     case 'praefect':

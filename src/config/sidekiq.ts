@@ -7,14 +7,13 @@
  * the concurrency left at the package's default (the page does not change it).
  */
 import { EXPORTER_PORTS } from '../catalog/ports.js';
-import type { AutoScalingGroupPlan, Plan } from '../plan/types.js';
+import type { AutoScalingGroupPlan, Plan, ProcessBudgetPlan } from '../plan/types.js';
 import { groupVcpu, nodeExporterSettings, railsCodeSettings } from './common.js';
 import { GitlabRb } from './ruby.js';
 import type { RuntimeEndpoints } from './types.js';
 
-/** Sidekiq process layout: one process per vCPU, each processing every queue. */
-export function sidekiqProcessSettings(rb: GitlabRb, vcpu: number): void {
-  const processes = Math.max(1, Math.floor(vcpu));
+/** Sidekiq process layout: `processes` processes (one per vCPU on Sidekiq nodes), each processing every queue. */
+export function sidekiqProcessSettings(rb: GitlabRb, processes: number): void {
   rb.set(
     'sidekiq',
     ['queue_groups'],
@@ -22,6 +21,19 @@ export function sidekiqProcessSettings(rb: GitlabRb, vcpu: number): void {
   )
     .set('sidekiq', ['listen_address'], '0.0.0.0')
     .set('sidekiq', ['listen_port'], EXPORTER_PORTS.sidekiq);
+}
+
+/**
+ * Puma and Sidekiq on one node, as the Plan's budget sizes them: the workers and processes that fit
+ * its memory next to each other (and next to the bundled services on the 1k node).
+ */
+export function combinedProcessSettings(rb: GitlabRb, budget: ProcessBudgetPlan): void {
+  rb.comment(
+    `Puma ${budget.pumaWorkers} workers and Sidekiq ${budget.sidekiqProcesses} x ${budget.sidekiqConcurrency} threads: the memory budget of ${budget.memoryGiB} GiB (gitlab-aws plan)`,
+  )
+    .set('puma', ['worker_processes'], budget.pumaWorkers)
+    .set('sidekiq', ['concurrency'], budget.sidekiqConcurrency);
+  sidekiqProcessSettings(rb, budget.sidekiqProcesses);
 }
 
 /** Renders gitlab.rb for the members of the Sidekiq group. */
@@ -38,7 +50,7 @@ export function sidekiqGitlabRb(
   rb.comment('Roles: Sidekiq only').call('roles', ['sidekiq_role']);
   railsCodeSettings(rb, plan, endpoints);
   rb.comment(`Sidekiq: one process per vCPU (${groupVcpu(plan, group.id)} on ${group.instanceType})`);
-  sidekiqProcessSettings(rb, groupVcpu(plan, group.id));
+  sidekiqProcessSettings(rb, Math.max(1, Math.floor(groupVcpu(plan, group.id))));
   rb.comment('Exporters, listening where the monitoring node can scrape them');
   nodeExporterSettings(rb);
   return rb;

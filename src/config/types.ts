@@ -8,9 +8,9 @@ import type { AutoScalingGroupPlan, Plan, PlanNode } from '../plan/types.js';
 
 /** Values only known once AWS has created the managed services. */
 export interface RuntimeEndpoints {
-  /** RDS endpoint address. */
+  /** RDS endpoint address (empty without RDS: the 1k node's database is bundled). */
   readonly databaseHost: string;
-  /** RDS endpoint port. */
+  /** RDS endpoint port (empty without RDS). */
   readonly databasePort: string;
   /** ElastiCache primary endpoint address per Redis role in the Plan. */
   readonly redisHosts: Readonly<Partial<Record<'redis' | 'redis-cache' | 'redis-persistent', string>>>;
@@ -26,6 +26,11 @@ export interface RuntimeEndpoints {
    * so new instances install the upgraded version without a compute redeploy).
    */
   readonly gitlabVersionParameter?: string;
+  /**
+   * ARNs of the external load balancer's target groups a fixed node registers itself with once it
+   * serves (the 1k node); CloudFormation tokens at synth.
+   */
+  readonly targetGroupArns?: readonly string[];
   /** Where the boot script reports success or failure to CloudFormation. */
   readonly signal: {
     readonly stackName: string;

@@ -32,7 +32,7 @@ import {
   NODE_TAG,
   nodeConfigurationParameterName,
 } from '../plan/contracts.js';
-import { externalLoadBalancer } from '../plan/query.js';
+import { externalLoadBalancer, NODE_DATA_PURPOSES } from '../plan/query.js';
 import type { Plan, PlanNode, SecretId } from '../plan/types.js';
 import {
   BOOT_ENV_PATH,
@@ -72,6 +72,8 @@ export interface BootNeeds {
   readonly migrates: boolean;
   /** Whether the node serves the web (readiness check, fast SSH key lookup). */
   readonly web: boolean;
+  /** Whether the node is the whole of GitLab (1k): it generates and stores its own shared secrets. */
+  readonly singleNode: boolean;
 }
 
 export function bootNeeds(plan: Plan, target: BootTarget, gitlabRbSecrets: readonly SecretId[]): BootNeeds {
@@ -90,6 +92,7 @@ export function bootNeeds(plan: Plan, target: BootTarget, gitlabRbSecrets: reado
     hostKeys: web,
     migrates,
     web,
+    singleNode: target.kind === 'node' && target.node.id === plan.deployNodes.singleNode,
   };
 }
 
@@ -142,7 +145,7 @@ function bootEnv(
   const node = target.kind === 'node' ? target.node : undefined;
   const main = databaseOf(plan, 'postgres');
   const praefect = databaseOf(plan, 'praefect-postgres');
-  const dataVolume = node?.volumes.find((volume) => volume.purpose === 'git-data');
+  const dataVolume = node?.volumes.find((volume) => NODE_DATA_PURPOSES.has(volume.purpose));
   const external = externalLoadBalancer(plan);
   const usesPraefectDb = role === 'praefect' || needs.migrates;
   const values: Record<string, string> = {
@@ -164,6 +167,8 @@ function bootEnv(
     GLA_HOST_KEYS_NAME: needs.hostKeys ? secretName(plan, 'ssh-host-keys') : '',
     GLA_MIGRATES: needs.migrates ? 'yes' : 'no',
     GLA_WEB: needs.web ? 'yes' : 'no',
+    GLA_SINGLE_NODE: needs.singleNode ? 'yes' : 'no',
+    GLA_TARGET_GROUPS: needs.singleNode ? (endpoints.targetGroupArns ?? []).join(' ') : '',
     GLA_PROXY_PROTOCOL: needs.web && external?.kind === 'nlb' && external.proxyProtocol ? 'yes' : 'no',
     GLA_DB_HOST: needs.migrates || usesPraefectDb ? endpoints.databaseHost : '',
     GLA_DB_PORT: needs.migrates || usesPraefectDb ? endpoints.databasePort : '',
@@ -265,7 +270,14 @@ export function renderUserDataParts(
   let facts: ReadonlyMap<string, string> = new Map();
   const bootstrap: { path: string; sql: string }[] = [];
   if (role === 'bastion') {
-    needs = { secretFiles: [], secretsJson: false, hostKeys: false, migrates: false, web: false };
+    needs = {
+      secretFiles: [],
+      secretsJson: false,
+      hostKeys: false,
+      migrates: false,
+      web: false,
+      singleNode: false,
+    };
   } else {
     const rb = gitlabRbFor(plan, target, endpoints);
     gitlabRb = rb.render();

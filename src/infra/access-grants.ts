@@ -28,15 +28,17 @@ export interface AccessGrantsProps {
   readonly buckets: readonly BucketPlan[];
   /** The Plan's auto scaling groups, whose `runsDatabaseMigrations` says who writes first-boot secrets. */
   readonly autoScalingGroups: readonly AutoScalingGroupPlan[];
+  /** The 1k node, which writes the first-boot secrets its first reconfigure generates. */
+  readonly singleNodes?: readonly PlanNode[];
   /** Name of the GitLab version parameter (the Plan's contract with `upgrade`). */
   readonly versionParameterName: string;
   /** The secrets. */
   readonly secrets: GitLabSecrets;
   /** GitLab's buckets. */
   readonly objectStorage: ObjectStorage;
-  /** The Gitaly data volumes. */
+  /** The data volumes of the Gitaly nodes and the 1k node. */
   readonly gitalyVolumes: GitalyVolumes;
-  /** The Plan's Gitaly nodes: each may attach its own volume only. */
+  /** The Plan's nodes with a data volume (Gitaly, the 1k node): each may attach its own volume only. */
   readonly gitalyNodes: readonly PlanNode[];
 }
 
@@ -60,9 +62,10 @@ export function grantPlanAccess(scope: Construct, props: AccessGrantsProps): voi
   // Every IAM role of a GitLab role (Gitaly has one per node); none for Kubernetes pools, which read
   // secrets through the cluster.
   const rolesOf = (role: RoleId) => instanceRoles.allOf(role);
-  const migrators = new Set(
-    props.autoScalingGroups.filter((group) => group.runsDatabaseMigrations).map((group) => group.role),
-  );
+  const migrators = new Set([
+    ...props.autoScalingGroups.filter((group) => group.runsDatabaseMigrations).map((group) => group.role),
+    ...(props.singleNodes ?? []).map((node) => node.role),
+  ]);
   for (const secret of props.secretPlans) {
     for (const reader of secret.readers) {
       for (const role of rolesOf(reader)) {

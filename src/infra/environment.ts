@@ -107,8 +107,8 @@ export class GitLabEnvironment extends Construct {
     const data = new DataStack(this, 'data', {
       ...stackProps('data'),
       vpc,
-      databaseSecurityGroup: sg.forTier('database'),
-      redisSecurityGroup: sg.forTier('redis'),
+      ...(sg.groups.has('database') ? { databaseSecurityGroup: sg.forTier('database') } : {}),
+      ...(sg.groups.has('redis') ? { redisSecurityGroup: sg.forTier('redis') } : {}),
     });
     const edge = new EdgeStack(this, 'edge', {
       ...stackProps('edge'),
@@ -136,8 +136,8 @@ export class GitLabEnvironment extends Construct {
     const ops = new OpsStack(this, 'ops', {
       ...stackProps('ops'),
       loadBalancers: loadBalancersOf(plan, edge, compute),
-      database: data.database.instance,
-      databaseMembers: data.database.members,
+      ...(data.database ? { database: data.database.instance } : {}),
+      databaseMembers: data.database?.members ?? new Map(),
       cacheClusterIds: new Map(data.redis.flatMap((redis) => [...redis.cacheClusterIds])),
       gitalyVolumes: [...data.gitalyVolumes.volumes.values()],
       autoScalingGroupNames: [...compute.autoScalingGroups.values()].map(
@@ -176,7 +176,8 @@ export class GitLabEnvironment extends Construct {
   get secrets(): GitLabSecrets {
     return this.dataStack.secrets;
   }
-  get database(): Database {
+  /** RDS; absent on 1k, whose PostgreSQL is bundled on the node. */
+  get database(): Database | undefined {
     return this.dataStack.database;
   }
   get redis(): readonly Redis[] {
@@ -202,7 +203,7 @@ export class GitLabEnvironment extends Construct {
   get autoScalingGroups(): ReadonlyMap<string, GitLabAutoScalingGroup> {
     return this.computeStack.autoScalingGroups;
   }
-  get gitaly(): GitalyServers {
+  get gitaly(): GitalyServers | undefined {
     return this.computeStack.gitaly;
   }
   get praefect(): PraefectCluster | undefined {

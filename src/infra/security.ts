@@ -37,7 +37,7 @@ export type Tier = (typeof TIERS)[number];
 /** Which tier a Plan role's machines belong to. */
 export function tierOfRole(role: RoleId): Tier {
   switch (role) {
-    // The 1k node runs Rails and Sidekiq together behind the load balancer: it is the Rails tier.
+    // The 1k node runs Rails and Sidekiq (and its bundled stores) behind the load balancer: it is the Rails tier.
     case 'gitlab':
     case 'rails':
       return 'rails';
@@ -86,7 +86,10 @@ export interface SecurityGroupsProps {
 
 /** The tiers a Plan has members in. */
 export function tiersOf(plan: Plan): Set<Tier> {
-  const tiers = new Set<Tier>(['load-balancer', 'database', 'redis']);
+  // The 1k node runs PostgreSQL and Redis itself: no database or Redis tier then.
+  const tiers = new Set<Tier>(['load-balancer']);
+  if (plan.services.some((service) => service.kind === 'rds')) tiers.add('database');
+  if (plan.services.some((service) => service.kind === 'elasticache')) tiers.add('redis');
   for (const node of plan.nodes) tiers.add(tierOfRole(node.role));
   for (const group of plan.autoScalingGroups) tiers.add(tierOfRole(group.role));
   if (plan.services.some((service) => service.kind === 'eks')) tiers.add('kubernetes');

@@ -14,6 +14,9 @@
  * Restore follows doc/administration/backup_restore/restore_gitlab.md (skratsch-solutions/gitlabhq
  * 4168cfa9c028293f4e77107617ea564102f73e5f): stop Puma and Sidekiq on every node that talks to the
  * database, restore on one node, reconfigure, start, check.
+ *
+ * On 1k the one node is all of these: `gitlab-backup` dumps its bundled database and repositories,
+ * AWS Backup snapshots its data volume, and the restore runs every step on it.
  */
 import {
   type BackupClient,
@@ -130,8 +133,7 @@ export async function createBackup(props: CreateBackupProps): Promise<CreatedBac
     backupJobIds.push(job.BackupJobId ?? '');
     props.log(`AWS Backup job ${job.BackupJobId} started for ${resourceArn}`);
   }
-  const railsGroup = plan.autoScalingGroups.find((group) => group.role === 'rails');
-  const instanceId = railsGroup ? (await props.directory.instancesOf(railsGroup.id))[0] : undefined;
+  const instanceId = (await railsInstances(plan, props.directory, 'one-rails'))[0];
   if (!instanceId) throw new Error('no healthy Rails instance to run gitlab-backup on');
   props.log(`Running gitlab-backup on ${instanceId}`);
   await props.runner.run({
@@ -232,6 +234,23 @@ export function renderBackupList(listings: readonly BackupListing[], now: Date):
   return [format(['KIND', 'AGE', 'SIZE', 'ID']), ...rows.map(format)];
 }
 
+/**
+ * The instances that run GitLab's Rails code: one web node (`one-rails`), or every Rails and Sidekiq
+ * node (`all-rails-and-sidekiq`). On 1k both are the one node.
+ */
+export async function railsInstances(
+  plan: Plan,
+  directory: NodeDirectory,
+  which: 'one-rails' | 'all-rails-and-sidekiq',
+): Promise<string[]> {
+  const single = plan.deployNodes.singleNode;
+  if (single) return [await directory.instanceOf(single)];
+  const roles = which === 'one-rails' ? ['rails'] : ['rails', 'sidekiq'];
+  const groups = plan.autoScalingGroups.filter((group) => roles.includes(group.role));
+  const members = (await Promise.all(groups.map((group) => directory.instancesOf(group.id)))).flat();
+  return which === 'one-rails' ? members.slice(0, 1) : members;
+}
+
 export type RestoreStep = {
   readonly title: string;
   /** Every member of these groups, or one member of the first. */
@@ -241,14 +260,17 @@ export type RestoreStep = {
 
 /** GitLab's restore procedure across the environment's nodes, with the archive in the account's backups bucket. */
 export function planRestore(plan: Plan, backupId: string, account: string): RestoreStep[] {
+  const single = plan.deployNodes.singleNode;
   return [
     {
-      title: 'Stop Puma and Sidekiq on every Rails and Sidekiq node (they hold database connections)',
+      title: single
+        ? `Stop Puma and Sidekiq on ${single} (they hold database connections)`
+        : 'Stop Puma and Sidekiq on every Rails and Sidekiq node (they hold database connections)',
       on: 'all-rails-and-sidekiq',
       commands: remoteScript(REMOTE_SCRIPT_FILES.stopPumaAndSidekiq),
     },
     {
-      title: `Restore ${backupId} on one Rails node`,
+      title: `Restore ${backupId} on ${single ?? 'one Rails node'}`,
       on: 'one-rails',
       commands: remoteScript(REMOTE_SCRIPT_FILES.restoreBackup, {
         BACKUP_ID: backupId,
@@ -256,7 +278,7 @@ export function planRestore(plan: Plan, backupId: string, account: string): Rest
       }),
     },
     {
-      title: 'Start GitLab again on every Rails and Sidekiq node',
+      title: `Start GitLab again on ${single ?? 'every Rails and Sidekiq node'}`,
       on: 'all-rails-and-sidekiq',
       commands: remoteScript(REMOTE_SCRIPT_FILES.startGitlab),
     },
@@ -277,13 +299,9 @@ export async function executeRestore(
     readonly log: (line: string) => void;
   },
 ): Promise<void> {
-  const groupsOf = (roles: readonly string[]) =>
-    plan.autoScalingGroups.filter((group) => roles.includes(group.role));
   for (const step of steps) {
     props.log(step.title);
-    const groups = step.on === 'one-rails' ? groupsOf(['rails']) : groupsOf(['rails', 'sidekiq']);
-    const members = (await Promise.all(groups.map((group) => props.directory.instancesOf(group.id)))).flat();
-    const targets = step.on === 'one-rails' ? members.slice(0, 1) : members;
+    const targets = await railsInstances(plan, props.directory, step.on);
     if (targets.length === 0) throw new Error(`no healthy instance for "${step.title}"`);
     for (const instanceId of targets) {
       await props.runner.run({

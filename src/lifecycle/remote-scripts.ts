@@ -22,6 +22,7 @@ export const REMOTE_SCRIPT_FILES = {
   upgradeDeployRailsNode: 'upgrade-deploy-rails-node.sh',
   postDeploymentMigrations: 'run-post-deployment-migrations.sh',
   upgradeMonitoring: 'upgrade-monitoring.sh',
+  upgradeSingleNode: 'upgrade-single-node.sh',
   createBackup: 'create-backup.sh',
   stopPumaAndSidekiq: 'stop-puma-and-sidekiq.sh',
   restoreBackup: 'restore-backup.sh',

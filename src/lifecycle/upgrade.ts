@@ -13,6 +13,10 @@
  * (`gitlabVersionParameterName`, src/plan/contracts.ts), so setting it is what makes the refresh
  * install the new release.
  *
+ * The 1k node runs everything on one instance, so it has no zero-downtime upgrade: GitLab is down
+ * while its package is replaced and its bundled database migrated (doc/update/zero_downtime.md
+ * names multi-node installs as the requirement), and `upgrade` says so before it starts.
+ *
  * `planUpgrade` is pure (tests assert the steps); `executeUpgrade` runs them through the fleet
  * interfaces.
  */
@@ -156,11 +160,38 @@ export function refreshPercentages(group: AutoScalingGroupPlan): { min: number; 
 const byRole = (plan: Plan, role: PlanNode['role']) =>
   plan.nodes.filter((node) => node.role === role && !node.autoScalingGroup);
 
+/** What `upgrade` tells the user before a 1k upgrade starts. */
+export const SINGLE_NODE_DOWNTIME =
+  'GitLab is down during the upgrade: the 1k node runs every service, so there is no other node to serve while it upgrades.';
+
+/** The 1k node: a backup, the package upgraded in place with GitLab down, new instances pinned to it. */
+function planSingleNodeUpgrade(plan: Plan, nodeId: string, to: string, backup: boolean): UpgradeStep[] {
+  return [
+    ...(backup
+      ? [{ kind: 'backup' as const, title: `Back up GitLab and the data volume of ${nodeId}` }]
+      : []),
+    {
+      kind: 'run-command',
+      title: `Upgrade GitLab on ${nodeId} and migrate its database (GitLab is down during the upgrade)`,
+      target: { nodeId },
+      commands: upgradeScript(REMOTE_SCRIPT_FILES.upgradeSingleNode, packageValues(plan, to)),
+    },
+    {
+      kind: 'set-version',
+      title: `Make a replacement instance install GitLab ${to}`,
+      parameterName: gitlabVersionParameterName(plan),
+      version: to,
+    },
+  ];
+}
+
 export function planUpgrade(plan: Plan, options: UpgradeOptions): UpgradeStep[] {
   const problems = upgradePathProblems(options.from, options.to);
   if (problems.length > 0)
     throw new UserError(`upgrade refused:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   const to = formatVersion(parseVersion(options.to));
+  const single = plan.deployNodes.singleNode;
+  if (single) return planSingleNodeUpgrade(plan, single, to, options.backup);
   const railsGroup =
     plan.autoScalingGroups.find((group) => group.id === plan.deployNodes.databaseMigrations) ??
     plan.autoScalingGroups.find((group) => group.role === 'rails');

@@ -5,13 +5,14 @@
  * - the RDS primary and each ElastiCache replication group go after a final snapshot (Snapshot);
  * - RDS read replicas stay (Retain): deletion protection would stop CloudFormation anyway, and a
  *   replica holds nothing the primary's snapshot lacks;
- * - S3 buckets (with their objects) and the access-log bucket, Gitaly data volumes, secrets marked
+ * - S3 buckets (with their objects) and the access-log bucket, Gitaly and 1k data volumes, secrets marked
  *   `retainOnDelete`, KMS keys, log groups and the AWS Backup vault stay (Retain): data is never lost
  *   by deleting a stack, it is deleted by hand.
  *
  * `destroy` previews from this list, so it never promises a snapshot or an emptied bucket the
  * templates do not make.
  */
+import { NODE_DATA_PURPOSES } from './query.js';
 import type { Plan, StatefulResourcePlan } from './types.js';
 
 /** What the stateful-resource list reads. */
@@ -77,11 +78,12 @@ export function planStatefulResources(plan: DeletionInputs): StatefulResourcePla
     }
   }
   for (const node of plan.nodes) {
-    for (const volume of node.volumes.filter((candidate) => candidate.purpose === 'git-data')) {
+    for (const volume of node.volumes.filter((candidate) => NODE_DATA_PURPOSES.has(candidate.purpose))) {
+      const what = volume.purpose === 'git-data' ? 'Gitaly volume' : 'GitLab data volume';
       resources.push({
         id: `volume-${node.id}`,
         kind: 'volume',
-        description: `Gitaly volume of ${node.id} (${volume.sizeGiB} GiB ${volume.type}, ${volume.mountPoint ?? volume.deviceName})`,
+        description: `${what} of ${node.id} (${volume.sizeGiB} GiB ${volume.type}, ${volume.mountPoint ?? volume.deviceName})`,
         stack: 'data',
         onStackDelete: volume.retainOnDelete ? 'retain' : 'snapshot',
       });

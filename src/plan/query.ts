@@ -3,7 +3,7 @@
  * and a Plan that lacks something a caller needs fails with the kind it lacks.
  */
 import { ROLE_IDS, type RoleId } from '../catalog/types.js';
-import type { LoadBalancerService, Plan, PlanNode, PlanService } from './types.js';
+import type { LoadBalancerService, Plan, PlanNode, PlanService, VolumePlan } from './types.js';
 
 /** The Plan's service type of a kind: `ServiceOfKind<'rds'>` is RdsService. */
 export type ServiceOfKind<K extends PlanService['kind']> = Extract<PlanService, { readonly kind: K }>;
@@ -48,4 +48,24 @@ export function externalLoadBalancer(plan: Pick<Plan, 'services'>): LoadBalancer
 /** The internal load balancer in front of Praefect, when the Plan has a Gitaly Cluster. */
 export function internalLoadBalancer(plan: Pick<Plan, 'services'>): LoadBalancerService | undefined {
   return servicesOf(plan, 'nlb').find((service) => service.scheme === 'internal');
+}
+
+/** Volumes that hold a node's data apart from its instance: Gitaly's repositories, all of the 1k node's data. */
+export const NODE_DATA_PURPOSES: ReadonlySet<VolumePlan['purpose']> = new Set(['git-data', 'gitlab-data']);
+
+/**
+ * The volume that holds Gitaly's repositories, set by the spec's `gitaly` fields: a Gitaly node's
+ * repository volume, or the 1k node's data volume (Gitaly runs on it). Every such volume of a Plan
+ * has the same settings, so the first stands for all.
+ */
+export function repositoryVolume(plan: Pick<Plan, 'nodes'>): VolumePlan | undefined {
+  return plan.nodes
+    .filter((node) => node.role === 'gitaly' || node.role === 'gitlab')
+    .flatMap((node) => node.volumes)
+    .find((volume) => volume.purpose === 'git-data' || volume.purpose === 'gitlab-data');
+}
+
+/** Nodes with a data volume that outlives their instance: Gitaly nodes and the 1k node. */
+export function nodesWithDataVolume(plan: Pick<Plan, 'nodes'>): PlanNode[] {
+  return plan.nodes.filter((node) => node.volumes.some((volume) => NODE_DATA_PURPOSES.has(volume.purpose)));
 }

@@ -26,11 +26,13 @@ import { planObjectStorage } from './resolve/object-storage.js';
 import { planPraefectNodes } from './resolve/praefect.js';
 import { planRedis } from './resolve/redis.js';
 import { planSecrets } from './resolve/secrets.js';
+import { planSingleNode, runsOnOneNode } from './resolve/single-node.js';
 import { type MemberlessService, withMembers } from './service-members.js';
 import { PLAN_SCHEMA_VERSION, type Plan } from './types.js';
 
 export { GIT_DATA_DEVICE, GIT_DATA_MOUNT_POINT } from './resolve/gitaly.js';
 export { archOf } from './resolve/machines.js';
+export { GITLAB_DATA_MOUNT_POINT } from './resolve/single-node.js';
 
 export interface ResolveOptions {
   /** Where the spec came from, for the report's first line. */
@@ -61,6 +63,7 @@ export function resolvePlan(spec: Spec, options: ResolveOptions = {}): Plan {
   // Nodes in role order (Rails first, as GitLab's pages list them), so output and JSON are stable.
   const nodes = [
     ...autoScalingGroups.flatMap((group) => groupMembers(context, group)),
+    ...planSingleNode(context),
     ...planGitalyNodes(context),
     ...planPraefectNodes(context),
     ...planMonitoringNodes(context),
@@ -103,7 +106,7 @@ export function resolvePlan(spec: Spec, options: ResolveOptions = {}): Plan {
     nodes,
     autoScalingGroups,
     services,
-    secrets: planSecrets(spec, gitalyMode, roles),
+    secrets: planSecrets(spec, gitalyMode, roles, runsOnOneNode(context)),
   };
   const draft: Omit<Plan, 'checks'> = {
     ...resolved,
@@ -115,9 +118,9 @@ export function resolvePlan(spec: Spec, options: ResolveOptions = {}): Plan {
 }
 
 function planServices(context: BuildContext, today: string): MemberlessService[] {
+  // The 1k node runs the bundled PostgreSQL and Redis; object storage stays on S3 (GitLab recommends it).
   const services: MemberlessService[] = [
-    planDatabase(context),
-    ...planRedis(context),
+    ...(runsOnOneNode(context) ? [] : [planDatabase(context), ...planRedis(context)]),
     planObjectStorage(context),
   ];
   services.push(planExternalLoadBalancer(context));

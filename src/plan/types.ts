@@ -104,8 +104,12 @@ export interface SubnetPlan {
 }
 
 export interface VolumePlan {
-  /** What the volume holds. */
-  readonly purpose: 'root' | 'git-data' | 'prometheus-data';
+  /**
+   * What the volume holds: the OS (`root`), Gitaly's repositories (`git-data`), Prometheus's data, or
+   * everything a single GitLab node keeps under /var/opt/gitlab (`gitlab-data`: repositories, the
+   * bundled PostgreSQL and Redis, Prometheus).
+   */
+  readonly purpose: 'root' | 'git-data' | 'prometheus-data' | 'gitlab-data';
   /** Linux device name the volume attaches as. */
   readonly deviceName: string;
   /** Mount point for data volumes. */
@@ -137,6 +141,31 @@ export interface PlanNode {
   /** Gitaly storage name (Rails `repositories_storages` and Praefect refer to it). */
   readonly gitalyStorage?: string;
   readonly volumes: readonly VolumePlan[];
+  /** How a node that runs Puma and Sidekiq together shares its memory between them (the 1k node). */
+  readonly processBudget?: ProcessBudgetPlan;
+}
+
+/**
+ * Puma workers and Sidekiq processes of a node that runs both (the 1k node, the poc's Rails nodes),
+ * sized so that they fit the node's memory next to what else runs on it.
+ */
+export interface ProcessBudgetPlan {
+  /** Memory of the node. */
+  readonly memoryGiB: number;
+  /** Kept for the operating system and GitLab's smaller processes (NGINX, Workhorse, exporters). */
+  readonly systemGiB: number;
+  /** Kept for the data services bundled on the node (PostgreSQL, Redis, Gitaly, Prometheus); 0 when they run elsewhere. */
+  readonly bundledServicesGiB: number;
+  /** Puma worker processes (`puma['worker_processes']`). */
+  readonly pumaWorkers: number;
+  /** Memory allowed per Puma worker. */
+  readonly pumaWorkerGiB: number;
+  /** Sidekiq processes, each processing every queue (`sidekiq['queue_groups']`). */
+  readonly sidekiqProcesses: number;
+  /** Memory allowed per Sidekiq process. */
+  readonly sidekiqProcessGiB: number;
+  /** Threads of each Sidekiq process (`sidekiq['concurrency']`). */
+  readonly sidekiqConcurrency: number;
 }
 
 /** A node's modelled boot: Linux package install, first reconfigure and (first node) migrations. */
@@ -172,6 +201,8 @@ export interface AutoScalingGroupPlan {
   readonly targetGroups: readonly ('http' | 'ssh')[];
   /** Whether nodes of this group may run database migrations (one at a time, under a lock). */
   readonly runsDatabaseMigrations: boolean;
+  /** Puma and Sidekiq on the same node (web groups of a Plan without Sidekiq nodes): how they share its memory. */
+  readonly processBudget?: ProcessBudgetPlan;
 }
 
 export type PlanService = RdsService | ElastiCacheService | S3Service | LoadBalancerService | EksService;
@@ -428,8 +459,13 @@ export interface StatefulResourcePlan {
 }
 
 export interface DeployNodesPlan {
-  /** The auto scaling group whose nodes run GitLab's database migrations (its `runsDatabaseMigrations`); absent without one (Cloud Native Hybrid). */
+  /** The auto scaling group whose nodes run GitLab's database migrations (its `runsDatabaseMigrations`); absent without one (Cloud Native Hybrid, the 1k node). */
   readonly databaseMigrations?: string;
+  /**
+   * The one node that runs all of GitLab (1k): it migrates its bundled database itself on every
+   * reconfigure, and an upgrade takes GitLab down while it runs.
+   */
+  readonly singleNode?: string;
   /** The Praefect node that runs Praefect's migrations, the deploy node of GitLab's zero-downtime procedure; absent without a Gitaly Cluster. */
   readonly praefect?: string;
 }

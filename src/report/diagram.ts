@@ -88,6 +88,9 @@ function nodeBoxes(plan: Plan, zone: string, subnet: 'public' | 'private'): Box[
           title,
           countLabel(members.length, instanceType),
           ...(volume ? [`${volume.sizeGiB} GiB ${volume.type} ${volume.purpose}`] : []),
+          ...(first.processBudget && first.processBudget.bundledServicesGiB > 0
+            ? ['bundled PostgreSQL, Redis, Gitaly']
+            : []),
         ],
         kind: 'compute',
       });

@@ -3,6 +3,7 @@
  * Other sections (bill of materials, cost, deploy-time estimate) are appended by their producers.
  */
 import { nodeRoles, nodesOf } from '../plan/query.js';
+import { budgetedGiB } from '../plan/resolve/process-budget.js';
 import type { CheckResult, Plan, PlanService } from '../plan/types.js';
 import { renderTable } from './table.js';
 
@@ -20,8 +21,10 @@ export function renderSummary(plan: Plan): string {
     architecture.size === 'poc'
       ? 'proof of concept'
       : `up to ${architecture.users.toLocaleString('en-US')} users`;
-  const gitaly =
-    architecture.gitalyMode === 'cluster'
+  const single = plan.deployNodes.singleNode;
+  const gitaly = single
+    ? `one node (${single}) with the bundled PostgreSQL, Redis and Gitaly`
+    : architecture.gitalyMode === 'cluster'
       ? `Gitaly Cluster (${nodesOf(plan, 'gitaly').length} Gitaly + ${nodesOf(plan, 'praefect').length} Praefect)`
       : 'single Gitaly';
   const ha = architecture.highAvailability ? 'highly available' : 'not highly available';
@@ -66,6 +69,40 @@ export function renderNodes(plan: Plan): string {
     },
   );
   return `Compute nodes (${plan.nodes.length})\n${table}`;
+}
+
+/** One decimal at most: 1.5, 4, 13.5. */
+const gib = (value: number) => String(Math.round(value * 10) / 10);
+
+/**
+ * How each node that runs Puma and Sidekiq together spends its memory (the Plan's budget), one
+ * line per group or fixed node; empty when the Plan has none.
+ */
+export function renderProcessBudgets(plan: Plan): string {
+  const budgeted = [
+    ...plan.autoScalingGroups.map((group) => ({
+      name: group.id,
+      type: group.instanceType,
+      budget: group.processBudget,
+    })),
+    ...plan.nodes
+      .filter((node) => node.autoScalingGroup === undefined)
+      .map((node) => ({ name: node.id, type: node.instanceType, budget: node.processBudget })),
+  ].filter((entry) => entry.budget !== undefined);
+  if (budgeted.length === 0) return '';
+  const lines = budgeted.map(({ name, type, budget: b }) => {
+    const parts = [
+      `system ${gib(b!.systemGiB)}`,
+      ...(b!.bundledServicesGiB > 0
+        ? [`bundled PostgreSQL, Redis, Gitaly, Prometheus ${gib(b!.bundledServicesGiB)}`]
+        : []),
+      `Puma ${b!.pumaWorkers} workers x ${gib(b!.pumaWorkerGiB)}`,
+      `Sidekiq ${b!.sidekiqProcesses} process${b!.sidekiqProcesses === 1 ? '' : 'es'} x ${gib(b!.sidekiqProcessGiB)} (${b!.sidekiqConcurrency} threads each)`,
+    ];
+    const spent = budgetedGiB(b!);
+    return `  ${name} (${type}, ${gib(b!.memoryGiB)} GiB): ${parts.join(' + ')} = ${gib(spent)} GiB`;
+  });
+  return ['Memory budget (GiB) of nodes running Puma and Sidekiq together', ...lines].join('\n');
 }
 
 export function describeService(service: PlanService): { role: string; what: string; detail: string } {
@@ -141,6 +178,7 @@ export function renderPlanText(plan: Plan, extraSections: readonly string[] = []
     renderOrigin(plan),
     renderSummary(plan),
     renderNodes(plan),
+    ...[renderProcessBudgets(plan)].filter(Boolean),
     renderServices(plan),
     ...extraSections,
     renderChecks(plan.checks),

@@ -228,7 +228,7 @@ const specObject = z.strictObject({
     .prefault({}),
   rails: z
     .strictObject({
-      /** Override of the Rails instance type. */
+      /** Override of the Rails instance type (on 1k: the one node's). */
       instanceType: z
         .string()
         .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'must be an EC2 instance type such as c6i.8xlarge')

@@ -422,7 +422,7 @@ describe('instance types and AWS mapping', () => {
 
   it('backing follows the role', () => {
     const expected: Partial<Record<RoleId, string>> = {
-      gitlab: 'ec2-asg',
+      gitlab: 'ec2',
       rails: 'ec2-asg',
       sidekiq: 'ec2-asg',
       gitaly: 'ec2',

@@ -28,14 +28,16 @@ function group(plan: Plan, role: AutoScalingGroupPlan['role']): AutoScalingGroup
 
 const threeK = planFor({ architecture: { size: '3k' } });
 const poc = planFor({ architecture: { size: 'poc' } });
-const oneK = planFor({ architecture: { size: '1k' } });
 
 describe('Rails gitlab.rb', () => {
   it('renders web groups only', () => {
     expect(() => railsGitlabRb(threeK, group(threeK, 'sidekiq'), endpoints)).toThrow(
       'renderRails renders web groups, not sidekiq',
     );
-    expect(() => railsGitlabRb(oneK, group(oneK, 'gitlab'), endpoints)).not.toThrow();
+    const gitlabGroup: AutoScalingGroupPlan = { ...group(poc, 'rails'), id: 'gitlab', role: 'gitlab' };
+    expect(() => railsGitlabRb(poc, gitlabGroup, endpoints)).toThrow(
+      'renderRails renders web groups, not gitlab',
+    );
   });
 
   it('runs the application role and leaves Gitaly to the Gitaly nodes', () => {
@@ -80,26 +82,29 @@ describe('Rails gitlab.rb', () => {
     expect(keysOf(rb, 'sidekiq')).toEqual(['enable']);
   });
 
-  it.each([
-    ['poc', poc, 'rails'],
-    ['1k', oneK, 'gitlab'],
-  ] as const)('runs Sidekiq on the web nodes of %s, one process per vCPU', (_size, plan, role) => {
-    const web = group(plan, role);
-    const rb = railsGitlabRb(plan, web, endpoints);
+  it('runs Sidekiq on the poc web nodes within their memory budget, not one process per vCPU', () => {
+    const web = group(poc, 'rails');
+    const budget = web.processBudget!;
+    const rb = railsGitlabRb(poc, web, endpoints);
     expect(setting(rb, 'sidekiq', 'enable')).toBe(true);
-    const vcpu = plan.nodes.find((node) => node.autoScalingGroup === web.id)!.vcpu;
-    expect(setting(rb, 'sidekiq', 'queue_groups')).toEqual(Array.from({ length: vcpu }, () => '*'));
+    expect(setting(rb, 'sidekiq', 'queue_groups')).toEqual(
+      Array.from({ length: budget.sidekiqProcesses }, () => '*'),
+    );
+    expect(setting(rb, 'sidekiq', 'concurrency')).toBe(budget.sidekiqConcurrency);
+    expect(setting(rb, 'puma', 'worker_processes')).toBe(budget.pumaWorkers);
+    const vcpu = poc.nodes.find((node) => node.autoScalingGroup === web.id)!.vcpu;
+    expect(budget.sidekiqProcesses + budget.pumaWorkers).toBeLessThanOrEqual(vcpu);
     expect(setting(rb, 'sidekiq', 'listen_port')).toBe(EXPORTER_PORTS.sidekiq);
     expect(comments(rb).some((text) => text.startsWith('Sidekiq runs on these nodes too'))).toBe(true);
   });
 
-  it('runs Sidekiq on the 1k node even beside Sidekiq nodes: that node is the whole application', () => {
-    const web = group(oneK, 'gitlab');
-    const withSidekiqNodes: Plan = {
-      ...oneK,
-      autoScalingGroups: [...oneK.autoScalingGroups, { ...web, id: 'sidekiq', role: 'sidekiq' }],
-    };
-    expect(setting(railsGitlabRb(withSidekiqNodes, web, endpoints), 'sidekiq', 'enable')).toBe(true);
+  it('runs one Sidekiq process per vCPU on web nodes without a budget', () => {
+    const web: AutoScalingGroupPlan = { ...group(threeK, 'rails') };
+    const alone: Plan = { ...threeK, autoScalingGroups: [web] };
+    const rb = railsGitlabRb(alone, web, endpoints);
+    const vcpu = threeK.nodes.find((node) => node.autoScalingGroup === web.id)!.vcpu;
+    expect(setting(rb, 'sidekiq', 'queue_groups')).toEqual(Array.from({ length: vcpu }, () => '*'));
+    expect(hasSetting(rb, 'puma', 'worker_processes')).toBe(false);
   });
 
   it('renders without an internet-facing load balancer, then without the PROXY protocol', () => {

@@ -17,7 +17,6 @@ import {
   nodeConfigurationParameterName,
   ROLE_TAG,
 } from '../../src/plan/contracts.js';
-import { nodesOf } from '../../src/plan/query.js';
 import type { Plan, PlanNode, S3Service, SecretId } from '../../src/plan/types.js';
 
 export const ACCOUNT = '111111111111';
@@ -49,6 +48,8 @@ export interface FakeWorld {
   readonly keys: { readonly secrets: string; readonly volumes: string; readonly objectStorage: string };
   volumeArn(nodeId: string): string;
   instanceArn(instanceId: string): string;
+  /** ARNs of the external load balancer's target groups. */
+  readonly webTargetGroupArns: readonly string[];
   readonly nginxLogGroup?: string;
 }
 
@@ -76,11 +77,15 @@ function secretIdsRead(plan: Plan, caller: Caller): SecretId[] {
   return secretsRead(parts.needs!);
 }
 
+/** Whether the caller generates the first-boot secrets: the migrating group, or the 1k node. */
 function migrates(plan: Plan, caller: Caller): boolean {
-  return (
-    caller.kind === 'group' &&
-    plan.autoScalingGroups.some((g) => g.id === caller.groupId && g.runsDatabaseMigrations)
-  );
+  if (caller.kind === 'node') return isSingleNode(plan, caller);
+  return plan.autoScalingGroups.some((g) => g.id === caller.groupId && g.runsDatabaseMigrations);
+}
+
+/** Whether the caller is the 1k node, which runs all of GitLab. */
+function isSingleNode(plan: Plan, caller: Caller): boolean {
+  return caller.kind === 'node' && caller.node.id === plan.deployNodes.singleNode;
 }
 
 function bucketsOf(plan: Plan) {
@@ -177,7 +182,17 @@ export function allowedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsC
       );
     }
   }
-  if (caller.kind === 'node' && caller.role === 'gitaly') {
+  if (isSingleNode(plan, caller)) {
+    for (const arn of world.webTargetGroupArns) {
+      calls.push({
+        action: 'elasticloadbalancing:RegisterTargets',
+        resource: arn,
+        why: 'boot script puts the node behind the load balancer',
+      });
+    }
+  }
+  // Gitaly nodes and the 1k node take their data volume over from the instance they replace.
+  if (caller.kind === 'node' && (caller.role === 'gitaly' || isSingleNode(plan, caller))) {
     const node = caller.node;
     const tags = instanceTags(plan, node);
     const volume = world.volumeArn(node.id);
@@ -379,8 +394,25 @@ export function deniedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsCa
       why: `complete the launch hook of another environment's ${group.id} group`,
     });
   }
+  if (!isSingleNode(plan, caller)) {
+    for (const arn of world.webTargetGroupArns) {
+      calls.push({
+        action: 'elasticloadbalancing:RegisterTargets',
+        resource: arn,
+        why: 'put an instance behind the load balancer',
+      });
+    }
+  }
+  calls.push({
+    action: 'elasticloadbalancing:RegisterTargets',
+    resource: `arn:aws:elasticloadbalancing:${world.region}:${ACCOUNT}:targetgroup/other/0123456789abcdef`,
+    why: "put an instance in another load balancer's target group",
+  });
   const self = caller.kind === 'node' ? caller.node.id : undefined;
-  for (const other of nodesOf(plan, 'gitaly').filter((node) => node.id !== self)) {
+  const withVolumes = plan.nodes.filter(
+    (node) => node.role === 'gitaly' || node.id === plan.deployNodes.singleNode,
+  );
+  for (const other of withVolumes.filter((node) => node.id !== self)) {
     calls.push(
       {
         action: 'ec2:StopInstances',

@@ -49,6 +49,8 @@ function resolver(synth: Synthesized) {
         return resolve(kind, props.Name) as string;
       case 'AWS::Logs::LogGroup':
         return resolve(kind, props.LogGroupName ?? id) as string;
+      case 'AWS::ElasticLoadBalancingV2::TargetGroup':
+        return `arn:aws:elasticloadbalancing:${region}:${ACCOUNT}:targetgroup/${id}/0123456789abcdef`;
       default:
         return id;
     }
@@ -172,6 +174,9 @@ function world(synth: Synthesized): FakeWorld {
     volumeArn: (nodeId) =>
       `arn:aws:ec2:${region}:${ACCOUNT}:volume/${ref('data', dataId(volumes.volume(nodeId)))}`,
     instanceArn: (instanceId) => `arn:aws:ec2:${region}:${ACCOUNT}:instance/${instanceId}`,
+    webTargetGroupArns: resourcesOf(synth.json.edge, 'AWS::ElasticLoadBalancingV2::TargetGroup').map(([id]) =>
+      ref('edge', id),
+    ),
     ...(logGroups[0] ? { nginxLogGroup: ref('compute', logGroups[0][0]) } : {}),
   };
 }
@@ -225,7 +230,9 @@ function scriptActions(): string[] {
     )) {
       // `aws ec2 wait volume-available` polls DescribeVolumes.
       const operation = command === 'wait' ? `describe-${waiter!.split('-')[0]}s` : command!;
-      actions.add(`${service}:${operation.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase())}`);
+      // The CLI's service names that differ from IAM's prefixes.
+      const prefix = service === 'elbv2' ? 'elasticloadbalancing' : service;
+      actions.add(`${prefix}:${operation.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase())}`);
     }
   }
   return [...actions];
@@ -233,14 +240,18 @@ function scriptActions(): string[] {
 
 describe('instance role policies, simulated', () => {
   it('list every AWS call the boot scripts make', () => {
-    const synth = synthesize(allPlans().find(({ combination }) => combination.size === '3k')!.plan);
+    // 3k has every kind of node but the 1k one, which registers itself with the load balancer.
     const listed = new Set(
-      principals(synth).flatMap(({ caller }) =>
-        allowedCalls(synth.plan, caller, world(synth)).map((call) => call.action),
-      ),
+      ['3k', '1k'].flatMap((size) => {
+        const synth = synthesize(allPlans().find(({ combination }) => combination.size === size)!.plan);
+        return principals(synth).flatMap(({ caller }) =>
+          allowedCalls(synth.plan, caller, world(synth)).map((call) => call.action),
+        );
+      }),
     );
     const actions = scriptActions();
     expect(actions).toContain('ec2:AttachVolume');
+    expect(actions).toContain('elasticloadbalancing:RegisterTargets');
     for (const action of actions) expect(listed, action).toContain(action);
   });
 

@@ -148,17 +148,6 @@ describe('Rails and Sidekiq (5k)', () => {
   });
 });
 
-describe('the 1k all-in-one group', () => {
-  it('cannot surge (max = min), so it is replaced as a whole and does not scale', () => {
-    const synth = synthesize(planFor({ architecture: { size: '1k' } }));
-    const [groupId, group] = groupOf(synth, 'gitlab');
-    expect(group.Properties).toMatchObject({ MinSize: '1', MaxSize: '1', HealthCheckType: 'ELB' });
-    expect(group.UpdatePolicy).toMatchObject({ AutoScalingReplacingUpdate: { WillReplace: true } });
-    synth.templates.compute.resourceCountIs('AWS::AutoScaling::ScalingPolicy', 0);
-    expect(groupId).toBeTruthy();
-  });
-});
-
 describe('boot scripts from the config layer', () => {
   it('put the renderer output in user data and make CloudFormation wait for the signal of the right resource', () => {
     const seen: string[] = [];

@@ -104,6 +104,8 @@ const CHANGES: Readonly<Record<string, (baseline: SpecOverrides) => SpecOverride
   'Rails max size': () => ({ rails: { maxNodes: 40 } }),
   'Gitaly count up': () => ({ gitaly: { nodes: 4 } }),
   'an instance type': () => ({ sidekiq: { instanceType: 'm6i.2xlarge' } }),
+  // On 1k this replaces the one instance; its data volume must stay.
+  'the Rails (1k: the node) instance type': () => ({ rails: { instanceType: 'c6i.2xlarge' } }),
   'a new GitLab version': () => ({ gitlab: { version: '19.4.0' } }),
 };
 

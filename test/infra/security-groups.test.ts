@@ -143,8 +143,13 @@ describe('tierOfParty', () => {
 });
 
 describe('tiersOf and securityGroupsPropsOf', () => {
-  it('has the managed tiers always, Praefect and its load balancer with a Gitaly Cluster, Kubernetes with EKS', () => {
-    expect([...tiersOf(planFor({ architecture: { size: '1k' } }))].sort()).toEqual(
+  it('has the managed tiers where the Plan has the services, Praefect and its load balancer with a Gitaly Cluster, Kubernetes with EKS', () => {
+    // The 1k node runs PostgreSQL, Redis and Gitaly itself.
+    expect([...tiersOf(planFor({ architecture: { size: '1k' } }))].sort()).toEqual([
+      'load-balancer',
+      'rails',
+    ]);
+    expect([...tiersOf(planFor({ architecture: { size: 'poc' } }))].sort()).toEqual(
       ['database', 'gitaly', 'load-balancer', 'rails', 'redis'].sort(),
     );
     const cluster = tiersOf(planFor({ architecture: { size: '3k' } }));
@@ -362,11 +367,26 @@ describe('SecurityGroups for Cloud Native Hybrid with bastions', () => {
   });
 });
 
-describe('SecurityGroups for one Gitaly (1k) administered through Session Manager', () => {
+describe('SecurityGroups for the 1k node', () => {
   let securityGroups: SecurityGroups;
   let rules: Rule[];
   beforeAll(() => {
     ({ securityGroups, rules } = buildPlan(planFor({ architecture: { size: '1k' } })));
+  });
+
+  it('has only the load balancer and the node, which the load balancer reaches on HTTP and SSH alone', () => {
+    expect([...securityGroups.groups.keys()].sort()).toEqual(['load-balancer', 'rails']);
+    expect(ingress(rules, 'rails')).toEqual(
+      [`rails<-load-balancer:${PORTS.http}`, `rails<-load-balancer:${PORTS.ssh}`].sort(),
+    );
+  });
+});
+
+describe('SecurityGroups for one Gitaly (poc) administered through Session Manager', () => {
+  let securityGroups: SecurityGroups;
+  let rules: Rule[];
+  beforeAll(() => {
+    ({ securityGroups, rules } = buildPlan(planFor({ architecture: { size: 'poc' } })));
   });
 
   it('has no bastion, opens no SSH but Git over SSH, and lets Rails reach Gitaly directly', () => {

@@ -213,3 +213,50 @@ describe('backupVaultOf', () => {
     );
   });
 });
+
+describe('backup and restore on the 1k node', () => {
+  const oneK = planFor({ architecture: { size: '1k' } });
+
+  it('runs gitlab-backup on the one node, beside the AWS Backup job of its data volume', async () => {
+    backup.on(StartBackupJobCommand).resolves({ BackupJobId: 'job-volume' });
+    const runner = new RecordingRunner();
+    const volume = 'arn:aws:ec2:us-west-2:123456789012:volume/vol-0a1b2c3d4e5f60718';
+    await createBackup({
+      plan: oneK,
+      backupId: 'b1',
+      directory,
+      runner,
+      backup: new BackupClient({}),
+      vault: { vaultName: 'v', roleArn: 'arn:aws:iam::123456789012:role/b' },
+      resourceArns: [volume],
+      account: ACCOUNT,
+      log: () => {},
+    });
+    expect(backup.commandCalls(StartBackupJobCommand).map((call) => call.args[0].input.ResourceArn)).toEqual([
+      volume,
+    ]);
+    expect(runner.commands.map((command) => command.instanceId)).toEqual(['i-gitlab-1']);
+  });
+
+  it('stops, restores, starts and checks on the one node, in that order', async () => {
+    const runner = new RecordingRunner();
+    const steps = planRestore(oneK, 'b1', ACCOUNT);
+    expect(steps.map((step) => step.title)).toEqual([
+      'Stop Puma and Sidekiq on gitlab-1 (they hold database connections)',
+      'Restore b1 on gitlab-1',
+      'Start GitLab again on gitlab-1',
+      'Check GitLab and that the secrets decrypt the restored data',
+    ]);
+    await executeRestore(oneK, steps, { directory, runner, log: () => {} });
+    const first = runner.commands.map((command) => [
+      command.instanceId,
+      runRemoteScript(command.commands).trace.find((c) => c.startsWith('gitlab-')),
+    ]);
+    expect(first).toEqual([
+      ['i-gitlab-1', 'gitlab-ctl stop puma'],
+      ['i-gitlab-1', 'gitlab-backup restore BACKUP=b1 force=yes'],
+      ['i-gitlab-1', 'gitlab-ctl start'],
+      ['i-gitlab-1', 'gitlab-rake gitlab:check SANITIZE=true'],
+    ]);
+  });
+});

@@ -25,6 +25,7 @@ import {
   planImageRoll,
   planUpgrade,
   refreshPercentages,
+  SINGLE_NODE_DOWNTIME,
   type UpgradeExecutorProps,
   type UpgradeStep,
   upgradePathProblems,
@@ -409,6 +410,34 @@ describe('refreshPercentages', () => {
     expect(refreshPercentages(group(1, 1))).toEqual({ min: 100, max: 200 });
     expect(refreshPercentages(group(2, 4))).toEqual({ min: 50, max: 100 });
     expect(refreshPercentages(group(2, 3))).toEqual({ min: 67, max: 100 });
+  });
+});
+
+describe('planUpgrade on the 1k node', () => {
+  const oneK = planFor({ architecture: { size: '1k' } });
+
+  it('backs up, upgrades the one node in place with GitLab down, then pins the version for a replacement', () => {
+    const steps = planUpgrade(oneK, { from: '19.3.0', to: '19.4.1', backup: true });
+    expect(steps.map((step) => step.kind)).toEqual(['backup', 'run-command', 'set-version']);
+    expect(steps[1]).toMatchObject({ target: { nodeId: 'gitlab-1' } });
+    expect(steps[1]!.title).toContain('GitLab is down during the upgrade');
+    expect(steps.some((step) => step.kind === 'instance-refresh')).toBe(false);
+    expect(SINGLE_NODE_DOWNTIME).toMatch(/^GitLab is down during the upgrade/);
+    expect(planUpgrade(oneK, { from: '19.3.0', to: '19.4.1', backup: false }).map((s) => s.kind)).toEqual([
+      'run-command',
+      'set-version',
+    ]);
+  });
+
+  it('installs the exact package, then reconfigures (migrating the bundled database) and restarts', () => {
+    const step = planUpgrade(oneK, { from: '19.3.0', to: '19.4.1', backup: false })[0]!;
+    if (step.kind !== 'run-command') throw new Error('expected a command');
+    const run = runRemoteScript(step.commands);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.trace[0]).toBe('touch /etc/gitlab/skip-auto-reconfigure');
+    expect(run.trace.some((line) => line.includes('gitlab-ee=19.4.1-ee.0'))).toBe(true);
+    expect(run.trace.slice(-2)).toEqual(['gitlab-ctl reconfigure', 'gitlab-ctl restart']);
+    expect(run.trace.join('\n')).not.toContain('SKIP_POST_DEPLOYMENT_MIGRATIONS');
   });
 });
 

@@ -91,7 +91,7 @@ describe('plan.alarms', () => {
   });
 
   it('gives a group pinned at one size no scaling alarms', () => {
-    const plan = planFor({ architecture: { size: '1k' } });
+    const plan = planFor({ architecture: { size: '3k' }, rails: { minNodes: 3, maxNodes: 3 } });
     const pinned = plan.autoScalingGroups.filter((group) => group.maxCapacity === group.minCapacity);
     expect(pinned.length).toBeGreaterThan(0);
     for (const group of pinned) {

@@ -23,7 +23,7 @@ describe('plan.statefulResources', () => {
           { kind: 'secret', stack: 'data', onStackDelete: secret.retainOnDelete ? 'retain' : 'delete' },
         ]);
       const gitData = plan.nodes.filter((node) =>
-        node.volumes.some((volume) => volume.purpose === 'git-data'),
+        node.volumes.some((volume) => volume.purpose === 'git-data' || volume.purpose === 'gitlab-data'),
       );
       expect(
         plan.statefulResources

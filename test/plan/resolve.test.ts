@@ -140,11 +140,52 @@ describe('resolvePlan details', () => {
     });
   });
 
-  it('splits the 1k single node so that its data lives outside the auto scaling group', () => {
-    const plan = planFor({ architecture: { size: '1k' } });
-    expect(plan.autoScalingGroups).toMatchObject([{ id: 'gitlab', minCapacity: 1, maxCapacity: 1 }]);
-    expect(plan.nodes.filter((node) => node.role === 'gitaly')).toHaveLength(1);
+  it('runs 1k on one instance with its data on a retained volume, and no managed database or Redis', () => {
+    const plan = planFor({
+      architecture: { size: '1k' },
+      gitaly: { volumeGiB: 300 },
+      database: { storageGiB: 50 },
+    });
+    expect(plan.autoScalingGroups).toEqual([]);
+    expect(plan.nodes.map((node) => [node.id, node.role, node.instanceType, node.autoScalingGroup])).toEqual([
+      ['gitlab-1', 'gitlab', 'c5.2xlarge', undefined],
+    ]);
+    expect(plan.nodes[0]!.volumes.find((volume) => volume.purpose === 'gitlab-data')).toMatchObject({
+      mountPoint: '/var/opt/gitlab',
+      // Repositories and the bundled database share the volume.
+      sizeGiB: 350,
+      retainOnDelete: true,
+      iops: 8000,
+    });
+    expect(plan.services.map((service) => service.kind).sort()).toEqual(['nlb', 's3']);
+    expect(plan.secrets.map((secret) => secret.id)).toEqual([
+      'root-password',
+      'gitlab-secrets-json',
+      'ssh-host-keys',
+    ]);
+    expect(plan.deployNodes).toEqual({ singleNode: 'gitlab-1' });
+    expect(
+      plan.alarms.filter((alarm) => alarm.action === 'recover-instance').map((alarm) => alarm.subject),
+    ).toEqual(['gitlab-1']);
+    expect(plan.statefulResources.find((resource) => resource.id === 'volume-gitlab-1')).toMatchObject({
+      onStackDelete: 'retain',
+      description: expect.stringContaining('GitLab data volume of gitlab-1'),
+    });
+  });
+
+  it('keeps the managed services of the AWS guide for the poc, and budgets Puma next to Sidekiq on its Rails nodes', () => {
+    const plan = planFor({ architecture: { size: 'poc' } });
     expect(plan.services.map((service) => service.kind).sort()).toEqual(['elasticache', 'nlb', 'rds', 's3']);
+    expect(plan.deployNodes.singleNode).toBeUndefined();
+    expect(plan.autoScalingGroups.find((group) => group.id === 'rails')?.processBudget).toMatchObject({
+      bundledServicesGiB: 0,
+      sidekiqProcesses: 2,
+      pumaWorkers: 6,
+    });
+    // Sizes with Sidekiq nodes keep one Sidekiq process per vCPU there and no budget on Rails.
+    expect(
+      planFor({ architecture: { size: '3k' } }).autoScalingGroups.map((group) => group.processBudget),
+    ).toEqual([undefined, undefined]);
   });
 
   it('follows the AWS guide for the poc: Rails 2-4, one Gitaly, RDS db.m5.large Multi-AZ', () => {

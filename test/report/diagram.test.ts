@@ -48,7 +48,11 @@ describe('architecture diagram', () => {
     expect(dot).toContain('nlb_internal -> praefect_us_west_2a_c5_large');
   });
 
-  it.each(allPlans().map(({ combination, plan }) => ({ ...combination, plan })))(
+  it.each(
+    allPlans()
+      .filter(({ plan }) => plan.services.some((service) => service.kind === 'rds'))
+      .map(({ combination, plan }) => ({ ...combination, plan })),
+  )(
     'places RDS and ElastiCache members where the Plan does: $size $type $availabilityZones AZs',
     ({ plan }) => {
       const zoneOf = boxZones(planToDot(plan));
@@ -70,6 +74,17 @@ describe('architecture diagram', () => {
       }
     },
   );
+
+  it('draws the 1k node with its bundled data services, and no RDS or ElastiCache', () => {
+    const plan = planFor({ architecture: { size: '1k' } });
+    const dot = planToDot(plan);
+    const node = plan.nodes[0]!;
+    const box = dot.split('\n').find((line) => line.includes(`label="${node.id}\\n`));
+    expect(box).toContain('bundled PostgreSQL, Redis, Gitaly');
+    expect(box).toContain(`${node.volumes[1]!.sizeGiB} GiB gp3 gitlab-data`);
+    expect(dot).not.toMatch(/\brds_|\bcache_/);
+    expect(dot).toContain(`nlb_external -> ${node.role}_`);
+  });
 
   it('renders a PNG', async () => {
     const png = await svgToPng(await dotToSvg(planToDot(planFor({ architecture: { size: 'poc' } }))), 600);

@@ -5,6 +5,7 @@ import {
   putImageParameter,
   putParameter,
 } from '../../lifecycle/aws.js';
+import { railsInstances } from '../../lifecycle/backup.js';
 import { changeSetNameFor, deployEnvironment } from '../../lifecycle/deploy.js';
 import { gracefulInterrupt } from '../../lifecycle/interrupt.js';
 import { findStatefulChanges } from '../../lifecycle/stateful-changes.js';
@@ -14,6 +15,7 @@ import {
   imageRollReplacements,
   planImageRoll,
   planUpgrade,
+  SINGLE_NODE_DOWNTIME,
 } from '../../lifecycle/upgrade.js';
 import type { Plan } from '../../plan/types.js';
 import { connect, fleetOf, lifecycleOutput } from '../aws-context.js';
@@ -117,8 +119,7 @@ export const command: CliCommand = {
     const fleet = fleetOf(plan, clients);
     let from = values.from as string | undefined;
     if (from === undefined) {
-      const rails = plan.autoScalingGroups.find((group) => group.role === 'rails');
-      const instanceId = rails ? (await fleet.directory.instancesOf(rails.id))[0] : undefined;
+      const instanceId = (await railsInstances(plan, fleet.directory, 'one-rails'))[0];
       if (!instanceId)
         throw new UserError('no healthy Rails node to read the running version from; pass --from');
       const answer = await fleet.runner.run({
@@ -131,6 +132,7 @@ export const command: CliCommand = {
       if (!from) throw new UserError(`could not read the running version from ${instanceId}; pass --from`);
     }
     const steps = planUpgrade(plan, { from, to: values.to as string, backup: values['no-backup'] !== true });
+    if (plan.deployNodes.singleNode) output.line(SINGLE_NODE_DOWNTIME);
     if (values['dry-run'] === true) {
       for (const [index, step] of steps.entries()) output.line(`${index + 1}. ${step.title}`);
       return 0;

@@ -352,6 +352,18 @@ close_first_boot_secret() {
   aws secretsmanager untag-resource --region "$REGION" --secret-id "$1" --tag-keys "$GLA_TAG_FIRST_BOOT" >/dev/null
 }
 
+store_secrets_json() {
+  aws secretsmanager put-secret-value --region "$REGION" --secret-id "$GLA_SECRETS_JSON_NAME" \
+    --secret-string file:///etc/gitlab/gitlab-secrets.json >/dev/null
+  close_first_boot_secret "$GLA_SECRETS_JSON_NAME"
+}
+
+store_host_keys() {
+  aws secretsmanager put-secret-value --region "$REGION" --secret-id "$GLA_HOST_KEYS_NAME" \
+    --secret-string "$(cd /etc/ssh && tar -cz ssh_host_* | base64 -w0)" >/dev/null
+  close_first_boot_secret "$GLA_HOST_KEYS_NAME"
+}
+
 # Runs under the deploy lock on nodes that may migrate: the first one prepares the database and
 # generates gitlab-secrets.json and the SSH host keys, which every later node reuses.
 first_boot() {
@@ -359,19 +371,39 @@ first_boot() {
   if [ -n "$GLA_SECRETS_JSON_NAME" ] && ! secret_is_set "$GLA_SECRETS_JSON_NAME"; then
     log "first node: generating gitlab-secrets.json"
     gitlab-ctl reconfigure
-    aws secretsmanager put-secret-value --region "$REGION" --secret-id "$GLA_SECRETS_JSON_NAME" \
-      --secret-string file:///etc/gitlab/gitlab-secrets.json >/dev/null
-    close_first_boot_secret "$GLA_SECRETS_JSON_NAME"
+    store_secrets_json
   fi
   if [ -n "$GLA_HOST_KEYS_NAME" ] && ! secret_is_set "$GLA_HOST_KEYS_NAME"; then
     log "first node: storing this node's SSH host keys for every web node"
-    aws secretsmanager put-secret-value --region "$REGION" --secret-id "$GLA_HOST_KEYS_NAME" \
-      --secret-string "$(cd /etc/ssh && tar -cz ssh_host_* | base64 -w0)" >/dev/null
-    close_first_boot_secret "$GLA_HOST_KEYS_NAME"
+    store_host_keys
+  fi
+}
+
+# The single node (1k) shares its secrets with no other node, but /etc/gitlab and /etc/ssh live on
+# the root volume, which a replacement instance does not keep: the node installs what an earlier
+# instance stored, else its first reconfigure generates them and it stores them afterwards.
+single_node_secrets() {
+  if [ -n "$GLA_SECRETS_JSON_NAME" ] && secret_is_set "$GLA_SECRETS_JSON_NAME"; then install_secrets_json; fi
+  if [ -n "$GLA_HOST_KEYS_NAME" ] && secret_is_set "$GLA_HOST_KEYS_NAME"; then install_host_keys; fi
+}
+
+store_single_node_secrets() {
+  [ "${GLA_SINGLE_NODE:-no}" = "yes" ] || return 0
+  if [ -n "$GLA_SECRETS_JSON_NAME" ] && ! secret_is_set "$GLA_SECRETS_JSON_NAME"; then
+    log "storing the gitlab-secrets.json the first reconfigure generated"
+    store_secrets_json
+  fi
+  if [ -n "$GLA_HOST_KEYS_NAME" ] && ! secret_is_set "$GLA_HOST_KEYS_NAME"; then
+    log "storing this node's SSH host keys for its successors"
+    store_host_keys
   fi
 }
 
 shared_secrets() {
+  if [ "${GLA_SINGLE_NODE:-no}" = "yes" ]; then
+    single_node_secrets
+    return 0
+  fi
   if [ "$GLA_MIGRATES" = "yes" ]; then
     as_master
     "$LOCKED" "$SELF" first-boot
@@ -424,6 +456,16 @@ readiness() {
   curl "${flags[@]}" http://127.0.0.1/-/readiness
 }
 
+# A fixed node behind the external load balancer (the 1k node) puts itself in the target groups once
+# GitLab answers: the templates cannot, since the load balancer's stack is deployed before the
+# instance's. The instance it replaces leaves them when CloudFormation terminates it.
+register_targets() {
+  local arn
+  for arn in ${GLA_TARGET_GROUPS:-}; do
+    aws elbv2 register-targets --region "$REGION" --target-group-arn "$arn" --targets "Id=$INSTANCE_ID" >/dev/null
+  done
+}
+
 check_running() {
   gitlab-ctl status >/dev/null
   if [ "$GLA_WEB" = "yes" ]; then wait_for 900 readiness; fi
@@ -448,6 +490,7 @@ boot() {
   shared_secrets
   if [ "$GLA_ROLE" = "praefect" ]; then wait_for 1800 praefect_database_ready; fi
   gitlab-ctl reconfigure
+  store_single_node_secrets
   if [ "$GLA_MIGRATES" = "yes" ]; then
     as_master
     "$LOCKED" --once "migrations-$(gitlab_version)" "$SELF" migrate
@@ -455,6 +498,7 @@ boot() {
   fi
   fast_ssh_key_lookup
   check_running
+  register_targets
   complete_launch CONTINUE
   signal SUCCESS
   log "done"

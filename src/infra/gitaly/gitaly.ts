@@ -20,13 +20,14 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
 import { ENVIRONMENT_TAG, NODE_TAG, ROLE_TAG } from '../../plan/contracts.js';
+import { NODE_DATA_PURPOSES } from '../../plan/query.js';
 import type { PlanNode } from '../../plan/types.js';
 import { acknowledge, tagNode, volumeArn } from '../common.js';
 import { createFixedNodes, type NodeTierProps } from '../fixed-node.js';
 import type { RemovalPolicyOf } from '../removal-policy.js';
 
 export interface GitalyVolumesProps {
-  /** The Plan's Gitaly nodes, each of which gets its git-data volume. */
+  /** The Plan's nodes with a data volume (Gitaly's git-data, the 1k node's gitlab-data), each of which gets it. */
   readonly nodes: readonly PlanNode[];
   /** The environment's name (the spec's), which the attach permission is conditioned on. */
   readonly environmentName: string;
@@ -36,10 +37,14 @@ export interface GitalyVolumesProps {
   readonly removalPolicyOf: RemovalPolicyOf;
 }
 
-/** The repository volumes, one per Gitaly node, in the data stack. */
+/**
+ * The repository volumes, one per Gitaly node, in the data stack; and the 1k node's data volume,
+ * which its node takes over from its predecessor the same way.
+ */
 export class GitalyVolumes extends Construct {
-  /** Data volume of each Gitaly node, by node id. */
+  /** Data volume of each node, by node id. */
   readonly volumes: ReadonlyMap<string, ec2.Volume>;
+  private readonly roleOfNode: ReadonlyMap<string, PlanNode['role']>;
   private readonly environmentName: string;
   private readonly encryptionKey: kms.IKey;
 
@@ -48,9 +53,10 @@ export class GitalyVolumes extends Construct {
     this.environmentName = props.environmentName;
     this.encryptionKey = props.encryptionKey;
     const volumes = new Map<string, ec2.Volume>();
+    this.roleOfNode = new Map(props.nodes.map((node) => [node.id, node.role]));
     for (const node of props.nodes) {
-      const data = node.volumes.find((volume) => volume.purpose === 'git-data');
-      if (!data) throw new Error(`Gitaly node ${node.id} has no git-data volume in the Plan`);
+      const data = node.volumes.find((volume) => NODE_DATA_PURPOSES.has(volume.purpose));
+      if (!data) throw new Error(`node ${node.id} has no data volume in the Plan`);
       const volume = new ec2.Volume(this, node.id, {
         availabilityZone: node.availabilityZone,
         size: Size.gibibytes(data.sizeGiB),
@@ -61,7 +67,7 @@ export class GitalyVolumes extends Construct {
         encryptionKey: props.encryptionKey,
         removalPolicy: props.removalPolicyOf(`volume-${node.id}`),
       });
-      tagNode(volume, 'gitaly', node.id);
+      tagNode(volume, node.role, node.id);
       volumes.set(node.id, volume);
     }
     this.volumes = volumes;
@@ -88,7 +94,7 @@ export class GitalyVolumes extends Construct {
     const thisNode = {
       StringEquals: {
         [`aws:ResourceTag/${ENVIRONMENT_TAG}`]: this.environmentName,
-        [`aws:ResourceTag/${ROLE_TAG}`]: 'gitaly',
+        [`aws:ResourceTag/${ROLE_TAG}`]: this.roleOfNode.get(nodeId) ?? 'gitaly',
         [`aws:ResourceTag/${NODE_TAG}`]: nodeId,
       },
     };

@@ -13,7 +13,13 @@ import type { RoleId } from '../../catalog/types.js';
 import { renderNodeConfiguration } from '../../config/index.js';
 import type { BootTarget, RenderUserData, RuntimeEndpoints } from '../../config/types.js';
 import { gitlabVersionParameterName, machineImageParameterName } from '../../plan/contracts.js';
-import { internalLoadBalancer, nodesOf, serviceOf, servicesOf } from '../../plan/query.js';
+import {
+  internalLoadBalancer,
+  nodesOf,
+  nodesWithDataVolume,
+  serviceOf,
+  servicesOf,
+} from '../../plan/query.js';
 import type { AlarmPlan, EksService, PlanNode, S3Service, SubnetTier } from '../../plan/types.js';
 import { grantPlanAccess } from '../access-grants.js';
 import type { GitLabAutoScalingGroup } from '../auto-scaling.js';
@@ -34,6 +40,7 @@ import { removalPolicies } from '../removal-policy.js';
 import { InstanceRoles } from '../roles.js';
 import type { SecurityGroups } from '../security.js';
 import { SidekiqAutoScalingGroup } from '../sidekiq.js';
+import { SingleNode } from '../single-node.js';
 import type { DataEndpoints } from './data-stack.js';
 import type { GitLabStackProps } from './gitlab-stack.js';
 
@@ -70,7 +77,10 @@ export class ComputeStack extends Stack {
   readonly instanceRoles: InstanceRoles;
   /** Auto scaling groups by Plan group id (rails, sidekiq, gitlab). */
   readonly autoScalingGroups: ReadonlyMap<string, GitLabAutoScalingGroup>;
-  readonly gitaly: GitalyServers;
+  /** The 1k node, when the Plan runs all of GitLab on one. */
+  readonly singleNode?: SingleNode;
+  /** The Gitaly servers; absent on 1k, whose node runs Gitaly itself. */
+  readonly gitaly?: GitalyServers;
   readonly praefect?: PraefectCluster;
   readonly monitoring?: MonitoringServer;
   readonly bastions?: Bastions;
@@ -86,7 +96,8 @@ export class ComputeStack extends Stack {
     const render = props.renderUserData;
     this.instanceRoles = new InstanceRoles(this, 'InstanceRoles', {
       roles: new Set([...plan.nodes, ...plan.autoScalingGroups].map((machines) => machines.role)),
-      // A Gitaly node acts on its own volume and instances only (see roles.ts).
+      // A Gitaly node acts on its own volume and instances only (see roles.ts). The 1k node is alone
+      // in its role, so the role's shared one is already its own.
       nodesWithOwnRole: nodesOf(plan, 'gitaly'),
       environmentName: plan.spec.name,
     });
@@ -95,30 +106,36 @@ export class ComputeStack extends Stack {
       secretPlans: plan.secrets,
       buckets: serviceOf<S3Service>(plan, 's3').buckets,
       autoScalingGroups: plan.autoScalingGroups,
+      singleNodes: plan.nodes.filter((node) => node.id === plan.deployNodes.singleNode),
       versionParameterName: gitlabVersionParameterName(plan),
       secrets: props.secrets,
       objectStorage: props.objectStorage,
       gitalyVolumes: props.gitalyVolumes,
-      gitalyNodes: nodesOf(plan, 'gitaly'),
+      gitalyNodes: nodesWithDataVolume(plan),
     });
     const praefectService = internalLoadBalancer(plan);
-    const endpoints = (logicalId: string): RuntimeEndpoints => ({
+    // The 1k node registers itself with the external target groups (see single-node.ts).
+    const webTargetGroups = [props.targetGroups.http, props.targetGroups.ssh];
+    const endpoints = (logicalId: string, node?: PlanNode): RuntimeEndpoints => ({
       ...props.dataEndpoints,
       ...(praefectService ? { praefectLoadBalancerHost: praefectService.dnsName } : {}),
+      ...(node !== undefined && node.id === plan.deployNodes.singleNode
+        ? { targetGroupArns: webTargetGroups.map((group) => group.targetGroupArn) }
+        : {}),
       gitlabVersionParameter: gitlabVersionParameterName(plan),
       signal: { stackName: this.stackName, logicalId },
     });
     const bootScript = render
       ? (target: BootTarget): BootScript =>
           (logicalId) =>
-            render(plan, target, endpoints(logicalId))
+            render(plan, target, endpoints(logicalId, target.kind === 'node' ? target.node : undefined))
       : undefined;
     const nodeBoot = bootScript ? (node: PlanNode) => bootScript({ kind: 'node', node }) : undefined;
     // What a fixed node's user data leaves out: its settings and gitlab.rb, in SSM parameters.
     const nodeConfiguration = render
       ? (node: PlanNode): NodeConfigurationOf =>
           (logicalId) =>
-            renderNodeConfiguration(plan, node, endpoints(logicalId))
+            renderNodeConfiguration(plan, node, endpoints(logicalId, node))
       : undefined;
     const alarmsOf = (subject: string, ...actions: AlarmPlan['action'][]) =>
       plan.alarms.filter((alarm) => alarm.subject === subject && actions.includes(alarm.action));
@@ -169,7 +186,15 @@ export class ComputeStack extends Stack {
     }
     this.autoScalingGroups = groups;
 
-    this.gitaly = new GitalyServers(this, 'Gitaly', { ...tier('gitaly'), privateZone });
+    if (plan.deployNodes.singleNode) {
+      this.singleNode = new SingleNode(this, 'SingleNode', {
+        ...tier('gitlab'),
+        targetGroups: webTargetGroups,
+      });
+    }
+    if (nodesOf(plan, 'gitaly').length > 0) {
+      this.gitaly = new GitalyServers(this, 'Gitaly', { ...tier('gitaly'), privateZone });
+    }
     if (praefectService) {
       this.praefect = new PraefectCluster(this, 'Praefect', {
         ...tier('praefect'),
@@ -199,7 +224,8 @@ export class ComputeStack extends Stack {
     }
 
     const fixedInstances = new Map<string, ec2.Instance>([
-      ...this.gitaly.instances,
+      ...(this.singleNode?.instances ?? []),
+      ...(this.gitaly?.instances ?? []),
       ...(this.praefect?.instances ?? []),
       ...(this.monitoring
         ? nodesOf(plan, 'monitoring').map((node) => [node.id, this.monitoring!.instance] as const)

@@ -9,7 +9,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import type { RuntimeEndpoints } from '../../config/types.js';
 import { gitlabVersionParameterName, machineImageParameterName } from '../../plan/contracts.js';
-import { nodesOf, serviceOf, servicesOf } from '../../plan/query.js';
+import { nodesWithDataVolume, serviceOf, servicesOf } from '../../plan/query.js';
 import type { Arch, ElastiCacheService, RdsService, S3Service } from '../../plan/types.js';
 import { UBUNTU_IMAGE_PARAMETER } from '../common.js';
 import { Database } from '../data/database.js';
@@ -24,10 +24,10 @@ import type { GitLabStackProps } from './gitlab-stack.js';
 export interface DataStackProps extends GitLabStackProps {
   /** The VPC whose private subnets hold RDS and ElastiCache. */
   readonly vpc: ec2.IVpc;
-  /** Security group of the database tier. */
-  readonly databaseSecurityGroup: ec2.ISecurityGroup;
-  /** Security group of the Redis tier. */
-  readonly redisSecurityGroup: ec2.ISecurityGroup;
+  /** Security group of the database tier; absent when the Plan has no RDS (1k: bundled PostgreSQL). */
+  readonly databaseSecurityGroup?: ec2.ISecurityGroup;
+  /** Security group of the Redis tier; absent when the Plan has no ElastiCache. */
+  readonly redisSecurityGroup?: ec2.ISecurityGroup;
 }
 
 /** Where GitLab's nodes find the data services (CloudFormation tokens at synth). */
@@ -37,10 +37,12 @@ export class DataStack extends Stack {
   /** One KMS key per kind of data. */
   readonly keys: EncryptionKeys;
   readonly secrets: GitLabSecrets;
-  readonly database: Database;
+  /** RDS, unless the Plan's database is bundled on the 1k node. */
+  readonly database?: Database;
   /** One replication group per Redis role of the Plan. */
   readonly redis: readonly Redis[];
   readonly objectStorage: ObjectStorage;
+  /** The data volumes of Gitaly nodes and of the 1k node. */
   readonly gitalyVolumes: GitalyVolumes;
   /** The GitLab version new instances install (`gitlab-aws upgrade` moves it). */
   readonly gitlabVersion: ssm.StringParameter;
@@ -52,34 +54,45 @@ export class DataStack extends Stack {
     const { plan, vpc, databaseSecurityGroup, redisSecurityGroup } = props;
     const environmentName = plan.spec.name;
     const removalPolicyOf = removalPolicies(plan.statefulResources);
-    const database = serviceOf<RdsService>(plan, 'rds');
+    const database = servicesOf<RdsService>(plan, 'rds')[0];
     this.keys = new EncryptionKeys(this, 'Keys', { environmentName, removalPolicyOf });
     this.secrets = new GitLabSecrets(this, 'Secrets', {
       secrets: plan.secrets,
-      databases: database.databases,
+      databases: database?.databases ?? [],
       encryptionKey: this.keys.secrets,
       removalPolicyOf,
     });
-    this.database = new Database(this, 'Database', {
-      environmentName,
-      service: database,
-      vpc,
-      securityGroup: databaseSecurityGroup,
-      encryptionKey: this.keys.database,
-      credentials: this.secrets.secret('database-password'),
-      removalPolicyOf,
-    });
-    const redisSubnets = new elasticache.CfnSubnetGroup(this, 'RedisSubnets', {
-      description: `${environmentName} Redis`,
-      subnetIds: vpc.privateSubnets.map((subnet) => subnet.subnetId),
-    });
-    this.redis = servicesOf<ElastiCacheService>(plan, 'elasticache').map(
+    if (database) {
+      if (!databaseSecurityGroup)
+        throw new Error('the Plan has RDS but the database tier has no security group');
+      this.database = new Database(this, 'Database', {
+        environmentName,
+        service: database,
+        vpc,
+        securityGroup: databaseSecurityGroup,
+        encryptionKey: this.keys.database,
+        credentials: this.secrets.secret('database-password'),
+        removalPolicyOf,
+      });
+    }
+    const caches = servicesOf<ElastiCacheService>(plan, 'elasticache');
+    if (caches.length > 0 && !redisSecurityGroup) {
+      throw new Error('the Plan has ElastiCache but the Redis tier has no security group');
+    }
+    const redisSubnets =
+      caches.length > 0
+        ? new elasticache.CfnSubnetGroup(this, 'RedisSubnets', {
+            description: `${environmentName} Redis`,
+            subnetIds: vpc.privateSubnets.map((subnet) => subnet.subnetId),
+          })
+        : undefined;
+    this.redis = caches.map(
       (service) =>
         new Redis(this, `Redis-${service.role}`, {
           environmentName,
           service,
-          subnetGroup: redisSubnets,
-          securityGroup: redisSecurityGroup,
+          subnetGroup: redisSubnets!,
+          securityGroup: redisSecurityGroup!,
           encryptionKey: this.keys.cache,
           authToken: this.secrets.secret('redis-auth-token'),
           removalPolicyOf,
@@ -91,7 +104,7 @@ export class DataStack extends Stack {
       removalPolicyOf,
     });
     this.gitalyVolumes = new GitalyVolumes(this, 'GitalyVolumes', {
-      nodes: nodesOf(plan, 'gitaly'),
+      nodes: nodesWithDataVolume(plan),
       environmentName,
       encryptionKey: this.keys.volumes,
       removalPolicyOf,
@@ -128,11 +141,11 @@ export class DataStack extends Stack {
     );
   }
 
-  /** The database and Redis endpoints the boot scripts are given. */
+  /** The database and Redis endpoints the boot scripts are given (empty database ones without RDS). */
   get endpoints(): DataEndpoints {
     return {
-      databaseHost: this.database.host,
-      databasePort: this.database.port,
+      databaseHost: this.database?.host ?? '',
+      databasePort: this.database?.port ?? '',
       redisHosts: Object.fromEntries(this.redis.map((redis) => [redis.role, redis.primaryHost])),
     };
   }

@@ -17,13 +17,13 @@ export type LoadBalancerTargets = ReadonlyMap<number, elbv2.NetworkTargetGroup>;
 export interface OpsStackProps extends GitLabStackProps {
   /** Every load balancer of the Plan, by service id, with its target groups. */
   readonly loadBalancers: ReadonlyMap<string, LoadBalancerTargets>;
-  /** The RDS primary, backed up. */
-  readonly database: rds.DatabaseInstance;
+  /** The RDS primary, backed up; absent when the Plan has no RDS (1k). */
+  readonly database?: rds.DatabaseInstance;
   /** Every RDS instance by Plan member id, watched. */
   readonly databaseMembers: ReadonlyMap<string, rds.IDatabaseInstance>;
   /** Cache cluster id of every Redis node, by Plan member id. */
   readonly cacheClusterIds: ReadonlyMap<string, string>;
-  /** The Gitaly data volumes, backed up. */
+  /** The data volumes of the Gitaly nodes and of the 1k node, backed up. */
   readonly gitalyVolumes: readonly ec2.IVolume[];
   /** Names of the auto scaling groups whose activity is reported. */
   readonly autoScalingGroupNames: readonly string[];
@@ -52,7 +52,7 @@ export class OpsStack extends Stack {
         schedule: plan.spec.backups.schedule,
         retentionDays: plan.spec.backups.retentionDays,
         resources: [
-          backup.BackupResource.fromRdsDatabaseInstance(props.database),
+          ...(props.database ? [backup.BackupResource.fromRdsDatabaseInstance(props.database)] : []),
           ...props.gitalyVolumes.map((volume) => backup.BackupResource.fromArn(volumeArn(volume))),
         ],
         removalPolicyOf,

@@ -1,4 +1,4 @@
-/** Auto scaling groups (Rails, Sidekiq, the 1k node) and the members they start with. */
+/** Auto scaling groups (Rails, Sidekiq) and the members they start with. */
 import { catalogRole } from '../../catalog/index.js';
 import { ROLE_IDS } from '../../catalog/types.js';
 import { LAUNCH_HOOK_NAME, NODE_BOOT } from '../contracts.js';
@@ -6,6 +6,7 @@ import type { AutoScalingGroupPlan, PlanNode } from '../types.js';
 import type { BuildContext } from './context.js';
 import { archOf, chooseInstanceType, sizeOf } from './machines.js';
 import { rootVolume } from './nodes.js';
+import { processBudget } from './process-budget.js';
 
 /** GitLab's AWS guide scales Rails out at 60 % CPU and in at 45 %. */
 const SCALING = { scaleOutCpuPercent: 60, scaleInCpuPercent: 45 } as const;
@@ -29,10 +30,12 @@ export function planAutoScalingGroups(context: BuildContext): AutoScalingGroupPl
     .map((role) => {
       const servesWeb = role.role === 'rails' || role.role === 'gitlab';
       const instanceType = chooseInstanceType(spec, role);
+      // Without Sidekiq nodes (the poc) the web nodes run Sidekiq too, within one memory budget.
+      const runsSidekiq = servesWeb && !reference.roles.some((other) => other.role === 'sidekiq');
+      const size = sizeOf(instanceType, role);
       const minCapacity = role.role === 'rails' ? (spec.rails.minNodes ?? role.nodes) : role.nodes;
-      // The 1k all-in-one node also runs Sidekiq and housekeeping that expect one node: its group only
-      // replaces a failed machine. Rails and Sidekiq groups may double under load.
-      const documentedMaximum = role.maxNodes ?? (role.role === 'gitlab' ? role.nodes : minCapacity * 2);
+      // Rails and Sidekiq groups may double under load.
+      const documentedMaximum = role.maxNodes ?? minCapacity * 2;
       const maxCapacity =
         role.role === 'rails'
           ? (spec.rails.maxNodes ?? Math.max(documentedMaximum, minCapacity))
@@ -54,6 +57,7 @@ export function planAutoScalingGroups(context: BuildContext): AutoScalingGroupPl
         launchHookName: LAUNCH_HOOK_NAME,
         targetGroups: servesWeb ? ['http', 'ssh'] : [],
         runsDatabaseMigrations: servesWeb,
+        ...(runsSidekiq ? { processBudget: processBudget(size.vcpu, size.memoryGiB, false) } : {}),
       } satisfies AutoScalingGroupPlan;
     });
 }

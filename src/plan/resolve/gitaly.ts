@@ -1,5 +1,6 @@
 /** Gitaly: one server (storage `default`), or the 3 or more Gitaly nodes of a Gitaly Cluster. */
 import { GITALY_DISK_IOPS } from '../../catalog/gitlab-requirements.js';
+import { catalogRole } from '../../catalog/index.js';
 import type { PlanNode, VolumePlan } from '../types.js';
 import { type BuildContext, documentedRole } from './context.js';
 import { chooseInstanceType } from './machines.js';
@@ -32,6 +33,8 @@ export function gitalyVolumeIops(
 /** In a cluster, one physical storage per Gitaly node behind Praefect's virtual storage `default`. */
 export function planGitalyNodes(context: BuildContext): PlanNode[] {
   const { spec, gitalyMode } = context;
+  // The 1k node runs Gitaly itself (see single-node.ts).
+  if (catalogRole(context.reference, 'gitlab')) return [];
   const gitalyRole = documentedRole(context, 'gitaly');
   const gitalyType = chooseInstanceType(spec, gitalyRole);
   const gitalyCount = gitalyMode === 'cluster' ? (spec.gitaly.nodes ?? Math.max(gitalyRole.nodes, 3)) : 1;

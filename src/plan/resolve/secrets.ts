@@ -21,6 +21,7 @@ export function planSecrets(
   spec: Spec,
   gitalyMode: 'single' | 'cluster',
   roles: ReadonlySet<RoleId>,
+  singleNode = false,
 ): SecretPlan[] {
   const present = (candidates: readonly RoleId[]) => candidates.filter((role) => roles.has(role));
   const rails = present(RAILS_CODE_ROLES);
@@ -37,6 +38,16 @@ export function planSecrets(
     generatedBy,
     retainOnDelete: true,
   });
+  // The 1k node: its PostgreSQL, Redis and Gitaly are bundled and reached on the node itself, so no
+  // passwords or tokens cross the network. gitlab-secrets.json and the SSH host keys still go to
+  // Secrets Manager: /etc lives on the root volume, which a replaced instance does not keep.
+  if (singleNode) {
+    return [
+      secret('root-password', web),
+      secret('gitlab-secrets-json', rails, 'first-boot'),
+      secret('ssh-host-keys', web, 'first-boot'),
+    ];
+  }
   const secrets = [
     secret('root-password', web),
     // Gitaly calls GitLab's internal API back (hooks on push), authenticated by the shared secret file.

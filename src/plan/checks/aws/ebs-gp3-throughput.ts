@@ -1,14 +1,13 @@
 import { EBS_GP3 } from '../../../catalog/aws-storage-limits.js';
-import { nodesOf } from '../../query.js';
+import { repositoryVolume } from '../../query.js';
 import type { Plan, VolumePlan } from '../../types.js';
 import type { PlanRule } from '../rule.js';
 
-/** The Gitaly repository volume: every Gitaly node's is set by the same spec fields. */
-const gitalyDataVolumes = (plan: Pick<Plan, 'nodes'>): VolumePlan[] =>
-  nodesOf(plan, 'gitaly')
-    .flatMap((node) => node.volumes)
-    .filter((volume) => volume.purpose === 'git-data')
-    .slice(0, 1);
+/** The repository volume, set by the spec's gitaly fields (Gitaly's, or the 1k node's data volume). */
+const gitalyDataVolumes = (plan: Pick<Plan, 'nodes'>): VolumePlan[] => {
+  const volume = repositoryVolume(plan);
+  return volume ? [volume] : [];
+};
 
 export const ebsGp3Throughput: PlanRule = {
   id: 'GLA-EBS-GP3-THROUGHPUT',

@@ -7,10 +7,7 @@ export const railsSingle: PlanRule = {
   description: 'One Rails node cannot be replaced without downtime',
   evaluate: ({ plan }) =>
     plan.autoScalingGroups
-      .filter(
-        (group) =>
-          group.targetGroups.includes('http') && group.minCapacity < 2 && plan.architecture.size !== '1k',
-      )
+      .filter((group) => group.targetGroups.includes('http') && group.minCapacity < 2)
       .map(() => ({
         field: 'rails.minNodes',
         message:

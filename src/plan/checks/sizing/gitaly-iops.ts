@@ -1,5 +1,5 @@
 import { GITALY_DISK_IOPS } from '../../../catalog/gitlab-requirements.js';
-import { nodesOf } from '../../query.js';
+import { repositoryVolume } from '../../query.js';
 import { type PlanRule, when } from '../rule.js';
 
 export const gitalyIops: PlanRule = {
@@ -8,9 +8,7 @@ export const gitalyIops: PlanRule = {
   category: 'sizing',
   description: `Gitaly volumes below the ${GITALY_DISK_IOPS.read.toLocaleString('en-US')} IOPS GitLab requires`,
   evaluate: ({ plan }) => {
-    const volume = nodesOf(plan, 'gitaly')
-      .flatMap((node) => node.volumes)
-      .find((candidate) => candidate.purpose === 'git-data');
+    const volume = repositoryVolume(plan);
     // io1/io2 without a figure are GLA-STORAGE-IOPS's finding.
     const iops = volume?.iops;
     return when(iops !== undefined && iops < GITALY_DISK_IOPS.read, {
