@@ -215,7 +215,8 @@ export class ComputeStack extends Stack {
       if (producer?.kind !== 'node' && producer?.kind !== 'group') continue;
       const waiter = machines.get(refText(wait.waiter));
       const produced = machines.get(refText(producer));
-      if (waiter && produced) waiter.node.addDependency(produced);
+      // Only the waiter's machine waits; its role, profile and launch template are created meanwhile.
+      if (waiter && produced) (waiter.node.defaultChild ?? waiter).node.addDependency(produced);
     }
     this.instanceRecovery = new InstanceRecovery(this, 'InstanceRecovery', {
       alarms: plan.alarms.filter((alarm) => alarm.action === 'recover-instance'),
