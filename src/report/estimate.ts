@@ -470,6 +470,26 @@ function needsClosure(
   return result;
 }
 
+/**
+ * Whether CloudFormation creates `waiter` only after `producer` (keys `stack/logicalId`): through
+ * references, DependsOn, imports or the stack order.
+ */
+export function createdAfter(stacks: readonly StackTemplate[], waiter: string, producer: string): boolean {
+  const { nodes, stackDeps } = buildGraph(stacks);
+  const target = nodes.get(producer);
+  if (!nodes.has(waiter) || !target) throw new Error(`no resource ${nodes.has(waiter) ? producer : waiter}`);
+  const stacksBefore = (name: string, seen = new Set<string>()): Set<string> => {
+    for (const dependency of stackDeps.get(name) ?? []) {
+      if (seen.has(dependency)) continue;
+      seen.add(dependency);
+      stacksBefore(dependency, seen);
+    }
+    return seen;
+  };
+  const waiterStacks = stacksBefore(nodes.get(waiter)!.stack);
+  return needsClosure(waiter, nodes).has(producer) || waiterStacks.has(target.stack);
+}
+
 function artifactOfWalk(order: BootOrderPlan, id: string): BootArtifact {
   return order.artifacts.find((artifact) => artifact.id === id)!;
 }
