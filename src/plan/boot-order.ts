@@ -37,44 +37,27 @@ export type BootPhaseId =
   | 'migrate'
   | 'start';
 
-export interface BootPhase {
-  readonly id: BootPhaseId;
-  /** Typical duration. */
-  readonly seconds: number;
-  /** What the script does in it. */
-  readonly does: string;
-}
-
 /**
- * Typical durations of the boot's steps: the modelled boot (NODE_BOOT, src/plan/contracts.ts: 12
- * min typical, up to 20 for the node that migrates) split by step. These are the project's
+ * Typical duration of each boot step, in seconds: the modelled boot (NODE_BOOT, src/plan/contracts.ts:
+ * 12 min typical, up to 20 for the node that migrates) split by step. These are the project's
  * estimates, not measurements: the tests tie the steps of a node that does not migrate to
  * NODE_BOOT.typicalSeconds, and the migrating node's to the 20 min it allows.
  */
-export const BOOT_PHASES: Readonly<Record<BootPhaseId, BootPhase>> = {
-  tools: { id: 'tools', seconds: 60, does: 'install the AWS CLI and signal (bastions run no GitLab)' },
-  install: {
-    id: 'install',
-    seconds: 7 * 60,
-    does: 'install the AWS CLI, read the secrets, download and install the Linux package (about 1.3 GB), mount the data volume',
-  },
-  bootstrap: {
-    id: 'bootstrap',
-    seconds: 30,
-    does: 'under the deploy lock: create the database extensions, and Praefect database and user',
-  },
-  'first-boot': {
-    id: 'first-boot',
-    seconds: 4 * 60,
-    does: 'under the deploy lock: a first reconfigure that generates gitlab-secrets.json, stored with the SSH host keys',
-  },
-  configure: { id: 'configure', seconds: 3 * 60, does: 'gitlab-ctl reconfigure' },
-  migrate: {
-    id: 'migrate',
-    seconds: 3 * 60,
-    does: 'under the deploy lock, once per version: load the schema and seed a new database',
-  },
-  start: { id: 'start', seconds: 2 * 60, does: 'restart, answer the readiness check, signal' },
+export const BOOT_PHASE_SECONDS: Readonly<Record<BootPhaseId, number>> = {
+  /** Install the AWS CLI and signal (bastions run no GitLab). */
+  tools: 60,
+  /** Install the AWS CLI, read the secrets, download and install the Linux package (about 1.3 GB), mount the data volume. */
+  install: 7 * 60,
+  /** Under the deploy lock: the database extensions, and Praefect's database and user. */
+  bootstrap: 30,
+  /** Under the deploy lock: a first reconfigure that generates gitlab-secrets.json, stored with the SSH host keys. */
+  'first-boot': 4 * 60,
+  /** gitlab-ctl reconfigure. */
+  configure: 3 * 60,
+  /** Under the deploy lock, once per version: load the schema and seed a new database. */
+  migrate: 3 * 60,
+  /** Restart, answer the readiness check, signal. */
+  start: 2 * 60,
 };
 
 /** Something that boots the script and signals CloudFormation: a fixed node or an auto scaling group. */
@@ -91,6 +74,12 @@ export interface ArtifactProducerRef {
   readonly id: string;
 }
 
+/**
+ * What one machine or service makes that another's boot needs: an RDS instance or an ElastiCache
+ * replication group accepting connections, a Gitaly node's data volume, Praefect's database and user,
+ * gitlab-secrets.json and the SSH host keys in Secrets Manager, the first migration of a version,
+ * and Praefect's own migrations.
+ */
 export type ArtifactKind =
   | 'database-ready'
   | 'redis-ready'
@@ -105,7 +94,6 @@ export interface BootArtifact {
   /** Unique id, `<kind>` or `<kind>:<service or node>`. */
   readonly id: string;
   readonly kind: ArtifactKind;
-  readonly what: string;
   /** Its producer; absent when nothing in the Plan produces it (then every wait for it deadlocks). */
   readonly producer?: ArtifactProducerRef;
   /** For a booting producer: the boot step at whose end it exists. */
@@ -220,7 +208,6 @@ export function planBootOrder(plan: BootOrderInputs): BootOrderPlan {
       const ready = add({
         id: `database-ready:${service.id}`,
         kind: 'database-ready',
-        what: `RDS instance ${service.id} accepts connections`,
         producer: { kind: 'service', id: service.id },
       });
       const users = new Set(
@@ -239,7 +226,6 @@ export function planBootOrder(plan: BootOrderInputs): BootOrderPlan {
       const ready = add({
         id: `redis-ready:${service.id}`,
         kind: 'redis-ready',
-        what: `ElastiCache replication group ${service.id} accepts connections`,
         producer: { kind: 'service', id: service.id },
       });
       for (const subject of subjects.filter((candidate) =>
@@ -257,7 +243,6 @@ export function planBootOrder(plan: BootOrderInputs): BootOrderPlan {
     const volume = add({
       id: `gitaly-volume:${node.id}`,
       kind: 'gitaly-volume',
-      what: `the data volume of ${node.id}, which its boot attaches after installing the package`,
       producer: { kind: 'volume', id: node.id },
     });
     wait(subject, volume, 'configure', 'cloudformation');
@@ -271,7 +256,6 @@ export function planBootOrder(plan: BootOrderInputs): BootOrderPlan {
     const database = add({
       id: 'praefect-database',
       kind: 'praefect-database',
-      what: "Praefect's database and user, created by the migrating node's database bootstrap",
       ...(migratingRef ? { producer: migratingRef, producedAfter: 'bootstrap' as const } : {}),
     });
     for (const subject of subjects.filter((candidate) => candidate.role === 'praefect')) {
@@ -284,7 +268,6 @@ export function planBootOrder(plan: BootOrderInputs): BootOrderPlan {
     const artifact = add({
       id: kind,
       kind,
-      what: `${secret.name}, generated by the first node that may migrate`,
       ...(migratingRef ? { producer: migratingRef, producedAfter: 'first-boot' as const } : {}),
     });
     for (const subject of subjects.filter((candidate) => secret.readers.includes(candidate.role))) {
@@ -296,7 +279,6 @@ export function planBootOrder(plan: BootOrderInputs): BootOrderPlan {
     const migrated = add({
       id: 'database-migrated',
       kind: 'database-migrated',
-      what: 'the first migration of this version, run under the deploy lock',
       producer: migratingRef,
       producedAfter: 'migrate',
     });
@@ -309,7 +291,6 @@ export function planBootOrder(plan: BootOrderInputs): BootOrderPlan {
     const schema = add({
       id: 'praefect-schema',
       kind: 'praefect-schema',
-      what: `Praefect's migrations, run by its deploy node ${praefectDeployNode}`,
       producer: { kind: 'node', id: praefectDeployNode },
       producedAfter: 'configure',
     });
@@ -373,8 +354,8 @@ export function walkBoot(
         heldBy = { wait, readyAt: ready };
       }
     }
-    time += BOOT_PHASES[phase].seconds;
-    ownSeconds += BOOT_PHASES[phase].seconds;
+    time += BOOT_PHASE_SECONDS[phase];
+    ownSeconds += BOOT_PHASE_SECONDS[phase];
     for (const artifact of order.artifacts) {
       if (artifact.producer && sameRef(artifact.producer, subject) && artifact.producedAfter === phase)
         produced.set(artifact.id, time);

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  BOOT_PHASES,
+  BOOT_PHASE_SECONDS,
   type BootOrderPlan,
   type BootWait,
   bootOrderProblems,
@@ -111,6 +111,86 @@ describe('boot order of a 3k plan', () => {
   });
 });
 
+describe('boot order read from the Plan', () => {
+  let withBastions: Plan;
+  let oneK: Plan;
+  let tenK: Plan;
+  beforeAll(() => {
+    withBastions = planFor({ architecture: { size: '3k' }, access: { admin: 'bastion' } });
+    oneK = planFor({ architecture: { size: '1k' } });
+    tenK = planFor({ architecture: { size: '10k' } });
+  });
+
+  it('boots a bastion its tools only, waiting for nothing', () => {
+    const order = planBootOrder(withBastions);
+    const bastions = order.subjects.filter((subject) => subject.role === 'bastion');
+    expect(bastions.length).toBeGreaterThan(0);
+    for (const bastion of bastions) {
+      expect(bastion.phases).toEqual(['tools']);
+      expect(order.waits.filter((wait) => wait.waiter.id === bastion.ref.id)).toEqual([]);
+      expect(bootTimeline(order).get(`node ${bastion.ref.id}`)!.finish).toBe(BOOT_PHASE_SECONDS.tools);
+    }
+  });
+
+  it('names each artifact by its kind and, for a service, the service', () => {
+    const order = planBootOrder(tenK);
+    expect(order.artifacts.map((artifact) => `${artifact.id} ${artifact.kind}`).sort()).toEqual(
+      [
+        'database-migrated database-migrated',
+        'database-ready:postgres database-ready',
+        'gitaly-volume:gitaly-1 gitaly-volume',
+        'gitaly-volume:gitaly-2 gitaly-volume',
+        'gitaly-volume:gitaly-3 gitaly-volume',
+        'gitlab-secrets-json gitlab-secrets-json',
+        'praefect-database praefect-database',
+        'praefect-schema praefect-schema',
+        'redis-ready:redis-cache redis-ready',
+        'redis-ready:redis-persistent redis-ready',
+        'ssh-host-keys ssh-host-keys',
+      ].sort(),
+    );
+    expect(order.artifacts.find((artifact) => artifact.id === 'praefect-schema')!.producedAfter).toBe(
+      'configure',
+    );
+  });
+
+  it('puts each wait before the step that needs it', () => {
+    const order = planBootOrder(tenK);
+    const stepOf = (waiter: string, artifact: string) =>
+      order.waits.find((wait) => wait.waiter.id === waiter && wait.artifact === artifact)?.before;
+    expect(stepOf('rails', 'database-ready:postgres')).toBe('bootstrap');
+    expect(stepOf('sidekiq', 'database-ready:postgres')).toBe('configure');
+    expect(stepOf('sidekiq', 'redis-ready:redis-persistent')).toBe('configure');
+    expect(stepOf('gitaly-1', 'gitaly-volume:gitaly-1')).toBe('configure');
+    expect(stepOf('praefect-2', 'praefect-schema')).toBe('install');
+    expect(stepOf('praefect-2', 'praefect-database')).toBe('configure');
+    expect(stepOf('gitaly-1', 'gitlab-secrets-json')).toBe('configure');
+    expect(stepOf('rails', 'database-migrated')).toBe('start');
+    // The monitoring node's Prometheus volume is not a Gitaly volume it waits for.
+    expect(order.waits.filter((wait) => wait.waiter.id === 'monitoring-1')).toEqual([]);
+  });
+
+  it('has no Praefect artifacts without a Gitaly Cluster, and every wait bounded by the creation timeout', () => {
+    const order = planBootOrder(oneK);
+    expect(order.artifacts.map((artifact) => artifact.kind)).not.toContain('praefect-database');
+    expect(order.artifacts.map((artifact) => artifact.kind)).not.toContain('praefect-schema');
+    expect(order.waits.every((wait) => wait.timeoutSeconds === NODE_BOOT.timeoutSeconds)).toBe(true);
+  });
+
+  it('has no migration producer without a migrating group', () => {
+    const order = planBootOrder({
+      ...tenK,
+      autoScalingGroups: tenK.autoScalingGroups.filter((g) => !g.runsDatabaseMigrations),
+    });
+    expect(order.artifacts.map((artifact) => artifact.kind)).not.toContain('database-migrated');
+    const secrets = order.artifacts.find((artifact) => artifact.id === 'gitlab-secrets-json')!;
+    expect(secrets.producer).toBeUndefined();
+    expect(bootOrderProblems(order)).toContain(
+      'node gitaly-1 waits for gitlab-secrets-json, which nothing in the Plan produces',
+    );
+  });
+});
+
 describe('boot steps', () => {
   it('add up to the modelled boot, and to at most 20 min for the node that migrates', () => {
     const order = planBootOrder(planFor({ architecture: { size: '10k' } }));
@@ -118,7 +198,7 @@ describe('boot steps', () => {
     expect(own('sidekiq')).toBe(NODE_BOOT.typicalSeconds);
     expect(own('rails')).toBeGreaterThan(NODE_BOOT.typicalSeconds);
     expect(own('rails')).toBeLessThanOrEqual(20 * 60);
-    expect(BOOT_PHASES.tools.seconds).toBeLessThan(NODE_BOOT.typicalSeconds);
+    expect(BOOT_PHASE_SECONDS.tools).toBeLessThan(NODE_BOOT.typicalSeconds);
   });
 
   it('refuses a subject the order does not have', () => {
@@ -148,7 +228,7 @@ describe('problems found in hand-built boot orders', () => {
   it('reports an artifact nobody produces', () => {
     const order: BootOrderPlan = {
       subjects: [subject('a')],
-      artifacts: [{ id: 'x', kind: 'gitlab-secrets-json', what: 'x' }],
+      artifacts: [{ id: 'x', kind: 'gitlab-secrets-json' }],
       waits: [wait('a', 'x')],
     };
     expect(bootOrderProblems(order)).toEqual(['node a waits for x, which nothing in the Plan produces']);
@@ -162,7 +242,6 @@ describe('problems found in hand-built boot orders', () => {
         {
           id: 'x',
           kind: 'gitlab-secrets-json',
-          what: 'x',
           producer: { kind: 'group', id: 'rails' },
           producedAfter: 'install',
         },
@@ -179,14 +258,12 @@ describe('problems found in hand-built boot orders', () => {
         {
           id: 'x',
           kind: 'gitlab-secrets-json',
-          what: 'x',
           producer: { kind: 'node', id: 'a' },
           producedAfter: 'start',
         },
         {
           id: 'y',
           kind: 'ssh-host-keys',
-          what: 'y',
           producer: { kind: 'node', id: 'b' },
           producedAfter: 'start',
         },
@@ -204,7 +281,6 @@ describe('problems found in hand-built boot orders', () => {
         {
           id: 'x',
           kind: 'gitlab-secrets-json',
-          what: 'x',
           producer: { kind: 'node', id: 'a' },
           producedAfter: 'install',
         },
@@ -222,7 +298,6 @@ describe('problems found in hand-built boot orders', () => {
         {
           id: 'x',
           kind: 'gitlab-secrets-json',
-          what: 'x',
           producer: { kind: 'node', id: 'a' },
           producedAfter: 'start',
         },
@@ -235,6 +310,10 @@ describe('problems found in hand-built boot orders', () => {
       'node b waits 300 s for x, over its 60 s',
     ]);
     expect(bootOrderProblems(order, 17 * 60)).toEqual(['node b waits 300 s for x, over its 60 s']);
+    // Exactly at either bound is in time.
+    expect(
+      bootOrderProblems({ ...order, waits: [{ ...order.waits[0]!, timeoutSeconds: 300 }] }, 17 * 60),
+    ).toEqual([]);
   });
 
   it('starts a subject CloudFormation holds back when its producer signals, and counts its timeout from there', () => {
@@ -244,7 +323,6 @@ describe('problems found in hand-built boot orders', () => {
         {
           id: 'x',
           kind: 'praefect-schema',
-          what: 'x',
           producer: { kind: 'node', id: 'a' },
           producedAfter: 'configure',
         },
@@ -254,5 +332,27 @@ describe('problems found in hand-built boot orders', () => {
     const b = bootTimeline(order).get('node b')!;
     expect([b.start, b.finish]).toEqual([12 * 60, 24 * 60]);
     expect(bootOrderProblems(order, 12 * 60)).toEqual([]);
+    expect(bootOrderProblems(order, 11 * 60)).toEqual([
+      'node a signals 720 s after CloudFormation creates it, over the 660 s creation timeout',
+      'node b signals 720 s after CloudFormation creates it, over the 660 s creation timeout',
+    ]);
+  });
+
+  it('tells which wait held a boot back, and none when an artifact is ready as the node reaches it', () => {
+    const order: BootOrderPlan = {
+      subjects: [subject('b')],
+      artifacts: [{ id: 'x', kind: 'gitlab-secrets-json', producer: { kind: 'service', id: 's' } }],
+      waits: [wait('b', 'x')],
+    };
+    const atReach = walkBoot(order, { kind: 'node', id: 'b' }, 0, () => 7 * 60);
+    expect(atReach.heldBy).toBeUndefined();
+    expect(atReach.finish).toBe(12 * 60);
+    const later = walkBoot(order, { kind: 'node', id: 'b' }, 0, () => 8 * 60);
+    expect(later.heldBy).toEqual({ wait: order.waits[0], readyAt: 8 * 60 });
+    expect(later.finish).toBe(13 * 60);
+    expect([...later.produced]).toEqual([]);
+    expect(() =>
+      walkBoot({ ...order, waits: [wait('b', 'nope')] }, { kind: 'node', id: 'b' }, 0, () => 0),
+    ).toThrow(/no artifact nope/);
   });
 });

@@ -177,7 +177,6 @@ describe('deploy-time estimate with the boot order', () => {
       {
         id: 'x',
         kind: 'gitlab-secrets-json',
-        what: 'x',
         producer: { kind: 'node', id: 'a' },
         producedAfter: 'start',
       },
@@ -218,7 +217,7 @@ describe('deploy-time estimate with the boot order', () => {
   it('lets a node whose artifact nobody produces fail at its creation timeout', () => {
     const bootOrder: BootOrderPlan = {
       ...order('boot-script', 'configure'),
-      artifacts: [{ id: 'x', kind: 'gitlab-secrets-json', what: 'x' }],
+      artifacts: [{ id: 'x', kind: 'gitlab-secrets-json' }],
     };
     expect(estimateDeploy(stacks(false), { bootOrder }).minutes).toBe(30);
   });
@@ -232,7 +231,6 @@ describe('deploy-time estimate with the boot order', () => {
         {
           id: 'database-ready:postgres',
           kind: 'database-ready',
-          what: 'db',
           producer: { kind: 'service', id: 'postgres' },
         },
       ],
