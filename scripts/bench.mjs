@@ -50,6 +50,42 @@ for (const [name, figure, ratio] of rows) {
   );
 }
 
+process.env.JSII_DEPRECATED ??= 'quiet';
+// First deploy, computed (not timed) from each size's synthesized templates and the Plan's boot
+// order: the critical path over the slowest single resource (target: at most 1.3).
+console.log('');
+console.log('first deploy (estimated from the templates): critical path / slowest resource');
+{
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { createApp } = await import('../dist/infra/app.js');
+  const { resolvePlan } = await import('../dist/plan/index.js');
+  const { planBootOrder } = await import('../dist/plan/boot-order.js');
+  const { SPEC_SIZES } = await import('../dist/catalog/types.js');
+  const { parseSpec } = await import('../dist/spec/index.js');
+  const { estimateDeploy, readCloudAssembly } = await import('../dist/report/estimate.js');
+  for (const size of SPEC_SIZES) {
+    const plan = resolvePlan(
+      parseSpec({
+        name: 'bench',
+        region: 'us-east-1',
+        domain: { name: 'gitlab.example.com' },
+        architecture: { size },
+      }),
+    );
+    const outdir = mkdtempSync(join(tmpdir(), 'gitlab-aws-bench-deploy-'));
+    try {
+      createApp(plan, { outdir }).synth();
+      const estimate = estimateDeploy(readCloudAssembly(outdir), { bootOrder: planBootOrder(plan) });
+      const slowest = `${estimate.slowest.logicalId} ${estimate.slowest.minutes} min`;
+      console.log(
+        `${size.padEnd(5)} ${String(Math.ceil(estimate.minutes)).padStart(4)} min  slowest ${slowest.padEnd(36)} x${estimate.ratio.toFixed(2)}`,
+      );
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  }
+}
+
 // Synthesis has its own script (fresh processes for gitlab-aws synth and a bare CDK app).
 console.log('');
 spawnSync(process.execPath, [join(root, 'scripts/bench-synth.mjs'), '--runs', String(Math.min(RUNS, 3))], {

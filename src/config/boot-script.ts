@@ -40,7 +40,8 @@
  */
 
 import { readFileSync } from 'node:fs';
-import { FIRST_BOOT_SECRET_PLACEHOLDER } from '../plan/contracts.js';
+import { SCRIPT_WAIT_SECONDS_VARIABLE, SCRIPT_WAIT_VARIABLES } from '../plan/boot-order.js';
+import { FIRST_BOOT_SECRET_PLACEHOLDER, NODE_BOOT } from '../plan/contracts.js';
 import { NODE_FACTS_DIR, SECRETS_DIR } from './ruby.js';
 
 /** Where the boot scripts are installed. */
@@ -82,6 +83,15 @@ export function readScript(file: string): string {
   return readFileSync(new URL(`./scripts/${file}`, import.meta.url), 'utf8');
 }
 
+/**
+ * The names of what the boot script waits for, and how long it waits, from the Plan's boot order:
+ * the script's `wait_for_artifact` calls name them by these variables only.
+ */
+export const ARTIFACT_HEADER: Readonly<Record<string, string | number>> = {
+  ...Object.fromEntries(Object.entries(SCRIPT_WAIT_VARIABLES).map(([kind, variable]) => [variable, kind])),
+  [SCRIPT_WAIT_SECONDS_VARIABLE]: NODE_BOOT.timeoutSeconds,
+};
+
 /** Installed as /usr/local/sbin/gitlab-aws-boot. */
 export const BOOT_SCRIPT = withHeader(readScript(SCRIPT_FILES.boot), {
   ENV_FILE: BOOT_ENV_PATH,
@@ -90,6 +100,7 @@ export const BOOT_SCRIPT = withHeader(readScript(SCRIPT_FILES.boot), {
   SELF: BOOT_SCRIPT_PATH,
   LOCKED: LOCK_SCRIPT_PATH,
   FIRST_BOOT_PLACEHOLDER: FIRST_BOOT_SECRET_PLACEHOLDER,
+  ...ARTIFACT_HEADER,
 });
 
 /** Installed as /usr/local/sbin/gitlab-aws-locked. */

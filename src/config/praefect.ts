@@ -3,8 +3,8 @@
  * Its database is the Plan's `praefect-postgres` database on the RDS instance (created by the
  * database bootstrap). Praefect migrations run on the Plan's Praefect deploy node only (GitLab's
  * zero-downtime procedure names one); the others set `praefect['auto_migrate']` to false. CloudFormation
- * creates the Praefect instances one after another, so the deploy node has migrated before the
- * others start.
+ * creates the other Praefect instances once the deploy node has signalled (the Plan's boot order,
+ * src/plan/boot-order.ts), so the deploy node has migrated before the others start.
  *
  * Sources:
  * - "Configure Praefect", skratsch-solutions/gitlabhq 06bbc8dc33553c380709d5395df4750a78017677,

@@ -186,23 +186,15 @@ export function fixedNodeProps(node: PlanNode, tier: NodeTierProps): FixedNodePr
 }
 
 /**
- * One FixedNode per node of a tier, each with its node id as construct id. With `oneAtATime`, each
- * instance depends on the previous one so that CloudFormation replaces them one by one and a
- * cluster keeps its quorum (CloudFormation has no update-only dependency, so first creation is
- * serialized too).
+ * One FixedNode per node of a tier, each with its node id as construct id, created side by side:
+ * CloudFormation has no update-only dependency, so chaining them for one-at-a-time replacement
+ * would serialize their first creation too. Waits between boots come from the Plan's boot order
+ * (the compute stack adds them); one-at-a-time replacement comes from the pinned image and `upgrade`.
  */
-export function createFixedNodes(
-  scope: Construct,
-  tier: NodeTierProps,
-  options: { readonly oneAtATime?: boolean } = {},
-): Map<string, FixedNode> {
+export function createFixedNodes(scope: Construct, tier: NodeTierProps): Map<string, FixedNode> {
   const created = new Map<string, FixedNode>();
-  let previous: ec2.Instance | undefined;
   for (const node of tier.nodes) {
-    const server = new FixedNode(scope, node.id, fixedNodeProps(node, tier));
-    if (options.oneAtATime && previous) server.instance.node.addDependency(previous);
-    previous = server.instance;
-    created.set(node.id, server);
+    created.set(node.id, new FixedNode(scope, node.id, fixedNodeProps(node, tier)));
   }
   return created;
 }

@@ -4,6 +4,11 @@
  * Fn::ImportValue of another stack's export or a declared stack dependency), a typical create
  * duration per resource type, and the critical path through it.
  *
+ * Given the Plan's boot order (src/plan/boot-order.ts), a machine that boots GitLab's script signals
+ * at the latest of its own start plus its boot and, for each artifact its boot waits for, the time
+ * that artifact exists plus the boot left after the wait: whether CloudFormation or the boot script
+ * keeps a wait, it is counted, so removing a dependency never hides one.
+ *
  * Stacks deploy as CDK deploys them: a stack starts when every stack it depends on has finished.
  * The same graph is also timed as if each resource waited only for the resources it references,
  * which shows where the stack layout serializes work that could run in parallel.
@@ -13,7 +18,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
-import { NODE_BOOT } from '../plan/contracts.js';
+import {
+  type BootArtifact,
+  type BootOrderPlan,
+  type BootSubjectRef,
+  type BootWait,
+  type BootWalk,
+  refText,
+  walkBoot,
+} from '../plan/boot-order.js';
+import { GROUP_TAG, NODE_BOOT, NODE_TAG } from '../plan/contracts.js';
 
 export interface CfnResource {
   readonly Type: string;
@@ -45,43 +59,50 @@ export interface DurationRule {
 }
 
 /**
- * Typical create durations. These are typical figures, not measurements of this project: AWS
- * states some of them (noted), the rest are the usual times seen in CloudFormation stack events.
- * Types not listed take DEFAULT_MINUTES.
+ * Typical create durations. None is a measurement of this project (it has deployed nothing yet to
+ * measure): each basis says it is an estimate, the usual time seen in CloudFormation stack events,
+ * or, for boots, the Plan's modelled boot. Types not listed take DEFAULT_MINUTES.
  */
 export const CREATE_MINUTES: Readonly<Record<string, DurationRule>> = {
   'AWS::RDS::DBInstance': {
     minutes: 20,
-    basis: 'typical 15-20 min for a Multi-AZ DB instance (creation, then the standby and a first backup)',
+    basis:
+      'estimate, typical 15-20 min for a Multi-AZ DB instance (creation, then the standby and a first backup)',
   },
   'AWS::ElastiCache::ReplicationGroup': {
     minutes: 12,
-    basis: 'typical 10-15 min with replicas and Multi-AZ',
+    basis: 'estimate, typical 10-15 min with replicas and Multi-AZ',
   },
-  'AWS::EKS::Cluster': { minutes: 10, basis: 'typical 10 min for the control plane' },
-  'Custom::AWSCDK-EKS-Cluster': { minutes: 10, basis: 'typical 10 min for the control plane' },
-  'AWS::EKS::Nodegroup': { minutes: 5, basis: 'typical 5 min for a managed node group' },
+  'AWS::EKS::Cluster': { minutes: 10, basis: 'estimate, typical 10 min for the control plane' },
+  'Custom::AWSCDK-EKS-Cluster': { minutes: 10, basis: 'estimate, typical 10 min for the control plane' },
+  'AWS::EKS::Nodegroup': { minutes: 5, basis: 'estimate, typical 5 min for a managed node group' },
   'AWS::CertificateManager::Certificate': {
     minutes: 5,
-    basis: 'typical 5 min with DNS validation in Route 53',
+    basis: 'estimate, typical 5 min with DNS validation in Route 53',
   },
-  'AWS::ElasticLoadBalancingV2::LoadBalancer': { minutes: 3, basis: 'typical 3 min to become active' },
-  'AWS::EC2::NatGateway': { minutes: 2, basis: 'typical 1-2 min to become available' },
-  'AWS::EC2::Instance': { minutes: 1.5, basis: 'typical 1-2 min to running (no signal)' },
-  'AWS::AutoScaling::AutoScalingGroup': { minutes: 2, basis: 'typical 2 min without a creation policy' },
+  'AWS::ElasticLoadBalancingV2::LoadBalancer': {
+    minutes: 3,
+    basis: 'estimate, typical 3 min to become active',
+  },
+  'AWS::EC2::NatGateway': { minutes: 2, basis: 'estimate, typical 1-2 min to become available' },
+  'AWS::EC2::Instance': { minutes: 1.5, basis: 'estimate, typical 1-2 min to running (no signal)' },
+  'AWS::AutoScaling::AutoScalingGroup': {
+    minutes: 2,
+    basis: 'estimate, typical 2 min without a creation policy',
+  },
   'AWS::IAM::InstanceProfile': {
     minutes: 2,
-    basis: 'CloudFormation waits about 2 min for instance profiles to propagate',
+    basis: 'estimate, CloudFormation waits about 2 min for instance profiles to propagate',
   },
-  'AWS::EC2::VPCEndpoint': { minutes: 1.5, basis: 'typical 1-2 min' },
-  'AWS::Route53::RecordSet': { minutes: 1, basis: 'typical 1 min until the change is INSYNC' },
-  'AWS::Route53::HostedZone': { minutes: 1, basis: 'typical 1 min' },
-  'AWS::EC2::VPCGatewayAttachment': { minutes: 0.5, basis: 'typical under 1 min' },
-  'AWS::CloudFormation::Stack': { minutes: 1, basis: 'nested stack overhead without its template' },
+  'AWS::EC2::VPCEndpoint': { minutes: 1.5, basis: 'estimate, typical 1-2 min' },
+  'AWS::Route53::RecordSet': { minutes: 1, basis: 'estimate, typical 1 min until the change is INSYNC' },
+  'AWS::Route53::HostedZone': { minutes: 1, basis: 'estimate, typical 1 min' },
+  'AWS::EC2::VPCGatewayAttachment': { minutes: 0.5, basis: 'estimate, typical under 1 min' },
+  'AWS::CloudFormation::Stack': { minutes: 1, basis: 'estimate, nested stack overhead without its template' },
 };
 
 /** Resources not in the table (IAM roles, security groups, subnets, alarms...) take seconds to a minute. */
-export const DEFAULT_MINUTES: DurationRule = { minutes: 0.5, basis: 'typical under 1 min' };
+export const DEFAULT_MINUTES: DurationRule = { minutes: 0.5, basis: 'estimate, typical under 1 min' };
 
 /** ISO 8601 durations such as PT15M or PT1H30M, in minutes. */
 export function isoMinutes(duration: string): number | undefined {
@@ -103,13 +124,14 @@ export function createMinutes(resource: CfnResource): { minutes: number; basis: 
   if (bound !== undefined)
     return {
       minutes: Math.min(bound, TYPICAL_BOOT_MINUTES),
-      basis: `typical GitLab package install and first reconfigure (10-15 min); creation policy timeout ${timeout} bounds it`,
+      basis: `the Plan's modelled boot (NODE_BOOT, an estimate: package install and first reconfigure, 10-15 min); creation policy timeout ${timeout} bounds it`,
     };
   const props = (resource.Properties ?? {}) as Record<string, unknown>;
   if (resource.Type === 'AWS::RDS::DBInstance') {
     if (props.SourceDBInstanceIdentifier)
-      return { minutes: 15, basis: 'typical 10-15 min for a read replica' };
-    if (props.MultiAZ !== true) return { minutes: 10, basis: 'typical 10 min for a Single-AZ DB instance' };
+      return { minutes: 15, basis: 'estimate, typical 10-15 min for a read replica' };
+    if (props.MultiAZ !== true)
+      return { minutes: 10, basis: 'estimate, typical 10 min for a Single-AZ DB instance' };
   }
   return CREATE_MINUTES[resource.Type] ?? DEFAULT_MINUTES;
 }
@@ -163,10 +185,22 @@ export interface TimedResource {
   readonly stack: string;
   readonly logicalId: string;
   readonly type: string;
+  /** Its own duration, without waiting. */
   readonly minutes: number;
   readonly basis: string;
   readonly start: number;
+  /** Start plus its own duration, or later when its boot waits for another machine or service. */
   readonly finish: number;
+  /** The artifact of the boot order whose wait made it finish later than its own duration allows. */
+  readonly heldBy?: string;
+}
+
+export interface EstimateOptions {
+  /**
+   * The Plan's boot order: the machines it names (found by their node and group tags) boot its
+   * steps and wait for what it says, on top of CloudFormation's dependencies.
+   */
+  readonly bootOrder?: BootOrderPlan;
 }
 
 export interface SerializedWait {
@@ -245,15 +279,86 @@ function buildGraph(stacks: readonly StackTemplate[]): {
   return { nodes, stackDeps };
 }
 
+function tagValue(resource: CfnResource, tag: string): string | undefined {
+  const tags = (resource.Properties as { Tags?: unknown } | undefined)?.Tags;
+  if (!Array.isArray(tags)) return undefined;
+  const found = tags.find((entry) => (entry as { Key?: unknown }).Key === tag) as
+    | { Value?: unknown }
+    | undefined;
+  return typeof found?.Value === 'string' ? found.Value : undefined;
+}
+
+/** Where the boot order's subjects and producers are in the templates. */
+interface BootLocations {
+  readonly order: BootOrderPlan;
+  /** Resource key -> the subject that boots on it. */
+  readonly subjectAt: ReadonlyMap<string, BootSubjectRef>;
+  /** Subject (`refText`) -> its resource key. */
+  readonly resourceOf: ReadonlyMap<string, string>;
+  /** Resource keys that may be the producer of a service or volume artifact. */
+  readonly producersOf: (artifact: BootArtifact) => readonly string[];
+}
+
+/**
+ * Finds the subjects by tag (a fixed node's instance by its node tag, a group by its group tag) and
+ * the producers of service artifacts by type. The templates do not name which RDS instance or
+ * replication group is which Plan service, so a service artifact waits for every one of its type
+ * (the latest of them): never earlier than the real one.
+ */
+function locateBoot(order: BootOrderPlan, nodes: Map<string, Node>): BootLocations {
+  const subjectAt = new Map<string, BootSubjectRef>();
+  const resourceOf = new Map<string, string>();
+  for (const [id, node] of nodes) {
+    const { Type: type } = node.resource;
+    const tag =
+      type === 'AWS::EC2::Instance'
+        ? { kind: 'node' as const, id: tagValue(node.resource, NODE_TAG) }
+        : type === 'AWS::AutoScaling::AutoScalingGroup'
+          ? { kind: 'group' as const, id: tagValue(node.resource, GROUP_TAG) }
+          : undefined;
+    if (!tag?.id) continue;
+    const subject = order.subjects.find((entry) => entry.ref.kind === tag.kind && entry.ref.id === tag.id);
+    if (!subject) continue;
+    subjectAt.set(id, subject.ref);
+    resourceOf.set(refText(subject.ref), id);
+  }
+  const keysWhere = (test: (node: Node) => boolean) =>
+    [...nodes].filter(([, node]) => test(node)).map(([id]) => id);
+  const producersOf = (artifact: BootArtifact): string[] => {
+    switch (artifact.kind) {
+      case 'database-ready':
+        return keysWhere(
+          (node) =>
+            node.resource.Type === 'AWS::RDS::DBInstance' &&
+            !(node.resource.Properties as Record<string, unknown> | undefined)?.SourceDBInstanceIdentifier,
+        );
+      case 'redis-ready':
+        return keysWhere((node) => node.resource.Type === 'AWS::ElastiCache::ReplicationGroup');
+      case 'gitaly-volume':
+        return keysWhere(
+          (node) =>
+            node.resource.Type === 'AWS::EC2::Volume' &&
+            tagValue(node.resource, NODE_TAG) === artifact.producer?.id,
+        );
+      default:
+        return [];
+    }
+  };
+  return { order, subjectAt, resourceOf, producersOf };
+}
+
 /** Start and finish of every resource; `stackLevel` makes each stack wait for the stacks it depends on. */
 function schedule(
   stacks: readonly StackTemplate[],
   nodes: Map<string, Node>,
   stackDeps: Map<string, Set<string>>,
   stackLevel: boolean,
+  boot?: BootLocations,
 ): { timed: Map<string, TimedResource>; previous: Map<string, string | undefined> } {
   const timed = new Map<string, TimedResource>();
   const previous = new Map<string, string | undefined>();
+  const walks = new Map<string, BootWalk>();
+  const seconds = (minutes: number) => minutes * 60;
   const stackFinish = new Map<string, { at: number; last?: string }>();
   const visiting = new Set<string>();
   const finishOfStack = (name: string): { at: number; last?: string } => {
@@ -287,7 +392,48 @@ function schedule(
       const finish = visit(need).finish;
       if (finish > start) [start, before] = [finish, need];
     }
-    const { minutes, basis } = createMinutes(node.resource);
+    let { minutes, basis } = createMinutes(node.resource);
+    let finish = start + minutes;
+    let heldBy: string | undefined;
+    const subject = boot?.subjectAt.get(id);
+    if (boot && subject) {
+      // Which resource an artifact comes from, and when it exists (minutes).
+      const source = (artifact: BootArtifact, wait: BootWait): { at: number; key?: string } => {
+        const producer = artifact.producer;
+        if (producer?.kind === 'node' || producer?.kind === 'group') {
+          const key = boot.resourceOf.get(refText(producer));
+          if (!key) return { at: 0 };
+          visit(key);
+          const walk = walks.get(key)!;
+          const at = wait.enforcedBy === 'cloudformation' ? walk.finish : walk.produced.get(artifact.id);
+          return { at: (at ?? Number.POSITIVE_INFINITY) / 60, key };
+        }
+        const keys = producer ? boot.producersOf(artifact) : [];
+        // Nothing produces it: the waiter fails once CloudFormation's creation timeout is over.
+        if (!producer) return { at: Number.POSITIVE_INFINITY };
+        let latest: { at: number; key?: string } = { at: 0 };
+        for (const key of keys) {
+          const at = visit(key).finish;
+          if (at > latest.at) latest = { at, key };
+        }
+        return latest;
+      };
+      const walk = walkBoot(boot.order, subject, seconds(start), (artifact, wait) =>
+        seconds(source(artifact, wait).at),
+      );
+      const timeout = isoMinutes(node.resource.CreationPolicy?.ResourceSignal?.Timeout ?? '');
+      walks.set(id, walk);
+      minutes = walk.ownSeconds / 60;
+      finish = Math.min(walk.finish / 60, timeout === undefined ? Number.POSITIVE_INFINITY : start + timeout);
+      basis = `the Plan's boot steps (src/plan/boot-order.ts, estimates), waiting for ${
+        walk.waits.map((entry) => entry.wait.artifact).join(', ') || 'nothing'
+      }`;
+      if (walk.heldBy) {
+        heldBy = walk.heldBy.wait.artifact;
+        const held = source(artifactOfWalk(boot.order, walk.heldBy.wait.artifact), walk.heldBy.wait).key;
+        if (held) before = held;
+      }
+    }
     const result = {
       stack: node.stack,
       logicalId: node.logicalId,
@@ -295,7 +441,8 @@ function schedule(
       minutes,
       basis,
       start,
-      finish: start + minutes,
+      finish,
+      ...(heldBy ? { heldBy } : {}),
     };
     visiting.delete(id);
     timed.set(id, result);
@@ -323,11 +470,39 @@ function needsClosure(
   return result;
 }
 
-export function estimateDeploy(stacks: readonly StackTemplate[]): DeployEstimate {
+/**
+ * Whether CloudFormation creates `waiter` only after `producer` (keys `stack/logicalId`): through
+ * references, DependsOn, imports or the stack order.
+ */
+export function createdAfter(stacks: readonly StackTemplate[], waiter: string, producer: string): boolean {
+  const { nodes, stackDeps } = buildGraph(stacks);
+  const target = nodes.get(producer);
+  if (!nodes.has(waiter) || !target) throw new Error(`no resource ${nodes.has(waiter) ? producer : waiter}`);
+  const stacksBefore = (name: string, seen = new Set<string>()): Set<string> => {
+    for (const dependency of stackDeps.get(name) ?? []) {
+      if (seen.has(dependency)) continue;
+      seen.add(dependency);
+      stacksBefore(dependency, seen);
+    }
+    return seen;
+  };
+  const waiterStacks = stacksBefore(nodes.get(waiter)!.stack);
+  return needsClosure(waiter, nodes).has(producer) || waiterStacks.has(target.stack);
+}
+
+function artifactOfWalk(order: BootOrderPlan, id: string): BootArtifact {
+  return order.artifacts.find((artifact) => artifact.id === id)!;
+}
+
+export function estimateDeploy(
+  stacks: readonly StackTemplate[],
+  options: EstimateOptions = {},
+): DeployEstimate {
   const { nodes, stackDeps } = buildGraph(stacks);
   if (nodes.size === 0) throw new Error('the templates have no resources');
-  const stackLevel = schedule(stacks, nodes, stackDeps, true);
-  const resourceLevel = schedule(stacks, nodes, stackDeps, false);
+  const boot = options.bootOrder ? locateBoot(options.bootOrder, nodes) : undefined;
+  const stackLevel = schedule(stacks, nodes, stackDeps, true, boot);
+  const resourceLevel = schedule(stacks, nodes, stackDeps, false, boot);
   const all = [...stackLevel.timed.values()];
   const last = all.reduce((latest, candidate) => (candidate.finish > latest.finish ? candidate : latest));
   const criticalPath: TimedResource[] = [];
@@ -365,7 +540,10 @@ export function renderEstimate(estimate: DeployEstimate): string {
   // Resources that take under a minute clutter the path without changing it much: keep them out of the line.
   const shown = estimate.criticalPath.filter((step) => step.minutes >= 1);
   const path = (shown.length > 0 ? shown : estimate.criticalPath)
-    .map((step) => `${step.stack}/${step.logicalId} (${minutesText(step.minutes)})`)
+    .map(
+      (step) =>
+        `${step.stack}/${step.logicalId} (${minutesText(step.minutes)}${step.heldBy ? `, waited for ${step.heldBy}` : ''})`,
+    )
     .join(' -> ');
   const lines = [
     `first deploy, estimated: ${Math.ceil(estimate.minutes)} min; critical path: ${path}`,

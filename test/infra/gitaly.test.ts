@@ -59,7 +59,8 @@ describe('Gitaly Cluster (3k)', () => {
     synth = synthesize(planFor({ architecture: { size: '3k' } }));
   });
 
-  it('spreads 3 Gitaly and 3 Praefect nodes over the AZs, replacing them one at a time', () => {
+  it('spreads 3 Gitaly and 3 Praefect nodes over the AZs, creating Praefect nodes after the deploy node only', () => {
+    const waitsOf = new Map<string, string[]>();
     for (const role of ['gitaly', 'praefect']) {
       const instances = resourcesOf(synth.json.compute, 'AWS::EC2::Instance').filter(
         ([, instance]) => tagOf(instance, ROLE_TAG) === role,
@@ -68,11 +69,24 @@ describe('Gitaly Cluster (3k)', () => {
       expect(new Set(instances.map(([, instance]) => instance.Properties!.AvailabilityZone))).toEqual(
         new Set(synth.plan.availabilityZones),
       );
-      const chained = instances.filter(([, instance]) =>
-        (instance.DependsOn ?? []).some((dependency) => instances.some(([id]) => id === dependency)),
-      );
-      expect(chained).toHaveLength(2);
+      for (const [, instance] of instances) {
+        const node = tagOf(instance, NODE_TAG)!;
+        const waitsFor = instances
+          .filter(([id]) => (instance.DependsOn ?? []).includes(id))
+          .map(([, other]) => tagOf(other, NODE_TAG)!);
+        waitsOf.set(node, waitsFor);
+      }
     }
+    // Gitaly nodes boot side by side; Praefect nodes wait for the deploy node, which migrates.
+    const deployNode = synth.plan.deployNodes.praefect!;
+    expect(Object.fromEntries(waitsOf)).toEqual({
+      'gitaly-1': [],
+      'gitaly-2': [],
+      'gitaly-3': [],
+      'praefect-1': [],
+      'praefect-2': [deployNode],
+      'praefect-3': [deployNode],
+    });
     synth.templates.data.resourceCountIs('AWS::EC2::Volume', 3);
   });
 

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { BootOrderPlan, BootWait } from '../../src/plan/boot-order.js';
+import { GROUP_TAG, NODE_TAG } from '../../src/plan/contracts.js';
 import {
+  type CfnResource,
   type CfnTemplate,
   createMinutes,
   estimateDeploy,
@@ -152,5 +155,109 @@ describe('deploy-time estimate', () => {
         },
       ]),
     ).toThrow(/cycle/);
+  });
+});
+
+describe('deploy-time estimate with the boot order', () => {
+  /** Two tagged nodes in one stack: `b` signals; `a` produces `x` at the end of its boot. */
+  const node = (id: string, extra: Partial<CfnResource> = {}): CfnResource => ({
+    Type: 'AWS::EC2::Instance',
+    CreationPolicy: { ResourceSignal: { Timeout: 'PT30M' } },
+    Properties: { Tags: [{ Key: NODE_TAG, Value: id }] },
+    ...extra,
+  });
+  const subject = (id: string) => ({
+    ref: { kind: 'node' as const, id },
+    role: 'gitaly' as const,
+    phases: ['install', 'configure', 'start'] as const,
+  });
+  const order = (enforcedBy: BootWait['enforcedBy'], before: BootWait['before']): BootOrderPlan => ({
+    subjects: [subject('a'), subject('b')],
+    artifacts: [
+      {
+        id: 'x',
+        kind: 'gitlab-secrets-json',
+        producer: { kind: 'node', id: 'a' },
+        producedAfter: 'start',
+      },
+    ],
+    waits: [{ waiter: { kind: 'node', id: 'b' }, artifact: 'x', before, enforcedBy, timeoutSeconds: 1800 }],
+  });
+  const stacks = (bDependsOnA: boolean): StackTemplate[] => [
+    {
+      name: 's',
+      template: { Resources: { A: node('a'), B: node('b', bDependsOnA ? { DependsOn: 'A' } : {}) } },
+    },
+  ];
+
+  it('has a node signal at the latest of its own boot and each artifact it waits for plus the boot left', () => {
+    // a: 0-12 (install 7, configure 3, start 2). b reaches the wait at 7, waits until 12, then 3 + 2.
+    const estimate = estimateDeploy(stacks(false), { bootOrder: order('boot-script', 'configure') });
+    expect(estimate.minutes).toBe(17);
+    expect(
+      estimate.criticalPath.map((step) => [step.logicalId, step.start, step.finish, step.heldBy]),
+    ).toEqual([
+      ['A', 0, 12, undefined],
+      ['B', 0, 17, 'x'],
+    ]);
+    // Its own duration stays its boot: the slowest resource is not inflated by waiting.
+    expect(estimate.slowest.minutes).toBe(12);
+    expect(renderEstimate(estimate)).toContain('s/B (12, waited for x)');
+    // Without the boot order, only CloudFormation's (absent) dependencies count.
+    expect(estimateDeploy(stacks(false)).minutes).toBe(12);
+  });
+
+  it('does not shorten when a DependsOn that a boot wait covers is removed', () => {
+    const bootOrder = order('cloudformation', 'install');
+    const withDependency = estimateDeploy(stacks(true), { bootOrder });
+    expect(withDependency.minutes).toBe(24);
+    expect(estimateDeploy(stacks(false), { bootOrder }).minutes).toBe(withDependency.minutes);
+  });
+
+  it('lets a node whose artifact nobody produces fail at its creation timeout', () => {
+    const bootOrder: BootOrderPlan = {
+      ...order('boot-script', 'configure'),
+      artifacts: [{ id: 'x', kind: 'gitlab-secrets-json' }],
+    };
+    expect(estimateDeploy(stacks(false), { bootOrder }).minutes).toBe(30);
+  });
+
+  it('waits for the latest service of the artifact kind, and for a node of a group by its tags', () => {
+    const bootOrder: BootOrderPlan = {
+      subjects: [
+        { ref: { kind: 'group', id: 'rails' }, role: 'rails', phases: ['install', 'configure', 'start'] },
+      ],
+      artifacts: [
+        {
+          id: 'database-ready:postgres',
+          kind: 'database-ready',
+          producer: { kind: 'service', id: 'postgres' },
+        },
+      ],
+      waits: [
+        {
+          waiter: { kind: 'group', id: 'rails' },
+          artifact: 'database-ready:postgres',
+          before: 'configure',
+          enforcedBy: 'boot-script',
+          timeoutSeconds: 1800,
+        },
+      ],
+    };
+    const template: CfnTemplate = {
+      Resources: {
+        Single: { Type: 'AWS::RDS::DBInstance', Properties: { MultiAZ: false } },
+        Primary: { Type: 'AWS::RDS::DBInstance', Properties: { MultiAZ: true } },
+        Group: {
+          Type: 'AWS::AutoScaling::AutoScalingGroup',
+          CreationPolicy: { ResourceSignal: { Timeout: 'PT30M' } },
+          Properties: { Tags: [{ Key: GROUP_TAG, Value: 'rails', PropagateAtLaunch: true }] },
+        },
+      },
+    };
+    // The group reaches the wait at 7; of the two instances the Multi-AZ one is ready last, at 20.
+    const estimate = estimateDeploy([{ name: 's', template }], { bootOrder });
+    expect(estimate.minutes).toBe(25);
+    expect(estimate.criticalPath.map((step) => step.logicalId)).toEqual(['Primary', 'Group']);
   });
 });

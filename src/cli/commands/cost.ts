@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { billOfMaterials } from '../../cost/bom.js';
 import { compareWithReference } from '../../cost/compare.js';
 import { loadPriceTable, MissingPriceError, type PriceTable, parsePriceTable } from '../../cost/prices.js';
+import { planBootOrder } from '../../plan/boot-order.js';
 import { renderBom, renderBomCsv, renderComparison, renderComparisonCsv } from '../../report/bom.js';
 import {
   estimateDeploy,
@@ -104,10 +105,11 @@ async function estimate(invocation: CliInvocation): Promise<number> {
   const { values, io } = invocation;
   const dir = values.templates as string | undefined;
   let stacks: StackTemplate[];
+  // The boot order of the spec's Plan: which boots wait for what (for --templates, the spec they were synthesized from).
+  const plan = planFromArgs(invocation);
   if (dir !== undefined) {
     stacks = readCloudAssembly(resolve(io.cwd, dir));
   } else {
-    const plan = planFromArgs(invocation);
     // CDK is loaded only here: synthesizing takes seconds, which `plan` must not pay for.
     const { createApp } = await import('../../infra/app.js');
     const outdir = mkdtempSync(join(tmpdir(), 'gitlab-aws-estimate-'));
@@ -118,7 +120,7 @@ async function estimate(invocation: CliInvocation): Promise<number> {
       rmSync(outdir, { recursive: true, force: true });
     }
   }
-  io.out(`${renderEstimate(estimateDeploy(stacks))}\n`);
+  io.out(`${renderEstimate(estimateDeploy(stacks, { bootOrder: planBootOrder(plan) }))}\n`);
   return 0;
 }
 

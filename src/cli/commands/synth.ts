@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { PORTS } from '../../catalog/ports.js';
 import type { RuntimeEndpoints } from '../../config/types.js';
+import { planBootOrder } from '../../plan/boot-order.js';
 import type { Plan } from '../../plan/index.js';
 import { hasErrors } from '../../plan/index.js';
 import { stackName } from '../../plan/stacks.js';
@@ -55,7 +56,7 @@ export const command: CliCommand = {
       `GitLab configs written to ${configDir} (${files.length} files: gitlab.rb and user data per role)\n\n`,
     );
     // The templates are at hand, so say how long a first deploy takes and what it waits on.
-    const estimate = estimateDeploy(readCloudAssembly(result.directory));
+    const estimate = estimateDeploy(readCloudAssembly(result.directory), { bootOrder: planBootOrder(plan) });
     io.out(`${renderEstimate(estimate).split('\n').slice(0, 2).join('\n')}\n`);
     return 0;
   },

@@ -102,6 +102,15 @@ wait_for() {
   done
 }
 
+# Waits for an artifact another machine produces (the names and the bound come from the Plan's boot
+# order, src/plan/boot-order.ts, through the header), polling the check that follows.
+wait_for_artifact() {
+  local artifact=$1
+  shift
+  log "waiting for $artifact"
+  wait_for "$ARTIFACT_WAIT_SECONDS" "$@"
+}
+
 write_fact() {
   printf '%s' "$2" >"$FACTS_DIR/$1.new"
   chmod 0644 "$FACTS_DIR/$1.new"
@@ -410,11 +419,11 @@ shared_secrets() {
   fi
   if [ -n "$GLA_SECRETS_JSON_NAME" ]; then
     # Nodes that may not generate it wait for the first Rails node to store it.
-    wait_for 1800 secret_is_set "$GLA_SECRETS_JSON_NAME"
+    wait_for_artifact "$ARTIFACT_GITLAB_SECRETS_JSON" secret_is_set "$GLA_SECRETS_JSON_NAME"
     install_secrets_json
   fi
   if [ -n "$GLA_HOST_KEYS_NAME" ]; then
-    wait_for 1800 secret_is_set "$GLA_HOST_KEYS_NAME"
+    wait_for_artifact "$ARTIFACT_SSH_HOST_KEYS" secret_is_set "$GLA_HOST_KEYS_NAME"
     install_host_keys
   fi
 }
@@ -488,7 +497,7 @@ boot() {
   install_gitlab
   mount_data_volume
   shared_secrets
-  if [ "$GLA_ROLE" = "praefect" ]; then wait_for 1800 praefect_database_ready; fi
+  if [ "$GLA_ROLE" = "praefect" ]; then wait_for_artifact "$ARTIFACT_PRAEFECT_DATABASE" praefect_database_ready; fi
   gitlab-ctl reconfigure
   store_single_node_secrets
   if [ "$GLA_MIGRATES" = "yes" ]; then

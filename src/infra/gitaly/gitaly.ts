@@ -10,8 +10,10 @@
  * its node id, and the new instance's boot script finds it by tag, stops the previous holder (a
  * clean shutdown flushes the file system), waits until the volume is available and attaches it. A
  * node's role may do this only to its own volume and to instances tagged as the same node.
- * The Gitaly instances are chained so that CloudFormation replaces them one at a time: with a
- * Gitaly Cluster, Praefect keeps serving from the other replicas meanwhile.
+ * The Gitaly instances are created side by side: no boot waits for another Gitaly node. They are
+ * replaced one at a time by choice, never by CloudFormation: they boot the image the environment
+ * pinned (so a routine deploy never replaces them), and `gitlab-aws upgrade` rolls them one by one
+ * while, with a Gitaly Cluster, Praefect keeps serving from the other replicas.
  */
 import { Aws, Size, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -152,8 +154,8 @@ export class GitalyServers extends Construct {
 
   constructor(scope: Construct, id: string, props: GitalyServersProps) {
     super(scope, id);
-    // One replacement at a time (see the file comment).
-    const servers = createFixedNodes(this, props, { oneAtATime: true });
+    // Created side by side, replaced one at a time by `upgrade` (see the file comment).
+    const servers = createFixedNodes(this, props);
     const instances = new Map([...servers].map(([nodeId, server]) => [nodeId, server.instance]));
     this.instances = instances;
     for (const node of props.nodes) {

@@ -45,8 +45,9 @@ export class PraefectCluster extends Construct {
 
   constructor(scope: Construct, id: string, props: PraefectClusterProps) {
     super(scope, id);
-    // Replace one node at a time so the cluster keeps a quorum through image updates.
-    const servers = createFixedNodes(this, props, { oneAtATime: true });
+    // Created side by side but for the waits of the boot order (the compute stack adds them: the
+    // deploy node migrates first); replaced one at a time by `upgrade`, so the cluster keeps a quorum.
+    const servers = createFixedNodes(this, props);
     const instances = new Map([...servers].map(([nodeId, server]) => [nodeId, server.instance]));
     this.instances = instances;
 

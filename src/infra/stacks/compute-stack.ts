@@ -12,6 +12,7 @@ import type { Construct } from 'constructs';
 import type { RoleId } from '../../catalog/types.js';
 import { renderNodeConfiguration } from '../../config/index.js';
 import type { BootTarget, RenderUserData, RuntimeEndpoints } from '../../config/types.js';
+import { planBootOrder, refText } from '../../plan/boot-order.js';
 import { gitlabVersionParameterName, machineImageParameterName } from '../../plan/contracts.js';
 import {
   internalLoadBalancer,
@@ -232,6 +233,26 @@ export class ComputeStack extends Stack {
         : []),
       ...(this.bastions?.instances ?? []),
     ]);
+    // The boot order's waits that CloudFormation keeps between machines (a Praefect node waits for
+    // the deploy node's migrations): the waiter is created once its producer has signalled. Every
+    // other machine is created side by side; their boot scripts wait for what they need.
+    const machines = new Map<string, Construct>([
+      ...[...groups].map(
+        ([groupId, group]) => [refText({ kind: 'group', id: groupId }), group.autoScalingGroup] as const,
+      ),
+      ...[...fixedInstances].map(
+        ([nodeId, instance]) => [refText({ kind: 'node', id: nodeId }), instance] as const,
+      ),
+    ]);
+    const bootOrder = planBootOrder(plan);
+    for (const wait of bootOrder.waits.filter((entry) => entry.enforcedBy === 'cloudformation')) {
+      const producer = bootOrder.artifacts.find((artifact) => artifact.id === wait.artifact)?.producer;
+      if (producer?.kind !== 'node' && producer?.kind !== 'group') continue;
+      const waiter = machines.get(refText(wait.waiter));
+      const produced = machines.get(refText(producer));
+      // Only the waiter's machine waits; its role, profile and launch template are created meanwhile.
+      if (waiter && produced) (waiter.node.defaultChild ?? waiter).node.addDependency(produced);
+    }
     this.instanceRecovery = new InstanceRecovery(this, 'InstanceRecovery', {
       alarms: plan.alarms.filter((alarm) => alarm.action === 'recover-instance'),
       instances: fixedInstances,
