@@ -25,6 +25,7 @@
  *   them boot: their endpoints and ids are in the user data, so CloudFormation orders them.
  */
 import { NODE_BOOT } from './contracts.js';
+import { nodesWithDataVolume } from './query.js';
 import type { Plan, PlanNode, SecretId } from './types.js';
 
 /** The steps of a node's boot, in the order boot-node.sh runs them. */
@@ -236,8 +237,7 @@ export function planBootOrder(plan: BootOrderInputs): BootOrderPlan {
     }
   }
 
-  for (const node of plan.nodes) {
-    if (!node.volumes.some((volume) => volume.purpose === 'git-data')) continue;
+  for (const node of nodesWithDataVolume(plan)) {
     const subject = subjects.find((candidate) => sameRef(candidate.ref, { kind: 'node', id: node.id }));
     if (!subject) continue;
     const volume = add({
@@ -263,14 +263,23 @@ export function planBootOrder(plan: BootOrderInputs): BootOrderPlan {
     }
   }
 
+  // The single node (1k) generates its own secrets at its first reconfigure and waits for nobody's.
+  const singleNode = plan.deployNodes.singleNode;
+  const secretsProducer: ArtifactProducerRef | undefined = singleNode
+    ? { kind: 'node', id: singleNode }
+    : migratingRef;
+  const secretsProducedAfter: BootPhaseId = singleNode ? 'configure' : 'first-boot';
   for (const secret of plan.secrets.filter((entry) => entry.generatedBy === 'first-boot')) {
     const kind = secret.id === 'ssh-host-keys' ? 'ssh-host-keys' : 'gitlab-secrets-json';
     const artifact = add({
       id: kind,
       kind,
-      ...(migratingRef ? { producer: migratingRef, producedAfter: 'first-boot' as const } : {}),
+      ...(secretsProducer ? { producer: secretsProducer, producedAfter: secretsProducedAfter } : {}),
     });
-    for (const subject of subjects.filter((candidate) => secret.readers.includes(candidate.role))) {
+    for (const subject of subjects.filter(
+      (candidate) =>
+        secret.readers.includes(candidate.role) && !(singleNode && candidate.ref.id === singleNode),
+    )) {
       wait(subject, artifact, 'configure', 'boot-script');
     }
   }

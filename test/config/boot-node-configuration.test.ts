@@ -9,7 +9,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readScript, SCRIPT_FILES, withHeader } from '../../src/config/boot-script.js';
+import { ARTIFACT_HEADER, readScript, SCRIPT_FILES, withHeader } from '../../src/config/boot-script.js';
 import { bootTargets, renderUserDataParts, type UserDataParts } from '../../src/config/index.js';
 import { planFor } from '../fixtures/plans.js';
 import { endpointsFor, writeFiles } from './support.js';
@@ -70,6 +70,7 @@ cat "$file"; echo
       SELF: '/bin/false',
       LOCKED: '/bin/false',
       FIRST_BOOT_PLACEHOLDER: '{}',
+      ...ARTIFACT_HEADER,
     }).replace(/\ncase "\$\{1:-boot\}" in[\s\S]*$/, '\n');
     const run = spawnSync(
       'bash',

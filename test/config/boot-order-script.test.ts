@@ -80,8 +80,9 @@ describe('each boot target waits for what the boot order says', () => {
         const needs = bootNeeds(plan, target, []);
         const waits = waitsOf(order, target.kind, target.id);
         const where = `${plan.architecture.size} ${plan.architecture.type} ${target.id}`;
-        expect(waits.has('gitlab-secrets-json'), where).toBe(needs.secretsJson);
-        expect(waits.has('ssh-host-keys'), where).toBe(needs.hostKeys);
+        // The single node generates and stores its own shared secrets: it installs them without waiting.
+        expect(waits.has('gitlab-secrets-json'), where).toBe(needs.secretsJson && !needs.singleNode);
+        expect(waits.has('ssh-host-keys'), where).toBe(needs.hostKeys && !needs.singleNode);
         expect(waits.has('database-migrated'), where).toBe(needs.migrates);
         const role = target.kind === 'group' ? target.group.role : target.node.role;
         expect(waits.has('praefect-database'), where).toBe(role === 'praefect');
