@@ -6,8 +6,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  endpointFact,
   GitlabRb,
   integerOf,
+  joined,
   nodeFact,
   renderValue,
   rubyString,
@@ -15,6 +17,7 @@ import {
   strHash,
   sym,
   symHash,
+  urlEncodedSecret,
 } from '../../src/config/ruby.js';
 import { type RecordedSetting, SettingsReference } from './settings-reference.js';
 import {
@@ -169,6 +172,48 @@ describe('the Ruby builder', () => {
       ].join('\n'),
     );
     expect(rb.secrets()).toEqual(['gitaly-token']);
+  });
+
+  it('joins text, URL-encoded secrets and facts into one string read at reconfigure time', () => {
+    const rb = new GitlabRb().set(
+      'gitlab_rails',
+      ['redis_cache_instance'],
+      joined(
+        'rediss://:',
+        urlEncodedSecret('redis-auth-token'),
+        '@',
+        endpointFact('redis-cache-host', 'cache.example'),
+        ':6379',
+      ),
+    );
+    expect(rb.render()).toBe(
+      `gitlab_rails['redis_cache_instance'] = ('rediss://:' + File.read('/etc/gitlab/aws-secrets/redis-auth-token').strip.gsub(/[^0-9A-Za-z_.~-]/) { |c| c.bytes.map { |b| '%%%02X' % b }.join } + '@' + File.read('/etc/gitlab/aws-node/redis-cache-host').strip + ':6379')\n`,
+    );
+    expect(rb.secrets()).toEqual(['redis-auth-token']);
+    expect([...rb.facts()]).toEqual([['redis-cache-host', 'cache.example']]);
+    expect(renderValue(joined('only'))).toBe("'only'");
+    expect(() => joined()).toThrow();
+  });
+
+  it.runIf(hasRuby)('URL-encodes a secret exactly as the Linux package encodes the Redis password', () => {
+    // Every printable ASCII character, a space and a multi-byte one: ERB::Util.url_encode is what
+    // RedisHelper.encode_redis_credential calls, and CGI.unescape what GitLab's client decodes with.
+    const secretText = `${Array.from({ length: 94 }, (_, i) => String.fromCharCode(33 + i)).join('')} é`;
+    const dir = tempDir('url-encode');
+    const secretFile = join(dir, 'secret');
+    writeFileSync(secretFile, secretText);
+    const expression = renderValue(urlEncodedSecret('redis-auth-token')).replace(
+      '/etc/gitlab/aws-secrets/redis-auth-token',
+      secretFile,
+    );
+    const script = [
+      "require 'cgi'",
+      "require 'erb'",
+      `encoded = ${expression}`,
+      'secret = File.read(ARGV[0]).strip',
+      "print(encoded == ERB::Util.url_encode(secret) && CGI.unescape(encoded) == secret ? 'same' : encoded)",
+    ].join('\n');
+    expect(run('ruby', ['-e', script, secretFile])).toBe('same');
   });
 
   it('refuses what it cannot render safely', () => {
