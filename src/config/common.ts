@@ -100,7 +100,7 @@ export function redisSettings(rb: GitlabRb, plan: Plan, endpoints: RuntimeEndpoi
   const mainRole = roles.has('redis-persistent') ? 'redis-persistent' : 'redis';
   const mainHost = endpoints.redisHosts[mainRole];
   if (mainHost === undefined) throw new Error(`no endpoint for the ${mainRole} ElastiCache service`);
-  rb.comment('Redis: Amazon ElastiCache with TLS and AUTH (the bundled Redis is off)')
+  rb.comment('Redis: ElastiCache with TLS and AUTH')
     .set('redis', ['enable'], false)
     .set('gitlab_rails', ['redis_host'], endpointFact('redis-host', mainHost))
     .set('gitlab_rails', ['redis_port'], PORTS.redis)

@@ -60,9 +60,11 @@ export class NodeFact {
 
 /**
  * A secret percent-encoded for the user information of a URL: every byte but the RFC 3986
- * unreserved characters becomes `%XX`, as the Linux package encodes the Redis password of the URL
- * it builds itself (`RedisHelper.encode_redis_credential`, `ERB::Util.url_encode`; gitlabhq/omnibus-gitlab
- * 19.3.0+ee.0 = 8bae586ed153bd3598bf6f11dc4cfeaefd693a72, files/gitlab-cookbooks/package/libraries/helpers/redis_helper.rb).
+ * unreserved characters becomes `%XX`. It is encoded as the Linux package encodes the Redis password
+ * of the URL it builds itself, with `ERB::Util.url_encode` (`RedisHelper.encode_redis_credential`,
+ * gitlabhq/omnibus-gitlab 19.3.0+ee.0 = 8bae586ed153bd3598bf6f11dc4cfeaefd693a72,
+ * files/gitlab-cookbooks/package/libraries/helpers/redis_helper.rb, which requires `erb`; the package's
+ * libraries are loaded before its config recipe reads gitlab.rb, package/recipes/config.rb).
  * GitLab's client decodes it again (`CGI.unescape`), so a `+` must be encoded too.
  */
 export class UrlEncodedSecret {
@@ -134,9 +136,6 @@ export function rubyString(text: string): string {
   return `'${text.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
 }
 
-/** Bytes a URL's user information may not hold as they are: all but RFC 3986's unreserved characters. */
-const URL_ENCODED_BYTES = '/[^0-9A-Za-z_.~-]/';
-
 const fileRead = (path: string) => `File.read(${rubyString(path)}).strip`;
 
 /** Renders a value as Ruby source; nested hashes and arrays of hashes go over several lines. */
@@ -160,7 +159,7 @@ export function renderValue(value: RubyValue, indent = ''): string {
   }
   if (value instanceof IntegerOf) return `Integer(${renderValue(value.text)}, 10)`;
   if (value instanceof UrlEncodedSecret)
-    return `${fileRead(`${SECRETS_DIR}/${value.id}`)}.gsub(${URL_ENCODED_BYTES}) { |c| c.bytes.map { |b| '%%%02X' % b }.join }`;
+    return `ERB::Util.url_encode(${fileRead(`${SECRETS_DIR}/${value.id}`)})`;
   if (value instanceof JoinedText) {
     const parts = value.parts.map((part) => renderValue(part));
     return parts.length === 1 ? parts[0]! : `(${parts.join(' + ')})`;
