@@ -84,8 +84,9 @@ aws_ready() { [ -n "$INSTANCE_ID" ] && command -v aws >/dev/null; }
 signal() {
   aws_ready || return 0
   # CloudFormation shows a signal's unique id in the resource's status reason ("Received FAILURE
-  # signal with UniqueId ..."), so a failure's id carries its reason, in the characters and the 64
-  # characters an id may have.
+  # signal with UniqueId ..."), so a failure's id carries its reason: plain characters, at most the
+  # 64 an id may have (ResourceSignalUniqueId, 1 to 64 characters and no pattern, in the
+  # CloudFormation API model botocore 1.43.11 ships).
   local id="$INSTANCE_ID${2:+ $2}"
   id=${id//[^A-Za-z0-9 ._:\/=+,@()-]/_}
   # A second run finds the resource already signalled; that is not an error.
