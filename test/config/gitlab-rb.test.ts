@@ -10,6 +10,7 @@ import {
   GitlabRb,
   integerOf,
   joined,
+  NodeFact,
   nodeFact,
   renderValue,
   rubyString,
@@ -213,7 +214,43 @@ describe('the Ruby builder', () => {
     expect(run('ruby', ['-rcgi', '-e', 'print(CGI.unescape(ARGV[0]))', encoded])).toBe(secretText);
   });
 
+  it('renders empty and nested collections, and facts with text around them', () => {
+    expect(renderValue(strHash({}))).toBe('{}');
+    expect(renderValue([])).toBe('[]');
+    expect(renderValue(strHash({ kept: 1, dropped: undefined }))).toBe("{\n  'kept' => 1,\n}");
+    expect(renderValue([strHash({ a: 1 }), [2]])).toBe("[\n  {\n    'a' => 1,\n  },\n  [2],\n]");
+    expect(renderValue([1, [2]])).toBe('[\n  1,\n  [2],\n]');
+    expect(renderValue(new NodeFact('private-ipv4'))).toBe(
+      "File.read('/etc/gitlab/aws-node/private-ipv4').strip",
+    );
+    expect(renderValue(nodeFact('private-ipv4', 'tcp://', ':8075'))).toBe(
+      "('tcp://' + File.read('/etc/gitlab/aws-node/private-ipv4').strip + ':8075')",
+    );
+    expect(new GitlabRb().comment('one\n\ntwo').render()).toBe('## one\n\n## two\n');
+  });
+
+  it('finds secrets and facts wherever a value holds them, and refuses two values for one fact', () => {
+    const rb = new GitlabRb()
+      .comment('heading')
+      .set('a', ['b'], [secret('gitaly-token')])
+      .set('c', ['d'], integerOf(endpointFact('database-port', '5432')));
+    expect(rb.list()).toHaveLength(3);
+    expect(rb.secrets()).toEqual(['gitaly-token']);
+    expect([...rb.facts()]).toEqual([['database-port', '5432']]);
+    rb.set('e', ['f'], endpointFact('database-port', '5432'));
+    expect([...rb.facts()]).toEqual([['database-port', '5432']]);
+    rb.set('g', ['h'], endpointFact('database-port', '6432'));
+    expect(() => rb.facts()).toThrow('two values for fact database-port');
+  });
+
   it('refuses what it cannot render safely', () => {
+    expect(() => sym('not a symbol')).toThrow('not a plain Ruby symbol: not a symbol');
+    expect(() => renderValue(Number.POSITIVE_INFINITY)).toThrow('not a finite number: Infinity');
+    expect(() => new GitlabRb().set('gitlab-rails', ['x'], 1)).toThrow('not a gitlab.rb top-level name');
+    expect(() => new GitlabRb().call('external-url', 'x')).toThrow('not a gitlab.rb top-level name');
+    expect(() => new GitlabRb().set('gitlab_rails', [], 1)).toThrow('gitlab_rails needs at least one key');
+    expect(() => joined()).toThrow('a joined text needs at least one part');
+    expect(() => renderValue(undefined as unknown as string)).toThrow('cannot render undefined as Ruby');
     expect(() => sym('not a symbol')).toThrow();
     expect(() => renderValue(Number.NaN)).toThrow();
     expect(() => new GitlabRb().set('Bad-Name', ['x'], 1)).toThrow();
