@@ -20,7 +20,19 @@ import { EXPORTER_PORTS, PORTS } from '../catalog/ports.js';
 import { ACCOUNT_ID_PLACEHOLDER } from '../plan/contracts.js';
 import { internalLoadBalancer, nodesOf, serviceOf, servicesOf } from '../plan/query.js';
 import { CONSOLIDATED_OBJECT_PURPOSES, type Plan, type PlanNode } from '../plan/types.js';
-import { endpointFact, type GitlabRb, integerOf, nodeFact, type RubyValue, secret, strHash } from './ruby.js';
+import {
+  endpointFact,
+  type GitlabRb,
+  integerOf,
+  type JoinedText,
+  joined,
+  type NodeFactName,
+  nodeFact,
+  type RubyValue,
+  secret,
+  strHash,
+  urlEncodedSecret,
+} from './ruby.js';
 import type { BootTarget, RuntimeEndpoints } from './types.js';
 
 /** The Gitaly repository directory below the data volume's mount point. */
@@ -74,13 +86,24 @@ export function databaseSettings(rb: GitlabRb, plan: Plan, endpoints: RuntimeEnd
  * ElastiCache with in-transit encryption and an AUTH token. With one Redis service it serves
  * everything; with `redis-cache` and `redis-persistent` (10k and up) the cache gets its own
  * instance and the persistent one takes the rest, as the 10k page splits them.
+ *
+ * The main instance is given by its parts (`redis_host`, `redis_password`...), from which the Linux
+ * package builds the URL itself, percent-encoding the password. A separate instance is given by a
+ * URL that the package writes to `redis.<instance>.yml` as it is; `redis_<instance>_password` only
+ * reaches that file for Redis Cluster nodes (gitlabhq/omnibus-gitlab 19.3.0+ee.0 =
+ * 8bae586ed153bd3598bf6f11dc4cfeaefd693a72, files/gitlab-cookbooks/gitlab/recipes/gitlab-rails.rb and
+ * templates/default/resque.yml.erb). So the cache URL carries the token, percent-encoded, as GitLab's
+ * page on external Redis writes it (`rediss://:<password>@<host>:<port>`; gitlabhq/gitlabhq
+ * 04027f81f0f468809a95eff2f7105a34dd7e69cf, doc/administration/redis/replication_and_failover_external.md).
+ * The token is read from its file when gitlab.rb is evaluated, never written into it. Rate limiting,
+ * the repository cache and feature flags have no URL of their own and use the cache's.
  */
 export function redisSettings(rb: GitlabRb, plan: Plan, endpoints: RuntimeEndpoints): void {
   const roles = new Set(servicesOf(plan, 'elasticache').map((service) => service.role));
   const mainRole = roles.has('redis-persistent') ? 'redis-persistent' : 'redis';
   const mainHost = endpoints.redisHosts[mainRole];
   if (mainHost === undefined) throw new Error(`no endpoint for the ${mainRole} ElastiCache service`);
-  rb.comment('Redis: Amazon ElastiCache with TLS and AUTH (the bundled Redis is off)')
+  rb.comment('Redis: ElastiCache with TLS and AUTH')
     .set('redis', ['enable'], false)
     .set('gitlab_rails', ['redis_host'], endpointFact('redis-host', mainHost))
     .set('gitlab_rails', ['redis_port'], PORTS.redis)
@@ -89,12 +112,19 @@ export function redisSettings(rb: GitlabRb, plan: Plan, endpoints: RuntimeEndpoi
   if (roles.has('redis-cache')) {
     const cacheHost = endpoints.redisHosts['redis-cache'];
     if (cacheHost === undefined) throw new Error('no endpoint for the redis-cache ElastiCache service');
-    rb.set(
-      'gitlab_rails',
-      ['redis_cache_instance'],
-      endpointFact('redis-cache-host', cacheHost, 'rediss://', `:${PORTS.redis}`),
-    ).set('gitlab_rails', ['redis_cache_password'], secret('redis-auth-token'));
+    rb.set('gitlab_rails', ['redis_cache_instance'], redisUrl('redis-cache-host', cacheHost));
   }
+}
+
+/** `rediss://:<token, percent-encoded>@<host>:<port>`, joined when gitlab.rb is evaluated. */
+function redisUrl(hostFact: NodeFactName, host: string): JoinedText {
+  return joined(
+    'rediss://:',
+    urlEncodedSecret('redis-auth-token'),
+    '@',
+    endpointFact(hostFact, host),
+    `:${PORTS.redis}`,
+  );
 }
 
 /** The address Rails and Sidekiq use for repositories: the one Gitaly, or Praefect's load balancer. */

@@ -13,12 +13,22 @@
  *   internal API URL (gitlabhq/omnibus-gitlab 440b1f835eb205885d22933ac074cc11c1148609,
  *   files/gitlab-cookbooks/gitaly/recipes/enable.rb); `gitlab_rails['internal_api_url']`, which the
  *   docs show, is not among the template's settings, so the listed nested key is used instead.
+ * - The git account's ids: `user['uid']` and `user['gid']` ("Specify numeric user and group
+ *   identifiers", gitlabhq/omnibus-gitlab 8bae586ed153bd3598bf6f11dc4cfeaefd693a72 (19.3.0+ee.0),
+ *   doc/settings/configuration.md). The data volume moves to the node that replaces this one, and
+ *   without fixed ids the package gives git the next free ones, which need not own the repositories.
  */
 import { EXPORTER_PORTS, PORTS } from '../catalog/ports.js';
 import type { Plan, PlanNode } from '../plan/types.js';
 import { nodeExporterSettings, REPOSITORIES_SUBDIR } from './common.js';
 import { GitlabRb, nodeFact, secret, symHash } from './ruby.js';
 import type { RuntimeEndpoints } from './types.js';
+
+/**
+ * The git account's uid and gid on every Gitaly node: outside the range Ubuntu gives system accounts
+ * (100-999), which other packages draw from, and well above its default user's 1000.
+ */
+export const GIT_ACCOUNT_ID = 1100;
 
 /** Where the node keeps repositories: the data volume's mount point from the Plan. */
 export function repositoriesPath(node: PlanNode): string {
@@ -37,6 +47,9 @@ export function gitalyGitlabRb(plan: Plan, node: PlanNode, _endpoints: RuntimeEn
   );
   rb.comment('Roles: Gitaly only').call('roles', ['gitaly_role']);
   rb.set('gitlab_rails', ['auto_migrate'], false);
+  rb.comment('The git account owns the repositories on the data volume, which moves to a replacing node')
+    .set('user', ['uid'], GIT_ACCOUNT_ID)
+    .set('user', ['gid'], GIT_ACCOUNT_ID);
   rb.comment(
     cluster
       ? `Gitaly Cluster member: storage ${node.gitalyStorage}, reached by Praefect only`

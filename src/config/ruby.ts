@@ -9,6 +9,8 @@
  *   Secrets Manager;
  * - `nodeFact(name)`: a fact of the instance (its private address, its account), written by the boot
  *   script from the instance metadata.
+ * `urlEncodedSecret(id)` is a secret percent-encoded for a URL, and `joined(...)` glues literal text,
+ * secrets and facts into one string (a Redis URL with its password), both when gitlab.rb is evaluated.
  */
 import type { SecretId } from '../plan/types.js';
 
@@ -57,6 +59,29 @@ export class NodeFact {
   ) {}
 }
 
+/**
+ * A secret percent-encoded for the user information of a URL: every byte but the RFC 3986
+ * unreserved characters becomes `%XX`. It is encoded as the Linux package encodes the Redis password
+ * of the URL it builds itself, with `ERB::Util.url_encode` (`RedisHelper.encode_redis_credential`,
+ * gitlabhq/omnibus-gitlab 19.3.0+ee.0 = 8bae586ed153bd3598bf6f11dc4cfeaefd693a72,
+ * files/gitlab-cookbooks/package/libraries/helpers/redis_helper.rb, which requires `erb`; the package's
+ * libraries are loaded before its config recipe reads gitlab.rb, package/recipes/config.rb).
+ * GitLab's client decodes it again (`CGI.unescape`), so a `+` must be encoded too.
+ */
+export class UrlEncodedSecret {
+  constructor(readonly id: SecretId) {}
+}
+
+/** One part of a joined text. */
+export type JoinedPart = string | SecretValue | UrlEncodedSecret | NodeFact;
+
+/** Text joined, when gitlab.rb is evaluated, from literal parts, secrets and facts. */
+export class JoinedText {
+  constructor(readonly parts: readonly JoinedPart[]) {
+    if (parts.length === 0) throw new Error('a joined text needs at least one part');
+  }
+}
+
 /** A number that arrives as text (a port from CloudFormation), converted with Ruby's Integer(). */
 export class IntegerOf {
   constructor(readonly text: string | NodeFact) {}
@@ -76,6 +101,8 @@ export type RubyValue =
   | SecretValue
   | NodeFact
   | IntegerOf
+  | UrlEncodedSecret
+  | JoinedText
   | RubyHash
   | readonly RubyValue[];
 
@@ -88,6 +115,10 @@ export const nodeFact = (name: NodeFactName, prefix = '', suffix = '') => new No
 /** A deploy-time endpoint value, read from its fact file when gitlab.rb is evaluated. */
 export const endpointFact = (name: NodeFactName, value: string, prefix = '', suffix = '') =>
   new NodeFact(name, prefix, suffix, value);
+/** The secret, percent-encoded for a URL, read when gitlab.rb is evaluated. */
+export const urlEncodedSecret = (id: SecretId) => new UrlEncodedSecret(id);
+/** Literal text, secrets and facts joined into one string when gitlab.rb is evaluated. */
+export const joined = (...parts: JoinedPart[]) => new JoinedText(parts);
 /** `Integer(<text>, 10)`: for numbers that arrive as (CloudFormation) strings. */
 export const integerOf = (text: string | NodeFact) => new IntegerOf(text);
 /** A hash with string keys: `{ 'key' => value }`. */
@@ -128,6 +159,12 @@ export function renderValue(value: RubyValue, indent = ''): string {
     return parts.length === 1 ? parts[0]! : `(${parts.join(' + ')})`;
   }
   if (value instanceof IntegerOf) return `Integer(${renderValue(value.text)}, 10)`;
+  if (value instanceof UrlEncodedSecret)
+    return `ERB::Util.url_encode(${fileRead(`${SECRETS_DIR}/${value.id}`)})`;
+  if (value instanceof JoinedText) {
+    const parts = value.parts.map((part) => renderValue(part));
+    return parts.length === 1 ? parts[0]! : `(${parts.join(' + ')})`;
+  }
   const inner = `${indent}  `;
   if (value instanceof RubyHash) {
     if (value.entries.length === 0) return '{}';
@@ -197,7 +234,7 @@ export class GitlabRb {
   secrets(): SecretId[] {
     const found = new Set<SecretId>();
     this.walk((value) => {
-      if (value instanceof SecretValue) found.add(value.id);
+      if (value instanceof SecretValue || value instanceof UrlEncodedSecret) found.add(value.id);
     });
     return [...found];
   }
@@ -220,6 +257,7 @@ export class GitlabRb {
     const walk = (value: RubyValue): void => {
       visit(value);
       if (value instanceof IntegerOf && value.text instanceof NodeFact) visit(value.text);
+      else if (value instanceof JoinedText) for (const part of value.parts) walk(part);
       else if (value instanceof RubyHash) for (const [, entry] of value.entries) walk(entry);
       else if (Array.isArray(value)) for (const item of value as readonly RubyValue[]) walk(item);
     };

@@ -15,6 +15,7 @@ import { LAUNCH_HOOK_NAME } from '../../src/plan/contracts.js';
 /** The boot steps that touch the machine; the test replaces them so only the ending runs. */
 const STEPS = [
   'record_facts',
+  'resume_after_reboot',
   'install_tools',
   'fetch_secrets',
   'mount_data_volume',

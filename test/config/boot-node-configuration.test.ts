@@ -19,6 +19,7 @@ const STUBS = `
 trace() { printf '%s\\n' "$*" >>"$ROOT/trace"; }
 record_facts() { REGION=us-west-2; INSTANCE_ID=i-0123; trace "facts: $GLA_FACTS"; }
 install_tools() { trace install_tools; }
+resume_after_reboot() { :; }
 fetch_secrets() { trace "secrets: $GLA_SECRETS"; }
 install_gitlab() { trace "install $GLA_PACKAGE $GLA_VERSION"; }
 mount_data_volume() { :; }

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { EXPORTER_PORTS, PORTS } from '../../src/catalog/ports.js';
 import { REPOSITORIES_SUBDIR } from '../../src/config/common.js';
-import { gitalyGitlabRb, renderGitaly, repositoriesPath } from '../../src/config/gitaly.js';
+import { GIT_ACCOUNT_ID, gitalyGitlabRb, renderGitaly, repositoriesPath } from '../../src/config/gitaly.js';
 import { NodeFact, type RubyHash, SecretValue } from '../../src/config/ruby.js';
 import type { RuntimeEndpoints } from '../../src/config/types.js';
 import type { Plan } from '../../src/plan/types.js';
@@ -60,6 +60,19 @@ describe('Gitaly gitlab.rb', () => {
     expect(called(rb, 'roles')).toEqual(['gitaly_role']);
     expect(setting(rb, 'gitlab_rails', 'auto_migrate')).toBe(false);
     expect(setting(rb, 'node_exporter', 'listen_address')).toBe(`0.0.0.0:${EXPORTER_PORTS.node}`);
+  });
+
+  it('gives the git account the same uid and gid on every Gitaly node, the data volume moving between them', () => {
+    const ids = new Set<string>();
+    for (const plan of [single, cluster, planFor({ architecture: { size: '10k' } })]) {
+      for (const gitaly of plan.nodes.filter((entry) => entry.role === 'gitaly')) {
+        const rb = gitalyGitlabRb(plan, gitaly, endpoints);
+        ids.add(`${String(setting(rb, 'user', 'uid'))}:${String(setting(rb, 'user', 'gid'))}`);
+      }
+    }
+    expect([...ids]).toEqual([`${GIT_ACCOUNT_ID}:${GIT_ACCOUNT_ID}`]);
+    // Outside Ubuntu's system account range, where the package would otherwise pick one.
+    expect(GIT_ACCOUNT_ID).toBeGreaterThan(999);
   });
 
   it('heads the file with the version, environment and node, and every section with a heading', () => {

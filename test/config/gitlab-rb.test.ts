@@ -6,8 +6,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  endpointFact,
   GitlabRb,
   integerOf,
+  joined,
+  NodeFact,
   nodeFact,
   renderValue,
   rubyString,
@@ -15,6 +18,7 @@ import {
   strHash,
   sym,
   symHash,
+  urlEncodedSecret,
 } from '../../src/config/ruby.js';
 import { nameInAccount } from '../../src/plan/contracts.js';
 import { serviceOf } from '../../src/plan/query.js';
@@ -202,7 +206,82 @@ describe('the Ruby builder', () => {
     expect(rb.secrets()).toEqual(['gitaly-token']);
   });
 
+  it('joins text, URL-encoded secrets and facts into one string read at reconfigure time', () => {
+    const rb = new GitlabRb().set(
+      'gitlab_rails',
+      ['redis_cache_instance'],
+      joined(
+        'rediss://:',
+        urlEncodedSecret('redis-auth-token'),
+        '@',
+        endpointFact('redis-cache-host', 'cache.example'),
+        ':6379',
+      ),
+    );
+    expect(rb.render()).toBe(
+      `gitlab_rails['redis_cache_instance'] = ('rediss://:' + ERB::Util.url_encode(File.read('/etc/gitlab/aws-secrets/redis-auth-token').strip) + '@' + File.read('/etc/gitlab/aws-node/redis-cache-host').strip + ':6379')\n`,
+    );
+    expect(rb.secrets()).toEqual(['redis-auth-token']);
+    expect([...rb.facts()]).toEqual([['redis-cache-host', 'cache.example']]);
+    expect(renderValue(joined('only'))).toBe("'only'");
+    expect(() => joined()).toThrow();
+  });
+
+  it.runIf(hasRuby)('URL-encodes a secret so that every byte survives the trip through a URL', () => {
+    // Every printable ASCII character, a space and a multi-byte one. GitLab's client takes the
+    // password out of the URL with CGI.unescape.
+    const secretText = `${Array.from({ length: 94 }, (_, i) => String.fromCharCode(33 + i)).join('')} é`;
+    const dir = tempDir('url-encode');
+    const secretFile = join(dir, 'secret');
+    writeFileSync(secretFile, secretText);
+    const expression = renderValue(urlEncodedSecret('redis-auth-token')).replace(
+      '/etc/gitlab/aws-secrets/redis-auth-token',
+      secretFile,
+    );
+    const script = ["require 'cgi'", "require 'erb'", `print(${expression})`].join('\n');
+    const encoded = run('ruby', ['-e', script]);
+    // Only RFC 3986 unreserved characters and %XX escapes: nothing a URL parser could split on.
+    expect(encoded).toMatch(/^([0-9A-Za-z_.~-]|%[0-9A-F]{2})+$/);
+    expect(run('ruby', ['-rcgi', '-e', 'print(CGI.unescape(ARGV[0]))', encoded])).toBe(secretText);
+  });
+
+  it('renders empty and nested collections, and facts with text around them', () => {
+    expect(renderValue(strHash({}))).toBe('{}');
+    expect(renderValue([])).toBe('[]');
+    expect(renderValue(strHash({ kept: 1, dropped: undefined }))).toBe("{\n  'kept' => 1,\n}");
+    expect(renderValue([strHash({ a: 1 }), [2]])).toBe("[\n  {\n    'a' => 1,\n  },\n  [2],\n]");
+    expect(renderValue([1, [2]])).toBe('[\n  1,\n  [2],\n]');
+    expect(renderValue(new NodeFact('private-ipv4'))).toBe(
+      "File.read('/etc/gitlab/aws-node/private-ipv4').strip",
+    );
+    expect(renderValue(nodeFact('private-ipv4', 'tcp://', ':8075'))).toBe(
+      "('tcp://' + File.read('/etc/gitlab/aws-node/private-ipv4').strip + ':8075')",
+    );
+    expect(new GitlabRb().comment('one\n\ntwo').render()).toBe('## one\n\n## two\n');
+  });
+
+  it('finds secrets and facts wherever a value holds them, and refuses two values for one fact', () => {
+    const rb = new GitlabRb()
+      .comment('heading')
+      .set('a', ['b'], [secret('gitaly-token')])
+      .set('c', ['d'], integerOf(endpointFact('database-port', '5432')));
+    expect(rb.list()).toHaveLength(3);
+    expect(rb.secrets()).toEqual(['gitaly-token']);
+    expect([...rb.facts()]).toEqual([['database-port', '5432']]);
+    rb.set('e', ['f'], endpointFact('database-port', '5432'));
+    expect([...rb.facts()]).toEqual([['database-port', '5432']]);
+    rb.set('g', ['h'], endpointFact('database-port', '6432'));
+    expect(() => rb.facts()).toThrow('two values for fact database-port');
+  });
+
   it('refuses what it cannot render safely', () => {
+    expect(() => sym('not a symbol')).toThrow('not a plain Ruby symbol: not a symbol');
+    expect(() => renderValue(Number.POSITIVE_INFINITY)).toThrow('not a finite number: Infinity');
+    expect(() => new GitlabRb().set('gitlab-rails', ['x'], 1)).toThrow('not a gitlab.rb top-level name');
+    expect(() => new GitlabRb().call('external-url', 'x')).toThrow('not a gitlab.rb top-level name');
+    expect(() => new GitlabRb().set('gitlab_rails', [], 1)).toThrow('gitlab_rails needs at least one key');
+    expect(() => joined()).toThrow('a joined text needs at least one part');
+    expect(() => renderValue(undefined as unknown as string)).toThrow('cannot render undefined as Ruby');
     expect(() => sym('not a symbol')).toThrow();
     expect(() => renderValue(Number.NaN)).toThrow();
     expect(() => new GitlabRb().set('Bad-Name', ['x'], 1)).toThrow();

@@ -1,7 +1,9 @@
 # Evaluates generated gitlab.rb files the way the Linux package does (plain Ruby, names at the top
 # level), but with recorders instead of the package's settings, and prints every setting path each
 # file assigns as JSON, one line per file. Secret and fact files are stubbed: secrets read as
-# ENV['GLA_FAKE_SECRET'], so tests can see where secrets land without any real value.
+# ENV['GLA_FAKE_SECRET'], so tests can see where secrets land without any real value. ERB is loaded
+# as the package's libraries load it before gitlab.rb is read (ERB::Util.url_encode).
+require 'erb'
 require 'json'
 
 FAKE_SECRET = ENV.fetch('GLA_FAKE_SECRET')

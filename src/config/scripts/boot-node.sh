@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # gitlab-aws boot script: turns a plain Ubuntu instance into the GitLab node its user data names.
 # Everything node-specific comes from /etc/gitlab-aws/boot.env (written by cloud-init); this script
-# is the same on every node. Safe to run again: each step checks before it changes anything.
+# is the same on every node. Safe to run again: each step checks before it changes anything, and
+# a run resumed after a reboot skips the steps an earlier run completed.
 #
-#   gitlab-aws-boot                 boot the node (cloud-init runs this once per instance)
+#   gitlab-aws-boot                 boot the node (cloud-init runs this once per instance, and at
+#                                   each boot until one run completes)
 #   gitlab-aws-boot first-boot      (under the deploy lock) prepare the database, generate shared secrets
 #   gitlab-aws-boot migrate         (under the deploy lock, once per package version) run migrations
 #
@@ -30,8 +32,15 @@ SYSTEMD_UNIT_DIR=/etc/systemd/system
 # Set once this node has stopped its predecessor and taken its data volume; a failed boot hands it back.
 TAKEN_FROM=""
 TAKEN_VOLUME=""
+# The boot's progress, next to the settings file cloud-init wrote for this instance: a marker per
+# completed step (a run after a reboot skips those) and each step's output. A new instance starts
+# without any.
+STATE_DIR="${ENV_FILE%/*}/boot-state"
+# The step running now; its output goes to $STATE_DIR/<step>.log.
+CURRENT_STEP=""
 
-log() { printf '%s gitlab-aws-boot[%s]: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$GLA_NODE" "$*"; }
+# To standard error: the console, or inside a step the step's log.
+log() { printf '%s gitlab-aws-boot[%s]: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$GLA_NODE" "$*" >&2; }
 
 # A document of the instance metadata service (IMDSv2): `meta-data/...` or `dynamic/...`.
 imds_document() {
@@ -48,14 +57,51 @@ instance_account() {
     python3 -c 'import json,sys; print(json.load(sys.stdin)["accountId"], end="")'
 }
 
+# Runs a command until it succeeds, at most $1 times, waiting 5 s (RETRY_DELAY) after the first
+# failure and twice as long after each next one: downloads fail now and then on a fresh instance.
+retry() {
+  local n=$1 delay=${RETRY_DELAY:-5}
+  shift
+  until "$@"; do
+    n=$((n - 1))
+    log "$1 failed ($n left)"
+    [ "$n" -gt 0 ] || return 1
+    sleep "$delay"
+    delay=$((delay * 2))
+  done
+}
+
+# apt-get that waits up to 15 minutes for the package manager's lock while another process holds
+# it: on a first boot unattended-upgrades often does. apt waits for dpkg's lock itself; its lists
+# lock (apt-get update) it does not wait for, so callers retry.
+apt_get() { DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 "$@"; }
+
+# Why the boot failed, in one line: the step and the last line it logged (or the failing command),
+# any secret value in it replaced, since the reason leaves the instance.
+failure_reason() {
+  local line="" file
+  [ -z "$CURRENT_STEP" ] || line=$(grep . "$STATE_DIR/$CURRENT_STEP.log" | tail -n 1) || line=""
+  line=${line##*]: }
+  line="${CURRENT_STEP:-boot}: ${line:-line $1: $2}"
+  for file in "$SECRETS_DIR"/*; do [ ! -s "$file" ] || line=${line//"$(cat "$file")"/"(secret)"}; done
+  printf '%s' "$line"
+}
+
+# Whether this run got as far as knowing which instance it is and having the AWS CLI (a failure
+# before that is only on the console).
+aws_ready() { [ -n "$INSTANCE_ID" ] && command -v aws >/dev/null; }
+
 signal() {
-  if [ -z "$REGION" ] || [ -z "$INSTANCE_ID" ] || ! command -v aws >/dev/null; then
-    log "cannot signal $1 to CloudFormation yet"
-    return 0
-  fi
+  aws_ready || return 0
+  # CloudFormation shows a signal's unique id in the resource's status reason ("Received FAILURE
+  # signal with UniqueId ..."), so a failure's id carries its reason: plain characters, at most the
+  # 64 an id may have (ResourceSignalUniqueId, 1 to 64 characters and no pattern, in the
+  # CloudFormation API model botocore 1.43.11 ships).
+  local id="$INSTANCE_ID${2:+ $2}"
+  id=${id//[^A-Za-z0-9 ._:\/=+,@()-]/_}
   # A second run finds the resource already signalled; that is not an error.
   aws cloudformation signal-resource --region "$REGION" --stack-name "$GLA_STACK" \
-    --logical-resource-id "$GLA_LOGICAL_ID" --unique-id "$INSTANCE_ID" --status "$1" >/dev/null ||
+    --logical-resource-id "$GLA_LOGICAL_ID" --unique-id "${id:0:64}" --status "$1" >/dev/null ||
     log "CloudFormation did not take the $1 signal (already signalled?)"
 }
 
@@ -64,10 +110,7 @@ signal() {
 # CloudFormation's, so the node asks Auto Scaling which group it is in.
 complete_launch() {
   [ -n "${GLA_LAUNCH_HOOK:-}" ] || return 0
-  if [ -z "$REGION" ] || [ -z "$INSTANCE_ID" ] || ! command -v aws >/dev/null; then
-    log "cannot complete the launch hook with $1 yet"
-    return 0
-  fi
+  aws_ready || return 0
   local group
   group=$(aws autoscaling describe-auto-scaling-instances --region "$REGION" --instance-ids "$INSTANCE_ID" \
     --query 'AutoScalingInstances[0].AutoScalingGroupName' --output text) || group=""
@@ -81,13 +124,36 @@ complete_launch() {
 }
 
 on_error() {
-  log "FAILED at line $1; signalling failure"
   trap - ERR
+  local reason
+  reason=$(failure_reason "$1" "$2")
+  # From here on everything goes to the console, whether the failure came inside a step or after.
+  exec 1>&3 2>&3
+  log "FAILED at line $1: $reason"
   hand_back_volume
   complete_launch ABANDON
-  signal FAILURE
+  signal FAILURE "$reason"
   exit 1
 }
+
+# Runs one boot step, its output in its own log. `once` steps leave a marker when they complete,
+# and a later run (the boot resumed after a reboot) skips them; `always` steps run every time.
+run_step() {
+  local mode=$1 name=$2
+  shift 2
+  [ $# -gt 0 ] || set -- "$name"
+  [ "$mode" = always ] || [ ! -e "$STATE_DIR/$name.done" ] || return 0
+  log "$name"
+  CURRENT_STEP=$name
+  "$@" >>"$STATE_DIR/$name.log" 2>&1
+  CURRENT_STEP=""
+  [ "$mode" = always ] || : >"$STATE_DIR/$name.done"
+}
+
+# cloud-init runs this script once per instance. Linked among the scripts cloud-init runs at every
+# boot (its scripts_per_boot module), it runs again after a reboot that comes before the boot is
+# done (a kernel update, an operator), and stops at once after.
+resume_after_reboot() { ln -sf "$SELF" /var/lib/cloud/scripts/per-boot/gitlab-aws-boot; }
 
 # Polls a command until it succeeds, for at most $1 seconds.
 wait_for() {
@@ -135,11 +201,11 @@ record_facts() {
 install_tools() {
   if ! command -v aws >/dev/null; then
     log "installing the AWS CLI"
-    snap install aws-cli --classic
+    retry 5 snap install aws-cli --classic
   fi
   if ! command -v curl >/dev/null || ! command -v gpg >/dev/null; then
-    apt-get update -q
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q curl gnupg ca-certificates
+    retry 5 apt_get update -q
+    retry 5 apt_get install -y -q curl gnupg ca-certificates
   fi
 }
 
@@ -199,6 +265,10 @@ gitlab_version() {
   printf '%s-%s.0' "$wanted" "$GLA_EDITION"
 }
 
+# GitLab's package repository as the Linux package's 19.3 documents it: the signing key in its own
+# keyring that only this source trusts (`signed-by`), and the distribution named in the path, which
+# GitLab otherwise reaches by a redirect (gitlabhq/omnibus-gitlab 8bae586ed153bd3598bf6f11dc4cfeaefd693a72,
+# tag 19.3.0+ee.0: doc/update/package_signatures.md, doc/troubleshooting.md "Mirroring packages").
 install_gitlab() {
   local version installed codename
   version=$(gitlab_version)
@@ -207,22 +277,23 @@ install_gitlab() {
     log "$GLA_PACKAGE $version already installed"
     return 0
   fi
+  local keyring=/etc/apt/keyrings/gitlab-keyring.asc list=/etc/apt/sources.list.d/gitlab_$GLA_PACKAGE.list
   # shellcheck source=/dev/null
-  codename=$(. /etc/os-release && printf '%s' "$VERSION_CODENAME")
+  codename=$(. /etc/os-release && echo "$VERSION_CODENAME")
   install -d -m 0755 /etc/apt/keyrings
-  curl -fsS --output /etc/apt/keyrings/gitlab-keyring.asc https://packages.gitlab.com/gpgkey/gpg.key
-  chmod 0644 /etc/apt/keyrings/gitlab-keyring.asc
+  retry 5 curl -fsS --output "$keyring" https://packages.gitlab.com/gpgkey/gpg.key
+  chmod 0644 "$keyring"
   # Refuse any key but GitLab's package repository signing key.
-  if ! gpg --show-keys --with-colons /etc/apt/keyrings/gitlab-keyring.asc | grep -q "^fpr:::::::::$GLA_REPO_KEY_FINGERPRINT:"; then
+  if ! gpg --show-keys --with-colons "$keyring" | grep -q "^fpr:::::::::$GLA_REPO_KEY_FINGERPRINT:"; then
     log "the downloaded repository key is not GitLab's ($GLA_REPO_KEY_FINGERPRINT)"
     return 1
   fi
-  printf 'deb [signed-by=/etc/apt/keyrings/gitlab-keyring.asc] https://packages.gitlab.com/gitlab/%s/ubuntu/ %s main\n' \
-    "$GLA_PACKAGE" "$codename" >"/etc/apt/sources.list.d/gitlab_$GLA_PACKAGE.list"
-  chmod 0644 "/etc/apt/sources.list.d/gitlab_$GLA_PACKAGE.list"
-  apt-get update -q
+  printf 'deb [signed-by=%s] https://packages.gitlab.com/gitlab/%s/ubuntu/%s %s main\n' \
+    "$keyring" "$GLA_PACKAGE" "$codename" "$codename" >"$list"
+  chmod 0644 "$list"
+  retry 5 apt_get update -q
   # skip-auto-reconfigure (written by cloud-init) keeps the package from reconfiguring on its own.
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$GLA_PACKAGE=$version"
+  retry 3 apt_get install -y -q "$GLA_PACKAGE=$version"
   log "installed $GLA_PACKAGE $version"
 }
 
@@ -480,37 +551,56 @@ check_running() {
   if [ "$GLA_WEB" = "yes" ]; then wait_for 900 readiness; fi
 }
 
+run_migrations() {
+  as_master
+  "$LOCKED" --once "migrations-$(gitlab_version)" "$SELF" migrate
+  gitlab-ctl restart
+}
+
+# Marks the boot complete: the runs cloud-init starts at later boots stop at once.
+boot_done() {
+  : >"$STATE_DIR/boot.done"
+  log "done"
+}
+
 boot() {
-  trap 'on_error $LINENO' ERR
+  trap 'on_error $LINENO "$BASH_COMMAND"' ERR
+  # The console, for what steps (whose output goes to their logs) and failures show there.
+  exec 3>&1
+  install -d -m 0700 "$STATE_DIR"
+  # One run at a time (cloud-init's first, its per-boot ones, an operator's).
+  exec 9>>"$STATE_DIR/lock"
+  flock 9
+  [ ! -e "$STATE_DIR/boot.done" ] || return 0
   log "booting $GLA_ROLE for $GLA_ENVIRONMENT"
-  record_facts
-  install_tools
-  fetch_node_configuration
+  run_step always record_facts
+  resume_after_reboot
+  run_step once install_tools
+  run_step always fetch_node_configuration
   if [ "$GLA_ROLE" = "bastion" ]; then
     # Bastions run no GitLab: booted means reachable.
     signal SUCCESS
+    boot_done
     return 0
   fi
-  fetch_secrets
+  run_step always fetch_secrets
   # Install first, take the volume over after: a replaced Gitaly node keeps serving while its
   # successor downloads and installs the package, and a failed install never stops it.
-  install_gitlab
-  mount_data_volume
-  shared_secrets
-  if [ "$GLA_ROLE" = "praefect" ]; then wait_for_artifact "$ARTIFACT_PRAEFECT_DATABASE" praefect_database_ready; fi
-  gitlab-ctl reconfigure
-  store_single_node_secrets
-  if [ "$GLA_MIGRATES" = "yes" ]; then
-    as_master
-    "$LOCKED" --once "migrations-$(gitlab_version)" "$SELF" migrate
-    gitlab-ctl restart
+  run_step once install_gitlab
+  run_step always mount_data_volume
+  run_step once shared_secrets
+  if [ "$GLA_ROLE" = "praefect" ]; then
+    run_step always praefect_database wait_for_artifact "$ARTIFACT_PRAEFECT_DATABASE" praefect_database_ready
   fi
-  fast_ssh_key_lookup
-  check_running
-  register_targets
+  run_step once reconfigure gitlab-ctl reconfigure
+  run_step once store_single_node_secrets
+  if [ "$GLA_MIGRATES" = "yes" ]; then run_step once run_migrations; fi
+  run_step once fast_ssh_key_lookup
+  run_step always check_running
+  run_step once register_targets
   complete_launch CONTINUE
   signal SUCCESS
-  log "done"
+  boot_done
 }
 
 case "${1:-boot}" in
