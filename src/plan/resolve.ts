@@ -17,7 +17,7 @@ import { decideGitalyMode, isHighlyAvailable } from './resolve/architecture.js';
 import { groupMembers, planAutoScalingGroups } from './resolve/auto-scaling.js';
 import { planBastionNodes } from './resolve/bastion.js';
 import type { BuildContext } from './resolve/context.js';
-import { planDatabase } from './resolve/database.js';
+import { planDatabase, planPraefectDatabase } from './resolve/database.js';
 import { planGitalyNodes } from './resolve/gitaly.js';
 import { planEks } from './resolve/kubernetes.js';
 import { planExternalLoadBalancer, planPraefectLoadBalancer } from './resolve/load-balancers.js';
@@ -117,6 +117,7 @@ export function resolvePlan(spec: Spec, options: ResolveOptions = {}): Plan {
 function planServices(context: BuildContext, today: string): MemberlessService[] {
   const services: MemberlessService[] = [
     planDatabase(context),
+    ...planPraefectDatabase(context),
     ...planRedis(context),
     planObjectStorage(context),
   ];

@@ -134,9 +134,11 @@ describe('resolvePlan details', () => {
     );
     const cluster = planFor({ architecture: { size: '2k' }, gitaly: { mode: 'cluster' } });
     expect(cluster.nodes.filter((node) => node.role === 'praefect')).toHaveLength(3);
-    expect(cluster.services.find((service) => service.kind === 'rds')).toMatchObject({
-      databases: [{ name: 'gitlabhq_production' }, { name: 'praefect_production', user: 'praefect' }],
-    });
+    expect(cluster.services.filter((service) => service.kind === 'rds')).toMatchObject([
+      { role: 'postgres', databases: [{ name: 'gitlabhq_production' }] },
+      { role: 'praefect-postgres', databases: [{ name: 'praefect_production', user: 'praefect' }] },
+    ]);
+    expect(single.services.filter((service) => service.kind === 'rds')).toMatchObject([{ role: 'postgres' }]);
   });
 
   it('splits the 1k single node so that its data lives outside the auto scaling group', () => {
