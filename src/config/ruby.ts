@@ -27,6 +27,9 @@ export type NodeFactName =
   | 'private-ipv4'
   | 'database-host'
   | 'database-port'
+  | `database-replica-${number}-host`
+  | 'praefect-database-host'
+  | 'praefect-database-port'
   | 'redis-host'
   | 'redis-cache-host'
   | 'praefect-host';

@@ -35,7 +35,6 @@ import {
 import { databaseOf, RAILS_CODE_ROLES, targetRole } from './common.js';
 import { databaseBootstrap } from './database-bootstrap.js';
 import { gitlabRbFor } from './render.js';
-import { SECRETS_DIR } from './ruby.js';
 import type { BootTarget, RuntimeEndpoints } from './types.js';
 
 /** GitLab's package repository signing key (doc/update/package_signatures.md, omnibus-gitlab 440b1f8). */
@@ -64,7 +63,7 @@ export interface BootNeeds {
   readonly web: boolean;
 }
 
-export function bootNeeds(plan: Plan, target: BootTarget, gitlabRbSecrets: readonly SecretId[]): BootNeeds {
+export function bootNeeds(target: BootTarget, gitlabRbSecrets: readonly SecretId[]): BootNeeds {
   const role = targetRole(target);
   const migrates = target.kind === 'group' && target.group.runsDatabaseMigrations;
   const web = role === 'rails' || role === 'gitlab';
@@ -72,7 +71,6 @@ export function bootNeeds(plan: Plan, target: BootTarget, gitlabRbSecrets: reado
   if (migrates) {
     files.add('database-password');
     files.add('root-password');
-    if (databaseOf(plan, 'praefect-postgres')) files.add('praefect-database-password');
   }
   return {
     secretFiles: [...files],
@@ -114,7 +112,7 @@ function bootEnv(
   const praefect = databaseOf(plan, 'praefect-postgres');
   const dataVolume = node?.volumes.find((volume) => volume.purpose === 'git-data');
   const external = externalLoadBalancer(plan);
-  const usesPraefectDb = role === 'praefect' || needs.migrates;
+  const praefectDb = role === 'praefect' ? endpoints.praefectDatabase : undefined;
   const values: Record<string, string> = {
     GLA_ENVIRONMENT: plan.spec.name,
     GLA_ROLE: role,
@@ -135,12 +133,15 @@ function bootEnv(
     GLA_MIGRATES: needs.migrates ? 'yes' : 'no',
     GLA_WEB: needs.web ? 'yes' : 'no',
     GLA_PROXY_PROTOCOL: needs.web && external?.kind === 'nlb' && external.proxyProtocol ? 'yes' : 'no',
-    GLA_DB_HOST: needs.migrates || usesPraefectDb ? endpoints.databaseHost : '',
-    GLA_DB_PORT: needs.migrates || usesPraefectDb ? endpoints.databasePort : '',
+    GLA_DB_HOST: needs.migrates ? endpoints.databaseHost : '',
+    GLA_DB_PORT: needs.migrates ? endpoints.databasePort : '',
     GLA_DB_NAME: main?.name ?? '',
     GLA_DB_USER: main?.user ?? '',
-    GLA_PRAEFECT_DB_NAME: usesPraefectDb && praefect ? praefect.name : '',
-    GLA_PRAEFECT_DB_USER: usesPraefectDb && praefect ? praefect.user : '',
+    // Praefect's own instance, which only Praefect nodes reach.
+    GLA_PRAEFECT_DB_HOST: praefectDb?.host ?? '',
+    GLA_PRAEFECT_DB_PORT: praefectDb?.port ?? '',
+    GLA_PRAEFECT_DB_NAME: praefectDb && praefect ? praefect.name : '',
+    GLA_PRAEFECT_DB_USER: praefectDb && praefect ? praefect.user : '',
     GLA_BOOTSTRAP_STEPS: bootstrapFiles.join(' '),
     GLA_DATA_MOUNT: dataVolume?.mountPoint ?? '',
     GLA_DATA_DEVICE: dataVolume?.deviceName ?? '',
@@ -207,7 +208,7 @@ export function renderUserDataParts(
     const rb = gitlabRbFor(plan, target, endpoints);
     gitlabRb = rb.render();
     facts = rb.facts();
-    needs = bootNeeds(plan, target, rb.secrets());
+    needs = bootNeeds(target, rb.secrets());
     files.push(
       // Present before the package is installed, so installing or upgrading never reconfigures on its own.
       { path: '/etc/gitlab/skip-auto-reconfigure', permissions: '0644', content: '' },
@@ -220,9 +221,7 @@ export function renderUserDataParts(
       },
     );
     if (needs.migrates) {
-      for (const step of databaseBootstrap(plan, {
-        praefectPasswordFile: `${SECRETS_DIR}/praefect-database-password`,
-      })) {
+      for (const step of databaseBootstrap(plan)) {
         const path = `/etc/gitlab-aws/bootstrap-${step.name}.sql`;
         bootstrap.push({ path, sql: step.sql });
         files.push({
@@ -236,9 +235,7 @@ export function renderUserDataParts(
     }
   }
   const bootstrapSteps = needs.migrates
-    ? databaseBootstrap(plan, { praefectPasswordFile: `${SECRETS_DIR}/praefect-database-password` }).map(
-        (step) => `bootstrap-${step.name}.sql|${step.as}|${step.database}`,
-      )
+    ? databaseBootstrap(plan).map((step) => `bootstrap-${step.name}.sql|${step.as}|${step.database}`)
     : [];
   const env = bootEnv(plan, target, endpoints, needs, bootstrapSteps, facts);
   files.push(
