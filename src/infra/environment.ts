@@ -108,6 +108,9 @@ export class GitLabEnvironment extends Construct {
       ...stackProps('data'),
       vpc,
       databaseSecurityGroup: sg.forTier('database'),
+      ...(sg.groups.has('praefect-database')
+        ? { praefectDatabaseSecurityGroup: sg.forTier('praefect-database') }
+        : {}),
       redisSecurityGroup: sg.forTier('redis'),
     });
     const edge = new EdgeStack(this, 'edge', {
@@ -136,8 +139,10 @@ export class GitLabEnvironment extends Construct {
     const ops = new OpsStack(this, 'ops', {
       ...stackProps('ops'),
       loadBalancers: loadBalancersOf(plan, edge, compute),
-      database: data.database.instance,
-      databaseMembers: data.database.members,
+      databases: [data.database, ...(data.praefectDatabase ? [data.praefectDatabase] : [])].map(
+        (database) => database.instance,
+      ),
+      databaseMembers: new Map([...data.database.members, ...(data.praefectDatabase?.members ?? [])]),
       cacheClusterIds: new Map(data.redis.flatMap((redis) => [...redis.cacheClusterIds])),
       gitalyVolumes: [...data.gitalyVolumes.volumes.values()],
       autoScalingGroupNames: [...compute.autoScalingGroups.values()].map(
