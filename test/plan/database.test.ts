@@ -26,6 +26,12 @@ describe('RDS instances of a Plan', () => {
       database: { backupRetentionDays: 21, instanceClass: 'db.m6i.8xlarge' },
     });
     plans['10k-no-replicas'] = planFor({ architecture: { size: '10k' }, database: { readReplicas: 0 } });
+    plans['25k'] = planFor({ architecture: { size: '25k' } });
+    plans['50k'] = planFor({ architecture: { size: '50k' } });
+    plans.io1 = planFor({
+      architecture: { size: '3k' },
+      database: { storageGiB: 300, maxStorageGiB: 500, storageType: 'io1', iops: 9000 },
+    });
   });
 
   it('gives a Gitaly Cluster its own Praefect instance, sized from the page\'s "Praefect PostgreSQL" row', () => {
@@ -84,6 +90,9 @@ describe('RDS instances of a Plan', () => {
         plan.architecture.gitalyMode === 'cluster' ? ['postgres', 'praefect-postgres'] : ['postgres'],
       );
     }
+    for (const plan of Object.values(plans)) {
+      expect(plan.services.every((service) => typeof service === 'object' && 'kind' in service)).toBe(true);
+    }
     expect(plans['2k-cluster']!.architecture.gitalyMode).toBe('cluster');
     expect(plans['3k-single']!.architecture.gitalyMode).toBe('single');
   });
@@ -108,7 +117,30 @@ describe('RDS instances of a Plan', () => {
   it('runs read replicas from 10k, or as the spec says', () => {
     expect(byRole(plans['3k']!, 'postgres')!.readReplicas).toBe(0);
     expect(byRole(plans['10k']!, 'postgres')!.readReplicas).toBe(2);
+    expect(byRole(plans['25k']!, 'postgres')!.readReplicas).toBe(2);
+    expect(byRole(plans['50k']!, 'postgres')!.readReplicas).toBe(2);
     expect(byRole(plans['10k-no-replicas']!, 'postgres')!.readReplicas).toBe(0);
+  });
+
+  it("sizes GitLab's Multi-AZ instance from the spec: storage, its 4x ceiling, IOPS", () => {
+    expect(byRole(plans['3k']!, 'postgres')).toMatchObject({
+      kind: 'rds',
+      id: 'postgres',
+      engine: 'postgres',
+      multiAz: true,
+      count: 2,
+      storageGiB: 100,
+      maxStorageGiB: 400,
+      storageType: 'gp3',
+      deletionProtection: true,
+    });
+    expect('iops' in byRole(plans['3k']!, 'postgres')!).toBe(false);
+    expect(byRole(plans['io1']!, 'postgres')).toMatchObject({
+      storageGiB: 300,
+      maxStorageGiB: 500,
+      storageType: 'io1',
+      iops: 9000,
+    });
   });
 
   it("treats Praefect's instance as data: members, alarms, a final snapshot, its own secret", () => {
