@@ -10,7 +10,7 @@ import {
   gitlabDatabaseService,
 } from '../../src/config/common.js';
 import { renderUserDataParts } from '../../src/config/index.js';
-import { GitlabRb, NodeFact, renderValue } from '../../src/config/ruby.js';
+import { GitlabRb, IntegerOf, NodeFact, renderValue, SecretValue } from '../../src/config/ruby.js';
 import type { RuntimeEndpoints } from '../../src/config/types.js';
 import type { Plan } from '../../src/plan/types.js';
 import { planFor } from '../fixtures/plans.js';
@@ -58,6 +58,37 @@ describe('database settings of the nodes running Rails code', () => {
       user: 'praefect',
     });
     expect(databaseOf(planFor({ architecture: { size: '2k' } }), 'praefect-postgres')).toBeUndefined();
+  });
+
+  it('turns the bundled PostgreSQL off and never migrates at reconfigure', () => {
+    const rb = rendered(plans['3k']!);
+    expect(setting(rb, 'postgresql', 'enable')).toBe(false);
+    expect(setting(rb, 'gitlab_rails', 'db_adapter')).toBe('postgresql');
+    expect(setting(rb, 'gitlab_rails', 'db_encoding')).toBe('unicode');
+    expect(setting(rb, 'gitlab_rails', 'db_port')).toEqual(
+      new IntegerOf(new NodeFact('database-port', '', '', endpoints.databasePort)),
+    );
+    expect(setting(rb, 'gitlab_rails', 'db_password')).toEqual(new SecretValue('database-password'));
+    expect(setting(rb, 'gitlab_rails', 'auto_migrate')).toBe(false);
+    expect(comments(rb)).toEqual([
+      'PostgreSQL: Amazon RDS (the bundled PostgreSQL is off)',
+      'Only the boot script migrates, one node at a time, under a lock.',
+    ]);
+  });
+
+  it("finds GitLab's instance by its role, wherever the Plan lists it, and refuses a Plan without it", () => {
+    const plan = plans['3k']!;
+    const reversed: Plan = { ...plan, services: [...plan.services].reverse() };
+    expect(reversed.services.find((service) => service.kind === 'rds')?.role).toBe('praefect-postgres');
+    expect(gitlabDatabaseService(reversed).role).toBe('postgres');
+    expect(setting(rendered(reversed), 'gitlab_rails', 'db_database')).toBe('gitlabhq_production');
+    const withoutGitLab: Plan = {
+      ...plan,
+      services: plan.services.filter((service) => service.kind !== 'rds' || service.role !== 'postgres'),
+    };
+    expect(() => gitlabDatabaseService(withoutGitLab)).toThrow('the Plan has no GitLab database');
+    expect(() => rendered(withoutGitLab)).toThrow('the Plan has no GitLab database');
+    expect(databaseOf(withoutGitLab, 'postgres')).toBeUndefined();
   });
 
   it('balances reads over the primary and each read replica, each endpoint a fact of its own', () => {
