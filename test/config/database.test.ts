@@ -180,6 +180,15 @@ describe.runIf(hasPostgres)('against a local PostgreSQL with the RDS parameters'
       { name: 'praefect_production', role: 'praefect-postgres', user: 'praefect' },
     ]);
     expect(databaseBootstrap(planFor({ architecture: { size: '2k' } }))).toEqual(databaseBootstrap(cluster));
+    // One statement a line, each extension checked before it is created.
+    expect(databaseBootstrap(cluster)[0]!.sql.split('\n')).toEqual(
+      REQUIRED_EXTENSIONS.map((extension) => `CREATE EXTENSION IF NOT EXISTS ${extension};`),
+    );
+    const withoutGitLab: Plan = {
+      ...cluster,
+      services: cluster.services.filter((service) => service.kind !== 'rds' || service.role !== 'postgres'),
+    };
+    expect(() => databaseBootstrap(withoutGitLab)).toThrow('the Plan has no GitLab database');
   });
 
   describe('the deploy lock', () => {
