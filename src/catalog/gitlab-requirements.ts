@@ -14,6 +14,26 @@ export const NEWEST_GITLAB_RELEASE = '19.3.0';
 export const POSTGRES_MAJOR_VERSION = '17';
 
 /**
+ * Settings GitLab requires of an external PostgreSQL server ("Required settings for external
+ * instances", skratsch-solutions/gitlabhq 6b44ecb6758d227fa7d0035f8b4171e000fad78f,
+ * doc/administration/postgresql/tune.md): `statement_timeout` between 15 and 60 seconds, one minute
+ * matching Puma's rack timeout; `work_mem` at least 8 MB; `hot_standby_feedback` on every replica
+ * that serves database load balancing. In RDS's units: milliseconds and kB.
+ */
+export const POSTGRES_REQUIRED_SETTINGS = {
+  statementTimeoutMs: { min: 15_000, max: 60_000 },
+  workMemKb: { min: 8 * 1024 },
+} as const;
+
+/**
+ * Extensions GitLab requires in its main database (doc/install/requirements.md, "Extensions",
+ * skratsch-solutions/gitlabhq 0d6fd50f0869ff70d700a97bbd16fc9c9a8581c4): `amcheck` since 18.4,
+ * `btree_gist`, `pg_trgm` and `plpgsql`. The same page asks Gitaly Cluster (Praefect) for a PostgreSQL
+ * instance of its own, apart from the main database.
+ */
+export const POSTGRES_REQUIRED_EXTENSIONS = ['plpgsql', 'pg_trgm', 'btree_gist', 'amcheck'] as const;
+
+/**
  * Redis-compatible engine ElastiCache runs: GitLab's reference architecture overview recommends
  * ElastiCache for Valkey 7.2 and advises against Redis OSS 7.1 for new deployments
  * (skratsch-solutions/gitlabhq doc/administration/reference_architectures/_index.md @ b8bf0cc361f2;

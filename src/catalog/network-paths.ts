@@ -4,8 +4,9 @@
  * The security groups open exactly these paths (plus the administrators' SSH the spec asks for),
  * and the reachability test compares the synthesized groups with this table both ways.
  *
- * Parties are named after where the component runs here: `database` is the RDS instance holding
- * both GitLab's and Praefect's databases, `redis` is ElastiCache, `load-balancer` is the external
+ * Parties are named after where the component runs here: `database` is GitLab's RDS instance,
+ * `praefect-database` Praefect's own (GitLab asks for a separate one: doc/install/requirements.md,
+ * skratsch-solutions/gitlabhq 0d6fd50f0869ff70d700a97bbd16fc9c9a8581c4), `redis` is ElastiCache, `load-balancer` is the external
  * load balancer at the external URL, `praefect-load-balancer` is the internal one in front of
  * Praefect. With Cloud Native Hybrid, `rails` and `sidekiq` run on EKS.
  *
@@ -56,6 +57,7 @@ export const NETWORK_PARTIES = [
   'praefect',
   'praefect-load-balancer',
   'database',
+  'praefect-database',
   'redis',
   'monitoring',
 ] as const;
@@ -205,7 +207,7 @@ export function documentedNetworkPaths(options: NetworkPathOptions): NetworkPath
         'gitalyClusterFirewall',
       ),
       path('praefect', 'gitaly', PORTS.gitaly, 'Gitaly RPCs routed by Praefect', 'gitalyClusterFirewall'),
-      path('praefect', 'database', PORTS.postgres, 'Praefect database', 'referenceArchitecture'),
+      path('praefect', 'praefect-database', PORTS.postgres, 'Praefect database', 'referenceArchitecture'),
       path(
         'gitaly',
         'praefect-load-balancer',

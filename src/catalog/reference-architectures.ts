@@ -17,8 +17,9 @@
  *
  * How the AWS-only fields are chosen (they are this catalog's mapping, not GitLab's):
  * - `backing`: Rails and Sidekiq (stateless, the pages allow auto scaling groups) -> `ec2-asg`; Gitaly,
- *   Praefect and the monitoring node -> `ec2`; PostgreSQL and Praefect PostgreSQL -> `rds` (Praefect's
- *   database is a separate database on the main RDS instance, see `sharesInstanceWith`); Redis -> `elasticache`;
+ *   Praefect and the monitoring node -> `ec2`; PostgreSQL and Praefect PostgreSQL -> `rds`, each its own
+ *   instance (doc/install/requirements.md at 0d6fd50f0869ff70d700a97bbd16fc9c9a8581c4 asks Gitaly Cluster for a
+ *   PostgreSQL instance separate from the main database); Redis -> `elasticache`;
  *   PgBouncer, Consul and Redis Sentinel -> `not-needed` (the pages drop them when PostgreSQL and Redis are
  *   cloud services); load balancers -> `nlb`; object storage -> `s3`; Kubernetes node pools -> `eks-node-group`.
  * - `serviceClass` / `gravitonServiceClass`: the managed class with the same vCPU count as the documented
@@ -95,7 +96,7 @@ const GITALY_CLUSTER_NOTE =
 const PRAEFECT_NOTE = 'Needs an odd number of nodes, at least three, for quorum.';
 const PRAEFECT_POSTGRES_NOTE =
   'The page lists "1+" nodes, not fault tolerant when self-run; full HA needs a third-party PostgreSQL. On AWS ' +
-  'a separate database on the main RDS instance.';
+  'its own Multi-AZ RDS instance, apart from the main database.';
 const EXTERNAL_LB_NOTE =
   'Sized for a load balancer on a VM (HAProxy in GitLab tests); on AWS a Network Load Balancer replaces it.';
 const INTERNAL_LB_NOTE =
@@ -142,7 +143,9 @@ const PRAEFECT_POSTGRES: CatalogRole = {
   awsInstanceType: 'c5.large',
   gravitonInstanceType: 'c7g.large',
   backing: 'rds',
-  sharesInstanceWith: 'postgres',
+  // 2 vCPU and at least 1.8 GB: the smallest non-burstable classes (see the rule in the header).
+  serviceClass: 'db.m6i.large',
+  gravitonServiceClass: 'db.m7g.large',
   note: PRAEFECT_POSTGRES_NOTE,
 };
 

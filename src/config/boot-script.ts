@@ -22,8 +22,8 @@
  *   (skratsch-solutions/gitlabhq d08a1508d191015791d908b4d42036623e6603ae, doc/update/zero_downtime.md,
  *   "Upgrade GitLab application (Rails) nodes"). Rails nodes are interchangeable members of an auto
  *   scaling group, so no instance can be named the deploy node in advance. Instead every node keeps
- *   `auto_migrate` off, and nodes that may migrate take a PostgreSQL session advisory lock on GitLab's
- *   own database (gitlab-aws-locked): the first to get it runs `gitlab-rake gitlab:db:configure`
+ *   `auto_migrate` off, and nodes that may migrate take a PostgreSQL session advisory lock in a
+ *   database of its own on GitLab's instance (gitlab-aws-locked): the first to get it runs `gitlab-rake gitlab:db:configure`
  *   (which loads the schema and seeds a new database) with post-deployment migrations skipped (the
  *   upgrade command runs them once every node is upgraded) and records the package version; the
  *   others wait for the lock, find the version recorded and skip. One node migrates per version,
@@ -42,6 +42,7 @@
 import { readFileSync } from 'node:fs';
 import { SCRIPT_WAIT_SECONDS_VARIABLE, SCRIPT_WAIT_VARIABLES } from '../plan/boot-order.js';
 import { FIRST_BOOT_SECRET_PLACEHOLDER, NODE_BOOT } from '../plan/contracts.js';
+import { MAINTENANCE_DATABASE } from './database-bootstrap.js';
 import { NODE_FACTS_DIR, SECRETS_DIR } from './ruby.js';
 
 /** Where the boot scripts are installed. */
@@ -51,6 +52,12 @@ export const LOCK_SCRIPT_PATH = '/usr/local/sbin/gitlab-aws-locked';
 export const BOOT_ENV_PATH = '/etc/gitlab-aws/boot.env';
 /** The advisory lock key gitlab-aws-locked takes (any fixed number no other program uses). */
 export const DEPLOY_LOCK_KEY = 4707410;
+/**
+ * The database on GitLab's RDS instance that holds the deploy lock and its records (which package
+ * versions are migrated). Its own, so that GitLab's database holds only what GitLab creates: its
+ * backups, restores and schema checks never meet a stranger's schema.
+ */
+export const DEPLOY_LOCK_DATABASE = 'gitlab_aws_deploy';
 
 /** The shell files in `scripts/` this module reads, by the program each one becomes. */
 export const SCRIPT_FILES = {
@@ -104,4 +111,8 @@ export const BOOT_SCRIPT = withHeader(readScript(SCRIPT_FILES.boot), {
 });
 
 /** Installed as /usr/local/sbin/gitlab-aws-locked. */
-export const LOCK_SCRIPT = withHeader(readScript(SCRIPT_FILES.lock), { LOCK_KEY: DEPLOY_LOCK_KEY });
+export const LOCK_SCRIPT = withHeader(readScript(SCRIPT_FILES.lock), {
+  LOCK_KEY: DEPLOY_LOCK_KEY,
+  LOCK_DATABASE: DEPLOY_LOCK_DATABASE,
+  MAINTENANCE_DATABASE,
+});

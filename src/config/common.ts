@@ -38,9 +38,18 @@ import type { BootTarget, RuntimeEndpoints } from './types.js';
 /** The Gitaly repository directory below the data volume's mount point. */
 export const REPOSITORIES_SUBDIR = 'repositories';
 
-/** The RDS database GitLab's Rails code uses, the Praefect one with a Gitaly Cluster; none without RDS (1k). */
+/** The database GitLab's Rails code uses, and Praefect's (on its own instance) when the Plan has a Gitaly Cluster. */
 export function databaseOf(plan: Plan, role: 'postgres' | 'praefect-postgres') {
-  return servicesOf(plan, 'rds')[0]?.databases.find((entry) => entry.role === role);
+  return servicesOf(plan, 'rds')
+    .flatMap((service) => service.databases)
+    .find((entry) => entry.role === role);
+}
+
+/** The RDS instance holding GitLab's database. */
+export function gitlabDatabaseService(plan: Plan) {
+  const service = servicesOf(plan, 'rds').find((candidate) => candidate.role === 'postgres');
+  if (!service) throw new Error('the Plan has no GitLab database');
+  return service;
 }
 
 /** The role a boot target runs. */
@@ -80,6 +89,32 @@ export function databaseSettings(rb: GitlabRb, plan: Plan, endpoints: RuntimeEnd
     .set('gitlab_rails', ['db_sslmode'], 'require')
     .comment('Only the boot script migrates, one node at a time, under a lock.')
     .set('gitlab_rails', ['auto_migrate'], false);
+  databaseLoadBalancingSettings(rb, plan, endpoints);
+}
+
+/**
+ * Database load balancing: with read replicas, Rails and Sidekiq send read-only queries round-robin
+ * to the primary and every replica (each on the primary's port, with the same credentials), so the
+ * replicas the Plan pays for take traffic. The primary is listed too, which the documentation
+ * recommends; its endpoint follows a Multi-AZ failover. gitlabhq/gitlabhq
+ * 04027f81f0f468809a95eff2f7105a34dd7e69cf, doc/administration/postgresql/database_load_balancing.md
+ * ("Configure database load balancing", hosts list).
+ */
+export function databaseLoadBalancingSettings(rb: GitlabRb, plan: Plan, endpoints: RuntimeEndpoints): void {
+  const replicas = gitlabDatabaseService(plan).members.filter((member) => member.role === 'read-replica');
+  if (replicas.length === 0) return;
+  const replicaHosts = replicas.map((member, index) => {
+    const host = endpoints.databaseReplicaHosts?.[member.id];
+    if (host === undefined) throw new Error(`no endpoint for the read replica ${member.id}`);
+    return endpointFact(`database-replica-${index + 1}-host`, host);
+  });
+  rb.comment(
+    `Database load balancing: reads over the primary and ${replicas.map((member) => member.id).join(', ')}`,
+  ).set(
+    'gitlab_rails',
+    ['db_load_balancing'],
+    strHash({ hosts: [endpointFact('database-host', endpoints.databaseHost), ...replicaHosts] }),
+  );
 }
 
 /**

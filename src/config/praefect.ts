@@ -1,7 +1,7 @@
 /**
  * gitlab.rb of a Praefect node: the router of the Gitaly Cluster, behind the internal load balancer.
- * Its database is the Plan's `praefect-postgres` database on the RDS instance (created by the
- * database bootstrap). Praefect migrations run on the Plan's Praefect deploy node only (GitLab's
+ * Its database is the Plan's `praefect-postgres` database on Praefect's own RDS instance, created
+ * with the instance and owned by Praefect, its master user. Praefect migrations run on the Plan's Praefect deploy node only (GitLab's
  * zero-downtime procedure names one); the others set `praefect['auto_migrate']` to false. CloudFormation
  * creates the other Praefect instances once the deploy node has signalled (the Plan's boot order,
  * src/plan/boot-order.ts), so the deploy node has migrated before the others start.
@@ -38,6 +38,8 @@ export function praefectGitlabRb(plan: Plan, node: PlanNode, endpoints: RuntimeE
   if (node.role !== 'praefect') throw new Error(`renderPraefect renders Praefect nodes, not ${node.role}`);
   const praefectDb = databaseOf(plan, 'praefect-postgres');
   if (!praefectDb) throw new Error('a Gitaly Cluster needs the Praefect database in the Plan');
+  const endpoint = endpoints.praefectDatabase;
+  if (!endpoint) throw new Error("a Gitaly Cluster needs the endpoint of Praefect's RDS instance");
   const gitalyNodes = nodesOf(plan, 'gitaly');
   const deployNode = praefectDeployNode(plan)?.id === node.id;
   const rb = new GitlabRb();
@@ -77,8 +79,8 @@ export function praefectGitlabRb(plan: Plan, node: PlanNode, endpoints: RuntimeE
       prometheus_listen_addr: `0.0.0.0:${EXPORTER_PORTS.praefect}`,
       auth: symHash({ token: secret('praefect-external-token') }),
       database: symHash({
-        host: endpointFact('database-host', endpoints.databaseHost),
-        port: integerOf(endpointFact('database-port', endpoints.databasePort)),
+        host: endpointFact('praefect-database-host', endpoint.host),
+        port: integerOf(endpointFact('praefect-database-port', endpoint.port)),
         dbname: praefectDb.name,
         user: praefectDb.user,
         password: secret('praefect-database-password'),

@@ -30,6 +30,9 @@ export type NodeFactName =
   | 'account-id'
   | 'database-host'
   | 'database-port'
+  | `database-replica-${number}-host`
+  | 'praefect-database-host'
+  | 'praefect-database-port'
   | 'redis-host'
   | 'redis-cache-host'
   | 'praefect-host';

@@ -12,6 +12,10 @@ export interface RuntimeEndpoints {
   readonly databaseHost: string;
   /** RDS endpoint port (empty without RDS). */
   readonly databasePort: string;
+  /** Endpoint address of each read replica of GitLab's database, by Plan member id (`postgres-read-replica-1`...). */
+  readonly databaseReplicaHosts?: Readonly<Record<string, string>>;
+  /** Endpoint of Praefect's own RDS instance, when the Plan has a Gitaly Cluster. */
+  readonly praefectDatabase?: { readonly host: string; readonly port: string };
   /** ElastiCache primary endpoint address per Redis role in the Plan. */
   readonly redisHosts: Readonly<Partial<Record<'redis' | 'redis-cache' | 'redis-persistent', string>>>;
   /** DNS name of the internal load balancer in front of Praefect, when the Plan has one. */

@@ -45,7 +45,6 @@ import {
 import { databaseOf, RAILS_CODE_ROLES, targetRole } from './common.js';
 import { databaseBootstrap } from './database-bootstrap.js';
 import { gitlabRbFor } from './render.js';
-import { SECRETS_DIR } from './ruby.js';
 import type { BootTarget, RuntimeEndpoints } from './types.js';
 
 /** GitLab's package repository signing key (doc/update/package_signatures.md, omnibus-gitlab 440b1f8). */
@@ -84,7 +83,6 @@ export function bootNeeds(plan: Plan, target: BootTarget, gitlabRbSecrets: reado
   if (migrates) {
     files.add('database-password');
     files.add('root-password');
-    if (databaseOf(plan, 'praefect-postgres')) files.add('praefect-database-password');
   }
   return {
     secretFiles: [...files],
@@ -147,7 +145,7 @@ function bootEnv(
   const praefect = databaseOf(plan, 'praefect-postgres');
   const dataVolume = node?.volumes.find((volume) => NODE_DATA_PURPOSES.has(volume.purpose));
   const external = externalLoadBalancer(plan);
-  const usesPraefectDb = role === 'praefect' || needs.migrates;
+  const praefectDb = role === 'praefect' ? endpoints.praefectDatabase : undefined;
   const values: Record<string, string> = {
     GLA_ENVIRONMENT: plan.spec.name,
     GLA_ROLE: role,
@@ -170,12 +168,15 @@ function bootEnv(
     GLA_SINGLE_NODE: needs.singleNode ? 'yes' : 'no',
     GLA_TARGET_GROUPS: needs.singleNode ? (endpoints.targetGroupArns ?? []).join(' ') : '',
     GLA_PROXY_PROTOCOL: needs.web && external?.kind === 'nlb' && external.proxyProtocol ? 'yes' : 'no',
-    GLA_DB_HOST: needs.migrates || usesPraefectDb ? endpoints.databaseHost : '',
-    GLA_DB_PORT: needs.migrates || usesPraefectDb ? endpoints.databasePort : '',
+    GLA_DB_HOST: needs.migrates ? endpoints.databaseHost : '',
+    GLA_DB_PORT: needs.migrates ? endpoints.databasePort : '',
     GLA_DB_NAME: main?.name ?? '',
     GLA_DB_USER: main?.user ?? '',
-    GLA_PRAEFECT_DB_NAME: usesPraefectDb && praefect ? praefect.name : '',
-    GLA_PRAEFECT_DB_USER: usesPraefectDb && praefect ? praefect.user : '',
+    // Praefect's own instance, which only Praefect nodes reach.
+    GLA_PRAEFECT_DB_HOST: praefectDb?.host ?? '',
+    GLA_PRAEFECT_DB_PORT: praefectDb?.port ?? '',
+    GLA_PRAEFECT_DB_NAME: praefectDb && praefect ? praefect.name : '',
+    GLA_PRAEFECT_DB_USER: praefectDb && praefect ? praefect.user : '',
     GLA_BOOTSTRAP_STEPS: bootstrapFiles.join(' '),
     GLA_DATA_MOUNT: dataVolume?.mountPoint ?? '',
     GLA_DATA_DEVICE: dataVolume?.deviceName ?? '',
@@ -296,9 +297,7 @@ export function renderUserDataParts(
       });
     }
     if (needs.migrates) {
-      for (const step of databaseBootstrap(plan, {
-        praefectPasswordFile: `${SECRETS_DIR}/praefect-database-password`,
-      })) {
+      for (const step of databaseBootstrap(plan)) {
         const path = `/etc/gitlab-aws/bootstrap-${step.name}.sql`;
         bootstrap.push({ path, sql: step.sql });
         files.push({
@@ -312,9 +311,7 @@ export function renderUserDataParts(
     }
   }
   const bootstrapSteps = needs.migrates
-    ? databaseBootstrap(plan, { praefectPasswordFile: `${SECRETS_DIR}/praefect-database-password` }).map(
-        (step) => `bootstrap-${step.name}.sql|${step.as}|${step.database}`,
-      )
+    ? databaseBootstrap(plan).map((step) => `bootstrap-${step.name}.sql|${step.as}|${step.database}`)
     : [];
   const parameters = configurationParameters(plan, target, gitlabRb !== undefined);
   const env = bootEnv(plan, target, endpoints, needs, bootstrapSteps, facts, parameters);

@@ -108,6 +108,9 @@ export class GitLabEnvironment extends Construct {
       ...stackProps('data'),
       vpc,
       ...(sg.groups.has('database') ? { databaseSecurityGroup: sg.forTier('database') } : {}),
+      ...(sg.groups.has('praefect-database')
+        ? { praefectDatabaseSecurityGroup: sg.forTier('praefect-database') }
+        : {}),
       ...(sg.groups.has('redis') ? { redisSecurityGroup: sg.forTier('redis') } : {}),
     });
     const edge = new EdgeStack(this, 'edge', {
@@ -136,8 +139,13 @@ export class GitLabEnvironment extends Construct {
     const ops = new OpsStack(this, 'ops', {
       ...stackProps('ops'),
       loadBalancers: loadBalancersOf(plan, edge, compute),
-      ...(data.database ? { database: data.database.instance } : {}),
-      databaseMembers: data.database?.members ?? new Map(),
+      databases: [data.database, data.praefectDatabase].flatMap((database) =>
+        database ? [database.instance] : [],
+      ),
+      databaseMembers: new Map([
+        ...(data.database?.members ?? []),
+        ...(data.praefectDatabase?.members ?? []),
+      ]),
       cacheClusterIds: new Map(data.redis.flatMap((redis) => [...redis.cacheClusterIds])),
       gitalyVolumes: [...data.gitalyVolumes.volumes.values()],
       autoScalingGroupNames: [...compute.autoScalingGroups.values()].map(

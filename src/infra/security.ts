@@ -26,6 +26,7 @@ export const TIERS = [
   'praefect',
   'praefect-load-balancer',
   'database',
+  'praefect-database',
   'redis',
   'monitoring',
   'bastion',
@@ -57,7 +58,13 @@ export function tierOfRole(role: RoleId): Tier {
 }
 
 /** Tiers whose members never start connections of their own (load balancers get explicit egress). */
-const NO_OUTBOUND: readonly Tier[] = ['database', 'redis', 'load-balancer', 'praefect-load-balancer'];
+const NO_OUTBOUND: readonly Tier[] = [
+  'database',
+  'praefect-database',
+  'redis',
+  'load-balancer',
+  'praefect-load-balancer',
+];
 
 /** Tiers the bastions reach over SSH: every tier of instances. */
 const INSTANCE_TIERS: readonly Tier[] = [
@@ -95,6 +102,9 @@ export function tiersOf(plan: Plan): Set<Tier> {
   if (plan.services.some((service) => service.kind === 'eks')) tiers.add('kubernetes');
   if (plan.services.some((service) => service.kind === 'nlb' && service.scheme === 'internal')) {
     tiers.add('praefect-load-balancer');
+  }
+  if (plan.services.some((service) => service.kind === 'rds' && service.role === 'praefect-postgres')) {
+    tiers.add('praefect-database');
   }
   return tiers;
 }

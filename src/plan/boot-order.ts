@@ -248,15 +248,17 @@ export function planBootOrder(plan: BootOrderInputs): BootOrderPlan {
     wait(subject, volume, 'configure', 'cloudformation');
   }
 
-  const hasPraefectDatabase = plan.services.some(
+  // Praefect's database is created by RDS on its own instance, with Praefect as its master user:
+  // it exists once that service does, and Praefect checks it can connect before configuring.
+  const praefectDatabaseService = plan.services.find(
     (service) =>
       service.kind === 'rds' && service.databases.some((database) => database.role === 'praefect-postgres'),
   );
-  if (hasPraefectDatabase) {
+  if (praefectDatabaseService) {
     const database = add({
       id: 'praefect-database',
       kind: 'praefect-database',
-      ...(migratingRef ? { producer: migratingRef, producedAfter: 'bootstrap' as const } : {}),
+      producer: { kind: 'service', id: praefectDatabaseService.id },
     });
     for (const subject of subjects.filter((candidate) => candidate.role === 'praefect')) {
       wait(subject, database, 'configure', 'boot-script');

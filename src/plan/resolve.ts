@@ -17,7 +17,7 @@ import { decideGitalyMode, isHighlyAvailable } from './resolve/architecture.js';
 import { groupMembers, planAutoScalingGroups } from './resolve/auto-scaling.js';
 import { planBastionNodes } from './resolve/bastion.js';
 import type { BuildContext } from './resolve/context.js';
-import { planDatabase } from './resolve/database.js';
+import { planDatabase, planPraefectDatabase } from './resolve/database.js';
 import { planGitalyNodes } from './resolve/gitaly.js';
 import { planEks } from './resolve/kubernetes.js';
 import { planExternalLoadBalancer, planPraefectLoadBalancer } from './resolve/load-balancers.js';
@@ -120,7 +120,9 @@ export function resolvePlan(spec: Spec, options: ResolveOptions = {}): Plan {
 function planServices(context: BuildContext, today: string): MemberlessService[] {
   // The 1k node runs the bundled PostgreSQL and Redis; object storage stays on S3 (GitLab recommends it).
   const services: MemberlessService[] = [
-    ...(runsOnOneNode(context) ? [] : [planDatabase(context), ...planRedis(context)]),
+    ...(runsOnOneNode(context)
+      ? []
+      : [planDatabase(context), ...planPraefectDatabase(context), ...planRedis(context)]),
     planObjectStorage(context),
   ];
   services.push(planExternalLoadBalancer(context));

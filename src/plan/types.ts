@@ -210,7 +210,8 @@ export type PlanService = RdsService | ElastiCacheService | S3Service | LoadBala
 export interface RdsService {
   readonly kind: 'rds';
   readonly id: string;
-  readonly role: 'postgres';
+  /** GitLab's database (`postgres`) or, with a Gitaly Cluster, Praefect's own instance (`praefect-postgres`). */
+  readonly role: 'postgres' | 'praefect-postgres';
   readonly engine: 'postgres';
   /** PostgreSQL major version GitLab requires. */
   readonly engineVersion: string;
@@ -229,7 +230,11 @@ export interface RdsService {
   readonly iops?: number;
   readonly backupRetentionDays: number;
   readonly deletionProtection: boolean;
-  /** Databases on the instance: GitLab's, and Praefect's when there is a Gitaly Cluster. */
+  /** The instance's parameter group, by RDS parameter name (values in RDS's units). */
+  readonly parameters: Readonly<Record<string, string>>;
+  /** The read replicas' parameter group: the instance's plus what only a replica serving reads needs. */
+  readonly replicaParameters: Readonly<Record<string, string>>;
+  /** The database on the instance (created with it) and the user that owns it (the master user). */
   readonly databases: readonly {
     readonly name: string;
     readonly role: 'postgres' | 'praefect-postgres';

@@ -341,9 +341,14 @@ export function planToDot(plan: Plan): string {
     columns.find((c) => c.zone === zone)!.bottom.filter((id) => id.startsWith(dotId(prefix, zone)));
   const web = plan.availabilityZones.flatMap((zone) => webRoles.flatMap((role) => boxIdsOf(role, zone)));
   const firstOf = (predicate: (id: string) => boolean) => columns.flatMap((c) => c.bottom).find(predicate);
-  const primaryDb = plan.services.flatMap((s) =>
-    s.kind === 'rds' ? s.members.filter((m) => m.role === 'primary').map((m) => dotId('rds', m.id)) : [],
-  )[0];
+  const primaryOf = (role: RdsService['role']) =>
+    plan.services.flatMap((s) =>
+      s.kind === 'rds' && s.role === role
+        ? s.members.filter((m) => m.role === 'primary').map((m) => dotId('rds', m.id))
+        : [],
+    )[0];
+  const primaryDb = primaryOf('postgres');
+  const praefectDb = primaryOf('praefect-postgres');
   const primaryCaches = plan.services.flatMap((s) =>
     s.kind === 'elasticache'
       ? s.members.filter((m) => m.role === 'primary').map((m) => dotId('cache', m.id))
@@ -372,6 +377,12 @@ export function planToDot(plan: Plan): string {
       const praefect = boxIdsOf('praefect', zone)[0];
       const gitaly = boxIdsOf('gitaly', zone)[0];
       if (praefect && gitaly) emit(`  ${praefect} -> ${gitaly} [color="#d45b07"];`);
+    }
+  }
+  // Praefect's own database, which only Praefect uses.
+  if (praefectDb) {
+    for (const zone of plan.availabilityZones) {
+      for (const id of boxIdsOf('praefect', zone)) emit(`  ${id} -> ${praefectDb} [color="#3b48cc"];`);
     }
   }
   emit('}');

@@ -3,13 +3,23 @@
  * (Debian's postgresql package): a cluster in a temp directory, listening only on a unix socket
  * there, started as the postgres user when the tests run as root, stopped afterwards.
  *
- * The server mimics RDS where it matters: the bootstrap runs as a non-superuser "master" user that
- * owns GitLab's database and may create roles and databases, with password authentication.
+ * The server mimics GitLab's RDS instance where it matters:
+ * - it runs with the Plan's parameter group values (RDS-only `rds.*` parameters aside), given to
+ *   the server at start, so PostgreSQL itself checks each name and value in RDS's units;
+ * - the bootstrap and the lock run as the "master" user with password authentication. RDS's master
+ *   belongs to `rds_superuser`, which may create every extension on RDS's list, `amcheck` included;
+ *   on a plain server only a superuser may create `amcheck`, so the master here is one.
+ * Then GitLab's database must hold nothing but the extensions' objects: no schema, table, sequence,
+ * view or function of ours.
  */
 import { chmodSync, chownSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { POSTGRES_REQUIRED_SETTINGS } from '../../src/catalog/gitlab-requirements.js';
+import { DEPLOY_LOCK_DATABASE } from '../../src/config/boot-script.js';
 import { databaseBootstrap, LOCK_SCRIPT, REQUIRED_EXTENSIONS } from '../../src/config/index.js';
+import { servicesOf } from '../../src/plan/query.js';
+import type { Plan, RdsService } from '../../src/plan/types.js';
 import { planFor } from '../fixtures/plans.js';
 import { requireTool, run, sh, tempDir } from './support.js';
 
@@ -17,11 +27,38 @@ const BIN = '/usr/lib/postgresql/15/bin';
 const PSQL = `${BIN}/psql`;
 const hasPostgres = requireTool(`${BIN}/initdb`);
 const MASTER = { user: 'gitlab', password: 'master-Pw-1' };
+const GITLAB_DATABASE = 'gitlabhq_production';
 
-describe.runIf(hasPostgres)('against a local PostgreSQL', () => {
+function gitlabDatabase(plan: Plan): RdsService {
+  return servicesOf(plan, 'rds').find((service) => service.role === 'postgres')!;
+}
+
+/** The Plan's parameters PostgreSQL itself knows (RDS adds its own `rds.*` ones). */
+function serverSettings(parameters: Readonly<Record<string, string>>): [string, string][] {
+  return Object.entries(parameters).filter(([name]) => !name.startsWith('rds.'));
+}
+
+/** Objects in a database that no extension owns, outside PostgreSQL's own schemas. */
+const FOREIGN_OBJECTS = `
+  SELECT 'schema ' || nspname FROM pg_namespace n
+   WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast', 'public')
+     AND nspname NOT LIKE 'pg_temp_%' AND nspname NOT LIKE 'pg_toast_temp_%'
+     AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_namespace'::regclass AND d.objid = n.oid AND d.deptype = 'e')
+  UNION ALL
+  SELECT 'relation ' || n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+   WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+     AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+  UNION ALL
+  SELECT 'function ' || n.nspname || '.' || p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+   WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+     AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
+  ORDER BY 1`;
+
+describe.runIf(hasPostgres)('against a local PostgreSQL with the RDS parameters', () => {
   const dir = tempDir('postgres');
   const data = join(dir, 'data');
   const asRoot = process.getuid?.() === 0;
+  const plan = planFor({ architecture: { size: '10k' } });
   /** Runs a server binary as the postgres user when we are root (PostgreSQL refuses to run as root). */
   const server = (args: string) => {
     const command = asRoot ? `runuser -u postgres -- ${args}` : args;
@@ -33,7 +70,7 @@ describe.runIf(hasPostgres)('against a local PostgreSQL', () => {
     sql: string,
     options: { user: string; password: string; database: string; file?: boolean } = {
       ...MASTER,
-      database: 'gitlabhq_production',
+      database: GITLAB_DATABASE,
     },
   ) {
     const env = {
@@ -49,6 +86,10 @@ describe.runIf(hasPostgres)('against a local PostgreSQL', () => {
       env,
     );
   }
+  const rows = (sql: string, database = GITLAB_DATABASE) =>
+    psql(sql, { ...MASTER, database })
+      .split('\n')
+      .filter((line) => line !== '');
 
   beforeAll(() => {
     chmodSync(dir, 0o755);
@@ -64,15 +105,19 @@ describe.runIf(hasPostgres)('against a local PostgreSQL', () => {
     server(
       `${BIN}/initdb -D ${data} -U postgres --auth=scram-sha-256 --pwfile=${pwfile} -E UTF8 --no-locale`,
     );
+    // The primary's and the replicas' parameter groups: the server refuses to start on an unknown
+    // name or a value it cannot read.
+    const database = gitlabDatabase(plan);
+    const settings = serverSettings({ ...database.parameters, ...database.replicaParameters })
+      .map(([name, value]) => `-c ${name}=${value}`)
+      .join(' ');
     server(
-      `${BIN}/pg_ctl -D ${data} -l ${join(dir, 'server.log')} -w -o "-k ${dir} -c listen_addresses=''" start`,
+      `${BIN}/pg_ctl -D ${data} -l ${join(dir, 'server.log')} -w -o "-k ${dir} -c listen_addresses='' ${settings}" start`,
     );
     const superuser = { user: 'postgres', password: 'super-Pw-1', database: 'postgres' };
-    psql(
-      `CREATE ROLE ${MASTER.user} WITH LOGIN CREATEDB CREATEROLE PASSWORD '${MASTER.password}'`,
-      superuser,
-    );
-    psql(`CREATE DATABASE gitlabhq_production OWNER ${MASTER.user}`, superuser);
+    psql(`CREATE ROLE ${MASTER.user} WITH LOGIN SUPERUSER PASSWORD '${MASTER.password}'`, superuser);
+    // RDS creates the instance's database, owned by the master user.
+    psql(`CREATE DATABASE ${GITLAB_DATABASE} OWNER ${MASTER.user}`, superuser);
   }, 60_000);
 
   afterAll(() => {
@@ -80,59 +125,70 @@ describe.runIf(hasPostgres)('against a local PostgreSQL', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Runs every bootstrap step the way the boot script does (one psql -f per step, as its user). */
-  function bootstrap(plan: ReturnType<typeof planFor>, praefectPassword: string) {
-    const passwordFile = join(dir, 'praefect-database-password');
-    writeFileSync(passwordFile, praefectPassword, { mode: 0o600 });
-    for (const step of databaseBootstrap(plan, { praefectPasswordFile: passwordFile })) {
+  /** Runs every bootstrap step the way the boot script does (one psql -f per step, as the master). */
+  function bootstrap(of: Plan) {
+    for (const step of databaseBootstrap(of)) {
       const file = join(dir, `bootstrap-${step.name}.sql`);
       writeFileSync(file, `${step.sql}\n`);
-      const who = step.as === 'master' ? MASTER : { user: 'praefect', password: praefectPassword };
-      psql(file, { ...who, database: step.database, file: true });
+      expect(step.as).toBe('master');
+      psql(file, { ...MASTER, database: step.database, file: true });
     }
   }
 
-  it('creates the extensions and, for a Gitaly Cluster, Praefect user and database; twice is harmless', () => {
-    const plan = planFor({ architecture: { size: '3k' } });
-    bootstrap(plan, 'praefect-Pw-1');
-    bootstrap(plan, 'praefect-Pw-1');
-
-    const extensions = psql('SELECT extname FROM pg_extension ORDER BY extname').trim().split('\n');
-    expect(extensions).toEqual(expect.arrayContaining([...REQUIRED_EXTENSIONS]));
-    expect(psql("SELECT rolcanlogin FROM pg_roles WHERE rolname = 'praefect'").trim()).toBe('t');
+  it('runs with the statement timeout and work_mem GitLab requires, as the Plan sets them', () => {
+    const settings = Object.fromEntries(serverSettings(gitlabDatabase(plan).parameters));
+    expect(Object.keys(settings).sort()).toEqual(['statement_timeout', 'work_mem']);
+    // RDS's units are PostgreSQL's base units: milliseconds and kB.
+    const timeoutMs = Number(rows("SELECT setting FROM pg_settings WHERE name = 'statement_timeout'")[0]);
+    const workMemKb = Number(rows("SELECT setting FROM pg_settings WHERE name = 'work_mem'")[0]);
     expect(
-      psql("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'praefect_production'").trim(),
-    ).toBe('praefect');
-    // Praefect logs in with its password and owns its database.
-    const praefect = { user: 'praefect', password: 'praefect-Pw-1', database: 'praefect_production' };
-    psql('CREATE TABLE IF NOT EXISTS probe (id int); DROP TABLE probe;', praefect);
-    // Nobody else may connect to it.
-    expect(() => psql('SELECT 1', { ...MASTER, database: 'praefect_production' })).toThrow(
-      /permission denied/,
-    );
+      rows("SELECT unit FROM pg_settings WHERE name IN ('statement_timeout', 'work_mem') ORDER BY name"),
+    ).toEqual(['ms', 'kB']);
+    expect(timeoutMs).toBeGreaterThanOrEqual(POSTGRES_REQUIRED_SETTINGS.statementTimeoutMs.min);
+    expect(timeoutMs).toBeLessThanOrEqual(POSTGRES_REQUIRED_SETTINGS.statementTimeoutMs.max);
+    expect(workMemKb).toBeGreaterThanOrEqual(8 * 1024);
+    expect(rows('SHOW work_mem')).toEqual(['8MB']);
+    expect(rows('SHOW hot_standby_feedback')).toEqual(['on']);
   });
 
-  it('sets the Praefect password from the secret file on every run (rotation)', () => {
-    const plan = planFor({ architecture: { size: '3k' } });
-    bootstrap(plan, 'praefect-Pw-2');
-    expect(
-      psql('SELECT current_user', {
-        user: 'praefect',
-        password: 'praefect-Pw-2',
-        database: 'praefect_production',
-      }).trim(),
-    ).toBe('praefect');
-    expect(() =>
-      psql('SELECT 1', { user: 'praefect', password: 'praefect-Pw-1', database: 'praefect_production' }),
-    ).toThrow(/authentication failed/);
+  it('creates the extensions GitLab requires, amcheck included; twice is harmless', () => {
+    bootstrap(plan);
+    bootstrap(plan);
+    const extensions = rows('SELECT extname FROM pg_extension ORDER BY extname');
+    expect(extensions).toEqual(expect.arrayContaining(['amcheck', 'btree_gist', 'pg_trgm', 'plpgsql']));
+    expect(REQUIRED_EXTENSIONS).toEqual(expect.arrayContaining(['amcheck', 'btree_gist', 'pg_trgm']));
+    // amcheck works: it verifies a B-tree index of the catalog.
+    expect(rows("SELECT 'checked' FROM bt_index_check('pg_class_oid_index'::regclass)")).toEqual(['checked']);
   });
 
-  it('does only the extensions when the Plan has a single Gitaly', () => {
-    const plan = planFor({ architecture: { size: '2k' } });
-    expect(databaseBootstrap(plan, { praefectPasswordFile: '/x' }).map((step) => step.name)).toEqual([
-      'extensions',
+  it("leaves nothing of its own in GitLab's database", () => {
+    bootstrap(plan);
+    expect(rows(FOREIGN_OBJECTS)).toEqual([]);
+    // The check sees what it must: a schema or a table of ours would be listed.
+    psql('CREATE SCHEMA probe; CREATE TABLE probe.t (id int);');
+    expect(rows(FOREIGN_OBJECTS)).toEqual(['relation probe.t', 'schema probe']);
+    psql('DROP SCHEMA probe CASCADE');
+  });
+
+  it('has no Praefect steps: Praefect owns the database of its own instance', () => {
+    const cluster = planFor({ architecture: { size: '3k' } });
+    expect(databaseBootstrap(cluster).map((step) => [step.name, step.database])).toEqual([
+      ['extensions', GITLAB_DATABASE],
     ]);
-    bootstrap(plan, 'unused');
+    const praefect = servicesOf(cluster, 'rds').find((service) => service.role === 'praefect-postgres')!;
+    expect(praefect.databases).toEqual([
+      { name: 'praefect_production', role: 'praefect-postgres', user: 'praefect' },
+    ]);
+    expect(databaseBootstrap(planFor({ architecture: { size: '2k' } }))).toEqual(databaseBootstrap(cluster));
+    // One statement a line, each extension checked before it is created.
+    expect(databaseBootstrap(cluster)[0]!.sql.split('\n')).toEqual(
+      REQUIRED_EXTENSIONS.map((extension) => `CREATE EXTENSION IF NOT EXISTS ${extension};`),
+    );
+    const withoutGitLab: Plan = {
+      ...cluster,
+      services: cluster.services.filter((service) => service.kind !== 'rds' || service.role !== 'postgres'),
+    };
+    expect(() => databaseBootstrap(withoutGitLab)).toThrow('the Plan has no GitLab database');
   });
 
   describe('the deploy lock', () => {
@@ -140,13 +196,21 @@ describe.runIf(hasPostgres)('against a local PostgreSQL', () => {
     const program = join(dir, 'fake-migrate');
     const trace = join(dir, 'trace');
     const env = () =>
-      `PSQL=${PSQL} PGHOST=${dir} PGUSER=${MASTER.user} PGPASSWORD=${MASTER.password} PGDATABASE=gitlabhq_production`;
+      `PSQL=${PSQL} PGHOST=${dir} PGUSER=${MASTER.user} PGPASSWORD=${MASTER.password} PGDATABASE=${GITLAB_DATABASE}`;
+    const completed = (marker: string) =>
+      rows(`SELECT count(*) FROM completed WHERE marker = '${marker}'`, DEPLOY_LOCK_DATABASE)[0];
 
     beforeAll(() => {
       writeFileSync(lock, LOCK_SCRIPT, { mode: 0o755 });
       writeFileSync(
         program,
-        `#!/bin/bash\necho "start $1 $(date +%s%N)" >>${trace}\nsleep 0.5\necho "end $1 $(date +%s%N)" >>${trace}\n`,
+        [
+          '#!/bin/bash',
+          `echo "start $1 $(date +%s%N) $PGDATABASE" >>${trace}`,
+          'sleep "${SLEEP:-0.5}"',
+          `echo "end $1 $(date +%s%N)" >>${trace}`,
+          '',
+        ].join('\n'),
         { mode: 0o755 },
       );
     });
@@ -157,16 +221,20 @@ describe.runIf(hasPostgres)('against a local PostgreSQL', () => {
         .split('\n')
         .map((line) => line.split(' '));
 
-    it('runs a --once program on exactly one of several nodes booting together', () => {
+    it('runs a --once program on exactly one of several nodes booting together, its database created once', () => {
+      expect(rows(`SELECT count(*) FROM pg_database WHERE datname = '${DEPLOY_LOCK_DATABASE}'`)).toEqual([
+        '0',
+      ]);
       writeFileSync(trace, '');
       const result = sh(
         `for node in a b c d; do ${env()} ${lock} --once migrations-19.3.0-ee.0 ${program} "$node" & done; wait`,
       );
-      expect(result.status).toBe(0);
-      expect(events().filter(([kind]) => kind === 'start')).toHaveLength(1);
-      expect(
-        psql("SELECT count(*) FROM gitlab_aws.completed WHERE marker = 'migrations-19.3.0-ee.0'").trim(),
-      ).toBe('1');
+      expect(result.status, result.stderr).toBe(0);
+      const starts = events().filter(([kind]) => kind === 'start');
+      expect(starts).toHaveLength(1);
+      // The program runs with the caller's connection settings, not the lock's database.
+      expect(starts[0]![3]).toBe(GITLAB_DATABASE);
+      expect(completed('migrations-19.3.0-ee.0')).toBe('1');
       // A new package version migrates again, once.
       writeFileSync(trace, '');
       sh(
@@ -175,9 +243,18 @@ describe.runIf(hasPostgres)('against a local PostgreSQL', () => {
       expect(events().filter(([kind]) => kind === 'start')).toHaveLength(1);
     });
 
+    it("keeps its lock and records out of GitLab's database", () => {
+      expect(rows(FOREIGN_OBJECTS)).toEqual([]);
+      expect(rows(FOREIGN_OBJECTS, DEPLOY_LOCK_DATABASE)).toEqual([
+        'relation public.completed',
+        'relation public.completed_pkey',
+      ]);
+    });
+
     it('never lets two nodes run at the same time', () => {
       writeFileSync(trace, '');
-      expect(sh(`for node in a b c; do ${env()} ${lock} ${program} "$node" & done; wait`).status).toBe(0);
+      const result = sh(`for node in a b c; do ${env()} ${lock} ${program} "$node" & done; wait`);
+      expect(result.status, result.stderr).toBe(0);
       const list = events();
       expect(list).toHaveLength(6);
       // Strictly alternating start/end of the same node: no overlap.
@@ -188,12 +265,27 @@ describe.runIf(hasPostgres)('against a local PostgreSQL', () => {
       }
     });
 
+    it("waits for another node's long migration longer than the server's statement timeout", () => {
+      writeFileSync(trace, '');
+      // The holder runs for 3 s; the waiter's statement timeout is 1 s (the Plan's is a minute,
+      // migrations take longer): waiting for the lock must not count as a statement that times out.
+      const result = sh(
+        `SLEEP=3 ${env()} ${lock} ${program} holder & sleep 0.5; ` +
+          `PGOPTIONS='-c statement_timeout=1000' SLEEP=0 ${env()} ${lock} ${program} waiter; echo "waiter $?"; wait`,
+      );
+      expect(result.stdout.trim(), result.stderr).toBe('waiter 0');
+      expect(events().map(([kind, node]) => `${kind} ${node}`)).toEqual([
+        'start holder',
+        'end holder',
+        'start waiter',
+        'end waiter',
+      ]);
+    });
+
     it('passes a failure on and records nothing for it', () => {
       const result = sh(`${env()} ${lock} --once failing-marker /bin/false`);
       expect(result.status).toBe(1);
-      expect(psql("SELECT count(*) FROM gitlab_aws.completed WHERE marker = 'failing-marker'").trim()).toBe(
-        '0',
-      );
+      expect(completed('failing-marker')).toBe('0');
       expect(sh(`${env()} ${lock} '/bin/rm -rf' /`).status).toBe(2);
     });
   });

@@ -24,6 +24,7 @@ const endpoints: RuntimeEndpoints = {
   databasePort: '6543',
   redisHosts: { redis: 'redis.example.internal' },
   praefectLoadBalancerHost: 'praefect.example.internal',
+  praefectDatabase: { host: 'praefect-db.example.internal', port: '6544' },
   signal: { stackName: 'compute', logicalId: 'PraefectBoot' },
 };
 
@@ -136,14 +137,18 @@ describe('Praefect gitlab.rb', () => {
     expect(entries(config.auth!)).toEqual({ token: new SecretValue('praefect-external-token') });
   });
 
-  it('connects to its own database on RDS over TLS, the password from the secret file', () => {
-    const rds = cluster.services.find((service) => service.kind === 'rds')!;
-    const db =
-      rds.kind === 'rds' ? rds.databases.find((entry) => entry.role === 'praefect-postgres')! : undefined;
+  it("connects to its own database on Praefect's own RDS instance over TLS, the password from the secret file", () => {
+    const rds = cluster.services.find(
+      (service) => service.kind === 'rds' && service.role === 'praefect-postgres',
+    )!;
+    const db = rds.kind === 'rds' ? rds.databases[0] : undefined;
+    expect(db?.role).toBe('praefect-postgres');
     const database = entries(configuration(cluster, 'praefect-1').database!);
-    expect(database.host).toEqual(new NodeFact('database-host', '', '', endpoints.databaseHost));
+    expect(database.host).toEqual(
+      new NodeFact('praefect-database-host', '', '', endpoints.praefectDatabase!.host),
+    );
     expect(database.port).toEqual(
-      new IntegerOf(new NodeFact('database-port', '', '', endpoints.databasePort)),
+      new IntegerOf(new NodeFact('praefect-database-port', '', '', endpoints.praefectDatabase!.port)),
     );
     expect(database.dbname).toBe(db?.name);
     expect(database.user).toBe(db?.user);
@@ -155,10 +160,15 @@ describe('Praefect gitlab.rb', () => {
       'praefect-database-password',
       'praefect-external-token',
     ]);
+    // Never GitLab's instance.
     expect(Object.fromEntries(rb.facts())).toEqual({
-      'database-host': endpoints.databaseHost,
-      'database-port': endpoints.databasePort,
+      'praefect-database-host': endpoints.praefectDatabase!.host,
+      'praefect-database-port': endpoints.praefectDatabase!.port,
     });
+    const { praefectDatabase: _, ...withoutEndpoint } = endpoints;
+    expect(() => praefectGitlabRb(cluster, node(cluster, 'praefect-1'), withoutEndpoint)).toThrow(
+      "a Gitaly Cluster needs the endpoint of Praefect's RDS instance",
+    );
   });
 
   it('routes the storage Rails dials to every Gitaly node, where each listens, with the token each checks', () => {

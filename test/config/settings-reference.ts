@@ -129,6 +129,11 @@ export class SettingsReference {
         continue;
       }
       const shown = this.settings.get(setting);
+      // A hash the template shows by example (db_load_balancing's `{ 'hosts' => [...] }`): its keys.
+      const exampleKeys = [...(shown ?? '').matchAll(/'([a-z_]+)'\s*=>/g)].map(
+        (match) => `${setting}['${match[1]}']`,
+      );
+      if (exampleKeys.includes(path)) continue;
       const hashValued = shown === '' || shown === '{}' || shown === undefined;
       if (!hashValued) problems.push(`${path}: ${setting} takes ${shown}, not a hash`);
     }

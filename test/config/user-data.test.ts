@@ -118,6 +118,10 @@ describe('user data', () => {
           'redis-persistent': long('persistent'),
         },
         praefectLoadBalancerHost: long('praefect'),
+        databaseReplicaHosts: Object.fromEntries(
+          [1, 2, 3].map((n) => [`postgres-read-replica-${n}`, long(`replica-${n}`)]),
+        ),
+        praefectDatabase: { host: long('praefect-database'), port: '5432' },
         dataVolumeId: 'vol-0123456789abcdef0',
         signal: { stackName: 'gitlab-production-compute', logicalId: 'GitalyGitaly1Instance0123ABCD' },
       };
@@ -135,6 +139,7 @@ describe('user data', () => {
         databasePort: '5432',
         redisHosts: { redis: long('redis'), 'redis-cache': long('cache'), 'redis-persistent': long('p') },
         praefectLoadBalancerHost: long('praefect'),
+        praefectDatabase: { host: long('praefect-database'), port: '5432' },
         dataVolumeId: 'vol-0123456789abcdef0',
         signal: { stackName: 'gitlab-production-compute', logicalId: 'GitalyGitaly1Instance0123ABCD' },
       });
@@ -189,6 +194,8 @@ describe('user data', () => {
         databasePort: '5432',
         redisHosts: { 'redis-cache': 'cache', 'redis-persistent': 'persistent' },
         praefectLoadBalancerHost: 'praefect',
+        databaseReplicaHosts: { 'postgres-read-replica-1': 'r1', 'postgres-read-replica-2': 'r2' },
+        praefectDatabase: { host: 'praefect-db', port: '5432' },
         signal: { stackName: 'compute', logicalId: 'Node' },
       });
       const hook = /^GLA_LAUNCH_HOOK='(.*)'$/m.exec(parts.env)?.[1];
@@ -206,13 +213,30 @@ describe('user data', () => {
         databasePort: token(2),
         redisHosts: { 'redis-cache': token(3), 'redis-persistent': token(4) },
         praefectLoadBalancerHost: token(5),
+        databaseReplicaHosts: { 'postgres-read-replica-1': token(8), 'postgres-read-replica-2': token(9) },
+        praefectDatabase: { host: token(10), port: token(11) },
         signal: { stackName: token(6), logicalId: token(7) },
       };
       const parts = renderUserDataParts(plan, target, endpoints);
       expect(parts.env).toContain(`GLA_STACK='${token(6)}'`);
       expect(parts.env).toContain(`GLA_LOGICAL_ID='${token(7)}'`);
-      if (parts.gitlabRb && !/gitaly|monitoring/.test(parts.gitlabRb.split('\n')[0]!)) {
+      const role = target.kind === 'node' ? target.node.role : target.group.role;
+      if (role === 'rails' || role === 'sidekiq') {
         expect(parts.env).toContain(`GLA_FACT_DATABASE_HOST='${token(1)}'`);
+      }
+      if (role === 'rails' || role === 'sidekiq') {
+        // Reads balanced over the replicas, each endpoint a fact of its own.
+        expect(parts.env).toContain(`GLA_FACT_DATABASE_REPLICA_1_HOST='${token(8)}'`);
+        expect(parts.env).toContain(`GLA_FACT_DATABASE_REPLICA_2_HOST='${token(9)}'`);
+      }
+      if (role === 'praefect') {
+        // Praefect's own instance, never GitLab's.
+        expect(parts.env).toContain(`GLA_FACT_PRAEFECT_DATABASE_HOST='${token(10)}'`);
+        expect(parts.env).toContain(`GLA_PRAEFECT_DB_HOST='${token(10)}'`);
+        expect(parts.env).toContain(`GLA_PRAEFECT_DB_PORT='${token(11)}'`);
+        expect(parts.env).not.toContain(token(1));
+      } else {
+        expect(parts.env).not.toContain(token(10));
       }
       // Tokens live only in the uncompressed settings file, never in compressed files.
       for (const file of writeFiles(parts.document).filter(
@@ -232,7 +256,7 @@ describe('user data', () => {
     used.delete('GLA_FACT_'); // built from GLA_FACTS
     for (const rendered of allRendered()) {
       const defined = new Set(
-        [...rendered.parts.env.matchAll(/^(GLA_[A-Z_]+)=/gm)].map((match) => match[1]!),
+        [...rendered.parts.env.matchAll(/^(GLA_[A-Z0-9_]+)=/gm)].map((match) => match[1]!),
       );
       const facts = [...defined].filter((name) => name.startsWith('GLA_FACT_'));
       for (const fact of facts) defined.delete(fact);
@@ -377,8 +401,6 @@ describe('boot targets', () => {
    * request to the Plan's owner; the test fails once the Plan grants it, so the entry goes.
    * - gitaly / gitlab-secrets-json: Gitaly calls GitLab back with the GitLab Shell secret from
    *   gitlab-secrets.json (reference architectures, "Configure Gitaly").
-   * - migrating web roles / praefect-database-password: the database bootstrap creates Praefect's
-   *   user with its password.
    */
   const PLAN_READER_GAPS: readonly { role: RoleId; secret: SecretId }[] = [];
 

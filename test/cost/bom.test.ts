@@ -96,8 +96,8 @@ describe('bill of materials', () => {
 
   it('matches the 3k Graviton plan line by line', () => {
     // 3k page: 3 Rails, 2 Sidekiq, 3 Gitaly, 3 Praefect, 1 monitoring; Graviton twins of c5/m5.
-    // 8 secrets (Gitaly Cluster); 20 alarms: 2 ASGs x 2 + 7 fixed nodes + 5xx rate 1 + RDS 2
-    // + 3 ElastiCache nodes + NLB ports 22, 80, 2305.
+    // 8 secrets (Gitaly Cluster); 22 alarms: 2 ASGs x 2 + 7 fixed nodes + 5xx rate 1 + RDS 2 x 2
+    // (GitLab's and Praefect's instances) + 3 ElastiCache nodes + NLB ports 22, 80, 2305.
     const bom = billOfMaterials(planFor({ architecture: { size: '3k', cpu: 'graviton' } }), table);
     const rds = prices.rds['db.m7g.large']!;
     const cache = prices.elasticache['cache.r7g.large']!.valkey!;
@@ -129,6 +129,16 @@ describe('bill of materials', () => {
         rds.commitment1yMultiAzHourly,
       ],
       ['postgres', 'RDS gp3 storage (2 copies: primary, standby)', 200, 1, rdsStorage.gp3GBMonth],
+      // Praefect's own instance: the "Praefect PostgreSQL" row (2 vCPU) on its Graviton class.
+      [
+        'praefect-postgres',
+        'RDS db.m7g.large Multi-AZ (primary + standby)',
+        1,
+        H,
+        rds.multiAzHourly,
+        rds.commitment1yMultiAzHourly,
+      ],
+      ['praefect-postgres', 'RDS gp3 storage (2 copies: primary, standby)', 40, 1, rdsStorage.gp3GBMonth],
       [
         'redis',
         'ElastiCache Valkey cache.r7g.large (primary + 2 replicas)',
@@ -149,7 +159,7 @@ describe('bill of materials', () => {
       ['network', 'Data transfer out to the internet', 500, 1, network.dataTransferOutPerGB],
       ['network', 'Route 53 private hosted zone (gitlab-test.internal)', 1, 1, other.route53HostedZoneMonth],
       ['operations', 'Secrets Manager secrets', 8, 1, other.secretsManagerSecretMonth],
-      ['operations', 'CloudWatch alarms (standard resolution)', 20, 1, other.cloudwatchAlarmMonth],
+      ['operations', 'CloudWatch alarms (standard resolution)', 22, 1, other.cloudwatchAlarmMonth],
     ]);
   });
 

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { billOfMaterials } from '../../src/cost/bom.js';
 import { loadPriceTable } from '../../src/cost/prices.js';
 import { planDestroy } from '../../src/lifecycle/destroy.js';
-import { GROUP_TAG, NODE_TAG, nameInAccount } from '../../src/plan/contracts.js';
+import { GROUP_TAG, NODE_TAG, nameInAccount, ROLE_TAG } from '../../src/plan/contracts.js';
 import { STACK_KINDS, type StackKind } from '../../src/plan/stacks.js';
 import type {
   AlarmPlan,
@@ -78,9 +78,19 @@ const COMPARISONS: Record<string, AlarmPlan['comparison']> = {
   LessThanOrEqualToThreshold: 'less-than-or-equal',
 };
 
+/** The Plan's RDS service an instance belongs to: GitLab's or Praefect's, as its role tag says. */
+function databaseServiceOf(plan: Plan, located: Located): RdsService {
+  const role = tagOf(located.resource, ROLE_TAG);
+  const service = plan.services.find(
+    (candidate): candidate is RdsService => candidate.kind === 'rds' && candidate.role === role,
+  );
+  expect(service, `${located.id} tagged ${role}`).toBeDefined();
+  return service!;
+}
+
 /** The Plan member id of an RDS instance: the primary, or read replica n of the construct's ReadReplica<n>. */
 function databaseMemberOf(plan: Plan, located: Located): string {
-  const rds = plan.services.find((service): service is RdsService => service.kind === 'rds')!;
+  const rds = databaseServiceOf(plan, located);
   if (!located.resource.Properties!.SourceDBInstanceIdentifier)
     return rds.members.find((member) => member.role === 'primary')!.id;
   const index = Number(/ReadReplica(\d+)/.exec(located.id)![1]) - 1;
@@ -274,7 +284,7 @@ function statefulIdOf(synth: Synthesized, located: Located): string | undefined 
     case 'AWS::RDS::DBInstance':
       return properties.SourceDBInstanceIdentifier
         ? `rds-${databaseMemberOf(plan, located)}`
-        : `rds-${plan.services.find((service) => service.kind === 'rds')!.id}`;
+        : `rds-${databaseServiceOf(plan, located).id}`;
     case 'AWS::ElastiCache::ReplicationGroup': {
       const role = String(properties.ReplicationGroupDescription).split(' ').pop();
       return `elasticache-${plan.services.find((service) => service.kind === 'elasticache' && service.role === role)!.id}`;
@@ -346,25 +356,31 @@ describe.each(combinations)('the Plan and what reads it agree: $name', ({ plan }
   it('runs every RDS and ElastiCache member in the AZ the Plan gives it, as the diagram draws it', () => {
     const data = synth().json.data;
     const drawn = zonesInDiagram(planToDot(plan));
-    const found = plan.services.find((service): service is RdsService => service.kind === 'rds');
-    if (!found) {
-      // The 1k node's PostgreSQL and Redis are bundled: no RDS or ElastiCache is built or drawn.
-      expect(resources(synth(), 'AWS::RDS::DBInstance')).toEqual([]);
-      expect(resources(synth(), 'AWS::ElastiCache::ReplicationGroup')).toEqual([]);
-      expect(plan.services.some((service) => service.kind === 'elasticache')).toBe(false);
-      return;
-    }
-    const rds = found;
+    const databases = plan.services.filter((service): service is RdsService => service.kind === 'rds');
+    // GitLab's instance, and Praefect's own with a Gitaly Cluster.
+    expect(databases.map((service) => service.role)).toEqual(
+      plan.deployNodes.singleNode
+        ? [] // the 1k node's PostgreSQL is bundled
+        : plan.architecture.gitalyMode === 'cluster'
+          ? ['postgres', 'praefect-postgres']
+          : ['postgres'],
+    );
+    const rdsMembers = databases.flatMap((service) => service.members);
     const instances = resources(synth(), 'AWS::RDS::DBInstance');
     for (const located of instances) {
-      const member = rds.members.find((candidate) => candidate.id === databaseMemberOf(plan, located))!;
+      const member = rdsMembers.find((candidate) => candidate.id === databaseMemberOf(plan, located))!;
       expect(located.resource.Properties!.AvailabilityZone, member.id).toBe(member.availabilityZone);
     }
-    expect(instances).toHaveLength(rds.members.filter((member) => member.role !== 'standby').length);
-    const primary = instances.find(({ resource }) => !resource.Properties!.SourceDBInstanceIdentifier)!;
-    expect(primary.resource.Properties!.MultiAZ).toBe(
-      rds.members.some((member) => member.role === 'standby'),
-    );
+    expect(instances).toHaveLength(rdsMembers.filter((member) => member.role !== 'standby').length);
+    for (const rds of databases) {
+      const own = instances.filter((located) => databaseServiceOf(plan, located) === rds);
+      const primary = own.find(({ resource }) => !resource.Properties!.SourceDBInstanceIdentifier)!;
+      expect(primary.resource.Properties!.MultiAZ, rds.id).toBe(
+        rds.members.some((member) => member.role === 'standby'),
+      );
+      expect(primary.resource.Properties!.DBInstanceClass, rds.id).toBe(rds.instanceClass);
+      expect(primary.resource.Properties!.DBName, rds.id).toBe(rds.databases[0]!.name);
+    }
     const caches = plan.services.filter(
       (service): service is ElastiCacheService => service.kind === 'elasticache',
     );
@@ -381,14 +397,52 @@ describe.each(combinations)('the Plan and what reads it agree: $name', ({ plan }
         cache.members.map((member) => member.availabilityZone),
       );
     }
-    for (const member of [...rds.members, ...caches.flatMap((cache) => cache.members)]) {
-      const box = `${rds.members.includes(member) ? 'rds' : 'cache'}_${member.id}`.replace(
+    for (const member of [...rdsMembers, ...caches.flatMap((cache) => cache.members)]) {
+      const box = `${rdsMembers.includes(member) ? 'rds' : 'cache'}_${member.id}`.replace(
         /[^A-Za-z0-9_]/g,
         '_',
       );
       if (member.role === 'standby') expect(drawn.has(box), box).toBe(false);
       else expect(drawn.get(box), box).toBe(member.availabilityZone?.replace(/[^A-Za-z0-9_]/g, '_') ?? null);
     }
+  });
+
+  it('bills each RDS instance the templates build, at its class, Multi-AZ, replicas and storage', () => {
+    const bill = billOfMaterials(plan, loadPriceTable());
+    const instances = resources(synth(), 'AWS::RDS::DBInstance');
+    const rdsLines = bill.lines.filter((line) => line.item.startsWith('RDS '));
+    const expected: string[] = [];
+    for (const located of instances.filter(
+      ({ resource }) => !resource.Properties!.SourceDBInstanceIdentifier,
+    )) {
+      const properties = located.resource.Properties!;
+      const rds = databaseServiceOf(plan, located);
+      const replicas = instances.filter(
+        (other) =>
+          other.resource.Properties!.SourceDBInstanceIdentifier && databaseServiceOf(plan, other) === rds,
+      );
+      expected.push(
+        `${rds.role} | RDS ${properties.DBInstanceClass} ${properties.MultiAZ ? 'Multi-AZ (primary + standby)' : 'Single-AZ'} | 1`,
+      );
+      if (replicas.length > 0) {
+        const classes = new Set(replicas.map(({ resource }) => resource.Properties!.DBInstanceClass));
+        expect(classes.size).toBe(1);
+        expect(replicas.map(({ resource }) => resource.Properties!.DBParameterGroupName)).not.toContainEqual(
+          properties.DBParameterGroupName,
+        );
+        expected.push(`${rds.role} | RDS ${[...classes][0]} read replica | ${replicas.length}`);
+      }
+      const copies = (properties.MultiAZ ? 2 : 1) + replicas.length;
+      const storage = rdsLines.find((line) => line.group === rds.role && line.item.includes(' storage ('));
+      expect(storage?.item, rds.id).toContain(`RDS ${String(properties.StorageType)} storage`);
+      expect(storage?.quantity, rds.id).toBe(Number(properties.AllocatedStorage) * copies);
+    }
+    expect(
+      rdsLines
+        .filter((line) => line.unit === 'instance')
+        .map((line) => `${line.group} | ${line.item} | ${line.quantity}`)
+        .sort(),
+    ).toEqual(expected.sort());
   });
 
   it('keeps exactly the resources the Plan keeps, as the templates and destroy say', () => {

@@ -49,6 +49,59 @@ describe('data at 10k (read replicas, two Redis roles)', () => {
     expect(zones).not.toContain(synth.plan.availabilityZones[0]);
   });
 
+  it("gives GitLab's instance GitLab's required parameters, and its replicas hot_standby_feedback too", () => {
+    const instances = resourcesOf(synth.json.data, 'AWS::RDS::DBInstance');
+    const groups = new Map(resourcesOf(synth.json.data, 'AWS::RDS::DBParameterGroup'));
+    const parametersOf = (instance: (typeof instances)[number][1]) => {
+      const ref = (instance.Properties!.DBParameterGroupName as { Ref: string }).Ref;
+      return groups.get(ref)!.Properties!.Parameters;
+    };
+    const gitlab = instances.filter(([, db]) => db.Properties!.DBName !== 'praefect_production');
+    const primary = gitlab.find(([, db]) => !db.Properties!.SourceDBInstanceIdentifier)![1];
+    expect(parametersOf(primary)).toEqual({
+      'rds.force_ssl': '1',
+      statement_timeout: '60000',
+      work_mem: '8192',
+    });
+    const replicas = gitlab.filter(([, db]) => db.Properties!.SourceDBInstanceIdentifier);
+    expect(replicas).toHaveLength(2);
+    for (const [, replica] of replicas)
+      expect(parametersOf(replica)).toEqual({ ...rds.parameters, hot_standby_feedback: '1' });
+  });
+
+  it("runs Praefect's database on its own Multi-AZ instance, Praefect its master user", () => {
+    const praefect = synth.plan.services.find(
+      (service): service is RdsService => service.kind === 'rds' && service.role === 'praefect-postgres',
+    )!;
+    const praefectInstances = resourcesOf(synth.json.data, 'AWS::RDS::DBInstance').filter(
+      ([, db]) => db.Properties!.DBName === 'praefect_production',
+    );
+    expect(praefectInstances).toHaveLength(1);
+    const instance = praefectInstances[0]![1] as {
+      Properties: Record<string, unknown>;
+      DeletionPolicy?: string;
+    };
+    expect(instance.Properties).toMatchObject({
+      DBInstanceClass: praefect.instanceClass,
+      MultiAZ: true,
+      AllocatedStorage: String(praefect.storageGiB),
+      DeletionProtection: true,
+      StorageEncrypted: true,
+    });
+    expect(instance.DeletionPolicy).toBe('Snapshot');
+    // Its master credentials are the praefect-database-password secret (username praefect).
+    const secrets = resourcesOf(synth.json.data, 'AWS::SecretsManager::Secret');
+    const [praefectSecretId] = secrets.find(
+      ([, secret]) => secret.Properties!.Name === `${synth.plan.spec.name}/praefect-database-password`,
+    )!;
+    expect(JSON.stringify(instance.Properties.MasterUsername)).toContain(praefectSecretId);
+    expect(JSON.stringify(instance.Properties.MasterUserPassword)).toContain(praefectSecretId);
+    const template = secrets.find(([id]) => id === praefectSecretId)![1].Properties!.GenerateSecretString as {
+      SecretStringTemplate: string;
+    };
+    expect(JSON.parse(template.SecretStringTemplate)).toEqual({ username: 'praefect' });
+  });
+
   it('runs one ElastiCache replication group per Redis role, cluster mode off, Multi-AZ with failover and AUTH', () => {
     const services = synth.plan.services.filter(
       (service): service is ElastiCacheService => service.kind === 'elasticache',

@@ -71,6 +71,13 @@ function secretIdsRead(plan: Plan, caller: Caller): SecretId[] {
     databasePort: '5432',
     redisHosts: { redis: 'redis.example', 'redis-cache': 'cache.example', 'redis-persistent': 'p.example' },
     praefectLoadBalancerHost: 'praefect.example',
+    databaseReplicaHosts: Object.fromEntries(
+      Array.from({ length: 15 }, (_, index) => [
+        `postgres-read-replica-${index + 1}`,
+        `r${index + 1}.example`,
+      ]),
+    ),
+    praefectDatabase: { host: 'praefect-db.example', port: '5432' },
     gitlabVersionParameter: gitlabVersionParameterName(plan),
     signal: { stackName: 'compute', logicalId: 'Node' },
   });
@@ -327,6 +334,17 @@ export function deniedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsCa
         why: `write ${id} without being its generator`,
       });
     }
+  }
+  // Praefect's database is Praefect's alone: no other node reads its master user's password.
+  if (
+    caller.role !== 'praefect' &&
+    plan.secrets.some((secret) => secret.id === 'praefect-database-password')
+  ) {
+    calls.push({
+      action: 'secretsmanager:GetSecretValue',
+      resource: world.secretArn('praefect-database-password'),
+      why: "read the password of Praefect's database",
+    });
   }
   for (const bucket of bucketsOf(plan)) {
     const bucketName = nameInAccount(bucket.bucketName, ACCOUNT);

@@ -60,8 +60,11 @@ describe('ops with bastions and an alarm e-mail (10k)', () => {
     expect(names('Http5xx')).toHaveLength(1);
     // The edge's HTTP and SSH target groups, and Praefect's.
     expect(names('UnHealthyHostCount')).toHaveLength(3);
-    expect(names('CPUUtilization')).toHaveLength(1);
-    expect(names('FreeStorageSpace')).toHaveLength(1);
+    // GitLab's RDS instance and Praefect's own.
+    const databases = synth.plan.services.filter((service) => service.kind === 'rds').length;
+    expect(databases).toBe(synth.plan.architecture.gitalyMode === 'cluster' ? 2 : 1);
+    expect(names('CPUUtilization')).toHaveLength(databases);
+    expect(names('FreeStorageSpace')).toHaveLength(databases);
     const redisNodes = synth.plan.services
       .filter((service) => service.kind === 'elasticache')
       .reduce((sum, service) => sum + (service.kind === 'elasticache' ? service.count : 0), 0);

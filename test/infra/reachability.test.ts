@@ -88,7 +88,11 @@ function topologyOf(synth: Synthesized): Topology {
         members.push({ id, tier: 'kubernetes', groups: launchTemplateGroups(props.LaunchTemplate) });
         break;
       case 'AWS::RDS::DBInstance':
-        members.push({ id, tier: 'database', groups: props.VPCSecurityGroups ?? [] });
+        members.push({
+          id,
+          tier: tagOf(resource, ROLE_TAG) === 'praefect-postgres' ? 'praefect-database' : 'database',
+          groups: props.VPCSecurityGroups ?? [],
+        });
         break;
       case 'AWS::ElastiCache::ReplicationGroup':
         members.push({ id, tier: 'redis', groups: props.SecurityGroupIds ?? [] });
@@ -277,6 +281,19 @@ describe.each(variants)('reachability of $name', ({ plan }) => {
     // EC2's rule description alphabet; CloudFormation rejects anything else only at deploy time.
     const accepted = /^[a-zA-Z0-9 ._\-:/()#,@[\]+=&;{}!$*]{1,255}$/;
     expect(reach.descriptions.filter((description) => !accepted.test(description))).toEqual([]);
+  });
+
+  it("lets only Praefect reach Praefect's database, and Praefect no other database", () => {
+    const into = (tier: string) =>
+      [...reach.paths].filter((path) => path.endsWith(`>${tier}:${PORTS.postgres}`));
+    if (plan.architecture.gitalyMode === 'cluster') {
+      expect(into('praefect-database')).toEqual([`praefect>praefect-database:${PORTS.postgres}`]);
+    } else {
+      expect(topology.tierOfGroup.size).toBeGreaterThan(0);
+      expect([...topology.tierOfGroup.values()]).not.toContain('praefect-database');
+    }
+    expect(into('database').filter((path) => path.startsWith('praefect>'))).toEqual([]);
+    expect(into('database').length).toBeGreaterThan(0);
   });
 
   it('lets Gitaly and Praefect reach the external URL through the public listener', () => {

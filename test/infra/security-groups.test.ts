@@ -280,8 +280,13 @@ describe('SecurityGroups for a Gitaly Cluster (3k) with bastions', () => {
       'SSH from the bastions (administrators)',
     ]);
     expect(ingress(rules, 'database')).toEqual(
-      ['praefect', 'rails', 'sidekiq'].map((from) => `database<-${from}:${PORTS.postgres}`),
+      ['rails', 'sidekiq'].map((from) => `database<-${from}:${PORTS.postgres}`),
     );
+    // Praefect's own instance: Praefect alone.
+    expect(ingress(rules, 'praefect-database')).toEqual([`praefect-database<-praefect:${PORTS.postgres}`]);
+    expect(descriptionOf(rules, 'praefect-database', 'praefect', PORTS.postgres)).toEqual([
+      'Praefect database, from praefect',
+    ]);
     expect(ingress(rules, 'praefect-load-balancer')).toEqual(
       ['gitaly', 'rails', 'sidekiq'].map((from) => `praefect-load-balancer<-${from}:${PORTS.praefect}`),
     );
@@ -342,9 +347,8 @@ describe('SecurityGroups for Cloud Native Hybrid with bastions', () => {
   });
 
   it('opens one rule for the Rails and Sidekiq pods on the Kubernetes nodes', () => {
-    expect(ingress(rules, 'database')).toEqual(
-      [`database<-kubernetes:${PORTS.postgres}`, `database<-praefect:${PORTS.postgres}`].sort(),
-    );
+    expect(ingress(rules, 'database')).toEqual([`database<-kubernetes:${PORTS.postgres}`]);
+    expect(ingress(rules, 'praefect-database')).toEqual([`praefect-database<-praefect:${PORTS.postgres}`]);
     expect(descriptionOf(rules, 'database', 'kubernetes', PORTS.postgres)).toEqual([
       'GitLab database, from the Rails and Sidekiq pods',
     ]);

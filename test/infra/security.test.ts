@@ -79,11 +79,14 @@ describe('security with a Gitaly Cluster (3k) and bastions', () => {
     );
   });
 
-  it('admits PostgreSQL and Redis only from the application tiers (and Praefect to its database)', () => {
-    expect(sources(rules, 'database', PORTS.postgres)).toEqual(['praefect', 'rails', 'sidekiq']);
+  it("admits PostgreSQL and Redis only from the application tiers, and Praefect's database only from Praefect", () => {
+    expect(sources(rules, 'database', PORTS.postgres)).toEqual(['rails', 'sidekiq']);
+    expect(sources(rules, 'praefect-database', PORTS.postgres)).toEqual(['praefect']);
     expect(sources(rules, 'redis', PORTS.redis)).toEqual(['rails', 'sidekiq']);
     expect(
-      rules.filter((rule) => rule.to === 'database' || rule.to === 'redis').map((rule) => rule.port),
+      rules
+        .filter((rule) => ['database', 'praefect-database', 'redis'].includes(rule.to))
+        .map((rule) => rule.port),
     ).not.toContain(PORTS.ssh);
   });
 

@@ -74,9 +74,9 @@ describe('boot order of a 3k plan', () => {
         'node gitaly-1 <- gitlab-secrets-json (group rails, boot-script)',
         'node gitaly-2 <- gitlab-secrets-json (group rails, boot-script)',
         'node gitaly-3 <- gitlab-secrets-json (group rails, boot-script)',
-        'node praefect-1 <- praefect-database (group rails, boot-script)',
-        'node praefect-2 <- praefect-database (group rails, boot-script)',
-        'node praefect-3 <- praefect-database (group rails, boot-script)',
+        'node praefect-1 <- praefect-database (service praefect-postgres, boot-script)',
+        'node praefect-2 <- praefect-database (service praefect-postgres, boot-script)',
+        'node praefect-3 <- praefect-database (service praefect-postgres, boot-script)',
       ].sort(),
     );
   });
@@ -87,7 +87,11 @@ describe('boot order of a 3k plan', () => {
     expect(lines).toContain('node praefect-3 <- praefect-schema (node praefect-1, cloudformation)');
     expect(lines).not.toContain('node praefect-1 <- praefect-schema (node praefect-1, cloudformation)');
     expect(lines).toContain('group rails <- database-ready:postgres (service postgres, cloudformation)');
-    expect(lines).toContain('node praefect-1 <- database-ready:postgres (service postgres, cloudformation)');
+    // Praefect uses its own RDS instance, not GitLab's.
+    expect(lines).toContain(
+      'node praefect-1 <- database-ready:praefect-postgres (service praefect-postgres, cloudformation)',
+    );
+    expect(lines).not.toContain('node praefect-1 <- database-ready:postgres (service postgres, cloudformation)');
     expect(lines).toContain('group sidekiq <- redis-ready:redis (service redis, cloudformation)');
     expect(lines).toContain('node gitaly-2 <- gitaly-volume:gitaly-2 (volume gitaly-2, cloudformation)');
     // Monitoring and Gitaly use neither the database nor Redis.
@@ -104,9 +108,10 @@ describe('boot order of a 3k plan', () => {
     expect(minutes('group rails')).toEqual([0, 19.5]);
     // Gitaly waits for the secrets (11.5), then configures and starts.
     expect(minutes('node gitaly-1')).toEqual([0, 16.5]);
-    // The Praefect deploy node waits for its database (7.5); the others start once it has signalled.
-    expect(minutes('node praefect-1')).toEqual([0, 12.5]);
-    expect(minutes('node praefect-3')).toEqual([12.5, 24.5]);
+    // The Praefect deploy node's database is its own RDS instance, there before it boots; the others
+    // start once it has signalled.
+    expect(minutes('node praefect-1')).toEqual([0, 12]);
+    expect(minutes('node praefect-3')).toEqual([12, 24]);
     expect(minutes('node monitoring-1')).toEqual([0, 12]);
   });
 });
@@ -138,6 +143,7 @@ describe('boot order read from the Plan', () => {
       [
         'database-migrated database-migrated',
         'database-ready:postgres database-ready',
+        'database-ready:praefect-postgres database-ready',
         'gitaly-volume:gitaly-1 gitaly-volume',
         'gitaly-volume:gitaly-2 gitaly-volume',
         'gitaly-volume:gitaly-3 gitaly-volume',

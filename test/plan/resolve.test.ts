@@ -135,9 +135,11 @@ describe('resolvePlan details', () => {
     );
     const cluster = planFor({ architecture: { size: '2k' }, gitaly: { mode: 'cluster' } });
     expect(cluster.nodes.filter((node) => node.role === 'praefect')).toHaveLength(3);
-    expect(cluster.services.find((service) => service.kind === 'rds')).toMatchObject({
-      databases: [{ name: 'gitlabhq_production' }, { name: 'praefect_production', user: 'praefect' }],
-    });
+    expect(cluster.services.filter((service) => service.kind === 'rds')).toMatchObject([
+      { role: 'postgres', databases: [{ name: 'gitlabhq_production' }] },
+      { role: 'praefect-postgres', databases: [{ name: 'praefect_production', user: 'praefect' }] },
+    ]);
+    expect(single.services.filter((service) => service.kind === 'rds')).toMatchObject([{ role: 'postgres' }]);
   });
 
   it('runs 1k on one instance with its data on a retained volume, and no managed database or Redis', () => {

@@ -88,6 +88,8 @@ describe('service members from hand-built services', () => {
     storageType: 'gp3',
     backupRetentionDays: 7,
     deletionProtection: true,
+    parameters: {},
+    replicaParameters: {},
     databases: [],
   });
   const cache = (replicas: number): Omit<ElastiCacheService, 'members'> => ({

@@ -46,6 +46,14 @@ describe('architecture diagram', () => {
     expect(dot).toContain('rails_us_west_2a_c5_2xlarge -> nlb_internal');
     expect(dot).toContain('rails_us_west_2a_c5_2xlarge -> s3');
     expect(dot).toContain('nlb_internal -> praefect_us_west_2a_c5_large');
+    // Praefect's own Multi-AZ instance, reached by Praefect only.
+    expect(dot).toMatch(
+      /rds_praefect_postgres_primary \[label="RDS praefect-postgres primary \+ standby[^"]*AZs chosen by AWS[^"]*db\.m6i\.large/,
+    );
+    expect(dot).toContain('praefect_us_west_2a_c5_large -> rds_praefect_postgres_primary');
+    expect(dot).not.toContain('rails_us_west_2a_c5_2xlarge -> rds_praefect_postgres_primary');
+    const single = planToDot(planFor({ architecture: { size: '2k' } }));
+    expect(single).not.toContain('rds_praefect_postgres_primary');
   });
 
   it.each(

@@ -72,9 +72,24 @@ function reviewEndpoints(plan: Plan, target: string): RuntimeEndpoints {
   return {
     databaseHost: `<RDS endpoint, ${stackName(plan, 'data')}>`,
     databasePort: String(PORTS.postgres),
+    databaseReplicaHosts: Object.fromEntries(
+      plan.services.flatMap((service) =>
+        service.kind === 'rds'
+          ? service.members
+              .filter((member) => member.role === 'read-replica')
+              .map((member) => [member.id, `<RDS ${member.id} endpoint, ${stackName(plan, 'data')}>`])
+          : [],
+      ),
+    ),
     redisHosts,
     ...(plan.architecture.gitalyMode === 'cluster'
-      ? { praefectLoadBalancerHost: `<Praefect load balancer, ${stackName(plan, 'compute')}>` }
+      ? {
+          praefectLoadBalancerHost: `<Praefect load balancer, ${stackName(plan, 'compute')}>`,
+          praefectDatabase: {
+            host: `<Praefect RDS endpoint, ${stackName(plan, 'data')}>`,
+            port: String(PORTS.postgres),
+          },
+        }
       : {}),
     signal: { stackName: stackName(plan, 'compute'), logicalId: `<${target} resource>` },
   };

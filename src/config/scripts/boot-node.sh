@@ -389,7 +389,7 @@ as_master() {
 }
 
 as_praefect() {
-  export PGHOST="$GLA_DB_HOST" PGPORT="$GLA_DB_PORT" PGUSER="$GLA_PRAEFECT_DB_USER" PGSSLMODE=require
+  export PGHOST="$GLA_PRAEFECT_DB_HOST" PGPORT="$GLA_PRAEFECT_DB_PORT" PGUSER="$GLA_PRAEFECT_DB_USER" PGSSLMODE=require
   PGPASSWORD=$(cat "$SECRETS_DIR/praefect-database-password")
   export PGPASSWORD
 }
@@ -398,7 +398,8 @@ bootstrap_database() {
   local entry file who database
   for entry in $GLA_BOOTSTRAP_STEPS; do
     IFS='|' read -r file who database <<<"$entry"
-    if [ "$who" = "praefect" ]; then as_praefect; else as_master; fi
+    [ "$who" = "master" ] || { log "unknown bootstrap user $who"; return 1; }
+    as_master
     PGDATABASE=$database "$PSQL" -X -q -v ON_ERROR_STOP=1 -f "/etc/gitlab-aws/$file"
   done
   log "database bootstrap done"

@@ -1,6 +1,11 @@
 /**
  * RDS for PostgreSQL: one Multi-AZ DB instance (a primary and a synchronous standby in another AZ),
- * as GitLab's AWS guide sets it up. Not Aurora: GitLab does not support Aurora PostgreSQL.
+ * as GitLab's AWS guide sets it up. Not Aurora: GitLab does not support Aurora PostgreSQL. One per
+ * RDS service of the Plan: GitLab's, and Praefect's own with a Gitaly Cluster.
+ *
+ * The parameter groups hold what the Plan decides (plan/resolve/database.ts): GitLab's required
+ * settings on the instance, and on its read replicas also `hot_standby_feedback`, in a group of
+ * their own.
  *
  * The major version is the Plan's. GitLab 19.x requires PostgreSQL 17.x as both minimum and maximum
  * (doc/install/requirements.md, "Supported versions", in the skratsch-solutions/gitlabhq mirror at
@@ -15,7 +20,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { PORTS } from '../../catalog/ports.js';
 import type { RdsService } from '../../plan/types.js';
-import { acknowledge, instanceTypeOf } from '../common.js';
+import { acknowledge, instanceTypeOf, tagNode } from '../common.js';
 import type { RemovalPolicyOf } from '../removal-policy.js';
 
 export interface DatabaseProps {
@@ -29,14 +34,11 @@ export interface DatabaseProps {
   readonly securityGroup: ec2.ISecurityGroup;
   /** Key encrypting storage, snapshots and Performance Insights. */
   readonly encryptionKey: kms.IKey;
-  /** Secret holding the master username (`gitlab`) and password. */
+  /** Secret holding the master username (the Plan's database user) and password. */
   readonly credentials: secretsmanager.ISecret;
   /** What deleting the stack does to each instance, by Plan id (`rds-<service>`, `rds-<member>`). */
   readonly removalPolicyOf: RemovalPolicyOf;
 }
-
-/** The database GitLab's Rails code uses. */
-export const GITLAB_DATABASE_NAME = 'gitlabhq_production';
 
 export class Database extends Construct {
   /** The Multi-AZ primary. */
@@ -54,10 +56,12 @@ export class Database extends Construct {
     });
     const parameterGroup = new rds.ParameterGroup(this, 'Parameters', {
       engine,
-      description: `${props.environmentName} PostgreSQL`,
-      // GitLab connects with sslmode=require; refuse anything that does not.
-      parameters: { 'rds.force_ssl': '1' },
+      description: `${props.environmentName} ${service.role}`,
+      parameters: { ...service.parameters },
     });
+    const database = service.databases[0];
+    if (!database) throw new Error(`the Plan's RDS service ${service.id} has no database`);
+    tagNode(this, service.role);
     const storageType = STORAGE_TYPES[service.storageType];
     // One Enhanced Monitoring role shared by the primary and its replicas.
     const monitoringRole = new iam.Role(this, 'MonitoringRole', {
@@ -86,7 +90,7 @@ export class Database extends Construct {
       securityGroups: [securityGroup],
       port: PORTS.postgres,
       multiAz: service.multiAz,
-      databaseName: GITLAB_DATABASE_NAME,
+      databaseName: database.name,
       credentials: rds.Credentials.fromSecret(props.credentials),
       parameterGroup,
       allocatedStorage: service.storageGiB,
@@ -113,6 +117,14 @@ export class Database extends Construct {
 
     // Each replica runs where the Plan pins it (src/plan/service-members.ts).
     const replicaMembers = service.members.filter((member) => member.role === 'read-replica');
+    const replicaParameterGroup =
+      replicaMembers.length > 0
+        ? new rds.ParameterGroup(this, 'ReplicaParameters', {
+            engine,
+            description: `${props.environmentName} ${service.role} read replicas`,
+            parameters: { ...service.replicaParameters },
+          })
+        : undefined;
     this.readReplicas = replicaMembers.map((member, index) => {
       const replica = new rds.DatabaseInstanceReadReplica(this, `ReadReplica${index + 1}`, {
         sourceDatabaseInstance: this.instance,
@@ -122,7 +134,7 @@ export class Database extends Construct {
         ...(member.availabilityZone !== undefined ? { availabilityZone: member.availabilityZone } : {}),
         securityGroups: [securityGroup],
         port: PORTS.postgres,
-        parameterGroup,
+        parameterGroup: replicaParameterGroup,
         storageType,
         ...(service.iops !== undefined ? { iops: service.iops } : {}),
         // Encryption is inherited from the primary (same key); CloudFormation refuses it on a replica.
@@ -167,6 +179,15 @@ export class Database extends Construct {
   /** Endpoint port of the primary. */
   get port(): string {
     return this.instance.dbInstanceEndpointPort;
+  }
+
+  /** Endpoint host of each read replica, by Plan member id. */
+  get replicaHosts(): Record<string, string> {
+    return Object.fromEntries(
+      [...this.members]
+        .filter(([, instance]) => instance !== this.instance)
+        .map(([id, instance]) => [id, instance.instanceEndpoint.hostname]),
+    );
   }
 }
 

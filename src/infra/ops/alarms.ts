@@ -50,8 +50,10 @@ export interface Alarms {
 function constructIdOf(alarm: AlarmPlan, value: DimensionValue): string {
   const { namespace, name } = alarm.metric;
   if (name === 'Http5xx') return 'ServerErrorRate';
-  if (namespace === 'AWS/RDS' && name === 'CPUUtilization') return 'DatabaseCpu';
-  if (namespace === 'AWS/RDS' && name === 'FreeStorageSpace') return 'DatabaseFreeStorage';
+  // GitLab's database kept its ids; Praefect's came later and is named after its Plan ids.
+  if (namespace === 'AWS/RDS' && alarm.role === 'postgres' && name === 'CPUUtilization') return 'DatabaseCpu';
+  if (namespace === 'AWS/RDS' && alarm.role === 'postgres' && name === 'FreeStorageSpace')
+    return 'DatabaseFreeStorage';
   if (namespace === 'AWS/ElastiCache')
     return `RedisMemory-${value(dimensionOf(alarm, 'CacheClusterId'), alarm.metric)}`;
   if (namespace === 'AWS/NetworkELB' && alarm.role === 'external-load-balancer') {

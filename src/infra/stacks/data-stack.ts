@@ -26,19 +26,26 @@ export interface DataStackProps extends GitLabStackProps {
   readonly vpc: ec2.IVpc;
   /** Security group of the database tier; absent when the Plan has no RDS (1k: bundled PostgreSQL). */
   readonly databaseSecurityGroup?: ec2.ISecurityGroup;
+  /** Security group of Praefect's database, when the Plan has a Gitaly Cluster. */
+  readonly praefectDatabaseSecurityGroup?: ec2.ISecurityGroup;
   /** Security group of the Redis tier; absent when the Plan has no ElastiCache. */
   readonly redisSecurityGroup?: ec2.ISecurityGroup;
 }
 
 /** Where GitLab's nodes find the data services (CloudFormation tokens at synth). */
-export type DataEndpoints = Pick<RuntimeEndpoints, 'databaseHost' | 'databasePort' | 'redisHosts'>;
+export type DataEndpoints = Pick<
+  RuntimeEndpoints,
+  'databaseHost' | 'databasePort' | 'databaseReplicaHosts' | 'praefectDatabase' | 'redisHosts'
+>;
 
 export class DataStack extends Stack {
   /** One KMS key per kind of data. */
   readonly keys: EncryptionKeys;
   readonly secrets: GitLabSecrets;
-  /** RDS, unless the Plan's database is bundled on the 1k node. */
+  /** GitLab's database on RDS, unless the Plan's database is bundled on the 1k node. */
   readonly database?: Database;
+  /** Praefect's own database, with a Gitaly Cluster. */
+  readonly praefectDatabase?: Database;
   /** One replication group per Redis role of the Plan. */
   readonly redis: readonly Redis[];
   readonly objectStorage: ObjectStorage;
@@ -54,11 +61,13 @@ export class DataStack extends Stack {
     const { plan, vpc, databaseSecurityGroup, redisSecurityGroup } = props;
     const environmentName = plan.spec.name;
     const removalPolicyOf = removalPolicies(plan.statefulResources);
-    const database = servicesOf<RdsService>(plan, 'rds')[0];
+    const databases = servicesOf<RdsService>(plan, 'rds');
+    const database = databases.find((service) => service.role === 'postgres');
+    const praefectDatabase = databases.find((service) => service.role === 'praefect-postgres');
     this.keys = new EncryptionKeys(this, 'Keys', { environmentName, removalPolicyOf });
     this.secrets = new GitLabSecrets(this, 'Secrets', {
       secrets: plan.secrets,
-      databases: database?.databases ?? [],
+      databases: databases.flatMap((service) => service.databases),
       encryptionKey: this.keys.secrets,
       removalPolicyOf,
     });
@@ -72,6 +81,20 @@ export class DataStack extends Stack {
         securityGroup: databaseSecurityGroup,
         encryptionKey: this.keys.database,
         credentials: this.secrets.secret('database-password'),
+        removalPolicyOf,
+      });
+    }
+    if (praefectDatabase) {
+      if (!props.praefectDatabaseSecurityGroup)
+        throw new Error("Praefect's database needs the praefect-database security group");
+      // Praefect is the master user of its own instance and owns the database RDS creates there.
+      this.praefectDatabase = new Database(this, 'PraefectDatabase', {
+        environmentName,
+        service: praefectDatabase,
+        vpc,
+        securityGroup: props.praefectDatabaseSecurityGroup,
+        encryptionKey: this.keys.database,
+        credentials: this.secrets.secret('praefect-database-password'),
         removalPolicyOf,
       });
     }
@@ -146,6 +169,10 @@ export class DataStack extends Stack {
     return {
       databaseHost: this.database?.host ?? '',
       databasePort: this.database?.port ?? '',
+      databaseReplicaHosts: this.database?.replicaHosts ?? {},
+      ...(this.praefectDatabase
+        ? { praefectDatabase: { host: this.praefectDatabase.host, port: this.praefectDatabase.port } }
+        : {}),
       redisHosts: Object.fromEntries(this.redis.map((redis) => [redis.role, redis.primaryHost])),
     };
   }

@@ -17,8 +17,8 @@ export type LoadBalancerTargets = ReadonlyMap<number, elbv2.NetworkTargetGroup>;
 export interface OpsStackProps extends GitLabStackProps {
   /** Every load balancer of the Plan, by service id, with its target groups. */
   readonly loadBalancers: ReadonlyMap<string, LoadBalancerTargets>;
-  /** The RDS primary, backed up; absent when the Plan has no RDS (1k). */
-  readonly database?: rds.DatabaseInstance;
+  /** The RDS instances AWS Backup backs up: GitLab's and, with a Gitaly Cluster, Praefect's. */
+  readonly databases: readonly rds.DatabaseInstance[];
   /** Every RDS instance by Plan member id, watched. */
   readonly databaseMembers: ReadonlyMap<string, rds.IDatabaseInstance>;
   /** Cache cluster id of every Redis node, by Plan member id. */
@@ -52,7 +52,7 @@ export class OpsStack extends Stack {
         schedule: plan.spec.backups.schedule,
         retentionDays: plan.spec.backups.retentionDays,
         resources: [
-          ...(props.database ? [backup.BackupResource.fromRdsDatabaseInstance(props.database)] : []),
+          ...props.databases.map((database) => backup.BackupResource.fromRdsDatabaseInstance(database)),
           ...props.gitalyVolumes.map((volume) => backup.BackupResource.fromArn(volumeArn(volume))),
         ],
         removalPolicyOf,

@@ -9,7 +9,7 @@ const SECRET_DESCRIPTIONS: Record<SecretId, string> = {
   'gitlab-secrets-json': 'gitlab-secrets.json shared by every Rails and Sidekiq node',
   'ssh-host-keys': 'SSH host keys shared by every Rails node behind the load balancer',
   'database-password': 'Password of the gitlab database user on RDS',
-  'praefect-database-password': 'Password of the praefect database user on RDS',
+  'praefect-database-password': "Password of the praefect user, master of Praefect's RDS instance",
   'redis-auth-token': 'ElastiCache AUTH token',
   'gitaly-token': 'Token clients present to Gitaly',
   'praefect-external-token': 'Token Rails presents to Praefect',
@@ -58,8 +58,8 @@ export function planSecrets(
   ];
   if (gitalyMode === 'cluster') {
     secrets.push(
-      // The first web node runs the database bootstrap, which creates Praefect's database user.
-      secret('praefect-database-password', ['praefect', ...web]),
+      // The master user of Praefect's own RDS instance: only Praefect connects to it.
+      secret('praefect-database-password', ['praefect']),
       secret('gitaly-token', ['gitaly', 'praefect']),
       secret('praefect-external-token', [...rails, 'praefect']),
     );
