@@ -18,7 +18,12 @@
  */
 import { EXPORTER_PORTS, PORTS } from '../catalog/ports.js';
 import { internalLoadBalancer, nodesOf, serviceOf, servicesOf } from '../plan/query.js';
-import { CONSOLIDATED_OBJECT_PURPOSES, type Plan, type PlanNode } from '../plan/types.js';
+import {
+  CONSOLIDATED_OBJECT_PURPOSES,
+  type ObjectStoragePurpose,
+  type Plan,
+  type PlanNode,
+} from '../plan/types.js';
 import { endpointFact, type GitlabRb, integerOf, secret, strHash } from './ruby.js';
 import type { BootTarget, RuntimeEndpoints } from './types.js';
 
@@ -127,14 +132,20 @@ export function repositoryStorageSettings(rb: GitlabRb, plan: Plan, endpoints: R
   );
 }
 
-/** Consolidated object storage on S3 with the instance profile (no keys), one bucket per object type. */
+/** The name of the Plan's bucket for an object type. */
+export function bucketOf(plan: Plan, purpose: ObjectStoragePurpose): string {
+  const found = serviceOf(plan, 's3').buckets.find((entry) => entry.purpose === purpose);
+  if (!found) throw new Error(`the Plan has no ${purpose} bucket`);
+  return found.bucketName;
+}
+
+/**
+ * Consolidated object storage on S3 with the instance profile (no keys), one bucket per object type
+ * the Plan has a bucket for. External diffs are on, so merge request diffs live in their bucket
+ * rather than in the database.
+ */
 export function objectStorageSettings(rb: GitlabRb, plan: Plan): void {
-  const s3 = serviceOf(plan, 's3');
-  const bucket = (purpose: string) => {
-    const found = s3.buckets.find((entry) => entry.purpose === purpose);
-    if (!found) throw new Error(`the Plan has no ${purpose} bucket`);
-    return found.bucketName;
-  };
+  const bucket = (purpose: ObjectStoragePurpose) => bucketOf(plan, purpose);
   const connection = strHash({ provider: 'AWS', region: plan.region, use_iam_profile: true });
   rb.comment('Object storage: Amazon S3 through the instance profile, one bucket per object type')
     .set('gitlab_rails', ['object_store', 'enabled'], true)
@@ -143,6 +154,11 @@ export function objectStorageSettings(rb: GitlabRb, plan: Plan): void {
   for (const object of CONSOLIDATED_OBJECT_PURPOSES) {
     rb.set('gitlab_rails', ['object_store', 'objects', object, 'bucket'], bucket(object));
   }
+  rb.comment('Merge request diffs in their bucket, not in the database').set(
+    'gitlab_rails',
+    ['external_diffs_enabled'],
+    true,
+  );
   rb.comment('Backups are not part of the consolidated form')
     .set('gitlab_rails', ['backup_upload_connection'], connection)
     .set('gitlab_rails', ['backup_upload_remote_directory'], bucket('backups'));

@@ -242,7 +242,15 @@ export interface ElastiCacheService {
   readonly snapshotRetentionDays: number;
 }
 
-/** Object types GitLab's consolidated object storage settings cover (`gitlab_rails['object_store']['objects']`). */
+/**
+ * Object types GitLab 19.3 writes through its consolidated object storage settings
+ * (`gitlab_rails['object_store']['objects']`), for the features this environment runs. GitLab Pages
+ * is off (no `pages_external_url`), so it writes no `pages` objects and gets no bucket; external
+ * diffs are turned on, so merge request diffs leave the database for their bucket. Sources: the
+ * package's object types, gitlabhq/omnibus-gitlab 8bae586ed153bd3598bf6f11dc4cfeaefd693a72 (tag
+ * 19.3.0+ee.0), files/gitlab-cookbooks/gitlab/attributes/default.rb (`agent_plan_content` is new
+ * in 19.3 and on by default, `external_diffs` off unless enabled).
+ */
 export const CONSOLIDATED_OBJECT_PURPOSES = [
   'artifacts',
   'external_diffs',
@@ -252,7 +260,7 @@ export const CONSOLIDATED_OBJECT_PURPOSES = [
   'dependency_proxy',
   'terraform_state',
   'ci_secure_files',
-  'pages',
+  'agent_plan_content',
 ] as const;
 
 /** What GitLab stores in object storage; each gets its own bucket (registry and backups are configured apart). */
