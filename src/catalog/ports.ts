@@ -10,6 +10,11 @@
  *   `prometheus_listen_addr: '0.0.0.0:9652'`, and the monitoring node's `praefect` scrape job):
  *   skratsch-solutions/gitlabhq 06bbc8dc33553c380709d5395df4750a78017677,
  *   doc/administration/reference_architectures/3k_users.md.
+ * - The container registry's port on the GitLab domain (`registry_external_url` with port 5050, the
+ *   registry NGINX listening on that port): gitlabhq/omnibus-gitlab
+ *   8bae586ed153bd3598bf6f11dc4cfeaefd693a72 (tag 19.3.0+ee.0),
+ *   files/gitlab-cookbooks/gitlab/libraries/registry.rb (`listen_port` defaults to the URL's port;
+ *   5050 when the package enables the registry on the GitLab domain itself).
  */
 
 /** Where each port was read. */
@@ -24,6 +29,11 @@ export const PORT_SOURCES = {
     path: 'doc/administration/reference_architectures/3k_users.md',
     commit: '06bbc8dc33553c380709d5395df4750a78017677',
   },
+  registry: {
+    repository: 'gitlabhq/omnibus-gitlab',
+    path: 'files/gitlab-cookbooks/gitlab/libraries/registry.rb',
+    commit: '8bae586ed153bd3598bf6f11dc4cfeaefd693a72',
+  },
 } as const;
 
 /** Ports clients connect to: users at the load balancer, GitLab at its data stores and Gitaly. */
@@ -34,6 +44,14 @@ export const PORTS = {
   http: 80,
   /** GitLab over HTTPS at the load balancer (row "GitLab Rails", 80 or 443). */
   https: 443,
+  /**
+   * NGINX's server that only answers with a redirect to HTTPS, where the load balancer's port 80
+   * lands. Not a package port: the package's own redirect server exists only when NGINX itself
+   * serves TLS, which it does not behind the TLS-ending load balancer. Free in the package's table.
+   */
+  httpRedirect: 8081,
+  /** The container registry at the load balancer and on its NGINX (row "GitLab Registry", 5050). */
+  registry: 5050,
   /** PostgreSQL, here Amazon RDS (row "PostgreSQL", alternative port). */
   postgres: 5432,
   /** Redis, here Amazon ElastiCache (row "Redis", alternative port). */

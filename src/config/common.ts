@@ -184,6 +184,20 @@ export function nodeExporterSettings(rb: GitlabRb): void {
   rb.set('node_exporter', ['listen_address'], `0.0.0.0:${EXPORTER_PORTS.node}`);
 }
 
+/**
+ * Where Rails code finds the container registry when the registry does not run on its node (the
+ * Sidekiq nodes): its API at the registry's external URL, through the load balancer.
+ */
+export function registryClientSettings(rb: GitlabRb, plan: Plan): void {
+  const url = new URL(plan.gitlab.registryUrl);
+  rb.comment('Container registry: runs on the web nodes; its API through the load balancer')
+    .set('registry', ['enable'], false)
+    .set('gitlab_rails', ['registry_enabled'], true)
+    .set('gitlab_rails', ['registry_host'], url.hostname)
+    .set('gitlab_rails', ['registry_port'], url.port)
+    .set('gitlab_rails', ['registry_api_url'], url.origin);
+}
+
 /** Settings every node running Rails code shares (web, Sidekiq, the 1k node). */
 export function railsCodeSettings(rb: GitlabRb, plan: Plan, endpoints: RuntimeEndpoints): void {
   rb.call('external_url', plan.gitlab.externalUrl);

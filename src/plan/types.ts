@@ -83,6 +83,8 @@ export interface PlanGitLab {
   readonly packageName: string;
   /** The domain users browse and clone from. */
   readonly externalUrl: string;
+  /** The container registry users log in to, push and pull at: the domain on its own port. */
+  readonly registryUrl: string;
 }
 
 export interface NetworkPlan {
@@ -169,7 +171,7 @@ export interface AutoScalingGroupPlan {
   /** Name of the launch lifecycle hook that holds a new node out of service until its boot script completes it. */
   readonly launchHookName: string;
   /** Target groups of the external load balancer the group registers with. */
-  readonly targetGroups: readonly ('http' | 'ssh')[];
+  readonly targetGroups: readonly ExternalTargetGroup[];
   /** Whether nodes of this group may run database migrations (one at a time, under a lock). */
   readonly runsDatabaseMigrations: boolean;
 }
@@ -290,11 +292,21 @@ export interface S3Service {
   readonly accessLogBucketName: string;
 }
 
+/**
+ * The external load balancer's target groups, one per target port: `http` (NGINX serving GitLab,
+ * behind TLS 443), `http-redirect` (NGINX answering port 80 with a redirect to HTTPS), `ssh` (Git
+ * over SSH) and `registry` (the container registry's NGINX, behind TLS 5050).
+ */
+export const EXTERNAL_TARGET_GROUPS = ['http', 'http-redirect', 'ssh', 'registry'] as const;
+export type ExternalTargetGroup = (typeof EXTERNAL_TARGET_GROUPS)[number];
+
 export interface ListenerPlan {
   readonly port: number;
   readonly protocol: 'TCP' | 'TLS';
   /** Port on the targets. */
   readonly targetPort: number;
+  /** Name of the target group on that port (the Praefect load balancer's is `praefect`). */
+  readonly targetGroup: ExternalTargetGroup | 'praefect';
   /** Role or auto scaling group receiving the traffic. */
   readonly targetRole: RoleId;
   /** Health check of the target group. */

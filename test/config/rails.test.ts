@@ -7,6 +7,7 @@ import { EXPORTER_PORTS, PORTS } from '../../src/catalog/ports.js';
 import { gitalyGitlabRb } from '../../src/config/gitaly.js';
 import { railsGitlabRb, renderRails } from '../../src/config/rails.js';
 import { type NodeFact, type RubyHash, SecretValue } from '../../src/config/ruby.js';
+import { sidekiqGitlabRb } from '../../src/config/sidekiq.js';
 import type { RuntimeEndpoints } from '../../src/config/types.js';
 import type { AutoScalingGroupPlan, Plan } from '../../src/plan/types.js';
 import { planFor } from '../fixtures/plans.js';
@@ -150,5 +151,40 @@ describe('Rails gitlab.rb', () => {
     const text = renderRails(threeK, web, endpoints);
     expect(text).toBe(railsGitlabRb(threeK, web, endpoints).render());
     expect(text).toContain("roles(['application_role'])");
+  });
+
+  it.each([
+    ['3k', threeK, 'rails'],
+    ['1k', oneK, 'gitlab'],
+  ] as const)(
+    'runs the container registry on the %s web nodes, at its URL, behind the TLS listener, in its S3 bucket',
+    (_size, plan, role) => {
+      const rb = railsGitlabRb(plan, group(plan, role), endpoints);
+      expect(called(rb, 'registry_external_url')).toBe(plan.gitlab.registryUrl);
+      const listener = plan.services
+        .flatMap((service) => (service.kind === 'nlb' ? service.listeners : []))
+        .find((candidate) => candidate.targetGroup === 'registry')!;
+      expect(listener.protocol).toBe('TLS');
+      expect(listener.port).toBe(Number(new URL(plan.gitlab.registryUrl).port));
+      expect(setting(rb, 'registry', 'nginx', 'listen_port')).toBe(listener.targetPort);
+      expect(setting(rb, 'registry', 'nginx', 'listen_https')).toBe(false);
+      const bucket = plan.services
+        .flatMap((service) => (service.kind === 's3' ? service.buckets : []))
+        .find((candidate) => candidate.purpose === 'registry')!;
+      const s3 = entries(entries(setting(rb, 'registry', 'storage')).s3!);
+      expect(s3).toEqual({ bucket: bucket.bucketName, region: plan.region });
+      expect(bucket.accessRoles).toContain(role);
+    },
+  );
+
+  it('points Sidekiq nodes at the registry API through its URL, without running a registry there', () => {
+    const rb = sidekiqGitlabRb(threeK, group(threeK, 'sidekiq'), endpoints);
+    const url = new URL(threeK.gitlab.registryUrl);
+    expect(setting(rb, 'registry', 'enable')).toBe(false);
+    expect(setting(rb, 'gitlab_rails', 'registry_enabled')).toBe(true);
+    expect(setting(rb, 'gitlab_rails', 'registry_api_url')).toBe(url.origin);
+    expect(
+      `${setting(rb, 'gitlab_rails', 'registry_host')}:${setting(rb, 'gitlab_rails', 'registry_port')}`,
+    ).toBe(url.host);
   });
 });

@@ -310,4 +310,29 @@ describe('the reachability check', () => {
     expect(expected.direct.has(`gitaly>gitaly:${PORTS.gitaly}`)).toBe(true);
     expect(expected.direct.has(`gitaly>praefect:${PORTS.praefect}`)).toBe(true);
   });
+
+  it.each([
+    {
+      name: '3k linux-package',
+      plan: () => planFor({ architecture: { size: '3k' } }),
+      web: 'rails',
+    },
+    {
+      name: '2k cloud-native-hybrid',
+      plan: () => planFor({ architecture: { size: '2k', type: 'cloud-native-hybrid' } }),
+      web: 'kubernetes',
+    },
+  ])(
+    'opens the registry and redirect ports from the load balancer, no wider ($name)',
+    ({ plan: build, web }) => {
+      const synth = synthesize(build());
+      const paths = reachabilityOf(synth, topologyOf(synth)).paths;
+      const on = (port: number) => [...paths].filter((path) => path.endsWith(`:${port}`)).sort();
+      expect(on(PORTS.registry)).toEqual([
+        `cidr:${ANYWHERE}>load-balancer:${PORTS.registry}`,
+        `load-balancer>${web}:${PORTS.registry}`,
+      ]);
+      expect(on(PORTS.httpRedirect)).toEqual([`load-balancer>${web}:${PORTS.httpRedirect}`]);
+    },
+  );
 });

@@ -1,0 +1,14 @@
+/** The summary `gitlab-aws plan` prints first: where users find GitLab and its container registry. */
+import { describe, expect, it } from 'vitest';
+import { renderSummary } from '../../src/report/plan-text.js';
+import { planFor } from '../fixtures/plans.js';
+
+describe('the plan summary', () => {
+  it('names the container registry URL, on the GitLab domain, and says which optional parts run', () => {
+    const plan = planFor({ domain: { name: 'git.example.org', hostedZone: 'example.org' } });
+    const summary = renderSummary(plan);
+    expect(plan.gitlab.registryUrl).toBe('https://git.example.org:5050');
+    expect(summary).toContain(`container registry at ${plan.gitlab.registryUrl}`);
+    expect(summary).toContain('GitLab Pages off');
+  });
+});
