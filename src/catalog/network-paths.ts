@@ -26,6 +26,9 @@
  * - The container registry on the GitLab domain's port 5050 ("Configure container registry under an
  *   existing GitLab domain": firewalls admit the `registry_external_url` port): skratsch-solutions/gitlabhq
  *   275660d58a4f9d790fce6048d2467cdd1ef20c38, doc/administration/packages/container_registry.md.
+ * - KAS on several nodes ("Turn on KAS on multiple nodes": each KAS's private API must be reachable
+ *   from the other KAS instances): skratsch-solutions/gitlabhq
+ *   4168cfa9c028293f4e77107617ea564102f73e5f, doc/administration/clusters/kas.md.
  * - The port numbers: catalog/ports.ts.
  */
 import { EXPORTER_PORTS, PORTS } from './ports.js';
@@ -52,6 +55,11 @@ export const NETWORK_PATH_SOURCES = {
     repository: 'skratsch-solutions/gitlabhq',
     path: 'doc/administration/packages/container_registry.md',
     commit: '275660d58a4f9d790fce6048d2467cdd1ef20c38',
+  },
+  kasMultiNode: {
+    repository: 'skratsch-solutions/gitlabhq',
+    path: 'doc/administration/clusters/kas.md',
+    commit: '4168cfa9c028293f4e77107617ea564102f73e5f',
   },
 } as const;
 
@@ -254,7 +262,15 @@ export function documentedNetworkPaths(options: NetworkPathOptions): NetworkPath
     );
   }
   if (options.type === 'linux-package') {
+    // KAS runs on every Rails node; the chart runs its own KAS pods on EKS.
     paths.push(
+      path(
+        'rails',
+        'rails',
+        PORTS.kasPrivateApi,
+        'KAS private API between the KAS of each Rails node',
+        'kasMultiNode',
+      ),
       path(
         'sidekiq',
         'load-balancer',

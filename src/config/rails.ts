@@ -22,6 +22,12 @@
  *   recipes/nginx.rb, where `https` follows `listen_https`), so behind the TLS-ending load balancer a
  *   server of our own does it, through `nginx['custom_nginx_config']`, which the package writes into
  *   the `http` block (same commit, files/gitlab-cookbooks/nginx/templates/default/nginx.conf.erb).
+ * - KAS on several nodes: the private API on an address the other nodes reach, and the address each
+ *   KAS announces taken from the VPC range (`OWN_PRIVATE_API_CIDR`, "Option 2"); the shared secrets
+ *   come with gitlab-secrets.json, which every node shares: skratsch-solutions/gitlabhq
+ *   4168cfa9c028293f4e77107617ea564102f73e5f, doc/administration/clusters/kas.md; the secrets'
+ *   place in gitlab-secrets.json: files/gitlab-cookbooks/package/libraries/helpers/secrets_helper.rb
+ *   at the omnibus-gitlab commit above.
  * - The container registry under the GitLab domain on port 5050 ("Configure container registry
  *   under an existing GitLab domain"): skratsch-solutions/gitlabhq 275660d58a4f9d790fce6048d2467cdd1ef20c38,
  *   doc/administration/packages/container_registry.md. S3 storage without keys uses the instance
@@ -54,6 +60,7 @@ export function railsGitlabRb(
   rb.comment('Roles: GitLab Rails only').call('roles', ['application_role']);
   railsCodeSettings(rb, plan, endpoints);
   webServerSettings(rb, plan);
+  kasSettings(rb, plan);
   registrySettings(rb, plan);
   rb.comment('Services that run elsewhere').set('gitaly', ['enable'], false);
   if (runsSidekiq) {
@@ -129,6 +136,20 @@ function webServerSettings(rb: GitlabRb, plan: Plan): void {
     ['custom_nginx_config'],
     httpRedirectServer(plan),
   );
+}
+
+/** KAS on every web node, each reachable by the others on its private API. */
+function kasSettings(rb: GitlabRb, plan: Plan): void {
+  rb.comment('KAS: the private API on the VPC address, so the KAS of each web node reaches the others')
+    .set('gitlab_kas', ['private_api_listen_address'], `0.0.0.0:${PORTS.kasPrivateApi}`)
+    .set(
+      'gitlab_kas',
+      ['env'],
+      strHash({
+        SSL_CERT_DIR: '/opt/gitlab/embedded/ssl/certs/',
+        OWN_PRIVATE_API_CIDR: plan.network.vpcCidr,
+      }),
+    );
 }
 
 /** The container registry on the web nodes: its own port on the GitLab domain, images in S3. */

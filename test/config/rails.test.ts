@@ -3,6 +3,7 @@
  * balancer, Sidekiq and the exporters are told, for plans with and without Sidekiq nodes.
  */
 import { describe, expect, it } from 'vitest';
+import { documentedNetworkPaths } from '../../src/catalog/network-paths.js';
 import { EXPORTER_PORTS, PORTS } from '../../src/catalog/ports.js';
 import { gitalyGitlabRb } from '../../src/config/gitaly.js';
 import { railsGitlabRb, renderRails } from '../../src/config/rails.js';
@@ -151,6 +152,23 @@ describe('Rails gitlab.rb', () => {
     const text = renderRails(threeK, web, endpoints);
     expect(text).toBe(railsGitlabRb(threeK, web, endpoints).render());
     expect(text).toContain("roles(['application_role'])");
+  });
+
+  it('runs KAS for several nodes: private API on every address, announced from the VPC range, opened between web nodes', () => {
+    const rb = railsGitlabRb(threeK, group(threeK, 'rails'), endpoints);
+    const listen = setting(rb, 'gitlab_kas', 'private_api_listen_address') as string;
+    const [host, port] = listen.split(':');
+    expect(host).toBe('0.0.0.0');
+    const env = entries(setting(rb, 'gitlab_kas', 'env'));
+    expect(env.OWN_PRIVATE_API_CIDR).toBe(threeK.network.vpcCidr);
+    expect(env.SSL_CERT_DIR).toBe('/opt/gitlab/embedded/ssl/certs/');
+    // The security groups open exactly that port between the web nodes.
+    const opened = documentedNetworkPaths({
+      gitalyMode: 'cluster',
+      type: 'linux-package',
+      monitoring: true,
+    }).filter((path) => path.port === Number(port));
+    expect(opened.map((path) => `${path.from}>${path.to}`)).toEqual(['rails>rails']);
   });
 
   it.each([

@@ -316,18 +316,21 @@ describe('the reachability check', () => {
       name: '3k linux-package',
       plan: () => planFor({ architecture: { size: '3k' } }),
       web: 'rails',
+      kas: [`rails>rails:${PORTS.kasPrivateApi}`],
     },
     {
       name: '2k cloud-native-hybrid',
       plan: () => planFor({ architecture: { size: '2k', type: 'cloud-native-hybrid' } }),
       web: 'kubernetes',
+      kas: [],
     },
   ])(
-    'opens the registry and redirect ports from the load balancer, no wider ($name)',
-    ({ plan: build, web }) => {
+    'opens KAS between web nodes and the registry and redirect ports from the load balancer, no wider ($name)',
+    ({ plan: build, web, kas }) => {
       const synth = synthesize(build());
       const paths = reachabilityOf(synth, topologyOf(synth)).paths;
       const on = (port: number) => [...paths].filter((path) => path.endsWith(`:${port}`)).sort();
+      expect(on(PORTS.kasPrivateApi)).toEqual(kas);
       expect(on(PORTS.registry)).toEqual([
         `cidr:${ANYWHERE}>load-balancer:${PORTS.registry}`,
         `load-balancer>${web}:${PORTS.registry}`,

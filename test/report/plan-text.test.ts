@@ -9,6 +9,7 @@ describe('the plan summary', () => {
     const summary = renderSummary(plan);
     expect(plan.gitlab.registryUrl).toBe('https://git.example.org:5050');
     expect(summary).toContain(`container registry at ${plan.gitlab.registryUrl}`);
+    expect(summary).toContain('KAS on every Rails node');
     expect(summary).toContain('GitLab Pages off');
   });
 });
