@@ -178,6 +178,40 @@ describe.each([
     expect(server.serves).toBe('registry');
   });
 
+  it("resolves the registry's host name to the load balancer that holds its listener", () => {
+    const synth = synthesize(plan);
+    const host = new URL(plan.gitlab.registryUrl).hostname;
+    const records = resourcesOf(synth.json.edge, 'AWS::Route53::RecordSet').filter(
+      ([, record]) => record.Properties!.Name === `${host}.` && record.Properties!.Type === 'A',
+    );
+    expect(records).toHaveLength(1);
+    const alias = (records[0]![1].Properties!.AliasTarget as Json).DNSName;
+    const balancer = referencedLogicalId(synth, alias);
+    const listener = resourcesOf(synth.json.edge, 'AWS::ElasticLoadBalancingV2::Listener').find(
+      ([, candidate]) => candidate.Properties!.Port === Number(new URL(plan.gitlab.registryUrl).port),
+    )!;
+    expect(referencedLogicalId(synth, listener[1].Properties!.LoadBalancerArn)).toBe(balancer);
+  });
+
+  it('describes the port 80 rules as what happens: a redirect, and GitLab only behind the HTTPS listener', () => {
+    const synth = synthesize(plan);
+    const rules: Json[] = resourcesOf(synth.json.network, 'AWS::EC2::SecurityGroup').flatMap(
+      ([, group]) => (group.Properties!.SecurityGroupIngress ?? []) as Json[],
+    );
+    for (const [, rule] of resourcesOf(synth.json.network, 'AWS::EC2::SecurityGroupIngress'))
+      rules.push(rule.Properties as Json);
+    const described = (port: number) =>
+      rules.filter((rule) => rule.FromPort === port).map((rule) => String(rule.Description));
+    const redirect = follow(routes, servers, PORTS.http).route.targetPort;
+    expect(described(PORTS.http).length).toBeGreaterThan(0);
+    for (const text of described(PORTS.http)) {
+      if (text.includes('from users')) expect(text).toMatch(/redirect to HTTPS/);
+      else expect(text).toMatch(/HTTPS listener/);
+    }
+    expect(described(redirect).length).toBeGreaterThan(0);
+    for (const text of described(redirect)) expect(text).toMatch(/redirects to HTTPS/);
+  });
+
   it('sends the PROXY header exactly where NGINX expects it', () => {
     for (const route of routes.filter((candidate) => candidate.port !== PORTS.ssh)) {
       const { server } = follow(routes, servers, route.port);
