@@ -12,4 +12,10 @@ describe('the plan summary', () => {
     expect(summary).toContain('KAS on every Rails node');
     expect(summary).toContain('GitLab Pages off');
   });
+
+  it('says where KAS runs: on the Rails nodes, or in the chart with Cloud Native Hybrid', () => {
+    const hybrid = planFor({ architecture: { size: '2k', type: 'cloud-native-hybrid' } });
+    expect(renderSummary(hybrid)).toContain("KAS in the GitLab chart's pods");
+    expect(renderSummary(hybrid)).not.toContain('KAS on every Rails node');
+  });
 });
