@@ -73,4 +73,42 @@ describe('documented network paths', () => {
       expect(source.path).toMatch(/^doc\/administration\/.+\.md$/);
     }
   });
+
+  it('open the registry and the redirect port from the load balancer, KAS between Rails nodes on EC2 only', () => {
+    const on = (paths: Set<string>, port: number) =>
+      [...paths].filter((path) => path.endsWith(`:${port}`)).sort();
+    for (const gitalyMode of ['single', 'cluster'] as const) {
+      const linux = keysOf({ gitalyMode, type: 'linux-package', monitoring: true });
+      const hybrid = keysOf({ gitalyMode, type: 'cloud-native-hybrid', monitoring: false });
+      expect(on(linux, PORTS.kasPrivateApi)).toEqual([key('rails', 'rails', PORTS.kasPrivateApi)]);
+      expect(on(hybrid, PORTS.kasPrivateApi)).toEqual([]);
+      expect(on(linux, PORTS.registry)).toEqual([
+        key('internet', 'load-balancer', PORTS.registry),
+        key('load-balancer', 'rails', PORTS.registry),
+        key('sidekiq', 'load-balancer', PORTS.registry),
+      ]);
+      expect(on(hybrid, PORTS.registry)).toEqual([
+        key('internet', 'load-balancer', PORTS.registry),
+        key('load-balancer', 'rails', PORTS.registry),
+      ]);
+      for (const paths of [linux, hybrid]) {
+        expect(on(paths, PORTS.httpRedirect)).toEqual([key('load-balancer', 'rails', PORTS.httpRedirect)]);
+      }
+    }
+    const sidekiqToRegistry = documentedNetworkPaths({
+      gitalyMode: 'single',
+      type: 'linux-package',
+      monitoring: false,
+    }).find((path) => path.from === 'sidekiq' && path.port === PORTS.registry)!;
+    // Sidekiq calls the registry's external URL: through the NAT gateway, not a rule of its own.
+    expect(sidekiqToRegistry.route).toBe('public-address');
+    const direct = documentedNetworkPaths({
+      gitalyMode: 'single',
+      type: 'linux-package',
+      monitoring: false,
+    }).filter(
+      (path) => path.port === PORTS.kasPrivateApi || path.port === PORTS.httpRedirect || path.to === 'rails',
+    );
+    expect(direct.every((path) => path.route === 'direct')).toBe(true);
+  });
 });
