@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { documentedNetworkPaths } from '../../src/catalog/network-paths.js';
 import { EXPORTER_PORTS, PORTS } from '../../src/catalog/ports.js';
 import { gitalyGitlabRb } from '../../src/config/gitaly.js';
-import { railsGitlabRb, renderRails } from '../../src/config/rails.js';
+import { httpRedirectServer, railsGitlabRb, renderRails } from '../../src/config/rails.js';
 import { type NodeFact, type RubyHash, SecretValue } from '../../src/config/ruby.js';
 import { sidekiqGitlabRb } from '../../src/config/sidekiq.js';
 import type { RuntimeEndpoints } from '../../src/config/types.js';
@@ -204,5 +204,40 @@ describe('Rails gitlab.rb', () => {
     expect(
       `${setting(rb, 'gitlab_rails', 'registry_host')}:${setting(rb, 'gitlab_rails', 'registry_port')}`,
     ).toBe(url.host);
+  });
+
+  it("answers the load balancer's plain HTTP with a redirect-only server on the port its listener targets", () => {
+    const rb = railsGitlabRb(threeK, group(threeK, 'rails'), endpoints);
+    const text = setting(rb, 'nginx', 'custom_nginx_config') as string;
+    expect(text).toBe(httpRedirectServer(threeK));
+    expect(text.split('\n')).toEqual([
+      'server {',
+      `  listen *:${PORTS.httpRedirect};`,
+      '  server_tokens off;',
+      `  return 301 ${threeK.gitlab.externalUrl}$request_uri;`,
+      '}',
+    ]);
+  });
+
+  it("listens where the Plan's listeners send their traffic", () => {
+    // The same Plan with every external target port moved: NGINX follows the listeners.
+    const moved: Plan = {
+      ...threeK,
+      services: threeK.services.map((service) =>
+        service.kind === 'nlb' && service.scheme === 'internet-facing'
+          ? {
+              ...service,
+              listeners: service.listeners.map((listener) => ({
+                ...listener,
+                targetPort: listener.targetPort + 1000,
+              })),
+            }
+          : service,
+      ),
+    };
+    const rb = railsGitlabRb(moved, group(moved, 'rails'), endpoints);
+    expect(setting(rb, 'gitlab_rails', 'nginx', 'listen_port')).toBe(PORTS.http + 1000);
+    expect(setting(rb, 'registry', 'nginx', 'listen_port')).toBe(PORTS.registry + 1000);
+    expect(setting(rb, 'nginx', 'custom_nginx_config')).toContain(`listen *:${PORTS.httpRedirect + 1000};`);
   });
 });
