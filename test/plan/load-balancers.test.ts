@@ -90,8 +90,43 @@ describe('the external load balancer of every plan', () => {
     const internal = plan.services.find(
       (service): service is LoadBalancerService => service.kind === 'nlb' && service.scheme === 'internal',
     )!;
-    expect(internal.listeners.map((l) => [l.port, l.targetPort, l.targetGroup, l.targetRole])).toEqual([
-      [PORTS.praefect, PORTS.praefect, 'praefect', 'praefect'],
-    ]);
+    expect(internal).toEqual({
+      kind: 'nlb',
+      id: 'praefect',
+      role: 'internal-load-balancer',
+      scheme: 'internal',
+      subnet: 'private',
+      count: 1,
+      listeners: [
+        {
+          port: PORTS.praefect,
+          protocol: 'TCP',
+          targetPort: PORTS.praefect,
+          targetGroup: 'praefect',
+          targetRole: 'praefect',
+          healthCheck: { protocol: 'TCP', port: PORTS.praefect },
+        },
+      ],
+      proxyProtocol: false,
+      dnsName: `praefect.${plan.privateDnsZone}`,
+    });
+  });
+
+  it('is one internet-facing load balancer in the public subnets, in front of the web role of the architecture', () => {
+    for (const { name, plan } of plans) {
+      const external = externalOf(plan);
+      expect(
+        { id: external.id, role: external.role, subnet: external.subnet, count: external.count },
+        name,
+      ).toEqual({ id: 'external', role: 'external-load-balancer', subnet: 'public', count: 1 });
+      expect(external.proxyProtocol, name).toBe(plan.spec.edge.proxyProtocol);
+      const expectedRole =
+        plan.architecture.type === 'cloud-native-hybrid'
+          ? 'webservice-pool'
+          : plan.architecture.size === '1k'
+            ? 'gitlab'
+            : 'rails';
+      for (const listener of external.listeners) expect(listener.targetRole, name).toBe(expectedRole);
+    }
   });
 });
