@@ -58,8 +58,8 @@ describe('ops with bastions and an alarm e-mail (10k)', () => {
     );
     const names = (metric: string) => alarms.filter((alarm) => JSON.stringify(alarm).includes(metric));
     expect(names('Http5xx')).toHaveLength(1);
-    // The edge's HTTP and SSH target groups, and Praefect's.
-    expect(names('UnHealthyHostCount')).toHaveLength(3);
+    // The edge's HTTPS, redirect, SSH and registry target groups, and Praefect's.
+    expect(names('UnHealthyHostCount')).toHaveLength(5);
     expect(names('CPUUtilization')).toHaveLength(1);
     expect(names('FreeStorageSpace')).toHaveLength(1);
     const redisNodes = synth.plan.services
