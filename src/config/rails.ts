@@ -25,9 +25,10 @@
  * - KAS on several nodes: the private API on an address the other nodes reach, and the address each
  *   KAS announces taken from the VPC range (`OWN_PRIVATE_API_CIDR`, "Option 2"); the shared secrets
  *   come with gitlab-secrets.json, which every node shares: skratsch-solutions/gitlabhq
- *   4168cfa9c028293f4e77107617ea564102f73e5f, doc/administration/clusters/kas.md; the secrets'
- *   place in gitlab-secrets.json: files/gitlab-cookbooks/package/libraries/helpers/secrets_helper.rb
- *   at the omnibus-gitlab commit above.
+ *   4168cfa9c028293f4e77107617ea564102f73e5f, doc/administration/clusters/kas.md; the package
+ *   generates those secrets once and keeps them in gitlab-secrets.json
+ *   (files/gitlab-cookbooks/gitlab-kas/libraries/gitlab_kas.rb, `parse_secrets`, at the
+ *   omnibus-gitlab commit above).
  * - The container registry under the GitLab domain on port 5050 ("Configure container registry
  *   under an existing GitLab domain"): skratsch-solutions/gitlabhq 275660d58a4f9d790fce6048d2467cdd1ef20c38,
  *   doc/administration/packages/container_registry.md. S3 storage without keys uses the instance
