@@ -24,6 +24,12 @@
  *   Praefect's database, the monitoring node's scrape targets and Rails's `prometheus_address`:
  *   skratsch-solutions/gitlabhq 06bbc8dc33553c380709d5395df4750a78017677,
  *   doc/administration/reference_architectures/3k_users.md.
+ * - The container registry on the GitLab domain's port 5050 ("Configure container registry under an
+ *   existing GitLab domain": firewalls admit the `registry_external_url` port): skratsch-solutions/gitlabhq
+ *   275660d58a4f9d790fce6048d2467cdd1ef20c38, doc/administration/packages/container_registry.md.
+ * - KAS on several nodes ("Turn on KAS on multiple nodes": each KAS's private API must be reachable
+ *   from the other KAS instances): skratsch-solutions/gitlabhq
+ *   4168cfa9c028293f4e77107617ea564102f73e5f, doc/administration/clusters/kas.md.
  * - The port numbers: catalog/ports.ts.
  */
 import { EXPORTER_PORTS, PORTS } from './ports.js';
@@ -45,6 +51,16 @@ export const NETWORK_PATH_SOURCES = {
     repository: 'skratsch-solutions/gitlabhq',
     path: 'doc/administration/reference_architectures/3k_users.md',
     commit: '06bbc8dc33553c380709d5395df4750a78017677',
+  },
+  containerRegistry: {
+    repository: 'skratsch-solutions/gitlabhq',
+    path: 'doc/administration/packages/container_registry.md',
+    commit: '275660d58a4f9d790fce6048d2467cdd1ef20c38',
+  },
+  kasMultiNode: {
+    repository: 'skratsch-solutions/gitlabhq',
+    path: 'doc/administration/clusters/kas.md',
+    commit: '4168cfa9c028293f4e77107617ea564102f73e5f',
   },
 } as const;
 
@@ -150,15 +166,30 @@ export function documentedNetworkPaths(options: NetworkPathOptions): NetworkPath
       'internet',
       'load-balancer',
       PORTS.http,
-      'GitLab over HTTP from users, redirected to HTTPS',
+      'HTTP from users, answered with a redirect to HTTPS',
+      'referenceArchitecture',
+    ),
+    path('internet', 'load-balancer', PORTS.registry, 'Container registry over HTTPS', 'containerRegistry'),
+    path(
+      'load-balancer',
+      'rails',
+      PORTS.http,
+      'GitLab from the HTTPS listener (TLS ends at the load balancer) and its health checks',
       'referenceArchitecture',
     ),
     path(
       'load-balancer',
       'rails',
-      PORTS.http,
-      'GitLab over HTTP (TLS ends at the load balancer) and its health checks',
+      PORTS.httpRedirect,
+      'HTTP from users to the NGINX server that redirects to HTTPS',
       'referenceArchitecture',
+    ),
+    path(
+      'load-balancer',
+      'rails',
+      PORTS.registry,
+      'Container registry from its HTTPS listener (TLS ends at the load balancer)',
+      'containerRegistry',
     ),
     path('load-balancer', 'rails', PORTS.ssh, 'Git over SSH to GitLab Shell', 'referenceArchitecture'),
   ];
@@ -228,6 +259,26 @@ export function documentedNetworkPaths(options: NetworkPathOptions): NetworkPath
         PORTS.https,
         'Praefect calling the GitLab internal API at the external URL',
         'gitalyClusterFirewall',
+        'public-address',
+      ),
+    );
+  }
+  if (options.type === 'linux-package') {
+    // KAS runs on every Rails node; the chart runs its own KAS pods on EKS.
+    paths.push(
+      path(
+        'rails',
+        'rails',
+        PORTS.kasPrivateApi,
+        'KAS private API between the KAS of each Rails node',
+        'kasMultiNode',
+      ),
+      path(
+        'sidekiq',
+        'load-balancer',
+        PORTS.registry,
+        'Sidekiq calling the container registry API at its external URL',
+        'containerRegistry',
         'public-address',
       ),
     );

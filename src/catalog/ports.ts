@@ -10,6 +10,15 @@
  *   `prometheus_listen_addr: '0.0.0.0:9652'`, and the monitoring node's `praefect` scrape job):
  *   skratsch-solutions/gitlabhq 06bbc8dc33553c380709d5395df4750a78017677,
  *   doc/administration/reference_architectures/3k_users.md.
+ * - The container registry's port on the GitLab domain (`registry_external_url` with port 5050, the
+ *   registry NGINX listening on that port): gitlabhq/omnibus-gitlab
+ *   8bae586ed153bd3598bf6f11dc4cfeaefd693a72 (tag 19.3.0+ee.0),
+ *   files/gitlab-cookbooks/gitlab/libraries/registry.rb (`listen_port` defaults to the URL's port;
+ *   5050 when the package enables the registry on the GitLab domain itself).
+ * - KAS's private API, which KAS instances call on each other (`private_api_listen_address`,
+ *   `localhost:8155` by default): the same commit, files/gitlab-cookbooks/gitlab-kas/attributes/default.rb,
+ *   and "Turn on KAS on multiple nodes" in skratsch-solutions/gitlabhq
+ *   4168cfa9c028293f4e77107617ea564102f73e5f, doc/administration/clusters/kas.md.
  */
 
 /** Where each port was read. */
@@ -24,6 +33,16 @@ export const PORT_SOURCES = {
     path: 'doc/administration/reference_architectures/3k_users.md',
     commit: '06bbc8dc33553c380709d5395df4750a78017677',
   },
+  registry: {
+    repository: 'gitlabhq/omnibus-gitlab',
+    path: 'files/gitlab-cookbooks/gitlab/libraries/registry.rb',
+    commit: '8bae586ed153bd3598bf6f11dc4cfeaefd693a72',
+  },
+  kas: {
+    repository: 'skratsch-solutions/gitlabhq',
+    path: 'doc/administration/clusters/kas.md',
+    commit: '4168cfa9c028293f4e77107617ea564102f73e5f',
+  },
 } as const;
 
 /** Ports clients connect to: users at the load balancer, GitLab at its data stores and Gitaly. */
@@ -34,6 +53,16 @@ export const PORTS = {
   http: 80,
   /** GitLab over HTTPS at the load balancer (row "GitLab Rails", 80 or 443). */
   https: 443,
+  /**
+   * NGINX's server that only answers with a redirect to HTTPS, where the load balancer's port 80
+   * lands. Not a package port: the package's own redirect server exists only when NGINX itself
+   * serves TLS, which it does not behind the TLS-ending load balancer. Free in the package's table.
+   */
+  httpRedirect: 8081,
+  /** The container registry at the load balancer and on its NGINX (row "GitLab Registry", 5050). */
+  registry: 5050,
+  /** KAS's private API, which the KAS on each Rails node calls on the others (kas.md, 8155). */
+  kasPrivateApi: 8155,
   /** PostgreSQL, here Amazon RDS (row "PostgreSQL", alternative port). */
   postgres: 5432,
   /** Redis, here Amazon ElastiCache (row "Redis", alternative port). */

@@ -19,7 +19,12 @@
 import { EXPORTER_PORTS, PORTS } from '../catalog/ports.js';
 import { ACCOUNT_ID_PLACEHOLDER } from '../plan/contracts.js';
 import { internalLoadBalancer, nodesOf, serviceOf, servicesOf } from '../plan/query.js';
-import { CONSOLIDATED_OBJECT_PURPOSES, type Plan, type PlanNode } from '../plan/types.js';
+import {
+  CONSOLIDATED_OBJECT_PURPOSES,
+  type ObjectStoragePurpose,
+  type Plan,
+  type PlanNode,
+} from '../plan/types.js';
 import {
   endpointFact,
   type GitlabRb,
@@ -204,14 +209,20 @@ export function bucketNameOnNode(pattern: string): RubyValue {
   return nodeFact('account-id', before, after);
 }
 
-/** Consolidated object storage on S3 with the instance profile (no keys), one bucket per object type. */
+/** The name of the Plan's bucket for an object type, as gitlab.rb reads it on the node. */
+export function bucketOf(plan: Plan, purpose: ObjectStoragePurpose): RubyValue {
+  const found = serviceOf(plan, 's3').buckets.find((entry) => entry.purpose === purpose);
+  if (!found) throw new Error(`the Plan has no ${purpose} bucket`);
+  return bucketNameOnNode(found.bucketName);
+}
+
+/**
+ * Consolidated object storage on S3 with the instance profile (no keys), one bucket per object type
+ * the Plan has a bucket for. External diffs are on, so merge request diffs live in their bucket
+ * rather than in the database.
+ */
 export function objectStorageSettings(rb: GitlabRb, plan: Plan): void {
-  const s3 = serviceOf(plan, 's3');
-  const bucket = (purpose: string) => {
-    const found = s3.buckets.find((entry) => entry.purpose === purpose);
-    if (!found) throw new Error(`the Plan has no ${purpose} bucket`);
-    return bucketNameOnNode(found.bucketName);
-  };
+  const bucket = (purpose: ObjectStoragePurpose) => bucketOf(plan, purpose);
   const connection = strHash({ provider: 'AWS', region: plan.region, use_iam_profile: true });
   rb.comment('Object storage: Amazon S3 through the instance profile, one bucket per object type')
     .set('gitlab_rails', ['object_store', 'enabled'], true)
@@ -220,6 +231,11 @@ export function objectStorageSettings(rb: GitlabRb, plan: Plan): void {
   for (const object of CONSOLIDATED_OBJECT_PURPOSES) {
     rb.set('gitlab_rails', ['object_store', 'objects', object, 'bucket'], bucket(object));
   }
+  rb.comment('Merge request diffs in their bucket, not in the database').set(
+    'gitlab_rails',
+    ['external_diffs_enabled'],
+    true,
+  );
   rb.comment('Backups are not part of the consolidated form')
     .set('gitlab_rails', ['backup_upload_connection'], connection)
     .set('gitlab_rails', ['backup_upload_remote_directory'], bucket('backups'));
@@ -243,6 +259,20 @@ export function monitoringAccessSettings(rb: GitlabRb, plan: Plan): void {
 /** node_exporter on every node, listening where the monitoring node can scrape it. */
 export function nodeExporterSettings(rb: GitlabRb): void {
   rb.set('node_exporter', ['listen_address'], `0.0.0.0:${EXPORTER_PORTS.node}`);
+}
+
+/**
+ * Where Rails code finds the container registry when the registry does not run on its node (the
+ * Sidekiq nodes): its API at the registry's external URL, through the load balancer.
+ */
+export function registryClientSettings(rb: GitlabRb, plan: Plan): void {
+  const url = new URL(plan.gitlab.registryUrl);
+  rb.comment('Container registry: runs on the web nodes; its API through the load balancer')
+    .set('registry', ['enable'], false)
+    .set('gitlab_rails', ['registry_enabled'], true)
+    .set('gitlab_rails', ['registry_host'], url.hostname)
+    .set('gitlab_rails', ['registry_port'], url.port)
+    .set('gitlab_rails', ['registry_api_url'], url.origin);
 }
 
 /** Settings every node running Rails code shares (web, Sidekiq, the 1k node). */

@@ -21,7 +21,7 @@
  */
 import type { Plan, PlanNode } from '../plan/types.js';
 import { monitoringAccessSettings, objectStorageSettings, REPOSITORIES_SUBDIR } from './common.js';
-import { webServerSettings } from './rails.js';
+import { registrySettings, webServerSettings } from './rails.js';
 import { GitlabRb, secret, symHash } from './ruby.js';
 import { combinedProcessSettings } from './sidekiq.js';
 import type { RuntimeEndpoints } from './types.js';
@@ -44,6 +44,7 @@ export function singleNodeGitlabRb(plan: Plan, node: PlanNode, _endpoints: Runti
   );
   rb.call('external_url', plan.gitlab.externalUrl);
   webServerSettings(rb, plan);
+  registrySettings(rb, plan);
   rb.comment('The first reconfigure creates the root user with this password').set(
     'gitlab_rails',
     ['initial_root_password'],

@@ -17,7 +17,11 @@
  *   Kubernetes monitoring off, extra scrape configs, NGINX off).
  * - Job names and metrics paths follow the package's own scrape configs (gitlabhq/omnibus-gitlab
  *   440b1f835eb205885d22933ac074cc11c1148609, files/gitlab-cookbooks/monitoring/libraries/prometheus.rb),
- *   which also passes `prometheus['scrape_configs']` through to prometheus.yml unchanged.
+ *   which also passes `prometheus['scrape_configs']` through to prometheus.yml unchanged. On a
+ *   `monitoring_role` node the package adds its own `prometheus` job (Prometheus scraping itself)
+ *   and a localhost `node` job unless a job of that name exists; no other job of its own, since the
+ *   role runs only Prometheus, Alertmanager and node_exporter (package/libraries/config/services.rb,
+ *   tag 19.3.0+ee.0, 8bae586ed153bd3598bf6f11dc4cfeaefd693a72).
  */
 import { EXPORTER_PORTS } from '../catalog/ports.js';
 import type { RoleId } from '../catalog/types.js';
@@ -47,11 +51,9 @@ export function scrapeJobs(plan: Plan): ScrapeJob[] {
   const web = only(['rails', 'gitlab']);
   const sidekiq = hasSidekiqNodes(plan) ? only(['sidekiq']) : web;
   const jobs: ScrapeJob[] = [
-    {
-      name: 'node',
-      roles: only(GITLAB_ROLES.filter((role) => role !== 'monitoring')),
-      port: EXPORTER_PORTS.node,
-    },
+    // Named `node`, this job replaces the package's own localhost node_exporter job (prometheus.rb
+    // adds that one only without a user job of the same name), so the monitoring node is in it too.
+    { name: 'node', roles: only(GITLAB_ROLES), port: EXPORTER_PORTS.node },
     { name: 'gitlab-rails', roles: web, port: EXPORTER_PORTS.puma, metricsPath: '/-/metrics' },
     { name: 'gitlab-workhorse', roles: web, port: EXPORTER_PORTS.workhorse },
     { name: 'nginx', roles: web, port: EXPORTER_PORTS.nginxStatus },

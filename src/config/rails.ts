@@ -16,12 +16,31 @@
  *   header itself (files/gitlab-cookbooks/gitlab/libraries/gitlab_rails.rb, same commit).
  * - Let's Encrypt off because TLS ends at the load balancer: doc/install/aws/_index.md at
  *   skratsch-solutions/gitlabhq 462401833261e0523def242cd7f5650407a43351.
+ * - The redirect to HTTPS: the package's own redirect server (`redirect_http_to_https`) is rendered
+ *   only when NGINX itself listens with TLS (gitlabhq/omnibus-gitlab 8bae586ed153bd3598bf6f11dc4cfeaefd693a72,
+ *   tag 19.3.0+ee.0, files/gitlab-cookbooks/gitlab/templates/default/nginx-gitlab-rails.conf.erb and
+ *   recipes/nginx.rb, where `https` follows `listen_https`), so behind the TLS-ending load balancer a
+ *   server of our own does it, through `nginx['custom_nginx_config']`, which the package writes into
+ *   the `http` block (same commit, files/gitlab-cookbooks/nginx/templates/default/nginx.conf.erb).
+ * - KAS on several nodes: the private API on an address the other nodes reach, and the address each
+ *   KAS announces taken from the VPC range (`OWN_PRIVATE_API_CIDR`, "Option 2"); the shared secrets
+ *   come with gitlab-secrets.json, which every node shares: skratsch-solutions/gitlabhq
+ *   4168cfa9c028293f4e77107617ea564102f73e5f, doc/administration/clusters/kas.md; the package
+ *   generates those secrets once and keeps them in gitlab-secrets.json
+ *   (files/gitlab-cookbooks/gitlab-kas/libraries/gitlab_kas.rb, `parse_secrets`, at the
+ *   omnibus-gitlab commit above).
+ * - The container registry under the GitLab domain on port 5050 ("Configure container registry
+ *   under an existing GitLab domain"): skratsch-solutions/gitlabhq 275660d58a4f9d790fce6048d2467cdd1ef20c38,
+ *   doc/administration/packages/container_registry.md. S3 storage without keys uses the instance
+ *   profile; the registry's metadata database stays off with an external PostgreSQL, where the
+ *   package turns its `prefer` default to off (files/gitlab-cookbooks/gitlab/libraries/registry.rb at
+ *   the omnibus-gitlab commit above), so garbage collection is the offline kind.
  */
 import { EXPORTER_PORTS, PORTS } from '../catalog/ports.js';
 import { externalLoadBalancer } from '../plan/query.js';
-import type { AutoScalingGroupPlan, Plan } from '../plan/types.js';
-import { groupVcpu, hasSidekiqNodes, nodeExporterSettings, railsCodeSettings } from './common.js';
-import { GitlabRb } from './ruby.js';
+import type { AutoScalingGroupPlan, ExternalTargetGroup, Plan } from '../plan/types.js';
+import { bucketOf, groupVcpu, hasSidekiqNodes, nodeExporterSettings, railsCodeSettings } from './common.js';
+import { GitlabRb, strHash } from './ruby.js';
 import { combinedProcessSettings, sidekiqProcessSettings } from './sidekiq.js';
 import type { RuntimeEndpoints } from './types.js';
 
@@ -40,6 +59,8 @@ export function railsGitlabRb(
   rb.comment('Roles: GitLab Rails only').call('roles', ['application_role']);
   railsCodeSettings(rb, plan, endpoints);
   webServerSettings(rb, plan);
+  kasSettings(rb, plan);
+  registrySettings(rb, plan);
   rb.comment('Services that run elsewhere').set('gitaly', ['enable'], false);
   if (runsSidekiq) {
     rb.comment('Sidekiq runs on these nodes too (no Sidekiq nodes in this architecture)');
@@ -60,12 +81,46 @@ export function railsGitlabRb(
   return rb;
 }
 
-/** NGINX serving plain HTTP behind the load balancer that ends TLS. */
+/**
+ * The NGINX port behind one of the external load balancer's target groups, as the Plan's listeners
+ * name it; the package's usual port when the Plan has no such listener.
+ */
+export function webTargetPort(plan: Plan, targetGroup: ExternalTargetGroup): number {
+  const listener = externalLoadBalancer(plan)?.listeners.find(
+    (candidate) => candidate.targetGroup === targetGroup,
+  );
+  if (listener) return listener.targetPort;
+  const fallback: Record<ExternalTargetGroup, number> = {
+    http: PORTS.http,
+    'http-redirect': PORTS.httpRedirect,
+    ssh: PORTS.ssh,
+    registry: PORTS.registry,
+  };
+  return fallback[targetGroup];
+}
+
+/**
+ * The NGINX server where the load balancer's plain HTTP lands: it answers every request, health
+ * checks included, with a permanent redirect to the same path over HTTPS and proxies nothing.
+ */
+export function httpRedirectServer(plan: Plan): string {
+  const host = new URL(plan.gitlab.externalUrl).host;
+  return [
+    'server {',
+    `  listen *:${webTargetPort(plan, 'http-redirect')};`,
+    '  server_tokens off;',
+    `  return 301 https://${host}$request_uri;`,
+    '}',
+  ].join('\n');
+}
+
+/** NGINX serving plain HTTP behind the load balancer that ends TLS, and redirecting plain HTTP from users. */
 export function webServerSettings(rb: GitlabRb, plan: Plan): void {
   const external = externalLoadBalancer(plan);
-  rb.comment('TLS ends at the Network Load Balancer; NGINX serves plain HTTP on port 80')
+  const port = webTargetPort(plan, 'http');
+  rb.comment(`TLS ends at the Network Load Balancer; NGINX serves GitLab in plain HTTP on port ${port}`)
     .set('letsencrypt', ['enable'], false)
-    .set('gitlab_rails', ['nginx', 'listen_port'], PORTS.http)
+    .set('gitlab_rails', ['nginx', 'listen_port'], port)
     .set('gitlab_rails', ['nginx', 'listen_https'], false)
     .comment('The load balancer and its health checks come from the VPC')
     .set('gitlab_rails', ['nginx', 'real_ip_trusted_addresses'], [plan.network.vpcCidr]);
@@ -76,6 +131,39 @@ export function webServerSettings(rb: GitlabRb, plan: Plan): void {
       true,
     );
   }
+  rb.comment("Users' plain HTTP (the load balancer's port 80) gets a redirect to HTTPS, never GitLab").set(
+    'nginx',
+    ['custom_nginx_config'],
+    httpRedirectServer(plan),
+  );
+}
+
+/** KAS on every web node, each reachable by the others on its private API. */
+function kasSettings(rb: GitlabRb, plan: Plan): void {
+  rb.comment('KAS: the private API on the VPC address, so the KAS of each web node reaches the others')
+    .set('gitlab_kas', ['private_api_listen_address'], `0.0.0.0:${PORTS.kasPrivateApi}`)
+    .set(
+      'gitlab_kas',
+      ['env'],
+      strHash({
+        SSL_CERT_DIR: '/opt/gitlab/embedded/ssl/certs/',
+        OWN_PRIVATE_API_CIDR: plan.network.vpcCidr,
+      }),
+    );
+}
+
+/** The container registry on the web nodes: its own port on the GitLab domain, images in S3. */
+export function registrySettings(rb: GitlabRb, plan: Plan): void {
+  rb.comment('Container registry: TLS ends at the load balancer; NGINX serves it in plain HTTP')
+    .call('registry_external_url', plan.gitlab.registryUrl)
+    .set('registry', ['nginx', 'listen_port'], webTargetPort(plan, 'registry'))
+    .set('registry', ['nginx', 'listen_https'], false)
+    .comment('Images in S3 through the instance profile (no keys)')
+    .set(
+      'registry',
+      ['storage'],
+      strHash({ s3: strHash({ bucket: bucketOf(plan, 'registry'), region: plan.region }) }),
+    );
 }
 
 /** Renders the gitlab.rb text. */

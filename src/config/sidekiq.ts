@@ -8,7 +8,7 @@
  */
 import { EXPORTER_PORTS } from '../catalog/ports.js';
 import type { AutoScalingGroupPlan, Plan, ProcessBudgetPlan } from '../plan/types.js';
-import { groupVcpu, nodeExporterSettings, railsCodeSettings } from './common.js';
+import { groupVcpu, nodeExporterSettings, railsCodeSettings, registryClientSettings } from './common.js';
 import { GitlabRb } from './ruby.js';
 import type { RuntimeEndpoints } from './types.js';
 
@@ -49,6 +49,7 @@ export function sidekiqGitlabRb(
   );
   rb.comment('Roles: Sidekiq only').call('roles', ['sidekiq_role']);
   railsCodeSettings(rb, plan, endpoints);
+  registryClientSettings(rb, plan);
   rb.comment(`Sidekiq: one process per vCPU (${groupVcpu(plan, group.id)} on ${group.instanceType})`);
   sidekiqProcessSettings(rb, Math.max(1, Math.floor(groupVcpu(plan, group.id))));
   rb.comment('Exporters, listening where the monitoring node can scrape them');

@@ -1,8 +1,10 @@
 /**
- * The public edge: an internet-facing Network Load Balancer in the public subnets with TCP 22 (Git
- * over SSH), TCP 80 and TLS 443 listeners, as GitLab's AWS guide sets it up. TLS ends at the load
- * balancer with an ACM certificate; NGINX behind it serves plain HTTP on 80, and the HTTP target
- * group health-checks GitLab's `/-/readiness`. A Route 53 alias record points the domain at it.
+ * The public edge: an internet-facing Network Load Balancer in the public subnets with the Plan's
+ * listeners: TCP 22 (Git over SSH), TLS 443 (GitLab), TLS 5050 (the container registry) and TCP 80,
+ * which lands on NGINX's redirect-only port so that plain HTTP is sent to HTTPS and never reaches
+ * GitLab. TLS ends at the load balancer with an ACM certificate; NGINX behind it serves plain HTTP,
+ * and the GitLab target group health-checks `/-/readiness`. One target group per target port. A
+ * Route 53 alias record points the domain, and so the registry on its port, at it.
  *
  * With Cloud Native Hybrid the target groups take IP targets and stay empty here: the GitLab Helm
  * chart's ingress is bound to them with the AWS Load Balancer Controller's TargetGroupBinding.
@@ -14,9 +16,8 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { PORTS } from '../catalog/ports.js';
 import { LOAD_BALANCER_DNS_OUTPUT } from '../plan/contracts.js';
-import type { ListenerPlan, LoadBalancerService } from '../plan/types.js';
+import type { ExternalTargetGroup, ListenerPlan, LoadBalancerService } from '../plan/types.js';
 
 export interface EdgeProps {
   /** The domain users browse and clone from, e.g. gitlab.example.com. */
@@ -44,13 +45,13 @@ export interface EdgeProps {
 }
 
 /** Names of the external target groups, as the Plan's auto scaling groups refer to them. */
-export type TargetGroupName = 'http' | 'ssh';
+export type TargetGroupName = ExternalTargetGroup;
 
 export class Edge extends Construct {
   /** The internet-facing load balancer. */
   readonly loadBalancer: elbv2.NetworkLoadBalancer;
-  /** Target groups by name: `http` (80 and 443) and `ssh` (22). */
-  readonly targetGroups: Readonly<Record<TargetGroupName, elbv2.NetworkTargetGroup>>;
+  /** Target groups by the Plan's name: `http` (443), `http-redirect` (80), `ssh` (22), `registry` (5050). */
+  readonly targetGroups: Readonly<Partial<Record<TargetGroupName, elbv2.NetworkTargetGroup>>>;
   /** The same target groups by the target port the Plan's listeners name. */
   readonly targetGroupsByPort: ReadonlyMap<number, elbv2.NetworkTargetGroup>;
   /** The TLS certificate of the 443 listener. */
@@ -110,37 +111,38 @@ export class Edge extends Construct {
           healthyThresholdCount: 2,
           unhealthyThresholdCount: 2,
         },
-        // Long enough for an in-flight web request, short enough for rolling updates to move on.
-        deregistrationDelay: Duration.seconds(name === 'http' ? 60 : 300),
+        // Long enough for an in-flight web request, short enough for rolling updates to move on;
+        // Git over SSH and image layers take longer.
+        deregistrationDelay: Duration.seconds(name === 'ssh' || name === 'registry' ? 300 : 60),
         // NGINX reads the client address from the PROXY header; OpenSSH cannot, so SSH never gets it.
         ...(name === 'http' && service.proxyProtocol ? { proxyProtocolV2: true } : {}),
       });
       return group;
     };
-    const byPort = (port: number) => {
-      const listener = service.listeners.find((candidate) => candidate.port === port);
-      if (!listener) throw new Error(`the Plan's external load balancer has no listener on ${port}`);
-      return listener;
-    };
-    this.targetGroups = {
-      http: targetGroup('http', byPort(PORTS.http)),
-      ssh: targetGroup('ssh', byPort(PORTS.ssh)),
-    };
-    this.targetGroupsByPort = new Map([
-      [byPort(PORTS.http).targetPort, this.targetGroups.http],
-      [byPort(PORTS.ssh).targetPort, this.targetGroups.ssh],
-    ]);
+    const groups: Partial<Record<TargetGroupName, elbv2.NetworkTargetGroup>> = {};
+    const byPort = new Map<number, elbv2.NetworkTargetGroup>();
     for (const listener of service.listeners) {
-      const target = listener.port === PORTS.ssh ? this.targetGroups.ssh : this.targetGroups.http;
+      if (listener.targetGroup === 'praefect') {
+        throw new Error(`the external load balancer has no ${listener.targetGroup} target group`);
+      }
+      const known = groups[listener.targetGroup];
+      if (known && byPort.get(listener.targetPort) !== known) {
+        throw new Error(`target group ${listener.targetGroup} must have one target port`);
+      }
+      const group = known ?? targetGroup(listener.targetGroup, listener);
+      groups[listener.targetGroup] = group;
+      byPort.set(listener.targetPort, group);
       this.loadBalancer.addListener(`Port${listener.port}`, {
         port: listener.port,
         protocol: listener.protocol === 'TLS' ? elbv2.Protocol.TLS : elbv2.Protocol.TCP,
-        defaultTargetGroups: [target],
+        defaultTargetGroups: [group],
         ...(listener.protocol === 'TLS'
           ? { certificates: [this.certificate], sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS }
           : {}),
       });
     }
+    this.targetGroups = groups;
+    this.targetGroupsByPort = byPort;
 
     // Route 53 alias record by zone name: no hosted zone lookup at synth.
     new route53.CfnRecordSet(this, 'DomainRecord', {
@@ -156,6 +158,7 @@ export class Edge extends Construct {
 
     if (kubernetes) {
       for (const [name, group] of Object.entries(this.targetGroups)) {
+        if (!group) continue;
         new CfnOutput(this, `${name}TargetGroupArn`, {
           value: group.targetGroupArn,
           description: `Bind the GitLab chart's ${name} service to this target group with a TargetGroupBinding`,

@@ -39,7 +39,6 @@ const BACKUP_COMPONENT_OF: Readonly<Partial<Record<ObjectStoragePurpose, string>
   packages: 'packages',
   terraform_state: 'terraform_state',
   ci_secure_files: 'ci_secure_files',
-  pages: 'pages',
   registry: 'registry',
 };
 

@@ -6,6 +6,7 @@
  */
 import { EKS_CALENDAR_READ_ON } from '../catalog/eks-versions.js';
 import { referenceArchitecture } from '../catalog/index.js';
+import { PORTS } from '../catalog/ports.js';
 import { ROLE_IDS, type RoleId } from '../catalog/types.js';
 import type { Spec } from '../spec/schema.js';
 import { planAlarms } from './alarms.js';
@@ -98,6 +99,8 @@ export function resolvePlan(spec: Spec, options: ResolveOptions = {}): Plan {
       version: spec.gitlab.version,
       packageName: `gitlab-${spec.gitlab.edition}`,
       externalUrl: `https://${spec.domain.name}`,
+      // On the GitLab domain's own port: the same certificate and DNS record serve it.
+      registryUrl: `https://${spec.domain.name}:${PORTS.registry}`,
     },
     region: spec.region,
     availabilityZones,

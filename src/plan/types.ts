@@ -83,6 +83,8 @@ export interface PlanGitLab {
   readonly packageName: string;
   /** The domain users browse and clone from. */
   readonly externalUrl: string;
+  /** The container registry users log in to, push and pull at: the domain on its own port. */
+  readonly registryUrl: string;
 }
 
 export interface NetworkPlan {
@@ -198,7 +200,7 @@ export interface AutoScalingGroupPlan {
   /** Name of the launch lifecycle hook that holds a new node out of service until its boot script completes it. */
   readonly launchHookName: string;
   /** Target groups of the external load balancer the group registers with. */
-  readonly targetGroups: readonly ('http' | 'ssh')[];
+  readonly targetGroups: readonly ExternalTargetGroup[];
   /** Whether nodes of this group may run database migrations (one at a time, under a lock). */
   readonly runsDatabaseMigrations: boolean;
   /** Puma and Sidekiq on the same node (web groups of a Plan without Sidekiq nodes): how they share its memory. */
@@ -278,7 +280,15 @@ export interface ElastiCacheService {
   readonly snapshotRetentionDays: number;
 }
 
-/** Object types GitLab's consolidated object storage settings cover (`gitlab_rails['object_store']['objects']`). */
+/**
+ * Object types GitLab 19.3 writes through its consolidated object storage settings
+ * (`gitlab_rails['object_store']['objects']`), for the features this environment runs. GitLab Pages
+ * is off (no `pages_external_url`), so it writes no `pages` objects and gets no bucket; external
+ * diffs are turned on, so merge request diffs leave the database for their bucket. Sources: the
+ * package's object types, gitlabhq/omnibus-gitlab 8bae586ed153bd3598bf6f11dc4cfeaefd693a72 (tag
+ * 19.3.0+ee.0), files/gitlab-cookbooks/gitlab/attributes/default.rb (`agent_plan_content` is new
+ * in 19.3 and on by default, `external_diffs` off unless enabled).
+ */
 export const CONSOLIDATED_OBJECT_PURPOSES = [
   'artifacts',
   'external_diffs',
@@ -288,7 +298,7 @@ export const CONSOLIDATED_OBJECT_PURPOSES = [
   'dependency_proxy',
   'terraform_state',
   'ci_secure_files',
-  'pages',
+  'agent_plan_content',
 ] as const;
 
 /** What GitLab stores in object storage; each gets its own bucket (registry and backups are configured apart). */
@@ -321,11 +331,21 @@ export interface S3Service {
   readonly accessLogBucketName: string;
 }
 
+/**
+ * The external load balancer's target groups, one per target port: `http` (NGINX serving GitLab,
+ * behind TLS 443), `http-redirect` (NGINX answering port 80 with a redirect to HTTPS), `ssh` (Git
+ * over SSH) and `registry` (the container registry's NGINX, behind TLS 5050).
+ */
+export const EXTERNAL_TARGET_GROUPS = ['http', 'http-redirect', 'ssh', 'registry'] as const;
+export type ExternalTargetGroup = (typeof EXTERNAL_TARGET_GROUPS)[number];
+
 export interface ListenerPlan {
   readonly port: number;
   readonly protocol: 'TCP' | 'TLS';
   /** Port on the targets. */
   readonly targetPort: number;
+  /** Name of the target group on that port (the Praefect load balancer's is `praefect`). */
+  readonly targetGroup: ExternalTargetGroup | 'praefect';
   /** Role or auto scaling group receiving the traffic. */
   readonly targetRole: RoleId;
   /** Health check of the target group. */

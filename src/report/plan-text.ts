@@ -32,6 +32,7 @@ export function renderSummary(plan: Plan): string {
     `${plan.spec.name}: GitLab ${gitlab.edition.toUpperCase()} ${gitlab.version} at ${gitlab.externalUrl}`,
     `  ${architecture.size} reference architecture (${users}), ${architecture.type}, ${ha}, ${gitaly}`,
     `  sized from ${architecture.source.repository} ${architecture.source.path} @ ${architecture.source.commit.slice(0, 12)}`,
+    `  container registry at ${gitlab.registryUrl}; ${architecture.type === 'linux-package' ? 'KAS on every Rails node' : "KAS in the GitLab chart's pods"}; GitLab Pages off`,
   ];
   return lines.join('\n');
 }

@@ -3,13 +3,16 @@
  * the Gitaly clients of a server without a cluster, transcribed here from the pages
  * NETWORK_PATH_SOURCES names.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   documentedNetworkPaths,
   NETWORK_PATH_SOURCES,
   type NetworkPathOptions,
 } from '../../src/catalog/network-paths.js';
-import { PORTS } from '../../src/catalog/ports.js';
+import { EXPORTER_PORTS, PORTS } from '../../src/catalog/ports.js';
+import { scrapeJobs } from '../../src/config/monitoring.js';
+import type { Plan } from '../../src/plan/types.js';
+import { allPlans } from '../fixtures/plans.js';
 
 const key = (from: string, to: string, port: number) => `${from}>${to}:${port}`;
 const keysOf = (options: NetworkPathOptions) =>
@@ -71,6 +74,98 @@ describe('documented network paths', () => {
     for (const source of Object.values(NETWORK_PATH_SOURCES)) {
       expect(source.commit).toMatch(/^[0-9a-f]{40}$/);
       expect(source.path).toMatch(/^doc\/administration\/.+\.md$/);
+    }
+  });
+
+  it('open the registry and the redirect port from the load balancer, KAS between Rails nodes on EC2 only', () => {
+    const on = (paths: Set<string>, port: number) =>
+      [...paths].filter((path) => path.endsWith(`:${port}`)).sort();
+    for (const gitalyMode of ['single', 'cluster'] as const) {
+      const linux = keysOf({ gitalyMode, type: 'linux-package', monitoring: true });
+      const hybrid = keysOf({ gitalyMode, type: 'cloud-native-hybrid', monitoring: false });
+      expect(on(linux, PORTS.kasPrivateApi)).toEqual([key('rails', 'rails', PORTS.kasPrivateApi)]);
+      expect(on(hybrid, PORTS.kasPrivateApi)).toEqual([]);
+      expect(on(linux, PORTS.registry)).toEqual([
+        key('internet', 'load-balancer', PORTS.registry),
+        key('load-balancer', 'rails', PORTS.registry),
+        key('sidekiq', 'load-balancer', PORTS.registry),
+      ]);
+      expect(on(hybrid, PORTS.registry)).toEqual([
+        key('internet', 'load-balancer', PORTS.registry),
+        key('load-balancer', 'rails', PORTS.registry),
+      ]);
+      for (const paths of [linux, hybrid]) {
+        expect(on(paths, PORTS.httpRedirect)).toEqual([key('load-balancer', 'rails', PORTS.httpRedirect)]);
+      }
+    }
+    const sidekiqToRegistry = documentedNetworkPaths({
+      gitalyMode: 'single',
+      type: 'linux-package',
+      monitoring: false,
+    }).find((path) => path.from === 'sidekiq' && path.port === PORTS.registry)!;
+    // Sidekiq calls the registry's external URL: through the NAT gateway, not a rule of its own.
+    expect(sidekiqToRegistry.route).toBe('public-address');
+    const direct = documentedNetworkPaths({
+      gitalyMode: 'single',
+      type: 'linux-package',
+      monitoring: false,
+    }).filter(
+      (path) => path.port === PORTS.kasPrivateApi || path.port === PORTS.httpRedirect || path.to === 'rails',
+    );
+    expect(direct.every((path) => path.route === 'direct')).toBe(true);
+  });
+
+  it('say what each connection is for, in a whole phrase, once per source, destination and port', () => {
+    for (const type of ['linux-package', 'cloud-native-hybrid'] as const) {
+      for (const gitalyMode of ['single', 'cluster'] as const) {
+        const paths = documentedNetworkPaths({ gitalyMode, type, monitoring: true });
+        for (const path of paths)
+          expect(path.why, `${path.from}>${path.to}:${path.port}`).toMatch(/^[A-Z]\S.*\S$/);
+        const keys = paths.map((path) => key(path.from, path.to, path.port));
+        expect(new Set(keys).size).toBe(keys.length);
+      }
+    }
+  });
+});
+
+describe('the monitoring paths against the scrape configuration', () => {
+  let plans: Plan[] = [];
+  beforeAll(() => {
+    plans = allPlans()
+      .map(({ plan }) => plan)
+      .filter((plan) => plan.nodes.some((node) => node.role === 'monitoring'));
+  });
+
+  it('open exactly the ports the monitoring node scrapes on other nodes, and let Rails code query Prometheus', () => {
+    expect(plans.length).toBeGreaterThan(0);
+    const party = (role: string) => (role === 'gitlab' ? 'rails' : role);
+    for (const plan of plans) {
+      const paths = documentedNetworkPaths({
+        gitalyMode: plan.architecture.gitalyMode,
+        type: plan.architecture.type,
+        monitoring: true,
+      });
+      const present = new Set(plan.nodes.map((node) => party(node.role)));
+      const opened = paths
+        .filter((path) => path.from === 'monitoring' && present.has(path.to))
+        .map((path) => key(path.from, path.to, path.port));
+      const scraped = scrapeJobs(plan).flatMap((job) =>
+        job.roles
+          .filter((role) => role !== 'monitoring')
+          .map((role) => key('monitoring', party(role), job.port)),
+      );
+      expect([...new Set(opened)].sort()).toEqual([...new Set(scraped)].sort());
+      const queries = paths
+        .filter((path) => path.to === 'monitoring')
+        .map((path) => key(path.from, path.to, path.port));
+      expect(queries.sort()).toEqual(
+        plan.architecture.type === 'linux-package'
+          ? [
+              key('rails', 'monitoring', EXPORTER_PORTS.prometheus),
+              key('sidekiq', 'monitoring', EXPORTER_PORTS.prometheus),
+            ]
+          : [],
+      );
     }
   });
 });

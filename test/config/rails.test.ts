@@ -3,10 +3,14 @@
  * balancer, Sidekiq and the exporters are told, for plans with and without Sidekiq nodes.
  */
 import { describe, expect, it } from 'vitest';
+import { documentedNetworkPaths } from '../../src/catalog/network-paths.js';
 import { EXPORTER_PORTS, PORTS } from '../../src/catalog/ports.js';
+import { bucketNameOnNode } from '../../src/config/common.js';
 import { gitalyGitlabRb } from '../../src/config/gitaly.js';
-import { railsGitlabRb, renderRails } from '../../src/config/rails.js';
+import { singleNodeGitlabRb } from '../../src/config/gitlab.js';
+import { httpRedirectServer, railsGitlabRb, renderRails } from '../../src/config/rails.js';
 import { type NodeFact, type RubyHash, SecretValue } from '../../src/config/ruby.js';
+import { sidekiqGitlabRb } from '../../src/config/sidekiq.js';
 import type { RuntimeEndpoints } from '../../src/config/types.js';
 import type { AutoScalingGroupPlan, Plan } from '../../src/plan/types.js';
 import { planFor } from '../fixtures/plans.js';
@@ -155,5 +159,96 @@ describe('Rails gitlab.rb', () => {
     const text = renderRails(threeK, web, endpoints);
     expect(text).toBe(railsGitlabRb(threeK, web, endpoints).render());
     expect(text).toContain("roles(['application_role'])");
+  });
+
+  it('runs KAS for several nodes: private API on every address, announced from the VPC range, opened between web nodes', () => {
+    const rb = railsGitlabRb(threeK, group(threeK, 'rails'), endpoints);
+    const listen = setting(rb, 'gitlab_kas', 'private_api_listen_address') as string;
+    const [host, port] = listen.split(':');
+    expect(host).toBe('0.0.0.0');
+    const env = entries(setting(rb, 'gitlab_kas', 'env'));
+    expect(env.OWN_PRIVATE_API_CIDR).toBe(threeK.network.vpcCidr);
+    expect(env.SSL_CERT_DIR).toBe('/opt/gitlab/embedded/ssl/certs/');
+    // The security groups open exactly that port between the web nodes.
+    const opened = documentedNetworkPaths({
+      gitalyMode: 'cluster',
+      type: 'linux-package',
+      monitoring: true,
+    }).filter((path) => path.port === Number(port));
+    expect(opened.map((path) => `${path.from}>${path.to}`)).toEqual(['rails>rails']);
+  });
+
+  it.each([
+    ['3k', 'rails'],
+    ['1k', 'gitlab'],
+  ] as const)(
+    'runs the container registry on the %s web nodes, at its URL, behind the TLS listener, in its S3 bucket',
+    (size, role) => {
+      const plan = planFor({ architecture: { size } });
+      const single = plan.nodes.find((node) => node.id === plan.deployNodes.singleNode);
+      const rb = single
+        ? singleNodeGitlabRb(plan, single, endpoints)
+        : railsGitlabRb(plan, group(plan, role), endpoints);
+      expect(called(rb, 'registry_external_url')).toBe(plan.gitlab.registryUrl);
+      const listener = plan.services
+        .flatMap((service) => (service.kind === 'nlb' ? service.listeners : []))
+        .find((candidate) => candidate.targetGroup === 'registry')!;
+      expect(listener.protocol).toBe('TLS');
+      expect(listener.port).toBe(Number(new URL(plan.gitlab.registryUrl).port));
+      expect(setting(rb, 'registry', 'nginx', 'listen_port')).toBe(listener.targetPort);
+      expect(setting(rb, 'registry', 'nginx', 'listen_https')).toBe(false);
+      const bucket = plan.services
+        .flatMap((service) => (service.kind === 's3' ? service.buckets : []))
+        .find((candidate) => candidate.purpose === 'registry')!;
+      const s3 = entries(entries(setting(rb, 'registry', 'storage')).s3!);
+      expect(s3).toEqual({ bucket: bucketNameOnNode(bucket.bucketName), region: plan.region });
+      expect(bucket.accessRoles).toContain(role);
+    },
+  );
+
+  it('points Sidekiq nodes at the registry API through its URL, without running a registry there', () => {
+    const rb = sidekiqGitlabRb(threeK, group(threeK, 'sidekiq'), endpoints);
+    const url = new URL(threeK.gitlab.registryUrl);
+    expect(setting(rb, 'registry', 'enable')).toBe(false);
+    expect(setting(rb, 'gitlab_rails', 'registry_enabled')).toBe(true);
+    expect(setting(rb, 'gitlab_rails', 'registry_api_url')).toBe(url.origin);
+    expect(
+      `${setting(rb, 'gitlab_rails', 'registry_host')}:${setting(rb, 'gitlab_rails', 'registry_port')}`,
+    ).toBe(url.host);
+  });
+
+  it("answers the load balancer's plain HTTP with a redirect-only server on the port its listener targets", () => {
+    const rb = railsGitlabRb(threeK, group(threeK, 'rails'), endpoints);
+    const text = setting(rb, 'nginx', 'custom_nginx_config') as string;
+    expect(text).toBe(httpRedirectServer(threeK));
+    expect(text.split('\n')).toEqual([
+      'server {',
+      `  listen *:${PORTS.httpRedirect};`,
+      '  server_tokens off;',
+      `  return 301 ${threeK.gitlab.externalUrl}$request_uri;`,
+      '}',
+    ]);
+  });
+
+  it("listens where the Plan's listeners send their traffic", () => {
+    // The same Plan with every external target port moved: NGINX follows the listeners.
+    const moved: Plan = {
+      ...threeK,
+      services: threeK.services.map((service) =>
+        service.kind === 'nlb' && service.scheme === 'internet-facing'
+          ? {
+              ...service,
+              listeners: service.listeners.map((listener) => ({
+                ...listener,
+                targetPort: listener.targetPort + 1000,
+              })),
+            }
+          : service,
+      ),
+    };
+    const rb = railsGitlabRb(moved, group(moved, 'rails'), endpoints);
+    expect(setting(rb, 'gitlab_rails', 'nginx', 'listen_port')).toBe(PORTS.http + 1000);
+    expect(setting(rb, 'registry', 'nginx', 'listen_port')).toBe(PORTS.registry + 1000);
+    expect(setting(rb, 'nginx', 'custom_nginx_config')).toContain(`listen *:${PORTS.httpRedirect + 1000};`);
   });
 });

@@ -168,3 +168,12 @@ export function run(file: string, args: readonly string[], env: NodeJS.ProcessEn
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
+
+/** The boot target serving the web: the 1k node, or the auto scaling group behind the HTTPS target group. */
+export function webTarget(plan: Plan): BootTarget {
+  const single = plan.nodes.find((node) => node.id === plan.deployNodes.singleNode);
+  if (single) return { kind: 'node', node: single };
+  const group = plan.autoScalingGroups.find((candidate) => candidate.targetGroups.includes('http'));
+  if (!group) throw new Error(`${plan.spec.name} has no web nodes`);
+  return { kind: 'group', group };
+}

@@ -543,11 +543,12 @@ describe('bill of materials, by hand', () => {
     expect(byId['nlb-lcu']).toEqual({ id: 'nlb-lcu', what: expect.any(String), value: '1' });
     // poc: one rails group of 2.
     expect(byId['desired-capacity']?.value).toBe('rails 2');
-    // poc's 11 alarms: rails scale out + in, gitaly-1 recovery, 8 notifying.
-    expect(byId.alarms?.value).toBe('11');
+    // poc's 13 alarms: rails scale out + in, gitaly-1 recovery, 10 notifying (5xx, RDS 2, Redis 3,
+    // target ports 22, 80, 8081, 5050).
+    expect(byId.alarms?.value).toBe('13');
     expect(byId.alarms?.what).toContain(': 2 scale out/in');
     expect(byId.alarms?.what).toContain(', 1 instance recovery');
-    expect(byId.alarms?.what).toContain(', 8 notifying');
+    expect(byId.alarms?.what).toContain(', 10 notifying');
     expect(byId['public-zone']).toMatchObject({ value: '0 zones' });
     expect(byId['public-zone']?.what).toContain('(example.com)');
 

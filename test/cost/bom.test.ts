@@ -43,8 +43,8 @@ describe('bill of materials', () => {
     // poc (AWS install guide): 2 Rails c5.2xlarge (100 GiB root each), 1 Gitaly m5.xlarge (50 GiB root,
     // 500 GiB gp3 data), RDS db.m5.large Multi-AZ with 100 GiB gp3 (twice: primary and standby),
     // 3 ElastiCache cache.m5.large, 3 AZs (3 NAT gateways, 3 NLB addresses), 6 secrets (single Gitaly),
-    // 11 alarms: rails out/in 2 + gitaly-1 recovery 1 + 5xx rate 1 + RDS 2 + 3 ElastiCache nodes 3
-    // + NLB target ports 22 and 80.
+    // 13 alarms: rails out/in 2 + gitaly-1 recovery 1 + 5xx rate 1 + RDS 2 + 3 ElastiCache nodes 3
+    // + NLB target ports 22, 80 (HTTPS), 8081 (redirect) and 5050 (registry).
     const bom = billOfMaterials(planFor({ architecture: { size: 'poc' } }), table);
     const rds = prices.rds['db.m5.large']!;
     // The Plan runs Valkey, so its nodes are billed at the Valkey rates.
@@ -90,14 +90,14 @@ describe('bill of materials', () => {
       ['network', 'Data transfer out to the internet', 500, 1, network.dataTransferOutPerGB],
       ['network', 'Route 53 private hosted zone (gitlab-test.internal)', 1, 1, other.route53HostedZoneMonth],
       ['operations', 'Secrets Manager secrets', 6, 1, other.secretsManagerSecretMonth],
-      ['operations', 'CloudWatch alarms (standard resolution)', 11, 1, other.cloudwatchAlarmMonth],
+      ['operations', 'CloudWatch alarms (standard resolution)', 13, 1, other.cloudwatchAlarmMonth],
     ]);
   });
 
   it('matches the 3k Graviton plan line by line', () => {
     // 3k page: 3 Rails, 2 Sidekiq, 3 Gitaly, 3 Praefect, 1 monitoring; Graviton twins of c5/m5.
-    // 8 secrets (Gitaly Cluster); 22 alarms: 2 ASGs x 2 + 7 fixed nodes + 5xx rate 1 + RDS 2 x 2
-    // (GitLab's and Praefect's instances) + 3 ElastiCache nodes + NLB ports 22, 80, 2305.
+    // 8 secrets (Gitaly Cluster); 24 alarms: 2 ASGs x 2 + 7 fixed nodes + 5xx rate 1 + RDS 2 x 2
+    // (GitLab's and Praefect's instances) + 3 ElastiCache nodes + NLB target ports 22, 80, 8081, 5050, 2305.
     const bom = billOfMaterials(planFor({ architecture: { size: '3k', cpu: 'graviton' } }), table);
     const rds = prices.rds['db.m7g.large']!;
     const cache = prices.elasticache['cache.r7g.large']!.valkey!;
@@ -159,7 +159,7 @@ describe('bill of materials', () => {
       ['network', 'Data transfer out to the internet', 500, 1, network.dataTransferOutPerGB],
       ['network', 'Route 53 private hosted zone (gitlab-test.internal)', 1, 1, other.route53HostedZoneMonth],
       ['operations', 'Secrets Manager secrets', 8, 1, other.secretsManagerSecretMonth],
-      ['operations', 'CloudWatch alarms (standard resolution)', 22, 1, other.cloudwatchAlarmMonth],
+      ['operations', 'CloudWatch alarms (standard resolution)', 24, 1, other.cloudwatchAlarmMonth],
     ]);
   });
 

@@ -29,7 +29,7 @@ describe('edge with a certificate from the spec and proxy protocol', () => {
     expect(used).toEqual(publicSubnets);
   });
 
-  it('listens on TCP 22, TCP 80 and TLS 443 with the spec certificate', () => {
+  it('listens on TCP 22, TCP 80, TLS 443 and TLS 5050 (registry) with the spec certificate', () => {
     const listeners = resourcesOf(synth.json.edge, 'AWS::ElasticLoadBalancingV2::Listener').map(
       ([, listener]) => listener.Properties!,
     );
@@ -37,9 +37,11 @@ describe('edge with a certificate from the spec and proxy protocol', () => {
       'TCP:22',
       'TCP:80',
       'TLS:443',
+      'TLS:5050',
     ]);
-    const tls = listeners.find((listener) => listener.Port === 443)!;
-    expect(tls.Certificates).toEqual([{ CertificateArn: CERTIFICATE }]);
+    for (const tls of listeners.filter((listener) => listener.Protocol === 'TLS')) {
+      expect(tls.Certificates).toEqual([{ CertificateArn: CERTIFICATE }]);
+    }
     synth.templates.edge.resourceCountIs('AWS::CertificateManager::Certificate', 0);
   });
 

@@ -49,8 +49,10 @@ describe('Cloud Native Hybrid (3k)', () => {
     for (const [, group] of resourcesOf(synth.json.edge, 'AWS::ElasticLoadBalancingV2::TargetGroup')) {
       expect(group.Properties!.TargetType).toBe('ip');
     }
+    // One per target group to bind: HTTPS, the port 80 redirect, SSH and the registry.
     expect(
       Object.keys(synth.json.edge.Outputs ?? {}).filter((key) => key.includes('TargetGroupArn')),
-    ).toHaveLength(2);
+    ).toHaveLength(resourcesOf(synth.json.edge, 'AWS::ElasticLoadBalancingV2::TargetGroup').length);
+    expect(resourcesOf(synth.json.edge, 'AWS::ElasticLoadBalancingV2::TargetGroup')).toHaveLength(4);
   });
 });

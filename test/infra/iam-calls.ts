@@ -279,6 +279,27 @@ export function allowedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsC
         why: `S3 encrypts ${bucket.purpose}`,
       });
     }
+    if (bucket.purpose === 'registry') {
+      // The registry's S3 driver uploads image layers in parts and cleans up unfinished uploads
+      // (the driver's IAM policy in doc/administration/packages/container_registry.md,
+      // skratsch-solutions/gitlabhq 275660d58a4f9d790fce6048d2467cdd1ef20c38).
+      for (const action of ['s3:GetBucketLocation', 's3:ListBucketMultipartUploads']) {
+        calls.push({
+          action,
+          resource: `arn:aws:s3:::${bucket.bucketName}`,
+          context: inAccount,
+          why: 'the registry finds and lists its multipart uploads',
+        });
+      }
+      for (const action of ['s3:ListMultipartUploadParts', 's3:AbortMultipartUpload']) {
+        calls.push({
+          action,
+          resource: `arn:aws:s3:::${bucket.bucketName}/docker/registry/v2/repositories/x/_uploads/y`,
+          context: inAccount,
+          why: 'the registry resumes and abandons layer uploads',
+        });
+      }
+    }
   }
   if (caller.kind === 'group') {
     calls.push(

@@ -58,8 +58,8 @@ describe('ops with bastions and an alarm e-mail (10k)', () => {
     );
     const names = (metric: string) => alarms.filter((alarm) => JSON.stringify(alarm).includes(metric));
     expect(names('Http5xx')).toHaveLength(1);
-    // The edge's HTTP and SSH target groups, and Praefect's.
-    expect(names('UnHealthyHostCount')).toHaveLength(3);
+    // The edge's HTTPS, redirect, SSH and registry target groups, and Praefect's.
+    expect(names('UnHealthyHostCount')).toHaveLength(5);
     // GitLab's RDS instance and Praefect's own.
     const databases = synth.plan.services.filter((service) => service.kind === 'rds').length;
     expect(databases).toBe(synth.plan.architecture.gitalyMode === 'cluster' ? 2 : 1);

@@ -293,7 +293,9 @@ describe.each(variants)('reachability of $name', ({ plan }) => {
       expect([...topology.tierOfGroup.values()]).not.toContain('praefect-database');
     }
     expect(into('database').filter((path) => path.startsWith('praefect>'))).toEqual([]);
-    expect(into('database').length).toBeGreaterThan(0);
+    // The 1k node's PostgreSQL is bundled: no database tier at all.
+    if (plan.deployNodes.singleNode) expect([...topology.tierOfGroup.values()]).not.toContain('database');
+    else expect(into('database').length).toBeGreaterThan(0);
   });
 
   it('lets Gitaly and Praefect reach the external URL through the public listener', () => {
@@ -327,4 +329,32 @@ describe('the reachability check', () => {
     expect(expected.direct.has(`gitaly>gitaly:${PORTS.gitaly}`)).toBe(true);
     expect(expected.direct.has(`gitaly>praefect:${PORTS.praefect}`)).toBe(true);
   });
+
+  it.each([
+    {
+      name: '3k linux-package',
+      plan: () => planFor({ architecture: { size: '3k' } }),
+      web: 'rails',
+      kas: [`rails>rails:${PORTS.kasPrivateApi}`],
+    },
+    {
+      name: '2k cloud-native-hybrid',
+      plan: () => planFor({ architecture: { size: '2k', type: 'cloud-native-hybrid' } }),
+      web: 'kubernetes',
+      kas: [],
+    },
+  ])(
+    'opens KAS between web nodes and the registry and redirect ports from the load balancer, no wider ($name)',
+    ({ plan: build, web, kas }) => {
+      const synth = synthesize(build());
+      const paths = reachabilityOf(synth, topologyOf(synth)).paths;
+      const on = (port: number) => [...paths].filter((path) => path.endsWith(`:${port}`)).sort();
+      expect(on(PORTS.kasPrivateApi)).toEqual(kas);
+      expect(on(PORTS.registry)).toEqual([
+        `cidr:${ANYWHERE}>load-balancer:${PORTS.registry}`,
+        `load-balancer>${web}:${PORTS.registry}`,
+      ]);
+      expect(on(PORTS.httpRedirect)).toEqual([`load-balancer>${web}:${PORTS.httpRedirect}`]);
+    },
+  );
 });

@@ -232,16 +232,24 @@ describe('SecurityGroups for a Gitaly Cluster (3k) with bastions', () => {
         .sort();
     expect(egress('database')).toEqual(['none']);
     expect(egress('redis')).toEqual(['none']);
-    expect(egress('load-balancer')).toEqual([`rails:${PORTS.http}`, `rails:${PORTS.ssh}`].sort());
+    expect(egress('load-balancer')).toEqual(
+      [
+        `rails:${PORTS.http}`,
+        `rails:${PORTS.httpRedirect}`,
+        `rails:${PORTS.registry}`,
+        `rails:${PORTS.ssh}`,
+      ].sort(),
+    );
     expect(egress('praefect-load-balancer')).toEqual([`praefect:${PORTS.praefect}`]);
   });
 
-  it('admits from the internet only HTTP(S) at the load balancer, and Git over SSH from the spec ranges', () => {
+  it('admits from the internet only HTTP(S) and the registry at the load balancer, and Git over SSH from the spec ranges', () => {
     const open = rules.filter((rule) => rule.direction === 'in' && rule.peer.includes('/'));
     expect(open.map((rule) => `${rule.tier}<-${rule.peer}:${rule.port}`).sort()).toEqual([
       'bastion<-192.0.2.0/28:22',
       'bastion<-192.0.2.64/28:22',
       'load-balancer<-0.0.0.0/0:443',
+      'load-balancer<-0.0.0.0/0:5050',
       'load-balancer<-0.0.0.0/0:80',
       'load-balancer<-198.51.100.0/24:22',
       'load-balancer<-203.0.113.0/24:22',
@@ -357,6 +365,8 @@ describe('SecurityGroups for Cloud Native Hybrid with bastions', () => {
       [
         `kubernetes<-bastion:${PORTS.ssh}`,
         `kubernetes<-load-balancer:${PORTS.http}`,
+        `kubernetes<-load-balancer:${PORTS.httpRedirect}`,
+        `kubernetes<-load-balancer:${PORTS.registry}`,
         `kubernetes<-load-balancer:${PORTS.ssh}`,
       ].sort(),
     );

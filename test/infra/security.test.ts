@@ -104,6 +104,7 @@ describe('security with a Gitaly Cluster (3k) and bastions', () => {
     const open = rules.filter((rule) => rule.from === '0.0.0.0/0');
     expect(open.map((rule) => `${rule.to}:${rule.port}`).sort()).toEqual([
       'load-balancer:443',
+      'load-balancer:5050',
       'load-balancer:80',
     ]);
   });

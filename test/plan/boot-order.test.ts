@@ -91,7 +91,9 @@ describe('boot order of a 3k plan', () => {
     expect(lines).toContain(
       'node praefect-1 <- database-ready:praefect-postgres (service praefect-postgres, cloudformation)',
     );
-    expect(lines).not.toContain('node praefect-1 <- database-ready:postgres (service postgres, cloudformation)');
+    expect(lines).not.toContain(
+      'node praefect-1 <- database-ready:postgres (service postgres, cloudformation)',
+    );
     expect(lines).toContain('group sidekiq <- redis-ready:redis (service redis, cloudformation)');
     expect(lines).toContain('node gitaly-2 <- gitaly-volume:gitaly-2 (volume gitaly-2, cloudformation)');
     // Monitoring and Gitaly use neither the database nor Redis.

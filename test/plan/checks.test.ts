@@ -141,9 +141,10 @@ const CASES: Record<
   // With the default prefix, us-west-2 and the longest purpose (dependency-proxy), names of 20
   // characters make 63-character bucket names once the 12-digit account id is in; 21 do not fit.
   'GLA-BUCKET-NAME': {
-    fires: { name: 'a-twenty-one-chars-xx' },
+    // gl-<name>-agent-plan-content-<12-digit account>-us-west-2: 63 characters with an 18-character name.
+    fires: { name: 'a-nineteen-chars-xx' },
     field: 'objectStorage.bucketPrefix',
-    quiet: { name: 'a-twenty-char-name-x' },
+    quiet: { name: 'eighteen-chars-xyz' },
   },
   'GLA-GITLAB-VERSION': {
     fires: { gitlab: { version: '18.11.2' } },

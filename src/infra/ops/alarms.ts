@@ -57,9 +57,10 @@ function constructIdOf(alarm: AlarmPlan, value: DimensionValue): string {
   if (namespace === 'AWS/ElastiCache')
     return `RedisMemory-${value(dimensionOf(alarm, 'CacheClusterId'), alarm.metric)}`;
   if (namespace === 'AWS/NetworkELB' && alarm.role === 'external-load-balancer') {
-    // The HTTP target group was the first watched, SSH's the second.
+    // The HTTP target group was the first watched, SSH's the second; later ones go by their Plan id.
     const port = dimensionOf(alarm, 'TargetGroup').targetPort;
-    return `UnhealthyHosts${port === PORTS.ssh ? 2 : 1}`;
+    if (port === PORTS.http) return 'UnhealthyHosts1';
+    if (port === PORTS.ssh) return 'UnhealthyHosts2';
   }
   return alarm.id
     .split('-')

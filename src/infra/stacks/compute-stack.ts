@@ -116,7 +116,9 @@ export class ComputeStack extends Stack {
     });
     const praefectService = internalLoadBalancer(plan);
     // The 1k node registers itself with the external target groups (see single-node.ts).
-    const webTargetGroups = [props.targetGroups.http, props.targetGroups.ssh];
+    const webTargetGroups = Object.values(props.targetGroups).filter(
+      (group): group is NonNullable<typeof group> => group !== undefined,
+    );
     const endpoints = (logicalId: string, node?: PlanNode): RuntimeEndpoints => ({
       ...props.dataEndpoints,
       ...(praefectService ? { praefectLoadBalancerHost: praefectService.dnsName } : {}),

@@ -2,7 +2,7 @@
 import { catalogRole } from '../../catalog/index.js';
 import { ROLE_IDS } from '../../catalog/types.js';
 import { LAUNCH_HOOK_NAME, NODE_BOOT } from '../contracts.js';
-import type { AutoScalingGroupPlan, PlanNode } from '../types.js';
+import { type AutoScalingGroupPlan, EXTERNAL_TARGET_GROUPS, type PlanNode } from '../types.js';
 import type { BuildContext } from './context.js';
 import { archOf, chooseInstanceType, sizeOf } from './machines.js';
 import { rootVolume } from './nodes.js';
@@ -55,7 +55,7 @@ export function planAutoScalingGroups(context: BuildContext): AutoScalingGroupPl
         healthCheckGracePeriodSeconds: HEALTH_CHECK_GRACE_SECONDS,
         boot: NODE_BOOT,
         launchHookName: LAUNCH_HOOK_NAME,
-        targetGroups: servesWeb ? ['http', 'ssh'] : [],
+        targetGroups: servesWeb ? [...EXTERNAL_TARGET_GROUPS] : [],
         runsDatabaseMigrations: servesWeb,
         ...(runsSidekiq ? { processBudget: processBudget(size.vcpu, size.memoryGiB, false) } : {}),
       } satisfies AutoScalingGroupPlan;

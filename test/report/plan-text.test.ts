@@ -1,0 +1,21 @@
+/** The summary `gitlab-aws plan` prints first: where users find GitLab and its container registry. */
+import { describe, expect, it } from 'vitest';
+import { renderSummary } from '../../src/report/plan-text.js';
+import { planFor } from '../fixtures/plans.js';
+
+describe('the plan summary', () => {
+  it('names the container registry URL, on the GitLab domain, and says which optional parts run', () => {
+    const plan = planFor({ domain: { name: 'git.example.org', hostedZone: 'example.org' } });
+    const summary = renderSummary(plan);
+    expect(plan.gitlab.registryUrl).toBe('https://git.example.org:5050');
+    expect(summary).toContain(`container registry at ${plan.gitlab.registryUrl}`);
+    expect(summary).toContain('KAS on every Rails node');
+    expect(summary).toContain('GitLab Pages off');
+  });
+
+  it('says where KAS runs: on the Rails nodes, or in the chart with Cloud Native Hybrid', () => {
+    const hybrid = planFor({ architecture: { size: '2k', type: 'cloud-native-hybrid' } });
+    expect(renderSummary(hybrid)).toContain("KAS in the GitLab chart's pods");
+    expect(renderSummary(hybrid)).not.toContain('KAS on every Rails node');
+  });
+});
