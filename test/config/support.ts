@@ -26,7 +26,7 @@ import { allPlans, type Combination } from '../fixtures/plans.js';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
 /** The gitlab.rb settings reference (facts, with their source in its README). */
-export const referenceDir = resolve(repoRoot, 'test/fixtures/gitlab-rb-reference');
+export const referenceDir = resolve(repoRoot, 'src/catalog/gitlab-rb-reference');
 
 /** A value no rendered file may contain. The Ruby recorder returns it for every secret file read. */
 export const FAKE_SECRET = 'fake-Secret-Value-7f3a9c';
