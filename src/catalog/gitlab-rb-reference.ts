@@ -61,6 +61,16 @@ const PROMETHEUS_SCRAPE_KEYS = [
   "['relabel_configs'][]['target_label']",
 ];
 
+/**
+ * gitlab_rails['omniauth_providers']: the template shows one provider's keys only. GitLab's OpenID
+ * Connect page (skratsch-solutions/gitlabhq f76fbdcd8b8bddc2022d324a7b38fdf63b6be15c,
+ * doc/administration/auth/oidc.md) adds `label` and `icon` to a provider, and everything under
+ * `args` is handed to the provider's OmniAuth strategy, whose options vary by provider.
+ */
+const OMNIAUTH_PROVIDER_KEYS = ["[]['label']", "[]['icon']"];
+/** Paths below which any key is accepted: values passed through to another program's options. */
+const PASS_THROUGH = ["gitlab_rails['omniauth_providers'][]['args']["];
+
 export class SettingsReference {
   readonly settings = new Map<string, string>();
   readonly accepted = new Set<string>();
@@ -93,6 +103,14 @@ export class SettingsReference {
       "prometheus['scrape_configs']",
       new Set(PROMETHEUS_SCRAPE_KEYS.map((key) => `prometheus['scrape_configs'][]${key}`)),
     );
+    const omniauth = "gitlab_rails['omniauth_providers']";
+    this.extraNested.set(
+      omniauth,
+      new Set([
+        ...[...this.nested].filter((path) => path.startsWith(`${omniauth}[`)),
+        ...OMNIAUTH_PROVIDER_KEYS.map((key) => `${omniauth}${key}`),
+      ]),
+    );
     const fogKeys = [...this.nested]
       .filter((path) => path.startsWith("gitlab_rails['backup_upload_connection']["))
       .map((path) => path.slice("gitlab_rails['backup_upload_connection']".length));
@@ -120,6 +138,7 @@ export class SettingsReference {
           problems.push(`${path}: not a gitlab.rb setting`);
         continue;
       }
+      if (PASS_THROUGH.some((prefix) => path.startsWith(prefix))) continue;
       const extra = this.extraNested.get(setting);
       if (extra) {
         if (!extra.has(path) && !this.nested.has(path))

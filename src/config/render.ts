@@ -2,6 +2,8 @@
  * Which gitlab.rb a boot target gets: the role's module, picked from the Plan's role.
  */
 import type { Plan } from '../plan/types.js';
+import { targetRole } from './common.js';
+import { extraSettingsFor } from './extra-settings.js';
 import { gitalyGitlabRb } from './gitaly.js';
 import { monitoringGitlabRb } from './monitoring.js';
 import { praefectGitlabRb } from './praefect.js';
@@ -10,8 +12,15 @@ import type { GitlabRb } from './ruby.js';
 import { sidekiqGitlabRb } from './sidekiq.js';
 import type { BootTarget, RuntimeEndpoints } from './types.js';
 
-/** The gitlab.rb builder for a target; throws for roles that run no GitLab (bastion). */
+/**
+ * The gitlab.rb builder for a target: the role's settings, then the user's own for that role. Throws
+ * for roles that run no GitLab (bastion).
+ */
 export function gitlabRbFor(plan: Plan, target: BootTarget, endpoints: RuntimeEndpoints): GitlabRb {
+  return extraSettingsFor(generatedGitlabRb(plan, target, endpoints), plan, targetRole(target));
+}
+
+function generatedGitlabRb(plan: Plan, target: BootTarget, endpoints: RuntimeEndpoints): GitlabRb {
   if (target.kind === 'group') {
     switch (target.group.role) {
       case 'rails':

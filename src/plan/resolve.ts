@@ -18,6 +18,7 @@ import { groupMembers, planAutoScalingGroups } from './resolve/auto-scaling.js';
 import { planBastionNodes } from './resolve/bastion.js';
 import type { BuildContext } from './resolve/context.js';
 import { planDatabase } from './resolve/database.js';
+import { planExtraSettings } from './resolve/extra-settings.js';
 import { planGitalyNodes } from './resolve/gitaly.js';
 import { planEks } from './resolve/kubernetes.js';
 import { planExternalLoadBalancer, planPraefectLoadBalancer } from './resolve/load-balancers.js';
@@ -76,6 +77,7 @@ export function resolvePlan(spec: Spec, options: ResolveOptions = {}): Plan {
       service.kind === 'eks' ? service.nodeGroups.map((group) => group.role) : [service.role],
     ),
   ]);
+  const extras = planExtraSettings(spec, roles, origin.kind === 'file' ? origin.path : 'embedded default');
   const resolved: Omit<Plan, 'checks' | 'alarms' | 'statefulResources' | 'deployNodes'> = {
     schemaVersion: PLAN_SCHEMA_VERSION,
     spec,
@@ -104,6 +106,8 @@ export function resolvePlan(spec: Spec, options: ResolveOptions = {}): Plan {
     autoScalingGroups,
     services,
     secrets: planSecrets(spec, gitalyMode, roles),
+    // Only when the spec has some, so Plans without stay as they were.
+    ...(spec.gitlab.extraSettings ? extras : {}),
   };
   const draft: Omit<Plan, 'checks'> = {
     ...resolved,

@@ -57,6 +57,38 @@ export interface Plan {
   readonly deployNodes: DeployNodesPlan;
   /** Results of every check, errors first. */
   readonly checks: readonly CheckResult[];
+  /** The user's own gitlab.rb settings (spec `gitlab.extraSettings`), in the order they are written. */
+  readonly extraSettings?: readonly ExtraSettingPlan[];
+  /** Secrets of the user's that those settings read at boot, each readable by the roles using it. */
+  readonly externalSecrets?: readonly ExternalSecretPlan[];
+}
+
+/** One of the user's gitlab.rb settings, written after the generated ones on the nodes of `roles`. */
+export interface ExtraSettingPlan {
+  /** The setting path, single-quoted, e.g. `gitlab_rails['omniauth_providers']`. */
+  readonly path: string;
+  /** Its top-level name, e.g. gitlab_rails. */
+  readonly name: string;
+  /** Its keys below the name; none for a call such as `registry_external_url`. */
+  readonly keys: readonly string[];
+  /** The value as JSON; `{ secret, key? }` objects are ExternalSecretPlan references. */
+  readonly value: unknown;
+  /** Roles whose nodes get it. */
+  readonly roles: readonly RoleId[];
+  /** Spec field it came from, e.g. gitlab.extraSettings.rails. */
+  readonly field: string;
+}
+
+/** A Secrets Manager secret (or one key of its JSON) of the user's, read at boot into a root-only file. */
+export interface ExternalSecretPlan {
+  /** File id on the node, `user-<n>`. */
+  readonly id: `user-${number}`;
+  /** Secret name or ARN, as the spec gives it. */
+  readonly secret: string;
+  /** Key of the secret's JSON, or absent for the whole secret string. */
+  readonly key?: string;
+  /** Roles whose instances may read it. */
+  readonly readers: readonly RoleId[];
 }
 
 export interface PlanArchitecture {
@@ -335,7 +367,9 @@ export type SecretId =
   | 'redis-auth-token'
   | 'gitaly-token'
   | 'praefect-external-token'
-  | 'praefect-internal-token';
+  | 'praefect-internal-token'
+  /** A secret of the user's, named in `gitlab.extraSettings` (see ExternalSecretPlan). */
+  | `user-${number}`;
 
 export interface SecretPlan {
   readonly id: SecretId;

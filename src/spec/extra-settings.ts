@@ -140,7 +140,7 @@ export function valueProblems(
       return;
     }
     if (Array.isArray(item)) {
-      item.forEach((element, index) => visit(element, [...path, index], keyName));
+      for (const [index, element] of item.entries()) visit(element, [...path, index], keyName);
       return;
     }
     if (item !== null && typeof item === 'object') {

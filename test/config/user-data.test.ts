@@ -195,7 +195,11 @@ describe('user data', () => {
       const secretsLine = /^GLA_SECRETS='(.*)'$/m.exec(parts.env)?.[1] ?? '';
       for (const entry of secretsLine.split(' ').filter(Boolean)) {
         const [id, name] = entry.split('|');
-        expect(plan.secrets.find((secret) => secret.id === id)?.name, label(rendered)).toBe(name);
+        const named = [
+          ...plan.secrets,
+          ...(plan.externalSecrets ?? []).map((secret) => ({ id: secret.id, name: secret.secret })),
+        ];
+        expect(named.find((secret) => secret.id === id)?.name, label(rendered)).toBe(name);
       }
       for (const step of parts.bootstrap) expect(step.sql).not.toMatch(/PASSWORD '[^']/);
     }
@@ -206,7 +210,7 @@ describe('boot targets', () => {
   it('exactly one auto scaling group may migrate, and no gitlab.rb migrates at reconfigure time', () => {
     const byPlan = new Map<string, ReturnType<typeof allRendered>>();
     for (const rendered of allRendered()) {
-      const key = `${rendered.combination.size}/${rendered.combination.type}/${rendered.combination.availabilityZones}`;
+      const key = `${rendered.combination.size}/${rendered.combination.type}/${rendered.combination.availabilityZones}/${rendered.variant ?? ''}`;
       byPlan.set(key, [...(byPlan.get(key) ?? []), rendered]);
     }
     for (const [key, targets] of byPlan) {
@@ -302,7 +306,9 @@ describe('boot targets', () => {
       const role = rendered.target.kind === 'node' ? rendered.target.node.role : rendered.target.group.role;
       if (!rendered.parts.needs) continue;
       for (const id of secretsRead(rendered.parts.needs)) {
-        const secret = rendered.plan.secrets.find((entry) => entry.id === id);
+        const secret = [...rendered.plan.secrets, ...(rendered.plan.externalSecrets ?? [])].find(
+          (entry) => entry.id === id,
+        );
         expect(secret, `${label(rendered)} reads ${id}`).toBeDefined();
         if (!secret!.readers.includes(role)) missing.add(`${role}:${id}`);
       }
