@@ -72,7 +72,6 @@ describe('gitlab.extraSettings', () => {
       parseSpecYaml(withSettings(`    rails:\n      "gitlab_rails['smtp_password']": x\n`), 's.yaml'),
     );
     expect(error.issues[0]).toMatchObject({
-      
       line: 7,
     });
     expect(error.issues[0]!.message).toMatch(/credential written as text \(smtp_password\)/);
