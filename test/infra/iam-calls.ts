@@ -125,6 +125,15 @@ export function allowedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsC
     why: 'boot script reads the GitLab version',
   });
   for (const id of secretIdsRead(plan, caller)) {
+    if (id.startsWith('user-')) {
+      // The user's own secret, under the account's aws/secretsmanager key (whose policy allows it).
+      calls.push({
+        action: 'secretsmanager:GetSecretValue',
+        resource: world.secretArn(id),
+        why: `boot script reads ${id}`,
+      });
+      continue;
+    }
     calls.push(
       {
         action: 'secretsmanager:GetSecretValue',
@@ -276,6 +285,28 @@ export function allowedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsC
 export function deniedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsCall[] {
   const calls: AwsCall[] = [];
   const reads = secretIdsRead(plan, caller);
+  // The user's secrets: those the caller's settings do not reference, and any other of the account.
+  for (const secret of plan.externalSecrets ?? []) {
+    if (!reads.includes(secret.id)) {
+      calls.push({
+        action: 'secretsmanager:GetSecretValue',
+        resource: world.secretArn(secret.id),
+        why: `read ${secret.secret}, which its settings do not reference`,
+      });
+    }
+    calls.push({
+      action: 'secretsmanager:GetSecretValue',
+      resource: world.secretArn(secret.id).replace(/-[A-Za-z0-9]{6}$/, '-extra-AbCdEf'),
+      why: `read a secret whose name starts like ${secret.secret}`,
+    });
+  }
+  if (plan.externalSecrets?.length) {
+    calls.push({
+      action: 'secretsmanager:GetSecretValue',
+      resource: `arn:aws:secretsmanager:${world.region}:${ACCOUNT}:secret:unrelated-AbCdEf`,
+      why: 'read a secret of the account no setting references',
+    });
+  }
   for (const id of ['gitlab-secrets-json', 'ssh-host-keys'] as const) {
     calls.push(
       {

@@ -22,6 +22,7 @@ import type { ObjectStorage } from '../data/object-storage.js';
 import type { GitLabSecrets } from '../data/secrets.js';
 import type { Edge } from '../edge.js';
 import { KubernetesCluster } from '../eks.js';
+import { grantExternalSecrets } from '../external-secrets.js';
 import type { BootScript, NodeTierProps } from '../fixed-node.js';
 import { GitalyServers, type GitalyVolumes } from '../gitaly/gitaly.js';
 import { PraefectCluster } from '../gitaly/praefect.js';
@@ -100,6 +101,7 @@ export class ComputeStack extends Stack {
       gitalyVolumes: props.gitalyVolumes,
       gitalyNodes: nodesOf(plan, 'gitaly'),
     });
+    grantExternalSecrets(this, { instanceRoles: this.instanceRoles, secrets: plan.externalSecrets ?? [] });
     const praefectService = internalLoadBalancer(plan);
     const bootScript = render
       ? (target: BootTarget): BootScript =>
