@@ -3,6 +3,7 @@
  */
 import type { Plan } from '../plan/types.js';
 import { targetRole } from './common.js';
+import { emailSettingsFor } from './email.js';
 import { extraSettingsFor } from './extra-settings.js';
 import { gitalyGitlabRb } from './gitaly.js';
 import { monitoringGitlabRb } from './monitoring.js';
@@ -13,11 +14,12 @@ import { sidekiqGitlabRb } from './sidekiq.js';
 import type { BootTarget, RuntimeEndpoints } from './types.js';
 
 /**
- * The gitlab.rb builder for a target: the role's settings, then the user's own for that role. Throws
+ * The gitlab.rb builder for a target: the role's settings, e-mail, then the user's own. Throws
  * for roles that run no GitLab (bastion).
  */
 export function gitlabRbFor(plan: Plan, target: BootTarget, endpoints: RuntimeEndpoints): GitlabRb {
-  return extraSettingsFor(generatedGitlabRb(plan, target, endpoints), plan, targetRole(target));
+  const role = targetRole(target);
+  return extraSettingsFor(emailSettingsFor(generatedGitlabRb(plan, target, endpoints), plan, role), plan, role);
 }
 
 function generatedGitlabRb(plan: Plan, target: BootTarget, endpoints: RuntimeEndpoints): GitlabRb {

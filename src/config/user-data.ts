@@ -97,6 +97,7 @@ export function secretsRead(needs: BootNeeds): SecretId[] {
 function secretName(plan: Plan, id: SecretId): string {
   const external = plan.externalSecrets?.find((secret) => secret.id === id);
   if (external) return external.secret;
+  if (plan.email?.credentialsSecret.id === id) return plan.email.credentialsSecret.name;
   const found = plan.secrets.find((secret) => secret.id === id);
   if (!found) throw new Error(`the Plan has no secret ${id}`);
   return found.name;

@@ -18,6 +18,7 @@ import { groupMembers, planAutoScalingGroups } from './resolve/auto-scaling.js';
 import { planBastionNodes } from './resolve/bastion.js';
 import type { BuildContext } from './resolve/context.js';
 import { planDatabase } from './resolve/database.js';
+import { planEmail } from './resolve/email.js';
 import { planExtraSettings } from './resolve/extra-settings.js';
 import { planGitalyNodes } from './resolve/gitaly.js';
 import { planEks } from './resolve/kubernetes.js';
@@ -77,6 +78,7 @@ export function resolvePlan(spec: Spec, options: ResolveOptions = {}): Plan {
       service.kind === 'eks' ? service.nodeGroups.map((group) => group.role) : [service.role],
     ),
   ]);
+  const email = planEmail(spec, roles);
   const extras = planExtraSettings(spec, roles, origin.kind === 'file' ? origin.path : 'embedded default');
   const resolved: Omit<Plan, 'checks' | 'alarms' | 'statefulResources' | 'deployNodes'> = {
     schemaVersion: PLAN_SCHEMA_VERSION,
@@ -108,6 +110,7 @@ export function resolvePlan(spec: Spec, options: ResolveOptions = {}): Plan {
     secrets: planSecrets(spec, gitalyMode, roles),
     // Only when the spec has some, so Plans without stay as they were.
     ...(spec.gitlab.extraSettings ? extras : {}),
+    ...(email ? { email } : {}),
   };
   const draft: Omit<Plan, 'checks'> = {
     ...resolved,

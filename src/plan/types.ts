@@ -61,6 +61,29 @@ export interface Plan {
   readonly extraSettings?: readonly ExtraSettingPlan[];
   /** Secrets of the user's that those settings read at boot, each readable by the roles using it. */
   readonly externalSecrets?: readonly ExternalSecretPlan[];
+  /** Outbound e-mail through Amazon SES (spec `email`), when on. */
+  readonly email?: EmailPlan;
+}
+
+/** GitLab's outbound e-mail through Amazon SES over SMTP. */
+export interface EmailPlan {
+  /** The domain identity verified in SES with Easy DKIM: the From address's domain. */
+  readonly domain: string;
+  /** Route 53 public zone that holds the DKIM CNAMEs and the MAIL FROM records. */
+  readonly hostedZone: string;
+  /** Custom MAIL FROM domain, so that SPF aligns with the From domain (DMARC). */
+  readonly mailFromDomain: string;
+  readonly from: string;
+  readonly displayName: string;
+  readonly replyTo: string;
+  /** SES's SMTP endpoint of the region. */
+  readonly smtpHost: string;
+  /** 587 with STARTTLS. */
+  readonly smtpPort: number;
+  /** IAM user whose access key is the SMTP credential: it may only send as the domain. */
+  readonly smtpUserName: string;
+  /** Secrets Manager secret with that user's access key id and secret key; each node derives the SMTP password from it. */
+  readonly credentialsSecret: { readonly id: 'smtp-credentials'; readonly name: string; readonly readers: readonly RoleId[] };
 }
 
 /** One of the user's gitlab.rb settings, written after the generated ones on the nodes of `roles`. */
@@ -368,6 +391,8 @@ export type SecretId =
   | 'gitaly-token'
   | 'praefect-external-token'
   | 'praefect-internal-token'
+  /** The SES SMTP user's access key, from which each node derives its SMTP password (see EmailPlan). */
+  | 'smtp-credentials'
   /** A secret of the user's, named in `gitlab.extraSettings` (see ExternalSecretPlan). */
   | `user-${number}`;
 

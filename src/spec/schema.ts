@@ -344,6 +344,19 @@ export function emailEnabled(spec: Pick<z.output<typeof specObject>, 'email' | '
 
 /** The spec, with the limits that span fields (one field judged against another). */
 export const specSchema = specObject.superRefine((spec, context) => {
+  // SES verifies the From domain with DKIM records gitlab-aws writes into the hosted zone.
+  const from = spec.email?.from;
+  const zone = spec.domain.hostedZone ?? spec.domain.name.split('.').slice(1).join('.');
+  if (from !== undefined && emailEnabled(spec)) {
+    const fromDomain = from.split('@')[1]!.toLowerCase();
+    if (fromDomain !== zone && !fromDomain.endsWith(`.${zone}`)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['email', 'from'],
+        message: `is not in the hosted zone ${zone}, where its DKIM records would go; use an address at ${spec.domain.name} or another name in ${zone}`,
+      });
+    }
+  }
   if (spec.gitlab.extraSettings) {
     const problems = extraSettingsProblems(spec.gitlab.extraSettings, {
       region: spec.region,
