@@ -48,6 +48,7 @@ describe('gitlab-aws plan', () => {
       'autoScalingGroups',
       'services',
       'secrets',
+      'email',
       'alarms',
       'statefulResources',
       'deployNodes',
