@@ -19,7 +19,11 @@ import type { BootTarget, RuntimeEndpoints } from './types.js';
  */
 export function gitlabRbFor(plan: Plan, target: BootTarget, endpoints: RuntimeEndpoints): GitlabRb {
   const role = targetRole(target);
-  return extraSettingsFor(emailSettingsFor(generatedGitlabRb(plan, target, endpoints), plan, role), plan, role);
+  return extraSettingsFor(
+    emailSettingsFor(generatedGitlabRb(plan, target, endpoints), plan, role),
+    plan,
+    role,
+  );
 }
 
 function generatedGitlabRb(plan: Plan, target: BootTarget, endpoints: RuntimeEndpoints): GitlabRb {

@@ -1,7 +1,8 @@
 /**
- * Read access to the user's own secrets (the Plan's `externalSecrets`, named in
- * `gitlab.extraSettings`): each role may read exactly the secrets its settings reference, and no
- * other secret of the account.
+ * Read access to secrets named by name rather than held by the data stack's GitLabSecrets: the
+ * user's own (the Plan's `externalSecrets`, named in `gitlab.extraSettings`) and the SES SMTP
+ * credential. Each role may read exactly the secrets its settings reference, and no other secret of
+ * the account. Granting by name keeps the compute stack free of references to these secrets.
  *
  * A secret named by its name is matched with the six characters Secrets Manager appends to every
  * secret's ARN (`<name>-??????`), so a longer name that starts the same stays out of reach (Secrets
@@ -19,8 +20,8 @@ import type { InstanceRoles } from './roles.js';
 export interface ExternalSecretGrantsProps {
   /** The roles granted to, one per GitLab role with instances. */
   readonly instanceRoles: InstanceRoles;
-  /** The user's secrets, each naming the roles that read it. */
-  readonly secrets: readonly ExternalSecretPlan[];
+  /** The secrets, by name or ARN, each naming the roles that read it. */
+  readonly secrets: readonly Pick<ExternalSecretPlan, 'secret' | 'readers'>[];
 }
 
 /** The ARNs IAM matches for a secret given by name or by ARN (with or without its suffix). */
@@ -36,7 +37,7 @@ export function externalSecretArns(scope: Construct, secret: string): string[] {
   ];
 }
 
-/** Lets each role read the user's secrets its settings reference. */
+/** Lets each role read the secrets that name it as a reader. */
 export function grantExternalSecrets(scope: Construct, props: ExternalSecretGrantsProps): void {
   for (const secret of props.secrets) {
     for (const reader of secret.readers) {

@@ -80,10 +80,12 @@ export interface EmailPlan {
   readonly smtpHost: string;
   /** 587 with STARTTLS. */
   readonly smtpPort: number;
-  /** IAM user whose access key is the SMTP credential: it may only send as the domain. */
-  readonly smtpUserName: string;
-  /** Secrets Manager secret with that user's access key id and secret key; each node derives the SMTP password from it. */
-  readonly credentialsSecret: { readonly id: 'smtp-credentials'; readonly name: string; readonly readers: readonly RoleId[] };
+  /** Secrets Manager secret with the access key (id and secret key) of an IAM user that may only send as the domain; each node derives the SMTP password from it. */
+  readonly credentialsSecret: {
+    readonly id: 'smtp-credentials';
+    readonly name: string;
+    readonly readers: readonly RoleId[];
+  };
 }
 
 /** One of the user's gitlab.rb settings, written after the generated ones on the nodes of `roles`. */

@@ -125,8 +125,8 @@ export function allowedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsC
     why: 'boot script reads the GitLab version',
   });
   for (const id of secretIdsRead(plan, caller)) {
-    if (id.startsWith('user-')) {
-      // The user's own secret, under the account's aws/secretsmanager key (whose policy allows it).
+    if (id.startsWith('user-') || id === 'smtp-credentials') {
+      // Under the account's aws/secretsmanager key (whose policy allows it): the user's own, SES's.
       calls.push({
         action: 'secretsmanager:GetSecretValue',
         resource: world.secretArn(id),

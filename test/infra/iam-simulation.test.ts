@@ -165,7 +165,11 @@ function world(synth: Synthesized): FakeWorld {
     region,
     stackArn: `arn:aws:cloudformation:${region}:${ACCOUNT}:stack/${synth.environment.stacks.compute.stackName}/fake`,
     secretArn: (id: SecretId) => {
-      const external = synth.plan.externalSecrets?.find((secret) => secret.id === id);
+      const smtp = synth.plan.email?.credentialsSecret;
+      const external =
+        smtp?.id === id
+          ? { secret: smtp.name }
+          : synth.plan.externalSecrets?.find((secret) => secret.id === id);
       if (!external) return ref('data', dataId(synth.environment.secrets.secret(id)));
       // Secrets Manager appends six characters to the name of every secret's ARN.
       return external.secret.startsWith('arn:')

@@ -16,7 +16,6 @@ describe('e-mail through Amazon SES', () => {
       replyTo: 'noreply@gitlab.example.com',
       smtpHost: 'email-smtp.us-west-2.amazonaws.com',
       smtpPort: 587,
-      smtpUserName: 'gitlab-test-ses-smtp',
       credentialsSecret: {
         id: 'smtp-credentials',
         name: 'gitlab-test/smtp-credentials',

@@ -101,7 +101,14 @@ export class ComputeStack extends Stack {
       gitalyVolumes: props.gitalyVolumes,
       gitalyNodes: nodesOf(plan, 'gitaly'),
     });
-    grantExternalSecrets(this, { instanceRoles: this.instanceRoles, secrets: plan.externalSecrets ?? [] });
+    const smtp = plan.email?.credentialsSecret;
+    grantExternalSecrets(this, {
+      instanceRoles: this.instanceRoles,
+      secrets: [
+        ...(plan.externalSecrets ?? []),
+        ...(smtp ? [{ secret: smtp.name, readers: smtp.readers }] : []),
+      ],
+    });
     const praefectService = internalLoadBalancer(plan);
     const bootScript = render
       ? (target: BootTarget): BootScript =>

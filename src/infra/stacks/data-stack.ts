@@ -16,6 +16,7 @@ import { Database } from '../data/database.js';
 import { ObjectStorage } from '../data/object-storage.js';
 import { Redis } from '../data/redis.js';
 import { GitLabSecrets } from '../data/secrets.js';
+import { GitLabEmail } from '../email.js';
 import { GitalyVolumes } from '../gitaly/gitaly.js';
 import { removalPolicies } from '../removal-policy.js';
 import { EncryptionKeys } from '../security.js';
@@ -37,6 +38,8 @@ export class DataStack extends Stack {
   /** One KMS key per kind of data. */
   readonly keys: EncryptionKeys;
   readonly secrets: GitLabSecrets;
+  /** Outbound e-mail through Amazon SES, when the Plan sends e-mail. */
+  readonly email?: GitLabEmail;
   readonly database: Database;
   /** One replication group per Redis role of the Plan. */
   readonly redis: readonly Redis[];
@@ -60,6 +63,7 @@ export class DataStack extends Stack {
       encryptionKey: this.keys.secrets,
       removalPolicyOf,
     });
+    if (plan.email) this.email = new GitLabEmail(this, 'Email', { email: plan.email, removalPolicyOf });
     this.database = new Database(this, 'Database', {
       environmentName,
       service: database,

@@ -33,7 +33,6 @@ export function planEmail(spec: Spec, roles: ReadonlySet<RoleId>): EmailPlan | u
     replyTo: spec.email?.replyTo ?? `noreply@${spec.domain.name}`,
     smtpHost: `email-smtp.${spec.region}.amazonaws.com`,
     smtpPort: 587,
-    smtpUserName: `${spec.name}-ses-smtp`,
     credentialsSecret: {
       id: 'smtp-credentials',
       name: `${spec.name}/smtp-credentials`,
