@@ -51,7 +51,10 @@ describe('e-mail through Amazon SES', () => {
     const statements = (policies[0]![1].Properties as Json).PolicyDocument.Statement as Json[];
     expect(statements).toHaveLength(1);
     expect(statements[0]).toMatchObject({ Action: 'ses:SendRawEmail', Effect: 'Allow' });
-    expect(JSON.stringify(statements[0].Resource)).toContain('identity/gitlab.example.com');
+    // arn:<partition>:ses:<region>:<account>:identity/<the identity's Ref>
+    const resource = JSON.stringify(statements[0].Resource);
+    expect(resource).toContain(':identity/');
+    expect(resource).toMatch(/\{"Ref":"EmailIdentity[0-9A-F]+"\}/);
   });
 
   it('stores the access key in Secrets Manager by reference only, retained like every secret', () => {
