@@ -14,12 +14,18 @@
  *   any nested key of that setting; hash-valued settings with no listed keys accept any key,
  *   except those listed in the extra nested rules below.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
 /** Where the reference data lives (copied next to the built module by the build). */
-export const GITLAB_RB_REFERENCE_DIR = fileURLToPath(new URL('./gitlab-rb-reference/', import.meta.url));
+export const GITLAB_RB_REFERENCE_URL = new URL('./gitlab-rb-reference/', import.meta.url);
+
+/** The reference's files, by what each holds (their README explains them). */
+export const GITLAB_RB_REFERENCE_FILES = {
+  settings: 'gitlab-rb-settings.tsv',
+  aliases: 'gitlab-rb-aliases.tsv',
+  nested: 'gitlab-rb-nested.tsv',
+} as const;
+
+/** The text of each reference file; the catalog reads no files itself. */
+export type SettingsReferenceTexts = Readonly<Record<keyof typeof GITLAB_RB_REFERENCE_FILES, string>>;
 
 export interface RecordedSetting {
   /** The assigned setting (left-hand side). */
@@ -29,8 +35,8 @@ export interface RecordedSetting {
   readonly value: unknown;
 }
 
-function tsv(file: string): string[][] {
-  return readFileSync(file, 'utf8')
+function tsv(text: string): string[][] {
+  return text
     .split('\n')
     .filter((line) => line.length > 0)
     .map((line) => line.split('\t'));
@@ -79,15 +85,15 @@ export class SettingsReference {
   readonly nestedParents = new Set<string>();
   private readonly extraNested = new Map<string, Set<string>>();
 
-  constructor(dir: string = GITLAB_RB_REFERENCE_DIR) {
-    for (const [setting, , value] of tsv(join(dir, 'gitlab-rb-settings.tsv'))) {
+  constructor(texts: SettingsReferenceTexts) {
+    for (const [setting, , value] of tsv(texts.settings)) {
       this.settings.set(normalise(setting!), value ?? '');
     }
-    for (const [setting, , status, instead] of tsv(join(dir, 'gitlab-rb-aliases.tsv'))) {
+    for (const [setting, , status, instead] of tsv(texts.aliases)) {
       if (status === 'accepted') this.accepted.add(normalise(setting!));
       else this.rejected.set(normalise(setting!), `${status}, use ${instead}`);
     }
-    for (const [path, parent] of tsv(join(dir, 'gitlab-rb-nested.tsv'))) {
+    for (const [path, parent] of tsv(texts.nested)) {
       this.nested.add(normalise(path!));
       this.nestedParents.add(normalise(parent!));
     }
@@ -158,11 +164,4 @@ export class SettingsReference {
     }
     return problems;
   }
-}
-
-let loaded: SettingsReference | undefined;
-/** The reference, read on first use: only specs with their own settings need it. */
-export function settingsReference(): SettingsReference {
-  loaded ??= new SettingsReference();
-  return loaded;
 }

@@ -10,7 +10,13 @@
  * (no Sidekiq nodes); `gitaly`, `praefect`, `monitoring` to theirs. `all` comes first, so a role's
  * own value of the same setting wins.
  */
-import { type RecordedSetting, settingsReference } from '../../catalog/gitlab-rb-reference.js';
+import { readFileSync } from 'node:fs';
+import {
+  GITLAB_RB_REFERENCE_FILES,
+  GITLAB_RB_REFERENCE_URL,
+  type RecordedSetting,
+  SettingsReference,
+} from '../../catalog/gitlab-rb-reference.js';
 import type { RoleId } from '../../catalog/types.js';
 import { closest, SpecError, type SpecIssue } from '../../spec/errors.js';
 import {
@@ -22,6 +28,17 @@ import {
 } from '../../spec/extra-settings.js';
 import type { Spec } from '../../spec/schema.js';
 import type { ExternalSecretPlan, ExtraSettingPlan } from '../types.js';
+
+let loaded: SettingsReference | undefined;
+/** The settings reference, read on first use: only specs with their own settings need it. */
+function settingsReference(): SettingsReference {
+  loaded ??= new SettingsReference({
+    settings: readFileSync(new URL(GITLAB_RB_REFERENCE_FILES.settings, GITLAB_RB_REFERENCE_URL), 'utf8'),
+    aliases: readFileSync(new URL(GITLAB_RB_REFERENCE_FILES.aliases, GITLAB_RB_REFERENCE_URL), 'utf8'),
+    nested: readFileSync(new URL(GITLAB_RB_REFERENCE_FILES.nested, GITLAB_RB_REFERENCE_URL), 'utf8'),
+  });
+  return loaded;
+}
 
 /** Roles whose nodes install the Linux package and so read a gitlab.rb. */
 const GITLAB_RB_ROLES: readonly RoleId[] = ['gitlab', 'rails', 'sidekiq', 'gitaly', 'praefect', 'monitoring'];
