@@ -34,6 +34,15 @@ for (const folder of scriptFolders(src)) {
     copied += 1;
   }
 }
+// Data the code reads at run time the same way: the gitlab.rb settings reference.
+for (const folder of [join(src, 'catalog/gitlab-rb-reference')]) {
+  const target = join(dist, relative(src, folder));
+  rmSync(target, { recursive: true, force: true });
+  mkdirSync(target, { recursive: true });
+  for (const name of readdirSync(folder).filter((file) => file.endsWith('.tsv'))) {
+    copyFileSync(join(folder, name), join(target, name));
+  }
+}
 if (copied === 0) {
   // The code reads these scripts at run time: a build without them would fail only when used.
   console.error('copy-shell-scripts: found no src/*/scripts/*.sh to copy');

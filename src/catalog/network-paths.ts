@@ -105,6 +105,8 @@ export interface NetworkPathOptions {
   readonly type: ArchitectureType;
   /** Whether a monitoring node scrapes the others. */
   readonly monitoring: boolean;
+  /** Whether one node runs all of GitLab (1k): its KAS has no other Rails node to reach. */
+  readonly singleNode?: boolean;
 }
 
 const path = (
@@ -263,7 +265,7 @@ export function documentedNetworkPaths(options: NetworkPathOptions): NetworkPath
       ),
     );
   }
-  if (options.type === 'linux-package') {
+  if (options.type === 'linux-package' && !options.singleNode) {
     // KAS runs on every Rails node; the chart runs its own KAS pods on EKS.
     paths.push(
       path(
@@ -273,6 +275,10 @@ export function documentedNetworkPaths(options: NetworkPathOptions): NetworkPath
         'KAS private API between the KAS of each Rails node',
         'kasMultiNode',
       ),
+    );
+  }
+  if (options.type === 'linux-package') {
+    paths.push(
       path(
         'sidekiq',
         'load-balancer',

@@ -14,7 +14,7 @@
  * - Object storage, consolidated form and the connection table (`use_iam_profile`), and backups not
  *   being part of the consolidated form: skratsch-solutions/gitlabhq
  *   b77f1afb95937ce9916df37b70060a52f4eb8ab3, doc/administration/object_storage.md.
- * - Setting names: the settings reference in test/fixtures/gitlab-rb-reference (omnibus-gitlab 440b1f835eb205885d22933ac074cc11c1148609).
+ * - Setting names: the settings reference in src/catalog/gitlab-rb-reference (omnibus-gitlab 440b1f835eb205885d22933ac074cc11c1148609).
  */
 import { EXPORTER_PORTS, PORTS } from '../catalog/ports.js';
 import { ACCOUNT_ID_PLACEHOLDER } from '../plan/contracts.js';

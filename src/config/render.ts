@@ -2,6 +2,9 @@
  * Which gitlab.rb a boot target gets: the role's module, picked from the Plan's role.
  */
 import type { Plan } from '../plan/types.js';
+import { targetRole } from './common.js';
+import { emailSettingsFor } from './email.js';
+import { extraSettingsFor } from './extra-settings.js';
 import { gitalyGitlabRb } from './gitaly.js';
 import { singleNodeGitlabRb } from './gitlab.js';
 import { monitoringGitlabRb } from './monitoring.js';
@@ -11,8 +14,20 @@ import type { GitlabRb } from './ruby.js';
 import { sidekiqGitlabRb } from './sidekiq.js';
 import type { BootTarget, RuntimeEndpoints } from './types.js';
 
-/** The gitlab.rb builder for a target; throws for roles that run no GitLab (bastion). */
+/**
+ * The gitlab.rb builder for a target: the role's settings, e-mail, then the user's own. Throws
+ * for roles that run no GitLab (bastion).
+ */
 export function gitlabRbFor(plan: Plan, target: BootTarget, endpoints: RuntimeEndpoints): GitlabRb {
+  const role = targetRole(target);
+  return extraSettingsFor(
+    emailSettingsFor(generatedGitlabRb(plan, target, endpoints), plan, role),
+    plan,
+    role,
+  );
+}
+
+function generatedGitlabRb(plan: Plan, target: BootTarget, endpoints: RuntimeEndpoints): GitlabRb {
   if (target.kind === 'group') {
     switch (target.group.role) {
       case 'rails':

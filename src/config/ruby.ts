@@ -49,6 +49,24 @@ export class SecretValue {
 }
 
 /**
+ * Amazon SES SMTP credentials, read at reconfigure time from a secret file holding the IAM access
+ * key as JSON (`username`, `secretAccessKey`): the user name is the key id; the password is derived
+ * from the secret key with the SES SMTP signature (SES Developer Guide, "Obtaining Amazon SES SMTP
+ * credentials", docs.aws.amazon.com/ses/latest/dg/smtp-credentials.html: HMAC-SHA256 over the date
+ * 11111111, the region, `ses`, `aws4_request` and `SendRawEmail`, starting from `AWS4` + the secret
+ * key; version byte 4 before the signature, base64).
+ */
+export class SesSmtpCredential {
+  constructor(
+    readonly id: SecretId,
+    readonly part: 'user-name' | 'password',
+    readonly region: string,
+  ) {
+    if (!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(region)) throw new Error(`not an AWS region: ${region}`);
+  }
+}
+
+/**
  * A fact, read at reconfigure time, with optional text before and after it. `value` is what the
  * boot script writes to the fact's file (an endpoint, possibly a CloudFormation token); facts the
  * instance finds out itself have none.
@@ -102,6 +120,7 @@ export type RubyValue =
   | null
   | RubySymbol
   | SecretValue
+  | SesSmtpCredential
   | NodeFact
   | IntegerOf
   | UrlEncodedSecret
@@ -153,6 +172,12 @@ export function renderValue(value: RubyValue, indent = ''): string {
   }
   if (value instanceof RubySymbol) return `:${value.name}`;
   if (value instanceof SecretValue) return fileRead(`${SECRETS_DIR}/${value.id}`);
+  if (value instanceof SesSmtpCredential) {
+    const json = `(require 'json'; JSON.parse(File.read(${rubyString(`${SECRETS_DIR}/${value.id}`)})))`;
+    if (value.part === 'user-name') return `${json}['username']`;
+    const steps = `%w[11111111 ${value.region} ses aws4_request SendRawEmail]`;
+    return `(require 'openssl'; [[4].pack('C') + ${steps}.reduce('AWS4' + ${json}['secretAccessKey']) { |key, data| OpenSSL::HMAC.digest('SHA256', key, data) }].pack('m0'))`;
+  }
   if (value instanceof NodeFact) {
     const parts = [
       ...(value.prefix ? [rubyString(value.prefix)] : []),
@@ -237,7 +262,12 @@ export class GitlabRb {
   secrets(): SecretId[] {
     const found = new Set<SecretId>();
     this.walk((value) => {
-      if (value instanceof SecretValue || value instanceof UrlEncodedSecret) found.add(value.id);
+      if (
+        value instanceof SecretValue ||
+        value instanceof UrlEncodedSecret ||
+        value instanceof SesSmtpCredential
+      )
+        found.add(value.id);
     });
     return [...found];
   }

@@ -106,6 +106,9 @@ export function secretsRead(needs: BootNeeds): SecretId[] {
 }
 
 function secretName(plan: Plan, id: SecretId): string {
+  const external = plan.externalSecrets?.find((secret) => secret.id === id);
+  if (external) return external.secret;
+  if (plan.email?.credentialsSecret.id === id) return plan.email.credentialsSecret.name;
   const found = plan.secrets.find((secret) => secret.id === id);
   if (!found) throw new Error(`the Plan has no secret ${id}`);
   return found.name;
@@ -128,6 +131,12 @@ function settingsFile(values: Readonly<Record<string, string>>): string {
   const lines = Object.entries(values).map(([key, value]) => `${key}=${shellQuote(value)}`);
   // The variables are used by the boot script that sources this file (tests check that both agree).
   return `# gitlab-aws boot settings (no secrets: those are read from Secrets Manager at boot)\n# shellcheck disable=SC2034\n${lines.join('\n')}\n`;
+}
+
+/** The JSON key of a secret the boot script writes, or `-` for the whole secret string. */
+function secretKey(plan: Plan, id: SecretId): string {
+  if (JSON_PASSWORD_SECRETS.has(id)) return 'password';
+  return plan.externalSecrets?.find((secret) => secret.id === id)?.key ?? '-';
 }
 
 function bootEnv(
@@ -159,7 +168,7 @@ function bootEnv(
     GLA_VERSION_PARAMETER: gitlabVersionParameterName(plan),
     GLA_REPO_KEY_FINGERPRINT: GITLAB_REPO_KEY_FINGERPRINT,
     GLA_SECRETS: needs.secretFiles
-      .map((id) => `${id}|${secretName(plan, id)}|${JSON_PASSWORD_SECRETS.has(id) ? 'password' : '-'}`)
+      .map((id) => `${id}|${secretName(plan, id)}|${secretKey(plan, id)}`)
       .join(' '),
     GLA_SECRETS_JSON_NAME: needs.secretsJson ? secretName(plan, 'gitlab-secrets-json') : '',
     GLA_HOST_KEYS_NAME: needs.hostKeys ? secretName(plan, 'ssh-host-keys') : '',

@@ -120,6 +120,7 @@ export function securityGroupsPropsOf(plan: Plan, vpc: ec2.IVpc): SecurityGroups
       gitalyMode: plan.architecture.gitalyMode,
       type: plan.architecture.type,
       monitoring: hasMonitoring,
+      singleNode: plan.deployNodes.singleNode !== undefined,
     }),
     gitSshAllowedCidrs: plan.spec.access.sshAllowedCidrs,
     bastionSshAllowedCidrs:

@@ -27,6 +27,7 @@ export const REMOTE_SCRIPT_FILES = {
   stopPumaAndSidekiq: 'stop-puma-and-sidekiq.sh',
   restoreBackup: 'restore-backup.sh',
   startGitlab: 'start-gitlab.sh',
+  sendTestMail: 'send-test-mail.sh',
   checkRestoredGitlab: 'check-restored-gitlab.sh',
 } as const;
 

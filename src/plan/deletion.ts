@@ -16,7 +16,10 @@ import { NODE_DATA_PURPOSES } from './query.js';
 import type { Plan, StatefulResourcePlan } from './types.js';
 
 /** What the stateful-resource list reads. */
-export type DeletionInputs = Pick<Plan, 'spec' | 'nodes' | 'autoScalingGroups' | 'services' | 'secrets'>;
+export type DeletionInputs = Pick<
+  Plan,
+  'spec' | 'nodes' | 'autoScalingGroups' | 'services' | 'secrets' | 'email'
+>;
 
 /** The customer-managed KMS keys of the data stack, by what they encrypt. */
 const DATA_KEYS = [
@@ -118,6 +121,17 @@ export function planStatefulResources(plan: DeletionInputs): StatefulResourcePla
       stack: 'data',
       onStackDelete: secret.retainOnDelete ? 'retain' : 'delete',
       physicalName: secret.name,
+    });
+  }
+  // The SES SMTP credential, retained like every secret (src/infra/email.ts).
+  if (plan.email) {
+    resources.push({
+      id: `secret-${plan.email.credentialsSecret.id}`,
+      kind: 'secret',
+      description: `Secrets Manager secret ${plan.email.credentialsSecret.name}`,
+      stack: 'data',
+      onStackDelete: 'retain',
+      physicalName: plan.email.credentialsSecret.name,
     });
   }
   // NGINX access logs are shipped where a group serves the load balancer's HTTP.

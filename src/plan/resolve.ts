@@ -19,6 +19,8 @@ import { groupMembers, planAutoScalingGroups } from './resolve/auto-scaling.js';
 import { planBastionNodes } from './resolve/bastion.js';
 import type { BuildContext } from './resolve/context.js';
 import { planDatabase, planPraefectDatabase } from './resolve/database.js';
+import { planEmail } from './resolve/email.js';
+import { planExtraSettings } from './resolve/extra-settings.js';
 import { planGitalyNodes } from './resolve/gitaly.js';
 import { planEks } from './resolve/kubernetes.js';
 import { planExternalLoadBalancer, planPraefectLoadBalancer } from './resolve/load-balancers.js';
@@ -80,6 +82,8 @@ export function resolvePlan(spec: Spec, options: ResolveOptions = {}): Plan {
       service.kind === 'eks' ? service.nodeGroups.map((group) => group.role) : [service.role],
     ),
   ]);
+  const email = planEmail(spec, roles);
+  const extras = planExtraSettings(spec, roles, origin.kind === 'file' ? origin.path : 'embedded default');
   const resolved: Omit<Plan, 'checks' | 'alarms' | 'statefulResources' | 'deployNodes'> = {
     schemaVersion: PLAN_SCHEMA_VERSION,
     spec,
@@ -110,6 +114,9 @@ export function resolvePlan(spec: Spec, options: ResolveOptions = {}): Plan {
     autoScalingGroups,
     services,
     secrets: planSecrets(spec, gitalyMode, roles, runsOnOneNode(context)),
+    // Only when the spec has some, so Plans without stay as they were.
+    ...(spec.gitlab.extraSettings ? extras : {}),
+    ...(email ? { email } : {}),
   };
   const draft: Omit<Plan, 'checks'> = {
     ...resolved,

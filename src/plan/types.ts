@@ -57,6 +57,63 @@ export interface Plan {
   readonly deployNodes: DeployNodesPlan;
   /** Results of every check, errors first. */
   readonly checks: readonly CheckResult[];
+  /** The user's own gitlab.rb settings (spec `gitlab.extraSettings`), in the order they are written. */
+  readonly extraSettings?: readonly ExtraSettingPlan[];
+  /** Secrets of the user's that those settings read at boot, each readable by the roles using it. */
+  readonly externalSecrets?: readonly ExternalSecretPlan[];
+  /** Outbound e-mail through Amazon SES (spec `email`), when on. */
+  readonly email?: EmailPlan;
+}
+
+/** GitLab's outbound e-mail through Amazon SES over SMTP. */
+export interface EmailPlan {
+  /** The domain identity verified in SES with Easy DKIM: the From address's domain. */
+  readonly domain: string;
+  /** Route 53 public zone that holds the DKIM CNAMEs and the MAIL FROM records. */
+  readonly hostedZone: string;
+  /** Custom MAIL FROM domain, so that SPF aligns with the From domain (DMARC). */
+  readonly mailFromDomain: string;
+  readonly from: string;
+  readonly displayName: string;
+  readonly replyTo: string;
+  /** SES's SMTP endpoint of the region. */
+  readonly smtpHost: string;
+  /** 587 with STARTTLS. */
+  readonly smtpPort: number;
+  /** Secrets Manager secret with the access key (id and secret key) of an IAM user that may only send as the domain; each node derives the SMTP password from it. */
+  readonly credentialsSecret: {
+    readonly id: 'smtp-credentials';
+    readonly name: string;
+    readonly readers: readonly RoleId[];
+  };
+}
+
+/** One of the user's gitlab.rb settings, written after the generated ones on the nodes of `roles`. */
+export interface ExtraSettingPlan {
+  /** The setting path, single-quoted, e.g. `gitlab_rails['omniauth_providers']`. */
+  readonly path: string;
+  /** Its top-level name, e.g. gitlab_rails. */
+  readonly name: string;
+  /** Its keys below the name; none for a call such as `registry_external_url`. */
+  readonly keys: readonly string[];
+  /** The value as JSON; `{ secret, key? }` objects are ExternalSecretPlan references. */
+  readonly value: unknown;
+  /** Roles whose nodes get it. */
+  readonly roles: readonly RoleId[];
+  /** Spec field it came from, e.g. gitlab.extraSettings.rails. */
+  readonly field: string;
+}
+
+/** A Secrets Manager secret (or one key of its JSON) of the user's, read at boot into a root-only file. */
+export interface ExternalSecretPlan {
+  /** File id on the node, `user-<n>`. */
+  readonly id: `user-${number}`;
+  /** Secret name or ARN, as the spec gives it. */
+  readonly secret: string;
+  /** Key of the secret's JSON, or absent for the whole secret string. */
+  readonly key?: string;
+  /** Roles whose instances may read it. */
+  readonly readers: readonly RoleId[];
 }
 
 export interface PlanArchitecture {
@@ -394,7 +451,11 @@ export type SecretId =
   | 'redis-auth-token'
   | 'gitaly-token'
   | 'praefect-external-token'
-  | 'praefect-internal-token';
+  | 'praefect-internal-token'
+  /** The SES SMTP user's access key, from which each node derives its SMTP password (see EmailPlan). */
+  | 'smtp-credentials'
+  /** A secret of the user's, named in `gitlab.extraSettings` (see ExternalSecretPlan). */
+  | `user-${number}`;
 
 export interface SecretPlan {
   readonly id: SecretId;

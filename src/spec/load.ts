@@ -169,6 +169,9 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown, locateField: Loc
       Array.isArray(value) || issue.message.startsWith('must')
         ? issue.message
         : `${describeValue(value)} is out of range; use a value ${bound} ${String(limit)}`;
+  } else if (issue.code === 'custom' && issue.params?.withoutValue) {
+    // The value may be a credential written as text: never echo it.
+    message = issue.message;
   } else {
     message = `${describeValue(value)} ${issue.message}`;
   }

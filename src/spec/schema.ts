@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { ARCHITECTURE_TYPES, CPU_FAMILIES, SPEC_SIZES } from './choices.js';
+import { extraSettingsProblems, extraSettingsSchema } from './extra-settings.js';
 
 const hostname = z
   .string()
@@ -138,6 +139,11 @@ const specObject = z.strictObject({
         .string()
         .regex(/^\d+\.\d+\.\d+$/, 'must be a GitLab version such as 19.3.0')
         .default('19.3.0'),
+      /**
+       * Your own gitlab.rb settings (SSO, LDAP, time zone...), per role or for `all`: setting paths
+       * as gitlab.rb writes them, to values; secrets as { secret: <name or ARN>, key: <JSON key> }.
+       */
+      extraSettings: extraSettingsSchema.optional(),
     })
     .prefault({}),
   access: z
@@ -278,6 +284,18 @@ const specObject = z.strictObject({
       retentionDays: z.number().int().min(1).max(3650).default(14),
     })
     .prefault({}),
+  email: z
+    .strictObject({
+      /** Send GitLab's e-mail through Amazon SES; on by default when domain.hostedZone is given. */
+      enabled: z.boolean().optional(),
+      /** The From address; gitlab@<domain.name> when omitted. Its domain is verified in SES. */
+      from: z.email('must be an e-mail address').optional(),
+      /** The From display name. */
+      displayName: z.string().min(1).max(100).optional(),
+      /** The Reply-To address; noreply@<domain.name> when omitted. */
+      replyTo: z.email('must be an e-mail address').optional(),
+    })
+    .optional(),
   monitoring: z
     .strictObject({
       /** Run the Prometheus monitoring node of the reference architecture. */
@@ -319,8 +337,40 @@ const specObject = z.strictObject({
     })
     .default({}),
 });
+/** Whether GitLab sends e-mail through Amazon SES: `email.enabled`, else whether a hosted zone is given. */
+export function emailEnabled(spec: Pick<z.output<typeof specObject>, 'email' | 'domain'>): boolean {
+  return spec.email?.enabled ?? spec.domain.hostedZone !== undefined;
+}
+
 /** The spec, with the limits that span fields (one field judged against another). */
 export const specSchema = specObject.superRefine((spec, context) => {
+  // SES verifies the From domain with DKIM records gitlab-aws writes into the hosted zone.
+  const from = spec.email?.from;
+  const zone = spec.domain.hostedZone ?? spec.domain.name.split('.').slice(1).join('.');
+  if (from !== undefined && emailEnabled(spec)) {
+    const fromDomain = from.split('@')[1]!.toLowerCase();
+    if (fromDomain !== zone && !fromDomain.endsWith(`.${zone}`)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['email', 'from'],
+        message: `is not in the hosted zone ${zone}, where its DKIM records would go; use an address at ${spec.domain.name} or another name in ${zone}`,
+      });
+    }
+  }
+  if (spec.gitlab.extraSettings) {
+    const problems = extraSettingsProblems(spec.gitlab.extraSettings, {
+      region: spec.region,
+      emailEnabled: emailEnabled(spec),
+    });
+    for (const problem of problems) {
+      context.addIssue({
+        code: 'custom',
+        path: ['gitlab', 'extraSettings', ...problem.path],
+        message: problem.message,
+        params: { withoutValue: true },
+      });
+    }
+  }
   // The NLB's TLS listener can only use an ACM certificate of its own region (ACM User Guide,
   // "Supported Regions", docs.aws.amazon.com/acm/latest/userguide/acm-regions.html).
   const arn = spec.domain.certificateArn;

@@ -48,6 +48,7 @@ describe('gitlab-aws plan', () => {
       'autoScalingGroups',
       'services',
       'secrets',
+      'email',
       'alarms',
       'statefulResources',
       'deployNodes',
@@ -96,6 +97,32 @@ describe('bad input through the real binary', () => {
       'gitlab-aws.yaml:5:3: redis.nodeTipe: unknown field; did you mean "nodeType"?\n',
     );
     expect(result.stdout).toBe('');
+  });
+
+  it("refuses a credential written as text in the user's gitlab.rb settings, exit 2, never echoing it", () => {
+    const cwd = tempDir();
+    const settings = `gitlab:\n  extraSettings:\n    rails:\n      "gitlab_rails['ldap_servers']":\n        main: { password: Sup3r-Secret }\n`;
+    writeFileSync(join(cwd, 'gitlab-aws.yaml'), spec(settings));
+    const refused = runBinary(['plan'], cwd);
+    expect(refused).toMatchObject({ code: 2, stdout: '' });
+    expect(refused.stderr).toMatch(
+      /^gitlab-aws\.yaml:8:\d+: gitlab\.extraSettings\.rails\.gitlab_rails\['ldap_servers'\]\.main\.password: looks like a credential written as text .*\{ secret: /,
+    );
+    expect(refused.stderr).not.toContain('Sup3r-Secret');
+    expect(refused.stderr).not.toMatch(/\bat .*\.js:\d+/);
+  });
+
+  it('refuses a gitlab.rb setting GitLab 19.3 does not have, naming it and the closest, exit 2', () => {
+    const cwd = tempDir();
+    const settings = `gitlab:\n  extraSettings:\n    all:\n      "gitlab_rails['time_zon']": Europe/Berlin\n`;
+    writeFileSync(join(cwd, 'gitlab-aws.yaml'), spec(settings));
+    const refused = runBinary(['plan'], cwd);
+    expect(refused).toMatchObject({ code: 2, stdout: '' });
+    expect(refused.stderr).toBe(
+      `${join(cwd, 'gitlab-aws.yaml')}: gitlab.extraSettings.all.gitlab_rails['time_zon']: gitlab_rails['time_zon'] is not a gitlab.rb setting of GitLab 19.3; did you mean gitlab_rails['time_zone']?\n`,
+    );
+    writeFileSync(join(cwd, 'gitlab-aws.yaml'), spec(settings.replace('time_zon', 'time_zone')));
+    expect(runBinary(['plan'], cwd).code).toBe(0);
   });
 
   it('reports a missing spec file named with -c and exits 2', () => {

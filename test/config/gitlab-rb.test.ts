@@ -2,6 +2,7 @@
  * Every gitlab.rb gitlab-aws can render (every size x type x AZ count, every boot target) is valid
  * Ruby and names only settings GitLab 19.3 accepts; secrets are read from the node's secret files.
  */
+import { createHmac } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -34,6 +35,20 @@ import {
   tempDir,
   writeDistinct,
 } from './support.js';
+
+/**
+ * The SES SMTP password of a secret access key, as the SES Developer Guide derives it ("Obtaining
+ * Amazon SES SMTP credentials"): HMAC-SHA256 chained over 11111111, the region, ses, aws4_request
+ * and SendRawEmail from AWS4 + key, then version byte 4 and base64. Here in Node, so that the Ruby
+ * gitlab.rb evaluates is checked against a second implementation.
+ */
+function sesSmtpPassword(secretKey: string, region: string): string {
+  let key = Buffer.from(`AWS4${secretKey}`, 'utf8');
+  for (const data of ['11111111', region, 'ses', 'aws4_request', 'SendRawEmail']) {
+    key = createHmac('sha256', key).update(data).digest();
+  }
+  return Buffer.concat([Buffer.from([4]), key]).toString('base64');
+}
 
 const RECORDER = join(import.meta.dirname, 'record-settings.rb');
 /** The account id the recorder's instance reads from its identity document. */
@@ -98,13 +113,20 @@ describe.runIf(hasRuby)('every rendered gitlab.rb', () => {
       const text = allRendered().find((rendered) => label(rendered) === file.labels[0])!.parts.gitlabRb!;
       expect(text).not.toContain(FAKE_SECRET);
       for (const path of secretPaths) {
-        expect(path).toMatch(/password|token|secret/);
+        expect(path).toMatch(/password|token|secret|smtp_user_name/);
       }
       // Any setting named like a secret must get its value from a secret file.
       const named = settings.filter((entry) =>
         /(password|token)'?\]?$/.test(entry.path.replace(/\[\]$/, '')),
       );
-      for (const entry of named) expect(entry.value, `${file.labels[0]} ${entry.path}`).toBe(FAKE_SECRET);
+      for (const entry of named) {
+        // The SES SMTP password is derived from the secret key when gitlab.rb is evaluated.
+        const expected =
+          entry.path === "gitlab_rails['smtp_password']"
+            ? sesSmtpPassword(FAKE_SECRET, 'us-west-2')
+            : FAKE_SECRET;
+        expect(entry.value, `${file.labels[0]} ${entry.path}`).toBe(expected);
+      }
     }
   });
 

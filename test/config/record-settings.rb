@@ -14,6 +14,8 @@ class << File
   alias_method :gla_original_read, :read
 
   def read(path, *args)
+    # The SES SMTP credential is an access key as JSON; both its parts are the fake secret.
+    return JSON.generate('username' => FAKE_SECRET, 'secretAccessKey' => FAKE_SECRET) if path.end_with?('/smtp-credentials')
     return FAKE_SECRET if path.start_with?('/etc/gitlab/aws-secrets/')
     return FAKE_ACCOUNT if path == '/etc/gitlab/aws-node/account-id'
     return (path.end_with?('-port') ? '5432' : 'fact.example') if path.start_with?('/etc/gitlab/aws-node/')
@@ -76,6 +78,11 @@ class Sandbox < BasicObject
 
   def Integer(*args)
     ::Kernel.Integer(*args)
+  end
+
+  # gitlab.rb is plain Ruby: it may load libraries (the SES SMTP password derivation uses OpenSSL).
+  def require(name)
+    ::Kernel.require(name)
   end
 
   def method_missing(name, *args)

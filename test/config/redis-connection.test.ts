@@ -168,10 +168,11 @@ function bootFiles(env: string, redisSecretName: string, root: string): { secret
   }).replace(/\ncase "\$\{1:-boot\}" in[\s\S]*$/, '\n');
   const stubs = `
 imds() { case "$1" in placement/region) echo us-west-2 ;; instance-id) echo i-0123 ;; *) echo 10.0.1.10 ;; esac; }
+instance_account() { printf 123456789012; }
 aws() {
   local id=""
   while [ $# -gt 0 ]; do [ "$1" = --secret-id ] && id=$2; shift; done
-  if [ "$id" = ${JSON.stringify(redisSecretName)} ]; then cat ${JSON.stringify(tokenFile)}; else echo '{"password":"unused"}'; fi
+  if [ "$id" = ${JSON.stringify(redisSecretName)} ]; then cat ${JSON.stringify(tokenFile)}; else echo '{"password":"unused","username":"AKIAEXAMPLE","secretAccessKey":"unused"}'; fi
 }
 record_facts
 fetch_secrets

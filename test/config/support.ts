@@ -22,11 +22,12 @@ import {
   type UserDataParts,
 } from '../../src/config/index.js';
 import type { Plan } from '../../src/plan/types.js';
-import { allPlans, type Combination } from '../fixtures/plans.js';
+import { EXTRA_SETTINGS_OVERRIDES } from '../fixtures/extra-settings.js';
+import { allPlans, type Combination, planFor } from '../fixtures/plans.js';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
 /** The gitlab.rb settings reference (facts, with their source in its README). */
-export const referenceDir = resolve(repoRoot, 'test/fixtures/gitlab-rb-reference');
+export const referenceDir = resolve(repoRoot, 'src/catalog/gitlab-rb-reference');
 
 /** A value no rendered file may contain. The Ruby recorder returns it for every secret file read. */
 export const FAKE_SECRET = 'fake-Secret-Value-7f3a9c';
@@ -56,6 +57,8 @@ export function endpointsFor(target: BootTarget): RuntimeEndpoints {
 
 export interface RenderedTarget {
   readonly combination: Combination;
+  /** What the spec adds to the combination's, e.g. `extra-settings`. */
+  readonly variant?: string;
   readonly plan: Plan;
   readonly target: BootTarget;
   readonly name: string;
@@ -64,22 +67,30 @@ export interface RenderedTarget {
 
 let cache: RenderedTarget[] | undefined;
 
-/** Every boot target of every supported size x type x AZ count, rendered. */
+/** Plans with the user's own settings (for every role), next to the plain ones. */
+function extraSettingsPlans(): { combination: Combination; variant: string; plan: Plan }[] {
+  return (['1k', '3k'] as const).map((size) => {
+    const combination = { size, type: 'linux-package', availabilityZones: 3 } as const;
+    const plan = planFor({ ...EXTRA_SETTINGS_OVERRIDES, architecture: { size } });
+    return { combination, variant: 'extra-settings', plan };
+  });
+}
+
+/** Every boot target of every supported size x type x AZ count, and of the variants above, rendered. */
 export function allRendered(): RenderedTarget[] {
-  cache ??= allPlans().flatMap(({ combination, plan }) =>
-    bootTargets(plan).map((target) => ({
-      combination,
-      plan,
+  cache ??= [...allPlans(), ...extraSettingsPlans()].flatMap((entry) =>
+    bootTargets(entry.plan).map((target) => ({
+      ...entry,
       target,
       name: targetName(target),
-      parts: renderUserDataParts(plan, target, endpointsFor(target)),
+      parts: renderUserDataParts(entry.plan, target, endpointsFor(target)),
     })),
   );
   return cache;
 }
 
 export const label = (rendered: RenderedTarget) =>
-  `${rendered.combination.size}/${rendered.combination.type}/${rendered.combination.availabilityZones}az/${rendered.name}`;
+  `${rendered.combination.size}/${rendered.combination.type}/${rendered.combination.availabilityZones}az${rendered.variant ? `/${rendered.variant}` : ''}/${rendered.name}`;
 
 export interface CloudConfigFile {
   readonly path: string;

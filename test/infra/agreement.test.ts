@@ -301,7 +301,9 @@ function statefulIdOf(synth: Synthesized, located: Located): string | undefined 
     case 'AWS::EC2::Volume':
       return `volume-${tagOf(resource, NODE_TAG)}`;
     case 'AWS::SecretsManager::Secret': {
-      const secret = plan.secrets.find((candidate) => candidate.name === properties.Name);
+      const secret = [...plan.secrets, ...(plan.email ? [plan.email.credentialsSecret] : [])].find(
+        (candidate) => candidate.name === properties.Name,
+      );
       return secret ? `secret-${secret.id}` : undefined;
     }
     case 'AWS::Backup::BackupVault':

@@ -13,7 +13,14 @@ import type { Plan } from '../../src/plan/types.js';
 import { hasSetting, setting } from '../config/rb-query.js';
 import { webTarget } from '../config/support.js';
 import { planFor } from '../fixtures/plans.js';
-import { type Json, referencedLogicalId, resourcesOf, type Synthesized, synthesize } from './synth.js';
+import {
+  identityPoliciesOf,
+  type Json,
+  referencedLogicalId,
+  resourcesOf,
+  type Synthesized,
+  synthesize,
+} from './synth.js';
 
 const endpoints: RuntimeEndpoints = {
   databaseHost: 'db.example.internal',
@@ -96,7 +103,7 @@ function routesOf(synth: Synthesized): Route[] {
     ([, group]) => ((group.Properties?.TargetGroupARNs ?? []) as unknown[]).length > 0,
   );
   // The 1k node is no group member: it registers itself at boot in the target groups it may register in.
-  const selfRegistered = resourcesOf(synth.json.compute, 'AWS::IAM::Policy')
+  const selfRegistered = identityPoliciesOf(synth.json.compute)
     .flatMap(([, policy]) => (policy.Properties!.PolicyDocument as Json).Statement as Json[])
     .filter((statement) => [statement.Action].flat().includes('elasticloadbalancing:RegisterTargets'))
     .flatMap((statement) =>

@@ -3,7 +3,15 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { GITALY_DISK_IOPS } from '../../src/catalog/gitlab-requirements.js';
 import { NODE_TAG, ROLE_TAG } from '../../src/plan/contracts.js';
 import { planFor } from '../fixtures/plans.js';
-import { type Json, referencedLogicalId, resourcesOf, type Synthesized, synthesize, tagOf } from './synth.js';
+import {
+  identityPoliciesOf,
+  type Json,
+  referencedLogicalId,
+  resourcesOf,
+  type Synthesized,
+  synthesize,
+  tagOf,
+} from './synth.js';
 
 describe('single Gitaly (2k)', () => {
   let synth: Synthesized;
@@ -32,7 +40,7 @@ describe('single Gitaly (2k)', () => {
   });
 
   it('lets the Gitaly node attach only its own volume and stop only its own instances', () => {
-    const statements = resourcesOf(synth.json.compute, 'AWS::IAM::Policy').flatMap(
+    const statements = identityPoliciesOf(synth.json.compute).flatMap(
       ([, policy]) => (policy.Properties!.PolicyDocument as Json).Statement as Record<string, Json>[],
     );
     const attach = statements.filter((statement) => [statement.Action].flat().includes('ec2:AttachVolume'));

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { RuntimeEndpoints } from '../../src/config/types.js';
 import { planUpgrade } from '../../src/lifecycle/upgrade.js';
 import { planFor } from '../fixtures/plans.js';
-import { type Json, resourcesOf, type Synthesized, synthesize } from './synth.js';
+import { identityPoliciesOf, type Json, resourcesOf, type Synthesized, synthesize } from './synth.js';
 
 describe('GitLab version parameter (10k with Gitaly Cluster, bastions)', () => {
   const seen: RuntimeEndpoints[] = [];
@@ -43,7 +43,7 @@ describe('GitLab version parameter (10k with Gitaly Cluster, bastions)', () => {
         )
         .map(([id]) => id);
     const canReadAs = (roleId: string) =>
-      resourcesOf(synth.json.compute, 'AWS::IAM::Policy').some(
+      identityPoliciesOf(synth.json.compute).some(
         ([, policy]) =>
           (policy.Properties!.Roles as Json[]).some((ref) => ref.Ref === roleId) &&
           (policy.Properties!.PolicyDocument as Json).Statement.some(

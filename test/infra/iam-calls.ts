@@ -150,6 +150,15 @@ export function allowedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsC
     why: 'boot script reads the GitLab version',
   });
   for (const id of secretIdsRead(plan, caller)) {
+    if (id.startsWith('user-') || id === 'smtp-credentials') {
+      // Under the account's aws/secretsmanager key (whose policy allows it): the user's own, SES's.
+      calls.push({
+        action: 'secretsmanager:GetSecretValue',
+        resource: world.secretArn(id),
+        why: `boot script reads ${id}`,
+      });
+      continue;
+    }
     calls.push(
       {
         action: 'secretsmanager:GetSecretValue',
@@ -286,7 +295,7 @@ export function allowedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsC
       for (const action of ['s3:GetBucketLocation', 's3:ListBucketMultipartUploads']) {
         calls.push({
           action,
-          resource: `arn:aws:s3:::${bucket.bucketName}`,
+          resource: `arn:aws:s3:::${bucketName}`,
           context: inAccount,
           why: 'the registry finds and lists its multipart uploads',
         });
@@ -294,7 +303,7 @@ export function allowedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsC
       for (const action of ['s3:ListMultipartUploadParts', 's3:AbortMultipartUpload']) {
         calls.push({
           action,
-          resource: `arn:aws:s3:::${bucket.bucketName}/docker/registry/v2/repositories/x/_uploads/y`,
+          resource: `arn:aws:s3:::${bucketName}/docker/registry/v2/repositories/x/_uploads/y`,
           context: inAccount,
           why: 'the registry resumes and abandons layer uploads',
         });
@@ -333,6 +342,28 @@ export function allowedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsC
 export function deniedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsCall[] {
   const calls: AwsCall[] = [];
   const reads = secretIdsRead(plan, caller);
+  // The user's secrets: those the caller's settings do not reference, and any other of the account.
+  for (const secret of plan.externalSecrets ?? []) {
+    if (!reads.includes(secret.id)) {
+      calls.push({
+        action: 'secretsmanager:GetSecretValue',
+        resource: world.secretArn(secret.id),
+        why: `read ${secret.secret}, which its settings do not reference`,
+      });
+    }
+    calls.push({
+      action: 'secretsmanager:GetSecretValue',
+      resource: world.secretArn(secret.id).replace(/-[A-Za-z0-9]{6}$/, '-extra-AbCdEf'),
+      why: `read a secret whose name starts like ${secret.secret}`,
+    });
+  }
+  if (plan.externalSecrets?.length) {
+    calls.push({
+      action: 'secretsmanager:GetSecretValue',
+      resource: `arn:aws:secretsmanager:${world.region}:${ACCOUNT}:secret:unrelated-AbCdEf`,
+      why: 'read a secret of the account no setting references',
+    });
+  }
   for (const id of ['gitlab-secrets-json', 'ssh-host-keys'] as const) {
     calls.push(
       {

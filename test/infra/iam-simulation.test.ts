@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { nodesOf } from '../../src/plan/query.js';
 import { STACK_KINDS, type StackKind } from '../../src/plan/stacks.js';
 import type { SecretId } from '../../src/plan/types.js';
-import { allPlans } from '../fixtures/plans.js';
+import { EXTRA_SETTINGS_OVERRIDES } from '../fixtures/extra-settings.js';
+import { allPlans, planFor } from '../fixtures/plans.js';
 import {
   ACCOUNT,
   type AwsCall,
@@ -18,7 +19,14 @@ import {
   deniedCalls,
   type FakeWorld,
 } from './iam-calls.js';
-import { type CfnTemplate, type Json, resourcesOf, type Synthesized, synthesize } from './synth.js';
+import {
+  type CfnTemplate,
+  identityPoliciesOf,
+  type Json,
+  resourcesOf,
+  type Synthesized,
+  synthesize,
+} from './synth.js';
 
 /** Resolves CloudFormation values of a synthesized environment into the fake account's ARNs. */
 function resolver(synth: Synthesized) {
@@ -128,7 +136,7 @@ function principals(synth: Synthesized) {
   const logicalId = (role: { node: { defaultChild?: unknown } }) =>
     compute.getLogicalId(role.node.defaultChild as never);
   const policiesOf = (roleId: string) =>
-    resourcesOf(synth.json.compute, 'AWS::IAM::Policy')
+    identityPoliciesOf(synth.json.compute)
       .filter(([, policy]) => (policy.Properties!.Roles as Json[]).some((entry) => entry.Ref === roleId))
       .map(([id, policy]) => ({
         name: id,
@@ -165,7 +173,18 @@ function world(synth: Synthesized): FakeWorld {
   return {
     region,
     stackArn: `arn:aws:cloudformation:${region}:${ACCOUNT}:stack/${synth.environment.stacks.compute.stackName}/fake`,
-    secretArn: (id: SecretId) => ref('data', dataId(synth.environment.secrets.secret(id))),
+    secretArn: (id: SecretId) => {
+      const smtp = synth.plan.email?.credentialsSecret;
+      const external =
+        smtp?.id === id
+          ? { secret: smtp.name }
+          : synth.plan.externalSecrets?.find((secret) => secret.id === id);
+      if (!external) return ref('data', dataId(synth.environment.secrets.secret(id)));
+      // Secrets Manager appends six characters to the name of every secret's ARN.
+      return external.secret.startsWith('arn:')
+        ? external.secret
+        : `arn:aws:secretsmanager:${region}:${ACCOUNT}:secret:${external.secret}-XyZ123`;
+    },
     keys: {
       secrets: keyArn(keys.secrets),
       volumes: keyArn(keys.volumes),
@@ -255,33 +274,37 @@ describe('instance role policies, simulated', () => {
     for (const action of actions) expect(listed, action).toContain(action);
   });
 
-  it.each(allPlans().map(({ combination, plan }) => ({ ...combination, plan })))(
-    '$size $type in $availabilityZones AZs: allows what nodes do, denies the rest',
-    async ({ plan }) => {
-      const synth = synthesize(plan);
-      const fake = world(synth);
-      const resourcePolicies = keyPolicies(synth);
-      const failures: string[] = [];
-      let checked = 0;
-      for (const { roleId, caller, policies } of principals(synth)) {
-        const who = caller.kind === 'node' ? caller.node.id : caller.groupId;
-        for (const call of allowedCalls(plan, caller, fake)) {
-          const result = await decide(policies, call, resourcePolicies);
-          checked++;
-          if (result !== 'Allowed')
-            failures.push(`${who} (${roleId}) ${call.why}: ${call.action} ${call.resource} ${result}`);
-        }
-        for (const call of deniedCalls(plan, caller, fake)) {
-          const result = await decide(policies, call, resourcePolicies);
-          checked++;
-          if (result === 'Allowed' || result.startsWith('error'))
-            failures.push(
-              `${who} (${roleId}) must not ${call.why}: ${call.action} ${call.resource} ${result}`,
-            );
-        }
+  it.each([
+    ...allPlans().map(({ combination, plan }) => ({ ...combination, plan })),
+    // The user's own settings reference secrets of theirs.
+    ...(['1k', '3k'] as const).map((size) => ({
+      size: `${size} with extra settings`,
+      type: 'linux-package',
+      availabilityZones: 3,
+      plan: planFor({ ...EXTRA_SETTINGS_OVERRIDES, architecture: { size } }),
+    })),
+  ])('$size $type in $availabilityZones AZs: allows what nodes do, denies the rest', async ({ plan }) => {
+    const synth = synthesize(plan);
+    const fake = world(synth);
+    const resourcePolicies = keyPolicies(synth);
+    const failures: string[] = [];
+    let checked = 0;
+    for (const { roleId, caller, policies } of principals(synth)) {
+      const who = caller.kind === 'node' ? caller.node.id : caller.groupId;
+      for (const call of allowedCalls(plan, caller, fake)) {
+        const result = await decide(policies, call, resourcePolicies);
+        checked++;
+        if (result !== 'Allowed')
+          failures.push(`${who} (${roleId}) ${call.why}: ${call.action} ${call.resource} ${result}`);
       }
-      expect(failures).toEqual([]);
-      expect(checked).toBeGreaterThan(nodesOf(plan, 'gitaly').length * 10);
-    },
-  );
+      for (const call of deniedCalls(plan, caller, fake)) {
+        const result = await decide(policies, call, resourcePolicies);
+        checked++;
+        if (result === 'Allowed' || result.startsWith('error'))
+          failures.push(`${who} (${roleId}) must not ${call.why}: ${call.action} ${call.resource} ${result}`);
+      }
+    }
+    expect(failures).toEqual([]);
+    expect(checked).toBeGreaterThan(nodesOf(plan, 'gitaly').length * 10);
+  });
 });

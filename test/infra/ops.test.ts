@@ -2,7 +2,15 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROLE_TAG } from '../../src/plan/contracts.js';
 import { planFor } from '../fixtures/plans.js';
-import { type Json, referencedLogicalId, resourcesOf, type Synthesized, synthesize, tagOf } from './synth.js';
+import {
+  identityPoliciesOf,
+  type Json,
+  referencedLogicalId,
+  resourcesOf,
+  type Synthesized,
+  synthesize,
+  tagOf,
+} from './synth.js';
 
 describe('ops with bastions and an alarm e-mail (10k)', () => {
   let synth: Synthesized;
@@ -42,7 +50,7 @@ describe('ops with bastions and an alarm e-mail (10k)', () => {
       synth.json.compute.Resources[referencedLogicalId(synth, instance.Properties!.IamInstanceProfile)!]!;
     const roles = (profile.Properties!.Roles as unknown[]).map((role) => referencedLogicalId(synth, role));
     expect(roles).toHaveLength(1);
-    const actions = resourcesOf(synth.json.compute, 'AWS::IAM::Policy')
+    const actions = identityPoliciesOf(synth.json.compute)
       .filter(([, policy]) =>
         (policy.Properties!.Roles as unknown[]).some((role) => referencedLogicalId(synth, role) === roles[0]),
       )

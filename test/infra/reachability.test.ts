@@ -209,6 +209,7 @@ function expectedPaths(plan: Plan, tiers: ReadonlySet<string>) {
     gitalyMode: plan.architecture.gitalyMode,
     type: plan.architecture.type,
     monitoring: plan.nodes.some((node) => node.role === 'monitoring'),
+    singleNode: plan.deployNodes.singleNode !== undefined,
   });
   const direct = new Set<string>();
   const viaPublicAddress: { from: string; port: number }[] = [];

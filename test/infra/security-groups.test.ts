@@ -175,9 +175,14 @@ describe('tiersOf and securityGroupsPropsOf', () => {
     // Without bastions the bastion ranges open nothing, whatever the spec lists.
     const ssm = planFor({ access: { ...bastionAccess, admin: 'ssm' } });
     expect(securityGroupsPropsOf(ssm, vpc).bastionSshAllowedCidrs).toEqual([]);
-    // 1k has no monitoring node, so no scrape paths.
+    // 1k has no monitoring node, so no scrape paths, and one node, so no KAS between Rails nodes.
     expect(securityGroupsPropsOf(planFor({ architecture: { size: '1k' } }), vpc).paths).toEqual(
-      documentedNetworkPaths({ gitalyMode: 'single', type: 'linux-package', monitoring: false }),
+      documentedNetworkPaths({
+        gitalyMode: 'single',
+        type: 'linux-package',
+        monitoring: false,
+        singleNode: true,
+      }),
     );
   });
 });
@@ -388,10 +393,16 @@ describe('SecurityGroups for the 1k node', () => {
     ({ securityGroups, rules } = buildPlan(planFor({ architecture: { size: '1k' } })));
   });
 
-  it('has only the load balancer and the node, which the load balancer reaches on HTTP and SSH alone', () => {
+  it('has only the load balancer and the node, which the load balancer reaches on its target ports alone', () => {
     expect([...securityGroups.groups.keys()].sort()).toEqual(['load-balancer', 'rails']);
+    // HTTPS (to NGINX's plain port), the HTTP redirect, Git over SSH and the registry; no KAS port to itself.
     expect(ingress(rules, 'rails')).toEqual(
-      [`rails<-load-balancer:${PORTS.http}`, `rails<-load-balancer:${PORTS.ssh}`].sort(),
+      [
+        `rails<-load-balancer:${PORTS.http}`,
+        `rails<-load-balancer:${PORTS.httpRedirect}`,
+        `rails<-load-balancer:${PORTS.ssh}`,
+        `rails<-load-balancer:${PORTS.registry}`,
+      ].sort(),
     );
   });
 });

@@ -6,7 +6,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NODE_TAG, ROLE_TAG } from '../../src/plan/contracts.js';
 import { planFor } from '../fixtures/plans.js';
-import { type Json, referencedLogicalId, resourcesOf, type Synthesized, synthesize, tagOf } from './synth.js';
+import {
+  identityPoliciesOf,
+  type Json,
+  referencedLogicalId,
+  resourcesOf,
+  type Synthesized,
+  synthesize,
+  tagOf,
+} from './synth.js';
 
 describe('the 1k node', () => {
   let synth: Synthesized;
@@ -61,7 +69,7 @@ describe('the 1k node', () => {
   });
 
   it('may register targets in the web target groups of the edge only', () => {
-    const statements = resourcesOf(synth.json.compute, 'AWS::IAM::Policy').flatMap(
+    const statements = identityPoliciesOf(synth.json.compute).flatMap(
       ([, policy]) => (policy.Properties!.PolicyDocument as Json).Statement as Json[],
     );
     const register = statements.filter((statement) =>

@@ -27,6 +27,12 @@ const CLAIMS: Readonly<Record<StackKind, Readonly<Record<string, readonly string
     'Secrets Manager secrets': ['AWS::SecretsManager::Secret'],
     'Gitaly data volumes': ['AWS::EC2::Volume'],
     'the GitLab version and pinned Ubuntu image parameters': ['AWS::SSM::Parameter'],
+    'the SES e-mail identity with its DKIM and MAIL FROM records and SMTP user': [
+      'AWS::SES::EmailIdentity',
+      'AWS::Route53::RecordSet',
+      'AWS::IAM::User',
+      'AWS::IAM::AccessKey',
+    ],
   },
   edge: {
     'external Network Load Balancer': ['AWS::ElasticLoadBalancingV2::LoadBalancer'],
@@ -67,6 +73,8 @@ const WIRING = new Set([
   'AWS::EC2::SecurityGroupIngress',
   'AWS::EC2::SecurityGroupEgress',
   'AWS::IAM::Policy',
+  // Where CDK moves a role's statements once its inline policy would pass IAM's size limit.
+  'AWS::IAM::ManagedPolicy',
   'AWS::KMS::Alias',
   'AWS::RDS::DBParameterGroup',
   'AWS::RDS::DBSubnetGroup',

@@ -145,3 +145,11 @@ export function resolvedIn(value: unknown, account = TEST_ACCOUNT, region = 'us-
     return sub.replace(/\$\{([^}]+)\}/g, (whole, name: string) => pseudo[name] ?? whole);
   return value;
 }
+
+/**
+ * A template's identity policies: inline ones and the managed policies CDK moves statements to when
+ * a role's inline policy would pass IAM's size limit. Both attach to roles through `Roles`.
+ */
+export function identityPoliciesOf(template: CfnTemplate): [string, CfnResource][] {
+  return [...resourcesOf(template, 'AWS::IAM::Policy'), ...resourcesOf(template, 'AWS::IAM::ManagedPolicy')];
+}

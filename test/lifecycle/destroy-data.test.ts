@@ -473,7 +473,10 @@ describe('the destroy preview with --include-data', () => {
     const volumes = plan.statefulResources.filter((resource) => resource.kind === 'volume');
     const rendered = renderDestroyPlan(plan, destroy);
     expect(rendered[0]).toBe('First, before any stack is deleted:');
-    for (const resource of [rds[0]!, ...volumes]) {
+    // GitLab's database and, with a Gitaly Cluster, Praefect's: every primary; replicas have no snapshot.
+    const primaries = rds.filter((resource) => resource.onStackDelete !== 'retain');
+    expect(primaries.length).toBeGreaterThan(1);
+    for (const resource of [...primaries, ...volumes]) {
       expect(rendered).toContain(
         `  * final snapshot ${plan.spec.name}-final-<time> of ${resource.description}, waited for and kept`,
       );
@@ -483,7 +486,7 @@ describe('the destroy preview with --include-data', () => {
     }
     expect(
       rendered.filter((line) => line.endsWith(`would keep ${plan.spec.name}-data from being deleted)`)),
-    ).toHaveLength(rds.length - 1);
+    ).toHaveLength(rds.length - primaries.length);
     expect(rendered.join('\n')).toContain(`adding --delete-retained ${plan.spec.name}`);
     expect(renderDestroyPlan(plan, planDestroy(plan, { includeData: false }))[0]).toMatch(/^Deleted/);
   });

@@ -178,6 +178,8 @@ describe('plan.statefulResources, resource by resource', () => {
         },
       ],
       secrets: plan.secrets.map((secret) => ({ ...secret, retainOnDelete: false })),
+      // The SES credential is always retained (its own test below).
+      email: undefined,
     });
     const volume = resources.find((resource) => resource.kind === 'volume')!;
     expect(volume.onStackDelete).toBe('snapshot');
@@ -188,6 +190,18 @@ describe('plan.statefulResources, resource by resource', () => {
     const secrets = resources.filter((resource) => resource.kind === 'secret');
     expect(secrets).toHaveLength(plan.secrets.length);
     for (const secret of secrets) expect(secret.onStackDelete).toBe('delete');
+  });
+
+  it('retains the SES SMTP credential secret under its fixed name when the Plan sends e-mail', () => {
+    expect(byId('secret-smtp-credentials')).toMatchObject({
+      kind: 'secret',
+      stack: 'data',
+      onStackDelete: 'retain',
+      physicalName: `${name}/smtp-credentials`,
+    });
+    expect(planStatefulResources({ ...plan, email: undefined }).map((resource) => resource.id)).not.toContain(
+      'secret-smtp-credentials',
+    );
   });
 
   it('keeps the access-log bucket with the object storage, and lists it only where there is one', () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { EXTRA_SETTINGS_OVERRIDES } from '../fixtures/extra-settings.js';
 import { planFor } from '../fixtures/plans.js';
 
 const doc = readFileSync(resolve(import.meta.dirname, '../../docs/plan-format.md'), 'utf8');
@@ -31,8 +32,19 @@ describe('docs/plan-format.md', () => {
       }),
       planFor({ architecture: { size: '10k', type: 'cloud-native-hybrid' } }),
       planFor({ architecture: { size: '1k' } }),
+      planFor({ ...EXTRA_SETTINGS_OVERRIDES, architecture: { size: '3k' } }),
     ];
-    const keys = keysOf(plans.map(({ spec: _spec, ...rest }) => rest));
+    // An extra setting's value is the user's JSON, echoed like the spec.
+    const keys = keysOf(
+      plans.map(({ spec: _spec, extraSettings, ...rest }) => ({
+        ...rest,
+        ...(extraSettings
+          ? {
+              extraSettings: extraSettings.map(({ value: _value, ...setting }) => ({ ...setting, value: 0 })),
+            }
+          : {}),
+      })),
+    );
     const undocumented = [...keys].filter((key) => !doc.includes(`\`${key}\``));
     expect(undocumented).toEqual([]);
   });

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { renderEndpointChecks, runEndpointChecks } from '../../lifecycle/endpoint-checks.js';
-import { lifecycleOutput } from '../aws-context.js';
+import type { Plan } from '../../plan/types.js';
+import { connect, fleetOf, lifecycleOutput } from '../aws-context.js';
 import type { CliCommand } from '../command.js';
 import { UserError } from '../errors.js';
 import { planFromArgs, SPEC_OPTIONS, SPEC_USAGE } from '../spec-args.js';
@@ -14,6 +15,23 @@ const port = (value: unknown, flag: string) => {
   return number;
 };
 
+/** Sends the test e-mail through a web node; false when it could not be handed to SMTP. */
+async function testMail(plan: Plan, to: string, line: (text: string) => void): Promise<boolean> {
+  const { sendTestMail } = await import('../../lifecycle/test-mail.js');
+  const { clients } = await connect(plan);
+  const { directory, runner } = fleetOf(plan, clients);
+  try {
+    const sent = await sendTestMail({ plan, to, directory, runner });
+    line(
+      `pass  test e-mail to ${to} handed to ${plan.email!.smtpHost} by ${sent.instanceId}; check that inbox`,
+    );
+    return true;
+  } catch (error) {
+    line(`fail  test e-mail to ${to}: ${(error as Error).message}`);
+    return false;
+  }
+}
+
 export const command: CliCommand = {
   name: 'check',
   usage:
@@ -25,7 +43,9 @@ export const command: CliCommand = {
     '      --https-port N     HTTPS port (default: from the URL, else 443)\n' +
     '      --ssh-port N       Git over SSH port (default 22)\n' +
     '      --ca FILE          also trust this CA certificate (PEM)\n' +
-    '      --insecure         do not verify the certificate (reported as a warning)',
+    '      --insecure         do not verify the certificate (reported as a warning)\n' +
+    "      --send-test-mail ADDRESS  also have a web node send GitLab's test e-mail there (SSM; in the\n" +
+    '                         SES sandbox the address must be verified in SES)',
   options: {
     ...SPEC_OPTIONS,
     url: { type: 'string' },
@@ -37,11 +57,25 @@ export const command: CliCommand = {
     ca: { type: 'string' },
     insecure: { type: 'boolean' },
     ci: { type: 'boolean' },
+    'send-test-mail': { type: 'string' },
   },
   async run(invocation) {
     const { io, values } = invocation;
     const output = lifecycleOutput(io, { ci: values.ci === true });
-    const plan = values.url === undefined ? planFromArgs(invocation) : undefined;
+    const mailTo = values['send-test-mail'] as string | undefined;
+    if (mailTo !== undefined && !/^[^\s@'"`$\\]+@[a-z0-9.-]+\.[a-z]{2,}$/i.test(mailTo)) {
+      throw new UserError(
+        `--send-test-mail needs an e-mail address such as you@example.com, got ${mailTo}`,
+        2,
+      );
+    }
+    const plan = values.url === undefined || mailTo !== undefined ? planFromArgs(invocation) : undefined;
+    if (mailTo !== undefined && !plan!.email) {
+      throw new UserError(
+        'the spec sends no e-mail through Amazon SES (email is off: give domain.hostedZone or set email.enabled: true), so there is no SMTP setup to test',
+        2,
+      );
+    }
     const url = (values.url as string | undefined) ?? plan!.gitlab.externalUrl;
     if (!url.startsWith('https://')) throw new UserError(`--url must be an https:// URL, got ${url}`, 2);
     const results = await runEndpointChecks({
@@ -56,6 +90,8 @@ export const command: CliCommand = {
       insecure: values.insecure === true,
     });
     for (const line of renderEndpointChecks(results, output.style)) output.line(line);
-    return results.some((result) => result.status === 'fail') ? 1 : 0;
+    let mailFailed = false;
+    if (mailTo !== undefined) mailFailed = !(await testMail(plan!, mailTo, output.line));
+    return mailFailed || results.some((result) => result.status === 'fail') ? 1 : 0;
   },
 };

@@ -30,6 +30,7 @@ import type { ObjectStorage } from '../data/object-storage.js';
 import type { GitLabSecrets } from '../data/secrets.js';
 import type { Edge } from '../edge.js';
 import { KubernetesCluster } from '../eks.js';
+import { grantExternalSecrets } from '../external-secrets.js';
 import type { BootScript, NodeConfigurationOf, NodeTierProps } from '../fixed-node.js';
 import { GitalyServers, type GitalyVolumes } from '../gitaly/gitaly.js';
 import { PraefectCluster } from '../gitaly/praefect.js';
@@ -113,6 +114,14 @@ export class ComputeStack extends Stack {
       objectStorage: props.objectStorage,
       gitalyVolumes: props.gitalyVolumes,
       gitalyNodes: nodesWithDataVolume(plan),
+    });
+    const smtp = plan.email?.credentialsSecret;
+    grantExternalSecrets(this, {
+      instanceRoles: this.instanceRoles,
+      secrets: [
+        ...(plan.externalSecrets ?? []),
+        ...(smtp ? [{ secret: smtp.name, readers: smtp.readers }] : []),
+      ],
     });
     const praefectService = internalLoadBalancer(plan);
     // The 1k node registers itself with the external target groups (see single-node.ts).

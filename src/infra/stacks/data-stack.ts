@@ -16,6 +16,7 @@ import { Database } from '../data/database.js';
 import { ObjectStorage } from '../data/object-storage.js';
 import { Redis } from '../data/redis.js';
 import { GitLabSecrets } from '../data/secrets.js';
+import { GitLabEmail } from '../email.js';
 import { GitalyVolumes } from '../gitaly/gitaly.js';
 import { removalPolicies } from '../removal-policy.js';
 import { EncryptionKeys } from '../security.js';
@@ -46,6 +47,8 @@ export class DataStack extends Stack {
   readonly database?: Database;
   /** Praefect's own database, with a Gitaly Cluster. */
   readonly praefectDatabase?: Database;
+  /** Outbound e-mail through Amazon SES, when the Plan sends e-mail. */
+  readonly email?: GitLabEmail;
   /** One replication group per Redis role of the Plan. */
   readonly redis: readonly Redis[];
   readonly objectStorage: ObjectStorage;
@@ -71,6 +74,7 @@ export class DataStack extends Stack {
       encryptionKey: this.keys.secrets,
       removalPolicyOf,
     });
+    if (plan.email) this.email = new GitLabEmail(this, 'Email', { email: plan.email, removalPolicyOf });
     if (database) {
       if (!databaseSecurityGroup)
         throw new Error('the Plan has RDS but the database tier has no security group');

@@ -4,7 +4,7 @@ import type { Spec } from '../../spec/schema.js';
 import type { SecretId, SecretPlan } from '../types.js';
 import { RAILS_CODE_ROLES } from './context.js';
 
-const SECRET_DESCRIPTIONS: Record<SecretId, string> = {
+const SECRET_DESCRIPTIONS: Record<Exclude<SecretId, `user-${number}` | 'smtp-credentials'>, string> = {
   'root-password': 'Initial password of the GitLab root user',
   'gitlab-secrets-json': 'gitlab-secrets.json shared by every Rails and Sidekiq node',
   'ssh-host-keys': 'SSH host keys shared by every Rails node behind the load balancer',
@@ -27,7 +27,7 @@ export function planSecrets(
   const rails = present(RAILS_CODE_ROLES);
   const web = present(['gitlab', 'rails', 'webservice-pool']);
   const secret = (
-    id: SecretId,
+    id: keyof typeof SECRET_DESCRIPTIONS,
     readers: readonly RoleId[],
     generatedBy: SecretPlan['generatedBy'] = 'secrets-manager',
   ): SecretPlan => ({
