@@ -201,6 +201,18 @@ describe('user data', () => {
     }
   });
 
+  it("keeps a bastion's settings alone in its parameters: it has no gitlab.rb and no digest", () => {
+    const plan = planFor({ architecture: { size: '3k' }, access: { admin: 'bastion' } });
+    const target = bootTargets(plan).find((entry) => entry.kind === 'node' && entry.node.role === 'bastion')!;
+    const parts = renderUserDataParts(plan, target, endpointsFor(target));
+    expect(parts.gitlabRb).toBeUndefined();
+    expect(parts.env).toContain("GLA_GITLAB_RB_PARAMETER=''");
+    expect(parts.env).toContain("GLA_CONFIGURATION_DIGEST=''");
+    expect(Object.keys(parts.nodeConfiguration!)).toEqual([
+      nodeConfigurationParameterName(plan, target.kind === 'node' ? target.node.id : '', 'settings'),
+    ]);
+  });
+
   it('names the launch hook to complete in the boot settings of group members only', () => {
     const plan = planFor({ architecture: { size: '10k' } });
     for (const target of bootTargets(plan)) {
