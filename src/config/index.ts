@@ -69,7 +69,7 @@ export function renderAllConfigs(
     if (parts.gitlabRb !== undefined) files.push({ path: `${dir}/gitlab.rb`, content: parts.gitlabRb });
     files.push({ path: `${dir}/user-data.yaml`, content: parts.document });
     // A fixed node's settings file is in a parameter, not its user data: shown beside it for review.
-    if (parts.nodeConfiguration) files.push({ path: `${dir}/boot.env`, content: parts.env });
+    if (target.kind === 'node') files.push({ path: `${dir}/boot.env`, content: parts.env });
   }
   files.push(
     { path: 'config/boot/gitlab-aws-boot.sh', content: BOOT_SCRIPT },

@@ -19,10 +19,15 @@
  * version or one more Gitaly node would restart every Praefect node and change nothing on it. So a
  * fixed node's user data only bootstraps: it installs the boot script with a settings file naming
  * who the node is and the SSM parameters holding its real settings file and gitlab.rb, which the
- * compute stack creates from `renderNodeConfiguration` and the boot script reads first. An auto
- * scaling group keeps everything in its user data: its launch template takes a new version without
- * touching running members, and the group's rolling update replaces them.
+ * compute stack creates from `renderNodeConfiguration` and the boot script reads first.
+ *
+ * An auto scaling group keeps its settings file in its user data (its launch template takes a new
+ * version without touching running members, and the group's rolling update replaces them), but its
+ * gitlab.rb goes to an SSM parameter too: compressed, Rails' alone took most of EC2's 16 KiB. The
+ * settings file carries the sha256 digest of that parameter's value instead (`GLA_CONFIGURATION_DIGEST`),
+ * so a change of gitlab.rb still changes the launch template and rolls the group.
  */
+import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { stringify } from 'yaml';
 import {
@@ -115,16 +120,21 @@ function secretName(plan: Plan, id: SecretId): string {
 }
 
 /**
- * The SSM parameters a fixed node's boot script reads its settings file and gitlab.rb from; none for
- * auto scaling groups, whose launch templates take new user data as a new version without touching
- * a running member.
+ * The SSM parameters a boot script reads its settings file and gitlab.rb from. An auto scaling
+ * group reads only its gitlab.rb there: its settings stay in its user data, which its launch
+ * template takes as a new version without touching a running member.
  */
 function configurationParameters(plan: Plan, target: BootTarget, gitlabRb: boolean) {
-  if (target.kind !== 'node') return { settings: '', gitlabRb: '' };
+  const id = target.kind === 'node' ? target.node.id : target.group.id;
   return {
-    settings: nodeConfigurationParameterName(plan, target.node.id, 'settings'),
-    gitlabRb: gitlabRb ? nodeConfigurationParameterName(plan, target.node.id, 'gitlab-rb') : '',
+    settings: target.kind === 'node' ? nodeConfigurationParameterName(plan, id, 'settings') : '',
+    gitlabRb: gitlabRb ? nodeConfigurationParameterName(plan, id, 'gitlab-rb') : '',
   };
+}
+
+/** The sha256 digest (hex) of a configuration parameter's value, as `sha256sum` prints it. */
+export function configurationDigest(value: string): string {
+  return createHash('sha256').update(value, 'utf8').digest('hex');
 }
 
 function settingsFile(values: Readonly<Record<string, string>>): string {
@@ -147,6 +157,7 @@ function bootEnv(
   bootstrapFiles: readonly string[],
   facts: ReadonlyMap<string, string>,
   parameters: { readonly settings: string; readonly gitlabRb: string },
+  digest: string,
 ): string {
   const role = targetRole(target);
   const node = target.kind === 'node' ? target.node : undefined;
@@ -199,6 +210,7 @@ function bootEnv(
     ),
     GLA_SETTINGS_PARAMETER: parameters.settings,
     GLA_GITLAB_RB_PARAMETER: parameters.gitlabRb,
+    GLA_CONFIGURATION_DIGEST: digest,
   };
   return settingsFile(values);
 }
@@ -249,9 +261,9 @@ interface WriteFile {
 }
 
 /**
- * A fixed node's configuration, which the compute stack keeps in the SSM parameters its user data
- * names (`nodeConfigurationParameterName`), by parameter name: the settings file, and gitlab.rb
- * gzip+base64 encoded where the node runs GitLab.
+ * A boot target's configuration, which the compute stack keeps in the SSM parameters its user data
+ * names (`nodeConfigurationParameterName`), by parameter name: a fixed node's settings file, and
+ * gitlab.rb gzip+base64 encoded where the node or group runs GitLab.
  */
 export type NodeConfiguration = Readonly<Record<string, string>>;
 
@@ -260,7 +272,7 @@ export interface UserDataParts {
   readonly gitlabRb?: string;
   /** The settings file the boot script runs with (a fixed node's comes from its settings parameter). */
   readonly env: string;
-  /** A fixed node's configuration parameters; absent for auto scaling groups, whose user data holds it all. */
+  /** The configuration parameters: a fixed node's settings and gitlab.rb, a group's gitlab.rb; absent for a bastion group. */
   readonly nodeConfiguration?: NodeConfiguration;
   readonly bootstrap: readonly { readonly path: string; readonly sql: string }[];
   readonly needs?: BootNeeds;
@@ -295,16 +307,6 @@ export function renderUserDataParts(
     needs = bootNeeds(plan, target, rb.secrets());
     // Present before the package is installed, so installing or upgrading never reconfigures on its own.
     files.push({ path: '/etc/gitlab/skip-auto-reconfigure', permissions: '0644', content: '' });
-    // A fixed node's boot script reads its gitlab.rb from a parameter (see renderNodeConfiguration).
-    if (target.kind === 'group') {
-      files.push({
-        path: '/etc/gitlab/gitlab.rb',
-        permissions: '0600',
-        owner: 'root:root',
-        encoding: 'gz+b64',
-        content: gzipBase64(gitlabRb),
-      });
-    }
     if (needs.migrates) {
       for (const step of databaseBootstrap(plan)) {
         const path = `/etc/gitlab-aws/bootstrap-${step.name}.sql`;
@@ -323,15 +325,16 @@ export function renderUserDataParts(
     ? databaseBootstrap(plan).map((step) => `bootstrap-${step.name}.sql|${step.as}|${step.database}`)
     : [];
   const parameters = configurationParameters(plan, target, gitlabRb !== undefined);
-  const env = bootEnv(plan, target, endpoints, needs, bootstrapSteps, facts, parameters);
-  let nodeConfiguration: NodeConfiguration | undefined;
-  if (target.kind === 'node') {
+  // The boot script reads gitlab.rb from its parameter (see renderNodeConfiguration).
+  const storedRb = gitlabRb !== undefined ? gzipBase64(gitlabRb) : undefined;
+  // A fixed node's settings name no digest: its user data must not change with its configuration.
+  const digest = target.kind === 'group' && storedRb !== undefined ? configurationDigest(storedRb) : '';
+  const env = bootEnv(plan, target, endpoints, needs, bootstrapSteps, facts, parameters, digest);
+  const nodeConfiguration: Record<string, string> = {
     // Fixed nodes never migrate (bootNeeds), so they have no SQL or lock script to keep here.
-    nodeConfiguration = {
-      [parameters.settings]: env,
-      ...(gitlabRb !== undefined ? { [parameters.gitlabRb]: gzipBase64(gitlabRb) } : {}),
-    };
-  }
+    ...(target.kind === 'node' ? { [parameters.settings]: env } : {}),
+    ...(storedRb !== undefined ? { [parameters.gitlabRb]: storedRb } : {}),
+  };
   files.push(
     {
       path: BOOT_ENV_PATH,
@@ -364,7 +367,7 @@ export function renderUserDataParts(
   return {
     ...(gitlabRb !== undefined ? { gitlabRb } : {}),
     env,
-    ...(nodeConfiguration ? { nodeConfiguration } : {}),
+    ...(Object.keys(nodeConfiguration).length > 0 ? { nodeConfiguration } : {}),
     bootstrap,
     needs,
     document,
@@ -376,13 +379,15 @@ export function renderUserData(plan: Plan, target: BootTarget, endpoints: Runtim
   return renderUserDataParts(plan, target, endpoints).document;
 }
 
-/** A fixed node's configuration parameters (name to value), which its user data names. */
+/** A boot target's configuration parameters (name to value), which its user data names. */
 export function renderNodeConfiguration(
   plan: Plan,
-  node: PlanNode,
+  target: BootTarget,
   endpoints: RuntimeEndpoints,
 ): NodeConfiguration {
-  const configuration = renderUserDataParts(plan, { kind: 'node', node }, endpoints).nodeConfiguration;
-  if (!configuration) throw new Error(`no configuration for fixed node ${node.id}`);
+  const configuration = renderUserDataParts(plan, target, endpoints).nodeConfiguration;
+  if (!configuration) {
+    throw new Error(`no configuration for ${target.kind === 'node' ? target.node.id : target.group.id}`);
+  }
   return configuration;
 }

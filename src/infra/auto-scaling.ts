@@ -2,7 +2,8 @@
  * An auto scaling group of GitLab application nodes (Rails, Sidekiq, or the 1k all-in-one node),
  * shaped by the Plan: instance type and bounds, health checks and grace period, target groups, and
  * step scaling on average CPU as GitLab's AWS guide sets it up (add a node at or above the scale-out
- * threshold, remove one at or below the scale-in threshold).
+ * threshold, remove one at or below the scale-in threshold). Its gitlab.rb lives in an SSM parameter
+ * next to it, which only its role may read: EC2 caps user data at 16 KiB.
  */
 import { ArnFormat, Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
@@ -10,11 +11,12 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { ENVIRONMENT_TAG, GROUP_TAG } from '../plan/contracts.js';
 import type { AlarmPlan, AutoScalingGroupPlan } from '../plan/types.js';
 import { acknowledge, type MachineImageOf, tagGroup, ubuntuImage } from './common.js';
-import type { BootScript } from './fixed-node.js';
+import type { BootScript, NodeConfigurationOf } from './fixed-node.js';
 import { planMetric } from './ops/plan-alarm.js';
 
 export interface GitLabAutoScalingGroupProps {
@@ -36,6 +38,8 @@ export interface GitLabAutoScalingGroupProps {
   readonly targetGroups?: readonly elbv2.INetworkTargetGroup[];
   /** Boot script from the config layer; without one nothing waits for boot signals or a launch hook. */
   readonly bootScript?: BootScript;
+  /** The configuration parameters the boot script reads (config layer): the group's gitlab.rb; none when omitted. */
+  readonly configuration?: NodeConfigurationOf;
   /** Image of the group's architecture: the environment's pinned one; Canonical's current Ubuntu when omitted. */
   readonly machineImageOf?: MachineImageOf;
   /** The environment (the spec's name), whose tag scopes the launch hook permission. */
@@ -47,6 +51,8 @@ export class GitLabAutoScalingGroup extends Construct {
   readonly autoScalingGroup: autoscaling.AutoScalingGroup;
   /** Its launch template. */
   readonly launchTemplate: ec2.LaunchTemplate;
+  /** The parameters holding the group's configuration, by name. */
+  readonly configurationParameters: ReadonlyMap<string, ssm.StringParameter>;
   private readonly environmentName: string;
 
   constructor(scope: Construct, id: string, props: GitLabAutoScalingGroupProps) {
@@ -143,6 +149,21 @@ export class GitLabAutoScalingGroup extends Construct {
       ];
     }
     if (bootScript) this.grantCompleteLaunch(props.role, group);
+    const groupResource = this.autoScalingGroup.node.defaultChild as autoscaling.CfnAutoScalingGroup;
+    const parameters = new Map<string, ssm.StringParameter>();
+    for (const [name, value] of Object.entries(props.configuration?.(groupResource.logicalId) ?? {})) {
+      const parameter = new ssm.StringParameter(this, `Configuration-${name.split('/').pop()}`, {
+        parameterName: name,
+        stringValue: value,
+        description: `gitlab-aws: configuration of the ${group.id} group, read by its boot script`,
+      });
+      // The boot script reads it first thing: it must exist (with the value the launch template's
+      // digest names) before any member boots, on creation and on every rolling update.
+      groupResource.node.addDependency(parameter);
+      parameters.set(name, parameter);
+    }
+    this.configurationParameters = parameters;
+    this.grantReadConfiguration(props.role);
     for (const targetGroup of props.targetGroups ?? []) {
       this.autoScalingGroup.attachToNetworkTargetGroup(targetGroup);
     }
@@ -189,6 +210,10 @@ export class GitLabAutoScalingGroup extends Construct {
           'Scaling events reach the alarm SNS topic through an EventBridge rule in the ops stack; notification configurations here would make compute depend on ops, which depends on compute.',
       },
     ]);
+  }
+  /** Lets a role read the group's configuration parameters (its members' role, and no other). */
+  grantReadConfiguration(role: iam.IRole): void {
+    for (const parameter of this.configurationParameters.values()) parameter.grantRead(role);
   }
   /**
    * Lets a role complete this group's launch hook and find which group an instance is in. The

@@ -90,6 +90,8 @@ export function gitlabVersionParameterName(plan: Plan): string {
  * node's boot script: its settings file (`settings`) and its gitlab.rb (`gitlab-rb`). The user data
  * of a fixed instance names them instead of carrying what they hold, because CloudFormation stops
  * and starts an instance whose user data changes (and cloud-init does not run the script again).
+ * An auto scaling group (`nodeId` is then the group id) keeps only its gitlab.rb here, which no
+ * longer fits in EC2's 16 KiB of user data beside the rest.
  */
 export function nodeConfigurationParameterName(
   plan: Plan,

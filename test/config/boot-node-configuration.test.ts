@@ -1,6 +1,6 @@
 /**
  * A fixed node's boot script reads its settings file and gitlab.rb from the SSM parameters its user
- * data names, before any step uses a setting. Run for real: the bootstrap settings file from a
+ * data names, before any step uses a setting; a group member reads its gitlab.rb the same way. Run for real: the bootstrap settings file from a
  * rendered user data document, `aws` answering `ssm get-parameter` with the rendered parameter
  * values (as the CLI prints a value with `--output text`), and the machine's steps stubbed.
  */
@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { ARTIFACT_HEADER, readScript, SCRIPT_FILES, withHeader } from '../../src/config/boot-script.js';
 import { bootTargets, renderUserDataParts, type UserDataParts } from '../../src/config/index.js';
@@ -38,14 +39,20 @@ interface Booted {
   readonly env: string;
   readonly gitlabRb?: string;
   readonly awsCalls: string[];
+  /** What the step that reads the configuration logged. */
+  readonly configurationLog: string;
 }
 
-function boot(parts: UserDataParts, missing?: string): Booted {
+function boot(
+  parts: UserDataParts,
+  missing?: string,
+  stored: Readonly<Record<string, string>> = parts.nodeConfiguration ?? {},
+): Booted {
   const root = mkdtempSync(join(tmpdir(), 'gitlab-aws-node-config-'));
   try {
     const parameters = join(root, 'parameters');
     mkdirSync(parameters);
-    for (const [name, value] of Object.entries(parts.nodeConfiguration ?? {})) {
+    for (const [name, value] of Object.entries(stored)) {
       if (name !== missing) writeFileSync(join(parameters, encodeURIComponent(name)), value);
     }
     // get-parameter --name N --query Parameter.Value --output text: the value and a newline.
@@ -96,6 +103,7 @@ cat "$file"; echo
       env: read('boot.env') ?? '',
       ...(gitlabRb !== undefined ? { gitlabRb } : {}),
       awsCalls: (read('aws-calls') ?? '').split('\n').filter(Boolean),
+      configurationLog: read('boot-state/fetch_node_configuration.log') ?? '',
     };
   } finally {
     rmSync(root, { recursive: true, force: true });
@@ -150,6 +158,51 @@ describe('a fixed node reads its configuration from parameters', () => {
     const parts = rendered('gitaly-2');
     const gitlabRb = Object.keys(parts.nodeConfiguration!).find((name) => name.endsWith('/gitlab-rb'))!;
     const run = boot(parts, gitlabRb);
+    expect(run.status).not.toBe(0);
+    expect(run.gitlabRb).toBeUndefined();
+    expect(run.trace.at(-1)).toBe('signal FAILURE');
+    expect(run.trace.some((line) => line.startsWith('install '))).toBe(false);
+  });
+});
+
+describe('a group member reads its gitlab.rb from its parameter', () => {
+  const group = () => {
+    const target = bootTargets(plan).find((entry) => entry.kind === 'group' && entry.group.id === 'sidekiq')!;
+    return renderUserDataParts(plan, target, endpointsFor(target));
+  };
+
+  it('installs gitlab.rb before reconfigure, keeping the settings its user data carries', () => {
+    const parts = group();
+    const run = boot(parts);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.gitlabRb).toBe(parts.gitlabRb);
+    expect(run.env).toBe(parts.env);
+    expect(run.awsCalls.filter((call) => call.startsWith('ssm get-parameter'))).toEqual(
+      Object.keys(parts.nodeConfiguration!).map(
+        (name) => `ssm get-parameter --region us-west-2 --name ${name} --query Parameter.Value --output text`,
+      ),
+    );
+    expect(run.trace.indexOf('gitlab-ctl reconfigure')).toBeGreaterThan(0);
+    expect(run.trace.at(-1)).toBe('signal SUCCESS');
+    expect(run.configurationLog).toContain('gitlab.rb read from');
+    expect(run.configurationLog).not.toContain('newer than this launch template');
+  });
+
+  it('boots with a gitlab.rb newer than its launch template, and says so', () => {
+    const parts = group();
+    const [name] = Object.keys(parts.nodeConfiguration!);
+    // What a later deploy stored: another gitlab.rb than the one this launch template's digest names.
+    const newerRb = gzipSync(`${parts.gitlabRb}# changed\n`).toString('base64');
+    const run = boot(parts, undefined, { [name!]: newerRb });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.configurationLog).toContain('newer than this launch template');
+    expect(run.gitlabRb).toBe(`${parts.gitlabRb}# changed\n`);
+    expect(run.trace.at(-1)).toBe('signal SUCCESS');
+  });
+
+  it('fails the boot, and signals so, when its gitlab.rb parameter cannot be read', () => {
+    const parts = group();
+    const run = boot(parts, Object.keys(parts.nodeConfiguration!)[0]);
     expect(run.status).not.toBe(0);
     expect(run.gitlabRb).toBeUndefined();
     expect(run.trace.at(-1)).toBe('signal FAILURE');

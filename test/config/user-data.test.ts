@@ -2,6 +2,7 @@
  * Every user data document is valid cloud-config, its shell passes shellcheck, it fits EC2's limit,
  * and the boot targets of each Plan migrate, read secrets and reach Gitaly as intended.
  */
+import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RoleId } from '../../src/catalog/types.js';
@@ -132,15 +133,19 @@ describe('user data', () => {
     }
   });
 
-  it('keeps each fixed node configuration parameter within an SSM standard parameter', () => {
+  it('keeps each configuration parameter (fixed nodes and groups) within an SSM standard parameter', () => {
     const long = (name: string) => `${name}.${'x'.repeat(60)}.us-west-2.amazonaws.com`;
     let checked = 0;
-    for (const rendered of allRendered().filter((entry) => entry.target.kind === 'node')) {
+    let groups = 0;
+    for (const rendered of allRendered().filter((entry) => entry.target.kind === 'node' || ++groups)) {
       const parts = renderUserDataParts(rendered.plan, rendered.target, {
         databaseHost: long('database'),
         databasePort: '5432',
         redisHosts: { redis: long('redis'), 'redis-cache': long('cache'), 'redis-persistent': long('p') },
         praefectLoadBalancerHost: long('praefect'),
+        databaseReplicaHosts: Object.fromEntries(
+          [1, 2, 3].map((n) => [`postgres-read-replica-${n}`, long(`replica-${n}`)]),
+        ),
         praefectDatabase: { host: long('praefect-database'), port: '5432' },
         dataVolumeId: 'vol-0123456789abcdef0',
         signal: { stackName: 'gitlab-production-compute', logicalId: 'GitalyGitaly1Instance0123ABCD' },
@@ -151,6 +156,7 @@ describe('user data', () => {
       }
     }
     expect(checked).toBeGreaterThan(20);
+    expect(groups).toBeGreaterThan(5);
   });
 
   it('bootstraps a fixed node from parameters: its user data names them and holds neither gitlab.rb nor the version', () => {
@@ -159,11 +165,22 @@ describe('user data', () => {
       const files = writeFiles(parts.document);
       const bootEnv = files.find((file) => file.path === '/etc/gitlab-aws/boot.env')!.content;
       if (target.kind === 'group') {
-        expect(parts.nodeConfiguration, label(rendered)).toBeUndefined();
-        expect(bootEnv).toBe(parts.env);
-        expect(files.find((file) => file.path === '/etc/gitlab/gitlab.rb')?.content).toBe(parts.gitlabRb);
+        // A group's settings stay in its user data; its gitlab.rb is in its own parameter.
+        const gitlabRb = nodeConfigurationParameterName(plan, target.group.id, 'gitlab-rb');
+        expect(bootEnv, label(rendered)).toBe(parts.env);
+        expect(files.map((file) => file.path)).not.toContain('/etc/gitlab/gitlab.rb');
+        expect(bootEnv).toContain(`GLA_GITLAB_RB_PARAMETER='${gitlabRb}'`);
+        expect(bootEnv).toContain("GLA_SETTINGS_PARAMETER=''");
+        expect(Object.keys(parts.nodeConfiguration!)).toEqual([gitlabRb]);
+        const stored = parts.nodeConfiguration![gitlabRb]!;
+        expect(gunzipSync(Buffer.from(stored, 'base64')).toString('utf8')).toBe(parts.gitlabRb);
+        // The digest ties the launch template to the gitlab.rb it was made with, as sha256sum prints it.
+        const digest = createHash('sha256').update(stored).digest('hex');
+        expect(bootEnv).toContain(`GLA_CONFIGURATION_DIGEST='${digest}'`);
+        expect(renderNodeConfiguration(plan, target, endpointsFor(target))).toEqual(parts.nodeConfiguration);
         continue;
       }
+      expect(parts.env, label(rendered)).toContain("GLA_CONFIGURATION_DIGEST=''");
       const settings = nodeConfigurationParameterName(plan, target.node.id, 'settings');
       const gitlabRb = nodeConfigurationParameterName(plan, target.node.id, 'gitlab-rb');
       expect(files.map((file) => file.path)).not.toContain('/etc/gitlab/gitlab.rb');
@@ -182,10 +199,20 @@ describe('user data', () => {
         );
         expect(stored, label(rendered)).toBe(parts.gitlabRb);
       }
-      expect(renderNodeConfiguration(plan, target.node, endpointsFor(target))).toEqual(
-        parts.nodeConfiguration,
-      );
+      expect(renderNodeConfiguration(plan, target, endpointsFor(target))).toEqual(parts.nodeConfiguration);
     }
+  });
+
+  it("keeps a bastion's settings alone in its parameters: it has no gitlab.rb and no digest", () => {
+    const plan = planFor({ architecture: { size: '3k' }, access: { admin: 'bastion' } });
+    const target = bootTargets(plan).find((entry) => entry.kind === 'node' && entry.node.role === 'bastion')!;
+    const parts = renderUserDataParts(plan, target, endpointsFor(target));
+    expect(parts.gitlabRb).toBeUndefined();
+    expect(parts.env).toContain("GLA_GITLAB_RB_PARAMETER=''");
+    expect(parts.env).toContain("GLA_CONFIGURATION_DIGEST=''");
+    expect(Object.keys(parts.nodeConfiguration!)).toEqual([
+      nodeConfigurationParameterName(plan, target.kind === 'node' ? target.node.id : '', 'settings'),
+    ]);
   });
 
   it('names the launch hook to complete in the boot settings of group members only', () => {
@@ -444,6 +471,9 @@ describe('boot targets', () => {
     // A fixed node's settings file, which its user data leaves to a parameter, is shown beside it.
     expect(paths).toContain('config/praefect-2/boot.env');
     expect(paths).not.toContain('config/rails/boot.env');
+    expect(paths.filter((path) => path.endsWith('/boot.env')).length).toBe(
+      bootTargets(plan).filter((target) => target.kind === 'node').length,
+    );
     expect(paths).toContain('config/boot/gitlab-aws-boot.sh');
     expect(new Set(paths).size).toBe(paths.length);
   });

@@ -142,6 +142,13 @@ export function allowedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsC
         why: `boot script reads its ${part}`,
       });
     }
+  } else {
+    // A group member's settings are in its user data; its gitlab.rb is in its group's parameter.
+    calls.push({
+      action: 'ssm:GetParameter',
+      resource: `arn:aws:ssm:${world.region}:${ACCOUNT}:parameter${nodeConfigurationParameterName(plan, caller.groupId, 'gitlab-rb')}`,
+      why: 'boot script reads its gitlab-rb',
+    });
   }
   if (caller.role === 'bastion') return calls;
   calls.push({
@@ -429,13 +436,15 @@ export function deniedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsCa
       },
     );
   }
-  if (caller.kind === 'node') {
-    calls.push({
-      action: 'ssm:PutParameter',
-      resource: `arn:aws:ssm:${world.region}:${ACCOUNT}:parameter${nodeConfigurationParameterName(plan, caller.node.id, 'settings')}`,
-      why: 'rewrite its own configuration (only a deploy does)',
-    });
-  }
+  calls.push({
+    action: 'ssm:PutParameter',
+    resource: `arn:aws:ssm:${world.region}:${ACCOUNT}:parameter${
+      caller.kind === 'node'
+        ? nodeConfigurationParameterName(plan, caller.node.id, 'settings')
+        : nodeConfigurationParameterName(plan, caller.groupId, 'gitlab-rb')
+    }`,
+    why: 'rewrite its own configuration (only a deploy does)',
+  });
   calls.push({
     action: 'kms:Decrypt',
     resource: world.keys.volumes,
@@ -447,8 +456,16 @@ export function deniedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsCa
     context: { ...viaService('ec2', world), 'kms:GrantIsForAWSResource': 'false' },
     why: 'grant the volume key to a principal of its choosing',
   });
-  // No machine may release (or abandon) a booting node of another group or environment.
+  // No machine may release (or abandon) a booting node of another group or environment, or read
+  // another group's gitlab.rb.
   for (const group of plan.autoScalingGroups) {
+    if (caller.kind !== 'group' || group.id !== caller.groupId) {
+      calls.push({
+        action: 'ssm:GetParameter',
+        resource: `arn:aws:ssm:${world.region}:${ACCOUNT}:parameter${nodeConfigurationParameterName(plan, group.id, 'gitlab-rb')}`,
+        why: `read the gitlab.rb of the ${group.id} group`,
+      });
+    }
     if (caller.kind !== 'group' || group.id !== caller.groupId) {
       calls.push({
         action: 'autoscaling:CompleteLifecycleAction',

@@ -5,6 +5,7 @@
  * CloudFormation's order: a producer stack is updated before its consumers, so while it updates the
  * consumers still run the baseline template and still import what the baseline exported.
  */
+import { createHash } from 'node:crypto';
 import { fullDiff } from '@aws-cdk/cloudformation-diff';
 import { describe, expect, it } from 'vitest';
 import {
@@ -236,6 +237,74 @@ describe.each(BASELINES)('routine changes to $name', ({ name, spec }) => {
     expect(found).toEqual([]);
   });
 });
+
+/**
+ * Each group's gitlab.rb, by group, as its launch template names it: the parameter, the digest its
+ * user data carries, and the value of the parameter of that name in the compute template.
+ */
+function groupConfigurations(compute: CfnTemplate) {
+  const parameters = Object.entries(compute.Resources).filter(
+    ([, resource]) => resource.Type === 'AWS::SSM::Parameter',
+  );
+  const values = new Map(
+    parameters.map(([, resource]) => [resource.Properties!['Name'], resource.Properties!['Value']]),
+  );
+  const logicalIds = new Map(
+    parameters.map(([logicalId, resource]) => [resource.Properties!['Name'], logicalId]),
+  );
+  // What each group waits for: its members read the parameter first thing.
+  const groupsWaitFor = Object.values(compute.Resources)
+    .filter((resource) => resource.Type === 'AWS::AutoScaling::AutoScalingGroup')
+    .flatMap((resource) => [resource.DependsOn ?? []].flat());
+  return (
+    Object.values(compute.Resources)
+      // The groups' launch templates; a fixed instance's own one only requires IMDSv2.
+      .filter(
+        (resource) =>
+          resource.Type === 'AWS::EC2::LaunchTemplate' &&
+          (resource.Properties!['LaunchTemplateData'] as Record<string, unknown>)['UserData'] !== undefined,
+      )
+      .map((resource) => {
+        const userData = JSON.stringify(
+          (resource.Properties!['LaunchTemplateData'] as Record<string, unknown>)['UserData'],
+        );
+        const parameter = /GLA_GITLAB_RB_PARAMETER='([^']*)'/.exec(userData)?.[1];
+        return {
+          parameter,
+          digest: /GLA_CONFIGURATION_DIGEST='([^']*)'/.exec(userData)?.[1],
+          value: values.get(parameter),
+          waitedFor: groupsWaitFor.includes(String(logicalIds.get(parameter))),
+          userData,
+        };
+      })
+  );
+}
+
+describe.each(BASELINES.filter((baseline) => planFor(baseline.spec).autoScalingGroups.length > 0))(
+  'a gitlab.rb change rolls the groups of $name',
+  ({ spec }) => {
+    it('through the digest of the parameter beside the group, which its launch template names', () => {
+      const before = groupConfigurations(templatesOf(spec).compute);
+      const after = groupConfigurations(templatesOf(merged(spec, { gitlab: { version: '19.4.0' } })).compute);
+      expect(before.length).toBeGreaterThan(0);
+      expect(after.map((group) => group.parameter)).toEqual(before.map((group) => group.parameter));
+      for (const [index, group] of after.entries()) {
+        const old = before[index]!;
+        expect(group.parameter).toMatch(/^\/gitlab-test\/node-configuration\/[a-z-]+\/gitlab-rb$/);
+        for (const { digest, value } of [old, group]) {
+          expect(typeof value, group.parameter).toBe('string');
+          expect(digest).toBe(createHash('sha256').update(String(value)).digest('hex'));
+        }
+        expect(group.waitedFor, group.parameter).toBe(true);
+        expect(group.value, group.parameter).not.toBe(old.value);
+        expect(group.digest).not.toBe(old.digest);
+        expect(group.userData).not.toBe(old.userData);
+        // The bytes moved out: the launch template carries no gitlab.rb.
+        expect(group.userData).not.toContain('/etc/gitlab/gitlab.rb');
+      }
+    });
+  },
+);
 
 describe('bucket names scoped to the account and region, on an environment deployed before them', () => {
   it('shows each rename as a bucket replacement that deploy refuses, never a silent one', () => {

@@ -210,22 +210,34 @@ install_tools() {
 }
 
 # A fixed node's user data names SSM parameters instead of carrying its settings and gitlab.rb, so
-# that a routine change (a GitLab version, one more Gitaly node) updates them, not the instance.
-# Read them before anything uses a setting; a second run reads them again.
+# that a routine change (a GitLab version, one more Gitaly node) updates them, not the instance. A
+# group member's user data carries its settings but names the parameter of its gitlab.rb, which
+# did not fit in EC2's user data. Read them before anything uses a setting; a second run reads
+# them again.
 fetch_node_configuration() {
-  [ -n "${GLA_SETTINGS_PARAMETER:-}" ] || return 0
-  local settings
-  settings=$(parameter_value "$GLA_SETTINGS_PARAMETER")
-  printf '%s\n' "$settings" >"$ENV_FILE.new"
-  mv "$ENV_FILE.new" "$ENV_FILE"
-  # shellcheck source=/dev/null
-  . "$ENV_FILE"
-  if [ -n "$GLA_GITLAB_RB_PARAMETER" ]; then
-    parameter_value "$GLA_GITLAB_RB_PARAMETER" | base64 -d | gunzip >"$GITLAB_RB.new"
-    mv "$GITLAB_RB.new" "$GITLAB_RB"
+  local settings rb digest
+  if [ -n "${GLA_SETTINGS_PARAMETER:-}" ]; then
+    settings=$(parameter_value "$GLA_SETTINGS_PARAMETER")
+    printf '%s\n' "$settings" >"$ENV_FILE.new"
+    mv "$ENV_FILE.new" "$ENV_FILE"
+    # shellcheck source=/dev/null
+    . "$ENV_FILE"
+    record_facts
+    log "settings read from $GLA_SETTINGS_PARAMETER"
   fi
-  record_facts
-  log "configuration read from $GLA_SETTINGS_PARAMETER"
+  [ -n "${GLA_GITLAB_RB_PARAMETER:-}" ] || return 0
+  rb=$(parameter_value "$GLA_GITLAB_RB_PARAMETER")
+  # A group's launch template names the digest of the gitlab.rb it was made with (which is what
+  # rolls the group when gitlab.rb changes). A member launched from an older template while a
+  # deploy is under way reads the newer gitlab.rb; say so rather than fail a healthy boot.
+  digest=$(printf '%s' "$rb" | sha256sum)
+  digest=${digest%% *}
+  if [ -n "${GLA_CONFIGURATION_DIGEST:-}" ] && [ "$digest" != "$GLA_CONFIGURATION_DIGEST" ]; then
+    log "gitlab.rb in $GLA_GITLAB_RB_PARAMETER is newer than this launch template (digest $digest)"
+  fi
+  printf '%s' "$rb" | base64 -d | gunzip >"$GITLAB_RB.new"
+  mv "$GITLAB_RB.new" "$GITLAB_RB"
+  log "gitlab.rb read from $GLA_GITLAB_RB_PARAMETER"
 }
 
 parameter_value() {

@@ -147,7 +147,7 @@ export class ComputeStack extends Stack {
     const nodeConfiguration = render
       ? (node: PlanNode): NodeConfigurationOf =>
           (logicalId) =>
-            renderNodeConfiguration(plan, node, endpoints(logicalId, node))
+            renderNodeConfiguration(plan, { kind: 'node', node }, endpoints(logicalId, node))
       : undefined;
     const alarmsOf = (subject: string, ...actions: AlarmPlan['action'][]) =>
       plan.alarms.filter((alarm) => alarm.subject === subject && actions.includes(alarm.action));
@@ -186,6 +186,13 @@ export class ComputeStack extends Stack {
         machineImageOf,
         environmentName: plan.spec.name,
         ...(bootScript ? { bootScript: bootScript({ kind: 'group', group }) } : {}),
+        // What the group's user data leaves out: its gitlab.rb, in an SSM parameter.
+        ...(render
+          ? {
+              configuration: (logicalId: string) =>
+                renderNodeConfiguration(plan, { kind: 'group', group }, endpoints(logicalId)),
+            }
+          : {}),
       };
       const id = pascal(group.id);
       const construct =
