@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Makes sure the system tools the test suite runs for real are present: ruby (`ruby -c` on every
-// rendered gitlab.rb), shellcheck (boot scripts), cloud-init (user data schema) and PostgreSQL
-// (database bootstrap SQL). On a Debian machine where we are root they are installed with apt-get;
+// rendered gitlab.rb), shellcheck (boot scripts), cloud-init (user data schema), PostgreSQL
+// (database bootstrap SQL) and redis-server with Ruby's redis client (Redis settings over TLS). On a Debian machine where we are root they are installed with apt-get;
 // anywhere else a missing tool is reported with the command that installs it.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -18,6 +18,13 @@ const TOOLS = [
   { name: 'shellcheck', present: () => has('shellcheck'), debianPackage: 'shellcheck' },
   { name: 'cloud-init', present: () => has('cloud-init'), debianPackage: 'cloud-init' },
   { name: 'postgresql', present: hasPostgres, debianPackage: 'postgresql' },
+  { name: 'redis-server', present: () => has('redis-server'), debianPackage: 'redis-server' },
+  {
+    name: 'ruby-redis',
+    present: () => spawnSync('ruby', ['-e', 'require "redis"'], { stdio: 'ignore' }).status === 0,
+    debianPackage: 'ruby-redis',
+  },
+  { name: 'openssl', present: () => has('openssl'), debianPackage: 'openssl' },
 ];
 
 const missing = TOOLS.filter((tool) => !tool.present());
