@@ -104,28 +104,28 @@ describe.runIf(hasShellcheck)('shellcheck', () => {
   });
 });
 
+const long = (name: string) => `${name}.${'x'.repeat(60)}.us-west-2.amazonaws.com`;
+
+/** Deploy-time endpoint values longer than AWS's usual ones, for the size limits. */
+const LONG_ENDPOINTS: RuntimeEndpoints = {
+  databaseHost: long('database'),
+  databasePort: '5432',
+  redisHosts: { redis: long('redis'), 'redis-cache': long('cache'), 'redis-persistent': long('persistent') },
+  praefectLoadBalancerHost: long('praefect'),
+  databaseReplicaHosts: Object.fromEntries(
+    [1, 2, 3].map((n) => [`postgres-read-replica-${n}`, long(`replica-${n}`)]),
+  ),
+  praefectDatabase: { host: long('praefect-database'), port: '5432' },
+  dataVolumeId: 'vol-0123456789abcdef0',
+  signal: { stackName: 'gitlab-production-compute', logicalId: 'GitalyGitaly1Instance0123ABCD' },
+};
+
 describe('user data', () => {
   beforeAll(() => allRendered());
 
   it('fits in EC2 user data with deploy-time endpoint values of realistic length', () => {
-    const long = (name: string) => `${name}.${'x'.repeat(60)}.us-west-2.amazonaws.com`;
     for (const rendered of allRendered()) {
-      const endpoints: RuntimeEndpoints = {
-        databaseHost: long('database'),
-        databasePort: '5432',
-        redisHosts: {
-          redis: long('redis'),
-          'redis-cache': long('cache'),
-          'redis-persistent': long('persistent'),
-        },
-        praefectLoadBalancerHost: long('praefect'),
-        databaseReplicaHosts: Object.fromEntries(
-          [1, 2, 3].map((n) => [`postgres-read-replica-${n}`, long(`replica-${n}`)]),
-        ),
-        praefectDatabase: { host: long('praefect-database'), port: '5432' },
-        dataVolumeId: 'vol-0123456789abcdef0',
-        signal: { stackName: 'gitlab-production-compute', logicalId: 'GitalyGitaly1Instance0123ABCD' },
-      };
+      const endpoints = LONG_ENDPOINTS;
       const size = Buffer.byteLength(renderUserData(rendered.plan, rendered.target, endpoints));
       // The user's own settings spend the margin the generated files keep; EC2's limit still holds.
       const limit = rendered.variant ? USER_DATA_LIMIT_BYTES : USER_DATA_LIMIT_BYTES - 2048;
@@ -134,22 +134,10 @@ describe('user data', () => {
   });
 
   it('keeps each configuration parameter (fixed nodes and groups) within an SSM standard parameter', () => {
-    const long = (name: string) => `${name}.${'x'.repeat(60)}.us-west-2.amazonaws.com`;
     let checked = 0;
     let groups = 0;
     for (const rendered of allRendered().filter((entry) => entry.target.kind === 'node' || ++groups)) {
-      const parts = renderUserDataParts(rendered.plan, rendered.target, {
-        databaseHost: long('database'),
-        databasePort: '5432',
-        redisHosts: { redis: long('redis'), 'redis-cache': long('cache'), 'redis-persistent': long('p') },
-        praefectLoadBalancerHost: long('praefect'),
-        databaseReplicaHosts: Object.fromEntries(
-          [1, 2, 3].map((n) => [`postgres-read-replica-${n}`, long(`replica-${n}`)]),
-        ),
-        praefectDatabase: { host: long('praefect-database'), port: '5432' },
-        dataVolumeId: 'vol-0123456789abcdef0',
-        signal: { stackName: 'gitlab-production-compute', logicalId: 'GitalyGitaly1Instance0123ABCD' },
-      });
+      const parts = renderUserDataParts(rendered.plan, rendered.target, LONG_ENDPOINTS);
       for (const [name, value] of Object.entries(parts.nodeConfiguration!)) {
         expect(value.length, `${label(rendered)} ${name}`).toBeLessThan(SSM_STANDARD_PARAMETER_LIMIT - 512);
         checked++;

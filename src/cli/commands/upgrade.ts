@@ -43,12 +43,7 @@ async function rollImage(invocation: Invocation, plan: Plan): Promise<number> {
   }
   const { clients } = await connect(plan);
   const fleet = fleetOf(plan, clients);
-  const interrupt = gracefulInterrupt({
-    signals: process,
-    log: (l) => io.err(`${l}\n`),
-    operation: 'upgrade',
-    exit: process.exit,
-  });
+  const interrupt = upgradeInterrupt(io);
   try {
     const outcome = await executeImageRoll(steps, {
       ...fleet,
@@ -137,12 +132,7 @@ export const command: CliCommand = {
       for (const [index, step] of steps.entries()) output.line(`${index + 1}. ${step.title}`);
       return 0;
     }
-    const interrupt = gracefulInterrupt({
-      signals: process,
-      log: (l) => io.err(`${l}\n`),
-      operation: 'upgrade',
-      exit: process.exit,
-    });
+    const interrupt = upgradeInterrupt(io);
     try {
       const done = await executeUpgrade(steps, {
         ...fleet,
@@ -166,3 +156,13 @@ export const command: CliCommand = {
     return 0;
   },
 };
+
+/** Ctrl-C during an upgrade: the first lets what is in flight finish, the second stops watching. */
+function upgradeInterrupt(io: { err(text: string): void }) {
+  return gracefulInterrupt({
+    signals: process,
+    log: (line) => io.err(`${line}\n`),
+    operation: 'upgrade',
+    exit: process.exit,
+  });
+}
