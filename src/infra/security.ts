@@ -11,24 +11,21 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { documentedNetworkPaths, type NetworkParty, type NetworkPath } from '../catalog/network-paths.js';
+import {
+  documentedNetworkPaths,
+  NETWORK_PARTIES,
+  type NetworkParty,
+  type NetworkPath,
+} from '../catalog/network-paths.js';
 import { PORTS } from '../catalog/ports.js';
 import type { RoleId } from '../catalog/types.js';
 import type { Plan } from '../plan/types.js';
 import { acknowledge } from './common.js';
 import type { RemovalPolicyOf } from './removal-policy.js';
 
+/** The parties of GitLab's port table inside the VPC, then bastions and Kubernetes nodes. */
 export const TIERS = [
-  'load-balancer',
-  'rails',
-  'sidekiq',
-  'gitaly',
-  'praefect',
-  'praefect-load-balancer',
-  'database',
-  'praefect-database',
-  'redis',
-  'monitoring',
+  ...NETWORK_PARTIES.filter((party): party is Exclude<NetworkParty, 'internet'> => party !== 'internet'),
   'bastion',
   'kubernetes',
 ] as const;
