@@ -211,12 +211,38 @@ function keyPolicies(synth: Synthesized): Map<string, Json> {
   );
 }
 
-async function decide(
+/**
+ * Decisions already made, by everything the evaluator reads: the role's policies, the request and
+ * the resource's policy. The sizes from 3k up differ in instance types and counts, not in what a
+ * role may call, so most of their requests have been decided for a smaller size already.
+ */
+const decisions = new Map<string, Promise<string>>();
+
+function decide(
   policies: { name: string; policy: Json }[],
   call: AwsCall,
   resourcePolicies: Map<string, Json>,
 ): Promise<string> {
-  const resourcePolicy = resourcePolicies.get(call.resource);
+  const key = JSON.stringify([
+    policies,
+    call.action,
+    call.resource,
+    call.context ?? {},
+    resourcePolicies.get(call.resource) ?? null,
+  ]);
+  let decision = decisions.get(key);
+  if (!decision) {
+    decision = evaluate(policies, call, resourcePolicies.get(call.resource));
+    decisions.set(key, decision);
+  }
+  return decision;
+}
+
+async function evaluate(
+  policies: { name: string; policy: Json }[],
+  call: AwsCall,
+  resourcePolicy: Json | undefined,
+): Promise<string> {
   const response = await runSimulation(
     {
       ...(resourcePolicy ? { resourcePolicy } : {}),

@@ -15,6 +15,7 @@ import { planDestroy } from '../../src/lifecycle/destroy.js';
 import { STACK_KINDS, type StackKind, stackName } from '../../src/plan/stacks.js';
 import type { Plan } from '../../src/plan/types.js';
 import { allPlans, planFor } from '../fixtures/plans.js';
+import { structureOf } from './structures.js';
 import { type CfnTemplate, synthesize } from './synth.js';
 
 /** Properties that name their resource in the account and region, by resource type. */
@@ -230,24 +231,51 @@ function unannouncedAfterIncludeData(plan: Plan, json: Readonly<Record<StackKind
 
 const OTHER_NAME = 'gitlab-other';
 
+/** One plan of each template structure: the sizes of a structure name the same resources. */
+function onePlanPerStructure() {
+  const seen = new Set<string>();
+  return allPlans().filter(({ plan }) => {
+    const structure = structureOf(plan);
+    if (seen.has(structure)) return false;
+    seen.add(structure);
+    return true;
+  });
+}
+
 describe('physical names', () => {
   it.each(allPlans().map(({ combination, plan }) => ({ ...combination, plan })))(
-    '$size $type in $availabilityZones AZs: unique in the environment, between two environments and after a redeploy',
-    ({ size, type, availabilityZones, plan }) => {
-      const first = synthesize(plan);
-      const names = physicalNames(plan, first.json);
+    '$size $type in $availabilityZones AZs: unique in the environment and after a redeploy',
+    ({ plan }) => {
+      const { json } = synthesize(plan);
+      const names = physicalNames(plan, json);
       expect(names.length).toBeGreaterThan(0);
       expect(repeats(names)).toEqual([]);
+      expect(redeployClashes(plan, json)).toEqual([]);
+      expect(retainedAndCreatedAgain(plan, json, true).length).toBeGreaterThan(0);
+      expect(unannouncedAfterIncludeData(plan, json)).toEqual([]);
+    },
+  );
 
+  // A second environment costs a synthesis, so it is built once per structure, not per size.
+  it.each(onePlanPerStructure().map(({ combination, plan }) => ({ ...combination, plan })))(
+    '$size $type in $availabilityZones AZs: no name shared with an environment named otherwise',
+    ({ size, type, availabilityZones, plan }) => {
+      const names = physicalNames(plan, synthesize(plan).json);
       const otherPlan = planFor({ name: OTHER_NAME, availabilityZones, architecture: { size, type } });
       const other = synthesize(otherPlan);
       expect(repeats([...names, ...physicalNames(otherPlan, other.json)])).toEqual([]);
-
-      expect(redeployClashes(plan, first.json)).toEqual([]);
-      expect(retainedAndCreatedAgain(plan, first.json, true).length).toBeGreaterThan(0);
-      expect(unannouncedAfterIncludeData(plan, first.json)).toEqual([]);
     },
   );
+
+  it('takes a second environment of every structure', () => {
+    const structures = new Set(allPlans().map(({ plan }) => structureOf(plan)));
+    expect(
+      onePlanPerStructure()
+        .map(({ plan }) => structureOf(plan))
+        .sort(),
+    ).toEqual([...structures].sort());
+    expect(structures.size).toBeGreaterThan(5);
+  });
 
   it('keeps every fixed instance on IMDSv2 through its unnamed launch template', () => {
     const { json } = synthesize(planFor({}));

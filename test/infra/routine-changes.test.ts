@@ -16,8 +16,9 @@ import {
 } from '../../src/lifecycle/stateful-changes.js';
 import { ROLE_TAG } from '../../src/plan/contracts.js';
 import { STACK_ORDER, type StackKind } from '../../src/plan/stacks.js';
-import { OBJECT_STORAGE_PURPOSES, type Plan } from '../../src/plan/types.js';
+import { OBJECT_STORAGE_PURPOSES } from '../../src/plan/types.js';
 import { allPlans, planFor, type SpecOverrides } from '../fixtures/plans.js';
+import { structureOf } from './structures.js';
 import { type CfnTemplate, synthesize } from './synth.js';
 
 /** Fixed nodes whose replacement is an outage or a data risk: Gitaly holds repositories, Praefect its cluster state. */
@@ -79,24 +80,6 @@ const BASELINES: readonly Baseline[] = [
     spec: { architecture: { size: '10k', type: 'cloud-native-hybrid' }, availabilityZones: 2 },
   },
 ];
-
-/** What a routine change can depend on: the architecture type, which roles run where, and which data services exist. */
-function structureOf(plan: Plan): string {
-  const sorted = (values: readonly string[]) => [...new Set(values)].sort().join(',');
-  return [
-    plan.spec.architecture.type,
-    `fixed ${sorted(plan.nodes.filter((node) => !node.autoScalingGroup).map((node) => node.role))}`,
-    `groups ${sorted(plan.autoScalingGroups.map((group) => group.role))}`,
-    `services ${plan.services
-      .map((service) =>
-        service.kind === 'rds'
-          ? `rds${service.members.some((member) => member.role === 'read-replica') ? '+replicas' : ''}`
-          : service.kind,
-      )
-      .sort()
-      .join(',')}`,
-  ].join(' | ');
-}
 
 /** The routine changes, each as overrides on top of a baseline. */
 const CHANGES: Readonly<Record<string, (baseline: SpecOverrides) => SpecOverrides>> = {
