@@ -487,3 +487,26 @@ describe.each(['dash', 'bash'] as const)(
     });
   },
 );
+
+describe('gitlab-aws restore', () => {
+  it('refuses an id that is not a gitlab-backup id before it shows or asks anything', async () => {
+    const { command } = await import('../../src/cli/commands/restore.js');
+    let output = '';
+    const error = await command
+      .run({
+        values: { confirm: 'gitlab-test' } as never,
+        positionals: ['b1'],
+        io: {
+          out: (text) => (output += text),
+          err: (text) => (output += text),
+          cwd: '/',
+          env: {},
+          isTTY: false,
+        },
+      })
+      .catch((e: unknown) => e);
+    expect((error as UserError).message).toContain('"b1" is not a gitlab-backup id');
+    expect((error as UserError).exitCode).toBe(2);
+    expect(output).toBe('');
+  });
+});
