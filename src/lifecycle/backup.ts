@@ -575,8 +575,10 @@ async function objectSize(s3: S3Client, bucket: string, key: string): Promise<nu
     const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
     return head.ContentLength ?? 0;
   } catch (error) {
-    if ((error as Error).name === 'NotFound' || (error as Error).name === 'NoSuchKey') return undefined;
-    throw error;
+    const name = (error as Error).name;
+    if (name === 'NotFound' || name === 'NoSuchKey') return undefined;
+    // 403 (Forbidden) is also what S3 answers for a missing key to a caller without s3:ListBucket.
+    throw new UserError(`cannot read s3://${bucket}/${key}: ${name}; nothing was changed`);
   }
 }
 

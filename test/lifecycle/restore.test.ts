@@ -326,6 +326,15 @@ describe('restore pre-flight: nothing changes when it refuses', () => {
     expect(env.timeline).toEqual([]);
   });
 
+  it('says which object it could not read when S3 refuses, before anything changes', async () => {
+    s3.on(HeadObjectCommand).rejects(Object.assign(new Error('Forbidden'), { name: 'Forbidden' }));
+    const env = environment();
+    expect(await failure(env.run())).toBe(
+      `cannot read s3://${BUCKET}/${ARCHIVE_KEY}: Forbidden; nothing was changed`,
+    );
+    expect(env.timeline).toEqual([]);
+  });
+
   it.each([
     [
       'a newer version',
