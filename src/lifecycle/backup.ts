@@ -381,7 +381,14 @@ function secretsJsonSecret(plan: Plan) {
   return secret;
 }
 
-/** Fixed nodes (not the 1k node, not group members) that read gitlab-secrets.json: Gitaly, whose hooks call GitLab back with it. */
+/**
+ * Fixed nodes (not the 1k node, not group members) that read gitlab-secrets.json, as the Plan's
+ * secret names them: Gitaly, whose Git hooks authenticate to GitLab's internal API with the GitLab
+ * Shell secret in it. GitLab's reference architecture has the file copied to every Linux package
+ * node, Praefect included (3k_users.md, "Configure Praefect", skratsch-solutions/gitlabhq
+ * 06bbc8dc33553c380709d5395df4750a78017677), but Praefect reads none of it: its tokens and database
+ * password are set in its gitlab.rb, and its nodes here never install the file.
+ */
 function fixedSecretsReaders(plan: Plan): string[] {
   const readers = new Set<string>(secretsJsonSecret(plan).readers);
   return plan.nodes
