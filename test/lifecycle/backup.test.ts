@@ -222,6 +222,10 @@ describe('backup list', () => {
       ['1744855200_2025_04_17_19.3.0-ee', false],
     ]);
     expect(backup.commandCalls(ListRecoveryPointsByBackupVaultCommand)).toEqual([]);
+    expect(
+      renderBackupList(listings, new Date('2025-04-18T03:05:00Z')).map((line) => line.split(/ +/).at(-2)),
+    ).toEqual(['SECRETS', 'yes', 'MISSING']);
+    expect(renderBackupList([], new Date())).toEqual(['No backups yet: run `gitlab-aws backup create`.']);
   });
 
   it("finds the environment's vaults by name, the ones retained from earlier ops stacks too, and no other environment's", async () => {

@@ -38,7 +38,7 @@ describe('AutoScalingProcesses', () => {
           Instances: [
             { InstanceId: 'i-1', LifecycleState: 'InService', HealthStatus: 'Unhealthy' },
             { InstanceId: 'i-2', LifecycleState: 'Pending:Wait', HealthStatus: 'Healthy' },
-            { InstanceId: 'i-3' },
+            { LifecycleState: 'Standby' },
           ],
         },
       ] as never,
@@ -46,13 +46,19 @@ describe('AutoScalingProcesses', () => {
     autoScaling.on(DescribeAutoScalingGroupsCommand, { AutoScalingGroupNames: ['gl-gone'] }).resolves({
       AutoScalingGroups: [],
     });
+    autoScaling.on(DescribeAutoScalingGroupsCommand, { AutoScalingGroupNames: ['gl-odd'] }).resolves({});
+    autoScaling.on(DescribeAutoScalingGroupsCommand, { AutoScalingGroupNames: ['gl-empty'] }).resolves({
+      AutoScalingGroups: [{ AutoScalingGroupName: 'gl-empty' }] as never,
+    });
     const processes = new AutoScalingProcesses(new AutoScalingClient({}));
     expect(await processes.members('gl-rails')).toEqual([
       { instanceId: 'i-1', lifecycleState: 'InService' },
       { instanceId: 'i-2', lifecycleState: 'Pending:Wait' },
-      { instanceId: 'i-3', lifecycleState: 'unknown' },
+      { instanceId: '', lifecycleState: 'Standby' },
     ]);
     await expect(processes.members('gl-gone')).rejects.toThrow('auto scaling group gl-gone does not exist');
+    await expect(processes.members('gl-odd')).rejects.toThrow('auto scaling group gl-odd does not exist');
+    expect(await processes.members('gl-empty')).toEqual([]);
   });
 
   it('writes the resume command a person runs after a failed restore', () => {

@@ -312,7 +312,9 @@ describe('restore pre-flight: nothing changes when it refuses', () => {
   it('refuses an id that is not a gitlab-backup id, before reaching AWS', async () => {
     expect(() => parseBackupId('b1')).toThrow('"b1" is not a gitlab-backup id');
     expect(() => parseBackupId(`${ID}; rm -rf /`)).toThrow(UserError);
+    expect(() => parseBackupId(`x${ID}`)).toThrow(UserError);
     expect(parseBackupId(ID)).toEqual({ version: '19.3.0', edition: 'ee' });
+    expect(parseBackupId('1744941600_2025_04_18_19.3.10-ee')).toEqual({ version: '19.3.10', edition: 'ee' });
     expect(parseBackupId('1744941600_2025_04_18_19.3.0')).toEqual({ version: '19.3.0', edition: 'ce' });
     expect(parseBackupId('1744941600_2025_04_18_17.11.2-ce')).toEqual({ version: '17.11.2', edition: 'ce' });
   });
@@ -377,6 +379,16 @@ describe('restore pre-flight: nothing changes when it refuses', () => {
       version: '19.3.0',
       freeBytes: 7,
     });
+    expect(restoreNodeFacts(facts(7, 'gitlab-ee 19.10.12'))?.version).toBe('19.10.12');
+    // Output as Run Command may hand it back: carriage returns, a package line of something else.
+    expect(restoreNodeFacts(facts(7).replaceAll('\n', '\r\n'))?.freeBytes).toBe(7);
+    for (const pkg of ['gitlab-ee 19.3.0-rc1', 'not-gitlab-ee 19.3.0', '']) {
+      expect(restoreNodeFacts(facts(7, pkg)), pkg).toBe(undefined);
+    }
+    expect(restoreNodeFacts('gitlab-aws-fact package=gitlab-ee 19.3.0\ngitlab-aws-fact free_bytes=-5')).toBe(
+      undefined,
+    );
+    expect(restoreNodeFacts('gitlab-aws-fact package=gitlab-ee 19.3.0\n')).toBe(undefined);
   });
 
   it('compares versions by number, not as text', () => {
