@@ -9,26 +9,33 @@
  *   SKIP= (same page, "Excluding specific data from the backup") says so in the command itself.
  * - On-demand AWS Backup recovery points of the RDS instance and the Gitaly volumes, in the vault
  *   of the ops stack's backup plan.
- * gitlab-secrets.json is not in either: it lives in Secrets Manager, which the data stack keeps.
+ * gitlab-secrets.json is in neither: it lives in Secrets Manager, and a copy is saved beside each
+ * archive (`<backup id>_gitlab-secrets.json`), since GitLab keeps it out of its backups on purpose.
  *
  * Restore follows doc/administration/backup_restore/restore_gitlab.md (skratsch-solutions/gitlabhq
- * 4168cfa9c028293f4e77107617ea564102f73e5f): stop Puma and Sidekiq on every node that talks to the
- * database, restore on one node, reconfigure, start, check.
+ * 4168cfa9c028293f4e77107617ea564102f73e5f): only onto the exact version and edition that made the
+ * backup, with the secrets of the backup put back first ("GitLab secrets must be restored"); stop
+ * Puma and Sidekiq on every node that talks to the database, restore on one node, reconfigure,
+ * start, check (gitlab:check, gitlab:doctor:secrets). Around it the Rails and Sidekiq auto scaling
+ * groups are held still (scaling-processes.ts).
  *
  * On 1k the one node is all of these: `gitlab-backup` dumps its bundled database and repositories,
  * AWS Backup snapshots its data volume, and the restore runs every step on it.
  */
 import {
   type BackupClient,
+  ListBackupVaultsCommand,
   ListRecoveryPointsByBackupVaultCommand,
   StartBackupJobCommand,
 } from '@aws-sdk/client-backup';
-import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { PutSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { UserError } from '../errors.js';
 import { BACKUP_ROLE_OUTPUT, BACKUP_VAULT_OUTPUT, nameInAccount } from '../plan/contracts.js';
 import type { ObjectStoragePurpose, Plan, S3Service } from '../plan/types.js';
 import type { NodeDirectory, RemoteRunner } from './fleet.js';
 import { REMOTE_SCRIPT_FILES, remoteScript } from './remote-scripts.js';
+import { RESTORE_SUSPENDED_PROCESSES, resumeCommand, type ScalingProcesses } from './scaling-processes.js';
 
 /** The `gitlab-backup` component holding each object storage purpose's data; purposes without one are absent. */
 const BACKUP_COMPONENT_OF: Readonly<Partial<Record<ObjectStoragePurpose, string>>> = {
@@ -45,6 +52,8 @@ const BACKUP_COMPONENT_OF: Readonly<Partial<Record<ObjectStoragePurpose, string>
 /** Where backup archives go inside the backups bucket. */
 export const BACKUP_PREFIX = 'gitlab-backup/';
 const BACKUP_SUFFIX = '_gitlab_backup.tar';
+/** What follows the backup id in the key of the gitlab-secrets.json saved beside an archive. */
+export const SECRETS_SUFFIX = '_gitlab-secrets.json';
 const LOCAL_BACKUP_DIR = '/var/opt/gitlab/backups';
 
 function buckets(plan: Plan) {
@@ -75,7 +84,9 @@ export function backupIdFor(plan: Plan, now: Date): string {
 export function backupCreateCommands(plan: Plan, backupId: string, account: string): string[] {
   return remoteScript(REMOTE_SCRIPT_FILES.createBackup, {
     BACKUP_ID: backupId,
-    SKIP_COMPONENTS: objectStorageSkipList(plan).join(','),
+    // `remote`: gitlab.rb's backup_upload_connection would have gitlab-backup upload the archive
+    // itself (to the bucket's root), and the script uploads it under BACKUP_PREFIX: once is enough.
+    SKIP_COMPONENTS: [...objectStorageSkipList(plan), 'remote'].join(','),
     ...archiveValues(plan, backupId, account),
   });
 }
@@ -154,17 +165,41 @@ export interface BackupListing {
   readonly kind: 'gitlab-backup' | 'RDS' | 'EBS' | string;
   readonly created: Date;
   readonly sizeBytes: number;
+  /** For a gitlab-backup archive: whether its gitlab-secrets.json is saved beside it. */
+  readonly hasSecrets?: boolean;
 }
 
+/**
+ * The AWS Backup vaults of an environment, the current ops stack's and those retained from earlier
+ * ones: each is `<name>-vault-<end of its stack's id>` (infra/ops/backup.ts), so they are found by
+ * name, without the ops stack, which `destroy` deletes.
+ */
+export async function environmentVaults(backup: BackupClient, plan: Plan): Promise<string[]> {
+  const own = new RegExp(`^${plan.spec.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-vault-[0-9a-f]{12}$`);
+  const names: string[] = [];
+  let next: string | undefined;
+  do {
+    const page = await backup.send(new ListBackupVaultsCommand({ NextToken: next }));
+    for (const vault of page.BackupVaultList ?? []) {
+      if (own.test(vault.BackupVaultName ?? '')) names.push(vault.BackupVaultName!);
+    }
+    next = page.NextToken;
+  } while (next);
+  return names;
+}
+
+/** Archives in the backups bucket (found by name, with or without the ops stack) and recovery points of the vaults. */
 export async function listBackups(props: {
   readonly plan: Plan;
   /** The account the environment is deployed in (the caller's, from STS). */
   readonly account: string;
   readonly s3: S3Client;
   readonly backup: BackupClient;
-  readonly vaultName: string;
+  /** Vaults to list recovery points of (see environmentVaults). */
+  readonly vaultNames: readonly string[];
 }): Promise<BackupListing[]> {
-  const listings: BackupListing[] = [];
+  const archives: { id: string; created: Date; sizeBytes: number }[] = [];
+  const keys = new Set<string>();
   let token: string | undefined;
   do {
     const page = await props.s3.send(
@@ -175,32 +210,40 @@ export async function listBackups(props: {
       }),
     );
     for (const object of page.Contents ?? []) {
-      const name = (object.Key ?? '').slice(BACKUP_PREFIX.length);
+      const key = object.Key ?? '';
+      keys.add(key);
+      const name = key.slice(BACKUP_PREFIX.length);
       if (!name.endsWith(BACKUP_SUFFIX)) continue;
-      listings.push({
+      archives.push({
         id: name.slice(0, -BACKUP_SUFFIX.length),
-        kind: 'gitlab-backup',
         created: object.LastModified ?? new Date(0),
         sizeBytes: object.Size ?? 0,
       });
     }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
-  let next: string | undefined;
-  do {
-    const page = await props.backup.send(
-      new ListRecoveryPointsByBackupVaultCommand({ BackupVaultName: props.vaultName, NextToken: next }),
-    );
-    for (const point of page.RecoveryPoints ?? []) {
-      listings.push({
-        id: point.RecoveryPointArn ?? '',
-        kind: point.ResourceType ?? 'unknown',
-        created: point.CreationDate ?? new Date(0),
-        sizeBytes: point.BackupSizeInBytes ?? 0,
-      });
-    }
-    next = page.NextToken;
-  } while (next);
+  const listings: BackupListing[] = archives.map((archive) => ({
+    ...archive,
+    kind: 'gitlab-backup',
+    hasSecrets: keys.has(secretsKey(archive.id)),
+  }));
+  for (const vaultName of props.vaultNames) {
+    let next: string | undefined;
+    do {
+      const page = await props.backup.send(
+        new ListRecoveryPointsByBackupVaultCommand({ BackupVaultName: vaultName, NextToken: next }),
+      );
+      for (const point of page.RecoveryPoints ?? []) {
+        listings.push({
+          id: point.RecoveryPointArn ?? '',
+          kind: point.ResourceType ?? 'unknown',
+          created: point.CreationDate ?? new Date(0),
+          sizeBytes: point.BackupSizeInBytes ?? 0,
+        });
+      }
+      next = page.NextToken;
+    } while (next);
+  }
   return listings.sort((a, b) => b.created.getTime() - a.created.getTime());
 }
 
@@ -222,15 +265,27 @@ function humanAge(created: Date, now: Date): string {
   return `${Math.floor(minutes / 1440)}d`;
 }
 
+/** The SECRETS column: whether `restore` can put the archive's gitlab-secrets.json back (snapshots have none of their own). */
+function secretsCell(listing: BackupListing): string {
+  if (listing.hasSecrets === undefined) return '-';
+  return listing.hasSecrets ? 'yes' : 'MISSING';
+}
+
 export function renderBackupList(listings: readonly BackupListing[], now: Date): string[] {
   if (listings.length === 0) return ['No backups yet: run `gitlab-aws backup create`.'];
-  const rows = listings.map((l) => [l.kind, humanAge(l.created, now), humanSize(l.sizeBytes), l.id]);
-  const widths = [0, 1, 2].map((column) =>
-    Math.max(...[['KIND', 'AGE', 'SIZE'], ...rows].map((row) => row[column]!.length)),
-  );
+  const header = ['KIND', 'AGE', 'SIZE', 'SECRETS', 'ID'];
+  const rows = listings.map((l) => [
+    l.kind,
+    humanAge(l.created, now),
+    humanSize(l.sizeBytes),
+    secretsCell(l),
+    l.id,
+  ]);
+  const last = header.length - 1;
+  const widths = header.map((_, column) => Math.max(...[header, ...rows].map((row) => row[column]!.length)));
   const format = (row: string[]) =>
-    row.map((cell, column) => (column < 3 ? cell.padEnd(widths[column]!) : cell)).join('  ');
-  return [format(['KIND', 'AGE', 'SIZE', 'ID']), ...rows.map(format)];
+    row.map((cell, column) => (column < last ? cell.padEnd(widths[column]!) : cell)).join('  ');
+  return [format(header), ...rows.map(format)];
 }
 
 /**
@@ -250,67 +305,472 @@ export async function railsInstances(
   return which === 'one-rails' ? members.slice(0, 1) : members;
 }
 
-export type RestoreStep = {
-  readonly title: string;
-  /** Every member of these groups, or one member of the first. */
-  readonly on: 'all-rails-and-sidekiq' | 'one-rails';
-  readonly commands: readonly string[];
-};
+/** What a gitlab-backup id says about the GitLab that made it. */
+export interface BackupIdParts {
+  readonly version: string;
+  readonly edition: 'ee' | 'ce';
+}
 
-/** GitLab's restore procedure across the environment's nodes, with the archive in the account's backups bucket. */
-export function planRestore(plan: Plan, backupId: string, account: string): RestoreStep[] {
+/**
+ * GitLab's backup id, `<epoch>_<yyyy_mm_dd>_<version>`, the version as GitLab prints it: `-ee` on
+ * Enterprise Edition, nothing (older: `-ce`) on Community Edition. `backupIdFor` writes `-ce`.
+ */
+const BACKUP_ID = /^\d+_\d{4}_\d{2}_\d{2}_(\d+\.\d+\.\d+)(?:-(ee|ce))?$/;
+
+/** The version and edition of a backup id; refuses anything else before it reaches a shell. */
+export function parseBackupId(backupId: string): BackupIdParts {
+  const match = BACKUP_ID.exec(backupId);
+  if (!match) {
+    throw new UserError(
+      `"${backupId}" is not a gitlab-backup id (<timestamp>_<yyyy_mm_dd>_<version>[-ee], as \`gitlab-aws backup list\` shows them)`,
+      2,
+    );
+  }
+  return { version: match[1]!, edition: match[2] === 'ee' ? 'ee' : 'ce' };
+}
+
+/** Where an archive is kept in the backups bucket. */
+export function archiveKey(backupId: string): string {
+  return `${BACKUP_PREFIX}${backupId}${BACKUP_SUFFIX}`;
+}
+
+/** Where the gitlab-secrets.json of an archive is kept beside it in the backups bucket. */
+export function secretsKey(backupId: string): string {
+  return `${BACKUP_PREFIX}${backupId}${SECRETS_SUFFIX}`;
+}
+
+/** Lifecycle states of a group member that still runs GitLab and is reached by Run Command. */
+const RUNNING_MEMBER_STATES = new Set(['InService', 'Standby']);
+
+/** Room the restore needs on its node, as a multiple of the archive: the archive, and its contents unpacked beside it. */
+export const RESTORE_DISK_FACTOR = 2;
+
+/** Line prefix of the facts the pre-flight script prints. */
+const FACT = 'gitlab-aws-fact';
+
+export type RestoreTarget =
+  /** The node that downloads and restores the archive: a Rails node, or the 1k node. */
+  | 'restore-node'
+  /** Every member of every Rails and Sidekiq group (the 1k node). */
+  | 'rails-and-sidekiq'
+  /** The fixed nodes other than the 1k node that read gitlab-secrets.json (Gitaly). */
+  | 'fixed-secrets-readers';
+
+export interface RestoreStep {
+  readonly title: string;
+  readonly on: RestoreTarget;
+  readonly commands: readonly string[];
+  readonly timeoutSeconds: number;
+  /** A pre-flight step changes nothing, and its output is checked before anything does. */
+  readonly preflight?: boolean;
+  /** Whether the archive's gitlab-secrets.json goes into Secrets Manager before the commands run. */
+  readonly storesSecrets?: boolean;
+  /** GitLab's state when this step fails, and the way back. */
+  readonly ifFails: { readonly state: string; readonly recovery: string };
+}
+
+export interface RestoreOptions {
+  /** Restore with the secrets the environment has now instead of the archive's own. */
+  readonly keepCurrentSecrets?: boolean;
+}
+
+/** The Plan's gitlab-secrets.json secret: its name, and the roles whose nodes read it. */
+function secretsJsonSecret(plan: Plan) {
+  const secret = plan.secrets.find((candidate) => candidate.id === 'gitlab-secrets-json');
+  if (!secret) throw new Error('the Plan has no gitlab-secrets-json secret');
+  return secret;
+}
+
+/**
+ * Fixed nodes (not the 1k node, not group members) that read gitlab-secrets.json, as the Plan's
+ * secret names them: Gitaly, whose Git hooks authenticate to GitLab's internal API with the GitLab
+ * Shell secret in it. GitLab's reference architecture has the file copied to every Linux package
+ * node, Praefect included (3k_users.md, "Configure Praefect", skratsch-solutions/gitlabhq
+ * 06bbc8dc33553c380709d5395df4750a78017677), but Praefect reads none of it: its tokens and database
+ * password are set in its gitlab.rb, and its nodes here never install the file.
+ */
+function fixedSecretsReaders(plan: Plan): string[] {
+  const readers = new Set<string>(secretsJsonSecret(plan).readers);
+  return plan.nodes
+    .filter((node) => !node.autoScalingGroup && node.id !== plan.deployNodes.singleNode)
+    .filter((node) => readers.has(node.role))
+    .map((node) => node.id);
+}
+
+/**
+ * GitLab's restore procedure across the environment's nodes (restore_gitlab.md, see the file
+ * comment): read the running version and free space, stop Puma and Sidekiq on every node that talks
+ * to the database, put the archive's gitlab-secrets.json back where it is read, restore on one
+ * node, reconfigure and start, check. `executeRestore` holds the auto scaling groups still around it.
+ */
+export function planRestore(
+  plan: Plan,
+  backupId: string,
+  account: string,
+  options: RestoreOptions = {},
+): RestoreStep[] {
   const single = plan.deployNodes.singleNode;
+  const railsNodes = single ?? 'every Rails and Sidekiq node';
+  const restoreNode = single ?? 'one Rails node';
+  const secret = secretsJsonSecret(plan);
+  const again = `Fix the cause and run \`gitlab-aws restore ${backupId}\` again: it starts over and restores the whole database.`;
+  const installSecrets = (reconfigure: boolean) =>
+    remoteScript(REMOTE_SCRIPT_FILES.installSecretsJson, {
+      REGION: plan.region,
+      SECRET_ID: secret.name,
+      RECONFIGURE: reconfigure ? 'yes' : 'no',
+    });
+  const gitaly = fixedSecretsReaders(plan);
+  const secretsSteps: RestoreStep[] = options.keepCurrentSecrets
+    ? []
+    : [
+        {
+          title: `Put the gitlab-secrets.json of ${backupId} in Secrets Manager and on ${railsNodes}`,
+          on: 'rails-and-sidekiq',
+          commands: installSecrets(false),
+          timeoutSeconds: 600,
+          storesSecrets: true,
+          ifFails: {
+            state: `Puma and Sidekiq are stopped; ${secret.name} may hold the backup's secrets, which cannot read the database as it still is (untouched).`,
+            recovery: `${again} The secrets before are the AWSPREVIOUS version of ${secret.name}.`,
+          },
+        },
+        ...(gitaly.length > 0
+          ? [
+              {
+                title: `Put the same gitlab-secrets.json on ${gitaly.join(', ')} and reconfigure (Git hooks call GitLab with it)`,
+                on: 'fixed-secrets-readers' as const,
+                commands: installSecrets(true),
+                timeoutSeconds: 1800,
+                ifFails: {
+                  state: `Puma and Sidekiq are stopped; Secrets Manager and the Rails nodes hold the backup's secrets; the database is untouched.`,
+                  recovery: again,
+                },
+              },
+            ]
+          : []),
+      ];
   return [
+    {
+      title: `Check the GitLab version and free disk space of ${restoreNode}`,
+      on: 'restore-node',
+      commands: remoteScript(REMOTE_SCRIPT_FILES.restorePreflight, { BACKUP_DIR: LOCAL_BACKUP_DIR }),
+      timeoutSeconds: 300,
+      preflight: true,
+      ifFails: { state: 'Nothing was changed.', recovery: again },
+    },
     {
       title: single
         ? `Stop Puma and Sidekiq on ${single} (they hold database connections)`
         : 'Stop Puma and Sidekiq on every Rails and Sidekiq node (they hold database connections)',
-      on: 'all-rails-and-sidekiq',
+      on: 'rails-and-sidekiq',
       commands: remoteScript(REMOTE_SCRIPT_FILES.stopPumaAndSidekiq),
+      timeoutSeconds: 600,
+      ifFails: {
+        state: 'Puma and Sidekiq may be stopped on some nodes; the database and the secrets are untouched.',
+        recovery: `${again} Or bring GitLab back as it was: \`sudo gitlab-ctl start\` on ${railsNodes}.`,
+      },
     },
+    ...secretsSteps,
     {
-      title: `Restore ${backupId} on ${single ?? 'one Rails node'}`,
-      on: 'one-rails',
+      title: `Restore ${backupId} on ${restoreNode}`,
+      on: 'restore-node',
       commands: remoteScript(REMOTE_SCRIPT_FILES.restoreBackup, {
         BACKUP_ID: backupId,
         ...archiveValues(plan, backupId, account),
       }),
+      timeoutSeconds: 6 * 3600,
+      ifFails: {
+        state:
+          'Puma and Sidekiq are stopped; the database may be half restored (the restore drops every table first).',
+        recovery: again,
+      },
     },
     {
-      title: `Start GitLab again on ${single ?? 'every Rails and Sidekiq node'}`,
-      on: 'all-rails-and-sidekiq',
+      title: `Reconfigure and start GitLab again on ${railsNodes}`,
+      on: 'rails-and-sidekiq',
       commands: remoteScript(REMOTE_SCRIPT_FILES.startGitlab),
+      timeoutSeconds: 3600,
+      ifFails: {
+        state: `${backupId} is restored; GitLab may not run on every node.`,
+        recovery: `Run \`sudo gitlab-ctl reconfigure && sudo gitlab-ctl start\` where it failed, then \`gitlab-aws check\`.`,
+      },
     },
     {
       title: 'Check GitLab and that the secrets decrypt the restored data',
-      on: 'one-rails',
+      on: 'restore-node',
       commands: remoteScript(REMOTE_SCRIPT_FILES.checkRestoredGitlab),
+      timeoutSeconds: 3600,
+      ifFails: {
+        state: `${backupId} is restored and GitLab runs, but its checks failed.`,
+        recovery:
+          'Read the output above (gitlab:doctor:secrets names what the secrets cannot decrypt), fix it, then run `gitlab-aws check`.',
+      },
     },
   ];
 }
 
+/** What the pre-flight script read on the restore node. */
+export interface RestoreNodeFacts {
+  readonly version: string;
+  readonly edition: 'ee' | 'ce';
+  readonly freeBytes: number;
+}
+
+/** Parses the pre-flight output (`gitlab-aws-fact package=gitlab-ee 19.3.0`, `... free_bytes=N`); undefined when cut or garbled. */
+export function restoreNodeFacts(output: string): RestoreNodeFacts | undefined {
+  const fact = (name: string) => new RegExp(`^${FACT} ${name}=(.*)$`, 'm').exec(output)?.[1]?.trim();
+  const pkg = /^gitlab-(ee|ce) (\d+\.\d+\.\d+)$/.exec(fact('package') ?? '');
+  const free = fact('free_bytes') ?? '';
+  if (!pkg || !/^\d+$/.test(free)) return undefined;
+  return { edition: pkg[1] as 'ee' | 'ce', version: pkg[2]!, freeBytes: Number(free) };
+}
+
+/** Why the restore node cannot take the archive, or undefined when it can. */
+export function restoreNodeProblem(
+  node: string,
+  facts: RestoreNodeFacts,
+  backupId: string,
+  archiveBytes: number,
+): string | undefined {
+  const made = parseBackupId(backupId);
+  const running = `${facts.version}-${facts.edition}`;
+  const backup = `${made.version}-${made.edition}`;
+  if (running !== backup) {
+    const newer = compareVersions(made.version, facts.version) > 0;
+    const way =
+      made.edition !== facts.edition
+        ? 'the editions differ, so this backup cannot be restored here'
+        : newer
+          ? `upgrade to ${made.version} first (gitlab-aws upgrade --to ${made.version}), then restore`
+          : `gitlab-aws installs no older version on a deployed environment, so this backup cannot be restored here; restore one made by ${running}`;
+    return `${node} runs GitLab ${running} and ${backupId} was made by ${backup}: GitLab restores a backup only onto the exact version and edition that made it; ${way}`;
+  }
+  const needed = archiveBytes * RESTORE_DISK_FACTOR;
+  if (facts.freeBytes < needed) {
+    return `${node} has ${humanSize(facts.freeBytes)} free in ${LOCAL_BACKUP_DIR}; restoring ${backupId} needs about ${humanSize(needed)} there (the ${humanSize(archiveBytes)} archive, and as much again unpacked)`;
+  }
+  return undefined;
+}
+
+/** Compares dotted versions numerically. */
+function compareVersions(a: string, b: string): number {
+  const [x, y] = [a.split('.').map(Number), b.split('.').map(Number)];
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const difference = (x[i] ?? 0) - (y[i] ?? 0);
+    if (difference !== 0) return difference;
+  }
+  return 0;
+}
+
+export interface RestoreProps {
+  readonly backupId: string;
+  /** The account the environment is deployed in (the caller's, from STS). */
+  readonly account: string;
+  readonly keepCurrentSecrets?: boolean;
+  readonly directory: NodeDirectory;
+  readonly runner: RemoteRunner;
+  readonly scaling: ScalingProcesses;
+  readonly s3: S3Client;
+  readonly secretsManager: SecretsManagerClient;
+  readonly log: (line: string) => void;
+}
+
+/** The size of an object, or undefined when there is none under the key. */
+async function objectSize(s3: S3Client, bucket: string, key: string): Promise<number | undefined> {
+  try {
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return head.ContentLength ?? 0;
+  } catch (error) {
+    const name = (error as Error).name;
+    if (name === 'NotFound' || name === 'NoSuchKey') return undefined;
+    // 403 (Forbidden) is also what S3 answers for a missing key to a caller without s3:ListBucket.
+    throw new UserError(`cannot read s3://${bucket}/${key}: ${name}; nothing was changed`);
+  }
+}
+
+/** The archive's gitlab-secrets.json, read and checked before anything changes. */
+async function backupSecrets(s3: S3Client, bucket: string, backupId: string): Promise<string> {
+  const key = secretsKey(backupId);
+  if ((await objectSize(s3, bucket, key)) === undefined) {
+    throw new UserError(
+      `${backupId} has no gitlab-secrets.json beside it (s3://${bucket}/${key}). The database keeps CI/CD variables, two-factor secrets, runner tokens and other columns encrypted with the keys in that file; restored with other keys they cannot be read. Pass --keep-current-secrets if the environment's secrets now are the ones the backup was made with. Nothing was changed.`,
+    );
+  }
+  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  const text = (await object.Body?.transformToString('utf8')) ?? '';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || !('gitlab_rails' in parsed)) {
+    throw new UserError(
+      `s3://${bucket}/${key} is not a gitlab-secrets.json (no gitlab_rails section); nothing was changed`,
+    );
+  }
+  return text;
+}
+
+/**
+ * Runs a restore: checks that can fail without changing anything (the archive and its secrets in the
+ * bucket, the id, then the restore node's version and free space), suspends the Rails and Sidekiq
+ * groups' processes, runs the steps on every member, and resumes the groups only once GitLab's
+ * checks pass. A failure before anything was stopped resumes them; after, it leaves them
+ * suspended, so no node boots (and migrates) against a half-restored database, and says what
+ * state GitLab is in and how to go on.
+ */
 export async function executeRestore(
   plan: Plan,
   steps: readonly RestoreStep[],
-  props: {
-    readonly directory: NodeDirectory;
-    readonly runner: RemoteRunner;
-    readonly log: (line: string) => void;
-  },
+  props: RestoreProps,
 ): Promise<void> {
+  const { backupId, log } = props;
+  parseBackupId(backupId);
+  const bucket = backupsBucket(plan, props.account);
+  const archiveBytes = await objectSize(props.s3, bucket, archiveKey(backupId));
+  if (archiveBytes === undefined) {
+    throw new UserError(
+      `no archive s3://${bucket}/${archiveKey(backupId)} (see gitlab-aws backup list); nothing was changed`,
+    );
+  }
+  const secrets = props.keepCurrentSecrets ? undefined : await backupSecrets(props.s3, bucket, backupId);
+
+  const single = plan.deployNodes.singleNode;
+  const groups = single
+    ? []
+    : plan.autoScalingGroups.filter((group) => group.role === 'rails' || group.role === 'sidekiq');
+  const suspended: string[] = [];
+  const resumeAll = async () => {
+    for (const name of [...suspended]) {
+      await props.scaling.resume(name, RESTORE_SUSPENDED_PROCESSES);
+      suspended.splice(suspended.indexOf(name), 1);
+      log(`Resumed the processes of ${name}`);
+    }
+  };
+  const resumeHint = () =>
+    suspended.length === 0
+      ? []
+      : [
+          `The processes of ${suspended.join(', ')} stay suspended, so no node is replaced or booted (and migrated) against this database. Resume them once GitLab is healthy:`,
+          ...suspended.map((name) => `  ${resumeCommand(plan.region, name, RESTORE_SUSPENDED_PROCESSES)}`),
+        ];
+  /** Gives up before anything changed: resumes what was suspended, says so. */
+  const unchanged = async (reason: string): Promise<never> => {
+    try {
+      await resumeAll();
+    } catch (error) {
+      throw new UserError(
+        [
+          `${reason}`,
+          'Nothing else was changed, but resuming failed:',
+          (error as Error).message,
+          ...resumeHint(),
+        ].join('\n'),
+      );
+    }
+    throw new UserError(
+      `${reason}\nNothing was changed${groups.length > 0 ? ' (the groups run as before)' : ''}.`,
+    );
+  };
+
+  let railsNodes: string[];
+  let restoreNode: string;
+  let fixedReaders: string[];
+  try {
+    if (single) {
+      restoreNode = await props.directory.instanceOf(single);
+      railsNodes = [restoreNode];
+    } else {
+      railsNodes = [];
+      let first: string | undefined;
+      for (const group of groups) {
+        const name = await props.directory.groupNameOf(group.id);
+        await props.scaling.suspend(name, RESTORE_SUSPENDED_PROCESSES);
+        suspended.push(name);
+        log(`Suspended ${RESTORE_SUSPENDED_PROCESSES.join(', ')} on ${name}`);
+        const members = await props.scaling.members(name);
+        const unsettled = members.filter((member) => !RUNNING_MEMBER_STATES.has(member.lifecycleState));
+        if (unsettled.length > 0) {
+          const states = unsettled
+            .map((member) => `${member.instanceId} ${member.lifecycleState}`)
+            .join(', ');
+          throw new Error(`${name} is still changing (${states}): wait until every member is InService`);
+        }
+        railsNodes.push(...members.map((member) => member.instanceId));
+        if (group.role === 'rails')
+          first ??= members.find((member) => member.lifecycleState === 'InService')?.instanceId;
+      }
+      if (!first) throw new Error('no Rails node is InService to restore on');
+      restoreNode = first;
+    }
+    fixedReaders = await Promise.all(
+      fixedSecretsReaders(plan).map((node) => props.directory.instanceOf(node)),
+    );
+  } catch (error) {
+    return unchanged((error as Error).message);
+  }
+  const targets: Record<RestoreTarget, readonly string[]> = {
+    'restore-node': [restoreNode],
+    'rails-and-sidekiq': railsNodes,
+    'fixed-secrets-readers': fixedReaders,
+  };
+
   for (const step of steps) {
-    props.log(step.title);
-    const targets = await railsInstances(plan, props.directory, step.on);
-    if (targets.length === 0) throw new Error(`no healthy instance for "${step.title}"`);
-    for (const instanceId of targets) {
-      await props.runner.run({
-        instanceId,
-        commands: step.commands,
-        comment: step.title,
-        timeoutSeconds: 6 * 3600,
-      });
+    log(step.title);
+    try {
+      if (step.storesSecrets && secrets !== undefined) {
+        const stored = await props.secretsManager.send(
+          new PutSecretValueCommand({ SecretId: secretsJsonSecret(plan).name, SecretString: secrets }),
+        );
+        log(`${secretsJsonSecret(plan).name} holds the secrets of ${backupId} (version ${stored.VersionId})`);
+      }
+      for (const instanceId of targets[step.on]) {
+        const result = await props.runner.run({
+          instanceId,
+          commands: step.commands,
+          comment: step.title,
+          timeoutSeconds: step.timeoutSeconds,
+        });
+        if (step.preflight) {
+          const facts = restoreNodeFacts(result.output);
+          if (!facts) throw new Error(`could not read the GitLab version and free space of ${instanceId}`);
+          const problem = restoreNodeProblem(instanceId, facts, backupId, archiveBytes);
+          if (problem) throw new Error(problem);
+        }
+      }
+    } catch (error) {
+      if (step.preflight) return unchanged((error as Error).message);
+      throw new UserError(
+        [
+          `restore of ${backupId} stopped at "${step.title}": ${(error as Error).message}`,
+          `State: ${step.ifFails.state}`,
+          `Recover: ${step.ifFails.recovery}`,
+          ...resumeHint(),
+        ].join('\n'),
+      );
     }
   }
+  await resumeAll();
+}
+
+/** Every line of a restore, as the confirmation shows it: the suspension around the steps included. */
+export function restoreOutline(plan: Plan, steps: readonly RestoreStep[]): string[] {
+  const groups = plan.deployNodes.singleNode
+    ? []
+    : plan.autoScalingGroups.filter((group) => group.role === 'rails' || group.role === 'sidekiq');
+  const names = groups.map((group) => group.id).join(', ');
+  const [preflight, ...rest] = steps.map((step) => step.title);
+  return [
+    `Check that the archive${steps.some((step) => step.storesSecrets) ? ' and its gitlab-secrets.json are' : ' is'} in the backups bucket`,
+    ...(groups.length > 0
+      ? [`Suspend replacing, launching and terminating nodes of ${names} for the whole restore`]
+      : []),
+    ...(preflight ? [preflight] : []),
+    ...rest,
+    ...(groups.length > 0 ? [`Resume ${names} once the checks pass`] : []),
+  ];
 }
 
 /** The vault and role from the ops stack's outputs (named in the Plan's contracts); refuses when they are missing. */

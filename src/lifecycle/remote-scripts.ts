@@ -25,6 +25,8 @@ export const REMOTE_SCRIPT_FILES = {
   upgradeSingleNode: 'upgrade-single-node.sh',
   createBackup: 'create-backup.sh',
   stopPumaAndSidekiq: 'stop-puma-and-sidekiq.sh',
+  restorePreflight: 'restore-preflight.sh',
+  installSecretsJson: 'install-secrets-json.sh',
   restoreBackup: 'restore-backup.sh',
   startGitlab: 'start-gitlab.sh',
   sendTestMail: 'send-test-mail.sh',

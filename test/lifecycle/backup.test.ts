@@ -1,23 +1,26 @@
 import {
   BackupClient,
+  ListBackupVaultsCommand,
   ListRecoveryPointsByBackupVaultCommand,
   StartBackupJobCommand,
 } from '@aws-sdk/client-backup';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { gitlabRbFor } from '../../src/config/render.js';
 import {
   backupCreateCommands,
   backupIdFor,
   backupVaultOf,
   createBackup,
-  executeRestore,
+  environmentVaults,
   listBackups,
   objectStorageSkipList,
-  planRestore,
   renderBackupList,
 } from '../../src/lifecycle/backup.js';
 import type { NodeDirectory, RemoteCommand, RemoteRunner } from '../../src/lifecycle/fleet.js';
+import { hasSetting } from '../config/rb-query.js';
+import { endpointsFor, webTarget } from '../config/support.js';
 import { planFor } from '../fixtures/plans.js';
 import { runRemoteScript } from './remote-script-trace.js';
 
@@ -153,7 +156,7 @@ describe('listBackups', () => {
       account: ACCOUNT,
       s3: new S3Client({}),
       backup: new BackupClient({}),
-      vaultName: 'v',
+      vaultNames: ['v'],
     });
     expect(listings.map((listing) => listing.kind)).toEqual(['gitlab-backup', 'RDS', 'EBS']);
     expect(s3.commandCalls(ListObjectsV2Command)[0]!.args[0].input.Bucket).toBe(
@@ -161,10 +164,10 @@ describe('listBackups', () => {
     );
     const lines = renderBackupList(listings, new Date('2025-04-18T05:00:00Z'));
     expect(lines).toEqual([
-      'KIND           AGE  SIZE       ID',
-      'gitlab-backup  2h   5.0 GiB    1744941600_2025_04_18_19.3.0-ee',
-      'RDS            3h   100.0 GiB  arn:aws:rds:us-west-2:123456789012:snapshot:awsbackup:job-1',
-      'EBS            3d   500.0 GiB  arn:aws:ec2:us-west-2::snapshot/snap-1',
+      'KIND           AGE  SIZE       SECRETS  ID',
+      'gitlab-backup  2h   5.0 GiB    MISSING  1744941600_2025_04_18_19.3.0-ee',
+      'RDS            3h   100.0 GiB  -        arn:aws:rds:us-west-2:123456789012:snapshot:awsbackup:job-1',
+      'EBS            3d   500.0 GiB  -        arn:aws:ec2:us-west-2::snapshot/snap-1',
     ]);
     expect(backup.commandCalls(ListRecoveryPointsByBackupVaultCommand)[1]!.args[0].input.NextToken).toBe(
       'page-2',
@@ -172,29 +175,81 @@ describe('listBackups', () => {
   });
 });
 
-describe('restore', () => {
-  it('stops Puma and Sidekiq everywhere before restoring on one node, then reconfigures, starts and checks', async () => {
-    const runner = new RecordingRunner();
-    await executeRestore(plan, planRestore(plan, 'b1', ACCOUNT), { directory, runner, log: () => {} });
-    const traces = runner.commands.map((command) => runRemoteScript(command.commands));
-    for (const run of traces) expect(run.status, run.stderr).toBe(0);
-    const calls = runner.commands.map((command, index) => [
-      command.instanceId,
-      traces[index]!.trace.find((c) => c.startsWith('gitlab-')) ?? traces[index]!.trace[0],
-    ]);
-    const everyNode = plan.autoScalingGroups.flatMap((group) => [`i-${group.id}-1`, `i-${group.id}-2`]);
-    expect(everyNode).toHaveLength(4);
-    expect(calls).toEqual([
-      ...everyNode.map((id) => [id, 'gitlab-ctl stop puma']),
-      ['i-rails-1', 'gitlab-backup restore BACKUP=b1 force=yes'],
-      ...everyNode.map((id) => [id, 'gitlab-ctl start']),
-      ['i-rails-1', 'gitlab-rake gitlab:check SANITIZE=true'],
-    ]);
-    const restore = traces[4]!.trace;
-    expect(restore.indexOf('gitlab-ctl reconfigure')).toBeGreaterThan(
-      restore.indexOf('gitlab-backup restore BACKUP=b1 force=yes'),
+describe('the archive reaches the backups bucket', () => {
+  it('once: gitlab-backup does not upload it itself (gitlab.rb configures an upload) when the script does', () => {
+    const id = backupIdFor(plan, new Date('2025-04-18T02:00:00Z'));
+    const commands = backupCreateCommands(plan, id, ACCOUNT);
+    const trace = runRemoteScript(commands).trace;
+    const ours = trace.filter(
+      (line) => line.startsWith('aws s3 cp') && line.includes(`${id}_gitlab_backup.tar s3://`),
     );
-    expect(runner.commands[0]!.commands).toContain('gitlab-ctl stop sidekiq');
+    // GitLab uploads after creating the archive when backup_upload_connection is set, unless told
+    // SKIP=remote (backup_gitlab.md, "Skip uploading backups to remote storage",
+    // skratsch-solutions/gitlabhq 50e267cb6a3707b8f82113c88a84be5795acf6c8).
+    const web = webTarget(plan);
+    const rb = gitlabRbFor(plan, web, endpointsFor(web));
+    const create = trace.find((line) => line.startsWith('gitlab-backup create'))!;
+    const skipped = /SKIP=(\S+)/.exec(create)?.[1]?.split(',') ?? [];
+    const gitlabUploads =
+      hasSetting(rb, 'gitlab_rails', 'backup_upload_connection') && !skipped.includes('remote');
+    expect(ours.length + (gitlabUploads ? 1 : 0)).toBe(1);
+  });
+});
+
+describe('backup list', () => {
+  it('marks which archives have their gitlab-secrets.json beside them', async () => {
+    const archive = (id: string) => ({
+      Key: `gitlab-backup/${id}_gitlab_backup.tar`,
+      Size: 1024,
+      LastModified: new Date('2025-04-18T02:05:00Z'),
+    });
+    s3.on(ListObjectsV2Command).resolves({
+      Contents: [
+        archive('1744941600_2025_04_18_19.3.0-ee'),
+        { Key: 'gitlab-backup/1744941600_2025_04_18_19.3.0-ee_gitlab-secrets.json', Size: 3000 },
+        archive('1744855200_2025_04_17_19.3.0-ee'),
+      ],
+    });
+    const listings = await listBackups({
+      plan,
+      account: ACCOUNT,
+      s3: new S3Client({}),
+      backup: new BackupClient({}),
+      vaultNames: [],
+    });
+    expect(listings.map((listing) => [listing.id, listing.hasSecrets])).toEqual([
+      ['1744941600_2025_04_18_19.3.0-ee', true],
+      ['1744855200_2025_04_17_19.3.0-ee', false],
+    ]);
+    expect(backup.commandCalls(ListRecoveryPointsByBackupVaultCommand)).toEqual([]);
+    expect(
+      renderBackupList(listings, new Date('2025-04-18T03:05:00Z')).map((line) => line.split(/ +/).at(-2)),
+    ).toEqual(['SECRETS', 'yes', 'MISSING']);
+    expect(renderBackupList([], new Date())).toEqual(['No backups yet: run `gitlab-aws backup create`.']);
+  });
+
+  it("finds the environment's vaults by name, the ones retained from earlier ops stacks too, and no other environment's", async () => {
+    backup
+      .on(ListBackupVaultsCommand)
+      .resolvesOnce({
+        BackupVaultList: [
+          { BackupVaultName: 'gitlab-test-vault-0a1b2c3d4e5f' },
+          { BackupVaultName: 'gitlab-test-2-vault-0a1b2c3d4e5f' },
+          { BackupVaultName: 'Default' },
+        ],
+        NextToken: 'more',
+      })
+      .resolves({
+        BackupVaultList: [
+          { BackupVaultName: 'gitlab-test-vault-ffffffffffff' },
+          { BackupVaultName: 'gitlab-test-vault-vault-0a1b2c3d4e5f' },
+        ],
+      });
+    expect(await environmentVaults(new BackupClient({}), plan)).toEqual([
+      'gitlab-test-vault-0a1b2c3d4e5f',
+      'gitlab-test-vault-ffffffffffff',
+    ]);
+    expect(backup.commandCalls(ListBackupVaultsCommand)[1]!.args[0].input.NextToken).toBe('more');
   });
 });
 
@@ -214,7 +269,7 @@ describe('backupVaultOf', () => {
   });
 });
 
-describe('backup and restore on the 1k node', () => {
+describe('backup on the 1k node', () => {
   const oneK = planFor({ architecture: { size: '1k' } });
 
   it('runs gitlab-backup on the one node, beside the AWS Backup job of its data volume', async () => {
@@ -236,27 +291,5 @@ describe('backup and restore on the 1k node', () => {
       volume,
     ]);
     expect(runner.commands.map((command) => command.instanceId)).toEqual(['i-gitlab-1']);
-  });
-
-  it('stops, restores, starts and checks on the one node, in that order', async () => {
-    const runner = new RecordingRunner();
-    const steps = planRestore(oneK, 'b1', ACCOUNT);
-    expect(steps.map((step) => step.title)).toEqual([
-      'Stop Puma and Sidekiq on gitlab-1 (they hold database connections)',
-      'Restore b1 on gitlab-1',
-      'Start GitLab again on gitlab-1',
-      'Check GitLab and that the secrets decrypt the restored data',
-    ]);
-    await executeRestore(oneK, steps, { directory, runner, log: () => {} });
-    const first = runner.commands.map((command) => [
-      command.instanceId,
-      runRemoteScript(command.commands).trace.find((c) => c.startsWith('gitlab-')),
-    ]);
-    expect(first).toEqual([
-      ['i-gitlab-1', 'gitlab-ctl stop puma'],
-      ['i-gitlab-1', 'gitlab-backup restore BACKUP=b1 force=yes'],
-      ['i-gitlab-1', 'gitlab-ctl start'],
-      ['i-gitlab-1', 'gitlab-rake gitlab:check SANITIZE=true'],
-    ]);
   });
 });

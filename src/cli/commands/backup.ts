@@ -4,6 +4,7 @@ import {
   backupResourceArns,
   backupVaultOf,
   createBackup,
+  environmentVaults,
   listBackups,
   renderBackupList,
 } from '../../lifecycle/backup.js';
@@ -26,19 +27,20 @@ export const command: CliCommand = {
     const plan = planFromArgs(invocation);
     const output = lifecycleOutput(io, { ci: values.ci === true });
     const { clients, identity } = await connect(plan);
-    const ops = await stackOutputs(clients.cloudFormation, stackName(plan, 'ops'));
-    const vault = backupVaultOf(stackName(plan, 'ops'), ops);
     if (action === 'list') {
+      // By name, not through the ops stack: backups outlive it (`destroy` deletes it and keeps them).
       const listings = await listBackups({
         plan,
         account: identity.account,
         s3: clients.s3,
         backup: clients.backup,
-        vaultName: vault.vaultName,
+        vaultNames: await environmentVaults(clients.backup, plan),
       });
       for (const line of renderBackupList(listings, new Date())) output.line(line);
       return 0;
     }
+    const ops = await stackOutputs(clients.cloudFormation, stackName(plan, 'ops'));
+    const vault = backupVaultOf(stackName(plan, 'ops'), ops);
     const resources = await stackResources(clients.cloudFormation, stackName(plan, 'data'));
     const created = await createBackup({
       plan,

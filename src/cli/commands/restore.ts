@@ -1,5 +1,6 @@
-import { executeRestore, planRestore } from '../../lifecycle/backup.js';
+import { executeRestore, parseBackupId, planRestore, restoreOutline } from '../../lifecycle/backup.js';
 import { confirmEnvironmentName } from '../../lifecycle/destroy.js';
+import { AutoScalingProcesses } from '../../lifecycle/scaling-processes.js';
 import { ACCOUNT_ID_PLACEHOLDER } from '../../plan/contracts.js';
 import { connect, fleetOf, lifecycleOutput } from '../aws-context.js';
 import type { CliCommand } from '../command.js';
@@ -10,19 +11,27 @@ export const command: CliCommand = {
   name: 'restore',
   usage:
     `gitlab-aws restore BACKUP_ID [options]\n${SPEC_USAGE}\n` +
-    '      --confirm NAME     the environment name, when there is no terminal to type it at',
-  options: { ...SPEC_OPTIONS, confirm: { type: 'string' }, ci: { type: 'boolean' } },
+    '      --confirm NAME           the environment name, when there is no terminal to type it at\n' +
+    "      --keep-current-secrets   restore without the backup's gitlab-secrets.json, keeping the environment's",
+  options: {
+    ...SPEC_OPTIONS,
+    confirm: { type: 'string' },
+    'keep-current-secrets': { type: 'boolean' },
+    ci: { type: 'boolean' },
+  },
   allowPositionals: true,
   async run(invocation) {
     const { io, values, positionals } = invocation;
     const backupId = positionals[0];
     if (!backupId)
       throw new UserError('which backup? gitlab-aws restore BACKUP_ID (see gitlab-aws backup list)', 2);
+    parseBackupId(backupId);
+    const keepCurrentSecrets = values['keep-current-secrets'] === true;
     const plan = planFromArgs(invocation);
     const output = lifecycleOutput(io, { ci: values.ci === true });
     // The steps' titles do not depend on the account, which is known only once connected.
-    const preview = planRestore(plan, backupId, ACCOUNT_ID_PLACEHOLDER);
-    for (const [index, step] of preview.entries()) output.line(`${index + 1}. ${step.title}`);
+    const preview = planRestore(plan, backupId, ACCOUNT_ID_PLACEHOLDER, { keepCurrentSecrets });
+    for (const [index, line] of restoreOutline(plan, preview).entries()) output.line(`${index + 1}. ${line}`);
     await confirmEnvironmentName({
       environment: plan.spec.name,
       confirm: values.confirm as string | undefined,
@@ -31,8 +40,18 @@ export const command: CliCommand = {
     });
     const { clients, identity } = await connect(plan);
     const fleet = fleetOf(plan, clients);
-    const steps = planRestore(plan, backupId, identity.account);
-    await executeRestore(plan, steps, { directory: fleet.directory, runner: fleet.runner, log: output.line });
+    const steps = planRestore(plan, backupId, identity.account, { keepCurrentSecrets });
+    await executeRestore(plan, steps, {
+      backupId,
+      account: identity.account,
+      keepCurrentSecrets,
+      directory: fleet.directory,
+      runner: fleet.runner,
+      scaling: new AutoScalingProcesses(clients.autoScaling),
+      s3: clients.s3,
+      secretsManager: clients.secretsManager,
+      log: output.line,
+    });
     output.line(`Restored ${backupId}. Run gitlab-aws check to confirm GitLab answers.`);
     return 0;
   },
