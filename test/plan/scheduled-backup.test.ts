@@ -46,6 +46,10 @@ describe('offsetSchedule', () => {
     expect(offsetSchedule('cron(0 1,13 * * ? *)').schedule).toBe('cron(0 12 * * ? *)');
   });
 
+  it('reads the fields however they are spaced', () => {
+    expect(offsetSchedule('cron( 0  3 * * ? * )').schedule).toBe('cron(0 15 * * ? *)');
+  });
+
   it('refuses what is not a six-field cron expression', () => {
     expect(() => offsetSchedule('cron(0 2 * * ?)')).toThrow(
       'not a six-field cron expression: cron(0 2 * * ?)',
@@ -109,6 +113,10 @@ describe('plan.scheduledBackup', () => {
       name: BACKUP_FAILED_METRIC,
     });
     expect(single.scheduledBackup.timeoutSeconds).toBe(SCHEDULED_BACKUP_TIMEOUT_SECONDS);
+    // Long enough for a large database dump, and over before the next day's run starts.
+    expect(SCHEDULED_BACKUP_TIMEOUT_SECONDS).toBeGreaterThanOrEqual(3600);
+    expect(SCHEDULED_BACKUP_TIMEOUT_SECONDS).toBeLessThan(24 * 3600);
+    expect(BACKUP_FAILED_METRIC).toMatch(/^[A-Z][A-Za-z]+$/);
   });
 
   it('alarms to the topic on a failed run, and only where a run is scheduled', () => {
@@ -119,6 +127,7 @@ describe('plan.scheduledBackup', () => {
     expect(alarm).toMatchObject({
       id: `${single.scheduledBackup.runner}-scheduled-backup-failed`,
       subject: single.scheduledBackup.runner,
+      role: 'backup',
       action: 'notify',
       comparison: 'greater-than-or-equal',
       threshold: 1,
