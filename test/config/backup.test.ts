@@ -16,6 +16,7 @@ import {
   readBackupScript,
 } from '../../src/config/backup.js';
 import { withoutComments } from '../../src/config/user-data.js';
+import { nameInAccount } from '../../src/plan/contracts.js';
 import type { Plan } from '../../src/plan/types.js';
 import { planFor } from '../fixtures/plans.js';
 import { runRemoteScript, type ScriptLauncher, type ScriptRun } from '../lifecycle/remote-script-trace.js';
@@ -89,6 +90,52 @@ describe.each(LAUNCHERS)('the backup script started by %s', (launcher) => {
     expect(run.trace).toEqual([
       `aws cloudwatch put-metric-data --namespace gitlab-aws/${single.spec.name} --metric-name ScheduledBackupFailed --unit Count --value 1`,
     ]);
+  });
+});
+
+describe('what the script is given', () => {
+  it("skips what the Plan keeps in object storage, by the backup command's component names", () => {
+    // Components of doc/administration/backup_restore/backup_gitlab.md ("Excluding specific data from
+    // the backup"); dependency_proxy has none, and the backups bucket is where the archive goes.
+    expect(objectStorageSkipList(cluster)).toEqual([
+      'artifacts',
+      'external_diffs',
+      'lfs',
+      'uploads',
+      'packages',
+      'terraform_state',
+      'ci_secure_files',
+      'registry',
+    ]);
+  });
+
+  it('names the backups bucket in the given account, and refuses a Plan without one', () => {
+    const buckets = cluster.services.flatMap((service) => (service.kind === 's3' ? service.buckets : []));
+    const backups = buckets.find((bucket) => bucket.purpose === 'backups')!;
+    expect(buckets.indexOf(backups)).toBeGreaterThan(0);
+    expect(backupsBucketName(cluster, ACCOUNT)).toBe(nameInAccount(backups.bucketName, ACCOUNT));
+    const without = {
+      ...cluster,
+      services: cluster.services.map((service) =>
+        service.kind === 's3'
+          ? { ...service, buckets: buckets.filter((bucket) => bucket !== backups) }
+          : service,
+      ),
+    };
+    expect(() => backupsBucketName(without, ACCOUNT)).toThrow('the plan has no backups bucket');
+  });
+
+  it('sends lines of code only: no comments, no blank lines', () => {
+    const commands = createBackupCommands(cluster, {
+      account: ACCOUNT,
+      backupId: 'b1',
+      reportsOutcome: false,
+    });
+    for (const line of commands.slice(1)) {
+      expect(line.trim(), line).not.toBe('');
+      expect(line.trim().startsWith('#'), line).toBe(false);
+    }
+    expect(readBackupScript()).toMatch(/\n\n/);
   });
 });
 
