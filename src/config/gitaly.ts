@@ -17,11 +17,20 @@
  *   identifiers", gitlabhq/omnibus-gitlab 8bae586ed153bd3598bf6f11dc4cfeaefd693a72 (19.3.0+ee.0),
  *   doc/settings/configuration.md). The data volume moves to the node that replaces this one, and
  *   without fixed ids the package gives git the next free ones, which need not own the repositories.
+ * - The server-side backup sink: `gitaly['configuration'][:backup][:go_cloud_url]`, an `s3://` URL of
+ *   the backups bucket with its region, the node authenticating through its instance profile (the
+ *   default AWS session) ("Configure server-side backups", skratsch-solutions/gitlabhq
+ *   f76fbdcd8b8bddc2022d324a7b38fdf63b6be15c, doc/administration/gitaly/configure_gitaly.md). The
+ *   package writes `gitaly['configuration']` into Gitaly's config.toml as it is
+ *   (gitlabhq/omnibus-gitlab 8bae586ed153bd3598bf6f11dc4cfeaefd693a72 (19.3.0+ee.0),
+ *   files/gitlab-cookbooks/gitaly/templates/default/gitaly-config.toml.erb).
  */
 import { EXPORTER_PORTS, PORTS } from '../catalog/ports.js';
+import { ACCOUNT_ID_PLACEHOLDER } from '../plan/contracts.js';
+import { serviceOf } from '../plan/query.js';
 import type { Plan, PlanNode } from '../plan/types.js';
 import { nodeExporterSettings, REPOSITORIES_SUBDIR } from './common.js';
-import { GitlabRb, nodeFact, secret, symHash } from './ruby.js';
+import { GitlabRb, nodeFact, type RubyValue, secret, symHash } from './ruby.js';
 import type { RuntimeEndpoints } from './types.js';
 
 /**
@@ -35,6 +44,14 @@ export function repositoriesPath(node: PlanNode): string {
   const data = node.volumes.find((volume) => volume.purpose === 'git-data');
   if (!data?.mountPoint) throw new Error(`Gitaly node ${node.id} has no git-data volume with a mount point`);
   return `${data.mountPoint}/${REPOSITORIES_SUBDIR}`;
+}
+
+/** Where Gitaly streams server-side repository backups: the backups bucket, named on the node with its account. */
+export function backupSinkUrl(plan: Plan): RubyValue {
+  const bucket = serviceOf(plan, 's3').buckets.find((entry) => entry.purpose === 'backups');
+  if (!bucket) throw new Error('the Plan has no backups bucket');
+  const [before = '', after = ''] = bucket.bucketName.split(ACCOUNT_ID_PLACEHOLDER);
+  return nodeFact('account-id', `s3://${before}`, `${after}?region=${plan.region}`);
 }
 
 export function gitalyGitlabRb(plan: Plan, node: PlanNode, _endpoints: RuntimeEndpoints): GitlabRb {
@@ -65,6 +82,7 @@ export function gitalyGitlabRb(plan: Plan, node: PlanNode, _endpoints: RuntimeEn
       pack_objects_cache: symHash({ enabled: true }),
       gitlab: symHash({ url: plan.gitlab.externalUrl }),
       storage: [symHash({ name: node.gitalyStorage, path: repositoriesPath(node) })],
+      backup: symHash({ go_cloud_url: backupSinkUrl(plan) }),
     }),
   );
   rb.comment('Exporters, listening where the monitoring node can scrape them');

@@ -2,13 +2,13 @@
  * `gitlab-aws backup [create|list]` and `gitlab-aws restore <backup-id>`.
  *
  * A GitLab backup here has two halves:
- * - `gitlab-backup create` on one Rails node (database dump and repositories), uploaded to the
- *   backups bucket. Blobs that live in object storage are skipped: the backup command does not
- *   back them up anyway (doc/administration/backup_restore/backup_gitlab.md, "Object storage",
- *   skratsch-solutions/gitlabhq 0c6669526da9d644449ab36d4ec3a681976387e6), and naming them in
- *   SKIP= (same page, "Excluding specific data from the backup") says so in the command itself.
+ * - `gitlab-backup create` on one Rails node (the database dump, and the repositories unless each
+ *   Gitaly node streams its own to the bucket), uploaded to the backups bucket with the node's
+ *   gitlab-secrets.json beside it (the script and its sources: src/config/backup.ts). Blobs that live
+ *   in object storage are skipped: the backup command does not back them up anyway.
  * - On-demand AWS Backup recovery points of the RDS instance and the Gitaly volumes, in the vault
  *   of the ops stack's backup plan.
+ * The same script also runs on the Plan's schedule, on a persistent node (src/plan/scheduled-backup.ts).
  * gitlab-secrets.json is in neither: it lives in Secrets Manager, and a copy is saved beside each
  * archive (`<backup id>_gitlab-secrets.json`), since GitLab keeps it out of its backups on purpose.
  *
@@ -30,48 +30,28 @@ import {
 } from '@aws-sdk/client-backup';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { PutSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  BACKUP_ARCHIVE_SUFFIX,
+  BACKUP_PREFIX,
+  BACKUP_SECRETS_SUFFIX,
+  backupsBucketName,
+  createBackupCommands,
+  LOCAL_BACKUP_DIR,
+} from '../config/backup.js';
 import { UserError } from '../errors.js';
-import { BACKUP_ROLE_OUTPUT, BACKUP_VAULT_OUTPUT, nameInAccount } from '../plan/contracts.js';
-import type { ObjectStoragePurpose, Plan, S3Service } from '../plan/types.js';
+import { BACKUP_ROLE_OUTPUT, BACKUP_VAULT_OUTPUT } from '../plan/contracts.js';
+import type { Plan } from '../plan/types.js';
 import type { NodeDirectory, RemoteRunner } from './fleet.js';
 import { REMOTE_SCRIPT_FILES, remoteScript } from './remote-scripts.js';
 import { RESTORE_SUSPENDED_PROCESSES, resumeCommand, type ScalingProcesses } from './scaling-processes.js';
 
-/** The `gitlab-backup` component holding each object storage purpose's data; purposes without one are absent. */
-const BACKUP_COMPONENT_OF: Readonly<Partial<Record<ObjectStoragePurpose, string>>> = {
-  artifacts: 'artifacts',
-  external_diffs: 'external_diffs',
-  lfs: 'lfs',
-  uploads: 'uploads',
-  packages: 'packages',
-  terraform_state: 'terraform_state',
-  ci_secure_files: 'ci_secure_files',
-  registry: 'registry',
-};
+export { BACKUP_PREFIX, objectStorageSkipList } from '../config/backup.js';
 
-/** Where backup archives go inside the backups bucket. */
-export const BACKUP_PREFIX = 'gitlab-backup/';
-const BACKUP_SUFFIX = '_gitlab_backup.tar';
-/** What follows the backup id in the key of the gitlab-secrets.json saved beside an archive. */
-export const SECRETS_SUFFIX = '_gitlab-secrets.json';
-const LOCAL_BACKUP_DIR = '/var/opt/gitlab/backups';
-
-function buckets(plan: Plan) {
-  return plan.services.filter((s): s is S3Service => s.kind === 's3').flatMap((s) => s.buckets);
-}
+const BACKUP_SUFFIX = BACKUP_ARCHIVE_SUFFIX;
 
 /** The backups bucket's name in an account: the caller's, as STS names it, where the environment is deployed. */
 export function backupsBucket(plan: Plan, account: string): string {
-  const bucket = buckets(plan).find((candidate) => candidate.purpose === 'backups');
-  if (!bucket) throw new Error('the plan has no backups bucket');
-  return nameInAccount(bucket.bucketName, account);
-}
-
-/** SKIP= components: everything the Plan keeps in object storage. */
-export function objectStorageSkipList(plan: Plan): string[] {
-  return buckets(plan)
-    .map((bucket) => BACKUP_COMPONENT_OF[bucket.purpose])
-    .filter((component): component is string => component !== undefined);
+  return backupsBucketName(plan, account);
 }
 
 /** A backup id in GitLab's own format (`<epoch>_<yyyy_mm_dd>_<version>-<edition>`), so `gitlab-backup restore BACKUP=` takes it. */
@@ -80,15 +60,9 @@ export function backupIdFor(plan: Plan, now: Date): string {
   return `${Math.floor(now.getTime() / 1000)}_${date}_${plan.gitlab.version}-${plan.gitlab.edition}`;
 }
 
-/** Shell run on one Rails node by SSM: create the archive, upload it, remove the local copy. */
+/** Shell run on one Rails node by SSM: create the archive, upload it and the secrets, remove the local copy. */
 export function backupCreateCommands(plan: Plan, backupId: string, account: string): string[] {
-  return remoteScript(REMOTE_SCRIPT_FILES.createBackup, {
-    BACKUP_ID: backupId,
-    // `remote`: gitlab.rb's backup_upload_connection would have gitlab-backup upload the archive
-    // itself (to the bucket's root), and the script uploads it under BACKUP_PREFIX: once is enough.
-    SKIP_COMPONENTS: [...objectStorageSkipList(plan), 'remote'].join(','),
-    ...archiveValues(plan, backupId, account),
-  });
+  return createBackupCommands(plan, { account, backupId, reportsOutcome: false });
 }
 
 /** Where an archive is on the node while it is made or restored, and where it is kept. */
@@ -124,6 +98,8 @@ export interface CreateBackupProps {
 export interface CreatedBackup {
   readonly backupId: string;
   readonly archive: string;
+  /** The node's gitlab-secrets.json, saved beside the archive: the restore needs both. */
+  readonly secrets: string;
   readonly backupJobIds: readonly string[];
 }
 
@@ -152,9 +128,11 @@ export async function createBackup(props: CreateBackupProps): Promise<CreatedBac
     comment: `gitlab-aws backup ${props.backupId}`,
     timeoutSeconds: 6 * 3600,
   });
+  const saved = `s3://${backupsBucket(plan, props.account)}/${BACKUP_PREFIX}${props.backupId}`;
   return {
     backupId: props.backupId,
-    archive: `s3://${backupsBucket(plan, props.account)}/${BACKUP_PREFIX}${props.backupId}${BACKUP_SUFFIX}`,
+    archive: `${saved}${BACKUP_SUFFIX}`,
+    secrets: `${saved}${BACKUP_SECRETS_SUFFIX}`,
     backupJobIds,
   };
 }
@@ -336,7 +314,7 @@ export function archiveKey(backupId: string): string {
 
 /** Where the gitlab-secrets.json of an archive is kept beside it in the backups bucket. */
 export function secretsKey(backupId: string): string {
-  return `${BACKUP_PREFIX}${backupId}${SECRETS_SUFFIX}`;
+  return `${BACKUP_PREFIX}${backupId}${BACKUP_SECRETS_SUFFIX}`;
 }
 
 /** Lifecycle states of a group member that still runs GitLab and is reached by Run Command. */
@@ -477,6 +455,7 @@ export function planRestore(
       on: 'restore-node',
       commands: remoteScript(REMOTE_SCRIPT_FILES.restoreBackup, {
         BACKUP_ID: backupId,
+        REPOSITORIES_SERVER_SIDE: String(plan.scheduledBackup.repositoriesServerSide),
         ...archiveValues(plan, backupId, account),
       }),
       timeoutSeconds: 6 * 3600,

@@ -23,7 +23,6 @@ export const REMOTE_SCRIPT_FILES = {
   postDeploymentMigrations: 'run-post-deployment-migrations.sh',
   upgradeMonitoring: 'upgrade-monitoring.sh',
   upgradeSingleNode: 'upgrade-single-node.sh',
-  createBackup: 'create-backup.sh',
   stopPumaAndSidekiq: 'stop-puma-and-sidekiq.sh',
   restorePreflight: 'restore-preflight.sh',
   installSecretsJson: 'install-secrets-json.sh',

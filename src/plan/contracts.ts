@@ -34,6 +34,13 @@ export const NODE_TAG = 'gitlab-aws:node';
 /** Tag naming the Plan auto scaling group id (e.g. rails) of an auto scaling group. */
 export const GROUP_TAG = 'gitlab-aws:group';
 
+/**
+ * Tag on the node that runs the scheduled `gitlab-backup`, valued with the environment's name: the
+ * ops stack's SSM association targets it, so that it finds the node again after a replacement and
+ * never a node of another environment in the account.
+ */
+export const SCHEDULED_BACKUP_TAG = 'gitlab-aws:scheduled-backup';
+
 /** Output of the edge stack holding the external load balancer's DNS name (`deploy` checks the domain resolves to it). */
 export const LOAD_BALANCER_DNS_OUTPUT = 'LoadBalancerDnsName';
 /**

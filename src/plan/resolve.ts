@@ -30,6 +30,7 @@ import { planPraefectNodes } from './resolve/praefect.js';
 import { planRedis } from './resolve/redis.js';
 import { planSecrets } from './resolve/secrets.js';
 import { planSingleNode, runsOnOneNode } from './resolve/single-node.js';
+import { planScheduledBackup, scheduledBackupAlarms } from './scheduled-backup.js';
 import { type MemberlessService, withMembers } from './service-members.js';
 import { PLAN_SCHEMA_VERSION, type Plan } from './types.js';
 
@@ -84,45 +85,49 @@ export function resolvePlan(spec: Spec, options: ResolveOptions = {}): Plan {
   ]);
   const email = planEmail(spec, roles);
   const extras = planExtraSettings(spec, roles, origin.kind === 'file' ? origin.path : 'embedded default');
-  const resolved: Omit<Plan, 'checks' | 'alarms' | 'statefulResources' | 'deployNodes'> = {
-    schemaVersion: PLAN_SCHEMA_VERSION,
-    spec,
-    specOrigin: origin,
-    architecture: {
-      size: spec.architecture.size,
-      type: spec.architecture.type,
-      cpu: spec.architecture.cpu,
-      users: reference.users,
-      highAvailability: isHighlyAvailable(reference, gitalyMode, spec),
-      gitalyMode,
-      ...(reference.targetLoad ? { targetLoad: reference.targetLoad } : {}),
-      source: reference.source,
-    },
-    gitlab: {
-      edition: spec.gitlab.edition,
-      version: spec.gitlab.version,
-      packageName: `gitlab-${spec.gitlab.edition}`,
-      externalUrl: `https://${spec.domain.name}`,
-      // On the GitLab domain's own port: the same certificate and DNS record serve it.
-      registryUrl: `https://${spec.domain.name}:${PORTS.registry}`,
-    },
-    region: spec.region,
-    availabilityZones,
-    network: planNetwork(spec, availabilityZones),
-    privateDnsZone,
-    nodes,
-    autoScalingGroups,
-    services,
-    secrets: planSecrets(spec, gitalyMode, roles, runsOnOneNode(context)),
-    // Only when the spec has some, so Plans without stay as they were.
-    ...(spec.gitlab.extraSettings ? extras : {}),
-    ...(email ? { email } : {}),
-  };
+  const resolved: Omit<Plan, 'checks' | 'alarms' | 'statefulResources' | 'deployNodes' | 'scheduledBackup'> =
+    {
+      schemaVersion: PLAN_SCHEMA_VERSION,
+      spec,
+      specOrigin: origin,
+      architecture: {
+        size: spec.architecture.size,
+        type: spec.architecture.type,
+        cpu: spec.architecture.cpu,
+        users: reference.users,
+        highAvailability: isHighlyAvailable(reference, gitalyMode, spec),
+        gitalyMode,
+        ...(reference.targetLoad ? { targetLoad: reference.targetLoad } : {}),
+        source: reference.source,
+      },
+      gitlab: {
+        edition: spec.gitlab.edition,
+        version: spec.gitlab.version,
+        packageName: `gitlab-${spec.gitlab.edition}`,
+        externalUrl: `https://${spec.domain.name}`,
+        // On the GitLab domain's own port: the same certificate and DNS record serve it.
+        registryUrl: `https://${spec.domain.name}:${PORTS.registry}`,
+      },
+      region: spec.region,
+      availabilityZones,
+      network: planNetwork(spec, availabilityZones),
+      privateDnsZone,
+      nodes,
+      autoScalingGroups,
+      services,
+      secrets: planSecrets(spec, gitalyMode, roles, runsOnOneNode(context)),
+      // Only when the spec has some, so Plans without stay as they were.
+      ...(spec.gitlab.extraSettings ? extras : {}),
+      ...(email ? { email } : {}),
+    };
+  const deployNodes = planDeployNodes(resolved);
+  const scheduledBackup = planScheduledBackup({ ...resolved, deployNodes });
   const draft: Omit<Plan, 'checks'> = {
     ...resolved,
-    alarms: planAlarms(resolved),
+    alarms: [...planAlarms(resolved), ...scheduledBackupAlarms(scheduledBackup)],
     statefulResources: planStatefulResources(resolved),
-    deployNodes: planDeployNodes(resolved),
+    deployNodes,
+    scheduledBackup,
   };
   return { ...draft, checks: runChecks({ spec, reference, plan: draft }) };
 }

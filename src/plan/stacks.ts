@@ -22,7 +22,7 @@ export const STACK_CONTENTS: Readonly<Record<StackKind, string>> = {
   edge: 'external Network Load Balancer, its target groups, ACM certificate, Route 53 record',
   compute:
     'instance roles, Rails and Sidekiq auto scaling groups with their scaling alarms, Gitaly, Praefect, monitoring and bastion instances with their recovery alarms, private DNS records and configuration parameters, the internal Praefect load balancer, the NGINX access log group, EKS (Cloud Native Hybrid)',
-  ops: 'CloudWatch alarms, SNS topic, scaling-event rule, AWS Backup vault and plan, KMS keys of the vault and the topic',
+  ops: 'CloudWatch alarms, SNS topic, scaling-event rule, AWS Backup vault and plan, KMS keys of the vault and the topic, SSM association of the scheduled gitlab-backup',
 };
 
 /** Stacks whose deletion would lose data; `destroy` keeps them unless told otherwise. */

@@ -55,6 +55,8 @@ export interface Plan {
   readonly statefulResources: readonly StatefulResourcePlan[];
   /** The nodes that run one-off steps of a deploy or upgrade: database and Praefect migrations. */
   readonly deployNodes: DeployNodesPlan;
+  /** The scheduled `gitlab-backup`: where and when it runs, next to the AWS Backup snapshots. */
+  readonly scheduledBackup: ScheduledBackupPlan;
   /** Results of every check, errors first. */
   readonly checks: readonly CheckResult[];
   /** The user's own gitlab.rb settings (spec `gitlab.extraSettings`), in the order they are written. */
@@ -554,6 +556,24 @@ export interface DeployNodesPlan {
   readonly singleNode?: string;
   /** The Praefect node that runs Praefect's migrations, the deploy node of GitLab's zero-downtime procedure; absent without a Gitaly Cluster. */
   readonly praefect?: string;
+}
+
+/** The scheduled `gitlab-backup` (see src/plan/scheduled-backup.ts for the decisions). */
+export interface ScheduledBackupPlan {
+  /** The fixed node that runs it: persistent, with GitLab's Rails code and room for the archive; absent when the Plan has none. */
+  readonly runner?: string;
+  /** When AWS Backup snapshots RDS and the data volumes: the spec's `backups.schedule`. */
+  readonly snapshotSchedule: string;
+  /** When `gitlab-backup` runs (EventBridge cron, UTC): the snapshots' schedule moved by `offsetHours`. */
+  readonly schedule: string;
+  /** Hours from the snapshots' start to `gitlab-backup`'s, on the same day (+12 or -12). */
+  readonly offsetHours: number;
+  /** Whether each Gitaly node streams its repositories to the backups bucket (`REPOSITORIES_SERVER_SIDE=true`). */
+  readonly repositoriesServerSide: boolean;
+  /** The metric the script puts after each scheduled run: 1 when it failed, 0 when it succeeded. */
+  readonly failureMetric: { readonly namespace: string; readonly name: string };
+  /** The longest a run may take before it is stopped. */
+  readonly timeoutSeconds: number;
 }
 
 export type CheckLevel = 'error' | 'warning' | 'info';

@@ -33,8 +33,19 @@ export function renderSummary(plan: Plan): string {
     `  ${architecture.size} reference architecture (${users}), ${architecture.type}, ${ha}, ${gitaly}`,
     `  sized from ${architecture.source.repository} ${architecture.source.path} @ ${architecture.source.commit.slice(0, 12)}`,
     `  container registry at ${gitlab.registryUrl}; ${architecture.type === 'linux-package' ? 'KAS on every Rails node' : "KAS in the GitLab chart's pods"}; GitLab Pages off`,
+    `  ${backupSummary(plan)}`,
   ];
   return lines.join('\n');
+}
+
+/** What backs the environment up, and when (UTC): the snapshots and the scheduled gitlab-backup. */
+export function backupSummary(plan: Plan): string {
+  const backup = plan.scheduledBackup;
+  const gitlabBackup = backup.runner
+    ? `gitlab-backup ${backup.schedule} on ${backup.runner}`
+    : 'gitlab-backup on demand only (no persistent Rails node to schedule it on)';
+  const repositories = backup.repositoriesServerSide ? ', repositories streamed by each Gitaly node' : '';
+  return `backups: AWS Backup snapshots ${backup.snapshotSchedule}; ${gitlabBackup}${repositories}`;
 }
 
 export function renderNodes(plan: Plan): string {

@@ -52,6 +52,7 @@ describe('gitlab-aws plan', () => {
       'alarms',
       'statefulResources',
       'deployNodes',
+      'scheduledBackup',
       'checks',
     ]);
     // The resolved spec round-trips through the schema: scripts can feed it back.

@@ -8,6 +8,7 @@ import { REPOSITORIES_SUBDIR } from '../../src/config/common.js';
 import { GIT_ACCOUNT_ID, gitalyGitlabRb, renderGitaly, repositoriesPath } from '../../src/config/gitaly.js';
 import { NodeFact, type RubyHash, SecretValue } from '../../src/config/ruby.js';
 import type { RuntimeEndpoints } from '../../src/config/types.js';
+import { nameInAccount } from '../../src/plan/contracts.js';
 import type { Plan } from '../../src/plan/types.js';
 import { nodeOf as node, planFor } from '../fixtures/plans.js';
 import { called, comments, entries, setting, symbolKeyed } from './rb-query.js';
@@ -104,6 +105,25 @@ describe('Gitaly gitlab.rb', () => {
     const auth = entries(configuration(cluster, 'gitaly-3').auth!);
     expect(auth.token).toEqual(new SecretValue('gitaly-token'));
     expect(gitalyGitlabRb(cluster, node(cluster, 'gitaly-3'), endpoints).secrets()).toEqual(['gitaly-token']);
+  });
+
+  it('streams server-side repository backups to the backups bucket of its own account, in its region', () => {
+    for (const [plan, id] of [
+      [single, 'gitaly-1'],
+      [cluster, 'gitaly-3'],
+    ] as const) {
+      const sink = entries(configuration(plan, id).backup!).go_cloud_url as NodeFact;
+      expect(sink).toBeInstanceOf(NodeFact);
+      expect(sink.name).toBe('account-id');
+      const bucket = plan.services
+        .flatMap((service) => (service.kind === 's3' ? service.buckets : []))
+        .find((entry) => entry.purpose === 'backups')!;
+      expect(`${sink.prefix}123456789012${sink.suffix}`).toBe(
+        `s3://${nameInAccount(bucket.bucketName, '123456789012')}?region=${plan.region}`,
+      );
+      // The Plan lets the Gitaly nodes write there (infra grants what it lists).
+      expect(bucket.accessRoles).toContain('gitaly');
+    }
   });
 
   it('caches pack-objects and calls GitLab back at its external URL', () => {

@@ -90,6 +90,11 @@ function migrates(plan: Plan, caller: Caller): boolean {
   return plan.autoScalingGroups.some((g) => g.id === caller.groupId && g.runsDatabaseMigrations);
 }
 
+/** Whether the caller is the node that runs the scheduled gitlab-backup. */
+function runsScheduledBackup(plan: Plan, caller: Caller): boolean {
+  return caller.kind === 'node' && caller.node.id === plan.scheduledBackup.runner;
+}
+
 /** Whether the caller is the 1k node, which runs all of GitLab. */
 function isSingleNode(plan: Plan, caller: Caller): boolean {
   return caller.kind === 'node' && caller.node.id === plan.deployNodes.singleNode;
@@ -270,6 +275,23 @@ export function allowedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsC
   if (caller.role === 'monitoring') {
     calls.push({ action: 'ec2:DescribeInstances', resource: '*', why: 'Prometheus EC2 service discovery' });
   }
+  if (runsScheduledBackup(plan, caller)) {
+    calls.push({
+      action: 'cloudwatch:PutMetricData',
+      resource: '*',
+      context: { 'cloudwatch:namespace': plan.scheduledBackup.failureMetric.namespace },
+      why: 'the scheduled gitlab-backup puts its outcome',
+    });
+  }
+  if (caller.role === 'gitaly' && plan.scheduledBackup.repositoriesServerSide) {
+    const backups = bucketsOf(plan).find((bucket) => bucket.purpose === 'backups')!;
+    calls.push({
+      action: 's3:PutObject',
+      resource: `arn:aws:s3:::${nameInAccount(backups.bucketName, ACCOUNT)}/@hashed/6b/86/6b86b273.bundle`,
+      context: { 's3:ResourceAccount': ACCOUNT },
+      why: 'Gitaly streams a server-side repository backup',
+    });
+  }
   for (const bucket of bucketsOf(plan).filter((candidate) => candidate.accessRoles.includes(caller.role))) {
     const inAccount = { 's3:ResourceAccount': ACCOUNT };
     const bucketName = nameInAccount(bucket.bucketName, ACCOUNT);
@@ -348,6 +370,28 @@ export function allowedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsC
 /** The calls a caller must never be allowed to make. */
 export function deniedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsCall[] {
   const calls: AwsCall[] = [];
+  // The backup metric namespace only, and only from the node that runs the scheduled backup.
+  calls.push({
+    action: 'cloudwatch:PutMetricData',
+    resource: '*',
+    context: {
+      'cloudwatch:namespace': runsScheduledBackup(plan, caller)
+        ? 'AWS/EC2'
+        : plan.scheduledBackup.failureMetric.namespace,
+    },
+    why: 'put a metric it does not own',
+  });
+  // Gitaly writes the backups bucket, and no other.
+  if (caller.role === 'gitaly') {
+    for (const bucket of bucketsOf(plan).filter((candidate) => !candidate.accessRoles.includes('gitaly'))) {
+      calls.push({
+        action: 's3:PutObject',
+        resource: `arn:aws:s3:::${nameInAccount(bucket.bucketName, ACCOUNT)}/some/object`,
+        context: { 's3:ResourceAccount': ACCOUNT },
+        why: `write the ${bucket.purpose} bucket`,
+      });
+    }
+  }
   const reads = secretIdsRead(plan, caller);
   // The user's secrets: those the caller's settings do not reference, and any other of the account.
   for (const secret of plan.externalSecrets ?? []) {

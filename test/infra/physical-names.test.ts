@@ -45,6 +45,7 @@ const PHYSICAL_NAMES: Readonly<Record<string, readonly string[]>> = {
   'AWS::AutoScaling::AutoScalingGroup': ['AutoScalingGroupName'],
   'AWS::Events::Rule': ['Name'],
   'AWS::CloudWatch::Alarm': ['AlarmName'],
+  'AWS::SSM::Association': ['AssociationName'],
 };
 
 /**
@@ -72,6 +73,8 @@ const NOT_ACCOUNT_NAMES: Readonly<Record<string, readonly string[]>> = {
   'AWS::EKS::Nodegroup': ['NodegroupName', 'ClusterName'],
   // A selection is named in its backup plan.
   'AWS::Backup::BackupSelection': [],
+  // The SSM document an association runs (AWS's own AWS-RunShellScript).
+  'AWS::SSM::Association': ['Name'],
 };
 
 /** Stands for a part of `AWS::StackId`: new for every stack CloudFormation creates. */

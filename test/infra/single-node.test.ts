@@ -4,7 +4,8 @@
  * ElastiCache or Gitaly instance, and a role that may register targets in the web target groups only.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { NODE_TAG, ROLE_TAG } from '../../src/plan/contracts.js';
+import { backupsBucketName, createBackupCommands } from '../../src/config/backup.js';
+import { NODE_TAG, ROLE_TAG, SCHEDULED_BACKUP_TAG } from '../../src/plan/contracts.js';
 import { planFor } from '../fixtures/plans.js';
 import {
   identityPoliciesOf,
@@ -15,6 +16,8 @@ import {
   synthesize,
   tagOf,
 } from './synth.js';
+
+const ACCOUNT = '123456789012';
 
 describe('the 1k node', () => {
   let synth: Synthesized;
@@ -83,4 +86,71 @@ describe('the 1k node', () => {
       (register[0].Resource as unknown[]).map((resource) => referencedLogicalId(synth, resource)).sort(),
     ).toEqual(groups.sort());
   });
+
+  it('runs gitlab-backup on itself on the Plan schedule, 12 hours from the snapshots, through an SSM association', () => {
+    const backup = synth.plan.scheduledBackup;
+    expect(backup.runner).toBe('gitlab-1');
+    const associations = resourcesOf(synth.json.ops, 'AWS::SSM::Association');
+    expect(associations).toHaveLength(1);
+    const [, association] = associations[0]!;
+    expect(association.Properties).toMatchObject({
+      Name: 'AWS-RunShellScript',
+      ScheduleExpression: 'cron(30 14 * * ? *)',
+      ApplyOnlyAtCronInterval: true,
+      Targets: [{ Key: `tag:${SCHEDULED_BACKUP_TAG}`, Values: [synth.plan.spec.name] }],
+      Parameters: { executionTimeout: [String(backup.timeoutSeconds)] },
+    });
+    // The script as config renders it, the bucket named in the stack's account by CloudFormation.
+    const commands = ((association.Properties!.Parameters as Json).commands as unknown[]).map(inAccount);
+    expect(commands).toEqual(createBackupCommands(synth.plan, { account: ACCOUNT, reportsOutcome: true }));
+    expect(commands.join('\n')).toContain(`s3://${backupsBucketName(synth.plan, ACCOUNT)}/gitlab-backup/`);
+    // The association finds the node by its tag, valued with the environment alone.
+    const [[, instance]] = resourcesOf(synth.json.compute, 'AWS::EC2::Instance') as [[string, Json]];
+    expect(tagOf(instance, SCHEDULED_BACKUP_TAG)).toBe(synth.plan.spec.name);
+  });
+
+  it('may put the backup outcome in its own metric namespace, which alarms the topic on a failure', () => {
+    const { namespace, name } = synth.plan.scheduledBackup.failureMetric;
+    const statements = identityPoliciesOf(synth.json.compute).flatMap(
+      ([, policy]) => (policy.Properties!.PolicyDocument as Json).Statement as Json[],
+    );
+    const put = statements.filter((statement) =>
+      [statement.Action].flat().includes('cloudwatch:PutMetricData'),
+    );
+    expect(put).toEqual([
+      {
+        Action: 'cloudwatch:PutMetricData',
+        Effect: 'Allow',
+        Resource: '*',
+        Condition: { StringEquals: { 'cloudwatch:namespace': namespace } },
+      },
+    ]);
+    const alarms = resourcesOf(synth.json.ops, 'AWS::CloudWatch::Alarm').filter(
+      ([, alarm]) => alarm.Properties!.MetricName === name,
+    );
+    expect(alarms).toHaveLength(1);
+    const [, alarm] = alarms[0]!;
+    expect(alarm.Properties).toMatchObject({
+      Namespace: namespace,
+      Statistic: 'Maximum',
+      Period: 3600,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+    const [topicId] = resourcesOf(synth.json.ops, 'AWS::SNS::Topic')[0]!;
+    expect(referencedLogicalId(synth, (alarm.Properties!.AlarmActions as unknown[])[0])).toBe(topicId);
+  });
 });
+
+/** A template string with the stack's account in place, as CloudFormation resolves it. */
+function inAccount(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+  if (!join) throw new Error(`not a string or a join: ${JSON.stringify(value)}`);
+  return join[1]
+    .map((part) =>
+      JSON.stringify(part) === JSON.stringify({ Ref: 'AWS::AccountId' }) ? ACCOUNT : inAccount(part),
+    )
+    .join(join[0]);
+}

@@ -61,6 +61,7 @@ const CLAIMS: Readonly<Record<StackKind, Readonly<Record<string, readonly string
     'scaling-event rule': ['AWS::Events::Rule'],
     'AWS Backup vault and plan': ['AWS::Backup::BackupVault', 'AWS::Backup::BackupPlan', 'AWS::IAM::Role'],
     'KMS keys of the vault and the topic': ['AWS::KMS::Key'],
+    'SSM association of the scheduled gitlab-backup': ['AWS::SSM::Association'],
   },
 };
 

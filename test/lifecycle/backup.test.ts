@@ -62,12 +62,16 @@ describe('gitlab-backup commands', () => {
     expect(run.status, run.stderr).toBe(0);
     const commands = run.trace;
     expect(commands[0]).toMatch(
-      /^gitlab-backup create BACKUP=1744941600_2025_04_18_19\.3\.0-ee SKIP=[a-z_,]+$/,
+      /^gitlab-backup create BACKUP=1744941600_2025_04_18_19\.3\.0-ee SKIP=[a-z_,]+ REPOSITORIES_SERVER_SIDE=true$/,
     );
     expect(commands[1]).toBe(
       `aws s3 cp --only-show-errors /var/opt/gitlab/backups/${id}_gitlab_backup.tar s3://gl-gitlab-test-backups-${ACCOUNT}-us-west-2/gitlab-backup/${id}_gitlab_backup.tar`,
     );
     expect(commands[2]).toBe(`rm -f /var/opt/gitlab/backups/${id}_gitlab_backup.tar`);
+    expect(commands[3]).toBe(
+      `aws s3 cp --only-show-errors /etc/gitlab/gitlab-secrets.json s3://gl-gitlab-test-backups-${ACCOUNT}-us-west-2/gitlab-backup/${id}_gitlab-secrets.json`,
+    );
+    expect(commands).toHaveLength(4);
   });
 });
 
@@ -112,6 +116,9 @@ describe('createBackup', () => {
     expect(runner.commands[0]!.commands).toEqual(backupCreateCommands(plan, 'b1', ACCOUNT));
     expect(created.archive).toBe(
       `s3://gl-gitlab-test-backups-${ACCOUNT}-us-west-2/gitlab-backup/b1_gitlab_backup.tar`,
+    );
+    expect(created.secrets).toBe(
+      `s3://gl-gitlab-test-backups-${ACCOUNT}-us-west-2/gitlab-backup/b1_gitlab-secrets.json`,
     );
   });
 });

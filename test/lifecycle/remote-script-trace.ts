@@ -24,9 +24,17 @@ export interface ScriptRun {
   readonly files: Record<string, string>;
 }
 
+/**
+ * How the script is started: sourced by bash (the default, with kill and sleep as functions), or as
+ * SSM's AWS-RunShellScript does, executed as a file by `sh`, which is dash on Ubuntu, so that the
+ * kernel runs the interpreter its shebang names.
+ */
+export type ScriptLauncher = 'bash-source' | 'dash-exec';
+
 export function runRemoteScript(
   commands: readonly string[],
   files: Readonly<Record<string, string>> = {},
+  launcher: ScriptLauncher = 'bash-source',
 ): ScriptRun {
   const root = mkdtempSync(join(tmpdir(), 'gitlab-aws-remote-'));
   try {
@@ -55,10 +63,17 @@ export function runRemoteScript(
       'sleep() { :; }',
       `. "${script}"`,
     ].join('\n');
-    const result = spawnSync('bash', ['-c', harness], {
-      encoding: 'utf8',
-      env: { PATH: `${bin}:${process.env.PATH}`, HOME: root },
-    });
+    chmodSync(script, 0o755);
+    const result =
+      launcher === 'dash-exec'
+        ? spawnSync('dash', ['-c', '"$0"', script], {
+            encoding: 'utf8',
+            env: { PATH: `${bin}:${process.env.PATH}`, HOME: root },
+          })
+        : spawnSync('bash', ['-c', harness], {
+            encoding: 'utf8',
+            env: { PATH: `${bin}:${process.env.PATH}`, HOME: root },
+          });
     const fromNode = (text: string) => text.replaceAll(root, '');
     return {
       status: result.status,

@@ -423,6 +423,9 @@ describe('restore on the 1k node', () => {
       'Reconfigure and start GitLab again on gitlab-1',
       'Check GitLab and that the secrets decrypt the restored data',
     ]);
+    // The one node's repositories are in the archive: nothing was streamed by a Gitaly server.
+    const restore = planRestore(oneK, ID, ACCOUNT).find((step) => step.title.startsWith(`Restore ${ID}`));
+    expect(restore?.commands.join('\n')).toContain("REPOSITORIES_SERVER_SIDE='false'");
     expect(restoreOutline(oneK, planRestore(oneK, ID, ACCOUNT))[0]).toBe(
       'Check that the archive and its gitlab-secrets.json are in the backups bucket',
     );
@@ -495,12 +498,15 @@ describe.each(['dash', 'bash'] as const)(
         'gitlab-ctl reconfigure',
         'gitlab-ctl stop puma',
         'gitlab-ctl stop sidekiq',
-        `gitlab-backup restore BACKUP=${ID} force=yes`,
+        // 3k: each Gitaly node streamed its repositories to the bucket, and fetches them back.
+        `gitlab-backup restore BACKUP=${ID} force=yes REPOSITORIES_SERVER_SIDE=true`,
         'gitlab-ctl reconfigure',
       ]);
       const failed = runOnNode(shell, restore, { stubs: { 'gitlab-backup': 'exit 1' } });
       expect(failed.status).not.toBe(0);
-      expect(failed.trace.at(-1)).toBe(`gitlab-backup restore BACKUP=${ID} force=yes`);
+      expect(failed.trace.at(-1)).toBe(
+        `gitlab-backup restore BACKUP=${ID} force=yes REPOSITORIES_SERVER_SIDE=true`,
+      );
       const stopped = runOnNode(shell, step('Stop Puma and Sidekiq').commands);
       expect(stopped.trace).toEqual(['gitlab-ctl stop puma', 'gitlab-ctl stop sidekiq', 'gitlab-ctl status']);
       const started = runOnNode(shell, step('Reconfigure and start').commands);

@@ -62,7 +62,8 @@ describe('plan.alarms', () => {
         Math.min(web.length, 1) +
         2 * rds.length +
         cacheMembers.length +
-        targetGroups.length,
+        targetGroups.length +
+        (plan.scheduledBackup.runner ? 1 : 0),
     );
     expect(new Set(plan.alarms.map((alarm) => alarm.id)).size).toBe(plan.alarms.length);
     const ids = planIds(plan);

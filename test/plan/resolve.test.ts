@@ -274,7 +274,11 @@ describe('resolvePlan details', () => {
       ]),
     );
     // 3k runs Rails code on Rails and Sidekiq nodes; 1k on its one GitLab node.
-    for (const bucket of s3.buckets) expect(bucket.accessRoles).toEqual(['rails', 'sidekiq']);
+    // Gitaly writes its server-side repository backups to the backups bucket.
+    for (const bucket of s3.buckets)
+      expect(bucket.accessRoles).toEqual(
+        bucket.purpose === 'backups' ? ['rails', 'sidekiq', 'gitaly'] : ['rails', 'sidekiq'],
+      );
     const small = planFor({ architecture: { size: '1k' } }).services.find((service) => service.kind === 's3');
     if (small?.kind !== 's3') throw new Error('no s3 service');
     for (const bucket of small.buckets) expect(bucket.accessRoles).toEqual(['gitlab']);

@@ -18,4 +18,15 @@ describe('the plan summary', () => {
     expect(renderSummary(hybrid)).toContain("KAS in the GitLab chart's pods");
     expect(renderSummary(hybrid)).not.toContain('KAS on every Rails node');
   });
+
+  it('says what backs the environment up and when: the snapshots, and gitlab-backup where a node can run it', () => {
+    const single = planFor({ architecture: { size: '1k' }, backups: { schedule: 'cron(15 20 ? * SUN *)' } });
+    expect(renderSummary(single).split('\n').at(-1)).toBe(
+      '  backups: AWS Backup snapshots cron(15 20 ? * SUN *); gitlab-backup cron(15 8 ? * SUN *) on gitlab-1',
+    );
+    const cluster = planFor({ architecture: { size: '3k' } });
+    expect(renderSummary(cluster).split('\n').at(-1)).toBe(
+      '  backups: AWS Backup snapshots cron(0 2 * * ? *); gitlab-backup on demand only (no persistent Rails node to schedule it on), repositories streamed by each Gitaly node',
+    );
+  });
 });

@@ -53,7 +53,7 @@ export const command: CliCommand = {
       log: output.line,
     });
     output.line(
-      `Backup ${created.backupId}: ${created.archive}; AWS Backup jobs ${created.backupJobIds.join(', ')}`,
+      `Backup ${created.backupId}: ${created.archive} and ${created.secrets}; AWS Backup jobs ${created.backupJobIds.join(', ')}`,
     );
     output.line(`Restore it with: gitlab-aws restore ${created.backupId}`);
     return 0;

@@ -1,6 +1,9 @@
 /**
  * Backups: an AWS Backup plan for RDS and the Gitaly volumes on the spec's schedule, into a
- * retained, encrypted vault, with the service role `gitlab-aws backup` also uses for on-demand jobs.
+ * retained, encrypted vault, with the service role `gitlab-aws backup` also uses for on-demand jobs;
+ * and, where the Plan names a runner, `gitlab-backup` on its own schedule through an SSM State
+ * Manager association (src/plan/scheduled-backup.ts decides where and when; the alarm on its
+ * failure metric is one of the Plan's alarms).
  *
  * Added to the scope it is given rather than to a construct of its own, for the reason in
  * alarms.ts: the retained vault must keep its logical id.
@@ -10,8 +13,10 @@ import * as backup from 'aws-cdk-lib/aws-backup';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
-import { BACKUP_ROLE_OUTPUT, BACKUP_VAULT_OUTPUT } from '../../plan/contracts.js';
+import { BACKUP_ROLE_OUTPUT, BACKUP_VAULT_OUTPUT, SCHEDULED_BACKUP_TAG } from '../../plan/contracts.js';
+import type { ScheduledBackupPlan } from '../../plan/types.js';
 import { acknowledge, namePerStackCreation } from '../common.js';
 import type { RemovalPolicyOf } from '../removal-policy.js';
 
@@ -26,11 +31,22 @@ export interface BackupProps {
   readonly resources: readonly backup.BackupResource[];
   /** What deleting the stack does to the vault and its key, by Plan id (`backup-vault`, `kms-key-backup-vault`). */
   readonly removalPolicyOf: RemovalPolicyOf;
+  /** The scheduled `gitlab-backup`, when the Plan names a node to run it. */
+  readonly scheduledBackup?: ScheduledBackupProps;
+}
+
+export interface ScheduledBackupProps {
+  /** The Plan's decision: its schedule and the longest a run may take; `runner` must be set. */
+  readonly plan: ScheduledBackupPlan;
+  /** The command lines of the run (src/config/backup.ts), with the stack's account in the bucket name. */
+  readonly commands: readonly string[];
 }
 
 export interface Backup {
   /** The backup plan. */
   readonly backupPlan: backup.BackupPlan;
+  /** The association that runs `gitlab-backup` on its schedule, when there is a runner. */
+  readonly scheduledBackup?: ssm.CfnAssociation;
   /** The vault the backups go to (retained). */
   readonly backupVault: backup.BackupVault;
   /** The service role AWS Backup assumes, for the plan's jobs and the on-demand ones alike. */
@@ -92,5 +108,34 @@ export function addBackup(scope: Construct, props: BackupProps): Backup {
       ],
     },
   ]);
-  return { backupPlan, backupVault, backupRole };
+  const scheduledBackup = props.scheduledBackup
+    ? addScheduledBackup(scope, props.environmentName, props.scheduledBackup)
+    : undefined;
+  return { backupPlan, backupVault, backupRole, ...(scheduledBackup ? { scheduledBackup } : {}) };
+}
+
+/**
+ * The association that runs the backup script on the runner, found by its scheduled-backup tag
+ * (valued with the environment's name), at the Plan's schedule only: not when the association is
+ * created or the node is replaced, which would load the database during a deploy.
+ */
+function addScheduledBackup(
+  scope: Construct,
+  environmentName: string,
+  props: ScheduledBackupProps,
+): ssm.CfnAssociation {
+  const { plan } = props;
+  if (!plan.runner) throw new Error('a scheduled gitlab-backup needs the node that runs it');
+  return new ssm.CfnAssociation(scope, 'ScheduledGitlabBackup', {
+    name: 'AWS-RunShellScript',
+    associationName: `${environmentName}-gitlab-backup`,
+    scheduleExpression: plan.schedule,
+    applyOnlyAtCronInterval: true,
+    targets: [{ key: `tag:${SCHEDULED_BACKUP_TAG}`, values: [environmentName] }],
+    parameters: {
+      commands: [...props.commands],
+      executionTimeout: [String(plan.timeoutSeconds)],
+    },
+    complianceSeverity: 'HIGH',
+  });
 }

@@ -6,6 +6,7 @@ import type * as backup from 'aws-cdk-lib/aws-backup';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { type AlarmsProps, addAlarms } from './alarms.js';
 import { addBackup, type BackupProps } from './backup.js';
@@ -28,6 +29,8 @@ export class Operations extends Construct {
   readonly backupVault: backup.BackupVault;
   /** The service role AWS Backup assumes, for the plan's jobs and the on-demand ones alike. */
   readonly backupRole: iam.Role;
+  /** The association that runs `gitlab-backup` on its schedule, when the Plan names a runner. */
+  readonly scheduledBackup?: ssm.CfnAssociation;
 
   constructor(scope: Construct, id: string, props: OperationsProps) {
     super(scope, id);
@@ -38,5 +41,6 @@ export class Operations extends Construct {
     this.backupPlan = backups.backupPlan;
     this.backupVault = backups.backupVault;
     this.backupRole = backups.backupRole;
+    if (backups.scheduledBackup) this.scheduledBackup = backups.scheduledBackup;
   }
 }

@@ -24,6 +24,7 @@ import {
 import type { AlarmPlan, EksService, PlanNode, S3Service, SubnetTier } from '../../plan/types.js';
 import { grantPlanAccess } from '../access-grants.js';
 import type { GitLabAutoScalingGroup } from '../auto-scaling.js';
+import { prepareBackupRunner } from '../backup-runner.js';
 import { Bastions } from '../bastions.js';
 import { environmentImage, type MachineImageOf } from '../common.js';
 import type { ObjectStorage } from '../data/object-storage.js';
@@ -270,6 +271,16 @@ export class ComputeStack extends Stack {
       const produced = machines.get(refText(producer));
       // Only the waiter's machine waits; its role, profile and launch template are created meanwhile.
       if (waiter && produced) (waiter.node.defaultChild ?? waiter).node.addDependency(produced);
+    }
+    const runner = plan.nodes.find((node) => node.id === plan.scheduledBackup.runner);
+    const runnerInstance = runner && fixedInstances.get(runner.id);
+    if (runner && runnerInstance) {
+      prepareBackupRunner({
+        environmentName: plan.spec.name,
+        scheduledBackup: plan.scheduledBackup,
+        instance: runnerInstance,
+        role: this.instanceRoles.ofNode(runner),
+      });
     }
     this.instanceRecovery = new InstanceRecovery(this, 'InstanceRecovery', {
       alarms: plan.alarms.filter((alarm) => alarm.action === 'recover-instance'),

@@ -1,10 +1,11 @@
-/** The ops stack: alarms and notifications to an SNS topic, and the AWS Backup vault and plan. */
-import { Stack } from 'aws-cdk-lib';
+/** The ops stack: alarms and notifications to an SNS topic, the AWS Backup vault and plan, and the scheduled gitlab-backup. */
+import { Aws, Stack } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type * as rds from 'aws-cdk-lib/aws-rds';
 import type { Construct } from 'constructs';
+import { createBackupCommands } from '../../config/backup.js';
 import type { AlarmDimensionPlan, AlarmMetricPlan } from '../../plan/types.js';
 import { volumeArn } from '../common.js';
 import { Operations } from '../ops/operations.js';
@@ -56,6 +57,14 @@ export class OpsStack extends Stack {
           ...props.gitalyVolumes.map((volume) => backup.BackupResource.fromArn(volumeArn(volume))),
         ],
         removalPolicyOf,
+        ...(plan.scheduledBackup.runner
+          ? {
+              scheduledBackup: {
+                plan: plan.scheduledBackup,
+                commands: createBackupCommands(plan, { account: Aws.ACCOUNT_ID, reportsOutcome: true }),
+              },
+            }
+          : {}),
       },
     });
   }

@@ -2,7 +2,7 @@
 # Restores a gitlab-backup archive from the backups bucket on this Rails node (GitLab's restore
 # procedure), then reconfigures and removes the local copy.
 set -euo pipefail
-: "${BACKUP_ID:?} ${LOCAL_ARCHIVE:?} ${ARCHIVE_URL:?}"
+: "${BACKUP_ID:?} ${LOCAL_ARCHIVE:?} ${ARCHIVE_URL:?} ${REPOSITORIES_SERVER_SIDE:?}"
 
 aws s3 cp --only-show-errors "$ARCHIVE_URL" "$LOCAL_ARCHIVE"
 chown git:git "$LOCAL_ARCHIVE"
@@ -12,6 +12,8 @@ gitlab-ctl reconfigure
 gitlab-ctl stop puma
 gitlab-ctl stop sidekiq
 # force=yes answers the restore's own questions: the environment name was typed back already.
-gitlab-backup restore "BACKUP=$BACKUP_ID" force=yes
+# Where each Gitaly node streamed its repositories to the bucket, the restore has them fetch them
+# back the same way (the archive holds no repositories).
+gitlab-backup restore "BACKUP=$BACKUP_ID" force=yes "REPOSITORIES_SERVER_SIDE=$REPOSITORIES_SERVER_SIDE"
 gitlab-ctl reconfigure
 rm -f "$LOCAL_ARCHIVE"

@@ -31,10 +31,14 @@ export function gitalyVolumeIops(
 }
 
 /** In a cluster, one physical storage per Gitaly node behind Praefect's virtual storage `default`. */
+/** Whether the Plan has Gitaly servers of their own: all but the 1k node, which runs Gitaly itself (see single-node.ts). */
+export function hasGitalyServers(context: Pick<BuildContext, 'reference'>): boolean {
+  return !catalogRole(context.reference, 'gitlab');
+}
+
 export function planGitalyNodes(context: BuildContext): PlanNode[] {
   const { spec, gitalyMode } = context;
-  // The 1k node runs Gitaly itself (see single-node.ts).
-  if (catalogRole(context.reference, 'gitlab')) return [];
+  if (!hasGitalyServers(context)) return [];
   const gitalyRole = documentedRole(context, 'gitaly');
   const gitalyType = chooseInstanceType(spec, gitalyRole);
   const gitalyCount = gitalyMode === 'cluster' ? (spec.gitaly.nodes ?? Math.max(gitalyRole.nodes, 3)) : 1;

@@ -13,6 +13,7 @@ import type { Spec } from '../../spec/index.js';
 import { ACCOUNT_ID_PLACEHOLDER } from '../contracts.js';
 import { type BucketPlan, OBJECT_STORAGE_PURPOSES, type S3Service } from '../types.js';
 import { type BuildContext, RAILS_CODE_ROLES } from './context.js';
+import { hasGitalyServers } from './gitaly.js';
 
 /**
  * How long an overwritten or deleted object stays recoverable: a month covers a mistake noticed at
@@ -44,7 +45,10 @@ export function planObjectStorage(context: BuildContext): S3Service {
     ...(purpose === 'backups' ? { expireAfterDays: spec.backups.retentionDays } : {}),
     noncurrentVersionsExpireAfterDays:
       purpose === 'backups' ? spec.backups.retentionDays : NONCURRENT_VERSION_DAYS,
-    accessRoles,
+    // Gitaly servers write their repositories' server-side backups to the backups bucket
+    // (see src/plan/scheduled-backup.ts).
+    accessRoles:
+      purpose === 'backups' && hasGitalyServers(context) ? [...accessRoles, 'gitaly'] : accessRoles,
   }));
   return {
     kind: 's3',

@@ -1,0 +1,102 @@
+/**
+ * The scheduled `gitlab-backup`: where it runs, when, what it leaves to Gitaly, and how a failure
+ * is noticed. Decided here once; infra schedules it, config renders its script, report shows it.
+ *
+ * - Where: GitLab's backup command must run on a node that is persistent (not auto scaled), has the
+ *   Rails code installed and has room for the archive ("Backup command",
+ *   doc/administration/backup_restore/backup_gitlab.md, skratsch-solutions/gitlabhq
+ *   0c6669526da9d644449ab36d4ec3a681976387e6). The members of Rails and Sidekiq auto scaling
+ *   groups are none of these; the 1k node is all three (its data volume holds the bundled database
+ *   the dump is made from). A Plan without such a node gets no scheduled run (`runner` absent) and
+ *   keeps `gitlab-aws backup create`, the AWS Backup snapshots and S3 versioning.
+ * - When: the spec's `backups.schedule` is AWS Backup's, which starts the RDS and volume snapshots
+ *   within its start window (8 hours unless set; AWS Backup Developer Guide, "Backup plan options",
+ *   docs.aws.amazon.com/aws-backup/latest/devguide/plan-options-and-configuration.html).
+ *   `gitlab-backup` runs half a day away from it, on the same day: later when the snapshots start
+ *   before noon, earlier when they start after. The two never load the database and Gitaly at once,
+ *   and a weekly or monthly schedule keeps its day.
+ * - Repositories: with Gitaly servers, each Gitaly node streams the repositories it hosts to the
+ *   backups bucket itself (`REPOSITORIES_SERVER_SIDE=true`), the documented way for Gitaly Cluster,
+ *   whose volume snapshots GitLab does not support restoring ("Create server-side repository
+ *   backups", same page and commit). The 1k node's Gitaly is local: the archive holds them.
+ * - Failure: the script puts a metric after every scheduled run (1 failed, 0 succeeded), and an
+ *   alarm notifies the alarm topic on a failure.
+ */
+import type { AlarmPlan, Plan, ScheduledBackupPlan } from './types.js';
+
+/** Hours between the snapshots' start and `gitlab-backup`'s: half a day, more than AWS Backup's 8-hour start window. */
+export const BACKUP_OFFSET_HOURS = 12;
+
+/** The longest a scheduled run may take before SSM stops it. */
+export const SCHEDULED_BACKUP_TIMEOUT_SECONDS = 8 * 3600;
+
+/** Name of the metric the scheduled script puts after each run. */
+export const BACKUP_FAILED_METRIC = 'ScheduledBackupFailed';
+
+/** What the decision reads. */
+export type ScheduledBackupInputs = Pick<Plan, 'spec' | 'nodes' | 'deployNodes'>;
+
+/**
+ * The spec's cron expression moved `BACKUP_OFFSET_HOURS` within its day: the hour field is one
+ * number for a daily, weekly or monthly schedule; a schedule of several hours a day (a list, a
+ * range, a step or `*`) runs `gitlab-backup` once a day, `BACKUP_OFFSET_HOURS` after midnight's run.
+ */
+export function offsetSchedule(schedule: string): { schedule: string; offsetHours: number } {
+  const fields = schedule
+    .replace(/^cron\(|\)$/g, '')
+    .trim()
+    .split(/\s+/);
+  if (fields.length !== 6) throw new Error(`not a six-field cron expression: ${schedule}`);
+  const [minutes, hours, dayOfMonth, month, dayOfWeek, year] = fields as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
+  const hour = /^\d{1,2}$/.test(hours) ? Number(hours) : 0;
+  const offsetHours = hour < BACKUP_OFFSET_HOURS ? BACKUP_OFFSET_HOURS : -BACKUP_OFFSET_HOURS;
+  const moved = [minutes, String(hour + offsetHours), dayOfMonth, month, dayOfWeek, year];
+  return { schedule: `cron(${moved.join(' ')})`, offsetHours };
+}
+
+export function planScheduledBackup(plan: ScheduledBackupInputs): ScheduledBackupPlan {
+  const runner = plan.deployNodes.singleNode;
+  const { schedule, offsetHours } = offsetSchedule(plan.spec.backups.schedule);
+  return {
+    ...(runner ? { runner } : {}),
+    snapshotSchedule: plan.spec.backups.schedule,
+    schedule,
+    offsetHours,
+    repositoriesServerSide: plan.nodes.some((node) => node.role === 'gitaly'),
+    failureMetric: { namespace: `gitlab-aws/${plan.spec.name}`, name: BACKUP_FAILED_METRIC },
+    timeoutSeconds: SCHEDULED_BACKUP_TIMEOUT_SECONDS,
+  };
+}
+
+/** The alarm on a failed scheduled run; none without a runner. */
+export function scheduledBackupAlarms(backup: ScheduledBackupPlan): AlarmPlan[] {
+  if (!backup.runner) return [];
+  return [
+    {
+      id: `${backup.runner}-scheduled-backup-failed`,
+      subject: backup.runner,
+      role: 'backup',
+      metric: {
+        namespace: backup.failureMetric.namespace,
+        name: backup.failureMetric.name,
+        statistic: 'Maximum',
+        periodSeconds: 3600,
+        dimensions: [],
+      },
+      comparison: 'greater-than-or-equal',
+      threshold: 1,
+      evaluationPeriods: 1,
+      // Between runs there is no data, which is no failure.
+      treatMissingData: 'not-breaching',
+      action: 'notify',
+      why: 'the scheduled gitlab-backup failed: its archive, or the gitlab-secrets.json saved with it, is missing from the backups bucket',
+    },
+  ];
+}
