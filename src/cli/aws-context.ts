@@ -22,7 +22,7 @@ export interface LifecycleOutput {
 /** Live progress and colour on a terminal; plain lines with `--ci` or when piped. */
 export function lifecycleOutput(
   io: CliIo,
-  options: { readonly ci?: boolean; readonly verbose?: boolean },
+  options: { readonly ci?: boolean; readonly verbose?: boolean; readonly yes?: boolean },
 ): LifecycleOutput {
   const interactive = io.isTTY && !options.ci;
   const style = styleFor(interactive);
@@ -30,7 +30,14 @@ export function lifecycleOutput(
   return {
     style,
     line: (text) => io.out(`${text}\n`),
-    ioHost: new LifecycleIoHost({ progress, err: io.err, verbose: options.verbose ?? false }),
+    // The toolkit's questions go to the terminal, or are answered yes with --yes (see LifecycleIoHost).
+    ioHost: new LifecycleIoHost({
+      progress,
+      err: io.err,
+      verbose: options.verbose ?? false,
+      ...(io.prompt && !options.ci ? { prompt: io.prompt } : {}),
+      assumeYes: options.yes ?? false,
+    }),
   };
 }
 

@@ -19,18 +19,26 @@ export const command: CliCommand = {
   usage:
     `gitlab-aws deploy [options]\n${SPEC_USAGE}\n` +
     '      --allow-replace ID  accept replacing or deleting this stateful resource (repeatable)\n' +
+    "      --yes               answer the CDK toolkit's questions yes, e.g. continue the rollback of a\n" +
+    '                         stack stuck in UPDATE_ROLLBACK_FAILED and deploy it again (default: ask\n' +
+    '                         at a terminal, refuse without one)\n' +
     '      --ci                plain line output instead of live progress\n' +
     "      --verbose           also print the CDK toolkit's messages",
   options: {
     ...SPEC_OPTIONS,
     'allow-replace': { type: 'string', multiple: true },
+    yes: { type: 'boolean' },
     ci: { type: 'boolean' },
     verbose: { type: 'boolean' },
   },
   async run(invocation) {
     const { io, values } = invocation;
     const plan = planFromArgs(invocation);
-    const output = lifecycleOutput(io, { ci: values.ci === true, verbose: values.verbose === true });
+    const output = lifecycleOutput(io, {
+      ci: values.ci === true,
+      verbose: values.verbose === true,
+      yes: values.yes === true,
+    });
     const { clients, identity } = await connect(plan);
     const bootstrap = await bootstrapStatus(clients);
     if (!bootstrap.bootstrapped) {
