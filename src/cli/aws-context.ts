@@ -9,6 +9,7 @@ import { AutoScalingInstanceRefresher, SsmRemoteRunner, TaggedNodeDirectory } fr
 import { StackProgressRenderer } from '../lifecycle/progress.js';
 import { type Style, styleFor } from '../lifecycle/style.js';
 import { LifecycleIoHost } from '../lifecycle/toolkit-io-host.js';
+import { runCommandLogGroupName } from '../plan/contracts.js';
 import type { Plan } from '../plan/types.js';
 import type { CliIo } from './command.js';
 
@@ -61,7 +62,11 @@ export function fleetOf(plan: Plan, clients: AwsClients) {
       ec2: clients.ec2,
       autoScaling: clients.autoScaling,
     }),
-    runner: new SsmRemoteRunner({ ssm: clients.ssm }),
+    runner: new SsmRemoteRunner({
+      ssm: clients.ssm,
+      logGroupName: runCommandLogGroupName(plan),
+      logs: clients.logs,
+    }),
     refresher: new AutoScalingInstanceRefresher({ autoScaling: clients.autoScaling }),
   };
 }
