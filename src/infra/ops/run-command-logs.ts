@@ -12,6 +12,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { acknowledge } from '../common.js';
 
 export interface RunCommandLogsProps {
   /** The group's name, which the lifecycle commands pass to SendCommand (`runCommandLogGroupName`). */
@@ -37,5 +38,15 @@ export class RunCommandLogs extends Construct {
     this.logGroup.grant(grantee, 'logs:DescribeLogStreams');
     // DescribeLogGroups takes no resource: IAM authorizes it only on "*". It lists names, not events.
     iam.Grant.addToPrincipal({ grantee, actions: ['logs:DescribeLogGroups'], resourceArns: ['*'] });
+    if (grantee.grantPrincipal instanceof iam.Role) {
+      acknowledge(grantee.grantPrincipal, [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            'logs:DescribeLogGroups has no resource-level permissions (IAM accepts only "*"); the SSM agent calls it to find the Run Command log group, and it reads names only.',
+          appliesTo: ['Resource::*'],
+        },
+      ]);
+    }
   }
 }
