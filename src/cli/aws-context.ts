@@ -9,6 +9,7 @@ import { AutoScalingInstanceRefresher, SsmRemoteRunner, TaggedNodeDirectory } fr
 import { StackProgressRenderer } from '../lifecycle/progress.js';
 import { type Style, styleFor } from '../lifecycle/style.js';
 import { LifecycleIoHost } from '../lifecycle/toolkit-io-host.js';
+import { runCommandLogGroupName } from '../plan/contracts.js';
 import type { Plan } from '../plan/types.js';
 import type { CliIo } from './command.js';
 
@@ -22,7 +23,7 @@ export interface LifecycleOutput {
 /** Live progress and colour on a terminal; plain lines with `--ci` or when piped. */
 export function lifecycleOutput(
   io: CliIo,
-  options: { readonly ci?: boolean; readonly verbose?: boolean },
+  options: { readonly ci?: boolean; readonly verbose?: boolean; readonly yes?: boolean },
 ): LifecycleOutput {
   const interactive = io.isTTY && !options.ci;
   const style = styleFor(interactive);
@@ -30,7 +31,14 @@ export function lifecycleOutput(
   return {
     style,
     line: (text) => io.out(`${text}\n`),
-    ioHost: new LifecycleIoHost({ progress, err: io.err, verbose: options.verbose ?? false }),
+    // The toolkit's questions go to the terminal, or are answered yes with --yes (see LifecycleIoHost).
+    ioHost: new LifecycleIoHost({
+      progress,
+      err: io.err,
+      verbose: options.verbose ?? false,
+      ...(io.prompt && !options.ci ? { prompt: io.prompt } : {}),
+      assumeYes: options.yes ?? false,
+    }),
   };
 }
 
@@ -54,7 +62,11 @@ export function fleetOf(plan: Plan, clients: AwsClients) {
       ec2: clients.ec2,
       autoScaling: clients.autoScaling,
     }),
-    runner: new SsmRemoteRunner({ ssm: clients.ssm }),
+    runner: new SsmRemoteRunner({
+      ssm: clients.ssm,
+      logGroupName: runCommandLogGroupName(plan),
+      logs: clients.logs,
+    }),
     refresher: new AutoScalingInstanceRefresher({ autoScaling: clients.autoScaling }),
   };
 }

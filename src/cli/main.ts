@@ -54,7 +54,7 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     load: () => import('./commands/deploy.js'),
   },
   check: {
-    summary: 'Check a running GitLab from outside: DNS, TLS, health, sign-in, API, SSH',
+    summary: 'Check a running GitLab: DNS, TLS, sign-in, API, Git, SSH from outside; readiness inside',
     load: () => import('./commands/check.js'),
   },
   upgrade: {

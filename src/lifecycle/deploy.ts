@@ -1,20 +1,33 @@
 /**
- * `gitlab-aws deploy`: the Plan's checks, then the stateful-change gate, then the stacks wave by
- * wave (independent stacks of a wave concurrently), then what the user needs to sign in.
+ * `gitlab-aws deploy`: the Plan's checks, then the version gate, then the stateful-change gate,
+ * then the stacks wave by wave (independent stacks of a wave concurrently), then what the user
+ * needs to sign in.
+ *
+ * Deploy never changes the GitLab version of a deployed environment. A new version reaching the
+ * version parameter through a deploy would have each new Rails node migrate the database at boot,
+ * before Gitaly is upgraded, without stopping at GitLab's required upgrade stops and without the
+ * post-deployment migrations; `gitlab-aws upgrade` owns that change and does it in GitLab's order.
  */
 import { UserError } from '../errors.js';
-import { LOAD_BALANCER_DNS_OUTPUT } from '../plan/contracts.js';
+import { gitlabVersionParameterName, LOAD_BALANCER_DNS_OUTPUT } from '../plan/contracts.js';
 import { stackName } from '../plan/stacks.js';
 import type { Plan } from '../plan/types.js';
 import { deploymentWaves } from './stack-waves.js';
 import { findStatefulChanges, type StatefulChange, unapprovedStatefulChanges } from './stateful-changes.js';
 import type { CdkToolkit, DeployedStackOutputs } from './toolkit.js';
+import { compareVersions, formatVersion, parseVersion } from './upgrade.js';
 
 export interface DeployEnvironmentProps {
   readonly plan: Plan;
   readonly toolkit: CdkToolkit;
   /** Logical ids whose replacement or deletion the user accepted (`--allow-replace`). */
   readonly allowReplace: readonly string[];
+  /**
+   * Reads the version the deployed environment installs (its version parameter, which `upgrade`
+   * moves); undefined before the first deploy. Absent, the version is not checked: `upgrade
+   * --image` deploys the environment without changing its version.
+   */
+  readonly deployedVersion?: () => Promise<string | undefined>;
   /** Change-set name used for every stack of this deploy. */
   readonly changeSetName: string;
   /** Aborted on Ctrl-C: stacks in flight finish, no further stack starts. */
@@ -58,6 +71,45 @@ export function refuseOnPlanErrors(plan: Pick<Plan, 'checks'>): void {
   );
 }
 
+/**
+ * A deploy whose spec names another GitLab version than the environment runs stops before any
+ * change: a newer one is `upgrade`'s to install, an older one cannot be installed over a database
+ * migrated further. `deployed` is undefined before the first deploy, which installs the spec's.
+ */
+export function refuseVersionChange(plan: Plan, deployed: string | undefined): void {
+  if (deployed === undefined) return;
+  const parameter = gitlabVersionParameterName(plan);
+  let running: ReturnType<typeof parseVersion>;
+  try {
+    running = parseVersion(deployed);
+  } catch {
+    throw new UserError(
+      `deploy refused: the version parameter ${parameter} holds "${deployed}", not a GitLab version; ` +
+        'run `gitlab-aws upgrade --to <version>` with the version the nodes run (it writes the parameter)',
+    );
+  }
+  const wanted = parseVersion(plan.gitlab.version);
+  const order = compareVersions(wanted, running);
+  if (order === 0) return;
+  const [from, to] = [formatVersion(running), formatVersion(wanted)];
+  throw new UserError(
+    order > 0
+      ? [
+          `deploy refused: the spec asks for GitLab ${to}, the environment runs ${from} (${parameter}).`,
+          'A version change is an upgrade: Gitaly first, then Praefect, then one Rails node migrating with',
+          'post-deployment migrations skipped, then the rest, then the post-deployment migrations; deploy',
+          `would have every new node install ${to} and migrate at boot instead. Run:`,
+          `  gitlab-aws upgrade --to ${to}`,
+          'then deploy again.',
+        ].join('\n')
+      : [
+          `deploy refused: the spec asks for GitLab ${to}, the environment runs ${from} (${parameter}),`,
+          `and GitLab does not downgrade over a database migrated to ${from}. Set gitlab.version: ${from}`,
+          'in the spec, then deploy again.',
+        ].join('\n'),
+  );
+}
+
 /** Stateful changes not named by `--allow-replace` stop a deploy. */
 export function refuseUnapprovedStatefulChanges(
   changes: readonly StatefulChange[],
@@ -81,6 +133,7 @@ export function refuseUnapprovedStatefulChanges(
 export async function deployEnvironment(props: DeployEnvironmentProps): Promise<DeployOutcome> {
   const { plan, toolkit, log } = props;
   refuseOnPlanErrors(plan);
+  if (props.deployedVersion) refuseVersionChange(plan, await props.deployedVersion());
 
   const stacks = await toolkit.listStacks();
   const stackNames = stacks.map((stack) => stack.name);

@@ -5,17 +5,38 @@
  * fix. Host, port and trust overrides let it check one node, a staging copy or a local test
  * server without touching DNS.
  *
+ * From outside, it checks what an outsider can see: the sign-in page, the API answering (401
+ * without a token), Git over HTTPS asking for credentials, the SSH banner. GitLab's health
+ * endpoints answer outsiders only when the monitoring allowlist includes them, so their refusal
+ * from outside is expected; readiness is judged from inside the VPC instead, on a Rails node
+ * through SSM (`railsReadiness`).
+ *
  * GitLab facts used here:
  * - `/-/readiness` and `/-/liveness` answer only clients in the monitoring IP allowlist
- *   (`gitlab_rails['monitoring_whitelist']`, localhost by default), others get 404; a failing
- *   readiness answers 503 (doc/administration/monitoring/health_check.md, gitlabhq/gitlabhq
- *   0338625c4996c8b4dde44bd86d1767b654121ee7).
+ *   (`gitlab_rails['monitoring_whitelist']`, localhost by default; gitlab-aws adds the VPC, see
+ *   src/config/common.ts), others get 404. Readiness checks only the instance itself (Puma's
+ *   master) unless `?all=1` also asks for the database, Redis and Gitaly, each with a status;
+ *   either answers 503 when a check fails (doc/administration/monitoring/health_check.md,
+ *   gitlabhq/gitlabhq 0338625c4996c8b4dde44bd86d1767b654121ee7).
  * - The sign-in page `/users/sign_in` is what GitLab suggests for uptime checks (same page).
+ * - `/api/v4/version` answers 200 only to authenticated users (doc/api/version.md, gitlabhq/gitlabhq
+ *   7e1e45d40a2312e20893ccfc6e7e5dfad6cf7b1c), so without a token a working API answers 401.
+ * - Git over HTTPS without credentials, for a repository anonymous users may not read (one that does
+ *   not exist among them), answers 401 with a `Basic realm="GitLab"` challenge
+ *   (app/controllers/repositories/git_http_client_controller.rb, gitlabhq/gitlabhq
+ *   d5c2e5cc228dc3ed6d0ca5b172440cda821942d8).
+ * - The external load balancer is a Network Load Balancer: it passes TCP through and makes no HTTP
+ *   answer of its own, so every status seen from outside comes from the nodes' NGINX (502 when Puma
+ *   behind it does not answer) or from GitLab itself, which answers 503 from a failing health check.
  */
 import { promises as dns } from 'node:dns';
 import https from 'node:https';
 import net from 'node:net';
 import tls, { type PeerCertificate } from 'node:tls';
+import { externalLoadBalancer } from '../plan/query.js';
+import type { Plan } from '../plan/types.js';
+import { railsInstances } from './backup.js';
+import type { NodeDirectory, RemoteRunner } from './fleet.js';
 
 export interface EndpointCheckOptions {
   /** GitLab's external URL, e.g. https://gitlab.example.com. */
@@ -146,24 +167,25 @@ async function httpCheck(
   }
 }
 
-/** Why a health endpoint refuses an outside client, and how to check anyway. */
-const ALLOWLIST_HINT =
-  "GitLab answers health endpoints only to addresses in gitlab_rails['monitoring_whitelist'] " +
-  '(localhost by default). Add the address you run check from (or the VPC range) to the allowlist, ' +
-  'or run check from a host inside it.';
+/** Why a health endpoint refuses an outside client, and where it is checked instead. */
+const REFUSED_OUTSIDE =
+  "GitLab answers health endpoints only to gitlab_rails['monitoring_whitelist'] (localhost and the VPC), " +
+  'as it should; readiness is checked on a Rails node instead';
+
+/** What a 503 from a health endpoint means, per endpoint (GitLab's health check documentation). */
+const HEALTH_FAILURES: Readonly<Record<string, string>> = {
+  '/-/readiness':
+    "GitLab's own readiness check failed (Puma starting or shutting down); ?all=1 also checks the database, Redis and Gitaly and names the failing one",
+  '/-/liveness': 'Rails answers but its controllers do not (deadlocked or overloaded Puma workers)',
+};
 
 function healthCheck(path: string): EndpointCheck['run'] {
   return (context) =>
     httpCheck(context, path, ({ status }) => {
       if (status === 200) return { status: 'pass', detail: `GET ${path}: 200` };
       if (status === 404 || status === 403)
-        return { status: 'fail', detail: `GET ${path}: ${status}. ${ALLOWLIST_HINT}` };
-      if (status === 503) {
-        return {
-          status: 'fail',
-          detail: `GET ${path}: 503, a dependency is failing; GET ${path}?all=1 from an allowed address names it (database, Redis, Gitaly)`,
-        };
-      }
+        return { status: 'skip', detail: `GET ${path}: ${status}. ${REFUSED_OUTSIDE}` };
+      if (status === 503) return { status: 'fail', detail: `GET ${path}: 503, ${HEALTH_FAILURES[path]}` };
       if (status === 502)
         return {
           status: 'fail',
@@ -302,16 +324,35 @@ const checkSignIn: EndpointCheck = {
     ),
 };
 
+/** A version's major, minor and patch numbers, or undefined when the text does not start with one. */
+export function versionNumbers(text: string): readonly [number, number, number] | undefined {
+  const match = /^(\d+)\.(\d+)\.(\d+)(?![\d.])/.exec(text.trim());
+  return match ? [Number(match[1]), Number(match[2]), Number(match[3])] : undefined;
+}
+
+/** Whether two version texts name the same release (19.3.0 and 19.3.0-ee do; 19.3.1 and 19.3.10 do not). */
+export function sameVersion(a: string, b: string): boolean {
+  const [left, right] = [versionNumbers(a), versionNumbers(b)];
+  return left !== undefined && right !== undefined && left.every((number, index) => number === right[index]);
+}
+
 const checkApiVersion: EndpointCheck = {
   id: 'api',
   title: 'API',
   run: async (context) => {
     const { token, expectedVersion } = context.options;
-    if (!token)
-      return {
-        status: 'skip',
-        detail: 'pass --token with a personal access token (read_api) to check the API',
-      };
+    if (!token) {
+      // Without a token the API still answers: /version needs authentication, so 401 is GitLab's answer.
+      return httpCheck(context, '/api/v4/version', ({ status }) =>
+        status === 401
+          ? {
+              status: 'pass',
+              detail:
+                'GET /api/v4/version: 401 without a token, as GitLab answers; pass --token (read_api) to check the version',
+            }
+          : { status: 'fail', detail: `GET /api/v4/version without a token: ${status}, GitLab answers 401` },
+      );
+    }
     return httpCheck(
       context,
       '/api/v4/version',
@@ -323,7 +364,7 @@ const checkApiVersion: EndpointCheck = {
           };
         if (status !== 200) return { status: 'fail', detail: `GET /api/v4/version: ${status}` };
         const version = String((JSON.parse(body) as { version?: unknown }).version ?? '');
-        if (expectedVersion && !version.startsWith(expectedVersion)) {
+        if (expectedVersion && !sameVersion(version, expectedVersion)) {
           return {
             status: 'warn',
             detail: `GitLab ${version} answers, but the spec asks for ${expectedVersion}`,
@@ -334,6 +375,28 @@ const checkApiVersion: EndpointCheck = {
       { 'private-token': token },
     );
   },
+};
+
+/** A project path no one has: Git over HTTPS must ask for credentials rather than say whether it exists. */
+export const GIT_PROBE_PATH = '/gitlab-aws-check/no-such-project.git/info/refs?service=git-upload-pack';
+
+const checkGitHttps: EndpointCheck = {
+  id: 'git-https',
+  title: 'Git over HTTPS',
+  run: (context) =>
+    httpCheck(context, GIT_PROBE_PATH, ({ status }) => {
+      if (status === 401)
+        return { status: 'pass', detail: 'git fetch over HTTPS answers 401, asking for credentials' };
+      if (status === 502)
+        return {
+          status: 'fail',
+          detail: `GET ${GIT_PROBE_PATH}: 502, NGINX is up but Workhorse is not answering`,
+        };
+      return {
+        status: 'fail',
+        detail: `GET ${GIT_PROBE_PATH}: ${status}, GitLab answers 401 to a fetch without credentials; something else answers`,
+      };
+    }),
 };
 
 const checkSshBanner: EndpointCheck = {
@@ -383,6 +446,7 @@ export const ENDPOINT_CHECKS: readonly EndpointCheck[] = [
   checkLiveness,
   checkSignIn,
   checkApiVersion,
+  checkGitHttps,
   checkSshBanner,
 ];
 
@@ -432,4 +496,113 @@ export function renderEndpointChecks(
     (result) =>
       `${paint[result.status](STATUS_LABELS[result.status])}  ${result.title.padEnd(width)}  ${result.detail}`,
   );
+}
+
+/** Where a Rails node's NGINX answers readiness for the node itself (inside the monitoring allowlist). */
+export const NODE_READINESS_URL = 'http://127.0.0.1/-/readiness?all=1';
+
+/** Prefix of the line the readiness command prints after the body, carrying curl's HTTP status (000: no answer). */
+const STATUS_MARKER = 'gitlab-aws-readiness-status';
+
+/**
+ * The command a Rails node runs to ask its own GitLab for readiness with every dependency. NGINX
+ * expects the PROXY protocol header when the load balancer sends one (spec edge.proxyProtocol), so
+ * curl sends one too, as the boot script's readiness check does. A refused connection still prints
+ * the status line (000), so the answer is judged here rather than lost in a failed command.
+ */
+export function nodeReadinessCommands(plan: Plan, url: string = NODE_READINESS_URL): string[] {
+  const proxyProtocol = externalLoadBalancer(plan)?.proxyProtocol ? ' --haproxy-protocol' : '';
+  return [
+    `curl -sS --max-time 20${proxyProtocol} -w '\\n${STATUS_MARKER} %{http_code}\\n' '${url}' 2>&1 || true`,
+  ];
+}
+
+/** The checks of a readiness answer (`?all=1`) whose status is not ok, with their messages. */
+function failingChecks(body: string): string[] {
+  let answer: unknown;
+  try {
+    answer = JSON.parse(body);
+  } catch {
+    return [];
+  }
+  if (typeof answer !== 'object' || answer === null) return [];
+  return Object.entries(answer).flatMap(([name, results]) =>
+    (Array.isArray(results) ? (results as { status?: string; message?: string }[]) : [])
+      .filter((result) => result.status !== 'ok')
+      .map((result) => `${name} ${result.status ?? 'failed'}${result.message ? ` (${result.message})` : ''}`),
+  );
+}
+
+/** Judges what `nodeReadinessCommands` printed on `instanceId`. */
+export function judgeNodeReadiness(
+  output: string,
+  instanceId: string,
+): Omit<EndpointCheckResult, 'id' | 'title'> {
+  const marker = output.lastIndexOf(`${STATUS_MARKER} `);
+  if (marker < 0)
+    return {
+      status: 'fail',
+      detail: `${instanceId}: no answer from the readiness command: ${output.trim().slice(-200)}`,
+    };
+  const status = output.slice(marker + STATUS_MARKER.length + 1).trim();
+  const body = output.slice(0, marker).trim();
+  const where = `GET /-/readiness?all=1 on ${instanceId}`;
+  if (status === '200') return { status: 'pass', detail: `${where}: 200, database, Redis and Gitaly answer` };
+  if (status === '503') {
+    const failing = failingChecks(body);
+    return {
+      status: 'fail',
+      detail: `${where}: 503, ${failing.length > 0 ? failing.join('; ') : 'a check failed (no details in the answer)'}`,
+    };
+  }
+  if (status === '000')
+    return {
+      status: 'fail',
+      detail: `${where}: nothing answers (${body.split('\n').pop() ?? ''}); NGINX is down: see gitlab-ctl status on the node`,
+    };
+  if (status === '502')
+    return {
+      status: 'fail',
+      detail: `${where}: 502, NGINX is up but Puma is not answering (still booting?)`,
+    };
+  if (status === '404' || status === '403')
+    return {
+      status: 'fail',
+      detail: `${where}: ${status}, the node refuses its own address: gitlab_rails['monitoring_whitelist'] must include 127.0.0.0/8`,
+    };
+  return { status: 'fail', detail: `${where}: unexpected ${status}` };
+}
+
+export interface RailsReadinessProps {
+  readonly plan: Plan;
+  readonly directory: NodeDirectory;
+  readonly runner: RemoteRunner;
+}
+
+/** Readiness judged from inside the VPC: one Rails node asks its own GitLab, through SSM Run Command. */
+export async function railsReadiness(props: RailsReadinessProps): Promise<EndpointCheckResult> {
+  const check = { id: 'readiness-inside', title: 'Readiness (Rails node)' };
+  let instanceId: string | undefined;
+  try {
+    instanceId = (await railsInstances(props.plan, props.directory, 'one-rails'))[0];
+  } catch (error) {
+    return { ...check, status: 'fail', detail: `finding a Rails node: ${(error as Error).message}` };
+  }
+  if (!instanceId)
+    return { ...check, status: 'fail', detail: 'no healthy Rails node in service to ask for readiness' };
+  try {
+    const answer = await props.runner.run({
+      instanceId,
+      commands: nodeReadinessCommands(props.plan),
+      comment: 'gitlab-aws check: readiness from inside',
+      timeoutSeconds: 60,
+    });
+    return { ...check, ...judgeNodeReadiness(answer.output, instanceId) };
+  } catch (error) {
+    return {
+      ...check,
+      status: 'fail',
+      detail: `SSM Run Command on ${instanceId}: ${(error as Error).message}`,
+    };
+  }
 }

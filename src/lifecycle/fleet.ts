@@ -14,6 +14,7 @@ import {
   DescribeInstanceRefreshesCommand,
   StartInstanceRefreshCommand,
 } from '@aws-sdk/client-auto-scaling';
+import { type CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { GetCommandInvocationCommand, SendCommandCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { ENVIRONMENT_TAG, GROUP_TAG, NODE_TAG } from '../plan/contracts.js';
@@ -46,7 +47,10 @@ export interface RemoteCommand {
 
 export interface RemoteCommandResult {
   readonly commandId: string;
+  /** Standard output, then standard error, as far as SSM keeps them (see SSM_OUTPUT_LIMITS). */
   readonly output: string;
+  /** SSM cut the output: its end is only in the Run Command log group. */
+  readonly outputTruncated?: boolean;
 }
 
 /** Replaces an auto scaling group's instances while keeping capacity. */
@@ -126,25 +130,72 @@ export class TaggedNodeDirectory implements NodeDirectory {
 /** Command invocation statuses after which nothing changes any more. */
 const FINAL_COMMAND_STATUSES = new Set(['Success', 'Failed', 'Cancelled', 'TimedOut']);
 
+/**
+ * How much of a command's output GetCommandInvocation returns, in characters: the first 24,000 of
+ * standard output and the first 8,000 of standard error (SSM API reference, GetCommandInvocation,
+ * StandardOutputContent and StandardErrorContent). The rest reaches only CloudWatch Logs.
+ */
+export const SSM_OUTPUT_LIMITS = { stdout: 24_000, stderr: 8_000 } as const;
+
+/** The longest AWS-RunShellScript lets a command run: its executionTimeout parameter allows 172800 s (48 hours). */
+export const MAX_EXECUTION_SECONDS = 172_800;
+
+/** How long SSM waits for the instance to pick a command up before it gives up (SendCommand TimeoutSeconds). */
+const DELIVERY_SECONDS = 600;
+
+/** The plugin AWS-RunShellScript runs the commands in, which names its log streams. */
+const RUN_SHELL_SCRIPT_PLUGIN = 'aws-runShellScript';
+
+/** Lines of a failed command's output read back from CloudWatch Logs when SSM cut the output. */
+const TAIL_LINES = 40;
+
+export interface SsmRemoteRunnerProps {
+  readonly ssm: SSMClient;
+  /**
+   * CloudWatch Logs group SSM sends every command's whole output to (`runCommandLogGroupName`);
+   * without one the output is only what GetCommandInvocation keeps.
+   */
+  readonly logGroupName?: string;
+  /** Reads the end of a cut output back from the log group when a command fails. */
+  readonly logs?: Pick<CloudWatchLogsClient, 'send'>;
+  readonly sleep?: Sleep;
+  readonly pollMs?: number;
+}
+
 export class SsmRemoteRunner implements RemoteRunner {
-  constructor(
-    private readonly props: { readonly ssm: SSMClient; readonly sleep?: Sleep; readonly pollMs?: number },
-  ) {}
+  constructor(private readonly props: SsmRemoteRunnerProps) {}
 
   async run(request: RemoteCommand): Promise<RemoteCommandResult> {
+    const { timeoutSeconds } = request;
+    if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > MAX_EXECUTION_SECONDS) {
+      throw new Error(
+        `"${request.comment}": a command may run 1 to ${MAX_EXECUTION_SECONDS} s under SSM, not ${timeoutSeconds}`,
+      );
+    }
+    const { logGroupName } = this.props;
     const sent = await this.props.ssm.send(
       new SendCommandCommand({
         DocumentName: RUN_SHELL_SCRIPT,
         InstanceIds: [request.instanceId],
-        Parameters: { commands: [...request.commands], executionTimeout: [String(request.timeoutSeconds)] },
+        // Explicit: the document's default is 3600 s, shorter than a migration on a large database.
+        Parameters: { commands: [...request.commands], executionTimeout: [String(timeoutSeconds)] },
         Comment: request.comment.slice(0, 100),
-        TimeoutSeconds: 600,
+        TimeoutSeconds: DELIVERY_SECONDS,
+        ...(logGroupName
+          ? {
+              CloudWatchOutputConfig: { CloudWatchLogGroupName: logGroupName, CloudWatchOutputEnabled: true },
+            }
+          : {}),
       }),
     );
     const commandId = sent.Command?.CommandId ?? '';
     const sleep = this.props.sleep ?? realSleep;
-    for (;;) {
-      await sleep(this.props.pollMs ?? 5000);
+    const pollMs = this.props.pollMs ?? 5000;
+    // SSM ends every command by then (TimedOut at the latest); past it, stop waiting rather than hang.
+    const deadlineMs = (DELIVERY_SECONDS + timeoutSeconds + 300) * 1000;
+    for (let waitedMs = 0; ; ) {
+      await sleep(pollMs);
+      waitedMs += pollMs;
       const invocation = await this.props.ssm
         .send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: request.instanceId }))
         .catch((error: Error) => {
@@ -153,15 +204,76 @@ export class SsmRemoteRunner implements RemoteRunner {
           throw error;
         });
       const status = invocation?.Status ?? 'Pending';
-      if (!FINAL_COMMAND_STATUSES.has(status)) continue;
-      const output = `${invocation?.StandardOutputContent ?? ''}${invocation?.StandardErrorContent ?? ''}`;
-      if (status !== 'Success') {
-        throw new Error(
-          `"${request.comment}" on ${request.instanceId}: ${status} (command ${commandId}); last output:\n${output.slice(-2000)}`,
-        );
+      if (!FINAL_COMMAND_STATUSES.has(status)) {
+        if (waitedMs > deadlineMs) {
+          throw new Error(
+            `"${request.comment}" on ${request.instanceId}: still ${status} after ${Math.round(waitedMs / 1000)} s (command ${commandId}); ${this.whereOutputIs(commandId, request.instanceId)}`,
+          );
+        }
+        continue;
       }
-      return { commandId, output };
+      const stdout = invocation?.StandardOutputContent ?? '';
+      const stderr = invocation?.StandardErrorContent ?? '';
+      const truncated =
+        stdout.length >= SSM_OUTPUT_LIMITS.stdout || stderr.length >= SSM_OUTPUT_LIMITS.stderr;
+      const output = `${stdout}${stderr}`;
+      if (status === 'Success') return { commandId, output, ...(truncated ? { outputTruncated: true } : {}) };
+      const why =
+        status === 'TimedOut'
+          ? `TimedOut: ran longer than its ${timeoutSeconds} s, or was not delivered within ${DELIVERY_SECONDS} s`
+          : `${status}${invocation?.StatusDetails && invocation.StatusDetails !== status ? ` (${invocation.StatusDetails})` : ''}`;
+      throw new Error(
+        [
+          `"${request.comment}" on ${request.instanceId}: ${why} (command ${commandId}); ${this.whereOutputIs(commandId, request.instanceId)}`,
+          await this.lastOutput(commandId, request.instanceId, output, truncated),
+        ].join('\n'),
+      );
     }
+  }
+
+  /** Where the whole output of a command is, for every failure message. */
+  private whereOutputIs(commandId: string, instanceId: string): string {
+    const { logGroupName } = this.props;
+    if (!logGroupName) return `its output is in the SSM console under command ${commandId}`;
+    const stream = `${commandId}/${instanceId}/${RUN_SHELL_SCRIPT_PLUGIN}`;
+    return `whole output in CloudWatch Logs group ${logGroupName}, streams ${stream}/stdout and ${stream}/stderr`;
+  }
+
+  /**
+   * The end of a failed command's output, where its error is. SSM keeps only the start of a long
+   * output, so then the end is read back from the log group when it can be, and otherwise the
+   * message says that what follows is not the end.
+   */
+  private async lastOutput(
+    commandId: string,
+    instanceId: string,
+    output: string,
+    truncated: boolean,
+  ): Promise<string> {
+    if (!truncated) return `last output:\n${output.slice(-2000)}`;
+    const cut = `SSM cut the output at ${SSM_OUTPUT_LIMITS.stdout} characters of standard output and ${SSM_OUTPUT_LIMITS.stderr} of standard error`;
+    const { logs, logGroupName } = this.props;
+    if (logs && logGroupName) {
+      const tails = await Promise.all(
+        (['stderr', 'stdout'] as const).map(async (stream) => {
+          const answer = await logs
+            .send(
+              new GetLogEventsCommand({
+                logGroupName,
+                logStreamName: `${commandId}/${instanceId}/${RUN_SHELL_SCRIPT_PLUGIN}/${stream}`,
+                startFromHead: false,
+                limit: TAIL_LINES,
+              }),
+            )
+            .catch(() => undefined);
+          const lines = (answer?.events ?? []).map((event) => event.message ?? '');
+          return lines.length > 0 ? `last lines of ${stream} (CloudWatch Logs):\n${lines.join('\n')}` : '';
+        }),
+      );
+      const found = tails.filter(Boolean);
+      if (found.length > 0) return `${cut}; ${found.join('\n')}`;
+    }
+    return `${cut}, so this is not its end; read the end in the log group. Output as cut:\n${output.slice(-2000)}`;
   }
 }
 

@@ -5,6 +5,12 @@
  * start, activity and end of one stack operation); those feed the progress display. Errors and
  * warnings are printed; the rest (synthesis timings, asset publishing chatter) only with
  * `--verbose`, because the lifecycle commands print their own summary.
+ *
+ * The toolkit also asks questions. Two the CLI has already put to the user in its own terms (the
+ * change set of a deploy, after the stateful-change gate; the stacks of a destroy, after the typed
+ * environment name), so they take their default answer. Any other one, above all "continue the
+ * rollback of a stack stuck in UPDATE_ROLLBACK_FAILED, then deploy again", is the user's to answer:
+ * asked at a terminal, answered yes with `--yes`, and otherwise refused with what to run.
  */
 import type {
   IIoHost,
@@ -13,6 +19,7 @@ import type {
   StackActivity,
   StackMonitoringControlEvent,
 } from '@aws-cdk/toolkit-lib';
+import { UserError } from '../errors.js';
 import type { StackProgressSink } from './progress.js';
 
 export interface LifecycleIoHostProps {
@@ -22,6 +29,63 @@ export interface LifecycleIoHostProps {
   readonly err: (text: string) => void;
   /** Also print the toolkit's informational messages. */
   readonly verbose?: boolean;
+  /** Asks the user at a terminal and returns the line typed; absent without a terminal. */
+  readonly prompt?: (question: string) => Promise<string>;
+  /** `--yes`: answer the toolkit's yes/no questions yes without asking. */
+  readonly assumeYes?: boolean;
+}
+
+/** Questions the CLI has asked in its own terms before it calls the toolkit. */
+const ANSWERED_BY_THE_CLI: ReadonlySet<string> = new Set([
+  // Deploy the change set: the stateful-change gate (`--allow-replace`) ran before.
+  'CDK_TOOLKIT_I5060',
+  // Destroy the stacks: the environment name was typed (or given with --confirm) before.
+  'CDK_TOOLKIT_I7010',
+]);
+
+/** The toolkit's question about a stack paused in a failed state, whose rollback it would continue. */
+export const ROLLBACK_QUESTION = 'CDK_TOOLKIT_I5050';
+
+/** Placeholder for the stack names, which the toolkit's question does not carry; see `forStacks`. */
+const STACKS = '<stack>';
+
+/** A toolkit question nobody could answer: no terminal, no `--yes`, or the user said no. */
+export class ToolkitQuestionRefused extends UserError {
+  constructor(
+    /** The toolkit's message code of the question. */
+    readonly code: string,
+    readonly question: string,
+    readonly reason: 'no terminal' | 'declined',
+  ) {
+    super(refusalMessage(code, question, reason, STACKS));
+    this.name = 'ToolkitQuestionRefused';
+  }
+
+  /** The same refusal naming the stacks the toolkit was deploying when it asked. */
+  forStacks(stackNames: readonly string[]): UserError {
+    return new UserError(refusalMessage(this.code, this.question, this.reason, stackNames.join(' ')));
+  }
+}
+
+function refusalMessage(code: string, question: string, reason: 'no terminal' | 'declined', stacks: string) {
+  const asked = question.trim().split('\n').at(-1) ?? question;
+  const why =
+    reason === 'declined'
+      ? 'you answered no, so nothing was changed'
+      : 'there is no terminal to answer at and --yes was not given, so nothing was changed';
+  if (code === ROLLBACK_QUESTION) {
+    return [
+      `deploy stopped: the CDK toolkit asks "${asked}?" about ${stacks}, and ${why}.`,
+      'The stack is paused in a failed state (a rollback that failed, or a failure kept for inspection).',
+      'See why in its CloudFormation events, fix the cause (a resource changed or deleted by hand, a',
+      'missing permission), then either:',
+      '  rerun the deploy at a terminal and answer yes, or with --yes: the toolkit continues the',
+      '  rollback, then deploys again;',
+      `  or continue the rollback yourself: aws cloudformation continue-update-rollback --stack-name ${stacks}`,
+      '  (--resources-to-skip LOGICAL_ID for a resource that cannot roll back), then deploy again.',
+    ].join('\n');
+  }
+  return `stopped: the CDK toolkit asks "${asked}" (${code}), and ${why}. Rerun at a terminal to answer it, or with --yes.`;
 }
 
 type MessageHandler = (message: IoMessage<unknown>, props: LifecycleIoHostProps) => void;
@@ -63,11 +127,18 @@ export class LifecycleIoHost implements IIoHost {
     }
   }
 
-  /**
-   * The CLI confirms destructive operations itself (typed environment name, --allow-replace)
-   * before asking the toolkit, so the toolkit's own questions take their default answers.
-   */
   async requestResponse<T>(request: IoRequest<unknown, T>): Promise<T> {
-    return request.defaultResponse;
+    if (request.code && ANSWERED_BY_THE_CLI.has(request.code)) return request.defaultResponse;
+    const yesOrNo = typeof request.defaultResponse === 'boolean';
+    const code = request.code ?? 'no code';
+    if (yesOrNo && this.props.assumeYes) {
+      this.props.err(`${request.message.trim()}\nyes (--yes)\n`);
+      return true as T;
+    }
+    if (!this.props.prompt) throw new ToolkitQuestionRefused(code, request.message, 'no terminal');
+    const answer = (await this.props.prompt(`${request.message.trim()} ${yesOrNo ? '[y/N] ' : ''}`)).trim();
+    if (!yesOrNo) return answer as T;
+    if (/^y(es)?$/i.test(answer)) return true as T;
+    throw new ToolkitQuestionRefused(code, request.message, 'declined');
   }
 }

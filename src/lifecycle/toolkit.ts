@@ -11,6 +11,7 @@ import {
   type Toolkit,
 } from '@aws-cdk/toolkit-lib';
 import type { TemplateDiffView } from './stateful-changes.js';
+import { ToolkitQuestionRefused } from './toolkit-io-host.js';
 
 /** A stack of the synthesized app, with the stacks it needs deployed first. */
 export interface AssemblyStack {
@@ -80,6 +81,14 @@ function hierarchicalIdOf(stack: { readonly id: string; readonly name: string })
   return stack.id.endsWith(suffix) ? stack.id.slice(0, -suffix.length) : stack.id;
 }
 
+/** A refused toolkit question somewhere in an error's chain of causes. */
+function refusalIn(error: unknown): ToolkitQuestionRefused | undefined {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    if (cause instanceof ToolkitQuestionRefused) return cause;
+  }
+  return undefined;
+}
+
 /** CdkToolkit on @aws-cdk/toolkit-lib. */
 export class ToolkitLibCdkToolkit implements CdkToolkit {
   private stacksCache?: Promise<AssemblyStack[]>;
@@ -110,13 +119,21 @@ export class ToolkitLibCdkToolkit implements CdkToolkit {
   }
 
   async deploy(request: DeployRequest): Promise<DeployedStackOutputs[]> {
-    const result = await this.props.toolkit.deploy(this.props.source, {
-      stacks: await this.select(request.stackNames),
-      concurrency: request.concurrency,
-      deploymentMethod: { method: 'change-set', changeSetName: request.changeSetName },
-      rollback: true,
-    });
-    return result.stacks.map((stack) => ({ stackName: stack.stackName, outputs: stack.outputs }));
+    const stacks = await this.select(request.stackNames);
+    try {
+      const result = await this.props.toolkit.deploy(this.props.source, {
+        stacks,
+        concurrency: request.concurrency,
+        deploymentMethod: { method: 'change-set', changeSetName: request.changeSetName },
+        rollback: true,
+      });
+      return result.stacks.map((stack) => ({ stackName: stack.stackName, outputs: stack.outputs }));
+    } catch (error) {
+      // The toolkit wraps what its IoHost throws (as the cause of "<stack> failed: ..."); the
+      // question it asked names no stack, the request does.
+      const refused = refusalIn(error);
+      throw refused ? refused.forStacks(request.stackNames) : error;
+    }
   }
 
   async destroy(request: DestroyRequest): Promise<void> {

@@ -93,6 +93,15 @@ export function gitlabVersionParameterName(plan: Plan): string {
 }
 
 /**
+ * CloudWatch Logs group the whole output of the commands run on nodes through SSM Run Command goes
+ * to: created by the compute stack, written by the instances, named by the lifecycle commands when
+ * they send a command and when one fails.
+ */
+export function runCommandLogGroupName(plan: Plan): string {
+  return `/gitlab-aws/${plan.spec.name}/run-command`;
+}
+
+/**
  * SSM parameters holding a fixed node's configuration, created by the compute stack and read by the
  * node's boot script: its settings file (`settings`) and its gitlab.rb (`gitlab-rb`). The user data
  * of a fixed instance names them instead of carrying what they hold, because CloudFormation stops

@@ -143,6 +143,18 @@ retry 5 apt_get update -q`,
   });
 });
 
+/** The AWS CLI answering the version parameter as SSM does: its value, or ParameterNotFound (exit 254). */
+const VERSION_PARAMETER = (value: string | undefined) => `
+aws() {
+  record "aws $*"
+  [ "$1 $2" = "ssm get-parameter" ] || return 0
+  ${
+    value === undefined
+      ? 'echo "An error occurred (ParameterNotFound) when calling the GetParameter operation: " >&2; return 254'
+      : `echo '${value}'`
+  }
+}`;
+
 describe('installing the package', () => {
   /** curl that fails `failures` times, then writes a key file where --output says. */
   const flakyCurl = (failures: number) => `
@@ -160,6 +172,7 @@ gpg() { printf 'pub:-:4096:1:3F01618A51312F3F:1586131200:::-:::scESC::::::23::0:
 dpkg-query() { return 1; }
 printf 'ID=ubuntu\\nVERSION_CODENAME=noble\\n' >"$ROOT/os-release"
 ${LOCKED_APT}
+${VERSION_PARAMETER('19.3.0')}
 `;
 
   it('retries a failed download with growing waits, and adds the repository in its 19.3 form', () => {
@@ -187,6 +200,59 @@ install_gitlab`,
     expect(result.trace.at(-1)).toBe(
       'apt-get -o DPkg::Lock::Timeout=900 install -y -q gitlab-ee=19.3.0-ee.0',
     );
+  });
+
+  it('installs the version the parameter holds, which upgrade moved past the one rendered into the node', () => {
+    const root = newRoot();
+    const result = run(
+      root,
+      `${flakyCurl(0)}\n${VERSION_PARAMETER('19.4.1')}\nsleep() { rm -f "$ROOT/apt-lock"; }\ninstall_gitlab`,
+    );
+    expect(result.status).toBe(0);
+    expect(result.trace).toContain(
+      'aws ssm get-parameter --region  --name /gitlab-aws/prod/gitlab-version --query Parameter.Value --output text',
+    );
+    expect(result.trace.at(-1)).toBe(
+      'apt-get -o DPkg::Lock::Timeout=900 install -y -q gitlab-ee=19.4.1-ee.0',
+    );
+    expect(result.stdout).toContain(
+      'installing 19.4.1 from /gitlab-aws/prod/gitlab-version (the spec says 19.3.0)',
+    );
+  });
+
+  it.each([
+    [
+      'missing',
+      undefined,
+      'cannot read the GitLab version from SSM parameter /gitlab-aws/prod/gitlab-version',
+    ],
+    [
+      'not a version',
+      'None',
+      'SSM parameter /gitlab-aws/prod/gitlab-version holds "None", not a GitLab version',
+    ],
+  ])(
+    'stops, naming the parameter, when it is %s, instead of installing the rendered version',
+    (_case, value, message) => {
+      const root = newRoot();
+      const result = run(root, `${flakyCurl(0)}\n${VERSION_PARAMETER(value)}\ninstall_gitlab`);
+      expect(result.status).not.toBe(0);
+      expect(result.stdout).toContain(message);
+      expect(result.trace.some((line) => line.startsWith('apt-get') && line.includes(' install '))).toBe(
+        false,
+      );
+    },
+  );
+
+  it('stops before the migrations lock when the version cannot be read', () => {
+    const root = newRoot();
+    const result = run(
+      root,
+      `${VERSION_PARAMETER(undefined)}\nas_master() { record as_master; }\nrun_migrations`,
+    );
+    expect(result.status).not.toBe(0);
+    expect(result.trace).not.toContain('as_master');
+    expect(result.stdout).toContain('cannot read the GitLab version from SSM parameter');
   });
 
   it('gives up after five failed downloads', () => {

@@ -51,6 +51,8 @@ export interface FakeWorld {
   /** ARNs of the external load balancer's target groups. */
   readonly webTargetGroupArns: readonly string[];
   readonly nginxLogGroup?: string;
+  /** Name of the log group SSM Run Command output goes to. */
+  readonly runCommandLogGroup: string;
 }
 
 const viaService = (service: string, world: FakeWorld) => ({
@@ -354,6 +356,24 @@ export function allowedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsC
       },
     );
   }
+  // The SSM agent sends the output of gitlab-aws's commands there: it looks the group up, makes a
+  // stream <command id>/<instance id>/<plugin>/stdout (and stderr) and puts the events.
+  const runCommandGroup = `arn:aws:logs:${world.region}:${ACCOUNT}:log-group:${world.runCommandLogGroup}`;
+  const runCommandStream = `${runCommandGroup}:log-stream:0b4d5e6f-cmd/i-self/aws-runShellScript/stdout`;
+  calls.push(
+    {
+      action: 'logs:DescribeLogGroups',
+      resource: '*',
+      why: 'SSM agent finds the Run Command log group',
+    },
+    {
+      action: 'logs:DescribeLogStreams',
+      resource: `${runCommandGroup}:*`,
+      why: 'SSM agent finds its output stream',
+    },
+    { action: 'logs:CreateLogStream', resource: runCommandStream, why: 'SSM agent makes its output stream' },
+    { action: 'logs:PutLogEvents', resource: runCommandStream, why: 'SSM agent sends command output' },
+  );
   if (caller.kind === 'group' && world.nginxLogGroup) {
     const group = plan.autoScalingGroups.find((candidate) => candidate.id === caller.groupId)!;
     if (group.targetGroups.includes('http')) {
@@ -392,6 +412,11 @@ export function deniedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsCa
       });
     }
   }
+  calls.push({
+    action: 'logs:PutLogEvents',
+    resource: `arn:aws:logs:${world.region}:${ACCOUNT}:log-group:${world.runCommandLogGroup}-other:log-stream:i-self`,
+    why: 'write into a log group other than the Run Command one',
+  });
   const reads = secretIdsRead(plan, caller);
   // The user's secrets: those the caller's settings do not reference, and any other of the account.
   for (const secret of plan.externalSecrets ?? []) {

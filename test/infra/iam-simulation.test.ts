@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { describe, expect, it } from 'vitest';
+import { runCommandLogGroupName } from '../../src/plan/contracts.js';
 import { nodesOf } from '../../src/plan/query.js';
 import { STACK_KINDS, type StackKind } from '../../src/plan/stacks.js';
 import type { SecretId } from '../../src/plan/types.js';
@@ -168,7 +169,9 @@ function world(synth: Synthesized): FakeWorld {
   const keys = synth.environment.dataStack.keys;
   const keyArn = (key: { node: { defaultChild?: unknown } }) =>
     resolve('data', { 'Fn::GetAtt': [dataId(key), 'Arn'] }) as string;
-  const logGroups = resourcesOf(synth.json.compute, 'AWS::Logs::LogGroup');
+  const nginx = resourcesOf(synth.json.compute, 'AWS::Logs::LogGroup').find(([, group]) =>
+    JSON.stringify(group.Properties?.LogGroupName).includes('/nginx'),
+  );
   const volumes = synth.environment.dataStack.gitalyVolumes;
   return {
     region,
@@ -196,7 +199,8 @@ function world(synth: Synthesized): FakeWorld {
     webTargetGroupArns: resourcesOf(synth.json.edge, 'AWS::ElasticLoadBalancingV2::TargetGroup').map(([id]) =>
       ref('edge', id),
     ),
-    ...(logGroups[0] ? { nginxLogGroup: ref('compute', logGroups[0][0]) } : {}),
+    ...(nginx ? { nginxLogGroup: ref('compute', nginx[0]) } : {}),
+    runCommandLogGroup: runCommandLogGroupName(synth.plan),
   };
 }
 

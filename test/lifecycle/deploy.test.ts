@@ -8,6 +8,7 @@ import {
   changeSetNameFor,
   deployEnvironment,
   interruptedSummary,
+  refuseVersionChange,
   signInSummary,
 } from '../../src/lifecycle/deploy.js';
 import { gracefulInterrupt } from '../../src/lifecycle/interrupt.js';
@@ -180,6 +181,60 @@ describe('deployEnvironment', () => {
       deployEnvironment({ plan, toolkit, allowReplace: [], changeSetName: 'c', log: noLog }),
     ).rejects.toThrow(/compute failed/);
     expect(toolkit.requests('deploy').map((call) => call.request.stackNames[0])).not.toContain(`${env}-ops`);
+  });
+});
+
+describe('the version gate', () => {
+  const deployWith = (deployedVersion: string | undefined) => {
+    const toolkit = new RecordingToolkit(environmentStacks(env));
+    const outcome = deployEnvironment({
+      plan,
+      toolkit,
+      allowReplace: [],
+      changeSetName: 'c',
+      deployedVersion: async () => deployedVersion,
+      log: noLog,
+    });
+    return { toolkit, outcome };
+  };
+
+  it('deploys a new environment (no version parameter yet) and one that runs the spec version', async () => {
+    for (const deployed of [undefined, plan.gitlab.version]) {
+      const { toolkit, outcome } = deployWith(deployed);
+      expect((await outcome).kind).toBe('deployed');
+      expect(toolkit.requests('deploy')).toHaveLength(5);
+    }
+  });
+
+  it('refuses a newer spec version before touching a stack, and names the upgrade that installs it', async () => {
+    const { toolkit, outcome } = deployWith('19.2.5');
+    const message = await outcome.then(
+      () => '',
+      (error: Error) => error.message,
+    );
+    expect(message).toContain(
+      `deploy refused: the spec asks for GitLab ${plan.gitlab.version}, the environment runs 19.2.5 (/${env}/gitlab-version).`,
+    );
+    expect(message).toContain(`  gitlab-aws upgrade --to ${plan.gitlab.version}\n`);
+    expect(toolkit.calls).toEqual([]);
+  });
+
+  it('refuses an older spec version: GitLab does not downgrade', () => {
+    const newer = { ...plan, gitlab: { ...plan.gitlab, version: '19.3.0' } };
+    expect(() => refuseVersionChange(newer, '19.4.1')).toThrow(
+      /runs 19\.4\.1 .*\n.*Set gitlab\.version: 19\.4\.1\s+in the spec/,
+    );
+    expect(() => refuseVersionChange(newer, '19.3.0')).not.toThrow();
+    // Numbers, not text: 19.3.10 is not 19.3.1.
+    expect(() =>
+      refuseVersionChange({ ...plan, gitlab: { ...plan.gitlab, version: '19.3.1' } }, '19.3.10'),
+    ).toThrow(UserError);
+  });
+
+  it('refuses a version parameter that holds no version', () => {
+    expect(() => refuseVersionChange(plan, 'latest')).toThrow(
+      `deploy refused: the version parameter /${env}/gitlab-version holds "latest", not a GitLab version`,
+    );
   });
 });
 

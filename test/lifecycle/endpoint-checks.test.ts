@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { type AddressInfo, createServer as createTcpServer, type Server } from 'node:net';
@@ -8,8 +8,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type EndpointCheckOptions,
   type EndpointCheckResult,
+  GIT_PROBE_PATH,
+  judgeNodeReadiness,
+  nodeReadinessCommands,
+  railsReadiness,
   runEndpointChecks,
+  sameVersion,
 } from '../../src/lifecycle/endpoint-checks.js';
+import type { NodeDirectory, RemoteRunner } from '../../src/lifecycle/fleet.js';
+import type { Plan } from '../../src/plan/types.js';
+import { planFor } from '../fixtures/plans.js';
 
 const DOMAIN = 'gitlab.test';
 
@@ -52,16 +60,27 @@ const listen = (server: Server | HttpsServer) =>
     server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)),
   );
 
-/** A GitLab-shaped HTTPS server: which status each path answers is set per test. */
-function gitlabServer(certificate: { key: string; cert: string }, statuses: Record<string, number>) {
+/**
+ * A GitLab-shaped HTTPS server, answering as GitLab answers a client outside its monitoring
+ * allowlist: health endpoints 404, the version API 401 without a valid token, Git over HTTPS 401
+ * without credentials. Each test overrides what it needs.
+ */
+function gitlabServer(
+  certificate: { key: string; cert: string },
+  statuses: Record<string, number>,
+  version = '19.3.0-ee',
+) {
   return createHttpsServer(certificate, (request, response) => {
     const path = request.url ?? '';
-    if (path === '/api/v4/version') {
+    if (path === '/api/v4/version' && statuses[path] === undefined) {
       const ok = request.headers['private-token'] === 'glpat-test';
       response.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' });
-      response.end(
-        ok ? JSON.stringify({ version: '19.3.0-ee', revision: 'abc123' }) : '{"message":"401 Unauthorized"}',
-      );
+      response.end(ok ? JSON.stringify({ version, revision: 'abc123' }) : '{"message":"401 Unauthorized"}');
+      return;
+    }
+    if (path === GIT_PROBE_PATH && statuses[path] === undefined) {
+      response.writeHead(401, { 'www-authenticate': 'Basic realm="GitLab"' });
+      response.end('HTTP Basic: Access denied.');
       return;
     }
     response.writeHead(statuses[path] ?? 404, { host: String(request.headers.host) });
@@ -74,10 +93,13 @@ const byId = (results: EndpointCheckResult[]) =>
 
 describe('runEndpointChecks against local servers', () => {
   const certificate = selfSigned(DOMAIN);
-  const healthy = { '/-/readiness': 200, '/-/liveness': 200, '/users/sign_in': 200 };
+  const healthy = { '/users/sign_in': 200 };
   const servers: (Server | HttpsServer)[] = [];
   let httpsPort = 0;
   let allowlistPort = 0;
+  let allowedPort = 0;
+  let newerPatchPort = 0;
+  let notGitlabPort = 0;
   let wrongNamePort = 0;
   let sshPort = 0;
   let silentPort = 0;
@@ -90,7 +112,16 @@ describe('runEndpointChecks against local servers', () => {
       return listen(server);
     };
     httpsPort = await start(gitlabServer(certificate, healthy));
-    allowlistPort = await start(gitlabServer(certificate, { '/users/sign_in': 200, '/-/liveness': 503 }));
+    allowlistPort = await start(
+      gitlabServer(certificate, { '/users/sign_in': 200, '/-/readiness': 503, '/-/liveness': 503 }),
+    );
+    allowedPort = await start(
+      gitlabServer(certificate, { '/users/sign_in': 200, '/-/readiness': 200, '/-/liveness': 200 }),
+    );
+    newerPatchPort = await start(gitlabServer(certificate, healthy, '19.3.10-ee'));
+    notGitlabPort = await start(
+      gitlabServer(certificate, { '/users/sign_in': 200, '/api/v4/version': 200, [GIT_PROBE_PATH]: 404 }),
+    );
     wrongNamePort = await start(gitlabServer(selfSigned('other.test'), healthy));
     sshPort = await start(createTcpServer((socket) => socket.end('SSH-2.0-GitLab-SSHD\r\n')));
     silentPort = await start(createTcpServer(() => {}));
@@ -115,29 +146,70 @@ describe('runEndpointChecks against local servers', () => {
     for (const server of servers) server.close();
   });
 
-  it('passes every check against a healthy GitLab', async () => {
+  it('fails nothing on a healthy GitLab that refuses outsiders its health endpoints', async () => {
     const results = byId(await runEndpointChecks(options));
     expect(Object.values(results).map((result) => [result.id, result.status])).toEqual([
       ['dns', 'pass'],
       ['tls', 'pass'],
-      ['readiness', 'pass'],
-      ['liveness', 'pass'],
+      ['readiness', 'skip'],
+      ['liveness', 'skip'],
       ['sign-in', 'pass'],
       ['api', 'pass'],
+      ['git-https', 'pass'],
       ['ssh', 'pass'],
     ]);
+    expect(results['readiness']!.detail).toContain("gitlab_rails['monitoring_whitelist']");
+    expect(results['readiness']!.detail).toContain('checked on a Rails node instead');
+    expect(results['git-https']!.detail).toContain('401, asking for credentials');
     expect(results['tls']!.detail).toMatch(/^valid for gitlab\.test, expires in (89|90) days/);
     expect(results['api']!.detail).toBe('GitLab 19.3.0-ee');
     expect(results['ssh']!.detail).toBe(`port ${sshPort}: SSH-2.0-GitLab-SSHD`);
     expect(results['dns']!.detail).toBe('gitlab.test resolves to the load balancer nlb.test (127.0.0.1)');
   });
 
-  it('explains the monitoring allowlist on 404 and a failing dependency on 503', async () => {
+  it('passes the health endpoints for a client inside the allowlist', async () => {
+    const results = byId(await runEndpointChecks({ ...options, httpsPort: allowedPort }));
+    expect(results['readiness']).toMatchObject({ status: 'pass', detail: 'GET /-/readiness: 200' });
+    expect(results['liveness']).toMatchObject({ status: 'pass', detail: 'GET /-/liveness: 200' });
+  });
+
+  it("explains a 503 as GitLab's own check failing: readiness checks dependencies only with ?all=1", async () => {
     const results = byId(await runEndpointChecks({ ...options, httpsPort: allowlistPort }));
     expect(results['readiness']!.status).toBe('fail');
-    expect(results['readiness']!.detail).toContain("gitlab_rails['monitoring_whitelist']");
-    expect(results['liveness']!.detail).toContain('503, a dependency is failing');
+    expect(results['readiness']!.detail).toBe(
+      "GET /-/readiness: 503, GitLab's own readiness check failed (Puma starting or shutting down); ?all=1 also checks the database, Redis and Gitaly and names the failing one",
+    );
+    expect(results['liveness']!.status).toBe('fail');
+    expect(results['liveness']!.detail).toContain('503, Rails answers but its controllers do not');
     expect(results['sign-in']!.status).toBe('pass');
+  });
+
+  it('compares versions as numbers, not as text prefixes', async () => {
+    const results = byId(
+      await runEndpointChecks({ ...options, httpsPort: newerPatchPort, expectedVersion: '19.3.1' }),
+    );
+    expect(results['api']).toMatchObject({
+      status: 'warn',
+      detail: 'GitLab 19.3.10-ee answers, but the spec asks for 19.3.1',
+    });
+    expect(sameVersion('19.3.0-ee', '19.3.0')).toBe(true);
+    expect(sameVersion('19.3.10', '19.3.1')).toBe(false);
+    expect(sameVersion('19.3.1.5', '19.3.1')).toBe(false);
+    expect(sameVersion('19.4.0', '19.3.0')).toBe(false);
+    expect(sameVersion('20.3.0', '19.3.0')).toBe(false);
+    expect(sameVersion('garbage', 'garbage')).toBe(false);
+    expect(sameVersion(' 19.3.0 ', '19.3.0')).toBe(true);
+  });
+
+  it('fails a server that answers the API and Git over HTTPS unlike GitLab', async () => {
+    const { token: _token, ...anonymous } = options;
+    const results = byId(await runEndpointChecks({ ...anonymous, httpsPort: notGitlabPort }));
+    expect(results['api']).toMatchObject({
+      status: 'fail',
+      detail: 'GET /api/v4/version without a token: 200, GitLab answers 401',
+    });
+    expect(results['git-https']!.status).toBe('fail');
+    expect(results['git-https']!.detail).toContain(': 404, GitLab answers 401');
   });
 
   it('refuses an untrusted certificate, and only warns when told --insecure', async () => {
@@ -181,10 +253,14 @@ describe('runEndpointChecks against local servers', () => {
     expect(results['ssh']!.status).toBe('fail');
   });
 
-  it('rejects a wrong token and skips the API without one', async () => {
-    expect(byId(await runEndpointChecks({ ...options, token: 'wrong' }))['api']!.detail).toContain('401');
+  it('rejects a wrong token, and without one takes the 401 as the API answering', async () => {
+    const wrong = byId(await runEndpointChecks({ ...options, token: 'wrong' }))['api']!;
+    expect(wrong).toMatchObject({ status: 'fail' });
+    expect(wrong.detail).toContain('401, the token is invalid');
     const { token: _token, ...anonymous } = options;
-    expect(byId(await runEndpointChecks(anonymous))['api']!.status).toBe('skip');
+    const tokenless = byId(await runEndpointChecks(anonymous))['api']!;
+    expect(tokenless.status).toBe('pass');
+    expect(tokenless.detail).toContain('401 without a token');
   });
 
   it('fails DNS that does not resolve or points away from the load balancer', async () => {
@@ -220,5 +296,146 @@ describe('runEndpointChecks against local servers', () => {
     );
     expect(results['dns']!.status).toBe('pass');
     expect(results['dns']!.detail).toMatch(/^localhost resolves to /);
+  });
+});
+
+describe('readiness from inside, on a Rails node through SSM', () => {
+  let plan: Plan;
+  const servers: Server[] = [];
+  const urls: Record<'ready' | 'failing' | 'refused' | 'closed', string> = {
+    ready: '',
+    failing: '',
+    refused: '',
+    closed: '',
+  };
+  /** What GitLab's readiness answers with `?all=1` (the shape of doc/administration/monitoring/health_check.md). */
+  const failingAnswer = {
+    status: 'failed',
+    master_check: [{ status: 'ok' }],
+    db_check: [{ status: 'ok' }],
+    redis_check: [{ status: 'failed', message: 'Connection refused' }],
+    gitaly_check: [{ status: 'ok', labels: { shard: 'default' } }],
+  };
+
+  beforeAll(async () => {
+    plan = planFor({ architecture: { size: '3k' } });
+    const http = async (status: number, body: string) => {
+      const { createServer } = await import('node:http');
+      const server = createServer((_request, response) => {
+        response.writeHead(status, { 'content-type': 'application/json' });
+        response.end(body);
+      });
+      servers.push(server as unknown as Server);
+      return listen(server as unknown as Server);
+    };
+    urls.ready = `http://127.0.0.1:${await http(200, '{"status":"ok","master_check":[{"status":"ok"}]}')}/-/readiness?all=1`;
+    urls.failing = `http://127.0.0.1:${await http(503, JSON.stringify(failingAnswer))}/-/readiness?all=1`;
+    urls.refused = `http://127.0.0.1:${await http(404, '')}/-/readiness?all=1`;
+    const closed = createTcpServer();
+    const closedPort = await listen(closed);
+    await new Promise((resolve) => closed.close(resolve));
+    urls.closed = `http://127.0.0.1:${closedPort}/-/readiness?all=1`;
+  });
+
+  afterAll(() => {
+    for (const server of servers) server.close();
+  });
+
+  /** Runs the node's command lines as SSM would (one script file), under `shell`, with the machine's curl. */
+  const runOnNode = (shell: string, url: string) =>
+    new Promise<string>((resolve, reject) => {
+      const child = execFile(shell, ['-c', nodeReadinessCommands(plan, url).join('\n')], (error, stdout) =>
+        error ? reject(error) : resolve(stdout),
+      );
+      child.stdin?.end();
+    });
+
+  it.each(['dash', 'bash'])('judges what curl really prints under %s', async (shell) => {
+    expect(judgeNodeReadiness(await runOnNode(shell, urls.ready), 'i-rails1')).toEqual({
+      status: 'pass',
+      detail: 'GET /-/readiness?all=1 on i-rails1: 200, database, Redis and Gitaly answer',
+    });
+    expect(judgeNodeReadiness(await runOnNode(shell, urls.failing), 'i-rails1')).toEqual({
+      status: 'fail',
+      detail: 'GET /-/readiness?all=1 on i-rails1: 503, redis_check failed (Connection refused)',
+    });
+    const refused = judgeNodeReadiness(await runOnNode(shell, urls.refused), 'i-rails1');
+    expect(refused.status).toBe('fail');
+    expect(refused.detail).toContain(
+      "404, the node refuses its own address: gitlab_rails['monitoring_whitelist']",
+    );
+    const closed = judgeNodeReadiness(await runOnNode(shell, urls.closed), 'i-rails1');
+    expect(closed.status).toBe('fail');
+    expect(closed.detail).toMatch(/nothing answers \(curl: \(7\) .*\); NGINX is down/);
+  });
+
+  it('asks on the node with the PROXY protocol header when NGINX expects one', () => {
+    expect(nodeReadinessCommands(plan)[0]).not.toContain('--haproxy-protocol');
+    expect(nodeReadinessCommands(plan)[0]).toContain("'http://127.0.0.1/-/readiness?all=1'");
+    const proxied = planFor({ architecture: { size: '3k' }, edge: { proxyProtocol: true } });
+    expect(nodeReadinessCommands(proxied)[0]).toContain(' --haproxy-protocol ');
+  });
+
+  it('explains other answers and output without a status line', () => {
+    expect(judgeNodeReadiness('gitlab-aws-readiness-status 502\n', 'i-1')).toMatchObject({
+      status: 'fail',
+      detail: 'GET /-/readiness?all=1 on i-1: 502, NGINX is up but Puma is not answering (still booting?)',
+    });
+    expect(judgeNodeReadiness('gitlab-aws-readiness-status 418\n', 'i-1').detail).toBe(
+      'GET /-/readiness?all=1 on i-1: unexpected 418',
+    );
+    expect(judgeNodeReadiness('not json\ngitlab-aws-readiness-status 503\n', 'i-1').detail).toContain(
+      '503, a check failed (no details in the answer)',
+    );
+    expect(judgeNodeReadiness('sh: curl: not found\n', 'i-1')).toEqual({
+      status: 'fail',
+      detail: 'i-1: no answer from the readiness command: sh: curl: not found',
+    });
+  });
+
+  const fleet = (instances: string[], answer: RemoteRunner['run']) => {
+    const asked: string[] = [];
+    const directory: NodeDirectory = {
+      instanceOf: async () => 'i-single',
+      groupNameOf: async (id) => id,
+      instancesOf: async (group) => {
+        asked.push(group);
+        return instances;
+      },
+    };
+    return { directory, runner: { run: answer } as RemoteRunner, asked };
+  };
+
+  it('asks one in-service Rails node, and says what went wrong when it cannot', async () => {
+    const commands: string[][] = [];
+    const ready = fleet(['i-rails1', 'i-rails2'], async (request) => {
+      commands.push([request.instanceId, ...request.commands]);
+      return { commandId: 'c-1', output: 'ok\ngitlab-aws-readiness-status 200\n' };
+    });
+    expect(await railsReadiness({ plan, ...ready })).toMatchObject({
+      id: 'readiness-inside',
+      status: 'pass',
+    });
+    expect(ready.asked).toEqual(['rails']);
+    expect(commands).toEqual([['i-rails1', ...nodeReadinessCommands(plan)]]);
+
+    const empty = fleet([], async () => ({ commandId: 'c', output: '' }));
+    expect(await railsReadiness({ plan, ...empty })).toMatchObject({
+      status: 'fail',
+      detail: 'no healthy Rails node in service to ask for readiness',
+    });
+    const broken = fleet(['i-rails1'], async () => {
+      throw new Error('"gitlab-aws check" on i-rails1: Undeliverable');
+    });
+    expect((await railsReadiness({ plan, ...broken })).detail).toBe(
+      'SSM Run Command on i-rails1: "gitlab-aws check" on i-rails1: Undeliverable',
+    );
+    const lost: NodeDirectory = {
+      ...ready.directory,
+      instancesOf: async () => Promise.reject(new Error('throttled')),
+    };
+    expect((await railsReadiness({ plan, directory: lost, runner: ready.runner })).detail).toBe(
+      'finding a Rails node: throttled',
+    );
   });
 });

@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { renderEndpointChecks, runEndpointChecks } from '../../lifecycle/endpoint-checks.js';
+import {
+  type EndpointCheckResult,
+  railsReadiness,
+  renderEndpointChecks,
+  runEndpointChecks,
+} from '../../lifecycle/endpoint-checks.js';
 import type { Plan } from '../../plan/types.js';
 import { connect, fleetOf, lifecycleOutput } from '../aws-context.js';
 import type { CliCommand } from '../command.js';
@@ -32,6 +37,25 @@ async function testMail(plan: Plan, to: string, line: (text: string) => void): P
   }
 }
 
+/**
+ * Readiness asked on a Rails node through SSM: GitLab answers health endpoints only inside its
+ * monitoring allowlist. Without AWS credentials it is skipped, saying why; the outside checks stand.
+ */
+async function readinessInside(plan: Plan): Promise<EndpointCheckResult> {
+  let connected: Awaited<ReturnType<typeof connect>>;
+  try {
+    connected = await connect(plan);
+  } catch (error) {
+    return {
+      id: 'readiness-inside',
+      title: 'Readiness (Rails node)',
+      status: 'skip',
+      detail: `needs AWS access to run it on a Rails node: ${(error as Error).message}`,
+    };
+  }
+  return railsReadiness({ plan, ...fleetOf(plan, connected.clients) });
+}
+
 export const command: CliCommand = {
   name: 'check',
   usage:
@@ -44,6 +68,8 @@ export const command: CliCommand = {
     '      --ssh-port N       Git over SSH port (default 22)\n' +
     '      --ca FILE          also trust this CA certificate (PEM)\n' +
     '      --insecure         do not verify the certificate (reported as a warning)\n' +
+    '      --outside-only     skip readiness asked on a Rails node through SSM (default: asked when\n' +
+    "                         checking the spec's environment, since GitLab refuses it to outsiders)\n" +
     "      --send-test-mail ADDRESS  also have a web node send GitLab's test e-mail there (SSM; in the\n" +
     '                         SES sandbox the address must be verified in SES)',
   options: {
@@ -56,6 +82,7 @@ export const command: CliCommand = {
     'ssh-port': { type: 'string' },
     ca: { type: 'string' },
     insecure: { type: 'boolean' },
+    'outside-only': { type: 'boolean' },
     ci: { type: 'boolean' },
     'send-test-mail': { type: 'string' },
   },
@@ -89,6 +116,8 @@ export const command: CliCommand = {
       ca: values.ca === undefined ? undefined : readFileSync(resolve(io.cwd, values.ca as string), 'utf8'),
       insecure: values.insecure === true,
     });
+    if (values.url === undefined && values['outside-only'] !== true)
+      results.push(await readinessInside(plan!));
     for (const line of renderEndpointChecks(results, output.style)) output.line(line);
     let mailFailed = false;
     if (mailTo !== undefined) mailFailed = !(await testMail(plan!, mailTo, output.line));

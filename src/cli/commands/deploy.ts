@@ -1,14 +1,15 @@
-import { bootstrapStatus, environmentToolkit, loadAppFactory } from '../../lifecycle/aws.js';
+import { bootstrapStatus, environmentToolkit, getParameter, loadAppFactory } from '../../lifecycle/aws.js';
 import {
   changeSetNameFor,
   deployEnvironment,
   interruptedSummary,
   signInSummary,
 } from '../../lifecycle/deploy.js';
-import { renderEndpointChecks, runEndpointChecks } from '../../lifecycle/endpoint-checks.js';
+import { railsReadiness, renderEndpointChecks, runEndpointChecks } from '../../lifecycle/endpoint-checks.js';
 import { Route53HostedZoneFinder, requireHostedZoneId } from '../../lifecycle/hosted-zone.js';
 import { gracefulInterrupt } from '../../lifecycle/interrupt.js';
-import { connect, lifecycleOutput } from '../aws-context.js';
+import { gitlabVersionParameterName } from '../../plan/contracts.js';
+import { connect, fleetOf, lifecycleOutput } from '../aws-context.js';
 import type { CliCommand } from '../command.js';
 import { UserError } from '../errors.js';
 import { planFromArgs, SPEC_OPTIONS, SPEC_USAGE } from '../spec-args.js';
@@ -18,18 +19,26 @@ export const command: CliCommand = {
   usage:
     `gitlab-aws deploy [options]\n${SPEC_USAGE}\n` +
     '      --allow-replace ID  accept replacing or deleting this stateful resource (repeatable)\n' +
+    "      --yes               answer the CDK toolkit's questions yes, e.g. continue the rollback of a\n" +
+    '                         stack stuck in UPDATE_ROLLBACK_FAILED and deploy it again (default: ask\n' +
+    '                         at a terminal, refuse without one)\n' +
     '      --ci                plain line output instead of live progress\n' +
     "      --verbose           also print the CDK toolkit's messages",
   options: {
     ...SPEC_OPTIONS,
     'allow-replace': { type: 'string', multiple: true },
+    yes: { type: 'boolean' },
     ci: { type: 'boolean' },
     verbose: { type: 'boolean' },
   },
   async run(invocation) {
     const { io, values } = invocation;
     const plan = planFromArgs(invocation);
-    const output = lifecycleOutput(io, { ci: values.ci === true, verbose: values.verbose === true });
+    const output = lifecycleOutput(io, {
+      ci: values.ci === true,
+      verbose: values.verbose === true,
+      yes: values.yes === true,
+    });
     const { clients, identity } = await connect(plan);
     const bootstrap = await bootstrapStatus(clients);
     if (!bootstrap.bootstrapped) {
@@ -52,6 +61,12 @@ export const command: CliCommand = {
         toolkit,
         allowReplace: (values['allow-replace'] as string[] | undefined) ?? [],
         changeSetName: changeSetNameFor(new Date()),
+        // Missing before the first deploy (the data stack creates it).
+        deployedVersion: () =>
+          getParameter(clients.ssm, gitlabVersionParameterName(plan)).catch((error: Error) => {
+            if (error.name === 'ParameterNotFound') return undefined;
+            throw error;
+          }),
         signal: interrupt.signal,
         log: output.line,
       });
@@ -66,11 +81,14 @@ export const command: CliCommand = {
     output.line('');
     for (const line of signInSummary(plan)) output.line(line);
     output.line('');
-    const results = await runEndpointChecks({
-      url: plan.gitlab.externalUrl,
-      expectedVersion: plan.gitlab.version,
-      loadBalancerDnsName,
-    });
+    const results = [
+      ...(await runEndpointChecks({
+        url: plan.gitlab.externalUrl,
+        expectedVersion: plan.gitlab.version,
+        loadBalancerDnsName,
+      })),
+      await railsReadiness({ plan, ...fleetOf(plan, clients) }),
+    ];
     for (const line of renderEndpointChecks(results, output.style)) output.line(line);
     return results.some((result) => result.status === 'fail') ? 1 : 0;
   },

@@ -269,11 +269,22 @@ fetch_secrets() {
   log "secrets written to $SECRETS_DIR"
 }
 
+# The package version to install: the environment's version parameter, which the data stack creates
+# before any node and the upgrade command moves. No fallback to the version this node's settings
+# were rendered with: after an upgrade that one is older than the database's schema, and a node
+# installing it would run old code against it. A parameter that cannot be read stops the boot.
 gitlab_version() {
   local wanted
-  # The upgrade command moves this parameter; without it, the version the Plan pins.
-  wanted=$(aws ssm get-parameter --region "$REGION" --name "$GLA_VERSION_PARAMETER" --query Parameter.Value --output text 2>/dev/null || true)
-  if [[ ! $wanted =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]]; then wanted=$GLA_VERSION; fi
+  if ! wanted=$(aws ssm get-parameter --region "$REGION" --name "$GLA_VERSION_PARAMETER" --query Parameter.Value --output text); then
+    log "cannot read the GitLab version from SSM parameter $GLA_VERSION_PARAMETER"
+    return 1
+  fi
+  if [[ ! $wanted =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]]; then
+    log "SSM parameter $GLA_VERSION_PARAMETER holds \"$wanted\", not a GitLab version such as 19.3.0"
+    return 1
+  fi
+  # Said, not acted on: `upgrade` moves the parameter ahead of the spec until the spec follows.
+  [ "$wanted" = "$GLA_VERSION" ] || log "installing $wanted from $GLA_VERSION_PARAMETER (the spec says $GLA_VERSION)"
   printf '%s-%s.0' "$wanted" "$GLA_EDITION"
 }
 
@@ -565,8 +576,12 @@ check_running() {
 }
 
 run_migrations() {
+  local version
+  # Apart, so that a version that cannot be read stops here (a failing substitution inside the
+  # command's arguments would not).
+  version=$(gitlab_version)
   as_master
-  "$LOCKED" --once "migrations-$(gitlab_version)" "$SELF" migrate
+  "$LOCKED" --once "migrations-$version" "$SELF" migrate
   gitlab-ctl restart
 }
 

@@ -13,7 +13,11 @@ import type { RoleId } from '../../catalog/types.js';
 import { renderNodeConfiguration } from '../../config/index.js';
 import type { BootTarget, RenderUserData, RuntimeEndpoints } from '../../config/types.js';
 import { planBootOrder, refText } from '../../plan/boot-order.js';
-import { gitlabVersionParameterName, machineImageParameterName } from '../../plan/contracts.js';
+import {
+  gitlabVersionParameterName,
+  machineImageParameterName,
+  runCommandLogGroupName,
+} from '../../plan/contracts.js';
 import {
   internalLoadBalancer,
   nodesOf,
@@ -38,6 +42,7 @@ import { PraefectCluster } from '../gitaly/praefect.js';
 import { MonitoringServer } from '../monitoring.js';
 import { ApplicationLogs } from '../ops/application-logs.js';
 import { InstanceRecovery } from '../ops/instance-recovery.js';
+import { RunCommandLogs } from '../ops/run-command-logs.js';
 import { RailsAutoScalingGroup } from '../rails.js';
 import { removalPolicies } from '../removal-policy.js';
 import { InstanceRoles } from '../roles.js';
@@ -90,6 +95,8 @@ export class ComputeStack extends Stack {
   readonly kubernetes?: KubernetesCluster;
   /** NGINX access logs and their metrics, where the Plan has nodes behind the HTTP target group. */
   readonly applicationLogs?: ApplicationLogs;
+  /** The log group of the commands run on nodes through SSM. */
+  readonly runCommandLogs: RunCommandLogs;
   /** EC2 auto recovery of every fixed instance. */
   readonly instanceRecovery: InstanceRecovery;
 
@@ -116,6 +123,14 @@ export class ComputeStack extends Stack {
       gitalyVolumes: props.gitalyVolumes,
       gitalyNodes: nodesWithDataVolume(plan),
     });
+    // Where the lifecycle commands' SSM Run Command output goes in full.
+    this.runCommandLogs = new RunCommandLogs(this, 'RunCommandLogs', {
+      logGroupName: runCommandLogGroupName(plan),
+    });
+    for (const [roleId, role] of this.instanceRoles.all()) {
+      // Bastions run no GitLab, so no command of gitlab-aws's.
+      if (roleId !== 'bastion') this.runCommandLogs.grantWrite(role);
+    }
     const smtp = plan.email?.credentialsSecret;
     grantExternalSecrets(this, {
       instanceRoles: this.instanceRoles,
