@@ -10,13 +10,27 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
-const STUBS = ['gitlab-ctl', 'gitlab-backup', 'gitlab-rake', 'aws', 'apt-get', 'dnf', 'chown', 'touch', 'rm'];
+const STUBS = [
+  'gitlab-ctl',
+  'gitlab-backup',
+  'gitlab-rake',
+  'gitlab-rails',
+  'praefect',
+  'curl',
+  'aws',
+  'apt-get',
+  'dnf',
+  'chown',
+  'touch',
+  'rm',
+];
 /** Environment a stub records in front of its command line when it was set for the call. */
 const RECORDED_ENV = ['SKIP_POST_DEPLOYMENT_MIGRATIONS', 'DEBIAN_FRONTEND'];
 const SANDBOXED = ['/etc/gitlab/', '/var/opt/gitlab/'];
 
 export interface ScriptRun {
   readonly status: number | null;
+  readonly stdout: string;
   readonly stderr: string;
   /** One line per stubbed call: `NAME=value command args`, paths as on the node. */
   readonly trace: string[];
@@ -24,9 +38,16 @@ export interface ScriptRun {
   readonly files: Record<string, string>;
 }
 
+/** What a stubbed command prints and exits with, instead of nothing and 0. */
+export interface StubAnswer {
+  readonly stdout?: string;
+  readonly status?: number;
+}
+
 export function runRemoteScript(
   commands: readonly string[],
   files: Readonly<Record<string, string>> = {},
+  answers: Readonly<Record<string, StubAnswer>> = {},
 ): ScriptRun {
   const root = mkdtempSync(join(tmpdir(), 'gitlab-aws-remote-'));
   try {
@@ -37,7 +58,12 @@ export function runRemoteScript(
     const env = RECORDED_ENV.map((name) => `\${${name}:+${name}=$${name} }`).join('');
     for (const name of STUBS) {
       const stub = join(bin, name);
-      writeFileSync(stub, `#!/bin/sh\nprintf '%s\\n' "${env}${name} $*" >>"${traceFile}"\n`);
+      const answer = answers[name] ?? {};
+      const stdout = answer.stdout === undefined ? '' : `cat <<'STUB_OUT'\n${answer.stdout}\nSTUB_OUT\n`;
+      writeFileSync(
+        stub,
+        `#!/bin/sh\nprintf '%s\\n' "${env}${name} $*" >>"${traceFile}"\n${stdout}exit ${answer.status ?? 0}\n`,
+      );
       chmodSync(stub, 0o755);
     }
     const onNode = (path: string) =>
@@ -62,6 +88,7 @@ export function runRemoteScript(
     const fromNode = (text: string) => text.replaceAll(root, '');
     return {
       status: result.status,
+      stdout: fromNode(result.stdout),
       stderr: fromNode(result.stderr),
       trace: fromNode(readFileSync(traceFile, 'utf8')).split('\n').filter(Boolean),
       files: Object.fromEntries(Object.keys(files).map((path) => [path, readFileSync(onNode(path), 'utf8')])),
