@@ -58,11 +58,15 @@ export function runRemoteScript(
     const env = RECORDED_ENV.map((name) => `\${${name}:+${name}=$${name} }`).join('');
     for (const name of STUBS) {
       const stub = join(bin, name);
-      const answer = answers[name] ?? {};
-      const stdout = answer.stdout === undefined ? '' : `cat <<'STUB_OUT'\n${answer.stdout}\nSTUB_OUT\n`;
+      // An answer keyed `name sub` is for calls whose first argument is `sub`; `name` for the others.
+      const reply = (answer: StubAnswer) =>
+        `${answer.stdout === undefined ? '' : `cat <<'STUB_OUT'\n${answer.stdout}\nSTUB_OUT\n`}exit ${answer.status ?? 0}\n`;
+      const bySubcommand = Object.entries(answers)
+        .filter(([key]) => key.startsWith(`${name} `))
+        .map(([key, answer]) => `if [ "$1" = "${key.slice(name.length + 1)}" ]; then\n${reply(answer)}fi\n`);
       writeFileSync(
         stub,
-        `#!/bin/sh\nprintf '%s\\n' "${env}${name} $*" >>"${traceFile}"\n${stdout}exit ${answer.status ?? 0}\n`,
+        `#!/bin/sh\nprintf '%s\\n' "${env}${name} $*" >>"${traceFile}"\n${bySubcommand.join('')}${reply(answers[name] ?? {})}`,
       );
       chmodSync(stub, 0o755);
     }
