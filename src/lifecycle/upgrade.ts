@@ -320,7 +320,7 @@ export function planUpgrade(plan: Plan, options: UpgradeOptions): UpgradeStep[] 
       title: `Upgrade Gitaly on ${node.id}`,
       target: { nodeId: node.id },
       commands: upgradeScript(REMOTE_SCRIPT_FILES.upgradeGitaly, packageValues(plan, to)),
-      waitsFor: 'Gitaly running again before the next node',
+      waitsFor: 'Gitaly runs again, before the next node',
     })),
     ...praefects.map((node) => ({
       kind: 'run-command' as const,
@@ -330,7 +330,7 @@ export function planUpgrade(plan: Plan, options: UpgradeOptions): UpgradeStep[] 
         ...packageValues(plan, to),
         PRAEFECT_AUTO_MIGRATE: isDeployNode(node) ? 'true' : 'false',
       }),
-      waitsFor: 'Praefect running again before the next node',
+      waitsFor: 'Praefect runs again, before the next node',
     })),
     ...(praefects[0]
       ? [
@@ -366,7 +366,7 @@ export function planUpgrade(plan: Plan, options: UpgradeOptions): UpgradeStep[] 
       const timing = refreshTiming(group);
       return {
         kind: 'instance-refresh' as const,
-        title: `Replace every ${group.id} node (at least ${group.minCapacity} healthy throughout)`,
+        title: `Replace every ${group.id} node, a new one healthy before each old one goes`,
         groupId: group.id,
         minHealthyPercentage: percentages.min,
         maxHealthyPercentage: percentages.max,
@@ -419,7 +419,7 @@ export function upgradeStepDetails(step: UpgradeStep): string[] {
         `waits for the AWS Backup jobs to complete (at most ${formatDuration(step.timeoutSeconds)}); a failed, aborted or expired job stops the upgrade here`,
       ];
     case 'run-command':
-      return step.waitsFor ? [`waits for ${step.waitsFor}`] : [];
+      return step.waitsFor ? [`waits until ${step.waitsFor}`] : [];
     case 'gate':
       return [`gate: ${step.checks}; stops here otherwise`];
     case 'background-migrations':

@@ -559,7 +559,7 @@ describe('upgrade --dry-run', () => {
     expect(under('Check that every batched background migration has finished')[0]).toContain(
       'refuses to start',
     );
-    expect(under('Replace every rails node (at least 3 healthy throughout)').join('\n')).toMatch(
+    expect(under('Replace every rails node, a new one healthy before each old one goes').join('\n')).toMatch(
       /healthy 100-134 %[\s\S]*gives up after/,
     );
   });

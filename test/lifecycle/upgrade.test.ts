@@ -111,8 +111,8 @@ describe('planUpgrade', () => {
       'Check the Gitaly Cluster on praefect-1 before any Rails node is upgraded',
       'Upgrade one rails node and run the regular migrations (post-deployment migrations skipped)',
       'Make new instances install GitLab 19.4.1',
-      'Replace every rails node (at least 3 healthy throughout)',
-      'Replace every sidekiq node (at least 2 healthy throughout)',
+      'Replace every rails node, a new one healthy before each old one goes',
+      'Replace every sidekiq node, a new one healthy before each old one goes',
       'Run the post-deployment migrations',
       'Wait for the batched background migrations of the new version',
       'Upgrade the package on monitoring-1',
@@ -511,12 +511,12 @@ describe('planUpgrade on other Plans', () => {
     );
   });
 
-  it('refreshes with the group warm-up and names the minimum kept', () => {
+  it('refreshes with the group warm-up and its bound, a new node first', () => {
     const steps = planUpgrade(plan, { from: '19.3.0', to: '19.4.1', backup: false });
     const rails = plan.autoScalingGroups.find((group) => group.id === 'rails')!;
     expect(steps.find((step) => step.kind === 'instance-refresh')).toEqual({
       kind: 'instance-refresh',
-      title: `Replace every rails node (at least ${rails.minCapacity} healthy throughout)`,
+      title: 'Replace every rails node, a new one healthy before each old one goes',
       groupId: 'rails',
       minHealthyPercentage: refreshPercentages(rails).min,
       maxHealthyPercentage: refreshPercentages(rails).max,
