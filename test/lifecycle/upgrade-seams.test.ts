@@ -20,6 +20,12 @@ import {
   DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  DeleteParameterCommand,
+  GetParameterCommand,
+  PutParameterCommand,
+  SSMClient,
+} from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AwsBackupJobWaiter } from '../../src/lifecycle/backup-jobs.js';
@@ -37,7 +43,7 @@ import {
   upgradePathProblems,
   upgradeStepCommands,
 } from '../../src/lifecycle/upgrade.js';
-import { stepsDigest } from '../../src/lifecycle/upgrade-progress.js';
+import { SsmUpgradeProgressStore, stepsDigest } from '../../src/lifecycle/upgrade-progress.js';
 import { planFor } from '../fixtures/plans.js';
 import { runRemoteScript } from './remote-script-trace.js';
 import {
@@ -562,5 +568,46 @@ describe('upgrade --dry-run', () => {
     expect(under('Replace every rails node, a new one healthy before each old one goes').join('\n')).toMatch(
       /healthy 100-134 %[\s\S]*gives up after/,
     );
+  });
+});
+
+describe('the progress record in SSM', () => {
+  const ssm = mockClient(SSMClient);
+  beforeEach(() => ssm.reset());
+  const store = () => new SsmUpgradeProgressStore({ ssm: new SSMClient({}), environment: 'gl-prod' });
+  const notFound = Object.assign(new Error('not found'), { name: 'ParameterNotFound' });
+
+  it('saves, reads back and removes one parameter per environment', async () => {
+    const record = { from: '19.3.0', to: '19.4.1', steps: 'abc', completed: 4 };
+    ssm.on(PutParameterCommand).resolves({});
+    await store().save(record);
+    expect(ssm.commandCalls(PutParameterCommand)[0]!.args[0].input).toEqual({
+      Name: '/gl-prod/upgrade-progress',
+      Value: JSON.stringify(record),
+      Type: 'String',
+      Overwrite: true,
+    });
+    ssm.on(GetParameterCommand, { Name: '/gl-prod/upgrade-progress' }).resolves({
+      Parameter: { Value: JSON.stringify(record) },
+    });
+    expect(await store().load()).toEqual(record);
+    ssm.on(DeleteParameterCommand).rejects(notFound);
+    await expect(store().clear()).resolves.toBeUndefined();
+    expect(ssm.commandCalls(DeleteParameterCommand)[0]!.args[0].input).toEqual({
+      Name: '/gl-prod/upgrade-progress',
+    });
+  });
+
+  it('has nothing when no upgrade stopped part-way, and passes other errors on', async () => {
+    ssm.on(GetParameterCommand).rejects(notFound);
+    expect(await store().load()).toBeUndefined();
+    ssm
+      .on(GetParameterCommand)
+      .rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
+    await expect(store().load()).rejects.toThrow('denied');
+    ssm
+      .on(DeleteParameterCommand)
+      .rejects(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }));
+    await expect(store().clear()).rejects.toThrow('throttled');
   });
 });
