@@ -137,7 +137,8 @@ export type UpgradeStep =
   | {
       readonly kind: 'background-migrations';
       readonly title: string;
-      readonly groupId: string;
+      /** A node that runs Rails (the 1k node, or a member of the migrations group). */
+      readonly target: UpgradeTarget;
       readonly commands: readonly string[];
       /** `refuse`: stop unless none is unfinished (before); `wait`: wait until none is (after). */
       readonly mode: 'refuse' | 'wait';
@@ -242,9 +243,31 @@ const byRole = (plan: Plan, role: PlanNode['role']) =>
 export const SINGLE_NODE_DOWNTIME =
   'GitLab is down during the upgrade: the 1k node runs every service, so there is no other node to serve while it upgrades.';
 
-/** The 1k node: a backup, the package upgraded in place with GitLab down, new instances pinned to it. */
+/**
+ * GitLab's check that the batched background migrations have finished: before the upgrade it
+ * refuses to start otherwise; after it, it waits for those the new version queued.
+ */
+function backgroundMigrationsStep(mode: 'refuse' | 'wait', target: UpgradeTarget): UpgradeStep {
+  return {
+    kind: 'background-migrations',
+    title:
+      mode === 'refuse'
+        ? 'Check that every batched background migration has finished'
+        : 'Wait for the batched background migrations of the new version',
+    target,
+    commands: remoteScript(REMOTE_SCRIPT_FILES.checkBackgroundMigrations),
+    mode,
+    timeoutSeconds: mode === 'refuse' ? 0 : UPGRADE_BOUNDS.backgroundMigrationsSeconds,
+  };
+}
+
+/**
+ * The 1k node: the background migrations checked, a backup, the package upgraded in place with
+ * GitLab down, new instances pinned to it, and the new version's background migrations waited for.
+ */
 function planSingleNodeUpgrade(plan: Plan, nodeId: string, to: string, backup: boolean): UpgradeStep[] {
   return [
+    backgroundMigrationsStep('refuse', { nodeId }),
     ...(backup
       ? [
           {
@@ -266,6 +289,7 @@ function planSingleNodeUpgrade(plan: Plan, nodeId: string, to: string, backup: b
       parameterName: gitlabVersionParameterName(plan),
       version: to,
     },
+    backgroundMigrationsStep('wait', { nodeId }),
   ];
 }
 
@@ -295,17 +319,9 @@ export function planUpgrade(plan: Plan, options: UpgradeOptions): UpgradeStep[] 
     (a, b) => Number(isDeployNode(b)) - Number(isDeployNode(a)),
   );
   const refreshed = [railsGroup, ...plan.autoScalingGroups.filter((group) => group !== railsGroup)];
-  const backgroundMigrations = remoteScript(REMOTE_SCRIPT_FILES.checkBackgroundMigrations);
 
   return [
-    {
-      kind: 'background-migrations',
-      title: 'Check that every batched background migration has finished',
-      groupId: railsGroup.id,
-      commands: backgroundMigrations,
-      mode: 'refuse',
-      timeoutSeconds: 0,
-    },
+    backgroundMigrationsStep('refuse', { groupId: railsGroup.id }),
     ...(options.backup
       ? [
           {
@@ -380,14 +396,7 @@ export function planUpgrade(plan: Plan, options: UpgradeOptions): UpgradeStep[] 
       target: { groupId: railsGroup.id },
       commands: remoteScript(REMOTE_SCRIPT_FILES.postDeploymentMigrations),
     },
-    {
-      kind: 'background-migrations',
-      title: 'Wait for the batched background migrations of the new version',
-      groupId: railsGroup.id,
-      commands: backgroundMigrations,
-      mode: 'wait',
-      timeoutSeconds: UPGRADE_BOUNDS.backgroundMigrationsSeconds,
-    },
+    backgroundMigrationsStep('wait', { groupId: railsGroup.id }),
     ...byRole(plan, 'monitoring').map((node) => ({
       kind: 'run-command' as const,
       title: `Upgrade the package on ${node.id}`,
@@ -575,7 +584,7 @@ async function executeStep(step: UpgradeStep, props: UpgradeExecutorProps): Prom
       await run(step.target, step.commands);
       return;
     case 'background-migrations':
-      return backgroundMigrations(step, props, () => run({ groupId: step.groupId }, step.commands, 600));
+      return backgroundMigrations(step, props, () => run(step.target, step.commands, 600));
     case 'deploy-node': {
       const instanceId = await instanceFor(props.directory, { groupId: step.groupId });
       const lease = await props.standby.enter(await props.directory.groupNameOf(step.groupId), instanceId);

@@ -443,19 +443,29 @@ describe('planUpgrade on the 1k node', () => {
 
   it('backs up, upgrades the one node in place with GitLab down, then pins the version for a replacement', () => {
     const steps = planUpgrade(oneK, { from: '19.3.0', to: '19.4.1', backup: true });
-    expect(steps.map((step) => step.kind)).toEqual(['backup', 'run-command', 'set-version']);
-    expect(steps[1]).toMatchObject({ target: { nodeId: 'gitlab-1' } });
-    expect(steps[1]!.title).toContain('GitLab is down during the upgrade');
+    expect(steps.map((step) => step.kind)).toEqual([
+      'background-migrations',
+      'backup',
+      'run-command',
+      'set-version',
+      'background-migrations',
+    ]);
+    expect(steps[0]).toMatchObject({ mode: 'refuse', target: { nodeId: 'gitlab-1' } });
+    expect(steps[4]).toMatchObject({ mode: 'wait', target: { nodeId: 'gitlab-1' } });
+    expect(steps[2]).toMatchObject({ target: { nodeId: 'gitlab-1' } });
+    expect(steps[2]!.title).toContain('GitLab is down during the upgrade');
     expect(steps.some((step) => step.kind === 'instance-refresh')).toBe(false);
     expect(SINGLE_NODE_DOWNTIME).toMatch(/^GitLab is down during the upgrade/);
     expect(planUpgrade(oneK, { from: '19.3.0', to: '19.4.1', backup: false }).map((s) => s.kind)).toEqual([
+      'background-migrations',
       'run-command',
       'set-version',
+      'background-migrations',
     ]);
   });
 
   it('installs the exact package, then reconfigures (migrating the bundled database) and restarts', () => {
-    const step = planUpgrade(oneK, { from: '19.3.0', to: '19.4.1', backup: false })[0]!;
+    const step = planUpgrade(oneK, { from: '19.3.0', to: '19.4.1', backup: false })[1]!;
     if (step.kind !== 'run-command') throw new Error('expected a command');
     const run = runRemoteScript(step.commands);
     expect(run.status, run.stderr).toBe(0);
