@@ -494,12 +494,13 @@ export class UpgradeStepFailed extends UserError {
   ) {
     super(
       `upgrade stopped at step ${step} of ${total} (${title}): ${cause.message}\n` +
-        `Steps 1-${step - 1} are done and recorded. Fix the cause, then run the same upgrade command again: it resumes at step ${step}.`,
+        `${step > 1 ? `Steps 1-${step - 1} are done and recorded.` : 'No step is done yet.'} ` +
+        `Fix the cause, then run the same upgrade command again: it resumes at step ${step}.`,
     );
   }
 }
 
-/** Seconds between two looks at the background migrations. */
+/** Pause between two looks at the background migrations, in milliseconds. */
 const BACKGROUND_MIGRATION_POLL_MS = 60_000;
 
 /** The counts the background-migration script prints on its last line. */

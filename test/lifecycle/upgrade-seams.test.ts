@@ -443,6 +443,7 @@ describe('a re-run resumes at the failed step', () => {
       ),
     );
     expect(first.progress.record?.completed).toBe(3);
+    expect(first.progress.saved).toEqual([1, 2, 3]);
 
     const second = executor(healthyRunner());
     second.progress.record = first.progress.record;
@@ -453,6 +454,13 @@ describe('a re-run resumes at the failed step', () => {
     expect(ran[0]).toBe('run Upgrade Gitaly on gitaly-2');
     expect(second.events[0]).toBe('log Resuming at step 4: steps 1-3 were done by an earlier run.');
     expect(second.progress.record).toBeUndefined();
+  });
+
+  it('says no step is done when the first one fails', async () => {
+    const { props } = executor(new ScriptedRunner().answer(/background migration/, { status: 'Failed' }));
+    await expect(executeUpgrade(steps, props)).rejects.toThrow(
+      /step 1 of \d+ \(Check that every batched[^)]*\): .*Failed[\s\S]*No step is done yet\. Fix the cause/,
+    );
   });
 
   it('starts over for another upgrade or other steps', async () => {
