@@ -503,9 +503,12 @@ export class UpgradeStepFailed extends UserError {
 /** Pause between two looks at the background migrations, in milliseconds. */
 const BACKGROUND_MIGRATION_POLL_MS = 60_000;
 
-/** The counts the background-migration script prints on its last line. */
+/**
+ * The counts the background-migration script prints, from the output SSM returns: its standard
+ * output followed by its standard error (where Rails' warnings go), so the line is found anywhere.
+ */
 export function parseBackgroundMigrations(output: string): { unfinished: number; failed: number } {
-  const match = /batched_background_migrations unfinished=(\d+) failed=(\d+)\s*$/.exec(output);
+  const match = /^batched_background_migrations unfinished=(\d+) failed=(\d+)$/m.exec(output);
   if (!match) {
     throw new Error(
       `could not read the background migration counts (output cut short or the query failed): ...${output.slice(-300)}`,

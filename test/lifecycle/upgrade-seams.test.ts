@@ -356,10 +356,14 @@ describe('batched background migrations', () => {
     await expect(run(migrationCounts(4))).rejects.toThrow(
       'the batched background migrations: still 4 unfinished after 2 min',
     );
-    expect(parseBackgroundMigrations(`warning\n${migrationCounts(12, 3)}`)).toEqual({
+    // Rails' warnings on standard error come after the line in what SSM returns.
+    expect(parseBackgroundMigrations(`warning\n${migrationCounts(12, 3)}W, [deprecated]\n`)).toEqual({
       unfinished: 12,
       failed: 3,
     });
+    expect(() =>
+      parseBackgroundMigrations('x batched_background_migrations unfinished=1 failed=0'),
+    ).toThrow();
   });
 
   it("counts with GitLab's documented query through Rails, printing the line that is parsed", () => {
