@@ -6,8 +6,8 @@
  * RDS and ElastiCache are upgraded by AWS, so the order here is: Gitaly nodes one at a time
  * (Gitaly reloads gracefully), Praefect (its deploy node runs the Praefect migrations), one Rails
  * node running the regular migrations with post-deployment migrations skipped, then every Rails
- * and Sidekiq node replaced by a rolling instance refresh that never drops below the group's
- * minimum, then the post-deployment migrations.
+ * and Sidekiq node replaced by a rolling instance refresh that launches each new node before an old
+ * one goes, then the post-deployment migrations.
  *
  * New auto scaling group members install the version in the environment's version parameter
  * (`gitlabVersionParameterName`, src/plan/contracts.ts), so setting it is what makes the refresh
@@ -16,6 +16,24 @@
  * The 1k node runs everything on one instance, so it has no zero-downtime upgrade: GitLab is down
  * while its package is replaced and its bundled database migrated (doc/update/zero_downtime.md
  * names multi-node installs as the requirement), and `upgrade` says so before it starts.
+ *
+ * Between the steps are the checks GitLab's procedure asks for, each with a bound, and each shown
+ * by `--dry-run` under its step (`upgradeStepDetails`):
+ * - no batched background migration unfinished before the upgrade, and those the new version
+ *   queued finished after it (doc/update/background_migrations.md, gitlabhq/gitlabhq
+ *   07a9524568513ae546463194955fc96ab82fcc41; the skratsch-solutions mirror does not hold the file);
+ * - the backup's AWS Backup jobs completed before any node changes;
+ * - each Gitaly and Praefect node running again before the next, and the Gitaly Cluster checked
+ *   (`gitlab-ctl praefect check`, and Praefect's own `sql-migrate-status` with no migration pending:
+ *   the Linux package's `gitlab-ctl praefect` runs /opt/gitlab/embedded/bin/praefect with
+ *   /var/opt/gitlab/praefect/config.toml and offers `check` but no migration status,
+ *   files/gitlab-ctl-commands/lib/gitlab_ctl/praefect.rb in gitlabhq/omnibus-gitlab at tag
+ *   19.3.0+ee.0, 8bae586ed153bd3598bf6f11dc4cfeaefd693a72) before any Rails node;
+ * - the deploy node out of its target groups for its upgrade (src/lifecycle/standby.ts) and
+ *   answering /-/readiness from the node itself before it goes back; the refreshed nodes' launch
+ *   hook waits for the same check in their boot script.
+ * Completed steps are recorded (src/lifecycle/upgrade-progress.ts), so a failed upgrade run again
+ * resumes at the step that failed.
  *
  * `planUpgrade` is pure (tests assert the steps); `executeUpgrade` runs them through the fleet
  * interfaces.
