@@ -29,6 +29,7 @@ import {
   planUpgrade,
   renderUpgradePlan,
   SINGLE_NODE_DOWNTIME,
+  UPGRADE_BOUNDS,
 } from '../../lifecycle/upgrade.js';
 import { SsmUpgradeProgressStore } from '../../lifecycle/upgrade-progress.js';
 import { stackName } from '../../plan/stacks.js';
@@ -37,7 +38,6 @@ import { type ConnectedEnvironment, connect, fleetOf, lifecycleOutput } from '..
 import type { CliCommand } from '../command.js';
 import { UserError } from '../errors.js';
 import { planFromArgs, SPEC_OPTIONS, SPEC_USAGE } from '../spec-args.js';
-import { command as backupCommand } from './backup.js';
 
 type Invocation = Parameters<CliCommand['run']>[0];
 
@@ -75,12 +75,6 @@ function upgradeSeams(plan: Plan, clients: AwsClients, log: (line: string) => vo
   };
 }
 
-/** Runs `backup create` as part of an image roll; a failed backup stops it before any change. */
-async function backupFirst(invocation: Invocation): Promise<void> {
-  const code = await backupCommand.run({ ...invocation, positionals: ['create'] });
-  if (code !== 0) throw new UserError('the pre-upgrade backup failed; nothing was upgraded');
-}
-
 /** `upgrade --image`: pin the newest Ubuntu image, then let a deploy roll the nodes. */
 async function rollImage(invocation: Invocation, plan: Plan): Promise<number> {
   const { io, values } = invocation;
@@ -90,7 +84,8 @@ async function rollImage(invocation: Invocation, plan: Plan): Promise<number> {
     for (const [index, step] of steps.entries()) output.line(`${index + 1}. ${step.title}`);
     return 0;
   }
-  const { clients } = await connect(plan);
+  const connected = await connect(plan);
+  const { clients } = connected;
   const fleet = fleetOf(plan, clients);
   const interrupt = upgradeInterrupt(io);
   try {
@@ -113,7 +108,14 @@ async function rollImage(invocation: Invocation, plan: Plan): Promise<number> {
         if (deployed.kind === 'interrupted')
           throw new UserError('deploy interrupted; run upgrade --image again');
       },
-      backup: () => backupFirst(invocation),
+      // The same backup as `upgrade --to`, its AWS Backup jobs completed before any node is replaced.
+      backup: async () => {
+        const { backupJobIds } = await upgradeBackup(plan, connected, output.line);
+        await new AwsBackupJobWaiter({ backup: clients.backup, log: output.line }).waitForJobs(
+          backupJobIds,
+          UPGRADE_BOUNDS.backupJobsSeconds,
+        );
+      },
       log: output.line,
       signal: interrupt.signal,
     });
