@@ -118,7 +118,10 @@ export class AutoScalingStandby implements StandbyControl {
       await this.waitForState(instanceId, 'Standby');
       await this.waitForTargets(targetGroups, instanceId, 'deregistered');
     } catch (error) {
-      await exit();
+      // The wait's error is the one to report; a failing way back is logged with it.
+      await exit().catch((exitError: Error) =>
+        log(`  could not put ${instanceId} back in service: ${exitError.message}`),
+      );
       throw error;
     }
     return { exit };

@@ -613,17 +613,24 @@ async function executeStep(step: UpgradeStep, props: UpgradeExecutorProps): Prom
       // Back in service also when the upgrade failed: a Standby node is neither health-checked nor
       // replaced, and the group's minimum was lowered for it. A broken node then fails its health
       // check and the group replaces it with one that boots the version the parameter names.
+      const command = { instanceId, comment: step.title };
       try {
-        const command = { instanceId, comment: step.title };
         await props.runner.run({ ...command, commands: step.commands, timeoutSeconds: 3600 });
         await props.runner.run({
           ...command,
           commands: step.readinessCommands,
           timeoutSeconds: step.readinessTimeoutSeconds + 60,
         });
-      } finally {
-        await lease.exit();
+      } catch (error) {
+        // The upgrade's error is the one to report; a failing way back is logged with it.
+        await lease
+          .exit()
+          .catch((exitError: Error) =>
+            props.log(`  could not put ${instanceId} back in service: ${exitError.message}`),
+          );
+        throw error;
       }
+      await lease.exit();
       return;
     }
   }

@@ -145,6 +145,23 @@ describe('the deploy node is out of service for its upgrade (Standby)', () => {
     expect(events.some((event) => event.startsWith('set '))).toBe(false);
   });
 
+  it('reports the upgrade failure, not a failing way back, and logs that one', async () => {
+    const runner = healthyRunner().answer(/Upgrade one rails/, { status: 'Failed', output: 'E: broken' }, 1);
+    const { events, props } = executor(runner, {
+      standby: {
+        enter: async () => ({
+          exit: async () => {
+            throw new Error('ExitStandby: throttled');
+          },
+        }),
+      },
+    });
+    await expect(executeUpgrade(steps, props)).rejects.toThrow(
+      /Upgrade one rails[\s\S]*Failed[\s\S]*E: broken/,
+    );
+    expect(events).toContain('log   could not put i-rails-1 back in service: ExitStandby: throttled');
+  });
+
   it('lowers the desired capacity, and the minimum only when the desired capacity is at it', () => {
     expect(standbyCapacity({ minSize: 2, desiredCapacity: 3 })).toEqual({});
     expect(standbyCapacity({ minSize: 3, desiredCapacity: 3 })).toEqual({ temporaryMinSize: 2 });
@@ -261,6 +278,16 @@ describe('AutoScalingStandby against Auto Scaling and ELB', () => {
       'ExitStandbyCommand {"AutoScalingGroupName":"asg-rails","InstanceIds":["i-1"]}',
       'UpdateAutoScalingGroupCommand {"AutoScalingGroupName":"asg-rails","MinSize":3}',
     ]);
+    // A way back that fails too does not hide why the node could not be taken out.
+    order.length = 0;
+    autoScaling.on(ExitStandbyCommand).rejects(new Error('not in Standby'));
+    autoScaling
+      .on(DescribeAutoScalingInstancesCommand)
+      .resolves({ AutoScalingInstances: [{ LifecycleState: 'Standby' } as never] });
+    await expect(standby(60).enter('asg-rails', 'i-1')).rejects.toThrow('still draining');
+    expect(order.at(-1)).toBe(
+      'UpdateAutoScalingGroupCommand {"AutoScalingGroupName":"asg-rails","MinSize":3}',
+    );
   });
 });
 
