@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { topLevelHelp } from '../src/cli/main.js';
 import { billOfMaterials } from '../src/cost/bom.js';
 import { loadPriceTable } from '../src/cost/prices.js';
+import { planUpgrade, renderUpgradePlan } from '../src/lifecycle/upgrade.js';
 import { PLAN_RULES, resolvePlan } from '../src/plan/index.js';
 import { KEPT_STACK_KINDS, STACK_CONTENTS, STACK_ORDER } from '../src/plan/stacks.js';
 import { renderBom } from '../src/report/bom.js';
@@ -69,6 +70,13 @@ function oneNodePlan(): string {
   return `${renderPlanText(plan, [renderBom(billOfMaterials(plan, loadPriceTable()))])}\n`;
 }
 
+/** What `gitlab-aws upgrade --to 19.4.1 --from 19.3.0 --dry-run` prints with no spec file. */
+function upgradePlan(): string {
+  const loaded = loadSpec({ cwd: mkdtempSync(join(tmpdir(), 'gla-readme-')) });
+  const plan = resolvePlan(loaded.spec, { origin: loaded.origin });
+  return `${renderUpgradePlan(planUpgrade(plan, { from: '19.3.0', to: '19.4.1', backup: true })).join('\n')}\n`;
+}
+
 const GENERATED: readonly GeneratedBlock[] = [
   {
     name: '1k plan',
@@ -79,6 +87,11 @@ const GENERATED: readonly GeneratedBlock[] = [
     name: 'top-level help',
     find: (text) => between(text, '\n$ npx gitlab-aws --help\n', '```'),
     render: topLevelHelp,
+  },
+  {
+    name: 'upgrade plan',
+    find: (text) => between(text, '\n$ npx gitlab-aws upgrade --to 19.4.1 --from 19.3.0 --dry-run\n', '```'),
+    render: upgradePlan,
   },
   {
     name: 'stack table',

@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -73,6 +74,8 @@ export interface AwsClients {
   readonly rds: RDSClient;
   readonly secretsManager: SecretsManagerClient;
   readonly logs: CloudWatchLogsClient;
+  /** Target health, for taking a node out of the load balancer and back. */
+  readonly elb: ElasticLoadBalancingV2Client;
 }
 
 export function createAwsClients(region: string): AwsClients {
@@ -89,6 +92,7 @@ export function createAwsClients(region: string): AwsClients {
     rds: new RDSClient(config),
     secretsManager: new SecretsManagerClient(config),
     logs: new CloudWatchLogsClient(config),
+    elb: new ElasticLoadBalancingV2Client(config),
   };
 }
 

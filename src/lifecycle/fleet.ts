@@ -18,6 +18,7 @@ import { type CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-
 import { DescribeInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { GetCommandInvocationCommand, SendCommandCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { ENVIRONMENT_TAG, GROUP_TAG, NODE_TAG } from '../plan/contracts.js';
+import { formatDuration, PollTimeout, pollUntil } from './polling.js';
 
 /** SSM document that runs a shell script on Linux instances. */
 export const RUN_SHELL_SCRIPT = 'AWS-RunShellScript';
@@ -66,6 +67,8 @@ export interface InstanceRefreshRequest {
   readonly maxHealthyPercentage: number;
   /** Seconds a new instance needs before it counts as healthy. */
   readonly instanceWarmupSeconds: number;
+  /** The most the whole refresh may take, in seconds; past it the refresh is left running and reported. */
+  readonly timeoutSeconds: number;
 }
 
 /** Waits between status polls; tests pass one that returns at once. */
@@ -291,6 +294,8 @@ export class AutoScalingInstanceRefresher implements InstanceRefresher {
       readonly autoScaling: AutoScalingClient;
       readonly sleep?: Sleep;
       readonly pollMs?: number;
+      /** Progress lines (status and share done) as the refresh moves. */
+      readonly log?: (line: string) => void;
     },
   ) {}
 
@@ -308,23 +313,49 @@ export class AutoScalingInstanceRefresher implements InstanceRefresher {
         },
       }),
     );
-    const sleep = this.props.sleep ?? realSleep;
-    for (;;) {
-      await sleep(this.props.pollMs ?? 15_000);
+    const refreshId = started.InstanceRefreshId ?? '';
+    const group = request.groupName;
+    const look = async () => {
       const answer = await this.props.autoScaling.send(
         new DescribeInstanceRefreshesCommand({
-          AutoScalingGroupName: request.groupName,
-          InstanceRefreshIds: [started.InstanceRefreshId ?? ''],
+          AutoScalingGroupName: group,
+          InstanceRefreshIds: [refreshId],
         }),
       );
       const refresh = answer.InstanceRefreshes?.[0];
-      if (!refresh || !FINAL_REFRESH_STATUSES.has(refresh.Status ?? '')) continue;
-      if (refresh.Status !== 'Successful') {
+      const status = refresh?.Status ?? 'Pending';
+      if (!FINAL_REFRESH_STATUSES.has(status)) {
+        const left =
+          refresh?.InstancesToUpdate === undefined ? '' : `, ${refresh.InstancesToUpdate} to replace`;
+        return {
+          done: false as const,
+          status: `${status} (${refresh?.PercentageComplete ?? 0}% done${left})`,
+        };
+      }
+      if (status !== 'Successful') {
         throw new Error(
-          `instance refresh of ${request.groupName}: ${refresh.Status} (${refresh.StatusReason ?? 'no reason given'})`,
+          `instance refresh of ${group}: ${status} (${refresh?.StatusReason ?? 'no reason given'})`,
         );
       }
-      return;
+      return { done: true as const, value: undefined };
+    };
+    try {
+      await pollUntil(`instance refresh ${refreshId} of ${group}`, look, {
+        sleep: this.props.sleep,
+        pollMs: this.props.pollMs ?? 15_000,
+        timeoutSeconds: request.timeoutSeconds,
+        progress: (status) => this.props.log?.(`  ${group}: ${status}`),
+      });
+    } catch (error) {
+      if (!(error instanceof PollTimeout)) throw error;
+      const ids = `--auto-scaling-group-name ${group}`;
+      throw new Error(
+        `instance refresh ${refreshId} of ${group} is still ${error.lastStatus} after ${formatDuration(request.timeoutSeconds)}, ` +
+          'longer than every node booting to its bound. It is still running: watch it with ' +
+          `\`aws autoscaling describe-instance-refreshes ${ids} --instance-refresh-ids ${refreshId}\`, ` +
+          `stop it where it is with \`aws autoscaling cancel-instance-refresh ${ids}\`, ` +
+          `or replace the new nodes by the old ones with \`aws autoscaling rollback-instance-refresh ${ids}\`; then run upgrade again.`,
+      );
     }
   }
 }

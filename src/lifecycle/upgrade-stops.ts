@@ -2,8 +2,8 @@
  * GitLab's required upgrade stops, as data.
  *
  * A required stop is a `major.minor` an instance must run (and let its background migrations
- * finish on) before going past it. Where the documentation names a patch release, that patch is
- * the least version accepted on the stop.
+ * finish on) before going past it. The stop's patch is the least version accepted on it: the one the
+ * documentation names, else the latest patch of that minor released when this list was written.
  *
  * Sources:
  * - GitLab 15, 16 and 17: doc/update/upgrade_paths.md in gitlabhq/gitlabhq at
@@ -15,6 +15,11 @@
  * - GitLab 19: doc/update/versions/gitlab_19_changes.md in skratsch-solutions/gitlabhq at
  *   0e92d1185019a03eade7554ab18c80ad7c761e3c ("Required upgrade stops": 19.2, 19.5, 19.8, 19.11;
  *   no patch release named; the later ones were announced ahead of release).
+ * - Where the documentation names no patch, the stop is the latest patch release of its minor known
+ *   here: the release tags of gitlabhq/omnibus-gitlab as of tag 19.3.0+ee.0 (commit
+ *   8bae586ed153bd3598bf6f11dc4cfeaefd693a72), in RELEASE_TAGS below. An instance leaving the stop on
+ *   an earlier patch (x.y.0 included) is refused. A stop not released by then keeps patch 0 and is
+ *   named as "its latest patch release". Update the patches with the target version.
  * Stops of GitLab 20 and later are not in these documents; none are invented here, so an
  * upgrade past 19.11 is only checked against the one-minor-at-a-time rule below.
  *
@@ -29,6 +34,8 @@ export interface UpgradeStop {
   readonly onlyWhen?: string;
   /** Documentation file the stop is read from. */
   readonly source: UpgradeStopSource;
+  /** Where the patch comes from when the documentation names none: the latest release tag of its minor. */
+  readonly patchSource?: UpgradeStopSource;
 }
 
 export interface UpgradeStopSource {
@@ -51,6 +58,13 @@ const GITLAB_19_CHANGES: UpgradeStopSource = {
   repository: 'skratsch-solutions/gitlabhq',
   path: 'doc/update/versions/gitlab_19_changes.md',
   commit: '0e92d1185019a03eade7554ab18c80ad7c761e3c',
+};
+
+/** The Linux package's release tags: the latest patch of each minor released by GitLab 19.3.0. */
+export const RELEASE_TAGS: UpgradeStopSource = {
+  repository: 'gitlabhq/omnibus-gitlab',
+  path: 'refs/tags (tag 19.3.0+ee.0)',
+  commit: '8bae586ed153bd3598bf6f11dc4cfeaefd693a72',
 };
 
 /**
@@ -78,11 +92,11 @@ export const UPGRADE_STOPS: readonly UpgradeStop[] = [
   { version: '17.5.5', source: UPGRADE_PATHS },
   { version: '17.8.7', source: UPGRADE_PATHS },
   { version: '17.11.7', source: UPGRADE_PATHS },
-  { version: '18.2.0', source: GITLAB_18_CHANGES },
-  { version: '18.5.0', source: GITLAB_18_CHANGES },
-  { version: '18.8.0', source: GITLAB_18_CHANGES },
-  { version: '18.11.0', source: GITLAB_18_CHANGES },
-  { version: '19.2.0', source: GITLAB_19_CHANGES },
+  { version: '18.2.8', source: GITLAB_18_CHANGES, patchSource: RELEASE_TAGS },
+  { version: '18.5.7', source: GITLAB_18_CHANGES, patchSource: RELEASE_TAGS },
+  { version: '18.8.11', source: GITLAB_18_CHANGES, patchSource: RELEASE_TAGS },
+  { version: '18.11.11', source: GITLAB_18_CHANGES, patchSource: RELEASE_TAGS },
+  { version: '19.2.4', source: GITLAB_19_CHANGES, patchSource: RELEASE_TAGS },
   { version: '19.5.0', source: GITLAB_19_CHANGES },
   { version: '19.8.0', source: GITLAB_19_CHANGES },
   { version: '19.11.0', source: GITLAB_19_CHANGES },

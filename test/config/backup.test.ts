@@ -50,6 +50,7 @@ describe.each(LAUNCHERS)('the backup script started by %s', (launcher) => {
     const run = runRemoteScript(
       createBackupCommands(cluster, { account: ACCOUNT, backupId: 'b1', reportsOutcome: false }),
       {},
+      {},
       launcher,
     );
     expect(run.status, run.stderr).toBe(0);
@@ -63,7 +64,12 @@ describe.each(LAUNCHERS)('the backup script started by %s', (launcher) => {
 
   it('on the schedule: makes a GitLab-format id on the node, saves both files under it, then reports success', () => {
     const before = Math.floor(Date.now() / 1000);
-    const run = runRemoteScript(scheduled(single), { [VERSION_FILE_ON_TEST_NODE]: '19.3.0-ee\n' }, launcher);
+    const run = runRemoteScript(
+      scheduled(single),
+      { [VERSION_FILE_ON_TEST_NODE]: '19.3.0-ee\n' },
+      {},
+      launcher,
+    );
     expect(run.status, run.stderr).toBe(0);
     const create = run.trace[0]!.match(
       /^gitlab-backup create BACKUP=(\S+) SKIP=\S+ REPOSITORIES_SERVER_SIDE=false$/,
@@ -85,7 +91,7 @@ describe.each(LAUNCHERS)('the backup script started by %s', (launcher) => {
 
   it('on the schedule: a run that fails stops there, keeps its status and reports the failure', () => {
     // No version file: the id cannot be made, so nothing is backed up or uploaded.
-    const run: ScriptRun = runRemoteScript(scheduled(single), {}, launcher);
+    const run: ScriptRun = runRemoteScript(scheduled(single), {}, {}, launcher);
     expect(run.status).not.toBe(0);
     expect(run.trace).toEqual([
       `aws cloudwatch put-metric-data --namespace gitlab-aws/${single.spec.name} --metric-name ScheduledBackupFailed --unit Count --value 1`,

@@ -10,13 +10,27 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
-const STUBS = ['gitlab-ctl', 'gitlab-backup', 'gitlab-rake', 'aws', 'apt-get', 'dnf', 'chown', 'touch', 'rm'];
+const STUBS = [
+  'gitlab-ctl',
+  'gitlab-backup',
+  'gitlab-rake',
+  'gitlab-rails',
+  'praefect',
+  'curl',
+  'aws',
+  'apt-get',
+  'dnf',
+  'chown',
+  'touch',
+  'rm',
+];
 /** Environment a stub records in front of its command line when it was set for the call. */
 const RECORDED_ENV = ['SKIP_POST_DEPLOYMENT_MIGRATIONS', 'DEBIAN_FRONTEND'];
 const SANDBOXED = ['/etc/gitlab/', '/var/opt/gitlab/'];
 
 export interface ScriptRun {
   readonly status: number | null;
+  readonly stdout: string;
   readonly stderr: string;
   /** One line per stubbed call: `NAME=value command args`, paths as on the node. */
   readonly trace: string[];
@@ -31,9 +45,16 @@ export interface ScriptRun {
  */
 export type ScriptLauncher = 'bash-source' | 'dash-exec';
 
+/** What a stubbed command prints and exits with, instead of nothing and 0. */
+export interface StubAnswer {
+  readonly stdout?: string;
+  readonly status?: number;
+}
+
 export function runRemoteScript(
   commands: readonly string[],
   files: Readonly<Record<string, string>> = {},
+  answers: Readonly<Record<string, StubAnswer>> = {},
   launcher: ScriptLauncher = 'bash-source',
 ): ScriptRun {
   const root = mkdtempSync(join(tmpdir(), 'gitlab-aws-remote-'));
@@ -45,7 +66,16 @@ export function runRemoteScript(
     const env = RECORDED_ENV.map((name) => `\${${name}:+${name}=$${name} }`).join('');
     for (const name of STUBS) {
       const stub = join(bin, name);
-      writeFileSync(stub, `#!/bin/sh\nprintf '%s\\n' "${env}${name} $*" >>"${traceFile}"\n`);
+      // An answer keyed `name sub` is for calls whose first argument is `sub`; `name` for the others.
+      const reply = (answer: StubAnswer) =>
+        `${answer.stdout === undefined ? '' : `cat <<'STUB_OUT'\n${answer.stdout}\nSTUB_OUT\n`}exit ${answer.status ?? 0}\n`;
+      const bySubcommand = Object.entries(answers)
+        .filter(([key]) => key.startsWith(`${name} `))
+        .map(([key, answer]) => `if [ "$1" = "${key.slice(name.length + 1)}" ]; then\n${reply(answer)}fi\n`);
+      writeFileSync(
+        stub,
+        `#!/bin/sh\nprintf '%s\\n' "${env}${name} $*" >>"${traceFile}"\n${bySubcommand.join('')}${reply(answers[name] ?? {})}`,
+      );
       chmodSync(stub, 0o755);
     }
     const onNode = (path: string) =>
@@ -77,6 +107,7 @@ export function runRemoteScript(
     const fromNode = (text: string) => text.replaceAll(root, '');
     return {
       status: result.status,
+      stdout: fromNode(result.stdout),
       stderr: fromNode(result.stderr),
       trace: fromNode(readFileSync(traceFile, 'utf8')).split('\n').filter(Boolean),
       files: Object.fromEntries(Object.keys(files).map((path) => [path, readFileSync(onNode(path), 'utf8')])),

@@ -11,7 +11,7 @@ import { withoutComments } from '../../src/config/user-data.js';
 import { backupCreateCommands, planRestore } from '../../src/lifecycle/backup.js';
 import { REMOTE_SCRIPT_FILES, readRemoteScript } from '../../src/lifecycle/remote-scripts.js';
 import { testMailCommands } from '../../src/lifecycle/test-mail.js';
-import { planUpgrade } from '../../src/lifecycle/upgrade.js';
+import { planUpgrade, upgradeStepCommands } from '../../src/lifecycle/upgrade.js';
 import { requireTool, sh, writeDistinct } from '../config/support.js';
 import { planFor } from '../fixtures/plans.js';
 
@@ -26,7 +26,7 @@ const plan = planFor();
 /** Every command list the lifecycle sends, as SSM receives it. */
 const rendered = () => [
   ...planUpgrade(plan, { from: '19.3.0', to: '19.4.1', backup: true }).flatMap((step) =>
-    step.kind === 'run-command' ? [{ label: step.title, commands: step.commands }] : [],
+    upgradeStepCommands(step).map((commands, index) => ({ label: `${step.title} ${index}`, commands })),
   ),
   ...planRestore(plan, 'b1', '123456789012').map((step) => ({ label: step.title, commands: step.commands })),
   { label: 'backup', commands: backupCreateCommands(plan, 'b1', '123456789012') },

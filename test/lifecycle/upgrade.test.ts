@@ -34,15 +34,16 @@ import { UPGRADE_STOPS, type UpgradeStop } from '../../src/lifecycle/upgrade-sto
 import type { AutoScalingGroupPlan } from '../../src/plan/types.js';
 import { planFor } from '../fixtures/plans.js';
 import { runRemoteScript } from './remote-script-trace.js';
+import { backupJobs, MemoryProgressStore, migrationCounts, recordingStandby } from './upgrade-fakes.js';
 
 const plan = planFor();
 
 describe('upgradePathProblems', () => {
   it.each([
     ['19.1.3', '19.2.1'],
-    ['19.2.0', '19.3.0'],
+    ['19.2.4', '19.3.0'],
     ['19.3.0', '19.3.2'],
-    ['18.11.3', '19.0.1'],
+    ['18.11.11', '19.0.1'],
     ['17.3.7', '17.4.1'],
     ['19.11.0', '20.0.0'],
   ])('allows %s -> %s', (from, to) => {
@@ -95,9 +96,11 @@ describe('planUpgrade', () => {
     steps = planUpgrade(plan, { from: '19.3.0', to: '19.4.1', backup: true });
     titles = steps.map((step) => step.title);
   });
+  const step = (title: string) => steps.find((candidate) => candidate.title === title)!;
 
   it('follows the zero-downtime order: Gitaly, Praefect, one Rails node, refreshes, post-deploy migrations', () => {
     expect(titles).toEqual([
+      'Check that every batched background migration has finished',
       'Back up GitLab, the database and the Gitaly volumes',
       'Upgrade Gitaly on gitaly-1',
       'Upgrade Gitaly on gitaly-2',
@@ -105,11 +108,13 @@ describe('planUpgrade', () => {
       'Upgrade Praefect on praefect-1 (deploy node: runs the Praefect migrations)',
       'Upgrade Praefect on praefect-2',
       'Upgrade Praefect on praefect-3',
+      'Check the Gitaly Cluster on praefect-1 before any Rails node is upgraded',
       'Upgrade one rails node and run the regular migrations (post-deployment migrations skipped)',
       'Make new instances install GitLab 19.4.1',
-      'Replace every rails node (at least 3 healthy throughout)',
-      'Replace every sidekiq node (at least 2 healthy throughout)',
+      'Replace every rails node, a new one healthy before each old one goes',
+      'Replace every sidekiq node, a new one healthy before each old one goes',
       'Run the post-deployment migrations',
+      'Wait for the batched background migrations of the new version',
       'Upgrade the package on monitoring-1',
     ]);
   });
@@ -137,30 +142,40 @@ describe('planUpgrade', () => {
   });
 
   it('installs the exact package version without letting the package reconfigure on its own', () => {
-    const gitaly = steps[1]!;
+    const gitaly = step('Upgrade Gitaly on gitaly-1');
     if (gitaly.kind !== 'run-command') throw new Error('expected a command');
     const run = runRemoteScript(gitaly.commands);
     expect(run.status, run.stderr).toBe(0);
     expect(run.trace[0]).toBe('touch /etc/gitlab/skip-auto-reconfigure');
     expect(run.trace[2]).toContain('gitlab-ee=19.4.1-ee.0');
-    expect(run.trace.slice(-2)).toEqual(['gitlab-ctl reconfigure', 'gitlab-ctl restart-except gitaly']);
+    expect(run.trace.slice(-3)).toEqual([
+      'gitlab-ctl reconfigure',
+      'gitlab-ctl restart-except gitaly',
+      'gitlab-ctl status gitaly',
+    ]);
   });
 
   it('runs regular migrations on one Rails node with post-deployment migrations skipped, the rest at the end', () => {
-    const deployNode = steps[7]!;
-    if (deployNode.kind !== 'run-command') throw new Error('expected a command');
-    expect(deployNode.target).toEqual({ groupId: 'rails' });
+    const deployNode = step(
+      'Upgrade one rails node and run the regular migrations (post-deployment migrations skipped)',
+    );
+    if (deployNode.kind !== 'deploy-node') throw new Error('expected the deploy node');
+    expect(deployNode.groupId).toBe('rails');
     const run = runRemoteScript(deployNode.commands, {
       '/var/opt/gitlab/nginx/nginx.pid': '4242\n',
       '/etc/gitlab/gitlab.rb': "external_url 'x'\n",
     });
     expect(run.status, run.stderr).toBe(0);
-    expect(run.trace.at(-1)).toBe('SKIP_POST_DEPLOYMENT_MIGRATIONS=true gitlab-ctl reconfigure');
+    // Restarted on the new code (NGINX included) before its readiness is asked.
+    expect(run.trace.slice(-2)).toEqual([
+      'SKIP_POST_DEPLOYMENT_MIGRATIONS=true gitlab-ctl reconfigure',
+      'gitlab-ctl restart',
+    ]);
     expect(run.trace[0]).toBe('kill -QUIT 4242'); // drained before it restarts
     expect(run.files['/etc/gitlab/gitlab.rb']).toBe(
       "external_url 'x'\ngitlab_rails['auto_migrate'] = true\n",
     );
-    const postDeploy = steps[11]!;
+    const postDeploy = step('Run the post-deployment migrations');
     if (postDeploy.kind !== 'run-command') throw new Error('expected a command');
     expect(postDeploy.commands).toContain('gitlab-rake gitlab:db:configure');
   });
@@ -173,6 +188,7 @@ describe('planUpgrade', () => {
       ['rails', 100, 134],
       ['sidekiq', 100, 150],
     ]);
+    for (const refresh of refreshes) expect(refresh.minHealthyPercentage).toBe(100);
   });
 
   it('skips the backup with --no-backup and refuses a skipped stop before planning anything', () => {
@@ -183,7 +199,7 @@ describe('planUpgrade', () => {
   });
 
   it('sets gitlab.rb flags with shell that works', () => {
-    const praefect = steps[4]!;
+    const praefect = step('Upgrade Praefect on praefect-1 (deploy node: runs the Praefect migrations)');
     if (praefect.kind !== 'run-command') throw new Error('expected a command');
     const run = runRemoteScript(praefect.commands, {
       '/etc/gitlab/gitlab.rb': "external_url 'x'\npraefect['auto_migrate'] = false\n",
@@ -228,7 +244,9 @@ describe('executeUpgrade through SSM and Auto Scaling', () => {
       .resolves({ InstanceRefreshes: [{ Status: 'Successful' }] });
     let sent = 0;
     ssm.on(SendCommandCommand).callsFake(() => ({ Command: { CommandId: `cmd-${++sent}` } }));
-    ssm.on(GetCommandInvocationCommand).resolves({ Status: 'Success', StandardOutputContent: 'ok' });
+    ssm
+      .on(GetCommandInvocationCommand)
+      .resolves({ Status: 'Success', StandardOutputContent: `ok\n${migrationCounts(0)}` });
   });
 
   function executor(extra: { backups?: string[]; parameters?: [string, string][] } = {}) {
@@ -246,9 +264,14 @@ describe('executeUpgrade through SSM and Auto Scaling', () => {
       },
       backup: async () => {
         extra.backups?.push('backup');
+        return { backupJobIds: [] };
       },
+      backupJobs: backupJobs([]),
+      standby: recordingStandby([]),
+      progress: new MemoryProgressStore(),
+      versions: { from: '19.3.0', to: '19.4.1' },
       log: () => {},
-    };
+    } satisfies UpgradeExecutorProps;
   }
 
   it('runs each command with AWS-RunShellScript on the right instance, in order, and refreshes each group', async () => {
@@ -259,18 +282,22 @@ describe('executeUpgrade through SSM and Auto Scaling', () => {
     const sends = ssm.commandCalls(SendCommandCommand).map((call) => call.args[0].input);
     expect(sends.every((input) => input.DocumentName === 'AWS-RunShellScript')).toBe(true);
     expect(sends.map((input) => input.InstanceIds![0])).toEqual([
+      'i-rails-b', // no unfinished background migration
       'i-gitaly-1',
       'i-gitaly-2',
       'i-gitaly-3',
       'i-praefect-1',
       'i-praefect-2',
       'i-praefect-3',
+      'i-praefect-1', // the Gitaly Cluster gate
       'i-rails-b', // an in-service member, not the one still launching
-      'i-rails-b',
+      'i-rails-b', // its readiness, before it goes back in service
+      'i-rails-b', // post-deployment migrations
+      'i-rails-b', // background migrations finished
       'i-monitoring-1',
     ]);
-    expect(sends[0]!.Parameters!['commands']).toEqual(
-      (steps[1] as Extract<(typeof steps)[number], { kind: 'run-command' }>).commands,
+    expect(sends[1]!.Parameters!['commands']).toEqual(
+      (steps[2] as Extract<(typeof steps)[number], { kind: 'run-command' }>).commands,
     );
     const refreshes = autoScaling.commandCalls(StartInstanceRefreshCommand).map((call) => call.args[0].input);
     expect(
@@ -293,9 +320,9 @@ describe('executeUpgrade through SSM and Auto Scaling', () => {
     });
     const steps = planUpgrade(plan, { from: '19.3.0', to: '19.4.1', backup: false });
     await expect(executeUpgrade(steps, executor())).rejects.toThrow(
-      /Upgrade Gitaly on gitaly-2" on i-gitaly-2: Failed \(command cmd-2\)[\s\S]*was not found/,
+      /Upgrade Gitaly on gitaly-2" on i-gitaly-2: Failed \(command cmd-3\)[\s\S]*was not found/,
     );
-    expect(ssm.commandCalls(SendCommandCommand)).toHaveLength(2);
+    expect(ssm.commandCalls(SendCommandCommand)).toHaveLength(3);
     expect(autoScaling.commandCalls(StartInstanceRefreshCommand)).toHaveLength(0);
   });
 
@@ -319,8 +346,8 @@ describe('executeUpgrade through SSM and Auto Scaling', () => {
       },
       signal: controller.signal,
     });
-    expect(done).toBe(2);
-    expect(ssm.commandCalls(SendCommandCommand)).toHaveLength(2);
+    expect(done).toBe(3);
+    expect(ssm.commandCalls(SendCommandCommand)).toHaveLength(3);
   });
 });
 
@@ -408,8 +435,10 @@ describe('refreshPercentages', () => {
   it('keeps the minimum healthy and launches one extra instance first when minimum is desired', () => {
     expect(refreshPercentages(group(3, 3))).toEqual({ min: 100, max: 134 });
     expect(refreshPercentages(group(1, 1))).toEqual({ min: 100, max: 200 });
-    expect(refreshPercentages(group(2, 4))).toEqual({ min: 50, max: 100 });
-    expect(refreshPercentages(group(2, 3))).toEqual({ min: 67, max: 100 });
+    // A minimum below the desired capacity no longer lets old nodes go before new ones are healthy.
+    expect(refreshPercentages(group(2, 4))).toEqual({ min: 100, max: 125 });
+    expect(refreshPercentages(group(2, 3))).toEqual({ min: 100, max: 134 });
+    expect(refreshPercentages(group(1, 2))).toEqual({ min: 100, max: 150 });
   });
 });
 
@@ -418,19 +447,29 @@ describe('planUpgrade on the 1k node', () => {
 
   it('backs up, upgrades the one node in place with GitLab down, then pins the version for a replacement', () => {
     const steps = planUpgrade(oneK, { from: '19.3.0', to: '19.4.1', backup: true });
-    expect(steps.map((step) => step.kind)).toEqual(['backup', 'run-command', 'set-version']);
-    expect(steps[1]).toMatchObject({ target: { nodeId: 'gitlab-1' } });
-    expect(steps[1]!.title).toContain('GitLab is down during the upgrade');
+    expect(steps.map((step) => step.kind)).toEqual([
+      'background-migrations',
+      'backup',
+      'run-command',
+      'set-version',
+      'background-migrations',
+    ]);
+    expect(steps[0]).toMatchObject({ mode: 'refuse', target: { nodeId: 'gitlab-1' } });
+    expect(steps[4]).toMatchObject({ mode: 'wait', target: { nodeId: 'gitlab-1' } });
+    expect(steps[2]).toMatchObject({ target: { nodeId: 'gitlab-1' } });
+    expect(steps[2]!.title).toContain('GitLab is down during the upgrade');
     expect(steps.some((step) => step.kind === 'instance-refresh')).toBe(false);
     expect(SINGLE_NODE_DOWNTIME).toMatch(/^GitLab is down during the upgrade/);
     expect(planUpgrade(oneK, { from: '19.3.0', to: '19.4.1', backup: false }).map((s) => s.kind)).toEqual([
+      'background-migrations',
       'run-command',
       'set-version',
+      'background-migrations',
     ]);
   });
 
   it('installs the exact package, then reconfigures (migrating the bundled database) and restarts', () => {
-    const step = planUpgrade(oneK, { from: '19.3.0', to: '19.4.1', backup: false })[0]!;
+    const step = planUpgrade(oneK, { from: '19.3.0', to: '19.4.1', backup: false })[1]!;
     if (step.kind !== 'run-command') throw new Error('expected a command');
     const run = runRemoteScript(step.commands);
     expect(run.status, run.stderr).toBe(0);
@@ -463,8 +502,8 @@ describe('planUpgrade on other Plans', () => {
       'rails',
     ]);
     const deploy = steps.find((step) => step.title.startsWith('Upgrade one'));
-    expect(deploy).toMatchObject({ target: { groupId: 'sidekiq' } });
-    expect(steps.at(-2)).toMatchObject({
+    expect(deploy).toMatchObject({ groupId: 'sidekiq' });
+    expect(steps.at(-3)).toMatchObject({
       title: 'Run the post-deployment migrations',
       target: { groupId: 'sidekiq' },
     });
@@ -486,16 +525,17 @@ describe('planUpgrade on other Plans', () => {
     );
   });
 
-  it('refreshes with the group warm-up and names the minimum kept', () => {
+  it('refreshes with the group warm-up and its bound, a new node first', () => {
     const steps = planUpgrade(plan, { from: '19.3.0', to: '19.4.1', backup: false });
     const rails = plan.autoScalingGroups.find((group) => group.id === 'rails')!;
     expect(steps.find((step) => step.kind === 'instance-refresh')).toEqual({
       kind: 'instance-refresh',
-      title: `Replace every rails node (at least ${rails.minCapacity} healthy throughout)`,
+      title: 'Replace every rails node, a new one healthy before each old one goes',
       groupId: 'rails',
       minHealthyPercentage: refreshPercentages(rails).min,
       maxHealthyPercentage: refreshPercentages(rails).max,
       instanceWarmupSeconds: rails.healthCheckGracePeriodSeconds,
+      timeoutSeconds: rails.maxCapacity * (rails.boot.timeoutSeconds + rails.healthCheckGracePeriodSeconds),
     });
     expect(steps.find((step) => step.kind === 'set-version')).toEqual({
       kind: 'set-version',
@@ -532,14 +572,19 @@ describe('executeUpgrade, step by step', () => {
       },
       backup: async () => {
         calls.push('backup');
+        return { backupJobIds: ['job-1'] };
       },
+      backupJobs: backupJobs(calls),
+      standby: recordingStandby(calls),
+      progress: new MemoryProgressStore(),
+      versions: { from: '19.3.0', to: '19.4.1' },
       log: (line) => calls.push(`log ${line}`),
     };
     return { calls, props };
   }
 
   const steps: UpgradeStep[] = [
-    { kind: 'backup', title: 'Back up' },
+    { kind: 'backup', title: 'Back up', timeoutSeconds: 7200 },
     { kind: 'run-command', title: 'On a node', target: { nodeId: 'gitaly-1' }, commands: ['a', 'b'] },
     { kind: 'run-command', title: 'On a group', target: { groupId: 'rails' }, commands: ['c'] },
     { kind: 'set-version', title: 'Set', parameterName: '/p', version: '19.4.1' },
@@ -550,6 +595,7 @@ describe('executeUpgrade, step by step', () => {
       minHealthyPercentage: 90,
       maxHealthyPercentage: 110,
       instanceWarmupSeconds: 300,
+      timeoutSeconds: 5400,
     },
   ];
 
@@ -559,6 +605,7 @@ describe('executeUpgrade, step by step', () => {
     expect(calls).toEqual([
       'log [1/5] Back up',
       'backup',
+      'wait job-1 7200',
       'log [2/5] On a node',
       `run ${JSON.stringify({ instanceId: 'i-gitaly-1', commands: ['a', 'b'], comment: 'On a node', timeoutSeconds: 3600 })}`,
       'log [3/5] On a group',
@@ -566,13 +613,15 @@ describe('executeUpgrade, step by step', () => {
       'log [4/5] Set',
       'set /p=19.4.1',
       'log [5/5] Refresh',
-      `refresh ${JSON.stringify({ groupName: 'asg-sidekiq', minHealthyPercentage: 90, maxHealthyPercentage: 110, instanceWarmupSeconds: 300 })}`,
+      `refresh ${JSON.stringify({ groupName: 'asg-sidekiq', minHealthyPercentage: 90, maxHealthyPercentage: 110, instanceWarmupSeconds: 300, timeoutSeconds: 5400 })}`,
     ]);
   });
 
   it('fails when a group has no healthy instance, naming the group', async () => {
     const { calls, props } = recorder({ rails: [] });
-    await expect(executeUpgrade(steps, props)).rejects.toThrow(/^no healthy instance in rails$/);
+    await expect(executeUpgrade(steps, props)).rejects.toThrow(
+      /^upgrade stopped at step 3 of 5 \(On a group\): no healthy instance in rails\n/,
+    );
     expect(calls.filter((call) => call.startsWith('run'))).toHaveLength(1);
   });
 

@@ -1,13 +1,25 @@
 import {
+  type AwsClients,
   environmentToolkit,
   getParameter,
   loadAppFactory,
   putImageParameter,
   putParameter,
+  stackOutputs,
+  stackResources,
 } from '../../lifecycle/aws.js';
-import { railsInstances } from '../../lifecycle/backup.js';
+import {
+  backupIdFor,
+  backupResourceArns,
+  backupVaultOf,
+  createBackup,
+  railsInstances,
+} from '../../lifecycle/backup.js';
+import { AwsBackupJobWaiter } from '../../lifecycle/backup-jobs.js';
 import { changeSetNameFor, deployEnvironment } from '../../lifecycle/deploy.js';
+import { AutoScalingInstanceRefresher } from '../../lifecycle/fleet.js';
 import { gracefulInterrupt } from '../../lifecycle/interrupt.js';
+import { AutoScalingStandby } from '../../lifecycle/standby.js';
 import { findStatefulChanges } from '../../lifecycle/stateful-changes.js';
 import {
   executeImageRoll,
@@ -15,21 +27,52 @@ import {
   imageRollReplacements,
   planImageRoll,
   planUpgrade,
+  renderUpgradePlan,
   SINGLE_NODE_DOWNTIME,
+  UPGRADE_BOUNDS,
 } from '../../lifecycle/upgrade.js';
+import { SsmUpgradeProgressStore } from '../../lifecycle/upgrade-progress.js';
+import { stackName } from '../../plan/stacks.js';
 import type { Plan } from '../../plan/types.js';
-import { connect, fleetOf, lifecycleOutput } from '../aws-context.js';
+import { type ConnectedEnvironment, connect, fleetOf, lifecycleOutput } from '../aws-context.js';
 import type { CliCommand } from '../command.js';
 import { UserError } from '../errors.js';
 import { planFromArgs, SPEC_OPTIONS, SPEC_USAGE } from '../spec-args.js';
-import { command as backupCommand } from './backup.js';
 
 type Invocation = Parameters<CliCommand['run']>[0];
 
-/** Runs `backup create` as part of an upgrade; a failed backup stops it before any change. */
-async function backupFirst(invocation: Invocation): Promise<void> {
-  const code = await backupCommand.run({ ...invocation, positionals: ['create'] });
-  if (code !== 0) throw new UserError('the pre-upgrade backup failed; nothing was upgraded');
+/**
+ * The pre-upgrade backup: the same backup as `backup create`, returning the AWS Backup jobs it
+ * started so that the upgrade waits for them before it changes anything.
+ */
+async function upgradeBackup(plan: Plan, connected: ConnectedEnvironment, log: (line: string) => void) {
+  const { clients, identity } = connected;
+  const vault = backupVaultOf(
+    stackName(plan, 'ops'),
+    await stackOutputs(clients.cloudFormation, stackName(plan, 'ops')),
+  );
+  const resources = await stackResources(clients.cloudFormation, stackName(plan, 'data'));
+  const created = await createBackup({
+    plan,
+    account: identity.account,
+    backupId: backupIdFor(plan, new Date()),
+    ...fleetOf(plan, clients),
+    backup: clients.backup,
+    vault,
+    resourceArns: backupResourceArns(resources, identity.account, plan.region),
+    log,
+  });
+  log(`Backup ${created.backupId}: ${created.archive}`);
+  return created;
+}
+
+/** The AWS side of `upgrade --to`: standby, backup jobs and the progress record. */
+function upgradeSeams(plan: Plan, clients: AwsClients, log: (line: string) => void) {
+  return {
+    standby: new AutoScalingStandby({ autoScaling: clients.autoScaling, elb: clients.elb, log }),
+    backupJobs: new AwsBackupJobWaiter({ backup: clients.backup, log }),
+    progress: new SsmUpgradeProgressStore({ ssm: clients.ssm, environment: plan.spec.name }),
+  };
 }
 
 /** `upgrade --image`: pin the newest Ubuntu image, then let a deploy roll the nodes. */
@@ -41,7 +84,8 @@ async function rollImage(invocation: Invocation, plan: Plan): Promise<number> {
     for (const [index, step] of steps.entries()) output.line(`${index + 1}. ${step.title}`);
     return 0;
   }
-  const { clients } = await connect(plan);
+  const connected = await connect(plan);
+  const { clients } = connected;
   const fleet = fleetOf(plan, clients);
   const interrupt = upgradeInterrupt(io);
   try {
@@ -64,7 +108,14 @@ async function rollImage(invocation: Invocation, plan: Plan): Promise<number> {
         if (deployed.kind === 'interrupted')
           throw new UserError('deploy interrupted; run upgrade --image again');
       },
-      backup: () => backupFirst(invocation),
+      // The same backup as `upgrade --to`, its AWS Backup jobs completed before any node is replaced.
+      backup: async () => {
+        const { backupJobIds } = await upgradeBackup(plan, connected, output.line);
+        await new AwsBackupJobWaiter({ backup: clients.backup, log: output.line }).waitForJobs(
+          backupJobIds,
+          UPGRADE_BOUNDS.backupJobsSeconds,
+        );
+      },
       log: output.line,
       signal: interrupt.signal,
     });
@@ -89,7 +140,7 @@ export const command: CliCommand = {
     '      --image            pin the newest Ubuntu 24.04 image and replace every node through a deploy\n' +
     '      --from VERSION     version running now (default: read from a Rails node)\n' +
     '      --no-backup        skip the backup taken first\n' +
-    '      --dry-run          print the steps without running them',
+    '      --dry-run          print the steps with their checks and waits without running them',
   options: {
     ...SPEC_OPTIONS,
     to: { type: 'string' },
@@ -110,9 +161,27 @@ export const command: CliCommand = {
     if (values.to === undefined) throw new UserError('--to VERSION is required', 2);
     const plan = planFromArgs(invocation);
     const output = lifecycleOutput(io, { ci: values.ci === true });
-    const { clients } = await connect(plan);
+    const to = values.to as string;
+    const backup = values['no-backup'] !== true;
+    if (values['dry-run'] === true && values.from !== undefined) {
+      // The plan of steps needs no AWS account when the running version is given.
+      if (plan.deployNodes.singleNode) output.line(SINGLE_NODE_DOWNTIME);
+      for (const line of renderUpgradePlan(planUpgrade(plan, { from: values.from as string, to, backup })))
+        output.line(line);
+      return 0;
+    }
+    const connected = await connect(plan);
+    const { clients } = connected;
     const fleet = fleetOf(plan, clients);
+    const seams = upgradeSeams(plan, clients, output.line);
+    // A run that stopped part-way recorded where; the running version read from a node may already
+    // be the new one by then, so the record's says where this upgrade started.
+    const saved = await seams.progress.load();
     let from = values.from as string | undefined;
+    if (from === undefined && saved && saved.to === to) {
+      from = saved.from;
+      output.line(`An earlier upgrade from ${from} to ${to} stopped after step ${saved.completed}.`);
+    }
     if (from === undefined) {
       const instanceId = (await railsInstances(plan, fleet.directory, 'one-rails'))[0];
       if (!instanceId)
@@ -126,24 +195,27 @@ export const command: CliCommand = {
       from = /(\d+\.\d+\.\d+)/.exec(answer.output)?.[1];
       if (!from) throw new UserError(`could not read the running version from ${instanceId}; pass --from`);
     }
-    const steps = planUpgrade(plan, { from, to: values.to as string, backup: values['no-backup'] !== true });
+    const steps = planUpgrade(plan, { from, to, backup });
     if (plan.deployNodes.singleNode) output.line(SINGLE_NODE_DOWNTIME);
     if (values['dry-run'] === true) {
-      for (const [index, step] of steps.entries()) output.line(`${index + 1}. ${step.title}`);
+      for (const line of renderUpgradePlan(steps)) output.line(line);
       return 0;
     }
     const interrupt = upgradeInterrupt(io);
     try {
       const done = await executeUpgrade(steps, {
         ...fleet,
+        refresher: new AutoScalingInstanceRefresher({ autoScaling: clients.autoScaling, log: output.line }),
+        ...seams,
+        versions: { from, to },
         setParameter: (name, value) => putParameter(clients.ssm, name, value),
-        backup: () => backupFirst(invocation),
+        backup: () => upgradeBackup(plan, connected, output.line),
         log: output.line,
         signal: interrupt.signal,
       });
       if (done < steps.length) {
         output.line(
-          `Stopped after step ${done} of ${steps.length}; every finished step is complete on its nodes. Rerun with --from to continue.`,
+          `Stopped after step ${done} of ${steps.length}; every finished step is complete on its nodes and recorded. Run the same command again to continue at step ${done + 1}.`,
         );
         return 130;
       }

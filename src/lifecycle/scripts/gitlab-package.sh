@@ -34,3 +34,17 @@ drain_nginx() {
   fi
   gitlab-ctl stop nginx
 }
+
+# Waits until the runit service $1 (gitaly, praefect) runs again after the upgrade, for at most
+# two minutes: the next node must not go down while this one is still starting.
+wait_for_service() {
+  local service=$1 tries=0
+  until gitlab-ctl status "$service" >/dev/null; do
+    tries=$((tries + 1))
+    if [ "$tries" -ge 24 ]; then
+      echo "$service is not running after the upgrade; see gitlab-ctl tail $service" >&2
+      return 1
+    fi
+    sleep 5
+  done
+}

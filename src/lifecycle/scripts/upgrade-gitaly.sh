@@ -7,3 +7,4 @@ install_gitlab_package
 gitlab-ctl reconfigure
 # Gitaly reloads itself gracefully after reconfigure; everything else on the node restarts.
 gitlab-ctl restart-except gitaly
+wait_for_service gitaly

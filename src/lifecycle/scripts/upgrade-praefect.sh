@@ -8,3 +8,4 @@ install_gitlab_package
 set_gitlab_rb "praefect['auto_migrate']" "$PRAEFECT_AUTO_MIGRATE"
 gitlab-ctl reconfigure
 gitlab-ctl restart-except praefect
+wait_for_service praefect
