@@ -452,6 +452,11 @@ export type SecretId =
   | 'gitaly-token'
   | 'praefect-external-token'
   | 'praefect-internal-token'
+  /**
+   * GitLab Shell's secret token, with which Gitaly's hooks call GitLab's internal API back: Cloud
+   * Native Hybrid only, where no VM generates gitlab-secrets.json to carry it.
+   */
+  | 'gitlab-shell-secret'
   /** The SES SMTP user's access key, from which each node derives its SMTP password (see EmailPlan). */
   | 'smtp-credentials'
   /** A secret of the user's, named in `gitlab.extraSettings` (see ExternalSecretPlan). */
