@@ -25,6 +25,25 @@ describe('architecture diagram', () => {
     }
   }, 60_000);
 
+  it('labels each EKS pool with its bounds and what the chart runs there, and the control plane with its add-ons', () => {
+    const plan = planFor({ architecture: { size: '3k', type: 'cloud-native-hybrid' } });
+    const eks = plan.services.find((service) => service.kind === 'eks')!;
+    const dot = planToDot(plan);
+    if (eks.kind !== 'eks') throw new Error('no EKS');
+    for (const group of eks.nodeGroups) {
+      expect(dot).toContain(`${group.role} (EKS node group, ${group.minSize}-${group.maxSize} nodes)`);
+    }
+    expect(dot).toContain(
+      'webservice-pool (EKS node group, 2-4 nodes)\\nGitLab webservice (Puma, Workhorse)',
+    );
+    expect(dot).toContain('sidekiq-pool (EKS node group, 3-6 nodes)\\nGitLab Sidekiq');
+    expect(dot).toContain('add-ons: vpc-cni, coredns, kube-proxy, aws-ebs-csi-driver');
+    expect(dot).toContain('Helm: aws-load-balancer-controller, cluster-autoscaler, metrics-server');
+    // The VMs beside the cluster keep their own boxes.
+    expect(dot).toContain('gitaly-1\\nm5.xlarge');
+    expect(dot).toContain('praefect-1\\nc5.large');
+  });
+
   it('groups identical nodes of an AZ into one box with a count', () => {
     // 50k: 12 Rails c5.9xlarge over 3 AZs -> one box of 4 per AZ, not 12 boxes.
     const dot = planToDot(planFor({ architecture: { size: '50k' } }));
