@@ -33,10 +33,11 @@ describe('architecture diagram', () => {
     for (const group of eks.nodeGroups) {
       expect(dot).toContain(`${group.role} (EKS node group, ${group.minSize}-${group.maxSize} nodes)`);
     }
+    const web = eks.nodeGroups.find((group) => group.role === 'webservice-pool')!;
     expect(dot).toContain(
-      'webservice-pool (EKS node group, 2-4 nodes)\\nGitLab webservice (Puma, Workhorse)',
+      `webservice-pool (EKS node group, ${web.minSize}-${web.maxSize} nodes)\\nGitLab webservice (Puma, Workhorse)`,
     );
-    expect(dot).toContain('sidekiq-pool (EKS node group, 3-6 nodes)\\nGitLab Sidekiq');
+    expect(dot).toMatch(/sidekiq-pool \(EKS node group, \d+-\d+ nodes\)\\nGitLab Sidekiq\\n/);
     expect(dot).toContain('add-ons: vpc-cni, coredns, kube-proxy, aws-ebs-csi-driver');
     expect(dot).toContain('Helm: aws-load-balancer-controller, cluster-autoscaler, metrics-server');
     // The VMs beside the cluster keep their own boxes.
