@@ -88,6 +88,11 @@ describe('EKS of a Cloud Native Hybrid plan', () => {
       expect(release.namespace).toBe(release.serviceAccount!.namespace);
     }
     expect(byName.get('metrics-server')!.serviceAccount).toBeUndefined();
+    // Pod autoscaling depends on Metrics Server: it must survive a node drain.
+    expect(byName.get('metrics-server')!.values).toEqual({
+      replicas: 2,
+      podDisruptionBudget: { enabled: true, minAvailable: 1 },
+    });
     for (const release of eks.addOnReleases) {
       expect(release.repository, release.name).toMatch(/^https:\/\//);
       expect(release.version, release.name).toMatch(/^\d+\.\d+\.\d+$/);
