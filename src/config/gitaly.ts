@@ -13,6 +13,10 @@
  *   internal API URL (gitlabhq/omnibus-gitlab 440b1f835eb205885d22933ac074cc11c1148609,
  *   files/gitlab-cookbooks/gitaly/recipes/enable.rb); `gitlab_rails['internal_api_url']`, which the
  *   docs show, is not among the template's settings, so the listed nested key is used instead.
+ * - Cloud Native Hybrid: no Rails VM shares gitlab-secrets.json, so GitLab Shell's token comes from
+ *   the Plan's `gitlab-shell-secret` as `gitaly['gitlab_secret']` (17.5 and later; "Configure
+ *   authentication", method 2, skratsch-solutions/gitlabhq f76fbdcd8b8bddc2022d324a7b38fdf63b6be15c,
+ *   doc/administration/gitaly/configure_gitaly.md).
  * - The git account's ids: `user['uid']` and `user['gid']` ("Specify numeric user and group
  *   identifiers", gitlabhq/omnibus-gitlab 8bae586ed153bd3598bf6f11dc4cfeaefd693a72 (19.3.0+ee.0),
  *   doc/settings/configuration.md). The data volume moves to the node that replaces this one, and
@@ -85,6 +89,11 @@ export function gitalyGitlabRb(plan: Plan, node: PlanNode, _endpoints: RuntimeEn
       backup: symHash({ go_cloud_url: backupSinkUrl(plan) }),
     }),
   );
+  if (plan.secrets.some((entry) => entry.id === 'gitlab-shell-secret' && entry.readers.includes('gitaly'))) {
+    rb.comment(
+      "GitLab Shell's token for the hooks' calls back to GitLab, from Secrets Manager: no Rails VM shares gitlab-secrets.json here",
+    ).set('gitaly', ['gitlab_secret'], secret('gitlab-shell-secret'));
+  }
   rb.comment('Exporters, listening where the monitoring node can scrape them');
   nodeExporterSettings(rb);
   return rb;

@@ -47,7 +47,7 @@ import {
   LOCK_SCRIPT_PATH,
   shellQuote,
 } from './boot-script.js';
-import { databaseOf, RAILS_CODE_ROLES, targetRole } from './common.js';
+import { databaseOf, targetRole } from './common.js';
 import { databaseBootstrap } from './database-bootstrap.js';
 import { gitlabRbFor } from './render.js';
 import type { BootTarget, RuntimeEndpoints } from './types.js';
@@ -91,7 +91,10 @@ export function bootNeeds(plan: Plan, target: BootTarget, gitlabRbSecrets: reado
   }
   return {
     secretFiles: [...files],
-    secretsJson: RAILS_CODE_ROLES.includes(role) || role === 'gitaly',
+    // Who installs it is the Plan's secret readers: Cloud Native Hybrid has no such secret.
+    secretsJson: plan.secrets.some(
+      (secret) => secret.id === 'gitlab-secrets-json' && secret.readers.includes(role),
+    ),
     hostKeys: web,
     migrates,
     web,

@@ -104,7 +104,7 @@ export interface Bom {
 export const NOT_COUNTED: readonly string[] = [
   'EBS snapshots, RDS backup storage beyond the free allowance and AWS Backup (grow with data and retention)',
   'KMS keys and requests, S3 requests, Route 53 queries, CloudWatch metrics and logs (incl. VPC flow logs): no usage figures',
-  'EKS node root volumes (not in the Plan), data transfer between AZs, taxes and support plans',
+  'Data transfer between AZs, taxes and support plans',
 ];
 
 const SPEC_COST_DEFAULTS = specSchema.shape.cost.parse(undefined);
@@ -359,9 +359,22 @@ function serviceLines(table: PriceTable, plan: Plan): BomLine[] {
         return lines;
       }
       case 'eks': {
-        const groups = service.nodeGroups.map((group) =>
+        // Each node at desired size with its root volume; the autoscaler may add nodes up to maxSize.
+        const groups = service.nodeGroups.flatMap((group) => [
           ec2Lines(table, region, group.role, group.instanceType, group.desiredSize),
-        );
+          ...volumeLines(
+            table,
+            region,
+            group.role,
+            Array.from({ length: group.desiredSize }, () => ({
+              purpose: 'root' as const,
+              deviceName: '/dev/xvda',
+              sizeGiB: service.nodeRootVolume.sizeGiB,
+              type: service.nodeRootVolume.type,
+              retainOnDelete: false,
+            })),
+          ),
+        ]);
         return [
           // Past standard support the whole cluster hour costs the extended-support rate.
           service.kubernetesSupport === 'extended'

@@ -438,10 +438,54 @@ export interface EksService {
   readonly kind: 'eks';
   readonly id: string;
   readonly role: 'webservice-pool';
+  /** Name of the cluster: the environment's. */
+  readonly clusterName: string;
   readonly kubernetesVersion: string;
   /** EKS support of that version on the plan's date: extended support costs more per cluster hour. */
   readonly kubernetesSupport: 'standard' | 'extended' | 'unsupported';
   readonly nodeGroups: readonly EksNodeGroupPlan[];
+  /** Root volume of every node: container images and pod scratch space. */
+  readonly nodeRootVolume: { readonly sizeGiB: number; readonly type: 'gp3' };
+  /**
+   * IMDS hop limit of the nodes: 1, so only host-network pods (the VPC CNI, kube-proxy) reach the
+   * node role; every other pod that calls AWS has a role of its own through IRSA.
+   */
+  readonly metadataHopLimit: 1;
+  /** EKS managed add-ons, each with the service account that gets an IRSA role when it needs one. */
+  readonly addOns: readonly EksAddOnPlan[];
+  /** Helm releases of the cluster add-ons, installed before GitLab's chart. */
+  readonly addOnReleases: readonly ClusterAddOnReleasePlan[];
+  /** IAM role given cluster admin through an EKS access entry (spec `access.clusterAdminRoleArn`). */
+  readonly adminRoleArn?: string;
+}
+
+/** A Kubernetes service account, in its namespace. */
+export interface KubernetesServiceAccountPlan {
+  readonly namespace: string;
+  readonly name: string;
+}
+
+export interface EksAddOnPlan {
+  readonly name: 'vpc-cni' | 'coredns' | 'kube-proxy' | 'aws-ebs-csi-driver';
+  /** The account the add-on calls AWS as, with an IRSA role; absent when it uses none of its own. */
+  readonly serviceAccount?: KubernetesServiceAccountPlan;
+}
+
+/**
+ * A Helm release of a cluster add-on, as data for the install path. `values` holds what the Plan
+ * knows; the infrastructure adds what only a deploy knows (the VPC id, the IRSA role's ARN) with
+ * `KubernetesCluster.releaseValues`.
+ */
+export interface ClusterAddOnReleasePlan {
+  readonly name: 'aws-load-balancer-controller' | 'cluster-autoscaler' | 'metrics-server';
+  readonly namespace: string;
+  /** Helm repository URL. */
+  readonly repository: string;
+  readonly chart: string;
+  readonly version: string;
+  readonly values: Readonly<Record<string, unknown>>;
+  /** The service account the release creates and runs as, with an IRSA role, when it calls AWS. */
+  readonly serviceAccount?: KubernetesServiceAccountPlan;
 }
 
 export type SecretId =
@@ -454,6 +498,11 @@ export type SecretId =
   | 'gitaly-token'
   | 'praefect-external-token'
   | 'praefect-internal-token'
+  /**
+   * GitLab Shell's secret token, with which Gitaly's hooks call GitLab's internal API back: Cloud
+   * Native Hybrid only, where no VM generates gitlab-secrets.json to carry it.
+   */
+  | 'gitlab-shell-secret'
   /** The SES SMTP user's access key, from which each node derives its SMTP password (see EmailPlan). */
   | 'smtp-credentials'
   /** A secret of the user's, named in `gitlab.extraSettings` (see ExternalSecretPlan). */

@@ -99,6 +99,13 @@ function nodeBoxes(plan: Plan, zone: string, subnet: 'public' | 'private'): Box[
   return boxes;
 }
 
+/** What the GitLab chart runs on each pool (the reference architectures' Cloud Native Hybrid tables). */
+const POOL_WORKLOADS: Readonly<Record<string, string>> = {
+  'webservice-pool': 'GitLab webservice (Puma, Workhorse)',
+  'sidekiq-pool': 'GitLab Sidekiq',
+  'supporting-pool': 'NGINX ingress, GitLab Shell, KAS, registry, add-ons',
+};
+
 /** EKS node groups spread evenly over the AZs, as managed node groups place them. */
 function nodeGroupBoxes(plan: Plan, zoneIndex: number): Box[] {
   const zone = plan.availabilityZones[zoneIndex]!;
@@ -111,7 +118,11 @@ function nodeGroupBoxes(plan: Plan, zoneIndex: number): Box[] {
         : [
             {
               id: dotId(group.role, zone),
-              lines: [`${group.role} (EKS node group)`, countLabel(count, group.instanceType)],
+              lines: [
+                `${group.role} (EKS node group, ${group.minSize}-${group.maxSize} nodes)`,
+                POOL_WORKLOADS[group.role] ?? group.role,
+                countLabel(count, group.instanceType),
+              ],
               kind: 'compute' as const,
             },
           ];
@@ -328,7 +339,12 @@ export function planToDot(plan: Plan): string {
   if (eks) {
     outside.push({
       id: 'eks',
-      lines: ['kubernetes', `EKS ${eks.kubernetesVersion} control plane`],
+      lines: [
+        'kubernetes',
+        `EKS ${eks.kubernetesVersion} control plane`,
+        `add-ons: ${eks.addOns.map((addOn) => addOn.name).join(', ')}`,
+        `Helm: ${eks.addOnReleases.map((release) => release.name).join(', ')}`,
+      ],
       kind: 'external',
     });
   }

@@ -154,6 +154,17 @@ const specObject = z.strictObject({
       sshAllowedCidrs: z.array(cidr).min(1, 'must list at least one CIDR block').default(['0.0.0.0/0']),
       /** Who may SSH to the bastions (admin `bastion`); none by default, so they stay closed. */
       bastionSshAllowedCidrs: z.array(cidr).default([]),
+      /**
+       * Cloud Native Hybrid: an IAM role given cluster admin on the EKS cluster (an access entry with
+       * AmazonEKSClusterAdminPolicy), for the administrators who run kubectl and Helm.
+       */
+      clusterAdminRoleArn: z
+        .string()
+        .regex(
+          /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/,
+          'must be an IAM role ARN such as arn:aws:iam::123456789012:role/gitlab-admins',
+        )
+        .optional(),
     })
     .prefault({}),
   network: z

@@ -41,6 +41,7 @@ access:
   admin: ssm                   # ssm (Session Manager, no open port) | bastion (two bastion hosts)
   sshAllowedCidrs: ["0.0.0.0/0"]  # who may use Git over SSH on port 22
   # bastionSshAllowedCidrs: ["203.0.113.0/24"]  # who may SSH to the bastions (none by default)
+  # clusterAdminRoleArn: arn:aws:iam::123456789012:role/gitlab-admins  # cloud-native-hybrid: kubectl admin of the EKS cluster
 
 network:
   vpcCidr: 10.0.0.0/16

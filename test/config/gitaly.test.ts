@@ -126,6 +126,19 @@ describe('Gitaly gitlab.rb', () => {
     }
   });
 
+  it("takes GitLab Shell's token from Secrets Manager in Cloud Native Hybrid, and from gitlab-secrets.json otherwise", () => {
+    for (const size of ['3k', '2k'] as const) {
+      const hybrid = planFor({ architecture: { size, type: 'cloud-native-hybrid' } });
+      const rb = gitalyGitlabRb(hybrid, node(hybrid, 'gitaly-1'), endpoints);
+      expect(setting(rb, 'gitaly', 'gitlab_secret')).toEqual(new SecretValue('gitlab-shell-secret'));
+      expect(rb.secrets()).toContain('gitlab-shell-secret');
+    }
+    // The Linux package environments copy gitlab-secrets.json from the Rails nodes instead.
+    const rb = gitalyGitlabRb(cluster, node(cluster, 'gitaly-1'), endpoints);
+    expect(rb.render()).not.toContain('gitlab_secret');
+    expect(rb.secrets()).not.toContain('gitlab-shell-secret');
+  });
+
   it('caches pack-objects and calls GitLab back at its external URL', () => {
     const config = configuration(single, 'gitaly-1');
     expect(entries(config.pack_objects_cache!)).toEqual({ enabled: true });

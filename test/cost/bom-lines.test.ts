@@ -406,6 +406,7 @@ describe('bill of materials, by hand', () => {
           maxSize: 8,
         },
       ],
+      nodeRootVolume: { sizeGiB: 100, type: 'gp3' },
     } as unknown as EksService;
     const bom = billOfMaterials(plan({ services: [s3, eks] }), table);
     expect(line(bom, `S3 Standard storage (${s3.buckets.length} buckets)`)).toMatchObject({
@@ -430,6 +431,14 @@ describe('bill of materials, by hand', () => {
       quantity: 4,
       monthly: 4 * 2 * 730,
     });
+    // Each of the four nodes has a 100 GiB gp3 root volume at the baseline IOPS and throughput.
+    expect(line(bom, 'EBS gp3 root volumes')).toMatchObject({
+      group: 'webservice-pool',
+      quantity: 4 * 100,
+      unit: 'GiB',
+      billing: 'monthly',
+    });
+    expect(bom.lines.filter((entry) => entry.group === 'webservice-pool')).toHaveLength(2);
   });
 
   it('bills NAT gateways, egress, the private zone, bastion addresses, secrets and alarms', () => {

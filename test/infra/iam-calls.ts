@@ -441,6 +441,8 @@ export function deniedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsCa
     });
   }
   for (const id of ['gitlab-secrets-json', 'ssh-host-keys'] as const) {
+    // Cloud Native Hybrid has no first-boot secrets: Secrets Manager generates everything.
+    if (!plan.secrets.some((secret) => secret.id === id)) continue;
     calls.push(
       {
         action: 'secretsmanager:PutSecretValue',

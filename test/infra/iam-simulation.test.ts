@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runCommandLogGroupName } from '../../src/plan/contracts.js';
 import { nodesOf } from '../../src/plan/query.js';
 import { STACK_KINDS, type StackKind } from '../../src/plan/stacks.js';
@@ -28,6 +28,10 @@ import {
   type Synthesized,
   synthesize,
 } from './synth.js';
+
+/** The fake EKS cluster's OIDC issuer, without its scheme. */
+const OIDC_ISSUER = (region: string) =>
+  `oidc.eks.${region}.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE`;
 
 /** Resolves CloudFormation values of a synthesized environment into the fake account's ARNs. */
 function resolver(synth: Synthesized) {
@@ -67,6 +71,9 @@ function resolver(synth: Synthesized) {
   const getAtt = (kind: StackKind, id: string, attribute: string): string => {
     const resource = template(kind).Resources[id];
     if (!resource) throw new Error(`no resource ${id} in ${kind}`);
+    if (resource.Type === 'AWS::EKS::Cluster' && attribute === 'OpenIdConnectIssuerUrl') {
+      return `https://${OIDC_ISSUER(region)}`;
+    }
     if (attribute !== 'Arn') return `${id}.${attribute}`;
     switch (resource.Type) {
       case 'AWS::KMS::Key':
@@ -77,6 +84,8 @@ function resolver(synth: Synthesized) {
         return `arn:aws:s3:::${ref(kind, id)}`;
       case 'AWS::IAM::Role':
         return `arn:aws:iam::${ACCOUNT}:role/${id}`;
+      case 'AWS::IAM::OIDCProvider':
+        return `arn:aws:iam::${ACCOUNT}:oidc-provider/${OIDC_ISSUER(region)}`;
       default:
         throw new Error(`no fake ARN for ${resource.Type} ${id}`);
     }
@@ -336,5 +345,198 @@ describe('instance role policies, simulated', () => {
     }
     expect(failures).toEqual([]);
     expect(checked).toBeGreaterThan(nodesOf(plan, 'gitaly').length * 10);
+  });
+});
+
+describe('Kubernetes add-on roles (IRSA), simulated', () => {
+  let synth: Synthesized;
+  let region: string;
+  let cluster: string;
+  let roles: Map<string, { policies: { name: string; policy: Json }[]; trust: Json }>;
+  beforeAll(() => {
+    synth = synthesize(planFor({ architecture: { size: '3k', type: 'cloud-native-hybrid' } }));
+    region = synth.plan.region;
+    const eks = synth.plan.services.find((service) => service.kind === 'eks')!;
+    cluster = eks.kind === 'eks' ? eks.clusterName : '';
+    const { resolve } = resolver(synth);
+    const kubernetes = synth.environment.kubernetes!;
+    const compute = synth.environment.stacks.compute;
+    const logicalId = (role: { node: { defaultChild?: unknown } }) =>
+      compute.getLogicalId(role.node.defaultChild as never);
+    const named = new Map([
+      ['aws-load-balancer-controller', kubernetes.releaseRoles.get('aws-load-balancer-controller')!],
+      ['cluster-autoscaler', kubernetes.releaseRoles.get('cluster-autoscaler')!],
+      ['aws-ebs-csi-driver', kubernetes.ebsCsiDriverRole],
+    ]);
+    roles = new Map(
+      [...named].map(([name, role]) => {
+        const roleId = logicalId(role);
+        const policies = identityPoliciesOf(synth.json.compute)
+          .filter(([, policy]) => (policy.Properties!.Roles as Json[]).some((entry) => entry.Ref === roleId))
+          .map(([id, policy]) => ({
+            name: id,
+            policy: resolve('compute', policy.Properties!.PolicyDocument) as Json,
+          }));
+        const trust = JSON.parse(
+          resolve(
+            'compute',
+            synth.json.compute.Resources[roleId]!.Properties!.AssumeRolePolicyDocument,
+          ) as string,
+        ) as Json;
+        return [name, { policies, trust }];
+      }),
+    );
+  });
+
+  const arn = (service: string, resource: string) => `arn:aws:${service}:${region}:${ACCOUNT}:${resource}`;
+  const decideFor = async (role: string, call: AwsCall) => decide(roles.get(role)!.policies, call, new Map());
+
+  it('trusts exactly one service account of this cluster, through its OIDC provider', () => {
+    const issuer = OIDC_ISSUER(region);
+    const accounts = {
+      'aws-load-balancer-controller': 'kube-system:aws-load-balancer-controller',
+      'cluster-autoscaler': 'kube-system:cluster-autoscaler',
+      'aws-ebs-csi-driver': 'kube-system:ebs-csi-controller-sa',
+    };
+    for (const [role, account] of Object.entries(accounts)) {
+      const statements = roles.get(role)!.trust.Statement as Json[];
+      expect(statements, role).toEqual([
+        {
+          Effect: 'Allow',
+          Principal: { Federated: `arn:aws:iam::${ACCOUNT}:oidc-provider/${issuer}` },
+          Action: 'sts:AssumeRoleWithWebIdentity',
+          Condition: {
+            StringEquals: {
+              [`${issuer}:sub`]: `system:serviceaccount:${account}`,
+              [`${issuer}:aud`]: 'sts.amazonaws.com',
+            },
+          },
+        },
+      ]);
+    }
+  });
+
+  it('lets the load balancer controller register pods in the chart target groups only', async () => {
+    const world = resolver(synth);
+    const webGroups = resourcesOf(synth.json.edge, 'AWS::ElasticLoadBalancingV2::TargetGroup').map(([id]) =>
+      world.ref('edge', id),
+    );
+    expect(webGroups.length).toBeGreaterThan(0);
+    const controller = 'aws-load-balancer-controller';
+    for (const group of webGroups) {
+      for (const action of ['RegisterTargets', 'DeregisterTargets']) {
+        const call = { action: `elasticloadbalancing:${action}`, resource: group, why: 'bind a pod' };
+        expect(await decideFor(controller, call), `${action} ${group}`).toBe('Allowed');
+      }
+    }
+    const praefect = arn('elasticloadbalancing', 'targetgroup/praefect/0123456789abcdef');
+    expect(
+      await decideFor(controller, {
+        action: 'elasticloadbalancing:RegisterTargets',
+        resource: praefect,
+        why: 'x',
+      }),
+    ).not.toBe('Allowed');
+    expect(
+      await decideFor(controller, {
+        action: 'elasticloadbalancing:DescribeTargetHealth',
+        resource: '*',
+        why: 'watch targets',
+      }),
+    ).toBe('Allowed');
+    // A load balancer it did not create (the edge's, untagged) it may not delete.
+    const edge = arn('elasticloadbalancing', 'loadbalancer/net/gitlab-external/0123456789abcdef');
+    expect(
+      await decideFor(controller, {
+        action: 'elasticloadbalancing:DeleteLoadBalancer',
+        resource: edge,
+        why: 'x',
+      }),
+    ).not.toBe('Allowed');
+    expect(
+      await decideFor(controller, {
+        action: 'elasticloadbalancing:DeleteLoadBalancer',
+        resource: edge,
+        context: { 'aws:ResourceTag/elbv2.k8s.aws/cluster': cluster },
+        why: 'delete its own',
+      }),
+    ).toBe('Allowed');
+  });
+
+  it('lets the EBS CSI driver manage its own volumes on this cluster, never a Gitaly volume', async () => {
+    const ebs = 'aws-ebs-csi-driver';
+    const own = { 'aws:ResourceTag/ebs.csi.aws.com/cluster': 'true' };
+    const volume = arn('ec2', 'volume/vol-0pvc');
+    const node = {
+      resource: arn('ec2', 'instance/i-0node'),
+      context: { 'aws:ResourceTag/eks:cluster-name': cluster },
+    };
+    const allowed: AwsCall[] = [
+      {
+        action: 'ec2:CreateVolume',
+        resource: volume,
+        context: { 'aws:RequestTag/ebs.csi.aws.com/cluster': 'true' },
+        why: 'provision',
+      },
+      { action: 'ec2:AttachVolume', resource: volume, context: own, why: 'attach its volume' },
+      { action: 'ec2:AttachVolume', ...node, why: 'to a node of the cluster' },
+      { action: 'ec2:DeleteVolume', resource: volume, context: own, why: 'delete its volume' },
+      { action: 'ec2:DescribeVolumes', resource: '*', why: 'list' },
+    ];
+    const gitaly = arn('ec2', 'volume/vol-0gitaly');
+    const denied: AwsCall[] = [
+      { action: 'ec2:CreateVolume', resource: volume, why: 'an untagged volume' },
+      ...['AttachVolume', 'DetachVolume', 'ModifyVolume', 'DeleteVolume', 'CreateSnapshot', 'DeleteTags'].map(
+        (action) => ({ action: `ec2:${action}`, resource: gitaly, why: 'a Gitaly volume' }),
+      ),
+      { action: 'ec2:AttachVolume', resource: arn('ec2', 'instance/i-0gitaly'), why: 'to a Gitaly instance' },
+      {
+        action: 'ec2:AttachVolume',
+        resource: arn('ec2', 'instance/i-0other'),
+        context: { 'aws:ResourceTag/eks:cluster-name': 'another' },
+        why: 'to another cluster',
+      },
+    ];
+    for (const call of allowed) expect(await decideFor(ebs, call), call.why).toBe('Allowed');
+    for (const call of denied) expect(await decideFor(ebs, call), call.why).not.toBe('Allowed');
+  });
+
+  it("lets the autoscaler resize this cluster's node groups only", async () => {
+    const autoscaler = 'cluster-autoscaler';
+    const group = arn('autoscaling', 'autoScalingGroup:0:autoScalingGroupName/eks-webservice-pool');
+    const tags = {
+      'aws:ResourceTag/k8s.io/cluster-autoscaler/enabled': 'true',
+      [`aws:ResourceTag/k8s.io/cluster-autoscaler/${cluster}`]: 'owned',
+    };
+    for (const action of ['SetDesiredCapacity', 'TerminateInstanceInAutoScalingGroup']) {
+      const call = { action: `autoscaling:${action}`, resource: group, context: tags, why: action };
+      expect(await decideFor(autoscaler, call), action).toBe('Allowed');
+      expect(await decideFor(autoscaler, { ...call, context: {} }), `${action} untagged`).not.toBe('Allowed');
+      expect(
+        await decideFor(autoscaler, {
+          ...call,
+          context: {
+            'aws:ResourceTag/k8s.io/cluster-autoscaler/enabled': 'true',
+            'aws:ResourceTag/k8s.io/cluster-autoscaler/other': 'owned',
+          },
+        }),
+        `${action} of another cluster`,
+      ).not.toBe('Allowed');
+    }
+    expect(
+      await decideFor(autoscaler, {
+        action: 'autoscaling:DescribeAutoScalingGroups',
+        resource: '*',
+        why: 'discover',
+      }),
+    ).toBe('Allowed');
+    expect(
+      await decideFor(autoscaler, {
+        action: 'autoscaling:UpdateAutoScalingGroup',
+        resource: group,
+        context: tags,
+        why: 'x',
+      }),
+    ).not.toBe('Allowed');
   });
 });

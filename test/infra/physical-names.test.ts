@@ -71,6 +71,8 @@ const NOT_ACCOUNT_NAMES: Readonly<Record<string, readonly string[]>> = {
   'AWS::CloudWatch::Alarm': ['MetricName'],
   // A node group is named in its cluster.
   'AWS::EKS::Nodegroup': ['NodegroupName', 'ClusterName'],
+  // An add-on is named in its cluster, after the software it installs.
+  'AWS::EKS::Addon': ['AddonName', 'ClusterName'],
   // A selection is named in its backup plan.
   'AWS::Backup::BackupSelection': [],
   // The SSM document an association runs (AWS's own AWS-RunShellScript).

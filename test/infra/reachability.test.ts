@@ -299,6 +299,30 @@ describe.each(variants)('reachability of $name', ({ plan }) => {
     else expect(into('database').length).toBeGreaterThan(0);
   });
 
+  it('lets the Kubernetes pods reach Gitaly or Praefect, the database and Redis, and no other tier', () => {
+    const from = (tier: string) =>
+      [...reach.paths].filter((path) => path.startsWith(`${tier}>`)).map((path) => path.split('>')[1]!);
+    if (plan.architecture.type !== 'cloud-native-hybrid') {
+      expect(from('kubernetes')).toEqual([]);
+      return;
+    }
+    // A Gitaly Cluster is reached through Praefect's internal load balancer.
+    const git =
+      plan.architecture.gitalyMode === 'cluster'
+        ? `praefect-load-balancer:${PORTS.praefect}`
+        : `gitaly:${PORTS.gitaly}`;
+    const targets = new Set(from('kubernetes'));
+    for (const needed of [git, `database:${PORTS.postgres}`, `redis:${PORTS.redis}`]) {
+      expect(targets, needed).toContain(needed);
+    }
+    // Besides those: only the pods' own pool (KAS between webservice pods), nothing on the VMs'
+    // other ports, never Praefect's database or a Gitaly node behind Praefect.
+    const tiers = new Set([...targets].map((target) => target.split(':')[0]));
+    expect([...tiers].sort()).toEqual(
+      [git.split(':')[0], 'database', 'redis', ...(tiers.has('kubernetes') ? ['kubernetes'] : [])].sort(),
+    );
+  });
+
   it('lets Gitaly and Praefect reach the external URL through the public listener', () => {
     for (const { from, port } of expected.viaPublicAddress) {
       expect(reach.openOutbound.has(from), `${from} may connect out`).toBe(true);

@@ -53,7 +53,14 @@ const CLAIMS: Readonly<Record<StackKind, Readonly<Record<string, readonly string
       'AWS::ElasticLoadBalancingV2::TargetGroup',
     ],
     'NGINX access log group': ['AWS::Logs::LogGroup', 'AWS::Logs::MetricFilter'],
-    EKS: ['AWS::EKS::Cluster', 'AWS::EKS::Nodegroup'],
+    // With its managed add-ons, the OIDC provider of their IRSA roles and the admin's access entry.
+    EKS: [
+      'AWS::EKS::Cluster',
+      'AWS::EKS::Nodegroup',
+      'AWS::EKS::Addon',
+      'AWS::IAM::OIDCProvider',
+      'AWS::EKS::AccessEntry',
+    ],
   },
   ops: {
     'CloudWatch alarms': ['AWS::CloudWatch::Alarm'],
@@ -92,7 +99,10 @@ const WIRING = new Set([
 /** Environments between them having every kind of resource: a Gitaly Cluster with ASGs, EKS, bastions. */
 const SPECS: readonly SpecOverrides[] = [
   { architecture: { size: '3k' } },
-  { architecture: { size: '3k', type: 'cloud-native-hybrid' } },
+  {
+    architecture: { size: '3k', type: 'cloud-native-hybrid' },
+    access: { clusterAdminRoleArn: 'arn:aws:iam::123456789012:role/gitlab-admins' },
+  },
   { architecture: { size: '1k' }, access: { admin: 'bastion' } },
 ];
 

@@ -34,10 +34,19 @@ describe('docs/plan-format.md', () => {
       planFor({ architecture: { size: '1k' } }),
       planFor({ ...EXTRA_SETTINGS_OVERRIDES, architecture: { size: '3k' } }),
     ];
-    // An extra setting's value is the user's JSON, echoed like the spec.
+    // An extra setting's value is the user's JSON, echoed like the spec; an add-on release's values
+    // are its chart's own.
     const keys = keysOf(
       plans.map(({ spec: _spec, extraSettings, ...rest }) => ({
         ...rest,
+        services: rest.services.map((service) =>
+          service.kind === 'eks'
+            ? {
+                ...service,
+                addOnReleases: service.addOnReleases.map((release) => ({ ...release, values: 0 })),
+              }
+            : service,
+        ),
         ...(extraSettings
           ? {
               extraSettings: extraSettings.map(({ value: _value, ...setting }) => ({ ...setting, value: 0 })),

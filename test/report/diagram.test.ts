@@ -25,6 +25,26 @@ describe('architecture diagram', () => {
     }
   }, 60_000);
 
+  it('labels each EKS pool with its bounds and what the chart runs there, and the control plane with its add-ons', () => {
+    const plan = planFor({ architecture: { size: '3k', type: 'cloud-native-hybrid' } });
+    const eks = plan.services.find((service) => service.kind === 'eks')!;
+    const dot = planToDot(plan);
+    if (eks.kind !== 'eks') throw new Error('no EKS');
+    for (const group of eks.nodeGroups) {
+      expect(dot).toContain(`${group.role} (EKS node group, ${group.minSize}-${group.maxSize} nodes)`);
+    }
+    const web = eks.nodeGroups.find((group) => group.role === 'webservice-pool')!;
+    expect(dot).toContain(
+      `webservice-pool (EKS node group, ${web.minSize}-${web.maxSize} nodes)\\nGitLab webservice (Puma, Workhorse)`,
+    );
+    expect(dot).toMatch(/sidekiq-pool \(EKS node group, \d+-\d+ nodes\)\\nGitLab Sidekiq\\n/);
+    expect(dot).toContain('add-ons: vpc-cni, coredns, kube-proxy, aws-ebs-csi-driver');
+    expect(dot).toContain('Helm: aws-load-balancer-controller, cluster-autoscaler, metrics-server');
+    // The VMs beside the cluster keep their own boxes.
+    expect(dot).toContain('gitaly-1\\nm5.xlarge');
+    expect(dot).toContain('praefect-1\\nc5.large');
+  });
+
   it('groups identical nodes of an AZ into one box with a count', () => {
     // 50k: 12 Rails c5.9xlarge over 3 AZs -> one box of 4 per AZ, not 12 boxes.
     const dot = planToDot(planFor({ architecture: { size: '50k' } }));

@@ -78,6 +78,27 @@ describe('parseSpecYaml', () => {
     expect(error.issues[0]!.path).toBe('access.bastionSshAllowedCidrs.0');
   });
 
+  it('takes an IAM role ARN as the cluster admin, and names the field and an example when it is not one', () => {
+    const role = 'arn:aws:iam::123456789012:role/gitlab-admins';
+    expect(
+      parseSpecYaml(`${base}access: { clusterAdminRoleArn: "${role}" }\n`, 's.yaml').access
+        .clusterAdminRoleArn,
+    ).toBe(role);
+    for (const wrong of [
+      'arn:aws:iam::123456789012:user/alice',
+      'gitlab-admins',
+      'arn:aws:iam::1234:role/x',
+    ]) {
+      const error = specErrorOf(() =>
+        parseSpecYaml(`${base}access: { clusterAdminRoleArn: "${wrong}" }\n`, 's.yaml'),
+      );
+      expect(error.issues[0], wrong).toMatchObject({
+        path: 'access.clusterAdminRoleArn',
+        message: `"${wrong}" must be an IAM role ARN such as arn:aws:iam::123456789012:role/gitlab-admins`,
+      });
+    }
+  });
+
   it('rejects 4 availability zones', () => {
     const error = specErrorOf(() => parseSpecYaml(`${base}availabilityZones: 4\n`, 's.yaml'));
     expect(error.issues[0]).toMatchObject({ path: 'availabilityZones', message: 'number 4 must be 2 or 3' });

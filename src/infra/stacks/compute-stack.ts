@@ -249,12 +249,12 @@ export class ComputeStack extends Stack {
     const eksService = servicesOf<EksService>(plan, 'eks')[0];
     if (eksService) {
       this.kubernetes = new KubernetesCluster(this, 'Kubernetes', {
-        clusterName: plan.spec.name,
         service: eksService,
         vpc,
         nodeSecurityGroup: sg.forTier('kubernetes'),
         secretsKey: props.secretsKey,
         volumeKey,
+        targetGroupArns: Object.values(props.targetGroups).map((group) => group!.targetGroupArn),
       });
     }
 

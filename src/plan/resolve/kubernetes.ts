@@ -1,9 +1,18 @@
-/** Cloud Native Hybrid: the EKS cluster and its node groups for the stateless parts. */
+/** Cloud Native Hybrid: the EKS cluster, its node groups and the add-ons that run beside GitLab. */
+import {
+  ADD_ON_SERVICE_ACCOUNTS,
+  CLUSTER_ADD_ON_CHARTS,
+  type ClusterAddOnChart,
+  EKS_MANAGED_ADD_ONS,
+} from '../../catalog/eks-add-ons.js';
 import { eksSupportOn } from '../../catalog/eks-versions.js';
 import { KUBERNETES_VERSION } from '../../catalog/gitlab-requirements.js';
-import type { EksNodeGroupPlan, EksService } from '../types.js';
+import type { ClusterAddOnReleasePlan, EksAddOnPlan, EksNodeGroupPlan, EksService } from '../types.js';
 import type { BuildContext } from './context.js';
 import { archOf, chooseInstanceType } from './machines.js';
+
+/** Root volume of a Kubernetes node: room for GitLab's images (several GB each) and pod scratch space. */
+export const NODE_ROOT_VOLUME_GIB = 100;
 
 /** `today` (YYYY-MM-DD) judges the version's EKS support; the plan itself reads no clock. */
 export function planEks(context: BuildContext, today: string): EksService {
@@ -23,12 +32,73 @@ export function planEks(context: BuildContext, today: string): EksService {
         maxSize: scales ? role.nodes * 2 : role.nodes,
       };
     });
+  const clusterName = spec.name;
+  const addOns: EksAddOnPlan[] = EKS_MANAGED_ADD_ONS.map((name) => {
+    const serviceAccount = ADD_ON_SERVICE_ACCOUNTS[name];
+    return { name, ...(serviceAccount ? { serviceAccount } : {}) };
+  });
+  const adminRoleArn = spec.access.clusterAdminRoleArn;
   return {
     kind: 'eks',
     id: 'eks',
     role: 'webservice-pool',
+    clusterName,
     kubernetesVersion: KUBERNETES_VERSION,
     kubernetesSupport: eksSupportOn(KUBERNETES_VERSION, today),
     nodeGroups,
+    nodeRootVolume: { sizeGiB: NODE_ROOT_VOLUME_GIB, type: 'gp3' },
+    metadataHopLimit: 1,
+    addOns,
+    addOnReleases: planAddOnReleases(clusterName, spec.region),
+    ...(adminRoleArn ? { adminRoleArn } : {}),
   };
+}
+
+/**
+ * The cluster add-ons' Helm releases with the values the Plan knows. Each release that calls AWS
+ * creates its service account under the name its IRSA role trusts; the controller and the
+ * autoscaler get the region from their values, since their pods cannot reach IMDS.
+ */
+export function planAddOnReleases(clusterName: string, region: string): ClusterAddOnReleasePlan[] {
+  const values: Record<ClusterAddOnChart, Record<string, unknown>> = {
+    'aws-load-balancer-controller': {
+      clusterName,
+      region,
+      // Two replicas with leader election: the chart's default, kept explicit.
+      replicaCount: 2,
+      serviceAccount: {
+        create: true,
+        name: CLUSTER_ADD_ON_CHARTS['aws-load-balancer-controller'].serviceAccount!.name,
+      },
+    },
+    'cluster-autoscaler': {
+      cloudProvider: 'aws',
+      awsRegion: region,
+      // Finds the node groups by the tags EKS puts on their auto scaling groups.
+      autoDiscovery: { clusterName },
+      rbac: {
+        serviceAccount: {
+          create: true,
+          name: CLUSTER_ADD_ON_CHARTS['cluster-autoscaler'].serviceAccount!.name,
+        },
+      },
+    },
+    'metrics-server': {
+      // Horizontal pod autoscaling of webservice and Sidekiq reads it: two replicas, one always up.
+      replicas: 2,
+      podDisruptionBudget: { enabled: true, minAvailable: 1 },
+    },
+  };
+  return (Object.keys(CLUSTER_ADD_ON_CHARTS) as ClusterAddOnChart[]).map((name) => {
+    const source = CLUSTER_ADD_ON_CHARTS[name];
+    return {
+      name,
+      namespace: 'kube-system',
+      repository: source.repository,
+      chart: source.chart,
+      version: source.version,
+      values: values[name],
+      ...(source.serviceAccount ? { serviceAccount: source.serviceAccount } : {}),
+    };
+  });
 }
