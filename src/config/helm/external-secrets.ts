@@ -101,7 +101,7 @@ function metadata(name: string): Values {
 }
 
 /**
- * Every manifest applied before the chart: the reader's service account, the SecretStore, one
+ * Every manifest applied before the chart, in its namespace: the reader's service account, the SecretStore, one
  * ExternalSecret per Kubernetes Secret, and the object storage connection documents (no secret in them).
  */
 export function secretManifests(
@@ -145,7 +145,6 @@ export function secretManifests(
     stringData,
   }));
   return [
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: GITLAB_NAMESPACE } },
     {
       apiVersion: 'v1',
       kind: 'ServiceAccount',
