@@ -239,12 +239,36 @@ export class GitLabChart extends Construct {
     });
     this.installed.node.addDependency(start);
 
-    acknowledge(this, [
+    acknowledge(this.installer, [
       {
         id: 'AwsSolutions-IAM5',
         reason:
-          "CodeBuild's own log and report policies name the project's log groups with wildcards; GitLab's pods get object access on <bucket>/* of their buckets only.",
+          "CodeBuild's own policies for a project in a VPC and its logs: network interfaces it creates (ids unknown in advance), the project's log group and report groups by prefix, and its KMS key's data-key and re-encrypt action families.",
+        appliesTo: [
+          'Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*',
+          `Resource::arn:<AWS::Partition>:logs:${plan.region}:<AWS::AccountId>:log-group:/aws/codebuild/<${stack.getLogicalId(this.installer.node.defaultChild as codebuild.CfnProject)}>:*`,
+          `Resource::arn:<AWS::Partition>:codebuild:${plan.region}:<AWS::AccountId>:report-group/<${stack.getLogicalId(this.installer.node.defaultChild as codebuild.CfnProject)}>-*`,
+          'Action::kms:ReEncrypt*',
+          'Action::kms:GenerateDataKey*',
+          'Resource::*',
+        ],
       },
     ]);
+    // The provider function of CDK's AwsCustomResource, one per stack: it only starts the build.
+    const provider = stack.node.tryFindChild(
+      `AWS${cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replaceAll('-', '')}`,
+    );
+    if (provider) {
+      acknowledge(provider, [
+        {
+          id: 'AwsSolutions-IAM4',
+          reason:
+            "AWSLambdaBasicExecutionRole only lets CDK's custom resource function write its own logs; its one other permission starts the install build.",
+          appliesTo: [
+            'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole',
+          ],
+        },
+      ]);
+    }
   }
 }

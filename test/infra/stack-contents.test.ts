@@ -54,6 +54,16 @@ const CLAIMS: Readonly<Record<StackKind, Readonly<Record<string, readonly string
     ],
     'NGINX access log group': ['AWS::Logs::LogGroup', 'AWS::Logs::MetricFilter'],
     EKS: ['AWS::EKS::Cluster', 'AWS::EKS::Nodegroup'],
+    'OpenID Connect provider': ['AWS::IAM::OIDCProvider'],
+    'service account roles': ['AWS::IAM::Role', 'Custom::AWSCDKCfnJson'],
+    'the build that installs it': [
+      'AWS::CodeBuild::Project',
+      'AWS::EKS::AccessEntry',
+      'Custom::AWS',
+      'AWS::Lambda::Function',
+      'AWS::CloudFormation::WaitConditionHandle',
+      'AWS::CloudFormation::WaitCondition',
+    ],
   },
   ops: {
     'CloudWatch alarms': ['AWS::CloudWatch::Alarm'],
