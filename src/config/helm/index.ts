@@ -1,5 +1,6 @@
 /** GitLab's Helm chart for Cloud Native Hybrid: values and the manifests applied before it. */
 export { chartSecretIds, chartSecretSources, secretManifests } from './external-secrets.js';
+export { CHART_FILES_DIR, renderChartFiles } from './files.js';
 export { chartHosts } from './hosts.js';
 export {
   CHART_SECRETS,
