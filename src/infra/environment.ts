@@ -134,6 +134,7 @@ export class GitLabEnvironment extends Construct {
       gitalyVolumes: data.gitalyVolumes,
       targetGroups: edge.edge.targetGroups,
       dataEndpoints: data.endpoints,
+      certificateArn: edge.edge.certificate.certificateArn,
       ...(props.renderUserData ? { renderUserData: props.renderUserData } : {}),
     });
     const ops = new OpsStack(this, 'ops', {

@@ -53,13 +53,17 @@ const CLAIMS: Readonly<Record<StackKind, Readonly<Record<string, readonly string
       'AWS::ElasticLoadBalancingV2::TargetGroup',
     ],
     'NGINX access log group': ['AWS::Logs::LogGroup', 'AWS::Logs::MetricFilter'],
-    // With its managed add-ons, the OIDC provider of their IRSA roles and the admin's access entry.
-    EKS: [
-      'AWS::EKS::Cluster',
-      'AWS::EKS::Nodegroup',
-      'AWS::EKS::Addon',
-      'AWS::IAM::OIDCProvider',
+    // With its managed add-ons and the admin's access entry.
+    EKS: ['AWS::EKS::Cluster', 'AWS::EKS::Nodegroup', 'AWS::EKS::Addon', 'AWS::EKS::AccessEntry'],
+    'OpenID Connect provider': ['AWS::IAM::OIDCProvider'],
+    'service account roles': ['AWS::IAM::Role'],
+    'the build that installs it': [
+      'AWS::CodeBuild::Project',
       'AWS::EKS::AccessEntry',
+      'Custom::AWS',
+      'AWS::Lambda::Function',
+      'AWS::CloudFormation::WaitConditionHandle',
+      'AWS::CloudFormation::WaitCondition',
     ],
   },
   ops: {

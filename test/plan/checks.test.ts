@@ -5,6 +5,7 @@ import { EKS_VERSIONS } from '../../src/catalog/eks-versions.js';
 import { KUBERNETES_VERSION } from '../../src/catalog/gitlab-requirements.js';
 import { RULE_PACKS } from '../../src/plan/checks/index.js';
 import { hasErrors, PLAN_RULES, type PlanRule } from '../../src/plan/index.js';
+import type { Plan } from '../../src/plan/types.js';
 import { planFor, type SpecOverrides } from '../fixtures/plans.js';
 
 /** The EKS calendar entry of the Kubernetes version gitlab-aws plans. */
@@ -13,9 +14,16 @@ const dayBefore = (day: string) => new Date(Date.parse(day) - 86_400_000).toISOS
 
 /** For each rule: a spec that must fire it (with the field it must name) and one that must not. */
 /** `on`: the days the two plans are made, for rules that depend on a calendar. */
+/** `breaks`: for rules no spec can fire (they guard what the chart would reject), the Plan broken by hand. */
 const CASES: Record<
   string,
-  { fires: SpecOverrides; field?: string; quiet: SpecOverrides; on?: { fires: string; quiet: string } }
+  {
+    fires: SpecOverrides;
+    field?: string;
+    quiet: SpecOverrides;
+    on?: { fires: string; quiet: string };
+    breaks?: (plan: Plan) => Plan;
+  }
 > = {
   'GLA-DB-AURORA': {
     fires: { database: { engine: 'aurora-postgresql' } },
@@ -184,6 +192,39 @@ const CASES: Record<
     field: 'architecture.type',
     quiet: { architecture: { type: 'cloud-native-hybrid' } },
   },
+  'GLA-CHART-GITALY-STORAGE': {
+    fires: { architecture: { size: '2k', type: 'cloud-native-hybrid' } },
+    breaks: (plan) => ({
+      ...plan,
+      nodes: plan.nodes.map((node) =>
+        node.role === 'gitaly' ? { ...node, gitalyStorage: 'gitaly-1' } : node,
+      ),
+    }),
+    field: 'gitaly.mode',
+    quiet: { architecture: { size: '2k', type: 'cloud-native-hybrid' } },
+  },
+  'GLA-CHART-REDIS-HOST': {
+    fires: { architecture: { size: '3k', type: 'cloud-native-hybrid' } },
+    breaks: (plan) => ({
+      ...plan,
+      services: plan.services.filter((service) => service.kind !== 'elasticache'),
+    }),
+    field: 'redis',
+    quiet: { architecture: { size: '3k', type: 'cloud-native-hybrid' } },
+  },
+  'GLA-CHART-OBJECT-STORAGE': {
+    fires: { architecture: { size: '3k', type: 'cloud-native-hybrid' } },
+    breaks: (plan) => ({
+      ...plan,
+      services: plan.services.map((service) =>
+        service.kind === 's3'
+          ? { ...service, buckets: service.buckets.filter((bucket) => bucket.purpose !== 'registry') }
+          : service,
+      ),
+    }),
+    field: 'objectStorage.bucketPrefix',
+    quiet: { architecture: { size: '3k', type: 'cloud-native-hybrid' } },
+  },
 };
 
 describe('plan checks', () => {
@@ -195,14 +236,18 @@ describe('plan checks', () => {
     expect(new Set(PLAN_RULES.map((rule) => rule.id)).size).toBe(PLAN_RULES.length);
   });
 
-  describe.each(Object.entries(CASES))('%s', (id, { fires, field, quiet, on }) => {
+  describe.each(Object.entries(CASES))('%s', (id, { fires, field, quiet, on, breaks }) => {
     const options = (day: 'fires' | 'quiet') => (on ? { today: on[day] } : {});
     const rule = PLAN_RULES.find((candidate) => candidate.id === id)!;
 
     it('fires, naming the field', () => {
-      const finding = planFor(fires, options('fires')).checks.find((check) => check.id === id);
+      const planned = planFor(fires, options('fires'));
+      const broken = breaks?.(planned);
+      const finding = broken
+        ? rule.evaluate({ spec: broken.spec, reference: undefined as never, plan: broken })[0]
+        : planned.checks.find((check) => check.id === id);
       expect(finding).toBeDefined();
-      expect(finding?.level).toBe(rule.level);
+      if (!broken) expect((finding as { level?: string } | undefined)?.level).toBe(rule.level);
       if (field) expect(finding?.field).toBe(field);
       // A message a person can act on: it names a setting or a value to use.
       expect(finding?.message).toMatch(/(Set|Use|use|set|raise|list|remove|shorten|Double-check|Expect)/);

@@ -45,7 +45,12 @@ export const command: CliCommand = {
     // created the services, so the review copies name where each value comes from.
     const { renderAllConfigs, targetName } = await import('../../config/index.js');
     const configDir = join(outdir, 'config');
-    const files = renderAllConfigs(plan, (target) => reviewEndpoints(plan, targetName(target)));
+    const { renderChartFiles } = await import('../../config/helm/index.js');
+    const chartFiles = renderChartFiles(plan);
+    const files = [
+      ...renderAllConfigs(plan, (target) => reviewEndpoints(plan, targetName(target))),
+      ...chartFiles,
+    ];
     for (const file of files) {
       mkdirSync(dirname(join(outdir, file.path)), { recursive: true });
       writeFileSync(join(outdir, file.path), file.content);
@@ -53,7 +58,7 @@ export const command: CliCommand = {
     const total = result.stacks.reduce((sum, stack) => sum + stack.resourceCount, 0);
     io.out(`  ${'total'.padEnd(width)}  ${String(total).padStart(4)} resources\n\n`);
     io.out(
-      `GitLab configs written to ${configDir} (${files.length} files: gitlab.rb and user data per role)\n\n`,
+      `GitLab configs written to ${configDir} (${files.length} files: gitlab.rb and user data per role${chartFiles.length > 0 ? ", the Helm chart's values and secrets manifests" : ''})\n\n`,
     );
     // The templates are at hand, so say how long a first deploy takes and what it waits on.
     const estimate = estimateDeploy(readCloudAssembly(result.directory), { bootOrder: planBootOrder(plan) });

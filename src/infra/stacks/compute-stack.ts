@@ -39,6 +39,7 @@ import { grantExternalSecrets } from '../external-secrets.js';
 import type { BootScript, NodeConfigurationOf, NodeTierProps } from '../fixed-node.js';
 import { GitalyServers, type GitalyVolumes } from '../gitaly/gitaly.js';
 import { PraefectCluster } from '../gitaly/praefect.js';
+import { GitLabChart } from '../gitlab-chart.js';
 import { MonitoringServer } from '../monitoring.js';
 import { ApplicationLogs } from '../ops/application-logs.js';
 import { InstanceRecovery } from '../ops/instance-recovery.js';
@@ -77,6 +78,8 @@ export interface ComputeStackProps extends GitLabStackProps {
   readonly targetGroups: Edge['targetGroups'];
   /** Where the boot scripts find the database and Redis. */
   readonly dataEndpoints: DataEndpoints;
+  /** ARN of the domain's ACM certificate, which GitLab's chart puts on its HTTPS listener (Cloud Native Hybrid). */
+  readonly certificateArn?: string;
   /** Renders each node's user data; without one, instances boot plain Ubuntu and nothing waits. */
   readonly renderUserData?: RenderUserData;
 }
@@ -93,6 +96,8 @@ export class ComputeStack extends Stack {
   readonly monitoring?: MonitoringServer;
   readonly bastions?: Bastions;
   readonly kubernetes?: KubernetesCluster;
+  /** GitLab's Helm chart on the cluster, with its IAM roles and install (Cloud Native Hybrid). */
+  readonly gitlabChart?: GitLabChart;
   /** NGINX access logs and their metrics, where the Plan has nodes behind the HTTP target group. */
   readonly applicationLogs?: ApplicationLogs;
   /** The log group of the commands run on nodes through SSM. */
@@ -255,6 +260,19 @@ export class ComputeStack extends Stack {
         secretsKey: props.secretsKey,
         volumeKey,
         targetGroupArns: Object.values(props.targetGroups).map((group) => group!.targetGroupArn),
+      });
+      this.gitlabChart = new GitLabChart(this, 'GitLabChart', {
+        plan,
+        kubernetes: this.kubernetes,
+        vpc,
+        objectStorage: props.objectStorage,
+        secrets: props.secrets,
+        endpoints: {
+          databaseHost: props.dataEndpoints.databaseHost,
+          redisHosts: props.dataEndpoints.redisHosts,
+          certificateArn: props.certificateArn ?? '',
+        },
+        encryptionKey: props.secretsKey,
       });
     }
 

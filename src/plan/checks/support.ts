@@ -1,5 +1,8 @@
 /** Choices GitLab does not support or has not validated on AWS. */
 import type { PlanRule } from './rule.js';
+import { chartGitalyStorage } from './support/chart-gitaly-storage.js';
+import { chartObjectStorage } from './support/chart-object-storage.js';
+import { chartRedisHost } from './support/chart-redis-host.js';
 import { dbAurora } from './support/db-aurora.js';
 import { dbMultiAzCluster } from './support/db-multi-az-cluster.js';
 import { dbProxy } from './support/db-proxy.js';
@@ -16,4 +19,7 @@ export const SUPPORT_RULES: readonly PlanRule[] = [
   redisServerless,
   gitalyEfs,
   gitlabVersion,
+  chartGitalyStorage,
+  chartRedisHost,
+  chartObjectStorage,
 ];

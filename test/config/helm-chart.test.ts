@@ -1,0 +1,236 @@
+/**
+ * The generated values through GitLab's real chart (`helm template`, offline): every hybrid size in
+ * 2 and 3 AZs renders with none of the chart's own checks failing and every object valid against
+ * Kubernetes' schemas; the objects carry what the Plan decided. Values the chart rejects are caught
+ * by plan checks first: the chart's bad example overlays fail the render, and a Plan broken the same
+ * way fails its check, naming the spec field.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { CHART_SIZING, type HybridSize } from '../../src/catalog/gitlab-chart.js';
+import { CHART_SERVICE_ACCOUNTS, renderGitLabValues } from '../../src/config/helm/index.js';
+import { PLAN_RULES } from '../../src/plan/index.js';
+import { serviceOf } from '../../src/plan/query.js';
+import type { Plan } from '../../src/plan/types.js';
+import { planFor, supportedCombinations } from '../fixtures/plans.js';
+import {
+  chartUnavailable,
+  helmTemplate,
+  type Render,
+  type SchemaProblem,
+  sharedOverlay,
+  validateManifests,
+} from './helm-chart.js';
+import { chartEndpoints } from './helm-fixtures.js';
+
+const unavailable = chartUnavailable();
+if (unavailable && process.env.CI)
+  throw new Error(`CI is set, but the chart tests cannot run: ${unavailable}`);
+const reason = unavailable ? ` (skipped: ${unavailable})` : '';
+
+type Any = ReturnType<typeof JSON.parse>;
+const HYBRID = supportedCombinations()
+  .filter((combination) => combination.type === 'cloud-native-hybrid')
+  .map((combination) => ({
+    combination,
+    plan: planFor({
+      availabilityZones: combination.availabilityZones,
+      architecture: { size: combination.size, type: combination.type },
+    }),
+  }));
+const kubeVersionOf = (plan: Plan) => serviceOf(plan, 'eks').kubernetesVersion;
+
+interface Rendered {
+  readonly render: Render;
+  readonly problems: SchemaProblem[];
+  readonly objects: Any[];
+}
+
+describe.skipIf(unavailable)(`GitLab's chart renders the generated values${reason}`, () => {
+  /** One render per distinct values (2 and 3 AZs give the same values), all at once. */
+  const renders = new Map<string, Rendered>();
+  const keyOf = (plan: Plan) => JSON.stringify(renderGitLabValues(plan, chartEndpoints(plan)));
+  const of = (plan: Plan) => renders.get(keyOf(plan))!;
+  beforeAll(async () => {
+    const distinct = new Map(HYBRID.map(({ plan }) => [keyOf(plan), plan]));
+    const done = await Promise.all(
+      [...distinct].map(async ([key, plan]) => {
+        const render = await helmTemplate(JSON.parse(key), kubeVersionOf(plan));
+        return [key, plan, render] as const;
+      }),
+    );
+    for (const [key, plan, render] of done) {
+      const problems = render.ok ? await validateManifests(render.manifests, kubeVersionOf(plan)) : [];
+      const objects = parseAllDocuments(render.manifests)
+        .map((doc) => doc.toJS())
+        .filter((object) => object);
+      renders.set(key, { render, problems, objects });
+    }
+  });
+
+  it('renders every hybrid size in 2 and 3 AZs, no chart check failing, every object valid', () => {
+    expect(HYBRID).toHaveLength(12);
+    for (const { combination, plan } of HYBRID) {
+      const name = `${combination.size} in ${combination.availabilityZones} AZs`;
+      const { render, problems, objects } = of(plan);
+      expect(render.error, name).toBe('');
+      expect(problems, name).toEqual([]);
+      expect(objects.length, name).toBeGreaterThan(30);
+    }
+  });
+
+  it("runs webservice and Sidekiq as GitLab's reference sizes them, autoscaled and with disruption budgets", () => {
+    for (const { combination, plan } of HYBRID) {
+      const sizing = CHART_SIZING[combination.size as HybridSize];
+      const { objects } = of(plan);
+      const hpa = (name: string) =>
+        objects.find((object) => object.kind === 'HorizontalPodAutoscaler' && object.metadata.name === name);
+      expect(hpa('gitlab-webservice-default').spec).toMatchObject({
+        minReplicas: sizing.webservice.minReplicas,
+        maxReplicas: sizing.webservice.maxReplicas,
+      });
+      expect(hpa('gitlab-sidekiq-all-in-1-v2').spec).toMatchObject({
+        minReplicas: sizing.sidekiq.minReplicas,
+        maxReplicas: sizing.sidekiq.maxReplicas,
+      });
+      const budget = objects.find(
+        (object) =>
+          object.kind === 'PodDisruptionBudget' && object.metadata.name === 'gitlab-webservice-default',
+      );
+      expect(budget.spec.maxUnavailable).toBe(sizing.webservice.maxUnavailable);
+      const webservice = objects.find(
+        (object) => object.kind === 'Deployment' && object.metadata.name === 'gitlab-webservice-default',
+      );
+      expect(webservice.spec.template.spec.nodeSelector).toEqual({ workload: 'webservice-pool' });
+      expect(webservice.spec.template.spec.serviceAccountName).toBe(CHART_SERVICE_ACCOUNTS.webservice);
+    }
+  });
+
+  it('puts GitLab behind an ALB with the certificate, SSH behind an NLB, and bundles nothing the Plan runs elsewhere', () => {
+    const plan = HYBRID.find(({ combination }) => combination.size === '10k')!.plan;
+    const { objects } = of(plan);
+    const ingresses = objects.filter((object) => object.kind === 'Ingress');
+    expect(ingresses.length).toBeGreaterThanOrEqual(3);
+    for (const ingress of ingresses) {
+      expect(ingress.spec.ingressClassName).toBe('alb');
+      expect(ingress.metadata.annotations['alb.ingress.kubernetes.io/certificate-arn']).toBe(
+        chartEndpoints(plan).certificateArn,
+      );
+    }
+    const shell = objects.find(
+      (object) => object.kind === 'Service' && object.metadata.name === 'gitlab-gitlab-shell',
+    );
+    expect(shell.spec.type).toBe('LoadBalancer');
+    expect(shell.spec.ports.find((port: Any) => port.name === 'ssh').port).toBe(22);
+    const roles = chartEndpoints(plan).serviceAccountRoles;
+    for (const [component, name] of Object.entries(CHART_SERVICE_ACCOUNTS).filter(
+      ([key]) => key !== 'secrets',
+    )) {
+      const account = objects.find(
+        (object) => object.kind === 'ServiceAccount' && object.metadata.name === name,
+      );
+      expect(account?.metadata.annotations['eks.amazonaws.com/role-arn'], name).toBe(
+        roles[component as keyof typeof roles],
+      );
+    }
+    // Workloads only: the chart creates some service accounts whatever is enabled.
+    const names = objects
+      .filter((object) => ['Deployment', 'StatefulSet', 'DaemonSet', 'Job'].includes(object.kind))
+      .map((object) => `${object.kind}/${object.metadata.name}`)
+      .join('\n');
+    expect(names).not.toMatch(
+      /minio|postgresql|redis-master|certmanager|cert-manager|nginx-ingress|gitlab-gitaly|praefect/i,
+    );
+    const config = objects
+      .filter((object) => object.kind === 'ConfigMap')
+      .map((object) => JSON.stringify(object.data))
+      .join('\n');
+    expect(config).toContain(chartEndpoints(plan).databaseHost);
+    expect(config).toContain(chartEndpoints(plan).redisHosts['redis-persistent']!);
+  });
+});
+
+describe.skipIf(unavailable)(
+  `values GitLab's chart rejects are refused by plan checks first${reason}`,
+  () => {
+    let plan: Plan;
+    const ruleOf = (id: string) => PLAN_RULES.find((rule) => rule.id === id)!;
+    const findings = (id: string, broken: Plan) =>
+      ruleOf(id).evaluate({ spec: broken.spec, reference: undefined as never, plan: broken });
+    const renderWith = (overlays: string[]) =>
+      helmTemplate(
+        renderGitLabValues(plan, chartEndpoints(plan)),
+        kubeVersionOf(plan),
+        overlays.map(sharedOverlay),
+      );
+    /** The chart reports every failed check of a render at once: one render for the overlays that combine. */
+    let combined: Render;
+    let duplicate: Render;
+    beforeAll(async () => {
+      plan = planFor({ architecture: { size: '10k', type: 'cloud-native-hybrid' } });
+      [combined, duplicate] = await Promise.all([
+        renderWith([
+          'bad-gitaly-no-default-storage.yaml',
+          'bad-object-store-mixed.yaml',
+          'bad-redis-no-host.yaml',
+        ]),
+        renderWith(['bad-gitaly-duplicate-storage.yaml']),
+      ]);
+    });
+
+    it('the Gitaly storages: one named default, no name twice', () => {
+      expect(combined.error).toContain("There must be one (and only one) storage named 'default'");
+      expect(duplicate.error).toContain('Each storage name must be unique');
+      const gitaly = plan.nodes.find((node) => node.role === 'gitaly')!;
+      const single = (storages: string[]): Plan => ({
+        ...plan,
+        architecture: { ...plan.architecture, gitalyMode: 'single' },
+        nodes: [
+          ...plan.nodes.filter((node) => node.role !== 'gitaly'),
+          ...storages.map((storage, index) => ({
+            ...gitaly,
+            id: `gitaly-${index + 1}`,
+            gitalyStorage: storage,
+          })),
+        ],
+      });
+      expect(findings('GLA-CHART-GITALY-STORAGE', plan)).toEqual([]);
+      expect(findings('GLA-CHART-GITALY-STORAGE', single(['default']))).toEqual([]);
+      for (const broken of [single(['praefect-cluster']), single(['default', 'default'])]) {
+        const [finding] = findings('GLA-CHART-GITALY-STORAGE', broken);
+        expect(finding?.field).toBe('gitaly.mode');
+      }
+    });
+
+    it('the object storage: a bucket for every object type', () => {
+      expect(combined.error).toContain('for each item `bucket` must be specified');
+      const s3 = serviceOf(plan, 's3');
+      const broken: Plan = {
+        ...plan,
+        services: plan.services.map((service) =>
+          service === s3
+            ? { ...s3, buckets: s3.buckets.filter((bucket) => bucket.purpose !== 'lfs') }
+            : service,
+        ),
+      };
+      expect(findings('GLA-CHART-OBJECT-STORAGE', plan)).toEqual([]);
+      const [finding] = findings('GLA-CHART-OBJECT-STORAGE', broken);
+      expect(finding?.field).toBe('objectStorage.bucketPrefix');
+      expect(finding?.message).toContain('lfs');
+      expect(() => renderGitLabValues(broken, chartEndpoints(plan))).toThrow(/lfs/);
+    });
+
+    it('Redis: an external host', () => {
+      expect(combined.error).toContain('you must populate `global.redis.host`');
+      const broken: Plan = {
+        ...plan,
+        services: plan.services.filter((service) => service.kind !== 'elasticache'),
+      };
+      expect(findings('GLA-CHART-REDIS-HOST', plan)).toEqual([]);
+      expect(findings('GLA-CHART-REDIS-HOST', broken)[0]?.field).toBe('redis');
+      // A Linux package Plan runs no chart: nothing to check.
+      const linux = planFor({ architecture: { size: '10k' } });
+      expect(findings('GLA-CHART-REDIS-HOST', { ...linux, services: [] })).toEqual([]);
+    });
+  },
+);
