@@ -199,3 +199,23 @@ describe('runner fleet refusals', () => {
     ).toBeUndefined();
   });
 });
+
+describe('runner fleet in the report', () => {
+  it('has its own section of the plan text, and boxes and arrows in the diagram', async () => {
+    const { renderPlanText } = await import('../../src/report/plan-text.js');
+    const { planToDot } = await import('../../src/report/diagram.js');
+    const plan = planFor({ runners: { ...ON, maxInstances: 7, tags: ['docker'] } });
+    const text = renderPlanText(plan);
+    expect(text).toContain('Runner fleet (docker-autoscaler)');
+    expect(text).toMatch(
+      /job instances +0-7x c7i\.xlarge\|c6i\.xlarge\|m7i\.xlarge\|m6i\.xlarge +Spot price-capacity-optimized, 3 AZs/,
+    );
+    expect(text).toMatch(/jobs +7 at once .* tags docker/);
+    expect(renderPlanText(planFor())).not.toContain('Runner fleet');
+    const dot = planToDot(plan);
+    expect(dot).toContain('runner_manager -> runner_fleet');
+    expect(dot).toContain('runner_manager -> nlb_external');
+    expect(dot).toMatch(/runner_fleet \[.*0-7 Spot, 4 types/);
+    expect(planToDot(planFor())).not.toContain('runner_');
+  });
+});
