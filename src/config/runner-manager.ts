@@ -152,7 +152,7 @@ export function renderRunnerManagerConfig(plan: Plan, runtime: RunnerRuntime): s
  */
 const MANAGER_BOOT = `#!/usr/bin/env bash
 set -Eeuo pipefail
-for name in REGION PACKAGE VERSION TOKEN_SECRET TOKEN_ENV CONFIG PLUGIN_PATH WAIT_SECONDS POLL_SECONDS REPO_KEY_FINGERPRINT; do
+for name in REGION FLEET_GROUP PACKAGE VERSION TOKEN_SECRET TOKEN_ENV CONFIG PLUGIN_PATH WAIT_SECONDS POLL_SECONDS REPO_KEY_FINGERPRINT; do
   [ -n "\${!name:-}" ] || { echo "gitlab-aws-runner-boot: $name is not set" >&2; exit 1; }
 done
 log() { printf '%s gitlab-aws-runner-boot: %s\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2; }
@@ -210,6 +210,11 @@ wait_for_token() {
   printf 'RUNNER_TOKEN=%s\\n' "$value" >"$TOKEN_ENV.new"
   mv "$TOKEN_ENV.new" "$TOKEN_ENV"
 }
+# The fleeting plugin needs AZRebalance off (docker_autoscaler.md); CloudFormation cannot keep a
+# process suspended, so every boot suspends it again.
+suspend_rebalance() {
+  retry 5 aws autoscaling suspend-processes --region "$REGION" --auto-scaling-group-name "$FLEET_GROUP" --scaling-processes AZRebalance
+}
 start_runner() {
   install -d -m 0755 /etc/systemd/system/gitlab-runner.service.d
   printf '[Service]\\nEnvironmentFile=%s\\nEnvironment=FLEETING_PLUGIN_PATH=%s\\n' "$TOKEN_ENV" "$PLUGIN_PATH" >/etc/systemd/system/gitlab-runner.service.d/gitlab-aws.conf
@@ -219,6 +224,7 @@ start_runner() {
   log "GitLab Runner $VERSION started"
 }
 install_runner
+suspend_rebalance
 wait_for_token
 start_runner
 `;
@@ -228,6 +234,7 @@ export function runnerManagerBootScript(plan: Plan): string {
   const runners = runnersOf(plan);
   return withHeader(MANAGER_BOOT, {
     REGION: plan.region,
+    FLEET_GROUP: runners.fleet.autoScalingGroupName,
     PACKAGE: GITLAB_RUNNER.packageName,
     VERSION: runners.runner.version,
     TOKEN_SECRET: runners.tokenSecretName,

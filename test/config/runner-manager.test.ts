@@ -175,6 +175,9 @@ describe('manager boot script', () => {
       'apt-get -o DPkg::Lock::Timeout=900 install -y -q gitlab-runner=19.3.0-1 gitlab-runner-helper-images=19.3.0-1',
     );
     expect(run.calls).toMatch(/gitlab-runner fleeting install --config \/etc\/gitlab-runner\/config.toml/);
+    expect(run.calls).toContain(
+      'aws autoscaling suspend-processes --region us-west-2 --auto-scaling-group-name gitlab-test-runner-fleet --scaling-processes AZRebalance',
+    );
     expect(run.calls).toContain('systemctl restart gitlab-runner');
     expect(run.tokenEnv).toBe('RUNNER_TOKEN=glrt-secretvalue\n');
     expect(run.output).not.toContain('glrt-secretvalue');
