@@ -153,9 +153,9 @@ describe('GitLab API over HTTP', () => {
       );
       if (url.includes('/user/runners'))
         return new Response(JSON.stringify({ id: 5, token: 'glrt-x' }), { status: 201 });
-      if (url.includes('page=1')) return new Response(JSON.stringify(page(100, 1)));
-      if (url.includes('page=2')) return new Response(JSON.stringify(page(3, 101)));
-      return new Response('', { status: url.includes('/runners/9') ? 404 : 204 });
+      if (url.endsWith('&page=1')) return new Response(JSON.stringify(page(100, 1)));
+      if (url.endsWith('&page=2')) return new Response(JSON.stringify(page(3, 101)));
+      return new Response(null, { status: url.includes('/runners/9') ? 404 : 204 });
     }) as unknown as typeof fetch;
     const api = httpRunnersApi('https://gitlab.example.com', 'glpat-t', fakeFetch);
     expect(await api.createRunner({ description: 'd', tagList: ['a', 'b'], runUntagged: false })).toEqual({

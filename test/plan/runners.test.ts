@@ -219,3 +219,24 @@ describe('runner fleet in the report', () => {
     expect(planToDot(planFor())).not.toContain('runner_');
   });
 });
+
+describe('runner fleet refusals through the CLI', () => {
+  it('exits 2 naming the field, for a manager on Spot and an unknown instance type', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { runCli } = await import('../cli/run-cli.js');
+    const base = 'name: gitlab-test\nregion: us-west-2\ndomain: { name: gitlab.example.com }\n';
+    for (const [runners, field] of [
+      ['runners: { enabled: true, manager: { spot: true } }', 'runners.manager.spot'],
+      ['runners: { enabled: true, instanceTypes: [c7i.xlarge, z9.huge] }', 'runners.instanceTypes.1'],
+      ['runners: { enabled: true, maxInstances: 0 }', 'runners.maxInstances'],
+    ] as const) {
+      const cwd = mkdtempSync(join(tmpdir(), 'gla-runners-'));
+      writeFileSync(join(cwd, 'gitlab-aws.yaml'), `${base}${runners}\n`);
+      const result = await runCli(['plan'], { cwd });
+      expect(result.code, runners).toBe(2);
+      expect(result.stderr, runners).toContain(field);
+    }
+  });
+});
