@@ -64,7 +64,7 @@ export type RunnerRegistration =
   | { readonly kind: 'supplied' };
 
 const isRunnerToken = (value: string | undefined): value is string =>
-  value !== undefined && value.startsWith(RUNNER_TOKEN_PREFIX);
+  value?.startsWith(RUNNER_TOKEN_PREFIX) === true;
 
 async function adminApi(runners: RunnerFleetPlan, props: Pick<RunnerRegistrationProps, 'api' | 'secrets'>) {
   if (runners.registration.kind !== 'api') return undefined;
@@ -147,7 +147,7 @@ export async function checkRunnerOnline(
 /** `destroy`: the runner goes from GitLab with its fleet. A runner the user made stays theirs. */
 export async function unregisterRunner(props: RunnerRegistrationProps): Promise<number> {
   const runners = props.plan.runners;
-  if (!runners || runners.registration.kind !== 'api') return 0;
+  if (runners?.registration.kind !== 'api') return 0;
   const api = await adminApi(runners, props).catch(() => undefined);
   if (!api) {
     props.log(

@@ -58,7 +58,7 @@ describe('config.toml', () => {
   });
 
   it("carries the Plan's fleet, and the token only as a variable the service expands", () => {
-    const runner = (toml.runners as Record<string, any>[])[0]!;
+    const runner = (toml.runners as ReturnType<typeof JSON.parse>[])[0];
     expect(toml.concurrent).toBe(12);
     expect(runner.executor).toBe('docker-autoscaler');
     expect(runner.url).toBe('https://gitlab.example.com');

@@ -68,7 +68,9 @@ describe('job instances group', () => {
     const templates = resourcesOf(synth.json.compute, 'AWS::EC2::LaunchTemplate').map(
       ([, t]) => t.Properties!.LaunchTemplateData as Json,
     );
-    const fleetTemplate = templates.find((data) => JSON.stringify(data.UserData ?? null).includes('docker.io'))!;
+    const fleetTemplate = templates.find((data) =>
+      JSON.stringify(data.UserData ?? null).includes('docker.io'),
+    )!;
     expect(fleetTemplate.InstanceType).toBeUndefined();
     expect(fleetTemplate.IamInstanceProfile).toBeUndefined();
     expect(fleetTemplate.MetadataOptions.HttpTokens).toBe('required');

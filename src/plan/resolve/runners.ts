@@ -40,7 +40,7 @@ function root(sizeGiB: number): VolumePlan {
 /** An EC2 type of the catalog with the wanted architecture, or a SpecError naming the field. */
 function knownType(name: string, arch: Arch, field: string, source: string) {
   const known = INSTANCE_TYPES[name];
-  if (!known || known.service !== 'ec2') {
+  if (known?.service !== 'ec2') {
     const choices = Object.values(INSTANCE_TYPES)
       .filter((type) => type.service === 'ec2' && type.arch === arch && !type.burstable)
       .map((type) => type.name);
