@@ -47,6 +47,12 @@ const SPECS: readonly InstanceTypeSpec[] = [
   { name: 'm5.4xlarge', service: 'ec2', vcpu: 16, memoryGiB: 64, arch: 'x86_64', burstable: false },
   { name: 'm5.8xlarge', service: 'ec2', vcpu: 32, memoryGiB: 128, arch: 'x86_64', burstable: false },
   { name: 'm5.16xlarge', service: 'ec2', vcpu: 64, memoryGiB: 256, arch: 'x86_64', burstable: false },
+  // EC2 for the GitLab Runner fleet (src/catalog/gitlab-runner.ts): its job instances and manager.
+  { name: 'c6i.xlarge', service: 'ec2', vcpu: 4, memoryGiB: 8, arch: 'x86_64', burstable: false },
+  { name: 'c7i.xlarge', service: 'ec2', vcpu: 4, memoryGiB: 8, arch: 'x86_64', burstable: false },
+  { name: 'm6i.large', service: 'ec2', vcpu: 2, memoryGiB: 8, arch: 'x86_64', burstable: false },
+  { name: 'm6i.xlarge', service: 'ec2', vcpu: 4, memoryGiB: 16, arch: 'x86_64', burstable: false },
+  { name: 'm7i.xlarge', service: 'ec2', vcpu: 4, memoryGiB: 16, arch: 'x86_64', burstable: false },
   { name: 't2.micro', service: 'ec2', vcpu: 1, memoryGiB: 1, arch: 'x86_64', burstable: true },
 
   // EC2, arm64 (Graviton3).
@@ -55,6 +61,8 @@ const SPECS: readonly InstanceTypeSpec[] = [
   { name: 'c7g.2xlarge', service: 'ec2', vcpu: 8, memoryGiB: 16, arch: 'arm64', burstable: false },
   { name: 'c7g.4xlarge', service: 'ec2', vcpu: 16, memoryGiB: 32, arch: 'arm64', burstable: false },
   { name: 'c7g.8xlarge', service: 'ec2', vcpu: 32, memoryGiB: 64, arch: 'arm64', burstable: false },
+  { name: 'c6g.xlarge', service: 'ec2', vcpu: 4, memoryGiB: 8, arch: 'arm64', burstable: false },
+  { name: 'm6g.xlarge', service: 'ec2', vcpu: 4, memoryGiB: 16, arch: 'arm64', burstable: false },
   { name: 'm7g.large', service: 'ec2', vcpu: 2, memoryGiB: 8, arch: 'arm64', burstable: false },
   { name: 'm7g.xlarge', service: 'ec2', vcpu: 4, memoryGiB: 16, arch: 'arm64', burstable: false },
   { name: 'm7g.2xlarge', service: 'ec2', vcpu: 8, memoryGiB: 32, arch: 'arm64', burstable: false },

@@ -4,6 +4,11 @@
  */
 import type { Plan } from '../plan/types.js';
 import { BOOT_SCRIPT, LOCK_SCRIPT } from './boot-script.js';
+import {
+  renderRunnerFleetUserData,
+  renderRunnerManagerConfig,
+  renderRunnerManagerUserData,
+} from './runner-manager.js';
 import type { BootTarget, RenderedConfigFile, RenderUserData, RuntimeEndpoints } from './types.js';
 import { renderUserData as renderUserDataImpl, renderUserDataParts } from './user-data.js';
 
@@ -70,6 +75,15 @@ export function renderAllConfigs(
     files.push({ path: `${dir}/user-data.yaml`, content: parts.document });
     // A fixed node's settings file is in a parameter, not its user data: shown beside it for review.
     if (target.kind === 'node') files.push({ path: `${dir}/boot.env`, content: parts.env });
+  }
+  if (plan.runners) {
+    // The review copy names the cache bucket with the account still to fill in.
+    const runtime = { cacheBucketName: plan.runners.cacheBucketName };
+    files.push(
+      { path: 'config/runner-manager/config.toml', content: renderRunnerManagerConfig(plan, runtime) },
+      { path: 'config/runner-manager/user-data.yaml', content: renderRunnerManagerUserData(plan, runtime) },
+      { path: 'config/runner-fleet/user-data.yaml', content: renderRunnerFleetUserData(plan) },
+    );
   }
   files.push(
     { path: 'config/boot/gitlab-aws-boot.sh', content: BOOT_SCRIPT },

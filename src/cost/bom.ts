@@ -12,6 +12,7 @@ import { nodeRoles, nodesOf } from '../plan/query.js';
 import type { AlarmAction, Plan, PlanNode, RdsService, VolumePlan } from '../plan/types.js';
 import { specSchema } from '../spec/schema.js';
 import { MissingPriceError, type PriceTable, priceOf } from './prices.js';
+import { type RunnerFleetCost, runnerFleetCost } from './runner-fleet.js';
 
 /** AWS bills hourly items for 730 hours a month (its calculator's convention: 24 x 365 / 12). */
 export const HOURS_PER_MONTH = 730;
@@ -98,6 +99,8 @@ export interface Bom {
   readonly assumptions: readonly BomAssumption[];
   /** Billable things the estimate leaves out, and why. */
   readonly notCounted: readonly string[];
+  /** The runner fleet's job instances idle and busy, at Spot and on demand (its manager and idle instances are in the lines). */
+  readonly runners?: RunnerFleetCost;
 }
 
 /** Things an environment may be billed for that the table cannot price or the Plan cannot size. */
@@ -520,7 +523,9 @@ export function billOfMaterials(plan: Plan, table: PriceTable): Bom {
     ...serviceLines(table, plan),
     ...networkLines(table, plan),
     ...operationsLines(table, plan),
+    ...runnerLines(table, plan),
   ].filter((entry) => entry.quantity > 0);
+  const runners = runnerFleetCost(plan, table);
   const ordered = groupBy(lines, (entry) => entry.group);
   const groups = ordered.map(([group, members]) => ({
     group,
@@ -541,7 +546,40 @@ export function billOfMaterials(plan: Plan, table: PriceTable): Bom {
     },
     assumptions: assumptionsOf(plan),
     notCounted: NOT_COUNTED,
+    ...(runners ? { runners } : {}),
   };
+}
+
+/**
+ * The runner fleet in the bill: its manager all month on demand with its root volume, and the job
+ * instances the policy keeps idle, bought as the Plan buys them (the instances that run jobs come
+ * and go with the jobs: `runners` of the bill gives what they cost busy).
+ */
+function runnerLines(table: PriceTable, plan: Plan): BomLine[] {
+  const runners = plan.runners;
+  const cost = runnerFleetCost(plan, table);
+  if (!runners || !cost) return [];
+  const idle = cost.idle;
+  return [
+    ec2Lines(table, plan.region, 'runner', runners.manager.instanceType, 1),
+    ...volumeLines(table, plan.region, 'runner', [runners.manager.rootVolume]),
+    line(
+      'runner',
+      `Idle job instances (${runners.fleet.onDemandPercentageAboveBase === 100 ? 'on demand' : 'Spot above the on-demand base'}, mean of ${runners.fleet.instanceTypes.length} types)`,
+      idle.instances,
+      'instance',
+      'hourly',
+      { onDemand: idle.instances > 0 ? idle.spot / idle.instances / HOURS_PER_MONTH : 0 },
+    ),
+    ...(idle.instances > 0
+      ? volumeLines(
+          table,
+          plan.region,
+          'runner',
+          Array.from({ length: idle.instances }, () => runners.fleet.rootVolume),
+        )
+      : []),
+  ];
 }
 
 function sum(values: readonly number[]): number {

@@ -23,6 +23,10 @@
  *   CloudFormation creates the other Praefect nodes once the deploy node has signalled.
  * - The database, Redis and each Gitaly node's data volume must exist before the nodes that use
  *   them boot: their endpoints and ids are in the user data, so CloudFormation orders them.
+ * - The runner manager (spec `runners`) starts GitLab Runner only once its authentication token is
+ *   in Secrets Manager, which `deploy` writes after the stacks are up and GitLab answers
+ *   (src/lifecycle/runner-registration.ts). CloudFormation does not wait for the manager (it sends
+ *   no signal), so the wait is the boot script's alone, bounded by the Plan's `tokenWaitSeconds`.
  */
 import { NODE_BOOT } from './contracts.js';
 import { nodesWithDataVolume } from './query.js';
@@ -70,8 +74,8 @@ export interface BootSubjectRef {
 
 /** Who produces an artifact: a booting subject, a managed service of the Plan, or a node's data volume. */
 export interface ArtifactProducerRef {
-  readonly kind: 'node' | 'group' | 'service' | 'volume';
-  /** Node, group or service id; for a volume, the id of the node it belongs to. */
+  readonly kind: 'node' | 'group' | 'service' | 'volume' | 'deploy';
+  /** Node, group or service id; for a volume, the id of the node it belongs to; for `deploy`, the step of the deploy command. */
   readonly id: string;
 }
 
@@ -89,7 +93,8 @@ export type ArtifactKind =
   | 'gitlab-secrets-json'
   | 'ssh-host-keys'
   | 'database-migrated'
-  | 'praefect-schema';
+  | 'praefect-schema'
+  | 'runner-token';
 
 export interface BootArtifact {
   /** Unique id, `<kind>` or `<kind>:<service or node>`. */
@@ -121,7 +126,7 @@ export interface BootWait {
 
 export interface BootSubject {
   readonly ref: BootSubjectRef;
-  readonly role: PlanNode['role'];
+  readonly role: PlanNode['role'] | 'runner-manager';
   /** Its boot steps, in order. */
   readonly phases: readonly BootPhaseId[];
 }
@@ -136,7 +141,8 @@ export interface BootOrderPlan {
 export type BootOrderInputs = Pick<
   Plan,
   'nodes' | 'autoScalingGroups' | 'services' | 'secrets' | 'deployNodes'
->;
+> &
+  Partial<Pick<Plan, 'runners'>>;
 
 /** The artifacts the boot script itself polls for, by the header variable that names each. */
 export const SCRIPT_WAIT_VARIABLES: Readonly<Partial<Record<ArtifactKind, string>>> = {
@@ -161,9 +167,10 @@ export const refText = (ref: { kind: string; id: string }) => `${ref.kind} ${ref
 
 export function planBootOrder(plan: BootOrderInputs): BootOrderPlan {
   const migrating = plan.autoScalingGroups.find((group) => group.runsDatabaseMigrations);
-  const subjects: BootSubject[] = [
+  type GitLabSubject = BootSubject & { readonly role: PlanNode['role'] };
+  const subjects: GitLabSubject[] = [
     ...plan.autoScalingGroups.map(
-      (group): BootSubject => ({
+      (group): GitLabSubject => ({
         ref: { kind: 'group', id: group.id },
         role: group.role,
         phases: group.runsDatabaseMigrations
@@ -174,7 +181,7 @@ export function planBootOrder(plan: BootOrderInputs): BootOrderPlan {
     ...plan.nodes
       .filter((node) => node.autoScalingGroup === undefined)
       .map(
-        (node): BootSubject => ({
+        (node): GitLabSubject => ({
           ref: { kind: 'node', id: node.id },
           role: node.role,
           phases: node.role === 'bastion' ? ['tools'] : ['install', 'configure', 'start'],
@@ -310,6 +317,27 @@ export function planBootOrder(plan: BootOrderInputs): BootOrderPlan {
     )) {
       wait(subject, schema, 'install', 'cloudformation');
     }
+  }
+  const runners = plan.runners;
+  if (runners) {
+    const manager: BootSubject = {
+      ref: { kind: 'group', id: runners.manager.id },
+      role: 'runner-manager',
+      phases: ['install', 'start'],
+    };
+    const token = add({
+      id: 'runner-token',
+      kind: 'runner-token',
+      producer: { kind: 'deploy', id: 'runner-registration' },
+    });
+    waits.push({
+      waiter: manager.ref,
+      artifact: token.id,
+      before: 'start',
+      enforcedBy: 'boot-script',
+      timeoutSeconds: runners.manager.tokenWaitSeconds,
+    });
+    return { subjects: [...subjects, manager], artifacts, waits };
   }
   return { subjects, artifacts, waits };
 }

@@ -13,12 +13,12 @@
  * templates do not make.
  */
 import { NODE_DATA_PURPOSES } from './query.js';
-import type { Plan, StatefulResourcePlan } from './types.js';
+import type { Plan, RunnerFleetPlan, StatefulResourcePlan } from './types.js';
 
 /** What the stateful-resource list reads. */
 export type DeletionInputs = Pick<
   Plan,
-  'spec' | 'nodes' | 'autoScalingGroups' | 'services' | 'secrets' | 'email'
+  'spec' | 'nodes' | 'autoScalingGroups' | 'services' | 'secrets' | 'email' | 'runners'
 >;
 
 /** The customer-managed KMS keys of the data stack, by what they encrypt. */
@@ -144,6 +144,7 @@ export function planStatefulResources(plan: DeletionInputs): StatefulResourcePla
       onStackDelete: 'retain',
     });
   }
+  if (plan.runners) resources.push(...runnerResources(plan.runners));
   resources.push(
     {
       id: 'backup-vault',
@@ -168,4 +169,42 @@ export function planStatefulResources(plan: DeletionInputs): StatefulResourcePla
     },
   );
   return resources;
+}
+
+/**
+ * The runner fleet's: its cache bucket goes with the stack, emptied first (a cache is rebuilt by
+ * the next job, and a retained one would hold its name against the next deploy); the token secret
+ * it creates goes too (destroy unregisters the runner, so the token is dead); the Spot
+ * interruption log stays like every log group. A token the user supplied stays theirs.
+ */
+function runnerResources(runners: RunnerFleetPlan): StatefulResourcePlan[] {
+  return [
+    {
+      id: 'bucket-runner-cache',
+      kind: 'bucket',
+      description: `S3 bucket ${runners.cacheBucketName} (runner cache, emptied when deleted)`,
+      stack: 'compute',
+      onStackDelete: 'delete',
+      physicalName: runners.cacheBucketName,
+    },
+    ...(runners.registration.kind === 'api'
+      ? [
+          {
+            id: 'secret-runner-authentication-token',
+            kind: 'secret' as const,
+            description: `Secrets Manager secret ${runners.tokenSecretName}`,
+            stack: 'compute' as const,
+            onStackDelete: 'delete' as const,
+            physicalName: runners.tokenSecretName,
+          },
+        ]
+      : []),
+    {
+      id: 'log-group-runner-interruptions',
+      kind: 'log-group',
+      description: `CloudWatch log group /gitlab-aws/${runners.fleet.autoScalingGroupName}/spot-interruptions`,
+      stack: 'compute',
+      onStackDelete: 'retain',
+    },
+  ];
 }

@@ -28,6 +28,7 @@ import { planMonitoringNodes } from './resolve/monitoring.js';
 import { planObjectStorage } from './resolve/object-storage.js';
 import { planPraefectNodes } from './resolve/praefect.js';
 import { planRedis } from './resolve/redis.js';
+import { planRunners } from './resolve/runners.js';
 import { planSecrets } from './resolve/secrets.js';
 import { planSingleNode, runsOnOneNode } from './resolve/single-node.js';
 import { planScheduledBackup, scheduledBackupAlarms } from './scheduled-backup.js';
@@ -85,6 +86,11 @@ export function resolvePlan(spec: Spec, options: ResolveOptions = {}): Plan {
   ]);
   const email = planEmail(spec, roles);
   const extras = planExtraSettings(spec, roles, origin.kind === 'file' ? origin.path : 'embedded default');
+  const runners = planRunners(
+    spec,
+    availabilityZones,
+    origin.kind === 'file' ? origin.path : 'embedded default',
+  );
   const resolved: Omit<Plan, 'checks' | 'alarms' | 'statefulResources' | 'deployNodes' | 'scheduledBackup'> =
     {
       schemaVersion: PLAN_SCHEMA_VERSION,
@@ -119,6 +125,7 @@ export function resolvePlan(spec: Spec, options: ResolveOptions = {}): Plan {
       // Only when the spec has some, so Plans without stay as they were.
       ...(spec.gitlab.extraSettings ? extras : {}),
       ...(email ? { email } : {}),
+      ...(runners ? { runners } : {}),
     };
   const deployNodes = planDeployNodes(resolved);
   const scheduledBackup = planScheduledBackup({ ...resolved, deployNodes });

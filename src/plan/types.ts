@@ -65,6 +65,88 @@ export interface Plan {
   readonly externalSecrets?: readonly ExternalSecretPlan[];
   /** Outbound e-mail through Amazon SES (spec `email`), when on. */
   readonly email?: EmailPlan;
+  /** The GitLab Runner fleet for CI/CD jobs (spec `runners`), when on. */
+  readonly runners?: RunnerFleetPlan;
+}
+
+/**
+ * A GitLab Runner fleet: one on-demand runner manager in an auto scaling group of one, which runs
+ * the docker-autoscaler executor and sets the desired capacity of the job instances' group through
+ * the AWS fleeting plugin. The plugin owns that group's size, so the group has no scaling policy.
+ */
+export interface RunnerFleetPlan {
+  /** GitLab Runner release and package, and where the version was read. */
+  readonly runner: {
+    readonly version: string;
+    readonly packageName: string;
+    /** `plugin` of config.toml: the AWS fleeting plugin and its version constraint. */
+    readonly fleetingPlugin: string;
+    readonly source: string;
+  };
+  /** The runner manager: always on demand, in an auto scaling group of one so a lost instance is replaced. */
+  readonly manager: {
+    /** Auto scaling group id, also the name's suffix. */
+    readonly id: 'runner-manager';
+    readonly autoScalingGroupName: string;
+    readonly instanceType: string;
+    readonly arch: Arch;
+    readonly vcpu: number;
+    readonly memoryGiB: number;
+    readonly purchase: 'on-demand';
+    readonly rootVolume: VolumePlan;
+    readonly availabilityZones: readonly string[];
+    /** The most the manager's boot waits for its authentication token before it marks itself unhealthy. */
+    readonly tokenWaitSeconds: number;
+  };
+  /** The job instances' group, shaped as the fleeting plugin requires. */
+  readonly fleet: {
+    readonly id: 'runner-fleet';
+    /** Physical name, which config.toml's plugin_config names. */
+    readonly autoScalingGroupName: string;
+    readonly arch: Arch;
+    /** Instance types of the mixed instances policy, with their size. */
+    readonly instanceTypes: readonly {
+      readonly instanceType: string;
+      readonly vcpu: number;
+      readonly memoryGiB: number;
+    }[];
+    readonly minCapacity: 0;
+    readonly maxCapacity: number;
+    /** Instances bought on demand before any Spot. */
+    readonly onDemandBaseCapacity: number;
+    /** Share of instances above the base bought on demand: 0 (Spot) or 100 (no Spot). */
+    readonly onDemandPercentageAboveBase: 0 | 100;
+    readonly spotAllocationStrategy: 'price-capacity-optimized';
+    /** Off: the plugin owns the group's size, and a replacement launched by the group would be an instance it never asked for. */
+    readonly capacityRebalance: false;
+    /** On: only the plugin removes an instance, once no job runs on it. */
+    readonly newInstancesProtectedFromScaleIn: true;
+    /** Processes suspended: AZRebalance would terminate instances that run jobs to even out the AZs. */
+    readonly suspendedProcesses: readonly ['AZRebalance'];
+    readonly availabilityZones: readonly string[];
+    readonly rootVolume: VolumePlan;
+  };
+  /** `concurrent` of config.toml: every instance full. */
+  readonly concurrent: number;
+  readonly capacityPerInstance: number;
+  /** Jobs an instance runs before the plugin removes it: 1 gives every job a fresh instance. */
+  readonly maxUseCount: number;
+  readonly idleCount: number;
+  readonly idleMinutes: number;
+  readonly tags: readonly string[];
+  /** Whether the runner takes jobs without tags (when it has none of its own). */
+  readonly runUntagged: boolean;
+  /** The runner's description in GitLab. */
+  readonly description: string;
+  /** The shared cache: an S3 bucket (account in the name as `${AWS::AccountId}`), objects expiring after `cacheExpireAfterDays`. */
+  readonly cacheBucketName: string;
+  readonly cacheExpireAfterDays: number;
+  /** Secrets Manager secret holding the runner's glrt- authentication token, which the manager reads at boot. */
+  readonly tokenSecretName: string;
+  /** How the runner is registered: created by deploy through GitLab's API, or a token the user made (in their secret). */
+  readonly registration:
+    | { readonly kind: 'api'; readonly adminTokenSecretName: string }
+    | { readonly kind: 'supplied'; readonly userSecret: string };
 }
 
 /** GitLab's outbound e-mail through Amazon SES over SMTP. */

@@ -4,6 +4,7 @@
  */
 import type { Bom, BomLine } from '../cost/bom.js';
 import type { CostComparison, CostComparisonRow } from '../cost/compare.js';
+import type { RunnerFleetCost } from '../cost/runner-fleet.js';
 import { renderTable } from './table.js';
 
 export function usd(value: number): string {
@@ -60,9 +61,43 @@ export function renderBom(bom: Bom): string {
         `    ${assumption.what}: ${assumption.value}` +
         (assumption.field ? ` (${assumption.field}, default ${assumption.default})` : ''),
     ),
+    ...(bom.runners ? ['', ...renderRunnerCost(bom.runners)] : []),
     '  Not counted:',
     ...bom.notCounted.map((text) => `    ${text}`),
   ].join('\n');
+}
+
+/** The runner fleet's job instances idle and busy, at Spot and on demand, with the prices per type. */
+export function renderRunnerCost(cost: RunnerFleetCost): string[] {
+  const row = (what: string, month: RunnerFleetCost['idle']) => [
+    what,
+    `${month.instances} instance${month.instances === 1 ? '' : 's'}`,
+    usd(month.spot),
+    usd(month.onDemand),
+  ];
+  const prices = cost.types
+    .map(
+      (type) =>
+        `${type.instanceType} ${type.spotHourly !== undefined ? `$${type.spotHourly}/h Spot, ` : ''}$${type.onDemandHourly}/h on demand`,
+    )
+    .join('; ');
+  return [
+    '  Runner fleet job instances a month (idle is in the total above; busy is the most the fleet costs):',
+    renderTable(
+      ['', 'INSTANCES', 'AS BOUGHT', 'ALL ON DEMAND'],
+      [row('idle', cost.idle), row('busy, all month', cost.busy)],
+      {
+        alignRight: [1, 2, 3],
+        indent: 4,
+      },
+    ),
+    `    Prices: ${prices}.`,
+    ...(cost.withoutSpotPrice.length > 0
+      ? [
+          `    No Spot price in the table for ${cost.withoutSpotPrice.join(', ')} here: counted at on demand, the most Spot costs.`,
+        ]
+      : []),
+  ];
 }
 
 function csvCell(value: string | number): string {

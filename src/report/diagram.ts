@@ -299,6 +299,32 @@ export function planToDot(plan: Plan): string {
     emit(`      ${tops.join(' -> ')} [style=invis, weight=10];`);
   }
   for (const box of unplacedData) emit(renderBox(box, '      '));
+  const runners = plan.runners;
+  if (runners) {
+    emit(
+      renderBox(
+        {
+          id: 'runner_manager',
+          lines: ['runner manager', `${runners.manager.instanceType} on demand, group of 1, all AZs`],
+          kind: 'compute',
+        },
+        '      ',
+      ),
+    );
+    emit(
+      renderBox(
+        {
+          id: 'runner_fleet',
+          lines: [
+            'runner job instances',
+            `0-${runners.fleet.maxCapacity} ${runners.fleet.onDemandPercentageAboveBase === 100 ? 'on demand' : 'Spot'}, ${runners.fleet.instanceTypes.length} types, all AZs`,
+          ],
+          kind: 'compute',
+        },
+        '      ',
+      ),
+    );
+  }
   if (internalNlb) {
     emit(
       renderBox(
@@ -348,8 +374,22 @@ export function planToDot(plan: Plan): string {
       kind: 'external',
     });
   }
+  if (runners) {
+    outside.push({
+      id: 'runner_cache',
+      lines: ['runner cache', 'S3, 1 bucket'],
+      kind: 'data',
+      shape: 'cylinder',
+    });
+  }
   for (const box of outside) emit(renderBox(box, '    '));
   emit('  }');
+  if (runners) {
+    // The manager asks GitLab for jobs at its URL, scales the job group and runs jobs over SSH.
+    if (externalNlb) emit('  runner_manager -> nlb_external [color="#7b42bc", label="jobs"];');
+    emit('  runner_manager -> runner_fleet [color="#7b42bc", label="SSH, scale"];');
+    emit('  runner_fleet -> runner_cache [color="#3f8624"];');
+  }
 
   // Traffic: users -> NLB -> web tier -> Praefect/Gitaly, RDS, Redis, S3.
   const webRoles = ['rails', 'gitlab', 'webservice-pool'];

@@ -172,6 +172,43 @@ export function renderServices(plan: Plan): string {
   return `Managed services (${plan.services.length})\n${renderTable(['ROLE', 'SERVICE', 'DETAIL'], rows, { indent: 2 })}`;
 }
 
+/** The runner fleet (spec `runners`): its manager, its job instances and how they are bought. */
+export function renderRunners(plan: Plan): string {
+  const runners = plan.runners;
+  if (!runners) return '';
+  const { fleet, manager } = runners;
+  const buying =
+    fleet.onDemandPercentageAboveBase === 100
+      ? 'all on demand'
+      : `Spot ${fleet.spotAllocationStrategy}${fleet.onDemandBaseCapacity > 0 ? ` above ${fleet.onDemandBaseCapacity} on demand` : ''}`;
+  const rows = [
+    [
+      'manager',
+      `1x ${manager.instanceType}`,
+      `on demand, auto scaling group of 1, GitLab Runner ${runners.runner.version} (${runners.runner.fleetingPlugin} fleeting plugin)`,
+    ],
+    [
+      'job instances',
+      `0-${fleet.maxCapacity}x ${fleet.instanceTypes.map((type) => type.instanceType).join('|')}`,
+      `${buying}, ${fleet.availabilityZones.length} AZs, scale-in protected, AZRebalance suspended, no scaling policy`,
+    ],
+    [
+      'jobs',
+      `${runners.concurrent} at once`,
+      `${runners.capacityPerInstance} per instance, ${runners.maxUseCount} before an instance is replaced, ${runners.idleCount} idle kept ${runners.idleMinutes} min, tags ${runners.tags.length > 0 ? runners.tags.join(', ') : 'none (untagged jobs)'}`,
+    ],
+    ['cache', 'S3', `${runners.cacheBucketName} (objects expire after ${runners.cacheExpireAfterDays} days)`],
+    [
+      'registration',
+      runners.registration.kind === 'api' ? 'deploy, GitLab API' : 'your runner',
+      runners.registration.kind === 'api'
+        ? `POST /api/v4/user/runners with the token in ${runners.registration.adminTokenSecretName}; glrt- token to ${runners.tokenSecretName}`
+        : `glrt- token read from ${runners.tokenSecretName}`,
+    ],
+  ];
+  return `Runner fleet (docker-autoscaler)\n${renderTable(['PART', 'WHAT', 'DETAIL'], rows, { indent: 2 })}`;
+}
+
 export function renderChecks(checks: readonly CheckResult[]): string {
   const counts = (['error', 'warning', 'info'] as const).map((level) => {
     const found = checks.filter((check) => check.level === level).length;
@@ -192,6 +229,7 @@ export function renderPlanText(plan: Plan, extraSections: readonly string[] = []
     renderNodes(plan),
     ...[renderProcessBudgets(plan)].filter(Boolean),
     renderServices(plan),
+    ...[renderRunners(plan)].filter(Boolean),
     ...extraSections,
     renderChecks(plan.checks),
   ].join('\n\n');

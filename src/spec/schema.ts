@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { ARCHITECTURE_TYPES, CPU_FAMILIES, SPEC_SIZES } from './choices.js';
 import { extraSettingsProblems, extraSettingsSchema } from './extra-settings.js';
+import { runnersSchema } from './runners.js';
 
 const hostname = z
   .string()
@@ -307,6 +308,8 @@ const specObject = z.strictObject({
       replyTo: z.email('must be an e-mail address').optional(),
     })
     .optional(),
+  /** A GitLab Runner fleet for CI/CD jobs (off by default). */
+  runners: runnersSchema.prefault({}),
   monitoring: z
     .strictObject({
       /** Run the Prometheus monitoring node of the reference architecture. */

@@ -56,6 +56,21 @@ async function readinessInside(plan: Plan): Promise<EndpointCheckResult> {
   return railsReadiness({ plan, ...fleetOf(plan, connected.clients) });
 }
 
+/** Asks GitLab whether the runner fleet's runner is online (spec runners). */
+async function runnerOnline(plan: Plan, line: (text: string) => void): Promise<boolean> {
+  const { checkRunnerOnline, httpRunnersApi, SecretsManagerSecretStore } = await import(
+    '../../lifecycle/runner-registration.js'
+  );
+  const { clients } = await connect(plan);
+  const result = await checkRunnerOnline({
+    plan,
+    api: (token) => httpRunnersApi(plan.gitlab.externalUrl, token),
+    secrets: new SecretsManagerSecretStore(clients.secretsManager),
+  });
+  if (result) line(`${result.status}  runner: ${result.detail}`);
+  return result?.status !== 'fail';
+}
+
 export const command: CliCommand = {
   name: 'check',
   usage:
@@ -121,6 +136,7 @@ export const command: CliCommand = {
     for (const line of renderEndpointChecks(results, output.style)) output.line(line);
     let mailFailed = false;
     if (mailTo !== undefined) mailFailed = !(await testMail(plan!, mailTo, output.line));
-    return mailFailed || results.some((result) => result.status === 'fail') ? 1 : 0;
+    const runnerFailed = plan?.runners ? !(await runnerOnline(plan, output.line)) : false;
+    return mailFailed || runnerFailed || results.some((result) => result.status === 'fail') ? 1 : 0;
   },
 };

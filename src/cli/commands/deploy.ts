@@ -90,6 +90,19 @@ export const command: CliCommand = {
       await railsReadiness({ plan, ...fleetOf(plan, clients) }),
     ];
     for (const line of renderEndpointChecks(results, output.style)) output.line(line);
-    return results.some((result) => result.status === 'fail') ? 1 : 0;
+    if (results.some((result) => result.status === 'fail')) return 1;
+    if (plan.runners) {
+      // GitLab answers: create the fleet's runner and hand its token to the waiting manager.
+      const { registerRunner, httpRunnersApi, SecretsManagerSecretStore } = await import(
+        '../../lifecycle/runner-registration.js'
+      );
+      await registerRunner({
+        plan,
+        api: (token) => httpRunnersApi(plan.gitlab.externalUrl, token),
+        secrets: new SecretsManagerSecretStore(clients.secretsManager),
+        log: output.line,
+      });
+    }
+    return 0;
   },
 };

@@ -52,6 +52,18 @@ export const command: CliCommand = {
       what: includeData ? 'delete it and its data' : 'delete it (data is kept)',
     });
     const { clients } = await connect(plan);
+    if (plan.runners) {
+      // The runner goes from GitLab with its fleet, while GitLab still answers.
+      const { unregisterRunner, httpRunnersApi, SecretsManagerSecretStore } = await import(
+        '../../lifecycle/runner-registration.js'
+      );
+      await unregisterRunner({
+        plan,
+        api: (token) => httpRunnersApi(plan.gitlab.externalUrl, token),
+        secrets: new SecretsManagerSecretStore(clients.secretsManager),
+        log: output.line,
+      }).catch((error: Error) => output.line(`Runner: could not delete it from GitLab (${error.message})`));
+    }
     const toolkit = await environmentToolkit(plan, output.ioHost, await loadAppFactory());
     const interrupt = gracefulInterrupt({
       signals: process,

@@ -11,6 +11,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { RoleId } from '../../catalog/types.js';
 import { renderNodeConfiguration } from '../../config/index.js';
+import { renderRunnerFleetUserData, renderRunnerManagerUserData } from '../../config/runner-manager.js';
 import type { BootTarget, RenderUserData, RuntimeEndpoints } from '../../config/types.js';
 import { planBootOrder, refText } from '../../plan/boot-order.js';
 import {
@@ -47,6 +48,7 @@ import { RunCommandLogs } from '../ops/run-command-logs.js';
 import { RailsAutoScalingGroup } from '../rails.js';
 import { removalPolicies } from '../removal-policy.js';
 import { InstanceRoles } from '../roles.js';
+import { RunnerFleet } from '../runners.js';
 import type { SecurityGroups } from '../security.js';
 import { SidekiqAutoScalingGroup } from '../sidekiq.js';
 import { SingleNode } from '../single-node.js';
@@ -104,6 +106,8 @@ export class ComputeStack extends Stack {
   readonly runCommandLogs: RunCommandLogs;
   /** EC2 auto recovery of every fixed instance. */
   readonly instanceRecovery: InstanceRecovery;
+  /** The GitLab Runner fleet, when the Plan has one. */
+  readonly runners?: RunnerFleet;
 
   constructor(scope: Construct, id: string, props: ComputeStackProps) {
     super(scope, id, props);
@@ -313,6 +317,20 @@ export class ComputeStack extends Stack {
         scheduledBackup: plan.scheduledBackup,
         instance: runnerInstance,
         role: this.instanceRoles.ofNode(runner),
+      });
+    }
+    if (plan.runners) {
+      const runners = plan.runners;
+      this.runners = new RunnerFleet(this, 'Runners', {
+        runners,
+        environmentName: plan.spec.name,
+        vpc,
+        subnets: runners.fleet.availabilityZones.map((zone) => subnetIn('private', zone)),
+        volumeKey,
+        accessLogBucket: props.accessLogBucket,
+        machineImageOf,
+        managerUserData: (cacheBucketName) => renderRunnerManagerUserData(plan, { cacheBucketName }),
+        fleetUserData: renderRunnerFleetUserData(plan),
       });
     }
     this.instanceRecovery = new InstanceRecovery(this, 'InstanceRecovery', {

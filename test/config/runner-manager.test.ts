@@ -1,0 +1,198 @@
+/**
+ * The runner manager's config.toml parses as TOML and uses only keys GitLab Runner documents, with
+ * the Plan's values; both user data documents pass `cloud-init schema`; the boot script passes
+ * shellcheck and, run for real with the package tools stubbed, waits for its token within its bound.
+ */
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse as parseToml } from 'smol-toml';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { RUNNER_CONFIG_KEYS } from '../../src/catalog/gitlab-runner.js';
+import { renderAllConfigs } from '../../src/config/index.js';
+import {
+  RUNNER_BOOT_SCRIPT_PATH,
+  RUNNER_CONFIG_PATH,
+  renderRunnerFleetUserData,
+  renderRunnerManagerConfig,
+  renderRunnerManagerUserData,
+  runnerManagerBootScript,
+} from '../../src/config/runner-manager.js';
+import type { Plan } from '../../src/plan/types.js';
+import { planFor } from '../fixtures/plans.js';
+import { endpointsFor, requireTool, sh } from './support.js';
+
+const BUCKET = 'gl-gitlab-test-runner-cache-123456789012-us-west-2';
+
+let plan: Plan;
+let toml: Record<string, unknown>;
+beforeAll(() => {
+  plan = planFor({
+    runners: { enabled: true, maxInstances: 6, concurrentPerInstance: 2, idleCount: 1, idleMinutes: 15 },
+  });
+  toml = parseToml(renderRunnerManagerConfig(plan, { cacheBucketName: BUCKET })) as Record<string, unknown>;
+});
+
+/** Every key of a parsed config.toml with the section it is in, `global` for the top level. */
+function keysBySection(value: Record<string, unknown>, section = 'global'): [string, string][] {
+  return Object.entries(value).flatMap(([key, child]): [string, string][] => {
+    const nested = section === 'global' ? key : `${section}.${key}`;
+    if (Array.isArray(child) && child.every((item) => typeof item === 'object' && item !== null)) {
+      return child.flatMap((item) => keysBySection(item as Record<string, unknown>, nested));
+    }
+    if (typeof child === 'object' && child !== null && !Array.isArray(child)) {
+      return keysBySection(child as Record<string, unknown>, nested);
+    }
+    return [[section, key]];
+  });
+}
+
+describe('config.toml', () => {
+  it('uses only keys GitLab Runner documents, each in its own section', () => {
+    const keys = keysBySection(toml);
+    expect(keys.length).toBeGreaterThan(20);
+    for (const [section, key] of keys) {
+      expect(RUNNER_CONFIG_KEYS[section]?.keys, `${section}.${key}`).toContain(key);
+    }
+  });
+
+  it("carries the Plan's fleet, and the token only as a variable the service expands", () => {
+    const runner = (toml.runners as ReturnType<typeof JSON.parse>[])[0];
+    expect(toml.concurrent).toBe(12);
+    expect(runner.executor).toBe('docker-autoscaler');
+    expect(runner.url).toBe('https://gitlab.example.com');
+    expect(runner.token).toBe('${RUNNER_TOKEN}');
+    expect(runner.autoscaler.plugin).toBe('aws:1');
+    expect(runner.autoscaler.capacity_per_instance).toBe(2);
+    expect(runner.autoscaler.max_instances).toBe(6);
+    expect(runner.autoscaler.plugin_config).toEqual({
+      name: 'gitlab-test-runner-fleet',
+      region: 'us-west-2',
+    });
+    expect(runner.autoscaler.connector_config.username).toBe('ubuntu');
+    expect(runner.autoscaler.policy).toEqual([{ idle_count: 1, idle_time: '15m0s' }]);
+    expect(runner.cache.s3).toMatchObject({
+      AuthenticationType: 'iam',
+      BucketName: BUCKET,
+      BucketLocation: 'us-west-2',
+    });
+    expect(JSON.stringify(toml)).not.toMatch(/glrt-|AccessKey|SecretKey/);
+  });
+
+  it('is written by synth next to the other configs, with the fleet user data', () => {
+    const paths = renderAllConfigs(plan, endpointsFor).map((file) => file.path);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'config/runner-manager/config.toml',
+        'config/runner-manager/user-data.yaml',
+        'config/runner-fleet/user-data.yaml',
+      ]),
+    );
+    expect(renderAllConfigs(planFor(), endpointsFor).some((file) => file.path.includes('runner'))).toBe(
+      false,
+    );
+  });
+});
+
+describe('user data', () => {
+  it('installs config.toml and the boot script on the manager, and Docker on job instances', () => {
+    const manager = parseYaml(renderRunnerManagerUserData(plan, { cacheBucketName: BUCKET })) as {
+      write_files: { path: string; content: string; permissions: string }[];
+      runcmd: string[][];
+    };
+    expect(manager.write_files.map((file) => [file.path, file.permissions])).toEqual([
+      [RUNNER_CONFIG_PATH, '0600'],
+      [RUNNER_BOOT_SCRIPT_PATH, '0700'],
+    ]);
+    expect(manager.runcmd).toEqual([[RUNNER_BOOT_SCRIPT_PATH]]);
+    const fleet = parseYaml(renderRunnerFleetUserData(plan)) as { packages: string[]; runcmd: string[][] };
+    expect(fleet.packages).toContain('docker.io');
+    expect(fleet.runcmd).toContainEqual(['usermod', '-aG', 'docker', 'ubuntu']);
+  });
+
+  // (user-data.test.ts shows the same command refusing a broken document.)
+  it.runIf(requireTool('cloud-init'))('passes cloud-init schema', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gla-runner-'));
+    writeFileSync(join(dir, 'manager.yaml'), renderRunnerManagerUserData(plan, { cacheBucketName: BUCKET }));
+    writeFileSync(join(dir, 'fleet.yaml'), renderRunnerFleetUserData(plan));
+    // Both at once: each run of cloud-init costs about a second.
+    const result = sh(
+      `for f in manager fleet; do cloud-init schema --config-file ${dir}/$f.yaml >/dev/null 2>&1 || echo "invalid: $f" & done; wait`,
+    );
+    expect(result.stdout).toBe('');
+  });
+});
+
+describe('manager boot script', () => {
+  it.runIf(requireTool('shellcheck'))('passes shellcheck', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gla-runner-'));
+    writeFileSync(join(dir, 'boot.sh'), runnerManagerBootScript(plan));
+    const result = sh(`shellcheck ${dir}/boot.sh`);
+    expect(result.stdout).toBe('');
+    expect(result.status).toBe(0);
+  });
+
+  /** Runs the script with every outside command stubbed; the fake `aws` answers the token from a file. */
+  function runBoot(token: string | undefined, waitSeconds: number) {
+    const dir = mkdtempSync(join(tmpdir(), 'gla-runner-boot-'));
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    const calls = join(dir, 'calls');
+    const stub = (name: string, body = '') => {
+      writeFileSync(join(bin, name), `#!/bin/sh\necho "${name} $*" >>${calls}\n${body}\n`);
+      chmodSync(join(bin, name), 0o755);
+    };
+    for (const name of ['apt-get', 'snap', 'curl', 'install', 'chmod', 'gitlab-runner', 'systemctl', 'sleep'])
+      stub(name, name === 'curl' ? 'echo i-0abc' : '');
+    stub('gpg', `echo "fpr:::::::::$REPO_KEY_FINGERPRINT:"`);
+    stub(
+      'aws',
+      `case "$1" in secretsmanager) ${token === undefined ? 'exit 255' : `echo '${token}'`};; esac`,
+    );
+    const script = runnerManagerBootScript(plan)
+      .replace(/^WAIT_SECONDS=.*$/m, `WAIT_SECONDS='${waitSeconds}'`)
+      .replace(/^POLL_SECONDS=.*$/m, "POLL_SECONDS='0'")
+      .replace(/^TOKEN_ENV=.*$/m, `TOKEN_ENV='${dir}/token.env'`)
+      .replaceAll('/etc/apt/sources.list.d/gitlab-runner.list', `${dir}/runner.list`)
+      .replaceAll('/etc/systemd/system/gitlab-runner.service.d/gitlab-aws.conf', `${dir}/dropin.conf`);
+    writeFileSync(join(dir, 'boot.sh'), script);
+    const result = sh(`PATH=${bin}:/usr/bin:/bin REPO_KEY_FINGERPRINT= bash ${dir}/boot.sh; echo "exit=$?"`);
+    const read = (file: string) => {
+      try {
+        return readFileSync(join(dir, file), 'utf8');
+      } catch {
+        return '';
+      }
+    };
+    return { output: result.stdout + result.stderr, calls: read('calls'), tokenEnv: read('token.env'), dir };
+  }
+
+  it('installs the pinned runner and its helper images, then starts it with the token from Secrets Manager', () => {
+    const run = runBoot('glrt-secretvalue', 60);
+    expect(run.output).toContain('exit=0');
+    expect(run.calls).toContain(
+      'apt-get -o DPkg::Lock::Timeout=900 install -y -q gitlab-runner=19.3.0-1 gitlab-runner-helper-images=19.3.0-1',
+    );
+    expect(run.calls).toMatch(/gitlab-runner fleeting install --config \/etc\/gitlab-runner\/config.toml/);
+    expect(run.calls).toContain(
+      'aws autoscaling suspend-processes --region us-west-2 --auto-scaling-group-name gitlab-test-runner-fleet --scaling-processes AZRebalance',
+    );
+    expect(run.calls).toContain('systemctl restart gitlab-runner');
+    expect(run.tokenEnv).toBe('RUNNER_TOKEN=glrt-secretvalue\n');
+    expect(run.output).not.toContain('glrt-secretvalue');
+  });
+
+  it('gives up after its bound without a glrt- token, marking itself unhealthy, and starts nothing', () => {
+    for (const token of [undefined, 'not-a-runner-token']) {
+      const run = runBoot(token, 0);
+      expect(run.output).toContain('exit=1');
+      expect(run.output).toContain(
+        'no runner authentication token in gitlab-test/runner-authentication-token',
+      );
+      expect(run.calls).toMatch(/aws autoscaling set-instance-health .*--health-status Unhealthy/);
+      expect(run.calls).not.toContain('systemctl restart');
+      expect(run.tokenEnv).toBe('');
+    }
+  });
+});

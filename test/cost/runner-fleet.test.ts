@@ -1,0 +1,98 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { billOfMaterials, HOURS_PER_MONTH } from '../../src/cost/bom.js';
+import { loadPriceTable, type PriceTable, priceOf } from '../../src/cost/prices.js';
+import {
+  parseSpotTable,
+  runnerFleetCost,
+  SPOT_PRICES,
+  type SpotPriceTable,
+} from '../../src/cost/runner-fleet.js';
+import type { Plan } from '../../src/plan/types.js';
+import { renderBom } from '../../src/report/bom.js';
+import { planFor } from '../fixtures/plans.js';
+
+/** A Spot table with prices for two of the fleet's four types in the plan's region. */
+const SPOT: SpotPriceTable = parseSpotTable({
+  ...SPOT_PRICES,
+  regions: {
+    'us-west-2': {
+      'c7i.xlarge': { spotHourly: 0.06, source: 'aws-spot-feed-snapshot' },
+      'c6i.xlarge': { spotHourly: 0.07, source: 'aws-spot-feed-snapshot' },
+    },
+  },
+});
+
+let table: PriceTable;
+let plan: Plan;
+beforeAll(() => {
+  table = loadPriceTable();
+  plan = planFor({ runners: { enabled: true, maxInstances: 10, idleCount: 2, onDemandBase: 1 } });
+});
+
+const onDemand = (type: string) => priceOf(table, 'us-west-2', 'ec2', type).onDemandHourly;
+
+describe('runner fleet cost', () => {
+  it('is absent without a fleet, and the shipped Spot table is valid', () => {
+    expect(runnerFleetCost(planFor(), loadPriceTable())).toBeUndefined();
+    expect(billOfMaterials(planFor(), loadPriceTable()).runners).toBeUndefined();
+    expect(SPOT_PRICES.sources.length).toBeGreaterThan(0);
+  });
+
+  it('prices each type at Spot where the table has it, else at on demand, and says which', () => {
+    const cost = runnerFleetCost(plan, table, SPOT)!;
+    const types = ['c7i.xlarge', 'c6i.xlarge', 'm7i.xlarge', 'm6i.xlarge'];
+    expect(cost.types.map((type) => type.instanceType)).toEqual(types);
+    expect(cost.withoutSpotPrice).toEqual(['m7i.xlarge', 'm6i.xlarge']);
+    const mean = (values: number[]) => values.reduce((a, b) => a + b) / values.length;
+    expect(cost.hourly.onDemand).toBeCloseTo(mean(types.map(onDemand)), 10);
+    expect(cost.hourly.spot).toBeCloseTo(
+      mean([0.06, 0.07, onDemand('m7i.xlarge'), onDemand('m6i.xlarge')]),
+      10,
+    );
+  });
+
+  it('buys the on-demand base first, Spot above it, idle and busy', () => {
+    const cost = runnerFleetCost(plan, table, SPOT)!;
+    const { spot, onDemand: od } = cost.hourly;
+    expect(cost.idle).toEqual({ instances: 2, spot: (od + spot) * 730, onDemand: 2 * od * 730 });
+    expect(cost.busy.instances).toBe(10);
+    expect(cost.busy.spot).toBeCloseTo((od + 9 * spot) * 730, 8);
+    expect(cost.busy.onDemand).toBeCloseTo(10 * od * 730, 8);
+    const allOnDemand = runnerFleetCost(planFor({ runners: { enabled: true, spot: false } }), table, SPOT)!;
+    expect(allOnDemand.busy.spot).toBeCloseTo(allOnDemand.busy.onDemand, 8);
+  });
+
+  it('bills the manager and the idle instances, and shows idle and busy after the totals', () => {
+    const bom = billOfMaterials(plan, table);
+    const runnerLines = bom.lines.filter((line) => line.group === 'runner');
+    expect(runnerLines.map((line) => line.item)).toEqual([
+      'EC2 m6i.large',
+      'EBS gp3 root volume',
+      'Idle job instances (Spot above the on-demand base, mean of 4 types)',
+      'EBS gp3 root volumes',
+    ]);
+    expect(runnerLines[0]!.monthly).toBeCloseTo(onDemand('m6i.large') * HOURS_PER_MONTH, 8);
+    expect(runnerLines[2]!.monthly).toBeCloseTo(bom.runners!.idle.spot, 8);
+    expect(runnerLines[3]!.quantity).toBe(200);
+    const without = billOfMaterials(planFor(), table);
+    expect(bom.total.monthly - without.total.monthly).toBeCloseTo(
+      runnerLines.reduce((sum, line) => sum + line.monthly, 0),
+      6,
+    );
+    const text = renderBom(bom);
+    expect(text).toContain('Runner fleet job instances a month');
+    expect(text).toMatch(/busy, all month +10 instances/);
+    expect(text).toContain(
+      'No Spot price in the table for c7i.xlarge, c6i.xlarge, m7i.xlarge, m6i.xlarge here',
+    );
+  });
+
+  it('refuses a Spot entry naming no source of the table', () => {
+    expect(() =>
+      parseSpotTable({
+        ...SPOT_PRICES,
+        regions: { 'us-west-2': { 'c7i.xlarge': { spotHourly: 1, source: 'nowhere' } } },
+      }),
+    ).toThrow(/unknown source nowhere/);
+  });
+});
