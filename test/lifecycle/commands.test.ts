@@ -68,7 +68,7 @@ describe('lifecycle commands', () => {
     const cliIo = io();
     const error = await run('destroy', {}, [], cliIo).catch((e: unknown) => e);
     expect((error as UserError).message).toContain('pass --confirm gl-prod');
-    expect(cliIo.output()).toContain('Kept (gl-prod-network, gl-prod-data; still billed):');
+    expect(cliIo.output()).toContain('Will keep (gl-prod-network, gl-prod-data; still billed):');
     expect(cliIo.output()).toContain('  + S3 bucket gl-gl-prod-artifacts');
   });
 

@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { renderEndpointChecks, runEndpointChecks } from '../../lifecycle/endpoint-checks.js';
 import type { Plan } from '../../plan/types.js';
 import { connect, fleetOf, lifecycleOutput } from '../aws-context.js';
 import type { CliCommand } from '../command.js';
 import { UserError } from '../errors.js';
 import { planFromArgs, SPEC_OPTIONS, SPEC_USAGE } from '../spec-args.js';
+import { readUserFile } from '../user-files.js';
 
 const port = (value: unknown, flag: string) => {
   if (value === undefined) return undefined;
@@ -86,7 +85,7 @@ export const command: CliCommand = {
       connectHost: values.connect as string | undefined,
       httpsPort: port(values['https-port'], '--https-port'),
       sshPort: port(values['ssh-port'], '--ssh-port'),
-      ca: values.ca === undefined ? undefined : readFileSync(resolve(io.cwd, values.ca as string), 'utf8'),
+      ca: values.ca === undefined ? undefined : readUserFile('--ca', values.ca as string, io.cwd),
       insecure: values.insecure === true,
     });
     for (const line of renderEndpointChecks(results, output.style)) output.line(line);

@@ -11,24 +11,24 @@ import { gracefulInterrupt } from '../../lifecycle/interrupt.js';
 import { connect, lifecycleOutput } from '../aws-context.js';
 import type { CliCommand } from '../command.js';
 import { UserError } from '../errors.js';
-import { planFromArgs, SPEC_OPTIONS, SPEC_USAGE } from '../spec-args.js';
+import { CHANGING_SPEC_OPTIONS, CHANGING_SPEC_USAGE, planFromArgs } from '../spec-args.js';
 
 export const command: CliCommand = {
   name: 'deploy',
   usage:
-    `gitlab-aws deploy [options]\n${SPEC_USAGE}\n` +
+    `gitlab-aws deploy [options]\n${CHANGING_SPEC_USAGE}\n` +
     '      --allow-replace ID  accept replacing or deleting this stateful resource (repeatable)\n' +
     '      --ci                plain line output instead of live progress\n' +
     "      --verbose           also print the CDK toolkit's messages",
   options: {
-    ...SPEC_OPTIONS,
+    ...CHANGING_SPEC_OPTIONS,
     'allow-replace': { type: 'string', multiple: true },
     ci: { type: 'boolean' },
     verbose: { type: 'boolean' },
   },
   async run(invocation) {
     const { io, values } = invocation;
-    const plan = planFromArgs(invocation);
+    const plan = planFromArgs(invocation, { changesAws: true });
     const output = lifecycleOutput(io, { ci: values.ci === true, verbose: values.verbose === true });
     const { clients, identity } = await connect(plan);
     const bootstrap = await bootstrapStatus(clients);
