@@ -51,7 +51,9 @@ export function readUserJson(flag: string, file: string, cwd: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new UserError(`${flag} ${file}: not JSON (${(error as Error).message}); name a JSON file`, 2);
+    // The parser quotes the text it stopped at, line breaks and all: keep the message to one line.
+    const why = (error as Error).message.replace(/\s+/g, ' ');
+    throw new UserError(`${flag} ${file}: not JSON (${why}); name a JSON file`, 2);
   }
 }
 
