@@ -49,28 +49,31 @@ async function showCost(invocation: CliInvocation): Promise<number> {
   if (values.json && values.csv) throw new UserError('--json and --csv exclude each other', 2);
   const plan = planFromArgs(invocation);
   const table = priceTableFrom(invocation);
-  const stale = priceTableAgeWarning(table, isoToday(), plan.region);
-  if (stale) io.err(`${stale}\n`);
   // A bill for a plan that cannot be deployed as it stands: shown, but not a success (as with plan).
   const failed = hasErrors(plan);
   if (failed) {
     const errors = plan.checks.filter((check) => check.level === 'error').length;
     io.err(`error: the plan has ${errors} error(s); run gitlab-aws plan to see them and how to fix them\n`);
   }
-  const exitCode = failed ? 1 : 0;
+  const stale = priceTableAgeWarning(table, isoToday(), plan.region);
+  /** Said after the bill, once there is one to warn about. */
+  const done = (): number => {
+    if (stale) io.err(`${stale}\n`);
+    return failed ? 1 : 0;
+  };
   try {
     if (values.compare) {
       const comparison = compareWithReference(plan, table);
       if (values.json) io.out(`${JSON.stringify(comparison, null, 2)}\n`);
       else if (values.csv) io.out(renderComparisonCsv(comparison));
       else io.out(`${renderComparison(comparison)}\n`);
-      return exitCode;
+      return done();
     }
     const bom = billOfMaterials(plan, table);
     if (values.json) io.out(`${JSON.stringify(bom, null, 2)}\n`);
     else if (values.csv) io.out(renderBomCsv(bom));
     else io.out(`${renderBom(bom)}\n`);
-    return exitCode;
+    return done();
   } catch (error) {
     if (error instanceof MissingPriceError) throw new UserError(error.message, 1);
     throw error;

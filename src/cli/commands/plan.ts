@@ -29,8 +29,6 @@ export const command: CliCommand = {
     // A diagram that cannot be written is said before the plan is worked out.
     if (diagramFile !== undefined) userOutputFile('--diagram', diagramFile, invocation.io.cwd);
     const plan = planFromArgs(invocation, { announce: invocation.values.json === true });
-    const stale = priceTableAgeWarning(loadPriceTable(), new Date().toISOString().slice(0, 10), plan.region);
-    if (stale) invocation.io.err(`${stale}\n`);
     let diagramLine: string | undefined;
     if (diagramFile !== undefined) {
       // Imported here so that a plain `plan` never loads the layout engine.
@@ -43,6 +41,8 @@ export const command: CliCommand = {
       const sections = [costSection(plan), ...(diagramLine ? [diagramLine] : [])];
       invocation.io.out(`${renderPlanText(plan, sections)}\n`);
     }
+    const stale = priceTableAgeWarning(loadPriceTable(), new Date().toISOString().slice(0, 10), plan.region);
+    if (stale) invocation.io.err(`${stale}\n`);
     // Error-level checks are choices that cannot work or that GitLab does not support: fail loudly.
     return hasErrors(plan) ? 1 : 0;
   },
