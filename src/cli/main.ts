@@ -160,6 +160,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 
 /** The real process's IO. */
 export function processIo(): CliIo {
+  // A reader that stops early (`gitlab-aws synth | head -1`) closes the pipe: end quietly, as
+  // command-line tools do, instead of failing on the next write.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   return {
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),

@@ -4,8 +4,9 @@
  */
 import type { ParseArgsConfig } from 'node:util';
 import { type Plan, resolvePlan } from '../plan/index.js';
-import { loadSpec, SpecError } from '../spec/index.js';
+import { DEFAULT_SPEC_FILES, loadSpec, SpecError } from '../spec/index.js';
 import type { CliInvocation } from './command.js';
+import { UserError } from './errors.js';
 
 export const SPEC_OPTIONS = {
   config: { type: 'string', short: 'c' },
@@ -16,14 +17,36 @@ export const SPEC_OPTIONS = {
 } as const satisfies NonNullable<ParseArgsConfig['options']>;
 
 export const SPEC_USAGE =
-  '  -c, --config FILE   spec file (default: gitlab-aws.yaml, else the embedded 3k default)\n' +
+  '  -c, --config FILE   spec file (default: gitlab-aws.yaml or .yml, else the embedded 3k default)\n' +
   '      --size SIZE     override architecture.size (poc, 1k, 2k, 3k, 5k, 10k, 25k, 50k)\n' +
   '      --type TYPE     override architecture.type (linux-package, cloud-native-hybrid)\n' +
   '      --cpu CPU       override architecture.cpu (x86, graviton)\n' +
   '      --azs N         override availabilityZones (2 or 3)';
 
-/** Loads the spec named by the flags (with their overrides) and resolves its Plan. Throws SpecError. */
-export function planFromArgs(invocation: CliInvocation): Plan {
+/** The spec flags of a command that changes AWS: the embedded default must be asked for by name. */
+export const CHANGING_SPEC_OPTIONS = {
+  ...SPEC_OPTIONS,
+  'use-embedded-default': { type: 'boolean' },
+} as const satisfies NonNullable<ParseArgsConfig['options']>;
+
+export const CHANGING_SPEC_USAGE = `${SPEC_USAGE}
+      --use-embedded-default  run on the embedded default when there is no spec file`;
+
+export interface PlanFromArgsOptions {
+  /**
+   * The command changes AWS (deploy, destroy, upgrade, restore, backup create): without a spec file
+   * it refuses to act on the embedded default unless --use-embedded-default says so.
+   */
+  readonly changesAws?: boolean;
+  /** Whether to say on standard error which spec is used (plan's report says it itself). */
+  readonly announce?: boolean;
+}
+
+/**
+ * Loads the spec named by the flags (with their overrides) and resolves its Plan, saying on standard
+ * error which spec it is. Throws SpecError.
+ */
+export function planFromArgs(invocation: CliInvocation, options: PlanFromArgsOptions = {}): Plan {
   const { values, io } = invocation;
   const azs = values.azs as string | undefined;
   let availabilityZones: number | undefined;
@@ -45,6 +68,23 @@ export function planFromArgs(invocation: CliInvocation): Plan {
       ...(availabilityZones !== undefined ? { availabilityZones } : {}),
     },
   });
+  if (
+    loaded.origin.kind === 'embedded-default' &&
+    options.changesAws &&
+    values['use-embedded-default'] !== true
+  ) {
+    throw new UserError(
+      `no spec file (${DEFAULT_SPEC_FILES.join(' or ')}) in ${io.cwd}, and this command changes AWS: write one with \`gitlab-aws init\`, name it with -c FILE, or pass --use-embedded-default to act on the embedded default`,
+      2,
+    );
+  }
+  if (options.announce ?? true) {
+    io.err(
+      loaded.origin.kind === 'file'
+        ? `Spec: ${loaded.origin.path}\n`
+        : `Spec: the embedded default (no ${DEFAULT_SPEC_FILES.join(' or ')} in ${io.cwd})\n`,
+    );
+  }
   // The real date, so the plan can say whether EKS's Kubernetes version still has standard support.
   return resolvePlan(loaded.spec, { origin: loaded.origin, today: new Date().toISOString().slice(0, 10) });
 }

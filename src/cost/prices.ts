@@ -311,3 +311,17 @@ export function parsePriceTable(raw: unknown, origin: string): PriceTable {
   }
   return parsed.data;
 }
+
+/** How old a price table may be before `plan` and `cost` say its prices may have changed. */
+export const PRICE_TABLE_MAX_AGE_MONTHS = 6;
+
+/**
+ * A warning when the table was retrieved more than PRICE_TABLE_MAX_AGE_MONTHS before `today`
+ * (YYYY-MM-DD), saying how to get current prices; undefined while it is recent enough.
+ */
+export function priceTableAgeWarning(table: PriceTable, today: string, region: string): string | undefined {
+  const expires = new Date(`${table.retrieved}T00:00:00Z`);
+  expires.setUTCMonth(expires.getUTCMonth() + PRICE_TABLE_MAX_AGE_MONTHS);
+  if (new Date(`${today}T00:00:00Z`) <= expires) return undefined;
+  return `warning: the AWS prices were retrieved ${table.retrieved}, more than ${PRICE_TABLE_MAX_AGE_MONTHS} months before today (${today}), and may have changed; \`gitlab-aws cost refresh --region ${region}\` writes a current table to use with --prices FILE`;
+}

@@ -3,6 +3,7 @@
  * account is CDK-bootstrapped, and the wiring of the toolkit to the environment's CDK app.
  */
 
+import { readFileSync } from 'node:fs';
 import { BootstrapEnvironments, type IIoHost, Toolkit } from '@aws-cdk/toolkit-lib';
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { BackupClient } from '@aws-sdk/client-backup';
@@ -47,12 +48,23 @@ export interface CallerIdentity {
 }
 
 /** Asks STS who we are; no credentials (or expired ones) become one clear line. */
-export async function requireIdentity(sts: STSClient): Promise<CallerIdentity> {
+export async function requireIdentity(
+  sts: STSClient,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  readFile: (path: string) => string | undefined = readIfPresent,
+): Promise<CallerIdentity> {
   try {
     const identity = await sts.send(new GetCallerIdentityCommand({}));
     return { account: identity.Account ?? '', arn: identity.Arn ?? '' };
   } catch (error) {
     const name = (error as Error).name;
+    // The SDK says only "Could not load credentials from any providers" for a misspelt profile.
+    const profile = env.AWS_PROFILE;
+    if (name === 'CredentialsProviderError' && profile && !profileExists(profile, env, readFile)) {
+      throw new UserError(
+        `AWS_PROFILE=${profile}: no such profile in ${awsConfigFiles(env).join(' or ')}; check the name (\`aws configure list-profiles\`), or set it up with \`aws configure sso --profile ${profile}\``,
+      );
+    }
     if (CREDENTIAL_ERRORS.has(name)) {
       throw new UserError(
         `${CREDENTIALS_HINT} (${name === 'CredentialsProviderError' ? 'none found' : name})`,
@@ -60,6 +72,38 @@ export async function requireIdentity(sts: STSClient): Promise<CallerIdentity> {
     }
     throw new UserError(`cannot reach AWS STS: ${(error as Error).message.split('\n')[0]}`);
   }
+}
+
+function readIfPresent(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The shared config and credentials files the SDK reads, where the environment does not move them. */
+function awsConfigFiles(env: Readonly<Record<string, string | undefined>>): string[] {
+  const home = env.HOME ?? env.USERPROFILE ?? '~';
+  return [
+    env.AWS_CONFIG_FILE ?? `${home}/.aws/config`,
+    env.AWS_SHARED_CREDENTIALS_FILE ?? `${home}/.aws/credentials`,
+  ];
+}
+
+/**
+ * Whether a profile is defined: `[profile NAME]` (or `[NAME]`) in the config file, `[NAME]` in the
+ * credentials file, as the AWS CLI and SDK read them.
+ */
+export function profileExists(
+  profile: string,
+  env: Readonly<Record<string, string | undefined>>,
+  readFile: (path: string) => string | undefined,
+): boolean {
+  const sections = awsConfigFiles(env).flatMap((file) =>
+    [...(readFile(file) ?? '').matchAll(/^\s*\[\s*(?:profile\s+)?([^\]]+?)\s*\]/gm)].map((match) => match[1]),
+  );
+  return sections.includes(profile);
 }
 
 export interface AwsClients {

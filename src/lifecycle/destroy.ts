@@ -194,18 +194,19 @@ export function renderDestroyPlan(plan: Plan, destroy: DestroyPlan): string[] {
     ...(destroy.beforeStacks.length === 0
       ? []
       : ['First, before any stack is deleted:', ...destroy.beforeStacks.map((line) => `  * ${line}`)]),
-    `Deleted (${destroy.deletedStacks.map((kind) => stackName(plan, kind)).join(', ')}):`,
+    // A preview, printed before the confirmation: nothing is deleted yet.
+    `Will delete (${destroy.deletedStacks.map((kind) => stackName(plan, kind)).join(', ')}):`,
     ...destroy.deleted.map((line) => `  - ${line}`),
     ...(destroy.kept.length === 0
       ? []
       : destroy.keptStacks.length > 0
         ? [
-            `Kept (${destroy.keptStacks.map((kind) => stackName(plan, kind)).join(', ')}; still billed):`,
+            `Will keep (${destroy.keptStacks.map((kind) => stackName(plan, kind)).join(', ')}; still billed):`,
             ...destroy.kept.map((line) => `  + ${line}`),
             'Run `gitlab-aws deploy` to bring GitLab back on the kept data, or `destroy --include-data` to delete the data stack too (what it retains stays).',
           ]
         : [
-            'Kept (retained when their stacks are deleted; still billed):',
+            'Will keep (retained when their stacks are deleted; still billed):',
             ...destroy.kept.map((line) => `  + ${line}`),
             retainedDeletable
               ? `Retained resources stay in the account until deleted by hand, or by adding --delete-retained ${plan.spec.name} (a second confirmation: buckets with every object version, secrets, the snapshotted Gitaly volumes and log groups are deleted for good after the stacks; KMS keys and the backup vault stay).`

@@ -109,7 +109,12 @@ export function toCsv(headers: readonly string[], rows: readonly (readonly (stri
   return `${[headers, ...rows].map((cells) => cells.map(csvCell).join(',')).join('\n')}\n`;
 }
 
-/** One row per line, unrounded numbers, for spreadsheets. */
+/** An amount of money to the cent, as a bill shows it: sums of float products carry noise (62.050000000000004). */
+function cents(amount: number): number {
+  return Math.round(amount * 100) / 100;
+}
+
+/** One row per line, for spreadsheets: unit prices as AWS lists them, amounts to the cent. */
 export function renderBomCsv(bom: Bom): string {
   return toCsv(
     [
@@ -132,8 +137,8 @@ export function renderBomCsv(bom: Bom): string {
       entry.billing,
       entry.unitPrice,
       entry.commitmentUnitPrice ?? '',
-      entry.monthly,
-      entry.monthlyCommitted,
+      cents(entry.monthly),
+      cents(entry.monthlyCommitted),
       entry.assumption ?? '',
     ]),
   );
@@ -178,8 +183,8 @@ export function renderComparisonCsv(comparison: CostComparison): string {
     ['role', 'reference_monthly_usd', 'configured_monthly_usd', 'ratio'],
     [...comparison.rows, comparison.total, comparison.totalCommitted].map((row) => [
       row.group,
-      row.reference,
-      row.configured,
+      cents(row.reference),
+      cents(row.configured),
       row.ratio ?? '',
     ]),
   );

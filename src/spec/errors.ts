@@ -10,6 +10,8 @@ export interface SpecIssue {
   /** 1-based line and column in the spec file, when the problem can be located. */
   readonly line?: number;
   readonly column?: number;
+  /** Where the value came from when not the spec file, e.g. the `--size` flag that overrode it. */
+  readonly source?: string;
 }
 
 export class SpecError extends Error {
@@ -24,7 +26,8 @@ export class SpecError extends Error {
 }
 
 export function formatSpecIssue(source: string, issue: SpecIssue): string {
-  const where = issue.line === undefined ? source : `${source}:${issue.line}:${issue.column ?? 1}`;
+  const from = issue.source ?? source;
+  const where = issue.line === undefined ? from : `${from}:${issue.line}:${issue.column ?? 1}`;
   return issue.path ? `${where}: ${issue.path}: ${issue.message}` : `${where}: ${issue.message}`;
 }
 

@@ -2,7 +2,7 @@
  * Reading and validating a spec: YAML text -> plain object -> zod -> Spec, turning every failure
  * into a SpecError that names the field, the line and the fix.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Document, LineCounter } from 'yaml';
 import { z } from 'zod';
@@ -23,6 +23,9 @@ function yaml(): typeof import('yaml') {
 /** Default spec file name, looked up in the working directory. */
 export const DEFAULT_SPEC_FILE = 'gitlab-aws.yaml';
 
+/** Every name the spec is looked up under when none is given: YAML's two extensions. */
+export const DEFAULT_SPEC_FILES = [DEFAULT_SPEC_FILE, 'gitlab-aws.yml'] as const;
+
 /** A validated spec and where it came from. */
 export interface LoadedSpec {
   readonly spec: Spec;
@@ -37,16 +40,39 @@ export interface SpecOverrides {
   readonly availabilityZones?: number;
 }
 
+/** The flag that sets each overridable field, so a bad value is blamed on the flag, not the file. */
+const OVERRIDE_FLAGS: Readonly<Record<string, { key: keyof SpecOverrides; flag: string }>> = {
+  'architecture.size': { key: 'size', flag: '--size' },
+  'architecture.type': { key: 'type', flag: '--type' },
+  'architecture.cpu': { key: 'cpu', flag: '--cpu' },
+  availabilityZones: { key: 'availabilityZones', flag: '--azs' },
+};
+
 /** Validates an in-memory spec object. Throws SpecError. */
 export function parseSpec(input: unknown, source = 'spec'): Spec {
   return validate(input, source);
+}
+
+/**
+ * Spec text from a file's bytes. Editors on Windows save UTF-16 with a byte order mark; the mark
+ * says the encoding unambiguously, so such a file is read rather than refused.
+ */
+export function decodeSpecBytes(bytes: Buffer): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return bytes.subarray(2).toString('utf16le');
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) {
+    const swapped = Buffer.from(bytes.subarray(2));
+    return swapped.swap16().toString('utf16le');
+  }
+  const text = bytes.toString('utf8');
+  return text.startsWith('\uFEFF') ? text.slice(1) : text;
 }
 
 /** Parses YAML text and validates it. Throws SpecError with line numbers. */
 export function parseSpecYaml(text: string, source: string, overrides: SpecOverrides = {}): Spec {
   const { LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // Merge keys (`<<: *defaults`) are a common YAML habit and mean one thing: accept them.
+  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
   if (document.errors.length > 0) {
     throw new SpecError(
       source,
@@ -54,55 +80,117 @@ export function parseSpecYaml(text: string, source: string, overrides: SpecOverr
         const position = lineCounter.linePos(error.pos[0]);
         return {
           path: '',
-          message: `invalid YAML: ${firstLine(error.message)}`,
+          message:
+            error.code === 'MULTIPLE_DOCS'
+              ? 'the file holds more than one YAML document (a `---` line after the first one); a spec is one document: delete that line and what follows, or merge it into the first'
+              : `invalid YAML: ${firstLine(error.message)}`,
           line: position.line,
           column: position.col,
         };
       }),
     );
   }
-  const input = document.toJS() ?? {};
-  if (typeof input !== 'object' || Array.isArray(input)) {
+  let input: unknown;
+  try {
+    input = document.toJS() ?? {};
+  } catch (error) {
+    // The yaml library stops expanding aliases past a limit (a "billion laughs" file).
+    throw new SpecError(source, [
+      {
+        path: '',
+        message: `invalid YAML: ${firstLine((error as Error).message)}; the aliases (*name) expand to too much: write the values out instead`,
+      },
+    ]);
+  }
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw new SpecError(source, [
       { path: '', message: 'the spec must be a YAML mapping (name: ..., region: ...)' },
     ]);
   }
+  const rawText = (path: readonly PropertyKey[]) => scalarSource(document, path);
   // A section whose fields are all commented out (`redis:` alone) reads as null: treat it as empty.
-  const sections = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== null));
-  return validate(applyOverrides(sections, overrides), source, (path) => locate(document, lineCounter, path));
+  // `$schema` points editors at the JSON Schema (`gitlab-aws schema`); it is not part of the spec.
+  const sections = Object.fromEntries(
+    Object.entries(input).filter(([key, value]) => value !== null && key !== '$schema'),
+  );
+  if (isRecord(sections.tags)) sections.tags = tagsAsText(sections.tags, rawText);
+  return validate(
+    applyOverrides(sections, overrides),
+    source,
+    (path) => locate(document, lineCounter, path),
+    overrides,
+    rawText,
+  );
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Tag values are text to AWS: `cost-center: 1234` means the text 1234, as written. */
+function tagsAsText(
+  tags: Record<string, unknown>,
+  rawText: (path: readonly PropertyKey[]) => string | undefined,
+): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(tags).map(([key, value]) => [
+      key,
+      typeof value === 'number' ? (rawText(['tags', key]) ?? String(value)) : value,
+    ]),
+  );
 }
 
 /**
- * Loads the spec for a command: the file named with -c, else `gitlab-aws.yaml` in the working
- * directory, else the embedded default (3k, 3 AZs).
+ * Loads the spec for a command: the file named with -c, else `gitlab-aws.yaml` (or `.yml`) in the
+ * working directory, else the embedded default (3k, 3 AZs).
  */
 export function loadSpec(options: { path?: string; cwd: string; overrides?: SpecOverrides }): LoadedSpec {
   const overrides = options.overrides ?? {};
   const explicit = options.path !== undefined;
-  const path = resolvePath(options.cwd, options.path ?? DEFAULT_SPEC_FILE);
-  let text: string;
+  const name = options.path ?? defaultSpecFile(options.cwd);
+  if (name === undefined) {
+    return {
+      spec: validate(
+        applyOverrides(structuredClone(EMBEDDED_DEFAULT_SPEC), overrides),
+        'embedded default',
+        undefined,
+        overrides,
+      ),
+      origin: { kind: 'embedded-default' },
+    };
+  }
+  const path = resolvePath(options.cwd, name);
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' && !explicit) {
-      return {
-        spec: validate(applyOverrides(structuredClone(EMBEDDED_DEFAULT_SPEC), overrides), 'embedded default'),
-        origin: { kind: 'embedded-default' },
-      };
-    }
     const reason =
       code === 'ENOENT'
-        ? 'file not found; check the path, write one with `gitlab-aws init`, or omit -c to plan the embedded default'
+        ? `file not found; check the path, write one with \`gitlab-aws init\`${explicit ? ', or omit -c to plan the embedded default' : ''}`
         : code === 'EISDIR'
           ? 'is a directory; name the spec file itself'
           : `cannot be read (${code ?? 'unknown error'})`;
-    throw new SpecError(options.path!, [{ path: '', message: reason }]);
+    throw new SpecError(name, [{ path: '', message: reason }]);
   }
   return {
-    spec: parseSpecYaml(text, options.path ?? DEFAULT_SPEC_FILE, overrides),
+    spec: parseSpecYaml(decodeSpecBytes(bytes), name, overrides),
     origin: { kind: 'file', path },
   };
+}
+
+/** The spec file in `cwd` under one of the default names; both present is ambiguous and refused. */
+function defaultSpecFile(cwd: string): string | undefined {
+  const present = DEFAULT_SPEC_FILES.filter((name) => existsSync(resolvePath(cwd, name)));
+  if (present.length > 1) {
+    throw new SpecError(present.join(' and '), [
+      {
+        path: '',
+        message: `both exist, and either could be the spec: delete or rename one, or name it with -c ${present[0]}`,
+      },
+    ]);
+  }
+  return present[0];
 }
 
 function resolvePath(cwd: string, path: string): string {
@@ -123,15 +211,36 @@ function applyOverrides(input: Record<string, unknown>, overrides: SpecOverrides
 }
 
 type Locator = (path: readonly PropertyKey[]) => { line: number; column: number } | undefined;
+type RawText = (path: readonly PropertyKey[]) => string | undefined;
 
-function validate(input: unknown, source: string, locateField: Locator = () => undefined): Spec {
+function validate(
+  input: unknown,
+  source: string,
+  locateField: Locator = () => undefined,
+  overrides: SpecOverrides = {},
+  rawText: RawText = () => undefined,
+): Spec {
   const result = specSchema.safeParse(input);
   if (result.success) return result.data;
-  const issues = result.error.issues.flatMap((issue) => describeIssue(issue, input, locateField));
+  const issues = result.error.issues
+    .flatMap((issue) => describeIssue(issue, input, locateField, rawText))
+    .map((issue) => blameFlag(issue, overrides));
   throw new SpecError(source, issues);
 }
 
-function describeIssue(issue: z.core.$ZodIssue, input: unknown, locateField: Locator): SpecIssue[] {
+/** An issue with a value a flag set names the flag: the file's line did not cause it. */
+function blameFlag(issue: SpecIssue, overrides: SpecOverrides): SpecIssue {
+  const override = OVERRIDE_FLAGS[issue.path];
+  if (!override || overrides[override.key] === undefined) return issue;
+  return { path: issue.path, message: issue.message, source: override.flag };
+}
+
+function describeIssue(
+  issue: z.core.$ZodIssue,
+  input: unknown,
+  locateField: Locator,
+  rawText: RawText,
+): SpecIssue[] {
   const at = (path: readonly PropertyKey[]) => {
     const position = locateField(path);
     return position ? { line: position.line, column: position.column } : {};
@@ -154,7 +263,7 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown, locateField: Loc
   if (issue.code === 'invalid_type' && value === undefined) {
     message = `required field is missing; ${requiredHint(dotted(issue.path))}`;
   } else if (issue.code === 'invalid_type') {
-    message = `expected ${issue.expected}, got ${describeValue(value)}`;
+    message = `expected ${issue.expected}, got ${describeValue(value)}${yamlTypeHint(issue.expected, value, rawText(issue.path), issue.path)}`;
   } else if (issue.code === 'invalid_value') {
     const options = issue.values.map((option) => JSON.stringify(option));
     const suggestion = typeof value === 'string' ? closest(value, issue.values.map(String)) : undefined;
@@ -176,6 +285,27 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown, locateField: Loc
     message = `${describeValue(value)} ${issue.message}`;
   }
   return [{ path: dotted(issue.path), message, ...at(issue.path) }];
+}
+
+/**
+ * How to write a value YAML read as another type than meant: YAML 1.2 reads `yes` as text and an
+ * unquoted `19.3` as a number.
+ */
+function yamlTypeHint(
+  expected: string,
+  value: unknown,
+  raw: string | undefined,
+  path: readonly PropertyKey[],
+): string {
+  if (expected === 'boolean' && typeof value === 'string' && /^(yes|no|y|n|on|off)$/i.test(value)) {
+    return `; YAML reads ${value} as text: write true or false`;
+  }
+  if (expected === 'string' && (typeof value === 'number' || typeof value === 'boolean')) {
+    const written = raw ?? String(value);
+    const versionLike = path[path.length - 1] === 'version' && /^\d+\.\d+$/.test(written);
+    return `; ${written} is a ${typeof value} in YAML: quote it, "${versionLike ? `${written}.0` : written}"`;
+  }
+  return '';
 }
 
 const REQUIRED_HINTS: Record<string, string> = {
@@ -251,6 +381,12 @@ function locate(
   if (position === undefined) return undefined;
   const { line, col } = lineCounter.linePos(position);
   return { line, column: col };
+}
+
+/** The text a scalar was written as in the file (`19.30`, not the number 19.3). */
+function scalarSource(document: Document, path: readonly PropertyKey[]): string | undefined {
+  const node = document.getIn(path, true) as { source?: unknown } | undefined;
+  return typeof node?.source === 'string' ? node.source : undefined;
 }
 
 function firstLine(message: string): string {

@@ -103,6 +103,24 @@ const specObject = z.strictObject({
       /** x86 instances, or arm64 (Graviton) where GitLab supports it. */
       cpu: z.enum(CPU_FAMILIES).default('x86'),
     })
+    .superRefine((architecture, context) => {
+      // GitLab publishes Cloud Native Hybrid from 2k up, and the poc layout of the AWS install
+      // guide is Linux package only (the catalog's reference architectures, src/catalog/index.ts).
+      if (
+        architecture.type === 'cloud-native-hybrid' &&
+        (architecture.size === 'poc' || architecture.size === '1k')
+      ) {
+        context.addIssue({
+          code: 'custom',
+          path: ['type'],
+          message: `is not available at architecture.size ${architecture.size}: ${
+            architecture.size === 'poc'
+              ? 'the poc layout is Linux package only'
+              : 'GitLab publishes Cloud Native Hybrid from 2k up'
+          }; set architecture.size to 2k or larger, or architecture.type to linux-package`,
+        });
+      }
+    })
     .prefault({}),
   domain: z
     .strictObject({

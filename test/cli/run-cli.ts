@@ -1,5 +1,5 @@
 /** Runs the CLI in-process with captured output, or as a real process from the built package. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -44,4 +44,31 @@ export function runBinary(args: readonly string[], cwd = tempDir()): CliResult {
     env: { PATH: process.env.PATH ?? '' },
   });
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+export interface BinaryOptions {
+  /** Working directory (default: a new empty one). */
+  readonly cwd?: string;
+  /** Variables added to the minimal environment (PATH only). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Close the reading end of standard output at once, as `| head -1` does once it has its line. */
+  readonly closeStdout?: boolean;
+}
+
+/** The installed binary, run without blocking so that several run side by side. */
+export function runBinaryAsync(args: readonly string[], options: BinaryOptions = {}): Promise<CliResult> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/gitlab-aws.js'), ...args], {
+      cwd: options.cwd ?? tempDir(),
+      env: { PATH: process.env.PATH ?? '', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    if (options.closeStdout) child.stdout.destroy();
+    else child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', fail);
+    child.on('close', (code) => done({ code: code ?? -1, stdout, stderr }));
+  });
 }

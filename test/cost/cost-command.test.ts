@@ -71,7 +71,9 @@ describe('gitlab-aws cost and plan', () => {
     writeFileSync(join(cwd, 'gitlab-aws.yaml'), UNPRICED_SPEC);
     const missing = await runCli(['cost'], { cwd });
     expect(missing).toMatchObject({ code: 1, stdout: '' });
-    expect(missing.stderr).toMatch(/^error: No AWS price for ElastiCache node type 'cache\.m6g\.3xlarge'/);
+    expect(missing.stderr).toMatch(
+      /^Spec: .*gitlab-aws\.yaml\nerror: No AWS price for ElastiCache node type 'cache\.m6g\.3xlarge'/,
+    );
     expect((await runCli(['cost', '--json', '--csv'])).code).toBe(2);
     expect((await runCli(['cost', 'refesh'])).stderr).toMatch(/unknown cost subcommand "refesh"/);
   });

@@ -68,7 +68,8 @@ describe('backup list after destroy (no ops stack)', () => {
     await backup.run({
       values: { ci: true } as never,
       positionals: ['list'],
-      io: { out: (text) => (output += text), err: (text) => (output += text), cwd, env: {}, isTTY: false },
+      // Standard output only: standard error says which spec the command uses.
+      io: { out: (text) => (output += text), err: () => {}, cwd, env: {}, isTTY: false },
     });
   });
 

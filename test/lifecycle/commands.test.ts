@@ -68,7 +68,7 @@ describe('lifecycle commands', () => {
     const cliIo = io();
     const error = await run('destroy', {}, [], cliIo).catch((e: unknown) => e);
     expect((error as UserError).message).toContain('pass --confirm gl-prod');
-    expect(cliIo.output()).toContain('Kept (gl-prod-network, gl-prod-data; still billed):');
+    expect(cliIo.output()).toContain('Will keep (gl-prod-network, gl-prod-data; still billed):');
     expect(cliIo.output()).toContain('  + S3 bucket gl-gl-prod-artifacts');
   });
 
@@ -92,7 +92,8 @@ describe('lifecycle commands', () => {
     ).rejects.toThrow(
       '--delete-retained "gl-staging" is not the environment name (gl-prod); nothing was deleted',
     );
-    expect(wrongName.output()).toBe('');
+    // Only which spec it read: the name is checked before anything is shown or asked.
+    expect(wrongName.output()).toMatch(/^Spec: \S+gitlab-aws\.yaml\n$/);
     const error = await run('destroy', { 'delete-retained': 'gl-prod', confirm: 'gl-prod' }).catch(
       (e: unknown) => e,
     );
@@ -130,7 +131,7 @@ describe('lifecycle commands', () => {
     const cliIo = io();
     expect(await run('upgrade', { image: true, 'dry-run': true }, [], cliIo)).toBe(0);
     expect(cliIo.output()).toMatch(
-      /^1\. Check the Gitaly Cluster on praefect-\d before any node is replaced/,
+      /^Spec: \S+gitlab-aws\.yaml\n1\. Check the Gitaly Cluster on praefect-\d before any node is replaced/,
     );
     expect(cliIo.output()).toContain('. Pin the newest Ubuntu 24.04 image for x86_64\n');
   });

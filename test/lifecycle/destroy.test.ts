@@ -40,7 +40,7 @@ describe('planDestroy', () => {
     for (const bucket of buckets)
       expect(destroy.kept).toContain(`S3 bucket ${bucket.bucketName} (retained when ${env}-data is deleted)`);
     const rendered = renderDestroyPlan(plan, destroy);
-    expect(rendered).toContain('Kept (retained when their stacks are deleted; still billed):');
+    expect(rendered).toContain('Will keep (retained when their stacks are deleted; still billed):');
   });
 
   it('names the retained secrets and buckets a redeploy would create again after --include-data, with the command that frees each', () => {

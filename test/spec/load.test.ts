@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadSpec, parseSpecYaml } from '../../src/spec/index.js';
+import { decodeSpecBytes, loadSpec, parseSpecYaml } from '../../src/spec/index.js';
 import { specErrorOf } from '../fixtures/errors.js';
 
 const base = 'name: gitlab-prod\nregion: us-west-2\ndomain: { name: gitlab.example.com }\n';
@@ -151,5 +151,132 @@ describe('loadSpec', () => {
   it('refuses a named spec file that does not exist, saying what to do', () => {
     const error = specErrorOf(() => loadSpec({ cwd: dir, path: 'missing.yaml' }));
     expect(error.message).toMatch(/^missing\.yaml: file not found; .*gitlab-aws init/);
+  });
+});
+
+describe('YAML habits', () => {
+  it('says to write true or false for yes and no', () => {
+    const error = specErrorOf(() => parseSpecYaml(`${base}database: { proxy: yes }\n`, 's.yaml'));
+    expect(error.issues[0]).toMatchObject({
+      path: 'database.proxy',
+      message: 'expected boolean, got "yes"; YAML reads yes as text: write true or false',
+    });
+    expect(
+      specErrorOf(() => parseSpecYaml(`${base}database: { proxy: 'maybe' }\n`, 's.yaml')).message,
+    ).not.toContain('write true or false');
+  });
+
+  it('says to quote an unquoted version, as written (19.10 is not 19.1), with its patch level', () => {
+    const error = specErrorOf(() => parseSpecYaml(`${base}gitlab: { version: 19.10 }\n`, 's.yaml'));
+    expect(error.issues[0]!.message).toBe(
+      'expected string, got number 19.1; 19.10 is a number in YAML: quote it, "19.10.0"',
+    );
+    const name = specErrorOf(() => parseSpecYaml(base.replace('gitlab-prod', '1234'), 's.yaml'));
+    expect(name.issues[0]!.message).toBe(
+      'expected string, got number 1234; 1234 is a number in YAML: quote it, "1234"',
+    );
+  });
+
+  it('reads numeric tag values as the text written, merge keys, and ignores a $schema key', () => {
+    const spec = parseSpecYaml(
+      `$schema: ./gitlab-aws.schema.json\n${base}tags:\n  <<: &common { owner: platform }\n  cost-center: 1.10\n  team: 42\n`,
+      's.yaml',
+    );
+    expect(spec.tags).toEqual({ owner: 'platform', 'cost-center': '1.10', team: '42' });
+  });
+
+  it('refuses a second YAML document, saying how to fix it', () => {
+    const error = specErrorOf(() => parseSpecYaml(`${base}---\nname: other\n`, 's.yaml'));
+    expect(error.message).toMatch(
+      /^s\.yaml:4:1: the file holds more than one YAML document .*delete that line/,
+    );
+    expect(parseSpecYaml(`---\n${base}`, 's.yaml').name).toBe('gitlab-prod');
+  });
+
+  it('refuses an alias bomb as invalid YAML instead of expanding it', () => {
+    const bomb = `a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n${base}`;
+    const error = specErrorOf(() => parseSpecYaml(bomb, 'bomb.yaml'));
+    expect(error.message).toMatch(
+      /^bomb\.yaml: invalid YAML: Excessive alias count.*write the values out instead$/,
+    );
+  });
+
+  it('reads UTF-16 files (either byte order) and UTF-8 with a byte order mark', () => {
+    const text = `${base}architecture: { size: 5k }\n`;
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+    const be = Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(text, 'utf16le').swap16()]);
+    const utf8 = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]);
+    for (const bytes of [le, be, utf8, Buffer.from(text)]) expect(decodeSpecBytes(bytes)).toBe(text);
+    const dir = mkdtempSync(join(tmpdir(), 'gla-spec-'));
+    writeFileSync(join(dir, 'gitlab-aws.yaml'), le);
+    expect(loadSpec({ cwd: dir }).spec.architecture.size).toBe('5k');
+  });
+});
+
+describe('flags and architecture', () => {
+  const fileWith = (extra: string) =>
+    `${base}architecture: { size: 5k, cpu: x86 }\navailabilityZones: 3\n${extra}`;
+
+  it('blames a bad --size, --cpu or --azs on the flag, and the same value in the file on its line', () => {
+    const bySize = specErrorOf(() => parseSpecYaml(fileWith(''), 's.yaml', { size: '3x' }));
+    expect(bySize.message).toMatch(/^--size: architecture\.size: "3x" is not allowed/);
+    const byCpu = specErrorOf(() => parseSpecYaml(fileWith(''), 's.yaml', { cpu: 'arm' }));
+    expect(byCpu.message).toMatch(/^--cpu: architecture\.cpu: "arm" is not allowed/);
+    const byAzs = specErrorOf(() => parseSpecYaml(fileWith(''), 's.yaml', { availabilityZones: 5 }));
+    expect(byAzs.message).toMatch(/^--azs: availabilityZones: number 5 must be 2 or 3$/);
+    const inFile = specErrorOf(() =>
+      parseSpecYaml(fileWith('').replace('5k', '3x'), 's.yaml', { cpu: 'x86' }),
+    );
+    expect(inFile.message).toMatch(/^s\.yaml:4:\d+: architecture\.size: "3x"/);
+  });
+
+  it.each(['poc', '1k'])('refuses a Cloud Native Hybrid at %s, saying hybrids start at 2k', (size) => {
+    const error = specErrorOf(() =>
+      parseSpecYaml(`${base}architecture: { size: ${size}, type: cloud-native-hybrid }\n`, 's.yaml'),
+    );
+    expect(error.issues).toHaveLength(1);
+    expect(error.message).toMatch(
+      new RegExp(
+        `^s\\.yaml:4:\\d+: architecture\\.type: "cloud-native-hybrid" is not available at architecture\\.size ${size}: .*set architecture\\.size to 2k or larger, or architecture\\.type to linux-package$`,
+      ),
+    );
+    expect(
+      parseSpecYaml(`${base}architecture: { size: 2k, type: cloud-native-hybrid }\n`, 's.yaml').architecture
+        .size,
+    ).toBe('2k');
+    expect(parseSpecYaml(`${base}architecture: { size: ${size} }\n`, 's.yaml').architecture.type).toBe(
+      'linux-package',
+    );
+  });
+});
+
+describe('finding the spec file', () => {
+  it('reads gitlab-aws.yml when there is no gitlab-aws.yaml', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'gla-spec-'));
+    writeFileSync(join(cwd, 'gitlab-aws.yml'), base);
+    expect(loadSpec({ cwd }).origin).toEqual({ kind: 'file', path: join(cwd, 'gitlab-aws.yml') });
+  });
+
+  it('refuses both names side by side, naming both and the way out', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'gla-spec-'));
+    writeFileSync(join(cwd, 'gitlab-aws.yml'), base);
+    writeFileSync(join(cwd, 'gitlab-aws.yaml'), base);
+    expect(specErrorOf(() => loadSpec({ cwd })).message).toBe(
+      'gitlab-aws.yaml and gitlab-aws.yml: both exist, and either could be the spec: delete or rename one, or name it with -c gitlab-aws.yaml',
+    );
+    expect(loadSpec({ cwd, path: 'gitlab-aws.yml' }).origin).toEqual({
+      kind: 'file',
+      path: join(cwd, 'gitlab-aws.yml'),
+    });
+  });
+
+  it('names a directory given as the spec, and blames the embedded default on the flag that broke it', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'gla-spec-'));
+    expect(specErrorOf(() => loadSpec({ cwd, path: '.' })).message).toBe(
+      '.: is a directory; name the spec file itself',
+    );
+    expect(specErrorOf(() => loadSpec({ cwd, overrides: { size: '7k' } })).message).toMatch(
+      /^--size: architecture\.size/,
+    );
   });
 });

@@ -12,19 +12,19 @@ import { stackName } from '../../plan/stacks.js';
 import { connect, fleetOf, lifecycleOutput } from '../aws-context.js';
 import type { CliCommand } from '../command.js';
 import { UserError } from '../errors.js';
-import { planFromArgs, SPEC_OPTIONS, SPEC_USAGE } from '../spec-args.js';
+import { CHANGING_SPEC_OPTIONS, CHANGING_SPEC_USAGE, planFromArgs } from '../spec-args.js';
 
 export const command: CliCommand = {
   name: 'backup',
-  usage: `gitlab-aws backup [create|list] [options]\n${SPEC_USAGE}`,
-  options: { ...SPEC_OPTIONS, ci: { type: 'boolean' } },
+  usage: `gitlab-aws backup [create|list] [options]\n${CHANGING_SPEC_USAGE}`,
+  options: { ...CHANGING_SPEC_OPTIONS, ci: { type: 'boolean' } },
   allowPositionals: true,
   async run(invocation) {
     const { io, values, positionals } = invocation;
     const action = positionals[0] ?? 'create';
     if (action !== 'create' && action !== 'list')
       throw new UserError(`unknown backup action "${action}": use create or list`, 2);
-    const plan = planFromArgs(invocation);
+    const plan = planFromArgs(invocation, { changesAws: action === 'create' });
     const output = lifecycleOutput(io, { ci: values.ci === true });
     const { clients, identity } = await connect(plan);
     if (action === 'list') {

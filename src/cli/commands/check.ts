@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import {
   type EndpointCheckResult,
   railsReadiness,
@@ -11,6 +9,7 @@ import { connect, fleetOf, lifecycleOutput } from '../aws-context.js';
 import type { CliCommand } from '../command.js';
 import { UserError } from '../errors.js';
 import { planFromArgs, SPEC_OPTIONS, SPEC_USAGE } from '../spec-args.js';
+import { readUserFile } from '../user-files.js';
 
 const port = (value: unknown, flag: string) => {
   if (value === undefined) return undefined;
@@ -128,7 +127,7 @@ export const command: CliCommand = {
       connectHost: values.connect as string | undefined,
       httpsPort: port(values['https-port'], '--https-port'),
       sshPort: port(values['ssh-port'], '--ssh-port'),
-      ca: values.ca === undefined ? undefined : readFileSync(resolve(io.cwd, values.ca as string), 'utf8'),
+      ca: values.ca === undefined ? undefined : readUserFile('--ca', values.ca as string, io.cwd),
       insecure: values.insecure === true,
     });
     if (values.url === undefined && values['outside-only'] !== true)

@@ -1,10 +1,17 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { billOfMaterials } from '../../cost/bom.js';
 import { compareWithReference } from '../../cost/compare.js';
-import { loadPriceTable, MissingPriceError, type PriceTable, parsePriceTable } from '../../cost/prices.js';
+import {
+  loadPriceTable,
+  MissingPriceError,
+  type PriceTable,
+  parsePriceTable,
+  priceTableAgeWarning,
+} from '../../cost/prices.js';
 import { planBootOrder } from '../../plan/boot-order.js';
+import { hasErrors } from '../../plan/index.js';
 import { renderBom, renderBomCsv, renderComparison, renderComparisonCsv } from '../../report/bom.js';
 import {
   estimateDeploy,
@@ -15,6 +22,7 @@ import {
 import type { CliCommand, CliInvocation } from '../command.js';
 import { UserError } from '../errors.js';
 import { planFromArgs, SPEC_OPTIONS, SPEC_USAGE } from '../spec-args.js';
+import { readUserJson } from '../user-files.js';
 
 const USAGE = [
   'gitlab-aws cost [--compare] [--json | --csv] [--prices FILE] [spec flags]',
@@ -33,14 +41,7 @@ const USAGE = [
 function priceTableFrom(invocation: CliInvocation): PriceTable {
   const file = invocation.values.prices as string | undefined;
   if (file === undefined) return loadPriceTable();
-  const path = resolve(invocation.io.cwd, file);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new UserError(`--prices ${file}: file not found`, 2);
-  }
-  return parsePriceTable(JSON.parse(text), file);
+  return parsePriceTable(readUserJson('--prices', file, invocation.io.cwd), file);
 }
 
 async function showCost(invocation: CliInvocation): Promise<number> {
@@ -48,19 +49,31 @@ async function showCost(invocation: CliInvocation): Promise<number> {
   if (values.json && values.csv) throw new UserError('--json and --csv exclude each other', 2);
   const plan = planFromArgs(invocation);
   const table = priceTableFrom(invocation);
+  // A bill for a plan that cannot be deployed as it stands: shown, but not a success (as with plan).
+  const failed = hasErrors(plan);
+  if (failed) {
+    const errors = plan.checks.filter((check) => check.level === 'error').length;
+    io.err(`error: the plan has ${errors} error(s); run gitlab-aws plan to see them and how to fix them\n`);
+  }
+  const stale = priceTableAgeWarning(table, isoToday(), plan.region);
+  /** Said after the bill, once there is one to warn about. */
+  const done = (): number => {
+    if (stale) io.err(`${stale}\n`);
+    return failed ? 1 : 0;
+  };
   try {
     if (values.compare) {
       const comparison = compareWithReference(plan, table);
       if (values.json) io.out(`${JSON.stringify(comparison, null, 2)}\n`);
       else if (values.csv) io.out(renderComparisonCsv(comparison));
       else io.out(`${renderComparison(comparison)}\n`);
-      return 0;
+      return done();
     }
     const bom = billOfMaterials(plan, table);
     if (values.json) io.out(`${JSON.stringify(bom, null, 2)}\n`);
     else if (values.csv) io.out(renderBomCsv(bom));
     else io.out(`${renderBom(bom)}\n`);
-    return 0;
+    return done();
   } catch (error) {
     if (error instanceof MissingPriceError) throw new UserError(error.message, 1);
     throw error;

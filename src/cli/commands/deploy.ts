@@ -12,12 +12,12 @@ import { gitlabVersionParameterName } from '../../plan/contracts.js';
 import { connect, fleetOf, lifecycleOutput } from '../aws-context.js';
 import type { CliCommand } from '../command.js';
 import { UserError } from '../errors.js';
-import { planFromArgs, SPEC_OPTIONS, SPEC_USAGE } from '../spec-args.js';
+import { CHANGING_SPEC_OPTIONS, CHANGING_SPEC_USAGE, planFromArgs } from '../spec-args.js';
 
 export const command: CliCommand = {
   name: 'deploy',
   usage:
-    `gitlab-aws deploy [options]\n${SPEC_USAGE}\n` +
+    `gitlab-aws deploy [options]\n${CHANGING_SPEC_USAGE}\n` +
     '      --allow-replace ID  accept replacing or deleting this stateful resource (repeatable)\n' +
     "      --yes               answer the CDK toolkit's questions yes, e.g. continue the rollback of a\n" +
     '                         stack stuck in UPDATE_ROLLBACK_FAILED and deploy it again (default: ask\n' +
@@ -25,7 +25,7 @@ export const command: CliCommand = {
     '      --ci                plain line output instead of live progress\n' +
     "      --verbose           also print the CDK toolkit's messages",
   options: {
-    ...SPEC_OPTIONS,
+    ...CHANGING_SPEC_OPTIONS,
     'allow-replace': { type: 'string', multiple: true },
     yes: { type: 'boolean' },
     ci: { type: 'boolean' },
@@ -33,7 +33,7 @@ export const command: CliCommand = {
   },
   async run(invocation) {
     const { io, values } = invocation;
-    const plan = planFromArgs(invocation);
+    const plan = planFromArgs(invocation, { changesAws: true });
     const output = lifecycleOutput(io, {
       ci: values.ci === true,
       verbose: values.verbose === true,

@@ -12,12 +12,12 @@ import {
 import { gracefulInterrupt } from '../../lifecycle/interrupt.js';
 import { connect, lifecycleOutput } from '../aws-context.js';
 import type { CliCommand } from '../command.js';
-import { planFromArgs, SPEC_OPTIONS, SPEC_USAGE } from '../spec-args.js';
+import { CHANGING_SPEC_OPTIONS, CHANGING_SPEC_USAGE, planFromArgs } from '../spec-args.js';
 
 export const command: CliCommand = {
   name: 'destroy',
   usage:
-    `gitlab-aws destroy [options]\n${SPEC_USAGE}\n` +
+    `gitlab-aws destroy [options]\n${CHANGING_SPEC_USAGE}\n` +
     '      --include-data     also delete the data and network stacks, after final snapshots of the\n' +
     '                         database and the Gitaly volumes (buckets, secrets, volumes, log groups,\n' +
     '                         KMS keys and the backup vault are retained)\n' +
@@ -27,7 +27,7 @@ export const command: CliCommand = {
     '      --confirm NAME     the environment name, when there is no terminal to type it at\n' +
     '      --ci               plain output',
   options: {
-    ...SPEC_OPTIONS,
+    ...CHANGING_SPEC_OPTIONS,
     'include-data': { type: 'boolean' },
     'delete-retained': { type: 'string' },
     confirm: { type: 'string' },
@@ -35,7 +35,7 @@ export const command: CliCommand = {
   },
   async run(invocation) {
     const { io, values } = invocation;
-    const plan = planFromArgs(invocation);
+    const plan = planFromArgs(invocation, { changesAws: true });
     const output = lifecycleOutput(io, { ci: values.ci === true });
     const includeData = values['include-data'] === true;
     const deleteRetained = confirmRetainedDeletion({

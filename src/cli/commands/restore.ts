@@ -5,16 +5,16 @@ import { ACCOUNT_ID_PLACEHOLDER } from '../../plan/contracts.js';
 import { connect, fleetOf, lifecycleOutput } from '../aws-context.js';
 import type { CliCommand } from '../command.js';
 import { UserError } from '../errors.js';
-import { planFromArgs, SPEC_OPTIONS, SPEC_USAGE } from '../spec-args.js';
+import { CHANGING_SPEC_OPTIONS, CHANGING_SPEC_USAGE, planFromArgs } from '../spec-args.js';
 
 export const command: CliCommand = {
   name: 'restore',
   usage:
-    `gitlab-aws restore BACKUP_ID [options]\n${SPEC_USAGE}\n` +
+    `gitlab-aws restore BACKUP_ID [options]\n${CHANGING_SPEC_USAGE}\n` +
     '      --confirm NAME           the environment name, when there is no terminal to type it at\n' +
     "      --keep-current-secrets   restore without the backup's gitlab-secrets.json, keeping the environment's",
   options: {
-    ...SPEC_OPTIONS,
+    ...CHANGING_SPEC_OPTIONS,
     confirm: { type: 'string' },
     'keep-current-secrets': { type: 'boolean' },
     ci: { type: 'boolean' },
@@ -27,7 +27,7 @@ export const command: CliCommand = {
       throw new UserError('which backup? gitlab-aws restore BACKUP_ID (see gitlab-aws backup list)', 2);
     parseBackupId(backupId);
     const keepCurrentSecrets = values['keep-current-secrets'] === true;
-    const plan = planFromArgs(invocation);
+    const plan = planFromArgs(invocation, { changesAws: true });
     const output = lifecycleOutput(io, { ci: values.ci === true });
     // The steps' titles do not depend on the account, which is known only once connected.
     const preview = planRestore(plan, backupId, ACCOUNT_ID_PLACEHOLDER, { keepCurrentSecrets });

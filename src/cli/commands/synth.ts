@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PORTS } from '../../catalog/ports.js';
 import type { RuntimeEndpoints } from '../../config/types.js';
 import { planBootOrder } from '../../plan/boot-order.js';
@@ -10,6 +10,7 @@ import { estimateDeploy, readCloudAssembly, renderEstimate } from '../../report/
 import type { CliCommand } from '../command.js';
 import { UserError } from '../errors.js';
 import { planFromArgs, SPEC_OPTIONS, SPEC_USAGE } from '../spec-args.js';
+import { userOutputDirectory } from '../user-files.js';
 
 export const DEFAULT_OUT_DIR = 'cdk.out';
 
@@ -29,7 +30,11 @@ export const command: CliCommand = {
         `the spec has ${errors.length} error(s); run gitlab-aws plan to see them:\n${errors.map((check) => `  ${check.id}: ${check.message}`).join('\n')}`,
       );
     }
-    const outdir = resolve(io.cwd, (values.out as string | undefined) ?? DEFAULT_OUT_DIR);
+    const outdir = userOutputDirectory(
+      '--out',
+      (values.out as string | undefined) ?? DEFAULT_OUT_DIR,
+      io.cwd,
+    );
     const hostedZoneId = values['hosted-zone-id'] as string | undefined;
     // Loaded here, not at the top: only synth and the lifecycle commands pay for aws-cdk-lib.
     const { synthesizeToDirectory } = await import('../../infra/synthesize.js');

@@ -37,7 +37,7 @@ import type { Plan } from '../../plan/types.js';
 import { type ConnectedEnvironment, connect, fleetOf, lifecycleOutput } from '../aws-context.js';
 import type { CliCommand } from '../command.js';
 import { UserError } from '../errors.js';
-import { planFromArgs, SPEC_OPTIONS, SPEC_USAGE } from '../spec-args.js';
+import { CHANGING_SPEC_OPTIONS, CHANGING_SPEC_USAGE, planFromArgs } from '../spec-args.js';
 
 type Invocation = Parameters<CliCommand['run']>[0];
 
@@ -135,14 +135,14 @@ async function rollImage(invocation: Invocation, plan: Plan): Promise<number> {
 export const command: CliCommand = {
   name: 'upgrade',
   usage:
-    `gitlab-aws upgrade --to VERSION [options]\n       gitlab-aws upgrade --image [options]\n${SPEC_USAGE}\n` +
+    `gitlab-aws upgrade --to VERSION [options]\n       gitlab-aws upgrade --image [options]\n${CHANGING_SPEC_USAGE}\n` +
     '      --to VERSION       version to upgrade to (one minor release at a time)\n' +
     '      --image            pin the newest Ubuntu 24.04 image and replace every node through a deploy\n' +
     '      --from VERSION     version running now (default: read from a Rails node)\n' +
     '      --no-backup        skip the backup taken first\n' +
     '      --dry-run          print the steps with their checks and waits without running them',
   options: {
-    ...SPEC_OPTIONS,
+    ...CHANGING_SPEC_OPTIONS,
     to: { type: 'string' },
     image: { type: 'boolean' },
     from: { type: 'string' },
@@ -156,10 +156,10 @@ export const command: CliCommand = {
       if (values.to !== undefined) {
         throw new UserError('--image and --to are two upgrades: run them one after the other', 2);
       }
-      return rollImage(invocation, planFromArgs(invocation));
+      return rollImage(invocation, planFromArgs(invocation, { changesAws: values['dry-run'] !== true }));
     }
     if (values.to === undefined) throw new UserError('--to VERSION is required', 2);
-    const plan = planFromArgs(invocation);
+    const plan = planFromArgs(invocation, { changesAws: values['dry-run'] !== true });
     const output = lifecycleOutput(io, { ci: values.ci === true });
     const to = values.to as string;
     const backup = values['no-backup'] !== true;
