@@ -13,6 +13,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Vitest keeps one CPU free by default, which on two cores runs every file in turn.
+    maxWorkers: 2,
     projects: [
       { extends: true, test: { name: 'synth', include: SYNTHESIZING, isolate: false } },
       { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: SYNTHESIZING } },
