@@ -9,10 +9,37 @@ import {
   renderBackupList,
 } from '../../lifecycle/backup.js';
 import { stackName } from '../../plan/stacks.js';
-import { connect, fleetOf, lifecycleOutput } from '../aws-context.js';
+import type { Plan } from '../../plan/types.js';
+import { type ConnectedEnvironment, connect, fleetOf, lifecycleOutput } from '../aws-context.js';
 import type { CliCommand } from '../command.js';
 import { UserError } from '../errors.js';
 import { CHANGING_SPEC_OPTIONS, CHANGING_SPEC_USAGE, planFromArgs } from '../spec-args.js';
+
+/**
+ * One backup of the environment: gitlab-backup on a Rails node (the archive and its secrets in the
+ * backups bucket) and AWS Backup jobs of the database and the Gitaly volumes, in the ops stack's
+ * vault. `backup create` and the backup taken before an upgrade are this one.
+ */
+export async function backupEnvironment(
+  plan: Plan,
+  connected: Pick<ConnectedEnvironment, 'clients' | 'identity'>,
+  log: (line: string) => void,
+) {
+  const { clients, identity } = connected;
+  const ops = await stackOutputs(clients.cloudFormation, stackName(plan, 'ops'));
+  const vault = backupVaultOf(stackName(plan, 'ops'), ops);
+  const resources = await stackResources(clients.cloudFormation, stackName(plan, 'data'));
+  return createBackup({
+    plan,
+    account: identity.account,
+    backupId: backupIdFor(plan, new Date()),
+    ...fleetOf(plan, clients),
+    backup: clients.backup,
+    vault,
+    resourceArns: backupResourceArns(resources, identity.account, plan.region),
+    log,
+  });
+}
 
 export const command: CliCommand = {
   name: 'backup',
@@ -39,19 +66,7 @@ export const command: CliCommand = {
       for (const line of renderBackupList(listings, new Date())) output.line(line);
       return 0;
     }
-    const ops = await stackOutputs(clients.cloudFormation, stackName(plan, 'ops'));
-    const vault = backupVaultOf(stackName(plan, 'ops'), ops);
-    const resources = await stackResources(clients.cloudFormation, stackName(plan, 'data'));
-    const created = await createBackup({
-      plan,
-      account: identity.account,
-      backupId: backupIdFor(plan, new Date()),
-      ...fleetOf(plan, clients),
-      backup: clients.backup,
-      vault,
-      resourceArns: backupResourceArns(resources, identity.account, plan.region),
-      log: output.line,
-    });
+    const created = await backupEnvironment(plan, { clients, identity }, output.line);
     output.line(
       `Backup ${created.backupId}: ${created.archive} and ${created.secrets}; AWS Backup jobs ${created.backupJobIds.join(', ')}`,
     );

@@ -5,16 +5,8 @@ import {
   loadAppFactory,
   putImageParameter,
   putParameter,
-  stackOutputs,
-  stackResources,
 } from '../../lifecycle/aws.js';
-import {
-  backupIdFor,
-  backupResourceArns,
-  backupVaultOf,
-  createBackup,
-  railsInstances,
-} from '../../lifecycle/backup.js';
+import { railsInstances } from '../../lifecycle/backup.js';
 import { AwsBackupJobWaiter } from '../../lifecycle/backup-jobs.js';
 import { changeSetNameFor, deployEnvironment } from '../../lifecycle/deploy.js';
 import { AutoScalingInstanceRefresher } from '../../lifecycle/fleet.js';
@@ -32,12 +24,12 @@ import {
   UPGRADE_BOUNDS,
 } from '../../lifecycle/upgrade.js';
 import { SsmUpgradeProgressStore } from '../../lifecycle/upgrade-progress.js';
-import { stackName } from '../../plan/stacks.js';
 import type { Plan } from '../../plan/types.js';
 import { type ConnectedEnvironment, connect, fleetOf, lifecycleOutput } from '../aws-context.js';
 import type { CliCommand } from '../command.js';
 import { UserError } from '../errors.js';
 import { CHANGING_SPEC_OPTIONS, CHANGING_SPEC_USAGE, planFromArgs } from '../spec-args.js';
+import { backupEnvironment } from './backup.js';
 
 type Invocation = Parameters<CliCommand['run']>[0];
 
@@ -46,22 +38,7 @@ type Invocation = Parameters<CliCommand['run']>[0];
  * started so that the upgrade waits for them before it changes anything.
  */
 async function upgradeBackup(plan: Plan, connected: ConnectedEnvironment, log: (line: string) => void) {
-  const { clients, identity } = connected;
-  const vault = backupVaultOf(
-    stackName(plan, 'ops'),
-    await stackOutputs(clients.cloudFormation, stackName(plan, 'ops')),
-  );
-  const resources = await stackResources(clients.cloudFormation, stackName(plan, 'data'));
-  const created = await createBackup({
-    plan,
-    account: identity.account,
-    backupId: backupIdFor(plan, new Date()),
-    ...fleetOf(plan, clients),
-    backup: clients.backup,
-    vault,
-    resourceArns: backupResourceArns(resources, identity.account, plan.region),
-    log,
-  });
+  const created = await backupEnvironment(plan, connected, log);
   log(`Backup ${created.backupId}: ${created.archive}`);
   return created;
 }
