@@ -11,7 +11,7 @@ export function renderOrigin(plan: Plan): string {
   const { size, type, cpu } = plan.architecture;
   const layout = `${size} ${type}, ${cpu}, ${plan.availabilityZones.length} AZs in ${plan.region}`;
   return plan.specOrigin.kind === 'embedded-default'
-    ? `No spec file (gitlab-aws.yaml) found: planning the embedded default (${layout}). Write your own with \`gitlab-aws init\`.`
+    ? `No spec file (gitlab-aws.yaml or gitlab-aws.yml) found: planning the embedded default (${layout}). Write your own with \`gitlab-aws init\`.`
     : `Planning ${plan.specOrigin.path} (${layout}).`;
 }
 

@@ -13,7 +13,7 @@ describe('gitlab-aws plan', () => {
     expect(result.code).toBe(0);
     const [first] = result.stdout.split('\n');
     expect(first).toMatch(
-      /^No spec file \(gitlab-aws\.yaml\) found: planning the embedded default \(3k linux-package, x86, 3 AZs in us-west-2\)/,
+      /^No spec file \(gitlab-aws\.yaml or gitlab-aws\.yml\) found: planning the embedded default \(3k linux-package, x86, 3 AZs in us-west-2\)/,
     );
     expect(result.stdout).toMatch(/rails\s+3\s+c5\.2xlarge\s+8\s+16\s+1\s+1\s+1\s+ASG min 3 \/ max 6/);
     expect(result.stdout).toContain('Checks: 0 errors, 1 warning');
