@@ -170,14 +170,16 @@ describe('which spec', () => {
     );
   });
 
-  it.each([['upgrade', '--to', '19.4.0'], ['restore', '1767225600_2026_01_01_19.3.0-ee'], ['backup', 'create'], ['destroy']])(
-    '%s refuses the embedded default too',
-    async (...args) => {
-      const result = await runCli(args, { cwd: tempDir() });
-      expect(result).toMatchObject({ code: 2, stdout: '' });
-      expect(result.stderr).toContain('--use-embedded-default');
-    },
-  );
+  it.each([
+    ['upgrade', '--to', '19.4.0'],
+    ['restore', '1767225600_2026_01_01_19.3.0-ee'],
+    ['backup', 'create'],
+    ['destroy'],
+  ])('%s refuses the embedded default too', async (...args) => {
+    const result = await runCli(args, { cwd: tempDir() });
+    expect(result).toMatchObject({ code: 2, stdout: '' });
+    expect(result.stderr).toContain('--use-embedded-default');
+  });
 });
 
 describe('output', () => {
