@@ -289,6 +289,34 @@ describe('AutoScalingStandby against Auto Scaling and ELB', () => {
       'UpdateAutoScalingGroupCommand {"AutoScalingGroupName":"asg-rails","MinSize":3}',
     );
   });
+
+  it('puts the minimum back when Auto Scaling refuses the Standby, and says why', async () => {
+    group(3, 3);
+    autoScaling.on(EnterStandbyCommand).rejects(new Error('instance i-1 is not in InService'));
+    await expect(standby().enter('asg-rails', 'i-1')).rejects.toThrow('not in InService');
+    expect(order).toEqual([
+      'UpdateAutoScalingGroupCommand {"AutoScalingGroupName":"asg-rails","MinSize":2}',
+      'UpdateAutoScalingGroupCommand {"AutoScalingGroupName":"asg-rails","MinSize":3}',
+    ]);
+  });
+
+  it.each(['initial', 'healthy', 'unhealthy', 'draining', 'unhealthy.draining'])(
+    'waits while a target group still has the node as %s, and asks about that node in the group',
+    async (state) => {
+      group(2, 3);
+      const asked: unknown[] = [];
+      let looks = 0;
+      elb.on(DescribeTargetHealthCommand).callsFake((input) => {
+        asked.push(input);
+        looks += 1;
+        return { TargetHealthDescriptions: [{ TargetHealth: { State: looks <= 2 ? state : 'unused' } }] };
+      });
+      await standby().enter('asg-rails', 'i-1');
+      // Two looks at the first group answer as routed; the node is out once both say unused.
+      expect(looks).toBe(4);
+      expect(asked[0]).toEqual({ TargetGroupArn: 'tg-https', Targets: [{ Id: 'i-1' }] });
+    },
+  );
 });
 
 describe('instance refreshes keep capacity and end', () => {
