@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   BOOT_PHASE_SECONDS,
+  type BootArtifact,
   type BootOrderPlan,
   type BootWait,
   bootOrderProblems,
@@ -243,6 +244,13 @@ describe('problems found in hand-built boot orders', () => {
     enforcedBy,
     timeoutSeconds: 1800,
   });
+  /** An artifact a producer makes at the end of one of its boot steps. */
+  const produced = (
+    id: string,
+    kind: BootArtifact['kind'],
+    producer: NonNullable<BootArtifact['producer']>,
+    after: NonNullable<BootArtifact['producedAfter']>,
+  ): BootArtifact => ({ id, kind, producer, producedAfter: after });
 
   it('reports an artifact nobody produces', () => {
     const order: BootOrderPlan = {
@@ -257,14 +265,7 @@ describe('problems found in hand-built boot orders', () => {
   it('reports a producer that does not boot', () => {
     const order: BootOrderPlan = {
       subjects: [subject('a')],
-      artifacts: [
-        {
-          id: 'x',
-          kind: 'gitlab-secrets-json',
-          producer: { kind: 'group', id: 'rails' },
-          producedAfter: 'install',
-        },
-      ],
+      artifacts: [produced('x', 'gitlab-secrets-json', { kind: 'group', id: 'rails' }, 'install')],
       waits: [wait('a', 'x')],
     };
     expect(bootOrderProblems(order)).toEqual(['node a waits for x from group rails, which does not boot']);
@@ -274,18 +275,8 @@ describe('problems found in hand-built boot orders', () => {
     const cycle: BootOrderPlan = {
       subjects: [subject('a'), subject('b')],
       artifacts: [
-        {
-          id: 'x',
-          kind: 'gitlab-secrets-json',
-          producer: { kind: 'node', id: 'a' },
-          producedAfter: 'start',
-        },
-        {
-          id: 'y',
-          kind: 'ssh-host-keys',
-          producer: { kind: 'node', id: 'b' },
-          producedAfter: 'start',
-        },
+        produced('x', 'gitlab-secrets-json', { kind: 'node', id: 'a' }, 'start'),
+        produced('y', 'ssh-host-keys', { kind: 'node', id: 'b' }, 'start'),
       ],
       waits: [wait('a', 'y'), wait('b', 'x')],
     };
@@ -296,14 +287,7 @@ describe('problems found in hand-built boot orders', () => {
     expect(bootTimeline(cycle).get('node a')!.finish).toBe(Number.POSITIVE_INFINITY);
     const own: BootOrderPlan = {
       subjects: [subject('a')],
-      artifacts: [
-        {
-          id: 'x',
-          kind: 'gitlab-secrets-json',
-          producer: { kind: 'node', id: 'a' },
-          producedAfter: 'install',
-        },
-      ],
+      artifacts: [produced('x', 'gitlab-secrets-json', { kind: 'node', id: 'a' }, 'install')],
       waits: [wait('a', 'x')],
     };
     expect(bootOrderProblems(own)).toEqual([]);
@@ -313,14 +297,7 @@ describe('problems found in hand-built boot orders', () => {
   it('reports a wait longer than the script polls and a boot longer than the creation timeout', () => {
     const order: BootOrderPlan = {
       subjects: [subject('a'), subject('b')],
-      artifacts: [
-        {
-          id: 'x',
-          kind: 'gitlab-secrets-json',
-          producer: { kind: 'node', id: 'a' },
-          producedAfter: 'start',
-        },
-      ],
+      artifacts: [produced('x', 'gitlab-secrets-json', { kind: 'node', id: 'a' }, 'start')],
       waits: [{ ...wait('b', 'x'), timeoutSeconds: 60 }],
     };
     // b reaches the wait at 7 min and a signals at 12: 300 s over a 60 s poll; b signals at 17 min.
@@ -338,14 +315,7 @@ describe('problems found in hand-built boot orders', () => {
   it('starts a subject CloudFormation holds back when its producer signals, and counts its timeout from there', () => {
     const order: BootOrderPlan = {
       subjects: [subject('a'), subject('b')],
-      artifacts: [
-        {
-          id: 'x',
-          kind: 'praefect-schema',
-          producer: { kind: 'node', id: 'a' },
-          producedAfter: 'configure',
-        },
-      ],
+      artifacts: [produced('x', 'praefect-schema', { kind: 'node', id: 'a' }, 'configure')],
       waits: [{ ...wait('b', 'x', 'cloudformation'), before: 'install' }],
     };
     const b = bootTimeline(order).get('node b')!;
