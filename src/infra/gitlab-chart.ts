@@ -40,6 +40,7 @@ import {
   installBuildSpec,
   installSettings,
 } from '../config/helm/install.js';
+import { toolboxBackupManifests } from '../config/helm/toolbox-backups.js';
 import { CHART_OBJECT_TYPES } from '../plan/chart.js';
 import type { ObjectStoragePurpose, Plan } from '../plan/types.js';
 import { acknowledge } from './common.js';
@@ -60,8 +61,9 @@ export const SERVICE_ACCOUNT_BUCKETS: Readonly<
 > = {
   webservice: CONSOLIDATED,
   sidekiq: CONSOLIDATED,
-  // `backup-utility` reads every object type and the registry, and writes the backups bucket.
-  toolbox: [...CONSOLIDATED, 'registry', 'backups'],
+  // `backup-utility` skips the object types and the registry (S3 keeps them, versioned and in AWS
+  // Backup: config/helm/toolbox-backups.ts) and writes the backups bucket alone.
+  toolbox: ['backups'],
   registry: ['registry'],
 };
 
@@ -132,8 +134,9 @@ export class GitLabChart extends Construct {
     });
     const manifestsParameter = new ssm.StringParameter(this, 'Manifests', {
       parameterName: chartParameterName(plan, 'manifests'),
-      description: 'Manifests applied before the GitLab chart: the External Secrets that copy its secrets',
-      stringValue: secretManifests(plan, endpoints)
+      description:
+        "Manifests applied before the GitLab chart: the External Secrets that copy its secrets, the backup volume's class",
+      stringValue: [...secretManifests(plan, endpoints), ...toolboxBackupManifests()]
         .map((manifest) => stringify(manifest))
         .join('---\n'),
       tier: ssm.ParameterTier.ADVANCED,
@@ -164,6 +167,7 @@ export class GitLabChart extends Construct {
           CLUSTER_NAME: kubernetes.cluster.ref,
           VALUES_PARAMETER: valuesParameter.parameterName,
           MANIFESTS_PARAMETER: manifestsParameter.parameterName,
+          RAILS_SECRETS_ID: props.secrets.secret('rails-secrets').secretArn,
         }).map(([name, value]) => [name, { value }]),
       ),
       buildSpec: codebuild.BuildSpec.fromObject(installBuildSpec()),
@@ -173,6 +177,9 @@ export class GitLabChart extends Construct {
     const installerRole = this.installer.role!;
     valuesParameter.grantRead(installerRole);
     manifestsParameter.grantRead(installerRole);
+    // Rails' secrets kept outside the cluster, and the backups bucket their copies and archives go to.
+    props.secrets.grantKeep(installerRole, 'rails-secrets');
+    props.objectStorage.grantReadWrite(installerRole, ['backups']);
     installerRole.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['eks:DescribeCluster'], resources: [kubernetes.cluster.attrArn] }),
     );
@@ -198,6 +205,7 @@ export class GitLabChart extends Construct {
         JSON.stringify([
           renderGitLabValues(plan, review),
           secretManifests(plan, review),
+          toolboxBackupManifests(),
           installSettings(plan),
           installBuildSpec(),
         ]),

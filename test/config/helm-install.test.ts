@@ -6,42 +6,125 @@
  * External Secrets templates inside untouched.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, stringify } from 'yaml';
 import { secretManifests } from '../../src/config/helm/index.js';
-import { installBuildSpec, installSettings } from '../../src/config/helm/install.js';
+import {
+  installBuildSpec,
+  installScript,
+  installSettings,
+  operationEnvironment,
+  RAILS_SECRETS_SUFFIX,
+} from '../../src/config/helm/install.js';
 import type { Plan } from '../../src/plan/types.js';
 import { planFor } from '../fixtures/plans.js';
 import { chartUnavailable, helmBinary } from './helm-chart.js';
 import { chartEndpoints } from './helm-fixtures.js';
+import { requireTool, sh } from './support.js';
 
+/**
+ * The cluster, Secrets Manager and S3 as files under the sandbox: `kube/<secret>` is a Kubernetes
+ * Secret's secrets.yml, `secretsmanager` the Rails secrets' saved value, `s3/<key>` an object.
+ * Helm installing GitLab plays the chart's shared-secrets job: it generates Rails' secrets only
+ * when the cluster has none.
+ */
+const HELM_STUB = `echo "helm $*" >>"$TRACE"
+case "$*" in *"$HELM_FAILS"*) exit 1;; esac
+case "$*" in *"install $GITLAB_RELEASE "*|"upgrade $GITLAB_RELEASE "*)
+  [ -f "$KUBE/$RAILS_SECRET" ] || echo "production: {db_key_base: generated-in-cluster}" >"$KUBE/$RAILS_SECRET";;
+esac`;
+const KUBECTL_STUB = `echo "kubectl $*" >>"$TRACE"
+args=" $* "
+secret=""; prev=""
+for a in "$@"; do case "$prev" in secret|generic) [ "$a" = generic ] || secret=$a;; esac; prev=$a; done
+case "$args" in
+  *" get secret "*" -o "*) base64 <"$KUBE/$secret";;
+  *" get secret "*) [ -f "$KUBE/$secret" ];;
+  *" create secret generic "*)
+    for a in "$@"; do case "$a" in --from-file=secrets.yml=*) cp "\${a#--from-file=secrets.yml=}" "$KUBE/$secret.pending";; esac; done
+    echo "kind: Secret $secret";;
+  *" apply -f - "*) read -r _ _ name; mv "$KUBE/$name.pending" "$KUBE/$name";;
+  *" get pods "*) printf 'gitlab-toolbox-0';;
+  *" get deployments "*"jsonpath"*) case "$args" in *app=sidekiq*) echo "gitlab-sidekiq-all-in-1-v2 10";; *app=webservice*) echo "gitlab-webservice-default 15";; esac;;
+  *" exec "*) case "$args" in *"$TOOLBOX_FAILS"*) exit 1;; esac;;
+esac`;
 const STUBS: Record<string, string> = {
   curl: `echo "curl $*" >>"$TRACE"
-prev=""; for a in "$@"; do [ "$prev" = "--data-binary" ] && printf '%s\\n' "$a" >>"$SIGNALS"; prev=$a; done`,
-  tar: `echo "tar $*" >>"$TRACE"; mkdir -p linux-amd64; printf '#!/bin/sh\\necho "helm $*" >>"$TRACE"\\ncase "$*" in *"$HELM_FAILS"*) exit 1;; esac\\n' >linux-amd64/helm; chmod +x linux-amd64/helm`,
-  sha256sum: `read -r sum file; echo "sha256sum $sum $file" >>"$TRACE"; [ "$sum" = "$EXPECTED_SHA" ]`,
+prev=""; for a in "$@"; do [ "$prev" = "--data-binary" ] && printf '%s\\n' "$a" >>"$SIGNALS"; prev=$a; done
+case " $* " in *" -o kubectl "*) cp "$STUB_DIR/kubectl" kubectl;; esac`,
+  tar: `echo "tar $*" >>"$TRACE"; mkdir -p linux-amd64; cp "$STUB_DIR/helm" linux-amd64/helm; chmod +x linux-amd64/helm`,
+  sha256sum: `read -r sum file; echo "sha256sum $sum $file" >>"$TRACE"
+case "$file" in *helm) [ "$sum" = "$EXPECTED_SHA" ];; *) [ "$sum" = "$EXPECTED_KUBECTL_SHA" ];; esac`,
   aws: `echo "aws $*" >>"$TRACE"
-case "$*" in *"$MANIFESTS_PARAMETER"*) cat "$MANIFESTS_FILE";; *"$VALUES_PARAMETER"*) echo '{}';; esac`,
+case "$*" in
+  *"$MANIFESTS_PARAMETER"*) cat "$MANIFESTS_FILE";;
+  *"$VALUES_PARAMETER"*) echo '{}';;
+  *"list-secret-version-ids"*) if [ -f "$SAVED" ]; then echo 1; else echo 0; fi;;
+  *"get-secret-value"*) cat "$SAVED";;
+  *"put-secret-value"*) for a in "$@"; do case "$a" in file://*) cp "\${a#file://}" "$SAVED";; esac; done
+    echo '{"ARN":"arn:aws:secretsmanager:rails-secrets","VersionId":"v2"}';;
+  "s3 cp"*) src=""; dst=""; for a in "$@"; do case "$a" in s3://*|/*|*.yml) if [ -z "$src" ]; then src=$a; else dst=$a; fi;; esac; done
+    case "$src" in s3://*) cp "$S3/$(basename "$src")" "$dst";; *) cp "$src" "$S3/$(basename "$dst")";; esac;;
+  *"head-object"*) for a in "$@"; do key=$a; done; [ -f "$S3/$key" ];;
+esac`,
 };
 
 interface Run {
   readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
   readonly trace: string[];
   readonly signals: { Status: string }[];
   readonly work: string;
+  /** Rails' secrets as the cluster and Secrets Manager hold them after the run. */
+  readonly clusterSecrets?: string;
+  readonly savedSecrets?: string;
+  readonly objects: Record<string, string>;
 }
 
-function run(plan: Plan, options: { helmFails?: string; sha?: string } = {}): Run {
+interface RunOptions {
+  readonly helmFails?: string;
+  readonly toolboxFails?: string;
+  readonly sha?: string;
+  /** Rails' secrets in the cluster before the run (an existing cluster), and in Secrets Manager. */
+  readonly clusterSecrets?: string;
+  readonly savedSecrets?: string;
+  /** Objects in the backups bucket before the run. */
+  readonly objects?: Record<string, string>;
+  /** Environment the build is started with on top of the project's (an operation). */
+  readonly environment?: Record<string, string>;
+}
+
+function run(plan: Plan, options: RunOptions = {}): Run {
   const dir = mkdtempSync(join(tmpdir(), 'install-chart-'));
   const bin = join(dir, 'bin');
-  mkdirSync(bin);
+  const stubs = join(dir, 'stubs');
+  const kube = join(dir, 'kube');
+  const s3 = join(dir, 's3');
+  for (const folder of [bin, stubs, kube, s3]) mkdirSync(folder);
   for (const [name, body] of Object.entries(STUBS)) {
     writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`);
     chmodSync(join(bin, name), 0o755);
   }
+  writeFileSync(join(stubs, 'helm'), `#!/bin/sh\n${HELM_STUB}\n`);
+  writeFileSync(join(stubs, 'kubectl'), `#!/bin/bash\n${KUBECTL_STUB}\n`);
+  const settings = installSettings(plan);
+  const saved = join(dir, 'secretsmanager');
+  if (options.clusterSecrets !== undefined)
+    writeFileSync(join(kube, settings.RAILS_SECRET!), options.clusterSecrets);
+  if (options.savedSecrets !== undefined) writeFileSync(saved, options.savedSecrets);
+  for (const [key, body] of Object.entries(options.objects ?? {})) writeFileSync(join(s3, key), body);
   const manifests = join(dir, 'manifests.yaml');
   writeFileSync(
     manifests,
@@ -49,14 +132,13 @@ function run(plan: Plan, options: { helmFails?: string; sha?: string } = {}): Ru
       .map((m) => stringify(m))
       .join('---\n'),
   );
-  const settings = installSettings(plan);
   const work = join(dir, 'tmp');
   mkdirSync(work);
   const command = (installBuildSpec() as { phases: { build: { commands: string[] } } }).phases.build
     .commands[0]!;
   const result = spawnSync(
     'bash',
-    ['-c', command.replaceAll('/tmp/install-gitlab-chart.sh', join(dir, 'install.sh'))],
+    ['-c', command.replaceAll('/tmp/gitlab-chart-build.sh', join(dir, 'build.sh'))],
     {
       cwd: dir,
       encoding: 'utf8',
@@ -65,16 +147,24 @@ function run(plan: Plan, options: { helmFails?: string; sha?: string } = {}): Ru
         TMPDIR: work,
         TRACE: join(dir, 'trace'),
         SIGNALS: join(dir, 'signals'),
+        STUB_DIR: stubs,
+        KUBE: kube,
+        S3: s3,
+        SAVED: saved,
         MANIFESTS_FILE: manifests,
         EXPECTED_SHA: options.sha ?? settings.HELM_SHA256!,
+        EXPECTED_KUBECTL_SHA: settings.KUBECTL_SHA256!,
         HELM_FAILS: options.helmFails ?? 'never-matches',
+        TOOLBOX_FAILS: options.toolboxFails ?? 'never-matches',
         ...settings,
         CLUSTER_NAME: 'gitlab',
         AWS_REGION: plan.region,
         VALUES_PARAMETER: '/gitlab/gitlab-chart/values',
         MANIFESTS_PARAMETER: '/gitlab/gitlab-chart/manifests',
+        RAILS_SECRETS_ID: 'arn:aws:secretsmanager:us-west-2:123456789012:secret:gitlab/rails-secrets-AbCdEf',
         SIGNAL_URL: 'https://cloudformation-waitcondition.example/signal',
         CODEBUILD_BUILD_ID: 'gitlab-install:1',
+        ...options.environment,
       },
     },
   );
@@ -85,12 +175,20 @@ function run(plan: Plan, options: { helmFails?: string; sha?: string } = {}): Ru
       return [];
     }
   };
+  const content = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8') : undefined);
   const [workDir] = readdirSync(work);
+  const clusterSecrets = content(join(kube, settings.RAILS_SECRET!));
+  const savedSecrets = content(saved);
   return {
     status: result.status,
+    stdout: result.stdout,
+    stderr: result.stderr,
     trace: read('trace'),
     signals: read('signals').map((line) => JSON.parse(line)),
     work: join(work, workDir ?? ''),
+    ...(clusterSecrets !== undefined ? { clusterSecrets } : {}),
+    ...(savedSecrets !== undefined ? { savedSecrets } : {}),
+    objects: Object.fromEntries(readdirSync(s3).map((key) => [key, readFileSync(join(s3, key), 'utf8')])),
   };
 }
 
@@ -148,5 +246,164 @@ describe('the chart install script', () => {
     const byName = (list: ReturnType<typeof JSON.parse>[]) =>
       [...list].sort((a, b) => `${a.kind}/${a.metadata.name}`.localeCompare(`${b.kind}/${b.metadata.name}`));
     expect(byName(objects)).toEqual(byName(secretManifests(plan, chartEndpoints(plan))));
+  });
+});
+
+/** Where in the trace the first line starting with each prefix is (-1 when none). */
+const positions = (trace: readonly string[], ...prefixes: string[]) =>
+  prefixes.map((prefix) => trace.findIndex((line) => line.startsWith(prefix)));
+
+describe("the chart build keeps Rails' secrets outside the cluster", () => {
+  const SAVED = 'production: {db_key_base: saved-before-the-cluster-was-lost}\n';
+  let plan: Plan;
+  let first: Run;
+  let rebuilt: Run;
+  let unchanged: Run;
+  beforeAll(() => {
+    plan = planFor({ architecture: { size: '10k', type: 'cloud-native-hybrid' } });
+    first = run(plan);
+    rebuilt = run(plan, { savedSecrets: SAVED });
+    unchanged = run(plan, { clusterSecrets: SAVED, savedSecrets: SAVED });
+  });
+
+  it('saves what the first install generated, after the chart ran, without printing it', () => {
+    expect(first.status).toBe(0);
+    expect(first.clusterSecrets).toContain('generated-in-cluster');
+    expect(first.savedSecrets).toBe(first.clusterSecrets);
+    const [gitlab, put] = positions(
+      first.trace,
+      'helm upgrade --install gitlab gitlab',
+      'aws secretsmanager put-secret-value',
+    );
+    expect(gitlab).toBeGreaterThanOrEqual(0);
+    expect(put).toBeGreaterThan(gitlab!);
+    expect(first.trace.some((line) => line.includes('create secret'))).toBe(false);
+    for (const output of [first.stdout, first.stderr, first.trace.join('\n')]) {
+      expect(output).not.toContain('generated-in-cluster');
+    }
+  });
+
+  it('puts the saved secrets into a new cluster before the chart runs, so the chart keeps them', () => {
+    expect(rebuilt.status).toBe(0);
+    expect(rebuilt.clusterSecrets).toBe(SAVED);
+    expect(rebuilt.savedSecrets).toBe(SAVED);
+    const [created, gitlab] = positions(
+      rebuilt.trace,
+      'kubectl --namespace gitlab create secret generic',
+      'helm upgrade --install gitlab gitlab',
+    );
+    expect(created).toBeGreaterThanOrEqual(0);
+    expect(created).toBeLessThan(gitlab!);
+    expect(rebuilt.trace.some((line) => line.includes('put-secret-value'))).toBe(false);
+    for (const output of [rebuilt.stdout, rebuilt.stderr, rebuilt.trace.join('\n')]) {
+      expect(output).not.toContain('saved-before');
+    }
+  });
+
+  it("leaves an existing cluster's secrets and an equal saved copy alone", () => {
+    expect(unchanged.status).toBe(0);
+    expect(unchanged.clusterSecrets).toBe(SAVED);
+    expect(unchanged.trace.some((line) => /create secret|put-secret-value/.test(line))).toBe(false);
+    // A cluster whose secrets differ from the saved ones (a restore) has them saved again.
+    const moved = run(plan, { clusterSecrets: 'production: {db_key_base: restored}\n', savedSecrets: SAVED });
+    expect(moved.savedSecrets).toContain('restored');
+  });
+});
+
+describe('the chart build backs up, restores and upgrades GitLab', () => {
+  const ID = '1767225600_2026_01_01_19.3.0-ee';
+  const CLUSTER = 'production: {db_key_base: running}\n';
+  let plan: Plan;
+  let env: (kind: 'backup' | 'restore') => Record<string, string>;
+  let backup: Run;
+  let restore: Run;
+  beforeAll(() => {
+    plan = planFor({ architecture: { size: '10k', type: 'cloud-native-hybrid' } });
+    env = (kind) => operationEnvironment(plan, { kind, backupId: ID, account: '123456789012' });
+    backup = run(plan, { environment: env('backup'), clusterSecrets: CLUSTER, savedSecrets: CLUSTER });
+    restore = run(plan, {
+      environment: env('restore'),
+      clusterSecrets: CLUSTER,
+      savedSecrets: CLUSTER,
+      objects: {
+        [`${ID}_gitlab_backup.tar`]: 'archive',
+        [`${ID}${RAILS_SECRETS_SUFFIX}`]: 'production: {db_key_base: from-the-backup}\n',
+      },
+    });
+  });
+
+  it('backs up with backup-utility in the toolbox, then saves the Rails secrets beside the archive', () => {
+    expect(backup.status).toBe(0);
+    const exec = backup.trace.find((line) => line.includes(' exec '))!;
+    expect(exec).toContain(`exec gitlab-toolbox-0 -- backup-utility -t ${ID} --s3tool awscli --skip `);
+    expect(exec).toContain('--repositories-server-side');
+    expect(backup.objects[`${ID}${RAILS_SECRETS_SUFFIX}`]).toBe(CLUSTER);
+    const [utility, copy] = positions(backup.trace, 'kubectl --namespace gitlab exec', 'aws s3 cp');
+    expect(copy).toBeGreaterThan(utility!);
+    // No CloudFormation waits for an operation: nothing is signalled, and Helm installs nothing.
+    expect(backup.signals).toEqual([]);
+    expect(backup.trace.some((line) => line.startsWith('helm upgrade'))).toBe(false);
+    expect(backup.stdout).not.toContain('running');
+  });
+
+  it("restores in the chart's order: secrets first, clients stopped, backup-utility, clients back", () => {
+    expect(restore.status).toBe(0);
+    expect(restore.clusterSecrets).toContain('from-the-backup');
+    expect(restore.savedSecrets).toContain('from-the-backup');
+    const order = positions(
+      restore.trace,
+      'aws s3api head-object',
+      'kubectl --namespace gitlab apply',
+      'aws secretsmanager put-secret-value',
+      'kubectl --namespace gitlab rollout restart deployment -l app=toolbox',
+      'kubectl --namespace gitlab scale deployment gitlab-sidekiq-all-in-1-v2 --replicas=0',
+      'kubectl --namespace gitlab scale deployment gitlab-webservice-default --replicas=0',
+      `kubectl --namespace gitlab exec gitlab-toolbox-0 -- env GITLAB_ASSUME_YES=1 backup-utility --restore -t ${ID}`,
+      'kubectl --namespace gitlab scale deployment gitlab-sidekiq-all-in-1-v2 --replicas=10',
+      'kubectl --namespace gitlab scale deployment gitlab-webservice-default --replicas=15',
+    );
+    expect(order.every((position) => position >= 0)).toBe(true);
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+  });
+
+  it('changes nothing when the archive is missing, and leaves the clients stopped when the restore fails', () => {
+    const missing = run(plan, {
+      environment: env('restore'),
+      clusterSecrets: CLUSTER,
+      savedSecrets: CLUSTER,
+    });
+    expect(missing.status).not.toBe(0);
+    expect(missing.clusterSecrets).toBe(CLUSTER);
+    expect(missing.trace.some((line) => / scale | apply |put-secret-value/.test(line))).toBe(false);
+    const failed = run(plan, {
+      environment: env('restore'),
+      clusterSecrets: CLUSTER,
+      toolboxFails: '--restore',
+      objects: { [`${ID}_gitlab_backup.tar`]: 'a', [`${ID}${RAILS_SECRETS_SUFFIX}`]: CLUSTER },
+    });
+    expect(failed.status).not.toBe(0);
+    expect(failed.trace.some((line) => line.includes('--replicas=0'))).toBe(true);
+    expect(failed.trace.some((line) => /--replicas=[1-9]/.test(line))).toBe(false);
+    expect(failed.stdout).toContain('they stay stopped');
+  });
+
+  it("upgrades to the target GitLab's chart release with the values deployed, then keeps the secrets", () => {
+    const upgrade = run(plan, {
+      environment: operationEnvironment(plan, { kind: 'upgrade', gitlabVersion: '19.4.1' }),
+      clusterSecrets: CLUSTER,
+    });
+    expect(upgrade.status).toBe(0);
+    const helm = upgrade.trace.find((line) => line.startsWith('helm upgrade gitlab gitlab'))!;
+    expect(helm).toContain('--version 10.4.1');
+    expect(helm).toContain('--values values.json --set global.gitlabVersion=19.4.1 --wait');
+    expect(upgrade.savedSecrets).toBe(CLUSTER);
+  });
+});
+
+describe.runIf(requireTool('shellcheck'))('shellcheck on the chart build script', () => {
+  it('passes', () => {
+    const result = sh('shellcheck -s bash -', installScript());
+    expect(result.stdout).toBe('');
+    expect(result.status).toBe(0);
   });
 });

@@ -31,9 +31,20 @@ describe('secrets of the Plan', () => {
         'praefect-database-password',
         'gitaly-token',
         'praefect-external-token',
+        'rails-secrets',
       ].sort(),
     );
-    expect(hybrid.secrets.every((secret) => secret.generatedBy === 'secrets-manager')).toBe(true);
+    // What the VMs share is generated up front; Rails' secrets are the chart's, kept by its install.
+    expect(
+      hybrid.secrets
+        .filter((secret) => secret.id !== 'rails-secrets')
+        .every((secret) => secret.generatedBy === 'secrets-manager'),
+    ).toBe(true);
+    expect(byId(hybrid).get('rails-secrets')).toMatchObject({
+      generatedBy: 'chart-install',
+      readers: [],
+      retainOnDelete: true,
+    });
     expect(readers(hybrid, 'gitlab-shell-secret')).toEqual(['gitaly', 'sidekiq-pool', 'webservice-pool']);
     expect(readers(hybrid, 'root-password')).toEqual(['webservice-pool']);
   });

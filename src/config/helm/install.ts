@@ -1,12 +1,16 @@
 /**
- * How the chart gets installed: a CodeBuild build inside the VPC runs `install-gitlab-chart.sh`
+ * How the chart gets installed: a CodeBuild build inside the VPC runs `gitlab-chart-build.sh`
  * (Helm against the private API endpoint) and signals a CloudFormation wait condition when done.
  * No step of it has a 15-minute limit: the build may run as long as `HELM_TIMEOUT`, the wait
- * condition waits longer still. This module renders the build's specification and settings.
+ * condition waits longer still. The same build, started by `gitlab-aws` with another OPERATION,
+ * backs up, restores and upgrades GitLab (the chart's toolbox and Helm need the cluster's private
+ * endpoint too). This module renders the build's specification and settings.
  */
 import { readFileSync } from 'node:fs';
-import { EXTERNAL_SECRETS_CHART, HELM } from '../../catalog/gitlab-chart.js';
+import { chartVersionFor, EXTERNAL_SECRETS_CHART, HELM, KUBECTL } from '../../catalog/gitlab-chart.js';
 import type { Plan } from '../../plan/types.js';
+import { backupsBucketName } from '../backup.js';
+import { backupUtilityArgs } from './toolbox-backups.js';
 import { gitlabChartRelease } from './values.js';
 
 /** How long Helm waits for GitLab's pods: the first install migrates an empty database. */
@@ -18,8 +22,18 @@ export const INSTALL_WAIT_SECONDS = (INSTALL_BUILD_TIMEOUT_MINUTES + 30) * 60;
 
 /** The install script, found next to this module (src under tests, dist when built). */
 export function installScript(): string {
-  return readFileSync(new URL('./scripts/install-gitlab-chart.sh', import.meta.url), 'utf8');
+  return readFileSync(new URL(`./scripts/${BUILD_SCRIPT}`, import.meta.url), 'utf8');
 }
+
+const BUILD_SCRIPT = 'gitlab-chart-build.sh';
+
+/** The Kubernetes Secret the chart keeps Rails' secrets.yml in (`<release>-rails-secret`, its default name). */
+export function railsSecretName(plan: Pick<Plan, 'gitlab'>): string {
+  return `${gitlabChartRelease(plan).release}-rails-secret`;
+}
+
+/** The name the Rails secrets saved with a backup get after its id, beside `<id>_gitlab_backup.tar`. */
+export const RAILS_SECRETS_SUFFIX = '_rails-secrets.yml';
 
 /** The build's environment that does not depend on AWS: chart releases, Helm, timeouts. */
 export function installSettings(plan: Pick<Plan, 'gitlab'>): Record<string, string> {
@@ -27,6 +41,8 @@ export function installSettings(plan: Pick<Plan, 'gitlab'>): Record<string, stri
   return {
     HELM_VERSION: HELM.version,
     HELM_SHA256: HELM.linuxAmd64Sha256,
+    KUBECTL_VERSION: KUBECTL.version,
+    KUBECTL_SHA256: KUBECTL.linuxAmd64Sha256,
     ESO_REPOSITORY: EXTERNAL_SECRETS_CHART.repository,
     ESO_CHART: EXTERNAL_SECRETS_CHART.chart,
     ESO_VERSION: EXTERNAL_SECRETS_CHART.version,
@@ -36,6 +52,7 @@ export function installSettings(plan: Pick<Plan, 'gitlab'>): Record<string, stri
     GITLAB_VERSION: gitlab.version,
     GITLAB_NAMESPACE: gitlab.namespace,
     GITLAB_RELEASE: gitlab.release,
+    RAILS_SECRET: railsSecretName(plan),
     HELM_TIMEOUT: `${HELM_TIMEOUT_MINUTES}m`,
   };
 }
@@ -51,10 +68,51 @@ export function installBuildSpec(): Record<string, unknown> {
   const script = installScript();
   if (script.split('\n').includes(SCRIPT_END)) throw new Error(`the install script has a line ${SCRIPT_END}`);
   const command = [
-    `cat >/tmp/install-gitlab-chart.sh <<'${SCRIPT_END}'`,
+    `cat >/tmp/${BUILD_SCRIPT} <<'${SCRIPT_END}'`,
     script.trimEnd(),
     SCRIPT_END,
-    'bash /tmp/install-gitlab-chart.sh',
+    `bash /tmp/${BUILD_SCRIPT}`,
   ].join('\n');
   return { version: '0.2', env: { shell: 'bash' }, phases: { build: { commands: [command] } } };
+}
+
+/** What `gitlab-aws` asks the chart's build to do besides installing. */
+export type ChartOperation =
+  | { readonly kind: 'backup'; readonly backupId: string; readonly account: string }
+  | { readonly kind: 'restore'; readonly backupId: string; readonly account: string }
+  | { readonly kind: 'upgrade'; readonly gitlabVersion: string }
+  | { readonly kind: 'background-migrations' };
+
+/** How long the build may run each operation: a backup or restore of a large database takes hours. */
+export const OPERATION_TIMEOUT_MINUTES: Readonly<Record<ChartOperation['kind'], number>> = {
+  backup: 8 * 60,
+  restore: 8 * 60,
+  upgrade: INSTALL_BUILD_TIMEOUT_MINUTES,
+  'background-migrations': 15,
+};
+
+/** The environment a build of an operation is started with, on top of the project's own. */
+export function operationEnvironment(plan: Plan, operation: ChartOperation): Record<string, string> {
+  switch (operation.kind) {
+    case 'backup':
+    case 'restore':
+      return {
+        OPERATION: operation.kind,
+        BACKUP_ID: operation.backupId,
+        BACKUP_BUCKET: backupsBucketName(plan, operation.account),
+        BACKUP_UTILITY_ARGS: backupUtilityArgs(plan).join(' '),
+        RAILS_SECRETS_SUFFIX,
+      };
+    case 'upgrade': {
+      const chartVersion = chartVersionFor(operation.gitlabVersion);
+      if (!chartVersion) throw new Error(`no GitLab chart maps to GitLab ${operation.gitlabVersion}`);
+      return {
+        OPERATION: 'upgrade',
+        TARGET_CHART_VERSION: chartVersion,
+        TARGET_GITLAB_VERSION: operation.gitlabVersion,
+      };
+    }
+    case 'background-migrations':
+      return { OPERATION: 'background-migrations' };
+  }
 }

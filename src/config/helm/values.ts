@@ -14,6 +14,7 @@ import { objectStorageValues } from './object-storage.js';
 import { redisValues } from './redis.js';
 import { serviceAccountValues } from './service-accounts.js';
 import { sizingValues } from './sizing.js';
+import { toolboxBackupValues } from './toolbox-backups.js';
 import type { ChartEndpoints, Values } from './types.js';
 
 /** The chart release of the Plan's GitLab version (chart X.Y.Z is GitLab (X+9).Y.Z). */
@@ -59,5 +60,6 @@ export function renderGitLabValues(plan: Plan, endpoints: ChartEndpoints): Value
     objectStorageValues(plan, endpoints),
     serviceAccountValues(endpoints),
     sizingValues(plan),
+    toolboxBackupValues(plan),
   );
 }

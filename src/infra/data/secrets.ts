@@ -46,6 +46,12 @@ export class GitLabSecrets extends Construct {
       });
       // Open for its one write until the generator removes the tag (see grantWrite).
       if (secretPlan.generatedBy === 'first-boot') Tags.of(secret).add(FIRST_BOOT_PENDING_TAG, 'true');
+      // Created with no value at all: the install build tells "nothing saved yet" from a saved
+      // value by the secret having no version, so no placeholder can be mistaken for secrets.yml.
+      if (secretPlan.generatedBy === 'chart-install')
+        (secret.node.defaultChild as secretsmanager.CfnSecret).addPropertyDeletionOverride(
+          'GenerateSecretString',
+        );
       acknowledge(secret, [
         {
           id: 'AwsSolutions-SMG4',
@@ -79,6 +85,31 @@ export class GitLabSecrets extends Construct {
     iam.Grant.addToPrincipal({
       grantee,
       actions: ['kms:Decrypt'],
+      resourceArns: [this.encryptionKey.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': this.viaSecretsManager } },
+    });
+    return grant;
+  }
+
+  /**
+   * Lets a principal keep a `chart-install` secret: see whether it has a value, read it and write
+   * it again, with the key through Secrets Manager only. The chart's install build holds this, for
+   * the Rails secrets it saves after every install and puts back into a new cluster.
+   */
+  grantKeep(grantee: iam.IGrantable, id: SecretId): iam.Grant {
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: [
+        'secretsmanager:GetSecretValue',
+        'secretsmanager:DescribeSecret',
+        'secretsmanager:ListSecretVersionIds',
+        'secretsmanager:PutSecretValue',
+      ],
+      resourceArns: [this.secret(id).secretArn],
+    });
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
       resourceArns: [this.encryptionKey.keyArn],
       conditions: { StringEquals: { 'kms:ViaService': this.viaSecretsManager } },
     });
@@ -129,11 +160,12 @@ export class GitLabSecrets extends Construct {
 function secretValue(
   databases: RdsService['databases'],
   id: SecretId,
-  generatedBy: 'secrets-manager' | 'first-boot',
+  generatedBy: SecretPlan['generatedBy'],
 ): Pick<secretsmanager.SecretProps, 'generateSecretString' | 'secretStringValue'> {
   if (generatedBy === 'first-boot') {
     return { secretStringValue: SecretValue.unsafePlainText(FIRST_BOOT_SECRET_PLACEHOLDER) };
   }
+  if (generatedBy === 'chart-install') return {};
   switch (id) {
     case 'database-password':
       // username + password in one JSON document: RDS takes its master credentials from it.

@@ -15,6 +15,7 @@ const SECRET_DESCRIPTIONS: Record<Exclude<SecretId, `user-${number}` | 'smtp-cre
   'praefect-external-token': 'Token Rails presents to Praefect',
   'praefect-internal-token': 'Token Praefect nodes present to each other',
   'gitlab-shell-secret': "GitLab Shell's token, with which Gitaly's hooks call GitLab's internal API",
+  'rails-secrets': "Rails' secrets.yml of GitLab's chart, saved from the cluster by the install build",
 };
 
 /** The secrets of a Plan whose nodes and services run `roles`. */
@@ -60,7 +61,13 @@ export function planSecrets(
   const secrets = [
     secret('root-password', web),
     ...(hybrid
-      ? [secret('gitlab-shell-secret', [...rails, ...present(['gitaly'])])]
+      ? [
+          secret('gitlab-shell-secret', [...rails, ...present(['gitaly'])]),
+          // The chart's shared-secrets job generates Rails' secrets in the cluster, where a lost
+          // cluster would take them and every encrypted column with it: the install build keeps a
+          // copy here and puts it back into a new cluster before the chart runs. No node reads it.
+          secret('rails-secrets', [], 'chart-install'),
+        ]
       : [
           // Gitaly calls GitLab's internal API back (hooks on push), authenticated by the shared secret file.
           secret('gitlab-secrets-json', [...rails, ...present(['gitaly'])], 'first-boot'),
