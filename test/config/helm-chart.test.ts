@@ -10,8 +10,8 @@ import { parseAllDocuments } from 'yaml';
 import { CHART_SIZING, type HybridSize } from '../../src/catalog/gitlab-chart.js';
 import { CHART_SERVICE_ACCOUNTS, renderGitLabValues } from '../../src/config/helm/index.js';
 import { PLAN_RULES } from '../../src/plan/index.js';
-import { serviceOf } from '../../src/plan/query.js';
-import type { Plan } from '../../src/plan/types.js';
+import { serviceOf, servicesOf } from '../../src/plan/query.js';
+import type { Plan, RdsService } from '../../src/plan/types.js';
 import { planFor, supportedCombinations } from '../fixtures/plans.js';
 import {
   chartUnavailable,
@@ -103,6 +103,33 @@ describe.skipIf(unavailable)(`GitLab's chart renders the generated values${reaso
       );
       expect(webservice.spec.template.spec.nodeSelector).toEqual({ workload: 'webservice-pool' });
       expect(webservice.spec.template.spec.serviceAccountName).toBe(CHART_SERVICE_ACCOUNTS.webservice);
+    }
+  });
+
+  it("backs up on the Plan's schedule through the toolbox's role, with room sized from the database", () => {
+    for (const { combination, plan } of HYBRID) {
+      const name = `${combination.size} in ${combination.availabilityZones} AZs`;
+      const cron = of(plan).objects.find(
+        (object) => object.kind === 'CronJob' && object.metadata.name === 'gitlab-toolbox-backup',
+      );
+      expect(cron, name).toBeDefined();
+      // The spec's AWS Backup schedule is cron(0 2 * * ? *): gitlab-backup runs 12 hours later, in UTC.
+      expect(plan.spec.backups.schedule).toBe('cron(0 2 * * ? *)');
+      expect(cron.spec).toMatchObject({
+        schedule: '0 14 * * *',
+        timeZone: 'Etc/UTC',
+        concurrencyPolicy: 'Forbid',
+      });
+      const pod = cron.spec.jobTemplate.spec.template.spec;
+      expect(pod.serviceAccountName).toBe(CHART_SERVICE_ACCOUNTS.toolbox);
+      const command = JSON.stringify(pod.containers[0].args ?? pod.containers[0].command);
+      expect(command).toContain('backup-utility --s3tool awscli --skip artifacts,');
+      expect(command).toContain('--repositories-server-side');
+      const volume = pod.volumes.find((entry: Any) => entry.ephemeral);
+      const claim = volume.ephemeral.volumeClaimTemplate.spec;
+      const database = servicesOf<RdsService>(plan, 'rds').find((service) => service.role === 'postgres')!;
+      expect(claim.storageClassName).toBe('gitlab-toolbox-backup');
+      expect(claim.resources.requests.storage).toBe(`${2 * database.maxStorageGiB}Gi`);
     }
   });
 

@@ -84,6 +84,47 @@ describe("GitLab's chart on the cluster (10k Cloud Native Hybrid)", () => {
     expect(SERVICE_ACCOUNT_BUCKETS.registry).toEqual(['registry']);
   });
 
+  it('lets the toolbox write the backups bucket and no other', async () => {
+    const policies = policiesOf(roleIds.get('toolbox')!);
+    const writable: string[] = [];
+    for (const bucket of serviceOf(synth.plan, 's3').buckets) {
+      const [put] = objectCalls(bucket.purpose);
+      if ((await decide(policies, put!, new Map())) === 'Allowed') writable.push(bucket.purpose);
+    }
+    expect(writable).toEqual(['backups']);
+  });
+
+  it("lets the chart's build keep Rails' secrets, read no other secret, and write only the backups bucket", async () => {
+    const chart = synth.environment.computeStack.gitlabChart!;
+    const installerId = synth.environment.stacks.compute.getLogicalId(
+      chart.installer.role!.node.defaultChild as never,
+    );
+    const policies = policiesOf(installerId);
+    const failures: string[] = [];
+    for (const secret of synth.plan.secrets) {
+      for (const action of [
+        'secretsmanager:GetSecretValue',
+        'secretsmanager:PutSecretValue',
+        'secretsmanager:ListSecretVersionIds',
+      ]) {
+        const result = await decide(
+          policies,
+          { action, resource: secretArn(secret.id), why: secret.id },
+          new Map(),
+        );
+        if ((result === 'Allowed') !== (secret.id === 'rails-secrets'))
+          failures.push(`${action} ${secret.id}: ${result}`);
+      }
+    }
+    for (const bucket of serviceOf(synth.plan, 's3').buckets) {
+      const [put] = objectCalls(bucket.purpose);
+      const result = await decide(policies, put!, new Map());
+      if ((result === 'Allowed') !== (bucket.purpose === 'backups'))
+        failures.push(`write ${bucket.purpose}: ${result}`);
+    }
+    expect(failures).toEqual([]);
+  });
+
   it("lets the secrets reader read the chart's secrets and no other, and touch no bucket", async () => {
     const policies = policiesOf(roleIds.get('secrets')!);
     const wanted = new Set(chartSecretIds(synth.plan));

@@ -65,6 +65,10 @@ export function resolver(synth: Synthesized) {
         return `arn:aws:iam::${ACCOUNT}:role/${id}`;
       case 'AWS::IAM::OIDCProvider':
         return `arn:aws:iam::${ACCOUNT}:oidc-provider/${OIDC_ISSUER(region)}`;
+      case 'AWS::EKS::Cluster':
+        return `arn:aws:eks:${region}:${ACCOUNT}:cluster/${id}`;
+      case 'AWS::CodeBuild::Project':
+        return `arn:aws:codebuild:${region}:${ACCOUNT}:project/${id}`;
       default:
         throw new Error(`no fake ARN for ${resource.Type} ${id}`);
     }
