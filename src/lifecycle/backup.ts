@@ -103,9 +103,10 @@ export interface CreatedBackup {
   readonly backupJobIds: readonly string[];
 }
 
-/** Starts the AWS Backup jobs, then runs gitlab-backup on one Rails node. */
-export async function createBackup(props: CreateBackupProps): Promise<CreatedBackup> {
-  const { plan } = props;
+/** Starts an on-demand AWS Backup job of each resource (the database, the Gitaly volumes); returns their ids. */
+export async function startBackupJobs(
+  props: Pick<CreateBackupProps, 'backup' | 'vault' | 'resourceArns' | 'backupId' | 'log'>,
+): Promise<string[]> {
   const backupJobIds: string[] = [];
   for (const resourceArn of props.resourceArns) {
     const job = await props.backup.send(
@@ -119,6 +120,13 @@ export async function createBackup(props: CreateBackupProps): Promise<CreatedBac
     backupJobIds.push(job.BackupJobId ?? '');
     props.log(`AWS Backup job ${job.BackupJobId} started for ${resourceArn}`);
   }
+  return backupJobIds;
+}
+
+/** Starts the AWS Backup jobs, then runs gitlab-backup on one Rails node. */
+export async function createBackup(props: CreateBackupProps): Promise<CreatedBackup> {
+  const { plan } = props;
+  const backupJobIds = await startBackupJobs(props);
   const instanceId = (await railsInstances(plan, props.directory, 'one-rails'))[0];
   if (!instanceId) throw new Error('no healthy Rails instance to run gitlab-backup on');
   props.log(`Running gitlab-backup on ${instanceId}`);

@@ -38,6 +38,8 @@
  * `planUpgrade` is pure (tests assert the steps); `executeUpgrade` runs them through the fleet
  * interfaces.
  */
+
+import type { ChartOperation } from '../config/helm/install.js';
 import { UserError } from '../errors.js';
 import {
   gitlabVersionParameterName,
@@ -126,8 +128,14 @@ export function upgradePathProblems(
   );
 }
 
-/** Where a command runs: a fixed node, or one in-service member of an auto scaling group. */
-export type UpgradeTarget = { readonly nodeId: string } | { readonly groupId: string };
+/**
+ * Where a command runs: a fixed node, one in-service member of an auto scaling group, or (Cloud
+ * Native Hybrid) the chart's toolbox, reached through the chart's build.
+ */
+export type UpgradeTarget =
+  | { readonly nodeId: string }
+  | { readonly groupId: string }
+  | { readonly cluster: true };
 
 export type UpgradeStep =
   | {
@@ -179,6 +187,14 @@ export type UpgradeStep =
       readonly title: string;
       readonly parameterName: string;
       readonly version: string;
+    }
+  | {
+      /** An operation of the chart's build (Cloud Native Hybrid): Helm and the toolbox reach the cluster there. */
+      readonly kind: 'chart';
+      readonly title: string;
+      readonly operation: ChartOperation;
+      /** What it waits for and how long it may take, as the plan shows it. */
+      readonly details: readonly string[];
     }
   | {
       readonly kind: 'instance-refresh';
@@ -274,7 +290,7 @@ export const SINGLE_NODE_DOWNTIME =
  * GitLab's check that the batched background migrations have finished: before the upgrade it
  * refuses to start otherwise; after it, it waits for those the new version queued.
  */
-function backgroundMigrationsStep(mode: 'refuse' | 'wait', target: UpgradeTarget): UpgradeStep {
+export function backgroundMigrationsStep(mode: 'refuse' | 'wait', target: UpgradeTarget): UpgradeStep {
   return {
     kind: 'background-migrations',
     title:
@@ -327,38 +343,16 @@ const proxyProtocol = (plan: Plan) => {
   return external?.kind === 'nlb' && external.proxyProtocol ? 'yes' : 'no';
 };
 
-export function planUpgrade(plan: Plan, options: UpgradeOptions): UpgradeStep[] {
-  const problems = upgradePathProblems(options.from, options.to);
-  if (problems.length > 0)
-    throw new UserError(`upgrade refused:\n${problems.map((p) => `  ${p}`).join('\n')}`);
-  const to = formatVersion(parseVersion(options.to));
-  const single = plan.deployNodes.singleNode;
-  if (single) return planSingleNodeUpgrade(plan, single, to, options.backup);
-  const railsGroup =
-    plan.autoScalingGroups.find((group) => group.id === plan.deployNodes.databaseMigrations) ??
-    plan.autoScalingGroups.find((group) => group.role === 'rails');
-  if (!railsGroup)
-    throw new UserError(
-      'upgrade needs a Rails auto scaling group; this plan has none (Cloud Native Hybrid upgrades go through Helm)',
-    );
-  // The Praefect deploy node goes first: it runs the migrations the others then find done.
+/**
+ * The Gitaly nodes one at a time, then Praefect (its deploy node first: it runs the migrations the
+ * others then find done), then the Gitaly Cluster checked before any Rails code is upgraded.
+ */
+export function gitalyUpgradeSteps(plan: Plan, to: string): UpgradeStep[] {
   const isDeployNode = (node: PlanNode) => node.id === plan.deployNodes.praefect;
   const praefects = byRole(plan, 'praefect').sort(
     (a, b) => Number(isDeployNode(b)) - Number(isDeployNode(a)),
   );
-  const refreshed = [railsGroup, ...plan.autoScalingGroups.filter((group) => group !== railsGroup)];
-
   return [
-    backgroundMigrationsStep('refuse', { groupId: railsGroup.id }),
-    ...(options.backup
-      ? [
-          {
-            kind: 'backup' as const,
-            title: 'Back up GitLab, the database and the Gitaly volumes',
-            timeoutSeconds: UPGRADE_BOUNDS.backupJobsSeconds,
-          },
-        ]
-      : []),
     ...byRole(plan, 'gitaly').map((node) => ({
       kind: 'run-command' as const,
       title: `Upgrade Gitaly on ${node.id}`,
@@ -388,6 +382,37 @@ export function planUpgrade(plan: Plan, options: UpgradeOptions): UpgradeStep[] 
           },
         ]
       : []),
+  ];
+}
+
+export function planUpgrade(plan: Plan, options: UpgradeOptions): UpgradeStep[] {
+  const problems = upgradePathProblems(options.from, options.to);
+  if (problems.length > 0)
+    throw new UserError(`upgrade refused:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  const to = formatVersion(parseVersion(options.to));
+  const single = plan.deployNodes.singleNode;
+  if (single) return planSingleNodeUpgrade(plan, single, to, options.backup);
+  const railsGroup =
+    plan.autoScalingGroups.find((group) => group.id === plan.deployNodes.databaseMigrations) ??
+    plan.autoScalingGroups.find((group) => group.role === 'rails');
+  if (!railsGroup)
+    throw new UserError(
+      'upgrade needs a Rails auto scaling group; this plan has none (Cloud Native Hybrid upgrades go through Helm)',
+    );
+  const refreshed = [railsGroup, ...plan.autoScalingGroups.filter((group) => group !== railsGroup)];
+
+  return [
+    backgroundMigrationsStep('refuse', { groupId: railsGroup.id }),
+    ...(options.backup
+      ? [
+          {
+            kind: 'backup' as const,
+            title: 'Back up GitLab, the database and the Gitaly volumes',
+            timeoutSeconds: UPGRADE_BOUNDS.backupJobsSeconds,
+          },
+        ]
+      : []),
+    ...gitalyUpgradeSteps(plan, to),
     {
       kind: 'deploy-node',
       title: `Upgrade one ${railsGroup.id} node and run the regular migrations (post-deployment migrations skipped)`,
@@ -474,6 +499,8 @@ export function upgradeStepDetails(step: UpgradeStep): string[] {
       ];
     case 'set-version':
       return [];
+    case 'chart':
+      return [...step.details];
     case 'instance-refresh':
       return [
         `new nodes launch before old ones go (healthy ${step.minHealthyPercentage}-${step.maxHealthyPercentage} %), each after its boot and a ${formatDuration(step.instanceWarmupSeconds)} warm-up`,
@@ -511,6 +538,11 @@ export interface UpgradeExecutorProps {
   readonly sleep?: Sleep;
   /** Aborted on Ctrl-C: the step in progress finishes, no further step starts. */
   readonly signal?: AbortSignal;
+  /**
+   * Runs an operation in the chart's build and returns its output lines (Cloud Native Hybrid:
+   * the chart steps and the background migrations counted in the toolbox).
+   */
+  readonly chart?: (operation: ChartOperation) => Promise<readonly string[]>;
 }
 
 /** A step failed: which one, why, and what to do. The steps before it stay recorded as done. */
@@ -582,6 +614,8 @@ export async function executeUpgrade(
 }
 
 async function instanceFor(directory: NodeDirectory, target: UpgradeTarget): Promise<string> {
+  if ('cluster' in target)
+    throw new Error("the cluster's toolbox has no instance: it runs through the chart's build");
   if ('nodeId' in target) return directory.instanceOf(target.nodeId);
   const instanceId = (await directory.instancesOf(target.groupId))[0];
   if (!instanceId) throw new Error(`no healthy instance in ${target.groupId}`);
@@ -623,7 +657,14 @@ async function executeStep(step: UpgradeStep, props: UpgradeExecutorProps): Prom
       await run(step.target, step.commands);
       return;
     case 'background-migrations':
-      return backgroundMigrations(step, props, () => run(step.target, step.commands, 600));
+      return backgroundMigrations(step, props, async () =>
+        'cluster' in step.target
+          ? { output: (await chartOf(props)({ kind: 'background-migrations' })).join('\n') }
+          : run(step.target, step.commands, 600),
+      );
+    case 'chart':
+      await chartOf(props)(step.operation);
+      return;
     case 'deploy-node': {
       const instanceId = await instanceFor(props.directory, { groupId: step.groupId });
       const lease = await props.standby.enter(await props.directory.groupNameOf(step.groupId), instanceId);
@@ -655,6 +696,11 @@ async function executeStep(step: UpgradeStep, props: UpgradeExecutorProps): Prom
       return;
     }
   }
+}
+
+function chartOf(props: UpgradeExecutorProps): NonNullable<UpgradeExecutorProps['chart']> {
+  if (!props.chart) throw new Error("this upgrade has chart steps, and nothing runs the chart's build");
+  return props.chart;
 }
 
 async function backgroundMigrations(
