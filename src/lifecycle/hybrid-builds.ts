@@ -265,3 +265,27 @@ export async function chartBuildsOf(
     await chartBuildProject(clients.cloudFormation, plan),
   );
 }
+
+/**
+ * The chart's builds as a deploy sees them: the project is looked up on each look until the compute
+ * stack has it (a first deploy creates it part-way), so the watch starts reporting once it exists.
+ */
+export function deployChartBuilds(
+  plan: Plan,
+  clients: Pick<AwsClients, 'cloudFormation' | 'logs'>,
+): ChartInstallWatchProps['builds'] {
+  let builds: CodeBuildChartBuilds | undefined;
+  const resolved = () => {
+    if (!builds) throw new Error('the chart build project is not known yet');
+    return builds;
+  };
+  return {
+    async newestSince(since) {
+      builds ??= await chartBuildsOf(plan, clients).catch(() => undefined);
+      return builds?.newestSince(since);
+    },
+    start: (environment, timeoutMinutes) => resolved().start(environment, timeoutMinutes),
+    state: (buildId) => resolved().state(buildId),
+    logLines: (buildId, cursor) => resolved().logLines(buildId, cursor),
+  };
+}

@@ -8,6 +8,9 @@ import {
   listBackups,
   renderBackupList,
 } from '../../lifecycle/backup.js';
+import { createHybridBackup } from '../../lifecycle/hybrid-backup.js';
+import { chartBuildsOf } from '../../lifecycle/hybrid-builds.js';
+import { runsChart } from '../../plan/chart.js';
 import { stackName } from '../../plan/stacks.js';
 import type { Plan } from '../../plan/types.js';
 import { type ConnectedEnvironment, connect, fleetOf, lifecycleOutput } from '../aws-context.js';
@@ -29,6 +32,19 @@ export async function backupEnvironment(
   const ops = await stackOutputs(clients.cloudFormation, stackName(plan, 'ops'));
   const vault = backupVaultOf(stackName(plan, 'ops'), ops);
   const resources = await stackResources(clients.cloudFormation, stackName(plan, 'data'));
+  if (runsChart(plan)) {
+    // Cloud Native Hybrid: the chart's toolbox makes the archive, in the chart's build.
+    return createHybridBackup({
+      plan,
+      account: identity.account,
+      backupId: backupIdFor(plan, new Date()),
+      builds: await chartBuildsOf(plan, clients),
+      backup: clients.backup,
+      vault,
+      resourceArns: backupResourceArns(resources, identity.account, plan.region),
+      log,
+    });
+  }
   return createBackup({
     plan,
     account: identity.account,

@@ -7,7 +7,9 @@ import {
 } from '../../lifecycle/deploy.js';
 import { railsReadiness, renderEndpointChecks, runEndpointChecks } from '../../lifecycle/endpoint-checks.js';
 import { Route53HostedZoneFinder, requireHostedZoneId } from '../../lifecycle/hosted-zone.js';
+import { deployChartBuilds, watchChartInstall } from '../../lifecycle/hybrid-builds.js';
 import { gracefulInterrupt } from '../../lifecycle/interrupt.js';
+import { runsChart } from '../../plan/chart.js';
 import { gitlabVersionParameterName } from '../../plan/contracts.js';
 import { connect, fleetOf, lifecycleOutput } from '../aws-context.js';
 import type { CliCommand } from '../command.js';
@@ -55,6 +57,10 @@ export const command: CliCommand = {
       exit: (code) => process.exit(code),
     });
     let loadBalancerDnsName: string | undefined;
+    // Cloud Native Hybrid: the rollout of GitLab's pods, from the chart's install build.
+    const chartInstall = runsChart(plan)
+      ? watchChartInstall({ builds: deployChartBuilds(plan, clients), since: new Date(), log: output.line })
+      : undefined;
     try {
       const outcome = await deployEnvironment({
         plan,
@@ -76,6 +82,7 @@ export const command: CliCommand = {
       }
       loadBalancerDnsName = outcome.loadBalancerDnsName;
     } finally {
+      await chartInstall?.stop();
       interrupt.dispose();
     }
     output.line('');

@@ -1,7 +1,11 @@
 import { executeRestore, parseBackupId, planRestore, restoreOutline } from '../../lifecycle/backup.js';
 import { confirmEnvironmentName } from '../../lifecycle/destroy.js';
+import { executeHybridRestore, hybridRestoreOutline } from '../../lifecycle/hybrid-backup.js';
+import { chartBuildsOf } from '../../lifecycle/hybrid-builds.js';
 import { AutoScalingProcesses } from '../../lifecycle/scaling-processes.js';
+import { runsChart } from '../../plan/chart.js';
 import { ACCOUNT_ID_PLACEHOLDER } from '../../plan/contracts.js';
+import type { Plan } from '../../plan/types.js';
 import { connect, fleetOf, lifecycleOutput } from '../aws-context.js';
 import type { CliCommand } from '../command.js';
 import { UserError } from '../errors.js';
@@ -29,6 +33,7 @@ export const command: CliCommand = {
     const keepCurrentSecrets = values['keep-current-secrets'] === true;
     const plan = planFromArgs(invocation, { changesAws: true });
     const output = lifecycleOutput(io, { ci: values.ci === true });
+    if (runsChart(plan)) return restoreHybrid(invocation, plan, backupId, output.line);
     // The steps' titles do not depend on the account, which is known only once connected.
     const preview = planRestore(plan, backupId, ACCOUNT_ID_PLACEHOLDER, { keepCurrentSecrets });
     for (const [index, line] of restoreOutline(plan, preview).entries()) output.line(`${index + 1}. ${line}`);
@@ -56,3 +61,30 @@ export const command: CliCommand = {
     return 0;
   },
 };
+
+/** Cloud Native Hybrid: the chart's restore procedure, in the chart's build. */
+async function restoreHybrid(
+  invocation: Parameters<CliCommand['run']>[0],
+  plan: Plan,
+  backupId: string,
+  log: (line: string) => void,
+): Promise<number> {
+  const { io, values } = invocation;
+  for (const [index, line] of hybridRestoreOutline(backupId).entries()) log(`${index + 1}. ${line}`);
+  await confirmEnvironmentName({
+    environment: plan.spec.name,
+    confirm: values.confirm as string | undefined,
+    prompt: io.isTTY && values.ci !== true ? io.prompt : undefined,
+    what: `overwrite its database and repositories with ${backupId}`,
+  });
+  const { clients, identity } = await connect(plan);
+  await executeHybridRestore({
+    plan,
+    account: identity.account,
+    backupId,
+    builds: await chartBuildsOf(plan, clients),
+    log,
+  });
+  log(`Restored ${backupId}. Run gitlab-aws check to confirm GitLab answers.`);
+  return 0;
+}

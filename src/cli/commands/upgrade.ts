@@ -10,6 +10,8 @@ import { railsInstances } from '../../lifecycle/backup.js';
 import { AwsBackupJobWaiter } from '../../lifecycle/backup-jobs.js';
 import { changeSetNameFor, deployEnvironment } from '../../lifecycle/deploy.js';
 import { AutoScalingInstanceRefresher } from '../../lifecycle/fleet.js';
+import { chartBuildsOf, runChartOperation } from '../../lifecycle/hybrid-builds.js';
+import { HYBRID_DOWNTIME, planHybridUpgrade } from '../../lifecycle/hybrid-upgrade.js';
 import { gracefulInterrupt } from '../../lifecycle/interrupt.js';
 import { AutoScalingStandby } from '../../lifecycle/standby.js';
 import { findStatefulChanges } from '../../lifecycle/stateful-changes.js';
@@ -24,6 +26,7 @@ import {
   UPGRADE_BOUNDS,
 } from '../../lifecycle/upgrade.js';
 import { SsmUpgradeProgressStore } from '../../lifecycle/upgrade-progress.js';
+import { runsChart } from '../../plan/chart.js';
 import type { Plan } from '../../plan/types.js';
 import { type ConnectedEnvironment, connect, fleetOf, lifecycleOutput } from '../aws-context.js';
 import type { CliCommand } from '../command.js';
@@ -140,6 +143,7 @@ export const command: CliCommand = {
     const output = lifecycleOutput(io, { ci: values.ci === true });
     const to = values.to as string;
     const backup = values['no-backup'] !== true;
+    if (runsChart(plan)) return upgradeHybrid(invocation, plan, output, { to, backup });
     if (values['dry-run'] === true && values.from !== undefined) {
       // The plan of steps needs no AWS account when the running version is given.
       if (plan.deployNodes.singleNode) output.line(SINGLE_NODE_DOWNTIME);
@@ -205,6 +209,54 @@ export const command: CliCommand = {
     return 0;
   },
 };
+
+/**
+ * Cloud Native Hybrid: the Gitaly and Praefect VMs, then the chart, through the same executor. The
+ * running version is the spec's (deploy refuses any other), so `--dry-run` needs no AWS account.
+ */
+async function upgradeHybrid(
+  invocation: Invocation,
+  plan: Plan,
+  output: ReturnType<typeof lifecycleOutput>,
+  options: { readonly to: string; readonly backup: boolean },
+): Promise<number> {
+  const { io, values } = invocation;
+  const from = (values.from as string | undefined) ?? plan.gitlab.version;
+  const steps = planHybridUpgrade(plan, { from, ...options });
+  output.line(HYBRID_DOWNTIME);
+  if (values['dry-run'] === true) {
+    for (const line of renderUpgradePlan(steps)) output.line(line);
+    return 0;
+  }
+  const connected = await connect(plan);
+  const { clients, identity } = connected;
+  const builds = await chartBuildsOf(plan, clients);
+  const interrupt = upgradeInterrupt(io);
+  try {
+    const done = await executeUpgrade(steps, {
+      ...fleetOf(plan, clients),
+      ...upgradeSeams(plan, clients, output.line),
+      versions: { from, to: options.to },
+      setParameter: (name, value) => putParameter(clients.ssm, name, value),
+      backup: () => upgradeBackup(plan, { clients, identity }, output.line),
+      chart: (operation) => runChartOperation(plan, operation, { builds, log: output.line }),
+      log: output.line,
+      signal: interrupt.signal,
+    });
+    if (done < steps.length) {
+      output.line(
+        `Stopped after step ${done} of ${steps.length}. Run the same command again to continue at step ${done + 1}.`,
+      );
+      return 130;
+    }
+  } finally {
+    interrupt.dispose();
+  }
+  output.line(
+    `GitLab ${options.to} is running. Set gitlab.version: ${options.to} in the spec so deploy keeps it.`,
+  );
+  return 0;
+}
 
 /** Ctrl-C during an upgrade: the first lets what is in flight finish, the second stops watching. */
 function upgradeInterrupt(io: { err(text: string): void }) {
