@@ -7,6 +7,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   backupUtilityArgs,
   kubernetesSchedule,
+  TOOLBOX_BACKUP_STORAGE_CLASS,
+  toolboxBackupManifests,
+  toolboxBackupValues,
   toolboxBackupVolumeGiB,
 } from '../../src/config/helm/toolbox-backups.js';
 import type { Plan, RdsService } from '../../src/plan/types.js';
@@ -73,5 +76,44 @@ describe('the toolbox backup of a hybrid Plan', () => {
     };
     expect(toolboxBackupVolumeGiB(huge)).toBe(16_384);
     expect(() => toolboxBackupVolumeGiB({ services: [] })).toThrow(/no RDS database/);
+  });
+});
+
+describe('toolboxBackupValues', () => {
+  it("runs backup-utility on the Plan's gitlab-backup schedule, in UTC, one at a time, on its own encrypted gp3 volume", () => {
+    const plan = planFor({
+      architecture: { size: '3k', type: 'cloud-native-hybrid' },
+      backups: { schedule: 'cron(15 20 ? * 2 *)' },
+    });
+    const cron = (
+      toolboxBackupValues(plan) as { gitlab: { toolbox: { backups: { cron: Record<string, unknown> } } } }
+    ).gitlab.toolbox.backups.cron;
+    // Snapshots at 20:15 on Mondays: gitlab-backup 12 hours earlier, the same day.
+    expect(plan.scheduledBackup.schedule).toBe('cron(15 8 ? * 2 *)');
+    expect(cron).toEqual({
+      enabled: true,
+      schedule: '15 8 * * 1',
+      timeZone: 'Etc/UTC',
+      concurrencyPolicy: 'Forbid',
+      extraArgs: backupUtilityArgs(plan).join(' '),
+      persistence: {
+        enabled: true,
+        useGenericEphemeralVolume: true,
+        storageClass: TOOLBOX_BACKUP_STORAGE_CLASS,
+        accessMode: 'ReadWriteOnce',
+        size: `${toolboxBackupVolumeGiB(plan)}Gi`,
+      },
+    });
+    const [storageClass, ...rest] = toolboxBackupManifests();
+    expect(rest).toEqual([]);
+    expect(storageClass).toMatchObject({
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      metadata: { name: TOOLBOX_BACKUP_STORAGE_CLASS },
+      provisioner: 'ebs.csi.aws.com',
+      parameters: { type: 'gp3', encrypted: 'true' },
+      reclaimPolicy: 'Delete',
+      volumeBindingMode: 'WaitForFirstConsumer',
+    });
   });
 });

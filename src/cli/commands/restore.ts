@@ -70,6 +70,11 @@ async function restoreHybrid(
   log: (line: string) => void,
 ): Promise<number> {
   const { io, values } = invocation;
+  if (values['keep-current-secrets'] === true)
+    throw new UserError(
+      "--keep-current-secrets is for Linux package environments: a Cloud Native Hybrid restore puts the backup's Rails secrets back, as the chart's procedure does",
+      2,
+    );
   for (const [index, line] of hybridRestoreOutline(backupId).entries()) log(`${index + 1}. ${line}`);
   await confirmEnvironmentName({
     environment: plan.spec.name,
