@@ -24,6 +24,10 @@ describe('kubernetesSchedule', () => {
     expect(kubernetesSchedule('cron(0 4 ? * MON-FRI *)')).toBe('0 4 * * MON-FRI');
     expect(kubernetesSchedule('cron(0 4 ? * */2 *)')).toBe('0 4 * * */2');
     expect(kubernetesSchedule('cron(0 4 1 * ? *)')).toBe('0 4 1 * *');
+    // Names stay names, a W in one is no EventBridge W; spacing is free, the cron() wrapper optional.
+    expect(kubernetesSchedule('cron(0 4 ? * WED *)')).toBe('0 4 * * WED');
+    expect(kubernetesSchedule('cron(0  4 ? * 1 *)')).toBe('0 4 * * 0');
+    expect(kubernetesSchedule('0 4 ? * 1 * ')).toBe('0 4 * * 0');
   });
 
   it('refuses what a CronJob cannot express', () => {
@@ -61,6 +65,16 @@ describe('the toolbox backup of a hybrid Plan', () => {
       scheduledBackup: { ...plan.scheduledBackup, repositoriesServerSide: false },
     };
     expect(backupUtilityArgs(withoutServerSide)).not.toContain('--repositories-server-side');
+    // Nothing to skip when S3 holds only the backups: no --skip at all.
+    const backupsOnly = {
+      ...withoutServerSide,
+      services: plan.services.map((service) =>
+        service.kind === 's3'
+          ? { ...service, buckets: service.buckets.filter((bucket) => bucket.purpose === 'backups') }
+          : service,
+      ),
+    };
+    expect(backupUtilityArgs(backupsOnly)).toEqual(['--s3tool', 'awscli']);
   });
 
   it('has room for twice the largest the database may grow to, within the largest gp3 volume', () => {
@@ -68,6 +82,10 @@ describe('the toolbox backup of a hybrid Plan', () => {
       (service): service is RdsService => service.kind === 'rds' && service.role === 'postgres',
     )!;
     expect(toolboxBackupVolumeGiB(plan)).toBe(2 * database.maxStorageGiB);
+    // GitLab's database, not Praefect's, whichever comes first.
+    const praefectFirst = { ...plan, services: [...plan.services].reverse() };
+    expect(praefectFirst.services.find((service) => service.kind === 'rds')).not.toBe(database);
+    expect(toolboxBackupVolumeGiB(praefectFirst)).toBe(2 * database.maxStorageGiB);
     const huge = {
       ...plan,
       services: plan.services.map((service) =>
@@ -104,12 +122,17 @@ describe('toolboxBackupValues', () => {
         size: `${toolboxBackupVolumeGiB(plan)}Gi`,
       },
     });
+    // A Kubernetes object name: lower-case letters, digits and dashes.
+    expect(TOOLBOX_BACKUP_STORAGE_CLASS).toMatch(/^[a-z][a-z0-9-]*[a-z0-9]$/);
     const [storageClass, ...rest] = toolboxBackupManifests();
     expect(rest).toEqual([]);
     expect(storageClass).toMatchObject({
       apiVersion: 'storage.k8s.io/v1',
       kind: 'StorageClass',
-      metadata: { name: TOOLBOX_BACKUP_STORAGE_CLASS },
+      metadata: {
+        name: TOOLBOX_BACKUP_STORAGE_CLASS,
+        labels: { 'app.kubernetes.io/managed-by': 'gitlab-aws' },
+      },
       provisioner: 'ebs.csi.aws.com',
       parameters: { type: 'gp3', encrypted: 'true' },
       reclaimPolicy: 'Delete',
