@@ -26,6 +26,10 @@ describe('the plan summary', () => {
     );
     const cluster = planFor({ architecture: { size: '3k' } });
     expect(renderSummary(cluster).split('\n').at(-1)).toBe(
+      '  backups: AWS Backup snapshots cron(0 2 * * ? *); gitlab-backup cron(0 14 * * ? *) on backup-1, repositories streamed by each Gitaly node',
+    );
+    const hybrid = planFor({ architecture: { size: '3k', type: 'cloud-native-hybrid' } });
+    expect(renderSummary(hybrid).split('\n').at(-1)).toBe(
       '  backups: AWS Backup snapshots cron(0 2 * * ? *); gitlab-backup on demand only (no persistent Rails node to schedule it on), repositories streamed by each Gitaly node',
     );
   });
