@@ -36,12 +36,12 @@ export const BACKUP_NODE_NOTE =
   'Rails code and serves no traffic.';
 
 /**
- * The backup node of a Linux package architecture with a Sidekiq row (2k and up): that row's machine
- * as one fixed node. Undefined for an architecture without one (1k runs the backup on its only node;
- * Cloud Native Hybrid runs it in the chart's toolbox pod).
+ * The backup node of an architecture with Sidekiq nodes, which only the Linux package pages from 2k
+ * have: that row's machine as one fixed node. Undefined for the others (1k runs the backup on its
+ * only node, the poc on none; Cloud Native Hybrid has a Sidekiq pool and runs backups in the
+ * chart's toolbox pod).
  */
 export function backupNodeRole(reference: ReferenceArchitecture<SpecSize>): CatalogRole | undefined {
-  if (reference.type !== 'linux-package' || reference.size === 'poc') return undefined;
   const sidekiq = reference.roles.find((role) => role.role === 'sidekiq');
   if (!sidekiq?.awsInstanceType) return undefined;
   return {

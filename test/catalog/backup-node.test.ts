@@ -18,10 +18,13 @@ describe('the backup node in the catalog', () => {
         backing: 'ec2',
         vcpu: sidekiq.vcpu,
         memoryGB: sidekiq.memoryGB,
+        gcpMachineType: sidekiq.gcpMachineType,
         awsInstanceType: sidekiq.awsInstanceType,
         gravitonInstanceType: sidekiq.gravitonInstanceType,
       });
-      expect(role!.note).toContain('persistent');
+      // The reasoning, with the page it rests on.
+      for (const part of ['persistent', 'backup_gitlab.md', 'Sidekiq node', 'serves no traffic'])
+        expect(role!.note).toContain(part);
     }
     expect(linux.filter((reference) => backupNodeRole(reference)).map((reference) => reference.size)).toEqual(
       linux.filter((reference) => reference.size !== '1k').map((reference) => reference.size),

@@ -44,6 +44,19 @@ describe('the backup node', () => {
       )
       .map(({ name }) => name);
     expect(withBackupNode).toEqual(expected);
+    // The one bucket it writes, where it exists.
+    const writesBackups = plans
+      .filter(({ plan }) =>
+        plan.services.some(
+          (service) =>
+            service.kind === 's3' &&
+            service.buckets.some(
+              (bucket) => bucket.purpose === 'backups' && bucket.accessRoles.includes('backup'),
+            ),
+        ),
+      )
+      .map(({ name }) => name);
+    expect(writesBackups).toEqual(expected);
     expect(expected.length).toBe((SPEC_SIZES.length - 2) * 2);
     for (const { plan } of plans) {
       expect(plan.nodes.filter((node) => node.role === 'backup').length).toBeLessThanOrEqual(1);
