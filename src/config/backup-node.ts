@@ -79,8 +79,3 @@ export function backupNodeGitlabRb(plan: Plan, node: PlanNode, endpoints: Runtim
     );
   return rb;
 }
-
-/** Renders the gitlab.rb text. */
-export function renderBackupNode(plan: Plan, node: PlanNode, endpoints: RuntimeEndpoints): string {
-  return backupNodeGitlabRb(plan, node, endpoints).render();
-}

@@ -15,7 +15,7 @@ import { encryptionKeyAlias } from '../../src/plan/contracts.js';
 import { BACKUP_STAGING_MOUNT_POINT } from '../../src/plan/resolve/backup-node.js';
 import type { Plan, PlanNode } from '../../src/plan/types.js';
 import { nodeOf, planFor } from '../fixtures/plans.js';
-import { called, entries, hasSetting, setting } from './rb-query.js';
+import { called, comments, entries, hasSetting, setting } from './rb-query.js';
 import { endpointsFor } from './support.js';
 
 const envValue = (env: string, name: string) => new RegExp(`^${name}='(.*)'$`, 'm').exec(env)?.[1];
@@ -48,6 +48,46 @@ describe('backup node configuration', () => {
         endpointsFor({ kind: 'node', node }),
       ),
     ).toThrow('no backup-staging volume');
+  });
+
+  it('says in its comments what it is, what serves, and where archives go', () => {
+    const rb = backupNodeGitlabRb(cluster, node, endpointsFor({ kind: 'node', node }));
+    expect(comments(rb)).toEqual(
+      expect.arrayContaining([
+        `GitLab EE ${cluster.gitlab.version}, ${cluster.spec.name}: backup-1, runs gitlab-backup and serves nothing (written by gitlab-aws; edits are lost on the next boot)`,
+        "Roles: GitLab Rails' configuration for the rake tasks; Sidekiq off, so no process serves",
+        `Backups: staged on the data volume mounted at ${BACKUP_STAGING_MOUNT_POINT}`,
+        "Uploaded with the bucket's own KMS key, named by its alias in this account",
+      ]),
+    );
+  });
+
+  it("reaches the repositories at Praefect's load balancer or the Gitaly node, and refuses a Plan with neither", () => {
+    const { praefectLoadBalancerHost: _given, ...withoutHost } = endpointsFor({ kind: 'node', node });
+    const internal = cluster.services.find(
+      (service) => service.kind === 'nlb' && service.scheme === 'internal',
+    );
+    expect(repositoryServiceAddress(cluster, withoutHost)).toBe(
+      `${internal?.kind === 'nlb' ? internal.dnsName : 'none'}:${PORTS.praefect}`,
+    );
+    const noBalancer = { ...cluster, services: cluster.services.filter((service) => service !== internal) };
+    expect(() => repositoryServiceAddress(noBalancer, withoutHost)).toThrow(
+      'a Gitaly Cluster needs the Praefect load balancer',
+    );
+    const gitalyOf = (plan: Plan) => plan.nodes.find((candidate) => candidate.role === 'gitaly')!;
+    const unnamed = {
+      ...single,
+      nodes: single.nodes.map((candidate) =>
+        candidate.role === 'gitaly' ? { ...candidate, privateDnsName: undefined } : candidate,
+      ),
+    };
+    expect(() => repositoryServiceAddress(unnamed, withoutHost)).toThrow('the Plan has no named Gitaly node');
+    expect(() =>
+      repositoryServiceAddress(
+        { ...single, nodes: single.nodes.filter((n) => n !== gitalyOf(single)) },
+        withoutHost,
+      ),
+    ).toThrow('the Plan has no named Gitaly node');
   });
 
   it('uses the data stores and repositories the Rails nodes use', () => {
