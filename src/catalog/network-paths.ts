@@ -30,6 +30,13 @@
  * - KAS on several nodes ("Turn on KAS on multiple nodes": each KAS's private API must be reachable
  *   from the other KAS instances): skratsch-solutions/gitlabhq
  *   4168cfa9c028293f4e77107617ea564102f73e5f, doc/administration/clusters/kas.md.
+ * - The backup node (Linux package from 2k, catalog/backup-node.ts): `gitlab-backup` runs GitLab's
+ *   Rails code, dumps the database with `pg_dump` straight from PostgreSQL (no PgBouncer here), and
+ *   has Gitaly (through Praefect with a Gitaly Cluster) stream the repositories to object storage:
+ *   the same database, Redis and repository ports as Rails, and nothing reaches it.
+ *   skratsch-solutions/gitlabhq 0c6669526da9d644449ab36d4ec3a681976387e6,
+ *   doc/administration/backup_restore/backup_gitlab.md ("Backup command", "Create server-side
+ *   repository backups").
  * - The port numbers: catalog/ports.ts.
  */
 import { EXPORTER_PORTS, PORTS } from './ports.js';
@@ -62,6 +69,11 @@ export const NETWORK_PATH_SOURCES = {
     path: 'doc/administration/clusters/kas.md',
     commit: '4168cfa9c028293f4e77107617ea564102f73e5f',
   },
+  backupCommand: {
+    repository: 'skratsch-solutions/gitlabhq',
+    path: 'doc/administration/backup_restore/backup_gitlab.md',
+    commit: '0c6669526da9d644449ab36d4ec3a681976387e6',
+  },
 } as const;
 
 export const NETWORK_PARTIES = [
@@ -76,6 +88,7 @@ export const NETWORK_PARTIES = [
   'praefect-database',
   'redis',
   'monitoring',
+  'backup',
 ] as const;
 /** One end of a network path. */
 export type NetworkParty = (typeof NETWORK_PARTIES)[number];
@@ -287,6 +300,22 @@ export function documentedNetworkPaths(options: NetworkPathOptions): NetworkPath
         'containerRegistry',
         'public-address',
       ),
+    );
+  }
+  if (options.type === 'linux-package') {
+    // The backup node, where the environment has one (Linux package from 2k; the chart's toolbox on EKS).
+    paths.push(
+      path('backup', 'database', PORTS.postgres, 'GitLab database, dumped by gitlab-backup', 'backupCommand'),
+      path('backup', 'redis', PORTS.redis, 'Redis, for the Rails code of gitlab-backup', 'backupCommand'),
+      options.gitalyMode === 'cluster'
+        ? path(
+            'backup',
+            'praefect-load-balancer',
+            PORTS.praefect,
+            'Server-side repository backups through the Praefect load balancer',
+            'backupCommand',
+          )
+        : path('backup', 'gitaly', PORTS.gitaly, 'Server-side repository backups on Gitaly', 'backupCommand'),
     );
   }
   if (options.gitalyMode === 'single') {

@@ -24,6 +24,8 @@ export {
  * - `gitlab`: the single all-in-one node of the 1k architecture.
  * - `webservice-pool`, `sidekiq-pool`, `supporting-pool`: Kubernetes node pools of Cloud Native Hybrid.
  * - `bastion` is not part of GitLab's reference architectures; the Plan adds it on request.
+ * - `backup`: the node that runs `gitlab-backup` for a multi-node Linux package install, which GitLab
+ *   asks for but its reference architectures do not list (see backup-node.ts).
  */
 export const ROLE_IDS = [
   'gitlab',
@@ -40,6 +42,7 @@ export const ROLE_IDS = [
   'redis-persistent',
   'redis-sentinel',
   'monitoring',
+  'backup',
   'internal-load-balancer',
   'external-load-balancer',
   'object-storage',

@@ -2,6 +2,7 @@
  * Which gitlab.rb a boot target gets: the role's module, picked from the Plan's role.
  */
 import type { Plan } from '../plan/types.js';
+import { backupNodeGitlabRb } from './backup-node.js';
 import { targetRole } from './common.js';
 import { emailSettingsFor } from './email.js';
 import { extraSettingsFor } from './extra-settings.js';
@@ -47,6 +48,8 @@ function generatedGitlabRb(plan: Plan, target: BootTarget, endpoints: RuntimeEnd
       return praefectGitlabRb(plan, target.node, endpoints);
     case 'monitoring':
       return monitoringGitlabRb(plan, target.node, endpoints);
+    case 'backup':
+      return backupNodeGitlabRb(plan, target.node, endpoints);
     default:
       throw new Error(`no gitlab.rb for node role ${target.node.role}`);
   }

@@ -37,8 +37,9 @@ import {
   NODE_TAG,
   nodeConfigurationParameterName,
 } from '../plan/contracts.js';
-import { externalLoadBalancer, NODE_DATA_PURPOSES } from '../plan/query.js';
+import { externalLoadBalancer, NODE_DATA_PURPOSES, SCRATCH_DATA_PURPOSES } from '../plan/query.js';
 import type { Plan, PlanNode, SecretId } from '../plan/types.js';
+import { repositoryServiceAddress } from './backup-node.js';
 import {
   BOOT_ENV_PATH,
   BOOT_SCRIPT,
@@ -166,7 +167,10 @@ function bootEnv(
   const node = target.kind === 'node' ? target.node : undefined;
   const main = databaseOf(plan, 'postgres');
   const praefect = databaseOf(plan, 'praefect-postgres');
-  const dataVolume = node?.volumes.find((volume) => NODE_DATA_PURPOSES.has(volume.purpose));
+  const dataVolume = node?.volumes.find(
+    (volume) => NODE_DATA_PURPOSES.has(volume.purpose) || SCRATCH_DATA_PURPOSES.has(volume.purpose),
+  );
+  const attached = dataVolume !== undefined && SCRATCH_DATA_PURPOSES.has(dataVolume.purpose);
   const external = externalLoadBalancer(plan);
   const praefectDb = role === 'praefect' ? endpoints.praefectDatabase : undefined;
   const values: Record<string, string> = {
@@ -203,7 +207,11 @@ function bootEnv(
     GLA_BOOTSTRAP_STEPS: bootstrapFiles.join(' '),
     GLA_DATA_MOUNT: dataVolume?.mountPoint ?? '',
     GLA_DATA_DEVICE: dataVolume?.deviceName ?? '',
-    GLA_DATA_VOLUME_ID: dataVolume ? (endpoints.dataVolumeId ?? '') : '',
+    GLA_DATA_VOLUME_ID: dataVolume && !attached ? (endpoints.dataVolumeId ?? '') : '',
+    // Launched with the instance: found where it is attached, never taken from a predecessor.
+    GLA_DATA_VOLUME_ATTACHED: attached ? 'yes' : 'no',
+    // The backup node checks it reaches the repositories before it reports its boot done.
+    GLA_GITALY_ADDRESS: role === 'backup' ? repositoryServiceAddress(plan, endpoints) : '',
     GLA_TAG_ENVIRONMENT: ENVIRONMENT_TAG,
     GLA_TAG_NODE: NODE_TAG,
     GLA_TAG_FIRST_BOOT: FIRST_BOOT_PENDING_TAG,

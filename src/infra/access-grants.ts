@@ -50,6 +50,7 @@ const INSTALLS_GITLAB: ReadonlySet<RoleId> = new Set<RoleId>([
   'gitaly',
   'praefect',
   'monitoring',
+  'backup',
 ]);
 
 /**

@@ -5,6 +5,9 @@
  * there rather than in the user data because CloudFormation stops and starts an instance whose user
  * data changes (AWS::EC2::Instance UserData: "Some interruptions"), and cloud-init does not run the
  * new user data: a GitLab version or one more Gitaly node would restart the node and change nothing.
+ * A scratch data volume of the Plan (the backup node's staging volume) is one more block device of
+ * the instance, encrypted like the root volume and deleted with it: it holds nothing to keep, unlike
+ * the Gitaly and 1k data volumes, which live in the data stack and move from instance to instance.
  */
 import { Duration, Lazy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -14,6 +17,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { NODE_BOOT, NODE_TAG } from '../plan/contracts.js';
+import { SCRATCH_DATA_PURPOSES } from '../plan/query.js';
 import type { PlanNode } from '../plan/types.js';
 import { acknowledge, type MachineImageOf, tagNode, ubuntuImage } from './common.js';
 
@@ -61,6 +65,7 @@ export class FixedNode extends Construct {
     super(scope, id);
     const { node, bootScript } = props;
     const root = node.volumes.find((volume) => volume.purpose === 'root');
+    const scratch = node.volumes.filter((volume) => SCRATCH_DATA_PURPOSES.has(volume.purpose));
     const userData = bootScript
       ? ec2.UserData.custom(Lazy.string({ produce: () => bootScript(this.instance.instance.logicalId) }))
       : undefined;
@@ -89,6 +94,16 @@ export class FixedNode extends Construct {
             deleteOnTermination: true,
           }),
         },
+        ...scratch.map((volume) => ({
+          deviceName: volume.deviceName,
+          volume: ec2.BlockDeviceVolume.ebs(volume.sizeGiB, {
+            volumeType: ec2.EbsDeviceVolumeType.GP3,
+            encrypted: true,
+            kmsKey: props.volumeKey,
+            ...(volume.iops !== undefined ? { iops: volume.iops } : {}),
+            deleteOnTermination: true,
+          }),
+        })),
       ],
     });
     // IMDSv2 only, through a launch template of our own rather than `requireImdsv2`: its aspect

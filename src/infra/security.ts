@@ -19,6 +19,7 @@ import {
 } from '../catalog/network-paths.js';
 import { PORTS } from '../catalog/ports.js';
 import type { RoleId } from '../catalog/types.js';
+import { encryptionKeyAlias } from '../plan/contracts.js';
 import type { Plan } from '../plan/types.js';
 import { acknowledge } from './common.js';
 import type { RemovalPolicyOf } from './removal-policy.js';
@@ -43,6 +44,7 @@ export function tierOfRole(role: RoleId): Tier {
     case 'gitaly':
     case 'praefect':
     case 'monitoring':
+    case 'backup':
     case 'bastion':
       return role;
     case 'webservice-pool':
@@ -70,6 +72,7 @@ const INSTANCE_TIERS: readonly Tier[] = [
   'gitaly',
   'praefect',
   'monitoring',
+  'backup',
   'kubernetes',
 ];
 
@@ -273,7 +276,7 @@ export class EncryptionKeys extends Construct {
     super(scope, id);
     const key = (name: string, description: string) =>
       new kms.Key(this, name, {
-        alias: `alias/${props.environmentName}/${name.toLowerCase()}`,
+        alias: encryptionKeyAlias(props.environmentName, name.toLowerCase()),
         description: `${props.environmentName}: ${description}`,
         enableKeyRotation: true,
         removalPolicy: props.removalPolicyOf(`kms-key-${name.toLowerCase()}`),

@@ -2,7 +2,8 @@
  * `gitlab-aws backup [create|list]` and `gitlab-aws restore <backup-id>`.
  *
  * A GitLab backup here has two halves:
- * - `gitlab-backup create` on one Rails node (the database dump, and the repositories unless each
+ * - `gitlab-backup create` on the node the scheduled run uses (the backup node from 2k, the 1k node),
+ *   else on one Rails node (the database dump, and the repositories unless each
  *   Gitaly node streams its own to the bucket), uploaded to the backups bucket with the node's
  *   gitlab-secrets.json beside it (the script and its sources: src/config/backup.ts). Blobs that live
  *   in object storage are skipped: the backup command does not back them up anyway.
@@ -123,11 +124,17 @@ export async function startBackupJobs(
   return backupJobIds;
 }
 
-/** Starts the AWS Backup jobs, then runs gitlab-backup on one Rails node. */
+/**
+ * Starts the AWS Backup jobs, then runs gitlab-backup where the scheduled run does (persistent, with
+ * room for the archive), or on one Rails node in a Plan without such a node.
+ */
 export async function createBackup(props: CreateBackupProps): Promise<CreatedBackup> {
   const { plan } = props;
   const backupJobIds = await startBackupJobs(props);
-  const instanceId = (await railsInstances(plan, props.directory, 'one-rails'))[0];
+  const runnerNode = plan.scheduledBackup.runner;
+  const instanceId = runnerNode
+    ? await props.directory.instanceOf(runnerNode)
+    : (await railsInstances(plan, props.directory, 'one-rails'))[0];
   if (!instanceId) throw new Error('no healthy Rails instance to run gitlab-backup on');
   props.log(`Running gitlab-backup on ${instanceId}`);
   await props.runner.run({

@@ -451,6 +451,16 @@ export function planUpgrade(plan: Plan, options: UpgradeOptions): UpgradeStep[] 
       timeoutSeconds: UPGRADE_BOUNDS.migrationsSeconds,
     },
     backgroundMigrationsStep('wait', { groupId: railsGroup.id }),
+    // The backup node runs Rails code against the migrated database: gitlab-backup refuses to run,
+    // and a restore needs the same version, until its package matches. It serves nothing, so it
+    // goes after the Rails nodes, like the monitoring node (and reconfigures without migrating:
+    // auto_migrate is off on it).
+    ...byRole(plan, 'backup').map((node) => ({
+      kind: 'run-command' as const,
+      title: `Upgrade the package on ${node.id}, where gitlab-backup runs`,
+      target: { nodeId: node.id },
+      commands: upgradeScript(REMOTE_SCRIPT_FILES.upgradeMonitoring, packageValues(plan, to)),
+    })),
     ...byRole(plan, 'monitoring').map((node) => ({
       kind: 'run-command' as const,
       title: `Upgrade the package on ${node.id}`,

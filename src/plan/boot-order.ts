@@ -23,6 +23,11 @@
  *   CloudFormation creates the other Praefect nodes once the deploy node has signalled.
  * - The database, Redis and each Gitaly node's data volume must exist before the nodes that use
  *   them boot: their endpoints and ids are in the user data, so CloudFormation orders them.
+ * - The backup node (src/plan/resolve/backup-node.ts) reads the database, Redis and gitlab-secrets.json
+ *   as every node running Rails code does (the waits above, from the Plan's secret readers), and its
+ *   boot ends by checking that it reaches the repositories' service (`gitaly_serving`): the Gitaly
+ *   node, or Praefect through its load balancer, which serves once the Praefect deploy node runs. A
+ *   boot that cannot reach it fails the deploy, rather than the first scheduled backup at night.
  * - The runner manager (spec `runners`) starts GitLab Runner only once its authentication token is
  *   in Secrets Manager, which `deploy` writes after the stacks are up and GitLab answers
  *   (src/lifecycle/runner-registration.ts). CloudFormation does not wait for the manager (it sends
@@ -94,6 +99,7 @@ export type ArtifactKind =
   | 'ssh-host-keys'
   | 'database-migrated'
   | 'praefect-schema'
+  | 'gitaly-serving'
   | 'runner-token';
 
 export interface BootArtifact {
@@ -149,6 +155,7 @@ export const SCRIPT_WAIT_VARIABLES: Readonly<Partial<Record<ArtifactKind, string
   'gitlab-secrets-json': 'ARTIFACT_GITLAB_SECRETS_JSON',
   'ssh-host-keys': 'ARTIFACT_SSH_HOST_KEYS',
   'praefect-database': 'ARTIFACT_PRAEFECT_DATABASE',
+  'gitaly-serving': 'ARTIFACT_GITALY_SERVING',
 };
 
 /** Header variable holding how long the boot script polls for an artifact. */
@@ -317,6 +324,22 @@ export function planBootOrder(plan: BootOrderInputs): BootOrderPlan {
     )) {
       wait(subject, schema, 'install', 'cloudformation');
     }
+  }
+  // The repositories' service the backup node checks it reaches: Praefect's deploy node behind the
+  // Praefect load balancer, else the one Gitaly node.
+  const repositoryService: ArtifactProducerRef | undefined = praefectDeployNode
+    ? { kind: 'node', id: praefectDeployNode }
+    : plan.nodes
+        .filter((node) => node.role === 'gitaly' && node.autoScalingGroup === undefined)
+        .map((node): ArtifactProducerRef => ({ kind: 'node', id: node.id }))[0];
+  const backupNodes = subjects.filter((candidate) => candidate.role === 'backup');
+  if (backupNodes.length > 0) {
+    const serving = add({
+      id: 'gitaly-serving',
+      kind: 'gitaly-serving',
+      ...(repositoryService ? { producer: repositoryService, producedAfter: 'start' as const } : {}),
+    });
+    for (const subject of backupNodes) wait(subject, serving, 'start', 'boot-script');
   }
   const runners = plan.runners;
   if (runners) {

@@ -85,6 +85,15 @@ export function nameInAccount(pattern: string, accountId: string): string {
 }
 
 /**
+ * Alias of the data stack's customer-managed KMS key for one kind of data (`objectstorage`,
+ * `volumes`...): the stack names its keys so, and gitlab.rb names the object storage key by it where
+ * GitLab encrypts uploads itself (the backup node's `backup_upload_storage_options`).
+ */
+export function encryptionKeyAlias(environmentName: string, kind: string): string {
+  return `alias/${environmentName}/${kind}`;
+}
+
+/**
  * SSM parameter holding the GitLab version new instances install: created by the data stack, read
  * by the boot scripts, written by `gitlab-aws upgrade`.
  */

@@ -53,6 +53,9 @@ export function internalLoadBalancer(plan: Pick<Plan, 'services'>): LoadBalancer
 /** Volumes that hold a node's data apart from its instance: Gitaly's repositories, all of the 1k node's data. */
 export const NODE_DATA_PURPOSES: ReadonlySet<VolumePlan['purpose']> = new Set(['git-data', 'gitlab-data']);
 
+/** Data volumes created and deleted with their instance, holding nothing between uses: the backup node's staging volume. */
+export const SCRATCH_DATA_PURPOSES: ReadonlySet<VolumePlan['purpose']> = new Set(['backup-staging']);
+
 /**
  * The volume that holds Gitaly's repositories, set by the spec's `gitaly` fields: a Gitaly node's
  * repository volume, or the 1k node's data volume (Gitaly runs on it). Every such volume of a Plan

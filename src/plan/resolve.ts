@@ -16,6 +16,7 @@ import { planDeployNodes } from './deploy-nodes.js';
 import { availabilityZoneNames, planNetwork } from './network.js';
 import { decideGitalyMode, isHighlyAvailable } from './resolve/architecture.js';
 import { groupMembers, planAutoScalingGroups } from './resolve/auto-scaling.js';
+import { planBackupNode } from './resolve/backup-node.js';
 import { planBastionNodes } from './resolve/bastion.js';
 import type { BuildContext } from './resolve/context.js';
 import { planDatabase, planPraefectDatabase } from './resolve/database.js';
@@ -72,6 +73,7 @@ export function resolvePlan(spec: Spec, options: ResolveOptions = {}): Plan {
     ...planGitalyNodes(context),
     ...planPraefectNodes(context),
     ...planMonitoringNodes(context),
+    ...planBackupNode(context),
     ...planBastionNodes(context),
   ].sort((a, b) => ROLE_IDS.indexOf(a.role) - ROLE_IDS.indexOf(b.role));
   const services = withMembers(

@@ -7,8 +7,10 @@
  *   doc/administration/backup_restore/backup_gitlab.md, skratsch-solutions/gitlabhq
  *   0c6669526da9d644449ab36d4ec3a681976387e6). The members of Rails and Sidekiq auto scaling
  *   groups are none of these; the 1k node is all three (its data volume holds the bundled database
- *   the dump is made from). A Plan without such a node gets no scheduled run (`runner` absent) and
- *   keeps `gitlab-aws backup create`, the AWS Backup snapshots and S3 versioning.
+ *   the dump is made from), and from 2k the Linux package Plans have a backup node for it
+ *   (src/plan/resolve/backup-node.ts). Cloud Native Hybrid has neither: the chart's toolbox runs
+ *   its backups, so it gets no scheduled run here (`runner` absent) and keeps the AWS Backup
+ *   snapshots and S3 versioning.
  * - When: the spec's `backups.schedule` is AWS Backup's, which starts the RDS and volume snapshots
  *   within its start window (8 hours unless set; AWS Backup Developer Guide, "Backup plan options",
  *   docs.aws.amazon.com/aws-backup/latest/devguide/plan-options-and-configuration.html).
@@ -62,7 +64,9 @@ export function offsetSchedule(schedule: string): { schedule: string; offsetHour
 }
 
 export function planScheduledBackup(plan: ScheduledBackupInputs): ScheduledBackupPlan {
-  const runner = plan.deployNodes.singleNode;
+  const runner =
+    plan.deployNodes.singleNode ??
+    plan.nodes.find((node) => node.role === 'backup' && !node.autoScalingGroup)?.id;
   const { schedule, offsetHours } = offsetSchedule(plan.spec.backups.schedule);
   return {
     ...(runner ? { runner } : {}),

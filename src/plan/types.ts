@@ -248,11 +248,12 @@ export interface SubnetPlan {
 
 export interface VolumePlan {
   /**
-   * What the volume holds: the OS (`root`), Gitaly's repositories (`git-data`), Prometheus's data, or
+   * What the volume holds: the OS (`root`), Gitaly's repositories (`git-data`), Prometheus's data,
    * everything a single GitLab node keeps under /var/opt/gitlab (`gitlab-data`: repositories, the
-   * bundled PostgreSQL and Redis, Prometheus).
+   * bundled PostgreSQL and Redis, Prometheus), or the backup node's archives while `gitlab-backup`
+   * makes and uploads them (`backup-staging`: scratch space, created and deleted with its instance).
    */
-  readonly purpose: 'root' | 'git-data' | 'prometheus-data' | 'gitlab-data';
+  readonly purpose: 'root' | 'git-data' | 'prometheus-data' | 'gitlab-data' | 'backup-staging';
   /** Linux device name the volume attaches as. */
   readonly deviceName: string;
   /** Mount point for data volumes. */

@@ -424,6 +424,16 @@ export function planToDot(plan: Plan): string {
     for (const cache of primaryCaches) emit(`  ${id} -> ${cache} [color="#c7131f"];`);
     if (s3) emit(`  ${id} -> s3 [color="#3f8624"];`);
   }
+  // The backup node dumps the database, has Gitaly (or Praefect) stream the repositories, and puts
+  // its archives in S3; it takes no traffic, so nothing points at it.
+  for (const id of plan.availabilityZones.flatMap((zone) => boxIdsOf('backup', zone))) {
+    const repositories = internalNlb
+      ? 'nlb_internal'
+      : firstOf((candidate) => candidate.startsWith('gitaly_'));
+    if (repositories) emit(`  ${id} -> ${repositories} [color="#d45b07", style=dashed];`);
+    if (primaryDb) emit(`  ${id} -> ${primaryDb} [color="#3b48cc", style=dashed];`);
+    if (s3) emit(`  ${id} -> s3 [color="#3f8624", style=dashed, label="archives"];`);
+  }
   if (internalNlb) {
     for (const zone of plan.availabilityZones) {
       for (const id of boxIdsOf('praefect', zone)) emit(`  nlb_internal -> ${id} [color="#d45b07"];`);

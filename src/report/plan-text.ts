@@ -59,7 +59,9 @@ export function renderNodes(plan: Plan): string {
     const dataVolume = first.volumes.find((volume) => volume.purpose !== 'root');
     const notes = [
       group ? `ASG min ${group.minCapacity} / max ${group.maxCapacity}` : '',
-      dataVolume ? `${dataVolume.sizeGiB} GiB ${dataVolume.type} data volume each` : '',
+      dataVolume
+        ? `${dataVolume.sizeGiB} GiB ${dataVolume.type} ${dataVolume.purpose === 'backup-staging' ? 'archive staging volume' : 'data volume'} each`
+        : '',
       first.subnet === 'public' ? 'public subnet' : '',
     ].filter(Boolean);
     return [

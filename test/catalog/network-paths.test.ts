@@ -47,12 +47,40 @@ describe('documented network paths', () => {
     for (const type of ['linux-package', 'cloud-native-hybrid'] as const) {
       const paths = keysOf({ gitalyMode: 'single', type, monitoring: false });
       expect([...paths].filter((path) => path.endsWith(`>gitaly:${PORTS.gitaly}`)).sort()).toEqual([
+        // The backup node runs on the Linux package only: the chart's toolbox backs up on EKS.
+        ...(type === 'linux-package' ? [key('backup', 'gitaly', PORTS.gitaly)] : []),
         key('gitaly', 'gitaly', PORTS.gitaly),
         key('rails', 'gitaly', PORTS.gitaly),
         key('sidekiq', 'gitaly', PORTS.gitaly),
       ]);
       expect([...paths].filter((path) => path.includes('praefect'))).toEqual([]);
     }
+  });
+
+  it('let the backup node reach the database, Redis and the repositories as Rails does, on the Linux package only', () => {
+    const from = (options: NetworkPathOptions) =>
+      [...keysOf(options)].filter((path) => path.startsWith('backup>')).sort();
+    const into = (options: NetworkPathOptions) =>
+      [...keysOf(options)].filter((path) => path.includes('>backup:'));
+    for (const gitalyMode of ['single', 'cluster'] as const) {
+      const linux = { gitalyMode, type: 'linux-package', monitoring: true } as const;
+      const repositories =
+        gitalyMode === 'cluster'
+          ? key('backup', 'praefect-load-balancer', PORTS.praefect)
+          : key('backup', 'gitaly', PORTS.gitaly);
+      expect(from(linux)).toEqual(
+        [key('backup', 'database', PORTS.postgres), key('backup', 'redis', PORTS.redis), repositories].sort(),
+      );
+      // Rails code reaches the same repository service.
+      expect(keysOf(linux)).toContain(repositories.replace('backup>', 'rails>'));
+      expect(into(linux)).toEqual([]);
+      expect(from({ ...linux, type: 'cloud-native-hybrid' })).toEqual([]);
+    }
+    expect(
+      documentedNetworkPaths({ gitalyMode: 'single', type: 'linux-package', monitoring: false })
+        .filter((path) => path.from === 'backup')
+        .map((path) => path.source),
+    ).toEqual(['backupCommand', 'backupCommand', 'backupCommand']);
   });
 
   it('scrape Rails and Sidekiq from the monitoring node only when they run on EC2', () => {

@@ -85,7 +85,15 @@ describe.runIf(hasRuby)('every rendered gitlab.rb', () => {
 
   it('covers every size, type and role', () => {
     const roles = new Set(allRendered().map((rendered) => rendered.name.replace(/-\d+$/, '')));
-    expect([...roles].sort()).toEqual(['gitaly', 'gitlab', 'monitoring', 'praefect', 'rails', 'sidekiq']);
+    expect([...roles].sort()).toEqual([
+      'backup',
+      'gitaly',
+      'gitlab',
+      'monitoring',
+      'praefect',
+      'rails',
+      'sidekiq',
+    ]);
     // Distinct files: plans of the same shape render the same gitlab.rb.
     expect(files.length).toBeGreaterThan(15);
     for (const file of files) expect(recorded.get(file.path)?.length, file.labels[0]).toBeGreaterThan(5);

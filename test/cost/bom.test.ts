@@ -95,9 +95,11 @@ describe('bill of materials', () => {
   });
 
   it('matches the 3k Graviton plan line by line', () => {
-    // 3k page: 3 Rails, 2 Sidekiq, 3 Gitaly, 3 Praefect, 1 monitoring; Graviton twins of c5/m5.
-    // 8 secrets (Gitaly Cluster); 24 alarms: 2 ASGs x 2 + 7 fixed nodes + 5xx rate 1 + RDS 2 x 2
-    // (GitLab's and Praefect's instances) + 3 ElastiCache nodes + NLB target ports 22, 80, 8081, 5050, 2305.
+    // 3k page: 3 Rails, 2 Sidekiq, 3 Gitaly, 3 Praefect, 1 monitoring; Graviton twins of c5/m5; and
+    // the backup node, the Sidekiq machine with a staging volume of the database's 100 GiB.
+    // 8 secrets (Gitaly Cluster); 26 alarms: 2 ASGs x 2 + 8 fixed nodes + 5xx rate 1 + RDS 2 x 2
+    // (GitLab's and Praefect's instances) + 3 ElastiCache nodes + NLB target ports 22, 80, 8081, 5050,
+    // 2305 + the scheduled backup's failure.
     const bom = billOfMaterials(planFor({ architecture: { size: '3k', cpu: 'graviton' } }), table);
     const rds = prices.rds['db.m7g.large']!;
     const cache = prices.elasticache['cache.r7g.large']!.valkey!;
@@ -120,6 +122,9 @@ describe('bill of materials', () => {
       ['praefect', 'EBS gp3 root volumes', 150, 1, ebs.gp3GBMonth],
       ['monitoring', 'EC2 c7g.large', 1, H, ...ec2('c7g.large')],
       ['monitoring', 'EBS gp3 root volume', 100, 1, ebs.gp3GBMonth],
+      ['backup', 'EC2 m7g.xlarge', 1, H, ...ec2('m7g.xlarge')],
+      ['backup', 'EBS gp3 root volume', 100, 1, ebs.gp3GBMonth],
+      ['backup', 'EBS gp3 backup-staging volume', 100, 1, ebs.gp3GBMonth],
       [
         'postgres',
         'RDS db.m7g.large Multi-AZ (primary + standby)',
@@ -159,7 +164,7 @@ describe('bill of materials', () => {
       ['network', 'Data transfer out to the internet', 500, 1, network.dataTransferOutPerGB],
       ['network', 'Route 53 private hosted zone (gitlab-test.internal)', 1, 1, other.route53HostedZoneMonth],
       ['operations', 'Secrets Manager secrets', 8, 1, other.secretsManagerSecretMonth],
-      ['operations', 'CloudWatch alarms (standard resolution)', 24, 1, other.cloudwatchAlarmMonth],
+      ['operations', 'CloudWatch alarms (standard resolution)', 26, 1, other.cloudwatchAlarmMonth],
     ]);
   });
 

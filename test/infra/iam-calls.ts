@@ -6,6 +6,7 @@
  * agent. Plus the calls that must never be allowed. Fake world: account 111111111111, the Plan's
  * region, and the resource names the resolver in iam-simulation.test.ts gives.
  */
+import { BACKUP_ARCHIVE_SUFFIX, BACKUP_PREFIX, BACKUP_SECRETS_SUFFIX } from '../../src/config/backup.js';
 import { renderUserDataParts, secretsRead } from '../../src/config/user-data.js';
 import {
   ENVIRONMENT_TAG,
@@ -277,6 +278,29 @@ export function allowedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsC
   if (caller.role === 'monitoring') {
     calls.push({ action: 'ec2:DescribeInstances', resource: '*', why: 'Prometheus EC2 service discovery' });
   }
+  // The backup node's staging volume comes with its instance: the boot script only finds it. Its
+  // archives and their secrets go to the backups bucket, encrypted with the bucket's key.
+  if (caller.role === 'backup') {
+    const backups = nameInAccount(
+      bucketsOf(plan).find((bucket) => bucket.purpose === 'backups')!.bucketName,
+      ACCOUNT,
+    );
+    calls.push(
+      { action: 'ec2:DescribeVolumes', resource: '*', why: 'boot script finds its staging volume' },
+      ...[BACKUP_ARCHIVE_SUFFIX, BACKUP_SECRETS_SUFFIX].map((suffix) => ({
+        action: 's3:PutObject',
+        resource: `arn:aws:s3:::${backups}/${BACKUP_PREFIX}1767225600_2026_01_01_19.3.0-ee${suffix}`,
+        context: { 's3:ResourceAccount': ACCOUNT },
+        why: 'gitlab-backup uploads an archive and its secrets',
+      })),
+      {
+        action: 'kms:GenerateDataKey',
+        resource: world.keys.objectStorage,
+        context: viaService('s3', world),
+        why: 'S3 encrypts the archive with the bucket key',
+      },
+    );
+  }
   if (runsScheduledBackup(plan, caller)) {
     calls.push({
       action: 'cloudwatch:PutMetricData',
@@ -401,9 +425,11 @@ export function deniedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsCa
     },
     why: 'put a metric it does not own',
   });
-  // Gitaly writes the backups bucket, and no other.
-  if (caller.role === 'gitaly') {
-    for (const bucket of bucketsOf(plan).filter((candidate) => !candidate.accessRoles.includes('gitaly'))) {
+  // Gitaly and the backup node write the backups bucket, and no other.
+  if (caller.role === 'gitaly' || caller.role === 'backup') {
+    for (const bucket of bucketsOf(plan).filter(
+      (candidate) => !candidate.accessRoles.includes(caller.role),
+    )) {
       calls.push({
         action: 's3:PutObject',
         resource: `arn:aws:s3:::${nameInAccount(bucket.bucketName, ACCOUNT)}/some/object`,
@@ -411,6 +437,29 @@ export function deniedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsCa
         why: `write the ${bucket.purpose} bucket`,
       });
     }
+  }
+  // The backup node takes no volume from anybody, and needs no password or key of the web nodes.
+  if (caller.kind === 'node' && caller.role === 'backup') {
+    const tags = instanceTags(plan, caller.node);
+    calls.push(
+      {
+        action: 'ec2:StopInstances',
+        resource: world.instanceArn('i-predecessor'),
+        context: tags,
+        why: 'stop an instance, even one of its own node',
+      },
+      {
+        action: 'ec2:AttachVolume',
+        resource: world.instanceArn('i-self'),
+        context: tags,
+        why: 'attach a volume to itself',
+      },
+      ...(['root-password', 'ssh-host-keys'] as const).map((id) => ({
+        action: 'secretsmanager:GetSecretValue',
+        resource: world.secretArn(id),
+        why: `read ${id}, which only the web nodes use`,
+      })),
+    );
   }
   calls.push({
     action: 'logs:PutLogEvents',

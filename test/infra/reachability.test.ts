@@ -31,9 +31,10 @@ const TIER_OF_ROLE: Record<string, string> = {
   gitaly: 'gitaly',
   praefect: 'praefect',
   monitoring: 'monitoring',
+  backup: 'backup',
   bastion: 'bastion',
 };
-const INSTANCE_TIERS = ['rails', 'sidekiq', 'gitaly', 'praefect', 'monitoring', 'kubernetes'];
+const INSTANCE_TIERS = ['rails', 'sidekiq', 'gitaly', 'praefect', 'monitoring', 'backup', 'kubernetes'];
 const ANYWHERE = '0.0.0.0/0';
 
 interface Topology {
@@ -320,6 +321,26 @@ describe.each(variants)('reachability of $name', ({ plan }) => {
     const tiers = new Set([...targets].map((target) => target.split(':')[0]));
     expect([...tiers].sort()).toEqual(
       [git.split(':')[0], 'database', 'redis', ...(tiers.has('kubernetes') ? ['kubernetes'] : [])].sort(),
+    );
+  });
+
+  it('lets the backup node reach the database, Redis and the repositories, and only the bastions reach it', () => {
+    const tiers = new Set(topology.tierOfGroup.values());
+    const hasBackupNode = plan.nodes.some((node) => node.role === 'backup');
+    expect(tiers.has('backup')).toBe(hasBackupNode);
+    if (!hasBackupNode) return;
+    const git =
+      plan.architecture.gitalyMode === 'cluster'
+        ? `praefect-load-balancer:${PORTS.praefect}`
+        : `gitaly:${PORTS.gitaly}`;
+    expect(
+      [...reach.paths]
+        .filter((path) => path.startsWith('backup>'))
+        .map((path) => path.split('>')[1])
+        .sort(),
+    ).toEqual([git, `database:${PORTS.postgres}`, `redis:${PORTS.redis}`].sort());
+    expect([...reach.paths].filter((path) => path.includes('>backup:'))).toEqual(
+      tiers.has('bastion') ? [`bastion>backup:${PORTS.ssh}`] : [],
     );
   });
 

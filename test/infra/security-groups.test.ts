@@ -229,7 +229,15 @@ describe('SecurityGroups for a Gitaly Cluster (3k) with bastions', () => {
       .filter((rule) => rule.direction === 'out' && rule.peer === '0.0.0.0/0' && rule.protocol === '-1')
       .map((rule) => rule.tier)
       .sort();
-    expect(allOutbound).toEqual(['bastion', 'gitaly', 'monitoring', 'praefect', 'rails', 'sidekiq']);
+    expect(allOutbound).toEqual([
+      'backup',
+      'bastion',
+      'gitaly',
+      'monitoring',
+      'praefect',
+      'rails',
+      'sidekiq',
+    ]);
     const egress = (tier: Tier) =>
       rules
         .filter((rule) => rule.direction === 'out' && rule.tier === tier)
@@ -293,15 +301,22 @@ describe('SecurityGroups for a Gitaly Cluster (3k) with bastions', () => {
       'SSH from the bastions (administrators)',
     ]);
     expect(ingress(rules, 'database')).toEqual(
-      ['rails', 'sidekiq'].map((from) => `database<-${from}:${PORTS.postgres}`),
+      ['backup', 'rails', 'sidekiq'].map((from) => `database<-${from}:${PORTS.postgres}`),
     );
+    expect(descriptionOf(rules, 'database', 'backup', PORTS.postgres)).toEqual([
+      'GitLab database, dumped by gitlab-backup, from backup',
+    ]);
+    // Nothing connects to the backup node but the bastions' SSH.
+    expect(ingress(rules, 'backup')).toEqual([`backup<-bastion:${PORTS.ssh}`]);
     // Praefect's own instance: Praefect alone.
     expect(ingress(rules, 'praefect-database')).toEqual([`praefect-database<-praefect:${PORTS.postgres}`]);
     expect(descriptionOf(rules, 'praefect-database', 'praefect', PORTS.postgres)).toEqual([
       'Praefect database, from praefect',
     ]);
     expect(ingress(rules, 'praefect-load-balancer')).toEqual(
-      ['gitaly', 'rails', 'sidekiq'].map((from) => `praefect-load-balancer<-${from}:${PORTS.praefect}`),
+      ['backup', 'gitaly', 'rails', 'sidekiq'].map(
+        (from) => `praefect-load-balancer<-${from}:${PORTS.praefect}`,
+      ),
     );
     const betweenTiers = rules.filter((rule) => rule.direction === 'in' && !rule.peer.includes('/'));
     const keys = betweenTiers.map((rule) => `${rule.tier}<-${rule.peer}:${rule.port}`);
@@ -322,7 +337,7 @@ describe('SecurityGroups for a Gitaly Cluster (3k) with bastions', () => {
       .map((rule) => `${rule.tier}:${rule.port}`)
       .sort();
     expect(fromBastion).toEqual(
-      ['gitaly', 'monitoring', 'praefect', 'rails', 'sidekiq'].map((t) => `${t}:22`),
+      ['backup', 'gitaly', 'monitoring', 'praefect', 'rails', 'sidekiq'].map((t) => `${t}:22`),
     );
   });
 

@@ -80,10 +80,10 @@ describe('security with a Gitaly Cluster (3k) and bastions', () => {
     );
   });
 
-  it("admits PostgreSQL and Redis only from the application tiers, and Praefect's database only from Praefect", () => {
-    expect(sources(rules, 'database', PORTS.postgres)).toEqual(['rails', 'sidekiq']);
+  it("admits PostgreSQL and Redis only from the application tiers and the backup node, and Praefect's database only from Praefect", () => {
+    expect(sources(rules, 'database', PORTS.postgres)).toEqual(['backup', 'rails', 'sidekiq']);
     expect(sources(rules, 'praefect-database', PORTS.postgres)).toEqual(['praefect']);
-    expect(sources(rules, 'redis', PORTS.redis)).toEqual(['rails', 'sidekiq']);
+    expect(sources(rules, 'redis', PORTS.redis)).toEqual(['backup', 'rails', 'sidekiq']);
     expect(
       rules
         .filter((rule) => ['database', 'praefect-database', 'redis'].includes(rule.to))
@@ -94,7 +94,12 @@ describe('security with a Gitaly Cluster (3k) and bastions', () => {
   it('admits Gitaly only from Praefect and Gitaly, and Praefect through its load balancer and from Gitaly', () => {
     expect(sources(rules, 'gitaly', PORTS.gitaly)).toEqual(['gitaly', 'praefect']);
     expect(sources(rules, 'praefect', PORTS.praefect)).toEqual(['gitaly', 'praefect-load-balancer']);
-    expect(sources(rules, 'praefect-load-balancer', PORTS.praefect)).toEqual(['gitaly', 'rails', 'sidekiq']);
+    expect(sources(rules, 'praefect-load-balancer', PORTS.praefect)).toEqual([
+      'backup',
+      'gitaly',
+      'rails',
+      'sidekiq',
+    ]);
   });
 
   it('opens SSH only on the load balancer (Git SSH CIDRs), the bastions (their own CIDRs) and from bastions', () => {

@@ -83,7 +83,7 @@ beforeEach(() => {
 });
 
 describe('createBackup', () => {
-  it('starts an AWS Backup job per resource, then runs gitlab-backup on one Rails node', async () => {
+  it('starts an AWS Backup job per resource, then runs gitlab-backup on the backup node', async () => {
     backup
       .on(StartBackupJobCommand)
       .callsFake((input) => ({ BackupJobId: `job-${input.ResourceArn.split(':').at(-1)}` }));
@@ -112,7 +112,9 @@ describe('createBackup', () => {
       ]),
     );
     expect(runner.commands).toHaveLength(1);
-    expect(runner.commands[0]!.instanceId).toBe('i-rails-1');
+    // Where the scheduled run goes: a persistent node with room for the archive, not a group member.
+    expect(plan.scheduledBackup.runner).toBe('backup-1');
+    expect(runner.commands[0]!.instanceId).toBe('i-backup-1');
     expect(runner.commands[0]!.commands).toEqual(backupCreateCommands(plan, 'b1', ACCOUNT));
     expect(created.archive).toBe(
       `s3://gl-gitlab-test-backups-${ACCOUNT}-us-west-2/gitlab-backup/b1_gitlab_backup.tar`,
@@ -120,6 +122,24 @@ describe('createBackup', () => {
     expect(created.secrets).toBe(
       `s3://gl-gitlab-test-backups-${ACCOUNT}-us-west-2/gitlab-backup/b1_gitlab-secrets.json`,
     );
+  });
+
+  it('runs gitlab-backup on one Rails node in a Plan without a node for the scheduled run', async () => {
+    backup.on(StartBackupJobCommand).resolves({ BackupJobId: 'job-1' });
+    const runner = new RecordingRunner();
+    const { runner: _none, ...unscheduled } = plan.scheduledBackup;
+    await createBackup({
+      plan: { ...plan, scheduledBackup: unscheduled },
+      account: ACCOUNT,
+      backupId: 'b1',
+      directory,
+      runner,
+      backup: new BackupClient({}),
+      vault: { vaultName: 'v', roleArn: 'arn:aws:iam::123456789012:role/b' },
+      resourceArns: [],
+      log: () => {},
+    });
+    expect(runner.commands.map((command) => command.instanceId)).toEqual(['i-rails-1']);
   });
 });
 

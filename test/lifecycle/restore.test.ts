@@ -258,7 +258,7 @@ describe('restore holds the Rails and Sidekiq groups still', () => {
 });
 
 describe("restore puts the backup's gitlab-secrets.json back", () => {
-  it('stores it in Secrets Manager and installs it on every Rails, Sidekiq and Gitaly node (not Praefect) before the restore', async () => {
+  it('stores it in Secrets Manager and installs it on every Rails, Sidekiq, Gitaly and backup node (not Praefect) before the restore', async () => {
     const env = environment();
     await env.run();
     const put = secretsManager.commandCalls(PutSecretValueCommand).map((call) => call.args[0].input);
@@ -271,6 +271,8 @@ describe("restore puts the backup's gitlab-secrets.json back", () => {
       'run i-gitaly-1',
       'run i-gitaly-2',
       'run i-gitaly-3',
+      // The backup node's next gitlab-backup dumps the restored database: it needs the same keys.
+      'run i-backup-1',
     ]);
     const restore = env.timeline.findIndex((entry) => entry.includes(`Restore ${ID}`));
     expect(env.timeline.findLastIndex((entry) => entry.includes('gitlab-secrets.json'))).toBeLessThan(

@@ -115,6 +115,7 @@ describe('planUpgrade', () => {
       'Replace every sidekiq node, a new one healthy before each old one goes',
       'Run the post-deployment migrations',
       'Wait for the batched background migrations of the new version',
+      'Upgrade the package on backup-1, where gitlab-backup runs',
       'Upgrade the package on monitoring-1',
     ]);
   });
@@ -294,6 +295,7 @@ describe('executeUpgrade through SSM and Auto Scaling', () => {
       'i-rails-b', // its readiness, before it goes back in service
       'i-rails-b', // post-deployment migrations
       'i-rails-b', // background migrations finished
+      'i-backup-1', // its package, once the database is migrated
       'i-monitoring-1',
     ]);
     expect(sends[1]!.Parameters!['commands']).toEqual(
@@ -503,7 +505,7 @@ describe('planUpgrade on other Plans', () => {
     ]);
     const deploy = steps.find((step) => step.title.startsWith('Upgrade one'));
     expect(deploy).toMatchObject({ groupId: 'sidekiq' });
-    expect(steps.at(-3)).toMatchObject({
+    expect(steps.at(-4)).toMatchObject({
       title: 'Run the post-deployment migrations',
       target: { groupId: 'sidekiq' },
     });

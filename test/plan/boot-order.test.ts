@@ -64,6 +64,8 @@ describe('boot order of a 3k plan', () => {
         'group rails <- gitlab-secrets-json (group rails, boot-script)',
         'group rails <- ssh-host-keys (group rails, boot-script)',
         'group sidekiq <- gitlab-secrets-json (group rails, boot-script)',
+        'node backup-1 <- gitlab-secrets-json (group rails, boot-script)',
+        'node backup-1 <- gitaly-serving (node praefect-1, boot-script)',
         'node gitaly-1 <- gitlab-secrets-json (group rails, boot-script)',
         'node gitaly-2 <- gitlab-secrets-json (group rails, boot-script)',
         'node gitaly-3 <- gitlab-secrets-json (group rails, boot-script)',
@@ -108,6 +110,22 @@ describe('boot order of a 3k plan', () => {
     expect(minutes('node praefect-1')).toEqual([0, 12]);
     expect(minutes('node praefect-3')).toEqual([12, 24]);
     expect(minutes('node monitoring-1')).toEqual([0, 12]);
+    // The backup node waits for the secrets (11.5), configures (3); Praefect serves from 12 on.
+    expect(minutes('node backup-1')).toEqual([0, 16.5]);
+  });
+
+  it('has the backup node wait for the database, Redis, the secrets and Praefect, each with a producer', () => {
+    expect(waitLines(order, (wait) => wait.waiter.id === 'backup-1').sort()).toEqual(
+      [
+        'node backup-1 <- database-ready:postgres (service postgres, cloudformation)',
+        'node backup-1 <- redis-ready:redis (service redis, cloudformation)',
+        'node backup-1 <- gitlab-secrets-json (group rails, boot-script)',
+        'node backup-1 <- gitaly-serving (node praefect-1, boot-script)',
+      ].sort(),
+    );
+    const serving = order.artifacts.find((artifact) => artifact.id === 'gitaly-serving')!;
+    expect(serving.producedAfter).toBe('start');
+    expect(order.waits.find((wait) => wait.artifact === 'gitaly-serving')!.before).toBe('start');
   });
 });
 
@@ -158,6 +176,7 @@ describe('boot order read from the Plan', () => {
         'database-migrated database-migrated',
         'database-ready:postgres database-ready',
         'database-ready:praefect-postgres database-ready',
+        'gitaly-serving gitaly-serving',
         'gitaly-volume:gitaly-1 gitaly-volume',
         'gitaly-volume:gitaly-2 gitaly-volume',
         'gitaly-volume:gitaly-3 gitaly-volume',
@@ -343,5 +362,28 @@ describe('problems found in hand-built boot orders', () => {
     expect(() =>
       walkBoot({ ...order, waits: [wait('b', 'nope')] }, { kind: 'node', id: 'b' }, 0, () => 0),
     ).toThrow(/no artifact nope/);
+  });
+});
+
+describe('boot order of the backup node without a Gitaly Cluster', () => {
+  let plan: Plan;
+  beforeAll(() => {
+    plan = planFor({ architecture: { size: '2k' } });
+  });
+
+  it('waits for the one Gitaly node to serve, and for nothing when no Gitaly node would', () => {
+    const order = planBootOrder(plan);
+    expect(waitLines(order, (wait) => wait.artifact === 'gitaly-serving')).toEqual([
+      'node backup-1 <- gitaly-serving (node gitaly-1, boot-script)',
+    ]);
+    expect(bootOrderProblems(order)).toEqual([]);
+    // Without a Gitaly node the wait has no producer: a deadlock the check reports.
+    const withoutGitaly = planBootOrder({
+      ...plan,
+      nodes: plan.nodes.filter((node) => node.role !== 'gitaly'),
+    });
+    expect(bootOrderProblems(withoutGitaly)).toContain(
+      'node backup-1 waits for gitaly-serving, which nothing in the Plan produces',
+    );
   });
 });

@@ -83,6 +83,8 @@ describe('resolvePlan details', () => {
       'gitaly m5.xlarge': 3,
       'praefect c5.large': 3,
       'monitoring c5.large': 1,
+      // Not on the page: the node gitlab-backup runs on, sized as the page's Sidekiq node.
+      'backup m5.xlarge': 1,
     });
     expect(plan.architecture).toMatchObject({ gitalyMode: 'cluster', highAvailability: true, users: 3000 });
   });
@@ -274,10 +276,11 @@ describe('resolvePlan details', () => {
       ]),
     );
     // 3k runs Rails code on Rails and Sidekiq nodes; 1k on its one GitLab node.
-    // Gitaly writes its server-side repository backups to the backups bucket.
+    // Gitaly writes its server-side repository backups to the backups bucket, and the backup node
+    // its archives: no other bucket.
     for (const bucket of s3.buckets)
       expect(bucket.accessRoles).toEqual(
-        bucket.purpose === 'backups' ? ['rails', 'sidekiq', 'gitaly'] : ['rails', 'sidekiq'],
+        bucket.purpose === 'backups' ? ['rails', 'sidekiq', 'gitaly', 'backup'] : ['rails', 'sidekiq'],
       );
     const small = planFor({ architecture: { size: '1k' } }).services.find((service) => service.kind === 's3');
     if (small?.kind !== 's3') throw new Error('no s3 service');
@@ -293,6 +296,7 @@ describe('resolvePlan details', () => {
     expect(cluster.secrets.find((secret) => secret.id === 'database-password')?.readers).toEqual([
       'rails',
       'sidekiq',
+      'backup',
     ]);
     for (const secret of cluster.secrets) expect(secret.name).toBe(`gitlab-test/${secret.id}`);
   });

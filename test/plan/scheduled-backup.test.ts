@@ -62,9 +62,11 @@ describe('plan.scheduledBackup', () => {
   let single: Plan;
   let cluster: Plan;
   let weekly: Plan;
+  let hybrid: Plan;
   beforeAll(() => {
     single = planFor({ architecture: { size: '1k' } });
     cluster = planFor({ architecture: { size: '3k' } });
+    hybrid = planFor({ architecture: { size: '3k', type: 'cloud-native-hybrid' } });
     weekly = planFor({ architecture: { size: '1k' }, backups: { schedule: 'cron(30 20 ? * SAT *)' } });
   });
 
@@ -75,12 +77,20 @@ describe('plan.scheduledBackup', () => {
     expect(runner.volumes.some((volume) => volume.purpose === 'gitlab-data')).toBe(true);
   });
 
-  it('names no runner where every Rails node is in an auto scaling group', () => {
-    expect(cluster.scheduledBackup.runner).toBeUndefined();
-    expect('runner' in cluster.scheduledBackup).toBe(false);
+  it('runs gitlab-backup on the backup node where every Rails node is in an auto scaling group', () => {
     expect(cluster.nodes.filter((node) => node.role === 'rails').every((node) => node.autoScalingGroup)).toBe(
       true,
     );
+    const runner = cluster.nodes.find((node) => node.id === cluster.scheduledBackup.runner)!;
+    expect(runner.role).toBe('backup');
+    expect(runner.autoScalingGroup).toBeUndefined();
+    expect(runner.volumes.some((volume) => volume.purpose === 'backup-staging')).toBe(true);
+  });
+
+  it("names no runner on Cloud Native Hybrid, whose backups are the chart toolbox's", () => {
+    expect(hybrid.nodes.some((node) => node.role === 'backup')).toBe(false);
+    expect(hybrid.scheduledBackup.runner).toBeUndefined();
+    expect('runner' in hybrid.scheduledBackup).toBe(false);
   });
 
   it('runs half a day away from the spec schedule, which stays the snapshots', () => {
@@ -141,12 +151,21 @@ describe('plan.scheduledBackup', () => {
       },
     });
     expect(alarm!.why).toContain('gitlab-secrets.json');
-    expect(cluster.alarms.some((entry) => entry.metric.name === BACKUP_FAILED_METRIC)).toBe(false);
+    expect(
+      cluster.alarms
+        .filter((entry) => entry.metric.name === BACKUP_FAILED_METRIC)
+        .map((entry) => entry.subject),
+    ).toEqual(['backup-1']);
+    expect(hybrid.alarms.some((entry) => entry.metric.name === BACKUP_FAILED_METRIC)).toBe(false);
   });
 
   it('is decided from the nodes and the spec alone', () => {
     expect(planScheduledBackup(single)).toEqual(single.scheduledBackup);
     expect(planScheduledBackup({ ...single, deployNodes: {} }).runner).toBeUndefined();
+    expect(planScheduledBackup(cluster).runner).toBe('backup-1');
+    expect(
+      planScheduledBackup({ ...cluster, nodes: cluster.nodes.filter((n) => n.role !== 'backup') }).runner,
+    ).toBeUndefined();
     expect(
       planScheduledBackup({ ...cluster, nodes: cluster.nodes.filter((n) => n.role !== 'gitaly') })
         .repositoriesServerSide,

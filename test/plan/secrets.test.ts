@@ -54,17 +54,19 @@ describe('secrets of the Plan', () => {
     expect(secrets.get('gitlab-secrets-json')!.generatedBy).toBe('first-boot');
     expect(secrets.get('ssh-host-keys')!.generatedBy).toBe('first-boot');
     expect(secrets.has('gitlab-shell-secret')).toBe(false);
-    expect(readers(cluster, 'gitlab-secrets-json')).toEqual(['gitaly', 'rails', 'sidekiq']);
+    expect(readers(cluster, 'gitlab-secrets-json')).toEqual(['backup', 'gitaly', 'rails', 'sidekiq']);
     expect(readers(cluster, 'ssh-host-keys')).toEqual(['rails']);
-    expect(readers(cluster, 'database-password')).toEqual(['rails', 'sidekiq']);
-    expect(readers(cluster, 'redis-auth-token')).toEqual(['rails', 'sidekiq']);
+    expect(readers(cluster, 'database-password')).toEqual(['backup', 'rails', 'sidekiq']);
+    expect(readers(cluster, 'redis-auth-token')).toEqual(['backup', 'rails', 'sidekiq']);
+    // The backup node runs the rake task only: no root password, no host keys, no e-mail.
+    expect(readers(cluster, 'root-password')).toEqual(['rails']);
   });
 
   it('gives Praefect its own database and tokens with a Gitaly Cluster, and Rails the Gitaly token without', () => {
     expect(readers(cluster, 'praefect-database-password')).toEqual(['praefect']);
     expect(readers(cluster, 'gitaly-token')).toEqual(['gitaly', 'praefect']);
-    expect(readers(cluster, 'praefect-external-token')).toEqual(['praefect', 'rails', 'sidekiq']);
-    expect(readers(single, 'gitaly-token')).toEqual(['gitaly', 'rails', 'sidekiq']);
+    expect(readers(cluster, 'praefect-external-token')).toEqual(['backup', 'praefect', 'rails', 'sidekiq']);
+    expect(readers(single, 'gitaly-token')).toEqual(['backup', 'gitaly', 'rails', 'sidekiq']);
     expect(byId(single).has('praefect-external-token')).toBe(false);
     expect(byId(single).has('praefect-database-password')).toBe(false);
   });

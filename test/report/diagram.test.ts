@@ -74,6 +74,17 @@ describe('architecture diagram', () => {
     expect(dot).not.toContain('rails_us_west_2a_c5_2xlarge -> rds_praefect_postgres_primary');
     const single = planToDot(planFor({ architecture: { size: '2k' } }));
     expect(single).not.toContain('rds_praefect_postgres_primary');
+    // The backup node reaches the database, the repositories and S3; nothing reaches it.
+    expect(dot).toMatch(
+      /backup_us_west_2a_m5_xlarge \[label="backup-1\\nm5\.xlarge\\n100 GiB gp3 backup-staging"/,
+    );
+    for (const target of ['nlb_internal', 'rds_postgres_primary', 's3'])
+      expect(dot).toContain(`backup_us_west_2a_m5_xlarge -> ${target}`);
+    expect(single).toContain('backup_us_west_2a_m5_xlarge -> gitaly_us_west_2a_m5_xlarge');
+    // Only the invisible edges that stack the boxes of a column end at it.
+    expect(
+      dot.split('\n').filter((line) => /-> backup_/.test(line) && !line.includes('style=invis')),
+    ).toEqual([]);
   });
 
   it.each(

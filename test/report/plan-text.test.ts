@@ -1,6 +1,6 @@
 /** The summary `gitlab-aws plan` prints first: where users find GitLab and its container registry. */
 import { describe, expect, it } from 'vitest';
-import { renderSummary } from '../../src/report/plan-text.js';
+import { renderNodes, renderSummary } from '../../src/report/plan-text.js';
 import { planFor } from '../fixtures/plans.js';
 
 describe('the plan summary', () => {
@@ -26,7 +26,22 @@ describe('the plan summary', () => {
     );
     const cluster = planFor({ architecture: { size: '3k' } });
     expect(renderSummary(cluster).split('\n').at(-1)).toBe(
+      '  backups: AWS Backup snapshots cron(0 2 * * ? *); gitlab-backup cron(0 14 * * ? *) on backup-1, repositories streamed by each Gitaly node',
+    );
+    const hybrid = planFor({ architecture: { size: '3k', type: 'cloud-native-hybrid' } });
+    expect(renderSummary(hybrid).split('\n').at(-1)).toBe(
       '  backups: AWS Backup snapshots cron(0 2 * * ? *); gitlab-backup on demand only (no persistent Rails node to schedule it on), repositories streamed by each Gitaly node',
     );
+  });
+
+  it('lists the backup node with its archive staging volume, and the Gitaly nodes with their data volumes', () => {
+    const rows = renderNodes(planFor({ architecture: { size: '3k' }, database: { storageGiB: 240 } })).split(
+      '\n',
+    );
+    const row = (role: string) => rows.find((line) => line.trimStart().startsWith(`${role} `));
+    expect(row('backup')).toMatch(
+      /^ {2}backup +1 +m5\.xlarge +4 +16 +1 +0 +0 +240 GiB gp3 archive staging volume each$/,
+    );
+    expect(row('gitaly')).toContain('500 GiB gp3 data volume each');
   });
 });

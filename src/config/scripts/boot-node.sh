@@ -350,7 +350,9 @@ require_data_mount() {
 
 # Attaches the node's data volume (by id, or found by its tags), formats it only when it has no
 # file system, and mounts it. A replaced instance takes the volume over from its predecessor; boot
-# calls this only once the package is installed, so the predecessor keeps serving meanwhile.
+# calls this only once the package is installed, so the predecessor keeps serving meanwhile. A volume
+# launched with the instance (GLA_DATA_VOLUME_ATTACHED, the backup node's scratch space) is found
+# where it is attached instead, and belongs to no predecessor.
 mount_data_volume() {
   [ -n "$GLA_DATA_MOUNT" ] || return 0
   if mountpoint -q "$GLA_DATA_MOUNT"; then
@@ -359,12 +361,15 @@ mount_data_volume() {
     return 0
   fi
   local volume="$GLA_DATA_VOLUME_ID" holder state device fstype uuid
-  if [ -z "$volume" ]; then
+  if [ -z "$volume" ] && [ "${GLA_DATA_VOLUME_ATTACHED:-no}" = "yes" ]; then
+    volume=$(aws ec2 describe-volumes --region "$REGION" --output text --query 'Volumes[0].VolumeId' \
+      --filters "Name=attachment.instance-id,Values=$INSTANCE_ID" "Name=attachment.device,Values=$GLA_DATA_DEVICE")
+  elif [ -z "$volume" ]; then
     volume=$(aws ec2 describe-volumes --region "$REGION" --output text --query 'Volumes[0].VolumeId' \
       --filters "Name=tag:$GLA_TAG_ENVIRONMENT,Values=$GLA_ENVIRONMENT" "Name=tag:$GLA_TAG_NODE,Values=$GLA_NODE")
   fi
   if [ -z "$volume" ] || [ "$volume" = "None" ]; then
-    log "no data volume tagged $GLA_TAG_NODE=$GLA_NODE"
+    log "no data volume tagged $GLA_TAG_NODE=$GLA_NODE or attached at $GLA_DATA_DEVICE"
     return 1
   fi
   holder=$(aws ec2 describe-volumes --region "$REGION" --volume-ids "$volume" --output text --query 'Volumes[0].Attachments[0].InstanceId')
@@ -554,6 +559,13 @@ SSHD
   systemctl try-reload-or-restart ssh
 }
 
+# Whether the repositories' service (GLA_GITALY_ADDRESS, host:port: Gitaly, or Praefect's load
+# balancer) accepts a connection from this node: the backup node proves its path there is open.
+gitaly_reachable() {
+  # shellcheck disable=SC2016 # $1 and $2 are the inner shell's arguments
+  timeout 10 bash -c ': >"/dev/tcp/$1/$2"' gitaly "${GLA_GITALY_ADDRESS%:*}" "${GLA_GITALY_ADDRESS##*:}" 2>/dev/null
+}
+
 readiness() {
   local flags=(-fsS -o /dev/null --max-time 10)
   if [ "$GLA_PROXY_PROTOCOL" = "yes" ]; then flags+=(--haproxy-protocol); fi
@@ -624,6 +636,9 @@ boot() {
   run_step once store_single_node_secrets
   if [ "$GLA_MIGRATES" = "yes" ]; then run_step once run_migrations; fi
   run_step once fast_ssh_key_lookup
+  if [ -n "${GLA_GITALY_ADDRESS:-}" ]; then
+    run_step always gitaly_serving wait_for_artifact "$ARTIFACT_GITALY_SERVING" gitaly_reachable
+  fi
   run_step always check_running
   run_step once register_targets
   complete_launch CONTINUE

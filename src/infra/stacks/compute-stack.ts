@@ -1,6 +1,6 @@
 /**
  * The compute stack: instance roles and every machine (Rails and Sidekiq groups, Gitaly, Praefect,
- * monitoring, bastions, EKS). It also grants each instance role the secrets, buckets and volumes
+ * monitoring, the backup node, bastions, EKS). It also grants each instance role the secrets, buckets and volumes
  * the Plan says its role uses, and hands each node's boot script the endpoints it needs.
  */
 import { Stack } from 'aws-cdk-lib';
@@ -29,6 +29,7 @@ import {
 import type { AlarmPlan, EksService, PlanNode, S3Service, SubnetTier } from '../../plan/types.js';
 import { grantPlanAccess } from '../access-grants.js';
 import type { GitLabAutoScalingGroup } from '../auto-scaling.js';
+import { BackupNode } from '../backup-node.js';
 import { prepareBackupRunner } from '../backup-runner.js';
 import { Bastions } from '../bastions.js';
 import { environmentImage, type MachineImageOf } from '../common.js';
@@ -96,6 +97,8 @@ export class ComputeStack extends Stack {
   readonly gitaly?: GitalyServers;
   readonly praefect?: PraefectCluster;
   readonly monitoring?: MonitoringServer;
+  /** The node that runs gitlab-backup (Linux package from 2k). */
+  readonly backupNode?: BackupNode;
   readonly bastions?: Bastions;
   readonly kubernetes?: KubernetesCluster;
   /** GitLab's Helm chart on the cluster, with its IAM roles and install (Cloud Native Hybrid). */
@@ -252,6 +255,9 @@ export class ComputeStack extends Stack {
     if (nodesOf(plan, 'monitoring').length > 0) {
       this.monitoring = new MonitoringServer(this, 'Monitoring', tier('monitoring'));
     }
+    if (nodesOf(plan, 'backup').length > 0) {
+      this.backupNode = new BackupNode(this, 'BackupNode', tier('backup'));
+    }
     if (nodesOf(plan, 'bastion').length > 0) {
       this.bastions = new Bastions(this, 'Bastions', tier('bastion'));
     }
@@ -286,6 +292,9 @@ export class ComputeStack extends Stack {
       ...(this.praefect?.instances ?? []),
       ...(this.monitoring
         ? nodesOf(plan, 'monitoring').map((node) => [node.id, this.monitoring!.instance] as const)
+        : []),
+      ...(this.backupNode
+        ? nodesOf(plan, 'backup').map((node) => [node.id, this.backupNode!.instance] as const)
         : []),
       ...(this.bastions?.instances ?? []),
     ]);

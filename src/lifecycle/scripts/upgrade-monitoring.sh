@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Upgrades the GitLab package on the monitoring node, after everything else.
+# Upgrades the GitLab package on a node that serves no traffic (the backup node, the monitoring
+# node), after the Rails nodes.
 set -euo pipefail
 : "${GITLAB_PACKAGE:?} ${GITLAB_PACKAGE_VERSION:?}"
 

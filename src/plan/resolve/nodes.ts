@@ -10,6 +10,7 @@ const ROOT_VOLUME_GIB: Partial<Record<RoleId, number>> = {
   sidekiq: 100,
   gitlab: 100,
   monitoring: 100,
+  backup: 100,
 };
 const DEFAULT_ROOT_VOLUME_GIB = 50;
 

@@ -9,9 +9,11 @@
  * bucket keeps them as long as the backups themselves).
  */
 import { catalogRole } from '../../catalog/index.js';
+import type { RoleId } from '../../catalog/types.js';
 import type { Spec } from '../../spec/index.js';
 import { ACCOUNT_ID_PLACEHOLDER } from '../contracts.js';
 import { type BucketPlan, OBJECT_STORAGE_PURPOSES, type S3Service } from '../types.js';
+import { hasBackupNode } from './backup-node.js';
 import { type BuildContext, RAILS_CODE_ROLES } from './context.js';
 import { hasGitalyServers } from './gitaly.js';
 
@@ -35,6 +37,14 @@ export function bucketNamePattern(
   return `${spec.objectStorage.bucketPrefix}${spec.name}-${holds}-${ACCOUNT_ID_PLACEHOLDER}-${spec.region}`;
 }
 
+/** Roles besides the Rails code's that write the backups bucket. */
+function backupsWriters(context: BuildContext): RoleId[] {
+  return [
+    ...(hasGitalyServers(context) ? (['gitaly'] as const) : []),
+    ...(hasBackupNode(context) ? (['backup'] as const) : []),
+  ];
+}
+
 export function planObjectStorage(context: BuildContext): S3Service {
   const { spec } = context;
   const accessRoles = RAILS_CODE_ROLES.filter((role) => catalogRole(context.reference, role) !== undefined);
@@ -45,10 +55,9 @@ export function planObjectStorage(context: BuildContext): S3Service {
     ...(purpose === 'backups' ? { expireAfterDays: spec.backups.retentionDays } : {}),
     noncurrentVersionsExpireAfterDays:
       purpose === 'backups' ? spec.backups.retentionDays : NONCURRENT_VERSION_DAYS,
-    // Gitaly servers write their repositories' server-side backups to the backups bucket
-    // (see src/plan/scheduled-backup.ts).
-    accessRoles:
-      purpose === 'backups' && hasGitalyServers(context) ? [...accessRoles, 'gitaly'] : accessRoles,
+    // Gitaly servers write their repositories' server-side backups to the backups bucket, and the
+    // backup node its archives, which is the one bucket it uses (see src/plan/scheduled-backup.ts).
+    accessRoles: purpose === 'backups' ? [...accessRoles, ...backupsWriters(context)] : accessRoles,
   }));
   return {
     kind: 's3',

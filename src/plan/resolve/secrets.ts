@@ -26,7 +26,9 @@ export function planSecrets(
   singleNode = false,
 ): SecretPlan[] {
   const present = (candidates: readonly RoleId[]) => candidates.filter((role) => roles.has(role));
-  const rails = present(RAILS_CODE_ROLES);
+  // The backup node runs Rails code too (the rake task), but only against the database, Redis and
+  // the repositories: it sends no e-mail, serves nobody and needs no root password or host keys.
+  const rails = present([...RAILS_CODE_ROLES, 'backup']);
   const web = present(['gitlab', 'rails', 'webservice-pool']);
   const secret = (
     id: keyof typeof SECRET_DESCRIPTIONS,
