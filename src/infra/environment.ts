@@ -104,9 +104,11 @@ export class GitLabEnvironment extends Construct {
     const network = new NetworkStack(this, 'network', stackProps('network'));
     const { vpc, privateZone } = network.network;
     const sg = network.securityGroups;
+    const accessLogBucket = network.accessLogs.bucket;
     const data = new DataStack(this, 'data', {
       ...stackProps('data'),
       vpc,
+      accessLogBucket,
       ...(sg.groups.has('database') ? { databaseSecurityGroup: sg.forTier('database') } : {}),
       ...(sg.groups.has('praefect-database')
         ? { praefectDatabaseSecurityGroup: sg.forTier('praefect-database') }
@@ -117,7 +119,7 @@ export class GitLabEnvironment extends Construct {
       ...stackProps('edge'),
       vpc,
       securityGroup: sg.forTier('load-balancer'),
-      accessLogBucket: data.objectStorage.logBucket,
+      accessLogBucket,
       ...(props.hostedZoneId ? { hostedZoneId: props.hostedZoneId } : {}),
     });
     const compute = new ComputeStack(this, 'compute', {
@@ -130,7 +132,7 @@ export class GitLabEnvironment extends Construct {
       secretsKey: data.keys.secrets,
       secrets: data.secrets,
       objectStorage: data.objectStorage,
-      accessLogBucket: data.objectStorage.logBucket,
+      accessLogBucket,
       gitalyVolumes: data.gitalyVolumes,
       targetGroups: edge.edge.targetGroups,
       dataEndpoints: data.endpoints,

@@ -35,11 +35,10 @@ describe('deploymentWaves', () => {
     expect(deploymentWaves(stacks)).toEqual([['n'], ['d', 'e'], ['c']]);
   });
 
-  it("orders an environment's stacks network, data, edge, compute, ops", () => {
+  it("orders an environment's stacks network, data and edge together, compute, ops", () => {
     expect(deploymentWaves(environmentStacks('e'))).toEqual([
       ['e-network'],
-      ['e-data'],
-      ['e-edge'],
+      ['e-data', 'e-edge'],
       ['e-compute'],
       ['e-ops'],
     ]);
@@ -76,8 +75,7 @@ describe('deployEnvironment', () => {
     expect(toolkit.requests('diff')[0]!.stackNames).toHaveLength(5);
     expect(toolkit.requests('deploy').map((call) => call.request)).toEqual([
       { stackNames: [`${env}-network`], concurrency: 1, changeSetName },
-      { stackNames: [`${env}-data`], concurrency: 1, changeSetName },
-      { stackNames: [`${env}-edge`], concurrency: 1, changeSetName },
+      { stackNames: [`${env}-data`, `${env}-edge`], concurrency: 2, changeSetName },
       { stackNames: [`${env}-compute`], concurrency: 1, changeSetName },
       { stackNames: [`${env}-ops`], concurrency: 1, changeSetName },
     ]);
@@ -143,7 +141,7 @@ describe('deployEnvironment', () => {
     const allowReplace = ['Database', 'Gitaly1', 'GitalyVolume2', 'ArtifactsBucket', 'GitlabSecretsJson'];
     const outcome = await deployEnvironment({ plan, toolkit, allowReplace, changeSetName: 'c', log: noLog });
     expect(outcome.kind).toBe('deployed');
-    expect(toolkit.requests('deploy')).toHaveLength(5);
+    expect(toolkit.requests('deploy')).toHaveLength(4);
   });
 
   it('stops after the wave in flight on Ctrl-C and says what is left', async () => {
@@ -166,8 +164,8 @@ describe('deployEnvironment', () => {
     expect(toolkit.requests('deploy')).toHaveLength(2);
     expect(outcome).toEqual({
       kind: 'interrupted',
-      deployed: [`${env}-network`, `${env}-data`],
-      notStarted: [`${env}-edge`, `${env}-compute`, `${env}-ops`],
+      deployed: [`${env}-network`, `${env}-data`, `${env}-edge`],
+      notStarted: [`${env}-compute`, `${env}-ops`],
     });
     if (outcome.kind !== 'interrupted') throw new Error('expected an interruption');
     expect(interruptedSummary(outcome).at(-1)).toBe(
