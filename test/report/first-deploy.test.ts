@@ -79,6 +79,27 @@ describe('first deploy of a 3k environment', () => {
     }
   });
 
+  it('creates the edge (certificate, load balancer) beside the data stack, not after its database', () => {
+    const byType = (stackKind: string, type: string) =>
+      stacks
+        .filter((stack) => stack.name.endsWith(`-${stackKind}`))
+        .flatMap((stack) =>
+          Object.entries(stack.template.Resources ?? {})
+            .filter(([, resource]) => resource.Type === type)
+            .map(([logicalId]) => `${stack.name}/${logicalId}`),
+        );
+    const database = byType('data', 'AWS::RDS::DBInstance');
+    const edge = [
+      ...byType('edge', 'AWS::CertificateManager::Certificate'),
+      ...byType('edge', 'AWS::ElasticLoadBalancingV2::LoadBalancer'),
+    ];
+    expect(database.length).toBeGreaterThan(0);
+    expect(edge.length).toBeGreaterThan(1);
+    for (const waiter of edge) {
+      for (const producer of database) expect(createdAfter(stacks, waiter, producer), waiter).toBe(false);
+    }
+  });
+
   it('does not get shorter when a DependsOn that a boot wait covers is removed', () => {
     const bootOrder = planBootOrder(plan);
     // The Praefect nodes the deploy node's migrations hold back, without their DependsOn.
