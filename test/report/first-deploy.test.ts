@@ -6,7 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SPEC_SIZES } from '../../src/catalog/types.js';
-import { planBootOrder } from '../../src/plan/boot-order.js';
+import { BOOT_PHASE_SECONDS, type BootWait, planBootOrder } from '../../src/plan/boot-order.js';
 import { GROUP_TAG, NODE_TAG } from '../../src/plan/contracts.js';
 import type { Plan } from '../../src/plan/types.js';
 import {
@@ -53,20 +53,22 @@ describe('first deploy of a 3k environment', () => {
     stacks = stacksOf(plan);
   });
 
-  it('creates each machine the boot order has CloudFormation hold back after its producer', () => {
+  it('creates each machine the boot order has CloudFormation hold back after its producer, and the others side by side', () => {
     const order = planBootOrder(plan);
-    const held = order.waits.filter((wait) => {
-      const producer = order.artifacts.find((artifact) => artifact.id === wait.artifact)!.producer;
-      return (
-        wait.enforcedBy === 'cloudformation' && (producer?.kind === 'node' || producer?.kind === 'group')
-      );
-    });
-    expect(held.length).toBeGreaterThan(0);
-    for (const wait of held) {
-      const producer = order.artifacts.find((artifact) => artifact.id === wait.artifact)!.producer!;
+    const producerOf = (wait: BootWait) =>
+      order.artifacts.find((artifact) => artifact.id === wait.artifact)!.producer;
+    const betweenMachines = order.waits.filter((wait) =>
+      ['node', 'group'].includes(producerOf(wait)?.kind ?? ''),
+    );
+    // The Praefect nodes wait for the deploy node's schema in their boot script, not in CloudFormation.
+    expect(betweenMachines.filter((wait) => wait.enforcedBy === 'boot-script').length).toBeGreaterThan(0);
+    for (const wait of betweenMachines) {
+      const producer = producerOf(wait)!;
       const waiter = machineKey(stacks, wait.waiter.kind, wait.waiter.id);
       const produced = machineKey(stacks, producer.kind as 'node' | 'group', producer.id);
-      expect(createdAfter(stacks, waiter, produced), `${wait.waiter.id} after ${producer.id}`).toBe(true);
+      expect(createdAfter(stacks, waiter, produced), `${wait.waiter.id} after ${producer.id}`).toBe(
+        wait.enforcedBy === 'cloudformation',
+      );
     }
     // Gitaly nodes are created side by side: none waits for another.
     const gitaly = plan.nodes.filter((node) => node.role === 'gitaly').map((node) => node.id);
@@ -79,51 +81,39 @@ describe('first deploy of a 3k environment', () => {
     }
   });
 
-  it('creates the edge (certificate, load balancer) beside the data stack, not after its database', () => {
-    const byType = (stackKind: string, type: string) =>
-      stacks
-        .filter((stack) => stack.name.endsWith(`-${stackKind}`))
-        .flatMap((stack) =>
-          Object.entries(stack.template.Resources ?? {})
-            .filter(([, resource]) => resource.Type === type)
-            .map(([logicalId]) => `${stack.name}/${logicalId}`),
-        );
-    const database = byType('data', 'AWS::RDS::DBInstance');
-    const edge = [
-      ...byType('edge', 'AWS::CertificateManager::Certificate'),
-      ...byType('edge', 'AWS::ElasticLoadBalancingV2::LoadBalancer'),
-    ];
-    expect(database.length).toBeGreaterThan(0);
-    expect(edge.length).toBeGreaterThan(1);
-    for (const waiter of edge) {
-      for (const producer of database) expect(createdAfter(stacks, waiter, producer), waiter).toBe(false);
-    }
-  });
-
-  it('does not get shorter when a DependsOn that a boot wait covers is removed', () => {
+  it("counts a boot wait that no CloudFormation dependency keeps: a late deploy node holds the other Praefect nodes' signal", () => {
     const bootOrder = planBootOrder(plan);
-    // The Praefect nodes the deploy node's migrations hold back, without their DependsOn.
     const deployNode = machineKey(stacks, 'node', plan.deployNodes.praefect!);
-    const waiters = plan.nodes
+    const others = plan.nodes
       .filter((node) => node.role === 'praefect' && node.id !== plan.deployNodes.praefect)
       .map((node) => machineKey(stacks, 'node', node.id));
-    expect(waiters).toHaveLength(2);
-    const without = stacks.map((stack) => {
+    expect(others).toHaveLength(2);
+    // Hold the deploy node back behind the Praefect load balancer (a few minutes), in its own stack.
+    const [stackName, logicalId] = deployNode.split('/') as [string, string];
+    const balancer = Object.entries(
+      stacks.find((stack) => stack.name === stackName)!.template.Resources!,
+    ).find(([, resource]) => resource.Type === 'AWS::ElasticLoadBalancingV2::LoadBalancer')![0];
+    const late = stacks.map((stack) => {
+      if (stack.name !== stackName) return stack;
       const resources = { ...stack.template.Resources };
-      for (const waiter of waiters.filter((key) => key.startsWith(`${stack.name}/`))) {
-        const logicalId = waiter.slice(stack.name.length + 1);
-        const { DependsOn: _dropped, ...rest } = resources[logicalId]!;
-        resources[logicalId] = rest;
-      }
+      resources[logicalId] = { ...resources[logicalId]!, DependsOn: balancer };
       return { ...stack, template: { ...stack.template, Resources: resources } };
     });
-    for (const waiter of waiters) expect(createdAfter(without, waiter, deployNode)).toBe(false);
-    // Counting CloudFormation's dependencies only, removing it would shorten the first deploy...
-    expect(estimateDeploy(without).minutes).toBeLessThan(estimateDeploy(stacks).minutes);
-    // ...but the boot order still has the node wait for the deploy node's migrations.
-    expect(estimateDeploy(without, { bootOrder }).minutes).toBe(
-      estimateDeploy(stacks, { bootOrder }).minutes,
-    );
+    for (const other of others) expect(createdAfter(late, other, deployNode)).toBe(false);
+    const timed = estimateDeploy(late, { bootOrder }).resources;
+    const producer = timed.get(deployNode)!;
+    for (const other of others) {
+      const waiter = timed.get(other)!;
+      // Created before the deploy node, it still signals only after the deploy node's schema plus its own start.
+      expect(waiter.start).toBeLessThan(producer.start);
+      expect(waiter.heldBy).toBe('praefect-schema');
+      expect(waiter.finish).toBe(
+        producer.start +
+          (BOOT_PHASE_SECONDS.install + BOOT_PHASE_SECONDS.configure + BOOT_PHASE_SECONDS.start) / 60,
+      );
+      // Counting CloudFormation's dependencies only, it would signal earlier.
+      expect(estimateDeploy(late).resources.get(other)!.finish).toBeLessThan(waiter.finish);
+    }
   });
 });
 
