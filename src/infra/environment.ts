@@ -128,8 +128,8 @@ export class GitLabEnvironment extends Construct {
       subnetIn: network.network.subnetIn.bind(network.network),
       privateZone,
       securityGroups: sg,
-      volumeKey: data.keys.volumes,
-      secretsKey: data.keys.secrets,
+      volumeKeyAlias: data.keys.aliases.volumes,
+      secretsKeyAlias: data.keys.aliases.secrets,
       secrets: data.secrets,
       objectStorage: data.objectStorage,
       accessLogBucket,
@@ -139,6 +139,12 @@ export class GitLabEnvironment extends Construct {
       certificateArn: edge.edge.certificate.certificateArn,
       ...(props.renderUserData ? { renderUserData: props.renderUserData } : {}),
     });
+    // Compute names the data stack's keys by alias, its secrets and volumes by name and tag, so most of
+    // what it uses creates no import. It still waits for the whole data stack: CloudFormation reads
+    // the pinned image parameter when the compute stack starts, instances launch with root volumes
+    // under the volume key's alias, boot scripts read the secrets, and launch templates and Praefect's
+    // settings carry the database and Redis endpoints (the estimate, src/report/estimate.ts, counts it).
+    compute.addDependency(data, 'the pinned image parameter, the keys, the secrets and the endpoints');
     const ops = new OpsStack(this, 'ops', {
       ...stackProps('ops'),
       loadBalancers: loadBalancersOf(plan, edge, compute),

@@ -46,18 +46,24 @@ describe('single Gitaly (2k)', () => {
     const attach = statements.filter((statement) => [statement.Action].flat().includes('ec2:AttachVolume'));
     expect(attach.length).toBe(2);
     const volumeIds = new Set(resourcesOf(synth.json.data, 'AWS::EC2::Volume').map(([id]) => id));
-    const onVolumes = attach.find((statement) => !statement.Condition)!;
-    expect(JSON.stringify(onVolumes.Resource)).toContain(':volume/');
     expect(volumeIds.size).toBe(1);
-    const onInstances = attach.find((statement) => statement.Condition)!;
-    expect(onInstances.Action).toContain('ec2:StopInstances');
-    expect(onInstances.Condition).toEqual({
+    // The volume by its tags, like the instances: the same node of the same environment only.
+    const thisNode = {
       StringEquals: {
         'aws:ResourceTag/gitlab-aws:environment': 'gitlab-test',
         'aws:ResourceTag/gitlab-aws:role': 'gitaly',
         'aws:ResourceTag/gitlab-aws:node': 'gitaly-1',
       },
-    });
+    };
+    const onVolumes = attach.find((statement) => JSON.stringify(statement.Resource).includes(':volume/'))!;
+    expect(JSON.stringify(onVolumes.Resource)).toContain(':volume/*');
+    expect(onVolumes.Action).not.toContain('ec2:StopInstances');
+    expect(onVolumes.Condition).toEqual(thisNode);
+    const onInstances = attach.find((statement) =>
+      JSON.stringify(statement.Resource).includes(':instance/'),
+    )!;
+    expect(onInstances.Action).toContain('ec2:StopInstances');
+    expect(onInstances.Condition).toEqual(thisNode);
   });
 });
 

@@ -13,12 +13,15 @@ import { nameInAccount } from '../../plan/contracts.js';
 import type { BucketPlan, ObjectStoragePurpose, S3Service } from '../../plan/types.js';
 import { acknowledge } from '../common.js';
 import type { RemovalPolicyOf } from '../removal-policy.js';
+import { acknowledgeKeyByAlias, keyByAlias } from '../security.js';
 
 export interface ObjectStorageProps {
   /** The Plan's S3 service listing the buckets and naming the access-log bucket. */
   readonly service: S3Service;
   /** Key encrypting every object. */
   readonly encryptionKey: kms.IKey;
+  /** The key's alias, which grants name it by. */
+  readonly encryptionKeyAlias: string;
   /** What deleting the stack does to each bucket, by Plan id (`bucket-<purpose>`). */
   readonly removalPolicyOf: RemovalPolicyOf;
   /** Bucket receiving the buckets' server access logs (the network stack's, see AccessLogBucket). */
@@ -81,13 +84,13 @@ export class ObjectStorage extends Construct {
   readonly buckets: ReadonlyMap<ObjectStoragePurpose, s3.Bucket>;
   /** Bucket receiving the buckets' server access logs. */
   readonly logBucket: s3.IBucket;
-  private readonly encryptionKey: kms.IKey;
+  private readonly encryptionKeyAlias: string;
   private readonly service: S3Service;
 
   constructor(scope: Construct, id: string, props: ObjectStorageProps) {
     super(scope, id);
     const { service, encryptionKey } = props;
-    this.encryptionKey = encryptionKey;
+    this.encryptionKeyAlias = props.encryptionKeyAlias;
     this.service = service;
     this.logBucket = props.logBucket;
 
@@ -187,9 +190,11 @@ export class ObjectStorage extends Construct {
     iam.Grant.addToPrincipal({
       grantee,
       actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-      resourceArns: [this.encryptionKey.keyArn],
-      conditions: { StringEquals: { 'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com` } },
+      ...keyByAlias(this.encryptionKeyAlias, {
+        StringEquals: { 'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com` },
+      }),
     });
+    acknowledgeKeyByAlias(grantee);
     return grant;
   }
 }

@@ -75,6 +75,7 @@ export class DataStack extends Stack {
       secrets: plan.secrets,
       databases: databases.flatMap((service) => service.databases),
       encryptionKey: this.keys.secrets,
+      encryptionKeyAlias: this.keys.aliases.secrets,
       removalPolicyOf,
     });
     if (plan.email) this.email = new GitLabEmail(this, 'Email', { email: plan.email, removalPolicyOf });
@@ -131,6 +132,7 @@ export class DataStack extends Stack {
     this.objectStorage = new ObjectStorage(this, 'ObjectStorage', {
       service: serviceOf<S3Service>(plan, 's3'),
       encryptionKey: this.keys.objectStorage,
+      encryptionKeyAlias: this.keys.aliases.objectstorage,
       removalPolicyOf,
       logBucket: props.accessLogBucket,
     });
@@ -138,6 +140,7 @@ export class DataStack extends Stack {
       nodes: nodesWithDataVolume(plan),
       environmentName,
       encryptionKey: this.keys.volumes,
+      encryptionKeyAlias: this.keys.aliases.volumes,
       removalPolicyOf,
     });
 
