@@ -161,8 +161,10 @@ describe('first deploy, critical path over slowest resource', () => {
   }
 
   // KNOWN GAP (issue "First deploy time"): compute waits for the whole data stack (RDS, and from
-  // 10k its read replicas): it imports data's keys, secrets and database and Redis endpoints, so the
-  // nodes cannot install while RDS creates. (Edge no longer waits: it deploys beside data; the
+  // 10k its read replicas): it imports the database and Redis endpoints (launch templates, Praefect's
+  // settings, the chart's values) and CloudFormation reads the pinned image parameter when compute
+  // starts (keys, secrets and volumes it names by alias, name and tag), so the nodes cannot install
+  // while RDS creates. (Edge no longer waits: it deploys beside data; the
   // Praefect nodes are created side by side.) Past that, the floor above remains for every size with
   // RDS. 1k has no RDS: its node waits for the network stack (NAT gateway) and the edge stack (its
   // certificate, for the target groups the node registers with), then boots, then its DNS record.
