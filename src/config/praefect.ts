@@ -2,9 +2,12 @@
  * gitlab.rb of a Praefect node: the router of the Gitaly Cluster, behind the internal load balancer.
  * Its database is the Plan's `praefect-postgres` database on Praefect's own RDS instance, created
  * with the instance and owned by Praefect, its master user. Praefect migrations run on the Plan's Praefect deploy node only (GitLab's
- * zero-downtime procedure names one); the others set `praefect['auto_migrate']` to false. CloudFormation
- * creates the other Praefect instances once the deploy node has signalled (the Plan's boot order,
- * src/plan/boot-order.ts), so the deploy node has migrated before the others start.
+ * zero-downtime procedure names one), in its reconfigure (the Linux package runs `praefect sql-migrate`
+ * when `praefect['auto_migrate']` is on: gitlabhq/omnibus-gitlab 8bae586ed153bd3598bf6f11dc4cfeaefd693a72,
+ * tag 19.3.0+ee.0, files/gitlab-cookbooks/praefect/recipes/enable.rb and database_migrations.rb); the
+ * others set it to false. CloudFormation creates every Praefect instance at once; the others
+ * reconfigure meanwhile, then wait in their boot script until Praefect reports no migration pending
+ * and restart it (the Plan's boot order, src/plan/boot-order.ts).
  *
  * Sources:
  * - "Configure Praefect", skratsch-solutions/gitlabhq 06bbc8dc33553c380709d5395df4750a78017677,

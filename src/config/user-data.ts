@@ -79,6 +79,8 @@ export interface BootNeeds {
   readonly web: boolean;
   /** Whether the node is the whole of GitLab (1k): it generates and stores its own shared secrets. */
   readonly singleNode: boolean;
+  /** Whether the node is a Praefect node that leaves Praefect's migrations to the deploy node and waits for its schema. */
+  readonly praefectSchema: boolean;
 }
 
 export function bootNeeds(plan: Plan, target: BootTarget, gitlabRbSecrets: readonly SecretId[]): BootNeeds {
@@ -100,6 +102,8 @@ export function bootNeeds(plan: Plan, target: BootTarget, gitlabRbSecrets: reado
     migrates,
     web,
     singleNode: target.kind === 'node' && target.node.id === plan.deployNodes.singleNode,
+    praefectSchema:
+      role === 'praefect' && target.kind === 'node' && target.node.id !== plan.deployNodes.praefect,
   };
 }
 
@@ -193,6 +197,7 @@ function bootEnv(
     GLA_MIGRATES: needs.migrates ? 'yes' : 'no',
     GLA_WEB: needs.web ? 'yes' : 'no',
     GLA_SINGLE_NODE: needs.singleNode ? 'yes' : 'no',
+    GLA_PRAEFECT_SCHEMA_WAIT: needs.praefectSchema ? 'yes' : 'no',
     GLA_TARGET_GROUPS: needs.singleNode ? (endpoints.targetGroupArns ?? []).join(' ') : '',
     GLA_PROXY_PROTOCOL: needs.web && external?.kind === 'nlb' && external.proxyProtocol ? 'yes' : 'no',
     GLA_DB_HOST: needs.migrates ? endpoints.databaseHost : '',
@@ -310,6 +315,7 @@ export function renderUserDataParts(
       migrates: false,
       web: false,
       singleNode: false,
+      praefectSchema: false,
     };
   } else {
     const rb = gitlabRbFor(plan, target, endpoints);

@@ -29,6 +29,7 @@ import {
   loadBalancerControllerStatements,
   serviceAccountRole,
 } from './eks-roles.js';
+import { acknowledgeKeyByAlias, keyByAlias } from './security.js';
 
 /** EKS's access policy for cluster admins (Amazon EKS User Guide, "Review access policy permissions"). */
 const CLUSTER_ADMIN_POLICY = 'AmazonEKSClusterAdminPolicy';
@@ -42,6 +43,8 @@ export interface KubernetesClusterProps {
   readonly nodeSecurityGroup: ec2.ISecurityGroup;
   /** Key encrypting Kubernetes secrets in etcd. */
   readonly secretsKey: kms.IKey;
+  /** That key's alias, which the cluster role's grant names it by. */
+  readonly secretsKeyAlias: string;
   /** Key encrypting node root volumes. */
   readonly volumeKey: kms.IKey;
   /** ARNs of the external load balancer's target groups the GitLab chart binds (the controller registers pods there). */
@@ -97,12 +100,15 @@ export class KubernetesCluster extends Construct {
       },
     });
     // On the role's policy only (see GitLabSecrets.grantRead for why not the key policy).
+    const secretsKey = keyByAlias(props.secretsKeyAlias);
     clusterRole.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:DescribeKey', 'kms:CreateGrant'],
-        resources: [props.secretsKey.keyArn],
+        resources: secretsKey.resourceArns,
+        conditions: secretsKey.conditions,
       }),
     );
+    acknowledgeKeyByAlias(clusterRole);
 
     this.nodeRole = new iam.Role(this, 'NodeRole', {
       assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),

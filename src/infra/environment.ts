@@ -104,9 +104,11 @@ export class GitLabEnvironment extends Construct {
     const network = new NetworkStack(this, 'network', stackProps('network'));
     const { vpc, privateZone } = network.network;
     const sg = network.securityGroups;
+    const accessLogBucket = network.accessLogs.bucket;
     const data = new DataStack(this, 'data', {
       ...stackProps('data'),
       vpc,
+      accessLogBucket,
       ...(sg.groups.has('database') ? { databaseSecurityGroup: sg.forTier('database') } : {}),
       ...(sg.groups.has('praefect-database')
         ? { praefectDatabaseSecurityGroup: sg.forTier('praefect-database') }
@@ -117,7 +119,7 @@ export class GitLabEnvironment extends Construct {
       ...stackProps('edge'),
       vpc,
       securityGroup: sg.forTier('load-balancer'),
-      accessLogBucket: data.objectStorage.logBucket,
+      accessLogBucket,
       ...(props.hostedZoneId ? { hostedZoneId: props.hostedZoneId } : {}),
     });
     const compute = new ComputeStack(this, 'compute', {
@@ -126,17 +128,23 @@ export class GitLabEnvironment extends Construct {
       subnetIn: network.network.subnetIn.bind(network.network),
       privateZone,
       securityGroups: sg,
-      volumeKey: data.keys.volumes,
-      secretsKey: data.keys.secrets,
+      volumeKeyAlias: data.keys.aliases.volumes,
+      secretsKeyAlias: data.keys.aliases.secrets,
       secrets: data.secrets,
       objectStorage: data.objectStorage,
-      accessLogBucket: data.objectStorage.logBucket,
+      accessLogBucket,
       gitalyVolumes: data.gitalyVolumes,
       targetGroups: edge.edge.targetGroups,
       dataEndpoints: data.endpoints,
       certificateArn: edge.edge.certificate.certificateArn,
       ...(props.renderUserData ? { renderUserData: props.renderUserData } : {}),
     });
+    // Compute names the data stack's keys by alias, its secrets and volumes by name and tag, so most of
+    // what it uses creates no import. It still waits for the whole data stack: CloudFormation reads
+    // the pinned image parameter when the compute stack starts, instances launch with root volumes
+    // under the volume key's alias, boot scripts read the secrets, and launch templates and Praefect's
+    // settings carry the database and Redis endpoints (the estimate, src/report/estimate.ts, counts it).
+    compute.addDependency(data, 'the pinned image parameter, the keys, the secrets and the endpoints');
     const ops = new OpsStack(this, 'ops', {
       ...stackProps('ops'),
       loadBalancers: loadBalancersOf(plan, edge, compute),

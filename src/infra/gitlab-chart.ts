@@ -245,7 +245,7 @@ export class GitLabChart extends Construct {
       {
         id: 'AwsSolutions-IAM5',
         reason:
-          "CodeBuild's own policies for a project in a VPC and its logs: network interfaces it creates (ids unknown in advance), the project's log group and report groups by prefix, and its KMS key's data-key and re-encrypt action families.",
+          "CodeBuild's own policies for a project in a VPC and its logs: network interfaces it creates (ids unknown in advance), the project's log group and report groups by prefix, and its KMS key's data-key and re-encrypt action families (the key named by its alias).",
         appliesTo: [
           'Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*',
           `Resource::arn:<AWS::Partition>:logs:${plan.region}:<AWS::AccountId>:log-group:/aws/codebuild/<${stack.getLogicalId(this.installer.node.defaultChild as codebuild.CfnProject)}>:*`,
@@ -253,6 +253,8 @@ export class GitLabChart extends Construct {
           'Action::kms:ReEncrypt*',
           'Action::kms:GenerateDataKey*',
           'Resource::*',
+          // Its key is the secrets key by alias (key/* with a kms:ResourceAliases condition).
+          `Resource::arn:<AWS::Partition>:kms:${plan.region}:<AWS::AccountId>:key/*`,
         ],
       },
     ]);

@@ -249,6 +249,50 @@ export class SecurityGroups extends Construct {
   }
 }
 
+/** The data keys, as their aliases name them. */
+export type DataKeyKind = 'volumes' | 'database' | 'cache' | 'objectstorage' | 'secrets';
+
+/** The alias of an environment's data key: `alias/<environment>/<kind>`. */
+export function dataKeyAlias(environmentName: string, kind: DataKeyKind): string {
+  return encryptionKeyAlias(environmentName, kind);
+}
+
+/** Resource of a grant on a data key named by its alias: any key of the account and region. */
+export const KEY_BY_ALIAS_RESOURCE = `arn:${Aws.PARTITION}:kms:${Aws.REGION}:${Aws.ACCOUNT_ID}:key/*`;
+
+/** How cdk-nag writes that resource in its findings. */
+export const KEY_BY_ALIAS_FINDING = 'Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*';
+
+/**
+ * A grant's resource and condition for a data key named by its alias (`kms:ResourceAliases`), not
+ * by its ARN: the grantee's stack then imports nothing from the data stack, so CloudFormation need
+ * not finish the data stack (RDS) before it, and the policy still opens this environment's key only,
+ * since an alias name is unique in an account and region. AWS Key Management Service Developer
+ * Guide, "Use aliases to control access to KMS keys" (docs.aws.amazon.com/kms/latest/developerguide/alias-authorization.html).
+ */
+export function keyByAlias(
+  aliasName: string,
+  conditions: Record<string, Record<string, unknown>> = {},
+): { resourceArns: string[]; conditions: Record<string, Record<string, unknown>> } {
+  return {
+    resourceArns: [KEY_BY_ALIAS_RESOURCE],
+    conditions: { ...conditions, 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': aliasName } },
+  };
+}
+
+/** Acknowledges the key/* resource of grants by alias on the principal that holds them. */
+export function acknowledgeKeyByAlias(grantee: iam.IGrantable): void {
+  if (!(grantee.grantPrincipal instanceof Construct)) return;
+  acknowledge(grantee.grantPrincipal, [
+    {
+      id: 'AwsSolutions-IAM5',
+      reason:
+        'A data key is named by its alias (kms:ResourceAliases condition on key/*), so the stack holding the role imports nothing from the data stack; an alias name is unique in the account and region.',
+      appliesTo: [KEY_BY_ALIAS_FINDING],
+    },
+  ]);
+}
+
 export interface EncryptionKeysProps {
   /** The environment's name (the spec's), which prefixes the key aliases. */
   readonly environmentName: string;
@@ -271,12 +315,21 @@ export class EncryptionKeys extends Construct {
   readonly objectStorage: kms.Key;
   /** Secrets Manager secrets. */
   readonly secrets: kms.Key;
+  /** The alias of each key (`dataKeyAlias`), which grants from other stacks name it by. */
+  readonly aliases: Readonly<Record<DataKeyKind, string>>;
 
   constructor(scope: Construct, id: string, props: EncryptionKeysProps) {
     super(scope, id);
+    this.aliases = {
+      volumes: dataKeyAlias(props.environmentName, 'volumes'),
+      database: dataKeyAlias(props.environmentName, 'database'),
+      cache: dataKeyAlias(props.environmentName, 'cache'),
+      objectstorage: dataKeyAlias(props.environmentName, 'objectstorage'),
+      secrets: dataKeyAlias(props.environmentName, 'secrets'),
+    };
     const key = (name: string, description: string) =>
       new kms.Key(this, name, {
-        alias: encryptionKeyAlias(props.environmentName, name.toLowerCase()),
+        alias: this.aliases[name.toLowerCase() as DataKeyKind],
         description: `${props.environmentName}: ${description}`,
         enableKeyRotation: true,
         removalPolicy: props.removalPolicyOf(`kms-key-${name.toLowerCase()}`),

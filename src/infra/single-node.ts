@@ -38,10 +38,11 @@ export class SingleNode extends Construct {
         {
           id: 'AwsSolutions-IAM5',
           reason:
-            'EC2 Describe* calls support no resource-level permissions; attach, detach and stop on instance/* are limited by condition to instances tagged as this node of this environment.',
+            'EC2 Describe* calls support no resource-level permissions; attach, detach and stop on instance/* and volume/* are limited by condition to instances and volumes tagged as this node of this environment.',
           appliesTo: [
             'Resource::*',
             'Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*',
+            'Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:volume/*',
           ],
         },
       ]);

@@ -117,18 +117,36 @@ export function refuseUnapprovedStatefulChanges(
 ): void {
   const blocked = unapprovedStatefulChanges(changes, allowReplace);
   if (blocked.length === 0) return;
+  const moves = blocked.filter((change) => change.action === 'move');
+  const approvable = blocked.filter((change) => change.action !== 'move');
   throw new UserError(
     [
-      `deploy refused: ${blocked.length} change(s) would replace or delete resources that hold data:`,
-      ...blocked.map(
-        (change) =>
-          `  ${change.stackName} ${change.logicalId} (${change.resourceType}): ${change.action}, holds ${change.holds}`,
+      `deploy refused: ${blocked.length} change(s) would replace, delete or move resources that hold data:`,
+      ...blocked.map((change) =>
+        change.from
+          ? `  ${change.stackName} ${change.logicalId} (${change.resourceType}): moves from ${change.from.stackName} ${change.from.logicalId}, holds ${change.holds}`
+          : `  ${change.stackName} ${change.logicalId} (${change.resourceType}): ${change.action}, holds ${change.holds}`,
       ),
-      'Review them with `gitlab-aws diff`. To accept, repeat the deploy with ' +
-        blocked.map((change) => `--allow-replace ${change.logicalId}`).join(' '),
+      ...(moves.length > 0 ? [MOVE_REFUSAL] : []),
+      ...(approvable.length > 0
+        ? [
+            'Review them with `gitlab-aws diff`. To accept, repeat the deploy with ' +
+              approvable.map((change) => `--allow-replace ${change.logicalId}`).join(' '),
+          ]
+        : []),
     ].join('\n'),
   );
 }
+
+/**
+ * Why a move between stacks is refused whatever the flags say: the environment was deployed by a
+ * release with another stack layout, and CloudFormation cannot move a named resource in place.
+ */
+export const MOVE_REFUSAL =
+  'These resources sit in another stack in the deployed environment (a release with an older stack layout). ' +
+  'CloudFormation cannot move a resource between stacks in place: the new stack would create it under the ' +
+  'same name, collide with the one the old stack keeps, and roll the deploy back. --allow-replace cannot ' +
+  'accept a move; deploy this environment with the release that created it.';
 
 export async function deployEnvironment(props: DeployEnvironmentProps): Promise<DeployOutcome> {
   const { plan, toolkit, log } = props;

@@ -46,8 +46,12 @@ export function renderDiffReport(props: DiffReportProps): string[] {
         lines.push(line);
         continue;
       }
-      const allowed = props.allowReplace.includes(logicalId);
-      const note = allowed ? 'allowed by --allow-replace' : `holds ${stateful.holds}`;
+      const allowed = stateful.action !== 'move' && props.allowReplace.includes(logicalId);
+      const note = stateful.from
+        ? `moves from ${stateful.from.stackName} ${stateful.from.logicalId}, which CloudFormation cannot do in place; holds ${stateful.holds}`
+        : allowed
+          ? 'allowed by --allow-replace'
+          : `holds ${stateful.holds}`;
       lines.push(style.red(`${line} -- DATA LOSS: ${note}`));
     }
   }
@@ -61,7 +65,18 @@ export function renderDiffReport(props: DiffReportProps): string[] {
       ),
     );
   }
-  const blocked = props.statefulChanges.filter((s) => !props.allowReplace.includes(s.logicalId));
+  const blocked = props.statefulChanges.filter(
+    (s) => s.action !== 'move' && !props.allowReplace.includes(s.logicalId),
+  );
+  const moves = props.statefulChanges.filter((s) => s.action === 'move');
+  if (moves.length > 0) {
+    lines.push('');
+    lines.push(
+      style.red(
+        `${moves.length} stateful resource(s) would move between stacks; deploy refuses that whatever the flags: ${moves.map((s) => s.logicalId).join(' ')}`,
+      ),
+    );
+  }
   if (blocked.length > 0) {
     lines.push('');
     lines.push(

@@ -3,9 +3,9 @@
  * reference), grouped into waves: every stack of a wave only needs stacks of earlier waves, so a
  * wave's stacks deploy concurrently. Destroy walks the waves backwards.
  *
- * For an environment today the waves are one stack each: edge needs data (its load balancer logs
- * to the data stack's access-log bucket, whose policy must exist when logging is switched on), and
- * compute and ops need everything before them.
+ * For an environment: network; then data and edge together (the load balancer logs to the network
+ * stack's access-log bucket, so edge does not wait for the data stack's databases); then compute
+ * (it references data's keys and secrets, and edge's target groups); then ops.
  */
 import type { AssemblyStack } from './toolkit.js';
 

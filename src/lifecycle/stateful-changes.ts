@@ -106,9 +106,72 @@ export interface StatefulChange {
   readonly stackName: string;
   readonly logicalId: string;
   readonly resourceType: string;
-  /** `may-replace` when CloudFormation only knows at deploy time (a changed reference). */
-  readonly action: 'replace' | 'may-replace' | 'delete';
+  /**
+   * `may-replace` when CloudFormation only knows at deploy time (a changed reference); `move` when
+   * the resource leaves another stack (`from`) for this one under the same name.
+   */
+  readonly action: 'replace' | 'may-replace' | 'delete' | 'move';
   readonly holds: string;
+  /** For a move: the stack and logical id it leaves. */
+  readonly from?: { readonly stackName: string; readonly logicalId: string };
+}
+
+/**
+ * The property holding a stateful resource's physical name, where the templates set one: a
+ * resource moving between stacks keeps it, which is how a move is told from a new resource.
+ */
+const PHYSICAL_NAME_PROPERTIES: Readonly<Record<string, string>> = {
+  'AWS::S3::Bucket': 'BucketName',
+  'AWS::RDS::DBInstance': 'DBInstanceIdentifier',
+  'AWS::ElastiCache::ReplicationGroup': 'ReplicationGroupId',
+  'AWS::SecretsManager::Secret': 'Name',
+};
+
+/**
+ * Stateful resources that one stack's diff removes (kept or deleted) while another stack's creates
+ * one of the same type under the same physical name: a resource moving between stacks. A release
+ * that moves one (the access-log bucket went from the data stack to the network stack) cannot
+ * update an environment of the older layout in place: the new stack's create collides by name with
+ * the resource the old stack keeps, and CloudFormation rolls the deploy back. Moving it needs an
+ * import (`cdk import`) after the old stack lets it go, which no `--allow-replace` can stand for.
+ */
+export function findStackMoves(
+  diffs: Readonly<Record<string, TemplateDiffView>>,
+  rules: readonly StatefulResourceRule[] = STATEFUL_RESOURCE_RULES,
+): StatefulChange[] {
+  const nameOf = (resource: TemplateResource | undefined): string | undefined => {
+    const property = resource?.Type ? PHYSICAL_NAME_PROPERTIES[resource.Type] : undefined;
+    const value = property ? resource?.Properties?.[property] : undefined;
+    return value === undefined ? undefined : `${resource!.Type} ${JSON.stringify(value)}`;
+  };
+  const leaving = new Map<string, { stackName: string; logicalId: string }>();
+  for (const [stackName, diff] of Object.entries(diffs)) {
+    for (const [logicalId, change] of Object.entries(diff.resources.changes)) {
+      if (!['WILL_ORPHAN', 'WILL_DESTROY'].includes(change.changeImpact)) continue;
+      const name = nameOf(change.oldValue);
+      if (name) leaving.set(name, { stackName, logicalId });
+    }
+  }
+  const found: StatefulChange[] = [];
+  for (const [stackName, diff] of Object.entries(diffs)) {
+    for (const [logicalId, change] of Object.entries(diff.resources.changes)) {
+      if (change.changeImpact !== 'WILL_CREATE') continue;
+      const name = nameOf(change.newValue);
+      const from = name ? leaving.get(name) : undefined;
+      if (!from || from.stackName === stackName) continue;
+      const resourceType = change.newValue!.Type!;
+      const rule = rules.find((candidate) => candidate.resourceType === resourceType);
+      found.push({
+        stackName,
+        logicalId,
+        resourceType,
+        action: 'move',
+        holds: rule?.holds ?? 'data',
+        from,
+      });
+    }
+  }
+  return found;
 }
 
 /**
@@ -143,16 +206,19 @@ export function findStatefulChanges(
       found.push({ stackName, logicalId, resourceType, action, holds: rule.holds });
     }
   }
-  return found;
+  return [...found, ...findStackMoves(diffs, rules)];
 }
 
-/** The stateful changes `--allow-replace` does not name: deploy refuses while this is non-empty. */
+/**
+ * The stateful changes `--allow-replace` does not name, and every move between stacks (which no
+ * flag can make succeed in place): deploy refuses while this is non-empty.
+ */
 export function unapprovedStatefulChanges(
   changes: readonly StatefulChange[],
   allowReplace: readonly string[],
 ): StatefulChange[] {
   const allowed = new Set(allowReplace);
-  return changes.filter((change) => !allowed.has(change.logicalId));
+  return changes.filter((change) => change.action === 'move' || !allowed.has(change.logicalId));
 }
 
 /**

@@ -19,8 +19,10 @@
  *   the secrets; Praefect nodes wait until they can log in (`praefect_database_ready`).
  * - The first migration runs under the deploy lock, once per version; the other members of the
  *   migrating group wait for the lock and skip it.
- * - Praefect's own migrations run on the Plan's Praefect deploy node only (src/plan/deploy-nodes.ts);
- *   CloudFormation creates the other Praefect nodes once the deploy node has signalled.
+ * - Praefect's own migrations run on the Plan's Praefect deploy node only (src/plan/deploy-nodes.ts),
+ *   in its reconfigure. CloudFormation creates every Praefect node at once: the others install and
+ *   reconfigure (without migrating) meanwhile, then wait in the boot script until Praefect reports
+ *   no migration pending (`praefect_schema_ready`), and only then restart Praefect and signal.
  * - The database, Redis and each Gitaly node's data volume must exist before the nodes that use
  *   them boot: their endpoints and ids are in the user data, so CloudFormation orders them.
  * - The backup node (src/plan/resolve/backup-node.ts) reads the database, Redis and gitlab-secrets.json
@@ -156,6 +158,7 @@ export const SCRIPT_WAIT_VARIABLES: Readonly<Partial<Record<ArtifactKind, string
   'ssh-host-keys': 'ARTIFACT_SSH_HOST_KEYS',
   'praefect-database': 'ARTIFACT_PRAEFECT_DATABASE',
   'gitaly-serving': 'ARTIFACT_GITALY_SERVING',
+  'praefect-schema': 'ARTIFACT_PRAEFECT_SCHEMA',
 };
 
 /** Header variable holding how long the boot script polls for an artifact. */
@@ -322,7 +325,7 @@ export function planBootOrder(plan: BootOrderInputs): BootOrderPlan {
     for (const subject of subjects.filter(
       (candidate) => candidate.role === 'praefect' && candidate.ref.id !== praefectDeployNode,
     )) {
-      wait(subject, schema, 'install', 'cloudformation');
+      wait(subject, schema, 'start', 'boot-script');
     }
   }
   // The repositories' service the backup node checks it reaches: Praefect's deploy node behind the

@@ -42,6 +42,18 @@ export function planStatefulResources(plan: DeletionInputs): StatefulResourcePla
       onStackDelete: 'retain',
     },
   ];
+  for (const service of plan.services) {
+    if (service.kind !== 's3') continue;
+    // In the network stack, so that the edge stack's load balancer logs to it without waiting for data.
+    resources.push({
+      id: 'bucket-access-logs',
+      kind: 'bucket',
+      description: `S3 access-log bucket ${service.accessLogBucketName}`,
+      stack: 'network',
+      onStackDelete: 'retain',
+      physicalName: service.accessLogBucketName,
+    });
+  }
   for (const [id, what] of DATA_KEYS) {
     resources.push({
       id: `kms-key-${id}`,
@@ -104,14 +116,6 @@ export function planStatefulResources(plan: DeletionInputs): StatefulResourcePla
         physicalName: bucket.bucketName,
       });
     }
-    resources.push({
-      id: 'bucket-access-logs',
-      kind: 'bucket',
-      description: `S3 access-log bucket ${service.accessLogBucketName}`,
-      stack: 'data',
-      onStackDelete: 'retain',
-      physicalName: service.accessLogBucketName,
-    });
   }
   for (const secret of plan.secrets) {
     resources.push({

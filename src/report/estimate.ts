@@ -222,6 +222,8 @@ export interface DeployEstimate {
   readonly minutesIfResourceLevel: number;
   /** Resources that start later than their own references allow, longest wait first. */
   readonly serialized: readonly SerializedWait[];
+  /** Every resource as deployed stack by stack, by `stack/logicalId`. */
+  readonly resources: ReadonlyMap<string, TimedResource>;
 }
 
 interface Node {
@@ -528,6 +530,7 @@ export function estimateDeploy(
     ratio: last.finish / slowest.minutes,
     minutesIfResourceLevel,
     serialized,
+    resources: stackLevel.timed,
   };
 }
 

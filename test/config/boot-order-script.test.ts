@@ -86,6 +86,7 @@ describe('each boot target waits for what the boot order says', () => {
         expect(waits.has('database-migrated'), where).toBe(needs.migrates);
         const role = target.kind === 'group' ? target.group.role : target.node.role;
         expect(waits.has('praefect-database'), where).toBe(role === 'praefect');
+        expect(waits.has('praefect-schema'), where).toBe(needs.praefectSchema);
         checked++;
       }
     }

@@ -433,3 +433,92 @@ describe('a failing step', () => {
     expect(reasonOf(result)).toBe('shared_secrets: ERROR: password (secret) rejected');
   });
 });
+
+/** `praefect sql-migrate-status` as a table: a row per migration, its last column whether it is applied. */
+const migrationStatus = (...applied: string[]) =>
+  [
+    '+----------------------------------+---------+',
+    '|            MIGRATION             | APPLIED |',
+    '+----------------------------------+---------+',
+    ...applied.map((state, index) => `| 2020010${index}000000_migration_${index} | ${state.padEnd(7)} |`),
+    '+----------------------------------+---------+',
+  ].join('\n');
+
+describe("a Praefect node waiting for the deploy node's schema", () => {
+  // The status the stub prints on each call, in turn (the last one for every later call).
+  const praefect = (...answers: (string | 'unreachable')[]) => `
+PRAEFECT=praefect_stub
+# Time passes as the script sleeps, so its bound ends.
+sleep() { record "sleep $1"; SECONDS=$((SECONDS + $1)); }
+ARTIFACT_PRAEFECT_DATABASE=praefect-database
+praefect_database_ready() { record praefect_database_ready; }
+praefect_stub() {
+  record "praefect $*"
+  local answers=(${answers.map((answer) => `'${answer}'`).join(' ')})
+  # Counted in a file: the script calls it in a command substitution, a subshell.
+  local calls
+  calls=$(cat "$ROOT/praefect-calls" 2>/dev/null || echo 0)
+  echo $((calls + 1)) >"$ROOT/praefect-calls"
+  local index=$((calls < \${#answers[@]} ? calls : \${#answers[@]} - 1))
+  [ "\${answers[$index]}" != unreachable ] || return 1
+  printf '%s\\n' "\${answers[$index]}"
+}`;
+  const ready = (...answers: string[]) =>
+    run(
+      newRoot(),
+      `${praefect(...answers)}\nif praefect_schema_ready; then echo READY; else echo PENDING; fi`,
+    );
+
+  it('takes the schema as ready only when every migration is applied', () => {
+    expect(ready(migrationStatus('yes', 'yes')).stdout.trim()).toBe('READY');
+    expect(ready(migrationStatus('yes', 'no')).stdout.trim()).toBe('PENDING');
+    expect(ready(migrationStatus('yes', 'unknown migration')).stdout.trim()).toBe('PENDING');
+    expect(ready(migrationStatus()).stdout.trim()).toBe('PENDING');
+    expect(ready('unreachable').stdout.trim()).toBe('PENDING');
+    expect(ready(migrationStatus('yes')).trace).toEqual([
+      'praefect -config /var/opt/gitlab/praefect/config.toml sql-migrate-status',
+    ]);
+  });
+
+  it('polls until the deploy node has migrated, within the boot order bound, then restarts Praefect', () => {
+    const steps = STEPS;
+    const result = run(
+      newRoot(),
+      `${praefect('unreachable', migrationStatus('no', 'no'), migrationStatus('yes', 'yes'))}
+ARTIFACT_PRAEFECT_SCHEMA=praefect-schema
+ARTIFACT_WAIT_SECONDS=600
+${steps.map((step) => `${step}() { record ${step}; }`).join('\n')}
+record_facts() { record record_facts; REGION=eu-west-1; INSTANCE_ID=i-0123; }
+boot`,
+      { GLA_ROLE: 'praefect', GLA_NODE: 'praefect-2', GLA_PRAEFECT_SCHEMA_WAIT: 'yes' },
+    );
+    expect(result.status).toBe(0);
+    const after = result.trace.slice(result.trace.indexOf('gitlab-ctl reconfigure'));
+    expect(after.slice(0, 7)).toEqual([
+      'gitlab-ctl reconfigure',
+      'praefect -config /var/opt/gitlab/praefect/config.toml sql-migrate-status',
+      'sleep 15',
+      'praefect -config /var/opt/gitlab/praefect/config.toml sql-migrate-status',
+      'sleep 15',
+      'praefect -config /var/opt/gitlab/praefect/config.toml sql-migrate-status',
+      'gitlab-ctl restart praefect',
+    ]);
+  });
+
+  it('fails its boot when the schema never comes, and the deploy node never waits', () => {
+    const stubs = STEPS.map((step) => `${step}() { record ${step}; }`).join('\n');
+    const body = `${praefect(migrationStatus('no'))}
+ARTIFACT_PRAEFECT_SCHEMA=praefect-schema
+ARTIFACT_WAIT_SECONDS=30
+${stubs}
+record_facts() { record record_facts; REGION=eu-west-1; INSTANCE_ID=i-0123; }
+boot`;
+    const waiting = run(newRoot(), body, { GLA_ROLE: 'praefect', GLA_PRAEFECT_SCHEMA_WAIT: 'yes' });
+    expect(waiting.status).toBe(1);
+    expect(waiting.stdout).toContain('gave up waiting for: praefect_schema_ready');
+    expect(waiting.trace).not.toContain('gitlab-ctl restart praefect');
+    const deployNode = run(newRoot(), body, { GLA_ROLE: 'praefect', GLA_PRAEFECT_SCHEMA_WAIT: 'no' });
+    expect(deployNode.status).toBe(0);
+    expect(deployNode.trace.filter((line) => line.startsWith('praefect '))).toEqual([]);
+  });
+});

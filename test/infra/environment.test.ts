@@ -175,7 +175,7 @@ describe.each(allPlans())(
       );
     });
 
-    it('keeps every stateful resource in the data stack', () => {
+    it('keeps every stateful resource in the data stack, but the access-log bucket in the network stack', () => {
       const stateful = [
         'AWS::RDS::DBInstance',
         'AWS::ElastiCache::ReplicationGroup',
@@ -183,8 +183,14 @@ describe.each(allPlans())(
         'AWS::EC2::Volume',
         'AWS::SecretsManager::Secret',
       ];
+      // The access-log bucket sits in the network stack (which destroy keeps with the data), so
+      // that the edge stack's load balancer logs to it without waiting for the data stack.
+      const [accessLogs, ...others] = resourcesOf(synth.json.network, 'AWS::S3::Bucket');
+      expect(others).toEqual([]);
+      expect(JSON.stringify(accessLogs![1].Properties!.BucketName)).toContain('-access-logs-');
+      expect(accessLogs![1].DeletionPolicy).toBe('Retain');
       for (const kind of STACK_KINDS.filter((candidate) => !DATA_STACK_KINDS.includes(candidate))) {
-        for (const type of stateful)
+        for (const type of stateful.filter((type) => kind !== 'network' || type !== 'AWS::S3::Bucket'))
           expect(resourcesOf(synth.json[kind], type), `${type} in ${kind}`).toEqual([]);
       }
       for (const type of stateful) {

@@ -46,18 +46,24 @@ describe('single Gitaly (2k)', () => {
     const attach = statements.filter((statement) => [statement.Action].flat().includes('ec2:AttachVolume'));
     expect(attach.length).toBe(2);
     const volumeIds = new Set(resourcesOf(synth.json.data, 'AWS::EC2::Volume').map(([id]) => id));
-    const onVolumes = attach.find((statement) => !statement.Condition)!;
-    expect(JSON.stringify(onVolumes.Resource)).toContain(':volume/');
     expect(volumeIds.size).toBe(1);
-    const onInstances = attach.find((statement) => statement.Condition)!;
-    expect(onInstances.Action).toContain('ec2:StopInstances');
-    expect(onInstances.Condition).toEqual({
+    // The volume by its tags, like the instances: the same node of the same environment only.
+    const thisNode = {
       StringEquals: {
         'aws:ResourceTag/gitlab-aws:environment': 'gitlab-test',
         'aws:ResourceTag/gitlab-aws:role': 'gitaly',
         'aws:ResourceTag/gitlab-aws:node': 'gitaly-1',
       },
-    });
+    };
+    const onVolumes = attach.find((statement) => JSON.stringify(statement.Resource).includes(':volume/'))!;
+    expect(JSON.stringify(onVolumes.Resource)).toContain(':volume/*');
+    expect(onVolumes.Action).not.toContain('ec2:StopInstances');
+    expect(onVolumes.Condition).toEqual(thisNode);
+    const onInstances = attach.find((statement) =>
+      JSON.stringify(statement.Resource).includes(':instance/'),
+    )!;
+    expect(onInstances.Action).toContain('ec2:StopInstances');
+    expect(onInstances.Condition).toEqual(thisNode);
   });
 });
 
@@ -67,7 +73,7 @@ describe('Gitaly Cluster (3k)', () => {
     synth = synthesize(planFor({ architecture: { size: '3k' } }));
   });
 
-  it('spreads 3 Gitaly and 3 Praefect nodes over the AZs, creating Praefect nodes after the deploy node only', () => {
+  it('spreads 3 Gitaly and 3 Praefect nodes over the AZs, creating every one side by side', () => {
     const waitsOf = new Map<string, string[]>();
     for (const role of ['gitaly', 'praefect']) {
       const instances = resourcesOf(synth.json.compute, 'AWS::EC2::Instance').filter(
@@ -85,15 +91,15 @@ describe('Gitaly Cluster (3k)', () => {
         waitsOf.set(node, waitsFor);
       }
     }
-    // Gitaly nodes boot side by side; Praefect nodes wait for the deploy node, which migrates.
-    const deployNode = synth.plan.deployNodes.praefect!;
+    // Gitaly nodes boot side by side; so do Praefect nodes: the others wait in their boot script
+    // for the schema the deploy node migrates (boot-order.ts), not for its signal.
     expect(Object.fromEntries(waitsOf)).toEqual({
       'gitaly-1': [],
       'gitaly-2': [],
       'gitaly-3': [],
       'praefect-1': [],
-      'praefect-2': [deployNode],
-      'praefect-3': [deployNode],
+      'praefect-2': [],
+      'praefect-3': [],
     });
     synth.templates.data.resourceCountIs('AWS::EC2::Volume', 3);
   });

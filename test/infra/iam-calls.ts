@@ -47,6 +47,12 @@ export interface FakeWorld {
   secretArn(id: SecretId): string;
   /** ARN of a KMS key by its purpose in the data stack. */
   readonly keys: { readonly secrets: string; readonly volumes: string; readonly objectStorage: string };
+  /** The alias of each of those keys, which KMS puts in every request as kms:ResourceAliases. */
+  readonly keyAliases: {
+    readonly secrets: string;
+    readonly volumes: string;
+    readonly objectStorage: string;
+  };
   volumeArn(nodeId: string): string;
   instanceArn(instanceId: string): string;
   /** ARNs of the external load balancer's target groups. */
@@ -56,8 +62,17 @@ export interface FakeWorld {
   readonly runCommandLogGroup: string;
 }
 
+/** A key of another environment in the same account (its key policy trusts the account, as this one's). */
+export const otherEnvironmentKeyArn = (world: Pick<FakeWorld, 'region'>) =>
+  `arn:aws:kms:${world.region}:${ACCOUNT}:key/other-environment-key`;
+
 const viaService = (service: string, world: FakeWorld) => ({
   'kms:ViaService': `${service}.${world.region}.amazonaws.com`,
+});
+
+/** The aliases a request on one of the data keys carries (KMS sets kms:ResourceAliases from the key's aliases). */
+const aliasesOf = (world: FakeWorld, key: keyof FakeWorld['keyAliases']) => ({
+  'kms:ResourceAliases': [world.keyAliases[key]],
 });
 
 function secretIdsRead(plan: Plan, caller: Caller): SecretId[] {
@@ -183,7 +198,7 @@ export function allowedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsC
       {
         action: 'kms:Decrypt',
         resource: world.keys.secrets,
-        context: viaService('secretsmanager', world),
+        context: { ...viaService('secretsmanager', world), ...aliasesOf(world, 'secrets') },
         why: `Secrets Manager decrypts ${id}`,
       },
     );
@@ -201,7 +216,7 @@ export function allowedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsC
         {
           action: 'kms:GenerateDataKey',
           resource: world.keys.secrets,
-          context: viaService('secretsmanager', world),
+          context: { ...viaService('secretsmanager', world), ...aliasesOf(world, 'secrets') },
           why: `Secrets Manager encrypts ${id}`,
         },
         {
@@ -244,6 +259,7 @@ export function allowedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsC
       {
         action: 'ec2:DetachVolume',
         resource: volume,
+        context: tags,
         why: 'boot script detaches its volume from its predecessor',
       },
       {
@@ -252,7 +268,7 @@ export function allowedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsC
         context: tags,
         why: 'boot script detaches its volume from its predecessor',
       },
-      { action: 'ec2:AttachVolume', resource: volume, why: 'boot script attaches its volume' },
+      { action: 'ec2:AttachVolume', resource: volume, context: tags, why: 'boot script attaches its volume' },
       {
         action: 'ec2:AttachVolume',
         resource: world.instanceArn('i-self'),
@@ -262,14 +278,18 @@ export function allowedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsC
       {
         action: 'kms:CreateGrant',
         resource: world.keys.volumes,
-        context: { ...viaService('ec2', world), 'kms:GrantIsForAWSResource': 'true' },
+        context: {
+          ...viaService('ec2', world),
+          ...aliasesOf(world, 'volumes'),
+          'kms:GrantIsForAWSResource': 'true',
+        },
         why: 'EC2 creates a grant on the volume key to attach the encrypted volume',
       },
       ...['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom'].map(
         (action): AwsCall => ({
           action,
           resource: world.keys.volumes,
-          context: viaService('ec2', world),
+          context: { ...viaService('ec2', world), ...aliasesOf(world, 'volumes') },
           why: 'EC2 uses the volume key to attach the encrypted volume',
         }),
       ),
@@ -339,7 +359,7 @@ export function allowedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsC
       calls.push({
         action,
         resource: world.keys.objectStorage,
-        context: viaService('s3', world),
+        context: { ...viaService('s3', world), ...aliasesOf(world, 'objectStorage') },
         why: `S3 encrypts ${bucket.purpose}`,
       });
     }
@@ -568,14 +588,68 @@ export function deniedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsCa
   calls.push({
     action: 'kms:Decrypt',
     resource: world.keys.volumes,
+    context: aliasesOf(world, 'volumes'),
     why: 'decrypt with the volume key outside EC2',
   });
   calls.push({
     action: 'kms:CreateGrant',
     resource: world.keys.volumes,
-    context: { ...viaService('ec2', world), 'kms:GrantIsForAWSResource': 'false' },
+    context: {
+      ...viaService('ec2', world),
+      ...aliasesOf(world, 'volumes'),
+      'kms:GrantIsForAWSResource': 'false',
+    },
     why: 'grant the volume key to a principal of its choosing',
   });
+  // Another environment's keys, through the very services this one's are used through.
+  const otherKey = otherEnvironmentKeyArn(world);
+  const otherAlias = (key: keyof FakeWorld['keyAliases']) => ({
+    'kms:ResourceAliases': [
+      world.keyAliases[key].replace(`alias/${plan.spec.name}/`, `alias/${plan.spec.name}-other/`),
+    ],
+  });
+  calls.push(
+    {
+      action: 'kms:Decrypt',
+      resource: otherKey,
+      context: { ...viaService('secretsmanager', world), ...otherAlias('secrets') },
+      why: "decrypt another environment's secrets",
+    },
+    {
+      action: 'kms:Decrypt',
+      resource: otherKey,
+      context: { ...viaService('s3', world), ...otherAlias('objectStorage') },
+      why: "decrypt another environment's objects",
+    },
+    {
+      action: 'kms:CreateGrant',
+      resource: otherKey,
+      context: { ...viaService('ec2', world), ...otherAlias('volumes'), 'kms:GrantIsForAWSResource': 'true' },
+      why: "attach a volume encrypted with another environment's key",
+    },
+  );
+  // Secrets and volumes are granted by name and by tag: another environment's never match.
+  for (const secret of plan.secrets) {
+    const other = `${plan.spec.name}-other/${secret.name.slice(plan.spec.name.length + 1)}`;
+    calls.push({
+      action: 'secretsmanager:GetSecretValue',
+      resource: `arn:aws:secretsmanager:${world.region}:${ACCOUNT}:secret:${other}-AbCdEf`,
+      why: `read another environment's ${secret.id}`,
+    });
+  }
+  for (const node of plan.nodes.filter(
+    (candidate) => caller.kind === 'node' && candidate.id === caller.node.id,
+  )) {
+    calls.push({
+      action: 'ec2:AttachVolume',
+      resource: `arn:aws:ec2:${world.region}:${ACCOUNT}:volume/vol-other-environment`,
+      context: {
+        ...instanceTags(plan, node),
+        [`aws:ResourceTag/${ENVIRONMENT_TAG}`]: `${plan.spec.name}-other`,
+      },
+      why: `take the volume of ${node.id} of another environment`,
+    });
+  }
   // No machine may release (or abandon) a booting node of another group or environment, or read
   // another group's gitlab.rb.
   for (const group of plan.autoScalingGroups) {
@@ -633,8 +707,18 @@ export function deniedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsCa
         context: instanceTags(plan, other),
         why: `start ${other.id}`,
       },
-      { action: 'ec2:DetachVolume', resource: world.volumeArn(other.id), why: `detach ${other.id}'s volume` },
-      { action: 'ec2:AttachVolume', resource: world.volumeArn(other.id), why: `take ${other.id}'s volume` },
+      {
+        action: 'ec2:DetachVolume',
+        resource: world.volumeArn(other.id),
+        context: instanceTags(plan, other),
+        why: `detach ${other.id}'s volume`,
+      },
+      {
+        action: 'ec2:AttachVolume',
+        resource: world.volumeArn(other.id),
+        context: instanceTags(plan, other),
+        why: `take ${other.id}'s volume`,
+      },
     );
   }
   return calls;

@@ -17,6 +17,7 @@ import {
   type Caller,
   deniedCalls,
   type FakeWorld,
+  otherEnvironmentKeyArn,
 } from './iam-calls.js';
 import { decide, OIDC_ISSUER, resolver } from './iam-resolve.js';
 import { identityPoliciesOf, type Json, resourcesOf, type Synthesized, synthesize } from './synth.js';
@@ -65,6 +66,13 @@ function world(synth: Synthesized): FakeWorld {
     JSON.stringify(group.Properties?.LogGroupName).includes('/nginx'),
   );
   const volumes = synth.environment.dataStack.gitalyVolumes;
+  const aliasOf = (arn: string) => {
+    const alias = resourcesOf(synth.json.data, 'AWS::KMS::Alias').find(
+      ([, resource]) => resolve('data', resource.Properties!.TargetKeyId) === arn,
+    );
+    if (!alias) throw new Error(`no alias for ${arn}`);
+    return alias[1].Properties!.AliasName as string;
+  };
   return {
     region,
     stackArn: `arn:aws:cloudformation:${region}:${ACCOUNT}:stack/${synth.environment.stacks.compute.stackName}/fake`,
@@ -84,6 +92,12 @@ function world(synth: Synthesized): FakeWorld {
       secrets: keyArn(keys.secrets),
       volumes: keyArn(keys.volumes),
       objectStorage: keyArn(keys.objectStorage),
+    },
+    // As the data template names them, so a grant by alias is checked against the real alias.
+    keyAliases: {
+      secrets: aliasOf(keyArn(keys.secrets)),
+      volumes: aliasOf(keyArn(keys.volumes)),
+      objectStorage: aliasOf(keyArn(keys.objectStorage)),
     },
     volumeArn: (nodeId) =>
       `arn:aws:ec2:${region}:${ACCOUNT}:volume/${ref('data', dataId(volumes.volume(nodeId)))}`,
@@ -158,6 +172,8 @@ describe('instance role policies, simulated', () => {
     const synth = synthesize(plan);
     const fake = world(synth);
     const resourcePolicies = keyPolicies(synth);
+    // Another environment's key has the same key policy: only the identity policies tell them apart.
+    resourcePolicies.set(otherEnvironmentKeyArn(fake), resourcePolicies.get(fake.keys.secrets)!);
     const failures: string[] = [];
     let checked = 0;
     for (const { roleId, caller, policies } of principals(synth)) {

@@ -291,21 +291,31 @@ describe.each(BASELINES.filter((baseline) => planFor(baseline.spec).autoScalingG
 
 describe('bucket names scoped to the account and region, on an environment deployed before them', () => {
   it('shows each rename as a bucket replacement that deploy refuses, never a silent one', () => {
-    const after = templatesOf({}).data;
+    const templates = templatesOf({});
     // What earlier versions deployed: the same buckets under the global names `<prefix><name>-<purpose>`.
-    const before = structuredClone(after) as CfnTemplate;
-    const renamed: string[] = [];
-    for (const [logicalId, resource] of Object.entries(before.Resources)) {
-      if (resource.Type !== 'AWS::S3::Bucket') continue;
-      const name = resource.Properties!['BucketName'] as { 'Fn::Join': [string, unknown[]] };
-      const [text] = name['Fn::Join'][1] as [string];
-      (resource.Properties as Record<string, unknown>)['BucketName'] = text.replace(/-$/, '');
-      renamed.push(logicalId);
-    }
-    expect(renamed.length).toBe(OBJECT_STORAGE_PURPOSES.length + 1);
-    const changes = findStatefulChanges({ data: fullDiff(before as never, after as never) });
+    const renamedIn = (after: CfnTemplate) => {
+      const before = structuredClone(after) as CfnTemplate;
+      const renamed: string[] = [];
+      for (const [logicalId, resource] of Object.entries(before.Resources)) {
+        if (resource.Type !== 'AWS::S3::Bucket') continue;
+        const name = resource.Properties!['BucketName'] as { 'Fn::Join': [string, unknown[]] };
+        const [text] = name['Fn::Join'][1] as [string];
+        (resource.Properties as Record<string, unknown>)['BucketName'] = text.replace(/-$/, '');
+        renamed.push(logicalId);
+      }
+      return { before, renamed };
+    };
+    const data = renamedIn(templates.data);
+    // The access-log bucket is the network stack's.
+    const network = renamedIn(templates.network);
+    expect(data.renamed.length).toBe(OBJECT_STORAGE_PURPOSES.length);
+    expect(network.renamed.length).toBe(1);
+    const changes = findStatefulChanges({
+      data: fullDiff(data.before as never, templates.data as never),
+      network: fullDiff(network.before as never, templates.network as never),
+    });
     expect(changes.map((change) => [change.logicalId, change.action]).sort()).toEqual(
-      renamed.map((logicalId) => [logicalId, 'replace']).sort(),
+      [...data.renamed, ...network.renamed].map((logicalId) => [logicalId, 'replace']).sort(),
     );
   });
 });

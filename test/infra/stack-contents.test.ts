@@ -18,6 +18,7 @@ const CLAIMS: Readonly<Record<StackKind, Readonly<Record<string, readonly string
     'flow logs': ['AWS::EC2::FlowLog', 'AWS::Logs::LogGroup', 'AWS::IAM::Role'],
     'private DNS zone': ['AWS::Route53::HostedZone'],
     'security groups': ['AWS::EC2::SecurityGroup'],
+    'access-log bucket': ['AWS::S3::Bucket'],
   },
   data: {
     'KMS keys': ['AWS::KMS::Key'],

@@ -23,6 +23,12 @@ const template = (name: string) =>
   JSON.parse(readFileSync(new URL(`../fixtures/lifecycle/templates/${name}.json`, import.meta.url), 'utf8'));
 const dataDiff = { [`${env}-data`]: fullDiff(template('before'), template('after')) };
 const noLog = () => {};
+let synthesized: ReturnType<ReturnType<typeof createApp>['synth']> | undefined;
+/** The real app's cloud assembly, synthesized once for the tests that read it. */
+const realAssembly = () => {
+  synthesized ??= createApp(plan, { renderUserData: null }).synth();
+  return synthesized;
+};
 
 describe('deploymentWaves', () => {
   it('puts independent stacks in one wave after what they depend on', () => {
@@ -35,18 +41,17 @@ describe('deploymentWaves', () => {
     expect(deploymentWaves(stacks)).toEqual([['n'], ['d', 'e'], ['c']]);
   });
 
-  it("orders an environment's stacks network, data, edge, compute, ops", () => {
+  it("orders an environment's stacks network, data and edge together, compute, ops", () => {
     expect(deploymentWaves(environmentStacks('e'))).toEqual([
       ['e-network'],
-      ['e-data'],
-      ['e-edge'],
+      ['e-data', 'e-edge'],
       ['e-compute'],
       ['e-ops'],
     ]);
   });
 
   it('follows the dependencies CDK records in the real app (which the recording toolkit mirrors)', () => {
-    const assembly = createApp(plan, { renderUserData: null }).synth();
+    const assembly = realAssembly();
     const names = new Set(assembly.stacks.map((stack) => stack.id));
     const real = assembly.stacks.map((stack) => ({
       id: stack.id,
@@ -76,8 +81,7 @@ describe('deployEnvironment', () => {
     expect(toolkit.requests('diff')[0]!.stackNames).toHaveLength(5);
     expect(toolkit.requests('deploy').map((call) => call.request)).toEqual([
       { stackNames: [`${env}-network`], concurrency: 1, changeSetName },
-      { stackNames: [`${env}-data`], concurrency: 1, changeSetName },
-      { stackNames: [`${env}-edge`], concurrency: 1, changeSetName },
+      { stackNames: [`${env}-data`, `${env}-edge`], concurrency: 2, changeSetName },
       { stackNames: [`${env}-compute`], concurrency: 1, changeSetName },
       { stackNames: [`${env}-ops`], concurrency: 1, changeSetName },
     ]);
@@ -138,12 +142,60 @@ describe('deployEnvironment', () => {
     expect(toolkit.requests('deploy')).toEqual([]);
   });
 
+  it('refuses, whatever --allow-replace names, an environment whose access-log bucket is still in the data stack', async () => {
+    // The layout of earlier releases, made from the real templates: the same bucket in the data stack.
+    const assembly = realAssembly();
+    const templateOf = (kind: string) =>
+      assembly.stacks.find((stack) => stack.stackName === `${env}-${kind}`)!.template as {
+        Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+      };
+    const [network, data] = [templateOf('network'), templateOf('data')];
+    const buckets = Object.entries(network.Resources).filter(
+      ([, resource]) => resource.Type === 'AWS::S3::Bucket',
+    );
+    expect(buckets).toHaveLength(1);
+    const [bucketId, bucket] = buckets[0]!;
+    const oldNetwork = {
+      ...network,
+      Resources: Object.fromEntries(Object.entries(network.Resources).filter(([id]) => id !== bucketId)),
+    };
+    const oldData = { ...data, Resources: { ...data.Resources, AccessLogsBucket: bucket } };
+    const diffs = {
+      [`${env}-network`]: fullDiff(oldNetwork, network),
+      [`${env}-data`]: fullDiff(oldData, data),
+    };
+    const toolkit = new RecordingToolkit(environmentStacks(env), { diffs });
+    const attempt = deployEnvironment({
+      plan,
+      toolkit,
+      allowReplace: [bucketId, 'AccessLogsBucket'],
+      changeSetName: 'c',
+      log: noLog,
+    });
+    const message = await attempt.then(
+      () => 'deployed',
+      (error: Error) => (error instanceof UserError ? error.message : `unexpected: ${error.message}`),
+    );
+    expect(message).toContain(
+      `${env}-network ${bucketId} (AWS::S3::Bucket): moves from ${env}-data AccessLogsBucket`,
+    );
+    expect(message).toContain('cannot move a resource between stacks in place');
+    expect(message).not.toContain('repeat the deploy with');
+    expect(toolkit.requests('deploy')).toEqual([]);
+    // The layout this release deploys goes through.
+    const same = { [`${env}-network`]: fullDiff(network, network), [`${env}-data`]: fullDiff(data, data) };
+    const fresh = new RecordingToolkit(environmentStacks(env), { diffs: same });
+    await expect(
+      deployEnvironment({ plan, toolkit: fresh, allowReplace: [], changeSetName: 'c', log: noLog }),
+    ).resolves.toMatchObject({ kind: 'deployed' });
+  });
+
   it('deploys once every stateful change is allowed', async () => {
     const toolkit = new RecordingToolkit(environmentStacks(env), { diffs: dataDiff });
     const allowReplace = ['Database', 'Gitaly1', 'GitalyVolume2', 'ArtifactsBucket', 'GitlabSecretsJson'];
     const outcome = await deployEnvironment({ plan, toolkit, allowReplace, changeSetName: 'c', log: noLog });
     expect(outcome.kind).toBe('deployed');
-    expect(toolkit.requests('deploy')).toHaveLength(5);
+    expect(toolkit.requests('deploy')).toHaveLength(4);
   });
 
   it('stops after the wave in flight on Ctrl-C and says what is left', async () => {
@@ -166,8 +218,8 @@ describe('deployEnvironment', () => {
     expect(toolkit.requests('deploy')).toHaveLength(2);
     expect(outcome).toEqual({
       kind: 'interrupted',
-      deployed: [`${env}-network`, `${env}-data`],
-      notStarted: [`${env}-edge`, `${env}-compute`, `${env}-ops`],
+      deployed: [`${env}-network`, `${env}-data`, `${env}-edge`],
+      notStarted: [`${env}-compute`, `${env}-ops`],
     });
     if (outcome.kind !== 'interrupted') throw new Error('expected an interruption');
     expect(interruptedSummary(outcome).at(-1)).toBe(
@@ -202,7 +254,9 @@ describe('the version gate', () => {
     for (const deployed of [undefined, plan.gitlab.version]) {
       const { toolkit, outcome } = deployWith(deployed);
       expect((await outcome).kind).toBe('deployed');
-      expect(toolkit.requests('deploy')).toHaveLength(5);
+      // One deploy per wave: network; data and edge; compute; ops.
+      expect(toolkit.requests('deploy')).toHaveLength(deploymentWaves(environmentStacks(env)).length);
+      expect(toolkit.requests('deploy')).toHaveLength(4);
     }
   });
 

@@ -145,8 +145,8 @@ describe('destroyEnvironment', () => {
     expect(toolkit.requests('destroy').map((call) => call.request.stackNames)).toEqual([
       [`${env}-ops`],
       [`${env}-compute`],
-      [`${env}-edge`],
-      [`${env}-data`],
+      // Edge references nothing of data's, so the two go together.
+      [`${env}-data`, `${env}-edge`],
       [`${env}-network`],
     ]);
   });

@@ -22,8 +22,8 @@ export function environmentStacks(env: string): AssemblyStack[] {
   return [
     { id: name('network'), name: name('network'), dependsOn: [] },
     { id: name('data'), name: name('data'), dependsOn: [name('network')] },
-    // The external load balancer logs to the data stack's access-log bucket.
-    { id: name('edge'), name: name('edge'), dependsOn: [name('network'), name('data')] },
+    // The external load balancer logs to the network stack's access-log bucket: edge needs no data.
+    { id: name('edge'), name: name('edge'), dependsOn: [name('network')] },
     { id: name('compute'), name: name('compute'), dependsOn: [name('network'), name('data'), name('edge')] },
     { id: name('ops'), name: name('ops'), dependsOn: [name('compute'), name('data'), name('edge')] },
   ];

@@ -15,6 +15,64 @@ const template = (name: string) =>
 // The same diff the toolkit hands back per stack (template-only analysis, no change set).
 const diffs = { 'gl-prod-data': fullDiff(template('before'), template('after')) };
 
+describe('findStackMoves', () => {
+  const bucket = (name: string) => ({
+    Type: 'AWS::S3::Bucket',
+    DeletionPolicy: 'Retain',
+    Properties: { BucketName: name },
+  });
+  const before = {
+    data: { Resources: { Logs: bucket('gl-prod-logs'), Other: bucket('gl-prod-other') } },
+    network: { Resources: {} },
+  };
+  const after = {
+    data: { Resources: { Other: bucket('gl-prod-other') } },
+    network: { Resources: { AccessLogs: bucket('gl-prod-logs'), Fresh: bucket('gl-prod-fresh') } },
+  };
+  const diffs = {
+    'gl-prod-network': fullDiff(before.network, after.network),
+    'gl-prod-data': fullDiff(before.data, after.data),
+  };
+
+  it('flags a named resource one stack keeps and another creates under the same name', () => {
+    expect(findStatefulChanges(diffs)).toEqual([
+      expect.objectContaining({
+        stackName: 'gl-prod-network',
+        logicalId: 'AccessLogs',
+        action: 'move',
+        from: { stackName: 'gl-prod-data', logicalId: 'Logs' },
+      }),
+    ]);
+  });
+
+  it('refuses a move whatever --allow-replace names, and says why in the diff', () => {
+    const changes = findStatefulChanges(diffs);
+    expect(unapprovedStatefulChanges(changes, ['AccessLogs', 'Logs'])).toHaveLength(1);
+    const lines = renderDiffReport({
+      diffs,
+      statefulChanges: changes,
+      allowReplace: ['AccessLogs'],
+      style: styleFor(false),
+    });
+    expect(lines).toContain(
+      '  [+] AWS::S3::Bucket AccessLogs: create -- DATA LOSS: moves from gl-prod-data Logs, which CloudFormation cannot do in place; holds object storage (artifacts, LFS, uploads, backups...)',
+    );
+    expect(lines.at(-1)).toBe(
+      '1 stateful resource(s) would move between stacks; deploy refuses that whatever the flags: AccessLogs',
+    );
+  });
+
+  it('does not take a new resource of another name, or one within one stack, for a move', () => {
+    const renamed = {
+      'gl-prod-data': fullDiff(before.data, {
+        Resources: { Logs2: bucket('gl-prod-logs'), Other: bucket('gl-prod-other') },
+      }),
+    };
+    expect(findStatefulChanges(renamed)).toEqual([]);
+    expect(findStatefulChanges({ 'gl-prod-network': diffs['gl-prod-network'] })).toEqual([]);
+  });
+});
+
 describe('findStatefulChanges', () => {
   const changes = findStatefulChanges(diffs);
   const byId = Object.fromEntries(changes.map((change) => [change.logicalId, change]));

@@ -204,10 +204,10 @@ describe('plan.statefulResources, resource by resource', () => {
     );
   });
 
-  it('keeps the access-log bucket with the object storage, and lists it only where there is one', () => {
+  it('keeps the access-log bucket in the network stack (edge logs to it without waiting for data), and lists it only where there is one', () => {
     expect(byId('bucket-access-logs')).toMatchObject({
       kind: 'bucket',
-      stack: 'data',
+      stack: 'network',
       onStackDelete: 'retain',
       description: expect.stringContaining(`${objectStorage.bucketPrefix}${name}-access-logs`),
     });

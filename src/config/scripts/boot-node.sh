@@ -23,6 +23,8 @@ umask 077
 
 PSQL=/opt/gitlab/embedded/bin/psql
 export PSQL
+# Praefect's own binary, for its migration status.
+PRAEFECT=/opt/gitlab/embedded/bin/praefect
 REGION=""
 INSTANCE_ID=""
 # Where the data volume's mount and the unit drop-in that ties GitLab's services to it go.
@@ -533,6 +535,18 @@ praefect_database_ready() {
   PGDATABASE=$GLA_PRAEFECT_DB_NAME "$PSQL" -X -q -c 'SELECT 1' >/dev/null 2>&1
 }
 
+# Praefect's database holds every migration this Praefect knows, applied (by the deploy node's
+# reconfigure, which alone migrates). Its status is a table with a row per migration; a pending one
+# says `no` (or `unknown migration`) in its last column, as the upgrade's Gitaly Cluster check reads
+# it (src/lifecycle/scripts/upgrade-check-gitaly-cluster.sh). A database it cannot reach fails the
+# command; a status without any migration row is not taken for a finished schema.
+praefect_schema_ready() {
+  local status
+  status=$("$PRAEFECT" -config /var/opt/gitlab/praefect/config.toml sql-migrate-status 2>/dev/null) || return 1
+  printf '%s\n' "$status" | grep -E '^\|' | grep -vqi 'migration[[:space:]]*|[[:space:]]*applied' || return 1
+  ! printf '%s\n' "$status" | grep -Eq '\|[[:space:]]*(no|unknown migration)[[:space:]]*\|$'
+}
+
 # Runs under the deploy lock, once per package version: regular migrations (post-deployment ones
 # wait for the upgrade command), seeding the root user on a new database.
 migrate() {
@@ -633,6 +647,12 @@ boot() {
     run_step always praefect_database wait_for_artifact "$ARTIFACT_PRAEFECT_DATABASE" praefect_database_ready
   fi
   run_step once reconfigure gitlab-ctl reconfigure
+  if [ "${GLA_PRAEFECT_SCHEMA_WAIT:-no}" = "yes" ]; then
+    # Created beside the deploy node, this one reconfigured while that one migrated; Praefect
+    # starts over on the finished schema.
+    run_step always praefect_schema wait_for_artifact "$ARTIFACT_PRAEFECT_SCHEMA" praefect_schema_ready
+    run_step once praefect_restart gitlab-ctl restart praefect
+  fi
   run_step once store_single_node_secrets
   if [ "$GLA_MIGRATES" = "yes" ]; then run_step once run_migrations; fi
   run_step once fast_ssh_key_lookup

@@ -13,14 +13,57 @@ import { nameInAccount } from '../../plan/contracts.js';
 import type { BucketPlan, ObjectStoragePurpose, S3Service } from '../../plan/types.js';
 import { acknowledge } from '../common.js';
 import type { RemovalPolicyOf } from '../removal-policy.js';
+import { acknowledgeKeyByAlias, keyByAlias } from '../security.js';
 
 export interface ObjectStorageProps {
   /** The Plan's S3 service listing the buckets and naming the access-log bucket. */
   readonly service: S3Service;
   /** Key encrypting every object. */
   readonly encryptionKey: kms.IKey;
-  /** What deleting the stack does to each bucket, by Plan id (`bucket-<purpose>`, `bucket-access-logs`). */
+  /** The key's alias, which grants name it by. */
+  readonly encryptionKeyAlias: string;
+  /** What deleting the stack does to each bucket, by Plan id (`bucket-<purpose>`). */
   readonly removalPolicyOf: RemovalPolicyOf;
+  /** Bucket receiving the buckets' server access logs (the network stack's, see AccessLogBucket). */
+  readonly logBucket: s3.IBucket;
+}
+
+export interface AccessLogBucketProps {
+  /** The Plan's S3 service naming the access-log bucket. */
+  readonly service: S3Service;
+  /** What deleting the stack does to the bucket, by Plan id (`bucket-access-logs`). */
+  readonly removalPolicyOf: RemovalPolicyOf;
+}
+
+/**
+ * The bucket receiving S3 server access logs and load balancer access logs. SSE-S3 encrypted:
+ * neither log delivery service can write to a bucket encrypted with a customer-managed key. It sits
+ * in the network stack, which every other stack already waits for, so the edge stack's load
+ * balancer can log to it without waiting for the data stack (RDS takes 20 minutes and more).
+ */
+export class AccessLogBucket extends Construct {
+  readonly bucket: s3.Bucket;
+
+  constructor(scope: Construct, id: string, props: AccessLogBucketProps) {
+    super(scope, id);
+    this.bucket = new s3.Bucket(this, 'AccessLogs', {
+      bucketName: inStackAccount(props.service.accessLogBucketName),
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      lifecycleRules: [{ id: 'expire-logs', expiration: Duration.days(365) }],
+      removalPolicy: props.removalPolicyOf('bucket-access-logs'),
+    });
+    acknowledge(this.bucket, [
+      {
+        id: 'AwsSolutions-S1',
+        reason:
+          'This is the access log bucket; logging its own access would log every log delivery, recursively.',
+      },
+    ]);
+  }
 }
 
 /** Object actions GitLab needs on its buckets: read, write, delete and multipart uploads. */
@@ -39,36 +82,17 @@ const inStackAccount = (pattern: string) => nameInAccount(pattern, Aws.ACCOUNT_I
 export class ObjectStorage extends Construct {
   /** GitLab's buckets by object type. */
   readonly buckets: ReadonlyMap<ObjectStoragePurpose, s3.Bucket>;
-  /**
-   * Bucket receiving S3 server access logs and load balancer access logs. SSE-S3 encrypted: neither
-   * log delivery service can write to a bucket encrypted with a customer-managed key.
-   */
-  readonly logBucket: s3.Bucket;
-  private readonly encryptionKey: kms.IKey;
+  /** Bucket receiving the buckets' server access logs. */
+  readonly logBucket: s3.IBucket;
+  private readonly encryptionKeyAlias: string;
   private readonly service: S3Service;
 
   constructor(scope: Construct, id: string, props: ObjectStorageProps) {
     super(scope, id);
     const { service, encryptionKey } = props;
-    this.encryptionKey = encryptionKey;
+    this.encryptionKeyAlias = props.encryptionKeyAlias;
     this.service = service;
-    this.logBucket = new s3.Bucket(this, 'AccessLogs', {
-      bucketName: inStackAccount(service.accessLogBucketName),
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      lifecycleRules: [{ id: 'expire-logs', expiration: Duration.days(365) }],
-      removalPolicy: props.removalPolicyOf('bucket-access-logs'),
-    });
-    acknowledge(this.logBucket, [
-      {
-        id: 'AwsSolutions-S1',
-        reason:
-          'This is the access log bucket; logging its own access would log every log delivery, recursively.',
-      },
-    ]);
+    this.logBucket = props.logBucket;
 
     const buckets = new Map<ObjectStoragePurpose, s3.Bucket>();
     for (const bucketPlan of service.buckets) {
@@ -83,14 +107,37 @@ export class ObjectStorage extends Construct {
         enforceSSL: true,
         minimumTLSVersion: 1.2,
         versioned: bucketPlan.versioned,
-        serverAccessLogsBucket: this.logBucket,
-        serverAccessLogsPrefix: `${inStackAccount(bucketPlan.bucketName)}/`,
         lifecycleRules: lifecycleRules(bucketPlan),
         removalPolicy: props.removalPolicyOf(`bucket-${bucketPlan.purpose}`),
       });
+      this.logAccessTo(bucket, inStackAccount(bucketPlan.bucketName));
       buckets.set(bucketPlan.purpose, bucket);
     }
     this.buckets = buckets;
+  }
+
+  /**
+   * Server access logs of `bucket` under `<name>/` in the log bucket, which lives in another stack:
+   * what `serverAccessLogsBucket` would do, but with the delivery limited to this bucket by its
+   * known name (CDK drops that condition across stacks, and the bucket's attribute would make the
+   * log bucket's stack depend on this one).
+   */
+  private logAccessTo(bucket: s3.Bucket, name: string): void {
+    (bucket.node.defaultChild as s3.CfnBucket).loggingConfiguration = {
+      destinationBucketName: this.logBucket.bucketName,
+      logFilePrefix: `${name}/`,
+    };
+    this.logBucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
+        actions: ['s3:PutObject'],
+        resources: [this.logBucket.arnForObjects(`${name}/*`)],
+        conditions: {
+          ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:s3:::${name}` },
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+        },
+      }),
+    );
   }
 
   /** The bucket of an object type. */
@@ -143,9 +190,11 @@ export class ObjectStorage extends Construct {
     iam.Grant.addToPrincipal({
       grantee,
       actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-      resourceArns: [this.encryptionKey.keyArn],
-      conditions: { StringEquals: { 'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com` } },
+      ...keyByAlias(this.encryptionKeyAlias, {
+        StringEquals: { 'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com` },
+      }),
     });
+    acknowledgeKeyByAlias(grantee);
     return grant;
   }
 }

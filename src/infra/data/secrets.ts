@@ -3,7 +3,7 @@
  * Manager at deploy time or written once by the first node that boots; none is ever in a template.
  * Secrets are retained: replacing one would lock a running GitLab out of its own data.
  */
-import { SecretValue, Stack, Tags } from 'aws-cdk-lib';
+import { Aws, SecretValue, Stack, Tags } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -12,6 +12,7 @@ import { FIRST_BOOT_PENDING_TAG, FIRST_BOOT_SECRET_PLACEHOLDER } from '../../pla
 import type { RdsService, SecretId, SecretPlan } from '../../plan/types.js';
 import { acknowledge } from '../common.js';
 import type { RemovalPolicyOf } from '../removal-policy.js';
+import { acknowledgeKeyByAlias, keyByAlias } from '../security.js';
 
 export interface GitLabSecretsProps {
   /** The Plan's secrets. */
@@ -22,6 +23,8 @@ export interface GitLabSecretsProps {
   readonly removalPolicyOf: RemovalPolicyOf;
   /** Key encrypting every secret. */
   readonly encryptionKey: kms.IKey;
+  /** The key's alias, which grants name it by. */
+  readonly encryptionKeyAlias: string;
 }
 
 /** Characters RDS master passwords and ElastiCache AUTH tokens may not contain, plus shell-hostile ones. */
@@ -30,11 +33,13 @@ const EXCLUDED_CHARACTERS = ' "\'@/\\`$';
 export class GitLabSecrets extends Construct {
   /** Every secret of the Plan, by id. */
   readonly secrets: ReadonlyMap<SecretId, secretsmanager.Secret>;
-  private readonly encryptionKey: kms.IKey;
+  private readonly encryptionKeyAlias: string;
+  private readonly names: ReadonlyMap<SecretId, string>;
 
   constructor(scope: Construct, id: string, props: GitLabSecretsProps) {
     super(scope, id);
-    this.encryptionKey = props.encryptionKey;
+    this.encryptionKeyAlias = props.encryptionKeyAlias;
+    this.names = new Map(props.secrets.map((secretPlan) => [secretPlan.id, secretPlan.name]));
     const secrets = new Map<SecretId, secretsmanager.Secret>();
     for (const secretPlan of props.secrets) {
       const secret = new secretsmanager.Secret(this, secretPlan.id, {
@@ -72,22 +77,32 @@ export class GitLabSecrets extends Construct {
   }
 
   /**
+   * ARN of a secret by its Plan name (Secrets Manager appends `-` and six characters), so a grant
+   * from another stack imports nothing from this one.
+   */
+  arnOf(id: SecretId): string {
+    this.secret(id);
+    return `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${this.names.get(id)}-??????`;
+  }
+
+  /**
    * Lets a principal read one secret, and decrypt it through Secrets Manager only. Granted on the
    * principal's policy alone: the key policy already trusts the account's IAM, and writing the role
    * into the key policy would make this (data) stack depend on the compute stack that holds the role.
+   * The secret by its name and the key by its alias: the grantee's stack waits for nothing of this one.
    */
   grantRead(grantee: iam.IGrantable, id: SecretId): iam.Grant {
     const grant = iam.Grant.addToPrincipal({
       grantee,
       actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-      resourceArns: [this.secret(id).secretArn],
+      resourceArns: [this.arnOf(id)],
     });
     iam.Grant.addToPrincipal({
       grantee,
       actions: ['kms:Decrypt'],
-      resourceArns: [this.encryptionKey.keyArn],
-      conditions: { StringEquals: { 'kms:ViaService': this.viaSecretsManager } },
+      ...keyByAlias(this.encryptionKeyAlias, { StringEquals: { 'kms:ViaService': this.viaSecretsManager } }),
     });
+    acknowledgeKeyByAlias(grantee);
     return grant;
   }
 
@@ -130,7 +145,7 @@ export class GitLabSecrets extends Construct {
    * value, never the key or the policy.
    */
   grantWrite(grantee: iam.IGrantable, id: SecretId): iam.Grant {
-    const secretArn = this.secret(id).secretArn;
+    const secretArn = this.arnOf(id);
     const grant = iam.Grant.addToPrincipal({
       grantee,
       actions: ['secretsmanager:PutSecretValue'],
@@ -150,9 +165,9 @@ export class GitLabSecrets extends Construct {
     iam.Grant.addToPrincipal({
       grantee,
       actions: ['kms:Encrypt', 'kms:GenerateDataKey'],
-      resourceArns: [this.encryptionKey.keyArn],
-      conditions: { StringEquals: { 'kms:ViaService': this.viaSecretsManager } },
+      ...keyByAlias(this.encryptionKeyAlias, { StringEquals: { 'kms:ViaService': this.viaSecretsManager } }),
     });
+    acknowledgeKeyByAlias(grantee);
     return grant;
   }
 }

@@ -24,9 +24,10 @@ import { Construct } from 'constructs';
 import { ENVIRONMENT_TAG, NODE_TAG, ROLE_TAG } from '../../plan/contracts.js';
 import { NODE_DATA_PURPOSES } from '../../plan/query.js';
 import type { PlanNode } from '../../plan/types.js';
-import { acknowledge, tagNode, volumeArn } from '../common.js';
+import { acknowledge, tagNode } from '../common.js';
 import { createFixedNodes, type NodeTierProps } from '../fixed-node.js';
 import type { RemovalPolicyOf } from '../removal-policy.js';
+import { acknowledgeKeyByAlias, keyByAlias } from '../security.js';
 
 export interface GitalyVolumesProps {
   /** The Plan's nodes with a data volume (Gitaly's git-data, the 1k node's gitlab-data), each of which gets it. */
@@ -35,6 +36,8 @@ export interface GitalyVolumesProps {
   readonly environmentName: string;
   /** Key encrypting the volumes. */
   readonly encryptionKey: kms.IKey;
+  /** The key's alias, which grants name it by. */
+  readonly encryptionKeyAlias: string;
   /** What deleting the stack does to each volume, by Plan id (`volume-<node id>`). */
   readonly removalPolicyOf: RemovalPolicyOf;
 }
@@ -48,12 +51,12 @@ export class GitalyVolumes extends Construct {
   readonly volumes: ReadonlyMap<string, ec2.Volume>;
   private readonly roleOfNode: ReadonlyMap<string, PlanNode['role']>;
   private readonly environmentName: string;
-  private readonly encryptionKey: kms.IKey;
+  private readonly encryptionKeyAlias: string;
 
   constructor(scope: Construct, id: string, props: GitalyVolumesProps) {
     super(scope, id);
     this.environmentName = props.environmentName;
-    this.encryptionKey = props.encryptionKey;
+    this.encryptionKeyAlias = props.encryptionKeyAlias;
     const volumes = new Map<string, ec2.Volume>();
     this.roleOfNode = new Map(props.nodes.map((node) => [node.id, node.role]));
     for (const node of props.nodes) {
@@ -100,10 +103,13 @@ export class GitalyVolumes extends Construct {
         [`aws:ResourceTag/${NODE_TAG}`]: nodeId,
       },
     };
+    this.volume(nodeId);
+    // The volume by its tags, like the instances: the grantee's stack imports nothing from this one.
     const grant = iam.Grant.addToPrincipal({
       grantee,
       actions: ['ec2:AttachVolume', 'ec2:DetachVolume'],
-      resourceArns: [volumeArn(this.volume(nodeId))],
+      resourceArns: [`arn:${Aws.PARTITION}:ec2:${Aws.REGION}:${Aws.ACCOUNT_ID}:volume/*`],
+      conditions: thisNode,
     });
     // Stop: the predecessor, to take its volume over; start: it again, when the takeover fails.
     iam.Grant.addToPrincipal({
@@ -128,15 +134,17 @@ export class GitalyVolumes extends Construct {
         'kms:ReEncryptFrom',
         'kms:ReEncryptTo',
       ],
-      resourceArns: [this.encryptionKey.keyArn],
-      conditions: { StringEquals: viaEc2 },
+      ...keyByAlias(this.encryptionKeyAlias, { StringEquals: viaEc2 }),
     });
     iam.Grant.addToPrincipal({
       grantee,
       actions: ['kms:CreateGrant'],
-      resourceArns: [this.encryptionKey.keyArn],
-      conditions: { StringEquals: viaEc2, Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+      ...keyByAlias(this.encryptionKeyAlias, {
+        StringEquals: viaEc2,
+        Bool: { 'kms:GrantIsForAWSResource': 'true' },
+      }),
     });
+    acknowledgeKeyByAlias(grantee);
     return grant;
   }
 }
@@ -163,10 +171,11 @@ export class GitalyServers extends Construct {
         {
           id: 'AwsSolutions-IAM5',
           reason:
-            'EC2 Describe* calls support no resource-level permissions; attach, detach and stop on instance/* are limited by condition to instances tagged as this node of this environment.',
+            'EC2 Describe* calls support no resource-level permissions; attach, detach and stop on instance/* and volume/* are limited by condition to instances and volumes tagged as this node of this environment.',
           appliesTo: [
             'Resource::*',
             'Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*',
+            'Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:volume/*',
           ],
         },
       ]);

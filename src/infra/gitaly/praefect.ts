@@ -45,8 +45,9 @@ export class PraefectCluster extends Construct {
 
   constructor(scope: Construct, id: string, props: PraefectClusterProps) {
     super(scope, id);
-    // Created side by side but for the waits of the boot order (the compute stack adds them: the
-    // deploy node migrates first); replaced one at a time by `upgrade`, so the cluster keeps a quorum.
+    // Created side by side: the deploy node migrates while the others install, and they wait for its
+    // schema in their boot script (boot-order.ts); replaced one at a time by `upgrade`, so the
+    // cluster keeps a quorum.
     const servers = createFixedNodes(this, props);
     const instances = new Map([...servers].map(([nodeId, server]) => [nodeId, server.instance]));
     this.instances = instances;

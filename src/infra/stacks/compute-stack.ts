@@ -5,9 +5,10 @@
  */
 import { Stack } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
-import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as route53 from 'aws-cdk-lib/aws-route53';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { KMS_APPLY_IMPORTED_ALIAS_PERMISSIONS_TO_PRINCIPAL } from 'aws-cdk-lib/cx-api';
 import type { Construct } from 'constructs';
 import type { RoleId } from '../../catalog/types.js';
 import { renderNodeConfiguration } from '../../config/index.js';
@@ -65,10 +66,10 @@ export interface ComputeStackProps extends GitLabStackProps {
   readonly privateZone: route53.IHostedZone;
   /** Security groups of the tiers. */
   readonly securityGroups: SecurityGroups;
-  /** Key encrypting root volumes. */
-  readonly volumeKey: kms.IKey;
-  /** Key encrypting Kubernetes secrets. */
-  readonly secretsKey: kms.IKey;
+  /** Alias of the data stack's key encrypting root volumes (the key is named by it, see keyByAlias). */
+  readonly volumeKeyAlias: string;
+  /** Alias of the data stack's key encrypting secrets (Kubernetes secrets, the chart build). */
+  readonly secretsKeyAlias: string;
   /** The secrets, read (and some written) by the roles the Plan names. */
   readonly secrets: GitLabSecrets;
   /** GitLab's buckets, used by the roles the Plan names. */
@@ -114,7 +115,13 @@ export class ComputeStack extends Stack {
 
   constructor(scope: Construct, id: string, props: ComputeStackProps) {
     super(scope, id, props);
-    const { plan, vpc, subnetIn, privateZone, securityGroups: sg, volumeKey } = props;
+    // The data stack's keys by alias, never by ARN: this stack then waits for nothing of the data
+    // stack's for its keys. Grants on them are kms:ResourceAliases conditions (the flag makes CDK's
+    // own grants on an imported alias, such as the chart build's, take that form instead of none).
+    this.node.setContext(KMS_APPLY_IMPORTED_ALIAS_PERMISSIONS_TO_PRINCIPAL, true);
+    const volumeKey = kms.Alias.fromAliasName(this, 'VolumeKey', props.volumeKeyAlias);
+    const secretsKey = kms.Alias.fromAliasName(this, 'SecretsKey', props.secretsKeyAlias);
+    const { plan, vpc, subnetIn, privateZone, securityGroups: sg } = props;
     const render = props.renderUserData;
     this.instanceRoles = new InstanceRoles(this, 'InstanceRoles', {
       roles: new Set([...plan.nodes, ...plan.autoScalingGroups].map((machines) => machines.role)),
@@ -267,7 +274,8 @@ export class ComputeStack extends Stack {
         service: eksService,
         vpc,
         nodeSecurityGroup: sg.forTier('kubernetes'),
-        secretsKey: props.secretsKey,
+        secretsKey,
+        secretsKeyAlias: props.secretsKeyAlias,
         volumeKey,
         targetGroupArns: Object.values(props.targetGroups).map((group) => group!.targetGroupArn),
       });
@@ -282,7 +290,7 @@ export class ComputeStack extends Stack {
           redisHosts: props.dataEndpoints.redisHosts,
           certificateArn: props.certificateArn ?? '',
         },
-        encryptionKey: props.secretsKey,
+        encryptionKey: secretsKey,
       });
     }
 

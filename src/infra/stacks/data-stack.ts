@@ -1,10 +1,11 @@
 /**
- * The data stack: keys, secrets, RDS, ElastiCache, S3, Gitaly volumes and the GitLab version
+ * The data stack: keys, secrets, RDS, ElastiCache, S3 (its access-log bucket is the network stack's), Gitaly volumes and the GitLab version
  * parameter; everything whose loss loses data, so `destroy` keeps it by default.
  */
 import { Stack } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import type { RuntimeEndpoints } from '../../config/types.js';
@@ -31,6 +32,8 @@ export interface DataStackProps extends GitLabStackProps {
   readonly praefectDatabaseSecurityGroup?: ec2.ISecurityGroup;
   /** Security group of the Redis tier; absent when the Plan has no ElastiCache. */
   readonly redisSecurityGroup?: ec2.ISecurityGroup;
+  /** Bucket receiving the buckets' server access logs (in the network stack). */
+  readonly accessLogBucket: s3.IBucket;
 }
 
 /** Where GitLab's nodes find the data services (CloudFormation tokens at synth). */
@@ -72,6 +75,7 @@ export class DataStack extends Stack {
       secrets: plan.secrets,
       databases: databases.flatMap((service) => service.databases),
       encryptionKey: this.keys.secrets,
+      encryptionKeyAlias: this.keys.aliases.secrets,
       removalPolicyOf,
     });
     if (plan.email) this.email = new GitLabEmail(this, 'Email', { email: plan.email, removalPolicyOf });
@@ -128,12 +132,15 @@ export class DataStack extends Stack {
     this.objectStorage = new ObjectStorage(this, 'ObjectStorage', {
       service: serviceOf<S3Service>(plan, 's3'),
       encryptionKey: this.keys.objectStorage,
+      encryptionKeyAlias: this.keys.aliases.objectstorage,
       removalPolicyOf,
+      logBucket: props.accessLogBucket,
     });
     this.gitalyVolumes = new GitalyVolumes(this, 'GitalyVolumes', {
       nodes: nodesWithDataVolume(plan),
       environmentName,
       encryptionKey: this.keys.volumes,
+      encryptionKeyAlias: this.keys.aliases.volumes,
       removalPolicyOf,
     });
 
