@@ -316,7 +316,7 @@ export function allowedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsC
       {
         action: 'kms:GenerateDataKey',
         resource: world.keys.objectStorage,
-        context: viaService('s3', world),
+        context: { ...viaService('s3', world), ...aliasesOf(world, 'objectStorage') },
         why: 'S3 encrypts the archive with the bucket key',
       },
     );

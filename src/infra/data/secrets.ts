@@ -120,14 +120,14 @@ export class GitLabSecrets extends Construct {
         'secretsmanager:ListSecretVersionIds',
         'secretsmanager:PutSecretValue',
       ],
-      resourceArns: [this.secret(id).secretArn],
+      resourceArns: [this.arnOf(id)],
     });
     iam.Grant.addToPrincipal({
       grantee,
       actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
-      resourceArns: [this.encryptionKey.keyArn],
-      conditions: { StringEquals: { 'kms:ViaService': this.viaSecretsManager } },
+      ...keyByAlias(this.encryptionKeyAlias, { StringEquals: { 'kms:ViaService': this.viaSecretsManager } }),
     });
+    acknowledgeKeyByAlias(grantee);
     return grant;
   }
 
