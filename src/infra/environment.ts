@@ -133,8 +133,8 @@ export class GitLabEnvironment extends Construct {
       accessLogBucket: data.objectStorage.logBucket,
       gitalyVolumes: data.gitalyVolumes,
       targetGroups: edge.edge.targetGroups,
+      boundTargetGroups: edge.edge.boundTargetGroups,
       dataEndpoints: data.endpoints,
-      certificateArn: edge.edge.certificate.certificateArn,
       ...(props.renderUserData ? { renderUserData: props.renderUserData } : {}),
     });
     const ops = new OpsStack(this, 'ops', {

@@ -40,16 +40,29 @@ import {
   installBuildSpec,
   installSettings,
 } from '../config/helm/install.js';
+import {
+  type BoundTargetGroupArns,
+  reviewTargetGroupArns,
+  targetGroupBindingManifests,
+} from '../config/helm/target-group-bindings.js';
 import { CHART_OBJECT_TYPES } from '../plan/chart.js';
-import type { ObjectStoragePurpose, Plan } from '../plan/types.js';
+import { serviceOf } from '../plan/query.js';
+import { stackName } from '../plan/stacks.js';
+import type { EksService, ObjectStoragePurpose, Plan } from '../plan/types.js';
 import { acknowledge } from './common.js';
 import type { ObjectStorage } from './data/object-storage.js';
 import type { GitLabSecrets } from './data/secrets.js';
 import type { KubernetesCluster } from './eks.js';
 import { serviceAccountRole } from './eks-roles.js';
 
-/** SSM parameters holding what the install reads: the chart's values and the manifests before it. */
-export function chartParameterName(plan: Pick<Plan, 'spec'>, part: 'values' | 'manifests'): string {
+/**
+ * SSM parameters holding what the install reads: the chart's values, the manifests before it, the
+ * cluster add-ons' releases and the TargetGroupBindings after it.
+ */
+export function chartParameterName(
+  plan: Pick<Plan, 'spec'>,
+  part: 'values' | 'manifests' | 'releases' | 'bindings',
+): string {
   return `/${plan.spec.name}/gitlab-chart/${part}`;
 }
 
@@ -76,10 +89,12 @@ export interface GitLabChartProps {
   readonly objectStorage: ObjectStorage;
   /** The secrets the chart's Kubernetes Secrets are copied from. */
   readonly secrets: GitLabSecrets;
-  /** Endpoints the values name: RDS, ElastiCache, the certificate. */
-  readonly endpoints: Pick<ChartEndpoints, 'databaseHost' | 'redisHosts' | 'certificateArn'>;
+  /** Endpoints the values name: RDS and ElastiCache. */
+  readonly endpoints: Pick<ChartEndpoints, 'databaseHost' | 'redisHosts'>;
   /** Key encrypting the install build's artifacts and logs. */
   readonly encryptionKey: kms.IKey;
+  /** ARNs of the edge's target groups the chart's Services are bound to (TargetGroupBinding). */
+  readonly boundTargetGroupArns: BoundTargetGroupArns;
 }
 
 export class GitLabChart extends Construct {
@@ -139,6 +154,30 @@ export class GitLabChart extends Construct {
       tier: ssm.ParameterTier.ADVANCED,
     });
 
+    // The cluster add-ons (the load balancer controller first), with what only the deploy knows.
+    const releases = serviceOf<EksService>(plan, 'eks').addOnReleases.map((release) => ({
+      name: release.name,
+      namespace: release.namespace,
+      repository: release.repository,
+      chart: release.chart,
+      version: release.version,
+      values: kubernetes.releaseValues(release),
+    }));
+    const releasesParameter = new ssm.StringParameter(this, 'Releases', {
+      parameterName: chartParameterName(plan, 'releases'),
+      description: 'Helm releases of the cluster add-ons, installed before the GitLab chart (no secrets)',
+      stringValue: stack.toJsonString(releases),
+      tier: ssm.ParameterTier.ADVANCED,
+    });
+    const bindingsParameter = new ssm.StringParameter(this, 'Bindings', {
+      parameterName: chartParameterName(plan, 'bindings'),
+      description: "TargetGroupBindings registering the chart's pods in the edge's target groups",
+      stringValue: targetGroupBindingManifests(plan, props.boundTargetGroupArns)
+        .map((manifest) => stringify(manifest))
+        .join('---\n'),
+      tier: ssm.ParameterTier.ADVANCED,
+    });
+
     this.installer = new codebuild.Project(this, 'Installer', {
       description: `Installs GitLab's Helm chart on ${plan.spec.name}'s EKS cluster from inside the VPC`,
       vpc: props.vpc,
@@ -164,6 +203,8 @@ export class GitLabChart extends Construct {
           CLUSTER_NAME: kubernetes.cluster.ref,
           VALUES_PARAMETER: valuesParameter.parameterName,
           MANIFESTS_PARAMETER: manifestsParameter.parameterName,
+          RELEASES_PARAMETER: releasesParameter.parameterName,
+          BINDINGS_PARAMETER: bindingsParameter.parameterName,
         }).map(([name, value]) => [name, { value }]),
       ),
       buildSpec: codebuild.BuildSpec.fromObject(installBuildSpec()),
@@ -173,6 +214,8 @@ export class GitLabChart extends Construct {
     const installerRole = this.installer.role!;
     valuesParameter.grantRead(installerRole);
     manifestsParameter.grantRead(installerRole);
+    releasesParameter.grantRead(installerRole);
+    bindingsParameter.grantRead(installerRole);
     installerRole.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['eks:DescribeCluster'], resources: [kubernetes.cluster.attrArn] }),
     );
@@ -198,6 +241,8 @@ export class GitLabChart extends Construct {
         JSON.stringify([
           renderGitLabValues(plan, review),
           secretManifests(plan, review),
+          targetGroupBindingManifests(plan, reviewTargetGroupArns(plan, stackName(plan, 'edge'))),
+          serviceOf<EksService>(plan, 'eks').addOnReleases,
           installSettings(plan),
           installBuildSpec(),
         ]),
@@ -225,7 +270,14 @@ export class GitLabChart extends Construct {
     });
     // The nodes must exist to run pods, and the installer must be able to reach the cluster.
     for (const group of kubernetes.nodeGroups.values()) start.node.addDependency(group);
-    start.node.addDependency(access, valuesParameter, manifestsParameter, installerRole);
+    start.node.addDependency(
+      access,
+      valuesParameter,
+      manifestsParameter,
+      releasesParameter,
+      bindingsParameter,
+      installerRole,
+    );
     this.installed = new CfnWaitCondition(this, `Installed${digest}`, {
       handle: handle.ref,
       timeout: String(INSTALL_WAIT_SECONDS),
