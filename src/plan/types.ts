@@ -556,7 +556,7 @@ export interface ApplicationLoadBalancerPlan {
   readonly subnet: SubnetTier;
   readonly httpsPort: number;
   readonly httpPort: number;
-  /** Rules in priority order; a request no rule matches gets 404. */
+  /** Rules in priority order; a request no rule matches reaches the first route (GitLab). */
   readonly routes: readonly ApplicationRoutePlan[];
 }
 
