@@ -1,6 +1,7 @@
 /** The summary `gitlab-aws plan` prints first: where users find GitLab and its container registry. */
 import { describe, expect, it } from 'vitest';
-import { renderSummary } from '../../src/report/plan-text.js';
+import { externalLoadBalancer } from '../../src/plan/query.js';
+import { describeService, renderSummary } from '../../src/report/plan-text.js';
 import { planFor } from '../fixtures/plans.js';
 
 describe('the plan summary', () => {
@@ -28,5 +29,18 @@ describe('the plan summary', () => {
     expect(renderSummary(cluster).split('\n').at(-1)).toBe(
       '  backups: AWS Backup snapshots cron(0 2 * * ? *); gitlab-backup on demand only (no persistent Rails node to schedule it on), repositories streamed by each Gitaly node',
     );
+  });
+
+  it("shows the hybrid edge as SSH to GitLab Shell's pool and HTTP(S) through the ALB to each host", () => {
+    const hybrid = planFor({ architecture: { size: '2k', type: 'cloud-native-hybrid' } });
+    const { what, detail } = describeService(externalLoadBalancer(hybrid)!);
+    expect(what).toBe('NLB internet-facing + ALB');
+    const domain = hybrid.spec.domain.name;
+    expect(detail).toBe(
+      `22/tcp -> supporting-pool; 80/tcp, 443/tcp -> ALB -> ${domain}, registry.${domain}, kas.${domain}`,
+    );
+    expect(renderSummary(hybrid)).toContain(`container registry at https://registry.${domain}`);
+    const linux = describeService(externalLoadBalancer(planFor({}))!);
+    expect(linux.detail).toMatch(/^22\/tcp, 80\/tcp, 443\/tls, 5050\/tls -> \S+ \(/);
   });
 });
