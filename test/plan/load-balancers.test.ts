@@ -170,6 +170,23 @@ describe('the edge of every Cloud Native Hybrid plan', () => {
         [PORTS.http, 'TCP', PORTS.http, 'http-redirect', 'application-load-balancer'],
         [PORTS.https, 'TCP', PORTS.https, 'http', 'application-load-balancer'],
       ]);
+      expect(edge, name).toMatchObject({
+        kind: 'nlb',
+        id: 'external',
+        role: 'external-load-balancer',
+        scheme: 'internet-facing',
+        subnet: 'public',
+        count: 1,
+      });
+      // GitLab Shell by TCP on its pods; the ALB's HTTPS listener asks GitLab's readiness.
+      expect(
+        edge.listeners.map((l) => [l.healthCheck, l.targetRole]),
+        name,
+      ).toEqual([
+        [{ protocol: 'TCP', port: CHART_SERVICE_ENDPOINTS['gitlab-shell'].podPort }, 'supporting-pool'],
+        [{ protocol: 'HTTP', port: PORTS.http, path: '/' }, 'webservice-pool'],
+        [{ protocol: 'HTTPS', port: PORTS.https, path: '/-/readiness' }, 'webservice-pool'],
+      ]);
       const ssh = edge.listeners[0]!;
       expect(ssh.binding, name).toEqual({ service: 'gitlab-gitlab-shell', servicePort: PORTS.ssh });
       expect(ssh.targetRole, name).toBe('supporting-pool');
@@ -210,6 +227,16 @@ describe('the edge of every Cloud Native Hybrid plan', () => {
         name,
       ).toEqual(['webservice-pool', 'supporting-pool', 'supporting-pool', 'supporting-pool']);
       expect(new Set(routes.map((route) => route.targetGroup)).size, name).toBe(routes.length);
+      // Each Service's pods where the chart's readiness probe asks them.
+      expect(
+        routes.map((route) => route.healthCheck),
+        name,
+      ).toEqual([
+        { protocol: 'HTTP', port: 8181, path: '/-/readiness' },
+        { protocol: 'HTTP', port: 5001, path: '/debug/health' },
+        { protocol: 'HTTP', port: 8151, path: '/readiness' },
+        { protocol: 'HTTP', port: 8151, path: '/readiness' },
+      ]);
     }
   });
 
