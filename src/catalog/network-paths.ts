@@ -37,8 +37,10 @@
  *   skratsch-solutions/gitlabhq 0c6669526da9d644449ab36d4ec3a681976387e6,
  *   doc/administration/backup_restore/backup_gitlab.md ("Backup command", "Create server-side
  *   repository backups").
- * - The port numbers: catalog/ports.ts.
+ * - The port numbers: catalog/ports.ts; with Cloud Native Hybrid, the ports of the chart's pods
+ *   behind the load balancers: catalog/gitlab-chart-services.ts.
  */
+import { CHART_SERVICE_ENDPOINTS, type ChartServiceEndpoint } from './gitlab-chart-services.js';
 import { EXPORTER_PORTS, PORTS } from './ports.js';
 import type { ArchitectureType } from './types.js';
 
@@ -169,21 +171,9 @@ const SCRAPED: readonly [NetworkParty, readonly [number, string][]][] = [
   ],
 ];
 
-/**
- * Every path GitLab documents for an environment of this kind, and only those. Parties the
- * environment lacks (a monitoring node below 2k, Praefect without a Gitaly Cluster) drop out where
- * the paths are opened.
- */
-export function documentedNetworkPaths(options: NetworkPathOptions): NetworkPath[] {
-  const paths: NetworkPath[] = [
-    path('internet', 'load-balancer', PORTS.https, 'GitLab over HTTPS from users', 'referenceArchitecture'),
-    path(
-      'internet',
-      'load-balancer',
-      PORTS.http,
-      'HTTP from users, answered with a redirect to HTTPS',
-      'referenceArchitecture',
-    ),
+/** The Linux package's edge: the registry on its own port, TLS ending at the NLB before NGINX. */
+function linuxPackageEdgePaths(): NetworkPath[] {
+  return [
     path('internet', 'load-balancer', PORTS.registry, 'Container registry over HTTPS', 'containerRegistry'),
     path(
       'load-balancer',
@@ -207,6 +197,94 @@ export function documentedNetworkPaths(options: NetworkPathOptions): NetworkPath
       'containerRegistry',
     ),
     path('load-balancer', 'rails', PORTS.ssh, 'Git over SSH to GitLab Shell', 'referenceArchitecture'),
+  ];
+}
+
+/**
+ * Cloud Native Hybrid's edge: the NLB passes 80 and 443 to the ALB (both in the load balancer tier)
+ * and 22 to GitLab Shell's pods; the ALB reaches webservice, the registry and KAS on their pod ports,
+ * and health-checks each on its readiness port. The registry and KAS share 443 under their own hosts.
+ */
+function chartEdgePaths(): NetworkPath[] {
+  const { webservice, registry, kas, 'gitlab-shell': shell } = CHART_SERVICE_ENDPOINTS;
+  const kasK8sApi: ChartServiceEndpoint = CHART_SERVICE_ENDPOINTS['kas-k8s-api'];
+  return [
+    path(
+      'load-balancer',
+      'load-balancer',
+      PORTS.https,
+      'HTTPS passed from the Network to the Application Load Balancer',
+      'referenceArchitecture',
+    ),
+    path(
+      'load-balancer',
+      'load-balancer',
+      PORTS.http,
+      'HTTP passed from the Network to the Application Load Balancer, which redirects it',
+      'referenceArchitecture',
+    ),
+    path(
+      'load-balancer',
+      'rails',
+      webservice.podPort,
+      'GitLab from the HTTPS listener to the webservice pods (Workhorse) and its health checks',
+      'referenceArchitecture',
+    ),
+    path(
+      'load-balancer',
+      'rails',
+      registry.podPort,
+      'Container registry from the HTTPS listener to the registry pods',
+      'containerRegistry',
+    ),
+    path(
+      'load-balancer',
+      'rails',
+      registry.readiness.port,
+      'Health checks of the registry pods (debug server)',
+      'containerRegistry',
+    ),
+    path(
+      'load-balancer',
+      'rails',
+      kas.podPort,
+      'GitLab agents from the HTTPS listener to KAS',
+      'kasMultiNode',
+    ),
+    path(
+      'load-balancer',
+      'rails',
+      kasK8sApi.podPort,
+      'Kubernetes API proxy from the HTTPS listener to KAS',
+      'kasMultiNode',
+    ),
+    path('load-balancer', 'rails', kas.readiness.port, 'Health checks of the KAS pods', 'kasMultiNode'),
+    path(
+      'load-balancer',
+      'rails',
+      shell.podPort,
+      'Git over SSH to the GitLab Shell pods',
+      'referenceArchitecture',
+    ),
+  ];
+}
+
+/**
+ * Every path GitLab documents for an environment of this kind, and only those. Parties the
+ * environment lacks (a monitoring node below 2k, Praefect without a Gitaly Cluster) drop out where
+ * the paths are opened.
+ */
+export function documentedNetworkPaths(options: NetworkPathOptions): NetworkPath[] {
+  const paths: NetworkPath[] = [
+    path('internet', 'load-balancer', PORTS.https, 'GitLab over HTTPS from users', 'referenceArchitecture'),
+    path(
+      'internet',
+      'load-balancer',
+      PORTS.http,
+      'HTTP from users, answered with a redirect to HTTPS',
+      'referenceArchitecture',
+    ),
+    ...(options.type === 'cloud-native-hybrid' ? chartEdgePaths() : linuxPackageEdgePaths()),
   ];
   for (const client of RAILS_CODE) {
     paths.push(path(client, 'database', PORTS.postgres, 'GitLab database', 'referenceArchitecture'));

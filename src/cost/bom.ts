@@ -37,11 +37,19 @@ export function rdsGp3Baseline(storageGiB: number): { iops: number; throughputMi
  */
 export const NLB_LCU_PER_HOUR = 1;
 
+/**
+ * ALB capacity units assumed per load balancer and hour (Cloud Native Hybrid). One LCU covers, per
+ * hour, 1 GB processed, 25 new connections per second, 3,000 active connections per minute or 1,000
+ * rule evaluations per second; AWS bills the highest dimension. The same traffic as the NLB's.
+ */
+export const ALB_LCU_PER_HOUR = 1;
+
 export type AssumptionId =
   | 'hours'
   | 'object-storage'
   | 'egress'
   | 'nlb-lcu'
+  | 'alb-lcu'
   | 'desired-capacity'
   | 'alarms'
   | 'public-zone';
@@ -359,6 +367,33 @@ function serviceLines(table: PriceTable, plan: Plan): BomLine[] {
             ),
           );
         }
+        const application = service.applicationLoadBalancer;
+        if (application) {
+          // Cloud Native Hybrid's ALB behind the NLB, with its own capacity units and, internet-facing,
+          // at least one public IPv4 address per AZ.
+          lines.push(
+            line(service.role, `ALB ${application.scheme}`, service.count, 'load balancer', 'hourly', {
+              onDemand: priceOf(table, region, 'network', 'albHourly'),
+            }),
+            line(
+              service.role,
+              'ALB capacity units',
+              service.count * ALB_LCU_PER_HOUR,
+              'LCU',
+              'hourly',
+              { onDemand: priceOf(table, region, 'network', 'albLcuHourly') },
+              'alb-lcu',
+            ),
+            line(
+              service.role,
+              'ALB public IPv4 addresses (one per AZ)',
+              application.scheme === 'internet-facing' ? service.count * plan.availabilityZones.length : 0,
+              'address',
+              'hourly',
+              { onDemand: priceOf(table, region, 'network', 'publicIpv4Hourly') },
+            ),
+          );
+        }
         return lines;
       }
       case 'eks': {
@@ -497,6 +532,15 @@ function assumptionsOf(plan: Plan): BomAssumption[] {
       what: 'NLB capacity units per load balancer and hour (1 GB/h processed, 800 new TCP or 50 TLS conn/s)',
       value: String(NLB_LCU_PER_HOUR),
     },
+    ...(plan.services.some((service) => service.kind === 'nlb' && service.applicationLoadBalancer)
+      ? [
+          {
+            id: 'alb-lcu' as const,
+            what: 'ALB capacity units per load balancer and hour (1 GB/h processed, 25 new conn/s, 3,000 active conn/min)',
+            value: String(ALB_LCU_PER_HOUR),
+          },
+        ]
+      : []),
     {
       id: 'desired-capacity',
       what: 'Auto scaling groups run at desired capacity all month (no scale-out)',

@@ -38,6 +38,8 @@ export const NETWORK_ITEMS = [
   'natGatewayPerGB',
   'nlbHourly',
   'nlbLcuHourly',
+  'albHourly',
+  'albLcuHourly',
   'publicIpv4Hourly',
   'dataTransferOutPerGB',
 ] as const;

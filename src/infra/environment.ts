@@ -135,8 +135,8 @@ export class GitLabEnvironment extends Construct {
       accessLogBucket,
       gitalyVolumes: data.gitalyVolumes,
       targetGroups: edge.edge.targetGroups,
+      boundTargetGroups: edge.edge.boundTargetGroups,
       dataEndpoints: data.endpoints,
-      certificateArn: edge.edge.certificate.certificateArn,
       ...(props.renderUserData ? { renderUserData: props.renderUserData } : {}),
     });
     // Compute names the data stack's keys by alias, its secrets and volumes by name and tag, so most of

@@ -40,17 +40,30 @@ import {
   installBuildSpec,
   installSettings,
 } from '../config/helm/install.js';
+import {
+  type BoundTargetGroupArns,
+  reviewTargetGroupArns,
+  targetGroupBindingManifests,
+} from '../config/helm/target-group-bindings.js';
 import { toolboxBackupManifests } from '../config/helm/toolbox-backups.js';
 import { CHART_OBJECT_TYPES } from '../plan/chart.js';
-import type { ObjectStoragePurpose, Plan } from '../plan/types.js';
+import { serviceOf } from '../plan/query.js';
+import { stackName } from '../plan/stacks.js';
+import type { EksService, ObjectStoragePurpose, Plan } from '../plan/types.js';
 import { acknowledge } from './common.js';
 import type { ObjectStorage } from './data/object-storage.js';
 import type { GitLabSecrets } from './data/secrets.js';
 import type { KubernetesCluster } from './eks.js';
 import { serviceAccountRole } from './eks-roles.js';
 
-/** SSM parameters holding what the install reads: the chart's values and the manifests before it. */
-export function chartParameterName(plan: Pick<Plan, 'spec'>, part: 'values' | 'manifests'): string {
+/**
+ * SSM parameters holding what the install reads: the chart's values, the manifests before it, the
+ * cluster add-ons' releases and the TargetGroupBindings after it.
+ */
+export function chartParameterName(
+  plan: Pick<Plan, 'spec'>,
+  part: 'values' | 'manifests' | 'releases' | 'bindings',
+): string {
   return `/${plan.spec.name}/gitlab-chart/${part}`;
 }
 
@@ -78,10 +91,12 @@ export interface GitLabChartProps {
   readonly objectStorage: ObjectStorage;
   /** The secrets the chart's Kubernetes Secrets are copied from. */
   readonly secrets: GitLabSecrets;
-  /** Endpoints the values name: RDS, ElastiCache, the certificate. */
-  readonly endpoints: Pick<ChartEndpoints, 'databaseHost' | 'redisHosts' | 'certificateArn'>;
+  /** Endpoints the values name: RDS and ElastiCache. */
+  readonly endpoints: Pick<ChartEndpoints, 'databaseHost' | 'redisHosts'>;
   /** Key encrypting the install build's artifacts and logs. */
   readonly encryptionKey: kms.IKey;
+  /** ARNs of the edge's target groups the chart's Services are bound to (TargetGroupBinding). */
+  readonly boundTargetGroupArns: BoundTargetGroupArns;
 }
 
 export class GitLabChart extends Construct {
@@ -142,6 +157,30 @@ export class GitLabChart extends Construct {
       tier: ssm.ParameterTier.ADVANCED,
     });
 
+    // The cluster add-ons (the load balancer controller first), with what only the deploy knows.
+    const releases = serviceOf<EksService>(plan, 'eks').addOnReleases.map((release) => ({
+      name: release.name,
+      namespace: release.namespace,
+      repository: release.repository,
+      chart: release.chart,
+      version: release.version,
+      values: kubernetes.releaseValues(release),
+    }));
+    const releasesParameter = new ssm.StringParameter(this, 'Releases', {
+      parameterName: chartParameterName(plan, 'releases'),
+      description: 'Helm releases of the cluster add-ons, installed before the GitLab chart (no secrets)',
+      stringValue: stack.toJsonString(releases),
+      tier: ssm.ParameterTier.ADVANCED,
+    });
+    const bindingsParameter = new ssm.StringParameter(this, 'Bindings', {
+      parameterName: chartParameterName(plan, 'bindings'),
+      description: "TargetGroupBindings registering the chart's pods in the edge's target groups",
+      stringValue: targetGroupBindingManifests(plan, props.boundTargetGroupArns)
+        .map((manifest) => stringify(manifest))
+        .join('---\n'),
+      tier: ssm.ParameterTier.ADVANCED,
+    });
+
     this.installer = new codebuild.Project(this, 'Installer', {
       description: `Installs GitLab's Helm chart on ${plan.spec.name}'s EKS cluster from inside the VPC`,
       vpc: props.vpc,
@@ -167,7 +206,10 @@ export class GitLabChart extends Construct {
           CLUSTER_NAME: kubernetes.cluster.ref,
           VALUES_PARAMETER: valuesParameter.parameterName,
           MANIFESTS_PARAMETER: manifestsParameter.parameterName,
-          RAILS_SECRETS_ID: props.secrets.secret('rails-secrets').secretArn,
+          // By name, so the compute stack imports nothing of the data stack for it.
+          RAILS_SECRETS_ID: props.secrets.nameOf('rails-secrets'),
+          RELEASES_PARAMETER: releasesParameter.parameterName,
+          BINDINGS_PARAMETER: bindingsParameter.parameterName,
         }).map(([name, value]) => [name, { value }]),
       ),
       buildSpec: codebuild.BuildSpec.fromObject(installBuildSpec()),
@@ -180,6 +222,8 @@ export class GitLabChart extends Construct {
     // Rails' secrets kept outside the cluster, and the backups bucket their copies and archives go to.
     props.secrets.grantKeep(installerRole, 'rails-secrets');
     props.objectStorage.grantReadWrite(installerRole, ['backups']);
+    releasesParameter.grantRead(installerRole);
+    bindingsParameter.grantRead(installerRole);
     installerRole.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['eks:DescribeCluster'], resources: [kubernetes.cluster.attrArn] }),
     );
@@ -206,6 +250,8 @@ export class GitLabChart extends Construct {
           renderGitLabValues(plan, review),
           secretManifests(plan, review),
           toolboxBackupManifests(),
+          targetGroupBindingManifests(plan, reviewTargetGroupArns(plan, stackName(plan, 'edge'))),
+          serviceOf<EksService>(plan, 'eks').addOnReleases,
           installSettings(plan),
           installBuildSpec(),
         ]),
@@ -233,7 +279,14 @@ export class GitLabChart extends Construct {
     });
     // The nodes must exist to run pods, and the installer must be able to reach the cluster.
     for (const group of kubernetes.nodeGroups.values()) start.node.addDependency(group);
-    start.node.addDependency(access, valuesParameter, manifestsParameter, installerRole);
+    start.node.addDependency(
+      access,
+      valuesParameter,
+      manifestsParameter,
+      releasesParameter,
+      bindingsParameter,
+      installerRole,
+    );
     this.installed = new CfnWaitCondition(this, `Installed${digest}`, {
       handle: handle.ref,
       timeout: String(INSTALL_WAIT_SECONDS),

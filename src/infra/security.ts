@@ -182,9 +182,13 @@ export class SecurityGroups extends Construct {
       opened.add(`${from}>${to}:${path.port}`);
       const caller =
         from === 'kubernetes' ? 'the Rails and Sidekiq pods' : from === to ? `other ${from} nodes` : from;
-      groups
-        .get(to)!
-        .connections.allowFrom(groups.get(from)!, ec2.Port.tcp(path.port), `${path.why}, from ${caller}`);
+      const description = `${path.why}, from ${caller}`;
+      groups.get(to)!.connections.allowFrom(groups.get(from)!, ec2.Port.tcp(path.port), description);
+      // A group's rule naming itself opens ingress only; a tier without open egress (the NLB passing
+      // to the ALB) needs its egress said as well.
+      if (from === to && NO_OUTBOUND.includes(from)) {
+        groups.get(from)!.addEgressRule(groups.get(from)!, ec2.Port.tcp(path.port), description);
+      }
     }
 
     for (const cidr of props.gitSshAllowedCidrs) {

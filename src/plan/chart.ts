@@ -5,8 +5,15 @@
  * these, so a check and the values can never disagree.
  */
 import { PORTS } from '../catalog/ports.js';
-import { internalLoadBalancer, nodesOf, servicesOf } from './query.js';
-import type { ElastiCacheService, ObjectStoragePurpose, Plan } from './types.js';
+import { externalLoadBalancer, internalLoadBalancer, nodesOf, servicesOf } from './query.js';
+import type {
+  ApplicationTargetGroup,
+  ChartBindingPlan,
+  ElastiCacheService,
+  ExternalTargetGroup,
+  ObjectStoragePurpose,
+  Plan,
+} from './types.js';
 
 /**
  * Praefect's virtual storage, which the Praefect nodes serve (src/config/praefect.ts) and the chart
@@ -88,4 +95,43 @@ export function chartBuckets(plan: Pick<Plan, 'services'>): Partial<Record<Objec
 /** Whether the Plan runs GitLab's chart (Cloud Native Hybrid). */
 export function runsChart(plan: Pick<Plan, 'architecture'>): boolean {
   return plan.architecture.type === 'cloud-native-hybrid';
+}
+
+/** A target group the AWS Load Balancer Controller fills with a chart Service's pods. */
+export interface ChartTargetGroupBinding {
+  /** The target group's name in the Plan: `ssh` on the NLB, or one of the ALB's. */
+  readonly targetGroup: ExternalTargetGroup | ApplicationTargetGroup;
+  /** The load balancer holding it. */
+  readonly loadBalancer: 'network' | 'application';
+  readonly binding: ChartBindingPlan;
+  /** The pods' port the targets are registered on. */
+  readonly targetPort: number;
+}
+
+/**
+ * Every target group a TargetGroupBinding fills (Cloud Native Hybrid): the NLB's listeners that bind
+ * a chart Service (GitLab Shell) and every route of the ALB. None without the chart.
+ */
+export function chartTargetGroupBindings(plan: Pick<Plan, 'services'>): ChartTargetGroupBinding[] {
+  const edge = externalLoadBalancer(plan);
+  if (!edge) return [];
+  const network = edge.listeners.flatMap((listener) =>
+    listener.binding && listener.targetGroup !== 'praefect'
+      ? [
+          {
+            targetGroup: listener.targetGroup,
+            loadBalancer: 'network' as const,
+            binding: listener.binding,
+            targetPort: listener.targetPort,
+          },
+        ]
+      : [],
+  );
+  const application = (edge.applicationLoadBalancer?.routes ?? []).map((route) => ({
+    targetGroup: route.targetGroup,
+    loadBalancer: 'application' as const,
+    binding: route.binding,
+    targetPort: route.targetPort,
+  }));
+  return [...network, ...application];
 }

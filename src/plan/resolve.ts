@@ -6,7 +6,6 @@
  */
 import { EKS_CALENDAR_READ_ON } from '../catalog/eks-versions.js';
 import { referenceArchitecture } from '../catalog/index.js';
-import { PORTS } from '../catalog/ports.js';
 import { ROLE_IDS, type RoleId } from '../catalog/types.js';
 import type { Spec } from '../spec/schema.js';
 import { planAlarms } from './alarms.js';
@@ -24,7 +23,7 @@ import { planEmail } from './resolve/email.js';
 import { planExtraSettings } from './resolve/extra-settings.js';
 import { planGitalyNodes } from './resolve/gitaly.js';
 import { planEks } from './resolve/kubernetes.js';
-import { planExternalLoadBalancer, planPraefectLoadBalancer } from './resolve/load-balancers.js';
+import { planExternalLoadBalancer, planPraefectLoadBalancer, publicUrls } from './resolve/load-balancers.js';
 import { planMonitoringNodes } from './resolve/monitoring.js';
 import { planObjectStorage } from './resolve/object-storage.js';
 import { planPraefectNodes } from './resolve/praefect.js';
@@ -113,8 +112,7 @@ export function resolvePlan(spec: Spec, options: ResolveOptions = {}): Plan {
         version: spec.gitlab.version,
         packageName: `gitlab-${spec.gitlab.edition}`,
         externalUrl: `https://${spec.domain.name}`,
-        // On the GitLab domain's own port: the same certificate and DNS record serve it.
-        registryUrl: `https://${spec.domain.name}:${PORTS.registry}`,
+        ...publicUrls(spec),
       },
       region: spec.region,
       availabilityZones,

@@ -224,8 +224,17 @@ export interface PlanGitLab {
   readonly packageName: string;
   /** The domain users browse and clone from. */
   readonly externalUrl: string;
-  /** The container registry users log in to, push and pull at: the domain on its own port. */
+  /**
+   * The container registry users log in to, push and pull at: the domain on its own port (Linux
+   * package), or its own host name below the domain on 443 (Cloud Native Hybrid, the chart's Ingress
+   * host).
+   */
   readonly registryUrl: string;
+  /**
+   * Where GitLab agents for Kubernetes connect to KAS: the domain's `/-/kubernetes-agent/` path
+   * (Linux package, proxied by NGINX) or the KAS host below the domain (Cloud Native Hybrid).
+   */
+  readonly kasUrl: string;
 }
 
 export interface NetworkPlan {
@@ -491,7 +500,65 @@ export interface ListenerPlan {
   /** Role or auto scaling group receiving the traffic. */
   readonly targetRole: RoleId;
   /** Health check of the target group. */
-  readonly healthCheck: { readonly protocol: 'HTTP' | 'TCP'; readonly port: number; readonly path?: string };
+  readonly healthCheck: TargetHealthCheckPlan;
+  /**
+   * Cloud Native Hybrid: the listener passes TCP on to the Application Load Balancer's listener on
+   * `targetPort`, which ends TLS and routes by host.
+   */
+  readonly forwardsTo?: 'application-load-balancer';
+  /** Cloud Native Hybrid: the chart Service whose pods a TargetGroupBinding registers in the target group. */
+  readonly binding?: ChartBindingPlan;
+}
+
+/** How a load balancer health-checks a target group's targets. */
+export interface TargetHealthCheckPlan {
+  readonly protocol: 'HTTP' | 'HTTPS' | 'TCP';
+  readonly port: number;
+  readonly path?: string;
+}
+
+/**
+ * A Service of GitLab's chart whose pods the AWS Load Balancer Controller registers, by IP, in a
+ * target group CloudFormation made (a TargetGroupBinding).
+ */
+export interface ChartBindingPlan {
+  /** The Service in the chart's namespace, e.g. gitlab-webservice-default. */
+  readonly service: string;
+  /** The Service port; the controller registers the pod port behind it. */
+  readonly servicePort: number;
+}
+
+/** Target groups of the Application Load Balancer (Cloud Native Hybrid), one per chart Service port. */
+export const APPLICATION_TARGET_GROUPS = ['webservice', 'registry', 'kas', 'kas-k8s-api'] as const;
+export type ApplicationTargetGroup = (typeof APPLICATION_TARGET_GROUPS)[number];
+
+/** One rule of the Application Load Balancer's HTTPS listener: a host (and path) to a chart Service. */
+export interface ApplicationRoutePlan {
+  readonly targetGroup: ApplicationTargetGroup;
+  /** Host header the rule matches. */
+  readonly host: string;
+  /** Path prefix the rule also matches, e.g. `/k8s-proxy/`; any path when absent. */
+  readonly pathPrefix?: string;
+  /** The pods' port, which the target group's IP targets are registered on. */
+  readonly targetPort: number;
+  /** Node pool the pods run in. */
+  readonly targetRole: RoleId;
+  readonly binding: ChartBindingPlan;
+  readonly healthCheck: TargetHealthCheckPlan;
+}
+
+/**
+ * The Application Load Balancer of Cloud Native Hybrid, behind the Network Load Balancer's 80 and 443
+ * listeners: TLS ends here with the ACM certificate, HTTP answers with a redirect to HTTPS, and the
+ * HTTPS listener routes each host to its chart Service.
+ */
+export interface ApplicationLoadBalancerPlan {
+  readonly scheme: 'internet-facing';
+  readonly subnet: SubnetTier;
+  readonly httpsPort: number;
+  readonly httpPort: number;
+  /** Rules in priority order; a request no rule matches reaches the first route (GitLab). */
+  readonly routes: readonly ApplicationRoutePlan[];
 }
 
 export interface LoadBalancerService {
@@ -506,6 +573,8 @@ export interface LoadBalancerService {
   readonly proxyProtocol: boolean;
   /** DNS name clients use: the domain (external) or a private name (internal). */
   readonly dnsName: string;
+  /** Cloud Native Hybrid: the Application Load Balancer the HTTP(S) listeners pass on to. */
+  readonly applicationLoadBalancer?: ApplicationLoadBalancerPlan;
 }
 
 export interface EksNodeGroupPlan {

@@ -147,14 +147,26 @@ export function describeService(service: PlanService): { role: string; what: str
         what: `S3, ${service.buckets.length} buckets`,
         detail: service.buckets.map((bucket) => bucket.purpose).join(', '),
       };
-    case 'nlb':
+    case 'nlb': {
+      const application = service.applicationLoadBalancer;
+      const ports = (listeners: typeof service.listeners) =>
+        listeners.map((listener) => `${listener.port}/${listener.protocol.toLowerCase()}`).join(', ');
+      if (application) {
+        // Cloud Native Hybrid: SSH to the pods, HTTP(S) through the ALB to each host's Service.
+        const direct = service.listeners.filter((listener) => !listener.forwardsTo);
+        const hosts = [...new Set(application.routes.map((route) => route.host))];
+        return {
+          role: service.role,
+          what: `NLB ${service.scheme} + ALB`,
+          detail: `${ports(direct)} -> ${direct[0]?.targetRole ?? '-'}; ${ports(service.listeners.filter((listener) => listener.forwardsTo))} -> ALB -> ${hosts.join(', ')}`,
+        };
+      }
       return {
         role: service.role,
         what: `NLB ${service.scheme}`,
-        detail: `${service.listeners
-          .map((listener) => `${listener.port}/${listener.protocol.toLowerCase()}`)
-          .join(', ')} -> ${service.listeners[0]?.targetRole ?? '-'} (${service.dnsName})`,
+        detail: `${ports(service.listeners)} -> ${service.listeners[0]?.targetRole ?? '-'} (${service.dnsName})`,
       };
+    }
     case 'eks':
       return {
         role: 'kubernetes',

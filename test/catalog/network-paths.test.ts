@@ -4,6 +4,7 @@
  * NETWORK_PATH_SOURCES names.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CHART_SERVICE_ENDPOINTS } from '../../src/catalog/gitlab-chart-services.js';
 import {
   documentedNetworkPaths,
   NETWORK_PATH_SOURCES,
@@ -118,13 +119,30 @@ describe('documented network paths', () => {
         key('load-balancer', 'rails', PORTS.registry),
         key('sidekiq', 'load-balancer', PORTS.registry),
       ]);
-      expect(on(hybrid, PORTS.registry)).toEqual([
-        key('internet', 'load-balancer', PORTS.registry),
-        key('load-balancer', 'rails', PORTS.registry),
-      ]);
-      for (const paths of [linux, hybrid]) {
-        expect(on(paths, PORTS.httpRedirect)).toEqual([key('load-balancer', 'rails', PORTS.httpRedirect)]);
-      }
+      // The chart's registry shares 443 under its own host: no port 5050, no NGINX redirect port.
+      expect(on(hybrid, PORTS.registry)).toEqual([]);
+      expect(on(linux, PORTS.httpRedirect)).toEqual([key('load-balancer', 'rails', PORTS.httpRedirect)]);
+      expect(on(hybrid, PORTS.httpRedirect)).toEqual([]);
+      // From the load balancers, the chart's pods on their own ports and readiness ports only.
+      const fromEdge = (paths: Set<string>, to: string) =>
+        [...paths]
+          .filter((path) => path.startsWith(`load-balancer>${to}:`))
+          .map((path) => Number(path.split(':')[1]))
+          .sort((a, b) => a - b);
+      const { webservice, registry, kas, 'gitlab-shell': shell } = CHART_SERVICE_ENDPOINTS;
+      expect(fromEdge(hybrid, 'rails')).toEqual(
+        [
+          webservice.podPort,
+          registry.podPort,
+          registry.readiness.port,
+          kas.podPort,
+          CHART_SERVICE_ENDPOINTS['kas-k8s-api'].podPort,
+          kas.readiness.port,
+          shell.podPort,
+        ].sort((a, b) => a - b),
+      );
+      expect(fromEdge(hybrid, 'load-balancer')).toEqual([PORTS.http, PORTS.https]);
+      expect(fromEdge(linux, 'load-balancer')).toEqual([]);
     }
     const sidekiqToRegistry = documentedNetworkPaths({
       gitalyMode: 'single',

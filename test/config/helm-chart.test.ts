@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { CHART_SIZING, type HybridSize } from '../../src/catalog/gitlab-chart.js';
 import { CHART_SERVICE_ACCOUNTS, renderGitLabValues } from '../../src/config/helm/index.js';
+import { chartTargetGroupBindings } from '../../src/plan/chart.js';
 import { PLAN_RULES } from '../../src/plan/index.js';
 import { serviceOf, servicesOf } from '../../src/plan/query.js';
 import type { Plan, RdsService } from '../../src/plan/types.js';
@@ -133,22 +134,51 @@ describe.skipIf(unavailable)(`GitLab's chart renders the generated values${reaso
     }
   });
 
-  it('puts GitLab behind an ALB with the certificate, SSH behind an NLB, and bundles nothing the Plan runs elsewhere', () => {
+  it('has every Service and port the load balancers bind, on the pod port their targets use', () => {
+    for (const { combination, plan } of HYBRID) {
+      const { objects } = of(plan);
+      const bindings = chartTargetGroupBindings(plan);
+      expect(bindings.length, combination.size).toBeGreaterThan(0);
+      for (const { binding, targetPort, targetGroup } of bindings) {
+        const what = `${combination.size} ${targetGroup}: ${binding.service}:${binding.servicePort}`;
+        const service = objects.find(
+          (object) => object.kind === 'Service' && object.metadata.name === binding.service,
+        );
+        expect(service, what).toBeDefined();
+        // Never a load balancer of the chart's own: the controller registers pod IPs only.
+        expect(service.spec.type, what).toBe('ClusterIP');
+        const port = service.spec.ports.find((entry: Any) => entry.port === binding.servicePort);
+        expect(port, what).toBeDefined();
+        // The pods the Service selects listen on the target port, by number or by port name.
+        const selector = Object.entries(service.spec.selector as Record<string, string>);
+        const pods = objects.filter(
+          (object) =>
+            object.kind === 'Deployment' &&
+            selector.every(([key, value]) => object.spec.template.metadata.labels?.[key] === value),
+        );
+        expect(pods.length, what).toBeGreaterThan(0);
+        for (const deployment of pods) {
+          const ports = (deployment.spec.template.spec.containers as Any[]).flatMap(
+            (container) => container.ports ?? [],
+          );
+          const target = ports.find((entry: Any) =>
+            typeof port.targetPort === 'number'
+              ? entry.containerPort === port.targetPort
+              : entry.name === port.targetPort,
+          );
+          expect(target?.containerPort, `${what} in ${deployment.metadata.name}`).toBe(targetPort);
+        }
+      }
+    }
+  });
+
+  it('creates no Ingress and no load balancer of its own, and bundles nothing the Plan runs elsewhere', () => {
     const plan = HYBRID.find(({ combination }) => combination.size === '10k')!.plan;
     const { objects } = of(plan);
-    const ingresses = objects.filter((object) => object.kind === 'Ingress');
-    expect(ingresses.length).toBeGreaterThanOrEqual(3);
-    for (const ingress of ingresses) {
-      expect(ingress.spec.ingressClassName).toBe('alb');
-      expect(ingress.metadata.annotations['alb.ingress.kubernetes.io/certificate-arn']).toBe(
-        chartEndpoints(plan).certificateArn,
-      );
-    }
-    const shell = objects.find(
-      (object) => object.kind === 'Service' && object.metadata.name === 'gitlab-gitlab-shell',
+    expect(objects.filter((object) => object.kind === 'Ingress')).toEqual([]);
+    expect(objects.filter((object) => object.kind === 'Service' && object.spec.type !== 'ClusterIP')).toEqual(
+      [],
     );
-    expect(shell.spec.type).toBe('LoadBalancer');
-    expect(shell.spec.ports.find((port: Any) => port.name === 'ssh').port).toBe(22);
     const roles = chartEndpoints(plan).serviceAccountRoles;
     for (const [component, name] of Object.entries(CHART_SERVICE_ACCOUNTS).filter(
       ([key]) => key !== 'secrets',

@@ -15,7 +15,6 @@ export function chartEndpoints(plan: Plan): ChartEndpoints {
           : [],
       ),
     ),
-    certificateArn: `arn:aws:acm:${plan.region}:${TEST_ACCOUNT}:certificate/01234567-89ab-cdef-0123-456789abcdef`,
     accountId: TEST_ACCOUNT,
     serviceAccountRoles: Object.fromEntries(
       Object.keys(CHART_SERVICE_ACCOUNTS).map((account) => [

@@ -27,6 +27,11 @@ import {
   operationEnvironment,
   RAILS_SECRETS_SUFFIX,
 } from '../../src/config/helm/install.js';
+import {
+  reviewTargetGroupArns,
+  targetGroupBindingManifests,
+} from '../../src/config/helm/target-group-bindings.js';
+import { serviceOf } from '../../src/plan/query.js';
 import type { Plan } from '../../src/plan/types.js';
 import { planFor } from '../fixtures/plans.js';
 import { chartUnavailable, helmBinary } from './helm-chart.js';
@@ -70,6 +75,8 @@ case "$file" in *helm) [ "$sum" = "$EXPECTED_SHA" ];; *) [ "$sum" = "$EXPECTED_K
 case "$*" in
   *"$MANIFESTS_PARAMETER"*) cat "$MANIFESTS_FILE";;
   *"$VALUES_PARAMETER"*) echo '{}';;
+  *"$RELEASES_PARAMETER"*) cat "$RELEASES_FILE";;
+  *"$BINDINGS_PARAMETER"*) cat "$BINDINGS_FILE";;
   *"list-secret-version-ids"*) if [ -f "$SAVED" ]; then echo 1; else echo 0; fi;;
   *"get-secret-value"*) cat "$SAVED";;
   *"put-secret-value"*) for a in "$@"; do case "$a" in file://*) cp "\${a#file://}" "$SAVED";; esac; done
@@ -132,6 +139,15 @@ function run(plan: Plan, options: RunOptions = {}): Run {
       .map((m) => stringify(m))
       .join('---\n'),
   );
+  const releases = join(dir, 'releases.json');
+  writeFileSync(releases, JSON.stringify(serviceOf(plan, 'eks').addOnReleases));
+  const bindings = join(dir, 'bindings.yaml');
+  writeFileSync(
+    bindings,
+    targetGroupBindingManifests(plan, reviewTargetGroupArns(plan, 'gitlab-edge'))
+      .map((m) => stringify(m))
+      .join('---\n'),
+  );
   const work = join(dir, 'tmp');
   mkdirSync(work);
   const command = (installBuildSpec() as { phases: { build: { commands: string[] } } }).phases.build
@@ -152,6 +168,8 @@ function run(plan: Plan, options: RunOptions = {}): Run {
         S3: s3,
         SAVED: saved,
         MANIFESTS_FILE: manifests,
+        RELEASES_FILE: releases,
+        BINDINGS_FILE: bindings,
         EXPECTED_SHA: options.sha ?? settings.HELM_SHA256!,
         EXPECTED_KUBECTL_SHA: settings.KUBECTL_SHA256!,
         HELM_FAILS: options.helmFails ?? 'never-matches',
@@ -162,6 +180,8 @@ function run(plan: Plan, options: RunOptions = {}): Run {
         VALUES_PARAMETER: '/gitlab/gitlab-chart/values',
         MANIFESTS_PARAMETER: '/gitlab/gitlab-chart/manifests',
         RAILS_SECRETS_ID: 'arn:aws:secretsmanager:us-west-2:123456789012:secret:gitlab/rails-secrets-AbCdEf',
+        RELEASES_PARAMETER: '/gitlab/gitlab-chart/releases',
+        BINDINGS_PARAMETER: '/gitlab/gitlab-chart/bindings',
         SIGNAL_URL: 'https://cloudformation-waitcondition.example/signal',
         CODEBUILD_BUILD_ID: 'gitlab-install:1',
         ...options.environment,
@@ -200,7 +220,7 @@ describe('the chart install script', () => {
     ok = run(plan);
   });
 
-  it('checks Helm, then installs the operator, the secrets and GitLab, and signals success', () => {
+  it('checks Helm, then installs the add-ons, the operator, the secrets, GitLab and the bindings, and signals success', () => {
     expect(ok.status).toBe(0);
     const steps = ok.trace.map((line) => line.split(' ').slice(0, 5).join(' '));
     const index = (prefix: string) => steps.findIndex((step) => step.startsWith(prefix));
@@ -208,9 +228,11 @@ describe('the chart install script', () => {
       'curl -fsSL -o helm.tar.gz',
       'sha256sum',
       'aws eks update-kubeconfig',
+      'helm upgrade --install aws-load-balancer-controller aws-load-balancer-controller',
       'helm upgrade --install external-secrets',
       'helm upgrade --install gitlab-secrets',
       'helm upgrade --install gitlab gitlab',
+      'helm upgrade --install gitlab-target-group-bindings',
       'curl -fsS -X PUT',
     ].map(index);
     expect(order.every((position) => position >= 0)).toBe(true);
@@ -219,6 +241,22 @@ describe('the chart install script', () => {
     expect(gitlab).toContain(`--version ${installSettings(plan).GITLAB_VERSION}`);
     expect(gitlab).toContain('--wait --timeout 60m');
     expect(ok.signals.map((signal) => signal.Status)).toEqual(['SUCCESS']);
+    // Every add-on release at its Plan version, in its namespace, with its own values file.
+    for (const release of serviceOf(plan, 'eks').addOnReleases) {
+      const line = ok.trace.find((entry) => entry.startsWith(`helm upgrade --install ${release.name} `))!;
+      expect(line, release.name).toContain(`--repo ${release.repository} --version ${release.version}`);
+      expect(line, release.name).toContain(`--namespace ${release.namespace} --values release-`);
+    }
+    const written = (name: string) =>
+      JSON.parse(readFileSync(join(ok.work, name), 'utf8')) as Record<string, unknown>;
+    expect(written('release-0.json')).toEqual(serviceOf(plan, 'eks').addOnReleases[0]!.values);
+  });
+
+  it('applies the TargetGroupBindings as they are, after GitLab, through Helm', () => {
+    const file = join(ok.work, 'gitlab-target-group-bindings/templates/bindings.yaml');
+    expect(parseAllDocuments(readFileSync(file, 'utf8')).map((doc) => doc.toJS())).toEqual(
+      targetGroupBindingManifests(plan, reviewTargetGroupArns(plan, 'gitlab-edge')),
+    );
   });
 
   it('signals failure when an install fails, or Helm is not the published binary', () => {

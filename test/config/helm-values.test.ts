@@ -19,7 +19,7 @@ import {
   secretManifests,
   type Values,
 } from '../../src/config/helm/index.js';
-import { CHART_OBJECT_TYPES } from '../../src/plan/chart.js';
+import { CHART_OBJECT_TYPES, chartTargetGroupBindings } from '../../src/plan/chart.js';
 import { nameInAccount } from '../../src/plan/contracts.js';
 import { internalLoadBalancer, nodesOf, serviceOf, servicesOf } from '../../src/plan/query.js';
 import type { Plan } from '../../src/plan/types.js';
@@ -44,33 +44,22 @@ describe('chart values', () => {
     ) as typeof values;
   });
 
-  it('serves GitLab on the domain over HTTPS at an ALB with the ACM certificate, plain HTTP redirected', () => {
+  it("serves GitLab, the registry and KAS over HTTPS at the Plan's URLs, with no Ingress of the chart's own", () => {
     const { global } = values['10k'];
-    expect(global.hosts.gitlab.name).toBe(plans['10k'].spec.domain.name);
+    const plan = plans['10k'];
+    expect(global.hosts.gitlab.name).toBe(plan.spec.domain.name);
+    expect(`https://${global.hosts.registry.name}`).toBe(plan.gitlab.registryUrl);
+    expect(`wss://${global.hosts.kas.name}`).toBe(plan.gitlab.kasUrl);
     expect(global.hosts.https).toBe(true);
-    expect(global.ingress.class).toBe('alb');
-    const annotations = global.ingress.annotations;
-    expect(annotations['alb.ingress.kubernetes.io/certificate-arn']).toBe(
-      chartEndpoints(plans['10k']).certificateArn,
-    );
-    expect(JSON.parse(annotations['alb.ingress.kubernetes.io/listen-ports'])).toEqual([
-      { HTTP: 80 },
-      { HTTPS: 443 },
-    ]);
-    expect(annotations['alb.ingress.kubernetes.io/ssl-redirect']).toBe('443');
-    expect(annotations['alb.ingress.kubernetes.io/scheme']).toBe('internet-facing');
-    expect(annotations['alb.ingress.kubernetes.io/target-type']).toBe('ip');
-    expect(global.ingress.tls.enabled).toBe(false);
+    // The load balancers are CloudFormation's: no Ingress, no NGINX, no cert-manager.
+    expect(global.ingress.enabled).toBe(false);
     expect(values['10k'].installCertmanager).toBe(false);
     expect(values['10k']['nginx-ingress'].enabled).toBe(false);
   });
 
-  it('takes Git over SSH on port 22 at an NLB, only from the CIDRs the spec allows', () => {
+  it('keeps GitLab Shell a ClusterIP Service behind the edge NLB, Git over SSH at the domain', () => {
     const service = values['3k'].gitlab['gitlab-shell'].service;
-    expect(service.type).toBe('LoadBalancer');
-    expect(service.loadBalancerSourceRanges).toEqual(['203.0.113.0/24', '198.51.100.0/24']);
-    expect(service.annotations['service.beta.kubernetes.io/aws-load-balancer-type']).toBe('external');
-    expect(service.annotations['service.beta.kubernetes.io/aws-load-balancer-nlb-target-type']).toBe('ip');
+    expect(service).toEqual({ type: 'ClusterIP' });
     expect(values['3k'].global.hosts.ssh).toBe(plans['3k'].spec.domain.name);
   });
 
@@ -298,7 +287,18 @@ describe("synth's review copies", () => {
       'config/helm/gitlab-secrets.yaml',
       'config/helm/gitlab-values.yaml',
       'config/helm/releases.yaml',
+      'config/helm/target-group-bindings.yaml',
     ]);
+    expect(
+      parseAllDocuments(files['config/helm/target-group-bindings.yaml']!).map(
+        (doc) => doc.toJS().spec.serviceRef,
+      ),
+    ).toEqual(
+      chartTargetGroupBindings(plan).map(({ binding }) => ({
+        name: binding.service,
+        port: binding.servicePort,
+      })),
+    );
     expect(parse(files['config/helm/gitlab-values.yaml']!)).toEqual(
       renderGitLabValues(plan, reviewChartEndpoints(plan)),
     );

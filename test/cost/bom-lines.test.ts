@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { type Bom, billOfMaterials, NOT_COUNTED, rdsGp3Baseline } from '../../src/cost/bom.js';
 import { loadPriceTable, MissingPriceError, type PriceTable } from '../../src/cost/prices.js';
+import { externalLoadBalancer } from '../../src/plan/query.js';
 import type {
   EksService,
   ElastiCacheService,
@@ -74,6 +75,8 @@ const table: PriceTable = {
         natGatewayPerGB: 0.046,
         nlbHourly: 0.0225,
         nlbLcuHourly: 0.006,
+        albHourly: 0.0226,
+        albLcuHourly: 0.008,
         publicIpv4Hourly: 0.005,
         dataTransferOutPerGB: 0.09,
       }),
@@ -531,6 +534,31 @@ describe('bill of materials, by hand', () => {
     });
     expect(NOT_COUNTED).toHaveLength(3);
     for (const text of NOT_COUNTED) expect(text.length).toBeGreaterThan(40);
+  });
+
+  it("bills Cloud Native Hybrid's ALB behind the NLB, with its capacity units and addresses, and only where there is one", () => {
+    const hybrid = planFor({ architecture: { size: '3k', type: 'cloud-native-hybrid' } });
+    const edge = externalLoadBalancer(hybrid);
+    const bom = billOfMaterials(plan({ services: [edge!] }), table);
+    const lb = bom.lines.filter((entry) => entry.group === 'external-load-balancer');
+    expect(
+      lb.map((entry) => [entry.item, entry.quantity, entry.unit, entry.unitPrice, entry.assumption]),
+    ).toEqual([
+      ['NLB internet-facing', 1, 'load balancer', 0.0225, undefined],
+      ['NLB capacity units', 1, 'LCU', 0.006, 'nlb-lcu'],
+      ['Public IPv4 addresses (one per AZ)', 3, 'address', 0.005, undefined],
+      ['ALB internet-facing', 1, 'load balancer', 0.0226, undefined],
+      ['ALB capacity units', 1, 'LCU', 0.008, 'alb-lcu'],
+      ['ALB public IPv4 addresses (one per AZ)', 3, 'address', 0.005, undefined],
+    ]);
+    expect(bom.groups.find((group) => group.group === 'external-load-balancer')?.monthly).toBeCloseTo(
+      (0.0225 + 0.006 + 3 * 0.005 + 0.0226 + 0.008 + 3 * 0.005) * 730,
+      9,
+    );
+    expect(bom.assumptions.find((entry) => entry.id === 'alb-lcu')?.value).toBe('1');
+    const linux = billOfMaterials(plan({}), table);
+    expect(linux.lines.filter((entry) => entry.item.startsWith('ALB'))).toEqual([]);
+    expect(linux.assumptions.map((entry) => entry.id)).not.toContain('alb-lcu');
   });
 
   it('lists every assumption with what it is, its value, and the spec field and default that set it', () => {

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { chartTargetGroupBindings } from '../../src/plan/chart.js';
 import type { EksService } from '../../src/plan/types.js';
 import { planFor } from '../fixtures/plans.js';
 import { type Json, referencedLogicalId, resourcesOf, type Synthesized, synthesize } from './synth.js';
@@ -54,16 +55,19 @@ describe('Cloud Native Hybrid (3k)', () => {
     }
   });
 
-  it('runs no Rails or Sidekiq auto scaling group; the external target groups take IP targets for the chart', () => {
+  it('runs no Rails or Sidekiq auto scaling group; the target groups the chart binds take IP targets', () => {
     synth.templates.compute.resourceCountIs('AWS::AutoScaling::AutoScalingGroup', 0);
-    for (const [, group] of resourcesOf(synth.json.edge, 'AWS::ElasticLoadBalancingV2::TargetGroup')) {
-      expect(group.Properties!.TargetType).toBe('ip');
-    }
-    // One per target group to bind: HTTPS, the port 80 redirect, SSH and the registry.
+    const groups = resourcesOf(synth.json.edge, 'AWS::ElasticLoadBalancingV2::TargetGroup');
+    const ofType = (type: string) => groups.filter(([, group]) => group.Properties!.TargetType === type);
+    // GitLab Shell's on the NLB and webservice, the registry and KAS (two ports) on the ALB; the
+    // NLB's HTTP and HTTPS groups hold the ALB itself.
+    expect(ofType('ip')).toHaveLength(chartTargetGroupBindings(synth.plan).length);
+    expect(ofType('alb')).toHaveLength(2);
+    expect(groups).toHaveLength(ofType('ip').length + ofType('alb').length);
+    // One output per bound group, for the bindings the compute stack renders.
     expect(
       Object.keys(synth.json.edge.Outputs ?? {}).filter((key) => key.includes('TargetGroupArn')),
-    ).toHaveLength(resourcesOf(synth.json.edge, 'AWS::ElasticLoadBalancingV2::TargetGroup').length);
-    expect(resourcesOf(synth.json.edge, 'AWS::ElasticLoadBalancingV2::TargetGroup')).toHaveLength(4);
+    ).toHaveLength(ofType('ip').length);
   });
 });
 

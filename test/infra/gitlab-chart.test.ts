@@ -193,7 +193,6 @@ describe("GitLab's chart on the cluster (10k Cloud Native Hybrid)", () => {
     expect(values.global.appConfig.artifacts.bucket).toBe(
       bucketArn('artifacts').replace('arn:aws:s3:::', ''),
     );
-    expect(values.global.ingress.annotations['alb.ingress.kubernetes.io/certificate-arn']).not.toBe('');
     expect(JSON.stringify(values)).not.toMatch(/"password":\s*"[^{]/);
   });
 

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { chartTargetGroupBindings } from '../../src/plan/chart.js';
 import { runCommandLogGroupName } from '../../src/plan/contracts.js';
 import { nodesOf } from '../../src/plan/query.js';
 import type { SecretId } from '../../src/plan/types.js';
@@ -266,16 +267,37 @@ describe('Kubernetes add-on roles (IRSA), simulated', () => {
 
   it('lets the load balancer controller register pods in the chart target groups only', async () => {
     const world = resolver(synth);
-    const webGroups = resourcesOf(synth.json.edge, 'AWS::ElasticLoadBalancingV2::TargetGroup').map(([id]) =>
-      world.ref('edge', id),
-    );
-    expect(webGroups.length).toBeGreaterThan(0);
+    const groups = resourcesOf(synth.json.edge, 'AWS::ElasticLoadBalancingV2::TargetGroup');
+    const ofType = (type: string) =>
+      groups
+        .filter(([, group]) => group.Properties!.TargetType === type)
+        .map(([id]) => world.ref('edge', id));
+    // The groups a TargetGroupBinding names (pod IPs), and the NLB's groups that hold the ALB.
+    const podGroups = ofType('ip');
+    expect(podGroups).toHaveLength(chartTargetGroupBindings(synth.plan).length);
     const controller = 'aws-load-balancer-controller';
-    for (const group of webGroups) {
+    // What a binding's reconcile calls: the group and its targets, the VPC the pod IPs belong to.
+    for (const action of [
+      'elasticloadbalancing:DescribeTargetGroups',
+      'elasticloadbalancing:DescribeTargetHealth',
+      'ec2:DescribeVpcs',
+    ]) {
+      expect(await decideFor(controller, { action, resource: '*', why: 'reconcile a binding' }), action).toBe(
+        'Allowed',
+      );
+    }
+    for (const group of podGroups) {
       for (const action of ['RegisterTargets', 'DeregisterTargets']) {
         const call = { action: `elasticloadbalancing:${action}`, resource: group, why: 'bind a pod' };
         expect(await decideFor(controller, call), `${action} ${group}`).toBe('Allowed');
       }
+    }
+    // The ALB is CloudFormation's target in those; the controller may not add to or take from them.
+    const albGroups = ofType('alb');
+    expect(albGroups.length).toBeGreaterThan(0);
+    for (const group of albGroups) {
+      const call = { action: 'elasticloadbalancing:DeregisterTargets', resource: group, why: 'x' };
+      expect(await decideFor(controller, call), group).not.toBe('Allowed');
     }
     const praefect = arn('elasticloadbalancing', 'targetgroup/praefect/0123456789abcdef');
     expect(

@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { documentedNetworkPaths, type NetworkParty } from '../../src/catalog/network-paths.js';
 import { PORTS } from '../../src/catalog/ports.js';
 import { ROLE_TAG } from '../../src/plan/contracts.js';
+import { externalLoadBalancer } from '../../src/plan/query.js';
 import { STACK_KINDS } from '../../src/plan/stacks.js';
 import type { Plan } from '../../src/plan/types.js';
 import { allPlans, planFor } from '../fixtures/plans.js';
@@ -376,31 +377,41 @@ describe('the reachability check', () => {
     expect(expected.direct.has(`gitaly>praefect:${PORTS.praefect}`)).toBe(true);
   });
 
-  it.each([
-    {
-      name: '3k linux-package',
-      plan: () => planFor({ architecture: { size: '3k' } }),
-      web: 'rails',
-      kas: [`rails>rails:${PORTS.kasPrivateApi}`],
-    },
-    {
-      name: '2k cloud-native-hybrid',
-      plan: () => planFor({ architecture: { size: '2k', type: 'cloud-native-hybrid' } }),
-      web: 'kubernetes',
-      kas: [],
-    },
-  ])(
-    'opens KAS between web nodes and the registry and redirect ports from the load balancer, no wider ($name)',
-    ({ plan: build, web, kas }) => {
-      const synth = synthesize(build());
-      const paths = reachabilityOf(synth, topologyOf(synth)).paths;
-      const on = (port: number) => [...paths].filter((path) => path.endsWith(`:${port}`)).sort();
-      expect(on(PORTS.kasPrivateApi)).toEqual(kas);
-      expect(on(PORTS.registry)).toEqual([
-        `cidr:${ANYWHERE}>load-balancer:${PORTS.registry}`,
-        `load-balancer>${web}:${PORTS.registry}`,
-      ]);
-      expect(on(PORTS.httpRedirect)).toEqual([`load-balancer>${web}:${PORTS.httpRedirect}`]);
-    },
-  );
+  it('opens KAS between web nodes and the registry and redirect ports from the load balancer, no wider (3k linux-package)', () => {
+    const synth = synthesize(planFor({ architecture: { size: '3k' } }));
+    const paths = reachabilityOf(synth, topologyOf(synth)).paths;
+    const on = (port: number) => [...paths].filter((path) => path.endsWith(`:${port}`)).sort();
+    expect(on(PORTS.kasPrivateApi)).toEqual([`rails>rails:${PORTS.kasPrivateApi}`]);
+    expect(on(PORTS.registry)).toEqual([
+      `cidr:${ANYWHERE}>load-balancer:${PORTS.registry}`,
+      `load-balancer>rails:${PORTS.registry}`,
+    ]);
+    expect(on(PORTS.httpRedirect)).toEqual([`load-balancer>rails:${PORTS.httpRedirect}`]);
+  });
+
+  it('opens from the load balancers exactly the ports their target groups send to and health-check (2k cloud-native-hybrid)', () => {
+    const plan = planFor({ architecture: { size: '2k', type: 'cloud-native-hybrid' } });
+    const synth = synthesize(plan);
+    const paths = [...reachabilityOf(synth, topologyOf(synth)).paths];
+    const edge = externalLoadBalancer(plan)!;
+    // Every pod port and health check port the Plan's target groups of pod IPs use, and only those.
+    const podPorts = new Set([
+      ...edge.listeners
+        .filter((listener) => listener.binding)
+        .flatMap((l) => [l.targetPort, l.healthCheck.port]),
+      ...edge.applicationLoadBalancer!.routes.flatMap((route) => [route.targetPort, route.healthCheck.port]),
+    ]);
+    const from = (source: string, target: string) =>
+      paths
+        .filter((path) => path.startsWith(`${source}>${target}:`))
+        .map((path) => Number(path.split(':').pop()))
+        .sort((a, b) => a - b);
+    expect(from('load-balancer', 'kubernetes')).toEqual([...podPorts].sort((a, b) => a - b));
+    // The NLB's 80 and 443 reach the ALB beside it; the registry and KAS share 443, no port of their own.
+    expect(from('load-balancer', 'load-balancer')).toEqual([PORTS.http, PORTS.https]);
+    expect(paths.filter((path) => path.startsWith(`cidr:${ANYWHERE}>`)).sort()).toEqual(
+      [PORTS.ssh, PORTS.http, PORTS.https].map((port) => `cidr:${ANYWHERE}>load-balancer:${port}`).sort(),
+    );
+    expect(paths.filter((path) => path.endsWith(`:${PORTS.kasPrivateApi}`))).toEqual([]);
+  });
 });

@@ -8,6 +8,7 @@ import { App, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CHART_SERVICE_ENDPOINTS } from '../../src/catalog/gitlab-chart-services.js';
 import { documentedNetworkPaths, type NetworkPath } from '../../src/catalog/network-paths.js';
 import { EXPORTER_PORTS, PORTS } from '../../src/catalog/ports.js';
 import {
@@ -381,13 +382,20 @@ describe('SecurityGroups for Cloud Native Hybrid with bastions', () => {
       'GitLab database, from the Rails and Sidekiq pods',
     ]);
     expect(ingress(rules, 'redis')).toEqual([`redis<-kubernetes:${PORTS.redis}`]);
+    // From the load balancers: the chart's pods on their own ports and readiness ports, no NGINX port.
+    const { webservice, registry, kas, 'gitlab-shell': shell } = CHART_SERVICE_ENDPOINTS;
     expect(ingress(rules, 'kubernetes')).toEqual(
       [
         `kubernetes<-bastion:${PORTS.ssh}`,
-        `kubernetes<-load-balancer:${PORTS.http}`,
-        `kubernetes<-load-balancer:${PORTS.httpRedirect}`,
-        `kubernetes<-load-balancer:${PORTS.registry}`,
-        `kubernetes<-load-balancer:${PORTS.ssh}`,
+        ...[
+          webservice.podPort,
+          registry.podPort,
+          registry.readiness.port,
+          kas.podPort,
+          CHART_SERVICE_ENDPOINTS['kas-k8s-api'].podPort,
+          kas.readiness.port,
+          shell.podPort,
+        ].map((port) => `kubernetes<-load-balancer:${port}`),
       ].sort(),
     );
   });

@@ -37,9 +37,10 @@ const CLAIMS: Readonly<Record<StackKind, Readonly<Record<string, readonly string
   },
   edge: {
     'external Network Load Balancer': ['AWS::ElasticLoadBalancingV2::LoadBalancer'],
-    'its target groups': ['AWS::ElasticLoadBalancingV2::TargetGroup'],
+    'the Application Load Balancer behind it': ['AWS::ElasticLoadBalancingV2::LoadBalancer'],
+    'their target groups': ['AWS::ElasticLoadBalancingV2::TargetGroup'],
     'ACM certificate': ['AWS::CertificateManager::Certificate'],
-    'Route 53 record': ['AWS::Route53::RecordSet'],
+    'Route 53 records': ['AWS::Route53::RecordSet'],
   },
   compute: {
     'instance roles': ['AWS::IAM::Role', 'AWS::IAM::InstanceProfile'],
@@ -96,6 +97,7 @@ const WIRING = new Set([
   'AWS::S3::BucketPolicy',
   'AWS::SecretsManager::SecretTargetAttachment',
   'AWS::ElasticLoadBalancingV2::Listener',
+  'AWS::ElasticLoadBalancingV2::ListenerRule',
   'AWS::EC2::LaunchTemplate',
   'AWS::SNS::TopicPolicy',
   'AWS::Backup::BackupSelection',

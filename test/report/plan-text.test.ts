@@ -1,6 +1,7 @@
 /** The summary `gitlab-aws plan` prints first: where users find GitLab and its container registry. */
 import { describe, expect, it } from 'vitest';
-import { renderNodes, renderSummary } from '../../src/report/plan-text.js';
+import { externalLoadBalancer } from '../../src/plan/query.js';
+import { describeService, renderNodes, renderSummary } from '../../src/report/plan-text.js';
 import { planFor } from '../fixtures/plans.js';
 
 describe('the plan summary', () => {
@@ -43,5 +44,18 @@ describe('the plan summary', () => {
       /^ {2}backup +1 +m5\.xlarge +4 +16 +1 +0 +0 +240 GiB gp3 archive staging volume each$/,
     );
     expect(row('gitaly')).toContain('500 GiB gp3 data volume each');
+  });
+
+  it("shows the hybrid edge as SSH to GitLab Shell's pool and HTTP(S) through the ALB to each host", () => {
+    const hybrid = planFor({ architecture: { size: '2k', type: 'cloud-native-hybrid' } });
+    const { what, detail } = describeService(externalLoadBalancer(hybrid)!);
+    expect(what).toBe('NLB internet-facing + ALB');
+    const domain = hybrid.spec.domain.name;
+    expect(detail).toBe(
+      `22/tcp -> supporting-pool; 80/tcp, 443/tcp -> ALB -> ${domain}, registry.${domain}, kas.${domain}`,
+    );
+    expect(renderSummary(hybrid)).toContain(`container registry at https://registry.${domain}`);
+    const linux = describeService(externalLoadBalancer(planFor({}))!);
+    expect(linux.detail).toMatch(/^22\/tcp, 80\/tcp, 443\/tls, 5050\/tls -> \S+ \(/);
   });
 });

@@ -6,9 +6,11 @@
 import { stringify } from 'yaml';
 import { EXTERNAL_SECRETS_CHART } from '../../catalog/gitlab-chart.js';
 import { runsChart } from '../../plan/chart.js';
+import { stackName } from '../../plan/stacks.js';
 import type { Plan } from '../../plan/types.js';
 import { secretManifests } from './external-secrets.js';
 import { reviewChartEndpoints } from './review.js';
+import { reviewTargetGroupArns, targetGroupBindingManifests } from './target-group-bindings.js';
 import { gitlabChartRelease, renderGitLabValues } from './values.js';
 
 /** Where the review copies go, relative to the output directory. */
@@ -29,6 +31,12 @@ export function renderChartFiles(plan: Plan): { path: string; content: string }[
     {
       path: `${CHART_FILES_DIR}/gitlab-secrets.yaml`,
       content: secretManifests(plan, endpoints)
+        .map((manifest) => stringify(manifest))
+        .join('---\n'),
+    },
+    {
+      path: `${CHART_FILES_DIR}/target-group-bindings.yaml`,
+      content: targetGroupBindingManifests(plan, reviewTargetGroupArns(plan, stackName(plan, 'edge')))
         .map((manifest) => stringify(manifest))
         .join('---\n'),
     },

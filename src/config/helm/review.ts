@@ -17,7 +17,6 @@ export function reviewChartEndpoints(plan: Plan): ChartEndpoints {
         service.kind === 'elasticache' ? [[service.role, `<${service.role} primary endpoint, ${data}>`]] : [],
       ),
     ),
-    certificateArn: `<ACM certificate, ${stackName(plan, 'edge')}>`,
     accountId: '<account id>',
     serviceAccountRoles: Object.fromEntries(
       Object.keys(CHART_SERVICE_ACCOUNTS).map((account) => [account, `<IAM role of ${account}, ${compute}>`]),

@@ -4,8 +4,6 @@ export interface ChartEndpoints {
   readonly databaseHost: string;
   /** Primary endpoint of each ElastiCache replication group, by Plan role. */
   readonly redisHosts: Readonly<Partial<Record<'redis' | 'redis-cache' | 'redis-persistent', string>>>;
-  /** ACM certificate of the domain, for the HTTPS listener. */
-  readonly certificateArn: string;
   /** The account id, which bucket names carry. */
   readonly accountId: string;
   /** IAM role of each service account that calls AWS. */

@@ -53,7 +53,7 @@ export function renderGitLabValues(plan: Plan, endpoints: ChartEndpoints): Value
       prometheus: { install: false },
       'gitlab-runner': { install: false },
     },
-    hostsValues(plan, endpoints),
+    hostsValues(plan),
     databaseValues(plan, endpoints),
     redisValues(plan, endpoints),
     gitalyValues(plan),

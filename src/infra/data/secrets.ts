@@ -76,6 +76,12 @@ export class GitLabSecrets extends Construct {
     return secret;
   }
 
+  /** The Plan's name of a secret, which Secrets Manager accepts wherever it takes an id. */
+  nameOf(id: SecretId): string {
+    this.secret(id);
+    return this.names.get(id)!;
+  }
+
   /**
    * ARN of a secret by its Plan name (Secrets Manager appends `-` and six characters), so a grant
    * from another stack imports nothing from this one.

@@ -80,10 +80,10 @@ export interface ComputeStackProps extends GitLabStackProps {
   readonly gitalyVolumes: GitalyVolumes;
   /** External target groups Rails registers with. */
   readonly targetGroups: Edge['targetGroups'];
+  /** Target groups the GitLab chart's pods are registered in (Cloud Native Hybrid). */
+  readonly boundTargetGroups?: Edge['boundTargetGroups'];
   /** Where the boot scripts find the database and Redis. */
   readonly dataEndpoints: DataEndpoints;
-  /** ARN of the domain's ACM certificate, which GitLab's chart puts on its HTTPS listener (Cloud Native Hybrid). */
-  readonly certificateArn?: string;
   /** Renders each node's user data; without one, instances boot plain Ubuntu and nothing waits. */
   readonly renderUserData?: RenderUserData;
 }
@@ -270,6 +270,9 @@ export class ComputeStack extends Stack {
     }
     const eksService = servicesOf<EksService>(plan, 'eks')[0];
     if (eksService) {
+      // Only these: the controller registers pods nowhere else (the NLB's ALB target groups hold the ALB).
+      const bound = [...(props.boundTargetGroups ?? new Map())];
+      const boundArns = bound.map(([, group]) => group.targetGroupArn);
       this.kubernetes = new KubernetesCluster(this, 'Kubernetes', {
         service: eksService,
         vpc,
@@ -277,7 +280,7 @@ export class ComputeStack extends Stack {
         secretsKey,
         secretsKeyAlias: props.secretsKeyAlias,
         volumeKey,
-        targetGroupArns: Object.values(props.targetGroups).map((group) => group!.targetGroupArn),
+        targetGroupArns: boundArns,
       });
       this.gitlabChart = new GitLabChart(this, 'GitLabChart', {
         plan,
@@ -288,9 +291,9 @@ export class ComputeStack extends Stack {
         endpoints: {
           databaseHost: props.dataEndpoints.databaseHost,
           redisHosts: props.dataEndpoints.redisHosts,
-          certificateArn: props.certificateArn ?? '',
         },
         encryptionKey: secretsKey,
+        boundTargetGroupArns: Object.fromEntries(bound.map(([name, group]) => [name, group.targetGroupArn])),
       });
     }
 

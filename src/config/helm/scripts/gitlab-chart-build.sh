@@ -23,6 +23,9 @@
 #   CLUSTER_NAME, AWS_REGION            the cluster
 #   VALUES_PARAMETER                    SSM parameter with the chart's values (JSON)
 #   MANIFESTS_PARAMETER                 SSM parameter with the manifests applied before the chart
+#   RELEASES_PARAMETER                  SSM parameter with the cluster add-ons' Helm releases (JSON list:
+#                                       name, namespace, repository, chart, version, values)
+#   BINDINGS_PARAMETER                  SSM parameter with the TargetGroupBindings applied after the chart
 #   RAILS_SECRET                        the chart's Kubernetes Secret holding Rails' secrets.yml
 #   RAILS_SECRETS_ID                    Secrets Manager secret keeping a copy of it
 #   HELM_VERSION, HELM_SHA256           Helm release and the checksum of its linux-amd64 binary
@@ -141,6 +144,19 @@ toolbox() {
 }
 
 install() {
+  # The cluster add-ons first (the load balancer controller, whose CRD the bindings below use, the
+  # autoscaler, metrics-server), each with its values as the stacks rendered them.
+  aws ssm get-parameter --name "$RELEASES_PARAMETER" --query Parameter.Value --output text >releases.json
+  count=$(jq length releases.json)
+  i=0
+  while [ "$i" -lt "$count" ]; do
+    jq ".[$i].values" releases.json >"release-$i.json"
+    "$helm" upgrade --install "$(jq -r ".[$i].name" releases.json)" "$(jq -r ".[$i].chart" releases.json)" \
+      --repo "$(jq -r ".[$i].repository" releases.json)" --version "$(jq -r ".[$i].version" releases.json)" \
+      --namespace "$(jq -r ".[$i].namespace" releases.json)" --values "release-$i.json" --wait --timeout 15m
+    i=$((i + 1))
+  done
+
   # The operator first: its resources must exist before the manifests that use them.
   "$helm" upgrade --install external-secrets "$ESO_CHART" --repo "$ESO_REPOSITORY" --version "$ESO_VERSION" \
     --namespace "$ESO_NAMESPACE" --create-namespace --wait --timeout 15m
@@ -166,6 +182,15 @@ install() {
   helm_with_rollout upgrade --install "$GITLAB_RELEASE" "$GITLAB_CHART" --repo "$GITLAB_REPOSITORY" \
     --version "$GITLAB_VERSION" --namespace "$GITLAB_NAMESPACE" --values values.json --wait --timeout "$HELM_TIMEOUT"
   save_rails_secrets
+
+  # The pods into the load balancers' target groups, once their Services exist: a chart of their
+  # own, so that Helm prunes a binding the Plan drops.
+  mkdir -p gitlab-target-group-bindings/templates
+  printf 'apiVersion: v2\nname: gitlab-target-group-bindings\nversion: 1.0.0\n' >gitlab-target-group-bindings/Chart.yaml
+  aws ssm get-parameter --name "$BINDINGS_PARAMETER" --query Parameter.Value --output text \
+    >gitlab-target-group-bindings/templates/bindings.yaml
+  "$helm" upgrade --install gitlab-target-group-bindings ./gitlab-target-group-bindings \
+    --namespace "$GITLAB_NAMESPACE" --wait --timeout 5m
 }
 
 backup() {
