@@ -6,15 +6,18 @@ import { BackupClient, type BackupJobState, DescribeBackupJobCommand } from '@aw
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AwsBackupJobWaiter } from '../../src/lifecycle/backup-jobs.js';
-
-const instant = async () => {};
+import { boundedSleep } from './bounded-sleep.js';
 
 describe('the pre-upgrade AWS Backup jobs', () => {
   const backup = mockClient(BackupClient);
   beforeEach(() => backup.reset());
 
   const waiter = (lines: string[]) =>
-    new AwsBackupJobWaiter({ backup: new BackupClient({}), log: (line) => lines.push(line), sleep: instant });
+    new AwsBackupJobWaiter({
+      backup: new BackupClient({}),
+      log: (line) => lines.push(line),
+      sleep: boundedSleep().sleep,
+    });
   const job = (id: string, State: BackupJobState, PercentDone = '0.0') => ({
     BackupJobId: id,
     ResourceArn: `arn:aws:ec2:eu-west-1:123456789012:volume/vol-${id}`,
@@ -60,13 +63,11 @@ describe('the pre-upgrade AWS Backup jobs', () => {
       .resolves({ BackupJobId: 'db', ResourceArn: 'arn:aws:rds:eu-west-1:123456789012:db:gl-db' });
     backup.on(DescribeBackupJobCommand, { BackupJobId: 'vol' }).resolves(job('vol', 'RUNNING', '55.5'));
     const lines: string[] = [];
-    const pauses: number[] = [];
+    const { sleep, pauses } = boundedSleep();
     const patient = new AwsBackupJobWaiter({
       backup: new BackupClient({}),
       log: (line) => lines.push(line),
-      sleep: async (milliseconds) => {
-        pauses.push(milliseconds);
-      },
+      sleep,
     });
     await expect(patient.waitForJobs(['db', 'vol'], 60)).rejects.toThrow(
       'the pre-upgrade AWS Backup jobs: still gl-db CREATED 0.0%, volume/vol-vol RUNNING 55.5% after 1 min',

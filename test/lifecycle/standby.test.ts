@@ -18,8 +18,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AutoScalingStandby, standbyCapacity } from '../../src/lifecycle/standby.js';
-
-const instant = async () => {};
+import { boundedSleep } from './bounded-sleep.js';
 
 describe('standbyCapacity', () => {
   it('lowers the desired capacity, and the minimum only when the desired capacity is at it', () => {
@@ -93,7 +92,7 @@ describe('AutoScalingStandby against Auto Scaling and ELB', () => {
       autoScaling: new AutoScalingClient({}),
       elb: new ElasticLoadBalancingV2Client({}),
       log: (line) => lines.push(line),
-      sleep: instant,
+      sleep: boundedSleep().sleep,
       timeoutSeconds,
     });
 
@@ -224,14 +223,12 @@ describe('AutoScalingStandby against Auto Scaling and ELB', () => {
     autoScaling
       .on(DescribeAutoScalingInstancesCommand)
       .resolves({ AutoScalingInstances: [{ LifecycleState: 'EnteringStandby' } as never] });
-    const pauses: number[] = [];
+    const { sleep, pauses } = boundedSleep();
     const patient = new AutoScalingStandby({
       autoScaling: new AutoScalingClient({}),
       elb: new ElasticLoadBalancingV2Client({}),
       log: (line) => lines.push(line),
-      sleep: async (milliseconds) => {
-        pauses.push(milliseconds);
-      },
+      sleep,
     });
     await expect(patient.enter('asg-rails', 'i-1')).rejects.toThrow(
       'i-1 going to Standby: still EnteringStandby after 15 min',
