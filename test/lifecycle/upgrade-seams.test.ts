@@ -27,6 +27,7 @@ import {
 } from '../../src/lifecycle/upgrade.js';
 import { stepsDigest } from '../../src/lifecycle/upgrade-progress.js';
 import { planFor } from '../fixtures/plans.js';
+import { boundedSleep } from './bounded-sleep.js';
 import { runRemoteScript } from './remote-script-trace.js';
 import {
   backupJobs,
@@ -37,7 +38,6 @@ import {
 } from './upgrade-fakes.js';
 
 const plan = planFor();
-const instant = async () => {};
 
 let steps: UpgradeStep[];
 beforeAll(() => {
@@ -78,7 +78,7 @@ function executor(runner: ScriptedRunner, overrides: Partial<UpgradeExecutorProp
     progress,
     versions: { from: '19.3.0', to: '19.4.1' },
     log: (line) => events.push(`log ${line}`),
-    sleep: instant,
+    sleep: boundedSleep().sleep,
     ...overrides,
   };
   return { events, progress, props };
@@ -170,7 +170,7 @@ describe('instance refreshes keep capacity and end', () => {
     const lines: string[] = [];
     const refresher = new AutoScalingInstanceRefresher({
       autoScaling: new AutoScalingClient({}),
-      sleep: instant,
+      sleep: boundedSleep().sleep,
       pollMs: 15_000,
       log: (line) => lines.push(line),
     });
