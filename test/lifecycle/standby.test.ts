@@ -242,7 +242,11 @@ describe('AutoScalingStandby against Auto Scaling and ELB', () => {
 
   it('names a node Auto Scaling no longer knows as unknown', async () => {
     group(2, 3);
-    autoScaling.on(DescribeAutoScalingInstancesCommand).resolves({ AutoScalingInstances: [] });
+    // The SDK leaves out a list Auto Scaling answered empty, or answers it empty.
+    autoScaling
+      .on(DescribeAutoScalingInstancesCommand)
+      .resolvesOnce({})
+      .resolves({ AutoScalingInstances: [] });
     await expect(standby(30).enter('asg-rails', 'i-1')).rejects.toThrow(
       'i-1 going to Standby: still unknown after 30 s',
     );
@@ -251,7 +255,11 @@ describe('AutoScalingStandby against Auto Scaling and ELB', () => {
 
   it('takes a target group that reports nothing about the node as not routing to it', async () => {
     group(2, 3);
-    elb.on(DescribeTargetHealthCommand).resolves({ TargetHealthDescriptions: [] });
+    elb
+      .on(DescribeTargetHealthCommand)
+      .callsFake((input) =>
+        input.TargetGroupArn === 'tg-https' ? {} : { TargetHealthDescriptions: [{ Target: { Id: 'i-1' } }] },
+      );
     const lease = await standby(30).enter('asg-rails', 'i-1');
     await expect(lease.exit()).rejects.toThrow(
       'i-1 healthy in its target groups: still unused, unused after 30 s',
