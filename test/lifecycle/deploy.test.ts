@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import { fullDiff } from '@aws-cdk/cloudformation-diff';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/cli/errors.js';
-import { createApp } from '../../src/infra/app.js';
 import {
   changeSetNameFor,
   deployEnvironment,
@@ -14,7 +13,6 @@ import {
   signInSummary,
 } from '../../src/lifecycle/deploy.js';
 import { gracefulInterrupt } from '../../src/lifecycle/interrupt.js';
-import { deploymentWaves } from '../../src/lifecycle/stack-waves.js';
 import type { Plan } from '../../src/plan/types.js';
 import { planFor } from '../fixtures/plans.js';
 import { environmentStacks, RecordingToolkit } from './recording-toolkit.js';
@@ -25,49 +23,6 @@ const template = (name: string) =>
   JSON.parse(readFileSync(new URL(`../fixtures/lifecycle/templates/${name}.json`, import.meta.url), 'utf8'));
 const dataDiff = { [`${env}-data`]: fullDiff(template('before'), template('after')) };
 const noLog = () => {};
-
-describe('deploymentWaves', () => {
-  it('puts independent stacks in one wave after what they depend on', () => {
-    const stacks = [
-      { id: 'n', name: 'n', dependsOn: [] },
-      { id: 'd', name: 'd', dependsOn: ['n'] },
-      { id: 'e', name: 'e', dependsOn: ['n'] },
-      { id: 'c', name: 'c', dependsOn: ['d', 'e'] },
-    ];
-    expect(deploymentWaves(stacks)).toEqual([['n'], ['d', 'e'], ['c']]);
-  });
-
-  it("orders an environment's stacks network, data, edge, compute, ops", () => {
-    expect(deploymentWaves(environmentStacks('e'))).toEqual([
-      ['e-network'],
-      ['e-data'],
-      ['e-edge'],
-      ['e-compute'],
-      ['e-ops'],
-    ]);
-  });
-
-  it('follows the dependencies CDK records in the real app (which the recording toolkit mirrors)', () => {
-    const assembly = createApp(plan, { renderUserData: null }).synth();
-    const names = new Set(assembly.stacks.map((stack) => stack.id));
-    const real = assembly.stacks.map((stack) => ({
-      id: stack.id,
-      name: stack.stackName,
-      dependsOn: stack.dependencies
-        .filter((dependency) => names.has(dependency.id))
-        .map((dependency) => assembly.getStackArtifact(dependency.id).stackName),
-    }));
-    expect(deploymentWaves(real)).toEqual(deploymentWaves(environmentStacks(env)));
-  });
-
-  it('refuses a dependency cycle', () => {
-    const stacks = [
-      { id: 'a', name: 'a', dependsOn: ['b'] },
-      { id: 'b', name: 'b', dependsOn: ['a'] },
-    ];
-    expect(() => deploymentWaves(stacks)).toThrow(/cycle/);
-  });
-});
 
 describe('deployEnvironment', () => {
   it('diffs every stack, then deploys wave by wave, each wave concurrently, under one change-set name', async () => {
