@@ -337,6 +337,14 @@ describe('what a spec error says, field by field', () => {
       );
     }
     expect(issuesOf(`${base}database: { proxy: yess }\n`)[0]!.message).toBe('expected boolean, got "yess"');
+    expect(issuesOf(`${base}database: { proxy: button }\n`)[0]!.message).toBe(
+      'expected boolean, got "button"',
+    );
+    // Only a boolean field gets the boolean hint, and only a string field the quoting hint.
+    expect(issuesOf(`${base}database: { storageGiB: yes }\n`)[0]!.message).toBe('expected number, got "yes"');
+    expect(issuesOf(base.replace('gitlab-prod', '[gitlab-prod]'))[0]!.message).toBe(
+      'expected string, got a list',
+    );
   });
 
   it('adds a patch level only to a version written as major.minor', () => {
@@ -425,6 +433,13 @@ describe('what a spec error says, field by field', () => {
       type: 'cloud-native-hybrid',
       cpu: 'graviton',
     });
+  });
+
+  it('refuses a field written twice, naming the line of the second', () => {
+    const issues = issuesOf(`${base}region: eu-west-1\n`);
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatchObject({ path: '', line: 4 });
+    expect(issues[0]!.message).toMatch(/^invalid YAML: Map keys must be unique/);
   });
 
   it('reads a numeric tag value brought in by a merge key as text too', () => {
