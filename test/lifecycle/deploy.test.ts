@@ -247,6 +247,9 @@ describe('what deploy tells the operator', () => {
       changeSetName: 'cs-1',
       log: (line) => lines.push(line),
     });
+    expect(toolkit.requests('diff').map((call) => call.stackNames)).toEqual([
+      environmentStacks(env).map((stack) => stack.name),
+    ]);
     expect(lines).toEqual([
       'Comparing 5 stacks with what is deployed...',
       ...['network', 'data', 'edge', 'compute', 'ops'].map(
