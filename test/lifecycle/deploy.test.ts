@@ -3,16 +3,16 @@ import { readFileSync } from 'node:fs';
 import { fullDiff } from '@aws-cdk/cloudformation-diff';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/cli/errors.js';
-import { createApp } from '../../src/infra/app.js';
 import {
   changeSetNameFor,
   deployEnvironment,
   interruptedSummary,
+  refuseOnPlanErrors,
+  refuseUnapprovedStatefulChanges,
   refuseVersionChange,
   signInSummary,
 } from '../../src/lifecycle/deploy.js';
 import { gracefulInterrupt } from '../../src/lifecycle/interrupt.js';
-import { deploymentWaves } from '../../src/lifecycle/stack-waves.js';
 import type { Plan } from '../../src/plan/types.js';
 import { planFor } from '../fixtures/plans.js';
 import { environmentStacks, RecordingToolkit } from './recording-toolkit.js';
@@ -29,48 +29,6 @@ const realAssembly = () => {
   synthesized ??= createApp(plan, { renderUserData: null }).synth();
   return synthesized;
 };
-
-describe('deploymentWaves', () => {
-  it('puts independent stacks in one wave after what they depend on', () => {
-    const stacks = [
-      { id: 'n', name: 'n', dependsOn: [] },
-      { id: 'd', name: 'd', dependsOn: ['n'] },
-      { id: 'e', name: 'e', dependsOn: ['n'] },
-      { id: 'c', name: 'c', dependsOn: ['d', 'e'] },
-    ];
-    expect(deploymentWaves(stacks)).toEqual([['n'], ['d', 'e'], ['c']]);
-  });
-
-  it("orders an environment's stacks network, data and edge together, compute, ops", () => {
-    expect(deploymentWaves(environmentStacks('e'))).toEqual([
-      ['e-network'],
-      ['e-data', 'e-edge'],
-      ['e-compute'],
-      ['e-ops'],
-    ]);
-  });
-
-  it('follows the dependencies CDK records in the real app (which the recording toolkit mirrors)', () => {
-    const assembly = realAssembly();
-    const names = new Set(assembly.stacks.map((stack) => stack.id));
-    const real = assembly.stacks.map((stack) => ({
-      id: stack.id,
-      name: stack.stackName,
-      dependsOn: stack.dependencies
-        .filter((dependency) => names.has(dependency.id))
-        .map((dependency) => assembly.getStackArtifact(dependency.id).stackName),
-    }));
-    expect(deploymentWaves(real)).toEqual(deploymentWaves(environmentStacks(env)));
-  });
-
-  it('refuses a dependency cycle', () => {
-    const stacks = [
-      { id: 'a', name: 'a', dependsOn: ['b'] },
-      { id: 'b', name: 'b', dependsOn: ['a'] },
-    ];
-    expect(() => deploymentWaves(stacks)).toThrow(/cycle/);
-  });
-});
 
 describe('deployEnvironment', () => {
   it('diffs every stack, then deploys wave by wave, each wave concurrently, under one change-set name', async () => {
@@ -320,5 +278,187 @@ describe('signInSummary', () => {
     expect(lines[0]).toBe('GitLab:          https://gitlab.example.com');
     expect(lines[1]).toBe('Clone over SSH:  git@gitlab.example.com:<group>/<project>.git');
     expect(lines[2]).toContain(`Secrets Manager secret ${env}/root-password (us-west-2)`);
+    expect(lines.slice(2)).toEqual([
+      `Root password:   Secrets Manager secret ${env}/root-password (us-west-2); read it with`,
+      `                 aws secretsmanager get-secret-value --region us-west-2 --secret-id ${env}/root-password --query SecretString --output text`,
+      'Sign in as:      root',
+    ]);
+  });
+
+  it('says nothing about a root password the plan does not generate', () => {
+    const without = { ...plan, secrets: plan.secrets.filter((secret) => secret.id !== 'root-password') };
+    expect(signInSummary(without).slice(2)).toEqual(['Sign in as:      root']);
+  });
+});
+
+describe('what deploy tells the operator', () => {
+  it('narrates the comparison and each wave under its change set', async () => {
+    const lines: string[] = [];
+    const toolkit = new RecordingToolkit(environmentStacks(env));
+    await deployEnvironment({
+      plan,
+      toolkit,
+      allowReplace: [],
+      changeSetName: 'cs-1',
+      log: (line) => lines.push(line),
+    });
+    expect(toolkit.requests('diff').map((call) => call.stackNames)).toEqual([
+      environmentStacks(env).map((stack) => stack.name),
+    ]);
+    expect(lines).toEqual([
+      'Comparing 5 stacks with what is deployed...',
+      ...['network', 'data', 'edge', 'compute', 'ops'].map(
+        (kind) => `Deploying ${env}-${kind} (change set cs-1)`,
+      ),
+    ]);
+  });
+
+  it('names each wave stack by stack when a wave holds more than one', async () => {
+    const lines: string[] = [];
+    const stacks = [
+      { id: 'n', name: 'n', dependsOn: [] },
+      { id: 'a', name: 'a', dependsOn: ['n'] },
+      { id: 'b', name: 'b', dependsOn: ['n'] },
+    ];
+    const toolkit = new RecordingToolkit(stacks);
+    await deployEnvironment({
+      plan,
+      toolkit,
+      allowReplace: [],
+      changeSetName: 'c',
+      log: (line) => lines.push(line),
+    });
+    expect(lines.at(-1)).toBe('Deploying a, b (change set c)');
+    expect(toolkit.requests('deploy').at(-1)!.request).toEqual({
+      stackNames: ['a', 'b'],
+      concurrency: 2,
+      changeSetName: 'c',
+    });
+  });
+
+  it('lists every error of the plan with its id, ignores warnings, and says how to review', () => {
+    const checks = [
+      { id: 'GLA-DB-AURORA', level: 'error', category: 'aws', message: 'Aurora is not supported' },
+      { id: 'GLA-COST', level: 'warning', category: 'aws', message: 'expensive' },
+      { id: 'GLA-AZ', level: 'error', category: 'aws', message: 'two AZs' },
+    ] as Plan['checks'];
+    expect(() => refuseOnPlanErrors({ checks })).toThrow(
+      new UserError(
+        [
+          'deploy refused: the plan has 2 error(s); fix the spec and run `gitlab-aws plan` to review:',
+          '  GLA-DB-AURORA: Aurora is not supported',
+          '  GLA-AZ: two AZs',
+        ].join('\n'),
+      ),
+    );
+    expect(() => refuseOnPlanErrors({ checks: [checks[1]!] })).not.toThrow();
+  });
+
+  it('names each stateful change and the flags that accept them, and lets approved ones pass', () => {
+    const changes = [
+      {
+        stackName: `${env}-data`,
+        logicalId: 'Gitaly1',
+        resourceType: 'AWS::EC2::Instance',
+        action: 'replace',
+        holds: 'repositories',
+      },
+      {
+        stackName: `${env}-data`,
+        logicalId: 'Bucket',
+        resourceType: 'AWS::S3::Bucket',
+        action: 'delete',
+        holds: 'artifacts',
+      },
+    ] as const;
+    let message = '';
+    try {
+      refuseUnapprovedStatefulChanges(changes, []);
+    } catch (error) {
+      expect(error).toBeInstanceOf(UserError);
+      message = (error as Error).message;
+    }
+    expect(message).toBe(
+      [
+        'deploy refused: 2 change(s) would replace or delete resources that hold data:',
+        `  ${env}-data Gitaly1 (AWS::EC2::Instance): replace, holds repositories`,
+        `  ${env}-data Bucket (AWS::S3::Bucket): delete, holds artifacts`,
+        'Review them with `gitlab-aws diff`. To accept, repeat the deploy with --allow-replace Gitaly1 --allow-replace Bucket',
+      ].join('\n'),
+    );
+    expect(() => refuseUnapprovedStatefulChanges(changes, ['Gitaly1', 'Bucket'])).not.toThrow();
+  });
+
+  it('tells a newer spec version to upgrade first, and an older one to set the running version, in full', () => {
+    const at = (version: string) => ({ ...plan, gitlab: { ...plan.gitlab, version } });
+    const parameter = `/${env}/gitlab-version`;
+    expect(() => refuseVersionChange(at('19.4.1'), '19.3.0')).toThrow(
+      new UserError(
+        [
+          `deploy refused: the spec asks for GitLab 19.4.1, the environment runs 19.3.0 (${parameter}).`,
+          'A version change is an upgrade: Gitaly first, then Praefect, then one Rails node migrating with',
+          'post-deployment migrations skipped, then the rest, then the post-deployment migrations; deploy',
+          'would have every new node install 19.4.1 and migrate at boot instead. Run:',
+          '  gitlab-aws upgrade --to 19.4.1',
+          'then deploy again.',
+        ].join('\n'),
+      ),
+    );
+    expect(() => refuseVersionChange(at('19.3.0'), '19.4.1')).toThrow(
+      new UserError(
+        [
+          `deploy refused: the spec asks for GitLab 19.3.0, the environment runs 19.4.1 (${parameter}),`,
+          'and GitLab does not downgrade over a database migrated to 19.4.1. Set gitlab.version: 19.4.1',
+          'in the spec, then deploy again.',
+        ].join('\n'),
+      ),
+    );
+    expect(() => refuseVersionChange(at('19.3.0'), 'latest')).toThrow(
+      new UserError(
+        `deploy refused: the version parameter ${parameter} holds "latest", not a GitLab version; ` +
+          'run `gitlab-aws upgrade --to <version>` with the version the nodes run (it writes the parameter)',
+      ),
+    );
+    expect(() => refuseVersionChange(at('19.3.0'), undefined)).not.toThrow();
+  });
+
+  it('hands on no load balancer name when the edge stack has none, and takes it from the edge stack only', async () => {
+    const toolkit = new RecordingToolkit(environmentStacks(env), {
+      outputs: { [`${env}-compute`]: { LoadBalancerDnsName: 'not-the-edge.example.com' } },
+    });
+    const outcome = await deployEnvironment({
+      plan,
+      toolkit,
+      allowReplace: [],
+      changeSetName: 'c',
+      log: noLog,
+    });
+    expect(outcome.kind).toBe('deployed');
+    expect('loadBalancerDnsName' in outcome).toBe(false);
+  });
+
+  it('starts no stack when interrupted before the first wave, and says none is deployed', async () => {
+    const aborted = new AbortController();
+    aborted.abort();
+    const toolkit = new RecordingToolkit(environmentStacks(env));
+    const outcome = await deployEnvironment({
+      plan,
+      toolkit,
+      allowReplace: [],
+      changeSetName: 'c',
+      signal: aborted.signal,
+      log: noLog,
+    });
+    expect(toolkit.requests('deploy')).toEqual([]);
+    if (outcome.kind !== 'interrupted') throw new Error('expected an interruption');
+    expect(interruptedSummary(outcome)).toEqual([
+      'Deploy interrupted. CloudFormation finished every stack it had started; no stack is mid-update.',
+      '  Deployed:    none',
+      `  Not started: ${['network', 'data', 'edge', 'compute', 'ops'].map((kind) => `${env}-${kind}`).join(', ')}`,
+      'Run `gitlab-aws deploy` again to continue where it stopped.',
+    ]);
+    expect(
+      interruptedSummary({ kind: 'interrupted', deployed: ['a', 'b'], notStarted: [] }).slice(1, 3),
+    ).toEqual(['  Deployed:    a, b', '  Not started: none']);
   });
 });

@@ -1,17 +1,20 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { type AddressInfo, createServer as createTcpServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  ENDPOINT_CHECKS,
   type EndpointCheckOptions,
   type EndpointCheckResult,
   GIT_PROBE_PATH,
   judgeNodeReadiness,
   nodeReadinessCommands,
   railsReadiness,
+  renderEndpointChecks,
   runEndpointChecks,
   sameVersion,
 } from '../../src/lifecycle/endpoint-checks.js';
@@ -21,7 +24,7 @@ import { planFor } from '../fixtures/plans.js';
 
 const DOMAIN = 'gitlab.test';
 
-/** A self-signed certificate for `name`, made with the machine's openssl. */
+/** A self-signed certificate for `name`, made with the machine's openssl (an EC key: quick to make). */
 function selfSigned(name: string): { key: string; cert: string } {
   const dir = mkdtempSync(join(tmpdir(), 'gla-cert-'));
   try {
@@ -31,7 +34,9 @@ function selfSigned(name: string): { key: string; cert: string } {
         'req',
         '-x509',
         '-newkey',
-        'rsa:2048',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
         '-nodes',
         '-days',
         '90',
@@ -138,7 +143,9 @@ describe('runEndpointChecks against local servers', () => {
       expectedVersion: '19.3.0',
       resolve: async (host) => ({ [DOMAIN]: ['127.0.0.1'], 'nlb.test': ['127.0.0.1'] })[host] ?? [],
       loadBalancerDnsName: 'nlb.test',
-      timeoutMs: 1000,
+      // Generous: on a loaded machine a local TLS handshake can take over a second; only the checks
+      // that wait on purpose for silence set a short one.
+      timeoutMs: 5000,
     };
   });
 
@@ -437,5 +444,398 @@ describe('readiness from inside, on a Rails node through SSM', () => {
     expect((await railsReadiness({ plan, directory: lost, runner: ready.runner })).detail).toBe(
       'finding a Rails node: throttled',
     );
+  });
+
+  it('runs one short, named SSM command and reports under its own title', async () => {
+    const requests: Parameters<RemoteRunner['run']>[0][] = [];
+    const ready = fleet(['i-rails1'], async (request) => {
+      requests.push(request);
+      return { commandId: 'c-1', output: 'gitlab-aws-readiness-status 200\n' };
+    });
+    expect(await railsReadiness({ plan, ...ready })).toEqual({
+      id: 'readiness-inside',
+      title: 'Readiness (Rails node)',
+      status: 'pass',
+      detail: 'GET /-/readiness?all=1 on i-rails1: 200, database, Redis and Gitaly answer',
+    });
+    expect(requests).toEqual([
+      {
+        instanceId: 'i-rails1',
+        commands: nodeReadinessCommands(plan),
+        comment: 'gitlab-aws check: readiness from inside',
+        timeoutSeconds: 60,
+      },
+    ]);
+  });
+});
+
+describe('what check says when something is wrong', () => {
+  const servers: (Server | HttpsServer)[] = [];
+  let certificate: { key: string; cert: string };
+  /** Certificates of a small private CA (EC keys: quick to make), in PEM. */
+  const pki = { ca: '', leaf: '', leafKey: '', nameOnly: '', nameOnlyKey: '' };
+  const ports = { broken: 0, refusing: 0, silent: 0, leafOnly: 0, chain: 0, nameOnly: 0, recording: 0 };
+  const ssh = { other: 0, split: 0, closing: 0 };
+  /** What the recording server was asked: Host header, SNI and token per path. */
+  const seen: { path: string; host?: string; servername: string | false; token?: string }[] = [];
+  let base: EndpointCheckOptions;
+
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gla-pki-'));
+    const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+    const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+    try {
+      openssl(
+        'req',
+        '-x509',
+        ...ec,
+        '-days',
+        '30',
+        '-subj',
+        '/CN=Test CA',
+        '-keyout',
+        'ca.key',
+        '-out',
+        'ca.pem',
+      );
+      openssl('req', ...ec, '-subj', `/CN=${DOMAIN}`, '-keyout', 'leaf.key', '-out', 'leaf.csr');
+      writeFileSync(join(dir, 'leaf.ext'), `subjectAltName=DNS:${DOMAIN}\n`);
+      openssl(
+        'x509',
+        '-req',
+        '-in',
+        'leaf.csr',
+        '-CA',
+        'ca.pem',
+        '-CAkey',
+        'ca.key',
+        '-CAcreateserial',
+        '-days',
+        '30',
+        '-extfile',
+        'leaf.ext',
+        '-out',
+        'leaf.pem',
+      );
+      // A certificate naming its host only in the subject, as old ones do.
+      openssl(
+        'req',
+        '-x509',
+        ...ec,
+        '-days',
+        '30',
+        '-subj',
+        '/CN=other.test',
+        '-keyout',
+        'name.key',
+        '-out',
+        'name.pem',
+      );
+      const read = (name: string) => readFileSync(join(dir, name), 'utf8');
+      Object.assign(pki, {
+        ca: read('ca.pem'),
+        leaf: read('leaf.pem'),
+        leafKey: read('leaf.key'),
+        nameOnly: read('name.pem'),
+        nameOnlyKey: read('name.key'),
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    certificate = { key: pki.leafKey, cert: pki.leaf };
+    const start = async (server: Server | HttpsServer) => {
+      servers.push(server);
+      return listen(server);
+    };
+    ports.broken = await start(
+      gitlabServer(certificate, {
+        '/-/readiness': 502,
+        '/-/liveness': 418,
+        '/users/sign_in': 502,
+        [GIT_PROBE_PATH]: 502,
+        '/api/v4/version': 500,
+      }),
+    );
+    ports.refusing = await start(
+      gitlabServer(certificate, { '/-/readiness': 403, '/-/liveness': 403, '/users/sign_in': 500 }),
+    );
+    ports.silent = await start(createTcpServer(() => {}));
+    ports.leafOnly = await start(
+      gitlabServer({ key: pki.leafKey, cert: pki.leaf }, { '/users/sign_in': 200 }),
+    );
+    ports.chain = await start(
+      gitlabServer({ key: pki.leafKey, cert: pki.leaf + pki.ca }, { '/users/sign_in': 200 }),
+    );
+    ports.nameOnly = await start(
+      gitlabServer({ key: pki.nameOnlyKey, cert: pki.nameOnly }, { '/users/sign_in': 200 }),
+    );
+    ports.recording = await start(
+      createHttpsServer(certificate, (request, response) => {
+        const socket = request.socket as { servername?: string | false };
+        seen.push({
+          path: request.url ?? '',
+          host: request.headers.host,
+          servername: socket.servername ?? false,
+          token: request.headers['private-token'] as string | undefined,
+        });
+        response.writeHead(request.url === '/users/sign_in' ? 200 : 404);
+        response.end();
+      }),
+    );
+    ssh.other = await start(
+      createTcpServer((socket) =>
+        socket.end('220 mail.example.com ESMTP Postfix (Ubuntu) ready to take your message now, go on\r\n'),
+      ),
+    );
+    ssh.split = await start(
+      createTcpServer((socket) => {
+        socket.write('SSH-2.0-');
+        setTimeout(() => socket.end('GitLab-SSHD\r\n'), 20);
+      }),
+    );
+    ssh.closing = await start(createTcpServer((socket) => socket.end()));
+    base = {
+      url: `https://${DOMAIN}`,
+      connectHost: '127.0.0.1',
+      httpsPort: ports.broken,
+      sshPort: ssh.other,
+      ca: pki.ca,
+      token: 'glpat-test',
+      resolve: async () => ['127.0.0.1'],
+      timeoutMs: 5000,
+    };
+  });
+
+  afterAll(() => {
+    for (const server of servers) server.close();
+  });
+
+  const only = (...ids: string[]) => ENDPOINT_CHECKS.filter((check) => ids.includes(check.id));
+  const details = async (options: EndpointCheckOptions, ...ids: string[]) =>
+    Object.fromEntries(
+      (await runEndpointChecks(options, only(...ids))).map((result) => [
+        result.id,
+        [result.status, result.detail],
+      ]),
+    );
+
+  it('explains 502s as NGINX up with Puma or Workhorse not answering, and other statuses as they are', async () => {
+    expect(await details(base, 'readiness', 'liveness', 'sign-in', 'api', 'git-https')).toEqual({
+      readiness: ['fail', 'GET /-/readiness: 502, NGINX is up but Puma is not answering (still booting?)'],
+      liveness: ['fail', 'GET /-/liveness: unexpected 418'],
+      'sign-in': [
+        'fail',
+        'GET /users/sign_in: 502, Puma is not answering behind NGINX (still booting, or crashed: see gitlab-ctl status on a Rails node)',
+      ],
+      api: ['fail', 'GET /api/v4/version: 500'],
+      'git-https': ['fail', `GET ${GIT_PROBE_PATH}: 502, NGINX is up but Workhorse is not answering`],
+    });
+    expect(await details({ ...base, httpsPort: ports.refusing }, 'readiness', 'liveness', 'sign-in')).toEqual(
+      {
+        readiness: [
+          'skip',
+          "GET /-/readiness: 403. GitLab answers health endpoints only to gitlab_rails['monitoring_whitelist'] (localhost and the VPC), as it should; readiness is checked on a Rails node instead",
+        ],
+        liveness: [
+          'skip',
+          expect.stringMatching(/^GET \/-\/liveness: 403\. GitLab answers health endpoints only/),
+        ],
+        'sign-in': ['fail', 'GET /users/sign_in: 500'],
+      },
+    );
+  });
+
+  it('explains a port that accepts but never answers as traffic dropped on the way', async () => {
+    const silent = await details({ ...base, httpsPort: ports.silent, timeoutMs: 200 }, 'tls', 'sign-in');
+    const dropped = 'timed out: a security group or network ACL drops the traffic, or the targets are down';
+    expect(silent).toEqual({
+      tls: ['fail', `TLS handshake on port ${ports.silent}: ${dropped}`],
+      'sign-in': ['fail', `GET /users/sign_in: ${dropped}`],
+    });
+  });
+
+  it('names what is wrong with a certificate chain the client cannot trust', async () => {
+    const { ca: _ca, ...untrusting } = base;
+    expect(await details({ ...untrusting, httpsPort: ports.leafOnly }, 'tls')).toEqual({
+      tls: ['fail', 'certificate not trusted: issuer not trusted or intermediate certificates missing'],
+    });
+    expect(await details({ ...untrusting, httpsPort: ports.chain }, 'tls')).toEqual({
+      tls: [
+        'fail',
+        'certificate not trusted: certificate chain ends in an untrusted root (pass --ca FILE if you trust it)',
+      ],
+    });
+    // Trusting the CA makes both good.
+    expect((await details({ ...base, httpsPort: ports.leafOnly }, 'tls')).tls![0]).toBe('pass');
+    expect((await details({ ...base, httpsPort: ports.chain }, 'tls')).tls![0]).toBe('pass');
+  });
+
+  it('names the host of a certificate that carries it only in its subject', async () => {
+    expect(await details({ ...base, httpsPort: ports.nameOnly, insecure: true }, 'tls')).toEqual({
+      tls: [
+        'fail',
+        'certificate is for other.test, not gitlab.test: request one for the domain (spec domain.certificateArn, or let deploy request a DNS-validated one)',
+      ],
+    });
+  });
+
+  it('warns from 21 days before expiry on, and fails an expired certificate', async () => {
+    const validTo = new X509Certificate(pki.leaf).validTo;
+    const expiry = new Date(validTo).getTime();
+    const at = (time: number) =>
+      details({ ...base, httpsPort: ports.leafOnly, now: () => new Date(time) }, 'tls');
+    expect(await at(expiry - 21 * 86_400_000)).toEqual({
+      tls: ['pass', `valid for gitlab.test, expires in 21 days (${validTo})`],
+    });
+    expect(await at(expiry - 21 * 86_400_000 + 1)).toEqual({
+      tls: [
+        'warn',
+        `valid for gitlab.test, expires in 20 days (${validTo}); ACM renews well before this, so renewal is stuck: check the DNS validation CNAME is still in the zone`,
+      ],
+    });
+    expect(await at(expiry + 1)).toEqual({ tls: ['fail', 'certificate expired 1 days ago'] });
+    expect(await at(expiry)).toEqual({ tls: ['warn', expect.stringContaining('expires in 0 days')] });
+  });
+
+  it('sends the domain as SNI and Host (with a port other than 443), and the token only to the API', async () => {
+    seen.length = 0;
+    const { httpsPort: _port, connectHost: _host, ...byUrl } = base;
+    const results = await runEndpointChecks(
+      { ...byUrl, connectHost: '127.0.0.1', url: `https://${DOMAIN}:${ports.recording}` },
+      only('sign-in', 'api'),
+    );
+    expect(results.map((result) => result.status)).toEqual(['pass', 'fail']);
+    expect(seen.sort((a, b) => a.path.localeCompare(b.path))).toEqual([
+      {
+        path: '/api/v4/version',
+        host: `${DOMAIN}:${ports.recording}`,
+        servername: DOMAIN,
+        token: 'glpat-test',
+      },
+      { path: '/users/sign_in', host: `${DOMAIN}:${ports.recording}`, servername: DOMAIN, token: undefined },
+    ]);
+    // An address in the URL (a test server) is sent as Host, and as no SNI: SNI takes names only.
+    seen.length = 0;
+    await runEndpointChecks({ url: `https://127.0.0.1:${ports.recording}`, insecure: true }, only('sign-in'));
+    expect(seen).toEqual([
+      { path: '/users/sign_in', host: `127.0.0.1:${ports.recording}`, servername: false, token: undefined },
+    ]);
+  });
+
+  it('refuses a URL that is not https', async () => {
+    await expect(runEndpointChecks({ url: 'http://gitlab.test' })).rejects.toThrow(
+      'check needs an https:// URL, got http://gitlab.test',
+    );
+  });
+
+  it('reads an SSH banner that arrives in pieces, and explains other answers on the SSH port', async () => {
+    expect(await details({ ...base, sshPort: ssh.split }, 'ssh')).toEqual({
+      ssh: ['pass', `port ${ssh.split}: SSH-2.0-GitLab-SSHD`],
+    });
+    expect(await details({ ...base, sshPort: ssh.other }, 'ssh')).toEqual({
+      ssh: [
+        'fail',
+        `port ${ssh.other} answers, but not with SSH: "220 mail.example.com ESMTP Postfix (Ubuntu) ready to take yo"`,
+      ],
+    });
+    expect(await details({ ...base, sshPort: ssh.closing }, 'ssh')).toEqual({
+      ssh: ['fail', `port ${ssh.closing}: closed without an SSH banner`],
+    });
+  });
+
+  it('explains a name that does not resolve in the words of its error, and a load balancer that does not resolve', async () => {
+    const failing = (code: string | undefined, message = `lookup failed: ${code}`) =>
+      details(
+        {
+          ...base,
+          resolve: async () => {
+            throw Object.assign(new Error(message), code ? { code } : {});
+          },
+        },
+        'dns',
+      );
+    const because = async (code: string | undefined, message?: string) =>
+      ((await failing(code, message)).dns as string[])[1]!.replace(
+        /^gitlab\.test does not resolve \((.*)\); the Route 53 record is created by the edge stack in the hosted zone of spec domain\.hostedZone$/,
+        '$1',
+      );
+    expect(await because('ETIMEDOUT')).toBe(
+      'timed out: a security group or network ACL drops the traffic, or the targets are down',
+    );
+    expect(await because('ECONNRESET')).toBe('connection reset by the server');
+    expect(await because('EHOSTUNREACH')).toBe('host unreachable');
+    expect(await because('ECONNREFUSED')).toBe(
+      'connection refused: nothing listens there (listener missing, or no healthy target behind it)',
+    );
+    expect(await because('ESERVFAIL', 'queryA ESERVFAIL gitlab.test')).toBe('queryA ESERVFAIL gitlab.test');
+    expect(await because(undefined, 'resolver gone')).toBe('resolver gone');
+
+    const lost = await details(
+      {
+        ...base,
+        loadBalancerDnsName: 'nlb.test',
+        resolve: async (host) => {
+          if (host === 'nlb.test')
+            throw Object.assign(new Error('ENOTFOUND nlb.test'), { code: 'ENOTFOUND' });
+          return ['203.0.113.9', '203.0.113.10'];
+        },
+      },
+      'dns',
+    );
+    expect(lost).toEqual({
+      dns: [
+        'fail',
+        'gitlab.test resolves to 203.0.113.9, 203.0.113.10, but the load balancer nlb.test is unresolvable: the record points elsewhere (an old record, or another zone answering)',
+      ],
+    });
+    expect(await details({ ...base, resolve: async () => ['203.0.113.9', '203.0.113.10'] }, 'dns')).toEqual({
+      dns: ['pass', 'gitlab.test resolves to 203.0.113.9, 203.0.113.10'],
+    });
+  });
+
+  it('prints one line per check, status label first in its colour, titles in one column', () => {
+    const style = {
+      red: (text: string) => `<red>${text}</red>`,
+      green: (text: string) => `<green>${text}</green>`,
+      yellow: (text: string) => `<yellow>${text}</yellow>`,
+      dim: (text: string) => `<dim>${text}</dim>`,
+    };
+    expect(
+      renderEndpointChecks(
+        [
+          { id: 'dns', title: 'DNS', status: 'pass', detail: 'resolves' },
+          { id: 'tls', title: 'TLS certificate', status: 'warn', detail: 'expires soon' },
+          { id: 'readiness', title: 'Readiness', status: 'skip', detail: 'refused outside' },
+          { id: 'ssh', title: 'Git over SSH', status: 'fail', detail: 'closed' },
+        ],
+        style,
+      ),
+    ).toEqual([
+      '<green>PASS</green>  DNS              resolves',
+      '<yellow>WARN</yellow>  TLS certificate  expires soon',
+      '<dim>SKIP</dim>  Readiness        refused outside',
+      '<red>FAIL</red>  Git over SSH     closed',
+    ]);
+  });
+
+  it('judges readiness answers that name no failing check, or refuse the node its own address', () => {
+    const judged = (output: string) => judgeNodeReadiness(output, 'i-1').detail;
+    const marker = '\ngitlab-aws-readiness-status';
+    expect(
+      judged(`{"status":"failed","db_check":[{}],"redis_check":[{"status":"timeout"}]}${marker} 503\n`),
+    ).toBe('GET /-/readiness?all=1 on i-1: 503, db_check failed; redis_check timeout');
+    for (const body of ['null', '"failed"', '{"status":"failed"}']) {
+      expect(judged(`${body}${marker} 503\n`)).toBe(
+        'GET /-/readiness?all=1 on i-1: 503, a check failed (no details in the answer)',
+      );
+    }
+    expect(judged(`${marker} 403\n`)).toBe(
+      "GET /-/readiness?all=1 on i-1: 403, the node refuses its own address: gitlab_rails['monitoring_whitelist'] must include 127.0.0.0/8",
+    );
+    expect(judged(`curl: (7) Failed to connect${marker} 000\n`)).toBe(
+      'GET /-/readiness?all=1 on i-1: nothing answers (curl: (7) Failed to connect); NGINX is down: see gitlab-ctl status on the node',
+    );
+    // Only the last status line counts: a body may print one too.
+    expect(judgeNodeReadiness(`gitlab-aws-readiness-status 503${marker} 200\n`, 'i-1').status).toBe('pass');
   });
 });

@@ -1,4 +1,5 @@
 /** The AWS SDK side of the scaling-processes seam, against Amazon EC2 Auto Scaling's API shapes. */
+import { readFileSync } from 'node:fs';
 import {
   AutoScalingClient,
   DescribeAutoScalingGroupsCommand,
@@ -39,6 +40,7 @@ describe('AutoScalingProcesses', () => {
             { InstanceId: 'i-1', LifecycleState: 'InService', HealthStatus: 'Unhealthy' },
             { InstanceId: 'i-2', LifecycleState: 'Pending:Wait', HealthStatus: 'Healthy' },
             { LifecycleState: 'Standby' },
+            { InstanceId: 'i-4' },
           ],
         },
       ] as never,
@@ -55,6 +57,7 @@ describe('AutoScalingProcesses', () => {
       { instanceId: 'i-1', lifecycleState: 'InService' },
       { instanceId: 'i-2', lifecycleState: 'Pending:Wait' },
       { instanceId: '', lifecycleState: 'Standby' },
+      { instanceId: 'i-4', lifecycleState: 'unknown' },
     ]);
     await expect(processes.members('gl-gone')).rejects.toThrow('auto scaling group gl-gone does not exist');
     await expect(processes.members('gl-odd')).rejects.toThrow('auto scaling group gl-odd does not exist');
@@ -65,5 +68,14 @@ describe('AutoScalingProcesses', () => {
     expect(resumeCommand('eu-west-1', 'gl-rails', ['Launch', 'Terminate'])).toBe(
       'aws autoscaling resume-processes --region eu-west-1 --auto-scaling-group-name gl-rails --scaling-processes Launch Terminate',
     );
+  });
+
+  it('suspends exactly the processes whose reason the module gives, and leaves new members joining the load balancer', () => {
+    // The doc comment on RESTORE_SUSPENDED_PROCESSES gives one reason per process ("- Launch: ...");
+    // a process suspended without a reason, or a reason whose process is not suspended, is a gap.
+    const source = readFileSync(new URL('../../src/lifecycle/scaling-processes.ts', import.meta.url), 'utf8');
+    const reasoned = [...source.matchAll(/^ \* - (\w+): /gm)].map((match) => match[1]);
+    expect([...RESTORE_SUSPENDED_PROCESSES]).toEqual(reasoned);
+    expect(RESTORE_SUSPENDED_PROCESSES).not.toContain('AddToLoadBalancer');
   });
 });

@@ -7,31 +7,13 @@
 import { spawnSync } from 'node:child_process';
 import {
   AutoScalingClient,
-  DescribeAutoScalingGroupsCommand,
-  DescribeAutoScalingInstancesCommand,
   DescribeInstanceRefreshesCommand,
-  EnterStandbyCommand,
-  ExitStandbyCommand,
   StartInstanceRefreshCommand,
-  UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
-import { BackupClient, type BackupJobState, DescribeBackupJobCommand } from '@aws-sdk/client-backup';
-import {
-  DescribeTargetHealthCommand,
-  ElasticLoadBalancingV2Client,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
-import {
-  DeleteParameterCommand,
-  GetParameterCommand,
-  PutParameterCommand,
-  SSMClient,
-} from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AwsBackupJobWaiter } from '../../src/lifecycle/backup-jobs.js';
 import { AutoScalingInstanceRefresher } from '../../src/lifecycle/fleet.js';
 import { readRemoteScript } from '../../src/lifecycle/remote-scripts.js';
-import { AutoScalingStandby, standbyCapacity } from '../../src/lifecycle/standby.js';
 import {
   executeUpgrade,
   parseBackgroundMigrations,
@@ -43,8 +25,9 @@ import {
   upgradePathProblems,
   upgradeStepCommands,
 } from '../../src/lifecycle/upgrade.js';
-import { SsmUpgradeProgressStore, stepsDigest } from '../../src/lifecycle/upgrade-progress.js';
+import { stepsDigest } from '../../src/lifecycle/upgrade-progress.js';
 import { planFor } from '../fixtures/plans.js';
+import { boundedSleep } from './bounded-sleep.js';
 import { runRemoteScript } from './remote-script-trace.js';
 import {
   backupJobs,
@@ -55,7 +38,6 @@ import {
 } from './upgrade-fakes.js';
 
 const plan = planFor();
-const instant = async () => {};
 
 let steps: UpgradeStep[];
 beforeAll(() => {
@@ -96,7 +78,7 @@ function executor(runner: ScriptedRunner, overrides: Partial<UpgradeExecutorProp
     progress,
     versions: { from: '19.3.0', to: '19.4.1' },
     log: (line) => events.push(`log ${line}`),
-    sleep: instant,
+    sleep: boundedSleep().sleep,
     ...overrides,
   };
   return { events, progress, props };
@@ -161,162 +143,6 @@ describe('the deploy node is out of service for its upgrade (Standby)', () => {
     );
     expect(events).toContain('log   could not put i-rails-1 back in service: ExitStandby: throttled');
   });
-
-  it('lowers the desired capacity, and the minimum only when the desired capacity is at it', () => {
-    expect(standbyCapacity({ minSize: 2, desiredCapacity: 3 })).toEqual({});
-    expect(standbyCapacity({ minSize: 3, desiredCapacity: 3 })).toEqual({ temporaryMinSize: 2 });
-    expect(standbyCapacity({ minSize: 1, desiredCapacity: 1 })).toEqual({ temporaryMinSize: 0 });
-  });
-});
-
-describe('AutoScalingStandby against Auto Scaling and ELB', () => {
-  const autoScaling = mockClient(AutoScalingClient);
-  const elb = mockClient(ElasticLoadBalancingV2Client);
-  const order: string[] = [];
-
-  function group(minSize: number, desired: number) {
-    autoScaling.on(DescribeAutoScalingGroupsCommand).resolves({
-      AutoScalingGroups: [
-        {
-          AutoScalingGroupName: 'asg-rails',
-          MinSize: minSize,
-          MaxSize: 6,
-          DesiredCapacity: desired,
-          TargetGroupARNs: ['tg-https', 'tg-ssh'],
-          DefaultCooldown: 300,
-          AvailabilityZones: [],
-          HealthCheckType: 'ELB',
-          CreatedTime: new Date(0),
-        },
-      ],
-    });
-  }
-
-  beforeEach(() => {
-    autoScaling.reset();
-    elb.reset();
-    order.length = 0;
-    const record = (name: string) => (input: unknown) => {
-      order.push(`${name} ${JSON.stringify(input)}`);
-      return {};
-    };
-    autoScaling.on(UpdateAutoScalingGroupCommand).callsFake(record('UpdateAutoScalingGroupCommand'));
-    autoScaling.on(EnterStandbyCommand).callsFake(record('EnterStandbyCommand'));
-    autoScaling.on(ExitStandbyCommand).callsFake(record('ExitStandbyCommand'));
-    autoScaling
-      .on(DescribeAutoScalingInstancesCommand)
-      .resolvesOnce({ AutoScalingInstances: [{ LifecycleState: 'EnteringStandby' } as never] })
-      .resolvesOnce({ AutoScalingInstances: [{ LifecycleState: 'Standby' } as never] })
-      .resolvesOnce({ AutoScalingInstances: [{ LifecycleState: 'Pending' } as never] })
-      .resolves({ AutoScalingInstances: [{ LifecycleState: 'InService' } as never] });
-    let looks = 0;
-    // The SSH target group drains for two more looks than the HTTPS one; after Standby both are
-    // unused until ExitStandby registers the node again.
-    elb.on(DescribeTargetHealthCommand).callsFake((input) => {
-      looks += 1;
-      const exited = order.some((event) => event.startsWith('ExitStandbyCommand'));
-      const state = exited
-        ? 'healthy'
-        : input.TargetGroupArn === 'tg-ssh' && looks < 6
-          ? 'draining'
-          : 'unused';
-      order.push(`health ${input.TargetGroupArn} ${state}`);
-      return { TargetHealthDescriptions: [{ TargetHealth: { State: state } }] };
-    });
-  });
-
-  const standby = (timeoutSeconds = 900) =>
-    new AutoScalingStandby({
-      autoScaling: new AutoScalingClient({}),
-      elb: new ElasticLoadBalancingV2Client({}),
-      log: () => {},
-      sleep: instant,
-      timeoutSeconds,
-    });
-
-  it('above the minimum: Standby with the desired capacity lowered, waiting for both target groups to drain', async () => {
-    group(2, 3);
-    const lease = await standby().enter('asg-rails', 'i-1');
-    expect(order[0]).toBe(
-      'EnterStandbyCommand {"AutoScalingGroupName":"asg-rails","InstanceIds":["i-1"],"ShouldDecrementDesiredCapacity":true}',
-    );
-    // Still draining on SSH until the last look before the lease was handed out.
-    expect(order.filter((event) => event.startsWith('health tg-ssh')).at(-1)).toBe('health tg-ssh unused');
-    expect(order.some((event) => event === 'health tg-ssh draining')).toBe(true);
-    await lease.exit();
-    expect(order.some((event) => event.startsWith('UpdateAutoScalingGroupCommand'))).toBe(false);
-    expect(order.filter((event) => event.startsWith('ExitStandbyCommand'))).toHaveLength(1);
-    expect(order.at(-1)).toMatch(/^health tg-\w+ healthy$/);
-  });
-
-  it('at the minimum: lowers the minimum first and restores it after ExitStandby', async () => {
-    group(3, 3);
-    const lease = await standby().enter('asg-rails', 'i-1');
-    await lease.exit();
-    const calls = order.filter((event) => !event.startsWith('health'));
-    expect(calls).toEqual([
-      'UpdateAutoScalingGroupCommand {"AutoScalingGroupName":"asg-rails","MinSize":2}',
-      'EnterStandbyCommand {"AutoScalingGroupName":"asg-rails","InstanceIds":["i-1"],"ShouldDecrementDesiredCapacity":true}',
-      'ExitStandbyCommand {"AutoScalingGroupName":"asg-rails","InstanceIds":["i-1"]}',
-      'UpdateAutoScalingGroupCommand {"AutoScalingGroupName":"asg-rails","MinSize":3}',
-    ]);
-  });
-
-  it('gives up on a deregistration that never ends, and still puts the node back and the minimum with it', async () => {
-    group(3, 3);
-    elb.on(DescribeTargetHealthCommand).callsFake((input) => {
-      const exited = order.some((event) => event.startsWith('ExitStandbyCommand'));
-      return {
-        TargetHealthDescriptions: [{ TargetHealth: { State: exited ? 'healthy' : 'draining' } }],
-        input,
-      };
-    });
-    await expect(standby(60).enter('asg-rails', 'i-1')).rejects.toThrow(
-      'i-1 deregistered from its target groups: still draining, draining after 1 min',
-    );
-    expect(order.filter((event) => !event.startsWith('health')).slice(-2)).toEqual([
-      'ExitStandbyCommand {"AutoScalingGroupName":"asg-rails","InstanceIds":["i-1"]}',
-      'UpdateAutoScalingGroupCommand {"AutoScalingGroupName":"asg-rails","MinSize":3}',
-    ]);
-    // A way back that fails too does not hide why the node could not be taken out.
-    order.length = 0;
-    autoScaling.on(ExitStandbyCommand).rejects(new Error('not in Standby'));
-    autoScaling
-      .on(DescribeAutoScalingInstancesCommand)
-      .resolves({ AutoScalingInstances: [{ LifecycleState: 'Standby' } as never] });
-    await expect(standby(60).enter('asg-rails', 'i-1')).rejects.toThrow('still draining');
-    expect(order.at(-1)).toBe(
-      'UpdateAutoScalingGroupCommand {"AutoScalingGroupName":"asg-rails","MinSize":3}',
-    );
-  });
-
-  it('puts the minimum back when Auto Scaling refuses the Standby, and says why', async () => {
-    group(3, 3);
-    autoScaling.on(EnterStandbyCommand).rejects(new Error('instance i-1 is not in InService'));
-    await expect(standby().enter('asg-rails', 'i-1')).rejects.toThrow('not in InService');
-    expect(order).toEqual([
-      'UpdateAutoScalingGroupCommand {"AutoScalingGroupName":"asg-rails","MinSize":2}',
-      'UpdateAutoScalingGroupCommand {"AutoScalingGroupName":"asg-rails","MinSize":3}',
-    ]);
-  });
-
-  it.each(['initial', 'healthy', 'unhealthy', 'draining', 'unhealthy.draining'])(
-    'waits while a target group still has the node as %s, and asks about that node in the group',
-    async (state) => {
-      group(2, 3);
-      const asked: unknown[] = [];
-      let looks = 0;
-      elb.on(DescribeTargetHealthCommand).callsFake((input) => {
-        asked.push(input);
-        looks += 1;
-        return { TargetHealthDescriptions: [{ TargetHealth: { State: looks <= 2 ? state : 'unused' } }] };
-      });
-      await standby().enter('asg-rails', 'i-1');
-      // Two looks at the first group answer as routed; the node is out once both say unused.
-      expect(looks).toBe(4);
-      expect(asked[0]).toEqual({ TargetGroupArn: 'tg-https', Targets: [{ Id: 'i-1' }] });
-    },
-  );
 });
 
 describe('instance refreshes keep capacity and end', () => {
@@ -344,7 +170,7 @@ describe('instance refreshes keep capacity and end', () => {
     const lines: string[] = [];
     const refresher = new AutoScalingInstanceRefresher({
       autoScaling: new AutoScalingClient({}),
-      sleep: instant,
+      sleep: boundedSleep().sleep,
       pollMs: 15_000,
       log: (line) => lines.push(line),
     });
@@ -538,43 +364,6 @@ describe('a re-run resumes at the failed step', () => {
 });
 
 describe('pre-upgrade backup jobs', () => {
-  const backup = mockClient(BackupClient);
-  beforeEach(() => backup.reset());
-
-  const waiter = (lines: string[]) =>
-    new AwsBackupJobWaiter({ backup: new BackupClient({}), log: (line) => lines.push(line), sleep: instant });
-  const job = (id: string, State: BackupJobState, PercentDone = '0.0') => ({
-    BackupJobId: id,
-    ResourceArn: `arn:aws:ec2:eu-west-1:123456789012:volume/vol-${id}`,
-    State,
-    PercentDone,
-    StatusMessage: State === 'FAILED' ? 'snapshot quota exceeded' : undefined,
-  });
-
-  it('waits until every job completed, showing progress', async () => {
-    backup
-      .on(DescribeBackupJobCommand, { BackupJobId: 'a' })
-      .resolvesOnce(job('a', 'RUNNING', '40.0'))
-      .resolves(job('a', 'COMPLETED', '100.0'));
-    backup.on(DescribeBackupJobCommand, { BackupJobId: 'b' }).resolves(job('b', 'COMPLETED', '100.0'));
-    const lines: string[] = [];
-    await waiter(lines).waitForJobs(['a', 'b'], 3600);
-    expect(lines).toEqual(['  waiting for AWS Backup: volume/vol-a RUNNING 40.0%']);
-  });
-
-  it('stops on a failed, aborted or expired job, and after its bound', async () => {
-    for (const state of ['FAILED', 'ABORTED', 'EXPIRED'] as const) {
-      backup.on(DescribeBackupJobCommand).resolves(job('a', state));
-      await expect(waiter([]).waitForJobs(['a'], 3600)).rejects.toThrow(
-        new RegExp(`job a of arn:aws:ec2:.*vol-a is ${state}.*nothing was upgraded`),
-      );
-    }
-    backup.on(DescribeBackupJobCommand).resolves(job('a', 'RUNNING', '10.0'));
-    await expect(waiter([]).waitForJobs(['a'], 60)).rejects.toThrow(
-      'the pre-upgrade AWS Backup jobs: still volume/vol-a RUNNING 10.0% after 1 min',
-    );
-  });
-
   it('starts no node upgrade until the jobs completed', async () => {
     const { events, props } = executor(healthyRunner());
     await expect(
@@ -635,47 +424,6 @@ describe('upgrade --dry-run', () => {
     expect(under('Replace every rails node, a new one healthy before each old one goes').join('\n')).toMatch(
       /healthy 100-134 %[\s\S]*gives up after/,
     );
-  });
-});
-
-describe('the progress record in SSM', () => {
-  const ssm = mockClient(SSMClient);
-  beforeEach(() => ssm.reset());
-  const store = () => new SsmUpgradeProgressStore({ ssm: new SSMClient({}), environment: 'gl-prod' });
-  const notFound = Object.assign(new Error('not found'), { name: 'ParameterNotFound' });
-
-  it('saves, reads back and removes one parameter per environment', async () => {
-    const record = { from: '19.3.0', to: '19.4.1', steps: 'abc', completed: 4 };
-    ssm.on(PutParameterCommand).resolves({});
-    await store().save(record);
-    expect(ssm.commandCalls(PutParameterCommand)[0]!.args[0].input).toEqual({
-      Name: '/gl-prod/upgrade-progress',
-      Value: JSON.stringify(record),
-      Type: 'String',
-      Overwrite: true,
-    });
-    ssm.on(GetParameterCommand, { Name: '/gl-prod/upgrade-progress' }).resolves({
-      Parameter: { Value: JSON.stringify(record) },
-    });
-    expect(await store().load()).toEqual(record);
-    ssm.on(DeleteParameterCommand).rejects(notFound);
-    await expect(store().clear()).resolves.toBeUndefined();
-    expect(ssm.commandCalls(DeleteParameterCommand)[0]!.args[0].input).toEqual({
-      Name: '/gl-prod/upgrade-progress',
-    });
-  });
-
-  it('has nothing when no upgrade stopped part-way, and passes other errors on', async () => {
-    ssm.on(GetParameterCommand).rejects(notFound);
-    expect(await store().load()).toBeUndefined();
-    ssm
-      .on(GetParameterCommand)
-      .rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
-    await expect(store().load()).rejects.toThrow('denied');
-    ssm
-      .on(DeleteParameterCommand)
-      .rejects(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }));
-    await expect(store().clear()).rejects.toThrow('throttled');
   });
 });
 

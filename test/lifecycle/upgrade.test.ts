@@ -33,6 +33,7 @@ import {
 import { UPGRADE_STOPS, type UpgradeStop } from '../../src/lifecycle/upgrade-stops.js';
 import type { AutoScalingGroupPlan } from '../../src/plan/types.js';
 import { planFor } from '../fixtures/plans.js';
+import { boundedSleep } from './bounded-sleep.js';
 import { runRemoteScript } from './remote-script-trace.js';
 import { backupJobs, MemoryProgressStore, migrationCounts, recordingStandby } from './upgrade-fakes.js';
 
@@ -214,7 +215,6 @@ describe('executeUpgrade through SSM and Auto Scaling', () => {
   const ssm = mockClient(SSMClient);
   const ec2 = mockClient(EC2Client);
   const autoScaling = mockClient(AutoScalingClient);
-  const instant = async () => {};
 
   beforeEach(() => {
     ssm.reset();
@@ -258,8 +258,11 @@ describe('executeUpgrade through SSM and Auto Scaling', () => {
         ec2: new EC2Client({}),
         autoScaling: new AutoScalingClient({}),
       }),
-      runner: new SsmRemoteRunner({ ssm: new SSMClient({}), sleep: instant }),
-      refresher: new AutoScalingInstanceRefresher({ autoScaling: new AutoScalingClient({}), sleep: instant }),
+      runner: new SsmRemoteRunner({ ssm: new SSMClient({}), sleep: boundedSleep().sleep }),
+      refresher: new AutoScalingInstanceRefresher({
+        autoScaling: new AutoScalingClient({}),
+        sleep: boundedSleep().sleep,
+      }),
       setParameter: async (name: string, value: string) => {
         extra.parameters?.push([name, value]);
       },

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -278,5 +278,204 @@ describe('finding the spec file', () => {
     expect(specErrorOf(() => loadSpec({ cwd, overrides: { size: '7k' } })).message).toMatch(
       /^--size: architecture\.size/,
     );
+  });
+});
+
+describe('what a spec error says, field by field', () => {
+  const issuesOf = (text: string, overrides = {}) =>
+    specErrorOf(() => parseSpecYaml(text, 's.yaml', overrides)).issues.map((issue) => ({ ...issue }));
+
+  it('names every required field of an empty file, and refuses a file that is not a mapping', () => {
+    expect(issuesOf('')).toEqual([
+      {
+        path: 'name',
+        message: 'required field is missing; add e.g. `name: gitlab-prod` (prefix for every resource name)',
+      },
+      { path: 'region', message: 'required field is missing; add e.g. `region: us-west-2`' },
+      {
+        path: 'domain',
+        message:
+          'required field is missing; add e.g. `domain: { name: gitlab.example.com, hostedZone: example.com }`',
+      },
+    ]);
+    for (const text of ['- name: gitlab-prod\n', 'gitlab-prod\n']) {
+      expect(issuesOf(text), text).toEqual([
+        { path: '', message: 'the spec must be a YAML mapping (name: ..., region: ...)' },
+      ]);
+    }
+  });
+
+  it('says how to add the domain name, and points at the section that lacks it', () => {
+    expect(issuesOf('name: gitlab-prod\nregion: us-west-2\ndomain: { hostedZone: example.com }\n')).toEqual([
+      {
+        path: 'domain.name',
+        message: 'required field is missing; add the GitLab host name, e.g. `name: gitlab.example.com`',
+        line: 3,
+        column: 1,
+      },
+    ]);
+  });
+
+  it('describes the value it got: null, a list, a mapping, a number, a boolean', () => {
+    const got = (value: string) => issuesOf(`${base}edge: { proxyProtocol: ${value} }\n`)[0]!.message;
+    expect(got('null')).toBe('expected boolean, got null');
+    expect(got('[1]')).toBe('expected boolean, got a list');
+    expect(got('{ a: 1 }')).toBe('expected boolean, got a mapping');
+    expect(got('5')).toBe('expected boolean, got number 5');
+    expect(issuesOf(base.replace('gitlab-prod', 'true'))[0]).toEqual({
+      path: 'name',
+      message: 'expected string, got boolean true; true is a boolean in YAML: quote it, "true"',
+      line: 1,
+      column: 1,
+    });
+  });
+
+  it('takes every spelling YAML 1.1 read as a boolean, in any case', () => {
+    for (const word of ['no', 'y', 'n', 'ON', 'Off', 'YES']) {
+      expect(issuesOf(`${base}database: { proxy: ${word} }\n`)[0]!.message, word).toBe(
+        `expected boolean, got "${word}"; YAML reads ${word} as text: write true or false`,
+      );
+    }
+    expect(issuesOf(`${base}database: { proxy: yess }\n`)[0]!.message).toBe('expected boolean, got "yess"');
+    expect(issuesOf(`${base}database: { proxy: button }\n`)[0]!.message).toBe(
+      'expected boolean, got "button"',
+    );
+    // Only a boolean field gets the boolean hint, and only a string field the quoting hint.
+    expect(issuesOf(`${base}database: { storageGiB: yes }\n`)[0]!.message).toBe('expected number, got "yes"');
+    expect(issuesOf(base.replace('gitlab-prod', '[gitlab-prod]'))[0]!.message).toBe(
+      'expected string, got a list',
+    );
+  });
+
+  it('adds a patch level only to a version written as major.minor', () => {
+    expect(issuesOf(`${base}gitlab: { version: 19 }\n`)[0]!.message).toBe(
+      'expected string, got number 19; 19 is a number in YAML: quote it, "19"',
+    );
+    expect(issuesOf(`${base}database: { instanceClass: 19.3 }\n`)[0]!.message).toBe(
+      'expected string, got number 19.3; 19.3 is a number in YAML: quote it, "19.3"',
+    );
+  });
+
+  it('gives both bounds of a range, and a list rule in its own words', () => {
+    expect(issuesOf(`${base}database: { storageGiB: 70000 }\n`)[0]).toEqual({
+      path: 'database.storageGiB',
+      message: 'number 70000 is out of range; use a value at most 65536',
+      line: 4,
+      column: 13,
+    });
+    expect(issuesOf(`${base}access: { sshAllowedCidrs: [] }\n`)[0]!.message).toBe(
+      'must list at least one CIDR block',
+    );
+    expect(issuesOf(`${base}runners: { enabled: true, maxInstances: 0 }\n`)[0]!.message).toBe(
+      'must be at least 1: a fleet of 0 instances runs no job; set enabled: false instead',
+    );
+  });
+
+  it('names the value a rule refused, and never a credential written as text', () => {
+    expect(issuesOf(`${base}objectStorage: { bucketPrefix: UPPER }\n`)[0]!.message).toBe(
+      '"UPPER" must be up to 20 lower-case letters, digits or dashes',
+    );
+    const credential = issuesOf(
+      `${base}gitlab:\n  extraSettings:\n    rails:\n      "gitlab_rails['smtp_password']": hunter2\n`,
+    )[0]!;
+    expect(credential).toMatchObject({ line: 7, column: 7 });
+    expect(credential.message).toMatch(
+      /^looks like a credential written as text \(smtp_password\); store it/,
+    );
+    expect(credential.message).not.toContain('hunter2');
+  });
+
+  it('says "use" a single allowed value without "one of", and suggests only close ones', () => {
+    expect(issuesOf(`${base}access: { admin: ssh }\n`)[0]!.message).toBe(
+      '"ssh" is not allowed; use one of "ssm", "bastion" (did you mean "ssm"?)',
+    );
+    expect(issuesOf(`${base}access: { admin: console }\n`)[0]!.message).toBe(
+      '"console" is not allowed; use one of "ssm", "bastion"',
+    );
+    expect(issuesOf(`${base}access: { admin: 7 }\n`)[0]!.message).toBe(
+      'number 7 is not allowed; use one of "ssm", "bastion"',
+    );
+  });
+
+  it('lists the fields of a nested section, and none under a field that has no fields', () => {
+    expect(issuesOf(`${base}access: { foo: 1 }\n`)[0]).toEqual({
+      path: 'access.foo',
+      message:
+        'unknown field; valid fields here: admin, sshAllowedCidrs, bastionSshAllowedCidrs, clusterAdminRoleArn',
+      line: 4,
+      column: 11,
+    });
+    expect(issuesOf(`${base}runners: { manager: { instanceTyp: t3.micro } }\n`)[0]!.message).toMatch(
+      /^unknown field; did you mean "instanceType"\?$/,
+    );
+  });
+
+  it('points at the nested key a problem is about, on the line it is written', () => {
+    expect(issuesOf('name: gitlab-prod\nregion: us-west-2\ndomain:\n  name: 7\n')[0]).toMatchObject({
+      path: 'domain.name',
+      line: 4,
+      column: 3,
+    });
+    expect(issuesOf(`${base}database:\n  # a comment\n  instanceClass: 5\n`)[0]).toMatchObject({
+      line: 6,
+      column: 3,
+    });
+  });
+
+  it('blames a bad --type on the flag', () => {
+    expect(specErrorOf(() => parseSpecYaml(base, 's.yaml', { type: 'hybrid' })).message).toBe(
+      '--type: architecture.type: "hybrid" is not allowed; use one of "linux-package", "cloud-native-hybrid"',
+    );
+    expect(
+      parseSpecYaml(base, 's.yaml', { type: 'cloud-native-hybrid', cpu: 'graviton' }).architecture,
+    ).toEqual({
+      size: '3k',
+      type: 'cloud-native-hybrid',
+      cpu: 'graviton',
+    });
+  });
+
+  it('refuses a field written twice, naming the line of the second', () => {
+    const issues = issuesOf(`${base}region: eu-west-1\n`);
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatchObject({ path: '', line: 4 });
+    expect(issues[0]!.message).toMatch(/^invalid YAML: Map keys must be unique/);
+  });
+
+  it('reads a numeric tag value brought in by a merge key as text too', () => {
+    expect(parseSpecYaml(`${base}tags:\n  <<: { team: 7 }\n  floor: 8\n`, 's.yaml').tags).toEqual({
+      team: '7',
+      floor: '8',
+    });
+  });
+});
+
+describe('reading the spec file', () => {
+  it('says how to fix a missing named file, and names a file it cannot read with the reason', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'gla-spec-'));
+    expect(specErrorOf(() => loadSpec({ cwd, path: 'missing.yaml' })).message).toBe(
+      'missing.yaml: file not found; check the path, write one with `gitlab-aws init`, or omit -c to plan the embedded default',
+    );
+    symlinkSync('loop.yaml', join(cwd, 'loop.yaml'));
+    expect(specErrorOf(() => loadSpec({ cwd, path: 'loop.yaml' })).message).toBe(
+      'loop.yaml: cannot be read (ELOOP)',
+    );
+  });
+
+  it('reads an absolute path as it is, and a relative one from the working directory with or without a slash', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'gla-spec-'));
+    writeFileSync(join(cwd, 'prod.yaml'), base);
+    const path = join(cwd, 'prod.yaml');
+    expect(loadSpec({ cwd: '/nonexistent', path }).origin).toEqual({ kind: 'file', path });
+    expect(loadSpec({ cwd: `${cwd}/`, path: 'prod.yaml' }).origin).toEqual({ kind: 'file', path });
+    expect(loadSpec({ cwd, path: 'prod.yaml', overrides: { size: '5k' } }).spec.architecture.size).toBe('5k');
+  });
+
+  it('applies flags to the embedded default', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'gla-spec-'));
+    expect(loadSpec({ cwd, overrides: { availabilityZones: 2, cpu: 'graviton' } }).spec).toMatchObject({
+      availabilityZones: 2,
+      architecture: { size: '3k', cpu: 'graviton' },
+    });
   });
 });
