@@ -12,7 +12,7 @@
  * A Spot interruption warning (two minutes before AWS reclaims an instance) is recorded in a log
  * group, so a job that fails as a runner system failure can be traced to its reclaimed instance.
  */
-import { ArnFormat, Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Duration, RemovalPolicy, SecretValue, Stack } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -25,6 +25,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { PORTS } from '../catalog/ports.js';
 import { nameInAccount } from '../plan/contracts.js';
+import { RUNNER_ADMIN_TOKEN_UNSET } from '../plan/resolve/runners.js';
 import type { RunnerFleetPlan, VolumePlan } from '../plan/types.js';
 import { acknowledge, type MachineImageOf, namePerStackCreation, ubuntuImage } from './common.js';
 
@@ -60,8 +61,20 @@ export class RunnerFleet extends Construct {
   readonly fleetSecurityGroup: ec2.SecurityGroup;
   /** The secret deploy writes the runner's token to; absent when the user supplied their own. */
   readonly tokenSecret?: secretsmanager.Secret;
+  /** The administrator token deploy registers the runner with, written by a Rails node; absent when the user supplied the runner's token. */
+  readonly adminTokenSecret?: secretsmanager.Secret;
   /** Spot interruption warnings. */
   readonly interruptionLog: logs.LogGroup;
+
+  /** Lets a Rails node write the administrator token it made (PutSecretValue only: no read, no other secret). */
+  grantAdminTokenWrite(grantee: iam.IGrantable): void {
+    if (!this.adminTokenSecret) return;
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['secretsmanager:PutSecretValue'],
+      resourceArns: [this.adminTokenSecret.secretArn],
+    });
+  }
 
   constructor(scope: Construct, id: string, props: RunnerFleetProps) {
     super(scope, id);
@@ -114,6 +127,20 @@ export class RunnerFleet extends Construct {
           id: 'AwsSolutions-SMG4',
           reason:
             'GitLab issues the runner token; deploy replaces it by creating the runner anew, Secrets Manager cannot rotate it.',
+        },
+      ]);
+      // Holds a placeholder, no secret, until a Rails node writes the token it made for root.
+      this.adminTokenSecret = new secretsmanager.Secret(this, 'AdminTokenSecret', {
+        secretName: runners.registration.adminTokenSecretName,
+        description: `${props.environmentName}: GitLab administrator token the runner is registered with (written by a Rails node)`,
+        secretStringValue: SecretValue.unsafePlainText(RUNNER_ADMIN_TOKEN_UNSET),
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      acknowledge(this.adminTokenSecret, [
+        {
+          id: 'AwsSolutions-SMG4',
+          reason:
+            'GitLab issues the administrator token with an expiry; deploy makes a new one when the secret is reset, Secrets Manager cannot rotate it.',
         },
       ]);
     }

@@ -145,7 +145,17 @@ export interface RunnerFleetPlan {
   readonly tokenSecretName: string;
   /** How the runner is registered: created by deploy through GitLab's API, or a token the user made (in their secret). */
   readonly registration:
-    | { readonly kind: 'api'; readonly adminTokenSecretName: string }
+    | {
+        readonly kind: 'api';
+        /** The secret the administrator token is in; deploy creates the token on a Rails node when it holds `RUNNER_ADMIN_TOKEN_UNSET`. */
+        readonly adminTokenSecretName: string;
+        /** The token deploy creates for root: its name, scopes and lifetime in days. */
+        readonly adminToken: {
+          readonly name: string;
+          readonly scopes: readonly string[];
+          readonly expiresInDays: number;
+        };
+      }
     | { readonly kind: 'supplied'; readonly userSecret: string };
 }
 

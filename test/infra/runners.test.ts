@@ -9,8 +9,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { ComputeStack } from '../../src/infra/stacks/compute-stack.js';
 import type { Plan } from '../../src/plan/types.js';
 import { planFor } from '../fixtures/plans.js';
+import { resolver } from './iam-resolve.js';
 import {
   type CfnResource,
+  identityPoliciesOf,
   type Json,
   resolvedIn,
   resourcesOf,
@@ -183,6 +185,7 @@ describe('runner manager role, simulated', () => {
   const bucket = `arn:aws:s3:::gl-gitlab-test-runner-cache-${TEST_ACCOUNT}-us-west-2`;
   const otherBucket = `arn:aws:s3:::gl-gitlab-test-artifacts-${TEST_ACCOUNT}-us-west-2`;
   const token = `arn:aws:secretsmanager:${region}:${TEST_ACCOUNT}:secret:gitlab-test/runner-authentication-token-AbCdEf`;
+  const adminToken = `arn:aws:secretsmanager:${region}:${TEST_ACCOUNT}:secret:gitlab-test/runner-admin-token-AbCdEf`;
 
   it('allows what the fleeting plugin and the boot script call, on its own fleet, cache and token', async () => {
     const policies = managerPolicies(synth);
@@ -231,9 +234,37 @@ describe('runner manager role, simulated', () => {
         `arn:aws:secretsmanager:${region}:${TEST_ACCOUNT}:secret:gitlab-test/root-password-AbCdEf`,
       ],
       ['secretsmanager:PutSecretValue', token],
+      ['secretsmanager:GetSecretValue', adminToken],
+      ['secretsmanager:PutSecretValue', adminToken],
     ];
     for (const [action, resource, context] of denied) {
       expect(await decide(policies, action, resource, context), `${action} ${resource}`).not.toBe('Allowed');
+    }
+  });
+
+  it('lets the Rails node write the administrator token it makes, and nothing more of the runner secrets', async () => {
+    // Its policies name resources of every stack: the shared resolver resolves them all.
+    const { resolve } = resolver(synth);
+    const roleId = synth.environment.stacks.compute.getLogicalId(
+      (synth.environment.stacks.compute as ComputeStack).instanceRoles.of('gitlab').node
+        .defaultChild as never,
+    );
+    const rails = identityPoliciesOf(synth.json.compute)
+      .filter(([, policy]) => (policy.Properties!.Roles as Json[]).some((role) => role.Ref === roleId))
+      .map(([name, policy]) => ({
+        name,
+        policy: resolve('compute', policy.Properties!.PolicyDocument) as Json,
+      }));
+    expect(rails.length).toBeGreaterThan(0);
+    expect(await decide(rails, 'secretsmanager:PutSecretValue', adminToken)).toBe('Allowed');
+    for (const [action, resource] of [
+      ['secretsmanager:GetSecretValue', adminToken],
+      ['secretsmanager:UpdateSecret', adminToken],
+      ['secretsmanager:DeleteSecret', adminToken],
+      ['secretsmanager:PutSecretValue', token],
+      ['secretsmanager:GetSecretValue', token],
+    ] as const) {
+      expect(await decide(rails, action, resource), `${action} ${resource}`).not.toBe('Allowed');
     }
   });
 });

@@ -74,6 +74,11 @@ describe('runner fleet in the Plan', () => {
     expect(runners.registration).toEqual({
       kind: 'api',
       adminTokenSecretName: 'gitlab-test/runner-admin-token',
+      adminToken: {
+        name: 'gitlab-aws gitlab-test runners',
+        scopes: ['create_runner', 'manage_runner'],
+        expiresInDays: 365,
+      },
     });
     expect(runners.tokenSecretName).toBe('gitlab-test/runner-authentication-token');
     const supplied = planFor({ runners: { ...ON, authenticationToken: { secret: 'ci/runner' } } }).runners!;

@@ -27,6 +27,18 @@ import { bucketNamePattern } from './object-storage.js';
 /** Days a cache object lives: a cache is rebuilt by the next job, so old entries only cost storage. */
 export const RUNNER_CACHE_EXPIRE_DAYS = 14;
 
+/**
+ * The administrator token deploy creates for root when none is stored: only the two scopes the
+ * runner API needs (create_runner for POST /user/runners, manage_runner to list and delete), and
+ * the longest lifetime GitLab allows by default, 365 days (doc/user/profile/personal_access_tokens.md,
+ * "Create a personal access token" and "Personal access token scopes", skratsch-solutions/gitlabhq
+ * @ 3c58b72db710430a9a8e8f20e7456c57a6fbd964).
+ */
+export const RUNNER_ADMIN_TOKEN_SCOPES = ['create_runner', 'manage_runner'] as const;
+export const RUNNER_ADMIN_TOKEN_DAYS = 365;
+/** What the administrator token's secret holds until a token is in it: the stack writes it, deploy replaces it. */
+export const RUNNER_ADMIN_TOKEN_UNSET = 'unset';
+
 /** Root volumes: the manager keeps little; a job instance holds images, build directories and caches. */
 const MANAGER_ROOT_GIB = 30;
 const FLEET_ROOT_GIB = 100;
@@ -138,6 +150,14 @@ export function planRunners(
     registration:
       supplied && typeof supplied === 'object'
         ? { kind: 'supplied', userSecret: supplied.secret }
-        : { kind: 'api', adminTokenSecretName: `${spec.name}/runner-admin-token` },
+        : {
+            kind: 'api',
+            adminTokenSecretName: `${spec.name}/runner-admin-token`,
+            adminToken: {
+              name: `gitlab-aws ${spec.name} runners`,
+              scopes: RUNNER_ADMIN_TOKEN_SCOPES,
+              expiresInDays: RUNNER_ADMIN_TOKEN_DAYS,
+            },
+          },
   };
 }
