@@ -11,6 +11,7 @@
  * over SSH with a key it sends through EC2 Instance Connect, from its own security group only.
  * A Spot interruption warning (two minutes before AWS reclaims an instance) is recorded in a log
  * group, so a job that fails as a runner system failure can be traced to its reclaimed instance.
+ * The manager's journal goes to a log group of its own through the CloudWatch agent.
  */
 import { ArnFormat, Aws, Duration, RemovalPolicy, SecretValue, Stack } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
@@ -65,6 +66,8 @@ export class RunnerFleet extends Construct {
   readonly adminTokenSecret?: secretsmanager.Secret;
   /** Spot interruption warnings. */
   readonly interruptionLog: logs.LogGroup;
+  /** The manager's journal (GitLab Runner and its boot), which its CloudWatch agent ships. */
+  readonly managerLog: logs.LogGroup;
 
   /** Lets a Rails node write the administrator token it made (PutSecretValue only: no read, no other secret). */
   grantAdminTokenWrite(grantee: iam.IGrantable): void {
@@ -200,6 +203,16 @@ export class RunnerFleet extends Construct {
         resources: [groupArn(runners.manager.autoScalingGroupName)],
       }),
     );
+    // Output, not data: it goes with the stack, so its fixed name is free for the next one.
+    this.managerLog = new logs.LogGroup(this, 'ManagerLog', {
+      logGroupName: runners.manager.logs.logGroupName,
+      retention: runners.manager.logs.retentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // The agent makes a stream per instance and unit and puts events; the group and its retention
+    // are the stack's.
+    this.managerLog.grantWrite(this.managerRole);
+    this.managerLog.grant(this.managerRole, 'logs:DescribeLogStreams');
     this.cacheBucket.grantReadWrite(this.managerRole);
     if (this.tokenSecret) this.tokenSecret.grantRead(this.managerRole);
     else {

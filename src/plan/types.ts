@@ -97,6 +97,14 @@ export interface RunnerFleetPlan {
     readonly availabilityZones: readonly string[];
     /** The most the manager's boot waits for its authentication token before it marks itself unhealthy. */
     readonly tokenWaitSeconds: number;
+    /** Where the CloudWatch agent ships the manager's journal: GitLab Runner's, and its boot's. */
+    readonly logs: {
+      /** Log group, named per environment; the stack creates it with the retention. */
+      readonly logGroupName: string;
+      readonly retentionDays: number;
+      /** One stream per instance and systemd unit, `<instance id>/<unit>`. */
+      readonly units: readonly string[];
+    };
   };
   /** The job instances' group, shaped as the fleeting plugin requires. */
   readonly fleet: {

@@ -9,14 +9,17 @@ import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { CLOUDWATCH_AGENT, CLOUDWATCH_AGENT_JOURNALD_KEYS } from '../../src/catalog/cloudwatch-agent.js';
 import { RUNNER_CONFIG_KEYS } from '../../src/catalog/gitlab-runner.js';
 import { renderAllConfigs } from '../../src/config/index.js';
 import {
   RUNNER_BOOT_SCRIPT_PATH,
   RUNNER_CONFIG_PATH,
+  RUNNER_LOG_AGENT_CONFIG_PATH,
   renderRunnerFleetUserData,
   renderRunnerManagerConfig,
   renderRunnerManagerUserData,
+  runnerLogAgentConfig,
   runnerManagerBootScript,
 } from '../../src/config/runner-manager.js';
 import type { Plan } from '../../src/plan/types.js';
@@ -95,6 +98,30 @@ describe('config.toml', () => {
   });
 });
 
+describe('log agent configuration', () => {
+  it("ships each unit of the Plan's journal into the Plan's group, a stream per instance and unit, with documented keys only", () => {
+    const { logs } = plan.runners!.manager;
+    const entries = runnerLogAgentConfig(plan).logs.logs_collected.journald.collect_list;
+    expect(Object.keys(runnerLogAgentConfig(plan))).toEqual(['logs']);
+    expect(Object.keys(runnerLogAgentConfig(plan).logs.logs_collected)).toEqual(['journald']);
+    expect(entries.map((entry) => entry.units)).toEqual(logs.units.map((unit) => [unit]));
+    expect(logs.units).toContain('gitlab-runner');
+    for (const entry of entries) {
+      expect(entry.log_group_name).toBe(logs.logGroupName);
+      for (const key of Object.keys(entry)) expect(CLOUDWATCH_AGENT_JOURNALD_KEYS, key).toContain(key);
+    }
+    expect(entries.map((entry) => entry.log_stream_name)).toEqual(
+      logs.units.map((unit) => `{instance_id}/${unit}`),
+    );
+    // Another environment, another group.
+    const other = planFor({ name: 'other', runners: { enabled: true } });
+    expect(runnerLogAgentConfig(other).logs.logs_collected.journald.collect_list[0]!.log_group_name).toBe(
+      other.runners!.manager.logs.logGroupName,
+    );
+    expect(other.runners!.manager.logs.logGroupName).not.toBe(logs.logGroupName);
+  });
+});
+
 describe('user data', () => {
   it('installs config.toml and the boot script on the manager, and Docker on job instances', () => {
     const manager = parseYaml(renderRunnerManagerUserData(plan, { cacheBucketName: BUCKET })) as {
@@ -103,8 +130,10 @@ describe('user data', () => {
     };
     expect(manager.write_files.map((file) => [file.path, file.permissions])).toEqual([
       [RUNNER_CONFIG_PATH, '0600'],
+      [RUNNER_LOG_AGENT_CONFIG_PATH, '0644'],
       [RUNNER_BOOT_SCRIPT_PATH, '0700'],
     ]);
+    expect(JSON.parse(manager.write_files[1]!.content)).toEqual(runnerLogAgentConfig(plan));
     expect(manager.runcmd).toEqual([[RUNNER_BOOT_SCRIPT_PATH]]);
     const fleet = parseYaml(renderRunnerFleetUserData(plan)) as { packages: string[]; runcmd: string[][] };
     expect(fleet.packages).toContain('docker.io');
@@ -134,7 +163,11 @@ describe('manager boot script', () => {
   });
 
   /** Runs the script with every outside command stubbed; the fake `aws` answers the token from a file. */
-  function runBoot(token: string | undefined, waitSeconds: number) {
+  function runBoot(
+    token: string | undefined,
+    waitSeconds: number,
+    agent: { version: string; signed: boolean } = { version: '1.300071.0b1345-1', signed: true },
+  ) {
     const dir = mkdtempSync(join(tmpdir(), 'gla-runner-boot-'));
     const bin = join(dir, 'bin');
     mkdirSync(bin);
@@ -143,9 +176,25 @@ describe('manager boot script', () => {
       writeFileSync(join(bin, name), `#!/bin/sh\necho "${name} $*" >>${calls}\n${body}\n`);
       chmodSync(join(bin, name), 0o755);
     };
-    for (const name of ['apt-get', 'snap', 'curl', 'install', 'chmod', 'gitlab-runner', 'systemctl', 'sleep'])
+    for (const name of [
+      'apt-get',
+      'snap',
+      'curl',
+      'install',
+      'chmod',
+      'gitlab-runner',
+      'systemctl',
+      'sleep',
+      'dpkg',
+      'amazon-cloudwatch-agent-ctl',
+    ])
       stub(name, name === 'curl' ? 'echo i-0abc' : '');
-    stub('gpg', `echo "fpr:::::::::$REPO_KEY_FINGERPRINT:"`);
+    stub('dpkg-query', `echo '${agent.version}'`);
+    stub('dpkg', `[ "$1" != --compare-versions ] || exec /usr/bin/dpkg "$@"`);
+    stub(
+      'gpg',
+      `case "$*" in *--verify*) exit ${agent.signed ? 0 : 1};; esac\necho "fpr:::::::::$REPO_KEY_FINGERPRINT:"\necho "fpr:::::::::$LOG_AGENT_KEY_FINGERPRINT:"`,
+    );
     stub(
       'aws',
       `case "$1" in secretsmanager) ${token === undefined ? 'exit 255' : `echo '${token}'`};; esac`,
@@ -153,11 +202,14 @@ describe('manager boot script', () => {
     const script = runnerManagerBootScript(plan)
       .replace(/^WAIT_SECONDS=.*$/m, `WAIT_SECONDS='${waitSeconds}'`)
       .replace(/^POLL_SECONDS=.*$/m, "POLL_SECONDS='0'")
+      .replace(/^LOG_AGENT_CTL=.*$/m, "LOG_AGENT_CTL='amazon-cloudwatch-agent-ctl'")
       .replace(/^TOKEN_ENV=.*$/m, `TOKEN_ENV='${dir}/token.env'`)
       .replaceAll('/etc/apt/sources.list.d/gitlab-runner.list', `${dir}/runner.list`)
       .replaceAll('/etc/systemd/system/gitlab-runner.service.d/gitlab-aws.conf', `${dir}/dropin.conf`);
     writeFileSync(join(dir, 'boot.sh'), script);
-    const result = sh(`PATH=${bin}:/usr/bin:/bin REPO_KEY_FINGERPRINT= bash ${dir}/boot.sh; echo "exit=$?"`);
+    const result = sh(
+      `PATH=${bin}:/usr/bin:/bin REPO_KEY_FINGERPRINT= LOG_AGENT_KEY_FINGERPRINT= bash ${dir}/boot.sh; echo "exit=$?"`,
+    );
     const read = (file: string) => {
       try {
         return readFileSync(join(dir, file), 'utf8');
@@ -181,6 +233,39 @@ describe('manager boot script', () => {
     expect(run.calls).toContain('systemctl restart gitlab-runner');
     expect(run.tokenEnv).toBe('RUNNER_TOKEN=glrt-secretvalue\n');
     expect(run.output).not.toContain('glrt-secretvalue');
+  });
+
+  it('installs the CloudWatch agent of its architecture, verified, and starts it with the log configuration', () => {
+    const run = runBoot('glrt-secretvalue', 60);
+    expect(run.output).toContain('exit=0');
+    const base = `${CLOUDWATCH_AGENT.downloadBase}/ubuntu/amd64/latest/amazon-cloudwatch-agent.deb`;
+    expect(run.calls).toMatch(new RegExp(`curl -fsS --output \\S+/agent.deb ${base}\n`));
+    expect(run.calls).toMatch(
+      /gpg --batch --no-default-keyring --keyring \S+ --verify \S+agent.deb.sig \S+agent.deb/,
+    );
+    expect(run.calls).toMatch(/dpkg -i -E \S+\/agent.deb/);
+    expect(run.calls).toContain(
+      `amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c file:${RUNNER_LOG_AGENT_CONFIG_PATH}`,
+    );
+    const graviton = runnerManagerBootScript(
+      planFor({ architecture: { cpu: 'graviton' }, runners: { enabled: true } }),
+    );
+    expect(graviton).toMatch(/^LOG_AGENT_ARCH='arm64'$/m);
+  });
+
+  it('runs GitLab Runner without the agent when the agent is unsigned or too old to read the journal', () => {
+    for (const agent of [
+      { version: '1.300071.0b1345-1', signed: false },
+      { version: '1.300064.0b1000-1', signed: true },
+    ]) {
+      const run = runBoot('glrt-secretvalue', 60, agent);
+      expect(run.output).toContain('exit=0');
+      expect(run.output).toContain(
+        "the CloudWatch agent is not running: the runner's logs stay in this instance's journal",
+      );
+      expect(run.calls).not.toContain('amazon-cloudwatch-agent-ctl');
+      expect(run.calls).toContain('systemctl restart gitlab-runner');
+    }
   });
 
   it('gives up after its bound without a glrt- token, marking itself unhealthy, and starts nothing', () => {

@@ -39,6 +39,14 @@ export const RUNNER_ADMIN_TOKEN_DAYS = 365;
 /** What the administrator token's secret holds until a token is in it: the stack writes it, deploy replaces it. */
 export const RUNNER_ADMIN_TOKEN_UNSET = 'unset';
 
+/**
+ * The manager's journal in CloudWatch Logs: GitLab Runner's unit (every job it takes, every
+ * instance the plugin adds or removes) and cloud-final, where the boot script writes; a month,
+ * enough to look back on a failed pipeline.
+ */
+export const RUNNER_LOG_UNITS = ['gitlab-runner', 'cloud-final'] as const;
+export const RUNNER_LOG_RETENTION_DAYS = 30;
+
 /** Root volumes: the manager keeps little; a job instance holds images, build directories and caches. */
 const MANAGER_ROOT_GIB = 30;
 const FLEET_ROOT_GIB = 100;
@@ -113,6 +121,11 @@ export function planRunners(
       rootVolume: root(MANAGER_ROOT_GIB),
       availabilityZones,
       tokenWaitSeconds: NODE_BOOT.timeoutSeconds,
+      logs: {
+        logGroupName: `/gitlab-aws/${spec.name}/runner-manager`,
+        retentionDays: RUNNER_LOG_RETENTION_DAYS,
+        units: RUNNER_LOG_UNITS,
+      },
     },
     fleet: {
       id: 'runner-fleet',

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 set -Eeuo pipefail
-for name in REGION FLEET_GROUP PACKAGE VERSION TOKEN_SECRET TOKEN_ENV CONFIG PLUGIN_PATH WAIT_SECONDS POLL_SECONDS REPO_KEY_FINGERPRINT; do
+for name in REGION FLEET_GROUP PACKAGE VERSION TOKEN_SECRET TOKEN_ENV CONFIG PLUGIN_PATH WAIT_SECONDS POLL_SECONDS REPO_KEY_FINGERPRINT LOG_AGENT_BASE LOG_AGENT_KEY LOG_AGENT_KEY_FINGERPRINT LOG_AGENT_ARCH LOG_AGENT_MIN_VERSION LOG_AGENT_CTL LOG_AGENT_CONFIG; do
   [ -n "${!name:-}" ] || { echo "gitlab-aws-runner-boot: $name is not set" >&2; exit 1; }
 done
 log() { printf '%s gitlab-aws-runner-boot: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2; }
@@ -42,6 +42,35 @@ install_runner() {
   install -d -m 0700 "$PLUGIN_PATH"
   FLEETING_PLUGIN_PATH=$PLUGIN_PATH retry 5 gitlab-runner fleeting install --config "$CONFIG"
 }
+# The CloudWatch agent ships the runner's journal (the units LOG_AGENT_CONFIG names). Its package is
+# trusted only with a signature by the key of the known fingerprint, and only a release that reads
+# the journal will do. Logs are no reason to keep CI down: a failure is logged and the boot goes on,
+# so every step returns on its own failure (errexit does not apply under `||`).
+install_log_agent() {
+  local dir agent_version
+  dir=$(mktemp -d) || return 1
+  retry 5 curl -fsS --output "$dir/agent.gpg" "$LOG_AGENT_BASE/$LOG_AGENT_KEY" || return 1
+  if ! gpg --show-keys --with-colons "$dir/agent.gpg" | grep -q "^fpr:::::::::$LOG_AGENT_KEY_FINGERPRINT:"; then
+    log "the downloaded CloudWatch agent key is not AWS's ($LOG_AGENT_KEY_FINGERPRINT)"
+    return 1
+  fi
+  retry 5 curl -fsS --output "$dir/agent.deb" "$LOG_AGENT_BASE/ubuntu/$LOG_AGENT_ARCH/latest/amazon-cloudwatch-agent.deb" || return 1
+  retry 5 curl -fsS --output "$dir/agent.deb.sig" "$LOG_AGENT_BASE/ubuntu/$LOG_AGENT_ARCH/latest/amazon-cloudwatch-agent.deb.sig" || return 1
+  gpg --batch --no-default-keyring --keyring "$dir/keyring.gpg" --import "$dir/agent.gpg" || return 1
+  if ! gpg --batch --no-default-keyring --keyring "$dir/keyring.gpg" --verify "$dir/agent.deb.sig" "$dir/agent.deb"; then
+    log "the CloudWatch agent package is not signed by AWS's key"
+    return 1
+  fi
+  dpkg -i -E "$dir/agent.deb" || return 1
+  rm -rf "$dir"
+  agent_version=$(dpkg-query -W -f='${Version}' amazon-cloudwatch-agent) || return 1
+  if ! dpkg --compare-versions "$agent_version" ge "$LOG_AGENT_MIN_VERSION"; then
+    log "CloudWatch agent $agent_version cannot read the journal (needs $LOG_AGENT_MIN_VERSION or later)"
+    return 1
+  fi
+  "$LOG_AGENT_CTL" -a fetch-config -m ec2 -s -c "file:$LOG_AGENT_CONFIG" || return 1
+  log "CloudWatch agent $agent_version ships the journal as $LOG_AGENT_CONFIG says"
+}
 wait_for_token() {
   local deadline value
   deadline=$(($(date +%s) + WAIT_SECONDS))
@@ -72,6 +101,7 @@ start_runner() {
   log "GitLab Runner $VERSION started"
 }
 install_runner
+install_log_agent || log "the CloudWatch agent is not running: the runner's logs stay in this instance's journal"
 suspend_rebalance
 wait_for_token
 start_runner
