@@ -112,6 +112,21 @@ describe('runner manager', () => {
     expect(template.IamInstanceProfile).toBeDefined();
   });
 
+  it("encrypts the root volume of the manager and of every job instance with the environment's key", () => {
+    const templates = resourcesOf(synth.json.compute, 'AWS::EC2::LaunchTemplate').filter(([id]) =>
+      id.startsWith('Runners'),
+    );
+    expect(templates).toHaveLength(2);
+    for (const [id, template] of templates) {
+      const mappings = (template.Properties!.LaunchTemplateData as Json).BlockDeviceMappings as Json[];
+      expect(mappings.length, id).toBeGreaterThan(0);
+      for (const mapping of mappings) {
+        expect(mapping.Ebs.Encrypted, id).toBe(true);
+        expect(JSON.stringify(mapping.Ebs.KmsKeyId), id).toContain('KeysVolumes');
+      }
+    }
+  });
+
   it("has its journal's log group, named per environment, with the Plan's retention, gone with the stack", () => {
     const groups = resourcesOf(synth.json.compute, 'AWS::Logs::LogGroup').filter(
       ([, group]) => group.Properties?.LogGroupName === plan.runners!.manager.logs.logGroupName,
