@@ -114,12 +114,17 @@ describe('runner fleet in the Plan', () => {
     expect(ids.map((resource) => [resource.id, resource.onStackDelete])).toEqual([
       ['bucket-runner-cache', 'delete'],
       ['secret-runner-authentication-token', 'delete'],
+      ['secret-runner-admin-token', 'delete'],
+      ['log-group-runner-manager', 'delete'],
       ['log-group-runner-interruptions', 'retain'],
     ]);
     const supplied = planFor({ runners: { ...ON, authenticationToken: { secret: 'ci/runner' } } });
     expect(
       supplied.statefulResources.some((resource) => resource.id === 'secret-runner-authentication-token'),
     ).toBe(false);
+    expect(supplied.statefulResources.some((resource) => resource.id === 'secret-runner-admin-token')).toBe(
+      false,
+    );
   });
 
   it('makes the manager wait for its token, which the deploy produces', () => {
