@@ -21,6 +21,8 @@ imds() {
   token=$(curl -fsS -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' http://169.254.169.254/latest/api/token)
   curl -fsS -H "X-aws-ec2-metadata-token: $token" "http://169.254.169.254/latest/meta-data/$1"
 }
+# A key is checked with grep reading all of gpg's output: `grep -q` would stop at the match, and
+# gpg, still writing, would die of SIGPIPE and fail the pipeline (pipefail).
 install_runner() {
   if ! command -v aws >/dev/null; then retry 5 snap install aws-cli --classic; fi
   retry 5 apt_get update -q
@@ -31,7 +33,7 @@ install_runner() {
   install -d -m 0755 /etc/apt/keyrings
   retry 5 curl -fsS --output "$keyring" https://packages.gitlab.com/gpgkey/gpg.key
   chmod 0644 "$keyring"
-  if ! gpg --show-keys --with-colons "$keyring" | grep -q "^fpr:::::::::$REPO_KEY_FINGERPRINT:"; then
+  if ! gpg --show-keys --with-colons "$keyring" | grep "^fpr:::::::::$REPO_KEY_FINGERPRINT:" >/dev/null; then
     log "the downloaded repository key is not GitLab's ($REPO_KEY_FINGERPRINT)"
     return 1
   fi
@@ -50,7 +52,7 @@ install_log_agent() {
   local dir agent_version
   dir=$(mktemp -d) || return 1
   retry 5 curl -fsS --output "$dir/agent.gpg" "$LOG_AGENT_BASE/$LOG_AGENT_KEY" || return 1
-  if ! gpg --show-keys --with-colons "$dir/agent.gpg" | grep -q "^fpr:::::::::$LOG_AGENT_KEY_FINGERPRINT:"; then
+  if ! gpg --show-keys --with-colons "$dir/agent.gpg" | grep "^fpr:::::::::$LOG_AGENT_KEY_FINGERPRINT:" >/dev/null; then
     log "the downloaded CloudWatch agent key is not AWS's ($LOG_AGENT_KEY_FINGERPRINT)"
     return 1
   fi
