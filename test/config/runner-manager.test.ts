@@ -29,12 +29,13 @@ import { endpointsFor, requireTool, sh } from './support.js';
 const BUCKET = 'gl-gitlab-test-runner-cache-123456789012-us-west-2';
 
 let plan: Plan;
-let toml: Record<string, unknown>;
+/** config.toml parsed, in each test: a mutant that breaks it fails the test, not the whole file. */
+const parsedConfig = () =>
+  parseToml(renderRunnerManagerConfig(plan, { cacheBucketName: BUCKET })) as Record<string, unknown>;
 beforeAll(() => {
   plan = planFor({
     runners: { enabled: true, maxInstances: 6, concurrentPerInstance: 2, idleCount: 1, idleMinutes: 15 },
   });
-  toml = parseToml(renderRunnerManagerConfig(plan, { cacheBucketName: BUCKET })) as Record<string, unknown>;
 });
 
 /** Every key of a parsed config.toml with the section it is in, `global` for the top level. */
@@ -53,7 +54,7 @@ function keysBySection(value: Record<string, unknown>, section = 'global'): [str
 
 describe('config.toml', () => {
   it('uses only keys GitLab Runner documents, each in its own section', () => {
-    const keys = keysBySection(toml);
+    const keys = keysBySection(parsedConfig());
     expect(keys.length).toBeGreaterThan(20);
     for (const [section, key] of keys) {
       expect(RUNNER_CONFIG_KEYS[section]?.keys, `${section}.${key}`).toContain(key);
@@ -61,6 +62,7 @@ describe('config.toml', () => {
   });
 
   it("carries the Plan's fleet, and the token only as a variable the service expands", () => {
+    const toml = parsedConfig();
     const runner = (toml.runners as ReturnType<typeof JSON.parse>[])[0];
     expect(toml.concurrent).toBe(12);
     expect(runner.executor).toBe('docker-autoscaler');
