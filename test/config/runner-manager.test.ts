@@ -85,6 +85,46 @@ describe('config.toml', () => {
     expect(JSON.stringify(toml)).not.toMatch(/glrt-|AccessKey|SecretKey/);
   });
 
+  it('sets the runner defaults gitlab-aws chooses: JSON logs, an unprivileged Ubuntu job image, an encrypted shared cache', () => {
+    const toml = parsedConfig();
+    const runner = (toml.runners as ReturnType<typeof JSON.parse>[])[0];
+    expect(toml).toMatchObject({ check_interval: 3, log_format: 'json', shutdown_timeout: 30 });
+    expect(runner).toMatchObject({ name: plan.runners!.description, limit: plan.runners!.concurrent });
+    expect(runner.docker).toEqual({
+      image: 'ubuntu:24.04',
+      privileged: false,
+      disable_cache: false,
+      volumes: ['/cache'],
+    });
+    expect(runner.cache).toMatchObject({ Type: 's3', Shared: true });
+    expect(runner.cache.s3.ServerSideEncryption).toBe('S3');
+    expect(runner.autoscaler).toMatchObject({
+      max_use_count: plan.runners!.maxUseCount,
+      instance_ready_command: 'cloud-init status --wait',
+    });
+    expect(runner.autoscaler.connector_config.use_external_addr).toBe(false);
+  });
+
+  it('is laid out as GitLab Runner writes it: global keys, then each table indented by its depth', () => {
+    const text = renderRunnerManagerConfig(plan, { cacheBucketName: BUCKET });
+    expect(text.split('\n')[0]).toBe('# gitlab-aws: gitlab-test runner manager (GitLab Runner 19.3.0)');
+    expect(text).toMatch(/^concurrent = 12\n/m);
+    expect(text).toMatch(/\n\n\[\[runners\]\]\n {2}name = /);
+    expect(text).toMatch(/\n\n {2}\[runners\.cache\]\n {4}Type = "s3"\n/);
+    expect(text).toMatch(/\n\n {2}\[\[runners\.autoscaler\.policy\]\]\n {4}idle_count = 1\n/);
+    expect(text).toMatch(/ {4}volumes = \["\/cache"\]\n/);
+    expect(text).toMatch(/ {4}Shared = true\n/);
+  });
+
+  it('is refused for a Plan without a fleet, as is everything else of the runner', () => {
+    const without = planFor();
+    const message = 'the Plan has no runner fleet (spec runners.enabled)';
+    expect(() => renderRunnerManagerConfig(without, { cacheBucketName: BUCKET })).toThrow(message);
+    expect(() => runnerManagerBootScript(without)).toThrow(message);
+    expect(() => renderRunnerFleetUserData(without)).toThrow(message);
+    expect(() => runnerLogAgentConfig(without)).toThrow(message);
+  });
+
   it('is written by synth next to the other configs, with the fleet user data', () => {
     const paths = renderAllConfigs(plan, endpointsFor).map((file) => file.path);
     expect(paths).toEqual(
@@ -138,8 +178,20 @@ describe('user data', () => {
     expect(JSON.parse(manager.write_files[1]!.content)).toEqual(runnerLogAgentConfig(plan));
     expect(manager.runcmd).toEqual([[RUNNER_BOOT_SCRIPT_PATH]]);
     const fleet = parseYaml(renderRunnerFleetUserData(plan)) as { packages: string[]; runcmd: string[][] };
-    expect(fleet.packages).toContain('docker.io');
-    expect(fleet.runcmd).toContainEqual(['usermod', '-aG', 'docker', 'ubuntu']);
+    expect(manager.write_files.every((file) => (file as { owner?: string }).owner === 'root:root')).toBe(
+      true,
+    );
+    expect(renderRunnerManagerUserData(plan, { cacheBucketName: BUCKET })).toMatch(
+      /^#cloud-config\n# gitlab-aws: gitlab-test runner manager\n/,
+    );
+    expect(fleet.packages).toEqual(['docker.io', 'ec2-instance-connect']);
+    expect(fleet.runcmd).toEqual([
+      ['usermod', '-aG', 'docker', 'ubuntu'],
+      ['systemctl', 'enable', '--now', 'docker'],
+    ]);
+    expect(renderRunnerFleetUserData(plan)).toMatch(
+      /^#cloud-config\n# gitlab-aws: gitlab-test runner job instance\npackage_update: true\n/,
+    );
   });
 
   // (user-data.test.ts shows the same command refusing a broken document.)
@@ -156,6 +208,29 @@ describe('user data', () => {
 });
 
 describe('manager boot script', () => {
+  it("carries the Plan's values in its header, and files where the user data and the service look", () => {
+    const script = runnerManagerBootScript(plan);
+    const runners = plan.runners!;
+    for (const [name, value] of [
+      ['REGION', plan.region],
+      ['FLEET_GROUP', runners.fleet.autoScalingGroupName],
+      ['PACKAGE', 'gitlab-runner'],
+      ['VERSION', runners.runner.version],
+      ['TOKEN_SECRET', runners.tokenSecretName],
+      ['TOKEN_ENV', '/etc/gitlab-runner/token.env'],
+      ['CONFIG', RUNNER_CONFIG_PATH],
+      ['PLUGIN_PATH', '/var/lib/gitlab-runner/fleeting-plugins'],
+      ['WAIT_SECONDS', String(runners.manager.tokenWaitSeconds)],
+      ['POLL_SECONDS', '30'],
+      ['LOG_AGENT_CONFIG', RUNNER_LOG_AGENT_CONFIG_PATH],
+      ['LOG_AGENT_MIN_VERSION', CLOUDWATCH_AGENT.journaldSinceVersion],
+    ]) {
+      expect(script).toMatch(new RegExp(`^${name}='${value}'$`, 'm'));
+    }
+    expect(RUNNER_CONFIG_PATH.startsWith('/etc/gitlab-runner/')).toBe(true);
+    expect(RUNNER_BOOT_SCRIPT_PATH).toBe('/usr/local/sbin/gitlab-aws-runner-boot');
+  });
+
   it.runIf(requireTool('shellcheck'))('passes shellcheck', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gla-runner-'));
     writeFileSync(join(dir, 'boot.sh'), runnerManagerBootScript(plan));
