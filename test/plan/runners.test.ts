@@ -76,6 +76,11 @@ describe('runner fleet in the Plan', () => {
       'gitlab-test-runner-manager',
     ]);
     expect(runners.fleet.id).toBe('runner-fleet');
+    expect(runners.manager.logs).toEqual({
+      logGroupName: '/gitlab-aws/gitlab-test/runner-manager',
+      retentionDays: 30,
+      units: ['gitlab-runner', 'cloud-final'],
+    });
     const root = { purpose: 'root', deviceName: '/dev/sda1', type: 'gp3', retainOnDelete: false };
     expect(runners.manager.rootVolume).toEqual({ ...root, sizeGiB: 30 });
     expect(runners.fleet.rootVolume).toEqual({ ...root, sizeGiB: 100 });
