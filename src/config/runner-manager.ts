@@ -9,6 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
+import { CLOUDWATCH_AGENT } from '../catalog/cloudwatch-agent.js';
 import { GITLAB_RUNNER, RUNNER_INSTANCE_USER } from '../catalog/gitlab-runner.js';
 import type { Plan, RunnerFleetPlan } from '../plan/types.js';
 import { withHeader } from './boot-script.js';
@@ -25,6 +26,10 @@ export const RUNNER_TOKEN_ENV_PATH = '/etc/gitlab-runner/token.env';
 export const RUNNER_BOOT_SCRIPT_PATH = '/usr/local/sbin/gitlab-aws-runner-boot';
 /** Where `gitlab-runner fleeting install` puts the plugin and the service finds it (FLEETING_PLUGIN_PATH, fleeting.md). */
 export const FLEETING_PLUGIN_PATH = '/var/lib/gitlab-runner/fleeting-plugins';
+/** The CloudWatch agent's configuration, which the boot hands to the agent. */
+export const RUNNER_LOG_AGENT_CONFIG_PATH = '/etc/gitlab-aws/runner-log-agent.json';
+/** The agent's package architecture names, by the Plan's. */
+const AGENT_ARCH = { x86_64: 'amd64', arm64: 'arm64' } as const;
 /** The image a job runs in when its .gitlab-ci.yml names none. */
 export const DEFAULT_JOB_IMAGE = 'ubuntu:24.04';
 
@@ -133,6 +138,28 @@ export function runnerConfigSections(
   ];
 }
 
+/**
+ * The CloudWatch agent's configuration on the manager: each unit of the Plan's journal into the
+ * Plan's log group, one stream per instance and unit. No retention here: the stack sets it on the
+ * group, so the agent needs no right to change it.
+ */
+export function runnerLogAgentConfig(plan: Plan) {
+  const { logs } = runnersOf(plan).manager;
+  return {
+    logs: {
+      logs_collected: {
+        journald: {
+          collect_list: logs.units.map((unit) => ({
+            log_group_name: logs.logGroupName,
+            log_stream_name: `{instance_id}/${unit}`,
+            units: [unit],
+          })),
+        },
+      },
+    },
+  };
+}
+
 /** The runner manager's config.toml. */
 export function renderRunnerManagerConfig(plan: Plan, runtime: RunnerRuntime): string {
   const header = `# gitlab-aws: ${plan.spec.name} runner manager (GitLab Runner ${runnersOf(plan).runner.version})\n`;
@@ -147,7 +174,8 @@ export function renderRunnerManagerConfig(plan: Plan, runtime: RunnerRuntime): s
 }
 
 /**
- * The manager's boot: install GitLab Runner and the fleeting plugin, then wait (bounded) for the
+ * The manager's boot: install GitLab Runner, the fleeting plugin and the CloudWatch agent (which
+ * ships the runner's journal), then wait (bounded) for the
  * authentication token `deploy` stores once GitLab answers, and start the runner with it. Out of
  * time, the instance marks itself unhealthy, and its group replaces it with one that waits anew.
  */
@@ -170,10 +198,17 @@ export function runnerManagerBootScript(plan: Plan): string {
     WAIT_SECONDS: runners.manager.tokenWaitSeconds,
     POLL_SECONDS: 30,
     REPO_KEY_FINGERPRINT: GITLAB_REPO_KEY_FINGERPRINT,
+    LOG_AGENT_BASE: CLOUDWATCH_AGENT.downloadBase,
+    LOG_AGENT_KEY: CLOUDWATCH_AGENT.signingKeyPath,
+    LOG_AGENT_KEY_FINGERPRINT: CLOUDWATCH_AGENT.signingKeyFingerprint,
+    LOG_AGENT_ARCH: AGENT_ARCH[runners.manager.arch],
+    LOG_AGENT_MIN_VERSION: CLOUDWATCH_AGENT.journaldSinceVersion,
+    LOG_AGENT_CTL: CLOUDWATCH_AGENT.ctl,
+    LOG_AGENT_CONFIG: RUNNER_LOG_AGENT_CONFIG_PATH,
   });
 }
 
-/** The manager's cloud-config: config.toml and the boot script, run once. */
+/** The manager's cloud-config: config.toml, the log agent's configuration and the boot script, run once. */
 export function renderRunnerManagerUserData(plan: Plan, runtime: RunnerRuntime): string {
   const config = {
     write_files: [
@@ -182,6 +217,12 @@ export function renderRunnerManagerUserData(plan: Plan, runtime: RunnerRuntime):
         permissions: '0600',
         owner: 'root:root',
         content: renderRunnerManagerConfig(plan, runtime),
+      },
+      {
+        path: RUNNER_LOG_AGENT_CONFIG_PATH,
+        permissions: '0644',
+        owner: 'root:root',
+        content: `${JSON.stringify(runnerLogAgentConfig(plan), null, 2)}\n`,
       },
       {
         path: RUNNER_BOOT_SCRIPT_PATH,

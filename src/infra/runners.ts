@@ -11,8 +11,18 @@
  * over SSH with a key it sends through EC2 Instance Connect, from its own security group only.
  * A Spot interruption warning (two minutes before AWS reclaims an instance) is recorded in a log
  * group, so a job that fails as a runner system failure can be traced to its reclaimed instance.
+ * The manager's journal goes to a log group of its own through the CloudWatch agent.
  */
-import { ArnFormat, Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import {
+  ArnFormat,
+  Aws,
+  type CfnElement,
+  Duration,
+  RemovalPolicy,
+  SecretValue,
+  Stack,
+  Token,
+} from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -22,9 +32,11 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { PORTS } from '../catalog/ports.js';
 import { nameInAccount } from '../plan/contracts.js';
+import { RUNNER_ADMIN_TOKEN_UNSET } from '../plan/resolve/runners.js';
 import type { RunnerFleetPlan, VolumePlan } from '../plan/types.js';
 import { acknowledge, type MachineImageOf, namePerStackCreation, ubuntuImage } from './common.js';
 
@@ -60,13 +72,29 @@ export class RunnerFleet extends Construct {
   readonly fleetSecurityGroup: ec2.SecurityGroup;
   /** The secret deploy writes the runner's token to; absent when the user supplied their own. */
   readonly tokenSecret?: secretsmanager.Secret;
+  /** The administrator token deploy registers the runner with, written by a Rails node; absent when the user supplied the runner's token. */
+  readonly adminTokenSecret?: secretsmanager.Secret;
   /** Spot interruption warnings. */
   readonly interruptionLog: logs.LogGroup;
+  /** The manager's journal (GitLab Runner and its boot), which its CloudWatch agent ships. */
+  readonly managerLog: logs.LogGroup;
+
+  /** Lets a Rails node write the administrator token it made (PutSecretValue only: no read, no other secret). */
+  grantAdminTokenWrite(grantee: iam.IGrantable): void {
+    if (!this.adminTokenSecret) return;
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['secretsmanager:PutSecretValue'],
+      resourceArns: [this.adminTokenSecret.secretArn],
+    });
+  }
 
   constructor(scope: Construct, id: string, props: RunnerFleetProps) {
     super(scope, id);
     const { runners, vpc } = props;
     const stack = Stack.of(this);
+    // How cdk-nag writes the region in the findings it reports.
+    const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
     const subnets = { subnets: [...props.subnets] };
     const imageOf = props.machineImageOf ?? ubuntuImage;
 
@@ -114,6 +142,20 @@ export class RunnerFleet extends Construct {
           id: 'AwsSolutions-SMG4',
           reason:
             'GitLab issues the runner token; deploy replaces it by creating the runner anew, Secrets Manager cannot rotate it.',
+        },
+      ]);
+      // Holds a placeholder, no secret, until a Rails node writes the token it made for root.
+      this.adminTokenSecret = new secretsmanager.Secret(this, 'AdminTokenSecret', {
+        secretName: runners.registration.adminTokenSecretName,
+        description: `${props.environmentName}: GitLab administrator token the runner is registered with (written by a Rails node)`,
+        secretStringValue: SecretValue.unsafePlainText(RUNNER_ADMIN_TOKEN_UNSET),
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      acknowledge(this.adminTokenSecret, [
+        {
+          id: 'AwsSolutions-SMG4',
+          reason:
+            'GitLab issues the administrator token with an expiry; deploy makes a new one when the secret is reset, Secrets Manager cannot rotate it.',
         },
       ]);
     }
@@ -173,6 +215,16 @@ export class RunnerFleet extends Construct {
         resources: [groupArn(runners.manager.autoScalingGroupName)],
       }),
     );
+    // Output, not data: it goes with the stack, so its fixed name is free for the next one.
+    this.managerLog = new logs.LogGroup(this, 'ManagerLog', {
+      logGroupName: runners.manager.logs.logGroupName,
+      retention: runners.manager.logs.retentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // The agent makes a stream per instance and unit and puts events; the group and its retention
+    // are the stack's.
+    this.managerLog.grantWrite(this.managerRole);
+    this.managerLog.grant(this.managerRole, 'logs:DescribeLogStreams');
     this.cacheBucket.grantReadWrite(this.managerRole);
     if (this.tokenSecret) this.tokenSecret.grantRead(this.managerRole);
     else {
@@ -205,6 +257,18 @@ export class RunnerFleet extends Construct {
         id: 'AwsSolutions-IAM5',
         reason:
           'Describe calls take no resource; SSH keys go only to instances tagged with the fleet group; the cache bucket needs its objects; the group ARN wildcard is its generated id.',
+        appliesTo: [
+          'Resource::*',
+          ...[runners.fleet.autoScalingGroupName, runners.manager.autoScalingGroupName].map(
+            (name) =>
+              `Resource::arn:<AWS::Partition>:autoscaling:${region}:<AWS::AccountId>:autoScalingGroup:*:autoScalingGroupName/${name}`,
+          ),
+          `Resource::arn:<AWS::Partition>:ec2:${region}:<AWS::AccountId>:instance/*`,
+          `Resource::<${stack.getLogicalId(this.cacheBucket.node.defaultChild as CfnElement)}.Arn>/*`,
+          ...['GetObject*', 'GetBucket*', 'List*', 'DeleteObject*', 'Abort*'].map(
+            (action) => `Action::s3:${action}`,
+          ),
+        ],
       },
     ]);
 
@@ -287,5 +351,46 @@ export class RunnerFleet extends Construct {
       eventPattern: { source: ['aws.ec2'], detailType: ['EC2 Spot Instance Interruption Warning'] },
       targets: [new targets.CloudWatchLogGroup(this.interruptionLog)],
     });
+    // The target gives EventBridge the right to write the group through a resource policy, which
+    // CDK sets with a custom resource of its own (one function per stack).
+    for (const child of stack.node.children.filter((node) =>
+      node.node.id.startsWith('EventsLogGroupPolicy'),
+    )) {
+      acknowledge(child, [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            'logs:PutResourcePolicy and logs:DeleteResourcePolicy take no resource (IAM accepts only "*"); CDK\'s custom resource sets the policy that lets EventBridge write the interruption log group.',
+          appliesTo: ['Resource::*'],
+        },
+      ]);
+    }
+    const provider = stack.node.tryFindChild(
+      `AWS${cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replaceAll('-', '')}`,
+    );
+    if (provider) {
+      acknowledge(provider, [
+        {
+          id: 'AwsSolutions-IAM4',
+          reason:
+            "AWSLambdaBasicExecutionRole only lets CDK's custom resource function write its own logs; its other permissions are the policies of the custom resources it runs.",
+          appliesTo: [
+            'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole',
+          ],
+        },
+      ]);
+    }
+    // Every volume of both templates is encrypted with the environment's volume key (see rootVolume
+    // above, checked in the runner tests). cdk-nag's EC26 does not follow a mixed instances policy to
+    // its template, and takes a group's unnamed template for the stack's first unnamed one.
+    for (const group of [this.managerGroup, this.fleetGroup]) {
+      acknowledge(group, [
+        {
+          id: 'AwsSolutions-EC26',
+          reason:
+            "The group's launch template encrypts its root volume with the environment's KMS key; cdk-nag matches the group to another template of the stack or cannot read a mixed instances policy.",
+        },
+      ]);
+    }
   }
 }

@@ -33,6 +33,7 @@ export const REMOTE_SCRIPT_FILES = {
   startGitlab: 'start-gitlab.sh',
   sendTestMail: 'send-test-mail.sh',
   checkRestoredGitlab: 'check-restored-gitlab.sh',
+  createRunnerAdminToken: 'create-runner-admin-token.sh',
 } as const;
 
 export type RemoteScriptFile = (typeof REMOTE_SCRIPT_FILES)[keyof typeof REMOTE_SCRIPT_FILES];

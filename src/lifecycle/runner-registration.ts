@@ -2,7 +2,8 @@
  * The runner fleet's registration, without anyone pasting a token: once GitLab answers, `deploy`
  * creates an instance runner through GitLab's API (`POST /api/v4/user/runners`, the runner creation
  * workflow that replaces registration tokens, which GitLab 20 removes) with an administrator's token
- * read from Secrets Manager, and stores the `glrt-` authentication token GitLab returns in the
+ * read from Secrets Manager (made on a Rails node and written there by the node when the secret holds
+ * none, `ensureAdminToken`), and stores the `glrt-` authentication token GitLab returns in the
  * secret the runner manager waits for. `check` asks GitLab whether the runner is online; `destroy`
  * deletes it. A runner the user created is only checked for its token's prefix.
  *
@@ -16,8 +17,11 @@ import {
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { UserError } from '../errors.js';
+import { RUNNER_ADMIN_TOKEN_UNSET } from '../plan/resolve/runners.js';
 import type { Plan, RunnerFleetPlan } from '../plan/types.js';
 import { RUNNER_TOKEN_PREFIX } from '../spec/runners.js';
+import type { NodeDirectory, RemoteRunner } from './fleet.js';
+import { REMOTE_SCRIPT_FILES, remoteScript } from './remote-scripts.js';
 
 /** A runner as GitLab's API describes it. */
 export interface GitLabRunner {
@@ -66,16 +70,103 @@ export type RunnerRegistration =
 const isRunnerToken = (value: string | undefined): value is string =>
   value?.startsWith(RUNNER_TOKEN_PREFIX) === true;
 
+/** The administrator token in its secret, or undefined while the secret is missing or holds the stack's placeholder. */
+async function storedAdminToken(secrets: SecretStore, name: string): Promise<string | undefined> {
+  const token = (await secrets.read(name))?.trim();
+  return token && token !== RUNNER_ADMIN_TOKEN_UNSET ? token : undefined;
+}
+
+/** What to do by hand where deploy cannot make the administrator token itself. */
+function manualAdminToken(runners: RunnerFleetPlan, name: string): string {
+  const scopes = runners.registration.kind === 'api' ? runners.registration.adminToken.scopes : [];
+  return `create a personal access token for root with scopes ${scopes.join(' and ')} (as root under User settings > Access tokens, or with gitlab-rails runner as GitLab's "Create a personal access token programmatically" shows), store it with\n  aws secretsmanager put-secret-value --secret-id ${name} --secret-string <token>\nand run gitlab-aws deploy again`;
+}
+
 async function adminApi(runners: RunnerFleetPlan, props: Pick<RunnerRegistrationProps, 'api' | 'secrets'>) {
   if (runners.registration.kind !== 'api') return undefined;
   const name = runners.registration.adminTokenSecretName;
-  const token = (await props.secrets.read(name))?.trim();
+  const token = await storedAdminToken(props.secrets, name);
   if (!token) {
     throw new UserError(
-      `the runner fleet needs a GitLab administrator's personal access token (scopes create_runner and manage_runner) in Secrets Manager secret ${name}; create one as root under User settings > Access tokens, store it with\n  aws secretsmanager create-secret --name ${name} --secret-string <token>\nand run gitlab-aws deploy again`,
+      `the runner fleet needs a GitLab administrator's personal access token in Secrets Manager secret ${name}, which deploy creates on a Rails node; to make one yourself, ${manualAdminToken(runners, name)}`,
     );
   }
   return props.api(token);
+}
+
+/**
+ * Where the administrator token is made: the node or group that runs Rails on EC2 (the 1k node, or
+ * the web nodes' group). Cloud Native Hybrid runs Rails in pods, out of Run Command's reach.
+ */
+export function adminTokenTarget(
+  plan: Plan,
+): { readonly node: string } | { readonly group: string } | undefined {
+  if (plan.deployNodes.singleNode) return { node: plan.deployNodes.singleNode };
+  const group = plan.autoScalingGroups.find((candidate) => candidate.role === 'rails');
+  return group ? { group: group.id } : undefined;
+}
+
+/** The command lines SSM runs on a Rails node to make the administrator token and store it. */
+export function adminTokenCommands(plan: Plan): string[] {
+  const runners = plan.runners;
+  if (runners?.registration.kind !== 'api') throw new Error('the Plan registers no runner through the API');
+  const { adminToken, adminTokenSecretName } = runners.registration;
+  return remoteScript(REMOTE_SCRIPT_FILES.createRunnerAdminToken, {
+    REGION: plan.region,
+    SECRET: adminTokenSecretName,
+    TOKEN_NAME: adminToken.name,
+    TOKEN_SCOPES: adminToken.scopes.join(','),
+    EXPIRES_DAYS: adminToken.expiresInDays,
+  });
+}
+
+export interface AdminTokenProps {
+  readonly plan: Plan;
+  readonly secrets: SecretStore;
+  readonly directory: NodeDirectory;
+  readonly runner: RemoteRunner;
+  readonly log: (line: string) => void;
+}
+
+/**
+ * Before the runner is registered: an administrator token is in its secret. Where there is none,
+ * a Rails node makes one and writes it to the secret itself, so the token never reaches this
+ * process, its output or SSM's record of the command. Returns whether one was made.
+ */
+export async function ensureAdminToken(props: AdminTokenProps): Promise<'not-needed' | 'stored' | 'created'> {
+  const runners = props.plan.runners;
+  if (runners?.registration.kind !== 'api') return 'not-needed';
+  const name = runners.registration.adminTokenSecretName;
+  if (await storedAdminToken(props.secrets, name)) return 'stored';
+  const target = adminTokenTarget(props.plan);
+  if (!target) {
+    throw new UserError(
+      `Secrets Manager secret ${name} holds no administrator token, and Cloud Native Hybrid runs Rails in pods that Run Command cannot reach: in the toolbox pod (kubectl exec -it deploy/<release>-toolbox -- bash), ${manualAdminToken(runners, name)}`,
+    );
+  }
+  const [instanceId] =
+    'node' in target
+      ? [await props.directory.instanceOf(target.node)]
+      : await props.directory.instancesOf(target.group);
+  if (!instanceId) {
+    throw new UserError(
+      `no in-service Rails node in ${'node' in target ? target.node : `the ${target.group} group`} to create the runner administrator token on; run gitlab-aws deploy again once it is up`,
+    );
+  }
+  await props.runner.run({
+    instanceId,
+    commands: adminTokenCommands(props.plan),
+    comment: 'gitlab-aws deploy: runner administrator token',
+    timeoutSeconds: 600,
+  });
+  if (!(await storedAdminToken(props.secrets, name))) {
+    throw new Error(`the administrator token was created on ${instanceId} but ${name} does not hold it`);
+  }
+  const { adminToken } = runners.registration;
+  props.log(
+    `Runner: created an administrator token for root on ${instanceId} (${adminToken.scopes.join(', ')}; expires in ${adminToken.expiresInDays} days) and stored it in ${name}`,
+  );
+  return 'created';
 }
 
 const ours = (runners: RunnerFleetPlan, all: readonly GitLabRunner[]) =>

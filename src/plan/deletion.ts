@@ -178,8 +178,10 @@ export function planStatefulResources(plan: DeletionInputs): StatefulResourcePla
 /**
  * The runner fleet's: its cache bucket goes with the stack, emptied first (a cache is rebuilt by
  * the next job, and a retained one would hold its name against the next deploy); the token secret
- * it creates goes too (destroy unregisters the runner, so the token is dead); the Spot
- * interruption log stays like every log group. A token the user supplied stays theirs.
+ * it creates goes too (destroy unregisters the runner, so the token is dead), and so does the
+ * administrator token's secret (the token dies with GitLab's Rails or expires); the manager's journal
+ * is output, not data, and goes with its fixed name free; the Spot interruption log stays. A token
+ * the user supplied stays theirs.
  */
 function runnerResources(runners: RunnerFleetPlan): StatefulResourcePlan[] {
   return [
@@ -201,8 +203,24 @@ function runnerResources(runners: RunnerFleetPlan): StatefulResourcePlan[] {
             onStackDelete: 'delete' as const,
             physicalName: runners.tokenSecretName,
           },
+          {
+            id: 'secret-runner-admin-token',
+            kind: 'secret' as const,
+            description: `Secrets Manager secret ${runners.registration.adminTokenSecretName}`,
+            stack: 'compute' as const,
+            onStackDelete: 'delete' as const,
+            physicalName: runners.registration.adminTokenSecretName,
+          },
         ]
       : []),
+    {
+      id: 'log-group-runner-manager',
+      kind: 'log-group',
+      description: `CloudWatch log group ${runners.manager.logs.logGroupName} (the manager's journal)`,
+      stack: 'compute',
+      onStackDelete: 'delete',
+      physicalName: runners.manager.logs.logGroupName,
+    },
     {
       id: 'log-group-runner-interruptions',
       kind: 'log-group',

@@ -97,6 +97,14 @@ export interface RunnerFleetPlan {
     readonly availabilityZones: readonly string[];
     /** The most the manager's boot waits for its authentication token before it marks itself unhealthy. */
     readonly tokenWaitSeconds: number;
+    /** Where the CloudWatch agent ships the manager's journal: GitLab Runner's, and its boot's. */
+    readonly logs: {
+      /** Log group, named per environment; the stack creates it with the retention. */
+      readonly logGroupName: string;
+      readonly retentionDays: number;
+      /** One stream per instance and systemd unit, `<instance id>/<unit>`. */
+      readonly units: readonly string[];
+    };
   };
   /** The job instances' group, shaped as the fleeting plugin requires. */
   readonly fleet: {
@@ -145,7 +153,17 @@ export interface RunnerFleetPlan {
   readonly tokenSecretName: string;
   /** How the runner is registered: created by deploy through GitLab's API, or a token the user made (in their secret). */
   readonly registration:
-    | { readonly kind: 'api'; readonly adminTokenSecretName: string }
+    | {
+        readonly kind: 'api';
+        /** The secret the administrator token is in; deploy creates the token on a Rails node when it holds `RUNNER_ADMIN_TOKEN_UNSET`. */
+        readonly adminTokenSecretName: string;
+        /** The token deploy creates for root: its name, scopes and lifetime in days. */
+        readonly adminToken: {
+          readonly name: string;
+          readonly scopes: readonly string[];
+          readonly expiresInDays: number;
+        };
+      }
     | { readonly kind: 'supplied'; readonly userSecret: string };
 }
 

@@ -11,16 +11,17 @@ import type { Plan } from '../../src/plan/types.js';
 import { renderBom } from '../../src/report/bom.js';
 import { planFor } from '../fixtures/plans.js';
 
-/** A Spot table with prices for two of the fleet's four types in the plan's region. */
-const SPOT: SpotPriceTable = parseSpotTable({
-  ...SPOT_PRICES,
-  regions: {
-    'us-west-2': {
-      'c7i.xlarge': { spotHourly: 0.06, source: 'aws-spot-feed-snapshot' },
-      'c6i.xlarge': { spotHourly: 0.07, source: 'aws-spot-feed-snapshot' },
+/** A Spot table with prices for two of the fleet's four types in the plan's region (parsed in each test). */
+const spotTable = (): SpotPriceTable =>
+  parseSpotTable({
+    ...SPOT_PRICES,
+    regions: {
+      'us-west-2': {
+        'c7i.xlarge': { spotHourly: 0.06, source: 'aws-spot-feed-snapshot' },
+        'c6i.xlarge': { spotHourly: 0.07, source: 'aws-spot-feed-snapshot' },
+      },
     },
-  },
-});
+  });
 
 let table: PriceTable;
 let plan: Plan;
@@ -39,10 +40,18 @@ describe('runner fleet cost', () => {
   });
 
   it('prices each type at Spot where the table has it, else at on demand, and says which', () => {
-    const cost = runnerFleetCost(plan, table, SPOT)!;
+    const cost = runnerFleetCost(plan, table, spotTable())!;
     const types = ['c7i.xlarge', 'c6i.xlarge', 'm7i.xlarge', 'm6i.xlarge'];
     expect(cost.types.map((type) => type.instanceType)).toEqual(types);
     expect(cost.withoutSpotPrice).toEqual(['m7i.xlarge', 'm6i.xlarge']);
+    expect(cost.types[0]).toEqual({
+      instanceType: 'c7i.xlarge',
+      onDemandHourly: onDemand('c7i.xlarge'),
+      spotHourly: 0.06,
+    });
+    // A type without a Spot price has none, not an undefined one the report would print.
+    expect(Object.keys(cost.types[2]!)).toEqual(['instanceType', 'onDemandHourly']);
+    expect(cost.manager).toEqual({ instanceType: 'm6i.large', monthly: onDemand('m6i.large') * 730 });
     const mean = (values: number[]) => values.reduce((a, b) => a + b) / values.length;
     expect(cost.hourly.onDemand).toBeCloseTo(mean(types.map(onDemand)), 10);
     expect(cost.hourly.spot).toBeCloseTo(
@@ -52,13 +61,17 @@ describe('runner fleet cost', () => {
   });
 
   it('buys the on-demand base first, Spot above it, idle and busy', () => {
-    const cost = runnerFleetCost(plan, table, SPOT)!;
+    const cost = runnerFleetCost(plan, table, spotTable())!;
     const { spot, onDemand: od } = cost.hourly;
     expect(cost.idle).toEqual({ instances: 2, spot: (od + spot) * 730, onDemand: 2 * od * 730 });
     expect(cost.busy.instances).toBe(10);
     expect(cost.busy.spot).toBeCloseTo((od + 9 * spot) * 730, 8);
     expect(cost.busy.onDemand).toBeCloseTo(10 * od * 730, 8);
-    const allOnDemand = runnerFleetCost(planFor({ runners: { enabled: true, spot: false } }), table, SPOT)!;
+    const allOnDemand = runnerFleetCost(
+      planFor({ runners: { enabled: true, spot: false } }),
+      table,
+      spotTable(),
+    )!;
     expect(allOnDemand.busy.spot).toBeCloseTo(allOnDemand.busy.onDemand, 8);
   });
 
@@ -85,6 +98,24 @@ describe('runner fleet cost', () => {
     expect(text).toContain(
       'No Spot price in the table for c7i.xlarge, c6i.xlarge, m7i.xlarge, m6i.xlarge here',
     );
+  });
+
+  it('refuses a Spot table that is not one: currency, sources, entries', () => {
+    const entry = { spotHourly: 0.05, source: 'aws-spot-feed-snapshot' };
+    const valid = { ...SPOT_PRICES, regions: { 'us-west-2': { 'c7i.xlarge': entry } } };
+    expect(parseSpotTable(valid).regions['us-west-2']!['c7i.xlarge']).toEqual(entry);
+    const [source] = SPOT_PRICES.sources;
+    const { where: _where, ...sourceWithoutWhere } = source!;
+    for (const broken of [
+      { ...valid, currency: 'EUR' },
+      { ...valid, sources: [] },
+      { ...valid, sources: [sourceWithoutWhere] },
+      { ...valid, regions: { 'us-west-2': { 'c7i.xlarge': { source: entry.source } } } },
+      { ...valid, regions: { 'us-west-2': { 'c7i.xlarge': { ...entry, spotHourly: 0 } } } },
+      { ...valid, regions: { 'us-west-2': { 'c7i.xlarge': { spotHourly: 0.05 } } } },
+    ]) {
+      expect(() => parseSpotTable(broken)).toThrow();
+    }
   });
 
   it('refuses a Spot entry naming no source of the table', () => {

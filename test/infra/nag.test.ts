@@ -11,15 +11,24 @@ import { SPEC_SIZES } from '../../src/catalog/types.js';
 import { createApp, environmentOf } from '../../src/infra/app.js';
 import { planFor } from '../fixtures/plans.js';
 
+/** A runner fleet rides along on some variants: its resources are checked at no extra synthesis. */
+const RUNNERS = { runners: { enabled: true } } as const;
 const variants = [
-  ...SPEC_SIZES.map((size) => ({ name: `${size} linux-package`, overrides: { architecture: { size } } })),
+  ...SPEC_SIZES.map((size) => ({
+    name: `${size} linux-package${size === '1k' ? ' with runners' : ''}`,
+    overrides: { architecture: { size }, ...(size === '1k' ? RUNNERS : {}) },
+  })),
   ...SPEC_SIZES.filter((size) => size !== 'poc' && size !== '1k').map((size) => ({
-    name: `${size} cloud-native-hybrid`,
-    overrides: { architecture: { size, type: 'cloud-native-hybrid' as const } },
+    name: `${size} cloud-native-hybrid${size === '3k' ? ' with runners' : ''}`,
+    overrides: {
+      architecture: { size, type: 'cloud-native-hybrid' as const },
+      ...(size === '3k' ? RUNNERS : {}),
+    },
   })),
   {
-    name: '10k graviton with bastions, 2 AZs',
+    name: '10k graviton with bastions and runners, 2 AZs',
     overrides: {
+      ...RUNNERS,
       availabilityZones: 2 as const,
       architecture: { size: '10k' as const, cpu: 'graviton' as const },
       access: { admin: 'bastion' as const, sshAllowedCidrs: ['203.0.113.0/24'] },

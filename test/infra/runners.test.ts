@@ -9,8 +9,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { ComputeStack } from '../../src/infra/stacks/compute-stack.js';
 import type { Plan } from '../../src/plan/types.js';
 import { planFor } from '../fixtures/plans.js';
+import { resolver } from './iam-resolve.js';
 import {
   type CfnResource,
+  identityPoliciesOf,
   type Json,
   resolvedIn,
   resourcesOf,
@@ -110,6 +112,32 @@ describe('runner manager', () => {
     expect(template.IamInstanceProfile).toBeDefined();
   });
 
+  it("encrypts the root volume of the manager and of every job instance with the environment's key", () => {
+    const templates = resourcesOf(synth.json.compute, 'AWS::EC2::LaunchTemplate').filter(([id]) =>
+      id.startsWith('Runners'),
+    );
+    expect(templates).toHaveLength(2);
+    for (const [id, template] of templates) {
+      const mappings = (template.Properties!.LaunchTemplateData as Json).BlockDeviceMappings as Json[];
+      expect(mappings.length, id).toBeGreaterThan(0);
+      for (const mapping of mappings) {
+        expect(mapping.Ebs.Encrypted, id).toBe(true);
+        expect(JSON.stringify(mapping.Ebs.KmsKeyId), id).toContain('KeysVolumes');
+      }
+    }
+  });
+
+  it("has its journal's log group, named per environment, with the Plan's retention, gone with the stack", () => {
+    const groups = resourcesOf(synth.json.compute, 'AWS::Logs::LogGroup').filter(
+      ([, group]) => group.Properties?.LogGroupName === plan.runners!.manager.logs.logGroupName,
+    );
+    expect(groups).toHaveLength(1);
+    const [, group] = groups[0]!;
+    expect(plan.runners!.manager.logs.logGroupName).toBe('/gitlab-aws/gitlab-test/runner-manager');
+    expect(group.Properties!.RetentionInDays).toBe(plan.runners!.manager.logs.retentionDays);
+    expect(group.DeletionPolicy).toBe('Delete');
+  });
+
   it('has a cache bucket named like every bucket, emptied and deleted with the stack, objects expiring', () => {
     const [id, bucket] = resourcesOf(synth.json.compute, 'AWS::S3::Bucket')[0]!;
     expect(resolvedIn(bucket.Properties!.BucketName)).toBe(
@@ -139,8 +167,11 @@ function managerPolicies(target: Synthesized) {
     }
     if ('Fn::GetAtt' in object) {
       const [logicalId] = object['Fn::GetAtt'];
-      const bucket = target.json.compute.Resources[logicalId];
-      return `arn:aws:s3:::${resolvedIn(bucket!.Properties!.BucketName)}`;
+      const resource = target.json.compute.Resources[logicalId]!;
+      // A log group's Arn attribute ends in `:*`.
+      if (resource.Type === 'AWS::Logs::LogGroup')
+        return `arn:aws:logs:us-west-2:${TEST_ACCOUNT}:log-group:${resource.Properties!.LogGroupName}:*`;
+      return `arn:aws:s3:::${resolvedIn(resource.Properties!.BucketName)}`;
     }
     if ('Fn::Join' in object) return (resolve(object['Fn::Join'][1]) as string[]).join(object['Fn::Join'][0]);
     return Object.fromEntries(Object.entries(object).map(([key, item]) => [key, resolve(item)]));
@@ -183,6 +214,10 @@ describe('runner manager role, simulated', () => {
   const bucket = `arn:aws:s3:::gl-gitlab-test-runner-cache-${TEST_ACCOUNT}-us-west-2`;
   const otherBucket = `arn:aws:s3:::gl-gitlab-test-artifacts-${TEST_ACCOUNT}-us-west-2`;
   const token = `arn:aws:secretsmanager:${region}:${TEST_ACCOUNT}:secret:gitlab-test/runner-authentication-token-AbCdEf`;
+  const adminToken = `arn:aws:secretsmanager:${region}:${TEST_ACCOUNT}:secret:gitlab-test/runner-admin-token-AbCdEf`;
+  const logGroup = (name: string) => `arn:aws:logs:${region}:${TEST_ACCOUNT}:log-group:${name}`;
+  const managerLog = logGroup('/gitlab-aws/gitlab-test/runner-manager');
+  const runCommandLog = logGroup('/gitlab-aws/gitlab-test/run-command');
 
   it('allows what the fleeting plugin and the boot script call, on its own fleet, cache and token', async () => {
     const policies = managerPolicies(synth);
@@ -203,6 +238,9 @@ describe('runner manager role, simulated', () => {
       ['s3:GetObject', `${bucket}/runner/cache.zip`],
       ['s3:ListBucket', bucket],
       ['secretsmanager:GetSecretValue', token],
+      ['logs:CreateLogStream', `${managerLog}:log-stream:i-0abc/gitlab-runner`],
+      ['logs:PutLogEvents', `${managerLog}:log-stream:i-0abc/gitlab-runner`],
+      ['logs:DescribeLogStreams', `${managerLog}:*`],
     ];
     for (const [action, resource, context] of allowed) {
       expect(await decide(policies, action, resource, context), `${action} ${resource}`).toBe('Allowed');
@@ -231,9 +269,41 @@ describe('runner manager role, simulated', () => {
         `arn:aws:secretsmanager:${region}:${TEST_ACCOUNT}:secret:gitlab-test/root-password-AbCdEf`,
       ],
       ['secretsmanager:PutSecretValue', token],
+      ['secretsmanager:GetSecretValue', adminToken],
+      ['secretsmanager:PutSecretValue', adminToken],
+      ['logs:PutLogEvents', `${runCommandLog}:log-stream:c-1/aws-runShellScript/stdout`],
+      ['logs:CreateLogStream', `${runCommandLog}:log-stream:x`],
+      ['logs:PutRetentionPolicy', `${managerLog}:*`],
+      ['logs:DeleteLogGroup', `${managerLog}:*`],
     ];
     for (const [action, resource, context] of denied) {
       expect(await decide(policies, action, resource, context), `${action} ${resource}`).not.toBe('Allowed');
+    }
+  });
+
+  it('lets the Rails node write the administrator token it makes, and nothing more of the runner secrets', async () => {
+    // Its policies name resources of every stack: the shared resolver resolves them all.
+    const { resolve } = resolver(synth);
+    const roleId = synth.environment.stacks.compute.getLogicalId(
+      (synth.environment.stacks.compute as ComputeStack).instanceRoles.of('gitlab').node
+        .defaultChild as never,
+    );
+    const rails = identityPoliciesOf(synth.json.compute)
+      .filter(([, policy]) => (policy.Properties!.Roles as Json[]).some((role) => role.Ref === roleId))
+      .map(([name, policy]) => ({
+        name,
+        policy: resolve('compute', policy.Properties!.PolicyDocument) as Json,
+      }));
+    expect(rails.length).toBeGreaterThan(0);
+    expect(await decide(rails, 'secretsmanager:PutSecretValue', adminToken)).toBe('Allowed');
+    for (const [action, resource] of [
+      ['secretsmanager:GetSecretValue', adminToken],
+      ['secretsmanager:UpdateSecret', adminToken],
+      ['secretsmanager:DeleteSecret', adminToken],
+      ['secretsmanager:PutSecretValue', token],
+      ['secretsmanager:GetSecretValue', token],
+    ] as const) {
+      expect(await decide(rails, action, resource), `${action} ${resource}`).not.toBe('Allowed');
     }
   });
 });

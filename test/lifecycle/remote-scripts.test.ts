@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { withoutComments } from '../../src/config/user-data.js';
 import { backupCreateCommands, planRestore } from '../../src/lifecycle/backup.js';
 import { REMOTE_SCRIPT_FILES, readRemoteScript } from '../../src/lifecycle/remote-scripts.js';
+import { adminTokenCommands } from '../../src/lifecycle/runner-registration.js';
 import { testMailCommands } from '../../src/lifecycle/test-mail.js';
 import { planUpgrade, upgradeStepCommands } from '../../src/lifecycle/upgrade.js';
 import { requireTool, sh, writeDistinct } from '../config/support.js';
@@ -31,6 +32,10 @@ const rendered = () => [
   ...planRestore(plan, 'b1', '123456789012').map((step) => ({ label: step.title, commands: step.commands })),
   { label: 'backup', commands: backupCreateCommands(plan, 'b1', '123456789012') },
   { label: 'test e-mail', commands: testMailCommands('ops@example.com') },
+  {
+    label: 'runner administrator token',
+    commands: adminTokenCommands(planFor({ runners: { enabled: true } })),
+  },
 ];
 
 describe.runIf(requireTool('shellcheck'))('shellcheck on the lifecycle scripts', () => {

@@ -32,7 +32,8 @@ describe('docs/plan-format.md', () => {
       }),
       planFor({ architecture: { size: '10k', type: 'cloud-native-hybrid' } }),
       planFor({ architecture: { size: '1k' } }),
-      planFor({ ...EXTRA_SETTINGS_OVERRIDES, architecture: { size: '3k' } }),
+      planFor({ ...EXTRA_SETTINGS_OVERRIDES, architecture: { size: '3k' }, runners: { enabled: true } }),
+      planFor({ runners: { enabled: true, authenticationToken: { secret: 'ci/runner' } } }),
     ];
     // An extra setting's value is the user's JSON, echoed like the spec; an add-on release's values
     // are its chart's own.

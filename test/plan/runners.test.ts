@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_RUNNER_INSTANCE_TYPES } from '../../src/catalog/gitlab-runner.js';
+import { DEFAULT_RUNNER_INSTANCE_TYPES, GITLAB_RUNNER } from '../../src/catalog/gitlab-runner.js';
 import { INSTANCE_TYPES } from '../../src/catalog/instance-types.js';
 import { bootOrderProblems, planBootOrder } from '../../src/plan/boot-order.js';
 import type { Plan } from '../../src/plan/types.js';
@@ -63,6 +63,34 @@ describe('runner fleet in the Plan', () => {
     expect(mixed.nodes.every((node) => node.arch === 'x86_64')).toBe(true);
   });
 
+  it('names the runner, its groups and root volumes, and the GitLab Runner release from the catalog', () => {
+    const runners = plan.runners!;
+    expect(runners.runner).toEqual({
+      version: GITLAB_RUNNER.version,
+      packageName: GITLAB_RUNNER.packageName,
+      fleetingPlugin: GITLAB_RUNNER.fleetingPlugin,
+      source: `${GITLAB_RUNNER.source.repository} ${GITLAB_RUNNER.source.path} @ ${GITLAB_RUNNER.source.commit}`,
+    });
+    expect([runners.manager.id, runners.manager.autoScalingGroupName]).toEqual([
+      'runner-manager',
+      'gitlab-test-runner-manager',
+    ]);
+    expect(runners.fleet.id).toBe('runner-fleet');
+    expect(runners.manager.logs).toEqual({
+      logGroupName: '/gitlab-aws/gitlab-test/runner-manager',
+      retentionDays: 30,
+      units: ['gitlab-runner', 'cloud-final'],
+    });
+    const root = { purpose: 'root', deviceName: '/dev/sda1', type: 'gp3', retainOnDelete: false };
+    expect(runners.manager.rootVolume).toEqual({ ...root, sizeGiB: 30 });
+    expect(runners.fleet.rootVolume).toEqual({ ...root, sizeGiB: 100 });
+    expect(runners.description).toBe('gitlab-test docker-autoscaler on x86 Spot');
+    expect(graviton.runners!.description).toBe('gitlab-test docker-autoscaler on Graviton Spot');
+    expect(planFor({ runners: { ...ON, spot: false } }).runners!.description).toBe(
+      'gitlab-test docker-autoscaler on x86 on-demand',
+    );
+  });
+
   it('buys every instance on demand when spot is off, with the base on demand otherwise', () => {
     expect(planFor({ runners: { ...ON, spot: false } }).runners!.fleet.onDemandPercentageAboveBase).toBe(100);
     expect(planFor({ runners: { ...ON, onDemandBase: 2 } }).runners!.fleet.onDemandBaseCapacity).toBe(2);
@@ -74,6 +102,11 @@ describe('runner fleet in the Plan', () => {
     expect(runners.registration).toEqual({
       kind: 'api',
       adminTokenSecretName: 'gitlab-test/runner-admin-token',
+      adminToken: {
+        name: 'gitlab-aws gitlab-test runners',
+        scopes: ['create_runner', 'manage_runner'],
+        expiresInDays: 365,
+      },
     });
     expect(runners.tokenSecretName).toBe('gitlab-test/runner-authentication-token');
     const supplied = planFor({ runners: { ...ON, authenticationToken: { secret: 'ci/runner' } } }).runners!;
@@ -86,12 +119,17 @@ describe('runner fleet in the Plan', () => {
     expect(ids.map((resource) => [resource.id, resource.onStackDelete])).toEqual([
       ['bucket-runner-cache', 'delete'],
       ['secret-runner-authentication-token', 'delete'],
+      ['secret-runner-admin-token', 'delete'],
+      ['log-group-runner-manager', 'delete'],
       ['log-group-runner-interruptions', 'retain'],
     ]);
     const supplied = planFor({ runners: { ...ON, authenticationToken: { secret: 'ci/runner' } } });
     expect(
       supplied.statefulResources.some((resource) => resource.id === 'secret-runner-authentication-token'),
     ).toBe(false);
+    expect(supplied.statefulResources.some((resource) => resource.id === 'secret-runner-admin-token')).toBe(
+      false,
+    );
   });
 
   it('makes the manager wait for its token, which the deploy produces', () => {
@@ -170,6 +208,26 @@ describe('runner fleet refusals', () => {
     expect(messageOf({ manager: { instanceType: 'db.m6i.large' } })).toMatch(
       /runners\.manager\.instanceType/,
     );
+    expect(messageOf({ manager: { instanceType: 'z9.huge' } })).toMatch(
+      /runners\.manager\.instanceType: z9\.huge is not an EC2 instance type/,
+    );
+  });
+
+  it('offers, for an unknown type, the sized EC2 types of the fleet CPU that earn no CPU credits', () => {
+    const offered = (cpu: 'x86' | 'graviton') =>
+      messageOf({ cpu, instanceTypes: ['z9.huge', 'z9.large'] })
+        .match(/use one of (.*)$/m)![1]!
+        .split(', ');
+    for (const [cpu, arch] of [
+      ['x86', 'x86_64'],
+      ['graviton', 'arm64'],
+    ] as const) {
+      const expected = Object.values(INSTANCE_TYPES)
+        .filter((type) => type.service === 'ec2' && type.arch === arch && !type.burstable)
+        .map((type) => type.name);
+      expect(expected.length).toBeGreaterThan(3);
+      expect(offered(cpu)).toEqual(expected);
+    }
   });
 
   it('refuses an idle count or on-demand base above the maximum', () => {

@@ -100,13 +100,15 @@ export const command: CliCommand = {
     if (results.some((result) => result.status === 'fail')) return 1;
     if (plan.runners) {
       // GitLab answers: create the fleet's runner and hand its token to the waiting manager.
-      const { registerRunner, httpRunnersApi, SecretsManagerSecretStore } = await import(
+      const { ensureAdminToken, registerRunner, httpRunnersApi, SecretsManagerSecretStore } = await import(
         '../../lifecycle/runner-registration.js'
       );
+      const secrets = new SecretsManagerSecretStore(clients.secretsManager);
+      await ensureAdminToken({ plan, secrets, ...fleetOf(plan, clients), log: output.line });
       await registerRunner({
         plan,
         api: (token) => httpRunnersApi(plan.gitlab.externalUrl, token),
-        secrets: new SecretsManagerSecretStore(clients.secretsManager),
+        secrets,
         log: output.line,
       });
     }

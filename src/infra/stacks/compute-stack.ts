@@ -352,6 +352,11 @@ export class ComputeStack extends Stack {
         managerUserData: (cacheBucketName) => renderRunnerManagerUserData(plan, { cacheBucketName }),
         fleetUserData: renderRunnerFleetUserData(plan),
       });
+      // deploy makes the administrator token on a Rails node, which stores it itself.
+      for (const role of ['rails', 'gitlab'] as const) {
+        if (this.instanceRoles.roles.has(role))
+          this.runners.grantAdminTokenWrite(this.instanceRoles.of(role));
+      }
     }
     this.instanceRecovery = new InstanceRecovery(this, 'InstanceRecovery', {
       alarms: plan.alarms.filter((alarm) => alarm.action === 'recover-instance'),

@@ -27,6 +27,26 @@ import { bucketNamePattern } from './object-storage.js';
 /** Days a cache object lives: a cache is rebuilt by the next job, so old entries only cost storage. */
 export const RUNNER_CACHE_EXPIRE_DAYS = 14;
 
+/**
+ * The administrator token deploy creates for root when none is stored: only the two scopes the
+ * runner API needs (create_runner for POST /user/runners, manage_runner to list and delete), and
+ * the longest lifetime GitLab allows by default, 365 days (doc/user/profile/personal_access_tokens.md,
+ * "Create a personal access token" and "Personal access token scopes", skratsch-solutions/gitlabhq
+ * @ 3c58b72db710430a9a8e8f20e7456c57a6fbd964).
+ */
+export const RUNNER_ADMIN_TOKEN_SCOPES = ['create_runner', 'manage_runner'] as const;
+export const RUNNER_ADMIN_TOKEN_DAYS = 365;
+/** What the administrator token's secret holds until a token is in it: the stack writes it, deploy replaces it. */
+export const RUNNER_ADMIN_TOKEN_UNSET = 'unset';
+
+/**
+ * The manager's journal in CloudWatch Logs: GitLab Runner's unit (every job it takes, every
+ * instance the plugin adds or removes) and cloud-final, where the boot script writes; a month,
+ * enough to look back on a failed pipeline.
+ */
+export const RUNNER_LOG_UNITS = ['gitlab-runner', 'cloud-final'] as const;
+export const RUNNER_LOG_RETENTION_DAYS = 30;
+
 /** Root volumes: the manager keeps little; a job instance holds images, build directories and caches. */
 const MANAGER_ROOT_GIB = 30;
 const FLEET_ROOT_GIB = 100;
@@ -101,6 +121,11 @@ export function planRunners(
       rootVolume: root(MANAGER_ROOT_GIB),
       availabilityZones,
       tokenWaitSeconds: NODE_BOOT.timeoutSeconds,
+      logs: {
+        logGroupName: `/gitlab-aws/${spec.name}/runner-manager`,
+        retentionDays: RUNNER_LOG_RETENTION_DAYS,
+        units: RUNNER_LOG_UNITS,
+      },
     },
     fleet: {
       id: 'runner-fleet',
@@ -138,6 +163,14 @@ export function planRunners(
     registration:
       supplied && typeof supplied === 'object'
         ? { kind: 'supplied', userSecret: supplied.secret }
-        : { kind: 'api', adminTokenSecretName: `${spec.name}/runner-admin-token` },
+        : {
+            kind: 'api',
+            adminTokenSecretName: `${spec.name}/runner-admin-token`,
+            adminToken: {
+              name: `gitlab-aws ${spec.name} runners`,
+              scopes: RUNNER_ADMIN_TOKEN_SCOPES,
+              expiresInDays: RUNNER_ADMIN_TOKEN_DAYS,
+            },
+          },
   };
 }
