@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fullDiff } from '@aws-cdk/cloudformation-diff';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/cli/errors.js';
+import { createApp } from '../../src/infra/app.js';
 import {
   changeSetNameFor,
   deployEnvironment,
@@ -13,6 +14,7 @@ import {
   signInSummary,
 } from '../../src/lifecycle/deploy.js';
 import { gracefulInterrupt } from '../../src/lifecycle/interrupt.js';
+import { deploymentWaves } from '../../src/lifecycle/stack-waves.js';
 import type { Plan } from '../../src/plan/types.js';
 import { planFor } from '../fixtures/plans.js';
 import { environmentStacks, RecordingToolkit } from './recording-toolkit.js';
