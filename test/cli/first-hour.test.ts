@@ -82,12 +82,10 @@ describe('paths the user names', () => {
 
   it('init -o into a missing directory, or onto a directory: exit 2, nothing written', () => {
     expect(results.initNoDir).toMatchObject({ code: 2, stdout: '' });
-    expect(results.initNoDir.stderr).toMatch(/^error: --output nodir\/x\.yaml: its directory does not exist/);
+    expect(results.initNoDir.stderr).toMatch(/^error: --out nodir\/x\.yaml: its directory does not exist/);
     expect(readdirSync(dirs.initNoDir)).toEqual([]);
     expect(results.initIntoDir).toMatchObject({ code: 2, stdout: '' });
-    expect(results.initIntoDir.stderr).toMatch(
-      /^error: --output specs: is a directory; name a file inside it/,
-    );
+    expect(results.initIntoDir.stderr).toMatch(/^error: --out specs: is a directory; name a file inside it/);
     expect(readdirSync(join(dirs.initIntoDir, 'specs'))).toEqual([]);
   });
 
