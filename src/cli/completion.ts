@@ -85,7 +85,7 @@ function zsh(): string {
           ),
         ]
       : [];
-    return `    ${name}) _arguments ${[...specs, ...argument].join(' \\\n        ')} ;;`;
+    return `    ${name}) _arguments ${[...specs, ...argument, "'(- *)'{-h,--help}'[show this help]'"].join(' \\\n        ')} ;;`;
   });
   return `#compdef gitlab-aws
 # zsh completion for gitlab-aws: source <(gitlab-aws completion zsh) after compinit, or save it as

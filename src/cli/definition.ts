@@ -282,6 +282,13 @@ export const COMMANDS: Readonly<Record<string, CommandDefinition>> = {
     ],
     load: () => import('./commands/destroy.js'),
   },
+  completion: {
+    summary: 'Print a shell completion script: source <(gitlab-aws completion bash)',
+    arguments: '<shell>',
+    argumentValues: ['bash', 'zsh'],
+    options: [],
+    load: () => import('./commands/completion.js'),
+  },
 };
 
 /** Old command names still accepted: `gitlab-aws cost estimate` became `gitlab-aws estimate`. */
