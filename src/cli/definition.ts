@@ -43,6 +43,11 @@ const SPEC: readonly OptionDefinition[] = [
     description: 'spec file (default: gitlab-aws.yaml or .yml, else the embedded 3k default)',
   },
   { flags: '--size <size>', description: 'override architecture.size', values: SPEC_SIZES },
+  {
+    flags: '--rps <api=N,web=N,git=N>',
+    description:
+      'override architecture.rps: size by peak requests per second (the smallest size covering them)',
+  },
   { flags: '--type <type>', description: 'override architecture.type', values: ARCHITECTURE_TYPES },
   { flags: '--cpu <cpu>', description: 'override architecture.cpu', values: CPU_FAMILIES },
   { flags: '--azs <n>', description: 'override availabilityZones', values: ['2', '3'] },

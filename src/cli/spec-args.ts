@@ -1,5 +1,5 @@
 /**
- * The one way the flags every spec-reading command shares (-c, --size, --type, --cpu, --azs;
+ * The one way the flags every spec-reading command shares (-c, --size, --rps, --type, --cpu, --azs;
  * defined in definition.ts) become a Plan.
  */
 import { type Plan, resolvePlan } from '../plan/index.js';
@@ -38,6 +38,7 @@ export function planFromArgs(invocation: CliInvocation, options: PlanFromArgsOpt
     ...(values.config !== undefined ? { path: values.config as string } : {}),
     overrides: {
       ...(values.size !== undefined ? { size: values.size as string } : {}),
+      ...(values.rps !== undefined ? { rps: values.rps as string } : {}),
       ...(values.type !== undefined ? { type: values.type as string } : {}),
       ...(values.cpu !== undefined ? { cpu: values.cpu as string } : {}),
       ...(availabilityZones !== undefined ? { availabilityZones } : {}),

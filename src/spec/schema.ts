@@ -25,6 +25,7 @@ const cidr = z
     return address!.split('.').every((octet) => Number(octet) <= 255) && Number(bits) <= 32;
   }, 'must be an IPv4 CIDR block with octets 0-255 and a prefix length 0-32');
 const ebsVolumeType = z.enum(['gp3', 'io1', 'io2']);
+const peakRps = z.number().min(0, 'must be 0 or more requests per second').finite();
 
 /*
  * Limits AWS puts on a single field's value. They are checked here, with the other malformed
@@ -102,9 +103,19 @@ const specObject = z.strictObject({
     .strictObject({
       size: z
         .enum(SPEC_SIZES)
-        .default('3k')
+        .optional()
         .describe(
-          "Reference architecture size, by user count; `poc` is the AWS install guide's small layout.",
+          "Reference architecture size, by user count; `poc` is the AWS install guide's small layout. Sized by rps when that is given instead, else 3k.",
+        ),
+      rps: z
+        .strictObject({
+          api: peakRps.describe('Peak API requests per second (REST and GraphQL, CI runners included).'),
+          web: peakRps.describe('Peak web (browser) requests per second.'),
+          git: peakRps.describe('Peak Git requests per second: clones, fetches and pulls over HTTP and SSH.'),
+        })
+        .optional()
+        .describe(
+          "Peak requests per second, as GitLab's reference architectures are now sized: the smallest size whose published targets cover all three is used. Give this or size.",
         ),
       type: z
         .enum(ARCHITECTURE_TYPES)

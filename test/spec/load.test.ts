@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeSpecBytes, loadSpec, parseSpecYaml } from '../../src/spec/index.js';
+import { parseRpsFlag } from '../../src/spec/load.js';
 import { specErrorOf } from '../fixtures/errors.js';
 
 const base = 'name: gitlab-prod\nregion: us-west-2\ndomain: { name: gitlab.example.com }\n';
@@ -11,7 +12,8 @@ describe('parseSpecYaml', () => {
   it('applies the defaults a minimal spec leaves out', () => {
     const spec = parseSpecYaml(base, 'gitlab-aws.yaml');
     expect(spec.availabilityZones).toBe(3);
-    expect(spec.architecture).toEqual({ size: '3k', type: 'linux-package', cpu: 'x86' });
+    // The size is left to the plan: architecture.rps may size it instead (3k when neither is given).
+    expect(spec.architecture).toEqual({ type: 'linux-package', cpu: 'x86' });
     expect(spec.gitlab).toEqual({ edition: 'ee', version: '19.3.0' });
     expect(spec.access.admin).toBe('ssm');
     // Bastions stay closed until the operator names who may reach them.
@@ -278,5 +280,51 @@ describe('finding the spec file', () => {
     expect(specErrorOf(() => loadSpec({ cwd, overrides: { size: '7k' } })).message).toMatch(
       /^--size: architecture\.size/,
     );
+  });
+});
+
+describe('sizing by peak load (architecture.rps and --rps)', () => {
+  const rpsFile = `${base}architecture: { rps: { api: 80, web: 5, git: 3 } }\n`;
+  const sizeFile = `${base}architecture: { size: 10k }\n`;
+  const dir = (text: string) => {
+    const cwd = mkdtempSync(join(tmpdir(), 'gla-rps-'));
+    writeFileSync(join(cwd, 'gitlab-aws.yaml'), text);
+    return cwd;
+  };
+
+  it('reads the peaks of the file, each a number of requests per second', () => {
+    expect(parseSpecYaml(rpsFile, 'gitlab-aws.yaml').architecture.rps).toEqual({ api: 80, web: 5, git: 3 });
+    const error = specErrorOf(() =>
+      parseSpecYaml(`${base}architecture: { rps: { api: -1, web: 5, git: 3 } }\n`, 'gitlab-aws.yaml'),
+    );
+    expect(error.message).toBe(
+      'gitlab-aws.yaml:4:24: architecture.rps.api: must be 0 or more requests per second',
+    );
+  });
+
+  it('parses the flag, keeping a figure that is not a number for validation to name', () => {
+    expect(parseRpsFlag('api=80,web=5.5, git=3')).toEqual({ api: 80, web: 5.5, git: 3 });
+    expect(parseRpsFlag('api=lots')).toEqual({ api: 'lots' });
+    const error = specErrorOf(() => parseRpsFlag('80'));
+    expect(error.message).toBe(
+      '--rps: architecture.rps: "80" is not a list of peaks; write it as api=N,web=N,git=N (requests per second)',
+    );
+  });
+
+  it('blames a bad figure given with --rps on the flag, not on the file', () => {
+    const error = specErrorOf(() =>
+      loadSpec({ cwd: dir(sizeFile), overrides: { rps: 'api=x,web=1,git=1' } }),
+    );
+    expect(error.message).toBe('--rps: architecture.rps.api: expected number, got "x"');
+  });
+
+  it("a sizing flag replaces the file's way of sizing: --rps its size, --size its rps", () => {
+    const byRps = loadSpec({ cwd: dir(sizeFile), overrides: { rps: 'api=80,web=5,git=3' } }).spec
+      .architecture;
+    expect([byRps.size, byRps.rps]).toEqual([undefined, { api: 80, web: 5, git: 3 }]);
+    const bySize = loadSpec({ cwd: dir(rpsFile), overrides: { size: '2k' } }).spec.architecture;
+    expect([bySize.size, bySize.rps]).toEqual(['2k', undefined]);
+    const both = loadSpec({ cwd: dir(rpsFile), overrides: { size: '2k', rps: 'api=1,web=1,git=1' } });
+    expect(both.spec.architecture).toMatchObject({ size: '2k', rps: { api: 1, web: 1, git: 1 } });
   });
 });
