@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { specJsonSchema } from '../../src/cli/commands/schema.js';
 import { COMMANDS } from '../../src/cli/definition.js';
-import { type CliResult, runBinaryAsync, tempDir } from './run-cli.js';
+import { type CliResult, REPO_ROOT, runBinaryAsync, tempDir } from './run-cli.js';
 
 const dirs = { initAlias: tempDir(), initBoth: tempDir(), init: tempDir(), completion: tempDir() };
 
@@ -171,5 +171,28 @@ describe('shell completion', () => {
       stdout: '',
       stderr: 'error: no completion for "fish": use bash or zsh\n',
     });
+  });
+});
+
+describe('the README and the definition agree', () => {
+  it('every flag the README shows with a command is one that command accepts', () => {
+    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+    const unknown: string[] = [];
+    let checked = 0;
+    for (const match of readme.matchAll(/gitlab-aws ([a-z]+)((?: +[^\s`|#;&)]+)*)/g)) {
+      const definition = COMMANDS[match[1]!];
+      if (!definition) continue;
+      const accepted = new Set([
+        '--help',
+        '-h',
+        ...definition.options.flatMap((option) => option.flags.match(/-{1,2}[a-z][a-z0-9-]*/g) ?? []),
+      ]);
+      for (const flag of match[2]!.match(/(?<=\s)-{1,2}[a-z][a-z0-9-]*/g) ?? []) {
+        checked += 1;
+        if (!accepted.has(flag)) unknown.push(`gitlab-aws ${match[1]} ${flag}`);
+      }
+    }
+    expect(checked).toBeGreaterThan(15);
+    expect(unknown).toEqual([]);
   });
 });
