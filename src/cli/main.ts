@@ -89,6 +89,17 @@ function program(
   return root;
 }
 
+/** What a command would be run with for `argv` (its name first), without running it. */
+export async function parseCommandLine(
+  argv: readonly string[],
+): Promise<{ name: string; values: CliInvocation['values']; positionals: string[] } | undefined> {
+  let parsed: Awaited<ReturnType<typeof parseCommandLine>>;
+  await program(silentIo(), async (name, values, positionals) => {
+    parsed = { name, values, positionals };
+  }).parseAsync([...argv], { from: 'user' });
+  return parsed;
+}
+
 /** What `gitlab-aws --help` prints; the README's Commands block is tested against it. */
 export function topLevelHelp(): string {
   return program(silentIo(), async () => {}).helpInformation();

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { longName } from '../../src/cli/definition.js';
-import { COMMANDS, commandHelp, VERSION } from '../../src/cli/main.js';
+import { COMMANDS, commandHelp, parseCommandLine, VERSION } from '../../src/cli/main.js';
 import { REPO_ROOT, runCli } from './run-cli.js';
 
 /**
@@ -103,5 +103,30 @@ describe('lazy loading', () => {
     const loaded = loadedBy('src/cli/commands/plan.ts');
     expect(loaded).toContain('src/plan/index.ts');
     expect(loaded.filter((module) => HEAVY.test(module))).toEqual([]);
+  });
+});
+
+describe('what a command receives from the command line', () => {
+  it('collects a repeatable option, reads --no-x as no-x, and fills defaults', async () => {
+    expect(await parseCommandLine(['deploy', '--allow-replace', 'A', '--allow-replace=B'])).toEqual({
+      name: 'deploy',
+      values: { 'allow-replace': ['A', 'B'] },
+      positionals: [],
+    });
+    expect((await parseCommandLine(['upgrade', '--no-backup', '--to', '19.4.0']))?.values).toEqual({
+      'no-backup': true,
+      to: '19.4.0',
+    });
+    expect((await parseCommandLine(['upgrade', '--to', '19.4.0']))?.values).toEqual({ to: '19.4.0' });
+    expect((await parseCommandLine(['init']))?.values).toEqual({ size: '3k', type: 'linux-package' });
+  });
+
+  it('stores an old spelling under the option it names, and keeps positionals', async () => {
+    expect((await parseCommandLine(['init', '--output', 'old.yaml']))?.values.out).toBe('old.yaml');
+    expect(await parseCommandLine(['backup', 'list', '-c', 'x.yaml'])).toEqual({
+      name: 'backup',
+      values: { config: 'x.yaml' },
+      positionals: ['list'],
+    });
   });
 });
