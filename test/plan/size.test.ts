@@ -50,6 +50,13 @@ describe('which size a spec asks for', () => {
     );
   });
 
+  it('names every peak above the largest architecture, with its target', () => {
+    const error = specErrorOf(() =>
+      decideSize(specFor({ architecture: { rps: { api: 2000, web: 1, git: 200 } } }), 'f'),
+    );
+    expect(error.message).toContain('(50k: API 2000 > 1000, Git 200 > 100)');
+  });
+
   it('refuses a load above the largest architecture, saying which peak and by how much', () => {
     const error = specErrorOf(() =>
       decideSize(
