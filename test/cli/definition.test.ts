@@ -17,6 +17,8 @@ const runs = {
   planHelp: () => runBinaryAsync(['plan', '--help']),
   helpPlan: () => runBinaryAsync(['help', 'plan']),
   helpUpgrade: () => runBinaryAsync(['help', 'upgrade']),
+  version: () => runBinaryAsync(['--version']),
+  topHelp: () => runBinaryAsync(['--help']),
   missingValue: () => runBinaryAsync(['plan', '--size']),
   unknownOption: () => runBinaryAsync(['synth', '--outt', 'x']),
   initAlias: () => runBinaryAsync(['init', '--output', 'old.yaml'], { cwd: dirs.initAlias }),
@@ -52,6 +54,12 @@ describe('help from the one definition', () => {
     expect(results.planHelp.stdout).toMatch(
       /^ {2}--size <size> +override architecture\.size \(poc, 1k, 2k, 3k/m,
     );
+  });
+
+  it('--version prints the package version, and the top-level help lists it', () => {
+    const { version } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8'));
+    expect(results.version).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+    expect(results.topHelp.stdout).toMatch(/^ {2}-v, --version +print the version$/m);
   });
 
   it('a command with two forms shows both usage lines', () => {
