@@ -328,3 +328,116 @@ describe('sizing by peak load (architecture.rps and --rps)', () => {
     expect(both.spec.architecture).toMatchObject({ size: '2k', rps: { api: 1, web: 1, git: 1 } });
   });
 });
+
+describe('how each kind of mistake is phrased', () => {
+  const messageOf = (text: string) =>
+    specErrorOf(() => parseSpecYaml(text, 'f.yaml')).issues.map((issue) => `${issue.path}: ${issue.message}`);
+
+  it('refuses a file that is not a mapping', () => {
+    for (const text of ['- a\n- b\n', 'hello\n']) {
+      expect(messageOf(text)).toEqual([': the spec must be a YAML mapping (name: ..., region: ...)']);
+    }
+  });
+
+  it('lists the choices of an enum, suggesting the closest to a mistyped one', () => {
+    const sizes = '"poc", "1k", "2k", "3k", "5k", "10k", "25k", "50k"';
+    expect(messageOf(`${base}architecture: { size: 3x }\n`)).toEqual([
+      `architecture.size: "3x" is not allowed; use one of ${sizes} (did you mean "3k"?)`,
+    ]);
+    expect(messageOf(`${base}architecture: { size: 7 }\n`)).toEqual([
+      `architecture.size: number 7 is not allowed; use one of ${sizes}`,
+    ]);
+  });
+
+  it('gives the bound a number is outside of, either way', () => {
+    expect(messageOf(`${base}database: { backupRetentionDays: 40 }\n`)).toEqual([
+      'database.backupRetentionDays: number 40 is out of range; use a value at most 35',
+    ]);
+    expect(messageOf(`${base}database: { backupRetentionDays: 0 }\n`)).toEqual([
+      'database.backupRetentionDays: number 0 is out of range; use a value at least 1',
+    ]);
+  });
+
+  it('says how to write a value YAML read as another type, and only then', () => {
+    expect(messageOf(`${base}database: { proxy: maybe }\n`)).toEqual([
+      'database.proxy: expected boolean, got "maybe"',
+    ]);
+    expect(messageOf(`${base}edge: { proxyProtocol: 3 }\n`)).toEqual([
+      'edge.proxyProtocol: expected boolean, got number 3',
+    ]);
+    expect(messageOf(`${base}gitlab: { version: 19 }\n`)).toEqual([
+      'gitlab.version: expected string, got number 19; 19 is a number in YAML: quote it, "19"',
+    ]);
+    expect(messageOf(`${base}objectStorage: { bucketPrefix: 12.5 }\n`)).toEqual([
+      'objectStorage.bucketPrefix: expected string, got number 12.5; 12.5 is a number in YAML: quote it, "12.5"',
+    ]);
+    expect(messageOf(`${base}objectStorage: { bucketPrefix: true }\n`)).toEqual([
+      'objectStorage.bucketPrefix: expected string, got boolean true; true is a boolean in YAML: quote it, "true"',
+    ]);
+    expect(messageOf(`${base}objectStorage: { bucketPrefix: [a] }\n`)).toEqual([
+      'objectStorage.bucketPrefix: expected string, got a list',
+    ]);
+  });
+
+  it('says what to add for each required field', () => {
+    expect(messageOf('name: gitlab-prod\n')).toEqual([
+      'region: required field is missing; add e.g. `region: us-west-2`',
+      'domain: required field is missing; add e.g. `domain: { name: gitlab.example.com, hostedZone: example.com }`',
+    ]);
+    expect(messageOf('region: us-west-2\ndomain: { hostedZone: example.com }\n')).toEqual([
+      'name: required field is missing; add e.g. `name: gitlab-prod` (prefix for every resource name)',
+      'domain.name: required field is missing; add the GitLab host name, e.g. `name: gitlab.example.com`',
+    ]);
+  });
+
+  it('lists the valid fields when no known one is close to an unknown one', () => {
+    expect(messageOf(`${base}runners: { manager: { zzzzzz: 1 } }\n`)).toEqual([
+      'runners.manager.zzzzzz: unknown field; valid fields here: instanceType, spot',
+    ]);
+  });
+});
+
+describe('where the spec file is looked up', () => {
+  it('reads an absolute -c path as it is, and a working directory with a trailing slash', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'gla-path-'));
+    writeFileSync(join(cwd, 'gitlab-aws.yaml'), `${base}architecture: { size: 2k }\n`);
+    expect(loadSpec({ cwd: `${cwd}/` }).spec.architecture.size).toBe('2k');
+    expect(loadSpec({ cwd: '/nonexistent', path: join(cwd, 'gitlab-aws.yaml') }).spec.architecture.size).toBe(
+      '2k',
+    );
+  });
+});
+
+describe('the --rps flag and the other overrides, in detail', () => {
+  it('allows spaces around names and values, and reads decimals', () => {
+    expect(parseRpsFlag(' api = 80 ,web=1.25 ')).toEqual({ api: 80, web: 1.25 });
+  });
+
+  it('refuses anything around a name=value pair', () => {
+    for (const text of ['1api=80', 'api=80 x', 'api=']) {
+      expect(() => parseRpsFlag(text), text).toThrow('is not a list of peaks');
+    }
+  });
+
+  it('keeps a figure that only contains a number as written', () => {
+    expect(parseRpsFlag('api=x80,web=80x,git=1.5.2')).toEqual({ api: 'x80', web: '80x', git: '1.5.2' });
+  });
+
+  it("changes only what a flag names, keeping the file's other architecture fields", () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'gla-over-'));
+    writeFileSync(
+      join(cwd, 'gitlab-aws.yaml'),
+      `${base}architecture: { type: cloud-native-hybrid, cpu: graviton, rps: { api: 80, web: 5, git: 3 } }\n`,
+    );
+    expect(loadSpec({ cwd, overrides: { cpu: 'x86' } }).spec.architecture).toEqual({
+      type: 'cloud-native-hybrid',
+      cpu: 'x86',
+      rps: { api: 80, web: 5, git: 3 },
+    });
+    expect(loadSpec({ cwd, overrides: { type: 'linux-package' } }).spec.architecture).toEqual({
+      type: 'linux-package',
+      cpu: 'graviton',
+      rps: { api: 80, web: 5, git: 3 },
+    });
+  });
+});
