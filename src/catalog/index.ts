@@ -21,6 +21,7 @@ export * from './instance-types.js';
 export * from './poc.js';
 export * from './ports.js';
 export * from './reference-architectures.js';
+export * from './rps-sizing.js';
 export * from './sizing-overrides.js';
 export * from './types.js';
 

@@ -1,8 +1,8 @@
 /**
- * The shape every CLI command has. The dispatcher (main.ts) imports a command's module only when
- * that command runs, so `plan` never loads aws-cdk-lib or the AWS SDK.
+ * The shape every CLI command has. Its options and help live in definition.ts; the dispatcher
+ * (main.ts) imports a command's module only when that command runs, so `plan` never loads
+ * aws-cdk-lib or the AWS SDK.
  */
-import type { ParseArgsConfig } from 'node:util';
 
 /** Where a command writes, and what it may read of its environment. Tests pass fakes. */
 export interface CliIo {
@@ -20,7 +20,7 @@ export interface CliIo {
   readonly prompt?: (question: string) => Promise<string>;
 }
 
-/** Parsed arguments of one command invocation. */
+/** Parsed arguments of one command invocation: option values by long name (`allow-replace`). */
 export interface CliInvocation {
   readonly values: Record<string, string | boolean | string[] | boolean[] | undefined>;
   readonly positionals: readonly string[];
@@ -30,15 +30,6 @@ export interface CliInvocation {
 export interface CliCommand {
   /** Command name as typed, e.g. `plan`. */
   readonly name: string;
-  /**
-   * Usage line(s) shown by `gitlab-aws <name> --help`, under the command's summary (the `COMMANDS`
-   * table in main.ts holds summaries, so the top-level help need not import any command module).
-   */
-  readonly usage: string;
-  /** node:util parseArgs options. */
-  readonly options: NonNullable<ParseArgsConfig['options']>;
-  /** Whether extra positional arguments are allowed. */
-  readonly allowPositionals?: boolean;
   /** Runs the command; resolves to the process exit code. */
   readonly run: (invocation: CliInvocation) => Promise<number>;
 }

@@ -1,102 +1,119 @@
 /**
- * The gitlab-aws command line: finds the command, parses its flags, runs it, and turns every
- * expected failure into one clear message and an exit code (2 bad input, 1 refused or failed).
+ * The gitlab-aws command line: parses the arguments with the one definition of every command
+ * (definition.ts), runs the command, and turns every expected failure into one clear message and an
+ * exit code (2 bad input, 1 refused or failed).
  */
 import { createInterface } from 'node:readline/promises';
-import { parseArgs } from 'node:util';
+import { Command, CommanderError, Option } from 'commander';
 import { closest, SpecError } from '../spec/errors.js';
-import type { CliCommand, CliInvocation, CliIo } from './command.js';
+import type { CliInvocation, CliIo } from './command.js';
+import { COMMANDS, type CommandDefinition, longName, RENAMED_COMMANDS } from './definition.js';
 import { UserError } from './errors.js';
 
-interface CommandEntry {
-  /** The one line both `gitlab-aws --help` and `gitlab-aws <command> --help` print. */
-  readonly summary: string;
-  /** Imported only when the command runs, so `plan` never loads CDK or the AWS SDK. */
-  readonly load: () => Promise<{ command: CliCommand }>;
-}
-
-/**
- * Every command, in the order `--help` lists them. Summaries live here rather than in the command
- * modules because the top-level help must not import those; each module holds its own usage.
- */
-export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
-  init: {
-    summary: 'Write a commented spec file (gitlab-aws.yaml) to start from',
-    load: () => import('./commands/init.js'),
-  },
-  plan: {
-    summary:
-      'Validate the spec and show the planned environment, its checks and cost (no AWS account needed)',
-    load: () => import('./commands/plan.js'),
-  },
-  schema: {
-    summary: 'Print the JSON Schema of the spec file (for editor completion)',
-    load: () => import('./commands/schema.js'),
-  },
-  cost: {
-    summary: 'Bill of materials and monthly cost; --compare with the reference; refresh prices; deploy time',
-    load: () => import('./commands/cost.js'),
-  },
-  synth: {
-    summary: 'Write the CloudFormation templates and rendered GitLab configs for review (no AWS account)',
-    load: () => import('./commands/synth.js'),
-  },
-  bootstrap: {
-    summary: 'Prepare the AWS account and region for CDK deployments (once)',
-    load: () => import('./commands/bootstrap.js'),
-  },
-  diff: {
-    summary: 'Show what deploy would change per stack; data-losing changes in red',
-    load: () => import('./commands/diff.js'),
-  },
-  deploy: {
-    summary: 'Create or update the environment, then check it',
-    load: () => import('./commands/deploy.js'),
-  },
-  check: {
-    summary: 'Check a running GitLab: DNS, TLS, sign-in, API, Git, SSH from outside; readiness inside',
-    load: () => import('./commands/check.js'),
-  },
-  upgrade: {
-    summary: 'GitLab upgrade: zero-downtime in the multi-node order; 1k is down meanwhile',
-    load: () => import('./commands/upgrade.js'),
-  },
-  backup: {
-    summary: 'Back up GitLab (gitlab-backup, RDS and data volume snapshots), or list backups',
-    load: () => import('./commands/backup.js'),
-  },
-  restore: {
-    summary: "Restore a gitlab-backup archive with GitLab's procedure (overwrites the database)",
-    load: () => import('./commands/restore.js'),
-  },
-  destroy: {
-    summary: 'Delete compute, edge and ops; keep the data unless --include-data',
-    load: () => import('./commands/destroy.js'),
-  },
-};
+export { COMMANDS } from './definition.js';
 
 export const VERSION = '0.1.0';
 
+/** Wide enough that every summary stays on its line, whatever the terminal. */
+const HELP_WIDTH = 110;
+
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
+
+/** The command-line values a command reads, keyed by each option's long name (`allow-replace`). */
+function valuesOf(definition: CommandDefinition, command: Command): CliInvocation['values'] {
+  const parsed = command.opts();
+  const given = (long: string) => {
+    const option = command.options.find((candidate) => candidate.long === `--${long}`);
+    return option !== undefined && command.getOptionValueSource(option.attributeName()) === 'cli';
+  };
+  const values: Record<string, CliInvocation['values'][string]> = {};
+  for (const [index, option] of command.options.entries()) {
+    const own = definition.options[index]!;
+    const value = parsed[option.attributeName()] as CliInvocation['values'][string];
+    // `--no-backup` is read as `no-backup: true`, the way the commands ask for it.
+    const read = option.negate ? (value === false ? true : undefined) : value;
+    if (read === undefined) continue;
+    if (own.aliasOf && given(own.aliasOf))
+      throw new UserError(`--${longName(own)} is the old name of --${own.aliasOf}: give one of them`, 2);
+    values[own.aliasOf ?? longName(own)] = read;
+  }
+  return values;
+}
+
+/**
+ * The commander program built from the definition: parsing, errors and help. `run` receives the
+ * command's name and its parsed arguments; the command's module is loaded only then.
+ */
+function program(
+  io: CliIo,
+  run: (name: string, values: CliInvocation['values'], positionals: string[]) => Promise<void>,
+): Command {
+  const output = {
+    writeOut: (text: string) => io.out(text),
+    writeErr: (text: string) => io.err(text),
+  };
+  const root = new Command('gitlab-aws')
+    .description('gitlab-aws: plan, synthesize and run a highly available GitLab on AWS from one spec file.')
+    .usage('<command> [options]')
+    .version(VERSION, '-v, --version', 'print the version')
+    .helpOption('-h, --help', "show this help; gitlab-aws help <command> shows a command's options")
+    .helpCommand('help [command]', "show a command's options")
+    .configureHelp({ helpWidth: HELP_WIDTH, subcommandTerm: (command) => command.name() })
+    .configureOutput(output)
+    .exitOverride();
+  for (const [name, definition] of Object.entries(COMMANDS)) {
+    const command = root
+      .command(name)
+      .summary(definition.summary)
+      .helpOption('-h, --help', 'show this help')
+      .addHelpText('before', `${definition.summary}\n`)
+      .showHelpAfterError(`(see gitlab-aws ${name} --help)`)
+      .configureHelp({ helpWidth: HELP_WIDTH })
+      .configureOutput(output)
+      .exitOverride();
+    if (definition.arguments) command.arguments(definition.arguments);
+    if (definition.usage) command.usage(definition.usage);
+    for (const own of definition.options) {
+      const values = own.values ? ` (${own.values.join(', ')})` : '';
+      const option = new Option(own.flags, `${own.description}${values}`);
+      if (own.default !== undefined) option.default(own.default);
+      if (own.repeatable) option.argParser(collect);
+      if (own.aliasOf) option.hideHelp();
+      command.addOption(option);
+    }
+    command.action(async (...args: unknown[]) => {
+      const self = args.at(-1) as Command;
+      await run(name, valuesOf(definition, self), [...self.args]);
+    });
+  }
+  return root;
+}
+
+/** What a command would be run with for `argv` (its name first), without running it. */
+export async function parseCommandLine(
+  argv: readonly string[],
+): Promise<{ name: string; values: CliInvocation['values']; positionals: string[] } | undefined> {
+  let parsed: Awaited<ReturnType<typeof parseCommandLine>>;
+  await program(silentIo(), async (name, values, positionals) => {
+    parsed = { name, values, positionals };
+  }).parseAsync([...argv], { from: 'user' });
+  return parsed;
+}
+
 /** What `gitlab-aws --help` prints; the README's Commands block is tested against it. */
 export function topLevelHelp(): string {
-  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
-  return [
-    'gitlab-aws: plan, synthesize and run a highly available GitLab on AWS from one spec file.',
-    '',
-    'Usage: gitlab-aws <command> [options]     (gitlab-aws <command> --help for its options)',
-    '',
-    'Commands:',
-    ...Object.entries(COMMANDS).map(([name, entry]) => `  ${name.padEnd(width)}  ${entry.summary}`),
-    '',
-  ].join('\n');
+  return program(silentIo(), async () => {}).helpInformation();
 }
 
 /** What `gitlab-aws <name> --help` and `gitlab-aws help <name>` print. */
 export async function commandHelp(name: string): Promise<string> {
-  const entry = COMMANDS[name];
-  if (!entry) throw new UserError(unknownCommand(name), 2);
-  const { command } = await entry.load();
-  return `${entry.summary}\n\nUsage: ${command.usage}\n`;
+  let text = '';
+  await main([name, '--help'], { ...silentIo(), out: (chunk) => (text += chunk) });
+  return text;
+}
+
+function silentIo(): CliIo {
+  return { out: () => {}, err: () => {}, cwd: '.', env: {}, isTTY: false };
 }
 
 function unknownCommand(name: string): string {
@@ -104,45 +121,41 @@ function unknownCommand(name: string): string {
   return `unknown command "${name}"${suggestion ? `; did you mean "${suggestion}"?` : ''} (see gitlab-aws --help)`;
 }
 
+/** The argument list with an old command name replaced by its new one, said once on standard error. */
+function renamed(argv: readonly string[], io: CliIo): readonly string[] {
+  for (const [old, { words, now }] of Object.entries(RENAMED_COMMANDS)) {
+    if (words.every((word, index) => argv[index] === word)) {
+      io.err(`note: \`gitlab-aws ${old}\` is now \`gitlab-aws ${now}\`; the old name still works for now\n`);
+      return [now, ...argv.slice(words.length)];
+    }
+  }
+  return argv;
+}
+
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === 'help' && rest[0] !== undefined) return main([rest[0], '--help'], io);
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if (argv.length === 0) {
     io.out(topLevelHelp());
-    return name === undefined ? 2 : 0;
-  }
-  if (name === '--version' || name === '-v') {
-    io.out(`${VERSION}\n`);
-    return 0;
-  }
-  const entry = COMMANDS[name];
-  if (!entry) {
-    io.err(`error: ${unknownCommand(name)}\n`);
     return 2;
   }
+  argv = renamed(argv, io);
+  // A mistyped command gets a suggestion, also after `help`.
+  const named = argv[0] === 'help' ? argv[1] : argv[0];
+  if (named !== undefined && !named.startsWith('-') && named !== 'help' && !(named in COMMANDS)) {
+    io.err(`error: ${unknownCommand(named)}\n`);
+    return 2;
+  }
+  let exitCode = 0;
   try {
-    if (rest.includes('--help') || rest.includes('-h')) {
-      io.out(await commandHelp(name));
-      return 0;
-    }
-    const { command } = await entry.load();
-    let parsed: ReturnType<typeof parseArgs>;
-    try {
-      parsed = parseArgs({
-        args: [...rest],
-        options: command.options,
-        allowPositionals: command.allowPositionals ?? false,
-        strict: true,
-      });
-    } catch (error) {
-      throw new UserError(`${(error as Error).message.split('\n')[0]}\nUsage: ${command.usage}`, 2);
-    }
-    return await command.run({
-      values: parsed.values as CliInvocation['values'],
-      positionals: parsed.positionals,
-      io,
-    });
+    await program(io, async (name, values, positionals) => {
+      const { command } = await COMMANDS[name]!.load();
+      exitCode = await command.run({ values, positionals, io });
+    }).parseAsync([...argv], { from: 'user' });
+    return exitCode;
   } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and --version end here too; every other parse error is the user's (commander said which).
+      return error.exitCode === 0 ? 0 : 2;
+    }
     if (error instanceof SpecError) {
       io.err(`${error.message}\n`);
       return 2;

@@ -1,36 +1,11 @@
 /**
- * The flags every spec-reading command shares (-c, --size, --type, --cpu, --azs) and the one way
- * they become a Plan.
+ * The one way the flags every spec-reading command shares (-c, --size, --rps, --type, --cpu, --azs;
+ * defined in definition.ts) become a Plan.
  */
-import type { ParseArgsConfig } from 'node:util';
 import { type Plan, resolvePlan } from '../plan/index.js';
 import { DEFAULT_SPEC_FILES, loadSpec, SpecError } from '../spec/index.js';
 import type { CliInvocation } from './command.js';
 import { UserError } from './errors.js';
-
-export const SPEC_OPTIONS = {
-  config: { type: 'string', short: 'c' },
-  size: { type: 'string' },
-  type: { type: 'string' },
-  cpu: { type: 'string' },
-  azs: { type: 'string' },
-} as const satisfies NonNullable<ParseArgsConfig['options']>;
-
-export const SPEC_USAGE =
-  '  -c, --config FILE   spec file (default: gitlab-aws.yaml or .yml, else the embedded 3k default)\n' +
-  '      --size SIZE     override architecture.size (poc, 1k, 2k, 3k, 5k, 10k, 25k, 50k)\n' +
-  '      --type TYPE     override architecture.type (linux-package, cloud-native-hybrid)\n' +
-  '      --cpu CPU       override architecture.cpu (x86, graviton)\n' +
-  '      --azs N         override availabilityZones (2 or 3)';
-
-/** The spec flags of a command that changes AWS: the embedded default must be asked for by name. */
-export const CHANGING_SPEC_OPTIONS = {
-  ...SPEC_OPTIONS,
-  'use-embedded-default': { type: 'boolean' },
-} as const satisfies NonNullable<ParseArgsConfig['options']>;
-
-export const CHANGING_SPEC_USAGE = `${SPEC_USAGE}
-      --use-embedded-default  run on the embedded default when there is no spec file`;
 
 export interface PlanFromArgsOptions {
   /**
@@ -63,6 +38,7 @@ export function planFromArgs(invocation: CliInvocation, options: PlanFromArgsOpt
     ...(values.config !== undefined ? { path: values.config as string } : {}),
     overrides: {
       ...(values.size !== undefined ? { size: values.size as string } : {}),
+      ...(values.rps !== undefined ? { rps: values.rps as string } : {}),
       ...(values.type !== undefined ? { type: values.type as string } : {}),
       ...(values.cpu !== undefined ? { cpu: values.cpu as string } : {}),
       ...(availabilityZones !== undefined ? { availabilityZones } : {}),

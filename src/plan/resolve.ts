@@ -31,6 +31,7 @@ import { planRedis } from './resolve/redis.js';
 import { planRunners } from './resolve/runners.js';
 import { planSecrets } from './resolve/secrets.js';
 import { planSingleNode, runsOnOneNode } from './resolve/single-node.js';
+import { decideSize } from './resolve/size.js';
 import { planScheduledBackup, scheduledBackupAlarms } from './scheduled-backup.js';
 import { type MemberlessService, withMembers } from './service-members.js';
 import { PLAN_SCHEMA_VERSION, type Plan } from './types.js';
@@ -52,8 +53,9 @@ export interface ResolveOptions {
 }
 
 export function resolvePlan(spec: Spec, options: ResolveOptions = {}): Plan {
-  const reference = referenceArchitecture(spec.architecture.size, spec.architecture.type);
   const origin = options.origin ?? { kind: 'embedded-default' };
+  const { size, rpsSizing } = decideSize(spec, origin.kind === 'file' ? origin.path : 'embedded default');
+  const reference = referenceArchitecture(size, spec.architecture.type);
   const availabilityZones = availabilityZoneNames(
     spec.region,
     spec.availabilityZones,
@@ -98,13 +100,14 @@ export function resolvePlan(spec: Spec, options: ResolveOptions = {}): Plan {
       spec,
       specOrigin: origin,
       architecture: {
-        size: spec.architecture.size,
+        size,
         type: spec.architecture.type,
         cpu: spec.architecture.cpu,
         users: reference.users,
         highAvailability: isHighlyAvailable(reference, gitalyMode, spec),
         gitalyMode,
         ...(reference.targetLoad ? { targetLoad: reference.targetLoad } : {}),
+        ...(rpsSizing ? { rpsSizing } : {}),
         source: reference.source,
       },
       gitlab: {

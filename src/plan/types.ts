@@ -218,8 +218,20 @@ export interface ExternalSecretPlan {
   readonly readers: readonly RoleId[];
 }
 
+/** A size chosen as the smallest reference architecture whose target load covers the spec's peak. */
+export interface RpsSizing {
+  /** Peak requests per second, as the spec gives them. */
+  readonly rps: { readonly api: number; readonly web: number; readonly git: number };
+  /** The next smaller size and the kinds of request it does not cover; absent below the smallest. */
+  readonly smaller?: {
+    readonly size: SpecSize;
+    readonly targetLoad: TargetLoad;
+    readonly uncovered: readonly ('api' | 'web' | 'git')[];
+  };
+}
+
 export interface PlanArchitecture {
-  /** The spec's size (`poc` or a published size). */
+  /** The size planned: the spec's (`poc` or a published size), or the one its rps calls for. */
   readonly size: SpecSize;
   readonly type: ArchitectureType;
   readonly cpu: CpuFamily;
@@ -231,6 +243,8 @@ export interface PlanArchitecture {
   readonly gitalyMode: 'single' | 'cluster';
   /** Target load, where the reference architecture gives one. */
   readonly targetLoad?: TargetLoad;
+  /** How the size was chosen, when the spec gave its peak load (`architecture.rps`) instead of a size. */
+  readonly rpsSizing?: RpsSizing;
   /** Where the sizing was read. */
   readonly source: CatalogSource;
 }

@@ -2,9 +2,11 @@
  * The person-facing `plan` report: a summary, nodes by role and AZ, managed services, checks.
  * Other sections (bill of materials, cost, deploy-time estimate) are appended by their producers.
  */
+
+import type { TargetLoad } from '../catalog/types.js';
 import { nodeRoles, nodesOf } from '../plan/query.js';
 import { budgetedGiB } from '../plan/resolve/process-budget.js';
-import type { CheckResult, Plan, PlanService } from '../plan/types.js';
+import type { CheckResult, Plan, PlanService, RpsSizing } from '../plan/types.js';
 import { renderTable } from './table.js';
 
 export function renderOrigin(plan: Plan): string {
@@ -32,10 +34,26 @@ export function renderSummary(plan: Plan): string {
     `${plan.spec.name}: GitLab ${gitlab.edition.toUpperCase()} ${gitlab.version} at ${gitlab.externalUrl}`,
     `  ${architecture.size} reference architecture (${users}), ${architecture.type}, ${ha}, ${gitaly}`,
     `  sized from ${architecture.source.repository} ${architecture.source.path} @ ${architecture.source.commit.slice(0, 12)}`,
+    ...(architecture.rpsSizing ? [`  ${rpsReasoning(architecture.rpsSizing, architecture)}`] : []),
     `  container registry at ${gitlab.registryUrl}; ${architecture.type === 'linux-package' ? 'KAS on every Rails node' : "KAS in the GitLab chart's pods"}; GitLab Pages off`,
     `  ${backupSummary(plan)}`,
   ];
   return lines.join('\n');
+}
+
+/** Why the load the spec gives (`architecture.rps`) calls for this size and not the next smaller one. */
+export function rpsReasoning(sizing: RpsSizing, architecture: Plan['architecture']): string {
+  const { rps, smaller } = sizing;
+  const tested = (load: TargetLoad) =>
+    `API ${load.apiRps}, Web ${load.webRps}, Git (pull) ${load.gitPullRps}`;
+  const peak = `sized by peak load (architecture.rps): API ${rps.api}, Web ${rps.web}, Git ${rps.git} requests/s`;
+  const chosen = `${architecture.size} to ${tested(architecture.targetLoad!)}`;
+  if (!smaller)
+    return `${peak}; ${architecture.size}, the smallest, is tested to ${tested(architecture.targetLoad!)}`;
+  const short = smaller.uncovered
+    .map((kind) => `${kind === 'api' ? 'API' : kind === 'web' ? 'Web' : 'Git'} ${rps[kind]}`)
+    .join(', ');
+  return `${peak}; ${smaller.size} is tested to ${tested(smaller.targetLoad)}, below ${short}; ${chosen}`;
 }
 
 /** What backs the environment up, and when (UTC): the snapshots and the scheduled gitlab-backup. */

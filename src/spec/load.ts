@@ -35,6 +35,8 @@ export interface LoadedSpec {
 /** Overrides from command-line flags; applied before validation so they are validated too. */
 export interface SpecOverrides {
   readonly size?: string;
+  /** Peak load as the --rps flag writes it: `api=300,web=30,git=30`. */
+  readonly rps?: string;
   readonly type?: string;
   readonly cpu?: string;
   readonly availabilityZones?: number;
@@ -43,6 +45,7 @@ export interface SpecOverrides {
 /** The flag that sets each overridable field, so a bad value is blamed on the flag, not the file. */
 const OVERRIDE_FLAGS: Readonly<Record<string, { key: keyof SpecOverrides; flag: string }>> = {
   'architecture.size': { key: 'size', flag: '--size' },
+  'architecture.rps': { key: 'rps', flag: '--rps' },
   'architecture.type': { key: 'type', flag: '--type' },
   'architecture.cpu': { key: 'cpu', flag: '--cpu' },
   availabilityZones: { key: 'availabilityZones', flag: '--azs' },
@@ -197,13 +200,39 @@ function resolvePath(cwd: string, path: string): string {
   return path.startsWith('/') ? path : `${cwd.replace(/\/$/, '')}/${path}`;
 }
 
+/**
+ * `api=300,web=30,git=30` as the spec's `architecture.rps`. A figure that is not a number is kept as
+ * written, so that validation names the field; a malformed list is refused here, naming the flag.
+ */
+export function parseRpsFlag(text: string): Record<string, unknown> {
+  const rps: Record<string, unknown> = {};
+  for (const part of text.split(',')) {
+    const match = /^\s*([a-z]+)\s*=\s*(\S+)\s*$/.exec(part);
+    if (!match) {
+      throw new SpecError('--rps', [
+        {
+          path: 'architecture.rps',
+          message: `"${text}" is not a list of peaks; write it as api=N,web=N,git=N (requests per second)`,
+        },
+      ]);
+    }
+    const value = match[2]!;
+    rps[match[1]!] = /^\d+(\.\d+)?$/.test(value) ? Number(value) : value;
+  }
+  return rps;
+}
+
 function applyOverrides(input: Record<string, unknown>, overrides: SpecOverrides): Record<string, unknown> {
   const result: Record<string, unknown> = { ...input };
   const architecture = { ...((input.architecture as Record<string, unknown> | undefined) ?? {}) };
+  // A flag that sizes the environment replaces the file's way of sizing it (size or rps).
+  if (overrides.size !== undefined && overrides.rps === undefined) delete architecture.rps;
+  if (overrides.rps !== undefined && overrides.size === undefined) delete architecture.size;
   if (overrides.size !== undefined) architecture.size = overrides.size;
+  if (overrides.rps !== undefined) architecture.rps = parseRpsFlag(overrides.rps);
   if (overrides.type !== undefined) architecture.type = overrides.type;
   if (overrides.cpu !== undefined) architecture.cpu = overrides.cpu;
-  if (overrides.size !== undefined || overrides.type !== undefined || overrides.cpu !== undefined) {
+  if (Object.values({ ...overrides, availabilityZones: undefined }).some((value) => value !== undefined)) {
     result.architecture = architecture;
   }
   if (overrides.availabilityZones !== undefined) result.availabilityZones = overrides.availabilityZones;
@@ -230,7 +259,10 @@ function validate(
 
 /** An issue with a value a flag set names the flag: the file's line did not cause it. */
 function blameFlag(issue: SpecIssue, overrides: SpecOverrides): SpecIssue {
-  const override = OVERRIDE_FLAGS[issue.path];
+  const field = Object.keys(OVERRIDE_FLAGS).find(
+    (path) => issue.path === path || issue.path.startsWith(`${path}.`),
+  );
+  const override = field === undefined ? undefined : OVERRIDE_FLAGS[field];
   if (!override || overrides[override.key] === undefined) return issue;
   return { path: issue.path, message: issue.message, source: override.flag };
 }

@@ -38,47 +38,84 @@ export function tokenTextProblem(text: string): string {
 
 export const runnersSchema = z
   .strictObject({
-    /** Run a GitLab Runner fleet for CI/CD jobs next to GitLab. */
-    enabled: z.boolean().default(false),
-    /** CPU of the job instances: x86 or Graviton (arm64); the architecture's cpu when omitted. */
-    cpu: z.enum(CPU_FAMILIES).optional(),
-    /** Instance types the fleet may launch, several so that Spot has capacity to choose from; sized by cpu when omitted. */
-    instanceTypes: z.array(instanceTypeName).min(1, 'must list at least one instance type').optional(),
-    /** Most job instances at once. */
+    enabled: z.boolean().default(false).describe('Run a GitLab Runner fleet for CI/CD jobs next to GitLab.'),
+    cpu: z
+      .enum(CPU_FAMILIES)
+      .optional()
+      .describe("CPU of the job instances: x86 or Graviton (arm64); the architecture's cpu when omitted."),
+    instanceTypes: z
+      .array(instanceTypeName)
+      .min(1, 'must list at least one instance type')
+      .optional()
+      .describe(
+        'Instance types the fleet may launch, several so that Spot has capacity to choose from; sized by cpu when omitted.',
+      ),
     maxInstances: z
       .number()
       .int()
       .min(1, 'must be at least 1: a fleet of 0 instances runs no job; set enabled: false instead')
       .max(1000)
-      .default(10),
-    /** Instances kept idle, waiting for jobs (0: every job waits for an instance to boot). */
-    idleCount: z.number().int().min(0).max(1000).default(0),
-    /** Minutes an idle instance is kept before it is removed. */
-    idleMinutes: z.number().int().min(1).max(1440).default(20),
-    /** Instances always bought on demand (never reclaimed); the rest are Spot. */
-    onDemandBase: z.number().int().min(0).max(1000).default(0),
-    /** Buy the instances above onDemandBase as Spot; false buys every instance on demand. */
-    spot: z.boolean().default(true),
-    /** Jobs each instance runs at once. */
-    concurrentPerInstance: z.number().int().min(1).max(64).default(1),
-    /** Runner tags jobs select it by; without tags the runner also takes untagged jobs. */
+      .default(10)
+      .describe('Most job instances at once.'),
+    idleCount: z
+      .number()
+      .int()
+      .min(0)
+      .max(1000)
+      .default(0)
+      .describe('Instances kept idle, waiting for jobs (0: every job waits for an instance to boot).'),
+    idleMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(1440)
+      .default(20)
+      .describe('Minutes an idle instance is kept before it is removed.'),
+    onDemandBase: z
+      .number()
+      .int()
+      .min(0)
+      .max(1000)
+      .default(0)
+      .describe('Instances always bought on demand (never reclaimed); the rest are Spot.'),
+    spot: z
+      .boolean()
+      .default(true)
+      .describe('Buy the instances above onDemandBase as Spot; false buys every instance on demand.'),
+    concurrentPerInstance: z
+      .number()
+      .int()
+      .min(1)
+      .max(64)
+      .default(1)
+      .describe('Jobs each instance runs at once.'),
     tags: z
       .array(z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1-64 letters, digits or _.:-'))
-      .default([]),
+      .default([])
+      .describe('Runner tags jobs select it by; without tags the runner also takes untagged jobs.'),
     manager: z
       .strictObject({
-        /** Instance type of the runner manager; a small general-purpose type of the cpu when omitted. */
-        instanceType: instanceTypeName.optional(),
-        /** Whether the manager runs on Spot: refused, a reclaimed manager drops every running job. */
-        spot: z.boolean().default(false),
+        instanceType: instanceTypeName
+          .optional()
+          .describe(
+            'Instance type of the runner manager; a small general-purpose type of the cpu when omitted.',
+          ),
+        spot: z
+          .boolean()
+          .default(false)
+          .describe(
+            'Whether the manager runs on Spot: refused, a reclaimed manager drops every running job.',
+          ),
       })
-      .prefault({}),
-    /**
-     * A runner you created yourself: the Secrets Manager secret holding its glrt- authentication
-     * token. Without it, deploy creates the runner through GitLab's API.
-     */
+      .prefault({})
+      .describe('The runner manager: the one instance that runs GitLab Runner and scales the job instances.'),
     authenticationToken: z
-      .union([z.strictObject({ secret: secretName }), z.string()])
+      .union([
+        z.strictObject({
+          secret: secretName.describe('Secrets Manager secret name or ARN holding the token.'),
+        }),
+        z.string(),
+      ])
       .superRefine((value, context) => {
         if (typeof value === 'string') {
           context.addIssue({
@@ -88,7 +125,10 @@ export const runnersSchema = z
           });
         }
       })
-      .optional(),
+      .optional()
+      .describe(
+        "A runner you created yourself: the Secrets Manager secret holding its glrt- authentication token. Without it, deploy creates the runner through GitLab's API.",
+      ),
   })
   .superRefine((runners, context) => {
     if (!runners.enabled) return;

@@ -25,6 +25,7 @@ const cidr = z
     return address!.split('.').every((octet) => Number(octet) <= 255) && Number(bits) <= 32;
   }, 'must be an IPv4 CIDR block with octets 0-255 and a prefix length 0-32');
 const ebsVolumeType = z.enum(['gp3', 'io1', 'io2']);
+const peakRps = z.number().min(0, 'must be 0 or more requests per second').finite();
 
 /*
  * Limits AWS puts on a single field's value. They are checked here, with the other malformed
@@ -83,25 +84,47 @@ export function backupScheduleProblem(schedule: string): string | undefined {
 export const certificateRegion = (arn: string): string => arn.split(':')[3] ?? '';
 
 const specObject = z.strictObject({
-  /** Resource name prefix for everything gitlab-aws creates. */
   name: z
     .string()
     .regex(
       /^[a-z][a-z0-9-]{2,30}$/,
       'must be 3-31 characters: a lower-case letter, then letters, digits or dashes',
-    ),
-  /** AWS region to deploy to. */
-  region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region code such as us-west-2'),
-  /** Availability zones to spread over: 3 recommended by GitLab, 2 accepted on AWS. */
-  availabilityZones: z.union([z.literal(2), z.literal(3)], { error: 'must be 2 or 3' }).default(3),
+    )
+    .describe('Resource name prefix for everything gitlab-aws creates.'),
+  region: z
+    .string()
+    .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region code such as us-west-2')
+    .describe('AWS region to deploy to.'),
+  availabilityZones: z
+    .union([z.literal(2), z.literal(3)], { error: 'must be 2 or 3' })
+    .default(3)
+    .describe('Availability zones to spread over: 3 recommended by GitLab, 2 accepted on AWS.'),
   architecture: z
     .strictObject({
-      /** Reference architecture size, by user count; `poc` is the AWS install guide's small layout. */
-      size: z.enum(SPEC_SIZES).default('3k'),
-      /** Linux package on EC2 for everything, or Cloud Native Hybrid (stateless parts on EKS). */
-      type: z.enum(ARCHITECTURE_TYPES).default('linux-package'),
-      /** x86 instances, or arm64 (Graviton) where GitLab supports it. */
-      cpu: z.enum(CPU_FAMILIES).default('x86'),
+      size: z
+        .enum(SPEC_SIZES)
+        .optional()
+        .describe(
+          "Reference architecture size, by user count; `poc` is the AWS install guide's small layout. Sized by rps when that is given instead, else 3k.",
+        ),
+      rps: z
+        .strictObject({
+          api: peakRps.describe('Peak API requests per second (REST and GraphQL, CI runners included).'),
+          web: peakRps.describe('Peak web (browser) requests per second.'),
+          git: peakRps.describe('Peak Git requests per second: clones, fetches and pulls over HTTP and SSH.'),
+        })
+        .optional()
+        .describe(
+          "Peak requests per second, as GitLab's reference architectures are now sized: the smallest size whose published targets cover all three is used. Give this or size.",
+        ),
+      type: z
+        .enum(ARCHITECTURE_TYPES)
+        .default('linux-package')
+        .describe('Linux package on EC2 for everything, or Cloud Native Hybrid (stateless parts on EKS).'),
+      cpu: z
+        .enum(CPU_FAMILIES)
+        .default('x86')
+        .describe('x86 instances, or arm64 (Graviton) where GitLab supports it.'),
     })
     .superRefine((architecture, context) => {
       // GitLab publishes Cloud Native Hybrid from 2k up, and the poc layout of the AWS install
@@ -121,21 +144,24 @@ const specObject = z.strictObject({
         });
       }
     })
-    .prefault({}),
+    .prefault({})
+    .describe('Which reference architecture to build: its size, its type and the CPU family.'),
   domain: z
     .strictObject({
-      /** The GitLab host name users browse and clone from. */
-      name: hostname,
-      /** Route 53 public hosted zone the record goes in; the domain's parent when omitted. */
-      hostedZone: hostname.optional(),
-      /** An existing ACM certificate for the domain; a DNS-validated one is requested when omitted. */
+      name: hostname.describe('The GitLab host name users browse and clone from.'),
+      hostedZone: hostname
+        .optional()
+        .describe("Route 53 public hosted zone the record goes in; the domain's parent when omitted."),
       certificateArn: z
         .string()
         .regex(
           /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]+$/,
           'must be an ACM certificate ARN',
         )
-        .optional(),
+        .optional()
+        .describe(
+          'An existing ACM certificate for the domain; a DNS-validated one is requested when omitted.',
+        ),
     })
     .superRefine((domain, context) => {
       // Route 53 holds a record only at or under its zone's name (Route 53 Developer Guide, "Working
@@ -148,160 +174,256 @@ const specObject = z.strictObject({
           message: `is not ${domain.name} or a parent of it, so Route 53 cannot hold its record there; use the zone the name ends with (e.g. ${domain.name.split('.').slice(1).join('.')}) or omit hostedZone`,
         });
       }
-    }),
+    })
+    .describe('The name GitLab is reached at, its Route 53 zone and its TLS certificate.'),
   gitlab: z
     .strictObject({
-      /** Enterprise Edition (works unlicensed as Free) or Community Edition. */
-      edition: z.enum(['ee', 'ce']).default('ee'),
-      /** GitLab version to install, major.minor.patch. */
+      edition: z
+        .enum(['ee', 'ce'])
+        .default('ee')
+        .describe('Enterprise Edition (works unlicensed as Free) or Community Edition.'),
       version: z
         .string()
         .regex(/^\d+\.\d+\.\d+$/, 'must be a GitLab version such as 19.3.0')
-        .default('19.3.0'),
-      /**
-       * Your own gitlab.rb settings (SSO, LDAP, time zone...), per role or for `all`: setting paths
-       * as gitlab.rb writes them, to values; secrets as { secret: <name or ARN>, key: <JSON key> }.
-       */
-      extraSettings: extraSettingsSchema.optional(),
+        .default('19.3.0')
+        .describe('GitLab version to install, major.minor.patch.'),
+      extraSettings: extraSettingsSchema
+        .optional()
+        .describe(
+          'Your own gitlab.rb settings (SSO, LDAP, time zone...), per role or for `all`: setting paths as gitlab.rb writes them, to values; secrets as { secret: <name or ARN>, key: <JSON key> }.',
+        ),
     })
-    .prefault({}),
+    .prefault({})
+    .describe('The GitLab package: edition, version and your own gitlab.rb settings.'),
   access: z
     .strictObject({
-      /** How administrators reach instances: SSM Session Manager, or two bastion hosts. */
-      admin: z.enum(['ssm', 'bastion']).default('ssm'),
-      /** Who may reach Git over SSH (port 22) at the load balancer. */
-      sshAllowedCidrs: z.array(cidr).min(1, 'must list at least one CIDR block').default(['0.0.0.0/0']),
-      /** Who may SSH to the bastions (admin `bastion`); none by default, so they stay closed. */
-      bastionSshAllowedCidrs: z.array(cidr).default([]),
-      /**
-       * Cloud Native Hybrid: an IAM role given cluster admin on the EKS cluster (an access entry with
-       * AmazonEKSClusterAdminPolicy), for the administrators who run kubectl and Helm.
-       */
+      admin: z
+        .enum(['ssm', 'bastion'])
+        .default('ssm')
+        .describe('How administrators reach instances: SSM Session Manager, or two bastion hosts.'),
+      sshAllowedCidrs: z
+        .array(cidr)
+        .min(1, 'must list at least one CIDR block')
+        .default(['0.0.0.0/0'])
+        .describe('Who may reach Git over SSH (port 22) at the load balancer.'),
+      bastionSshAllowedCidrs: z
+        .array(cidr)
+        .default([])
+        .describe('Who may SSH to the bastions (admin `bastion`); none by default, so they stay closed.'),
       clusterAdminRoleArn: z
         .string()
         .regex(
           /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/,
           'must be an IAM role ARN such as arn:aws:iam::123456789012:role/gitlab-admins',
         )
-        .optional(),
+        .optional()
+        .describe(
+          'Cloud Native Hybrid: an IAM role given cluster admin on the EKS cluster (an access entry with AmazonEKSClusterAdminPolicy), for the administrators who run kubectl and Helm.',
+        ),
     })
-    .prefault({}),
+    .prefault({})
+    .describe('How administrators and Git users reach the environment.'),
   network: z
     .strictObject({
-      /** The VPC's address range; it is split into one public and one private subnet per AZ. */
       vpcCidr: cidr
         .refine(
           (value) => Number(value.split('/')[1]) >= LARGEST_VPC_RANGE_PREFIX,
           `is larger than AWS allows: a VPC range is /${LARGEST_VPC_RANGE_PREFIX} to /28; use a /${LARGEST_VPC_RANGE_PREFIX} such as 10.0.0.0/16`,
         )
-        .default('10.0.0.0/16'),
+        .default('10.0.0.0/16')
+        .describe("The VPC's address range; it is split into one public and one private subnet per AZ."),
     })
-    .prefault({}),
+    .prefault({})
+    .describe('The VPC gitlab-aws creates.'),
   database: z
     .strictObject({
-      /** `postgres` (RDS for PostgreSQL). `aurora-postgresql` is refused by a check. */
-      engine: z.enum(['postgres', 'aurora-postgresql']).default('postgres'),
-      /** RDS deployment: a Multi-AZ DB instance. A Multi-AZ DB cluster is refused by a check. */
-      deployment: z.enum(['multi-az-instance', 'multi-az-cluster']).default('multi-az-instance'),
-      /** Override of the RDS instance class the reference architecture implies. */
+      engine: z
+        .enum(['postgres', 'aurora-postgresql'])
+        .default('postgres')
+        .describe('`postgres` (RDS for PostgreSQL). `aurora-postgresql` is refused by a check.'),
+      deployment: z
+        .enum(['multi-az-instance', 'multi-az-cluster'])
+        .default('multi-az-instance')
+        .describe('RDS deployment: a Multi-AZ DB instance. A Multi-AZ DB cluster is refused by a check.'),
       instanceClass: z
         .string()
         .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'must be an RDS instance class such as db.m6i.large')
-        .optional(),
-      /** Allocated storage in GiB; storage autoscaling grows it up to maxStorageGiB. */
-      storageGiB: z.number().int().min(20).max(65536).default(100),
-      /** Upper bound for storage autoscaling; 4x storageGiB when omitted. */
-      maxStorageGiB: z.number().int().min(20).max(65536).optional(),
-      /** Storage type. */
-      storageType: ebsVolumeType.default('gp3'),
-      /** Provisioned IOPS (io1/io2, or gp3 above its baseline). */
-      iops: z.number().int().min(1000).max(256000).optional(),
-      /** Days of automated backups to keep (1-35). */
-      backupRetentionDays: z.number().int().min(1).max(35).default(14),
-      /** Read replicas for database load balancing; the reference architecture decides when omitted. */
-      readReplicas: z.number().int().min(0).max(15).optional(),
-      /** Put RDS Proxy in front of the database (GitLab does not recommend it). */
-      proxy: z.boolean().default(false),
+        .optional()
+        .describe('Override of the RDS instance class the reference architecture implies.'),
+      storageGiB: z
+        .number()
+        .int()
+        .min(20)
+        .max(65536)
+        .default(100)
+        .describe('Allocated storage in GiB; storage autoscaling grows it up to maxStorageGiB.'),
+      maxStorageGiB: z
+        .number()
+        .int()
+        .min(20)
+        .max(65536)
+        .optional()
+        .describe('Upper bound for storage autoscaling; 4x storageGiB when omitted.'),
+      storageType: ebsVolumeType.default('gp3').describe('Storage type.'),
+      iops: z
+        .number()
+        .int()
+        .min(1000)
+        .max(256000)
+        .optional()
+        .describe('Provisioned IOPS (io1/io2, or gp3 above its baseline).'),
+      backupRetentionDays: z
+        .number()
+        .int()
+        .min(1)
+        .max(35)
+        .default(14)
+        .describe('Days of automated backups to keep (1-35).'),
+      readReplicas: z
+        .number()
+        .int()
+        .min(0)
+        .max(15)
+        .optional()
+        .describe(
+          'Read replicas for database load balancing; the reference architecture decides when omitted.',
+        ),
+      proxy: z
+        .boolean()
+        .default(false)
+        .describe('Put RDS Proxy in front of the database (GitLab does not recommend it).'),
     })
-    .prefault({}),
+    .prefault({})
+    .describe('PostgreSQL on Amazon RDS.'),
   redis: z
     .strictObject({
-      /** Override of the ElastiCache node type the reference architecture implies. */
       nodeType: z
         .string()
         .regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, 'must be an ElastiCache node type such as cache.m6g.large')
-        .optional(),
-      /** Redis cluster mode; GitLab does not support it, so a check refuses `true`. */
-      clusterMode: z.boolean().default(false),
-      /** ElastiCache Serverless; not validated by GitLab, so a check refuses `true`. */
-      serverless: z.boolean().default(false),
+        .optional()
+        .describe('Override of the ElastiCache node type the reference architecture implies.'),
+      clusterMode: z
+        .boolean()
+        .default(false)
+        .describe('Redis cluster mode; GitLab does not support it, so a check refuses `true`.'),
+      serverless: z
+        .boolean()
+        .default(false)
+        .describe('ElastiCache Serverless; not validated by GitLab, so a check refuses `true`.'),
     })
-    .prefault({}),
+    .prefault({})
+    .describe('Redis (Valkey) on Amazon ElastiCache.'),
   gitaly: z
     .strictObject({
-      /** `auto` follows the reference architecture: one Gitaly below 3k, Gitaly Cluster from 3k. */
-      mode: z.enum(['auto', 'single', 'cluster']).default('auto'),
-      /** Where repositories live: EBS volumes. `efs` is refused by a check (GitLab strongly discourages it). */
-      storage: z.enum(['ebs', 'efs']).default('ebs'),
-      /** Gitaly node count override (cluster mode). */
-      nodes: z.number().int().min(1).max(99).optional(),
-      /** Praefect node count override (cluster mode). */
-      praefectNodes: z.number().int().min(1).max(99).optional(),
-      /** Override of the Gitaly instance type. */
+      mode: z
+        .enum(['auto', 'single', 'cluster'])
+        .default('auto')
+        .describe('`auto` follows the reference architecture: one Gitaly below 3k, Gitaly Cluster from 3k.'),
+      storage: z
+        .enum(['ebs', 'efs'])
+        .default('ebs')
+        .describe(
+          'Where repositories live: EBS volumes. `efs` is refused by a check (GitLab strongly discourages it).',
+        ),
+      nodes: z
+        .number()
+        .int()
+        .min(1)
+        .max(99)
+        .optional()
+        .describe('Gitaly node count override (cluster mode).'),
+      praefectNodes: z
+        .number()
+        .int()
+        .min(1)
+        .max(99)
+        .optional()
+        .describe('Praefect node count override (cluster mode).'),
       instanceType: z
         .string()
         .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'must be an EC2 instance type such as m6i.2xlarge')
-        .optional(),
-      /** Size of each Gitaly node's repository volume in GiB. */
-      volumeGiB: z.number().int().min(20).max(65536).default(500),
-      /** EBS type of the repository volume. */
-      volumeType: ebsVolumeType.default('gp3'),
-      /** Provisioned IOPS of the repository volume (gp3 above 3000, io1/io2). */
-      iops: z.number().int().min(3000).max(256000).optional(),
-      /** gp3 throughput in MiB/s (125-1000). */
-      throughputMiBps: z.number().int().min(125).max(1000).optional(),
+        .optional()
+        .describe('Override of the Gitaly instance type.'),
+      volumeGiB: z
+        .number()
+        .int()
+        .min(20)
+        .max(65536)
+        .default(500)
+        .describe("Size of each Gitaly node's repository volume in GiB."),
+      volumeType: ebsVolumeType.default('gp3').describe('EBS type of the repository volume.'),
+      iops: z
+        .number()
+        .int()
+        .min(3000)
+        .max(256000)
+        .optional()
+        .describe('Provisioned IOPS of the repository volume (gp3 above 3000, io1/io2).'),
+      throughputMiBps: z
+        .number()
+        .int()
+        .min(125)
+        .max(1000)
+        .optional()
+        .describe('gp3 throughput in MiB/s (125-1000).'),
     })
-    .prefault({}),
+    .prefault({})
+    .describe('Gitaly, where Git repositories live: one node, or Gitaly Cluster with Praefect.'),
   rails: z
     .strictObject({
-      /** Override of the Rails instance type (on 1k: the one node's). */
       instanceType: z
         .string()
         .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'must be an EC2 instance type such as c6i.8xlarge')
-        .optional(),
-      /** Minimum Rails nodes in the auto scaling group; the reference node count when omitted. */
-      minNodes: z.number().int().min(1).max(200).optional(),
-      /** Maximum Rails nodes in the auto scaling group; twice the minimum when omitted. */
-      maxNodes: z.number().int().min(1).max(400).optional(),
+        .optional()
+        .describe("Override of the Rails instance type (on 1k: the one node's)."),
+      minNodes: z
+        .number()
+        .int()
+        .min(1)
+        .max(200)
+        .optional()
+        .describe('Minimum Rails nodes in the auto scaling group; the reference node count when omitted.'),
+      maxNodes: z
+        .number()
+        .int()
+        .min(1)
+        .max(400)
+        .optional()
+        .describe('Maximum Rails nodes in the auto scaling group; twice the minimum when omitted.'),
     })
-    .prefault({}),
+    .prefault({})
+    .describe('The Rails nodes (web and API), in an auto scaling group.'),
   sidekiq: z
     .strictObject({
-      /** Override of the Sidekiq instance type. */
       instanceType: z
         .string()
         .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'must be an EC2 instance type such as m6i.xlarge')
-        .optional(),
+        .optional()
+        .describe('Override of the Sidekiq instance type.'),
     })
-    .prefault({}),
+    .prefault({})
+    .describe('The Sidekiq nodes (background jobs).'),
   objectStorage: z
     .strictObject({
-      /** Prefix of every bucket name; IAM policies grant access to this prefix only. */
       bucketPrefix: z
         .string()
         .regex(/^[a-z0-9][a-z0-9-]{0,19}$/, 'must be up to 20 lower-case letters, digits or dashes')
-        .default('gl-'),
+        .default('gl-')
+        .describe('Prefix of every bucket name; IAM policies grant access to this prefix only.'),
     })
-    .prefault({}),
+    .prefault({})
+    .describe("The S3 buckets of GitLab's object storage."),
   edge: z
     .strictObject({
-      /** Send the client address to NGINX with the PROXY protocol (NLB target group attribute). */
-      proxyProtocol: z.boolean().default(false),
+      proxyProtocol: z
+        .boolean()
+        .default(false)
+        .describe('Send the client address to NGINX with the PROXY protocol (NLB target group attribute).'),
     })
-    .prefault({}),
+    .prefault({})
+    .describe('The network load balancer in front of GitLab.'),
   backups: z
     .strictObject({
-      /** AWS Backup schedule (EventBridge cron) for RDS and Gitaly volumes, and `gitlab-backup`. */
       schedule: z
         .string()
         .regex(/^cron\(.+\)$/, 'must be an EventBridge cron expression such as cron(0 2 * * ? *)')
@@ -309,42 +431,59 @@ const specObject = z.strictObject({
           const problem = backupScheduleProblem(schedule);
           if (problem) context.addIssue({ code: 'custom', message: problem });
         })
-        .default('cron(0 2 * * ? *)'),
-      /** Days to keep backups. */
-      retentionDays: z.number().int().min(1).max(3650).default(14),
+        .default('cron(0 2 * * ? *)')
+        .describe('AWS Backup schedule (EventBridge cron) for RDS and Gitaly volumes, and `gitlab-backup`.'),
+      retentionDays: z.number().int().min(1).max(3650).default(14).describe('Days to keep backups.'),
     })
-    .prefault({}),
+    .prefault({})
+    .describe('Scheduled backups: AWS Backup for RDS and Gitaly volumes, gitlab-backup to S3.'),
   email: z
     .strictObject({
-      /** Send GitLab's e-mail through Amazon SES; on by default when domain.hostedZone is given. */
-      enabled: z.boolean().optional(),
-      /** The From address; gitlab@<domain.name> when omitted. Its domain is verified in SES. */
-      from: z.email('must be an e-mail address').optional(),
-      /** The From display name. */
-      displayName: z.string().min(1).max(100).optional(),
-      /** The Reply-To address; noreply@<domain.name> when omitted. */
-      replyTo: z.email('must be an e-mail address').optional(),
+      enabled: z
+        .boolean()
+        .optional()
+        .describe("Send GitLab's e-mail through Amazon SES; on by default when domain.hostedZone is given."),
+      from: z
+        .email('must be an e-mail address')
+        .optional()
+        .describe('The From address; gitlab@<domain.name> when omitted. Its domain is verified in SES.'),
+      displayName: z.string().min(1).max(100).optional().describe('The From display name.'),
+      replyTo: z
+        .email('must be an e-mail address')
+        .optional()
+        .describe('The Reply-To address; noreply@<domain.name> when omitted.'),
     })
-    .optional(),
-  /** A GitLab Runner fleet for CI/CD jobs (off by default). */
-  runners: runnersSchema.prefault({}),
+    .optional()
+    .describe('Outgoing e-mail through Amazon SES.'),
+  runners: runnersSchema.prefault({}).describe('A GitLab Runner fleet for CI/CD jobs (off by default).'),
   monitoring: z
     .strictObject({
-      /** Run the Prometheus monitoring node of the reference architecture. */
-      prometheus: z.boolean().default(true),
-      /** E-mail address subscribed to CloudWatch alarms. */
-      alarmEmail: z.email('must be an e-mail address').optional(),
+      prometheus: z
+        .boolean()
+        .default(true)
+        .describe('Run the Prometheus monitoring node of the reference architecture.'),
+      alarmEmail: z
+        .email('must be an e-mail address')
+        .optional()
+        .describe('E-mail address subscribed to CloudWatch alarms.'),
     })
-    .prefault({}),
+    .prefault({})
+    .describe('Prometheus and CloudWatch alarms.'),
   cost: z
     .strictObject({
-      /** Assumed object storage in S3, GiB, for the cost estimate. */
-      storageGiB: z.number().min(0).default(1000),
-      /** Assumed internet egress (and NAT processing) per month, GiB, for the cost estimate. */
-      egressGiBPerMonth: z.number().min(0).default(500),
+      storageGiB: z
+        .number()
+        .min(0)
+        .default(1000)
+        .describe('Assumed object storage in S3, GiB, for the cost estimate.'),
+      egressGiBPerMonth: z
+        .number()
+        .min(0)
+        .default(500)
+        .describe('Assumed internet egress (and NAT processing) per month, GiB, for the cost estimate.'),
     })
-    .prefault({}),
-  /** Tags applied to every resource. */
+    .prefault({})
+    .describe('Usage assumptions for the cost estimate.'),
   tags: z
     .record(z.string(), z.string())
     .superRefine((tags, context) => {
@@ -367,7 +506,8 @@ const specObject = z.strictObject({
         if (problem) context.addIssue({ code: 'custom', message: problem });
       }
     })
-    .default({}),
+    .default({})
+    .describe('Tags applied to every resource.'),
 });
 /** Whether GitLab sends e-mail through Amazon SES: `email.enabled`, else whether a hosted zone is given. */
 export function emailEnabled(spec: Pick<z.output<typeof specObject>, 'email' | 'domain'>): boolean {

@@ -25,6 +25,7 @@ availabilityZones: ${azs}            # 2 or 3; GitLab recommends 3 (Gitaly Clust
 
 architecture:
   size: ${options.size}                    # poc | 1k | 2k | 3k | 5k | 10k | 25k | 50k (GitLab reference architectures)
+  # rps: { api: 80, web: 5, git: 3 }  # or, instead of size, your peak requests per second: the smallest size covering them
   type: ${options.type}      # linux-package | cloud-native-hybrid (Rails and Sidekiq on EKS)
   cpu: x86                     # x86 | graviton (arm64 where GitLab supports it)
 

@@ -33,6 +33,10 @@ const dirs = {
   }),
   version: dirWith({ 'gitlab-aws.yaml': `${SPEC}gitlab: { version: 19.3 }\n` }),
   aurora: dirWith({ 'gitlab-aws.yaml': AURORA }),
+  rps: dirWith({ 'gitlab-aws.yaml': `${SPEC}architecture: { rps: { api: 80, web: 5, git: 3 } }\n` }),
+  rpsAndSize: dirWith({
+    'gitlab-aws.yaml': `${SPEC}architecture: { size: 3k, rps: { api: 80, web: 5, git: 3 } }\n`,
+  }),
   prices: dirWith({ 'prices.json': 'region,price\nus-west-2,0.1\n', 'out-file': 'keep me\n' }),
 };
 mkdirSync(join(dirs.initIntoDir, 'specs'));
@@ -54,6 +58,10 @@ const runs = {
   helpPlan: () => runBinaryAsync(['help', 'plan']),
   version: () => runBinaryAsync(['plan'], { cwd: dirs.version }),
   costErrors: () => runBinaryAsync(['cost'], { cwd: dirs.aurora }),
+  rps: () => runBinaryAsync(['plan'], { cwd: dirs.rps }),
+  rpsFlag: () => runBinaryAsync(['plan', '--rps', 'api=80,web=5,git=3'], { cwd: dirs.withSpec }),
+  rpsAndSize: () => runBinaryAsync(['plan'], { cwd: dirs.rpsAndSize }),
+  rpsBadFlag: () => runBinaryAsync(['plan', '--rps', 'api=x,web=1,git=1'], { cwd: dirs.withSpec }),
 } as const;
 
 const results = {} as Record<keyof typeof runs, CliResult>;
@@ -82,12 +90,10 @@ describe('paths the user names', () => {
 
   it('init -o into a missing directory, or onto a directory: exit 2, nothing written', () => {
     expect(results.initNoDir).toMatchObject({ code: 2, stdout: '' });
-    expect(results.initNoDir.stderr).toMatch(/^error: --output nodir\/x\.yaml: its directory does not exist/);
+    expect(results.initNoDir.stderr).toMatch(/^error: --out nodir\/x\.yaml: its directory does not exist/);
     expect(readdirSync(dirs.initNoDir)).toEqual([]);
     expect(results.initIntoDir).toMatchObject({ code: 2, stdout: '' });
-    expect(results.initIntoDir.stderr).toMatch(
-      /^error: --output specs: is a directory; name a file inside it/,
-    );
+    expect(results.initIntoDir.stderr).toMatch(/^error: --out specs: is a directory; name a file inside it/);
     expect(readdirSync(join(dirs.initIntoDir, 'specs'))).toEqual([]);
   });
 
@@ -225,5 +231,35 @@ describe('output', () => {
     const money = rows.flatMap((row) => cells(row).slice(7, 9));
     expect(money.length).toBe(rows.length * 2);
     for (const cell of money) expect(cell).toMatch(/^\d+(\.\d{1,2})?$/);
+  });
+});
+
+describe('sizing by peak requests per second', () => {
+  const REASONING =
+    /^ {2}sized by peak load \(architecture\.rps\): API 80, Web 5, Git 3 requests\/s; 3k is tested to API 60, Web 6, Git \(pull\) 6, below API 80; 5k to API 100, Web 10, Git \(pull\) 10$/m;
+
+  it('architecture.rps in the spec plans the smallest size that covers it, and says why', () => {
+    expect(results.rps.code).toBe(0);
+    expect(results.rps.stdout).toMatch(/^ {2}5k reference architecture/m);
+    expect(results.rps.stdout).toMatch(REASONING);
+  });
+
+  it('--rps replaces the size of the spec file, with the same reasoning', () => {
+    // The file says 5k; the flag sizes it again, to the same 5k here, by the load.
+    expect(results.rpsFlag.code).toBe(0);
+    expect(results.rpsFlag.stdout).toMatch(REASONING);
+  });
+
+  it('a size and a load that disagree: exit 2 naming both fields, no plan printed', () => {
+    expect(results.rpsAndSize).toMatchObject({ code: 2, stdout: '' });
+    expect(results.rpsAndSize.stderr).toMatch(
+      /: architecture\.size: is 3k, but architecture\.rps \(api 80, web 5, git 3\) sizes 5k: give one of architecture\.size and architecture\.rps/,
+    );
+    expect(results.rpsAndSize.stderr).not.toMatch(NO_STACK_TRACE);
+  });
+
+  it('a bad figure in --rps: exit 2 naming the flag and the field', () => {
+    expect(results.rpsBadFlag).toMatchObject({ code: 2, stdout: '' });
+    expect(results.rpsBadFlag.stderr).toBe('--rps: architecture.rps.api: expected number, got "x"\n');
   });
 });

@@ -163,7 +163,9 @@ describe('bad input through the real binary', () => {
   it('rejects an unknown option and an unknown command with exit 2', () => {
     const option = runBinary(['plan', '--sise', '3k']);
     expect(option.code).toBe(2);
-    expect(option.stderr).toMatch(/^error: Unknown option '--sise'/);
+    expect(option.stderr).toMatch(
+      /^error: unknown option '--sise'\n\(Did you mean --size\?\)\n\(see gitlab-aws plan --help\)\n$/,
+    );
     const command = runBinary(['pln']);
     expect(command).toMatchObject({
       code: 2,

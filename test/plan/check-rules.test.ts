@@ -31,7 +31,7 @@ function contextFor(
 ): CheckContext {
   const plan = planFor(overrides);
   const reference = referenceArchitecture(
-    plan.spec.architecture.size === 'poc' ? '1k' : plan.spec.architecture.size,
+    plan.architecture.size === 'poc' ? '1k' : plan.architecture.size,
     plan.spec.architecture.type,
   );
   return { spec: plan.spec, reference, plan: { ...plan, ...edit(plan) } };

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeSpecBytes, loadSpec, parseSpecYaml } from '../../src/spec/index.js';
+import { parseRpsFlag } from '../../src/spec/load.js';
 import { specErrorOf } from '../fixtures/errors.js';
 
 const base = 'name: gitlab-prod\nregion: us-west-2\ndomain: { name: gitlab.example.com }\n';
@@ -11,7 +12,8 @@ describe('parseSpecYaml', () => {
   it('applies the defaults a minimal spec leaves out', () => {
     const spec = parseSpecYaml(base, 'gitlab-aws.yaml');
     expect(spec.availabilityZones).toBe(3);
-    expect(spec.architecture).toEqual({ size: '3k', type: 'linux-package', cpu: 'x86' });
+    // The size is left to the plan: architecture.rps may size it instead (3k when neither is given).
+    expect(spec.architecture).toEqual({ type: 'linux-package', cpu: 'x86' });
     expect(spec.gitlab).toEqual({ edition: 'ee', version: '19.3.0' });
     expect(spec.access.admin).toBe('ssm');
     // Bastions stay closed until the operator names who may reach them.
@@ -281,6 +283,165 @@ describe('finding the spec file', () => {
   });
 });
 
+describe('sizing by peak load (architecture.rps and --rps)', () => {
+  const rpsFile = `${base}architecture: { rps: { api: 80, web: 5, git: 3 } }\n`;
+  const sizeFile = `${base}architecture: { size: 10k }\n`;
+  const dir = (text: string) => {
+    const cwd = mkdtempSync(join(tmpdir(), 'gla-rps-'));
+    writeFileSync(join(cwd, 'gitlab-aws.yaml'), text);
+    return cwd;
+  };
+
+  it('reads the peaks of the file, each a number of requests per second', () => {
+    expect(parseSpecYaml(rpsFile, 'gitlab-aws.yaml').architecture.rps).toEqual({ api: 80, web: 5, git: 3 });
+    const error = specErrorOf(() =>
+      parseSpecYaml(`${base}architecture: { rps: { api: -1, web: 5, git: 3 } }\n`, 'gitlab-aws.yaml'),
+    );
+    expect(error.message).toBe(
+      'gitlab-aws.yaml:4:24: architecture.rps.api: must be 0 or more requests per second',
+    );
+  });
+
+  it('parses the flag, keeping a figure that is not a number for validation to name', () => {
+    expect(parseRpsFlag('api=80,web=5.5, git=3')).toEqual({ api: 80, web: 5.5, git: 3 });
+    expect(parseRpsFlag('api=lots')).toEqual({ api: 'lots' });
+    const error = specErrorOf(() => parseRpsFlag('80'));
+    expect(error.message).toBe(
+      '--rps: architecture.rps: "80" is not a list of peaks; write it as api=N,web=N,git=N (requests per second)',
+    );
+  });
+
+  it('blames a bad figure given with --rps on the flag, not on the file', () => {
+    const error = specErrorOf(() =>
+      loadSpec({ cwd: dir(sizeFile), overrides: { rps: 'api=x,web=1,git=1' } }),
+    );
+    expect(error.message).toBe('--rps: architecture.rps.api: expected number, got "x"');
+  });
+
+  it("a sizing flag replaces the file's way of sizing: --rps its size, --size its rps", () => {
+    const byRps = loadSpec({ cwd: dir(sizeFile), overrides: { rps: 'api=80,web=5,git=3' } }).spec
+      .architecture;
+    expect([byRps.size, byRps.rps]).toEqual([undefined, { api: 80, web: 5, git: 3 }]);
+    const bySize = loadSpec({ cwd: dir(rpsFile), overrides: { size: '2k' } }).spec.architecture;
+    expect([bySize.size, bySize.rps]).toEqual(['2k', undefined]);
+    const both = loadSpec({ cwd: dir(rpsFile), overrides: { size: '2k', rps: 'api=1,web=1,git=1' } });
+    expect(both.spec.architecture).toMatchObject({ size: '2k', rps: { api: 1, web: 1, git: 1 } });
+  });
+});
+
+describe('how each kind of mistake is phrased', () => {
+  const messageOf = (text: string) =>
+    specErrorOf(() => parseSpecYaml(text, 'f.yaml')).issues.map((issue) => `${issue.path}: ${issue.message}`);
+
+  it('refuses a file that is not a mapping', () => {
+    for (const text of ['- a\n- b\n', 'hello\n']) {
+      expect(messageOf(text)).toEqual([': the spec must be a YAML mapping (name: ..., region: ...)']);
+    }
+  });
+
+  it('lists the choices of an enum, suggesting the closest to a mistyped one', () => {
+    const sizes = '"poc", "1k", "2k", "3k", "5k", "10k", "25k", "50k"';
+    expect(messageOf(`${base}architecture: { size: 3x }\n`)).toEqual([
+      `architecture.size: "3x" is not allowed; use one of ${sizes} (did you mean "3k"?)`,
+    ]);
+    expect(messageOf(`${base}architecture: { size: 7 }\n`)).toEqual([
+      `architecture.size: number 7 is not allowed; use one of ${sizes}`,
+    ]);
+  });
+
+  it('gives the bound a number is outside of, either way', () => {
+    expect(messageOf(`${base}database: { backupRetentionDays: 40 }\n`)).toEqual([
+      'database.backupRetentionDays: number 40 is out of range; use a value at most 35',
+    ]);
+    expect(messageOf(`${base}database: { backupRetentionDays: 0 }\n`)).toEqual([
+      'database.backupRetentionDays: number 0 is out of range; use a value at least 1',
+    ]);
+  });
+
+  it('says how to write a value YAML read as another type, and only then', () => {
+    expect(messageOf(`${base}database: { proxy: maybe }\n`)).toEqual([
+      'database.proxy: expected boolean, got "maybe"',
+    ]);
+    expect(messageOf(`${base}edge: { proxyProtocol: 3 }\n`)).toEqual([
+      'edge.proxyProtocol: expected boolean, got number 3',
+    ]);
+    expect(messageOf(`${base}gitlab: { version: 19 }\n`)).toEqual([
+      'gitlab.version: expected string, got number 19; 19 is a number in YAML: quote it, "19"',
+    ]);
+    expect(messageOf(`${base}objectStorage: { bucketPrefix: 12.5 }\n`)).toEqual([
+      'objectStorage.bucketPrefix: expected string, got number 12.5; 12.5 is a number in YAML: quote it, "12.5"',
+    ]);
+    expect(messageOf(`${base}objectStorage: { bucketPrefix: true }\n`)).toEqual([
+      'objectStorage.bucketPrefix: expected string, got boolean true; true is a boolean in YAML: quote it, "true"',
+    ]);
+    expect(messageOf(`${base}objectStorage: { bucketPrefix: [a] }\n`)).toEqual([
+      'objectStorage.bucketPrefix: expected string, got a list',
+    ]);
+  });
+
+  it('says what to add for each required field', () => {
+    expect(messageOf('name: gitlab-prod\n')).toEqual([
+      'region: required field is missing; add e.g. `region: us-west-2`',
+      'domain: required field is missing; add e.g. `domain: { name: gitlab.example.com, hostedZone: example.com }`',
+    ]);
+    expect(messageOf('region: us-west-2\ndomain: { hostedZone: example.com }\n')).toEqual([
+      'name: required field is missing; add e.g. `name: gitlab-prod` (prefix for every resource name)',
+      'domain.name: required field is missing; add the GitLab host name, e.g. `name: gitlab.example.com`',
+    ]);
+  });
+
+  it('lists the valid fields when no known one is close to an unknown one', () => {
+    expect(messageOf(`${base}runners: { manager: { zzzzzz: 1 } }\n`)).toEqual([
+      'runners.manager.zzzzzz: unknown field; valid fields here: instanceType, spot',
+    ]);
+  });
+});
+
+describe('where the spec file is looked up', () => {
+  it('reads an absolute -c path as it is, and a working directory with a trailing slash', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'gla-path-'));
+    writeFileSync(join(cwd, 'gitlab-aws.yaml'), `${base}architecture: { size: 2k }\n`);
+    expect(loadSpec({ cwd: `${cwd}/` }).spec.architecture.size).toBe('2k');
+    expect(loadSpec({ cwd: '/nonexistent', path: join(cwd, 'gitlab-aws.yaml') }).spec.architecture.size).toBe(
+      '2k',
+    );
+  });
+});
+
+describe('the --rps flag and the other overrides, in detail', () => {
+  it('allows spaces around names and values, and reads decimals', () => {
+    expect(parseRpsFlag(' api = 80 ,web=1.25 ')).toEqual({ api: 80, web: 1.25 });
+  });
+
+  it('refuses anything around a name=value pair', () => {
+    for (const text of ['1api=80', 'api=80 x', 'api=']) {
+      expect(() => parseRpsFlag(text), text).toThrow('is not a list of peaks');
+    }
+  });
+
+  it('keeps a figure that only contains a number as written', () => {
+    expect(parseRpsFlag('api=x80,web=80x,git=1.5.2')).toEqual({ api: 'x80', web: '80x', git: '1.5.2' });
+  });
+
+  it("changes only what a flag names, keeping the file's other architecture fields", () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'gla-over-'));
+    writeFileSync(
+      join(cwd, 'gitlab-aws.yaml'),
+      `${base}architecture: { type: cloud-native-hybrid, cpu: graviton, rps: { api: 80, web: 5, git: 3 } }\n`,
+    );
+    expect(loadSpec({ cwd, overrides: { cpu: 'x86' } }).spec.architecture).toEqual({
+      type: 'cloud-native-hybrid',
+      cpu: 'x86',
+      rps: { api: 80, web: 5, git: 3 },
+    });
+    expect(loadSpec({ cwd, overrides: { type: 'linux-package' } }).spec.architecture).toEqual({
+      type: 'linux-package',
+      cpu: 'graviton',
+      rps: { api: 80, web: 5, git: 3 },
+    });
+  });
+});
+
 describe('what a spec error says, field by field', () => {
   const issuesOf = (text: string, overrides = {}) =>
     specErrorOf(() => parseSpecYaml(text, 's.yaml', overrides)).issues.map((issue) => ({ ...issue }));
@@ -429,7 +590,7 @@ describe('what a spec error says, field by field', () => {
     expect(
       parseSpecYaml(base, 's.yaml', { type: 'cloud-native-hybrid', cpu: 'graviton' }).architecture,
     ).toEqual({
-      size: '3k',
+      // No size: the plan picks it (3k unless architecture.rps says otherwise).
       type: 'cloud-native-hybrid',
       cpu: 'graviton',
     });

@@ -16,7 +16,7 @@ import type { Plan } from '../../plan/types.js';
 import { type ConnectedEnvironment, connect, fleetOf, lifecycleOutput } from '../aws-context.js';
 import type { CliCommand } from '../command.js';
 import { UserError } from '../errors.js';
-import { CHANGING_SPEC_OPTIONS, CHANGING_SPEC_USAGE, planFromArgs } from '../spec-args.js';
+import { planFromArgs } from '../spec-args.js';
 
 /**
  * One backup of the environment: gitlab-backup on a Rails node (the archive and its secrets in the
@@ -59,9 +59,6 @@ export async function backupEnvironment(
 
 export const command: CliCommand = {
   name: 'backup',
-  usage: `gitlab-aws backup [create|list] [options]\n${CHANGING_SPEC_USAGE}`,
-  options: { ...CHANGING_SPEC_OPTIONS, ci: { type: 'boolean' } },
-  allowPositionals: true,
   async run(invocation) {
     const { io, values, positionals } = invocation;
     const action = positionals[0] ?? 'create';

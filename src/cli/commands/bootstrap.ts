@@ -1,12 +1,10 @@
 import { bootstrapAccount, bootstrapStatus } from '../../lifecycle/aws.js';
 import { connect, lifecycleOutput } from '../aws-context.js';
 import type { CliCommand } from '../command.js';
-import { planFromArgs, SPEC_OPTIONS, SPEC_USAGE } from '../spec-args.js';
+import { planFromArgs } from '../spec-args.js';
 
 export const command: CliCommand = {
   name: 'bootstrap',
-  usage: `gitlab-aws bootstrap [options]\n${SPEC_USAGE}\n      --ci            plain output`,
-  options: { ...SPEC_OPTIONS, ci: { type: 'boolean' }, verbose: { type: 'boolean' } },
   async run(invocation) {
     const plan = planFromArgs(invocation);
     const output = lifecycleOutput(invocation.io, {

@@ -8,7 +8,7 @@ import type { Plan } from '../../plan/types.js';
 import { connect, fleetOf, lifecycleOutput } from '../aws-context.js';
 import type { CliCommand } from '../command.js';
 import { UserError } from '../errors.js';
-import { planFromArgs, SPEC_OPTIONS, SPEC_USAGE } from '../spec-args.js';
+import { planFromArgs } from '../spec-args.js';
 import { readUserFile } from '../user-files.js';
 
 const port = (value: unknown, flag: string) => {
@@ -72,34 +72,6 @@ async function runnerOnline(plan: Plan, line: (text: string) => void): Promise<b
 
 export const command: CliCommand = {
   name: 'check',
-  usage:
-    `gitlab-aws check [--url https://...] [options]\n${SPEC_USAGE}\n` +
-    "      --url URL          GitLab to check (default: the spec's domain)\n" +
-    '      --token TOKEN      personal access token (read_api) for /api/v4/version\n' +
-    '      --lb-dns NAME      load balancer DNS name the domain must resolve to\n' +
-    '      --connect HOST     connect here instead of the domain (SNI and Host stay the domain)\n' +
-    '      --https-port N     HTTPS port (default: from the URL, else 443)\n' +
-    '      --ssh-port N       Git over SSH port (default 22)\n' +
-    '      --ca FILE          also trust this CA certificate (PEM)\n' +
-    '      --insecure         do not verify the certificate (reported as a warning)\n' +
-    '      --outside-only     skip readiness asked on a Rails node through SSM (default: asked when\n' +
-    "                         checking the spec's environment, since GitLab refuses it to outsiders)\n" +
-    "      --send-test-mail ADDRESS  also have a web node send GitLab's test e-mail there (SSM; in the\n" +
-    '                         SES sandbox the address must be verified in SES)',
-  options: {
-    ...SPEC_OPTIONS,
-    url: { type: 'string' },
-    token: { type: 'string' },
-    'lb-dns': { type: 'string' },
-    connect: { type: 'string' },
-    'https-port': { type: 'string' },
-    'ssh-port': { type: 'string' },
-    ca: { type: 'string' },
-    insecure: { type: 'boolean' },
-    'outside-only': { type: 'boolean' },
-    ci: { type: 'boolean' },
-    'send-test-mail': { type: 'string' },
-  },
   async run(invocation) {
     const { io, values } = invocation;
     const output = lifecycleOutput(io, { ci: values.ci === true });

@@ -1,6 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { billOfMaterials } from '../../cost/bom.js';
 import { compareWithReference } from '../../cost/compare.js';
 import {
@@ -10,33 +8,12 @@ import {
   parsePriceTable,
   priceTableAgeWarning,
 } from '../../cost/prices.js';
-import { planBootOrder } from '../../plan/boot-order.js';
 import { hasErrors } from '../../plan/index.js';
 import { renderBom, renderBomCsv, renderComparison, renderComparisonCsv } from '../../report/bom.js';
-import {
-  estimateDeploy,
-  readCloudAssembly,
-  renderEstimate,
-  type StackTemplate,
-} from '../../report/estimate.js';
 import type { CliCommand, CliInvocation } from '../command.js';
 import { UserError } from '../errors.js';
-import { planFromArgs, SPEC_OPTIONS, SPEC_USAGE } from '../spec-args.js';
+import { planFromArgs } from '../spec-args.js';
 import { readUserJson } from '../user-files.js';
-
-const USAGE = [
-  'gitlab-aws cost [--compare] [--json | --csv] [--prices FILE] [spec flags]',
-  '       gitlab-aws cost refresh --region REGION [--out FILE]',
-  '       gitlab-aws cost estimate [--templates DIR]',
-  SPEC_USAGE,
-  '      --compare       the reference architecture as GitLab documents it next to the plan, with the ratio',
-  '      --json          print the bill of materials (or the comparison) as JSON',
-  '      --csv           print it as CSV, one row per line item',
-  '      --prices FILE   a price table written by `cost refresh` instead of the bundled one',
-  '      --region R      (refresh) the region to rebuild from the AWS Price List API',
-  '      --out FILE      (refresh) where to write the table (default aws-prices.json)',
-  '      --templates DIR (estimate) a cloud assembly written by cdk synth; synthesizes the spec when omitted',
-].join('\n');
 
 function priceTableFrom(invocation: CliInvocation): PriceTable {
   const file = invocation.values.prices as string | undefined;
@@ -84,7 +61,7 @@ async function showCost(invocation: CliInvocation): Promise<number> {
 async function refresh(invocation: CliInvocation): Promise<number> {
   const { values, io } = invocation;
   const region = values.region as string | undefined;
-  if (!region) throw new UserError(`cost refresh needs --region REGION\nUsage: ${USAGE}`, 2);
+  if (!region) throw new UserError('cost refresh needs --region REGION (see gitlab-aws cost --help)', 2);
   const { credentialSource, refreshRegion } = await import('../../cost/refresh.js');
   const source = credentialSource(io.env, io.env.HOME);
   if (!source) {
@@ -113,61 +90,22 @@ async function refresh(invocation: CliInvocation): Promise<number> {
   }
 }
 
-/** `cost estimate`: first-deploy time from synthesized templates (synthesizes the plan without --templates). */
-async function estimate(invocation: CliInvocation): Promise<number> {
-  const { values, io } = invocation;
-  const dir = values.templates as string | undefined;
-  let stacks: StackTemplate[];
-  // The boot order of the spec's Plan: which boots wait for what (for --templates, the spec they were synthesized from).
-  const plan = planFromArgs(invocation);
-  if (dir !== undefined) {
-    stacks = readCloudAssembly(resolve(io.cwd, dir));
-  } else {
-    // CDK is loaded only here: synthesizing takes seconds, which `plan` must not pay for.
-    const { createApp } = await import('../../infra/app.js');
-    const outdir = mkdtempSync(join(tmpdir(), 'gitlab-aws-estimate-'));
-    try {
-      createApp(plan, { outdir }).synth();
-      stacks = readCloudAssembly(outdir);
-    } finally {
-      rmSync(outdir, { recursive: true, force: true });
-    }
-  }
-  io.out(`${renderEstimate(estimateDeploy(stacks, { bootOrder: planBootOrder(plan) }))}\n`);
-  return 0;
-}
-
 function isoToday(): string {
   return new Date().toISOString().slice(0, 10);
 }
 
 export const command: CliCommand = {
   name: 'cost',
-  usage: USAGE,
-  allowPositionals: true,
-  options: {
-    ...SPEC_OPTIONS,
-    compare: { type: 'boolean' },
-    json: { type: 'boolean' },
-    csv: { type: 'boolean' },
-    prices: { type: 'string' },
-    region: { type: 'string' },
-    out: { type: 'string' },
-    templates: { type: 'string' },
-  },
   async run(invocation) {
-    const [subcommand, ...extra] = invocation.positionals;
-    if (extra.length > 0) throw new UserError(`unexpected argument "${extra[0]}"\nUsage: ${USAGE}`, 2);
+    const [subcommand] = invocation.positionals;
     switch (subcommand) {
       case undefined:
         return showCost(invocation);
       case 'refresh':
         return refresh(invocation);
-      case 'estimate':
-        return estimate(invocation);
       default:
         throw new UserError(
-          `unknown cost subcommand "${subcommand}" (refresh, estimate)\nUsage: ${USAGE}`,
+          `unknown cost subcommand "${subcommand}": use refresh, or estimate's new name \`gitlab-aws estimate\``,
           2,
         );
     }

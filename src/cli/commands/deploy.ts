@@ -14,25 +14,10 @@ import { gitlabVersionParameterName } from '../../plan/contracts.js';
 import { connect, fleetOf, lifecycleOutput } from '../aws-context.js';
 import type { CliCommand } from '../command.js';
 import { UserError } from '../errors.js';
-import { CHANGING_SPEC_OPTIONS, CHANGING_SPEC_USAGE, planFromArgs } from '../spec-args.js';
+import { planFromArgs } from '../spec-args.js';
 
 export const command: CliCommand = {
   name: 'deploy',
-  usage:
-    `gitlab-aws deploy [options]\n${CHANGING_SPEC_USAGE}\n` +
-    '      --allow-replace ID  accept replacing or deleting this stateful resource (repeatable)\n' +
-    "      --yes               answer the CDK toolkit's questions yes, e.g. continue the rollback of a\n" +
-    '                         stack stuck in UPDATE_ROLLBACK_FAILED and deploy it again (default: ask\n' +
-    '                         at a terminal, refuse without one)\n' +
-    '      --ci                plain line output instead of live progress\n' +
-    "      --verbose           also print the CDK toolkit's messages",
-  options: {
-    ...CHANGING_SPEC_OPTIONS,
-    'allow-replace': { type: 'string', multiple: true },
-    yes: { type: 'boolean' },
-    ci: { type: 'boolean' },
-    verbose: { type: 'boolean' },
-  },
   async run(invocation) {
     const { io, values } = invocation;
     const plan = planFromArgs(invocation, { changesAws: true });

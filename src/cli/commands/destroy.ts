@@ -12,27 +12,10 @@ import {
 import { gracefulInterrupt } from '../../lifecycle/interrupt.js';
 import { connect, lifecycleOutput } from '../aws-context.js';
 import type { CliCommand } from '../command.js';
-import { CHANGING_SPEC_OPTIONS, CHANGING_SPEC_USAGE, planFromArgs } from '../spec-args.js';
+import { planFromArgs } from '../spec-args.js';
 
 export const command: CliCommand = {
   name: 'destroy',
-  usage:
-    `gitlab-aws destroy [options]\n${CHANGING_SPEC_USAGE}\n` +
-    '      --include-data     also delete the data and network stacks, after final snapshots of the\n' +
-    '                         database and the Gitaly volumes (buckets, secrets, volumes, log groups,\n' +
-    '                         KMS keys and the backup vault are retained)\n' +
-    '      --delete-retained NAME  with --include-data: then delete the retained buckets (every\n' +
-    '                         object version), secrets, Gitaly volumes and log groups for good;\n' +
-    '                         NAME is the environment name again, a second confirmation\n' +
-    '      --confirm NAME     the environment name, when there is no terminal to type it at\n' +
-    '      --ci               plain output',
-  options: {
-    ...CHANGING_SPEC_OPTIONS,
-    'include-data': { type: 'boolean' },
-    'delete-retained': { type: 'string' },
-    confirm: { type: 'string' },
-    ci: { type: 'boolean' },
-  },
   async run(invocation) {
     const { io, values } = invocation;
     const plan = planFromArgs(invocation, { changesAws: true });

@@ -4,12 +4,10 @@ import { Route53HostedZoneFinder, requireHostedZoneId } from '../../lifecycle/ho
 import { findExportChanges, findStatefulChanges } from '../../lifecycle/stateful-changes.js';
 import { connect, lifecycleOutput } from '../aws-context.js';
 import type { CliCommand } from '../command.js';
-import { planFromArgs, SPEC_OPTIONS, SPEC_USAGE } from '../spec-args.js';
+import { planFromArgs } from '../spec-args.js';
 
 export const command: CliCommand = {
   name: 'diff',
-  usage: `gitlab-aws diff [options]\n${SPEC_USAGE}\n      --allow-replace ID  mark a stateful change as accepted (repeatable)`,
-  options: { ...SPEC_OPTIONS, 'allow-replace': { type: 'string', multiple: true }, ci: { type: 'boolean' } },
   async run(invocation) {
     const plan = planFromArgs(invocation);
     const output = lifecycleOutput(invocation.io, { ci: invocation.values.ci === true });

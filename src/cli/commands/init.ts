@@ -1,23 +1,15 @@
 import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { ARCHITECTURE_TYPES, type ArchitectureType, SPEC_SIZES, type SpecSize } from '../../catalog/types.js';
 import { DEFAULT_SPEC_FILE, parseSpecYaml } from '../../spec/index.js';
 import { renderSpecTemplate } from '../../spec/template.js';
 import type { CliCommand } from '../command.js';
 import { UserError } from '../errors.js';
 import { userOutputFile, writeUserFile } from '../user-files.js';
+import { SCHEMA_FILE, specJsonSchema } from './schema.js';
 
 export const command: CliCommand = {
   name: 'init',
-  usage:
-    'gitlab-aws init [--size 3k] [--type linux-package|cloud-native-hybrid] [-o FILE] [--force]\n' +
-    '  -o, --output FILE   where to write (default gitlab-aws.yaml; - for standard output)\n' +
-    '      --force         overwrite an existing file',
-  options: {
-    size: { type: 'string', default: '3k' },
-    type: { type: 'string', default: 'linux-package' },
-    output: { type: 'string', short: 'o', default: DEFAULT_SPEC_FILE },
-    force: { type: 'boolean', default: false },
-  },
   async run({ values, io }) {
     const size = values.size as string;
     const type = values.type as string;
@@ -33,7 +25,7 @@ export const command: CliCommand = {
         2,
       );
     }
-    const output = values.output as string;
+    const output = (values.out as string | undefined) ?? DEFAULT_SPEC_FILE;
     const text = renderSpecTemplate({ size: size as SpecSize, type: type as ArchitectureType });
     // The template must always be a valid spec: validate before writing.
     parseSpecYaml(text, output);
@@ -42,11 +34,18 @@ export const command: CliCommand = {
       io.out(text);
       return 0;
     }
-    if (existsSync(userOutputFile('--output', output, io.cwd)) && !values.force) {
-      throw new UserError(`${output} already exists; pass --force to overwrite it`, 1);
+    // The template points editors at the schema beside it (`$schema=./gitlab-aws.schema.json`).
+    const schemaFile = join(dirname(output), SCHEMA_FILE);
+    for (const file of [output, schemaFile]) {
+      if (existsSync(userOutputFile('--out', file, io.cwd)) && !values.force) {
+        throw new UserError(`${file} already exists; pass --force to overwrite it`, 1);
+      }
     }
-    writeUserFile('--output', output, io.cwd, text);
-    io.out(`Wrote ${output} (${size}, ${type}). Next: edit domain, then run \`gitlab-aws plan\`.\n`);
+    writeUserFile('--out', output, io.cwd, text);
+    writeUserFile('--out', schemaFile, io.cwd, `${JSON.stringify(specJsonSchema(), null, 2)}\n`);
+    io.out(
+      `Wrote ${output} (${size}, ${type}) and ${schemaFile}, its JSON Schema for your editor. Next: edit domain, then run \`gitlab-aws plan\`.\n`,
+    );
     return 0;
   },
 };

@@ -4,7 +4,7 @@ import { hasErrors, type Plan } from '../../plan/index.js';
 import { renderBom } from '../../report/bom.js';
 import { renderPlanText } from '../../report/index.js';
 import type { CliCommand } from '../command.js';
-import { planFromArgs, SPEC_OPTIONS, SPEC_USAGE } from '../spec-args.js';
+import { planFromArgs } from '../spec-args.js';
 import { userOutputFile } from '../user-files.js';
 
 /** The bill of materials, or one line saying which price is missing: the plan itself is still shown. */
@@ -19,11 +19,6 @@ function costSection(plan: Plan): string {
 
 export const command: CliCommand = {
   name: 'plan',
-  usage:
-    `gitlab-aws plan [-c FILE] [--size SIZE] [--type TYPE] [--cpu CPU] [--azs N] [--json] [--diagram FILE]\n${SPEC_USAGE}\n` +
-    '      --json          print the Plan as JSON (the format is documented in docs/plan-format.md)\n' +
-    '      --diagram FILE  also draw the architecture to FILE (.svg or .png)',
-  options: { ...SPEC_OPTIONS, json: { type: 'boolean' }, diagram: { type: 'string' } },
   async run(invocation) {
     const diagramFile = invocation.values.diagram as string | undefined;
     // A diagram that cannot be written is said before the plan is worked out.

@@ -9,21 +9,10 @@ import type { Plan } from '../../plan/types.js';
 import { connect, fleetOf, lifecycleOutput } from '../aws-context.js';
 import type { CliCommand } from '../command.js';
 import { UserError } from '../errors.js';
-import { CHANGING_SPEC_OPTIONS, CHANGING_SPEC_USAGE, planFromArgs } from '../spec-args.js';
+import { planFromArgs } from '../spec-args.js';
 
 export const command: CliCommand = {
   name: 'restore',
-  usage:
-    `gitlab-aws restore BACKUP_ID [options]\n${CHANGING_SPEC_USAGE}\n` +
-    '      --confirm NAME           the environment name, when there is no terminal to type it at\n' +
-    "      --keep-current-secrets   restore without the backup's gitlab-secrets.json, keeping the environment's",
-  options: {
-    ...CHANGING_SPEC_OPTIONS,
-    confirm: { type: 'string' },
-    'keep-current-secrets': { type: 'boolean' },
-    ci: { type: 'boolean' },
-  },
-  allowPositionals: true,
   async run(invocation) {
     const { io, values, positionals } = invocation;
     const backupId = positionals[0];

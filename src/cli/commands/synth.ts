@@ -9,18 +9,13 @@ import { stackName } from '../../plan/stacks.js';
 import { estimateDeploy, readCloudAssembly, renderEstimate } from '../../report/estimate.js';
 import type { CliCommand } from '../command.js';
 import { UserError } from '../errors.js';
-import { planFromArgs, SPEC_OPTIONS, SPEC_USAGE } from '../spec-args.js';
+import { planFromArgs } from '../spec-args.js';
 import { userOutputDirectory } from '../user-files.js';
 
 export const DEFAULT_OUT_DIR = 'cdk.out';
 
 export const command: CliCommand = {
   name: 'synth',
-  usage:
-    `gitlab-aws synth [-c FILE] [--size SIZE] [--type TYPE] [--cpu CPU] [--azs N] [--out DIR] [--hosted-zone-id ID]\n${SPEC_USAGE}\n` +
-    `      --out DIR           directory the cloud assembly is written to (default: ${DEFAULT_OUT_DIR})\n` +
-    '      --hosted-zone-id ID public hosted zone of the domain, so a requested certificate validates itself',
-  options: { ...SPEC_OPTIONS, out: { type: 'string', short: 'o' }, 'hosted-zone-id': { type: 'string' } },
   async run(invocation) {
     const { io, values } = invocation;
     const plan = planFromArgs(invocation);

@@ -31,7 +31,7 @@ import type { Plan } from '../../plan/types.js';
 import { type ConnectedEnvironment, connect, fleetOf, lifecycleOutput } from '../aws-context.js';
 import type { CliCommand } from '../command.js';
 import { UserError } from '../errors.js';
-import { CHANGING_SPEC_OPTIONS, CHANGING_SPEC_USAGE, planFromArgs } from '../spec-args.js';
+import { planFromArgs } from '../spec-args.js';
 import { backupEnvironment } from './backup.js';
 
 type Invocation = Parameters<CliCommand['run']>[0];
@@ -114,22 +114,6 @@ async function rollImage(invocation: Invocation, plan: Plan): Promise<number> {
 
 export const command: CliCommand = {
   name: 'upgrade',
-  usage:
-    `gitlab-aws upgrade --to VERSION [options]\n       gitlab-aws upgrade --image [options]\n${CHANGING_SPEC_USAGE}\n` +
-    '      --to VERSION       version to upgrade to (one minor release at a time)\n' +
-    '      --image            pin the newest Ubuntu 24.04 image and replace every node through a deploy\n' +
-    '      --from VERSION     version running now (default: read from a Rails node)\n' +
-    '      --no-backup        skip the backup taken first\n' +
-    '      --dry-run          print the steps with their checks and waits without running them',
-  options: {
-    ...CHANGING_SPEC_OPTIONS,
-    to: { type: 'string' },
-    image: { type: 'boolean' },
-    from: { type: 'string' },
-    'no-backup': { type: 'boolean' },
-    'dry-run': { type: 'boolean' },
-    ci: { type: 'boolean' },
-  },
   async run(invocation) {
     const { io, values } = invocation;
     if (values.image === true) {
