@@ -43,6 +43,9 @@ OPERATION=${OPERATION:-install}
 
 signal() {
   status=$1
+  # Only the build's own shell answers CloudFormation: a background subshell (the rollout reporter)
+  # inherits this trap, and its exit must not signal success while the install still runs.
+  [ "$BASHPID" = "$$" ] || return 0
   if [ "$status" = 0 ]; then result=SUCCESS; else result=FAILURE; fi
   curl -fsS -X PUT -H 'Content-Type:' \
     --data-binary "{\"Status\":\"$result\",\"Reason\":\"GitLab chart install: $result\",\"UniqueId\":\"${CODEBUILD_BUILD_ID:-install}\",\"Data\":\"$GITLAB_VERSION\"}" \
@@ -122,7 +125,10 @@ report_rollout() {
 helm_with_rollout() {
   "$helm" "$@" &
   pid=$!
-  report_rollout "$pid" &
+  (
+    trap - EXIT
+    report_rollout "$pid"
+  ) &
   reporter=$!
   status=0
   wait "$pid" || status=$?
