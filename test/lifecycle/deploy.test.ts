@@ -309,9 +309,11 @@ describe('what deploy tells the operator', () => {
     ]);
     expect(lines).toEqual([
       'Comparing 5 stacks with what is deployed...',
-      ...['network', 'data', 'edge', 'compute', 'ops'].map(
-        (kind) => `Deploying ${env}-${kind} (change set cs-1)`,
-      ),
+      `Deploying ${env}-network (change set cs-1)`,
+      // Edge waits for nothing of data: the two deploy side by side.
+      `Deploying ${env}-data, ${env}-edge (change set cs-1)`,
+      `Deploying ${env}-compute (change set cs-1)`,
+      `Deploying ${env}-ops (change set cs-1)`,
     ]);
   });
 
@@ -382,7 +384,7 @@ describe('what deploy tells the operator', () => {
     }
     expect(message).toBe(
       [
-        'deploy refused: 2 change(s) would replace or delete resources that hold data:',
+        'deploy refused: 2 change(s) would replace, delete or move resources that hold data:',
         `  ${env}-data Gitaly1 (AWS::EC2::Instance): replace, holds repositories`,
         `  ${env}-data Bucket (AWS::S3::Bucket): delete, holds artifacts`,
         'Review them with `gitlab-aws diff`. To accept, repeat the deploy with --allow-replace Gitaly1 --allow-replace Bucket',
