@@ -202,6 +202,26 @@ install_gitlab`,
     );
   });
 
+  it("accepts GitLab's key when gpg prints more after its fingerprint than a pipe holds", () => {
+    const root = newRoot();
+    // The fingerprint first, then far more than a pipe's buffer: a grep that stopped at the match
+    // would end gpg with SIGPIPE, which pipefail reports as a refused key.
+    const result = run(
+      root,
+      `${flakyCurl(0)}
+gpg() {
+  printf 'fpr:::::::::%s:\\n' "$GLA_REPO_KEY_FINGERPRINT"
+  i=0; while [ "$i" -lt 20000 ]; do printf 'uid:-::::1586131200::0::GitLab B.V. (package repository signing key) <packages@gitlab.com>::::::::::0:\\n'; i=$((i + 1)); done
+}
+sleep() { rm -f "$ROOT/apt-lock"; }
+install_gitlab`,
+    );
+    expect(result.status).toBe(0);
+    expect(result.trace.at(-1)).toBe(
+      'apt-get -o DPkg::Lock::Timeout=900 install -y -q gitlab-ee=19.3.0-ee.0',
+    );
+  });
+
   it('installs the version the parameter holds, which upgrade moved past the one rendered into the node', () => {
     const root = newRoot();
     const result = run(

@@ -308,8 +308,9 @@ install_gitlab() {
   install -d -m 0755 /etc/apt/keyrings
   retry 5 curl -fsS --output "$keyring" https://packages.gitlab.com/gpgkey/gpg.key
   chmod 0644 "$keyring"
-  # Refuse any key but GitLab's package repository signing key.
-  if ! gpg --show-keys --with-colons "$keyring" | grep -q "^fpr:::::::::$GLA_REPO_KEY_FINGERPRINT:"; then
+  # Refuse any key but GitLab's package repository signing key. grep reads all of gpg's output (no
+  # -q): stopping at the first match could end gpg with SIGPIPE, which pipefail reports as a refusal.
+  if ! gpg --show-keys --with-colons "$keyring" | grep "^fpr:::::::::$GLA_REPO_KEY_FINGERPRINT:" >/dev/null; then
     log "the downloaded repository key is not GitLab's ($GLA_REPO_KEY_FINGERPRINT)"
     return 1
   fi
