@@ -38,25 +38,23 @@ export const BACKUP_FAILED_METRIC = 'ScheduledBackupFailed';
 /** What the decision reads. */
 export type ScheduledBackupInputs = Pick<Plan, 'spec' | 'nodes' | 'deployNodes'>;
 
+/** The six fields of an AWS cron expression (`cron(m h dom mon dow year)`), in that order. */
+export function cronFields(schedule: string): [string, string, string, string, string, string] {
+  const fields = schedule
+    .replace(/^cron\(|\)$/g, '')
+    .trim()
+    .split(/\s+/);
+  if (fields.length !== 6) throw new Error(`not a six-field cron expression: ${schedule}`);
+  return fields as [string, string, string, string, string, string];
+}
+
 /**
  * The spec's cron expression moved `BACKUP_OFFSET_HOURS` within its day: the hour field is one
  * number for a daily, weekly or monthly schedule; a schedule of several hours a day (a list, a
  * range, a step or `*`) runs `gitlab-backup` once a day, `BACKUP_OFFSET_HOURS` after midnight's run.
  */
 export function offsetSchedule(schedule: string): { schedule: string; offsetHours: number } {
-  const fields = schedule
-    .replace(/^cron\(|\)$/g, '')
-    .trim()
-    .split(/\s+/);
-  if (fields.length !== 6) throw new Error(`not a six-field cron expression: ${schedule}`);
-  const [minutes, hours, dayOfMonth, month, dayOfWeek, year] = fields as [
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-  ];
+  const [minutes, hours, dayOfMonth, month, dayOfWeek, year] = cronFields(schedule);
   const hour = /^\d{1,2}$/.test(hours) ? Number(hours) : 0;
   const offsetHours = hour < BACKUP_OFFSET_HOURS ? BACKUP_OFFSET_HOURS : -BACKUP_OFFSET_HOURS;
   const moved = [minutes, String(hour + offsetHours), dayOfMonth, month, dayOfWeek, year];

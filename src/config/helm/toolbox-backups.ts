@@ -22,6 +22,7 @@
  * 0c6669526da9d644449ab36d4ec3a681976387e6).
  */
 import { servicesOf } from '../../plan/query.js';
+import { cronFields } from '../../plan/scheduled-backup.js';
 import type { Plan, RdsService } from '../../plan/types.js';
 import { objectStorageSkipList } from '../backup.js';
 import type { Values } from './types.js';
@@ -38,19 +39,7 @@ const GP3_MAX_GIB = 16_384;
  * EventBridge's `L`, `W` and `#` have no Kubernetes form and are refused.
  */
 export function kubernetesSchedule(schedule: string): string {
-  const fields = schedule
-    .replace(/^cron\(|\)$/g, '')
-    .trim()
-    .split(/\s+/);
-  if (fields.length !== 6) throw new Error(`not a six-field cron expression: ${schedule}`);
-  const [minutes, hours, dayOfMonth, month, dayOfWeek, year] = fields as [
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-  ];
+  const [minutes, hours, dayOfMonth, month, dayOfWeek, year] = cronFields(schedule);
   if (year !== '*') throw new Error(`a Kubernetes CronJob cannot run in given years only: ${schedule}`);
   if (/[LW#]/.test(`${dayOfMonth} ${dayOfWeek}`.replace(/[A-Z]{3}/g, ''))) {
     throw new Error(`a Kubernetes CronJob has no L, W or #: ${schedule}`);
