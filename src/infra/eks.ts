@@ -198,7 +198,7 @@ export class KubernetesCluster extends Construct {
           ? { serviceAccountRoleArn: this.ebsCsiDriverRole.roleArn }
           : {}),
       });
-      for (const group of nodeGroups.values()) addOn.addDependency(group);
+      for (const group of nodeGroups.values()) addOn.node.addDependency(group);
       addOns.set(addOnPlan.name, addOn);
     }
     this.addOns = addOns;

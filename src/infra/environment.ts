@@ -144,7 +144,7 @@ export class GitLabEnvironment extends Construct {
     // the pinned image parameter when the compute stack starts, instances launch with root volumes
     // under the volume key's alias, boot scripts read the secrets, and launch templates and Praefect's
     // settings carry the database and Redis endpoints (the estimate, src/report/estimate.ts, counts it).
-    compute.addDependency(data, 'the pinned image parameter, the keys, the secrets and the endpoints');
+    compute.addStackDependency(data, 'the pinned image parameter, the keys, the secrets and the endpoints');
     const ops = new OpsStack(this, 'ops', {
       ...stackProps('ops'),
       loadBalancers: loadBalancersOf(plan, edge, compute),
