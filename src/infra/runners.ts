@@ -342,7 +342,7 @@ export class RunnerFleet extends Construct {
     ]);
 
     this.interruptionLog = new logs.LogGroup(this, 'SpotInterruptions', {
-      logGroupName: namePerStackCreation(`/gitlab-aws/${props.environmentName}/runner-spot-interruptions`),
+      logGroupName: namePerStackCreation(runners.fleet.interruptionLogGroupPrefix),
       retention: logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.RETAIN,
     });

@@ -224,7 +224,7 @@ function runnerResources(runners: RunnerFleetPlan): StatefulResourcePlan[] {
     {
       id: 'log-group-runner-interruptions',
       kind: 'log-group',
-      description: `CloudWatch log group /gitlab-aws/${runners.fleet.autoScalingGroupName}/spot-interruptions`,
+      description: `CloudWatch log group ${runners.fleet.interruptionLogGroupPrefix}-<the compute stack's id> (Spot interruption warnings)`,
       stack: 'compute',
       onStackDelete: 'retain',
     },

@@ -111,6 +111,11 @@ export interface RunnerFleetPlan {
     readonly id: 'runner-fleet';
     /** Physical name, which config.toml's plugin_config names. */
     readonly autoScalingGroupName: string;
+    /**
+     * Name of the Spot interruption warnings' log group, before the suffix the stack adds (the
+     * stack's id, so a retained group never blocks the next deploy's).
+     */
+    readonly interruptionLogGroupPrefix: string;
     readonly arch: Arch;
     /** Instance types of the mixed instances policy, with their size. */
     readonly instanceTypes: readonly {

@@ -96,6 +96,19 @@ describe('job instances group', () => {
       rules.some((r) => r.EventPattern['detail-type']?.[0] === 'EC2 Spot Instance Interruption Warning'),
     ).toBe(true);
   });
+
+  it('keeps the warnings in the log group that destroy names as kept', () => {
+    const prefix = plan.runners!.fleet.interruptionLogGroupPrefix;
+    expect(prefix).toBe(`/gitlab-aws/${plan.spec.name}/runner-spot-interruptions`);
+    const named = resourcesOf(synth.json.compute, 'AWS::Logs::LogGroup').filter(([, group]) =>
+      JSON.stringify(group.Properties?.LogGroupName).includes(prefix),
+    );
+    expect(named).toHaveLength(1);
+    expect(named[0]![1].DeletionPolicy).toBe('Retain');
+    const kept = plan.statefulResources.find((resource) => resource.id === 'log-group-runner-interruptions');
+    expect(kept).toMatchObject({ onStackDelete: 'retain' });
+    expect(kept!.description).toContain(`${prefix}-`);
+  });
 });
 
 describe('runner manager', () => {

@@ -130,6 +130,7 @@ export function planRunners(
     fleet: {
       id: 'runner-fleet',
       autoScalingGroupName: `${spec.name}-runner-fleet`,
+      interruptionLogGroupPrefix: `/gitlab-aws/${spec.name}/runner-spot-interruptions`,
       arch,
       instanceTypes: fleetTypes.map((type) => ({
         instanceType: type.name,
