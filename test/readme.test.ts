@@ -77,11 +77,26 @@ function upgradePlan(): string {
   return `${renderUpgradePlan(planUpgrade(plan, { from: '19.3.0', to: '19.4.1', backup: true })).join('\n')}\n`;
 }
 
+/** The first lines of `gitlab-aws plan --rps api=80,web=5,git=3` with no spec file: the size and why. */
+function rpsPlanHead(): string {
+  const loaded = loadSpec({
+    cwd: mkdtempSync(join(tmpdir(), 'gla-readme-')),
+    overrides: { rps: 'api=80,web=5,git=3' },
+  });
+  const plan = resolvePlan(loaded.spec, { origin: loaded.origin });
+  return `${renderPlanText(plan).split('\n').slice(0, 6).join('\n')}\n`;
+}
+
 const GENERATED: readonly GeneratedBlock[] = [
   {
     name: '1k plan',
     find: (text) => between(text, '\n$ npx gitlab-aws plan --size 1k\n', '```'),
     render: oneNodePlan,
+  },
+  {
+    name: 'plan sized by peak load',
+    find: (text) => between(text, '\n$ npx gitlab-aws plan --rps api=80,web=5,git=3 | head -6\n', '```'),
+    render: rpsPlanHead,
   },
   {
     name: 'top-level help',
