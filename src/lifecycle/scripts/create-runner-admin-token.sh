@@ -6,6 +6,10 @@
 # straight into Secrets Manager. The token's value is made here and only ever read from a root-only
 # file: never an argument (process listings, SSM's command text) and never output (the Run Command
 # log group). An earlier token of the same name is revoked, so a second run leaves one active.
+# The value reaches Ruby on standard input: the Linux package's gitlab-rails is a shell wrapper that
+# ends in `exec chpst ... bundle exec rails "$@"`, so the redirect below is the runner's stdin and the
+# arguments are its ARGV (gitlabhq/omnibus-gitlab 19.3.0+ee.0 @ 8bae586ed153bd3598bf6f11dc4cfeaefd693a72,
+# config/templates/gitlab-rails/bundle_exec_wrapper.erb and config/software/gitlab-rails.rb).
 set -euo pipefail
 for name in REGION SECRET TOKEN_NAME TOKEN_SCOPES EXPIRES_DAYS; do
   [ -n "${!name:-}" ] || { echo "create-runner-admin-token: $name is not set" >&2; exit 1; }
