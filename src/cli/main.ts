@@ -123,10 +123,12 @@ function unknownCommand(name: string): string {
 
 /** The argument list with an old command name replaced by its new one, said once on standard error. */
 function renamed(argv: readonly string[], io: CliIo): readonly string[] {
+  // `help cost estimate` asks for the same command as `cost estimate --help`.
+  const skip = argv[0] === 'help' ? 1 : 0;
   for (const [old, { words, now }] of Object.entries(RENAMED_COMMANDS)) {
-    if (words.every((word, index) => argv[index] === word)) {
+    if (words.every((word, index) => argv[skip + index] === word)) {
       io.err(`note: \`gitlab-aws ${old}\` is now \`gitlab-aws ${now}\`; the old name still works for now\n`);
-      return [now, ...argv.slice(words.length)];
+      return [...argv.slice(0, skip), now, ...argv.slice(skip + words.length)];
     }
   }
   return argv;

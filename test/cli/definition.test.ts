@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { specJsonSchema } from '../../src/cli/commands/schema.js';
 import { COMMANDS } from '../../src/cli/definition.js';
+import { main } from '../../src/cli/main.js';
 import { type CliResult, REPO_ROOT, runBinaryAsync, tempDir } from './run-cli.js';
 
 const dirs = { initAlias: tempDir(), initBoth: tempDir(), init: tempDir(), completion: tempDir() };
@@ -100,6 +101,27 @@ describe('old spellings', () => {
     // It parsed with estimate's options: the unknown one is named under estimate's help.
     expect(results.costEstimate.code).toBe(2);
     expect(stderr).toContain("unknown option '--bogus'\n(see gitlab-aws estimate --help)");
+  });
+
+  it('help cost estimate shows the help of estimate, as cost estimate --help does', async () => {
+    const run = async (argv: string[]) => {
+      let out = '';
+      let err = '';
+      const code = await main(argv, {
+        out: (chunk) => (out += chunk),
+        err: (chunk) => (err += chunk),
+        cwd: '.',
+        env: {},
+        isTTY: false,
+      });
+      return { code, out, err };
+    };
+    const viaHelp = await run(['help', 'cost', 'estimate']);
+    const viaFlag = await run(['cost', 'estimate', '--help']);
+    expect(viaHelp.code).toBe(0);
+    expect(viaHelp.out).toContain('Usage: gitlab-aws estimate');
+    expect(viaHelp.out).toBe(viaFlag.out);
+    expect(viaHelp.err).toContain('is now `gitlab-aws estimate`');
   });
 });
 
