@@ -8,8 +8,10 @@ import {
   type SpotPriceTable,
 } from '../../src/cost/runner-fleet.js';
 import type { Plan } from '../../src/plan/types.js';
-import { renderBom } from '../../src/report/bom.js';
+import { renderBom, renderRunnerCost } from '../../src/report/bom.js';
 import { planFor } from '../fixtures/plans.js';
+
+const SPOT_SOURCE_ID = SPOT_PRICES.sources[0]!.id;
 
 /** A Spot table with prices for two of the fleet's four types in the plan's region (parsed in each test). */
 const spotTable = (): SpotPriceTable =>
@@ -17,8 +19,8 @@ const spotTable = (): SpotPriceTable =>
     ...SPOT_PRICES,
     regions: {
       'us-west-2': {
-        'c7i.xlarge': { spotHourly: 0.06, source: 'aws-spot-feed-snapshot' },
-        'c6i.xlarge': { spotHourly: 0.07, source: 'aws-spot-feed-snapshot' },
+        'c7i.xlarge': { spotHourly: 0.06, source: SPOT_SOURCE_ID },
+        'c6i.xlarge': { spotHourly: 0.07, source: SPOT_SOURCE_ID },
       },
     },
   });
@@ -48,9 +50,11 @@ describe('runner fleet cost', () => {
       instanceType: 'c7i.xlarge',
       onDemandHourly: onDemand('c7i.xlarge'),
       spotHourly: 0.06,
+      spotInterruption: plan.runners!.fleet.instanceTypes[0]!.spotInterruption,
     });
     // A type without a Spot price has none, not an undefined one the report would print.
-    expect(Object.keys(cost.types[2]!)).toEqual(['instanceType', 'onDemandHourly']);
+    expect(Object.keys(cost.types[2]!)).toEqual(['instanceType', 'onDemandHourly', 'spotInterruption']);
+    expect(cost.spotSources).toEqual(SPOT_PRICES.sources);
     expect(cost.manager).toEqual({ instanceType: 'm6i.large', monthly: onDemand('m6i.large') * 730 });
     const mean = (values: number[]) => values.reduce((a, b) => a + b) / values.length;
     expect(cost.hourly.onDemand).toBeCloseTo(mean(types.map(onDemand)), 10);
@@ -95,13 +99,34 @@ describe('runner fleet cost', () => {
     const text = renderBom(bom);
     expect(text).toContain('Runner fleet job instances a month');
     expect(text).toMatch(/busy, all month +10 instances/);
+    expect(text).not.toContain('No Spot price in the table');
+    const partly = renderRunnerCost(runnerFleetCost(plan, table, spotTable())!).join('\n');
+    expect(partly).toContain('No Spot price in the table for m7i.xlarge, m6i.xlarge here');
+  });
+
+  it('reads the shipped Spot table, and says where its estimate comes from and how often each type is reclaimed', () => {
+    const cost = runnerFleetCost(plan, table)!;
+    const shipped = SPOT_PRICES.regions['us-west-2']!;
+    expect(cost.withoutSpotPrice).toEqual([]);
+    for (const type of cost.types) {
+      expect(type.spotHourly, type.instanceType).toBe(shipped[type.instanceType]!.spotHourly);
+      expect(type.spotHourly!, type.instanceType).toBeLessThan(type.onDemandHourly);
+    }
+    const text = renderRunnerCost(cost).join('\n');
+    const [source] = SPOT_PRICES.sources;
+    expect(text).toContain(`    Spot: ${source!.what} (feed of ${source!.date}).`);
+    const [first] = plan.runners!.fleet.instanceTypes;
     expect(text).toContain(
-      'No Spot price in the table for c7i.xlarge, c6i.xlarge, m7i.xlarge, m6i.xlarge here',
+      `${first!.instanceType} $${shipped[first!.instanceType]!.spotHourly}/h Spot, $${onDemand(first!.instanceType)}/h on demand, ${first!.spotInterruption} interrupted`,
     );
+    // No Spot price used, no source to name.
+    const none = runnerFleetCost(plan, table, parseSpotTable({ ...SPOT_PRICES, regions: {} }))!;
+    expect(none.spotSources).toEqual([]);
+    expect(renderRunnerCost(none).join('\n')).not.toContain('    Spot: ');
   });
 
   it('refuses a Spot table that is not one: currency, sources, entries', () => {
-    const entry = { spotHourly: 0.05, source: 'aws-spot-feed-snapshot' };
+    const entry = { spotHourly: 0.05, savingsPercent: 60, source: SPOT_SOURCE_ID };
     const valid = { ...SPOT_PRICES, regions: { 'us-west-2': { 'c7i.xlarge': entry } } };
     expect(parseSpotTable(valid).regions['us-west-2']!['c7i.xlarge']).toEqual(entry);
     const [source] = SPOT_PRICES.sources;
@@ -113,6 +138,9 @@ describe('runner fleet cost', () => {
       { ...valid, regions: { 'us-west-2': { 'c7i.xlarge': { source: entry.source } } } },
       { ...valid, regions: { 'us-west-2': { 'c7i.xlarge': { ...entry, spotHourly: 0 } } } },
       { ...valid, regions: { 'us-west-2': { 'c7i.xlarge': { spotHourly: 0.05 } } } },
+      { ...valid, regions: { 'us-west-2': { 'c7i.xlarge': { ...entry, savingsPercent: 100 } } } },
+      { ...valid, sources: [{ ...source, sha256: 'not-a-digest' }] },
+      { ...valid, gaps: [{ region: 'us-west-2' }] },
     ]) {
       expect(() => parseSpotTable(broken)).toThrow();
     }
