@@ -21,44 +21,46 @@ import { type PriceTable, priceOf } from './prices.js';
 /** AWS bills hourly items for 730 hours a month (as bom.ts). */
 const HOURS = 730;
 
-const spotTableSchema = z.strictObject({
-  schemaVersion: z.literal(1),
-  currency: z.literal('USD'),
-  sources: z
-    .array(
-      z.strictObject({
-        id: z.string(),
-        what: z.string(),
-        where: z.string(),
-        date: z.string(),
-        /** SHA-256 of the file the entries were written from. */
-        sha256: z
-          .string()
-          .regex(/^[0-9a-f]{64}$/)
-          .optional(),
-      }),
-    )
-    .min(1),
-  notes: z.array(z.string()),
-  regions: z.record(
-    z.string(),
-    z.record(
+/** Built per parse, like the table it checks: nothing of this module runs at import. */
+const spotTableSchema = () =>
+  z.strictObject({
+    schemaVersion: z.literal(1),
+    currency: z.literal('USD'),
+    sources: z
+      .array(
+        z.strictObject({
+          id: z.string(),
+          what: z.string(),
+          where: z.string(),
+          date: z.string(),
+          /** SHA-256 of the file the entries were written from. */
+          sha256: z
+            .string()
+            .regex(/^[0-9a-f]{64}$/)
+            .optional(),
+        }),
+      )
+      .min(1),
+    notes: z.array(z.string()),
+    regions: z.record(
       z.string(),
-      z.strictObject({
-        spotHourly: z.number().positive(),
-        /** The saving over on demand the estimate applied, in percent. */
-        savingsPercent: z.number().gt(-100).lt(100).optional(),
-        source: z.string(),
-      }),
+      z.record(
+        z.string(),
+        z.strictObject({
+          spotHourly: z.number().positive(),
+          /** The saving over on demand the estimate applied, in percent. */
+          savingsPercent: z.number().gt(-100).lt(100).optional(),
+          source: z.string(),
+        }),
+      ),
     ),
-  ),
-  gaps: z.array(tableGapSchema),
-});
-export type SpotPriceTable = z.output<typeof spotTableSchema>;
+    gaps: z.array(tableGapSchema),
+  });
+export type SpotPriceTable = z.output<ReturnType<typeof spotTableSchema>>;
 
 /** Validates a Spot table: every entry names one of its sources. */
 export function parseSpotTable(raw: unknown): SpotPriceTable {
-  const table = spotTableSchema.parse(raw);
+  const table = spotTableSchema().parse(raw);
   const ids = new Set(table.sources.map((source) => source.id));
   for (const [region, types] of Object.entries(table.regions)) {
     for (const [type, entry] of Object.entries(types)) {
@@ -69,8 +71,13 @@ export function parseSpotTable(raw: unknown): SpotPriceTable {
   return table;
 }
 
-/** The Spot table shipped with gitlab-aws. */
-export const SPOT_PRICES: SpotPriceTable = parseSpotTable(rawSpotTable);
+let shipped: SpotPriceTable | undefined;
+
+/** The Spot table shipped with gitlab-aws, validated on first use. */
+export function loadSpotTable(): SpotPriceTable {
+  shipped ??= parseSpotTable(rawSpotTable);
+  return shipped;
+}
 
 export interface RunnerTypePrice {
   readonly instanceType: string;
@@ -127,7 +134,7 @@ function month(
 export function runnerFleetCost(
   plan: Plan,
   table: PriceTable,
-  spotTable: SpotPriceTable = SPOT_PRICES,
+  spotTable: SpotPriceTable = loadSpotTable(),
 ): RunnerFleetCost | undefined {
   const runners = plan.runners;
   if (!runners) return undefined;

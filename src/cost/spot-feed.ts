@@ -64,7 +64,7 @@ export function linuxAdvisorFigures(feed: unknown): Map<string, Map<string, Advi
     figures.set(region, types);
     for (const [type, figure] of Object.entries(isObject(linux) ? linux : {})) {
       const { s, r } = isObject(figure) ? figure : {};
-      const interruption = typeof r === 'number' ? bands.get(r) : undefined;
+      const interruption = bands.get(r as number);
       // A saving below 0 is in the feed (a Spot price above on demand); 100 or more would make Spot free.
       if (typeof s !== 'number' || !(s > -100 && s < 100) || interruption === undefined)
         throw new Error(

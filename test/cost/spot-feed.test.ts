@@ -9,7 +9,7 @@ import { INSTANCE_TYPES } from '../../src/catalog/instance-types.js';
 import { REGIONS } from '../../src/catalog/regions.js';
 import { SPOT_INTERRUPTION_BANDS, SPOT_INTERRUPTIONS } from '../../src/catalog/spot-interruption.js';
 import { loadPriceTable, type PriceTable } from '../../src/cost/prices.js';
-import { parseSpotTable, SPOT_PRICES } from '../../src/cost/runner-fleet.js';
+import { loadSpotTable, parseSpotTable } from '../../src/cost/runner-fleet.js';
 import {
   type AdvisorTables,
   estimatedSpotHourly,
@@ -47,7 +47,6 @@ const PRICES = {
 } as unknown as PriceTable;
 
 let feed: Record<string, unknown>;
-let tables: AdvisorTables;
 beforeAll(() => {
   feed = {
     instance_types: { 'm7g.xlarge': { emr: true, cores: 4, ram_gb: 16 } },
@@ -58,19 +57,22 @@ beforeAll(() => {
         Linux: { 'm7g.xlarge': { s: 60, r: 4 }, 'c7g.xlarge': { s: 59, r: 0 } },
         Windows: { 'm7g.xlarge': { s: 30, r: 1 } },
       },
-      'eu-west-1': { Linux: { 'm7g.xlarge': { s: -12, r: 2 } }, Windows: {} },
+      'eu-west-1': { Linux: { 'm7g.xlarge': { s: -12, r: 2 }, 'c7g.xlarge': { s: 50, r: 0 } }, Windows: {} },
       'sa-east-1': { Linux: { 'm7g.xlarge': { s: 70, r: 3 } } },
       'ap-east-2': { Windows: { 'm7g.xlarge': { s: 70, r: 3 } } },
     },
   };
-  tables = spotTablesFromAdvisor(
+});
+
+/** The fixture's tables, made inside each test that reads them (so mutation testing sees which test covers what). */
+const fixtureTables = (): AdvisorTables =>
+  spotTablesFromAdvisor(
     feed,
     ORIGIN,
     PRICES,
     ['us-west-2', 'eu-west-1', 'sa-east-1'],
     ['m7g.xlarge', 'c7g.xlarge'],
   );
-});
 
 describe('the Spot Instance Advisor feed', () => {
   it('reads the Linux saving and interruption band per region and type', () => {
@@ -140,7 +142,7 @@ describe('the Spot Instance Advisor feed', () => {
   });
 
   it('becomes a Spot table of estimates, with its gaps and their reasons', () => {
-    const { spotPrices } = tables;
+    const { spotPrices } = fixtureTables();
     expect(parseSpotTable(spotPrices)).toEqual(spotPrices);
     expect(spotPrices.regions).toEqual({
       'us-west-2': {
@@ -153,10 +155,11 @@ describe('the Spot Instance Advisor feed', () => {
       'sa-east-1': {},
     });
     expect(spotPrices.gaps).toEqual([
+      // In the feed, and in the on-demand table's region, but not among its types.
       {
         region: 'eu-west-1',
         instanceType: 'c7g.xlarge',
-        reason: 'the Spot Instance Advisor feed has no Linux figure for it',
+        reason: 'the on-demand price table has no price for it',
       },
       {
         region: 'sa-east-1',
@@ -181,15 +184,19 @@ describe('the Spot Instance Advisor feed', () => {
   });
 
   it('becomes a table of interruption bands for every pair the feed has, priced or not', () => {
+    const tables = fixtureTables();
     const { interruptions } = tables;
     expect(interruptions.regions).toEqual({
       'us-west-2': { 'm7g.xlarge': '>20%', 'c7g.xlarge': '<5%' },
-      'eu-west-1': { 'm7g.xlarge': '10-15%' },
+      'eu-west-1': { 'm7g.xlarge': '10-15%', 'c7g.xlarge': '<5%' },
       'sa-east-1': { 'm7g.xlarge': '15-20%' },
     });
-    expect(interruptions.gaps.map((gap) => `${gap.region} ${gap.instanceType}`)).toEqual([
-      'eu-west-1 c7g.xlarge',
-      'sa-east-1 c7g.xlarge',
+    expect(interruptions.gaps).toEqual([
+      {
+        region: 'sa-east-1',
+        instanceType: 'c7g.xlarge',
+        reason: 'the Spot Instance Advisor feed has no Linux figure for it',
+      },
     ]);
     expect(interruptions.source.sha256).toBe(ORIGIN.sha256);
     expect(interruptions.source.date).toBe(ORIGIN.date);
@@ -216,12 +223,16 @@ describe('the runner catalog', () => {
 });
 
 describe('the shipped Spot tables', () => {
-  const regions = Object.keys(REGIONS);
-  const types = runnerCatalogInstanceTypes();
+  let regions: string[];
+  let types: string[];
+  beforeAll(() => {
+    regions = Object.keys(REGIONS);
+    types = runnerCatalogInstanceTypes();
+  });
   const pair = (gap: { region: string; instanceType: string }) => `${gap.region} ${gap.instanceType}`;
 
   it('have a figure for every region and runner type, or list it as a gap, and list no gap they have a figure for', () => {
-    for (const table of [SPOT_PRICES, SPOT_INTERRUPTIONS]) {
+    for (const table of [loadSpotTable(), SPOT_INTERRUPTIONS]) {
       // A region or runner type added since the tables were written: run scripts/spot-prices.mjs again.
       expect(unexplainedGaps(table, regions, types)).toEqual([]);
       expect(table.gaps.map(pair)).toEqual(missingFigures(table, regions, types));
@@ -230,7 +241,7 @@ describe('the shipped Spot tables', () => {
 
   it('leave out a Spot price only where the on-demand table or the feed has none', () => {
     const prices = loadPriceTable();
-    for (const gap of SPOT_PRICES.gaps) {
+    for (const gap of loadSpotTable().gaps) {
       const onDemand = prices.regions[gap.region]?.ec2[gap.instanceType];
       const band = SPOT_INTERRUPTIONS.regions[gap.region]?.[gap.instanceType];
       // A gap both tables could fill now: the on-demand table has grown since the Spot table was written.
@@ -241,7 +252,7 @@ describe('the shipped Spot tables', () => {
 
   it('estimate every Spot price from the shipped on-demand price and the saving', () => {
     const prices = loadPriceTable();
-    for (const [region, entries] of Object.entries(SPOT_PRICES.regions)) {
+    for (const [region, entries] of Object.entries(loadSpotTable().regions)) {
       for (const [type, entry] of Object.entries(entries)) {
         const onDemand = prices.regions[region]!.ec2[type]!.onDemandHourly;
         const saving = Math.max(entry.savingsPercent!, 0);
@@ -254,8 +265,8 @@ describe('the shipped Spot tables', () => {
   });
 
   it('come from the same file, named with its commit, date and digest', () => {
-    const [source] = SPOT_PRICES.sources;
-    expect(SPOT_PRICES.sources).toHaveLength(1);
+    const [source] = loadSpotTable().sources;
+    expect(loadSpotTable().sources).toHaveLength(1);
     expect(source!.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(SPOT_INTERRUPTIONS.source.sha256).toBe(source!.sha256);
     expect(SPOT_INTERRUPTIONS.source.date).toBe(source!.date);

@@ -294,6 +294,26 @@ describe('runner fleet in the report', () => {
       /job instances +0-7x c7i\.xlarge\|c6i\.xlarge\|m7i\.xlarge\|m6i\.xlarge +Spot price-capacity-optimized, 3 AZs/,
     );
     expect(text).toMatch(/jobs +7 at once .* tags docker/);
+    const bands = plan.runners!.fleet.instanceTypes.map(
+      (type) => `${type.instanceType} ${type.spotInterruption}`,
+    );
+    expect(text).toContain(
+      `  interruptions  ${bands.join(', ')}  share of Spot instances AWS reclaims a month (Spot Instance Advisor, ${SPOT_INTERRUPTIONS.source.date})`,
+    );
+    // All on demand, nothing is reclaimed; a type without a band is left out of the row.
+    expect(renderPlanText(planFor({ runners: { ...ON, spot: false } }))).not.toContain('interruptions');
+    const [first, ...others] = plan.runners!.fleet.instanceTypes;
+    const { spotInterruption: _band, ...unbanded } = first!;
+    const partly = renderPlanText({
+      ...plan,
+      runners: { ...plan.runners!, fleet: { ...plan.runners!.fleet, instanceTypes: [unbanded, ...others] } },
+    });
+    expect(partly).toContain(`  interruptions  ${bands.slice(1).join(', ')}  `);
+    const none = renderPlanText({
+      ...plan,
+      runners: { ...plan.runners!, fleet: { ...plan.runners!.fleet, instanceTypes: [unbanded] } },
+    });
+    expect(none).not.toContain('interruptions');
     expect(renderPlanText(planFor())).not.toContain('Runner fleet');
     const dot = planToDot(plan);
     expect(dot).toContain('runner_manager -> runner_fleet');
