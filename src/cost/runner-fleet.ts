@@ -13,7 +13,6 @@
  */
 import { z } from 'zod';
 import type { SpotInterruptionBand } from '../catalog/spot-interruption.js';
-import { tableGapSchema } from '../catalog/spot-interruption.js';
 import type { Plan, RunnerFleetPlan } from '../plan/types.js';
 import rawSpotTable from './data/spot-prices.json' with { type: 'json' };
 import { type PriceTable, priceOf } from './prices.js';
@@ -54,7 +53,8 @@ const spotTableSchema = () =>
         }),
       ),
     ),
-    gaps: z.array(tableGapSchema),
+    /** Region and type pairs without a Spot price, and why. */
+    gaps: z.array(z.strictObject({ region: z.string(), instanceType: z.string(), reason: z.string() })),
   });
 export type SpotPriceTable = z.output<ReturnType<typeof spotTableSchema>>;
 
