@@ -1,124 +1,186 @@
 /**
- * AWS's Spot price feed -> the Spot price table `cost` reads (data/spot-prices.json). Pure: the
- * script scripts/spot-prices.mjs reads the feed's file and writes the table with it, so that every
- * number in the table can be produced again from the same file.
+ * AWS's Spot Instance Advisor feed -> the Spot price table `cost` reads (data/spot-prices.json) and
+ * the interruption bands the Plan carries (src/catalog/data/spot-interruption.json). Pure: the
+ * script scripts/spot-prices.mjs reads the feed's file and writes both tables with it, so that
+ * every number in them can be produced again from the same file.
  *
- * The feed is the JSON the AWS Spot pricing page renders (website.spot.ec2.aws.a2z.com/spot.json),
- * as github.com/alexei-led/spotinfo keeps a snapshot of it (internal/spot/data/spot-price-data.json):
- * `config.regions[].instanceTypes[].sizes[].valueColumns[]`, one column per operating system with
- * its price per instance-hour as a string (`"0.0759"`, `"9.0E-4"`, or `"N/A*"` where the type is not
- * sold for that system). A few older regions carry names of their own; spotinfo's
- * internal/spot/data.go (awsSpotPricingRegions, commit 05e933139449b888c78795b28af8e9370429a031)
- * maps them to region codes, as does this module.
+ * The feed is the JSON behind the Spot Instance Advisor page
+ * (https://spot-bid-advisor.s3.amazonaws.com/spot-advisor-data.json), as github.com/alexei-led/spotinfo
+ * embeds it (internal/spot/data/spot-advisor-data.json): `spot_advisor[region].Linux[type]` is
+ * `{ s, r }`, `s` the average saving of Spot over on demand AWS advertises, in percent, and `r` the
+ * index into `ranges`, whose `label` is the interruption frequency band (`<5%` ... `>20%`).
+ *
+ * The feed has no prices, only savings, so a Spot price here is an estimate: the on-demand Linux
+ * price of the project's price table (data/aws-prices.json) less that saving. It is AWS's advertised
+ * average over the trailing month, not a quote; a pair without an on-demand price gets no Spot
+ * price, and the table lists it among its gaps with the reason.
  */
+
 import { DEFAULT_RUNNER_INSTANCE_TYPES } from '../catalog/gitlab-runner.js';
 import { INSTANCE_TYPES } from '../catalog/instance-types.js';
+import {
+  parseSpotInterruptionTable,
+  SPOT_INTERRUPTION_BANDS,
+  type SpotInterruptionBand,
+  type SpotInterruptionTable,
+} from '../catalog/spot-interruption.js';
+import type { PriceTable } from './prices.js';
 import { parseSpotTable, type SpotPriceTable } from './runner-fleet.js';
 
-/** The feed's own names of older regions, by the region code they stand for. */
-export const FEED_REGION_ALIASES: Readonly<Record<string, string>> = {
-  'us-east': 'us-east-1',
-  'us-west': 'us-west-1',
-  'eu-ireland': 'eu-west-1',
-  'apac-sin': 'ap-southeast-1',
-  'apac-syd': 'ap-southeast-2',
-  'apac-tokyo': 'ap-northeast-1',
-};
-
-/** The operating system column the table takes: the job instances run Ubuntu. */
-const LINUX_COLUMN = 'linux';
-
-interface FeedColumn {
-  readonly name?: unknown;
-  readonly prices?: { readonly USD?: unknown };
-}
-interface FeedSize {
-  readonly size?: unknown;
-  readonly valueColumns?: readonly FeedColumn[];
-}
-interface FeedRegion {
-  readonly region?: unknown;
-  readonly instanceTypes?: readonly { readonly sizes?: readonly FeedSize[] }[];
+/** What the Advisor says of one instance type in one region, for Linux. */
+export interface AdvisorFigure {
+  /** Average saving of Spot over on demand, in percent. */
+  readonly savingsPercent: number;
+  readonly interruption: SpotInterruptionBand;
 }
 
-/** Linux Spot prices per region code and instance type, as the feed lists them. */
-export function linuxSpotPrices(feed: unknown): Map<string, Map<string, number>> {
-  const regions = (feed as { config?: { regions?: unknown } } | null)?.config?.regions;
-  if (!Array.isArray(regions)) throw new Error('not a Spot price feed: it has no config.regions list');
-  const prices = new Map<string, Map<string, number>>();
-  for (const entry of regions as FeedRegion[]) {
-    if (typeof entry.region !== 'string') throw new Error('a region of the feed has no name');
-    const region = FEED_REGION_ALIASES[entry.region] ?? entry.region;
-    const types = prices.get(region) ?? new Map<string, number>();
-    prices.set(region, types);
-    for (const size of (entry.instanceTypes ?? []).flatMap((group) => group.sizes ?? [])) {
-      const text = size.valueColumns?.find((column) => column.name === LINUX_COLUMN)?.prices?.USD;
-      if (typeof size.size !== 'string' || typeof text !== 'string') continue;
-      const price = Number(text);
-      // "N/A*": not sold here; the feed lists no price, so the table has none either.
-      if (!(Number.isFinite(price) && price > 0)) continue;
-      const earlier = types.get(size.size);
-      if (earlier !== undefined && earlier !== price) {
-        throw new Error(`the feed prices ${size.size} in ${region} twice, at ${earlier} and ${price}`);
-      }
-      types.set(size.size, price);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The feed's interruption bands by index, each one of the bands the catalog knows. */
+function bandsOf(ranges: unknown): Map<number, SpotInterruptionBand> {
+  if (!Array.isArray(ranges)) throw new Error('not a Spot Instance Advisor feed: it has no ranges list');
+  return new Map(
+    ranges.map((range: unknown) => {
+      const { index, label } = isObject(range) ? range : {};
+      if (typeof index !== 'number' || !SPOT_INTERRUPTION_BANDS.includes(label as SpotInterruptionBand))
+        throw new Error(
+          `the feed has an interruption range gitlab-aws does not know: ${JSON.stringify(range)}`,
+        );
+      return [index, label as SpotInterruptionBand];
+    }),
+  );
+}
+
+/** The Advisor's Linux figures per region code and instance type. */
+export function linuxAdvisorFigures(feed: unknown): Map<string, Map<string, AdvisorFigure>> {
+  const advisor = isObject(feed) ? feed.spot_advisor : undefined;
+  if (!isObject(advisor)) throw new Error('not a Spot Instance Advisor feed: it has no spot_advisor object');
+  const bands = bandsOf((feed as { ranges?: unknown }).ranges);
+  const figures = new Map<string, Map<string, AdvisorFigure>>();
+  for (const [region, systems] of Object.entries(advisor)) {
+    const linux = isObject(systems) ? systems.Linux : undefined;
+    const types = new Map<string, AdvisorFigure>();
+    figures.set(region, types);
+    for (const [type, figure] of Object.entries(isObject(linux) ? linux : {})) {
+      const { s, r } = isObject(figure) ? figure : {};
+      const interruption = bands.get(r as number);
+      // A saving below 0 is in the feed (a Spot price above on demand); 100 or more would make Spot free.
+      if (typeof s !== 'number' || !(s > -100 && s < 100) || interruption === undefined)
+        throw new Error(
+          `the feed's figure for ${type} in ${region} is not {s, r}: ${JSON.stringify(figure)}`,
+        );
+      types.set(type, { savingsPercent: s, interruption });
     }
   }
-  return prices;
+  return figures;
 }
 
-/** Where the feed's file was read, written into the table's source. */
-export interface SpotFeedOrigin {
-  /** Repository and path of the file, e.g. github.com/alexei-led/spotinfo internal/spot/data/spot-price-data.json. */
+/** Where the feed's file was read, written into both tables' sources. */
+export interface AdvisorFeedOrigin {
+  /** Repository and path of the file, e.g. github.com/alexei-led/spotinfo internal/spot/data/spot-advisor-data.json. */
   readonly file: string;
-  /** Commit the file was read at. */
+  /** Commit the file was last changed in. */
   readonly commit: string;
-  /** When the snapshot was taken from AWS (the repository's manifest says), ISO 8601. */
-  readonly fetchedAt: string;
-  /** SHA-256 of the file, to compare with the repository's manifest. */
+  /** That commit's date, YYYY-MM-DD: the feed is as AWS published it then. */
+  readonly date: string;
+  /** SHA-256 of the file, to check a re-run against. */
   readonly sha256: string;
 }
 
-export const SPOT_FEED_SOURCE_ID = 'aws-spot-feed-snapshot';
+export const SPOT_ADVISOR_SOURCE_ID = 'aws-spot-advisor';
 
 /**
- * The Spot table for `regions` x `instanceTypes`, from the feed. A pair the feed has no price for
- * is left out (the table never guesses); `missingSpotPrices` says which those are.
+ * A Spot price as an estimate: the on-demand price less the advertised saving, to a hundredth of a
+ * cent. A negative saving counts as none: the fleet's Spot maximum price is the on-demand price, so
+ * it never pays more.
  */
-export function spotTableFromFeed(
+export const estimatedSpotHourly = (onDemandHourly: number, savingsPercent: number): number =>
+  Math.round(onDemandHourly * (100 - Math.max(savingsPercent, 0)) * 100) / 10_000;
+
+/** Both tables for `regions` x `instanceTypes`, and the pairs each has no figure for. */
+export interface AdvisorTables {
+  readonly spotPrices: SpotPriceTable;
+  readonly interruptions: SpotInterruptionTable;
+}
+
+/**
+ * The Spot price table and the interruption bands for `regions` x `instanceTypes`, from the feed
+ * and the on-demand `prices`. A pair left out of a table is listed in its `gaps` with the reason
+ * (the tables never guess).
+ */
+export function spotTablesFromAdvisor(
   feed: unknown,
-  origin: SpotFeedOrigin,
+  origin: AdvisorFeedOrigin,
+  prices: PriceTable,
   regions: readonly string[],
   instanceTypes: readonly string[],
-): SpotPriceTable {
-  const prices = linuxSpotPrices(feed);
-  const table = Object.fromEntries(
-    regions.map((region) => {
-      const regional = prices.get(region);
-      const entries = instanceTypes.flatMap((type) => {
-        const spotHourly = regional?.get(type);
-        return spotHourly === undefined ? [] : [[type, { spotHourly, source: SPOT_FEED_SOURCE_ID }] as const];
-      });
-      return [region, Object.fromEntries(entries)];
-    }),
-  );
-  return parseSpotTable({
+): AdvisorTables {
+  const figures = linuxAdvisorFigures(feed);
+  const where = `${origin.file} @ ${origin.commit} (sha256 ${origin.sha256}), a copy of https://spot-bid-advisor.s3.amazonaws.com/spot-advisor-data.json`;
+  const spotRegions: Record<string, Record<string, SpotPriceTable['regions'][string][string]>> = {};
+  const bandRegions: Record<string, Record<string, SpotInterruptionBand>> = {};
+  const spotGaps: { region: string; instanceType: string; reason: string }[] = [];
+  const bandGaps: { region: string; instanceType: string; reason: string }[] = [];
+  for (const region of regions) {
+    spotRegions[region] = {};
+    bandRegions[region] = {};
+    for (const instanceType of instanceTypes) {
+      const figure = figures.get(region)?.get(instanceType);
+      if (figure === undefined) {
+        const reason = 'the Spot Instance Advisor feed has no Linux figure for it';
+        spotGaps.push({ region, instanceType, reason });
+        bandGaps.push({ region, instanceType, reason });
+        continue;
+      }
+      bandRegions[region][instanceType] = figure.interruption;
+      const onDemand = prices.regions[region]?.ec2[instanceType]?.onDemandHourly;
+      if (onDemand === undefined) {
+        spotGaps.push({ region, instanceType, reason: 'the on-demand price table has no price for it' });
+        continue;
+      }
+      spotRegions[region][instanceType] = {
+        spotHourly: estimatedSpotHourly(onDemand, figure.savingsPercent),
+        savingsPercent: figure.savingsPercent,
+        source: SPOT_ADVISOR_SOURCE_ID,
+      };
+    }
+  }
+  const rerun =
+    'Written by scripts/spot-prices.mjs from the file named in sources (its sha256 checks a re-run); run it again on a newer file, or after the on-demand table changes, rather than editing an entry.';
+  const spotPrices = parseSpotTable({
     schemaVersion: 1,
     currency: 'USD',
     sources: [
       {
-        id: SPOT_FEED_SOURCE_ID,
-        what: 'Linux Spot price per instance-hour per region and type, as the AWS Spot pricing page renders it (https://website.spot.ec2.aws.a2z.com/spot.json)',
-        where: `${origin.file} @ ${origin.commit} (sha256 ${origin.sha256}; fetched from AWS ${origin.fetchedAt})`,
-        date: origin.fetchedAt.slice(0, 10),
+        id: SPOT_ADVISOR_SOURCE_ID,
+        what: 'the on-demand price less the average saving AWS advertised in its Spot Instance Advisor; an estimate, not a quote',
+        where,
+        date: origin.date,
+        sha256: origin.sha256,
       },
     ],
     notes: [
-      'A Spot price is the regional price of one instance-hour at the time of the snapshot; Spot prices move with supply and demand, so the estimate is a snapshot, never a quote.',
-      'Written by scripts/spot-prices.mjs from the file named in sources; run it again on a newer snapshot rather than editing an entry. A region and type the feed has no price for is left out, and `cost` counts it at on demand, the most a Spot instance can cost.',
+      `spotHourly = on-demand Linux hourly price of src/cost/data/aws-prices.json (retrieved ${prices.retrieved}) x (1 - savingsPercent / 100), to a hundredth of a cent. savingsPercent is the Spot Instance Advisor's "savings over On-Demand" (its s): the average AWS advertises for the trailing month, not a price anyone quoted; Spot prices move with supply and demand.`,
+      rerun,
+      '`cost` counts a type without a Spot price at on demand, the most a Spot instance can cost, and says which types those were. The interruption band of each type is in src/catalog/data/spot-interruption.json, from the same file.',
     ],
-    regions: table,
+    regions: spotRegions,
+    gaps: spotGaps,
   });
+  const interruptions = parseSpotInterruptionTable({
+    schemaVersion: 1,
+    source: {
+      what: "interruption frequency band of Linux Spot instances (Spot Instance Advisor's ranges[r].label): the share AWS reclaimed over the trailing month",
+      where,
+      date: origin.date,
+      sha256: origin.sha256,
+    },
+    notes: [rerun],
+    regions: bandRegions,
+    gaps: bandGaps,
+  });
+  return { spotPrices, interruptions };
 }
 
 /**
@@ -133,9 +195,15 @@ export function runnerCatalogInstanceTypes(): string[] {
   return [...new Set([...Object.values(DEFAULT_RUNNER_INSTANCE_TYPES).flat(), ...offered])].sort();
 }
 
-/** `region instanceType` of every pair the table has no Spot price for. */
-export function missingSpotPrices(
-  table: SpotPriceTable,
+/** A table keyed by region and instance type, with the pairs it lists as gaps. */
+interface RegionTypeTable {
+  readonly regions: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  readonly gaps: readonly { readonly region: string; readonly instanceType: string }[];
+}
+
+/** `region instanceType` of every pair the table has no figure for, whether or not it lists it as a gap. */
+export function missingFigures(
+  table: RegionTypeTable,
   regions: readonly string[],
   instanceTypes: readonly string[],
 ): string[] {
@@ -144,4 +212,14 @@ export function missingSpotPrices(
       .filter((type) => table.regions[region]?.[type] === undefined)
       .map((type) => `${region} ${type}`),
   );
+}
+
+/** `region instanceType` of every pair the table neither has a figure for nor lists as a gap. */
+export function unexplainedGaps(
+  table: RegionTypeTable,
+  regions: readonly string[],
+  instanceTypes: readonly string[],
+): string[] {
+  const listed = new Set(table.gaps.map((gap) => `${gap.region} ${gap.instanceType}`));
+  return missingFigures(table, regions, instanceTypes).filter((pair) => !listed.has(pair));
 }

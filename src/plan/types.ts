@@ -5,6 +5,8 @@
  * none of them re-derives sizing. It is JSON-serialisable (`gitlab-aws plan --json` prints it),
  * so changes to these types are changes to a public format: bump `schemaVersion` on a breaking one.
  */
+
+import type { SpotInterruptionBand } from '../catalog/spot-interruption.js';
 import type {
   ArchitectureType,
   CatalogSource,
@@ -122,6 +124,8 @@ export interface RunnerFleetPlan {
       readonly instanceType: string;
       readonly vcpu: number;
       readonly memoryGiB: number;
+      /** How often AWS reclaims the type's Spot instances in the region (Spot Instance Advisor band); absent where the catalog has none. */
+      readonly spotInterruption?: SpotInterruptionBand;
     }[];
     readonly minCapacity: 0;
     readonly maxCapacity: number;

@@ -78,7 +78,7 @@ export function renderRunnerCost(cost: RunnerFleetCost): string[] {
   const prices = cost.types
     .map(
       (type) =>
-        `${type.instanceType} ${type.spotHourly !== undefined ? `$${type.spotHourly}/h Spot, ` : ''}$${type.onDemandHourly}/h on demand`,
+        `${type.instanceType} ${type.spotHourly !== undefined ? `$${type.spotHourly}/h Spot, ` : ''}$${type.onDemandHourly}/h on demand${type.spotInterruption !== undefined ? `, ${type.spotInterruption} interrupted` : ''}`,
     )
     .join('; ');
   return [
@@ -92,6 +92,7 @@ export function renderRunnerCost(cost: RunnerFleetCost): string[] {
       },
     ),
     `    Prices: ${prices}.`,
+    ...cost.spotSources.map((source) => `    Spot: ${source.what} (feed of ${source.date}).`),
     ...(cost.withoutSpotPrice.length > 0
       ? [
           `    No Spot price in the table for ${cost.withoutSpotPrice.join(', ')} here: counted at on demand, the most Spot costs.`,

@@ -3,10 +3,11 @@
  * Other sections (bill of materials, cost, deploy-time estimate) are appended by their producers.
  */
 
+import { SPOT_INTERRUPTIONS } from '../catalog/spot-interruption.js';
 import type { TargetLoad } from '../catalog/types.js';
 import { nodeRoles, nodesOf } from '../plan/query.js';
 import { budgetedGiB } from '../plan/resolve/process-budget.js';
-import type { CheckResult, Plan, PlanService, RpsSizing } from '../plan/types.js';
+import type { CheckResult, Plan, PlanService, RpsSizing, RunnerFleetPlan } from '../plan/types.js';
 import { renderTable } from './table.js';
 
 export function renderOrigin(plan: Plan): string {
@@ -204,6 +205,19 @@ export function renderServices(plan: Plan): string {
   return `Managed services (${plan.services.length})\n${renderTable(['ROLE', 'SERVICE', 'DETAIL'], rows, { indent: 2 })}`;
 }
 
+/** How often AWS reclaims each Spot type of the fleet, when it buys Spot and the bands are known. */
+function spotInterruptionRow(fleet: RunnerFleetPlan['fleet']): string[][] {
+  const banded = fleet.instanceTypes.filter((type) => type.spotInterruption !== undefined);
+  if (fleet.onDemandPercentageAboveBase === 100 || banded.length === 0) return [];
+  return [
+    [
+      'interruptions',
+      banded.map((type) => `${type.instanceType} ${type.spotInterruption}`).join(', '),
+      `share of Spot instances AWS reclaims a month (Spot Instance Advisor, ${SPOT_INTERRUPTIONS.source.date})`,
+    ],
+  ];
+}
+
 /** The runner fleet (spec `runners`): its manager, its job instances and how they are bought. */
 export function renderRunners(plan: Plan): string {
   const runners = plan.runners;
@@ -229,6 +243,7 @@ export function renderRunners(plan: Plan): string {
       `${runners.concurrent} at once`,
       `${runners.capacityPerInstance} per instance, ${runners.maxUseCount} before an instance is replaced, ${runners.idleCount} idle kept ${runners.idleMinutes} min, tags ${runners.tags.length > 0 ? runners.tags.join(', ') : 'none (untagged jobs)'}`,
     ],
+    ...spotInterruptionRow(fleet),
     ['cache', 'S3', `${runners.cacheBucketName} (objects expire after ${runners.cacheExpireAfterDays} days)`],
     [
       'registration',

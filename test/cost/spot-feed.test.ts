@@ -7,112 +7,207 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_RUNNER_INSTANCE_TYPES } from '../../src/catalog/gitlab-runner.js';
 import { INSTANCE_TYPES } from '../../src/catalog/instance-types.js';
 import { REGIONS } from '../../src/catalog/regions.js';
-import { parseSpotTable, SPOT_PRICES } from '../../src/cost/runner-fleet.js';
+import { SPOT_INTERRUPTION_BANDS, SPOT_INTERRUPTIONS } from '../../src/catalog/spot-interruption.js';
+import { loadPriceTable, type PriceTable } from '../../src/cost/prices.js';
+import { loadSpotTable, parseSpotTable } from '../../src/cost/runner-fleet.js';
 import {
-  FEED_REGION_ALIASES,
-  linuxSpotPrices,
-  missingSpotPrices,
+  type AdvisorTables,
+  estimatedSpotHourly,
+  linuxAdvisorFigures,
+  missingFigures,
   runnerCatalogInstanceTypes,
-  SPOT_FEED_SOURCE_ID,
-  spotTableFromFeed,
+  SPOT_ADVISOR_SOURCE_ID,
+  spotTablesFromAdvisor,
+  unexplainedGaps,
 } from '../../src/cost/spot-feed.js';
 
-/** One size in the feed's shape: a Linux and a Windows column of USD strings. */
-const size = (name: string, linux: string, mswin = '1.0') => ({
-  size: name,
-  valueColumns: [
-    { name: 'linux', prices: { USD: linux } },
-    { name: 'mswin', prices: { USD: mswin } },
-  ],
-});
-const region = (name: string, ...groups: ReturnType<typeof size>[][]) => ({
-  region: name,
-  footnotes: { '*': 'notAvailableForCCorCGPU' },
-  instanceTypes: groups.map((sizes, index) => ({ type: `group${index}`, sizes })),
-});
+/** The feed's `ranges`, as the Spot Instance Advisor publishes them. */
+const RANGES = [
+  { index: 0, label: '<5%', dots: 0, max: 5 },
+  { index: 1, label: '5-10%', dots: 1, max: 11 },
+  { index: 2, label: '10-15%', dots: 2, max: 16 },
+  { index: 3, label: '15-20%', dots: 3, max: 22 },
+  { index: 4, label: '>20%', dots: 4, max: 100 },
+];
 
 const ORIGIN = {
-  file: 'github.com/alexei-led/spotinfo internal/spot/data/spot-price-data.json',
-  commit: '69bcec6705869f89302ee456159dfe39f8dc2b7b',
-  fetchedAt: '2026-08-10T06:54:02Z',
-  sha256: 'cafdfff877df03265127b0b7615b92de79bc4e53b20eef3f2bb37181160fdbee',
+  file: 'github.com/alexei-led/spotinfo internal/spot/data/spot-advisor-data.json',
+  commit: '5eedf20a99614443af215f4aaf09bd10805cac72',
+  date: '2025-06-28',
+  sha256: '06d25100fe665ce321f205bd210aceb00184034be46b9b204b9efa7d1bda481b',
 };
 
-let feed: unknown;
+/** On-demand prices for two types in us-west-2 and none elsewhere: only what the converter reads. */
+const PRICES = {
+  retrieved: '2025-04-05',
+  regions: {
+    'us-west-2': { ec2: { 'm7g.xlarge': { onDemandHourly: 0.2 }, 'c7g.xlarge': { onDemandHourly: 0.1785 } } },
+    'eu-west-1': { ec2: { 'm7g.xlarge': { onDemandHourly: 0.17 } } },
+  },
+} as unknown as PriceTable;
+
+let feed: Record<string, unknown>;
 beforeAll(() => {
   feed = {
-    vers: 0.01,
-    config: {
-      rate: 'perhr',
-      valueColumns: ['linux', 'mswin'],
-      currencies: ['USD'],
-      regions: [
-        region(
-          'us-west-2',
-          [size('m7g.xlarge', '0.0547', 'N/A*'), size('t3.nano', '9.0E-4')],
-          [size('c7g.xlarge', '0.061'), size('c6g.xlarge', 'N/A*')],
-        ),
-        region('eu-ireland', [size('m7g.xlarge', '0.05')]),
-        region('us-west-2-lax-1', [size('m7g.xlarge', '0.9')]),
-      ],
+    instance_types: { 'm7g.xlarge': { emr: true, cores: 4, ram_gb: 16 } },
+    ranges: RANGES,
+    global_rate: '<10%',
+    spot_advisor: {
+      'us-west-2': {
+        Linux: { 'm7g.xlarge': { s: 60, r: 4 }, 'c7g.xlarge': { s: 59, r: 0 } },
+        Windows: { 'm7g.xlarge': { s: 30, r: 1 } },
+      },
+      'eu-west-1': { Linux: { 'm7g.xlarge': { s: -12, r: 2 }, 'c7g.xlarge': { s: 50, r: 0 } }, Windows: {} },
+      'sa-east-1': { Linux: { 'm7g.xlarge': { s: 70, r: 3 } } },
+      'ap-east-2': { Windows: { 'm7g.xlarge': { s: 70, r: 3 } } },
     },
   };
 });
 
-describe('the Spot price feed', () => {
-  it('reads Linux prices per region code, leaving out what is not sold', () => {
-    const prices = linuxSpotPrices(feed);
-    expect([...prices.keys()]).toEqual(['us-west-2', 'eu-west-1', 'us-west-2-lax-1']);
-    expect(Object.fromEntries(prices.get('us-west-2')!)).toEqual({
-      'm7g.xlarge': 0.0547,
-      't3.nano': 0.0009,
-      'c7g.xlarge': 0.061,
+/** The fixture's tables, made inside each test that reads them (so mutation testing sees which test covers what). */
+const fixtureTables = (): AdvisorTables =>
+  spotTablesFromAdvisor(
+    feed,
+    ORIGIN,
+    PRICES,
+    ['us-west-2', 'eu-west-1', 'sa-east-1'],
+    ['m7g.xlarge', 'c7g.xlarge'],
+  );
+
+describe('the Spot Instance Advisor feed', () => {
+  it('reads the Linux saving and interruption band per region and type', () => {
+    const figures = linuxAdvisorFigures(feed);
+    expect([...figures.keys()]).toEqual(['us-west-2', 'eu-west-1', 'sa-east-1', 'ap-east-2']);
+    expect(Object.fromEntries(figures.get('us-west-2')!)).toEqual({
+      'm7g.xlarge': { savingsPercent: 60, interruption: '>20%' },
+      'c7g.xlarge': { savingsPercent: 59, interruption: '<5%' },
     });
-    expect(prices.get('eu-west-1')?.get('m7g.xlarge')).toBe(0.05);
-  });
-
-  it('maps every older region name of the feed to a region code', () => {
-    for (const [alias, code] of Object.entries(FEED_REGION_ALIASES)) {
-      const prices = linuxSpotPrices({ config: { regions: [region(alias, [size('m7g.xlarge', '0.1')])] } });
-      expect([...prices.keys()]).toEqual([code]);
-    }
-  });
-
-  it('refuses what is not the feed, and a type priced twice at two prices', () => {
-    expect(() => linuxSpotPrices({})).toThrow(/no config.regions/);
-    expect(() => linuxSpotPrices(null)).toThrow(/no config.regions/);
-    expect(() => linuxSpotPrices({ config: { regions: [{}] } })).toThrow(/no name/);
-    const twice = (second: string) => ({
-      config: { regions: [region('us-west-2', [size('m7g.xlarge', '0.1'), size('m7g.xlarge', second)])] },
+    expect(figures.get('eu-west-1')!.get('m7g.xlarge')).toEqual({
+      savingsPercent: -12,
+      interruption: '10-15%',
     });
-    expect(() => linuxSpotPrices(twice('0.2'))).toThrow(/m7g.xlarge in us-west-2 twice, at 0.1 and 0.2/);
-    expect(linuxSpotPrices(twice('0.1')).get('us-west-2')?.get('m7g.xlarge')).toBe(0.1);
+    expect(figures.get('ap-east-2')!.size).toBe(0);
   });
 
-  it('becomes a valid table of the regions and types asked for, with its source', () => {
-    const table = spotTableFromFeed(
-      feed,
-      ORIGIN,
-      ['us-west-2', 'eu-west-1', 'sa-east-1'],
-      ['m7g.xlarge', 'c6g.xlarge'],
+  it('refuses what is not the feed, a band it does not know and a figure that is not {s, r}', () => {
+    const { ranges: _ranges, ...withoutRanges } = feed;
+    const withFigure = (figure: unknown) => ({
+      ranges: RANGES,
+      spot_advisor: { 'us-west-2': { Linux: { 'm7g.xlarge': figure } } },
+    });
+    expect(() => linuxAdvisorFigures(null)).toThrow(/no spot_advisor object/);
+    expect(() => linuxAdvisorFigures({ spot_advisor: [] })).toThrow(/no spot_advisor object/);
+    expect(() => linuxAdvisorFigures(withoutRanges)).toThrow(/no ranges list/);
+    expect(() => linuxAdvisorFigures({ ...feed, ranges: [...RANGES, { index: 5, label: '>50%' }] })).toThrow(
+      /interruption range gitlab-aws does not know: .*>50%/,
     );
-    expect(parseSpotTable(table)).toEqual(table);
-    expect(table.regions).toEqual({
-      'us-west-2': { 'm7g.xlarge': { spotHourly: 0.0547, source: SPOT_FEED_SOURCE_ID } },
-      'eu-west-1': { 'm7g.xlarge': { spotHourly: 0.05, source: SPOT_FEED_SOURCE_ID } },
+    expect(() => linuxAdvisorFigures({ ...feed, ranges: [{ label: '<5%' }] })).toThrow(/does not know/);
+    for (const figure of [
+      { r: 0 },
+      { s: '60', r: 0 },
+      { s: 100, r: 0 },
+      { s: -100, r: 0 },
+      { s: 60 },
+      { s: 60, r: 5 },
+      7,
+    ]) {
+      expect(() => linuxAdvisorFigures(withFigure(figure)), JSON.stringify(figure)).toThrow(
+        /figure for m7g.xlarge in us-west-2 is not \{s, r\}/,
+      );
+    }
+    expect(
+      linuxAdvisorFigures(withFigure({ s: 99.5, r: 4 }))
+        .get('us-west-2')!
+        .get('m7g.xlarge'),
+    ).toEqual({
+      savingsPercent: 99.5,
+      interruption: '>20%',
+    });
+    expect(
+      linuxAdvisorFigures(withFigure({ s: -99, r: 0 }))
+        .get('us-west-2')!
+        .get('m7g.xlarge'),
+    ).toEqual({
+      savingsPercent: -99,
+      interruption: '<5%',
+    });
+  });
+
+  it('estimates a Spot price as the on-demand price less the saving, never above on demand', () => {
+    expect(estimatedSpotHourly(0.2, 60)).toBe(0.08);
+    // 0.1785 x 0.41 = 0.073185: to a hundredth of a cent.
+    expect(estimatedSpotHourly(0.1785, 59)).toBe(0.0732);
+    expect(estimatedSpotHourly(0.17, -12)).toBe(0.17);
+    expect(estimatedSpotHourly(0.17, 0)).toBe(0.17);
+  });
+
+  it('becomes a Spot table of estimates, with its gaps and their reasons', () => {
+    const { spotPrices } = fixtureTables();
+    expect(parseSpotTable(spotPrices)).toEqual(spotPrices);
+    expect(spotPrices.regions).toEqual({
+      'us-west-2': {
+        'm7g.xlarge': { spotHourly: 0.08, savingsPercent: 60, source: SPOT_ADVISOR_SOURCE_ID },
+        'c7g.xlarge': { spotHourly: 0.0732, savingsPercent: 59, source: SPOT_ADVISOR_SOURCE_ID },
+      },
+      'eu-west-1': {
+        'm7g.xlarge': { spotHourly: 0.17, savingsPercent: -12, source: SPOT_ADVISOR_SOURCE_ID },
+      },
       'sa-east-1': {},
     });
-    expect(table.sources).toHaveLength(1);
-    const [source] = table.sources;
-    expect(source!.id).toBe(SPOT_FEED_SOURCE_ID);
-    expect(source!.date).toBe('2026-08-10');
-    for (const part of [ORIGIN.file, ORIGIN.commit, ORIGIN.sha256, ORIGIN.fetchedAt])
-      expect(source!.where).toContain(part);
-    expect(missingSpotPrices(table, ['us-west-2', 'sa-east-1'], ['m7g.xlarge', 'c6g.xlarge'])).toEqual([
-      'us-west-2 c6g.xlarge',
-      'sa-east-1 m7g.xlarge',
-      'sa-east-1 c6g.xlarge',
+    expect(spotPrices.gaps).toEqual([
+      // In the feed, and in the on-demand table's region, but not among its types.
+      {
+        region: 'eu-west-1',
+        instanceType: 'c7g.xlarge',
+        reason: 'the on-demand price table has no price for it',
+      },
+      {
+        region: 'sa-east-1',
+        instanceType: 'm7g.xlarge',
+        reason: 'the on-demand price table has no price for it',
+      },
+      {
+        region: 'sa-east-1',
+        instanceType: 'c7g.xlarge',
+        reason: 'the Spot Instance Advisor feed has no Linux figure for it',
+      },
     ]);
+    const [source] = spotPrices.sources;
+    expect(spotPrices.sources).toHaveLength(1);
+    expect(source!.id).toBe(SPOT_ADVISOR_SOURCE_ID);
+    expect(source!.date).toBe(ORIGIN.date);
+    expect(source!.sha256).toBe(ORIGIN.sha256);
+    expect(source!.what).toMatch(/estimate, not a quote/);
+    for (const part of [ORIGIN.file, ORIGIN.commit, ORIGIN.sha256, 'spot-bid-advisor.s3.amazonaws.com'])
+      expect(source!.where).toContain(part);
+    expect(spotPrices.notes.join(' ')).toContain('src/cost/data/aws-prices.json (retrieved 2025-04-05)');
+  });
+
+  it('becomes a table of interruption bands for every pair the feed has, priced or not', () => {
+    const tables = fixtureTables();
+    const { interruptions } = tables;
+    expect(interruptions.regions).toEqual({
+      'us-west-2': { 'm7g.xlarge': '>20%', 'c7g.xlarge': '<5%' },
+      'eu-west-1': { 'm7g.xlarge': '10-15%', 'c7g.xlarge': '<5%' },
+      'sa-east-1': { 'm7g.xlarge': '15-20%' },
+    });
+    expect(interruptions.gaps).toEqual([
+      {
+        region: 'sa-east-1',
+        instanceType: 'c7g.xlarge',
+        reason: 'the Spot Instance Advisor feed has no Linux figure for it',
+      },
+    ]);
+    expect(interruptions.source.sha256).toBe(ORIGIN.sha256);
+    expect(interruptions.source.date).toBe(ORIGIN.date);
+    expect(interruptions.source.where).toBe(tables.spotPrices.sources[0]!.where);
+  });
+
+  it('tells the pairs a table has no figure for from those it does not explain', () => {
+    const table = { regions: { a: { x: 1 } }, gaps: [{ region: 'a', instanceType: 'y' }] };
+    expect(missingFigures(table, ['a', 'b'], ['x', 'y'])).toEqual(['a y', 'b x', 'b y']);
+    expect(unexplainedGaps(table, ['a', 'b'], ['x', 'y'])).toEqual(['b x', 'b y']);
+    expect(unexplainedGaps(table, ['a'], ['x', 'y'])).toEqual([]);
   });
 });
 
@@ -127,14 +222,61 @@ describe('the runner catalog', () => {
   });
 });
 
-describe('the shipped Spot table', () => {
-  it('is empty, as its notes say, or has every runner type in every supported region', () => {
-    const missing = missingSpotPrices(SPOT_PRICES, Object.keys(REGIONS), runnerCatalogInstanceTypes());
-    if (Object.keys(SPOT_PRICES.regions).length === 0) {
-      expect(SPOT_PRICES.notes.join(' ')).toMatch(/No entry yet/);
-    } else {
-      expect(missing).toEqual([]);
+describe('the shipped Spot tables', () => {
+  let regions: string[];
+  let types: string[];
+  beforeAll(() => {
+    regions = Object.keys(REGIONS);
+    types = runnerCatalogInstanceTypes();
+  });
+  const pair = (gap: { region: string; instanceType: string }) => `${gap.region} ${gap.instanceType}`;
+
+  it('have a figure for every region and runner type, or list it as a gap, and list no gap they have a figure for', () => {
+    for (const table of [loadSpotTable(), SPOT_INTERRUPTIONS]) {
+      // A region or runner type added since the tables were written: run scripts/spot-prices.mjs again.
+      expect(unexplainedGaps(table, regions, types)).toEqual([]);
+      expect(table.gaps.map(pair)).toEqual(missingFigures(table, regions, types));
     }
+  });
+
+  it('leave out a Spot price only where the on-demand table or the feed has none', () => {
+    const prices = loadPriceTable();
+    for (const gap of loadSpotTable().gaps) {
+      const onDemand = prices.regions[gap.region]?.ec2[gap.instanceType];
+      const band = SPOT_INTERRUPTIONS.regions[gap.region]?.[gap.instanceType];
+      // A gap both tables could fill now: the on-demand table has grown since the Spot table was written.
+      expect(onDemand !== undefined && band !== undefined, pair(gap)).toBe(false);
+    }
+    expect(SPOT_INTERRUPTIONS.gaps).toEqual([]);
+  });
+
+  it('estimate every Spot price from the shipped on-demand price and the saving', () => {
+    const prices = loadPriceTable();
+    for (const [region, entries] of Object.entries(loadSpotTable().regions)) {
+      for (const [type, entry] of Object.entries(entries)) {
+        const onDemand = prices.regions[region]!.ec2[type]!.onDemandHourly;
+        const saving = Math.max(entry.savingsPercent!, 0);
+        expect(
+          Math.abs(entry.spotHourly - onDemand * (1 - saving / 100)),
+          `${region} ${type}`,
+        ).toBeLessThanOrEqual(0.00005 + 1e-12);
+      }
+    }
+  });
+
+  it('come from the same file, named with its commit, date and digest', () => {
+    const [source] = loadSpotTable().sources;
+    expect(loadSpotTable().sources).toHaveLength(1);
+    expect(source!.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(SPOT_INTERRUPTIONS.source.sha256).toBe(source!.sha256);
+    expect(SPOT_INTERRUPTIONS.source.date).toBe(source!.date);
+    expect(source!.where).toContain(source!.sha256!);
+    expect(source!.where).toMatch(/@ [0-9a-f]{40} /);
+    expect(
+      Object.values(SPOT_INTERRUPTIONS.regions)
+        .flatMap(Object.values)
+        .every((band) => SPOT_INTERRUPTION_BANDS.includes(band)),
+    ).toBe(true);
   });
 });
 
@@ -142,28 +284,62 @@ describe('scripts/spot-prices.mjs', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gitlab-aws-spot-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('writes the table the module makes from the file, with the file digest', () => {
-    const input = join(dir, 'spot-price-data.json');
+  it('writes both tables the module makes from the file, with the file digest, and names the gaps', () => {
+    const input = join(dir, 'spot-advisor-data.json');
     const out = join(dir, 'spot-prices.json');
+    const interruptionsOut = join(dir, 'spot-interruption.json');
     writeFileSync(input, JSON.stringify(feed));
     const script = resolve(import.meta.dirname, '../../scripts/spot-prices.mjs');
     const run = spawnSync(
       process.execPath,
-      [script, input, '--commit', ORIGIN.commit, '--fetched-at', ORIGIN.fetchedAt, '--out', out],
+      [
+        script,
+        input,
+        '--commit',
+        ORIGIN.commit,
+        '--date',
+        ORIGIN.date,
+        '--out',
+        out,
+        '--interruptions-out',
+        interruptionsOut,
+      ],
       { encoding: 'utf8' },
     );
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
-    const written = JSON.parse(readFileSync(out, 'utf8'));
     const digest = createHash('sha256').update(readFileSync(input)).digest('hex');
     expect(run.stdout).toContain(`sha256 ${digest}`);
-    const expected = spotTableFromFeed(
+    const expected = spotTablesFromAdvisor(
       feed,
       { ...ORIGIN, sha256: digest },
+      loadPriceTable(),
       Object.keys(REGIONS),
       runnerCatalogInstanceTypes(),
     );
-    expect(written).toEqual(JSON.parse(JSON.stringify(expected)));
-    expect(written.regions['us-west-2']['m7g.xlarge'].spotHourly).toBe(0.0547);
+    expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual(JSON.parse(JSON.stringify(expected.spotPrices)));
+    expect(JSON.parse(readFileSync(interruptionsOut, 'utf8'))).toEqual(
+      JSON.parse(JSON.stringify(expected.interruptions)),
+    );
+    expect(expected.spotPrices.regions['us-west-2']!['m7g.xlarge']!.savingsPercent).toBe(60);
+    expect(run.stdout).toContain(
+      'no Spot price: us-east-1 m7g.xlarge (the Spot Instance Advisor feed has no Linux figure for it)',
+    );
+    expect(run.stdout).toContain(
+      'no Spot price: sa-east-1 m7g.xlarge (the on-demand price table has no price for it)',
+    );
+  });
+
+  it('refuses to run without the commit and date of the file', () => {
+    const script = resolve(import.meta.dirname, '../../scripts/spot-prices.mjs');
+    const run = spawnSync(
+      process.execPath,
+      [script, 'x.json', '--commit', ORIGIN.commit, '--date', '28 June'],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/usage: .*--date <YYYY-MM-DD>/);
   });
 });

@@ -186,6 +186,39 @@ describe('sizing rules', () => {
     ).toEqual([]);
   });
 
+  it('GLA-RUNNER-SPOT-INTERRUPTIONS names the Spot types in the >20% band, and only those', () => {
+    const id = 'GLA-RUNNER-SPOT-INTERRUPTIONS';
+    const runners = (more: object) => ({ runners: { enabled: true, ...more } });
+    const [all] = findings(runners({}), id);
+    expect(all?.message).toMatch(
+      /^c7i\.xlarge, c6i\.xlarge are in the >20% Spot interruption band in us-west-2 \(AWS Spot Instance Advisor, \d{4}-\d{2}-\d{2}\)/,
+    );
+    expect(all?.message).toContain('Choose types with lower interruption frequency');
+    const [one] = findings(runners({ instanceTypes: ['m7i.xlarge', 'c7i.xlarge'] }), id);
+    expect(one?.message).toMatch(/^c7i\.xlarge is in the >20% /);
+    // An on-demand base still buys Spot above it.
+    expect(findings(runners({ onDemandBase: 2 }), id)).toHaveLength(1);
+    // 15-20 % (c6i.xlarge in us-east-1) and below are left alone; so are graviton's defaults in us-west-2.
+    expect(
+      findings({ region: 'us-east-1', ...runners({ instanceTypes: ['c6i.xlarge', 'm7i.xlarge'] }) }, id),
+    ).toEqual([]);
+    expect(findings({ architecture: { cpu: 'graviton' }, ...runners({}) }, id)).toEqual([]);
+    expect(findings({}, id)).toEqual([]);
+    // A type without a band (none in the catalog's table for the region) is not counted as reclaimed.
+    const unbanded = contextFor(runners({}), (plan) => ({
+      runners: {
+        ...plan.runners!,
+        fleet: {
+          ...plan.runners!.fleet,
+          instanceTypes: plan.runners!.fleet.instanceTypes.map(
+            ({ spotInterruption: _band, ...type }) => type,
+          ),
+        },
+      },
+    }));
+    expect(runChecks(unbanded, [ruleOf(id)])).toEqual([]);
+  });
+
   it('GLA-EC2-BURSTABLE reports each burstable role once, naming role and type', () => {
     const found = findings(
       { architecture: { size: '3k' }, rails: { instanceType: 't3.2xlarge' } },

@@ -225,6 +225,12 @@ const CASES: Record<
     field: 'objectStorage.bucketPrefix',
     quiet: { architecture: { size: '3k', type: 'cloud-native-hybrid' } },
   },
+  // The default x86 types include two in the >20 % band in us-west-2 (the fixture's region).
+  'GLA-RUNNER-SPOT-INTERRUPTIONS': {
+    fires: { runners: { enabled: true } },
+    field: 'runners.instanceTypes',
+    quiet: { runners: { enabled: true, spot: false } },
+  },
 };
 
 describe('plan checks', () => {

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_RUNNER_INSTANCE_TYPES, GITLAB_RUNNER } from '../../src/catalog/gitlab-runner.js';
 import { INSTANCE_TYPES } from '../../src/catalog/instance-types.js';
+import { SPOT_INTERRUPTIONS } from '../../src/catalog/spot-interruption.js';
 import { bootOrderProblems, planBootOrder } from '../../src/plan/boot-order.js';
 import type { Plan } from '../../src/plan/types.js';
 import { specErrorOf } from '../fixtures/errors.js';
@@ -35,6 +36,22 @@ describe('runner fleet in the Plan', () => {
     expect(fleet.availabilityZones).toEqual(plan.availabilityZones);
     expect(fleet.instanceTypes.map((type) => type.instanceType)).toEqual(DEFAULT_RUNNER_INSTANCE_TYPES.x86);
     expect(fleet.autoScalingGroupName).toBe('gitlab-test-runner-fleet');
+  });
+
+  it('carries how often AWS reclaims each Spot type in the region, from the catalog', () => {
+    const bands = (region: string, instanceTypes: string[]) =>
+      planFor({ region, runners: { ...ON, instanceTypes } }).runners!.fleet.instanceTypes.map(
+        (type) => type.spotInterruption,
+      );
+    const types = ['c7i.xlarge', 'm6i.xlarge'];
+    for (const region of ['us-west-2', 'eu-central-1']) {
+      expect(bands(region, types), region).toEqual(
+        types.map((type) => SPOT_INTERRUPTIONS.regions[region]![type]),
+      );
+    }
+    // The same types are reclaimed at different rates in different regions.
+    expect(bands('us-west-2', types)).not.toEqual(bands('eu-central-1', types));
+    expect(plan.runners!.fleet.instanceTypes.every((type) => type.spotInterruption !== undefined)).toBe(true);
   });
 
   it('keeps the manager on demand, alone, and its runner busy across every instance', () => {
@@ -164,8 +181,16 @@ describe('runner fleet in the Plan', () => {
         const label = `${combination.size} ${combination.type} ${combination.availabilityZones} ${cpu}`;
         expect(resolved.runners?.fleet.availabilityZones, label).toHaveLength(combination.availabilityZones);
         expect(resolved.runners?.fleet.arch, label).toBe(cpu === 'graviton' ? 'arm64' : 'x86_64');
-        // The fleet adds no finding of its own to what the architecture has.
-        expect(resolved.checks, label).toEqual(planFor(base).checks);
+        // The fleet adds no finding of its own to what the architecture has, but for how often AWS
+        // reclaims its Spot types in the region (which the architecture does not change).
+        expect(
+          resolved.checks.filter((check) => check.id !== 'GLA-RUNNER-SPOT-INTERRUPTIONS'),
+          label,
+        ).toEqual(planFor(base).checks);
+        expect(
+          resolved.checks.filter((check) => check.id === 'GLA-RUNNER-SPOT-INTERRUPTIONS').length,
+          label,
+        ).toBe(cpu === 'x86' ? 1 : 0);
         expect(bootOrderProblems(planBootOrder(resolved)), label).toEqual(
           bootOrderProblems(planBootOrder(planFor(base))),
         );
@@ -269,6 +294,26 @@ describe('runner fleet in the report', () => {
       /job instances +0-7x c7i\.xlarge\|c6i\.xlarge\|m7i\.xlarge\|m6i\.xlarge +Spot price-capacity-optimized, 3 AZs/,
     );
     expect(text).toMatch(/jobs +7 at once .* tags docker/);
+    const bands = plan.runners!.fleet.instanceTypes.map(
+      (type) => `${type.instanceType} ${type.spotInterruption}`,
+    );
+    expect(text).toContain(
+      `  interruptions  ${bands.join(', ')}  share of Spot instances AWS reclaims a month (Spot Instance Advisor, ${SPOT_INTERRUPTIONS.source.date})`,
+    );
+    // All on demand, nothing is reclaimed; a type without a band is left out of the row.
+    expect(renderPlanText(planFor({ runners: { ...ON, spot: false } }))).not.toContain('interruptions');
+    const [first, ...others] = plan.runners!.fleet.instanceTypes;
+    const { spotInterruption: _band, ...unbanded } = first!;
+    const partly = renderPlanText({
+      ...plan,
+      runners: { ...plan.runners!, fleet: { ...plan.runners!.fleet, instanceTypes: [unbanded, ...others] } },
+    });
+    expect(partly).toContain(`  interruptions  ${bands.slice(1).join(', ')}  `);
+    const none = renderPlanText({
+      ...plan,
+      runners: { ...plan.runners!, fleet: { ...plan.runners!.fleet, instanceTypes: [unbanded] } },
+    });
+    expect(none).not.toContain('interruptions');
     expect(renderPlanText(planFor())).not.toContain('Runner fleet');
     const dot = planToDot(plan);
     expect(dot).toContain('runner_manager -> runner_fleet');

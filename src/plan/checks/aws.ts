@@ -1,4 +1,4 @@
-/** Limits of AWS itself that the layout would break. */
+/** Limits of AWS itself that the layout would break, and AWS behaviour it would run into. */
 
 import { bucketName } from './aws/bucket-name.js';
 import { ebsGp3Throughput } from './aws/ebs-gp3-throughput.js';
@@ -8,6 +8,7 @@ import { eksUnsupported } from './aws/eks-unsupported.js';
 import { elasticIpQuota } from './aws/elastic-ip-quota.js';
 import { rdsGp3Iops } from './aws/rds-gp3-iops.js';
 import { rdsIopsRatio } from './aws/rds-iops-ratio.js';
+import { runnerSpotInterruptions } from './aws/runner-spot-interruptions.js';
 import { vpcTooSmall } from './aws/vpc-too-small.js';
 import type { PlanRule } from './rule.js';
 
@@ -21,4 +22,5 @@ export const AWS_RULES: readonly PlanRule[] = [
   ebsIopsRatio,
   eksUnsupported,
   eksExtendedSupport,
+  runnerSpotInterruptions,
 ];

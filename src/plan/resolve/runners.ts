@@ -10,6 +10,8 @@
  * for and terminate instances it holds jobs on. A reclaimed instance's job fails as a runner system
  * failure, which GitLab shows on the job (and `retry: when: runner_system_failure` retries); the
  * interruption warning itself is recorded by the fleet's EventBridge rule (src/infra/runners.ts).
+ * How often AWS reclaims each type in the region (the Spot Instance Advisor's band, from the
+ * catalog) is decided here, once, for the plan check GLA-RUNNER-SPOT-INTERRUPTIONS and for `cost`.
  */
 import {
   DEFAULT_RUNNER_INSTANCE_TYPES,
@@ -17,6 +19,7 @@ import {
   GITLAB_RUNNER,
 } from '../../catalog/gitlab-runner.js';
 import { INSTANCE_TYPES } from '../../catalog/instance-types.js';
+import { spotInterruptionBand } from '../../catalog/spot-interruption.js';
 import type { CpuFamily } from '../../catalog/types.js';
 import { SpecError } from '../../spec/errors.js';
 import type { Spec } from '../../spec/schema.js';
@@ -132,11 +135,15 @@ export function planRunners(
       autoScalingGroupName: `${spec.name}-runner-fleet`,
       interruptionLogGroupPrefix: `/gitlab-aws/${spec.name}/runner-spot-interruptions`,
       arch,
-      instanceTypes: fleetTypes.map((type) => ({
-        instanceType: type.name,
-        vcpu: type.vcpu,
-        memoryGiB: type.memoryGiB,
-      })),
+      instanceTypes: fleetTypes.map((type) => {
+        const spotInterruption = spotInterruptionBand(spec.region, type.name);
+        return {
+          instanceType: type.name,
+          vcpu: type.vcpu,
+          memoryGiB: type.memoryGiB,
+          ...(spotInterruption !== undefined ? { spotInterruption } : {}),
+        };
+      }),
       minCapacity: 0,
       maxCapacity: runners.maxInstances,
       onDemandBaseCapacity: runners.onDemandBase,
