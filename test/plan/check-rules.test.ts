@@ -186,33 +186,36 @@ describe('sizing rules', () => {
     ).toEqual([]);
   });
 
-  it('GLA-RUNNER-SPOT-INTERRUPTIONS names the Spot types in the >20% band, and only those', () => {
+  it('GLA-RUNNER-SPOT-INTERRUPTIONS fires when every Spot type is in the >20% band, naming them', () => {
     const id = 'GLA-RUNNER-SPOT-INTERRUPTIONS';
     const runners = (more: object) => ({ runners: { enabled: true, ...more } });
-    const [all] = findings(runners({}), id);
+    // In us-west-2 c7i.xlarge and c6i.xlarge are both in the >20% band: no other pool to fall back to.
+    const [all] = findings(runners({ instanceTypes: ['c7i.xlarge', 'c6i.xlarge'] }), id);
     expect(all?.message).toMatch(
-      /^c7i\.xlarge, c6i\.xlarge are in the >20% Spot interruption band in us-west-2 \(AWS Spot Instance Advisor, \d{4}-\d{2}-\d{2}\)/,
+      /^every runner job instance type \(c7i\.xlarge, c6i\.xlarge\) is in the >20% Spot interruption band in us-west-2 \(AWS Spot Instance Advisor, \d{4}-\d{2}-\d{2}\)/,
     );
-    expect(all?.message).toContain('Choose types with lower interruption frequency');
-    const [one] = findings(runners({ instanceTypes: ['m7i.xlarge', 'c7i.xlarge'] }), id);
-    expect(one?.message).toMatch(/^c7i\.xlarge is in the >20% /);
-    // An on-demand base still buys Spot above it.
-    expect(findings(runners({ onDemandBase: 2 }), id)).toHaveLength(1);
-    // 15-20 % (c6i.xlarge in us-east-1) and below are left alone; so are graviton's defaults in us-west-2.
-    expect(
-      findings({ region: 'us-east-1', ...runners({ instanceTypes: ['c6i.xlarge', 'm7i.xlarge'] }) }, id),
-    ).toEqual([]);
+    expect(all?.message).toContain('Add types with lower interruption frequency');
+    // An on-demand base still buys Spot above it; all on demand is never reclaimed.
+    const worst = ['c7i.xlarge', 'c6i.xlarge'];
+    expect(findings(runners({ instanceTypes: worst, onDemandBase: 2 }), id)).toHaveLength(1);
+    expect(findings(runners({ instanceTypes: worst, spot: false }), id)).toEqual([]);
+    // One type in a lower band (m7i.xlarge, 5-10 % in us-west-2) is a pool the allocation can use.
+    expect(findings(runners({ instanceTypes: ['m7i.xlarge', 'c7i.xlarge'] }), id)).toEqual([]);
+    // The defaults have such a pool in us-west-2, for both CPU families.
+    expect(findings(runners({}), id)).toEqual([]);
     expect(findings({ architecture: { cpu: 'graviton' }, ...runners({}) }, id)).toEqual([]);
     expect(findings({}, id)).toEqual([]);
     // A type without a band (none in the catalog's table for the region) is not counted as reclaimed.
-    const unbanded = contextFor(runners({}), (plan) => ({
+    const unbanded = contextFor(runners({ instanceTypes: ['c7i.xlarge', 'c6i.xlarge'] }), (plan) => ({
       runners: {
         ...plan.runners!,
         fleet: {
           ...plan.runners!.fleet,
-          instanceTypes: plan.runners!.fleet.instanceTypes.map(
-            ({ spotInterruption: _band, ...type }) => type,
-          ),
+          instanceTypes: plan.runners!.fleet.instanceTypes.map((type, index) => {
+            if (index > 0) return type;
+            const { spotInterruption: _band, ...rest } = type;
+            return rest;
+          }),
         },
       },
     }));
