@@ -464,18 +464,6 @@ close_first_boot_secret() {
   aws secretsmanager untag-resource --region "$REGION" --secret-id "$1" --tag-keys "$GLA_TAG_FIRST_BOOT" >/dev/null
 }
 
-store_secrets_json() {
-  aws secretsmanager put-secret-value --region "$REGION" --secret-id "$GLA_SECRETS_JSON_NAME" \
-    --secret-string file:///etc/gitlab/gitlab-secrets.json >/dev/null
-  close_first_boot_secret "$GLA_SECRETS_JSON_NAME"
-}
-
-store_host_keys() {
-  aws secretsmanager put-secret-value --region "$REGION" --secret-id "$GLA_HOST_KEYS_NAME" \
-    --secret-string "$(cd /etc/ssh && tar -cz ssh_host_* | base64 -w0)" >/dev/null
-  close_first_boot_secret "$GLA_HOST_KEYS_NAME"
-}
-
 # Shares a first-boot secret this node generated (its value in the root-only file $2) unless
 # another node's is stored: a compare-and-set, without the database. Every node that may generate
 # the secret writes it as the version FIRST_BOOT_VERSION; Secrets Manager creates that version for
@@ -498,7 +486,8 @@ claim_first_boot_secret() {
   [ "$CLAIMED" = no ] || close_first_boot_secret "$name"
 }
 
-# After the first reconfigure of a node that found a shared secret not stored yet (shared_secrets):
+# After the first reconfigure of a node that found a shared secret not stored yet (shared_secrets)
+# (the 1k node, or one that may migrate):
 # gitlab-secrets.json is the one that reconfigure wrote unless another node stored its own first
 # (then this node installs that one and reconfigures again); the same for the SSH host keys, which
 # need no reconfigure.
@@ -527,34 +516,15 @@ first_boot_secrets() {
   fi
 }
 
-# The single node (1k) shares its secrets with no other node, but /etc/gitlab and /etc/ssh live on
-# the root volume, which a replacement instance does not keep: the node installs what an earlier
-# instance stored, else its first reconfigure generates them and it stores them afterwards.
-single_node_secrets() {
-  if [ -n "$GLA_SECRETS_JSON_NAME" ] && secret_is_set "$GLA_SECRETS_JSON_NAME"; then install_secrets_json; fi
-  if [ -n "$GLA_HOST_KEYS_NAME" ] && secret_is_set "$GLA_HOST_KEYS_NAME"; then install_host_keys; fi
-}
-
-store_single_node_secrets() {
-  [ "${GLA_SINGLE_NODE:-no}" = "yes" ] || return 0
-  if [ -n "$GLA_SECRETS_JSON_NAME" ] && ! secret_is_set "$GLA_SECRETS_JSON_NAME"; then
-    log "storing the gitlab-secrets.json the first reconfigure generated"
-    store_secrets_json
-  fi
-  if [ -n "$GLA_HOST_KEYS_NAME" ] && ! secret_is_set "$GLA_HOST_KEYS_NAME"; then
-    log "storing this node's SSH host keys for its successors"
-    store_host_keys
-  fi
-}
+# Whether this node may generate the shared secrets: the 1k node (it shares them with no other
+# node, but /etc/gitlab and /etc/ssh live on the root volume, which its replacement does not keep),
+# and the nodes that may migrate.
+generates_secrets() { [ "${GLA_SINGLE_NODE:-no}" = "yes" ] || [ "$GLA_MIGRATES" = "yes" ]; }
 
 shared_secrets() {
-  if [ "${GLA_SINGLE_NODE:-no}" = "yes" ]; then
-    single_node_secrets
-    return 0
-  fi
-  if [ "$GLA_MIGRATES" = "yes" ]; then
-    # A node that may generate them installs what is stored and waits for nobody: what is not
-    # stored yet, its own reconfigure generates and first_boot_secrets shares.
+  if generates_secrets; then
+    # It installs what is stored and waits for nobody: what is not stored yet, its own
+    # reconfigure generates and first_boot_secrets shares.
     if [ -n "$GLA_SECRETS_JSON_NAME" ]; then
       if secret_is_set "$GLA_SECRETS_JSON_NAME"; then install_secrets_json; else : >"$STATE_DIR/generates-secrets-json"; fi
     fi
@@ -702,14 +672,13 @@ boot() {
     run_step always praefect_database wait_for_artifact "$ARTIFACT_PRAEFECT_DATABASE" praefect_database_ready
   fi
   run_step once reconfigure gitlab-ctl reconfigure
-  if [ "$GLA_MIGRATES" = "yes" ]; then run_step once first_boot_secrets; fi
+  if generates_secrets; then run_step once first_boot_secrets; fi
   if [ "${GLA_PRAEFECT_SCHEMA_WAIT:-no}" = "yes" ]; then
     # Created beside the deploy node, this one reconfigured while that one migrated; Praefect
     # starts over on the finished schema.
     run_step always praefect_schema wait_for_artifact "$ARTIFACT_PRAEFECT_SCHEMA" praefect_schema_ready
     run_step once praefect_restart gitlab-ctl restart praefect
   fi
-  run_step once store_single_node_secrets
   if [ "$GLA_MIGRATES" = "yes" ]; then
     run_step once prepare_database
     run_step once run_migrations
