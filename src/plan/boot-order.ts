@@ -70,11 +70,12 @@ export const BOOT_PHASE_SECONDS: Readonly<Record<BootPhaseId, number>> = {
   /** Once the database answers, under the deploy lock: its extensions. */
   bootstrap: 30,
   /**
-   * Store the secrets the first reconfigure generated, with a compare-and-set: seconds for the
-   * member whose are stored, a second reconfigure for each other member. The group signals once
-   * its slowest member does, so the step lasts that reconfigure.
+   * Store the secrets the first reconfigure generated, with a compare-and-set (seconds). A member
+   * whose secrets were not the ones stored reconfigures again meanwhile, which the group's time does
+   * not count: that member then queues on the deploy lock behind the member that migrates, and the
+   * migration lasts as long as the reconfigure.
    */
-  'first-boot': 3 * 60,
+  'first-boot': 60,
   /** gitlab-ctl reconfigure. */
   configure: 3 * 60,
   /** Under the deploy lock, once per version: load the schema and seed a new database. */

@@ -102,10 +102,10 @@ describe('boot order of a 3k plan', () => {
       const walk = timeline.get(id)!;
       return [walk.start / 60, walk.finish / 60];
     };
-    // Rails: install 7, configure 3, first boot 3 (secrets), bootstrap 0.5, migrate 3, start 2.
-    expect(minutes('group rails')).toEqual([0, 18.5]);
-    // Gitaly waits for the secrets (13), then configures and starts.
-    expect(minutes('node gitaly-1')).toEqual([0, 18]);
+    // Rails: install 7, configure 3, first boot 1 (secrets), bootstrap 0.5, migrate 3, start 2.
+    expect(minutes('group rails')).toEqual([0, 16.5]);
+    // Gitaly waits for the secrets (11), then configures and starts.
+    expect(minutes('node gitaly-1')).toEqual([0, 16]);
     // The Praefect deploy node's database is its own RDS instance, there before it boots; the others
     // boot beside it and wait for its schema only before they start (its reconfigure ends at 10).
     expect(minutes('node praefect-1')).toEqual([0, 12]);
@@ -118,8 +118,8 @@ describe('boot order of a 3k plan', () => {
       ['praefect-schema', 10],
     ]);
     expect(minutes('node monitoring-1')).toEqual([0, 12]);
-    // The backup node waits for the secrets (13), configures (3); Praefect serves from 12 on.
-    expect(minutes('node backup-1')).toEqual([0, 18]);
+    // The backup node waits for the secrets (11), configures (3); Praefect serves from 12 on.
+    expect(minutes('node backup-1')).toEqual([0, 16]);
   });
 
   it('has the backup node wait for the database, Redis, the secrets and Praefect, each with a producer', () => {
