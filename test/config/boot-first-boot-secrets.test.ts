@@ -127,9 +127,14 @@ install_gitlab() { record install_gitlab; }
 fast_ssh_key_lookup() { :; }
 check_running() { record check_running; }
 systemctl() { :; }
-# reconfigure writes gitlab-secrets.json with new secrets unless one is there, as the package does.
+# reconfigure writes gitlab-secrets.json with new secrets unless one is there, as the package does;
+# with $ROOT/stop-at-reconfigure-<n>, the node stops during its n-th (counted across runs).
 gitlab-ctl() {
   record "gitlab-ctl $*"
+  if [ "$1" = reconfigure ]; then
+    echo x >>"$ROOT/reconfigures"
+    if [ -e "$ROOT/stop-at-reconfigure-$(wc -l <"$ROOT/reconfigures")" ]; then return 1; fi
+  fi
   if [ "$1" = reconfigure ] && [ ! -e "$ROOT/etc/gitlab/gitlab-secrets.json" ]; then
     printf '{"gitlab_rails":{"secret_key_base":"%s"}}\\n' "$(od -An -N16 -tx1 /dev/urandom | tr -d ' \\n')" >"$ROOT/etc/gitlab/gitlab-secrets.json"
   fi
@@ -266,6 +271,21 @@ describe('first-boot secrets of the nodes that may migrate', () => {
     // Its host keys it found stored at its claim: it installs them and writes nothing.
     expect(b.hostKeys()).toBe(a.hostKeys());
     expect(b.trace().filter((line) => line.includes(`untag-resource`))).toEqual([]);
+  });
+
+  it("a node stopped during the reconfigure that follows installing the winner's secrets reconfigures when its boot resumes", async () => {
+    const { world, fake } = newWorld();
+    const [a, b] = [newNode(world, 'rails-a'), newNode(world, 'rails-b')];
+    expect((await boot(a, fake)).status).toBe(0);
+    writeFileSync(join(fake.state, 'stale-rails-b'), '3');
+    writeFileSync(join(b.root, 'stop-at-reconfigure-2'), '');
+    expect((await boot(b, fake)).status).toBe(1);
+    // The run cloud-init starts at the next boot: the claim is done, the reconfigure is not.
+    const resumed = await boot(b, fake);
+    expect(resumed.status, resumed.output).toBe(0);
+    expect(count(b.trace(), /^gitlab-ctl reconfigure$/)).toBe(1);
+    expect(b.trace().filter((line) => line.includes('put-secret-value'))).toEqual([]);
+    expect(b.secretsJson()).toBe(a.secretsJson());
   });
 
   it('a write refused while nothing is stored fails the boot, and leaves the secret open', async () => {

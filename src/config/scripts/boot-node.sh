@@ -488,9 +488,9 @@ claim_first_boot_secret() {
 
 # After the first reconfigure of a node that found a shared secret not stored yet (shared_secrets)
 # (the 1k node, or one that may migrate):
-# gitlab-secrets.json is the one that reconfigure wrote unless another node stored its own first
-# (then this node installs that one and reconfigures again); the same for the SSH host keys, which
-# need no reconfigure.
+# gitlab-secrets.json is the one that reconfigure wrote unless another node stored its own first:
+# then this node installs that one, and boot reconfigures again (its marker goes first, so a run
+# resumed after a reboot still does). The same for the SSH host keys, which need no reconfigure.
 first_boot_secrets() {
   local keys="$SECRETS_DIR/ssh-host-keys.generated"
   if [ -e "$STATE_DIR/generates-secrets-json" ]; then
@@ -498,9 +498,9 @@ first_boot_secrets() {
     if [ "$CLAIMED" = yes ]; then
       log "gitlab-secrets.json: this node's is the one stored"
     else
-      log "gitlab-secrets.json: another node's is stored; installing it and reconfiguring again"
+      log "gitlab-secrets.json: another node's is stored; installing it to reconfigure again"
+      rm -f "$STATE_DIR/reconfigure.done"
       install_secrets_json
-      gitlab-ctl reconfigure
     fi
   fi
   if [ -e "$STATE_DIR/generates-host-keys" ]; then
@@ -672,7 +672,10 @@ boot() {
     run_step always praefect_database wait_for_artifact "$ARTIFACT_PRAEFECT_DATABASE" praefect_database_ready
   fi
   run_step once reconfigure gitlab-ctl reconfigure
-  if generates_secrets; then run_step once first_boot_secrets; fi
+  if generates_secrets; then
+    run_step once first_boot_secrets
+    run_step once reconfigure gitlab-ctl reconfigure
+  fi
   if [ "${GLA_PRAEFECT_SCHEMA_WAIT:-no}" = "yes" ]; then
     # Created beside the deploy node, this one reconfigured while that one migrated; Praefect
     # starts over on the finished schema.
