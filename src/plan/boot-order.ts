@@ -50,9 +50,9 @@ import type { Plan, PlanNode, SecretId } from './types.js';
 export type BootPhaseId =
   | 'tools'
   | 'install'
-  | 'bootstrap'
-  | 'first-boot'
   | 'configure'
+  | 'first-boot'
+  | 'bootstrap'
   | 'migrate'
   | 'start';
 
@@ -67,8 +67,8 @@ export const BOOT_PHASE_SECONDS: Readonly<Record<BootPhaseId, number>> = {
   tools: 60,
   /** Install the AWS CLI, read the secrets, download and install the Linux package (about 1.3 GB), mount the data volume. */
   install: 7 * 60,
-  /** Once the database answers, under the deploy lock: its extensions. */
-  bootstrap: 30,
+  /** gitlab-ctl reconfigure. */
+  configure: 3 * 60,
   /**
    * Store the secrets the first reconfigure generated, with a compare-and-set (seconds). A member
    * whose secrets were not the ones stored reconfigures again meanwhile, which the group's time does
@@ -76,8 +76,8 @@ export const BOOT_PHASE_SECONDS: Readonly<Record<BootPhaseId, number>> = {
    * migration lasts as long as the reconfigure.
    */
   'first-boot': 60,
-  /** gitlab-ctl reconfigure. */
-  configure: 3 * 60,
+  /** Once the database answers, under the deploy lock: its extensions. */
+  bootstrap: 30,
   /** Under the deploy lock, once per version: load the schema and seed a new database. */
   migrate: 3 * 60,
   /** Restart, answer the readiness check, signal. */
