@@ -9,7 +9,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ARTIFACT_HEADER, readScript, SCRIPT_FILES, withHeader } from '../../src/config/boot-script.js';
 import { SCRIPT_WAIT_SECONDS_VARIABLE } from '../../src/plan/boot-order.js';
 import {
@@ -162,9 +162,10 @@ boot
   });
 }
 
-function newWorld() {
+/** A fresh Secrets Manager holding both secrets' placeholders; removed after the test unless `kept`. */
+function newWorld(kept = false) {
   const world = tempDir('first-boot');
-  roots.push(world);
+  if (!kept) roots.push(world);
   const fake = fakeSecretsManager(world, {
     [SECRETS_JSON]: FIRST_BOOT_SECRET_PLACEHOLDER,
     [HOST_KEYS]: FIRST_BOOT_SECRET_PLACEHOLDER,
@@ -241,53 +242,6 @@ describe('first-boot secrets of the nodes that may migrate', () => {
     }
   });
 
-  it('a node that comes after the secrets are stored installs them before it reconfigures, and writes nothing', async () => {
-    const { world, fake } = newWorld();
-    const [a, b] = [newNode(world, 'rails-a'), newNode(world, 'rails-b')];
-    expect((await boot(a, fake)).status).toBe(0);
-    expect((await boot(b, fake)).status).toBe(0);
-    expect(fake.writes()).toEqual([`stored ${SECRETS_JSON} rails-a`, `stored ${HOST_KEYS} rails-a`]);
-    expect(b.trace().filter((line) => /put-secret-value|untag-resource/.test(line))).toEqual([]);
-    expect(count(b.trace(), /^gitlab-ctl reconfigure$/)).toBe(1);
-    expect(b.secretsJson()).toBe(a.secretsJson());
-    expect(b.hostKeys()).toBe(a.hostKeys());
-  });
-
-  it("a node whose write comes after the winner closed the secret is refused by IAM, and installs the winner's", async () => {
-    const { world, fake } = newWorld();
-    const [a, b] = [newNode(world, 'rails-a'), newNode(world, 'rails-b')];
-    expect((await boot(a, fake)).status).toBe(0);
-    // b's three checks (both secrets at first, gitlab-secrets.json before its write) came before a's writes.
-    writeFileSync(join(fake.state, 'stale-rails-b'), '3');
-    const run = await boot(b, fake);
-    expect(run.status, run.output).toBe(0);
-    expect(fake.writes()).toEqual([
-      `stored ${SECRETS_JSON} rails-a`,
-      `stored ${HOST_KEYS} rails-a`,
-      `refused ${SECRETS_JSON} AccessDeniedException rails-b`,
-    ]);
-    expect(b.secretsJson()).toBe(a.secretsJson());
-    expect(count(b.trace(), /^gitlab-ctl reconfigure$/)).toBe(2);
-    // Its host keys it found stored at its claim: it installs them and writes nothing.
-    expect(b.hostKeys()).toBe(a.hostKeys());
-    expect(b.trace().filter((line) => line.includes(`untag-resource`))).toEqual([]);
-  });
-
-  it("a node stopped during the reconfigure that follows installing the winner's secrets reconfigures when its boot resumes", async () => {
-    const { world, fake } = newWorld();
-    const [a, b] = [newNode(world, 'rails-a'), newNode(world, 'rails-b')];
-    expect((await boot(a, fake)).status).toBe(0);
-    writeFileSync(join(fake.state, 'stale-rails-b'), '3');
-    writeFileSync(join(b.root, 'stop-at-reconfigure-2'), '');
-    expect((await boot(b, fake)).status).toBe(1);
-    // The run cloud-init starts at the next boot: the claim is done, the reconfigure is not.
-    const resumed = await boot(b, fake);
-    expect(resumed.status, resumed.output).toBe(0);
-    expect(count(b.trace(), /^gitlab-ctl reconfigure$/)).toBe(1);
-    expect(b.trace().filter((line) => line.includes('put-secret-value'))).toEqual([]);
-    expect(b.secretsJson()).toBe(a.secretsJson());
-  });
-
   it('a write refused while nothing is stored fails the boot, and leaves the secret open', async () => {
     const { world, fake } = newWorld();
     writeFileSync(join(fake.state, 'refuse'), '');
@@ -301,6 +255,61 @@ describe('first-boot secrets of the nodes that may migrate', () => {
     expect(fake.current(SECRETS_JSON).trimEnd()).toBe(FIRST_BOOT_SECRET_PLACEHOLDER);
     expect(fake.pending(SECRETS_JSON)).toBe(true);
     expect(node.trace().some((line) => line.startsWith('psql') || line.startsWith('locked'))).toBe(false);
+  });
+});
+
+describe('nodes that boot after one node stored the secrets', () => {
+  // rails-a boots alone and stores both secrets. rails-b checked both secrets, and
+  // gitlab-secrets.json again before its write, before rails-a wrote them (its first three reads
+  // answer what was stored before), and stops during the reconfigure that follows; cloud-init runs
+  // its boot again at the next start. rails-c boots once both are stored.
+  let world: string;
+  let fake: FakeSecretsManager;
+  let nodes: Record<'a' | 'b' | 'c', Node>;
+  let runs: Record<'a' | 'b' | 'bResumed' | 'c', Run & { readonly trace: string[] }>;
+  beforeAll(async () => {
+    ({ world, fake } = newWorld(true));
+    nodes = { a: newNode(world, 'rails-a'), b: newNode(world, 'rails-b'), c: newNode(world, 'rails-c') };
+    const traced = async (node: Node) => ({ ...(await boot(node, fake)), trace: node.trace() });
+    const a = await traced(nodes.a);
+    writeFileSync(join(fake.state, 'stale-rails-b'), '3');
+    writeFileSync(join(nodes.b.root, 'stop-at-reconfigure-2'), '');
+    const b = await traced(nodes.b);
+    const bResumed = await traced(nodes.b);
+    runs = { a, b, bResumed, c: await traced(nodes.c) };
+  });
+  afterAll(() => rmSync(world, { recursive: true, force: true }));
+
+  it("a node whose write comes after the winner closed the secret is refused by IAM, and installs the winner's", () => {
+    expect(runs.a.status, runs.a.output).toBe(0);
+    expect(fake.writes()).toEqual([
+      `stored ${SECRETS_JSON} rails-a`,
+      `stored ${HOST_KEYS} rails-a`,
+      `refused ${SECRETS_JSON} AccessDeniedException rails-b`,
+    ]);
+    expect(nodes.b.secretsJson()).toBe(nodes.a.secretsJson());
+    // Its host keys it found stored at its claim: it installs them and writes nothing.
+    expect(nodes.b.hostKeys()).toBe(nodes.a.hostKeys());
+    expect(
+      [...runs.b.trace, ...runs.bResumed.trace].filter((line) => line.includes('untag-resource')),
+    ).toEqual([]);
+  });
+
+  it("a node stopped during the reconfigure that follows installing the winner's secrets reconfigures when its boot resumes", () => {
+    expect(runs.b.status).toBe(1);
+    expect(count(runs.b.trace, /^gitlab-ctl reconfigure$/)).toBe(2);
+    // The claim is done, the reconfigure is not.
+    expect(runs.bResumed.status, runs.bResumed.output).toBe(0);
+    expect(count(runs.bResumed.trace, /^gitlab-ctl reconfigure$/)).toBe(1);
+    expect(runs.bResumed.trace.filter((line) => line.includes('put-secret-value'))).toEqual([]);
+  });
+
+  it('a node that comes after the secrets are stored installs them before it reconfigures, and writes nothing', () => {
+    expect(runs.c.status, runs.c.output).toBe(0);
+    expect(runs.c.trace.filter((line) => /put-secret-value|untag-resource/.test(line))).toEqual([]);
+    expect(count(runs.c.trace, /^gitlab-ctl reconfigure$/)).toBe(1);
+    expect(nodes.c.secretsJson()).toBe(nodes.a.secretsJson());
+    expect(nodes.c.hostKeys()).toBe(nodes.a.hostKeys());
   });
 });
 
