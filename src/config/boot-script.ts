@@ -25,10 +25,10 @@
  *   settings_dsl.rb, `generate_config`, `generate_secrets`); the migration resource runs only with
  *   `auto_migrate` (files/gitlab-cookbooks/gitlab/recipes/database_migrations.rb, which also holds
  *   the only remote version check, notified by that resource alone); the cache clear that gitlab.yml
- *   notifies is skipped without a local Redis (gitlab/recipes/gitlab-rails.rb, `not_listening?` in
- *   package/libraries/omnibus_helper.rb); the registry migrates only with its metadata database on
- *   (registry/libraries/registry_helper.rb), which stays off here; PgBouncer users are created only
- *   beside a local PostgreSQL (pgbouncer/recipes/user.rb, pgbouncer/libraries/pgbouncer_helper.rb);
+ *   notifies is skipped without a local Redis (gitlab/recipes/gitlab-rails.rb, and `not_listening?` in
+ *   package/libraries); the registry migrates only with its metadata database on
+ *   (`should_run_migrations?` in registry/libraries), which stays off here; PgBouncer users are
+ *   created only beside a local PostgreSQL (pgbouncer/recipes/user.rb, `create_pgbouncer_user?`);
  *   Geo's recipes run only on a Geo secondary (gitlab-ee/recipes/default.rb). Puma and Sidekiq start
  *   and connect on their own; the readiness check at the end of the boot is what needs the database.
  *   So the node that may migrate installs and reconfigures while RDS is being created, and waits for
