@@ -14,8 +14,26 @@
  *   Gitaly, and the SSH host keys the same on every web node behind the load balancer (3k page,
  *   "Configure GitLab Rails" and "Configure Gitaly", skratsch-solutions/gitlabhq
  *   06bbc8dc33553c380709d5395df4750a78017677; host keys: doc/install/aws/_index.md at
- *   462401833261e0523def242cd7f5650407a43351). The first node that may migrate generates them,
- *   under the deploy lock, and stores them in Secrets Manager; they are never regenerated.
+ *   462401833261e0523def242cd7f5650407a43351). Every node that may migrate and finds them not
+ *   stored yet generates them with its first reconfigure, before the database exists, and stores
+ *   them with a compare-and-set (FIRST_BOOT_SECRET_VERSION): one node's are stored, the others
+ *   install those and reconfigure again; they are never regenerated.
+ * - The database: with `auto_migrate` off and GitLab's PostgreSQL and Redis elsewhere, no recipe of
+ *   a Rails node's reconfigure connects to the database. In gitlabhq/omnibus-gitlab
+ *   8bae586ed153bd3598bf6f11dc4cfeaefd693a72 (tag 19.3.0+ee.0): gitlab-ctl reconfigure writes
+ *   gitlab-secrets.json while it loads the configuration (files/gitlab-cookbooks/package/libraries/
+ *   settings_dsl.rb, `generate_config`, `generate_secrets`); the migration resource runs only with
+ *   `auto_migrate` (files/gitlab-cookbooks/gitlab/recipes/database_migrations.rb, which also holds
+ *   the only remote version check, notified by that resource alone); the cache clear that gitlab.yml
+ *   notifies is skipped without a local Redis (gitlab/recipes/gitlab-rails.rb, and `not_listening?` in
+ *   package/libraries); the registry migrates only with its metadata database on
+ *   (`should_run_migrations?` in registry/libraries), which stays off here; PgBouncer users are
+ *   created only beside a local PostgreSQL (pgbouncer/recipes/user.rb, `create_pgbouncer_user?`);
+ *   Geo's recipes run only on a Geo secondary (gitlab-ee/recipes/default.rb). Puma and Sidekiq start
+ *   and connect on their own; the readiness check at the end of the boot is what needs the database.
+ *   So the node that may migrate installs and reconfigures while RDS is being created, and waits for
+ *   the database only before the steps that use it: the extensions (`bootstrap`, under the deploy
+ *   lock) and the migrations.
  * - Migrations: GitLab's multi-node upgrade procedure runs migrations on one deploy node only, with
  *   `gitlab_rails['auto_migrate'] = false` and skip-auto-reconfigure everywhere else, and explains
  *   that Rails' own migration lock makes a second concurrent run fail rather than wait
@@ -41,7 +59,7 @@
 
 import { readFileSync } from 'node:fs';
 import { SCRIPT_WAIT_SECONDS_VARIABLE, SCRIPT_WAIT_VARIABLES } from '../plan/boot-order.js';
-import { FIRST_BOOT_SECRET_PLACEHOLDER, NODE_BOOT } from '../plan/contracts.js';
+import { FIRST_BOOT_SECRET_PLACEHOLDER, FIRST_BOOT_SECRET_VERSION, NODE_BOOT } from '../plan/contracts.js';
 import { MAINTENANCE_DATABASE } from './database-bootstrap.js';
 import { NODE_FACTS_DIR, SECRETS_DIR } from './ruby.js';
 
@@ -107,6 +125,7 @@ export const BOOT_SCRIPT = withHeader(readScript(SCRIPT_FILES.boot), {
   SELF: BOOT_SCRIPT_PATH,
   LOCKED: LOCK_SCRIPT_PATH,
   FIRST_BOOT_PLACEHOLDER: FIRST_BOOT_SECRET_PLACEHOLDER,
+  FIRST_BOOT_VERSION: FIRST_BOOT_SECRET_VERSION,
   ...ARTIFACT_HEADER,
 });
 

@@ -58,6 +58,17 @@ export const BACKUP_ROLE_OUTPUT = 'BackupRoleArn';
 export const FIRST_BOOT_SECRET_PLACEHOLDER = '{"initialized":false}';
 
 /**
+ * Version id (PutSecretValue's ClientRequestToken) under which a node stores a first-boot secret it
+ * generated: the same for every node, so that storing is a compare-and-set. Secrets Manager creates
+ * the version for the first request with the token; a later one with the same value is ignored, and
+ * one with another value fails (ResourceExistsException), since a version cannot change. Nodes that
+ * generate the secret at the same time race, one value is stored and the others install it. AWS
+ * Secrets Manager API reference, PutSecretValue, ClientRequestToken (32 to 64 characters) and Errors;
+ * the same in the service model botocore 1.43.11 ships (secretsmanager 2017-10-17, PutSecretValue).
+ */
+export const FIRST_BOOT_SECRET_VERSION = 'gitlab-aws-first-boot-shared-secret';
+
+/**
  * Tag a first-boot secret carries until its generator has stored the value: IAM lets the generator
  * write the secret only while the tag is there, and the generator removes it right after writing,
  * so nobody (the generator included) can overwrite the value later. Nobody may add the tag back.

@@ -80,10 +80,20 @@ describe('each boot target waits for what the boot order says', () => {
         const needs = bootNeeds(plan, target, []);
         const waits = waitsOf(order, target.kind, target.id);
         const where = `${plan.architecture.size} ${plan.architecture.type} ${target.id}`;
-        // The single node generates and stores its own shared secrets: it installs them without waiting.
-        expect(waits.has('gitlab-secrets-json'), where).toBe(needs.secretsJson && !needs.singleNode);
-        expect(waits.has('ssh-host-keys'), where).toBe(needs.hostKeys && !needs.singleNode);
+        // The single node and the nodes that may migrate generate the shared secrets: they install
+        // what is stored without waiting.
+        const generates = needs.singleNode || needs.migrates;
+        expect(waits.has('gitlab-secrets-json'), where).toBe(needs.secretsJson && !generates);
+        expect(waits.has('ssh-host-keys'), where).toBe(needs.hostKeys && !generates);
         expect(waits.has('database-migrated'), where).toBe(needs.migrates);
+        // The script polls GitLab's database where it prepares it (prepare_database): on the nodes that may migrate.
+        const polled = order.waits.filter(
+          (wait) =>
+            wait.waiter.id === target.id &&
+            wait.enforcedBy === 'boot-script' &&
+            wait.artifact.startsWith('database-ready:'),
+        );
+        expect(polled.length > 0, where).toBe(needs.migrates);
         const role = target.kind === 'group' ? target.group.role : target.node.role;
         expect(waits.has('praefect-database'), where).toBe(role === 'praefect');
         expect(waits.has('praefect-schema'), where).toBe(needs.praefectSchema);

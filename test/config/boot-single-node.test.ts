@@ -1,7 +1,7 @@
 /**
  * The boot script's single-node (1k) path, run for real with `aws` stubbed: the node installs the
  * gitlab-secrets.json and host keys an earlier instance stored, or stores the ones its first
- * reconfigure generated (and closes each secret), and registers itself with the load balancer's
+ * reconfigure generated (under the fixed first-boot version, and closes each secret), and registers itself with the load balancer's
  * target groups once GitLab runs. Nodes of other plans do none of it.
  */
 import { spawnSync } from 'node:child_process';
@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readScript, SCRIPT_FILES, withHeader } from '../../src/config/boot-script.js';
+import { FIRST_BOOT_SECRET_VERSION } from '../../src/plan/contracts.js';
 
 /** Runs `commands` after the script's functions, `aws` answering get-secret-value with `stored`. */
 function run(
@@ -50,6 +51,7 @@ function run(
       SELF: '/bin/false',
       LOCKED: '/bin/false',
       FIRST_BOOT_PLACEHOLDER: '{}',
+      FIRST_BOOT_VERSION: FIRST_BOOT_SECRET_VERSION,
     }).replace(/\ncase "\$\{1:-boot\}" in[\s\S]*$/, '\n');
     // The file-touching installers record themselves instead; tar stands in for /etc/ssh.
     const stubs = [
@@ -59,7 +61,10 @@ function run(
     ].join('\n');
     const result = spawnSync(
       'bash',
-      ['-c', `${script}\n${stubs}\nREGION=eu-west-1\nINSTANCE_ID=i-0123\n${commands}`],
+      [
+        '-c',
+        `${script}\n${stubs}\nREGION=eu-west-1\nINSTANCE_ID=i-0123\nmkdir -p "$STATE_DIR" "$SECRETS_DIR"\n${commands}`,
+      ],
       {
         env: { PATH: `${root}:/usr/bin:/bin` },
         encoding: 'utf8',
@@ -75,7 +80,7 @@ const SINGLE = { GLA_SINGLE_NODE: 'yes' };
 
 describe('boot script on the 1k node', () => {
   it('installs the secrets a predecessor stored, and stores nothing again', () => {
-    const { status, trace } = run(SINGLE, '{"stored":true}', 'shared_secrets && store_single_node_secrets');
+    const { status, trace } = run(SINGLE, '{"stored":true}', 'shared_secrets && first_boot_secrets');
     expect(status).toBe(0);
     expect(trace.filter((line) => !line.includes('get-secret-value'))).toEqual([
       'install_secrets_json',
@@ -84,13 +89,15 @@ describe('boot script on the 1k node', () => {
   });
 
   it('waits for no other node on its first boot, then stores and closes what its reconfigure generated', () => {
-    const { status, trace } = run(SINGLE, '{}', 'shared_secrets && store_single_node_secrets');
+    const { status, trace } = run(SINGLE, '{}', 'shared_secrets && first_boot_secrets');
     expect(status).toBe(0);
     expect(trace.filter((line) => !line.includes('get-secret-value'))).toEqual([
-      'aws secretsmanager put-secret-value --region eu-west-1 --secret-id prod/gitlab-secrets-json --secret-string file:///etc/gitlab/gitlab-secrets.json',
+      `aws secretsmanager put-secret-value --region eu-west-1 --secret-id prod/gitlab-secrets-json --client-request-token ${FIRST_BOOT_SECRET_VERSION} --secret-string file:///etc/gitlab/gitlab-secrets.json`,
       'aws secretsmanager untag-resource --region eu-west-1 --secret-id prod/gitlab-secrets-json --tag-keys gitlab-aws:first-boot-pending',
       expect.stringMatching(
-        /^aws secretsmanager put-secret-value --region eu-west-1 --secret-id prod\/ssh-host-keys --secret-string \S+$/,
+        new RegExp(
+          `^aws secretsmanager put-secret-value --region eu-west-1 --secret-id prod/ssh-host-keys --client-request-token ${FIRST_BOOT_SECRET_VERSION} --secret-string file://\\S+$`,
+        ),
       ),
       'aws secretsmanager untag-resource --region eu-west-1 --secret-id prod/ssh-host-keys --tag-keys gitlab-aws:first-boot-pending',
     ]);
@@ -113,7 +120,7 @@ describe('boot script on the 1k node', () => {
     const { status, trace } = run(
       { GLA_SINGLE_NODE: 'no', GLA_TARGET_GROUPS: '' },
       '{}',
-      'store_single_node_secrets && register_targets',
+      '! generates_secrets && first_boot_secrets && register_targets',
     );
     expect(status).toBe(0);
     expect(trace).toEqual([]);

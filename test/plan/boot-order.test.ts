@@ -61,8 +61,8 @@ describe('boot order of a 3k plan', () => {
     expect(waitLines(order, (wait) => wait.enforcedBy !== 'cloudformation').sort()).toEqual(
       [
         'group rails <- database-migrated (group rails, deploy-lock)',
-        'group rails <- gitlab-secrets-json (group rails, boot-script)',
-        'group rails <- ssh-host-keys (group rails, boot-script)',
+        // The producer of the shared secrets waits for nobody's, and polls the database itself.
+        'group rails <- database-ready:postgres (service postgres, boot-script)',
         'group sidekiq <- gitlab-secrets-json (group rails, boot-script)',
         'node backup-1 <- gitlab-secrets-json (group rails, boot-script)',
         'node backup-1 <- gitaly-serving (node praefect-1, boot-script)',
@@ -82,7 +82,7 @@ describe('boot order of a 3k plan', () => {
   it('has CloudFormation hold back no machine for another, and every user of a service after it', () => {
     const lines = waitLines(order, (wait) => wait.enforcedBy === 'cloudformation');
     expect(lines.filter((line) => /\((node|group) /.test(line))).toEqual([]);
-    expect(lines).toContain('group rails <- database-ready:postgres (service postgres, cloudformation)');
+    expect(lines).toContain('group sidekiq <- database-ready:postgres (service postgres, cloudformation)');
     // Praefect uses its own RDS instance, not GitLab's.
     expect(lines).toContain(
       'node praefect-1 <- database-ready:praefect-postgres (service praefect-postgres, cloudformation)',
@@ -102,10 +102,10 @@ describe('boot order of a 3k plan', () => {
       const walk = timeline.get(id)!;
       return [walk.start / 60, walk.finish / 60];
     };
-    // Rails: install 7, bootstrap 0.5 (Praefect database), first boot 4 (secrets), configure 3, migrate 3, start 2.
-    expect(minutes('group rails')).toEqual([0, 19.5]);
-    // Gitaly waits for the secrets (11.5), then configures and starts.
-    expect(minutes('node gitaly-1')).toEqual([0, 16.5]);
+    // Rails: install 7, configure 3, first boot 1 (secrets), bootstrap 0.5, migrate 3, start 2.
+    expect(minutes('group rails')).toEqual([0, 16.5]);
+    // Gitaly waits for the secrets (11), then configures and starts.
+    expect(minutes('node gitaly-1')).toEqual([0, 16]);
     // The Praefect deploy node's database is its own RDS instance, there before it boots; the others
     // boot beside it and wait for its schema only before they start (its reconfigure ends at 10).
     expect(minutes('node praefect-1')).toEqual([0, 12]);
@@ -118,8 +118,8 @@ describe('boot order of a 3k plan', () => {
       ['praefect-schema', 10],
     ]);
     expect(minutes('node monitoring-1')).toEqual([0, 12]);
-    // The backup node waits for the secrets (11.5), configures (3); Praefect serves from 12 on.
-    expect(minutes('node backup-1')).toEqual([0, 16.5]);
+    // The backup node waits for the secrets (11), configures (3); Praefect serves from 12 on.
+    expect(minutes('node backup-1')).toEqual([0, 16]);
   });
 
   it('has the backup node wait for the database, Redis, the secrets and Praefect, each with a producer', () => {
@@ -210,7 +210,8 @@ describe('boot order read from the Plan', () => {
     const stepOf = (waiter: string, artifact: string) =>
       order.waits.find((wait) => wait.waiter.id === waiter && wait.artifact === artifact)?.before;
     expect(stepOf('rails', 'database-ready:postgres')).toBe('bootstrap');
-    expect(stepOf('sidekiq', 'database-ready:postgres')).toBe('configure');
+    // Sidekiq's reconfigure does not migrate: only its start needs the database.
+    expect(stepOf('sidekiq', 'database-ready:postgres')).toBe('start');
     expect(stepOf('sidekiq', 'redis-ready:redis-persistent')).toBe('configure');
     expect(stepOf('gitaly-1', 'gitaly-volume:gitaly-1')).toBe('configure');
     expect(stepOf('praefect-2', 'praefect-schema')).toBe('start');
@@ -239,6 +240,67 @@ describe('boot order read from the Plan', () => {
     expect(bootOrderProblems(order)).toContain(
       'node gitaly-1 waits for gitlab-secrets-json, which nothing in the Plan produces',
     );
+  });
+});
+
+describe('what follows the database wait', () => {
+  let tenK: Plan;
+  let oneK: Plan;
+  beforeAll(() => {
+    tenK = planFor({ architecture: { size: '10k' } });
+    oneK = planFor({ architecture: { size: '1k' } });
+  });
+  const databaseWaits = (order: BootOrderPlan) =>
+    order.waits.filter((wait) => wait.artifact === 'database-ready:postgres');
+
+  it('has the migrating group install, reconfigure and share the secrets first, then only the steps that need the database', () => {
+    const order = planBootOrder(tenK);
+    const rails = order.subjects.find((subject) => subject.ref.id === 'rails')!;
+    const wait = databaseWaits(order).find((entry) => entry.waiter.id === 'rails')!;
+    const at = rails.phases.indexOf(wait.before);
+    expect(rails.phases.slice(0, at)).toEqual(['install', 'configure', 'first-boot']);
+    expect(rails.phases.slice(at)).toEqual(['bootstrap', 'migrate', 'start']);
+    // The secrets exist before the database is needed: nobody waits for the database to get them.
+    for (const id of ['gitlab-secrets-json', 'ssh-host-keys']) {
+      const artifact = order.artifacts.find((entry) => entry.id === id)!;
+      expect(artifact.producer).toEqual({ kind: 'group', id: 'rails' });
+      expect(rails.phases.indexOf(artifact.producedAfter!)).toBeLessThan(at);
+    }
+  });
+
+  it('times the migrating group as the database plus the steps after its wait, and the secrets as its own boot', () => {
+    const order = planBootOrder(tenK);
+    const databaseAt = 20 * 60;
+    const walk = walkBoot(order, { kind: 'group', id: 'rails' }, 0, (artifact) =>
+      artifact.kind === 'database-ready' ? databaseAt : 0,
+    );
+    const after = (['bootstrap', 'migrate', 'start'] as const).map((phase) => BOOT_PHASE_SECONDS[phase]);
+    expect(walk.finish).toBe(databaseAt + after.reduce((sum, seconds) => sum + seconds, 0));
+    expect(walk.heldBy?.wait.artifact).toBe('database-ready:postgres');
+    const before = (['install', 'configure', 'first-boot'] as const).map(
+      (phase) => BOOT_PHASE_SECONDS[phase],
+    );
+    expect(walk.produced.get('gitlab-secrets-json')).toBe(before.reduce((sum, seconds) => sum + seconds, 0));
+    // Sidekiq, which waits for those secrets, configures before the database too and waits only to start.
+    const sidekiq = walkBoot(order, { kind: 'group', id: 'sidekiq' }, 0, (artifact) =>
+      artifact.kind === 'database-ready' ? databaseAt : (walk.produced.get(artifact.id) ?? 0),
+    );
+    expect(sidekiq.finish).toBe(databaseAt + BOOT_PHASE_SECONDS.start);
+  });
+
+  it("has every other Rails node configure before GitLab's database, and Praefect, which migrates at reconfigure, after its own", () => {
+    const tenKOrder = planBootOrder(tenK);
+    const steps = new Map(databaseWaits(tenKOrder).map((wait) => [wait.waiter.id, wait.before]));
+    expect(Object.fromEntries(steps)).toEqual({ rails: 'bootstrap', sidekiq: 'start', 'backup-1': 'start' });
+    // Praefect's deploy node migrates Praefect's database at reconfigure: it waits before.
+    expect(
+      tenKOrder.waits
+        .filter((wait) => wait.artifact === 'database-ready:praefect-postgres')
+        .map((wait) => wait.before),
+    ).toEqual(['configure', 'configure', 'configure']);
+    // The 1k node, which migrates at reconfigure, waits for no database: its own is on the node.
+    expect(oneK.deployNodes.singleNode).toBeDefined();
+    expect(databaseWaits(planBootOrder(oneK))).toEqual([]);
   });
 });
 

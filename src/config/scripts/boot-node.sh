@@ -6,7 +6,7 @@
 #
 #   gitlab-aws-boot                 boot the node (cloud-init runs this once per instance, and at
 #                                   each boot until one run completes)
-#   gitlab-aws-boot first-boot      (under the deploy lock) prepare the database, generate shared secrets
+#   gitlab-aws-boot bootstrap       (under the deploy lock) prepare the database
 #   gitlab-aws-boot migrate         (under the deploy lock, once per package version) run migrations
 #
 # Secrets are written to root-only files and never printed; there is no `set -x`.
@@ -464,71 +464,95 @@ close_first_boot_secret() {
   aws secretsmanager untag-resource --region "$REGION" --secret-id "$1" --tag-keys "$GLA_TAG_FIRST_BOOT" >/dev/null
 }
 
-store_secrets_json() {
-  aws secretsmanager put-secret-value --region "$REGION" --secret-id "$GLA_SECRETS_JSON_NAME" \
-    --secret-string file:///etc/gitlab/gitlab-secrets.json >/dev/null
-  close_first_boot_secret "$GLA_SECRETS_JSON_NAME"
+# Shares a first-boot secret this node generated (its value in the root-only file $2) unless
+# another node's is stored: a compare-and-set, without the database. Every node that may generate
+# the secret writes it as the version FIRST_BOOT_VERSION; Secrets Manager creates that version for
+# the first request only and refuses one with another value (ResourceExistsException), and IAM
+# refuses any write once the secret is closed. Sets CLAIMED to `yes` when this node's value is the
+# one stored (and closes the secret), `no` when another node's is.
+claim_first_boot_secret() {
+  local name=$1 file=$2
+  CLAIMED=no
+  if secret_is_set "$name"; then
+    # Stored earlier: by another node, or by this one in a run that stopped before closing it.
+    if [ "$(secret_string "$name")" = "$(cat "$file")" ]; then CLAIMED=yes; fi
+  elif aws secretsmanager put-secret-value --region "$REGION" --secret-id "$name" \
+    --client-request-token "$FIRST_BOOT_VERSION" --secret-string "file://$file" >/dev/null; then
+    CLAIMED=yes
+  elif ! secret_is_set "$name"; then
+    log "$name: Secrets Manager refused this node's value, and holds no other node's"
+    return 1
+  fi
+  [ "$CLAIMED" = no ] || close_first_boot_secret "$name"
 }
 
-store_host_keys() {
-  aws secretsmanager put-secret-value --region "$REGION" --secret-id "$GLA_HOST_KEYS_NAME" \
-    --secret-string "$(cd /etc/ssh && tar -cz ssh_host_* | base64 -w0)" >/dev/null
-  close_first_boot_secret "$GLA_HOST_KEYS_NAME"
+# After the first reconfigure of a node that found a shared secret not stored yet (shared_secrets)
+# (the 1k node, or one that may migrate):
+# gitlab-secrets.json is the one that reconfigure wrote unless another node stored its own first:
+# then this node installs that one, and boot reconfigures again (its marker goes first, so a run
+# resumed after a reboot still does). The same for the SSH host keys, which need no reconfigure.
+first_boot_secrets() {
+  local keys="$SECRETS_DIR/ssh-host-keys.generated"
+  if [ -e "$STATE_DIR/generates-secrets-json" ]; then
+    claim_first_boot_secret "$GLA_SECRETS_JSON_NAME" /etc/gitlab/gitlab-secrets.json
+    if [ "$CLAIMED" = yes ]; then
+      log "gitlab-secrets.json: this node's is the one stored"
+    else
+      log "gitlab-secrets.json: another node's is stored; installing it to reconfigure again"
+      rm -f "$STATE_DIR/reconfigure.done"
+      install_secrets_json
+    fi
+  fi
+  if [ -e "$STATE_DIR/generates-host-keys" ]; then
+    (cd /etc/ssh && tar -cz ssh_host_*) | base64 -w0 >"$keys"
+    claim_first_boot_secret "$GLA_HOST_KEYS_NAME" "$keys"
+    rm -f "$keys"
+    if [ "$CLAIMED" = yes ]; then
+      log "SSH host keys: this node's are the ones stored"
+    else
+      log "SSH host keys: another node's are stored; installing them"
+      install_host_keys
+    fi
+  fi
 }
 
-# Runs under the deploy lock on nodes that may migrate: the first one prepares the database and
-# generates gitlab-secrets.json and the SSH host keys, which every later node reuses.
-first_boot() {
-  bootstrap_database
-  if [ -n "$GLA_SECRETS_JSON_NAME" ] && ! secret_is_set "$GLA_SECRETS_JSON_NAME"; then
-    log "first node: generating gitlab-secrets.json"
-    gitlab-ctl reconfigure
-    store_secrets_json
-  fi
-  if [ -n "$GLA_HOST_KEYS_NAME" ] && ! secret_is_set "$GLA_HOST_KEYS_NAME"; then
-    log "first node: storing this node's SSH host keys for every web node"
-    store_host_keys
-  fi
-}
-
-# The single node (1k) shares its secrets with no other node, but /etc/gitlab and /etc/ssh live on
-# the root volume, which a replacement instance does not keep: the node installs what an earlier
-# instance stored, else its first reconfigure generates them and it stores them afterwards.
-single_node_secrets() {
-  if [ -n "$GLA_SECRETS_JSON_NAME" ] && secret_is_set "$GLA_SECRETS_JSON_NAME"; then install_secrets_json; fi
-  if [ -n "$GLA_HOST_KEYS_NAME" ] && secret_is_set "$GLA_HOST_KEYS_NAME"; then install_host_keys; fi
-}
-
-store_single_node_secrets() {
-  [ "${GLA_SINGLE_NODE:-no}" = "yes" ] || return 0
-  if [ -n "$GLA_SECRETS_JSON_NAME" ] && ! secret_is_set "$GLA_SECRETS_JSON_NAME"; then
-    log "storing the gitlab-secrets.json the first reconfigure generated"
-    store_secrets_json
-  fi
-  if [ -n "$GLA_HOST_KEYS_NAME" ] && ! secret_is_set "$GLA_HOST_KEYS_NAME"; then
-    log "storing this node's SSH host keys for its successors"
-    store_host_keys
-  fi
-}
+# Whether this node may generate the shared secrets: the 1k node (it shares them with no other
+# node, but /etc/gitlab and /etc/ssh live on the root volume, which its replacement does not keep),
+# and the nodes that may migrate.
+generates_secrets() { [ "${GLA_SINGLE_NODE:-no}" = "yes" ] || [ "$GLA_MIGRATES" = "yes" ]; }
 
 shared_secrets() {
-  if [ "${GLA_SINGLE_NODE:-no}" = "yes" ]; then
-    single_node_secrets
+  if generates_secrets; then
+    # It installs what is stored and waits for nobody: what is not stored yet, its own
+    # reconfigure generates and first_boot_secrets shares.
+    if [ -n "$GLA_SECRETS_JSON_NAME" ]; then
+      if secret_is_set "$GLA_SECRETS_JSON_NAME"; then install_secrets_json; else : >"$STATE_DIR/generates-secrets-json"; fi
+    fi
+    if [ -n "$GLA_HOST_KEYS_NAME" ]; then
+      if secret_is_set "$GLA_HOST_KEYS_NAME"; then install_host_keys; else : >"$STATE_DIR/generates-host-keys"; fi
+    fi
     return 0
   fi
-  if [ "$GLA_MIGRATES" = "yes" ]; then
-    as_master
-    "$LOCKED" "$SELF" first-boot
-  fi
+  # Nodes that may not generate it wait for a node that may to store it. (Only the nodes that may
+  # generate the SSH host keys serve SSH: no node waits for those.)
   if [ -n "$GLA_SECRETS_JSON_NAME" ]; then
-    # Nodes that may not generate it wait for the first Rails node to store it.
     wait_for_artifact "$ARTIFACT_GITLAB_SECRETS_JSON" secret_is_set "$GLA_SECRETS_JSON_NAME"
     install_secrets_json
   fi
-  if [ -n "$GLA_HOST_KEYS_NAME" ]; then
-    wait_for_artifact "$ARTIFACT_SSH_HOST_KEYS" secret_is_set "$GLA_HOST_KEYS_NAME"
-    install_host_keys
-  fi
+}
+
+# GitLab's database accepts the master user (RDS creates it with the database).
+database_ready() {
+  as_master
+  "$PSQL" -X -q -c 'SELECT 1' >/dev/null 2>&1
+}
+
+# Under the deploy lock, on a node that may migrate: the database's extensions. The node waits for
+# the database only here, after its install and reconfigure, which do not need it.
+prepare_database() {
+  wait_for_artifact "$ARTIFACT_DATABASE_READY" database_ready
+  as_master
+  "$LOCKED" "$SELF" bootstrap
 }
 
 praefect_database_ready() {
@@ -648,14 +672,20 @@ boot() {
     run_step always praefect_database wait_for_artifact "$ARTIFACT_PRAEFECT_DATABASE" praefect_database_ready
   fi
   run_step once reconfigure gitlab-ctl reconfigure
+  if generates_secrets; then
+    run_step once first_boot_secrets
+    run_step once reconfigure gitlab-ctl reconfigure
+  fi
   if [ "${GLA_PRAEFECT_SCHEMA_WAIT:-no}" = "yes" ]; then
     # Created beside the deploy node, this one reconfigured while that one migrated; Praefect
     # starts over on the finished schema.
     run_step always praefect_schema wait_for_artifact "$ARTIFACT_PRAEFECT_SCHEMA" praefect_schema_ready
     run_step once praefect_restart gitlab-ctl restart praefect
   fi
-  run_step once store_single_node_secrets
-  if [ "$GLA_MIGRATES" = "yes" ]; then run_step once run_migrations; fi
+  if [ "$GLA_MIGRATES" = "yes" ]; then
+    run_step once prepare_database
+    run_step once run_migrations
+  fi
   run_step once fast_ssh_key_lookup
   if [ -n "${GLA_GITALY_ADDRESS:-}" ]; then
     run_step always gitaly_serving wait_for_artifact "$ARTIFACT_GITALY_SERVING" gitaly_reachable
@@ -669,13 +699,10 @@ boot() {
 
 case "${1:-boot}" in
   boot) boot ;;
-  first-boot)
-    REGION=$(imds placement/region)
-    first_boot
-    ;;
+  bootstrap) bootstrap_database ;;
   migrate) migrate ;;
   *)
-    echo "usage: $0 [boot|first-boot|migrate]" >&2
+    echo "usage: $0 [boot|bootstrap|migrate]" >&2
     exit 2
     ;;
 esac
