@@ -821,6 +821,21 @@ export interface ScheduledBackupPlan {
   readonly failureMetric: { readonly namespace: string; readonly name: string };
   /** The longest a run may take before it is stopped. */
   readonly timeoutSeconds: number;
+  /** Where each backup's archive and the secrets saved with it are kept in the backups bucket. */
+  readonly archives: BackupArchivesPlan;
+}
+
+/**
+ * The keys of one backup in the backups bucket, `<prefix><backup id><suffix>`: where `backup create`
+ * and the schedule write them, `backup list` finds them and `restore` reads them.
+ */
+export interface BackupArchivesPlan {
+  /** Key prefix of the archive and its secrets; empty for the bucket's root. */
+  readonly prefix: string;
+  /** What follows the backup id in the archive's key: GitLab's `_gitlab_backup.tar`. */
+  readonly archiveSuffix: string;
+  /** What follows the backup id in the key of the secrets saved beside the archive. */
+  readonly secretsSuffix: string;
 }
 
 export type CheckLevel = 'error' | 'warning' | 'info';
