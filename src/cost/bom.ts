@@ -423,6 +423,10 @@ function serviceLines(table: PriceTable, plan: Plan): BomLine[] {
                 onDemand: priceOf(table, region, 'other', 'eksClusterHourly'),
               }),
           ...groups,
+          // The toolbox's persistent volume for backups and restores, a claim of the chart.
+          line('toolbox', 'EBS gp3 toolbox volume', service.toolboxVolume.sizeGiB, 'GiB', 'monthly', {
+            onDemand: priceOf(table, region, 'ebs', 'gp3GBMonth'),
+          }),
         ];
       }
       default: {

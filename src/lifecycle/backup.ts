@@ -34,6 +34,7 @@ import { PutSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/clien
 import { backupsBucketName, createBackupCommands, LOCAL_BACKUP_DIR } from '../config/backup.js';
 import { UserError } from '../errors.js';
 import { BACKUP_ROLE_OUTPUT, BACKUP_VAULT_OUTPUT } from '../plan/contracts.js';
+import { RESTORE_DISK_FACTOR } from '../plan/resolve/backup-node.js';
 import type { Plan } from '../plan/types.js';
 import type { NodeDirectory, RemoteRunner } from './fleet.js';
 import { REMOTE_SCRIPT_FILES, remoteScript } from './remote-scripts.js';
@@ -335,8 +336,8 @@ export function secretsKey(plan: Pick<Plan, 'scheduledBackup'>, backupId: string
 /** Lifecycle states of a group member that still runs GitLab and is reached by Run Command. */
 const RUNNING_MEMBER_STATES = new Set(['InService', 'Standby']);
 
-/** Room the restore needs on its node, as a multiple of the archive: the archive, and its contents unpacked beside it. */
-export const RESTORE_DISK_FACTOR = 2;
+// Room the restore needs on its node, as a multiple of the archive: the Plan's, which sizes the hybrid toolbox's volume by it too.
+export { RESTORE_DISK_FACTOR } from '../plan/resolve/backup-node.js';
 
 /** Line prefix of the facts the pre-flight script prints. */
 const FACT = 'gitlab-aws-fact';

@@ -636,6 +636,11 @@ export interface EksService {
   /** Root volume of every node: container images and pod scratch space. */
   readonly nodeRootVolume: { readonly sizeGiB: number; readonly type: 'gp3' };
   /**
+   * The toolbox pod's persistent volume for its temporary files, where `backup-utility` builds an
+   * on-demand backup and unpacks the archive it restores (the chart's `gitlab.toolbox.persistence`).
+   */
+  readonly toolboxVolume: { readonly sizeGiB: number; readonly type: 'gp3' };
+  /**
    * IMDS hop limit of the nodes: 1, so only host-network pods (the VPC CNI, kube-proxy) reach the
    * node role; every other pod that calls AWS has a role of its own through IRSA.
    */
