@@ -736,6 +736,11 @@ export interface AlarmDimensionPlan {
   readonly subject: string;
   /** For a load balancer's TargetGroup: the target port whose target group it is. */
   readonly targetPort?: number;
+  /**
+   * For a TargetGroup of the Application Load Balancer behind `subject` (Cloud Native Hybrid), in
+   * place of a port: the Plan's name of it. The metric's LoadBalancer is that ALB.
+   */
+  readonly applicationTargetGroup?: ApplicationTargetGroup;
 }
 
 export interface AlarmMetricPlan {
