@@ -19,12 +19,9 @@ import type { ObjectStoragePurpose, Plan } from '../plan/types.js';
 import { withHeader } from './boot-script.js';
 import { withoutComments } from './user-data.js';
 
-/** Where backup archives and the secrets saved with them go inside the backups bucket. */
-export const BACKUP_PREFIX = 'gitlab-backup/';
-/** The name `gitlab-backup` gives an archive after its id. */
-export const BACKUP_ARCHIVE_SUFFIX = '_gitlab_backup.tar';
-/** The name the secrets saved with a backup get after its id: `gitlab-backup/<backup id>_gitlab-secrets.json`. */
-export const BACKUP_SECRETS_SUFFIX = '_gitlab-secrets.json';
+// Where archives and their secrets are kept is the Plan's (`scheduledBackup.archives`).
+export { BACKUP_ARCHIVE_SUFFIX, BACKUP_PREFIX, BACKUP_SECRETS_SUFFIX } from '../plan/scheduled-backup.js';
+
 /** Where `gitlab-backup` writes archives on the node (`gitlab_rails['backup_path']`'s default). */
 export const LOCAL_BACKUP_DIR = '/var/opt/gitlab/backups';
 /** The node's secrets file, which the backup's database cannot be read without. */
@@ -76,18 +73,18 @@ export function readBackupScript(): string {
 
 /** The command lines SSM runs: the shebang, the header with this run's values, the script's body. */
 export function createBackupCommands(plan: Plan, run: BackupRun): string[] {
-  const { failureMetric, repositoriesServerSide } = plan.scheduledBackup;
+  const { failureMetric, repositoriesServerSide, archives } = plan.scheduledBackup;
   const values = {
     BACKUP_ID: run.backupId ?? '',
     // `remote`: gitlab.rb's backup_upload_connection would have gitlab-backup upload the archive
-    // itself (to the bucket's root), and the script uploads it under BACKUP_PREFIX: once is enough.
+    // itself (to the bucket's root), and the script uploads it under the Plan's prefix: once is enough.
     SKIP_COMPONENTS: [...objectStorageSkipList(plan), 'remote'].join(','),
     REPOSITORIES_SERVER_SIDE: String(repositoriesServerSide),
     BACKUP_DIR: LOCAL_BACKUP_DIR,
-    BACKUP_URL: `s3://${backupsBucketName(plan, run.account)}/${BACKUP_PREFIX}`,
-    ARCHIVE_SUFFIX: BACKUP_ARCHIVE_SUFFIX,
+    BACKUP_URL: `s3://${backupsBucketName(plan, run.account)}/${archives.prefix}`,
+    ARCHIVE_SUFFIX: archives.archiveSuffix,
     SECRETS_FILE,
-    SECRETS_SUFFIX: BACKUP_SECRETS_SUFFIX,
+    SECRETS_SUFFIX: archives.secretsSuffix,
     GITLAB_VERSION_FILE,
     FAILURE_METRIC_NAMESPACE: run.reportsOutcome ? failureMetric.namespace : '',
     FAILURE_METRIC_NAME: failureMetric.name,

@@ -423,6 +423,10 @@ function serviceLines(table: PriceTable, plan: Plan): BomLine[] {
                 onDemand: priceOf(table, region, 'other', 'eksClusterHourly'),
               }),
           ...groups,
+          // The toolbox's persistent volume for backups and restores, a claim of the chart.
+          line('toolbox', 'EBS gp3 toolbox volume', service.toolboxVolume.sizeGiB, 'GiB', 'monthly', {
+            onDemand: priceOf(table, region, 'ebs', 'gp3GBMonth'),
+          }),
         ];
       }
       default: {
@@ -548,7 +552,7 @@ function assumptionsOf(plan: Plan): BomAssumption[] {
     },
     {
       id: 'alarms',
-      what: `CloudWatch alarms: ${alarmsDoing('scale-out', 'scale-in')} scale out/in (2 per auto scaling group that can grow), ${alarmsDoing('recover-instance')} instance recovery (1 per fixed instance), ${alarmsDoing('notify')} notifying (5xx rate, RDS, each ElastiCache node, each NLB target group, a failed scheduled backup)`,
+      what: `CloudWatch alarms: ${alarmsDoing('scale-out', 'scale-in')} scale out/in (2 per auto scaling group that can grow), ${alarmsDoing('recover-instance')} instance recovery (1 per fixed instance), ${alarmsDoing('notify')} notifying (5xx rate, RDS, each ElastiCache node, each NLB target group, two per ALB target group, a failed scheduled backup)`,
       value: String(plan.alarms.length),
     },
     {

@@ -34,7 +34,7 @@ import { ComputeStack } from './stacks/compute-stack.js';
 import { DataStack } from './stacks/data-stack.js';
 import { EdgeStack } from './stacks/edge-stack.js';
 import { NetworkStack } from './stacks/network-stack.js';
-import { type LoadBalancerTargets, OpsStack } from './stacks/ops-stack.js';
+import { type ApplicationTargets, type LoadBalancerTargets, OpsStack } from './stacks/ops-stack.js';
 
 export interface GitLabEnvironmentProps {
   /** The Plan to build; resolved from `spec` when omitted. */
@@ -148,6 +148,7 @@ export class GitLabEnvironment extends Construct {
     const ops = new OpsStack(this, 'ops', {
       ...stackProps('ops'),
       loadBalancers: loadBalancersOf(plan, edge, compute),
+      applicationTargets: applicationTargetsOf(plan, edge),
       databases: [data.database, data.praefectDatabase].flatMap((database) =>
         database ? [database.instance] : [],
       ),
@@ -261,6 +262,14 @@ function loadBalancersOf(
     balancers.set(internal.id, new Map([[[...ports][0]!, compute.praefect.targetGroup]]));
   }
   return balancers;
+}
+
+/** The target groups of the edge's Application Load Balancer (Cloud Native Hybrid), by the external load balancer's id. */
+function applicationTargetsOf(plan: Plan, edge: EdgeStack): Map<string, ApplicationTargets> {
+  const external = externalLoadBalancer(plan);
+  return external?.applicationLoadBalancer
+    ? new Map([[external.id, edge.edge.applicationTargetGroups]])
+    : new Map();
 }
 
 /**

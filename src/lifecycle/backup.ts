@@ -31,24 +31,16 @@ import {
 } from '@aws-sdk/client-backup';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { PutSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import {
-  BACKUP_ARCHIVE_SUFFIX,
-  BACKUP_PREFIX,
-  BACKUP_SECRETS_SUFFIX,
-  backupsBucketName,
-  createBackupCommands,
-  LOCAL_BACKUP_DIR,
-} from '../config/backup.js';
+import { backupsBucketName, createBackupCommands, LOCAL_BACKUP_DIR } from '../config/backup.js';
 import { UserError } from '../errors.js';
 import { BACKUP_ROLE_OUTPUT, BACKUP_VAULT_OUTPUT } from '../plan/contracts.js';
+import { RESTORE_DISK_FACTOR } from '../plan/resolve/backup-node.js';
 import type { Plan } from '../plan/types.js';
 import type { NodeDirectory, RemoteRunner } from './fleet.js';
 import { REMOTE_SCRIPT_FILES, remoteScript } from './remote-scripts.js';
 import { RESTORE_SUSPENDED_PROCESSES, resumeCommand, type ScalingProcesses } from './scaling-processes.js';
 
 export { BACKUP_PREFIX, objectStorageSkipList } from '../config/backup.js';
-
-const BACKUP_SUFFIX = BACKUP_ARCHIVE_SUFFIX;
 
 /** The backups bucket's name in an account: the caller's, as STS names it, where the environment is deployed. */
 export function backupsBucket(plan: Plan, account: string): string {
@@ -68,10 +60,10 @@ export function backupCreateCommands(plan: Plan, backupId: string, account: stri
 
 /** Where an archive is on the node while it is made or restored, and where it is kept. */
 function archiveValues(plan: Plan, backupId: string, account: string): Record<string, string> {
-  const archive = `${backupId}${BACKUP_SUFFIX}`;
+  const archive = `${backupId}${plan.scheduledBackup.archives.archiveSuffix}`;
   return {
     LOCAL_ARCHIVE: `${LOCAL_BACKUP_DIR}/${archive}`,
-    ARCHIVE_URL: `s3://${backupsBucket(plan, account)}/${BACKUP_PREFIX}${archive}`,
+    ARCHIVE_URL: `s3://${backupsBucket(plan, account)}/${archiveKey(plan, backupId)}`,
   };
 }
 
@@ -143,11 +135,11 @@ export async function createBackup(props: CreateBackupProps): Promise<CreatedBac
     comment: `gitlab-aws backup ${props.backupId}`,
     timeoutSeconds: 6 * 3600,
   });
-  const saved = `s3://${backupsBucket(plan, props.account)}/${BACKUP_PREFIX}${props.backupId}`;
+  const bucket = `s3://${backupsBucket(plan, props.account)}/`;
   return {
     backupId: props.backupId,
-    archive: `${saved}${BACKUP_SUFFIX}`,
-    secrets: `${saved}${BACKUP_SECRETS_SUFFIX}`,
+    archive: `${bucket}${archiveKey(plan, props.backupId)}`,
+    secrets: `${bucket}${secretsKey(plan, props.backupId)}`,
     backupJobIds,
   };
 }
@@ -181,7 +173,11 @@ export async function environmentVaults(backup: BackupClient, plan: Plan): Promi
   return names;
 }
 
-/** Archives in the backups bucket (found by name, with or without the ops stack) and recovery points of the vaults. */
+/**
+ * Archives in the backups bucket (found by name, with or without the ops stack), where the Plan keeps
+ * them, and recovery points of the vaults. Only the keys right under the Plan's prefix are listed:
+ * at a hybrid Plan's root, the repositories Gitaly streams to the bucket lie in folders of their own.
+ */
 export async function listBackups(props: {
   readonly plan: Plan;
   /** The account the environment is deployed in (the caller's, from STS). */
@@ -191,6 +187,7 @@ export async function listBackups(props: {
   /** Vaults to list recovery points of (see environmentVaults). */
   readonly vaultNames: readonly string[];
 }): Promise<BackupListing[]> {
+  const { prefix, archiveSuffix } = props.plan.scheduledBackup.archives;
   const archives: { id: string; created: Date; sizeBytes: number }[] = [];
   const keys = new Set<string>();
   let token: string | undefined;
@@ -198,17 +195,19 @@ export async function listBackups(props: {
     const page = await props.s3.send(
       new ListObjectsV2Command({
         Bucket: backupsBucket(props.plan, props.account),
-        Prefix: BACKUP_PREFIX,
+        ...(prefix ? { Prefix: prefix } : {}),
+        Delimiter: '/',
         ContinuationToken: token,
       }),
     );
     for (const object of page.Contents ?? []) {
       const key = object.Key ?? '';
       keys.add(key);
-      const name = key.slice(BACKUP_PREFIX.length);
-      if (!name.endsWith(BACKUP_SUFFIX)) continue;
+      if (!key.startsWith(prefix)) continue;
+      const name = key.slice(prefix.length);
+      if (!name.endsWith(archiveSuffix)) continue;
       archives.push({
-        id: name.slice(0, -BACKUP_SUFFIX.length),
+        id: name.slice(0, -archiveSuffix.length),
         created: object.LastModified ?? new Date(0),
         sizeBytes: object.Size ?? 0,
       });
@@ -218,7 +217,7 @@ export async function listBackups(props: {
   const listings: BackupListing[] = archives.map((archive) => ({
     ...archive,
     kind: 'gitlab-backup',
-    hasSecrets: keys.has(secretsKey(archive.id)),
+    hasSecrets: keys.has(secretsKey(props.plan, archive.id)),
   }));
   for (const vaultName of props.vaultNames) {
     let next: string | undefined;
@@ -322,21 +321,23 @@ export function parseBackupId(backupId: string): BackupIdParts {
   return { version: match[1]!, edition: match[2] === 'ee' ? 'ee' : 'ce' };
 }
 
-/** Where an archive is kept in the backups bucket. */
-export function archiveKey(backupId: string): string {
-  return `${BACKUP_PREFIX}${backupId}${BACKUP_SUFFIX}`;
+/** Where an archive is kept in the backups bucket: where the Plan keeps archives. */
+export function archiveKey(plan: Pick<Plan, 'scheduledBackup'>, backupId: string): string {
+  const { prefix, archiveSuffix } = plan.scheduledBackup.archives;
+  return `${prefix}${backupId}${archiveSuffix}`;
 }
 
-/** Where the gitlab-secrets.json of an archive is kept beside it in the backups bucket. */
-export function secretsKey(backupId: string): string {
-  return `${BACKUP_PREFIX}${backupId}${BACKUP_SECRETS_SUFFIX}`;
+/** Where the secrets saved with an archive (gitlab-secrets.json, or the chart's Rails secrets) are kept beside it. */
+export function secretsKey(plan: Pick<Plan, 'scheduledBackup'>, backupId: string): string {
+  const { prefix, secretsSuffix } = plan.scheduledBackup.archives;
+  return `${prefix}${backupId}${secretsSuffix}`;
 }
 
 /** Lifecycle states of a group member that still runs GitLab and is reached by Run Command. */
 const RUNNING_MEMBER_STATES = new Set(['InService', 'Standby']);
 
-/** Room the restore needs on its node, as a multiple of the archive: the archive, and its contents unpacked beside it. */
-export const RESTORE_DISK_FACTOR = 2;
+// Room the restore needs on its node, as a multiple of the archive: the Plan's, which sizes the hybrid toolbox's volume by it too.
+export { RESTORE_DISK_FACTOR } from '../plan/resolve/backup-node.js';
 
 /** Line prefix of the facts the pre-flight script prints. */
 const FACT = 'gitlab-aws-fact';
@@ -584,8 +585,8 @@ async function objectSize(s3: S3Client, bucket: string, key: string): Promise<nu
 }
 
 /** The archive's gitlab-secrets.json, read and checked before anything changes. */
-async function backupSecrets(s3: S3Client, bucket: string, backupId: string): Promise<string> {
-  const key = secretsKey(backupId);
+async function backupSecrets(plan: Plan, s3: S3Client, bucket: string, backupId: string): Promise<string> {
+  const key = secretsKey(plan, backupId);
   if ((await objectSize(s3, bucket, key)) === undefined) {
     throw new UserError(
       `${backupId} has no gitlab-secrets.json beside it (s3://${bucket}/${key}). The database keeps CI/CD variables, two-factor secrets, runner tokens and other columns encrypted with the keys in that file; restored with other keys they cannot be read. Pass --keep-current-secrets if the environment's secrets now are the ones the backup was made with. Nothing was changed.`,
@@ -623,13 +624,15 @@ export async function executeRestore(
   const { backupId, log } = props;
   parseBackupId(backupId);
   const bucket = backupsBucket(plan, props.account);
-  const archiveBytes = await objectSize(props.s3, bucket, archiveKey(backupId));
+  const archiveBytes = await objectSize(props.s3, bucket, archiveKey(plan, backupId));
   if (archiveBytes === undefined) {
     throw new UserError(
-      `no archive s3://${bucket}/${archiveKey(backupId)} (see gitlab-aws backup list); nothing was changed`,
+      `no archive s3://${bucket}/${archiveKey(plan, backupId)} (see gitlab-aws backup list); nothing was changed`,
     );
   }
-  const secrets = props.keepCurrentSecrets ? undefined : await backupSecrets(props.s3, bucket, backupId);
+  const secrets = props.keepCurrentSecrets
+    ? undefined
+    : await backupSecrets(plan, props.s3, bucket, backupId);
 
   const single = plan.deployNodes.singleNode;
   const groups = single

@@ -19,25 +19,26 @@
  *   serve a partly restored database.
  */
 import type { BackupClient } from '@aws-sdk/client-backup';
-import { RAILS_SECRETS_SUFFIX } from '../config/helm/install.js';
 import { UserError } from '../errors.js';
 import type { Plan } from '../plan/types.js';
 import {
+  archiveKey,
   type BackupVault,
   backupsBucket,
   type CreatedBackup,
   parseBackupId,
+  secretsKey,
   startBackupJobs,
 } from './backup.js';
 import type { Sleep } from './fleet.js';
 import { type ChartBuilds, runChartOperation } from './hybrid-builds.js';
 
-/** Where a hybrid backup's two halves are kept: the bucket's root, where `backup-utility` writes. */
+/** Where a hybrid backup's two halves are kept: where the Plan keeps archives (the bucket's root, where `backup-utility` writes). */
 export function hybridBackupObjects(plan: Plan, account: string, backupId: string) {
   const bucket = `s3://${backupsBucket(plan, account)}/`;
   return {
-    archive: `${bucket}${backupId}_gitlab_backup.tar`,
-    secrets: `${bucket}${backupId}${RAILS_SECRETS_SUFFIX}`,
+    archive: `${bucket}${archiveKey(plan, backupId)}`,
+    secrets: `${bucket}${secretsKey(plan, backupId)}`,
   };
 }
 

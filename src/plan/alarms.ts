@@ -8,12 +8,20 @@
  *   system status check recovers the instance in place, keeping its volumes, addresses and DNS name.
  * - The 5xx rate of the web tier, RDS CPU and free storage, memory of every ElastiCache node, and
  *   unhealthy targets of every load balancer target group notify the alarm topic.
+ * - Cloud Native Hybrid has no NGINX access log to count 5xx in: each target group of its
+ *   Application Load Balancer (webservice, registry, KAS) is watched for unhealthy pods and for the
+ *   share of requests its pods answered 5xx, which the ALB counts per target group
+ *   (`HTTPCode_Target_5XX_Count` over `RequestCount`, namespace `AWS/ApplicationELB`, dimensions
+ *   LoadBalancer and TargetGroup; Elastic Load Balancing User Guide for Application Load Balancers,
+ *   "CloudWatch metrics for your Application Load Balancer").
  */
 import type {
   AlarmDimensionPlan,
   AlarmMetricPlan,
   AlarmPlan,
+  ApplicationTargetGroup,
   AutoScalingGroupPlan,
+  LoadBalancerService,
   Plan,
   PlanNode,
   PlanService,
@@ -95,13 +103,61 @@ function serverErrorAlarm(plan: AlarmInputs, web: AutoScalingGroupPlan): AlarmPl
       expression: 'IF(Requests > 0, 100 * Http5xx / Requests, 0)',
     },
     comparison: 'greater-than',
-    threshold: 5,
+    threshold: SERVER_ERROR_PERCENT,
     evaluationPeriods: 5,
     datapointsToAlarm: 3,
     treatMissingData: 'not-breaching',
     action: 'notify',
-    why: 'more than 5 % of GitLab requests answered 5xx',
+    why: `more than ${SERVER_ERROR_PERCENT} % of GitLab requests answered 5xx`,
   };
+}
+
+/** The share of a web tier's requests answered 5xx above which an alarm notifies, percent. */
+const SERVER_ERROR_PERCENT = 5;
+
+/** Unhealthy pods and the 5xx share of each target group of the Application Load Balancer behind `service`. */
+function applicationTargetAlarms(service: LoadBalancerService): AlarmPlan[] {
+  const groups = [
+    ...new Set((service.applicationLoadBalancer?.routes ?? []).map((route) => route.targetGroup)),
+  ];
+  const dimensionsOf = (group: ApplicationTargetGroup): AlarmDimensionPlan[] => [
+    { name: 'LoadBalancer', subject: service.id },
+    { name: 'TargetGroup', subject: service.id, applicationTargetGroup: group },
+  ];
+  return groups.flatMap((group): AlarmPlan[] => [
+    {
+      id: `${service.id}-${group}-unhealthy-targets`,
+      subject: service.id,
+      role: service.role,
+      metric: {
+        ...metric('AWS/ApplicationELB', 'UnHealthyHostCount', 'Maximum', 60, {}),
+        dimensions: dimensionsOf(group),
+      },
+      comparison: 'greater-than',
+      threshold: 0,
+      evaluationPeriods: 3,
+      treatMissingData: 'not-breaching',
+      action: 'notify',
+      why: `a ${group} pod failed the Application Load Balancer's health check`,
+    },
+    {
+      id: `${service.id}-${group}-server-error-rate`,
+      subject: service.id,
+      role: service.role,
+      metric: {
+        ...metric('AWS/ApplicationELB', 'HTTPCode_Target_5XX_Count', 'Sum', 60, {}),
+        dimensions: dimensionsOf(group),
+        expression: 'IF(RequestCount > 0, 100 * HTTPCode_Target_5XX_Count / RequestCount, 0)',
+      },
+      comparison: 'greater-than',
+      threshold: SERVER_ERROR_PERCENT,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 3,
+      treatMissingData: 'not-breaching',
+      action: 'notify',
+      why: `more than ${SERVER_ERROR_PERCENT} % of the requests ${group} pods served answered 5xx`,
+    },
+  ]);
 }
 
 function serviceAlarms(service: PlanService): AlarmPlan[] {
@@ -155,24 +211,29 @@ function serviceAlarms(service: PlanService): AlarmPlan[] {
       }));
     case 'nlb':
       // One target group per distinct target port, and one alarm per target group.
-      return [...new Set(service.listeners.map((listener) => listener.targetPort))].map((port) => ({
-        id: `${service.id}-unhealthy-targets-${port}`,
-        subject: service.id,
-        role: service.role,
-        metric: {
-          ...metric('AWS/NetworkELB', 'UnHealthyHostCount', 'Maximum', 60, {}),
-          dimensions: [
-            { name: 'LoadBalancer', subject: service.id },
-            { name: 'TargetGroup', subject: service.id, targetPort: port },
-          ],
-        },
-        comparison: 'greater-than',
-        threshold: 0,
-        evaluationPeriods: 3,
-        treatMissingData: 'not-breaching',
-        action: 'notify',
-        why: 'a load balancer target failed its health check',
-      }));
+      return [
+        ...[...new Set(service.listeners.map((listener) => listener.targetPort))].map(
+          (port): AlarmPlan => ({
+            id: `${service.id}-unhealthy-targets-${port}`,
+            subject: service.id,
+            role: service.role,
+            metric: {
+              ...metric('AWS/NetworkELB', 'UnHealthyHostCount', 'Maximum', 60, {}),
+              dimensions: [
+                { name: 'LoadBalancer', subject: service.id },
+                { name: 'TargetGroup', subject: service.id, targetPort: port },
+              ],
+            },
+            comparison: 'greater-than',
+            threshold: 0,
+            evaluationPeriods: 3,
+            treatMissingData: 'not-breaching',
+            action: 'notify',
+            why: 'a load balancer target failed its health check',
+          }),
+        ),
+        ...applicationTargetAlarms(service),
+      ];
     default:
       return [];
   }

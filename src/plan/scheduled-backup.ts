@@ -23,8 +23,28 @@
  *   backups", same page and commit). The 1k node's Gitaly is local: the archive holds them.
  * - Failure: the script puts a metric after every scheduled run (1 failed, 0 succeeded), and an
  *   alarm notifies the alarm topic on a failure.
+ * - Where the archives are kept: one place per Plan, which `backup create`, the schedule, `backup
+ *   list` and `restore` all read. The Linux package's script uploads each archive and its
+ *   gitlab-secrets.json under `gitlab-backup/`. The chart's `backup-utility` (the toolbox's CronJob
+ *   and `backup create`) writes `<id>_gitlab_backup.tar` to the root of the bucket it is given
+ *   (`global.appConfig.backups.bucket`) and restores `-t <id>` from there: the chart documents no
+ *   prefix for it ("Create the backup": the tarball lands in the backups bucket as
+ *   `<timestamp>_gitlab_backup.tar`, doc/backup-restore/backup.md; `--restore -t <backup_ID>` reads
+ *   the tarball of that name from the bucket, doc/backup-restore/restore.md;
+ *   integratop/gitlab-org-charts-mirror 60eb4910b126bde0dd70f1859a476a8bd9b86cff and
+ *   41ac50109aea616c4604b94b261c2d9aca257f71). So a hybrid Plan keeps its archives, and the Rails
+ *   secrets saved beside them, at the root.
  */
-import type { AlarmPlan, Plan, ScheduledBackupPlan } from './types.js';
+import type { AlarmPlan, BackupArchivesPlan, Plan, ScheduledBackupPlan } from './types.js';
+
+/** Where the Linux package's backup script keeps archives and their secrets in the backups bucket. */
+export const BACKUP_PREFIX = 'gitlab-backup/';
+/** The name `gitlab-backup` and `backup-utility` give an archive after its id. */
+export const BACKUP_ARCHIVE_SUFFIX = '_gitlab_backup.tar';
+/** The name the secrets saved with a Linux package backup get after its id: `<backup id>_gitlab-secrets.json`. */
+export const BACKUP_SECRETS_SUFFIX = '_gitlab-secrets.json';
+/** The name the chart's Rails secrets saved with a backup get after its id, beside `<id>_gitlab_backup.tar`. */
+export const RAILS_SECRETS_SUFFIX = '_rails-secrets.yml';
 
 /** Hours between the snapshots' start and `gitlab-backup`'s: half a day, more than AWS Backup's 8-hour start window. */
 export const BACKUP_OFFSET_HOURS = 12;
@@ -37,6 +57,13 @@ export const BACKUP_FAILED_METRIC = 'ScheduledBackupFailed';
 
 /** What the decision reads. */
 export type ScheduledBackupInputs = Pick<Plan, 'spec' | 'nodes' | 'deployNodes'>;
+
+/** Where a Plan's backups are kept in the backups bucket: the chart's at the root, the Linux package's under `gitlab-backup/`. */
+export function backupArchives(plan: Pick<Plan, 'spec'>): BackupArchivesPlan {
+  return plan.spec.architecture.type === 'cloud-native-hybrid'
+    ? { prefix: '', archiveSuffix: BACKUP_ARCHIVE_SUFFIX, secretsSuffix: RAILS_SECRETS_SUFFIX }
+    : { prefix: BACKUP_PREFIX, archiveSuffix: BACKUP_ARCHIVE_SUFFIX, secretsSuffix: BACKUP_SECRETS_SUFFIX };
+}
 
 /** The six fields of an AWS cron expression (`cron(m h dom mon dow year)`), in that order. */
 export function cronFields(schedule: string): [string, string, string, string, string, string] {
@@ -74,6 +101,7 @@ export function planScheduledBackup(plan: ScheduledBackupInputs): ScheduledBacku
     repositoriesServerSide: plan.nodes.some((node) => node.role === 'gitaly'),
     failureMetric: { namespace: `gitlab-aws/${plan.spec.name}`, name: BACKUP_FAILED_METRIC },
     timeoutSeconds: SCHEDULED_BACKUP_TIMEOUT_SECONDS,
+    archives: backupArchives(plan),
   };
 }
 

@@ -640,6 +640,11 @@ export interface EksService {
   /** Root volume of every node: container images and pod scratch space. */
   readonly nodeRootVolume: { readonly sizeGiB: number; readonly type: 'gp3' };
   /**
+   * The toolbox pod's persistent volume for its temporary files, where `backup-utility` builds an
+   * on-demand backup and unpacks the archive it restores (the chart's `gitlab.toolbox.persistence`).
+   */
+  readonly toolboxVolume: { readonly sizeGiB: number; readonly type: 'gp3' };
+  /**
    * IMDS hop limit of the nodes: 1, so only host-network pods (the VPC CNI, kube-proxy) reach the
    * node role; every other pod that calls AWS has a role of its own through IRSA.
    */
@@ -735,6 +740,11 @@ export interface AlarmDimensionPlan {
   readonly subject: string;
   /** For a load balancer's TargetGroup: the target port whose target group it is. */
   readonly targetPort?: number;
+  /**
+   * For a TargetGroup of the Application Load Balancer behind `subject` (Cloud Native Hybrid), in
+   * place of a port: the Plan's name of it. The metric's LoadBalancer is that ALB.
+   */
+  readonly applicationTargetGroup?: ApplicationTargetGroup;
 }
 
 export interface AlarmMetricPlan {
@@ -825,6 +835,21 @@ export interface ScheduledBackupPlan {
   readonly failureMetric: { readonly namespace: string; readonly name: string };
   /** The longest a run may take before it is stopped. */
   readonly timeoutSeconds: number;
+  /** Where each backup's archive and the secrets saved with it are kept in the backups bucket. */
+  readonly archives: BackupArchivesPlan;
+}
+
+/**
+ * The keys of one backup in the backups bucket, `<prefix><backup id><suffix>`: where `backup create`
+ * and the schedule write them, `backup list` finds them and `restore` reads them.
+ */
+export interface BackupArchivesPlan {
+  /** Key prefix of the archive and its secrets; empty for the bucket's root. */
+  readonly prefix: string;
+  /** What follows the backup id in the archive's key: GitLab's `_gitlab_backup.tar`. */
+  readonly archiveSuffix: string;
+  /** What follows the backup id in the key of the secrets saved beside the archive. */
+  readonly secretsSuffix: string;
 }
 
 export type CheckLevel = 'error' | 'warning' | 'info';

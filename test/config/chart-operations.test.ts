@@ -41,6 +41,17 @@ describe("the chart build's operations", () => {
       });
     }
     expect(RAILS_SECRETS_SUFFIX).toBe('_rails-secrets.yml');
+    // backup-utility keeps archives at the bucket's root: a Plan that says otherwise is refused.
+    const prefixed = {
+      ...plan,
+      scheduledBackup: {
+        ...plan.scheduledBackup,
+        archives: { ...plan.scheduledBackup.archives, prefix: 'gitlab-backup/' },
+      },
+    };
+    expect(() => operationEnvironment(prefixed, { kind: 'backup', backupId: ID, account: ACCOUNT })).toThrow(
+      /at the bucket's root, not under gitlab-backup\//,
+    );
   });
 
   it('upgrades to the chart release of the target GitLab, and refuses a version no chart maps to', () => {

@@ -134,6 +134,34 @@ describe.skipIf(unavailable)(`GitLab's chart renders the generated values${reaso
     }
   });
 
+  it("restores (and makes on-demand backups) on the toolbox's own volume, sized for an archive and its contents", () => {
+    for (const { combination, plan } of HYBRID) {
+      const name = `${combination.size} in ${combination.availabilityZones} AZs`;
+      const { objects } = of(plan);
+      const toolbox = objects.find(
+        (object) => object.kind === 'Deployment' && object.metadata.name === 'gitlab-toolbox',
+      );
+      const pod = toolbox.spec.template.spec;
+      const container = pod.containers.find((entry: Any) => entry.name === 'toolbox');
+      // backup-utility works under Rails' tmp/backups (the chart's gitlab.yml): /srv/gitlab/tmp.
+      const mount = container.volumeMounts.find((entry: Any) => entry.mountPath === '/srv/gitlab/tmp');
+      const volume = pod.volumes.find((entry: Any) => entry.name === mount.name);
+      expect(volume.persistentVolumeClaim, name).toBeDefined();
+      const claim = objects.find(
+        (object) =>
+          object.kind === 'PersistentVolumeClaim' &&
+          object.metadata.name === volume.persistentVolumeClaim.claimName,
+      );
+      expect(claim, name).toBeDefined();
+      // Repositories stream from Gitaly to the bucket: the archive is the database's dump, which
+      // its allocated storage bounds; the restore holds it and its contents unpacked.
+      expect(plan.scheduledBackup.repositoriesServerSide).toBe(true);
+      expect(claim.spec.resources.requests.storage, name).toBe(`${2 * plan.spec.database.storageGiB}Gi`);
+      expect(claim.spec.storageClassName).toBe('gitlab-toolbox-backup');
+      expect(claim.spec.accessModes).toEqual(['ReadWriteOnce']);
+    }
+  });
+
   it('has every Service and port the load balancers bind, on the pod port their targets use', () => {
     for (const { combination, plan } of HYBRID) {
       const { objects } = of(plan);

@@ -17,8 +17,12 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BackupClient } from '@aws-sdk/client-backup';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, stringify } from 'yaml';
+import { backupsBucketName } from '../../src/config/backup.js';
 import { secretManifests } from '../../src/config/helm/index.js';
 import {
   installBuildSpec,
@@ -31,6 +35,7 @@ import {
   reviewTargetGroupArns,
   targetGroupBindingManifests,
 } from '../../src/config/helm/target-group-bindings.js';
+import { listBackups } from '../../src/lifecycle/backup.js';
 import { serviceOf } from '../../src/plan/query.js';
 import type { Plan } from '../../src/plan/types.js';
 import { planFor } from '../fixtures/plans.js';
@@ -353,13 +358,14 @@ describe("the chart build keeps Rails' secrets outside the cluster", () => {
 describe('the chart build backs up, restores and upgrades GitLab', () => {
   const ID = '1767225600_2026_01_01_19.3.0-ee';
   const CLUSTER = 'production: {db_key_base: running}\n';
+  const ACCOUNT = '123456789012';
   let plan: Plan;
   let env: (kind: 'backup' | 'restore') => Record<string, string>;
   let backup: Run;
   let restore: Run;
   beforeAll(() => {
     plan = planFor({ architecture: { size: '10k', type: 'cloud-native-hybrid' } });
-    env = (kind) => operationEnvironment(plan, { kind, backupId: ID, account: '123456789012' });
+    env = (kind) => operationEnvironment(plan, { kind, backupId: ID, account: ACCOUNT });
     backup = run(plan, { environment: env('backup'), clusterSecrets: CLUSTER, savedSecrets: CLUSTER });
     restore = run(plan, {
       environment: env('restore'),
@@ -404,6 +410,52 @@ describe('the chart build backs up, restores and upgrades GitLab', () => {
     );
     expect(order.every((position) => position >= 0)).toBe(true);
     expect(order).toEqual([...order].sort((a, b) => a - b));
+  });
+
+  it('leaves a backup where `backup list` finds it with its secrets, and restores it from there', async () => {
+    const bucket = `s3://${backupsBucketName(plan, ACCOUNT)}/`;
+    const keyIn = (line: string) =>
+      line
+        .split(' ')
+        .find((word) => word.startsWith(bucket))
+        ?.slice(bucket.length);
+    // What the build put in the bucket (the Rails secrets); backup-utility itself writes the archive
+    // to the bucket's root (doc/backup-restore/backup.md of the chart), and Gitaly streams the
+    // repositories into folders of their own.
+    const written = backup.trace.filter((line) => line.startsWith('aws s3 cp')).map(keyIn);
+    expect(written).toEqual([`${ID}${RAILS_SECRETS_SUFFIX}`]);
+    const keys = [`${ID}_gitlab_backup.tar`, ...(written as string[]), '@hashed/6b/86/6b86b273.bundle'];
+    // S3's listing: the keys under the prefix, those past a further delimiter left out.
+    const s3 = mockClient(S3Client);
+    s3.on(ListObjectsV2Command).callsFake((input: { Prefix?: string; Delimiter?: string }) => {
+      const prefix = input.Prefix ?? '';
+      return {
+        Contents: keys
+          .filter((key) => key.startsWith(prefix))
+          .filter((key) => !input.Delimiter || !key.slice(prefix.length).includes(input.Delimiter))
+          .map((Key) => ({ Key, Size: 1024, LastModified: new Date('2026-01-01T02:00:00Z') })),
+      };
+    });
+    try {
+      const listings = await listBackups({
+        plan,
+        account: ACCOUNT,
+        s3: new S3Client({ region: plan.region }),
+        backup: new BackupClient({ region: plan.region }),
+        vaultNames: [],
+      });
+      expect(listings.map(({ id, kind, hasSecrets }) => ({ id, kind, hasSecrets }))).toEqual([
+        { id: ID, kind: 'gitlab-backup', hasSecrets: true },
+      ]);
+    } finally {
+      s3.restore();
+    }
+    // The restore reads both halves under the keys listed.
+    const read = restore.trace.filter((line) => /aws s3 cp|head-object/.test(line));
+    expect(read.map((line) => keyIn(line) ?? line.split(' ').at(-1))).toEqual([
+      `${ID}_gitlab_backup.tar`,
+      `${ID}${RAILS_SECRETS_SUFFIX}`,
+    ]);
   });
 
   it('changes nothing when the archive is missing, and leaves the clients stopped when the restore fails', () => {

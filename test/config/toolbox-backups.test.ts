@@ -12,6 +12,7 @@ import {
   toolboxBackupValues,
   toolboxBackupVolumeGiB,
 } from '../../src/config/helm/toolbox-backups.js';
+import { serviceOf } from '../../src/plan/query.js';
 import type { Plan, RdsService } from '../../src/plan/types.js';
 import { planFor } from '../fixtures/plans.js';
 
@@ -137,6 +138,17 @@ describe('toolboxBackupValues', () => {
       parameters: { type: 'gp3', encrypted: 'true' },
       reclaimPolicy: 'Delete',
       volumeBindingMode: 'WaitForFirstConsumer',
+      // A larger toolbox volume in the Plan resizes the claim instead of failing the chart's upgrade.
+      allowVolumeExpansion: true,
+    });
+    expect(
+      (toolboxBackupValues(plan) as { gitlab: { toolbox: Record<string, unknown> } }).gitlab.toolbox
+        .persistence,
+    ).toEqual({
+      enabled: true,
+      storageClass: TOOLBOX_BACKUP_STORAGE_CLASS,
+      accessMode: 'ReadWriteOnce',
+      size: `${serviceOf(plan, 'eks').toolboxVolume.sizeGiB}Gi`,
     });
   });
 });

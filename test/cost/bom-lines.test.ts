@@ -410,6 +410,7 @@ describe('bill of materials, by hand', () => {
         },
       ],
       nodeRootVolume: { sizeGiB: 100, type: 'gp3' },
+      toolboxVolume: { sizeGiB: 300, type: 'gp3' },
     } as unknown as EksService;
     const bom = billOfMaterials(plan({ services: [s3, eks] }), table);
     expect(line(bom, `S3 Standard storage (${s3.buckets.length} buckets)`)).toMatchObject({
@@ -420,6 +421,14 @@ describe('bill of materials, by hand', () => {
       unitPrice: 0.023,
       assumption: 'object-storage',
       monthly: 200 * 0.023,
+    });
+    // The toolbox's volume for backups and restores, billed all month like any claimed volume.
+    expect(line(bom, 'EBS gp3 toolbox volume')).toMatchObject({
+      group: 'toolbox',
+      quantity: 300,
+      unit: 'GiB',
+      billing: 'monthly',
+      monthly: 300 * 0.08,
     });
     expect(line(bom, 'EKS cluster (standard support)')).toMatchObject({
       unit: 'cluster',

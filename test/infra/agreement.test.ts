@@ -108,7 +108,7 @@ function dimensionOf(
   synth: Synthesized,
   name: string,
   value: unknown,
-): { subject: string; targetPort?: number } {
+): { subject: string; targetPort?: number; applicationTargetGroup?: string } {
   const { plan } = synth;
   if (name === 'CacheClusterId') {
     const groups = resources(synth, 'AWS::ElastiCache::ReplicationGroup');
@@ -132,11 +132,37 @@ function dimensionOf(
       return { subject: tagOf(located.resource, NODE_TAG)! };
     case 'DBInstanceIdentifier':
       return { subject: databaseMemberOf(plan, located) };
-    case 'TargetGroup':
+    case 'TargetGroup': {
+      // An ALB's target group (Cloud Native Hybrid) is named after the route its rule serves: the
+      // rule's host and path are the Plan route's.
+      const rule = resources(synth, 'AWS::ElasticLoadBalancingV2::ListenerRule').find(({ resource }) =>
+        (resource.Properties!.Actions as Json[]).some(
+          (action) => target(synth, action.TargetGroupArn)?.id === located.id,
+        ),
+      );
+      if (rule) {
+        const conditions = rule.resource.Properties!.Conditions as Json[];
+        const host = conditions.find((condition) => condition.Field === 'host-header')!.HostHeaderConfig
+          .Values[0];
+        const path = conditions.find((condition) => condition.Field === 'path-pattern')?.PathPatternConfig
+          .Values[0];
+        const route = plan.services
+          .flatMap((service) =>
+            service.kind === 'nlb' ? (service.applicationLoadBalancer?.routes ?? []) : [],
+          )
+          .find(
+            (candidate) =>
+              candidate.host === host &&
+              (candidate.pathPrefix ? `${candidate.pathPrefix}*` : undefined) === path,
+          );
+        expect(route, `${located.id} ${host} ${path}`).toBeDefined();
+        return { subject: loadBalancerServiceOf(plan, located), applicationTargetGroup: route!.targetGroup };
+      }
       return {
         subject: loadBalancerServiceOf(plan, located),
         targetPort: located.resource.Properties!.Port as number,
       };
+    }
     case 'LoadBalancer': {
       // Named through a listener of the load balancer, or the load balancer itself.
       const balancer =
@@ -173,18 +199,30 @@ function builtAlarm(synth: Synthesized, alarm: CfnResource): Json {
     const [expression] = (properties.Metrics as Json[]).filter((entry) => entry.Expression);
     const nameOf = new Map(stats.map((entry) => [entry.Id, entry.MetricStat.Metric.MetricName]));
     const planExpression = String(expression.Expression).replace(
-      /\b[a-z][A-Za-z0-9]*\b/g,
+      /\b[a-z][A-Za-z0-9_]*\b/g,
       (id) => nameOf.get(id) ?? id,
     );
     // The Plan names the metric the alarm is about; the others are the expression's inputs.
     const named = stats.map((entry) => entry.MetricStat);
     expect(new Set(named.map((stat) => `${stat.Metric.Namespace} ${stat.Stat} ${stat.Period}`)).size).toBe(1);
+    // Every metric of the expression has the same dimensions: those of the Plan's metric.
+    const dimensions = named.map((stat) =>
+      JSON.stringify(
+        ((stat.Metric.Dimensions ?? []) as Json[])
+          .map((dimension) => ({
+            name: dimension.Name,
+            ...dimensionOf(synth, dimension.Name, dimension.Value),
+          }))
+          .sort((a: Json, b: Json) => a.name.localeCompare(b.name)),
+      ),
+    );
+    expect(new Set(dimensions).size).toBe(1);
     metric = {
       namespace: named[0].Metric.Namespace,
       names: named.map((stat) => stat.Metric.MetricName).sort(),
       statistic: named[0].Stat,
       periodSeconds: named[0].Period,
-      dimensions: named.flatMap((stat) => stat.Metric.Dimensions ?? []),
+      dimensions: JSON.parse(dimensions[0]!),
       expression: planExpression,
     };
   } else {
@@ -215,7 +253,7 @@ function builtAlarm(synth: Synthesized, alarm: CfnResource): Json {
 /** A Plan alarm entry in the same terms. */
 function plannedAlarm(alarm: AlarmPlan): Json {
   const names = alarm.metric.expression
-    ? [...new Set(alarm.metric.expression.match(/\b[A-Z][A-Za-z0-9]*\b/g))]
+    ? [...new Set(alarm.metric.expression.match(/\b[A-Z][A-Za-z0-9_]*\b/g))]
         .filter((name) => name !== 'IF')
         .sort()
     : [alarm.metric.name];

@@ -9,6 +9,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { chartParameterName } from '../../src/infra/gitlab-chart.js';
+import { externalLoadBalancer } from '../../src/plan/query.js';
 import type { Plan } from '../../src/plan/types.js';
 import { planFor } from '../fixtures/plans.js';
 import { resolver } from './iam-resolve.js';
@@ -152,6 +153,76 @@ describe('Cloud Native Hybrid edge (3k): every host name reaches its chart Servi
     );
     expect(https).toHaveLength(1);
     expect(https[0]![1].Properties!.Certificates).toHaveLength(1);
+  });
+
+  it("alarms on each ALB target group's unhealthy pods and 5xx share, with the dimensions CloudWatch gives it", () => {
+    const edge = synth.json.edge;
+    const id = (value: unknown) => referencedLogicalId(synth, value);
+    const { resolve } = resolver(synth);
+    const [balancer] = resourcesOf(edge, 'AWS::ElasticLoadBalancingV2::LoadBalancer').find(
+      ([, balancer]) => balancer.Properties!.Type === 'application',
+    )!;
+    // The target groups the ALB forwards to, by its listeners' default actions and rules: the ones
+    // CloudWatch publishes per target group and load balancer.
+    const listeners = resourcesOf(edge, 'AWS::ElasticLoadBalancingV2::Listener')
+      .filter(([, listener]) => id(listener.Properties!.LoadBalancerArn) === balancer)
+      .map(([listenerId, listener]) => [listenerId, listener.Properties!.DefaultActions as Json[]] as const);
+    const rules = resourcesOf(edge, 'AWS::ElasticLoadBalancingV2::ListenerRule')
+      .filter(([, rule]) => listeners.some(([listenerId]) => id(rule.Properties!.ListenerArn) === listenerId))
+      .map(([, rule]) => rule.Properties!.Actions as Json[]);
+    const forwarded = new Set(
+      [...listeners.map(([, actions]) => actions), ...rules]
+        .flat()
+        .filter((action) => action.Type === 'forward')
+        .map((action) => id(action.TargetGroupArn)!),
+    );
+    const routes = externalLoadBalancer(plan)!.applicationLoadBalancer!.routes;
+    expect(forwarded.size).toBe(new Set(routes.map((route) => route.targetGroup)).size);
+    const fullName = (logicalId: string, attribute: string) =>
+      resolve('edge', { 'Fn::GetAtt': [logicalId, attribute] }) as string;
+    const groupByName = new Map(
+      [...forwarded].map((group) => [fullName(group, 'TargetGroupFullName'), group]),
+    );
+
+    // Each alarm's metrics in the ALB's namespace, with their dimensions as the ops stack resolves them.
+    const watched = new Map<string, string[]>();
+    for (const [, alarm] of resourcesOf(synth.json.ops, 'AWS::CloudWatch::Alarm')) {
+      const properties = alarm.Properties as Json;
+      const metrics: Json[] = properties.Metrics
+        ? (properties.Metrics as Json[])
+            .filter((entry) => entry.MetricStat)
+            .map((entry) => entry.MetricStat.Metric)
+        : [
+            {
+              Namespace: properties.Namespace,
+              MetricName: properties.MetricName,
+              Dimensions: properties.Dimensions,
+            },
+          ];
+      const ofAlb = metrics.filter((metric) => metric.Namespace === 'AWS/ApplicationELB');
+      if (ofAlb.length === 0) continue;
+      const groups = new Set<string>();
+      for (const metric of ofAlb) {
+        const dimensions = Object.fromEntries(
+          (resolve('ops', metric.Dimensions) as { Name: string; Value: string }[]).map((d) => [
+            d.Name,
+            d.Value,
+          ]),
+        );
+        expect(Object.keys(dimensions).sort()).toEqual(['LoadBalancer', 'TargetGroup']);
+        expect(dimensions.LoadBalancer).toBe(fullName(balancer, 'LoadBalancerFullName'));
+        expect(groupByName.has(dimensions.TargetGroup!), dimensions.TargetGroup).toBe(true);
+        groups.add(groupByName.get(dimensions.TargetGroup!)!);
+      }
+      expect(groups.size).toBe(1);
+      const [group] = groups;
+      const names = ofAlb.map((metric) => metric.MetricName).sort();
+      watched.set(group!, [...(watched.get(group!) ?? []), names.join('/')]);
+    }
+    expect(new Set(watched.keys())).toEqual(forwarded);
+    for (const [group, alarms] of watched) {
+      expect(alarms.sort(), group).toEqual(['HTTPCode_Target_5XX_Count/RequestCount', 'UnHealthyHostCount']);
+    }
   });
 
   it('health-checks the pods where the chart says they are ready, and binds each target group once', () => {

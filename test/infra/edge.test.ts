@@ -1,5 +1,12 @@
+import { App, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { Edge } from '../../src/infra/edge.js';
+import { publicZoneName } from '../../src/plan/contracts.js';
+import { externalLoadBalancer } from '../../src/plan/query.js';
+import type { Plan } from '../../src/plan/types.js';
 import { planFor } from '../fixtures/plans.js';
 import { referencedLogicalId, resourcesOf, type Synthesized, synthesize } from './synth.js';
 
@@ -93,5 +100,53 @@ describe('edge with a requested certificate', () => {
     });
     const warnings = synth.environment.edge.node.metadata.filter((entry) => entry.type === 'aws:cdk:warning');
     expect(JSON.stringify(warnings)).toContain('validation record');
+  });
+});
+
+describe("a spec certificate and the ALB's other host names", () => {
+  /** The Edge of a Plan alone, in a stack of its own: its warnings are in its metadata, no synthesis needed. */
+  const warningsOf = (plan: Plan): string[] => {
+    const stack = new Stack(new App(), 'EdgeOnly', { env: { account: '123456789012', region: plan.region } });
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0 });
+    const edge = new Edge(stack, 'Edge', {
+      domainName: plan.spec.domain.name,
+      publicZoneName: publicZoneName(plan),
+      ...(plan.spec.domain.certificateArn ? { certificateArn: plan.spec.domain.certificateArn } : {}),
+      ipTargets: plan.architecture.type === 'cloud-native-hybrid',
+      loadBalancer: externalLoadBalancer(plan)!,
+      vpc,
+      securityGroup: new ec2.SecurityGroup(stack, 'EdgeSecurityGroup', { vpc }),
+      accessLogBucket: new s3.Bucket(stack, 'Logs'),
+      hostedZoneId: 'Z0123456789ABCDEFGHIJ',
+    });
+    return edge.node.metadata
+      .filter((entry) => entry.type === 'aws:cdk:warning')
+      .map((entry) => String(entry.data));
+  };
+  const hybrid = (certificateArn?: string) =>
+    planFor({
+      architecture: { size: '3k', type: 'cloud-native-hybrid' },
+      domain: {
+        name: 'git.example.org',
+        hostedZone: 'example.org',
+        ...(certificateArn ? { certificateArn } : {}),
+      },
+    });
+
+  it('warns that a spec certificate must also name the registry and KAS hosts the ALB serves with it', () => {
+    const warnings = warningsOf(hybrid(CERTIFICATE));
+    const names = warnings.filter((warning) => warning.includes(CERTIFICATE));
+    expect(names).toHaveLength(1);
+    expect(names[0]).toContain('must also name registry.git.example.org and kas.git.example.org');
+  });
+
+  it('stays silent where no other host uses the certificate, or the one it requests names them all', () => {
+    // Cloud Native Hybrid without a certificate of its own: the requested one names every host.
+    expect(warningsOf(hybrid()).filter((warning) => warning.includes('must also name'))).toEqual([]);
+    // The Linux package serves the registry on the domain's own port: one name is enough.
+    const linux = planFor({
+      domain: { name: 'git.example.org', hostedZone: 'example.org', certificateArn: CERTIFICATE },
+    });
+    expect(warningsOf(linux).filter((warning) => warning.includes('must also name'))).toEqual([]);
   });
 });

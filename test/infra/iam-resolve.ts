@@ -43,6 +43,11 @@ export function resolver(synth: Synthesized) {
         return resolve(kind, props.LogGroupName ?? id) as string;
       case 'AWS::ElasticLoadBalancingV2::TargetGroup':
         return `arn:aws:elasticloadbalancing:${region}:${ACCOUNT}:targetgroup/${id}/0123456789abcdef`;
+      case 'AWS::ElasticLoadBalancingV2::LoadBalancer':
+        return `arn:aws:elasticloadbalancing:${region}:${ACCOUNT}:loadbalancer/${props.Type === 'network' ? 'net' : 'app'}/${id}/0123456789abcdef`;
+      case 'AWS::ElasticLoadBalancingV2::Listener':
+        // A listener's ARN is its load balancer's, as `listener/...`, with an id of its own.
+        return `${(resolve(kind, props.LoadBalancerArn) as string).replace(':loadbalancer/', ':listener/')}/${id}`;
       default:
         return id;
     }
@@ -53,6 +58,9 @@ export function resolver(synth: Synthesized) {
     if (resource.Type === 'AWS::EKS::Cluster' && attribute === 'OpenIdConnectIssuerUrl') {
       return `https://${OIDC_ISSUER(region)}`;
     }
+    // The names CloudWatch's load balancer metrics carry as dimensions: the ARN's end.
+    if (attribute === 'LoadBalancerFullName' || attribute === 'TargetGroupFullName')
+      return ref(kind, id).replace(/^.*:(loadbalancer\/)?/, '');
     if (attribute !== 'Arn') return `${id}.${attribute}`;
     switch (resource.Type) {
       case 'AWS::KMS::Key':

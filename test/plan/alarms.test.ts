@@ -5,7 +5,7 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { AlarmPlan, Plan } from '../../src/plan/types.js';
-import { allPlans, planFor } from '../fixtures/plans.js';
+import { planFor, type SpecOverrides, supportedCombinations } from '../fixtures/plans.js';
 
 const subjectsOf = (alarms: readonly AlarmPlan[], action: AlarmPlan['action']) =>
   alarms.filter((alarm) => alarm.action === action).map((alarm) => alarm.subject);
@@ -25,18 +25,21 @@ function planIds(plan: Plan): Set<string> {
 }
 
 describe('plan.alarms', () => {
-  const cases = [
-    ...allPlans().map(({ combination, plan }) => ({
+  // Specs only while the file is collected: each Plan is resolved in its test, where a mutant of the
+  // census is switched on (see stryker.config.mjs).
+  const cases: { name: string; spec: SpecOverrides }[] = [
+    ...supportedCombinations().map((combination) => ({
       name: `${combination.size} ${combination.type} ${combination.availabilityZones} AZs`,
-      plan,
+      spec: {
+        availabilityZones: combination.availabilityZones,
+        architecture: { size: combination.size, type: combination.type },
+      },
     })),
-    {
-      name: '3k with bastions',
-      plan: planFor({ architecture: { size: '3k' }, access: { admin: 'bastion' } }),
-    },
+    { name: '3k with bastions', spec: { architecture: { size: '3k' }, access: { admin: 'bastion' } } },
   ];
 
-  it.each(cases)('$name: one census, from the Plan', ({ plan }) => {
+  it.each(cases)('$name: one census, from the Plan', ({ spec }) => {
+    const plan = planFor(spec);
     const growable = plan.autoScalingGroups.filter((group) => group.maxCapacity > group.minCapacity);
     const fixed = plan.nodes.filter((node) => node.autoScalingGroup === undefined);
     const web = plan.autoScalingGroups.filter((group) => group.targetGroups.includes('http'));
@@ -47,6 +50,13 @@ describe('plan.alarms', () => {
     const targetGroups = plan.services.flatMap((service) =>
       service.kind === 'nlb' ? [...new Set(service.listeners.map((listener) => listener.targetPort))] : [],
     );
+    // Cloud Native Hybrid: the ALB's target groups, each watched for unhealthy pods and 5xx.
+    const applicationGroups = plan.services.flatMap((service) =>
+      service.kind === 'nlb'
+        ? [...new Set((service.applicationLoadBalancer?.routes ?? []).map((route) => route.targetGroup))]
+        : [],
+    );
+    expect(applicationGroups.length > 0).toBe(plan.architecture.type === 'cloud-native-hybrid');
     expect(subjectsOf(plan.alarms, 'scale-out')).toEqual(growable.map((group) => group.id));
     expect(subjectsOf(plan.alarms, 'scale-in')).toEqual(growable.map((group) => group.id));
     expect(subjectsOf(plan.alarms, 'recover-instance')).toEqual(fixed.map((node) => node.id));
@@ -63,6 +73,7 @@ describe('plan.alarms', () => {
         2 * rds.length +
         cacheMembers.length +
         targetGroups.length +
+        2 * applicationGroups.length +
         (plan.scheduledBackup.runner ? 1 : 0),
     );
     expect(new Set(plan.alarms.map((alarm) => alarm.id)).size).toBe(plan.alarms.length);
@@ -255,5 +266,67 @@ describe('plan.alarms metrics', () => {
         });
       });
     }
+  });
+
+  it('watches every ALB target group of a hybrid Plan for unhealthy pods and for answering 5xx', () => {
+    const plan = planFor({ architecture: { size: '3k', type: 'cloud-native-hybrid' } });
+    const edge = plan.services.find((service) => service.kind === 'nlb' && service.applicationLoadBalancer);
+    expect(edge?.kind).toBe('nlb');
+    if (edge?.kind !== 'nlb') return;
+    const groups = [...new Set(edge.applicationLoadBalancer!.routes.map((route) => route.targetGroup))];
+    expect([...groups].sort()).toEqual(['kas', 'kas-k8s-api', 'registry', 'webservice']);
+    const dimensions = (group: string) => [
+      { name: 'LoadBalancer', subject: edge.id },
+      { name: 'TargetGroup', subject: edge.id, applicationTargetGroup: group },
+    ];
+    const alarms = plan.alarms.filter((alarm) => alarm.metric.namespace === 'AWS/ApplicationELB');
+    expect(alarms).toEqual(
+      groups.flatMap((group) => [
+        {
+          id: `${edge.id}-${group}-unhealthy-targets`,
+          subject: edge.id,
+          role: edge.role,
+          metric: {
+            namespace: 'AWS/ApplicationELB',
+            name: 'UnHealthyHostCount',
+            statistic: 'Maximum',
+            periodSeconds: 60,
+            dimensions: dimensions(group),
+          },
+          comparison: 'greater-than',
+          threshold: 0,
+          evaluationPeriods: 3,
+          treatMissingData: 'not-breaching',
+          action: 'notify',
+          why: `a ${group} pod failed the Application Load Balancer's health check`,
+        },
+        {
+          id: `${edge.id}-${group}-server-error-rate`,
+          subject: edge.id,
+          role: edge.role,
+          metric: {
+            namespace: 'AWS/ApplicationELB',
+            name: 'HTTPCode_Target_5XX_Count',
+            statistic: 'Sum',
+            periodSeconds: 60,
+            dimensions: dimensions(group),
+            expression: 'IF(RequestCount > 0, 100 * HTTPCode_Target_5XX_Count / RequestCount, 0)',
+          },
+          comparison: 'greater-than',
+          threshold: 5,
+          evaluationPeriods: 5,
+          datapointsToAlarm: 3,
+          treatMissingData: 'not-breaching',
+          action: 'notify',
+          why: `more than 5 % of the requests ${group} pods served answered 5xx`,
+        },
+      ]),
+    );
+    // The Linux package's web tier has NGINX's own 5xx count instead, and no ALB.
+    expect(
+      planFor({ architecture: { size: '3k' } }).alarms.some(
+        (alarm) => alarm.metric.namespace === 'AWS/ApplicationELB',
+      ),
+    ).toBe(false);
   });
 });

@@ -5,6 +5,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CLUSTER_AUTOSCALER_KUBERNETES_MINOR } from '../../src/catalog/eks-add-ons.js';
 import { KUBERNETES_VERSION } from '../../src/catalog/gitlab-requirements.js';
+import { restoreScratchGiB } from '../../src/plan/resolve/backup-node.js';
 import { NODE_ROOT_VOLUME_GIB, planAddOnReleases } from '../../src/plan/resolve/kubernetes.js';
 import type { EksService, Plan } from '../../src/plan/types.js';
 import { planFor } from '../fixtures/plans.js';
@@ -36,6 +37,20 @@ describe('EKS of a Cloud Native Hybrid plan', () => {
   it('keeps IMDS to the host network and gives the nodes root volumes of the planned size', () => {
     expect(eks.metadataHopLimit).toBe(1);
     expect(eks.nodeRootVolume).toEqual({ sizeGiB: NODE_ROOT_VOLUME_GIB, type: 'gp3' });
+  });
+
+  it("gives the toolbox room for an archive and its contents unpacked, the backup node's staging size twice", () => {
+    // Gitaly streams the repositories to the bucket: the archive is the database's dump.
+    expect(plan.scheduledBackup.repositoriesServerSide).toBe(true);
+    expect(eks.toolboxVolume).toEqual({ sizeGiB: 2 * plan.spec.database.storageGiB, type: 'gp3' });
+    const bigger = eksOf(
+      planFor({ architecture: { size: '3k', type: 'cloud-native-hybrid' }, database: { storageGiB: 700 } }),
+    );
+    expect(bigger.toolboxVolume.sizeGiB).toBe(1400);
+    expect(restoreScratchGiB(100, 1000, true)).toBe(200);
+    // Without server-side backups the archive holds the repositories too.
+    expect(restoreScratchGiB(100, 1000, false)).toBe(2200);
+    expect(restoreScratchGiB(9000, 1000, true)).toBe(16_384);
   });
 
   it('scales the webservice and Sidekiq pools to twice their documented size, the supporting pool not', () => {

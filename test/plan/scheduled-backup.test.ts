@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   BACKUP_FAILED_METRIC,
   BACKUP_OFFSET_HOURS,
+  BACKUP_PREFIX,
   offsetSchedule,
   planScheduledBackup,
   SCHEDULED_BACKUP_TIMEOUT_SECONDS,
@@ -157,6 +158,22 @@ describe('plan.scheduledBackup', () => {
         .map((entry) => entry.subject),
     ).toEqual(['backup-1']);
     expect(hybrid.alarms.some((entry) => entry.metric.name === BACKUP_FAILED_METRIC)).toBe(false);
+  });
+
+  it("keeps the Linux package's archives under gitlab-backup/, the chart's at the bucket's root with its Rails secrets", () => {
+    for (const linux of [single, cluster]) {
+      expect(linux.scheduledBackup.archives).toEqual({
+        prefix: BACKUP_PREFIX,
+        archiveSuffix: '_gitlab_backup.tar',
+        secretsSuffix: '_gitlab-secrets.json',
+      });
+    }
+    expect(BACKUP_PREFIX).toBe('gitlab-backup/');
+    expect(hybrid.scheduledBackup.archives).toEqual({
+      prefix: '',
+      archiveSuffix: '_gitlab_backup.tar',
+      secretsSuffix: '_rails-secrets.yml',
+    });
   });
 
   it('is decided from the nodes and the spec alone', () => {

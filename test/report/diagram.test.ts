@@ -45,6 +45,43 @@ describe('architecture diagram', () => {
     expect(dot).toContain('praefect-1\\nc5.large');
   });
 
+  it('draws every EKS pool of every hybrid Plan at its instance type and desired count, spread over the AZs', () => {
+    const hybrid = allPlans().filter(({ plan }) => plan.architecture.type === 'cloud-native-hybrid');
+    expect(hybrid.length).toBeGreaterThan(0);
+    for (const { combination, plan } of hybrid) {
+      const name = `${combination.size} in ${combination.availabilityZones} AZs`;
+      const dot = planToDot(plan);
+      const zones = boxZones(dot);
+      // Each box as the reader sees it: its label's lines, and the AZ column it is drawn in.
+      const boxes = [...dot.matchAll(/^\s+(\w+) \[label="((?:[^"\\]|\\.)*)"/gm)].map(([, id, label]) => ({
+        zone: zones.get(id!) ?? null,
+        lines: label!.split('\\n'),
+      }));
+      const eks = plan.services.find((service) => service.kind === 'eks');
+      if (eks?.kind !== 'eks') throw new Error(`${name}: no EKS`);
+      expect(eks.nodeGroups.length, name).toBe(3);
+      for (const group of eks.nodeGroups) {
+        const drawn = boxes.filter((box) => box.lines[0]!.startsWith(`${group.role} (EKS node group`));
+        // One box per AZ the pool has nodes in, in an AZ column, each `n x <type>` (or the type alone for one).
+        const counts = drawn.map((box) => {
+          const match = /^(?:(\d+) x )?(\S+)$/.exec(box.lines.at(-1)!);
+          expect(match?.[2], `${name} ${group.role}: ${box.lines.join(' / ')}`).toBe(group.instanceType);
+          expect(box.zone, `${name} ${group.role}`).not.toBeNull();
+          return Number(match?.[1] ?? 1);
+        });
+        expect(new Set(drawn.map((box) => box.zone)).size, `${name} ${group.role}`).toBe(drawn.length);
+        expect(
+          counts.reduce((sum, count) => sum + count, 0),
+          `${name} ${group.role}`,
+        ).toBe(group.desiredSize);
+        expect(drawn.length, `${name} ${group.role}`).toBe(
+          Math.min(group.desiredSize, plan.availabilityZones.length),
+        );
+        expect(Math.max(...counts) - Math.min(...counts), `${name} ${group.role}`).toBeLessThanOrEqual(1);
+      }
+    }
+  });
+
   it('groups identical nodes of an AZ into one box with a count', () => {
     // 50k: 12 Rails c5.9xlarge over 3 AZs -> one box of 4 per AZ, not 12 boxes.
     const dot = planToDot(planFor({ architecture: { size: '50k' } }));

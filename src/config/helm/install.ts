@@ -32,8 +32,8 @@ export function railsSecretName(plan: Pick<Plan, 'gitlab'>): string {
   return `${gitlabChartRelease(plan).release}-rails-secret`;
 }
 
-/** The name the Rails secrets saved with a backup get after its id, beside `<id>_gitlab_backup.tar`. */
-export const RAILS_SECRETS_SUFFIX = '_rails-secrets.yml';
+// Where a hybrid backup's archive and Rails secrets are kept is the Plan's (`scheduledBackup.archives`).
+export { RAILS_SECRETS_SUFFIX } from '../../plan/scheduled-backup.js';
 
 /** The build's environment that does not depend on AWS: chart releases, Helm, timeouts. */
 export function installSettings(plan: Pick<Plan, 'gitlab'>): Record<string, string> {
@@ -95,14 +95,23 @@ export const OPERATION_TIMEOUT_MINUTES: Readonly<Record<ChartOperation['kind'], 
 export function operationEnvironment(plan: Plan, operation: ChartOperation): Record<string, string> {
   switch (operation.kind) {
     case 'backup':
-    case 'restore':
+    case 'restore': {
+      const { archives } = plan.scheduledBackup;
+      // backup-utility writes and restores `<id>_gitlab_backup.tar` at the bucket's root, and the
+      // script keeps the Rails secrets beside it: a Plan that puts archives elsewhere would lose them.
+      if (archives.prefix !== '') {
+        throw new Error(
+          `the chart's backup-utility keeps archives at the bucket's root, not under ${archives.prefix}`,
+        );
+      }
       return {
         OPERATION: operation.kind,
         BACKUP_ID: operation.backupId,
         BACKUP_BUCKET: backupsBucketName(plan, operation.account),
         BACKUP_UTILITY_ARGS: backupUtilityArgs(plan).join(' '),
-        RAILS_SECRETS_SUFFIX,
+        RAILS_SECRETS_SUFFIX: archives.secretsSuffix,
       };
+    }
     case 'upgrade': {
       const chartVersion = chartVersionFor(operation.gitlabVersion);
       if (!chartVersion) throw new Error(`no GitLab chart maps to GitLab ${operation.gitlabVersion}`);

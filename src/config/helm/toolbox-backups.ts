@@ -12,6 +12,10 @@
  *   s3cmd's failures with S3 artifact storage the chart's documentation names.
  * - Room: the archive is built on a generic ephemeral volume, which exists only while a backup runs
  *   and is billed only then: twice the most the database may grow to (the dump, and the tar of it).
+ *   The toolbox pod itself, where `backup create` makes an archive and `restore` unpacks one, keeps
+ *   its temporary files on a persistent volume of the Plan's size (`toolboxVolume`, decided in
+ *   src/plan/resolve/kubernetes.ts) instead of the node's root volume. Both come from one
+ *   StorageClass that lets a volume grow: a larger Plan resizes the toolbox's claim in place.
  *
  * Sources: `gitlab.toolbox.backups.cron.*` and `backup-utility`'s arguments
  * (doc/backup-restore/backup.md, integratop/gitlab-org-charts-mirror
@@ -21,7 +25,8 @@
  * "Create server-side repository backups", skratsch-solutions/gitlabhq
  * 0c6669526da9d644449ab36d4ec3a681976387e6).
  */
-import { servicesOf } from '../../plan/query.js';
+import { serviceOf, servicesOf } from '../../plan/query.js';
+import { GP3_MAX_GIB } from '../../plan/resolve/backup-node.js';
 import { cronFields } from '../../plan/scheduled-backup.js';
 import type { Plan, RdsService } from '../../plan/types.js';
 import { objectStorageSkipList } from '../backup.js';
@@ -29,9 +34,6 @@ import type { Values } from './types.js';
 
 /** StorageClass of the backup's volume: gp3 and encrypted (an EKS cluster has no default class). */
 export const TOOLBOX_BACKUP_STORAGE_CLASS = 'gitlab-toolbox-backup';
-
-/** The largest gp3 volume, GiB. */
-const GP3_MAX_GIB = 16_384;
 
 /**
  * An EventBridge cron expression (six fields, UTC) as a Kubernetes schedule (five): `?` becomes
@@ -72,9 +74,17 @@ export function toolboxBackupVolumeGiB(plan: Pick<Plan, 'services'>): number {
 }
 
 export function toolboxBackupValues(plan: Plan): Values {
+  const { toolboxVolume } = serviceOf(plan, 'eks');
   return {
     gitlab: {
       toolbox: {
+        // Mounted on /srv/gitlab/tmp, where backup-utility makes and unpacks archives in the pod.
+        persistence: {
+          enabled: true,
+          storageClass: TOOLBOX_BACKUP_STORAGE_CLASS,
+          accessMode: 'ReadWriteOnce',
+          size: `${toolboxVolume.sizeGiB}Gi`,
+        },
         backups: {
           cron: {
             enabled: true,
@@ -112,6 +122,9 @@ export function toolboxBackupManifests(): Values[] {
       parameters: { type: 'gp3', encrypted: 'true' },
       reclaimPolicy: 'Delete',
       volumeBindingMode: 'WaitForFirstConsumer',
+      // Kubernetes refuses a larger size on a claim of a class that does not allow it, which would
+      // fail the chart's upgrade once the Plan's toolbox volume grows.
+      allowVolumeExpansion: true,
     },
   ];
 }

@@ -42,7 +42,8 @@ export function planMetric(metric: AlarmMetricPlan, value: DimensionValue): clou
  */
 function watched(metric: AlarmMetricPlan, value: DimensionValue): cloudwatch.IMetric {
   if (!metric.expression) return planMetric(metric, value);
-  const names = [...new Set(metric.expression.match(/\b[A-Z][A-Za-z0-9]*\b/g) ?? [])].filter(
+  // Metric names may hold underscores (`HTTPCode_Target_5XX_Count`), as metric math ids may.
+  const names = [...new Set(metric.expression.match(/\b[A-Z][A-Za-z0-9_]*\b/g) ?? [])].filter(
     (name) => name !== 'IF',
   );
   const idOf = (name: string) => name.charAt(0).toLowerCase() + name.slice(1);

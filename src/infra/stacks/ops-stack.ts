@@ -6,7 +6,7 @@ import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type * as rds from 'aws-cdk-lib/aws-rds';
 import type { Construct } from 'constructs';
 import { createBackupCommands } from '../../config/backup.js';
-import type { AlarmDimensionPlan, AlarmMetricPlan } from '../../plan/types.js';
+import type { AlarmDimensionPlan, AlarmMetricPlan, ApplicationTargetGroup } from '../../plan/types.js';
 import { volumeArn } from '../common.js';
 import { Operations } from '../ops/operations.js';
 import { removalPolicies } from '../removal-policy.js';
@@ -15,9 +15,14 @@ import type { GitLabStackProps } from './gitlab-stack.js';
 /** A load balancer's target groups by target port, as the Plan's alarms name them. */
 export type LoadBalancerTargets = ReadonlyMap<number, elbv2.NetworkTargetGroup>;
 
+/** The target groups of the Application Load Balancer behind a load balancer, by the Plan's name. */
+export type ApplicationTargets = ReadonlyMap<ApplicationTargetGroup, elbv2.ApplicationTargetGroup>;
+
 export interface OpsStackProps extends GitLabStackProps {
   /** Every load balancer of the Plan, by service id, with its target groups. */
   readonly loadBalancers: ReadonlyMap<string, LoadBalancerTargets>;
+  /** Cloud Native Hybrid: the ALB target groups behind a load balancer, by its service id. */
+  readonly applicationTargets: ReadonlyMap<string, ApplicationTargets>;
   /** The RDS instances AWS Backup backs up: GitLab's and, with a Gitaly Cluster, Praefect's. */
   readonly databases: readonly rds.DatabaseInstance[];
   /** Every RDS instance by Plan member id, watched. */
@@ -89,19 +94,30 @@ function dimensionValue(
       return cluster;
     }
     case 'LoadBalancer': {
-      // Named through the metric's target group (its listener's load balancer), as the alarms always
-      // were: a different token would drop an export the deployed ops stack still imports.
-      const port = metric.dimensions.find((candidate) => candidate.name === 'TargetGroup')?.targetPort;
-      const group = props.loadBalancers.get(dimension.subject)?.get(port ?? -1);
+      // Named through the metric's target group (its listener's load balancer: the ALB's for an ALB
+      // target group), as the alarms always were: a different token would drop an export the
+      // deployed ops stack still imports.
+      const targets = metric.dimensions.find((candidate) => candidate.name === 'TargetGroup');
+      const group = targets && targetGroupOf(props, targets);
       if (!group) throw missing();
       return group.firstLoadBalancerFullName;
     }
     case 'TargetGroup': {
-      const group = props.loadBalancers.get(dimension.subject)?.get(dimension.targetPort ?? -1);
+      const group = targetGroupOf(props, dimension);
       if (!group) throw missing();
       return group.targetGroupFullName;
     }
     default:
       throw missing();
   }
+}
+
+/** The target group a TargetGroup dimension names: an ALB's by name, else the load balancer's by port. */
+function targetGroupOf(
+  props: OpsStackProps,
+  dimension: AlarmDimensionPlan,
+): elbv2.NetworkTargetGroup | elbv2.ApplicationTargetGroup | undefined {
+  if (dimension.applicationTargetGroup)
+    return props.applicationTargets.get(dimension.subject)?.get(dimension.applicationTargetGroup);
+  return props.loadBalancers.get(dimension.subject)?.get(dimension.targetPort ?? -1);
 }

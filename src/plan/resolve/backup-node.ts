@@ -40,6 +40,27 @@ export function archiveStagingGiB(
   return databaseGiB + (repositoriesServerSide ? 0 : repositoriesGiB);
 }
 
+/** Room a restore needs, as a multiple of the archive: the archive, and its contents unpacked beside it. */
+export const RESTORE_DISK_FACTOR = 2;
+
+/** The largest gp3 volume, GiB. */
+export const GP3_MAX_GIB = 16_384;
+
+/**
+ * Room to make a backup and to restore one in the same place (Cloud Native Hybrid's toolbox pod):
+ * the archive bounded as the staging volume's, twice for the restore, within gp3's largest volume.
+ */
+export function restoreScratchGiB(
+  databaseGiB: number,
+  repositoriesGiB: number,
+  repositoriesServerSide: boolean,
+): number {
+  return Math.min(
+    GP3_MAX_GIB,
+    RESTORE_DISK_FACTOR * archiveStagingGiB(databaseGiB, repositoriesGiB, repositoriesServerSide),
+  );
+}
+
 /** Whether the Plan has a backup node: a Linux package size from 2k up. */
 export function hasBackupNode(context: Pick<BuildContext, 'reference'>): boolean {
   return backupNodeRole(context.reference) !== undefined;

@@ -8,11 +8,29 @@ import {
 import { eksSupportOn } from '../../catalog/eks-versions.js';
 import { KUBERNETES_VERSION } from '../../catalog/gitlab-requirements.js';
 import type { ClusterAddOnReleasePlan, EksAddOnPlan, EksNodeGroupPlan, EksService } from '../types.js';
+import { restoreScratchGiB } from './backup-node.js';
 import type { BuildContext } from './context.js';
+import { hasGitalyServers } from './gitaly.js';
 import { archOf, chooseInstanceType } from './machines.js';
 
 /** Root volume of a Kubernetes node: room for GitLab's images (several GB each) and pod scratch space. */
 export const NODE_ROOT_VOLUME_GIB = 100;
+
+/**
+ * The toolbox's volume. The chart's toolbox unpacks a restored archive on `persistence.*`, an
+ * emptyDir on the node's root volume unless enabled, and GitLab's chart asks for it to be sized
+ * with the installation, "in most cases the same size as the backup disk space" (Toolbox,
+ * "Persistence configuration" and "Restore considerations", doc/charts/gitlab/toolbox/_index.md;
+ * the restore's note on extracting the tarball to disk, doc/backup-restore/restore.md;
+ * integratop/gitlab-org-charts-mirror 4791f8d9f204b41b6d5dc9b6cabbccdafa9fce97 and
+ * 41ac50109aea616c4604b94b261c2d9aca257f71). `gitlab-aws backup create` runs `backup-utility` in the
+ * same pod, so the volume holds one archive being made, or one archive and its contents unpacked:
+ * the backup node's staging size, doubled as a Linux package restore checks its node for.
+ */
+function toolboxVolumeGiB(context: BuildContext): number {
+  const { spec } = context;
+  return restoreScratchGiB(spec.database.storageGiB, spec.gitaly.volumeGiB, hasGitalyServers(context));
+}
 
 /** `today` (YYYY-MM-DD) judges the version's EKS support; the plan itself reads no clock. */
 export function planEks(context: BuildContext, today: string): EksService {
@@ -47,6 +65,7 @@ export function planEks(context: BuildContext, today: string): EksService {
     kubernetesSupport: eksSupportOn(KUBERNETES_VERSION, today),
     nodeGroups,
     nodeRootVolume: { sizeGiB: NODE_ROOT_VOLUME_GIB, type: 'gp3' },
+    toolboxVolume: { sizeGiB: toolboxVolumeGiB(context), type: 'gp3' },
     metadataHopLimit: 1,
     addOns,
     addOnReleases: planAddOnReleases(clusterName, spec.region),
