@@ -128,7 +128,10 @@ export class GitLabEnvironment extends Construct {
       subnetIn: network.network.subnetIn.bind(network.network),
       privateZone,
       securityGroups: sg,
-      volumeKeyAlias: data.keys.aliases.volumes,
+      rootVolumeKeyAlias: network.computeKeys.aliases['root-volumes']!,
+      ...(network.computeKeys.aliases['kubernetes-secrets']
+        ? { kubernetesSecretsKeyAlias: network.computeKeys.aliases['kubernetes-secrets'] }
+        : {}),
       secretsKeyAlias: data.keys.aliases.secrets,
       secrets: data.secrets,
       objectStorage: data.objectStorage,
@@ -208,7 +211,7 @@ export class GitLabEnvironment extends Construct {
   }
   /** The GitLab version new instances install (`gitlab-aws upgrade` moves it). */
   get gitlabVersion(): ssm.StringParameter {
-    return this.dataStack.gitlabVersion;
+    return this.networkStack.gitlabVersion;
   }
   get edge(): Edge {
     return this.edgeStack.edge;

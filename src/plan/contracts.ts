@@ -94,7 +94,7 @@ export function encryptionKeyAlias(environmentName: string, kind: string): strin
 }
 
 /**
- * SSM parameter holding the GitLab version new instances install: created by the data stack, read
+ * SSM parameter holding the GitLab version new instances install: created by the network stack, read
  * by the boot scripts, written by `gitlab-aws upgrade`.
  */
 export function gitlabVersionParameterName(plan: Plan): string {
@@ -128,7 +128,7 @@ export function nodeConfigurationParameterName(
 
 /**
  * SSM parameter holding the Ubuntu image id every instance of an architecture boots. The
- * environment owns it (data stack) so that the image is pinned: Canonical's public "current"
+ * environment owns it (network stack) so that the image is pinned: Canonical's public "current"
  * parameter moves with every Ubuntu release, and an instance's image is replace-only, so reading
  * that one would replace every fixed node and roll every group on whichever deploy came next.
  */
@@ -138,7 +138,7 @@ export function machineImageParameterName(plan: Plan, arch: Arch): string {
 
 /**
  * Canonical publishes the current Ubuntu 24.04 LTS image id in a public SSM parameter per CPU
- * architecture. The data stack copies it once into the environment's own parameter
+ * architecture. The network stack copies it once into the environment's own parameter
  * (`machineImageParameterName`), which the instances read; `upgrade --image` copies it again.
  */
 export const UBUNTU_IMAGE_PARAMETER: Readonly<Record<Arch, string>> = {

@@ -271,7 +271,7 @@ fetch_secrets() {
   log "secrets written to $SECRETS_DIR"
 }
 
-# The package version to install: the environment's version parameter, which the data stack creates
+# The package version to install: the environment's version parameter, which the network stack creates
 # before any node and the upgrade command moves. No fallback to the version this node's settings
 # were rendered with: after an upgrade that one is older than the database's schema, and a node
 # installing it would run old code against it. A parameter that cannot be read stops the boot.

@@ -66,9 +66,11 @@ export interface ComputeStackProps extends GitLabStackProps {
   readonly privateZone: route53.IHostedZone;
   /** Security groups of the tiers. */
   readonly securityGroups: SecurityGroups;
-  /** Alias of the data stack's key encrypting root volumes (the key is named by it, see keyByAlias). */
-  readonly volumeKeyAlias: string;
-  /** Alias of the data stack's key encrypting secrets (Kubernetes secrets, the chart build). */
+  /** Alias of the network stack's key encrypting root volumes (the key is named by it, see keyByAlias). */
+  readonly rootVolumeKeyAlias: string;
+  /** Alias of the network stack's key encrypting Kubernetes secrets, when the Plan has EKS. */
+  readonly kubernetesSecretsKeyAlias?: string;
+  /** Alias of the data stack's key encrypting secrets (the chart build reads them). */
   readonly secretsKeyAlias: string;
   /** The secrets, read (and some written) by the roles the Plan names. */
   readonly secrets: GitLabSecrets;
@@ -115,11 +117,13 @@ export class ComputeStack extends Stack {
 
   constructor(scope: Construct, id: string, props: ComputeStackProps) {
     super(scope, id, props);
-    // The data stack's keys by alias, never by ARN: this stack then waits for nothing of the data
-    // stack's for its keys. Grants on them are kms:ResourceAliases conditions (the flag makes CDK's
-    // own grants on an imported alias, such as the chart build's, take that form instead of none).
+    // Keys by alias, never by ARN: this stack imports nothing for them. Grants on them are
+    // kms:ResourceAliases conditions (the flag makes CDK's own grants on an imported alias, such as
+    // the chart build's, take that form instead of none). What a launch needs (root volumes, the
+    // cluster's secrets) is the network stack's, which exists before this stack starts; the data
+    // stack's secrets key is only used once the chart build reads the secrets.
     this.node.setContext(KMS_APPLY_IMPORTED_ALIAS_PERMISSIONS_TO_PRINCIPAL, true);
-    const volumeKey = kms.Alias.fromAliasName(this, 'VolumeKey', props.volumeKeyAlias);
+    const volumeKey = kms.Alias.fromAliasName(this, 'VolumeKey', props.rootVolumeKeyAlias);
     const secretsKey = kms.Alias.fromAliasName(this, 'SecretsKey', props.secretsKeyAlias);
     const { plan, vpc, subnetIn, privateZone, securityGroups: sg } = props;
     const render = props.renderUserData;
@@ -186,7 +190,7 @@ export class ComputeStack extends Stack {
       : undefined;
     const alarmsOf = (subject: string, ...actions: AlarmPlan['action'][]) =>
       plan.alarms.filter((alarm) => alarm.subject === subject && actions.includes(alarm.action));
-    // The image the environment pinned (data stack), by name: changing it is a deliberate act, never
+    // The image the environment pinned (network stack), by name: changing it is a deliberate act, never
     // a side effect of Canonical publishing a newer Ubuntu.
     const machineImageOf: MachineImageOf = (arch) => environmentImage(machineImageParameterName(plan, arch));
     const tier = (role: RoleId): NodeTierProps => ({
@@ -277,8 +281,7 @@ export class ComputeStack extends Stack {
         service: eksService,
         vpc,
         nodeSecurityGroup: sg.forTier('kubernetes'),
-        secretsKey,
-        secretsKeyAlias: props.secretsKeyAlias,
+        ...kubernetesSecretsKey(this, props.kubernetesSecretsKeyAlias),
         volumeKey,
         targetGroupArns: boundArns,
       });
@@ -363,6 +366,15 @@ export class ComputeStack extends Stack {
       instances: fixedInstances,
     });
   }
+}
+
+/** The cluster's envelope key for Kubernetes secrets, by its alias. */
+function kubernetesSecretsKey(scope: Construct, alias: string | undefined) {
+  if (!alias) throw new Error("an EKS cluster needs the network stack's Kubernetes secrets key");
+  return {
+    secretsKey: kms.Alias.fromAliasName(scope, 'KubernetesSecretsKey', alias),
+    secretsKeyAlias: alias,
+  };
 }
 
 function pascal(text: string): string {

@@ -1,18 +1,15 @@
 /**
- * The data stack: keys, secrets, RDS, ElastiCache, S3 (its access-log bucket is the network stack's), Gitaly volumes and the GitLab version
- * parameter; everything whose loss loses data, so `destroy` keeps it by default.
+ * The data stack: keys, secrets, RDS, ElastiCache, S3 (its access-log bucket is the network stack's) and
+ * Gitaly volumes; everything whose loss loses data, so `destroy` keeps it by default.
  */
 import { Stack } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import type { RuntimeEndpoints } from '../../config/types.js';
-import { gitlabVersionParameterName, machineImageParameterName } from '../../plan/contracts.js';
 import { nodesWithDataVolume, serviceOf, servicesOf } from '../../plan/query.js';
-import type { Arch, ElastiCacheService, RdsService, S3Service } from '../../plan/types.js';
-import { UBUNTU_IMAGE_PARAMETER } from '../common.js';
+import type { ElastiCacheService, RdsService, S3Service } from '../../plan/types.js';
 import { Database } from '../data/database.js';
 import { ObjectStorage } from '../data/object-storage.js';
 import { Redis } from '../data/redis.js';
@@ -57,10 +54,6 @@ export class DataStack extends Stack {
   readonly objectStorage: ObjectStorage;
   /** The data volumes of Gitaly nodes and of the 1k node. */
   readonly gitalyVolumes: GitalyVolumes;
-  /** The GitLab version new instances install (`gitlab-aws upgrade` moves it). */
-  readonly gitlabVersion: ssm.StringParameter;
-  /** The Ubuntu image each architecture's instances boot, pinned per environment. */
-  readonly machineImages: ReadonlyMap<Arch, ssm.StringParameter>;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
@@ -143,36 +136,6 @@ export class DataStack extends Stack {
       encryptionKeyAlias: this.keys.aliases.volumes,
       removalPolicyOf,
     });
-
-    // The GitLab version every new instance installs. In the data stack: it is the version the
-    // database schema is migrated to, so it must outlive compute (`destroy` keeps data; a compute
-    // stack recreated later must not bring back an older version). The template holds the spec's
-    // version: CloudFormation writes the value only when the template's value changes, so after
-    // `gitlab-aws upgrade` has written a newer one, deploys with an unchanged spec leave it alone;
-    // setting the spec's gitlab.version to the upgraded version makes the next change a no-op.
-    this.gitlabVersion = new ssm.StringParameter(this, 'GitLabVersion', {
-      parameterName: gitlabVersionParameterName(plan),
-      stringValue: plan.gitlab.version,
-      description: `${environmentName}: GitLab version new instances install; gitlab-aws upgrade sets it`,
-    });
-
-    // The Ubuntu image of each architecture the Plan uses, pinned like the version. The template
-    // value is a dynamic reference to Canonical's "current" parameter, which CloudFormation resolves
-    // when it creates the parameter; the template text never changes afterwards, so later deploys
-    // leave the pinned id alone. Instances read this parameter, so their image changes only when it
-    // is written on purpose (then roll the fixed nodes one by one, as `upgrade` rolls versions).
-    const arches = new Set<Arch>([...plan.nodes, ...plan.autoScalingGroups].map((machines) => machines.arch));
-    this.machineImages = new Map(
-      [...arches].sort().map((arch) => [
-        arch,
-        new ssm.StringParameter(this, `UbuntuImage-${arch}`, {
-          parameterName: machineImageParameterName(plan, arch),
-          stringValue: `{{resolve:ssm:${UBUNTU_IMAGE_PARAMETER[arch]}}}`,
-          dataType: ssm.ParameterDataType.AWS_EC2_IMAGE,
-          description: `${environmentName}: Ubuntu image ${arch} instances boot; pinned at creation, changed only on purpose`,
-        }),
-      ]),
-    );
   }
 
   /** The database and Redis endpoints the boot scripts are given (empty database ones without RDS). */
