@@ -109,6 +109,7 @@ export class GitLabEnvironment extends Construct {
       ...stackProps('data'),
       vpc,
       accessLogBucket,
+      privateZone,
       ...(sg.groups.has('database') ? { databaseSecurityGroup: sg.forTier('database') } : {}),
       ...(sg.groups.has('praefect-database')
         ? { praefectDatabaseSecurityGroup: sg.forTier('praefect-database') }
@@ -139,7 +140,6 @@ export class GitLabEnvironment extends Construct {
       gitalyVolumes: data.gitalyVolumes,
       targetGroups: edge.edge.targetGroups,
       boundTargetGroups: edge.edge.boundTargetGroups,
-      dataEndpoints: data.endpoints,
       ...(props.renderUserData ? { renderUserData: props.renderUserData } : {}),
     });
     // Compute names the data stack's keys by alias, its secrets and volumes by name and tag, so most of

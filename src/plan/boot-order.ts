@@ -23,8 +23,13 @@
  *   in its reconfigure. CloudFormation creates every Praefect node at once: the others install and
  *   reconfigure (without migrating) meanwhile, then wait in the boot script until Praefect reports
  *   no migration pending (`praefect_schema_ready`), and only then restart Praefect and signal.
- * - The database, Redis and each Gitaly node's data volume must exist before the nodes that use
- *   them boot: their endpoints and ids are in the user data, so CloudFormation orders them.
+ * - The compute stack starts beside the data stack (it imports nothing of it), so a node boots while
+ *   the data services are created and waits in its boot script for what it needs, when it needs
+ *   it: the secrets it reads (created within a minute of the data stack starting) before it installs,
+ *   each data service's endpoint (the parameter the data stack writes once the service exists, then
+ *   a TCP connection; src/plan/data-endpoints.ts) before its first step that uses it, and a Gitaly
+ *   node's data volume (found by its tags) before it configures. Read replicas are waited for by
+ *   nobody: gitlab.rb names them by DNS names that resolve once they exist.
  * - The backup node (src/plan/resolve/backup-node.ts) reads the database, Redis and gitlab-secrets.json
  *   as every node running Rails code does (the waits above, from the Plan's secret readers), and its
  *   boot ends by checking that it reaches the repositories' service (`gitaly_serving`): the Gitaly
@@ -35,7 +40,7 @@
  *   (src/lifecycle/runner-registration.ts). CloudFormation does not wait for the manager (it sends
  *   no signal), so the wait is the boot script's alone, bounded by the Plan's `tokenWaitSeconds`.
  */
-import { NODE_BOOT } from './contracts.js';
+import { DATA_SERVICE_CREATION, NODE_BOOT } from './contracts.js';
 import { nodesWithDataVolume } from './query.js';
 import type { Plan, PlanNode, SecretId } from './types.js';
 
@@ -79,10 +84,13 @@ export interface BootSubjectRef {
   readonly id: string;
 }
 
-/** Who produces an artifact: a booting subject, a managed service of the Plan, or a node's data volume. */
+/**
+ * Who produces an artifact: a booting subject, a managed service of the Plan, a node's data volume,
+ * the data stack's secrets, or a step of the deploy command.
+ */
 export interface ArtifactProducerRef {
-  readonly kind: 'node' | 'group' | 'service' | 'volume' | 'deploy';
-  /** Node, group or service id; for a volume, the id of the node it belongs to; for `deploy`, the step of the deploy command. */
+  readonly kind: 'node' | 'group' | 'service' | 'volume' | 'secrets' | 'deploy';
+  /** Node, group or service id; for a volume, the id of the node it belongs to; for secrets, the stack creating them; for `deploy`, the step of the deploy command. */
   readonly id: string;
 }
 
@@ -93,6 +101,7 @@ export interface ArtifactProducerRef {
  * and Praefect's own migrations.
  */
 export type ArtifactKind =
+  | 'secrets'
   | 'database-ready'
   | 'redis-ready'
   | 'gitaly-volume'
@@ -154,6 +163,10 @@ export type BootOrderInputs = Pick<
 
 /** The artifacts the boot script itself polls for, by the header variable that names each. */
 export const SCRIPT_WAIT_VARIABLES: Readonly<Partial<Record<ArtifactKind, string>>> = {
+  secrets: 'ARTIFACT_SECRETS',
+  'database-ready': 'ARTIFACT_DATABASE_READY',
+  'redis-ready': 'ARTIFACT_REDIS_READY',
+  'gitaly-volume': 'ARTIFACT_GITALY_VOLUME',
   'gitlab-secrets-json': 'ARTIFACT_GITLAB_SECRETS_JSON',
   'ssh-host-keys': 'ARTIFACT_SSH_HOST_KEYS',
   'praefect-database': 'ARTIFACT_PRAEFECT_DATABASE',
@@ -221,6 +234,16 @@ export function planBootOrder(plan: BootOrderInputs): BootOrderPlan {
     return artifact;
   };
 
+  // Every node that installs GitLab reads its secrets first (boot-node.sh `fetch_secrets`).
+  const secretReaders = subjects.filter((subject) => subject.role !== 'bastion');
+  if (secretReaders.length > 0) {
+    const secrets = add({ id: 'secrets', kind: 'secrets', producer: { kind: 'secrets', id: 'data' } });
+    for (const subject of secretReaders) wait(subject, secrets, 'install', 'boot-script');
+  }
+  // A node waits for each data service before its first step that uses it: the migrating node
+  // prepares the database first thing under the lock (bootstrap), the others configure.
+  const firstUse = (subject: BootSubject): BootPhaseId =>
+    subject.phases.includes('bootstrap') ? 'bootstrap' : 'configure';
   for (const service of plan.services) {
     if (service.kind === 'rds') {
       const ready = add({
@@ -232,13 +255,7 @@ export function planBootOrder(plan: BootOrderInputs): BootOrderPlan {
         service.databases.flatMap((database) => readersOf(DATABASE_SECRETS[database.role])),
       );
       for (const subject of subjects.filter((candidate) => users.has(candidate.role))) {
-        // The migrating node prepares the database first thing under the lock, which lives in it.
-        wait(
-          subject,
-          ready,
-          subject.phases.includes('bootstrap') ? 'bootstrap' : 'configure',
-          'cloudformation',
-        );
+        wait(subject, ready, firstUse(subject), 'boot-script');
       }
     } else if (service.kind === 'elasticache') {
       const ready = add({
@@ -249,7 +266,7 @@ export function planBootOrder(plan: BootOrderInputs): BootOrderPlan {
       for (const subject of subjects.filter((candidate) =>
         readersOf('redis-auth-token').includes(candidate.role),
       )) {
-        wait(subject, ready, 'configure', 'cloudformation');
+        wait(subject, ready, firstUse(subject), 'boot-script');
       }
     }
   }
@@ -262,7 +279,7 @@ export function planBootOrder(plan: BootOrderInputs): BootOrderPlan {
       kind: 'gitaly-volume',
       producer: { kind: 'volume', id: node.id },
     });
-    wait(subject, volume, 'configure', 'cloudformation');
+    wait(subject, volume, 'configure', 'boot-script');
   }
 
   // Praefect's database is created by RDS on its own instance, with Praefect as its master user:
@@ -439,12 +456,28 @@ const isSubject = (ref: ArtifactProducerRef): ref is ArtifactProducerRef & BootS
   ref.kind === 'node' || ref.kind === 'group';
 
 /**
- * Every subject's boot on a first deploy, in seconds from when CloudFormation starts creating the
- * machines: services and volumes exist at 0 (CloudFormation creates them first), and a subject that
- * CloudFormation holds back until a booting producer completes starts when that producer signals.
- * A wait for an artifact nobody produces, or a cycle of waits, never ends (infinite finish).
+ * When the artifacts of producers that do not boot exist, in the worst case the boot order allows:
+ * a data service at the bound of its creation (the data stack starts with compute), the secrets and
+ * volumes at once (they take seconds, beside a boot's minutes), a deploy step's at once.
  */
-export function bootTimeline(order: BootOrderPlan): ReadonlyMap<string, BootWalk> {
+export function worstCaseReadyAt(artifact: BootArtifact): number {
+  return artifact.producer?.kind === 'service' &&
+    (artifact.kind === 'database-ready' || artifact.kind === 'redis-ready')
+    ? DATA_SERVICE_CREATION.boundSeconds
+    : 0;
+}
+
+/**
+ * Every subject's boot on a first deploy, in seconds from when CloudFormation starts creating the
+ * machines: what producers that do not boot make (services, volumes, secrets) exists at
+ * `readyAt` (at once by default), and a subject that CloudFormation holds back until a booting
+ * producer completes starts when that producer signals. A wait for an artifact nobody produces, or
+ * a cycle of waits, never ends (infinite finish).
+ */
+export function bootTimeline(
+  order: BootOrderPlan,
+  readyAt: (artifact: BootArtifact) => number = () => 0,
+): ReadonlyMap<string, BootWalk> {
   const walks = new Map<string, BootWalk>();
   const visiting = new Set<string>();
   const never = Number.POSITIVE_INFINITY;
@@ -457,7 +490,7 @@ export function bootTimeline(order: BootOrderPlan): ReadonlyMap<string, BootWalk
     visiting.add(key);
     const resolve = (artifact: BootArtifact, wait: BootWait): number => {
       if (!artifact.producer) return never;
-      if (!isSubject(artifact.producer)) return 0;
+      if (!isSubject(artifact.producer)) return readyAt(artifact);
       const producer = walkOf(artifact.producer);
       return wait.enforcedBy === 'cloudformation'
         ? producer.finish
@@ -479,7 +512,8 @@ export function bootTimeline(order: BootOrderPlan): ReadonlyMap<string, BootWalk
 /**
  * What would keep a first deploy from finishing: a wait whose artifact nobody produces, a producer
  * that waits (directly or through others) for its waiter, a wait longer than the waiter polls, and a
- * boot longer than CloudFormation's creation timeout. Empty when the boot order is sound.
+ * boot longer than CloudFormation's creation timeout, with the data services ready only at the
+ * bound of their creation (`worstCaseReadyAt`). Empty when the boot order is sound.
  */
 export function bootOrderProblems(order: BootOrderPlan, timeoutSeconds = NODE_BOOT.timeoutSeconds): string[] {
   const problems: string[] = [];
@@ -520,7 +554,7 @@ export function bootOrderProblems(order: BootOrderPlan, timeoutSeconds = NODE_BO
     }
   }
   if (problems.length > 0) return problems;
-  for (const [subject, walk] of bootTimeline(order)) {
+  for (const [subject, walk] of bootTimeline(order, worstCaseReadyAt)) {
     if (walk.finish - walk.start > timeoutSeconds)
       problems.push(
         `${subject} signals ${walk.finish - walk.start} s after CloudFormation creates it, over the ${timeoutSeconds} s creation timeout`,

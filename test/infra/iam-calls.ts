@@ -85,17 +85,7 @@ function secretIdsRead(plan: Plan, caller: Caller): SecretId[] {
           group: plan.autoScalingGroups.find((group) => group.id === caller.groupId)!,
         } as const);
   const parts = renderUserDataParts(plan, target, {
-    databaseHost: 'db.example',
-    databasePort: '5432',
-    redisHosts: { redis: 'redis.example', 'redis-cache': 'cache.example', 'redis-persistent': 'p.example' },
     praefectLoadBalancerHost: 'praefect.example',
-    databaseReplicaHosts: Object.fromEntries(
-      Array.from({ length: 15 }, (_, index) => [
-        `postgres-read-replica-${index + 1}`,
-        `r${index + 1}.example`,
-      ]),
-    ),
-    praefectDatabase: { host: 'praefect-db.example', port: '5432' },
     gitlabVersionParameter: gitlabVersionParameterName(plan),
     signal: { stackName: 'compute', logicalId: 'Node' },
   });

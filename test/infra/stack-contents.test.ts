@@ -29,6 +29,8 @@ const CLAIMS: Readonly<Record<StackKind, Readonly<Record<string, readonly string
     'S3 buckets': ['AWS::S3::Bucket'],
     'Secrets Manager secrets': ['AWS::SecretsManager::Secret'],
     'Gitaly data volumes': ['AWS::EC2::Volume'],
+    'the SSM parameters publishing the database and Redis endpoints': ['AWS::SSM::Parameter'],
+    "the read replicas' private DNS names": ['AWS::Route53::RecordSet'],
     'the SES e-mail identity with its DKIM and MAIL FROM records and SMTP user': [
       'AWS::SES::EmailIdentity',
       'AWS::Route53::RecordSet',

@@ -11,6 +11,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { KMS_APPLY_IMPORTED_ALIAS_PERMISSIONS_TO_PRINCIPAL } from 'aws-cdk-lib/cx-api';
 import type { Construct } from 'constructs';
 import type { RoleId } from '../../catalog/types.js';
+import { chartDataEndpoints } from '../../config/helm/data-endpoints.js';
 import { renderNodeConfiguration } from '../../config/index.js';
 import { renderRunnerFleetUserData, renderRunnerManagerUserData } from '../../config/runner-manager.js';
 import type { BootTarget, RenderUserData, RuntimeEndpoints } from '../../config/types.js';
@@ -20,6 +21,7 @@ import {
   machineImageParameterName,
   runCommandLogGroupName,
 } from '../../plan/contracts.js';
+import { planDataEndpoints } from '../../plan/data-endpoints.js';
 import {
   internalLoadBalancer,
   nodesOf,
@@ -54,7 +56,6 @@ import { RunnerFleet } from '../runners.js';
 import type { SecurityGroups } from '../security.js';
 import { SidekiqAutoScalingGroup } from '../sidekiq.js';
 import { SingleNode } from '../single-node.js';
-import type { DataEndpoints } from './data-stack.js';
 import type { GitLabStackProps } from './gitlab-stack.js';
 
 export interface ComputeStackProps extends GitLabStackProps {
@@ -84,8 +85,6 @@ export interface ComputeStackProps extends GitLabStackProps {
   readonly targetGroups: Edge['targetGroups'];
   /** Target groups the GitLab chart's pods are registered in (Cloud Native Hybrid). */
   readonly boundTargetGroups?: Edge['boundTargetGroups'];
-  /** Where the boot scripts find the database and Redis. */
-  readonly dataEndpoints: DataEndpoints;
   /** Renders each node's user data; without one, instances boot plain Ubuntu and nothing waits. */
   readonly renderUserData?: RenderUserData;
 }
@@ -141,6 +140,7 @@ export class ComputeStack extends Stack {
       autoScalingGroups: plan.autoScalingGroups,
       singleNodes: plan.nodes.filter((node) => node.id === plan.deployNodes.singleNode),
       versionParameterName: gitlabVersionParameterName(plan),
+      dataEndpoints: planDataEndpoints(plan),
       secrets: props.secrets,
       objectStorage: props.objectStorage,
       gitalyVolumes: props.gitalyVolumes,
@@ -168,7 +168,6 @@ export class ComputeStack extends Stack {
       (group): group is NonNullable<typeof group> => group !== undefined,
     );
     const endpoints = (logicalId: string, node?: PlanNode): RuntimeEndpoints => ({
-      ...props.dataEndpoints,
       ...(praefectService ? { praefectLoadBalancerHost: praefectService.dnsName } : {}),
       ...(node !== undefined && node.id === plan.deployNodes.singleNode
         ? { targetGroupArns: webTargetGroups.map((group) => group.targetGroupArn) }
@@ -291,10 +290,7 @@ export class ComputeStack extends Stack {
         vpc,
         objectStorage: props.objectStorage,
         secrets: props.secrets,
-        endpoints: {
-          databaseHost: props.dataEndpoints.databaseHost,
-          redisHosts: props.dataEndpoints.redisHosts,
-        },
+        endpoints: chartDataEndpoints(plan),
         encryptionKey: secretsKey,
         boundTargetGroupArns: Object.fromEntries(bound.map(([name, group]) => [name, group.targetGroupArn])),
       });

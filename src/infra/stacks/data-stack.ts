@@ -2,12 +2,15 @@
  * The data stack: keys, secrets, RDS, ElastiCache, S3 (its access-log bucket is the network stack's) and
  * Gitaly volumes; everything whose loss loses data, so `destroy` keeps it by default.
  */
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
+import * as route53 from 'aws-cdk-lib/aws-route53';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
-import type { RuntimeEndpoints } from '../../config/types.js';
+import { PORTS } from '../../catalog/ports.js';
+import { type DataEndpointId, planDataEndpoints, readReplicaDnsName } from '../../plan/data-endpoints.js';
 import { nodesWithDataVolume, serviceOf, servicesOf } from '../../plan/query.js';
 import type { ElastiCacheService, RdsService, S3Service } from '../../plan/types.js';
 import { Database } from '../data/database.js';
@@ -31,13 +34,9 @@ export interface DataStackProps extends GitLabStackProps {
   readonly redisSecurityGroup?: ec2.ISecurityGroup;
   /** Bucket receiving the buckets' server access logs (in the network stack). */
   readonly accessLogBucket: s3.IBucket;
+  /** The environment's private zone, where each read replica gets its stable name. */
+  readonly privateZone: route53.IHostedZone;
 }
-
-/** Where GitLab's nodes find the data services (CloudFormation tokens at synth). */
-export type DataEndpoints = Pick<
-  RuntimeEndpoints,
-  'databaseHost' | 'databasePort' | 'databaseReplicaHosts' | 'praefectDatabase' | 'redisHosts'
->;
 
 export class DataStack extends Stack {
   /** One KMS key per kind of data. */
@@ -54,6 +53,10 @@ export class DataStack extends Stack {
   readonly objectStorage: ObjectStorage;
   /** The data volumes of Gitaly nodes and of the 1k node. */
   readonly gitalyVolumes: GitalyVolumes;
+  /** The parameter publishing each data service's endpoint (`host:port`) to the boot scripts. */
+  readonly endpointParameters: ReadonlyMap<DataEndpointId, ssm.StringParameter>;
+  /** Each read replica's name in the private zone, by Plan member id. */
+  readonly replicaRecords: ReadonlyMap<string, route53.CnameRecord>;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
@@ -136,18 +139,41 @@ export class DataStack extends Stack {
       encryptionKeyAlias: this.keys.aliases.volumes,
       removalPolicyOf,
     });
-  }
 
-  /** The database and Redis endpoints the boot scripts are given (empty database ones without RDS). */
-  get endpoints(): DataEndpoints {
-    return {
-      databaseHost: this.database?.host ?? '',
-      databasePort: this.database?.port ?? '',
-      databaseReplicaHosts: this.database?.replicaHosts ?? {},
-      ...(this.praefectDatabase
-        ? { praefectDatabase: { host: this.praefectDatabase.host, port: this.praefectDatabase.port } }
-        : {}),
-      redisHosts: Object.fromEntries(this.redis.map((redis) => [redis.role, redis.primaryHost])),
+    // Each service's endpoint, for the boot scripts (src/plan/data-endpoints.ts). A parameter
+    // references its service, so CloudFormation writes it once the service is available: a node
+    // that finds the parameter finds a service that accepts connections. The compute stack names
+    // the parameters and imports nothing, so it starts beside this stack.
+    const endpointOf = (id: DataEndpointId): string => {
+      if (id === 'database' && this.database) return `${this.database.host}:${this.database.port}`;
+      if (id === 'praefect-database' && this.praefectDatabase)
+        return `${this.praefectDatabase.host}:${this.praefectDatabase.port}`;
+      const redis = this.redis.find((candidate) => candidate.role === id);
+      if (redis) return `${redis.primaryHost}:${PORTS.redis}`;
+      throw new Error(`the data stack has no ${id} service`);
     };
+    this.endpointParameters = new Map(
+      planDataEndpoints(plan).map((endpoint) => [
+        endpoint.id,
+        new ssm.StringParameter(this, `Endpoint-${endpoint.id}`, {
+          parameterName: endpoint.parameterName,
+          stringValue: endpointOf(endpoint.id),
+          description: `${environmentName}: where the ${endpoint.id} service answers (host:port), for the boot scripts`,
+        }),
+      ]),
+    );
+    // Each read replica's stable name, pointed at the replica once it exists (15 min after the
+    // primary). gitlab.rb lists these names from the start, so Rails never waits for a replica.
+    this.replicaRecords = new Map(
+      Object.entries(this.database?.replicaHosts ?? {}).map(([memberId, host]) => [
+        memberId,
+        new route53.CnameRecord(this, `ReplicaName-${memberId}`, {
+          zone: props.privateZone,
+          recordName: readReplicaDnsName(plan, memberId),
+          domainName: host,
+          ttl: Duration.seconds(60),
+        }),
+      ]),
+    );
   }
 }
