@@ -38,7 +38,8 @@ export function praefectDeployNode(plan: Plan): PlanNode | undefined {
   return plan.nodes.find((node) => node.id === plan.deployNodes.praefect);
 }
 
-export function praefectGitlabRb(plan: Plan, node: PlanNode, endpoints: RuntimeEndpoints): GitlabRb {
+// Takes the endpoints as every role's renderer does; Praefect's come from the data stack's parameters.
+export function praefectGitlabRb(plan: Plan, node: PlanNode, _endpoints: RuntimeEndpoints): GitlabRb {
   if (node.role !== 'praefect') throw new Error(`renderPraefect renders Praefect nodes, not ${node.role}`);
   const praefectDb = databaseOf(plan, 'praefect-postgres');
   if (!praefectDb) throw new Error('a Gitaly Cluster needs the Praefect database in the Plan');

@@ -142,12 +142,11 @@ export class GitLabEnvironment extends Construct {
       boundTargetGroups: edge.edge.boundTargetGroups,
       ...(props.renderUserData ? { renderUserData: props.renderUserData } : {}),
     });
-    // Compute names the data stack's keys by alias, its secrets and volumes by name and tag, so most of
-    // what it uses creates no import. It still waits for the whole data stack: CloudFormation reads
-    // the pinned image parameter when the compute stack starts, instances launch with root volumes
-    // under the volume key's alias, boot scripts read the secrets, and launch templates and Praefect's
-    // settings carry the database and Redis endpoints (the estimate, src/report/estimate.ts, counts it).
-    compute.addStackDependency(data, 'the pinned image parameter, the keys, the secrets and the endpoints');
+    // Compute takes nothing of the data stack that CloudFormation needs when it creates compute's
+    // resources: keys by alias (root volumes under the network stack's), secrets and volumes by
+    // name and tag, the endpoints from SSM parameters the boot scripts wait for. So the two deploy
+    // side by side and nodes install GitLab while RDS is being created; the boot order
+    // (src/plan/boot-order.ts) and the estimate (src/report/estimate.ts) count those boot waits.
     const ops = new OpsStack(this, 'ops', {
       ...stackProps('ops'),
       loadBalancers: loadBalancersOf(plan, edge, compute),

@@ -96,15 +96,14 @@ describe('first deploy of a 3k environment', () => {
       .filter((node) => node.role === 'praefect' && node.id !== plan.deployNodes.praefect)
       .map((node) => machineKey(stacks, 'node', node.id));
     expect(others).toHaveLength(2);
-    // Hold the deploy node back behind the Praefect load balancer (a few minutes), in its own stack.
+    // Hold the deploy node back behind the Rails group, in its own stack: the group signals after the
+    // database is up, so the deploy node reconfigures after the other Praefect nodes have.
     const [stackName, logicalId] = deployNode.split('/') as [string, string];
-    const balancer = Object.entries(
-      stacks.find((stack) => stack.name === stackName)!.template.Resources!,
-    ).find(([, resource]) => resource.Type === 'AWS::ElasticLoadBalancingV2::LoadBalancer')![0];
+    const railsGroup = machineKey(stacks, 'group', 'rails').split('/')[1]!;
     const late = stacks.map((stack) => {
       if (stack.name !== stackName) return stack;
       const resources = { ...stack.template.Resources };
-      resources[logicalId] = { ...resources[logicalId]!, DependsOn: balancer };
+      resources[logicalId] = { ...resources[logicalId]!, DependsOn: railsGroup };
       return { ...stack, template: { ...stack.template, Resources: resources } };
     });
     for (const other of others) expect(createdAfter(late, other, deployNode)).toBe(false);

@@ -1,6 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { PORTS } from '../../catalog/ports.js';
 import type { RuntimeEndpoints } from '../../config/types.js';
 import { planBootOrder } from '../../plan/boot-order.js';
 import type { Plan } from '../../plan/index.js';
