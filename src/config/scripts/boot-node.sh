@@ -250,12 +250,13 @@ secret_string() {
   aws secretsmanager get-secret-value --region "$REGION" --secret-id "$1" --query SecretString --output text
 }
 
-# Writes one secret (or one JSON field of it) to its root-only file.
+# Writes one secret (or one JSON field of it) to its root-only file. Fails, writing nothing, while
+# the secret cannot be read: polled as a wait's condition, where `set -e` does not stop a function.
 fetch_secret() {
   local id=$1 name=$2 field=$3 value
-  value=$(secret_string "$name")
+  value=$(secret_string "$name") || return 1
   if [ "$field" != "-" ]; then
-    value=$(printf '%s' "$value" | python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]], end="")' "$field")
+    value=$(printf '%s' "$value" | python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]], end="")' "$field") || return 1
   fi
   printf '%s' "$value" >"$SECRETS_DIR/$id.new"
   mv "$SECRETS_DIR/$id.new" "$SECRETS_DIR/$id"
