@@ -147,9 +147,11 @@ chart_values() {
   aws ssm get-parameter --name "$VALUES_PARAMETER" --query Parameter.Value --output text >values.json
   for entry in ${DATA_ENDPOINTS:-}; do
     IFS='|' read -r placeholder parameter <<<"$entry"
-    deadline=$((SECONDS + ${DATA_ENDPOINT_WAIT_SECONDS:?}))
+    # A read every 15 s for the bound.
+    polls=$((${DATA_ENDPOINT_WAIT_SECONDS:?} / 15))
     until value=$(aws ssm get-parameter --name "$parameter" --query Parameter.Value --output text 2>/dev/null); do
-      if [ "$SECONDS" -ge "$deadline" ]; then
+      polls=$((polls - 1))
+      if [ "$polls" -lt 0 ]; then
         echo "gave up waiting for SSM parameter $parameter" >&2
         return 1
       fi
