@@ -15,8 +15,8 @@
  *   "Configure GitLab Rails" and "Configure Gitaly", skratsch-solutions/gitlabhq
  *   06bbc8dc33553c380709d5395df4750a78017677; host keys: doc/install/aws/_index.md at
  *   462401833261e0523def242cd7f5650407a43351). Every node that may migrate and finds them not
- *   stored yet generates them with its first reconfigure, before the database exists, and stores
- *   them with a compare-and-set (FIRST_BOOT_SECRET_VERSION): one node's are stored, the others
+ *   stored yet generates them with its first reconfigure and stores
+ *   them with a compare-and-set (no deploy lock, so not after the database is ready to take one) (FIRST_BOOT_SECRET_VERSION): one node's are stored, the others
  *   install those and reconfigure again; they are never regenerated.
  * - The database: with `auto_migrate` off and GitLab's PostgreSQL and Redis elsewhere, no recipe of
  *   a Rails node's reconfigure connects to the database. In gitlabhq/omnibus-gitlab
@@ -31,9 +31,11 @@
  *   created only beside a local PostgreSQL (pgbouncer/recipes/user.rb, `create_pgbouncer_user?`);
  *   Geo's recipes run only on a Geo secondary (gitlab-ee/recipes/default.rb). Puma and Sidekiq start
  *   and connect on their own; the readiness check at the end of the boot is what needs the database.
- *   So the node that may migrate installs and reconfigures while RDS is being created, and waits for
- *   the database only before the steps that use it: the extensions (`bootstrap`, under the deploy
- *   lock) and the migrations.
+ *   Still, gitlab.rb names the database and Redis endpoints, which exist only once the data stack
+ *   has created the services (src/plan/data-endpoints.ts), so every node renders and reconfigures
+ *   after its endpoint wait (`data_endpoints`); what the recipes above buy is that the secrets are
+ *   shared without the deploy lock, and that a reachable endpoint whose database does not yet answer
+ *   queries holds the node only before `bootstrap` (under the deploy lock) and the migrations.
  * - Migrations: GitLab's multi-node upgrade procedure runs migrations on one deploy node only, with
  *   `gitlab_rails['auto_migrate'] = false` and skip-auto-reconfigure everywhere else, and explains
  *   that Rails' own migration lock makes a second concurrent run fail rather than wait

@@ -18,6 +18,7 @@
  */
 import { EXPORTER_PORTS, PORTS } from '../catalog/ports.js';
 import { ACCOUNT_ID_PLACEHOLDER } from '../plan/contracts.js';
+import { dataEndpoint, readReplicaDnsName } from '../plan/data-endpoints.js';
 import { internalLoadBalancer, nodesOf, serviceOf, servicesOf } from '../plan/query.js';
 import {
   CONSOLIDATED_OBJECT_PURPOSES,
@@ -26,6 +27,7 @@ import {
   type PlanNode,
 } from '../plan/types.js';
 import {
+  dataEndpointFact,
   endpointFact,
   type GitlabRb,
   integerOf,
@@ -78,23 +80,26 @@ export const RAILS_CODE_ROLES: readonly PlanNode['role'][] = ['gitlab', 'rails',
 /**
  * PostgreSQL on RDS. The instance refuses unencrypted connections (`rds.force_ssl`), so Rails
  * connects with `sslmode=require`. Migrations never run at reconfigure time (see boot-script.ts).
+ * The endpoint is read from the parameter the data stack publishes it in (src/plan/data-endpoints.ts),
+ * which the boot script waits for.
  */
-export function databaseSettings(rb: GitlabRb, plan: Plan, endpoints: RuntimeEndpoints): void {
+export function databaseSettings(rb: GitlabRb, plan: Plan): void {
   const main = databaseOf(plan, 'postgres');
   if (!main) throw new Error('the Plan has no GitLab database');
+  const endpoint = dataEndpoint(plan, 'database');
   rb.comment('PostgreSQL: Amazon RDS (the bundled PostgreSQL is off)')
     .set('postgresql', ['enable'], false)
     .set('gitlab_rails', ['db_adapter'], 'postgresql')
     .set('gitlab_rails', ['db_encoding'], 'unicode')
-    .set('gitlab_rails', ['db_host'], endpointFact('database-host', endpoints.databaseHost))
-    .set('gitlab_rails', ['db_port'], integerOf(endpointFact('database-port', endpoints.databasePort)))
+    .set('gitlab_rails', ['db_host'], dataEndpointFact('database-host', endpoint, 'host'))
+    .set('gitlab_rails', ['db_port'], integerOf(dataEndpointFact('database-port', endpoint, 'port')))
     .set('gitlab_rails', ['db_database'], main.name)
     .set('gitlab_rails', ['db_username'], main.user)
     .set('gitlab_rails', ['db_password'], secret('database-password'))
     .set('gitlab_rails', ['db_sslmode'], 'require')
     .comment('Only the boot script migrates, one node at a time, under a lock.')
     .set('gitlab_rails', ['auto_migrate'], false);
-  databaseLoadBalancingSettings(rb, plan, endpoints);
+  databaseLoadBalancingSettings(rb, plan);
 }
 
 /**
@@ -104,21 +109,33 @@ export function databaseSettings(rb: GitlabRb, plan: Plan, endpoints: RuntimeEnd
  * recommends; its endpoint follows a Multi-AZ failover. gitlabhq/gitlabhq
  * 04027f81f0f468809a95eff2f7105a34dd7e69cf, doc/administration/postgresql/database_load_balancing.md
  * ("Configure database load balancing", hosts list).
+ *
+ * Each replica is listed by its stable name in the private zone (src/plan/data-endpoints.ts), which
+ * the data stack points at the replica only once the replica exists, about 15 min after the primary:
+ * so no node waits for the replicas. Until then the name does not resolve, and GitLab does without
+ * the host: a read that fails with a connection error marks the host offline and moves to the next,
+ * and with no replica left it reads from the primary ("No secondaries were available, using primary
+ * instead", `LoadBalancer#read`, gitlabhq/gitlabhq 03c84e0de56dc220410c02533f5879c6b8523abe,
+ * lib/gitlab/database/load_balancing/load_balancer.rb); an offline host is checked again every one
+ * to two replica check intervals and comes back online once it answers and is not lagging
+ * (`Host#online?`, `#refresh_status`, gitlabhq/gitlabhq 800235cce8e92b2b6dd34d30cffb5f9bebe311c0,
+ * lib/gitlab/database/load_balancing/host.rb). A resolver that asked for the name before its record
+ * existed keeps that negative answer for the zone's negative caching TTL (RFC 2308: the lesser of
+ * the SOA record's TTL and its minimum field; 900 s for the SOA Route 53 creates), so a replica may
+ * take its first reads up to about 15 min after its record appears.
  */
-export function databaseLoadBalancingSettings(rb: GitlabRb, plan: Plan, endpoints: RuntimeEndpoints): void {
+export function databaseLoadBalancingSettings(rb: GitlabRb, plan: Plan): void {
   const replicas = gitlabDatabaseService(plan).members.filter((member) => member.role === 'read-replica');
   if (replicas.length === 0) return;
-  const replicaHosts = replicas.map((member, index) => {
-    const host = endpoints.databaseReplicaHosts?.[member.id];
-    if (host === undefined) throw new Error(`no endpoint for the read replica ${member.id}`);
-    return endpointFact(`database-replica-${index + 1}-host`, host);
-  });
+  const replicaHosts = replicas.map((member) => readReplicaDnsName(plan, member.id));
   rb.comment(
     `Database load balancing: reads over the primary and ${replicas.map((member) => member.id).join(', ')}`,
   ).set(
     'gitlab_rails',
     ['db_load_balancing'],
-    strHash({ hosts: [endpointFact('database-host', endpoints.databaseHost), ...replicaHosts] }),
+    strHash({
+      hosts: [dataEndpointFact('database-host', dataEndpoint(plan, 'database'), 'host'), ...replicaHosts],
+    }),
   );
 }
 
@@ -138,31 +155,27 @@ export function databaseLoadBalancingSettings(rb: GitlabRb, plan: Plan, endpoint
  * The token is read from its file when gitlab.rb is evaluated, never written into it. Rate limiting,
  * the repository cache and feature flags have no URL of their own and use the cache's.
  */
-export function redisSettings(rb: GitlabRb, plan: Plan, endpoints: RuntimeEndpoints): void {
+export function redisSettings(rb: GitlabRb, plan: Plan): void {
   const roles = new Set(servicesOf(plan, 'elasticache').map((service) => service.role));
   const mainRole = roles.has('redis-persistent') ? 'redis-persistent' : 'redis';
-  const mainHost = endpoints.redisHosts[mainRole];
-  if (mainHost === undefined) throw new Error(`no endpoint for the ${mainRole} ElastiCache service`);
   rb.comment('Redis: ElastiCache with TLS and AUTH')
     .set('redis', ['enable'], false)
-    .set('gitlab_rails', ['redis_host'], endpointFact('redis-host', mainHost))
+    .set('gitlab_rails', ['redis_host'], dataEndpointFact('redis-host', dataEndpoint(plan, mainRole), 'host'))
     .set('gitlab_rails', ['redis_port'], PORTS.redis)
     .set('gitlab_rails', ['redis_ssl'], true)
     .set('gitlab_rails', ['redis_password'], secret('redis-auth-token'));
   if (roles.has('redis-cache')) {
-    const cacheHost = endpoints.redisHosts['redis-cache'];
-    if (cacheHost === undefined) throw new Error('no endpoint for the redis-cache ElastiCache service');
-    rb.set('gitlab_rails', ['redis_cache_instance'], redisUrl('redis-cache-host', cacheHost));
+    rb.set('gitlab_rails', ['redis_cache_instance'], redisUrl(plan, 'redis-cache-host'));
   }
 }
 
-/** `rediss://:<token, percent-encoded>@<host>:<port>`, joined when gitlab.rb is evaluated. */
-function redisUrl(hostFact: NodeFactName, host: string): JoinedText {
+/** `rediss://:<token, percent-encoded>@<host>:<port>` of the cache, joined when gitlab.rb is evaluated. */
+function redisUrl(plan: Plan, hostFact: NodeFactName): JoinedText {
   return joined(
     'rediss://:',
     urlEncodedSecret('redis-auth-token'),
     '@',
-    endpointFact(hostFact, host),
+    dataEndpointFact(hostFact, dataEndpoint(plan, 'redis-cache'), 'host'),
     `:${PORTS.redis}`,
   );
 }
@@ -278,8 +291,8 @@ export function registryClientSettings(rb: GitlabRb, plan: Plan): void {
 /** Settings every node running Rails code shares (web, Sidekiq, the 1k node). */
 export function railsCodeSettings(rb: GitlabRb, plan: Plan, endpoints: RuntimeEndpoints): void {
   rb.call('external_url', plan.gitlab.externalUrl);
-  databaseSettings(rb, plan, endpoints);
-  redisSettings(rb, plan, endpoints);
+  databaseSettings(rb, plan);
+  redisSettings(rb, plan);
   repositoryStorageSettings(rb, plan, endpoints);
   objectStorageSettings(rb, plan);
   monitoringAccessSettings(rb, plan);

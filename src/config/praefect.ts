@@ -23,10 +23,11 @@
  *   repository on every node.
  */
 import { EXPORTER_PORTS, PORTS } from '../catalog/ports.js';
+import { dataEndpoint } from '../plan/data-endpoints.js';
 import { nodesOf } from '../plan/query.js';
 import type { Plan, PlanNode } from '../plan/types.js';
 import { databaseOf, nodeExporterSettings } from './common.js';
-import { endpointFact, GitlabRb, integerOf, nodeFact, secret, symHash } from './ruby.js';
+import { dataEndpointFact, GitlabRb, integerOf, nodeFact, secret, symHash } from './ruby.js';
 import type { RuntimeEndpoints } from './types.js';
 
 /** Copies of each repository the cluster keeps. */
@@ -37,12 +38,12 @@ export function praefectDeployNode(plan: Plan): PlanNode | undefined {
   return plan.nodes.find((node) => node.id === plan.deployNodes.praefect);
 }
 
-export function praefectGitlabRb(plan: Plan, node: PlanNode, endpoints: RuntimeEndpoints): GitlabRb {
+// Takes the endpoints as every role's renderer does; Praefect's come from the data stack's parameters.
+export function praefectGitlabRb(plan: Plan, node: PlanNode, _endpoints: RuntimeEndpoints): GitlabRb {
   if (node.role !== 'praefect') throw new Error(`renderPraefect renders Praefect nodes, not ${node.role}`);
   const praefectDb = databaseOf(plan, 'praefect-postgres');
   if (!praefectDb) throw new Error('a Gitaly Cluster needs the Praefect database in the Plan');
-  const endpoint = endpoints.praefectDatabase;
-  if (!endpoint) throw new Error("a Gitaly Cluster needs the endpoint of Praefect's RDS instance");
+  const endpoint = dataEndpoint(plan, 'praefect-database');
   const gitalyNodes = nodesOf(plan, 'gitaly');
   const deployNode = praefectDeployNode(plan)?.id === node.id;
   const rb = new GitlabRb();
@@ -82,8 +83,8 @@ export function praefectGitlabRb(plan: Plan, node: PlanNode, endpoints: RuntimeE
       prometheus_listen_addr: `0.0.0.0:${EXPORTER_PORTS.praefect}`,
       auth: symHash({ token: secret('praefect-external-token') }),
       database: symHash({
-        host: endpointFact('praefect-database-host', endpoint.host),
-        port: integerOf(endpointFact('praefect-database-port', endpoint.port)),
+        host: dataEndpointFact('praefect-database-host', endpoint, 'host'),
+        port: integerOf(dataEndpointFact('praefect-database-port', endpoint, 'port')),
         dbname: praefectDb.name,
         user: praefectDb.user,
         password: secret('praefect-database-password'),

@@ -12,6 +12,7 @@
  * `urlEncodedSecret(id)` is a secret percent-encoded for a URL, and `joined(...)` glues literal text,
  * secrets and facts into one string (a Redis URL with its password), both when gitlab.rb is evaluated.
  */
+import type { DataEndpointPlan } from '../plan/data-endpoints.js';
 import type { SecretId } from '../plan/types.js';
 
 /** Directory holding one root-only file per secret the node reads. */
@@ -21,16 +22,16 @@ export const NODE_FACTS_DIR = '/etc/gitlab/aws-node';
 
 /**
  * Facts the boot script writes to files before reconfigure: the instance's private address and
- * account id (from the instance metadata) and the deploy-time endpoints (from the user data's settings file). Reading
- * endpoints from files keeps CloudFormation tokens out of gitlab.rb, so that gitlab.rb can be
- * compressed into the user data (EC2 allows 16 KiB).
+ * account id (from the instance metadata), the deploy-time endpoints (from the user data's settings
+ * file) and the data services' endpoints (from the parameters the data stack publishes them in,
+ * which the boot script waits for). Reading endpoints from files keeps CloudFormation tokens out of
+ * gitlab.rb, so that gitlab.rb can be compressed into the user data (EC2 allows 16 KiB).
  */
 export type NodeFactName =
   | 'private-ipv4'
   | 'account-id'
   | 'database-host'
   | 'database-port'
-  | `database-replica-${number}-host`
   | 'praefect-database-host'
   | 'praefect-database-port'
   | 'redis-host'
@@ -66,10 +67,17 @@ export class SesSmtpCredential {
   }
 }
 
+/** Where the boot script finds a data service's endpoint: its parameter, and which half of `host:port`. */
+export interface DataEndpointSource {
+  readonly endpoint: Pick<DataEndpointPlan, 'id' | 'kind' | 'parameterName'>;
+  readonly part: 'host' | 'port';
+}
+
 /**
  * A fact, read at reconfigure time, with optional text before and after it. `value` is what the
- * boot script writes to the fact's file (an endpoint, possibly a CloudFormation token); facts the
- * instance finds out itself have none.
+ * boot script writes to the fact's file (an endpoint, possibly a CloudFormation token); `source`
+ * names the data endpoint parameter the boot script reads it from once the service exists; facts
+ * the instance finds out itself have neither.
  */
 export class NodeFact {
   constructor(
@@ -77,6 +85,7 @@ export class NodeFact {
     readonly prefix = '',
     readonly suffix = '',
     readonly value?: string,
+    readonly source?: DataEndpointSource,
   ) {}
 }
 
@@ -113,6 +122,13 @@ export class RubyHash {
   constructor(readonly entries: readonly (readonly [string | RubySymbol, RubyValue])[]) {}
 }
 
+/** A data endpoint gitlab.rb reads, and the facts its host and port are written to. */
+export interface DataEndpointRead {
+  readonly endpoint: DataEndpointSource['endpoint'];
+  readonly hostFact?: NodeFactName;
+  readonly portFact?: NodeFactName;
+}
+
 export type RubyValue =
   | string
   | number
@@ -137,6 +153,14 @@ export const nodeFact = (name: NodeFactName, prefix = '', suffix = '') => new No
 /** A deploy-time endpoint value, read from its fact file when gitlab.rb is evaluated. */
 export const endpointFact = (name: NodeFactName, value: string, prefix = '', suffix = '') =>
   new NodeFact(name, prefix, suffix, value);
+/** Part of a data service's endpoint, which the boot script reads from its parameter when the service exists. */
+export const dataEndpointFact = (
+  name: NodeFactName,
+  endpoint: DataEndpointSource['endpoint'],
+  part: DataEndpointSource['part'],
+  prefix = '',
+  suffix = '',
+) => new NodeFact(name, prefix, suffix, undefined, { endpoint, part });
 /** The secret, percent-encoded for a URL, read when gitlab.rb is evaluated. */
 export const urlEncodedSecret = (id: SecretId) => new UrlEncodedSecret(id);
 /** Literal text, secrets and facts joined into one string when gitlab.rb is evaluated. */
@@ -284,6 +308,27 @@ export class GitlabRb {
       }
     });
     return found;
+  }
+
+  /**
+   * The data endpoints the settings read, in first-use order: each parameter once, with the facts
+   * its host and port go to.
+   */
+  dataEndpoints(): DataEndpointRead[] {
+    const found = new Map<string, DataEndpointRead>();
+    this.walk((value) => {
+      if (!(value instanceof NodeFact) || !value.source) return;
+      const { endpoint, part } = value.source;
+      const known = found.get(endpoint.parameterName) ?? { endpoint };
+      const fact = part === 'host' ? known.hostFact : known.portFact;
+      if (fact !== undefined && fact !== value.name)
+        throw new Error(`two facts for the ${part} of ${endpoint.parameterName}`);
+      found.set(endpoint.parameterName, {
+        ...known,
+        [part === 'host' ? 'hostFact' : 'portFact']: value.name,
+      });
+    });
+    return [...found.values()];
   }
 
   private walk(visit: (value: RubyValue) => void): void {

@@ -6,18 +6,12 @@
  */
 import type { AutoScalingGroupPlan, Plan, PlanNode } from '../plan/types.js';
 
-/** Values only known once AWS has created the managed services. */
+/**
+ * Values only known once AWS has created the resources of the compute and edge stacks. The data
+ * services' endpoints are not among them: the data stack publishes them in SSM parameters named
+ * from the Plan (src/plan/data-endpoints.ts), which the boot scripts wait for.
+ */
 export interface RuntimeEndpoints {
-  /** RDS endpoint address (empty without RDS: the 1k node's database is bundled). */
-  readonly databaseHost: string;
-  /** RDS endpoint port (empty without RDS). */
-  readonly databasePort: string;
-  /** Endpoint address of each read replica of GitLab's database, by Plan member id (`postgres-read-replica-1`...). */
-  readonly databaseReplicaHosts?: Readonly<Record<string, string>>;
-  /** Endpoint of Praefect's own RDS instance, when the Plan has a Gitaly Cluster. */
-  readonly praefectDatabase?: { readonly host: string; readonly port: string };
-  /** ElastiCache primary endpoint address per Redis role in the Plan. */
-  readonly redisHosts: Readonly<Partial<Record<'redis' | 'redis-cache' | 'redis-persistent', string>>>;
   /** DNS name of the internal load balancer in front of Praefect, when the Plan has one. */
   readonly praefectLoadBalancerHost?: string;
   /**

@@ -51,6 +51,7 @@ import {
 import { databaseOf, targetRole } from './common.js';
 import { databaseBootstrap } from './database-bootstrap.js';
 import { gitlabRbFor } from './render.js';
+import type { DataEndpointRead } from './ruby.js';
 import type { BootTarget, RuntimeEndpoints } from './types.js';
 
 /** GitLab's package repository signing key (doc/update/package_signatures.md, omnibus-gitlab 440b1f8). */
@@ -164,6 +165,7 @@ function bootEnv(
   needs: BootNeeds,
   bootstrapFiles: readonly string[],
   facts: ReadonlyMap<string, string>,
+  dataEndpoints: readonly DataEndpointRead[],
   parameters: { readonly settings: string; readonly gitlabRb: string },
   digest: string,
 ): string {
@@ -176,7 +178,6 @@ function bootEnv(
   );
   const attached = dataVolume !== undefined && SCRATCH_DATA_PURPOSES.has(dataVolume.purpose);
   const external = externalLoadBalancer(plan);
-  const praefectDb = role === 'praefect' ? endpoints.praefectDatabase : undefined;
   const values: Record<string, string> = {
     GLA_ENVIRONMENT: plan.spec.name,
     GLA_ROLE: role,
@@ -200,15 +201,12 @@ function bootEnv(
     GLA_PRAEFECT_SCHEMA_WAIT: needs.praefectSchema ? 'yes' : 'no',
     GLA_TARGET_GROUPS: needs.singleNode ? (endpoints.targetGroupArns ?? []).join(' ') : '',
     GLA_PROXY_PROTOCOL: needs.web && external?.kind === 'nlb' && external.proxyProtocol ? 'yes' : 'no',
-    GLA_DB_HOST: needs.migrates ? endpoints.databaseHost : '',
-    GLA_DB_PORT: needs.migrates ? endpoints.databasePort : '',
+    // Where psql connects is the database-host and database-port facts (see GLA_ENDPOINTS).
     GLA_DB_NAME: main?.name ?? '',
     GLA_DB_USER: main?.user ?? '',
-    // Praefect's own instance, which only Praefect nodes reach.
-    GLA_PRAEFECT_DB_HOST: praefectDb?.host ?? '',
-    GLA_PRAEFECT_DB_PORT: praefectDb?.port ?? '',
-    GLA_PRAEFECT_DB_NAME: praefectDb && praefect ? praefect.name : '',
-    GLA_PRAEFECT_DB_USER: praefectDb && praefect ? praefect.user : '',
+    // Praefect's own instance, which only Praefect nodes reach (at the praefect-database-* facts).
+    GLA_PRAEFECT_DB_NAME: role === 'praefect' && praefect ? praefect.name : '',
+    GLA_PRAEFECT_DB_USER: role === 'praefect' && praefect ? praefect.user : '',
     GLA_BOOTSTRAP_STEPS: bootstrapFiles.join(' '),
     GLA_DATA_MOUNT: dataVolume?.mountPoint ?? '',
     GLA_DATA_DEVICE: dataVolume?.deviceName ?? '',
@@ -221,6 +219,14 @@ function bootEnv(
     GLA_TAG_NODE: NODE_TAG,
     GLA_TAG_FIRST_BOOT: FIRST_BOOT_PENDING_TAG,
     GLA_FACTS: [...facts.keys()].join(' '),
+    // The data services this node waits for before it configures: each as
+    // `<database|redis>|<parameter>|<host fact>|<port fact or ->`, in the order gitlab.rb reads them.
+    GLA_ENDPOINTS: dataEndpoints
+      .map(
+        (read) =>
+          `${read.endpoint.kind}|${read.endpoint.parameterName}|${read.hostFact ?? '-'}|${read.portFact ?? '-'}`,
+      )
+      .join(' '),
     ...Object.fromEntries(
       [...facts].map(([name, value]) => [`GLA_FACT_${name.toUpperCase().replaceAll('-', '_')}`, value]),
     ),
@@ -306,6 +312,7 @@ export function renderUserDataParts(
   let gitlabRb: string | undefined;
   let needs: BootNeeds;
   let facts: ReadonlyMap<string, string> = new Map();
+  let dataEndpoints: readonly DataEndpointRead[] = [];
   const bootstrap: { path: string; sql: string }[] = [];
   if (role === 'bastion') {
     needs = {
@@ -321,6 +328,7 @@ export function renderUserDataParts(
     const rb = gitlabRbFor(plan, target, endpoints);
     gitlabRb = rb.render();
     facts = rb.facts();
+    dataEndpoints = rb.dataEndpoints();
     needs = bootNeeds(plan, target, rb.secrets());
     // Present before the package is installed, so installing or upgrading never reconfigures on its own.
     files.push({ path: '/etc/gitlab/skip-auto-reconfigure', permissions: '0644', content: '' });
@@ -346,7 +354,17 @@ export function renderUserDataParts(
   const storedRb = gitlabRb !== undefined ? gzipBase64(gitlabRb) : undefined;
   // A fixed node's settings name no digest: its user data must not change with its configuration.
   const digest = target.kind === 'group' && storedRb !== undefined ? configurationDigest(storedRb) : '';
-  const env = bootEnv(plan, target, endpoints, needs, bootstrapSteps, facts, parameters, digest);
+  const env = bootEnv(
+    plan,
+    target,
+    endpoints,
+    needs,
+    bootstrapSteps,
+    facts,
+    dataEndpoints,
+    parameters,
+    digest,
+  );
   const nodeConfiguration: Record<string, string> = {
     // Fixed nodes never migrate (bootNeeds), so they have no SQL or lock script to keep here.
     ...(target.kind === 'node' ? { [parameters.settings]: env } : {}),

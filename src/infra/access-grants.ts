@@ -7,6 +7,7 @@
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import type { RoleId } from '../catalog/types.js';
+import type { DataEndpointPlan } from '../plan/data-endpoints.js';
 import type {
   AutoScalingGroupPlan,
   BucketPlan,
@@ -32,6 +33,8 @@ export interface AccessGrantsProps {
   readonly singleNodes?: readonly PlanNode[];
   /** Name of the GitLab version parameter (the Plan's contract with `upgrade`). */
   readonly versionParameterName: string;
+  /** The data services' endpoint parameters, each read at boot by the roles it lists. */
+  readonly dataEndpoints: readonly DataEndpointPlan[];
   /** The secrets. */
   readonly secrets: GitLabSecrets;
   /** GitLab's buckets. */
@@ -96,5 +99,17 @@ export function grantPlanAccess(scope: Construct, props: AccessGrantsProps): voi
   );
   for (const [roleId, role] of instanceRoles.all()) {
     if (INSTALLS_GITLAB.has(roleId)) versionParameter.grantRead(role);
+  }
+  // Each data service's endpoint, to the roles whose boot waits for it (its credentials' readers),
+  // by name for the same reason.
+  for (const endpoint of props.dataEndpoints) {
+    const parameter = ssm.StringParameter.fromStringParameterName(
+      scope,
+      `DataEndpointParameter-${endpoint.id}`,
+      endpoint.parameterName,
+    );
+    for (const reader of endpoint.readers) {
+      for (const role of rolesOf(reader)) parameter.grantRead(role);
+    }
   }
 }

@@ -109,6 +109,7 @@ export class GitLabEnvironment extends Construct {
       ...stackProps('data'),
       vpc,
       accessLogBucket,
+      privateZone,
       ...(sg.groups.has('database') ? { databaseSecurityGroup: sg.forTier('database') } : {}),
       ...(sg.groups.has('praefect-database')
         ? { praefectDatabaseSecurityGroup: sg.forTier('praefect-database') }
@@ -128,7 +129,10 @@ export class GitLabEnvironment extends Construct {
       subnetIn: network.network.subnetIn.bind(network.network),
       privateZone,
       securityGroups: sg,
-      volumeKeyAlias: data.keys.aliases.volumes,
+      rootVolumeKeyAlias: network.computeKeys.aliases['root-volumes']!,
+      ...(network.computeKeys.aliases['kubernetes-secrets']
+        ? { kubernetesSecretsKeyAlias: network.computeKeys.aliases['kubernetes-secrets'] }
+        : {}),
       secretsKeyAlias: data.keys.aliases.secrets,
       secrets: data.secrets,
       objectStorage: data.objectStorage,
@@ -136,15 +140,13 @@ export class GitLabEnvironment extends Construct {
       gitalyVolumes: data.gitalyVolumes,
       targetGroups: edge.edge.targetGroups,
       boundTargetGroups: edge.edge.boundTargetGroups,
-      dataEndpoints: data.endpoints,
       ...(props.renderUserData ? { renderUserData: props.renderUserData } : {}),
     });
-    // Compute names the data stack's keys by alias, its secrets and volumes by name and tag, so most of
-    // what it uses creates no import. It still waits for the whole data stack: CloudFormation reads
-    // the pinned image parameter when the compute stack starts, instances launch with root volumes
-    // under the volume key's alias, boot scripts read the secrets, and launch templates and Praefect's
-    // settings carry the database and Redis endpoints (the estimate, src/report/estimate.ts, counts it).
-    compute.addStackDependency(data, 'the pinned image parameter, the keys, the secrets and the endpoints');
+    // Compute takes nothing of the data stack that CloudFormation needs when it creates compute's
+    // resources: keys by alias (root volumes under the network stack's), secrets and volumes by
+    // name and tag, the endpoints from SSM parameters the boot scripts wait for. So the two deploy
+    // side by side and nodes install GitLab while RDS is being created; the boot order
+    // (src/plan/boot-order.ts) and the estimate (src/report/estimate.ts) count those boot waits.
     const ops = new OpsStack(this, 'ops', {
       ...stackProps('ops'),
       loadBalancers: loadBalancersOf(plan, edge, compute),
@@ -209,7 +211,7 @@ export class GitLabEnvironment extends Construct {
   }
   /** The GitLab version new instances install (`gitlab-aws upgrade` moves it). */
   get gitlabVersion(): ssm.StringParameter {
-    return this.dataStack.gitlabVersion;
+    return this.networkStack.gitlabVersion;
   }
   get edge(): Edge {
     return this.edgeStack.edge;

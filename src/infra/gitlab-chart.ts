@@ -24,6 +24,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
+import { chartDataEndpointSetting } from '../config/helm/data-endpoints.js';
 import {
   CHART_SERVICE_ACCOUNTS,
   type ChartEndpoints,
@@ -47,6 +48,8 @@ import {
 } from '../config/helm/target-group-bindings.js';
 import { toolboxBackupManifests } from '../config/helm/toolbox-backups.js';
 import { CHART_OBJECT_TYPES } from '../plan/chart.js';
+import { DATA_SERVICE_CREATION } from '../plan/contracts.js';
+import { planDataEndpoints } from '../plan/data-endpoints.js';
 import { serviceOf } from '../plan/query.js';
 import { stackName } from '../plan/stacks.js';
 import type { EksService, ObjectStoragePurpose, Plan } from '../plan/types.js';
@@ -210,6 +213,9 @@ export class GitLabChart extends Construct {
           RAILS_SECRETS_ID: props.secrets.nameOf('rails-secrets'),
           RELEASES_PARAMETER: releasesParameter.parameterName,
           BINDINGS_PARAMETER: bindingsParameter.parameterName,
+          // The data services' endpoints the values leave as placeholders, and their parameters.
+          DATA_ENDPOINTS: chartDataEndpointSetting(plan),
+          DATA_ENDPOINT_WAIT_SECONDS: String(DATA_SERVICE_CREATION.boundSeconds),
         }).map(([name, value]) => [name, { value }]),
       ),
       buildSpec: codebuild.BuildSpec.fromObject(installBuildSpec()),
@@ -223,6 +229,13 @@ export class GitLabChart extends Construct {
     props.secrets.grantKeep(installerRole, 'rails-secrets');
     props.objectStorage.grantReadWrite(installerRole, ['backups']);
     releasesParameter.grantRead(installerRole);
+    // By name: the data stack writes them, and this stack imports nothing of it.
+    for (const endpoint of planDataEndpoints(plan).filter((entry) => entry.id !== 'praefect-database'))
+      ssm.StringParameter.fromStringParameterName(
+        this,
+        `Endpoint-${endpoint.id}`,
+        endpoint.parameterName,
+      ).grantRead(installerRole);
     bindingsParameter.grantRead(installerRole);
     installerRole.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['eks:DescribeCluster'], resources: [kubernetes.cluster.attrArn] }),

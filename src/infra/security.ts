@@ -309,7 +309,7 @@ export interface EncryptionKeysProps {
  * separately. Keys are retained: deleting a key makes every snapshot and backup it encrypted unreadable.
  */
 export class EncryptionKeys extends Construct {
-  /** EBS volumes: root volumes of every instance and the Gitaly repository volumes. */
+  /** EBS data volumes: the Gitaly repository volumes and the 1k node's (root volumes have ComputeKeys'). */
   readonly volumes: kms.Key;
   /** RDS storage, snapshots and Performance Insights. */
   readonly database: kms.Key;
@@ -343,44 +343,97 @@ export class EncryptionKeys extends Construct {
     this.cache = key('Cache', 'ElastiCache');
     this.objectStorage = key('ObjectStorage', 'S3 object storage');
     this.secrets = key('Secrets', 'Secrets Manager secrets');
-
-    // Auto scaling groups (Rails, Sidekiq, EKS node groups) launch instances as the Auto Scaling
-    // service-linked role, which needs the volume key or the launches fail. The principal is matched
-    // by condition because a key policy naming a role that does not exist yet (a fresh account has
-    // no such role until its first auto scaling group) is rejected.
-    const autoScalingRole = `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
-    this.volumes.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AutoScalingLaunchesEncryptedVolumes',
-        principals: [new iam.AnyPrincipal()],
-        actions: [
-          'kms:Encrypt',
-          'kms:Decrypt',
-          'kms:ReEncryptFrom',
-          'kms:ReEncryptTo',
-          'kms:GenerateDataKey',
-          'kms:GenerateDataKeyWithoutPlaintext',
-          'kms:DescribeKey',
-        ],
-        resources: ['*'],
-        conditions: {
-          StringEquals: { 'aws:PrincipalArn': autoScalingRole, 'aws:PrincipalAccount': Aws.ACCOUNT_ID },
-        },
-      }),
-    );
-    this.volumes.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AutoScalingAttachesEncryptedVolumes',
-        principals: [new iam.AnyPrincipal()],
-        actions: ['kms:CreateGrant'],
-        resources: ['*'],
-        conditions: {
-          StringEquals: { 'aws:PrincipalArn': autoScalingRole, 'aws:PrincipalAccount': Aws.ACCOUNT_ID },
-          Bool: { 'kms:GrantIsForAWSResource': 'true' },
-        },
-      }),
-    );
   }
+}
+
+/** The keys CloudFormation needs when it launches the compute stack's machines, by alias. */
+export type ComputeKeyKind = 'root-volumes' | 'kubernetes-secrets';
+
+export interface ComputeKeysProps {
+  /** The environment's name (the spec's), which prefixes the key aliases. */
+  readonly environmentName: string;
+  /** Whether the Plan has an EKS cluster, whose Kubernetes secrets get a key of their own. */
+  readonly kubernetes: boolean;
+  /** What deleting the stack does to each key, by Plan id (`kms-key-<kind>`). */
+  readonly removalPolicyOf: RemovalPolicyOf;
+}
+
+/**
+ * The keys an instance or a cluster is launched with: root volumes (every instance, auto scaling
+ * group and EKS node) and, with EKS, the envelope key of Kubernetes secrets. They live in the
+ * network stack, which deploys before compute, because EC2 refuses to launch an instance whose
+ * volume key does not exist yet: with them in the data stack, compute would wait for RDS. The data
+ * stack's volume key keeps encrypting the Gitaly data volumes. Retained like every key: deleting
+ * one makes the snapshots and backups it encrypted unreadable.
+ */
+export class ComputeKeys extends Construct {
+  /** Root volumes of every instance. */
+  readonly rootVolumes: kms.Key;
+  /** Kubernetes secrets in etcd, when the Plan has EKS. */
+  readonly kubernetesSecrets?: kms.Key;
+  /** The alias of each key, which the compute stack names it by. */
+  readonly aliases: Readonly<Partial<Record<ComputeKeyKind, string>>>;
+
+  constructor(scope: Construct, id: string, props: ComputeKeysProps) {
+    super(scope, id);
+    const key = (kind: ComputeKeyKind, description: string) =>
+      new kms.Key(this, pascal(kind), {
+        alias: encryptionKeyAlias(props.environmentName, kind),
+        description: `${props.environmentName}: ${description}`,
+        enableKeyRotation: true,
+        removalPolicy: props.removalPolicyOf(`kms-key-${kind}`),
+      });
+    this.rootVolumes = key('root-volumes', 'EBS root volumes');
+    allowAutoScalingLaunches(this.rootVolumes);
+    if (props.kubernetes) this.kubernetesSecrets = key('kubernetes-secrets', 'Kubernetes secrets');
+    this.aliases = {
+      'root-volumes': encryptionKeyAlias(props.environmentName, 'root-volumes'),
+      ...(props.kubernetes
+        ? { 'kubernetes-secrets': encryptionKeyAlias(props.environmentName, 'kubernetes-secrets') }
+        : {}),
+    };
+  }
+}
+
+/**
+ * Auto scaling groups (Rails, Sidekiq, EKS node groups) launch instances as the Auto Scaling
+ * service-linked role, which needs the root volume key or the launches fail. The principal is
+ * matched by condition because a key policy naming a role that does not exist yet (a fresh account
+ * has no such role until its first auto scaling group) is rejected.
+ */
+function allowAutoScalingLaunches(key: kms.Key): void {
+  const autoScalingRole = `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
+  key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'AutoScalingLaunchesEncryptedVolumes',
+      principals: [new iam.AnyPrincipal()],
+      actions: [
+        'kms:Encrypt',
+        'kms:Decrypt',
+        'kms:ReEncryptFrom',
+        'kms:ReEncryptTo',
+        'kms:GenerateDataKey',
+        'kms:GenerateDataKeyWithoutPlaintext',
+        'kms:DescribeKey',
+      ],
+      resources: ['*'],
+      conditions: {
+        StringEquals: { 'aws:PrincipalArn': autoScalingRole, 'aws:PrincipalAccount': Aws.ACCOUNT_ID },
+      },
+    }),
+  );
+  key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'AutoScalingAttachesEncryptedVolumes',
+      principals: [new iam.AnyPrincipal()],
+      actions: ['kms:CreateGrant'],
+      resources: ['*'],
+      conditions: {
+        StringEquals: { 'aws:PrincipalArn': autoScalingRole, 'aws:PrincipalAccount': Aws.ACCOUNT_ID },
+        Bool: { 'kms:GrantIsForAWSResource': 'true' },
+      },
+    }),
+  );
 }
 
 function pascal(text: string): string {

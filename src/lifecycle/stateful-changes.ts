@@ -84,6 +84,18 @@ const instanceHoldsDataVolume: HoldsData = (logicalId, resource, diff) => {
   return inlineVolumes || blockDevices.length > 1 || taggedGitaly || attached;
 };
 
+/**
+ * The environment's GitLab version and pinned image parameters (contracts.ts names them
+ * `/<name>/gitlab-version` and `/<name>/ubuntu-image/<arch>`): `upgrade` writes them, so a new
+ * parameter created in their place starts again from the template's value (an older version, or
+ * whichever image Canonical calls current). The node configuration parameters are rendered anew
+ * on every deploy and hold nothing of their own.
+ */
+function pinnedParameter(resource: TemplateResource): boolean {
+  const name = resource.Properties?.['Name'];
+  return typeof name === 'string' && /^\/[^/]+\/(gitlab-version|ubuntu-image\/[^/]+)$/.test(name);
+}
+
 /** Resource types whose replacement or deletion loses data. */
 export const STATEFUL_RESOURCE_RULES: readonly StatefulResourceRule[] = [
   { resourceType: 'AWS::RDS::DBInstance', holds: 'the PostgreSQL database' },
@@ -98,6 +110,11 @@ export const STATEFUL_RESOURCE_RULES: readonly StatefulResourceRule[] = [
   {
     resourceType: 'AWS::SecretsManager::Secret',
     holds: 'a secret GitLab cannot run without (gitlab-secrets.json, passwords, tokens)',
+  },
+  {
+    resourceType: 'AWS::SSM::Parameter',
+    holds: 'the GitLab version the database is migrated to, or the pinned Ubuntu image',
+    holdsData: (_logicalId, resource) => pinnedParameter(resource),
   },
 ];
 
@@ -125,6 +142,7 @@ const PHYSICAL_NAME_PROPERTIES: Readonly<Record<string, string>> = {
   'AWS::RDS::DBInstance': 'DBInstanceIdentifier',
   'AWS::ElastiCache::ReplicationGroup': 'ReplicationGroupId',
   'AWS::SecretsManager::Secret': 'Name',
+  'AWS::SSM::Parameter': 'Name',
 };
 
 /**
@@ -134,6 +152,9 @@ const PHYSICAL_NAME_PROPERTIES: Readonly<Record<string, string>> = {
  * update an environment of the older layout in place: the new stack's create collides by name with
  * the resource the old stack keeps, and CloudFormation rolls the deploy back. Moving it needs an
  * import (`cdk import`) after the old stack lets it go, which no `--allow-replace` can stand for.
+ * The same holds for the GitLab version and pinned image parameters, which went from the data stack
+ * to the network stack: the network stack deploys first and its create collides by name with the
+ * parameter the data stack still holds (SSM parameter names are unique in an account and region).
  */
 export function findStackMoves(
   diffs: Readonly<Record<string, TemplateDiffView>>,

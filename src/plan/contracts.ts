@@ -6,16 +6,35 @@
 import type { Arch, NodeBootPlan, Plan } from './types.js';
 
 /**
+ * The data services' creation, modelled: RDS Multi-AZ is the slowest, typically 15-20 min (20 here,
+ * the first-deploy estimate's figure in src/report/estimate.ts; an estimate, not a measurement of
+ * this project), and the bound is half as long again, as for a node's boot below. The compute
+ * stack starts beside the data stack, so a node may wait this long at boot for the database.
+ */
+export const DATA_SERVICE_CREATION = { typicalSeconds: 20 * 60, boundSeconds: 30 * 60 } as const;
+
+/**
+ * The slowest boot of a node once the data services exist: the node that migrates, up to 20 min,
+ * half as long again (see NODE_BOOT).
+ */
+const BOOT_WITHOUT_WAITING_BOUND_SECONDS = 30 * 60;
+
+/**
  * A GitLab node's boot, modelled: the boot script installs the Linux package (about 1.3 GB), runs
  * the first `gitlab-ctl reconfigure` and, on the first Rails node of a new version, the database
  * migrations. Typically 10-15 min (12 here), up to 20 min for the node that migrates (the figures of
- * issue "Deployable on real AWS", item 3: estimates, not measurements of this project). The bound is
- * half as long again as the slowest boot, so a slow mirror or a busy database does not abandon a
- * node that would have come up. Auto scaling groups hold new nodes in a launch lifecycle hook for
- * at most the bound, CloudFormation waits for boot signals as long, and time estimates use the
- * typical figure: one definition for all three.
+ * issue "Deployable on real AWS", item 3: estimates, not measurements of this project). The boot
+ * itself is bounded at half as long again as the slowest boot, so a slow mirror or a busy database
+ * does not abandon a node that would have come up; and a node of a first deploy boots while the
+ * data services are created and may wait for them first, so the bound adds theirs: the timeout is
+ * derived from both, not guessed. Auto scaling groups hold new nodes in a launch lifecycle hook for
+ * at most the bound, CloudFormation waits for boot signals as long, the boot script polls for what
+ * it waits on as long, and time estimates use the typical figure: one definition for all four.
  */
-export const NODE_BOOT: NodeBootPlan = { typicalSeconds: 12 * 60, timeoutSeconds: 30 * 60 };
+export const NODE_BOOT: NodeBootPlan = {
+  typicalSeconds: 12 * 60,
+  timeoutSeconds: DATA_SERVICE_CREATION.boundSeconds + BOOT_WITHOUT_WAITING_BOUND_SECONDS,
+};
 
 /** Name of the launch lifecycle hook on every auto scaling group; the boot script completes it. */
 export const LAUNCH_HOOK_NAME = 'gitlab-aws-boot';
@@ -105,7 +124,7 @@ export function encryptionKeyAlias(environmentName: string, kind: string): strin
 }
 
 /**
- * SSM parameter holding the GitLab version new instances install: created by the data stack, read
+ * SSM parameter holding the GitLab version new instances install: created by the network stack, read
  * by the boot scripts, written by `gitlab-aws upgrade`.
  */
 export function gitlabVersionParameterName(plan: Plan): string {
@@ -139,7 +158,7 @@ export function nodeConfigurationParameterName(
 
 /**
  * SSM parameter holding the Ubuntu image id every instance of an architecture boots. The
- * environment owns it (data stack) so that the image is pinned: Canonical's public "current"
+ * environment owns it (network stack) so that the image is pinned: Canonical's public "current"
  * parameter moves with every Ubuntu release, and an instance's image is replace-only, so reading
  * that one would replace every fixed node and roll every group on whichever deploy came next.
  */
@@ -149,7 +168,7 @@ export function machineImageParameterName(plan: Plan, arch: Arch): string {
 
 /**
  * Canonical publishes the current Ubuntu 24.04 LTS image id in a public SSM parameter per CPU
- * architecture. The data stack copies it once into the environment's own parameter
+ * architecture. The network stack copies it once into the environment's own parameter
  * (`machineImageParameterName`), which the instances read; `upgrade --image` copies it again.
  */
 export const UBUNTU_IMAGE_PARAMETER: Readonly<Record<Arch, string>> = {

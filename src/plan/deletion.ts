@@ -54,6 +54,20 @@ export function planStatefulResources(plan: DeletionInputs): StatefulResourcePla
       physicalName: service.accessLogBucketName,
     });
   }
+  // The keys instances and the cluster launch with, in the network stack so that compute needs
+  // nothing of the data stack to start (src/infra/security.ts, ComputeKeys).
+  const computeKeys: (readonly [string, string])[] = [['root-volumes', 'EBS root volumes']];
+  if (plan.services.some((service) => service.kind === 'eks'))
+    computeKeys.push(['kubernetes-secrets', 'Kubernetes secrets']);
+  for (const [id, what] of computeKeys) {
+    resources.push({
+      id: `kms-key-${id}`,
+      kind: 'kms-key',
+      description: `KMS key alias/${name}/${id} (${what})`,
+      stack: 'network',
+      onStackDelete: 'retain',
+    });
+  }
   for (const [id, what] of DATA_KEYS) {
     resources.push({
       id: `kms-key-${id}`,

@@ -14,12 +14,15 @@ export type StackKind = (typeof STACK_KINDS)[number];
  * What each stack holds; the README's "which stack holds what" table is tested against this.
  * Security groups sit in the network stack so that data (RDS, Redis) and compute (their clients)
  * can both reference them without a cycle; the internal Praefect load balancer sits in compute with
- * the instances its target group lists.
+ * the instances its target group lists. What CloudFormation reads when it starts compute (the pinned
+ * image and version parameters, the keys instances launch with) sits in the network stack, so that
+ * compute starts beside the data stack instead of after its databases; the boot scripts wait for
+ * the data services' endpoints themselves.
  */
 export const STACK_CONTENTS: Readonly<Record<StackKind, string>> = {
   network:
-    'VPC, subnets, NAT gateways, S3 gateway endpoint, flow logs, private DNS zone, security groups, the S3 and load balancer access-log bucket',
-  data: "KMS keys, RDS PostgreSQL (GitLab's, its read replicas, and Praefect's own), ElastiCache, S3 buckets, Secrets Manager secrets, Gitaly data volumes, the GitLab version and pinned Ubuntu image parameters, the SES e-mail identity with its DKIM and MAIL FROM records and SMTP user",
+    'VPC, subnets, NAT gateways, S3 gateway endpoint, flow logs, private DNS zone, security groups, the S3 and load balancer access-log bucket, the GitLab version and pinned Ubuntu image parameters, the KMS keys of root volumes and Kubernetes secrets',
+  data: "KMS keys, RDS PostgreSQL (GitLab's, its read replicas, and Praefect's own), ElastiCache, S3 buckets, Secrets Manager secrets, Gitaly data volumes, the SSM parameters publishing the database and Redis endpoints, the read replicas' private DNS names, the SES e-mail identity with its DKIM and MAIL FROM records and SMTP user",
   edge: 'external Network Load Balancer (and, for Cloud Native Hybrid, the Application Load Balancer behind it), their target groups, ACM certificate, Route 53 records',
   compute:
     'instance roles, Rails and Sidekiq auto scaling groups with their scaling alarms, Gitaly, Praefect, monitoring and bastion instances with their recovery alarms, private DNS records and configuration parameters, the internal Praefect load balancer, the NGINX access log group, EKS (Cloud Native Hybrid) with its add-ons and OpenID Connect provider, and the GitLab Helm chart: its service account roles and the build that installs it',

@@ -336,6 +336,8 @@ function locateBoot(order: BootOrderPlan, nodes: Map<string, Node>): BootLocatio
         );
       case 'redis-ready':
         return keysWhere((node) => node.resource.Type === 'AWS::ElastiCache::ReplicationGroup');
+      case 'secrets':
+        return keysWhere((node) => node.resource.Type === 'AWS::SecretsManager::Secret');
       case 'gitaly-volume':
         return keysWhere(
           (node) =>

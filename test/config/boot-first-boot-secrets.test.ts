@@ -124,6 +124,9 @@ install_tools() { :; }
 fetch_node_configuration() { :; }
 fetch_secrets() { install -d -m 0700 "$SECRETS_DIR"; printf db-secret-1 >"$SECRETS_DIR/database-password"; printf root-secret-1 >"$SECRETS_DIR/root-password"; }
 install_gitlab() { record install_gitlab; }
+# What data_endpoints leaves once the database's endpoint parameter exists and its port accepts
+# connections (test/config/boot-data-waits.test.ts runs the real one): the host and port facts.
+data_endpoints() { record data_endpoints; install -d "$FACTS_DIR"; write_fact database-host db.example.internal; write_fact database-port 5432; }
 fast_ssh_key_lookup() { :; }
 check_running() { record check_running; }
 systemctl() { :; }
@@ -317,7 +320,7 @@ describe('the database wait of the nodes that may migrate', () => {
   /** Where the first line matching each pattern is in a trace. */
   const at = (trace: string[], pattern: RegExp) => trace.findIndex((line) => pattern.test(line));
 
-  it('installs, reconfigures and shares the secrets while the database does not answer, then waits for it to bootstrap and migrate', async () => {
+  it('reconfigures and shares the secrets once the endpoints exist, while the database does not yet answer queries, then waits for it to bootstrap and migrate', async () => {
     const { world, fake } = newWorld();
     const node = newNode(world, 'rails-a');
     writeFileSync(join(node.root, 'db-down'), '');
@@ -325,6 +328,8 @@ describe('the database wait of the nodes that may migrate', () => {
     expect(run.status, run.output).toBe(0);
     const trace = node.trace();
     const firstQuery = at(trace, /^psql /);
+    // gitlab.rb names the endpoints, so the first reconfigure follows the endpoint wait.
+    expect(at(trace, /^data_endpoints$/)).toBeLessThan(at(trace, /^gitlab-ctl reconfigure$/));
     for (const before of [
       /^install_gitlab$/,
       /^gitlab-ctl reconfigure$/,

@@ -24,6 +24,7 @@ resume_after_reboot() { :; }
 fetch_secrets() { trace "secrets: $GLA_SECRETS"; }
 install_gitlab() { trace "install $GLA_PACKAGE $GLA_VERSION"; }
 mount_data_volume() { :; }
+data_endpoints() { trace "endpoints: $GLA_ENDPOINTS"; }
 shared_secrets() { :; }
 wait_for() { :; }
 gitlab-ctl() { trace "gitlab-ctl $*"; }
@@ -117,20 +118,22 @@ const rendered = (nodeId: string) => {
 };
 
 describe('a fixed node reads its configuration from parameters', () => {
-  it('installs the settings file and gitlab.rb before any step uses them, then records the facts they list', () => {
+  it('installs the settings file and gitlab.rb before any step uses them, then records the facts and waits for the endpoints they list', () => {
     const parts = rendered('praefect-1');
     const run = boot(parts);
     expect(run.status, run.stderr).toBe(0);
     expect(run.env).toBe(parts.env);
     expect(run.gitlabRb).toBe(parts.gitlabRb);
     const facts = /^GLA_FACTS='(.*)'$/m.exec(parts.env)![1]!;
-    expect(facts).not.toBe('');
+    const endpoints = /^GLA_ENDPOINTS='(.*)'$/m.exec(parts.env)![1]!;
+    expect(endpoints).toContain('/gitlab-test/data-endpoints/praefect-database');
     expect(run.trace).toEqual([
       'facts: ',
       'install_tools',
       `facts: ${facts}`,
       expect.stringMatching(/^secrets: praefect-/),
       `install ${plan.gitlab.packageName} ${plan.gitlab.version}`,
+      `endpoints: ${endpoints}`,
       'gitlab-ctl reconfigure',
       'signal SUCCESS',
     ]);

@@ -12,27 +12,25 @@ import {
 import { renderUserDataParts } from '../../src/config/index.js';
 import { GitlabRb, IntegerOf, NodeFact, renderValue, SecretValue } from '../../src/config/ruby.js';
 import type { RuntimeEndpoints } from '../../src/config/types.js';
+import { dataEndpoint } from '../../src/plan/data-endpoints.js';
 import type { Plan } from '../../src/plan/types.js';
 import { planFor } from '../fixtures/plans.js';
 import { comments, entries, hasSetting, setting } from './rb-query.js';
 
-const endpoints: RuntimeEndpoints = {
-  databaseHost: 'db.example.internal',
-  databasePort: '5432',
-  databaseReplicaHosts: {
-    'postgres-read-replica-1': 'replica-1.example.internal',
-    'postgres-read-replica-2': 'replica-2.example.internal',
-    'postgres-read-replica-3': 'replica-3.example.internal',
-  },
-  redisHosts: { 'redis-cache': 'cache.example.internal', 'redis-persistent': 'persistent.example.internal' },
-  signal: { stackName: 'compute', logicalId: 'Boot' },
-};
+const endpoints: RuntimeEndpoints = { signal: { stackName: 'compute', logicalId: 'Boot' } };
 
-function rendered(plan: Plan, given: RuntimeEndpoints = endpoints): GitlabRb {
+function rendered(plan: Plan): GitlabRb {
   const rb = new GitlabRb();
-  databaseSettings(rb, plan, given);
+  databaseSettings(rb, plan);
   return rb;
 }
+
+/** A fact the boot script reads from the database's endpoint parameter once RDS exists. */
+const fromDatabaseParameter = (plan: Plan, name: 'database-host' | 'database-port') =>
+  new NodeFact(name, '', '', undefined, {
+    endpoint: dataEndpoint(plan, 'database'),
+    part: name === 'database-host' ? 'host' : 'port',
+  });
 
 describe('database settings of the nodes running Rails code', () => {
   const plans: Record<string, Plan> = {};
@@ -49,8 +47,9 @@ describe('database settings of the nodes running Rails code', () => {
     expect(setting(rb, 'gitlab_rails', 'db_username')).toBe('gitlab');
     expect(setting(rb, 'gitlab_rails', 'db_sslmode')).toBe('require');
     expect(setting(rb, 'gitlab_rails', 'db_host')).toEqual(
-      new NodeFact('database-host', '', '', endpoints.databaseHost),
+      fromDatabaseParameter(plans['3k']!, 'database-host'),
     );
+    expect(dataEndpoint(plans['3k']!, 'database').parameterName).toBe('/gitlab-test/data-endpoints/database');
     expect(gitlabDatabaseService(plans['3k']!).role).toBe('postgres');
     expect(databaseOf(plans['3k']!, 'praefect-postgres')).toEqual({
       name: 'praefect_production',
@@ -66,8 +65,17 @@ describe('database settings of the nodes running Rails code', () => {
     expect(setting(rb, 'gitlab_rails', 'db_adapter')).toBe('postgresql');
     expect(setting(rb, 'gitlab_rails', 'db_encoding')).toBe('unicode');
     expect(setting(rb, 'gitlab_rails', 'db_port')).toEqual(
-      new IntegerOf(new NodeFact('database-port', '', '', endpoints.databasePort)),
+      new IntegerOf(fromDatabaseParameter(plans['3k']!, 'database-port')),
     );
+    // Read at boot from the parameter, never given in the settings file.
+    expect(rb.facts().size).toBe(0);
+    expect(rb.dataEndpoints()).toEqual([
+      {
+        endpoint: dataEndpoint(plans['3k']!, 'database'),
+        hostFact: 'database-host',
+        portFact: 'database-port',
+      },
+    ]);
     expect(setting(rb, 'gitlab_rails', 'db_password')).toEqual(new SecretValue('database-password'));
     expect(setting(rb, 'gitlab_rails', 'auto_migrate')).toBe(false);
     expect(comments(rb)).toEqual([
@@ -91,7 +99,7 @@ describe('database settings of the nodes running Rails code', () => {
     expect(databaseOf(withoutGitLab, 'postgres')).toBeUndefined();
   });
 
-  it('balances reads over the primary and each read replica, each endpoint a fact of its own', () => {
+  it('balances reads over the primary and each read replica, each replica by its stable name in the private zone', () => {
     for (const [name, replicas] of [
       ['10k', 2],
       ['5k-three', 3],
@@ -100,19 +108,14 @@ describe('database settings of the nodes running Rails code', () => {
       const balancing = entries(setting(rb, 'gitlab_rails', 'db_load_balancing'));
       expect(Object.keys(balancing), name).toEqual(['hosts']);
       expect(balancing.hosts, name).toEqual([
-        new NodeFact('database-host', '', '', endpoints.databaseHost),
+        fromDatabaseParameter(plans[name]!, 'database-host'),
         ...Array.from(
           { length: replicas },
-          (_, index) =>
-            new NodeFact(
-              `database-replica-${index + 1}-host`,
-              '',
-              '',
-              endpoints.databaseReplicaHosts![`postgres-read-replica-${index + 1}`]!,
-            ),
+          (_, index) => `postgres-read-replica-${index + 1}.gitlab-test.internal`,
         ),
       ]);
-      expect(rb.facts().get('database-replica-1-host')).toBe('replica-1.example.internal');
+      // No replica is waited for: only the primary's endpoint is read at boot.
+      expect(rb.dataEndpoints().map((read) => read.endpoint.id)).toEqual(['database']);
       expect(comments(rb).join('\n')).toContain(
         `Database load balancing: reads over the primary and ${Array.from(
           { length: replicas },
@@ -120,34 +123,19 @@ describe('database settings of the nodes running Rails code', () => {
         ).join(', ')}`,
       );
     }
-    // What gitlab.rb says, in Ruby: a hosts list read from the fact files.
+    // What gitlab.rb says, in Ruby: the primary read from its fact file, the replicas by name.
     const hosts = (entries(setting(rendered(plans['10k']!), 'gitlab_rails', 'db_load_balancing')).hosts ??
       []) as NodeFact[];
-    expect(renderValue(hosts)).toContain("File.read('/etc/gitlab/aws-node/database-replica-2-host').strip");
+    expect(renderValue(hosts)).toContain("File.read('/etc/gitlab/aws-node/database-host').strip");
+    expect(renderValue(hosts)).toContain("'postgres-read-replica-2.gitlab-test.internal'");
   });
 
   it('balances nothing without read replicas', () => {
     for (const name of ['3k', '10k-none']) {
       expect(hasSetting(rendered(plans[name]!), 'gitlab_rails', 'db_load_balancing'), name).toBe(false);
     }
-    // Without replicas no replica endpoint is needed at all.
-    const { databaseReplicaHosts: _, ...none } = endpoints;
-    expect(() => rendered(plans['3k']!, none)).not.toThrow();
-  });
-
-  it('refuses to render without the endpoint of a replica the Plan has', () => {
-    const { databaseReplicaHosts: _, ...none } = endpoints;
-    expect(() => rendered(plans['10k']!, none)).toThrow(
-      'no endpoint for the read replica postgres-read-replica-1',
-    );
-    expect(() =>
-      rendered(plans['10k']!, {
-        ...endpoints,
-        databaseReplicaHosts: { 'postgres-read-replica-1': 'replica-1.example.internal' },
-      }),
-    ).toThrow('no endpoint for the read replica postgres-read-replica-2');
     const rb = new GitlabRb();
-    expect(() => databaseLoadBalancingSettings(rb, plans['10k']!, none)).toThrow();
+    databaseLoadBalancingSettings(rb, plans['3k']!);
     expect(rb.list()).toEqual([]);
   });
 
@@ -163,8 +151,13 @@ describe('database settings of the nodes running Rails code', () => {
         },
       );
       expect(parts.gitlabRb, group.id).toContain("gitlab_rails['db_load_balancing'] = {");
-      expect(parts.env, group.id).toContain("GLA_FACT_DATABASE_REPLICA_2_HOST='replica-2.example.internal'");
-      expect(parts.env, group.id).not.toContain('replica-3.example.internal');
+      expect(parts.gitlabRb, group.id).toContain("'postgres-read-replica-2.gitlab-test.internal'");
+      expect(parts.gitlabRb, group.id).not.toContain('postgres-read-replica-3');
+      // The boot waits for the primary's parameter only.
+      expect(parts.env, group.id).toContain(
+        'database|/gitlab-test/data-endpoints/database|database-host|database-port',
+      );
+      expect(parts.env, group.id).not.toContain('read-replica');
     }
   });
 });

@@ -14,9 +14,6 @@ import { nodeOf as node, planFor } from '../fixtures/plans.js';
 import { called, comments, entries, setting, symbolKeyed } from './rb-query.js';
 
 const endpoints: RuntimeEndpoints = {
-  databaseHost: 'db.example.internal',
-  databasePort: '5432',
-  redisHosts: { redis: 'redis.example.internal' },
   signal: { stackName: 'compute', logicalId: 'GitalyBoot' },
 };
 

@@ -12,9 +12,6 @@ import { nodeOf, planFor } from '../fixtures/plans.js';
 import { called, comments, entries, hasSetting, setting } from './rb-query.js';
 
 const endpoints: RuntimeEndpoints = {
-  databaseHost: '',
-  databasePort: '',
-  redisHosts: {},
   signal: { stackName: 'compute', logicalId: 'Gitlab1' },
 };
 

@@ -23,6 +23,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, stringify } from 'yaml';
 import { backupsBucketName } from '../../src/config/backup.js';
+import { chartDataEndpointSetting, chartDataEndpoints } from '../../src/config/helm/data-endpoints.js';
 import { secretManifests } from '../../src/config/helm/index.js';
 import {
   installBuildSpec,
@@ -35,6 +36,7 @@ import {
   reviewTargetGroupArns,
   targetGroupBindingManifests,
 } from '../../src/config/helm/target-group-bindings.js';
+import { renderGitLabValues } from '../../src/config/helm/values.js';
 import { listBackups } from '../../src/lifecycle/backup.js';
 import { serviceOf } from '../../src/plan/query.js';
 import type { Plan } from '../../src/plan/types.js';
@@ -79,7 +81,10 @@ case "$file" in *helm) [ "$sum" = "$EXPECTED_SHA" ];; *) [ "$sum" = "$EXPECTED_K
   aws: `echo "aws $*" >>"$TRACE"
 case "$*" in
   *"$MANIFESTS_PARAMETER"*) cat "$MANIFESTS_FILE";;
-  *"$VALUES_PARAMETER"*) echo '{}';;
+  *"$VALUES_PARAMETER"*) if [ -n "\${VALUES_FILE:-}" ]; then cat "$VALUES_FILE"; else echo '{}'; fi;;
+  *"/data-endpoints/"*) echo x >>"$ENDPOINT_CALLS"
+    [ "$(wc -l <"$ENDPOINT_CALLS")" -gt "\${ENDPOINT_MISSING_CALLS:-0}" ] || { echo "ParameterNotFound" >&2; exit 254; }
+    echo "db.example.internal:5432";;
   *"$RELEASES_PARAMETER"*) cat "$RELEASES_FILE";;
   *"$BINDINGS_PARAMETER"*) cat "$BINDINGS_FILE";;
   *"list-secret-version-ids"*) if [ -f "$SAVED" ]; then echo 1; else echo 0; fi;;
@@ -116,6 +121,10 @@ interface RunOptions {
   readonly objects?: Record<string, string>;
   /** Environment the build is started with on top of the project's (an operation). */
   readonly environment?: Record<string, string>;
+  /** The values parameter's text (`{}` when omitted). */
+  readonly values?: string;
+  /** How many reads of a data endpoint parameter find it missing before the data stack writes it. */
+  readonly endpointMissingCalls?: number;
 }
 
 function run(plan: Plan, options: RunOptions = {}): Run {
@@ -155,6 +164,13 @@ function run(plan: Plan, options: RunOptions = {}): Run {
   );
   const work = join(dir, 'tmp');
   mkdirSync(work);
+  const values = join(dir, 'values.json');
+  if (options.values !== undefined) writeFileSync(values, options.values);
+  // Pauses pass at once when the build waits for a data endpoint.
+  if (options.endpointMissingCalls !== undefined) {
+    writeFileSync(join(bin, 'sleep'), '#!/bin/sh\necho "sleep $*" >>"$TRACE"\n');
+    chmodSync(join(bin, 'sleep'), 0o755);
+  }
   const command = (installBuildSpec() as { phases: { build: { commands: string[] } } }).phases.build
     .commands[0]!;
   const result = spawnSync(
@@ -175,6 +191,9 @@ function run(plan: Plan, options: RunOptions = {}): Run {
         MANIFESTS_FILE: manifests,
         RELEASES_FILE: releases,
         BINDINGS_FILE: bindings,
+        ...(options.values !== undefined ? { VALUES_FILE: values } : {}),
+        ENDPOINT_CALLS: join(dir, 'endpoint-calls'),
+        ENDPOINT_MISSING_CALLS: String(options.endpointMissingCalls ?? 0),
         EXPECTED_SHA: options.sha ?? settings.HELM_SHA256!,
         EXPECTED_KUBECTL_SHA: settings.KUBECTL_SHA256!,
         HELM_FAILS: options.helmFails ?? 'never-matches',
@@ -297,6 +316,48 @@ describe('the chart install script', () => {
 /** Where in the trace the first line starting with each prefix is (-1 when none). */
 const positions = (trace: readonly string[], ...prefixes: string[]) =>
   prefixes.map((prefix) => trace.findIndex((line) => line.startsWith(prefix)));
+
+describe('the chart build fills in the data services the values leave as placeholders', () => {
+  let plan: Plan;
+  beforeAll(() => {
+    plan = planFor({ architecture: { size: '10k', type: 'cloud-native-hybrid' } });
+  });
+  const environment = (wait: number) => ({
+    DATA_ENDPOINTS: chartDataEndpointSetting(plan),
+    DATA_ENDPOINT_WAIT_SECONDS: String(wait),
+  });
+  const values = () =>
+    JSON.stringify(renderGitLabValues(plan, { ...chartEndpoints(plan), ...chartDataEndpoints(plan) }));
+
+  it('waits for each endpoint parameter the data stack writes, then gives Helm the values with the hosts in place', () => {
+    const result = run(plan, { environment: environment(600), values: values(), endpointMissingCalls: 2 });
+    expect(result.status, result.stderr).toBe(0);
+    const reads = result.trace.filter((line) => line.includes('/data-endpoints/'));
+    // The database's parameter is missing twice (one pause each), then every endpoint is there.
+    expect(reads[0]).toBe(
+      'aws ssm get-parameter --name /gitlab-test/data-endpoints/database --query Parameter.Value --output text',
+    );
+    expect(reads).toHaveLength(2 + chartDataEndpointSetting(plan).split(' ').length);
+    expect(result.trace.filter((line) => line.startsWith('sleep'))).toEqual(['sleep 15', 'sleep 15']);
+    const given = JSON.parse(readFileSync(join(result.work, 'values.json'), 'utf8'));
+    expect(given.global.psql.host).toBe('db.example.internal');
+    expect(JSON.stringify(given)).not.toContain('@data-endpoint:');
+    const helm = result.trace.findIndex((line) => line.startsWith('helm upgrade --install gitlab gitlab'));
+    expect(helm).toBeGreaterThan(result.trace.indexOf(reads.at(-1)!));
+  });
+
+  it('fails the install, and signals so, when an endpoint never appears', () => {
+    const result = run(plan, { environment: environment(30), values: values(), endpointMissingCalls: 1000 });
+    expect(result.status).not.toBe(0);
+    expect(result.stdout + result.stderr).toContain(
+      'gave up waiting for SSM parameter /gitlab-test/data-endpoints/database',
+    );
+    expect(result.signals.map((signal) => signal.Status)).toEqual(['FAILURE']);
+    // A read every 15 s for the 30 s bound: the first, then two more.
+    expect(result.trace.filter((line) => line.includes('/data-endpoints/'))).toHaveLength(3);
+    expect(result.trace.some((line) => line.startsWith('helm upgrade --install gitlab gitlab'))).toBe(false);
+  });
+});
 
 describe("the chart build keeps Rails' secrets outside the cluster", () => {
   const SAVED = 'production: {db_key_base: saved-before-the-cluster-was-lost}\n';

@@ -15,16 +15,13 @@ import {
 import { railsGitlabRb } from '../../src/config/rails.js';
 import { IntegerOf, NodeFact, type RubyHash, SecretValue } from '../../src/config/ruby.js';
 import type { RuntimeEndpoints } from '../../src/config/types.js';
+import { dataEndpoint } from '../../src/plan/data-endpoints.js';
 import type { Plan, PlanNode } from '../../src/plan/types.js';
 import { nodeOf as node, planFor } from '../fixtures/plans.js';
 import { comments, entries, setting, symbolKeyed } from './rb-query.js';
 
 const endpoints: RuntimeEndpoints = {
-  databaseHost: 'db.example.internal',
-  databasePort: '6543',
-  redisHosts: { redis: 'redis.example.internal' },
   praefectLoadBalancerHost: 'praefect.example.internal',
-  praefectDatabase: { host: 'praefect-db.example.internal', port: '6544' },
   signal: { stackName: 'compute', logicalId: 'PraefectBoot' },
 };
 
@@ -144,11 +141,13 @@ describe('Praefect gitlab.rb', () => {
     const db = rds.kind === 'rds' ? rds.databases[0] : undefined;
     expect(db?.role).toBe('praefect-postgres');
     const database = entries(configuration(cluster, 'praefect-1').database!);
+    const endpoint = dataEndpoint(cluster, 'praefect-database');
+    expect(endpoint.parameterName).toBe('/gitlab-test/data-endpoints/praefect-database');
     expect(database.host).toEqual(
-      new NodeFact('praefect-database-host', '', '', endpoints.praefectDatabase!.host),
+      new NodeFact('praefect-database-host', '', '', undefined, { endpoint, part: 'host' }),
     );
     expect(database.port).toEqual(
-      new IntegerOf(new NodeFact('praefect-database-port', '', '', endpoints.praefectDatabase!.port)),
+      new IntegerOf(new NodeFact('praefect-database-port', '', '', undefined, { endpoint, part: 'port' })),
     );
     expect(database.dbname).toBe(db?.name);
     expect(database.user).toBe(db?.user);
@@ -160,14 +159,19 @@ describe('Praefect gitlab.rb', () => {
       'praefect-database-password',
       'praefect-external-token',
     ]);
-    // Never GitLab's instance.
-    expect(Object.fromEntries(rb.facts())).toEqual({
-      'praefect-database-host': endpoints.praefectDatabase!.host,
-      'praefect-database-port': endpoints.praefectDatabase!.port,
-    });
-    const { praefectDatabase: _, ...withoutEndpoint } = endpoints;
-    expect(() => praefectGitlabRb(cluster, node(cluster, 'praefect-1'), withoutEndpoint)).toThrow(
-      "a Gitaly Cluster needs the endpoint of Praefect's RDS instance",
+    // Never GitLab's instance: the boot waits for Praefect's own endpoint only.
+    expect(rb.facts().size).toBe(0);
+    expect(rb.dataEndpoints()).toEqual([
+      { endpoint, hostFact: 'praefect-database-host', portFact: 'praefect-database-port' },
+    ]);
+    const withoutPraefectDatabase: Plan = {
+      ...cluster,
+      services: cluster.services.filter(
+        (service) => service.kind !== 'rds' || service.role !== 'praefect-postgres',
+      ),
+    };
+    expect(() => dataEndpoint(withoutPraefectDatabase, 'praefect-database')).toThrow(
+      'the Plan has no praefect-database service',
     );
   });
 

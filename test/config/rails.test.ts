@@ -17,9 +17,6 @@ import { planFor } from '../fixtures/plans.js';
 import { called, comments, entries, hasSetting, keysOf, setting } from './rb-query.js';
 
 const endpoints: RuntimeEndpoints = {
-  databaseHost: 'db.example.internal',
-  databasePort: '5432',
-  redisHosts: { redis: 'redis.example.internal' },
   praefectLoadBalancerHost: 'praefect.example.internal',
   signal: { stackName: 'compute', logicalId: 'RailsBoot' },
 };

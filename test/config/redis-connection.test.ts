@@ -19,7 +19,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readScript, SCRIPT_FILES, withHeader } from '../../src/config/boot-script.js';
+import { ARTIFACT_HEADER, readScript, SCRIPT_FILES, withHeader } from '../../src/config/boot-script.js';
 import { bootTargets, renderUserDataParts, targetName } from '../../src/config/index.js';
 import type { Plan } from '../../src/plan/types.js';
 import { planFor } from '../fixtures/plans.js';
@@ -147,11 +147,17 @@ async function startRedis(): Promise<RedisServer> {
 }
 
 /**
- * Runs the boot script's `record_facts` and `fetch_secrets` for a node's boot.env, with the
- * instance metadata and `aws` answered by stubs (Secrets Manager returns the AUTH token for the
- * Redis secret). Returns the directories they wrote.
+ * Runs the boot script's `record_facts`, `fetch_secrets` and `data_endpoints` for a node's boot.env,
+ * with the instance metadata and `aws` answered by stubs (Secrets Manager returns the AUTH token for
+ * the Redis secret; each data endpoint parameter says `localhost:<port>`, where the test's server
+ * listens, so the boot's connection check reaches a real Redis). Returns the directories they wrote.
  */
-function bootFiles(env: string, redisSecretName: string, root: string): { secrets: string; facts: string } {
+function bootFiles(
+  env: string,
+  redisSecretName: string,
+  root: string,
+  redisPort: number,
+): { secrets: string; facts: string } {
   const secrets = join(root, 'secrets');
   const facts = join(root, 'facts');
   const envFile = join(root, 'boot.env');
@@ -165,17 +171,20 @@ function bootFiles(env: string, redisSecretName: string, root: string): { secret
     SELF: '/bin/false',
     LOCKED: '/bin/false',
     FIRST_BOOT_PLACEHOLDER: '{}',
+    ...ARTIFACT_HEADER,
   }).replace(/\ncase "\$\{1:-boot\}" in[\s\S]*$/, '\n');
   const stubs = `
 imds() { case "$1" in placement/region) echo us-west-2 ;; instance-id) echo i-0123 ;; *) echo 10.0.1.10 ;; esac; }
 instance_account() { printf 123456789012; }
 aws() {
-  local id=""
-  while [ $# -gt 0 ]; do [ "$1" = --secret-id ] && id=$2; shift; done
+  local id="" parameter=""
+  while [ $# -gt 0 ]; do [ "$1" = --secret-id ] && id=$2; [ "$1" = --name ] && parameter=$2; shift; done
+  if [ -n "$parameter" ]; then echo "localhost:${redisPort}"; return; fi
   if [ "$id" = ${JSON.stringify(redisSecretName)} ]; then cat ${JSON.stringify(tokenFile)}; else echo '{"password":"unused","username":"AKIAEXAMPLE","secretAccessKey":"unused"}'; fi
 }
 record_facts
 fetch_secrets
+data_endpoints
 `;
   const result = spawnSync('bash', ['-c', `${script}\n${stubs}`], { encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`boot steps failed: ${result.stderr}`);
@@ -186,16 +195,12 @@ fetch_secrets
 function connectAs(plan: Plan, nodeName: string, redis: RedisServer): Record<string, Connection> {
   const target = bootTargets(plan).find((candidate) => targetName(candidate) === nodeName);
   if (!target) throw new Error(`no ${nodeName} in the plan`);
-  const endpoints = endpointsFor(target);
-  const parts = renderUserDataParts(plan, target, {
-    ...endpoints,
-    redisHosts: Object.fromEntries(Object.keys(endpoints.redisHosts).map((role) => [role, 'localhost'])),
-  });
+  const parts = renderUserDataParts(plan, target, endpointsFor(target));
   const root = join(redis.dir, nodeName);
   mkdirSync(root, { recursive: true });
   const secretName = plan.secrets.find((secret) => secret.id === 'redis-auth-token')?.name;
   if (!secretName) throw new Error('the plan has no Redis AUTH token');
-  const dirs = bootFiles(parts.env, secretName, root);
+  const dirs = bootFiles(parts.env, secretName, root, redis.port);
   const gitlabRb = join(root, 'gitlab.rb');
   writeFileSync(gitlabRb, parts.gitlabRb ?? '');
   const result = spawnSync('ruby', [CONNECTOR, gitlabRb], {

@@ -35,21 +35,6 @@ export const FAKE_SECRET = 'fake-Secret-Value-7f3a9c';
 /** Endpoints as plain strings (infra passes CDK tokens; the renderers treat both alike). */
 export function endpointsFor(target: BootTarget): RuntimeEndpoints {
   return {
-    databaseHost: 'gitlab-test-db.cluster-abc.us-west-2.rds.amazonaws.com',
-    databasePort: '5432',
-    // More replicas than any Plan has: each Plan reads those of its members.
-    databaseReplicaHosts: Object.fromEntries(
-      Array.from({ length: 15 }, (_, index) => [
-        `postgres-read-replica-${index + 1}`,
-        `gitlab-test-db-replica-${index + 1}.abc.us-west-2.rds.amazonaws.com`,
-      ]),
-    ),
-    praefectDatabase: { host: 'gitlab-test-praefect-db.abc.us-west-2.rds.amazonaws.com', port: '5432' },
-    redisHosts: {
-      redis: 'master.gitlab-test-redis.abc123.usw2.cache.amazonaws.com',
-      'redis-cache': 'master.gitlab-test-redis-cache.abc123.usw2.cache.amazonaws.com',
-      'redis-persistent': 'master.gitlab-test-redis-persistent.abc123.usw2.cache.amazonaws.com',
-    },
     praefectLoadBalancerHost: 'praefect.gitlab-test.internal',
     signal: { stackName: 'gitlab-test-compute', logicalId: `${targetName(target).replaceAll('-', '')}Boot` },
   };

@@ -108,14 +108,7 @@ const long = (name: string) => `${name}.${'x'.repeat(60)}.us-west-2.amazonaws.co
 
 /** Deploy-time endpoint values longer than AWS's usual ones, for the size limits. */
 const LONG_ENDPOINTS: RuntimeEndpoints = {
-  databaseHost: long('database'),
-  databasePort: '5432',
-  redisHosts: { redis: long('redis'), 'redis-cache': long('cache'), 'redis-persistent': long('persistent') },
   praefectLoadBalancerHost: long('praefect'),
-  databaseReplicaHosts: Object.fromEntries(
-    [1, 2, 3].map((n) => [`postgres-read-replica-${n}`, long(`replica-${n}`)]),
-  ),
-  praefectDatabase: { host: long('praefect-database'), port: '5432' },
   dataVolumeId: 'vol-0123456789abcdef0',
   signal: { stackName: 'gitlab-production-compute', logicalId: 'GitalyGitaly1Instance0123ABCD' },
 };
@@ -207,12 +200,7 @@ describe('user data', () => {
     const plan = planFor({ architecture: { size: '10k' } });
     for (const target of bootTargets(plan)) {
       const parts = renderUserDataParts(plan, target, {
-        databaseHost: 'db',
-        databasePort: '5432',
-        redisHosts: { 'redis-cache': 'cache', 'redis-persistent': 'persistent' },
         praefectLoadBalancerHost: 'praefect',
-        databaseReplicaHosts: { 'postgres-read-replica-1': 'r1', 'postgres-read-replica-2': 'r2' },
-        praefectDatabase: { host: 'praefect-db', port: '5432' },
         signal: { stackName: 'compute', logicalId: 'Node' },
       });
       const hook = /^GLA_LAUNCH_HOOK='(.*)'$/m.exec(parts.env)?.[1];
@@ -221,39 +209,38 @@ describe('user data', () => {
     expect(bootTargets(plan).some((target) => target.kind === 'group')).toBe(true);
   });
 
-  it('passes endpoint values (CDK tokens at synth time) through unchanged', () => {
+  it('passes endpoint values (CDK tokens at synth time) through unchanged, and names the data endpoints to wait for', () => {
     const plan = planFor({ architecture: { size: '10k' } });
     const token = (n: number) => `\${Token[TOKEN.${n}]}`;
+    const parameter = (id: string) => `/gitlab-test/data-endpoints/${id}`;
     for (const target of bootTargets(plan)) {
       const endpoints: RuntimeEndpoints = {
-        databaseHost: token(1),
-        databasePort: token(2),
-        redisHosts: { 'redis-cache': token(3), 'redis-persistent': token(4) },
         praefectLoadBalancerHost: token(5),
-        databaseReplicaHosts: { 'postgres-read-replica-1': token(8), 'postgres-read-replica-2': token(9) },
-        praefectDatabase: { host: token(10), port: token(11) },
         signal: { stackName: token(6), logicalId: token(7) },
       };
       const parts = renderUserDataParts(plan, target, endpoints);
       expect(parts.env).toContain(`GLA_STACK='${token(6)}'`);
       expect(parts.env).toContain(`GLA_LOGICAL_ID='${token(7)}'`);
       const role = target.kind === 'node' ? target.node.role : target.group.role;
+      const waitsFor = /^GLA_ENDPOINTS='(.*)'$/m.exec(parts.env)?.[1]?.split(' ').filter(Boolean);
       if (role === 'rails' || role === 'sidekiq') {
-        expect(parts.env).toContain(`GLA_FACT_DATABASE_HOST='${token(1)}'`);
-      }
-      if (role === 'rails' || role === 'sidekiq') {
-        // Reads balanced over the replicas, each endpoint a fact of its own.
-        expect(parts.env).toContain(`GLA_FACT_DATABASE_REPLICA_1_HOST='${token(8)}'`);
-        expect(parts.env).toContain(`GLA_FACT_DATABASE_REPLICA_2_HOST='${token(9)}'`);
-      }
-      if (role === 'praefect') {
+        expect(parts.env).toContain(`GLA_FACT_PRAEFECT_HOST='${token(5)}'`);
+        // GitLab's primary and both Redis, never a replica (named by DNS) nor Praefect's database.
+        expect(waitsFor?.sort(), role).toEqual(
+          [
+            `database|${parameter('database')}|database-host|database-port`,
+            `redis|${parameter('redis-persistent')}|redis-host|-`,
+            `redis|${parameter('redis-cache')}|redis-cache-host|-`,
+          ].sort(),
+        );
+      } else if (role === 'praefect') {
         // Praefect's own instance, never GitLab's.
-        expect(parts.env).toContain(`GLA_FACT_PRAEFECT_DATABASE_HOST='${token(10)}'`);
-        expect(parts.env).toContain(`GLA_PRAEFECT_DB_HOST='${token(10)}'`);
-        expect(parts.env).toContain(`GLA_PRAEFECT_DB_PORT='${token(11)}'`);
-        expect(parts.env).not.toContain(token(1));
-      } else {
-        expect(parts.env).not.toContain(token(10));
+        expect(waitsFor).toEqual([
+          `database|${parameter('praefect-database')}|praefect-database-host|praefect-database-port`,
+        ]);
+        expect(parts.env).not.toContain('GLA_PRAEFECT_DB_HOST');
+      } else if (role === 'gitaly' || role === 'monitoring') {
+        expect(waitsFor, role).toEqual([]);
       }
       // Tokens live only in the uncompressed settings file, never in compressed files.
       for (const file of writeFiles(parts.document).filter(

@@ -23,9 +23,6 @@ import {
 } from './synth.js';
 
 const endpoints: RuntimeEndpoints = {
-  databaseHost: 'db.example.internal',
-  databasePort: '5432',
-  redisHosts: { redis: 'redis.example.internal' },
   praefectLoadBalancerHost: 'praefect.example.internal',
   signal: { stackName: 'compute', logicalId: 'RailsBoot' },
 };

@@ -80,6 +80,22 @@ describe.each(allPlans())(
       synth = synthesize(plan);
     });
 
+    // Compute starts beside data, so its nodes install GitLab while RDS is being created; they wait
+    // for the data services in their boot script (src/plan/boot-order.ts).
+    it('deploys compute without waiting for the data stack: no stack dependency, no import of its exports', () => {
+      const assembly = synth.app.synth();
+      const dependencies = (kind: 'compute' | 'ops') =>
+        assembly
+          .getStackByName(synth.environment.stacks[kind].stackName)
+          .dependencies.map((artifact) => artifact.id);
+      const data = synth.environment.dataStack.artifactId;
+      expect(dependencies('compute')).not.toContain(data);
+      expect(dependencies('compute')).toContain(synth.environment.networkStack.artifactId);
+      // The ops stack watches the databases, so it still comes after data: the check can see one.
+      expect(dependencies('ops')).toContain(data);
+      expect(JSON.stringify(synth.json.compute)).not.toContain(`"${synth.environment.dataStack.stackName}:`);
+    });
+
     it('has exactly the Plan fixed instances per role, AZ and subnet tier', () => {
       expect(templateCensus(synth)).toEqual(planCensus(plan).fixed);
     });

@@ -189,7 +189,19 @@ describe("GitLab's chart on the cluster (10k Cloud Native Hybrid)", () => {
     expect(values.registry.serviceAccount.annotations['eks.amazonaws.com/role-arn']).toBe(
       `arn:aws:iam::${ACCOUNT}:role/${roleIds.get('registry')}`,
     );
-    expect(values.global.psql.host).toMatch(/\.Endpoint\.Address$/);
+    // A placeholder the chart build fills in from the data stack's parameter once RDS exists.
+    expect(values.global.psql.host).toBe('@data-endpoint:database@');
+    const build = resourcesOf(synth.json.compute, 'AWS::CodeBuild::Project')[0]![1];
+    const variables = Object.fromEntries(
+      ((build.Properties!.Environment as Json).EnvironmentVariables as Json[]).map((entry) => [
+        entry.Name,
+        entry.Value,
+      ]),
+    );
+    expect(variables.DATA_ENDPOINTS).toContain(
+      '@data-endpoint:database@|/gitlab-test/data-endpoints/database',
+    );
+    expect(JSON.stringify(synth.json.compute)).not.toContain('gitlab-test-data:');
     expect(values.global.appConfig.artifacts.bucket).toBe(
       bucketArn('artifacts').replace('arn:aws:s3:::', ''),
     );

@@ -20,8 +20,8 @@ describe('GitLab version parameter (10k with Gitaly Cluster, bastions)', () => {
     });
   });
 
-  it('lives in the data stack with the spec version', () => {
-    const parameters = resourcesOf(synth.json.data, 'AWS::SSM::Parameter');
+  it('lives in the network stack, which exists before any instance boots, with the spec version', () => {
+    const parameters = resourcesOf(synth.json.network, 'AWS::SSM::Parameter');
     expect(parameters.map(([, parameter]) => parameter.Properties)).toContainEqual(
       expect.objectContaining({ Name: '/gitlab-test/gitlab-version', Value: synth.plan.gitlab.version }),
     );
@@ -65,7 +65,7 @@ describe('GitLab version parameter (10k with Gitaly Cluster, bastions)', () => {
   it('is the parameter upgrade writes', () => {
     const steps = planUpgrade(synth.plan, { from: '18.2.0', to: '18.2.1', backup: false });
     const setVersion = steps.find((step) => step.kind === 'set-version');
-    const names = resourcesOf(synth.json.data, 'AWS::SSM::Parameter').map(
+    const names = resourcesOf(synth.json.network, 'AWS::SSM::Parameter').map(
       ([, parameter]) => parameter.Properties!.Name,
     );
     expect(names).toContain(setVersion && 'parameterName' in setVersion ? setVersion.parameterName : '');

@@ -77,6 +77,20 @@ const aliasesOf = (world: FakeWorld, key: keyof FakeWorld['keyAliases']) => ({
 
 function secretIdsRead(plan: Plan, caller: Caller): SecretId[] {
   if (caller.role === 'bastion') return [];
+  return secretsRead(renderedFor(plan, caller).needs!);
+}
+
+/** The data endpoint parameters the caller's boot script waits for, as its settings name them. */
+function endpointParametersRead(plan: Plan, caller: Caller): string[] {
+  if (caller.role === 'bastion') return [];
+  const listed = /^GLA_ENDPOINTS='(.*)'$/m.exec(renderedFor(plan, caller).env)?.[1] ?? '';
+  return listed
+    .split(' ')
+    .filter(Boolean)
+    .map((entry) => entry.split('|')[1]!);
+}
+
+function renderedFor(plan: Plan, caller: Caller) {
   const target =
     caller.kind === 'node'
       ? ({ kind: 'node', node: caller.node } as const)
@@ -84,22 +98,11 @@ function secretIdsRead(plan: Plan, caller: Caller): SecretId[] {
           kind: 'group',
           group: plan.autoScalingGroups.find((group) => group.id === caller.groupId)!,
         } as const);
-  const parts = renderUserDataParts(plan, target, {
-    databaseHost: 'db.example',
-    databasePort: '5432',
-    redisHosts: { redis: 'redis.example', 'redis-cache': 'cache.example', 'redis-persistent': 'p.example' },
+  return renderUserDataParts(plan, target, {
     praefectLoadBalancerHost: 'praefect.example',
-    databaseReplicaHosts: Object.fromEntries(
-      Array.from({ length: 15 }, (_, index) => [
-        `postgres-read-replica-${index + 1}`,
-        `r${index + 1}.example`,
-      ]),
-    ),
-    praefectDatabase: { host: 'praefect-db.example', port: '5432' },
     gitlabVersionParameter: gitlabVersionParameterName(plan),
     signal: { stackName: 'compute', logicalId: 'Node' },
   });
-  return secretsRead(parts.needs!);
 }
 
 /** Whether the caller generates the first-boot secrets: the migrating group, or the 1k node. */
@@ -179,6 +182,13 @@ export function allowedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsC
     resource: `arn:aws:ssm:${world.region}:${ACCOUNT}:parameter${gitlabVersionParameterName(plan)}`,
     why: 'boot script reads the GitLab version',
   });
+  for (const name of endpointParametersRead(plan, caller)) {
+    calls.push({
+      action: 'ssm:GetParameter',
+      resource: `arn:aws:ssm:${world.region}:${ACCOUNT}:parameter${name}`,
+      why: `boot script waits for the data endpoint ${name}`,
+    });
+  }
   for (const id of secretIdsRead(plan, caller)) {
     if (id.startsWith('user-') || id === 'smtp-credentials') {
       // Under the account's aws/secretsmanager key (whose policy allows it): the user's own, SES's.
@@ -434,6 +444,14 @@ export function allowedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsC
 /** The calls a caller must never be allowed to make. */
 export function deniedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsCall[] {
   const calls: AwsCall[] = [];
+  // Another environment's data endpoints, under the same names but for the environment's.
+  for (const name of endpointParametersRead(plan, caller)) {
+    calls.push({
+      action: 'ssm:GetParameter',
+      resource: `arn:aws:ssm:${world.region}:${ACCOUNT}:parameter${name.replace(`/${plan.spec.name}/`, `/${plan.spec.name}-other/`)}`,
+      why: "read another environment's data endpoint",
+    });
+  }
   // The backup metric namespace only, and only from the node that runs the scheduled backup.
   calls.push({
     action: 'cloudwatch:PutMetricData',

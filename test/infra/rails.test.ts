@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { UBUNTU_IMAGE_PARAMETER } from '../../src/infra/common.js';
 import { machineImageParameterName, ROLE_TAG } from '../../src/plan/contracts.js';
 import type { AutoScalingGroupPlan } from '../../src/plan/types.js';
+import { isoMinutes } from '../../src/report/estimate.js';
 import { planFor } from '../fixtures/plans.js';
 import {
   type CfnResource,
@@ -46,12 +47,12 @@ describe('Rails and Sidekiq (5k)', () => {
       expect(data.InstanceType).toBe(plan.instanceType);
       expect(data.MetadataOptions.HttpTokens).toBe('required');
       const parameter = synth.json.compute.Parameters![data.ImageId.Ref]!;
-      // The environment's own parameter, which the data stack fills once from Canonical's "current"
+      // The environment's own parameter, which the network stack fills once from Canonical's "current"
       // one: a newer Ubuntu release never rolls the nodes on its own.
       const pinned = machineImageParameterName(synth.plan, plan.arch);
       expect(parameter.Default).toBe(pinned);
       expect(parameter.Type).toBe('AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>');
-      const [, source] = resourcesOf(synth.json.data, 'AWS::SSM::Parameter').find(
+      const [, source] = resourcesOf(synth.json.network, 'AWS::SSM::Parameter').find(
         ([, candidate]) => candidate.Properties!.Name === pinned,
       )!;
       expect(source.Properties).toMatchObject({
@@ -129,12 +130,10 @@ describe('Rails and Sidekiq (5k)', () => {
       ]);
       synth.templates.compute.resourceCountIs('AWS::AutoScaling::LifecycleHook', 0);
       // CloudFormation waits for boot signals exactly as long as the hook holds a node.
-      expect(group.CreationPolicy).toMatchObject({
-        ResourceSignal: { Timeout: `PT${plan.boot.timeoutSeconds / 60}M` },
-      });
-      expect(group.UpdatePolicy).toMatchObject({
-        AutoScalingRollingUpdate: { PauseTime: `PT${plan.boot.timeoutSeconds / 60}M` },
-      });
+      const creation = group.CreationPolicy as { ResourceSignal: { Timeout: string } };
+      expect(isoMinutes(creation.ResourceSignal.Timeout)).toBe(plan.boot.timeoutSeconds / 60);
+      const update = group.UpdatePolicy as { AutoScalingRollingUpdate: { PauseTime: string } };
+      expect(isoMinutes(update.AutoScalingRollingUpdate.PauseTime)).toBe(plan.boot.timeoutSeconds / 60);
     }
   });
 
@@ -155,7 +154,7 @@ describe('boot scripts from the config layer', () => {
       renderUserData: (_plan, target, endpoints) => {
         const name = target.kind === 'node' ? target.node.id : target.group.id;
         seen.push(name);
-        return `#cloud-config\n# ${name} db=${endpoints.databaseHost}:${endpoints.databasePort} signal=${endpoints.signal.stackName}/${endpoints.signal.logicalId} praefect=${endpoints.praefectLoadBalancerHost}`;
+        return `#cloud-config\n# ${name} signal=${endpoints.signal.stackName}/${endpoints.signal.logicalId} praefect=${endpoints.praefectLoadBalancerHost}`;
       },
     });
     expect(seen.sort()).toEqual(
@@ -178,9 +177,10 @@ describe('boot scripts from the config layer', () => {
     const userData = JSON.stringify(synth.json.compute.Resources[templateId]!.Properties!.LaunchTemplateData);
     expect(userData).toContain(`signal=gitlab-test-compute/${railsId}`);
     expect(userData).toContain('praefect=praefect.gitlab-test.internal');
-    expect(userData).toMatch(/Fn::ImportValue.*Database/);
+    // Nothing of the data stack: the boot script reads the endpoints from their parameters.
+    expect(userData).not.toMatch(/Fn::ImportValue/);
     synth.templates.compute.hasResource('AWS::EC2::Instance', {
-      CreationPolicy: { ResourceSignal: { Count: 1, Timeout: 'PT30M' } },
+      CreationPolicy: { ResourceSignal: { Count: 1, Timeout: 'PT1H' } },
       Properties: Match.objectLike({
         Tags: Match.arrayWith([{ Key: 'gitlab-aws:node', Value: 'gitaly-1' }]),
       }),

@@ -135,8 +135,8 @@ describe('runner manager', () => {
       expect(mappings.length, id).toBeGreaterThan(0);
       for (const mapping of mappings) {
         expect(mapping.Ebs.Encrypted, id).toBe(true);
-        // The data stack's volume key, named by its alias so the compute stack imports nothing of data.
-        expect(JSON.stringify(mapping.Ebs.KmsKeyId), id).toContain(`:alias/${plan.spec.name}/volumes`);
+        // The network stack's root volume key, which exists before compute starts, named by its alias.
+        expect(JSON.stringify(mapping.Ebs.KmsKeyId), id).toContain(`:alias/${plan.spec.name}/root-volumes`);
       }
     }
   });

@@ -12,6 +12,7 @@ import { CHART_SERVICE_ENDPOINTS } from '../../src/catalog/gitlab-chart-services
 import { documentedNetworkPaths, type NetworkPath } from '../../src/catalog/network-paths.js';
 import { EXPORTER_PORTS, PORTS } from '../../src/catalog/ports.js';
 import {
+  ComputeKeys,
   EncryptionKeys,
   SecurityGroups,
   type SecurityGroupsProps,
@@ -572,8 +573,63 @@ describe('EncryptionKeys', () => {
     expect(keyOf(keys.volumes).DeletionPolicy).toBe('Retain');
   });
 
-  it('lets only the Auto Scaling service-linked role of this account use and grant the volume key', () => {
-    const statements = keyOf(keys.volumes).Properties.KeyPolicy.Statement as Json[];
+  it("opens no data key to Auto Scaling: groups launch only root volumes, under the network stack's key", () => {
+    for (const key of [keys.volumes, keys.database, keys.cache, keys.objectStorage, keys.secrets])
+      expect(JSON.stringify(keyOf(key).Properties.KeyPolicy)).not.toContain('AutoScaling');
+  });
+});
+
+describe('ComputeKeys', () => {
+  const asked: string[] = [];
+  let stack: Stack;
+  let keys: ComputeKeys;
+  let template: Json;
+  beforeAll(() => {
+    stack = new Stack(new App(), 'Network');
+    keys = new ComputeKeys(stack, 'ComputeKeys', {
+      environmentName: 'gl-prod',
+      kubernetes: true,
+      removalPolicyOf: (id) => {
+        asked.push(id);
+        return RemovalPolicy.RETAIN;
+      },
+    });
+    template = Template.fromStack(stack).toJSON() as Json;
+  });
+  const keyOf = (key: { node: { defaultChild?: unknown } }) =>
+    template.Resources[stack.getLogicalId(key.node.defaultChild as never)] as Json;
+
+  it('makes a rotated, retained root volume key and a Kubernetes secrets key, aliased under the environment', () => {
+    expect(asked.sort()).toEqual(['kms-key-kubernetes-secrets', 'kms-key-root-volumes']);
+    expect(keys.aliases).toEqual({
+      'root-volumes': 'alias/gl-prod/root-volumes',
+      'kubernetes-secrets': 'alias/gl-prod/kubernetes-secrets',
+    });
+    const aliases = Object.values(template.Resources as Record<string, Json>)
+      .filter((resource) => resource.Type === 'AWS::KMS::Alias')
+      .map((resource) => [resource.Properties.AliasName, resource.Properties.TargetKeyId['Fn::GetAtt'][0]]);
+    for (const [key, alias] of [
+      [keys.rootVolumes, 'alias/gl-prod/root-volumes'],
+      [keys.kubernetesSecrets!, 'alias/gl-prod/kubernetes-secrets'],
+    ] as const) {
+      expect(keyOf(key).Properties.EnableKeyRotation).toBe(true);
+      expect(keyOf(key).DeletionPolicy).toBe('Retain');
+      expect(aliases).toContainEqual([alias, stack.getLogicalId(key.node.defaultChild as never)]);
+    }
+  });
+
+  it('has no Kubernetes secrets key without EKS', () => {
+    const bare = new ComputeKeys(new Stack(new App(), 'Bare'), 'ComputeKeys', {
+      environmentName: 'gl-prod',
+      kubernetes: false,
+      removalPolicyOf: () => RemovalPolicy.RETAIN,
+    });
+    expect(bare.kubernetesSecrets).toBeUndefined();
+    expect(bare.aliases).toEqual({ 'root-volumes': 'alias/gl-prod/root-volumes' });
+  });
+
+  it('lets only the Auto Scaling service-linked role of this account use and grant the root volume key', () => {
+    const statements = keyOf(keys.rootVolumes).Properties.KeyPolicy.Statement as Json[];
     const bySid = new Map(statements.map((statement) => [statement.Sid, statement]));
     const role = {
       'Fn::Join': [
@@ -611,6 +667,6 @@ describe('EncryptionKeys', () => {
       Condition: { StringEquals: principal, Bool: { 'kms:GrantIsForAWSResource': 'true' } },
     });
     expect(statements).toHaveLength(3);
-    expect(JSON.stringify(keyOf(keys.database).Properties.KeyPolicy)).not.toContain('AutoScaling');
+    expect(JSON.stringify(keyOf(keys.kubernetesSecrets!).Properties.KeyPolicy)).not.toContain('AutoScaling');
   });
 });

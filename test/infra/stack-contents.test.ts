@@ -19,6 +19,8 @@ const CLAIMS: Readonly<Record<StackKind, Readonly<Record<string, readonly string
     'private DNS zone': ['AWS::Route53::HostedZone'],
     'security groups': ['AWS::EC2::SecurityGroup'],
     'access-log bucket': ['AWS::S3::Bucket'],
+    'the GitLab version and pinned Ubuntu image parameters': ['AWS::SSM::Parameter'],
+    'the KMS keys of root volumes and Kubernetes secrets': ['AWS::KMS::Key'],
   },
   data: {
     'KMS keys': ['AWS::KMS::Key'],
@@ -27,7 +29,8 @@ const CLAIMS: Readonly<Record<StackKind, Readonly<Record<string, readonly string
     'S3 buckets': ['AWS::S3::Bucket'],
     'Secrets Manager secrets': ['AWS::SecretsManager::Secret'],
     'Gitaly data volumes': ['AWS::EC2::Volume'],
-    'the GitLab version and pinned Ubuntu image parameters': ['AWS::SSM::Parameter'],
+    'the SSM parameters publishing the database and Redis endpoints': ['AWS::SSM::Parameter'],
+    "the read replicas' private DNS names": ['AWS::Route53::RecordSet'],
     'the SES e-mail identity with its DKIM and MAIL FROM records and SMTP user': [
       'AWS::SES::EmailIdentity',
       'AWS::Route53::RecordSet',

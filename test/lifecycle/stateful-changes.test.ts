@@ -73,6 +73,58 @@ describe('findStackMoves', () => {
   });
 });
 
+describe('findStackMoves: the version and image parameters the network stack took from the data stack', () => {
+  const parameter = (name: string, value: string) => ({
+    Type: 'AWS::SSM::Parameter',
+    Properties: { Name: name, Type: 'String', Value: value },
+  });
+  const before = {
+    data: {
+      Resources: {
+        GitLabVersion: parameter('/gl-prod/gitlab-version', '19.3.0'),
+        UbuntuImagex8664: parameter('/gl-prod/ubuntu-image/x86_64', '{{resolve:ssm:/aws/service/x}}'),
+      },
+    },
+    network: { Resources: {} },
+    compute: { Resources: { RailsGitlabRb: parameter('/gl-prod/node-configuration/rails/gitlab-rb', 'a') } },
+  };
+  const after = {
+    data: { Resources: {} },
+    network: { Resources: before.data.Resources },
+    compute: { Resources: {} },
+  };
+  const diffs = {
+    'gl-prod-network': fullDiff(before.network, after.network),
+    'gl-prod-data': fullDiff(before.data, after.data),
+    'gl-prod-compute': fullDiff(before.compute, after.compute),
+  };
+
+  it('says an environment of the older layout cannot take the move in place, and that the data stack deletes them', () => {
+    const changes = findStatefulChanges(diffs);
+    expect(changes.filter((change) => change.action === 'move')).toEqual([
+      expect.objectContaining({
+        stackName: 'gl-prod-network',
+        logicalId: 'GitLabVersion',
+        from: { stackName: 'gl-prod-data', logicalId: 'GitLabVersion' },
+      }),
+      expect.objectContaining({
+        stackName: 'gl-prod-network',
+        logicalId: 'UbuntuImagex8664',
+        from: { stackName: 'gl-prod-data', logicalId: 'UbuntuImagex8664' },
+      }),
+    ]);
+    expect(changes.filter((change) => change.action === 'delete').map((change) => change.logicalId)).toEqual([
+      'GitLabVersion',
+      'UbuntuImagex8664',
+    ]);
+    expect(unapprovedStatefulChanges(changes, ['GitLabVersion', 'UbuntuImagex8664'])).toHaveLength(2);
+  });
+
+  it('takes no node configuration parameter for data: the compute stack renders it anew', () => {
+    expect(findStatefulChanges(diffs).map((change) => change.logicalId)).not.toContain('RailsGitlabRb');
+  });
+});
+
 describe('findStatefulChanges', () => {
   const changes = findStatefulChanges(diffs);
   const byId = Object.fromEntries(changes.map((change) => [change.logicalId, change]));

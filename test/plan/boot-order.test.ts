@@ -3,13 +3,15 @@ import {
   BOOT_PHASE_SECONDS,
   type BootArtifact,
   type BootOrderPlan,
+  type BootPhaseId,
   type BootWait,
   bootOrderProblems,
   bootTimeline,
   planBootOrder,
   walkBoot,
+  worstCaseReadyAt,
 } from '../../src/plan/boot-order.js';
-import { NODE_BOOT } from '../../src/plan/contracts.js';
+import { DATA_SERVICE_CREATION, NODE_BOOT } from '../../src/plan/contracts.js';
 import type { Plan } from '../../src/plan/types.js';
 import { type Combination, planFor, supportedCombinations } from '../fixtures/plans.js';
 
@@ -58,11 +60,12 @@ describe('boot order of a 3k plan', () => {
   });
 
   it('names who produces the shared secrets, the Praefect database and the first migration, and who waits', () => {
-    expect(waitLines(order, (wait) => wait.enforcedBy !== 'cloudformation').sort()).toEqual(
+    const shared = (wait: BootWait) =>
+      wait.enforcedBy !== 'cloudformation' &&
+      !/^(secrets|database-ready|redis-ready|gitaly-volume)/.test(wait.artifact);
+    expect(waitLines(order, shared).sort()).toEqual(
       [
         'group rails <- database-migrated (group rails, deploy-lock)',
-        // The producer of the shared secrets waits for nobody's, and polls the database itself.
-        'group rails <- database-ready:postgres (service postgres, boot-script)',
         'group sidekiq <- gitlab-secrets-json (group rails, boot-script)',
         'node backup-1 <- gitlab-secrets-json (group rails, boot-script)',
         'node backup-1 <- gitaly-serving (node praefect-1, boot-script)',
@@ -79,19 +82,20 @@ describe('boot order of a 3k plan', () => {
     );
   });
 
-  it('has CloudFormation hold back no machine for another, and every user of a service after it', () => {
-    const lines = waitLines(order, (wait) => wait.enforcedBy === 'cloudformation');
-    expect(lines.filter((line) => /\((node|group) /.test(line))).toEqual([]);
-    expect(lines).toContain('group sidekiq <- database-ready:postgres (service postgres, cloudformation)');
+  it('has CloudFormation hold back nothing: every user of a service, a volume or the secrets waits in its boot script', () => {
+    expect(waitLines(order, (wait) => wait.enforcedBy === 'cloudformation')).toEqual([]);
+    const lines = waitLines(order);
+    expect(lines).toContain('group rails <- database-ready:postgres (service postgres, boot-script)');
     // Praefect uses its own RDS instance, not GitLab's.
     expect(lines).toContain(
-      'node praefect-1 <- database-ready:praefect-postgres (service praefect-postgres, cloudformation)',
+      'node praefect-1 <- database-ready:praefect-postgres (service praefect-postgres, boot-script)',
     );
-    expect(lines).not.toContain(
-      'node praefect-1 <- database-ready:postgres (service postgres, cloudformation)',
-    );
-    expect(lines).toContain('group sidekiq <- redis-ready:redis (service redis, cloudformation)');
-    expect(lines).toContain('node gitaly-2 <- gitaly-volume:gitaly-2 (volume gitaly-2, cloudformation)');
+    expect(lines).not.toContain('node praefect-1 <- database-ready:postgres (service postgres, boot-script)');
+    expect(lines).toContain('group sidekiq <- redis-ready:redis (service redis, boot-script)');
+    expect(lines).toContain('node gitaly-2 <- gitaly-volume:gitaly-2 (volume gitaly-2, boot-script)');
+    // Every node that installs GitLab reads secrets the data stack creates.
+    for (const subject of order.subjects)
+      expect(lines).toContain(`${subject.ref.kind} ${subject.ref.id} <- secrets (secrets data, boot-script)`);
     // Monitoring and Gitaly use neither the database nor Redis.
     expect(lines.filter((line) => /^node (monitoring|gitaly)-\d <- (database|redis)/.test(line))).toEqual([]);
   });
@@ -113,6 +117,7 @@ describe('boot order of a 3k plan', () => {
     expect(
       timeline.get('node praefect-3')!.waits.map((entry) => [entry.wait.artifact, entry.readyAt / 60]),
     ).toEqual([
+      ['secrets', 0],
       ['database-ready:praefect-postgres', 0],
       ['praefect-database', 0],
       ['praefect-schema', 10],
@@ -122,11 +127,37 @@ describe('boot order of a 3k plan', () => {
     expect(minutes('node backup-1')).toEqual([0, 16]);
   });
 
+  it('times each boot with the data services created beside the machines: the database holds the migrating node', () => {
+    // RDS available 20 min after compute starts: Rails has installed (7) and waits 13 min for its
+    // endpoint, then configures (3), shares the secrets (1), prepares (0.5), migrates (3), starts (2).
+    const timeline = bootTimeline(order, (artifact) => (artifact.kind === 'database-ready' ? 20 * 60 : 0));
+    const rails = timeline.get('group rails')!;
+    expect([rails.start / 60, rails.finish / 60]).toEqual([0, 29.5]);
+    expect(rails.heldBy?.wait.artifact).toBe('database-ready:postgres');
+    // Gitaly needs no database, but the secrets the migrating node shares after it (24), then
+    // configures and starts.
+    expect(timeline.get('node gitaly-1')!.finish / 60).toBe(29);
+    expect(timeline.get('node monitoring-1')!.finish / 60).toBe(12);
+  });
+
+  it('finds every wait in time even when the data services take as long as their bound', () => {
+    const timeline = bootTimeline(order, worstCaseReadyAt);
+    expect(timeline.get('group rails')!.finish).toBe(DATA_SERVICE_CREATION.boundSeconds + 9.5 * 60);
+    for (const [subject, walk] of timeline)
+      expect(walk.finish - walk.start, subject).toBeLessThanOrEqual(NODE_BOOT.timeoutSeconds);
+    expect(bootOrderProblems(order)).toEqual([]);
+    // A creation timeout that leaves no room for the database's bound fails the boot order.
+    expect(bootOrderProblems(order, DATA_SERVICE_CREATION.boundSeconds)).toContain(
+      `group rails signals ${DATA_SERVICE_CREATION.boundSeconds + 570} s after CloudFormation creates it, over the ${DATA_SERVICE_CREATION.boundSeconds} s creation timeout`,
+    );
+  });
+
   it('has the backup node wait for the database, Redis, the secrets and Praefect, each with a producer', () => {
     expect(waitLines(order, (wait) => wait.waiter.id === 'backup-1').sort()).toEqual(
       [
-        'node backup-1 <- database-ready:postgres (service postgres, cloudformation)',
-        'node backup-1 <- redis-ready:redis (service redis, cloudformation)',
+        'node backup-1 <- secrets (secrets data, boot-script)',
+        'node backup-1 <- database-ready:postgres (service postgres, boot-script)',
+        'node backup-1 <- redis-ready:redis (service redis, boot-script)',
         'node backup-1 <- gitlab-secrets-json (group rails, boot-script)',
         'node backup-1 <- gitaly-serving (node praefect-1, boot-script)',
       ].sort(),
@@ -142,7 +173,10 @@ describe('boot order of a Cloud Native Hybrid plan', () => {
     const plan = planFor({ architecture: { size: '3k', type: 'cloud-native-hybrid' } });
     const order = planBootOrder(plan);
     expect(plan.autoScalingGroups).toEqual([]);
-    expect(waitLines(order, (wait) => wait.enforcedBy !== 'cloudformation').sort()).toEqual(
+    const shared = (wait: BootWait) =>
+      !/^(secrets|database-ready|redis-ready|gitaly-volume)/.test(wait.artifact);
+    expect(waitLines(order, (wait) => wait.enforcedBy === 'cloudformation')).toEqual([]);
+    expect(waitLines(order, shared).sort()).toEqual(
       [
         'node praefect-1 <- praefect-database (service praefect-postgres, boot-script)',
         'node praefect-2 <- praefect-database (service praefect-postgres, boot-script)',
@@ -195,6 +229,7 @@ describe('boot order read from the Plan', () => {
         'gitlab-secrets-json gitlab-secrets-json',
         'praefect-database praefect-database',
         'praefect-schema praefect-schema',
+        'secrets secrets',
         'redis-ready:redis-cache redis-ready',
         'redis-ready:redis-persistent redis-ready',
         'ssh-host-keys ssh-host-keys',
@@ -209,17 +244,21 @@ describe('boot order read from the Plan', () => {
     const order = planBootOrder(tenK);
     const stepOf = (waiter: string, artifact: string) =>
       order.waits.find((wait) => wait.waiter.id === waiter && wait.artifact === artifact)?.before;
-    expect(stepOf('rails', 'database-ready:postgres')).toBe('bootstrap');
-    // Sidekiq's reconfigure does not migrate: only its start needs the database.
-    expect(stepOf('sidekiq', 'database-ready:postgres')).toBe('start');
+    // gitlab.rb names the endpoints: every user waits for them before its first reconfigure.
+    expect(stepOf('rails', 'database-ready:postgres')).toBe('configure');
+    expect(stepOf('sidekiq', 'database-ready:postgres')).toBe('configure');
     expect(stepOf('sidekiq', 'redis-ready:redis-persistent')).toBe('configure');
+    expect(stepOf('rails', 'redis-ready:redis-persistent')).toBe('configure');
+    expect(stepOf('sidekiq', 'secrets')).toBe('install');
     expect(stepOf('gitaly-1', 'gitaly-volume:gitaly-1')).toBe('configure');
     expect(stepOf('praefect-2', 'praefect-schema')).toBe('start');
     expect(stepOf('praefect-2', 'praefect-database')).toBe('configure');
     expect(stepOf('gitaly-1', 'gitlab-secrets-json')).toBe('configure');
     expect(stepOf('rails', 'database-migrated')).toBe('start');
-    // The monitoring node's Prometheus volume is not a Gitaly volume it waits for.
-    expect(order.waits.filter((wait) => wait.waiter.id === 'monitoring-1')).toEqual([]);
+    // The monitoring node's Prometheus volume is not a Gitaly volume it waits for: only its secrets.
+    expect(
+      order.waits.filter((wait) => wait.waiter.id === 'monitoring-1').map((wait) => wait.artifact),
+    ).toEqual(['secrets']);
   });
 
   it('has no Praefect artifacts without a Gitaly Cluster, and every wait bounded by the creation timeout', () => {
@@ -253,18 +292,18 @@ describe('what follows the database wait', () => {
   const databaseWaits = (order: BootOrderPlan) =>
     order.waits.filter((wait) => wait.artifact === 'database-ready:postgres');
 
-  it('has the migrating group install, reconfigure and share the secrets first, then only the steps that need the database', () => {
+  it('has the migrating group install before the database, then reconfigure with its endpoint, share the secrets and migrate', () => {
     const order = planBootOrder(tenK);
     const rails = order.subjects.find((subject) => subject.ref.id === 'rails')!;
     const wait = databaseWaits(order).find((entry) => entry.waiter.id === 'rails')!;
     const at = rails.phases.indexOf(wait.before);
-    expect(rails.phases.slice(0, at)).toEqual(['install', 'configure', 'first-boot']);
-    expect(rails.phases.slice(at)).toEqual(['bootstrap', 'migrate', 'start']);
-    // The secrets exist before the database is needed: nobody waits for the database to get them.
+    expect(rails.phases.slice(0, at)).toEqual(['install']);
+    expect(rails.phases.slice(at)).toEqual(['configure', 'first-boot', 'bootstrap', 'migrate', 'start']);
+    // The secrets are shared before the database is prepared and migrated: no deploy lock for them.
     for (const id of ['gitlab-secrets-json', 'ssh-host-keys']) {
       const artifact = order.artifacts.find((entry) => entry.id === id)!;
       expect(artifact.producer).toEqual({ kind: 'group', id: 'rails' });
-      expect(rails.phases.indexOf(artifact.producedAfter!)).toBeLessThan(at);
+      expect(rails.phases.indexOf(artifact.producedAfter!)).toBeLessThan(rails.phases.indexOf('bootstrap'));
     }
   });
 
@@ -274,24 +313,27 @@ describe('what follows the database wait', () => {
     const walk = walkBoot(order, { kind: 'group', id: 'rails' }, 0, (artifact) =>
       artifact.kind === 'database-ready' ? databaseAt : 0,
     );
-    const after = (['bootstrap', 'migrate', 'start'] as const).map((phase) => BOOT_PHASE_SECONDS[phase]);
-    expect(walk.finish).toBe(databaseAt + after.reduce((sum, seconds) => sum + seconds, 0));
+    const sum = (phases: readonly BootPhaseId[]) =>
+      phases.reduce((total, phase) => total + BOOT_PHASE_SECONDS[phase], 0);
+    expect(walk.finish).toBe(databaseAt + sum(['configure', 'first-boot', 'bootstrap', 'migrate', 'start']));
     expect(walk.heldBy?.wait.artifact).toBe('database-ready:postgres');
-    const before = (['install', 'configure', 'first-boot'] as const).map(
-      (phase) => BOOT_PHASE_SECONDS[phase],
-    );
-    expect(walk.produced.get('gitlab-secrets-json')).toBe(before.reduce((sum, seconds) => sum + seconds, 0));
-    // Sidekiq, which waits for those secrets, configures before the database too and waits only to start.
+    const secretsAt = databaseAt + sum(['configure', 'first-boot']);
+    expect(walk.produced.get('gitlab-secrets-json')).toBe(secretsAt);
+    // Sidekiq waits for those secrets before its reconfigure, then configures and starts.
     const sidekiq = walkBoot(order, { kind: 'group', id: 'sidekiq' }, 0, (artifact) =>
       artifact.kind === 'database-ready' ? databaseAt : (walk.produced.get(artifact.id) ?? 0),
     );
-    expect(sidekiq.finish).toBe(databaseAt + BOOT_PHASE_SECONDS.start);
+    expect(sidekiq.finish).toBe(secretsAt + sum(['configure', 'start']));
   });
 
-  it("has every other Rails node configure before GitLab's database, and Praefect, which migrates at reconfigure, after its own", () => {
+  it("has every node using GitLab's database reconfigure after its endpoint, Praefect after its own", () => {
     const tenKOrder = planBootOrder(tenK);
     const steps = new Map(databaseWaits(tenKOrder).map((wait) => [wait.waiter.id, wait.before]));
-    expect(Object.fromEntries(steps)).toEqual({ rails: 'bootstrap', sidekiq: 'start', 'backup-1': 'start' });
+    expect(Object.fromEntries(steps)).toEqual({
+      rails: 'configure',
+      sidekiq: 'configure',
+      'backup-1': 'configure',
+    });
     // Praefect's deploy node migrates Praefect's database at reconfigure: it waits before.
     expect(
       tenKOrder.waits

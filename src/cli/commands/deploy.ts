@@ -52,7 +52,7 @@ export const command: CliCommand = {
         toolkit,
         allowReplace: (values['allow-replace'] as string[] | undefined) ?? [],
         changeSetName: changeSetNameFor(new Date()),
-        // Missing before the first deploy (the data stack creates it).
+        // Missing before the first deploy (the network stack creates it).
         deployedVersion: () =>
           getParameter(clients.ssm, gitlabVersionParameterName(plan)).catch((error: Error) => {
             if (error.name === 'ParameterNotFound') return undefined;

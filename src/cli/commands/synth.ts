@@ -1,6 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { PORTS } from '../../catalog/ports.js';
 import type { RuntimeEndpoints } from '../../config/types.js';
 import { planBootOrder } from '../../plan/boot-order.js';
 import type { Plan } from '../../plan/index.js';
@@ -67,34 +66,14 @@ export const command: CliCommand = {
   },
 };
 
-/** Endpoints for the review copies: each names the stack output the deployed value comes from. */
+/**
+ * Endpoints for the review copies: each names the stack output the deployed value comes from. The
+ * data services' endpoints need none: the settings name the parameters the boot script reads them from.
+ */
 function reviewEndpoints(plan: Plan, target: string): RuntimeEndpoints {
-  const redisHosts = Object.fromEntries(
-    plan.services
-      .filter((service) => service.kind === 'elasticache')
-      .map((service) => [service.role, `<${service.role} primary endpoint, ${stackName(plan, 'data')}>`]),
-  );
   return {
-    databaseHost: `<RDS endpoint, ${stackName(plan, 'data')}>`,
-    databasePort: String(PORTS.postgres),
-    databaseReplicaHosts: Object.fromEntries(
-      plan.services.flatMap((service) =>
-        service.kind === 'rds'
-          ? service.members
-              .filter((member) => member.role === 'read-replica')
-              .map((member) => [member.id, `<RDS ${member.id} endpoint, ${stackName(plan, 'data')}>`])
-          : [],
-      ),
-    ),
-    redisHosts,
     ...(plan.architecture.gitalyMode === 'cluster'
-      ? {
-          praefectLoadBalancerHost: `<Praefect load balancer, ${stackName(plan, 'compute')}>`,
-          praefectDatabase: {
-            host: `<Praefect RDS endpoint, ${stackName(plan, 'data')}>`,
-            port: String(PORTS.postgres),
-          },
-        }
+      ? { praefectLoadBalancerHost: `<Praefect load balancer, ${stackName(plan, 'compute')}>` }
       : {}),
     signal: { stackName: stackName(plan, 'compute'), logicalId: `<${target} resource>` },
   };

@@ -8,6 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { chartVersionFor, EXTERNAL_SECRETS_CHART, HELM, KUBECTL } from '../../catalog/gitlab-chart.js';
+import { DATA_SERVICE_CREATION } from '../../plan/contracts.js';
 import type { Plan } from '../../plan/types.js';
 import { backupsBucketName } from '../backup.js';
 import { backupUtilityArgs } from './toolbox-backups.js';
@@ -15,8 +16,12 @@ import { gitlabChartRelease } from './values.js';
 
 /** How long Helm waits for GitLab's pods: the first install migrates an empty database. */
 export const HELM_TIMEOUT_MINUTES = 60;
-/** The build's own limit, above Helm's waits (operator, manifests, GitLab) added up. */
-export const INSTALL_BUILD_TIMEOUT_MINUTES = HELM_TIMEOUT_MINUTES + 30;
+/**
+ * The build's own limit, above its waits added up: the data services' endpoints (a first install
+ * may start before RDS is up, DATA_SERVICE_CREATION) and Helm's (operator, manifests, GitLab).
+ */
+export const INSTALL_BUILD_TIMEOUT_MINUTES =
+  DATA_SERVICE_CREATION.boundSeconds / 60 + HELM_TIMEOUT_MINUTES + 30;
 /** How long CloudFormation waits for the build's signal, above the build's own limit and its queueing. */
 export const INSTALL_WAIT_SECONDS = (INSTALL_BUILD_TIMEOUT_MINUTES + 30) * 60;
 

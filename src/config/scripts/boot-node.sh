@@ -250,28 +250,69 @@ secret_string() {
   aws secretsmanager get-secret-value --region "$REGION" --secret-id "$1" --query SecretString --output text
 }
 
-# Writes one secret (or one JSON field of it) to its root-only file.
+# Writes one secret (or one JSON field of it) to its root-only file. Fails, writing nothing, while
+# the secret cannot be read: polled as a wait's condition, where `set -e` does not stop a function.
 fetch_secret() {
   local id=$1 name=$2 field=$3 value
-  value=$(secret_string "$name")
+  value=$(secret_string "$name") || return 1
   if [ "$field" != "-" ]; then
-    value=$(printf '%s' "$value" | python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]], end="")' "$field")
+    value=$(printf '%s' "$value" | python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]], end="")' "$field") || return 1
   fi
   printf '%s' "$value" >"$SECRETS_DIR/$id.new"
   mv "$SECRETS_DIR/$id.new" "$SECRETS_DIR/$id"
 }
 
+# The data stack creates the secrets within a minute of starting, beside this node's stack: a node
+# that boots first waits for them.
 fetch_secrets() {
   install -d -m 0700 "$SECRETS_DIR"
   local entry id name field
   for entry in $GLA_SECRETS; do
     IFS='|' read -r id name field <<<"$entry"
-    fetch_secret "$id" "$name" "$field"
+    wait_for_artifact "$ARTIFACT_SECRETS" fetch_secret "$id" "$name" "$field"
   done
   log "secrets written to $SECRETS_DIR"
 }
 
-# The package version to install: the environment's version parameter, which the data stack creates
+# Whether the endpoint parameter $1 holds `host:port` and that address accepts a TCP connection;
+# sets ENDPOINT_HOST and ENDPOINT_PORT. The data stack writes the parameter once the service is
+# available, so the parameter's absence is the usual reason to wait; the connection proves the name
+# resolves here and the security groups let this node through.
+endpoint_ready() {
+  local value
+  value=$(parameter_value "$1" 2>/dev/null) || return 1
+  ENDPOINT_HOST=${value%:*}
+  ENDPOINT_PORT=${value##*:}
+  if [[ ! $ENDPOINT_HOST =~ ^[A-Za-z0-9.-]+$ ]] || [[ ! $ENDPOINT_PORT =~ ^[0-9]+$ ]]; then
+    log "SSM parameter $1 holds \"$value\", not host:port"
+    return 1
+  fi
+  # shellcheck disable=SC2016 # $1 and $2 are the inner shell's arguments
+  timeout 10 bash -c ': >"/dev/tcp/$1/$2"' endpoint "$ENDPOINT_HOST" "$ENDPOINT_PORT" 2>/dev/null
+}
+
+# Waits for each data service this node uses (GLA_ENDPOINTS: `<database|redis>|<parameter>|<host
+# fact>|<port fact or ->`, from the Plan) and writes its host and port where gitlab.rb and psql read
+# them. The compute stack starts beside the data stack, so RDS may still be being created.
+data_endpoints() {
+  local entry kind parameter host_fact port_fact
+  for entry in ${GLA_ENDPOINTS:-}; do
+    IFS='|' read -r kind parameter host_fact port_fact <<<"$entry"
+    case $kind in
+      database) wait_for_artifact "$ARTIFACT_DATABASE_READY" endpoint_ready "$parameter" ;;
+      redis) wait_for_artifact "$ARTIFACT_REDIS_READY" endpoint_ready "$parameter" ;;
+      *)
+        log "unknown data endpoint kind $kind"
+        return 1
+        ;;
+    esac
+    write_fact "$host_fact" "$ENDPOINT_HOST"
+    [ "$port_fact" = "-" ] || write_fact "$port_fact" "$ENDPOINT_PORT"
+    log "$parameter: $ENDPOINT_HOST:$ENDPOINT_PORT accepts connections"
+  done
+}
+
+# The package version to install: the environment's version parameter, which the network stack creates
 # before any node and the upgrade command moves. No fallback to the version this node's settings
 # were rendered with: after an upgrade that one is older than the database's schema, and a node
 # installing it would run old code against it. A parameter that cannot be read stops the boot.
@@ -351,6 +392,13 @@ require_data_mount() {
   systemctl daemon-reload
 }
 
+# Whether the data volume tagged with this environment and node exists; sets TAGGED_VOLUME.
+tagged_volume_found() {
+  TAGGED_VOLUME=$(aws ec2 describe-volumes --region "$REGION" --output text --query 'Volumes[0].VolumeId' \
+    --filters "Name=tag:$GLA_TAG_ENVIRONMENT,Values=$GLA_ENVIRONMENT" "Name=tag:$GLA_TAG_NODE,Values=$GLA_NODE") || return 1
+  [ -n "$TAGGED_VOLUME" ] && [ "$TAGGED_VOLUME" != "None" ]
+}
+
 # Attaches the node's data volume (by id, or found by its tags), formats it only when it has no
 # file system, and mounts it. A replaced instance takes the volume over from its predecessor; boot
 # calls this only once the package is installed, so the predecessor keeps serving meanwhile. A volume
@@ -368,8 +416,9 @@ mount_data_volume() {
     volume=$(aws ec2 describe-volumes --region "$REGION" --output text --query 'Volumes[0].VolumeId' \
       --filters "Name=attachment.instance-id,Values=$INSTANCE_ID" "Name=attachment.device,Values=$GLA_DATA_DEVICE")
   elif [ -z "$volume" ]; then
-    volume=$(aws ec2 describe-volumes --region "$REGION" --output text --query 'Volumes[0].VolumeId' \
-      --filters "Name=tag:$GLA_TAG_ENVIRONMENT,Values=$GLA_ENVIRONMENT" "Name=tag:$GLA_TAG_NODE,Values=$GLA_NODE")
+    # The data stack creates the volume beside this node's stack: wait for it to exist.
+    wait_for_artifact "$ARTIFACT_GITALY_VOLUME" tagged_volume_found
+    volume=$TAGGED_VOLUME
   fi
   if [ -z "$volume" ] || [ "$volume" = "None" ]; then
     log "no data volume tagged $GLA_TAG_NODE=$GLA_NODE or attached at $GLA_DATA_DEVICE"
@@ -412,15 +461,20 @@ mount_data_volume() {
   log "mounted $volume on $GLA_DATA_MOUNT"
 }
 
-# Connection settings for psql as the RDS master user (GitLab's database user).
+# Connection settings for psql as the RDS master user (GitLab's database user), at the endpoint
+# data_endpoints wrote.
 as_master() {
-  export PGHOST="$GLA_DB_HOST" PGPORT="$GLA_DB_PORT" PGUSER="$GLA_DB_USER" PGDATABASE="$GLA_DB_NAME" PGSSLMODE=require
+  PGHOST=$(cat "$FACTS_DIR/database-host")
+  PGPORT=$(cat "$FACTS_DIR/database-port")
+  export PGHOST PGPORT PGUSER="$GLA_DB_USER" PGDATABASE="$GLA_DB_NAME" PGSSLMODE=require
   PGPASSWORD=$(cat "$SECRETS_DIR/database-password")
   export PGPASSWORD
 }
 
 as_praefect() {
-  export PGHOST="$GLA_PRAEFECT_DB_HOST" PGPORT="$GLA_PRAEFECT_DB_PORT" PGUSER="$GLA_PRAEFECT_DB_USER" PGSSLMODE=require
+  PGHOST=$(cat "$FACTS_DIR/praefect-database-host")
+  PGPORT=$(cat "$FACTS_DIR/praefect-database-port")
+  export PGHOST PGPORT PGUSER="$GLA_PRAEFECT_DB_USER" PGSSLMODE=require
   PGPASSWORD=$(cat "$SECRETS_DIR/praefect-database-password")
   export PGPASSWORD
 }
@@ -667,6 +721,8 @@ boot() {
   # successor downloads and installs the package, and a failed install never stops it.
   run_step once install_gitlab
   run_step always mount_data_volume
+  # Before the first step that uses them: the migrating node prepares the database in shared_secrets.
+  run_step always data_endpoints
   run_step once shared_secrets
   if [ "$GLA_ROLE" = "praefect" ]; then
     run_step always praefect_database wait_for_artifact "$ARTIFACT_PRAEFECT_DATABASE" praefect_database_ready

@@ -11,6 +11,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { KMS_APPLY_IMPORTED_ALIAS_PERMISSIONS_TO_PRINCIPAL } from 'aws-cdk-lib/cx-api';
 import type { Construct } from 'constructs';
 import type { RoleId } from '../../catalog/types.js';
+import { chartDataEndpoints } from '../../config/helm/data-endpoints.js';
 import { renderNodeConfiguration } from '../../config/index.js';
 import { renderRunnerFleetUserData, renderRunnerManagerUserData } from '../../config/runner-manager.js';
 import type { BootTarget, RenderUserData, RuntimeEndpoints } from '../../config/types.js';
@@ -20,6 +21,7 @@ import {
   machineImageParameterName,
   runCommandLogGroupName,
 } from '../../plan/contracts.js';
+import { planDataEndpoints } from '../../plan/data-endpoints.js';
 import {
   internalLoadBalancer,
   nodesOf,
@@ -54,7 +56,6 @@ import { RunnerFleet } from '../runners.js';
 import type { SecurityGroups } from '../security.js';
 import { SidekiqAutoScalingGroup } from '../sidekiq.js';
 import { SingleNode } from '../single-node.js';
-import type { DataEndpoints } from './data-stack.js';
 import type { GitLabStackProps } from './gitlab-stack.js';
 
 export interface ComputeStackProps extends GitLabStackProps {
@@ -66,9 +67,11 @@ export interface ComputeStackProps extends GitLabStackProps {
   readonly privateZone: route53.IHostedZone;
   /** Security groups of the tiers. */
   readonly securityGroups: SecurityGroups;
-  /** Alias of the data stack's key encrypting root volumes (the key is named by it, see keyByAlias). */
-  readonly volumeKeyAlias: string;
-  /** Alias of the data stack's key encrypting secrets (Kubernetes secrets, the chart build). */
+  /** Alias of the network stack's key encrypting root volumes (the key is named by it, see keyByAlias). */
+  readonly rootVolumeKeyAlias: string;
+  /** Alias of the network stack's key encrypting Kubernetes secrets, when the Plan has EKS. */
+  readonly kubernetesSecretsKeyAlias?: string;
+  /** Alias of the data stack's key encrypting secrets (the chart build reads them). */
   readonly secretsKeyAlias: string;
   /** The secrets, read (and some written) by the roles the Plan names. */
   readonly secrets: GitLabSecrets;
@@ -82,8 +85,6 @@ export interface ComputeStackProps extends GitLabStackProps {
   readonly targetGroups: Edge['targetGroups'];
   /** Target groups the GitLab chart's pods are registered in (Cloud Native Hybrid). */
   readonly boundTargetGroups?: Edge['boundTargetGroups'];
-  /** Where the boot scripts find the database and Redis. */
-  readonly dataEndpoints: DataEndpoints;
   /** Renders each node's user data; without one, instances boot plain Ubuntu and nothing waits. */
   readonly renderUserData?: RenderUserData;
 }
@@ -115,11 +116,13 @@ export class ComputeStack extends Stack {
 
   constructor(scope: Construct, id: string, props: ComputeStackProps) {
     super(scope, id, props);
-    // The data stack's keys by alias, never by ARN: this stack then waits for nothing of the data
-    // stack's for its keys. Grants on them are kms:ResourceAliases conditions (the flag makes CDK's
-    // own grants on an imported alias, such as the chart build's, take that form instead of none).
+    // Keys by alias, never by ARN: this stack imports nothing for them. Grants on them are
+    // kms:ResourceAliases conditions (the flag makes CDK's own grants on an imported alias, such as
+    // the chart build's, take that form instead of none). What a launch needs (root volumes, the
+    // cluster's secrets) is the network stack's, which exists before this stack starts; the data
+    // stack's secrets key is only used once the chart build reads the secrets.
     this.node.setContext(KMS_APPLY_IMPORTED_ALIAS_PERMISSIONS_TO_PRINCIPAL, true);
-    const volumeKey = kms.Alias.fromAliasName(this, 'VolumeKey', props.volumeKeyAlias);
+    const volumeKey = kms.Alias.fromAliasName(this, 'VolumeKey', props.rootVolumeKeyAlias);
     const secretsKey = kms.Alias.fromAliasName(this, 'SecretsKey', props.secretsKeyAlias);
     const { plan, vpc, subnetIn, privateZone, securityGroups: sg } = props;
     const render = props.renderUserData;
@@ -137,6 +140,7 @@ export class ComputeStack extends Stack {
       autoScalingGroups: plan.autoScalingGroups,
       singleNodes: plan.nodes.filter((node) => node.id === plan.deployNodes.singleNode),
       versionParameterName: gitlabVersionParameterName(plan),
+      dataEndpoints: planDataEndpoints(plan),
       secrets: props.secrets,
       objectStorage: props.objectStorage,
       gitalyVolumes: props.gitalyVolumes,
@@ -164,7 +168,6 @@ export class ComputeStack extends Stack {
       (group): group is NonNullable<typeof group> => group !== undefined,
     );
     const endpoints = (logicalId: string, node?: PlanNode): RuntimeEndpoints => ({
-      ...props.dataEndpoints,
       ...(praefectService ? { praefectLoadBalancerHost: praefectService.dnsName } : {}),
       ...(node !== undefined && node.id === plan.deployNodes.singleNode
         ? { targetGroupArns: webTargetGroups.map((group) => group.targetGroupArn) }
@@ -186,7 +189,7 @@ export class ComputeStack extends Stack {
       : undefined;
     const alarmsOf = (subject: string, ...actions: AlarmPlan['action'][]) =>
       plan.alarms.filter((alarm) => alarm.subject === subject && actions.includes(alarm.action));
-    // The image the environment pinned (data stack), by name: changing it is a deliberate act, never
+    // The image the environment pinned (network stack), by name: changing it is a deliberate act, never
     // a side effect of Canonical publishing a newer Ubuntu.
     const machineImageOf: MachineImageOf = (arch) => environmentImage(machineImageParameterName(plan, arch));
     const tier = (role: RoleId): NodeTierProps => ({
@@ -277,8 +280,7 @@ export class ComputeStack extends Stack {
         service: eksService,
         vpc,
         nodeSecurityGroup: sg.forTier('kubernetes'),
-        secretsKey,
-        secretsKeyAlias: props.secretsKeyAlias,
+        ...kubernetesSecretsKey(this, props.kubernetesSecretsKeyAlias),
         volumeKey,
         targetGroupArns: boundArns,
       });
@@ -288,10 +290,7 @@ export class ComputeStack extends Stack {
         vpc,
         objectStorage: props.objectStorage,
         secrets: props.secrets,
-        endpoints: {
-          databaseHost: props.dataEndpoints.databaseHost,
-          redisHosts: props.dataEndpoints.redisHosts,
-        },
+        endpoints: chartDataEndpoints(plan),
         encryptionKey: secretsKey,
         boundTargetGroupArns: Object.fromEntries(bound.map(([name, group]) => [name, group.targetGroupArn])),
       });
@@ -363,6 +362,15 @@ export class ComputeStack extends Stack {
       instances: fixedInstances,
     });
   }
+}
+
+/** The cluster's envelope key for Kubernetes secrets, by its alias. */
+function kubernetesSecretsKey(scope: Construct, alias: string | undefined) {
+  if (!alias) throw new Error("an EKS cluster needs the network stack's Kubernetes secrets key");
+  return {
+    secretsKey: kms.Alias.fromAliasName(scope, 'KubernetesSecretsKey', alias),
+    secretsKeyAlias: alias,
+  };
 }
 
 function pascal(text: string): string {

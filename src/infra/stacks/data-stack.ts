@@ -1,18 +1,18 @@
 /**
- * The data stack: keys, secrets, RDS, ElastiCache, S3 (its access-log bucket is the network stack's), Gitaly volumes and the GitLab version
- * parameter; everything whose loss loses data, so `destroy` keeps it by default.
+ * The data stack: keys, secrets, RDS, ElastiCache, S3 (its access-log bucket is the network stack's) and
+ * Gitaly volumes; everything whose loss loses data, so `destroy` keeps it by default.
  */
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
+import * as route53 from 'aws-cdk-lib/aws-route53';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
-import type { RuntimeEndpoints } from '../../config/types.js';
-import { gitlabVersionParameterName, machineImageParameterName } from '../../plan/contracts.js';
+import { PORTS } from '../../catalog/ports.js';
+import { type DataEndpointId, planDataEndpoints, readReplicaDnsName } from '../../plan/data-endpoints.js';
 import { nodesWithDataVolume, serviceOf, servicesOf } from '../../plan/query.js';
-import type { Arch, ElastiCacheService, RdsService, S3Service } from '../../plan/types.js';
-import { UBUNTU_IMAGE_PARAMETER } from '../common.js';
+import type { ElastiCacheService, RdsService, S3Service } from '../../plan/types.js';
 import { Database } from '../data/database.js';
 import { ObjectStorage } from '../data/object-storage.js';
 import { Redis } from '../data/redis.js';
@@ -34,13 +34,9 @@ export interface DataStackProps extends GitLabStackProps {
   readonly redisSecurityGroup?: ec2.ISecurityGroup;
   /** Bucket receiving the buckets' server access logs (in the network stack). */
   readonly accessLogBucket: s3.IBucket;
+  /** The environment's private zone, where each read replica gets its stable name. */
+  readonly privateZone: route53.IHostedZone;
 }
-
-/** Where GitLab's nodes find the data services (CloudFormation tokens at synth). */
-export type DataEndpoints = Pick<
-  RuntimeEndpoints,
-  'databaseHost' | 'databasePort' | 'databaseReplicaHosts' | 'praefectDatabase' | 'redisHosts'
->;
 
 export class DataStack extends Stack {
   /** One KMS key per kind of data. */
@@ -57,10 +53,10 @@ export class DataStack extends Stack {
   readonly objectStorage: ObjectStorage;
   /** The data volumes of Gitaly nodes and of the 1k node. */
   readonly gitalyVolumes: GitalyVolumes;
-  /** The GitLab version new instances install (`gitlab-aws upgrade` moves it). */
-  readonly gitlabVersion: ssm.StringParameter;
-  /** The Ubuntu image each architecture's instances boot, pinned per environment. */
-  readonly machineImages: ReadonlyMap<Arch, ssm.StringParameter>;
+  /** The parameter publishing each data service's endpoint (`host:port`) to the boot scripts. */
+  readonly endpointParameters: ReadonlyMap<DataEndpointId, ssm.StringParameter>;
+  /** Each read replica's name in the private zone, by Plan member id. */
+  readonly replicaRecords: ReadonlyMap<string, route53.CnameRecord>;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
@@ -144,47 +140,40 @@ export class DataStack extends Stack {
       removalPolicyOf,
     });
 
-    // The GitLab version every new instance installs. In the data stack: it is the version the
-    // database schema is migrated to, so it must outlive compute (`destroy` keeps data; a compute
-    // stack recreated later must not bring back an older version). The template holds the spec's
-    // version: CloudFormation writes the value only when the template's value changes, so after
-    // `gitlab-aws upgrade` has written a newer one, deploys with an unchanged spec leave it alone;
-    // setting the spec's gitlab.version to the upgraded version makes the next change a no-op.
-    this.gitlabVersion = new ssm.StringParameter(this, 'GitLabVersion', {
-      parameterName: gitlabVersionParameterName(plan),
-      stringValue: plan.gitlab.version,
-      description: `${environmentName}: GitLab version new instances install; gitlab-aws upgrade sets it`,
-    });
-
-    // The Ubuntu image of each architecture the Plan uses, pinned like the version. The template
-    // value is a dynamic reference to Canonical's "current" parameter, which CloudFormation resolves
-    // when it creates the parameter; the template text never changes afterwards, so later deploys
-    // leave the pinned id alone. Instances read this parameter, so their image changes only when it
-    // is written on purpose (then roll the fixed nodes one by one, as `upgrade` rolls versions).
-    const arches = new Set<Arch>([...plan.nodes, ...plan.autoScalingGroups].map((machines) => machines.arch));
-    this.machineImages = new Map(
-      [...arches].sort().map((arch) => [
-        arch,
-        new ssm.StringParameter(this, `UbuntuImage-${arch}`, {
-          parameterName: machineImageParameterName(plan, arch),
-          stringValue: `{{resolve:ssm:${UBUNTU_IMAGE_PARAMETER[arch]}}}`,
-          dataType: ssm.ParameterDataType.AWS_EC2_IMAGE,
-          description: `${environmentName}: Ubuntu image ${arch} instances boot; pinned at creation, changed only on purpose`,
+    // Each service's endpoint, for the boot scripts (src/plan/data-endpoints.ts). A parameter
+    // references its service, so CloudFormation writes it once the service is available: a node
+    // that finds the parameter finds a service that accepts connections. The compute stack names
+    // the parameters and imports nothing, so it starts beside this stack.
+    const endpointOf = (id: DataEndpointId): string => {
+      if (id === 'database' && this.database) return `${this.database.host}:${this.database.port}`;
+      if (id === 'praefect-database' && this.praefectDatabase)
+        return `${this.praefectDatabase.host}:${this.praefectDatabase.port}`;
+      const redis = this.redis.find((candidate) => candidate.role === id);
+      if (redis) return `${redis.primaryHost}:${PORTS.redis}`;
+      throw new Error(`the data stack has no ${id} service`);
+    };
+    this.endpointParameters = new Map(
+      planDataEndpoints(plan).map((endpoint) => [
+        endpoint.id,
+        new ssm.StringParameter(this, `Endpoint-${endpoint.id}`, {
+          parameterName: endpoint.parameterName,
+          stringValue: endpointOf(endpoint.id),
+          description: `${environmentName}: where the ${endpoint.id} service answers (host:port), for the boot scripts`,
         }),
       ]),
     );
-  }
-
-  /** The database and Redis endpoints the boot scripts are given (empty database ones without RDS). */
-  get endpoints(): DataEndpoints {
-    return {
-      databaseHost: this.database?.host ?? '',
-      databasePort: this.database?.port ?? '',
-      databaseReplicaHosts: this.database?.replicaHosts ?? {},
-      ...(this.praefectDatabase
-        ? { praefectDatabase: { host: this.praefectDatabase.host, port: this.praefectDatabase.port } }
-        : {}),
-      redisHosts: Object.fromEntries(this.redis.map((redis) => [redis.role, redis.primaryHost])),
-    };
+    // Each read replica's stable name, pointed at the replica once it exists (15 min after the
+    // primary). gitlab.rb lists these names from the start, so Rails never waits for a replica.
+    this.replicaRecords = new Map(
+      Object.entries(this.database?.replicaHosts ?? {}).map(([memberId, host]) => [
+        memberId,
+        new route53.CnameRecord(this, `ReplicaName-${memberId}`, {
+          zone: props.privateZone,
+          recordName: readReplicaDnsName(plan, memberId),
+          domainName: host,
+          ttl: Duration.seconds(60),
+        }),
+      ]),
+    );
   }
 }

@@ -26,6 +26,9 @@
 #   RELEASES_PARAMETER                  SSM parameter with the cluster add-ons' Helm releases (JSON list:
 #                                       name, namespace, repository, chart, version, values)
 #   BINDINGS_PARAMETER                  SSM parameter with the TargetGroupBindings applied after the chart
+#   DATA_ENDPOINTS                      `<placeholder>|<SSM parameter>` for each data service the values
+#                                       name by a placeholder: the parameter holds its `host:port`
+#   DATA_ENDPOINT_WAIT_SECONDS          how long to wait for each of those parameters
 #   RAILS_SECRET                        the chart's Kubernetes Secret holding Rails' secrets.yml
 #   RAILS_SECRETS_ID                    Secrets Manager secret keeping a copy of it
 #   HELM_VERSION, HELM_SHA256           Helm release and the checksum of its linux-amd64 binary
@@ -137,6 +140,33 @@ helm_with_rollout() {
   return "$status"
 }
 
+# The chart's values with each data service's host in its placeholder's place. The data stack
+# writes an endpoint's parameter once its service is available and deploys beside the one that
+# started this build, so a first install may wait here for RDS.
+chart_values() {
+  aws ssm get-parameter --name "$VALUES_PARAMETER" --query Parameter.Value --output text >values.json
+  for entry in ${DATA_ENDPOINTS:-}; do
+    IFS='|' read -r placeholder parameter <<<"$entry"
+    # A read every 15 s for the bound.
+    polls=$((${DATA_ENDPOINT_WAIT_SECONDS:?} / 15))
+    until value=$(aws ssm get-parameter --name "$parameter" --query Parameter.Value --output text 2>/dev/null); do
+      polls=$((polls - 1))
+      if [ "$polls" -lt 0 ]; then
+        echo "gave up waiting for SSM parameter $parameter" >&2
+        return 1
+      fi
+      echo "waiting for SSM parameter $parameter (its data service is being created)"
+      sleep 15
+    done
+    host=${value%:*}
+    if [[ ! $host =~ ^[A-Za-z0-9.-]+$ ]]; then
+      echo "SSM parameter $parameter holds \"$value\", not host:port" >&2
+      return 1
+    fi
+    sed -i "s|$placeholder|$host|g" values.json
+  done
+}
+
 toolbox_pod() {
   "$kubectl" --namespace "$namespace" get pods -l "app=toolbox,release=$GITLAB_RELEASE" \
     --field-selector=status.phase=Running -o 'jsonpath={.items[0].metadata.name}'
@@ -183,7 +213,7 @@ install() {
     echo "Rails secrets: put the saved ones back into the cluster"
   fi
 
-  aws ssm get-parameter --name "$VALUES_PARAMETER" --query Parameter.Value --output text >values.json
+  chart_values
   # --wait: done once webservice and the other Deployments are ready, after the migrations job.
   helm_with_rollout upgrade --install "$GITLAB_RELEASE" "$GITLAB_CHART" --repo "$GITLAB_REPOSITORY" \
     --version "$GITLAB_VERSION" --namespace "$GITLAB_NAMESPACE" --values values.json --wait --timeout "$HELM_TIMEOUT"
@@ -246,7 +276,7 @@ restore() {
 }
 
 upgrade() {
-  aws ssm get-parameter --name "$VALUES_PARAMETER" --query Parameter.Value --output text >values.json
+  chart_values
   # The values deployed, at the target release: the chart's migrations job runs before the new
   # pods serve, and the old pods stop as the new ones become ready.
   helm_with_rollout upgrade "$GITLAB_RELEASE" "$GITLAB_CHART" --repo "$GITLAB_REPOSITORY" \
