@@ -13,6 +13,7 @@ import {
   SCRIPT_WAIT_VARIABLES,
 } from '../../src/plan/boot-order.js';
 import { NODE_BOOT } from '../../src/plan/contracts.js';
+import { planDataEndpoints } from '../../src/plan/data-endpoints.js';
 import type { Plan } from '../../src/plan/types.js';
 import { allPlans } from '../fixtures/plans.js';
 
@@ -86,15 +87,20 @@ describe('each boot target waits for what the boot order says', () => {
         expect(waits.has('gitlab-secrets-json'), where).toBe(needs.secretsJson && !generates);
         expect(waits.has('ssh-host-keys'), where).toBe(needs.hostKeys && !generates);
         expect(waits.has('database-migrated'), where).toBe(needs.migrates);
-        // The script polls GitLab's database where it prepares it (prepare_database): on the nodes that may migrate.
+        const role = target.kind === 'group' ? target.group.role : target.node.role;
+        // The script polls each database whose endpoint it reads (data_endpoints), before its
+        // first reconfigure: every node whose role reads a database endpoint, and no other.
         const polled = order.waits.filter(
           (wait) =>
             wait.waiter.id === target.id &&
             wait.enforcedBy === 'boot-script' &&
+            wait.before === 'configure' &&
             wait.artifact.startsWith('database-ready:'),
         );
-        expect(polled.length > 0, where).toBe(needs.migrates);
-        const role = target.kind === 'group' ? target.group.role : target.node.role;
+        const readsDatabase = planDataEndpoints(plan).some(
+          (endpoint) => endpoint.kind === 'database' && endpoint.readers.includes(role),
+        );
+        expect(polled.length > 0, where).toBe(readsDatabase);
         expect(waits.has('praefect-database'), where).toBe(role === 'praefect');
         expect(waits.has('praefect-schema'), where).toBe(needs.praefectSchema);
         checked++;
