@@ -5,7 +5,8 @@
  *
  * For an environment: network; then data and edge together (the load balancer logs to the network
  * stack's access-log bucket, so edge does not wait for the data stack's databases); then compute
- * (it references data's keys and secrets, and edge's target groups); then ops.
+ * (it references data's keys and secrets, and edge's target groups) and ops (its alarms and backups
+ * name data and edge resources; the alarms on compute resources are compute's) together.
  */
 import type { AssemblyStack } from './toolkit.js';
 

@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROLE_TAG } from '../../src/plan/contracts.js';
-import { DATA_STACK_KINDS, STACK_KINDS, stackName } from '../../src/plan/stacks.js';
+import { DATA_STACK_KINDS, STACK_KINDS, type StackKind, stackName } from '../../src/plan/stacks.js';
 import type { EksService, Plan } from '../../src/plan/types.js';
 import { allPlans, planFor } from '../fixtures/plans.js';
 import { type Json, referencedLogicalId, resourcesOf, type Synthesized, synthesize, tagOf } from './synth.js';
@@ -173,6 +173,19 @@ describe.each(allPlans())(
       expect(replicaZones).toEqual(
         Array.from({ length: readReplicas }, (_, replica) => zones[(replica + 1) % zones.length]),
       );
+    });
+
+    // The ops stack alarms on the data and the edge and backs up the data: it names nothing of
+    // compute's (alarmStack puts the alarms on compute resources there), so it is created while
+    // the nodes boot, and compute names its topic by ARN rather than wait for ops.
+    it('creates the ops stack without waiting for compute, nor compute for ops', () => {
+      const waitsFor = (kind: StackKind) =>
+        synth.environment.stacks[kind].dependencies.map((stack) =>
+          STACK_KINDS.find((candidate) => synth.environment.stacks[candidate] === stack),
+        );
+      expect(waitsFor('ops')).not.toContain('compute');
+      expect(waitsFor('compute')).not.toContain('ops');
+      expect(waitsFor('ops')).toContain('data');
     });
 
     it('keeps every stateful resource in the data stack, but the access-log bucket in the network stack', () => {

@@ -45,9 +45,11 @@ const CLAIMS: Readonly<Record<StackKind, Readonly<Record<string, readonly string
   compute: {
     'instance roles': ['AWS::IAM::Role', 'AWS::IAM::InstanceProfile'],
     'auto scaling groups': ['AWS::AutoScaling::AutoScalingGroup'],
-    'their scaling alarms': ['AWS::CloudWatch::Alarm', 'AWS::AutoScaling::ScalingPolicy'],
+    'scaling policies': ['AWS::AutoScaling::ScalingPolicy'],
+    'scaling-event rule': ['AWS::Events::Rule'],
     'bastion instances': ['AWS::EC2::Instance', 'AWS::EC2::EIP'],
-    'their recovery alarms': ['AWS::CloudWatch::Alarm'],
+    // Scaling, recovery and the Praefect load balancer's unhealthy targets.
+    'alarms on these': ['AWS::CloudWatch::Alarm'],
     'private DNS records': ['AWS::Route53::RecordSet'],
     'configuration parameters': ['AWS::SSM::Parameter'],
     'internal Praefect load balancer': [
@@ -71,7 +73,6 @@ const CLAIMS: Readonly<Record<StackKind, Readonly<Record<string, readonly string
   ops: {
     'CloudWatch alarms': ['AWS::CloudWatch::Alarm'],
     'SNS topic': ['AWS::SNS::Topic'],
-    'scaling-event rule': ['AWS::Events::Rule'],
     'AWS Backup vault and plan': ['AWS::Backup::BackupVault', 'AWS::Backup::BackupPlan', 'AWS::IAM::Role'],
     'KMS keys of the vault and the topic': ['AWS::KMS::Key'],
     'SSM association of the scheduled gitlab-backup': ['AWS::SSM::Association'],

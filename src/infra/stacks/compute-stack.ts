@@ -3,13 +3,16 @@
  * monitoring, the backup node, bastions, EKS). It also grants each instance role the secrets, buckets and volumes
  * the Plan says its role uses, and hands each node's boot script the endpoints it needs.
  */
-import { Stack } from 'aws-cdk-lib';
+import { ArnFormat, Stack } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as route53 from 'aws-cdk-lib/aws-route53';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { KMS_APPLY_IMPORTED_ALIAS_PERMISSIONS_TO_PRINCIPAL } from 'aws-cdk-lib/cx-api';
-import type { Construct } from 'constructs';
+import { Construct } from 'constructs';
 import type { RoleId } from '../../catalog/types.js';
 import { renderNodeConfiguration } from '../../config/index.js';
 import { renderRunnerFleetUserData, renderRunnerManagerUserData } from '../../config/runner-manager.js';
@@ -27,7 +30,15 @@ import {
   serviceOf,
   servicesOf,
 } from '../../plan/query.js';
-import type { AlarmPlan, EksService, PlanNode, S3Service, SubnetTier } from '../../plan/types.js';
+import { alarmStack, alarmTopicName } from '../../plan/stacks.js';
+import type {
+  AlarmPlan,
+  EksService,
+  LoadBalancerService,
+  PlanNode,
+  S3Service,
+  SubnetTier,
+} from '../../plan/types.js';
 import { grantPlanAccess } from '../access-grants.js';
 import type { GitLabAutoScalingGroup } from '../auto-scaling.js';
 import { BackupNode } from '../backup-node.js';
@@ -44,6 +55,8 @@ import { GitalyServers, type GitalyVolumes } from '../gitaly/gitaly.js';
 import { PraefectCluster } from '../gitaly/praefect.js';
 import { GitLabChart } from '../gitlab-chart.js';
 import { MonitoringServer } from '../monitoring.js';
+import { dimensionValueOf, type LoadBalancerTargets } from '../ops/alarm-dimensions.js';
+import { addNotifyingAlarms, addScalingEvents } from '../ops/alarms.js';
 import { ApplicationLogs } from '../ops/application-logs.js';
 import { InstanceRecovery } from '../ops/instance-recovery.js';
 import { RunCommandLogs } from '../ops/run-command-logs.js';
@@ -110,6 +123,8 @@ export class ComputeStack extends Stack {
   readonly runCommandLogs: RunCommandLogs;
   /** EC2 auto recovery of every fixed instance. */
   readonly instanceRecovery: InstanceRecovery;
+  /** The alarms on this stack's resources that notify the alarm topic, by Plan alarm id. */
+  readonly notifyingAlarms: ReadonlyMap<string, cloudwatch.Alarm>;
   /** The GitLab Runner fleet, when the Plan has one. */
   readonly runners?: RunnerFleet;
 
@@ -362,7 +377,60 @@ export class ComputeStack extends Stack {
       alarms: plan.alarms.filter((alarm) => alarm.action === 'recover-instance'),
       instances: fixedInstances,
     });
+
+    // The alarms on this stack's resources that notify, and the groups' scaling events, go to the
+    // ops stack's topic named by its ARN: a reference would make this stack wait for ops, and ops
+    // (which alarms on the data) must not wait for every node to boot.
+    const notifying = plan.alarms.filter(
+      (alarm) => alarm.action === 'notify' && alarmStack(plan, alarm) === 'compute',
+    );
+    const alarmScope = new Construct(this, 'Alarms');
+    const alarmTopic = sns.Topic.fromTopicArn(
+      alarmScope,
+      'Topic',
+      this.formatArn({
+        service: 'sns',
+        resource: alarmTopicName(plan),
+        arnFormat: ArnFormat.NO_RESOURCE_NAME,
+      }),
+    );
+    this.notifyingAlarms = addNotifyingAlarms(
+      alarmScope,
+      notifying,
+      dimensionValueOf({
+        loadBalancers: new Map(
+          praefectService && this.praefect
+            ? [[praefectService.id, praefectTargets(praefectService, this.praefect)]]
+            : [],
+        ),
+      }),
+      alarmTopic,
+    );
+    if (this.praefect) {
+      // An ops stack an earlier release deployed imports these two for the alarm now built here;
+      // compute and ops update side by side, so compute keeps exporting them until that ops stack
+      // no longer imports them, or CloudFormation would refuse to remove an export in use.
+      const listener = this.praefect.loadBalancer.node.findChild('Praefect') as elbv2.NetworkListener;
+      this.exportValue(listener.listenerArn);
+      this.exportValue(this.praefect.targetGroup.targetGroupFullName);
+    }
+    if (groups.size > 0) {
+      addScalingEvents(alarmScope, {
+        environmentName: plan.spec.name,
+        autoScalingGroupNames: [...groups.values()].map(
+          (group) => group.autoScalingGroup.autoScalingGroupName,
+        ),
+        topic: alarmTopic,
+      });
+    }
   }
+}
+
+/** The Praefect load balancer's one target group, by its target port, as the Plan's alarm names it. */
+function praefectTargets(service: LoadBalancerService, praefect: PraefectCluster): LoadBalancerTargets {
+  const ports = new Set(service.listeners.map((listener) => listener.targetPort));
+  if (ports.size !== 1) throw new Error(`the Praefect load balancer ${service.id} has one target group`);
+  return new Map([[[...ports][0]!, praefect.targetGroup]]);
 }
 
 function pascal(text: string): string {
