@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ROLE_TAG } from '../../src/plan/contracts.js';
 import { DATA_STACK_KINDS, STACK_KINDS, type StackKind, stackName } from '../../src/plan/stacks.js';
 import type { EksService, Plan } from '../../src/plan/types.js';
+import { createdAfter, type StackTemplate } from '../../src/report/estimate.js';
 import { allPlans, planFor } from '../fixtures/plans.js';
 import { type Json, referencedLogicalId, resourcesOf, type Synthesized, synthesize, tagOf } from './synth.js';
 
@@ -186,6 +187,32 @@ describe.each(allPlans())(
       expect(waitsFor('ops')).not.toContain('compute');
       expect(waitsFor('compute')).not.toContain('ops');
       expect(waitsFor('ops')).toContain('data');
+    });
+
+    // The compute stack creates the NAT gateways and default routes beside the machines: a machine
+    // created before them would start downloading with no way out of its private subnet.
+    it('creates every machine, node group and build project after the default routes to the NAT gateways', () => {
+      const stacks: StackTemplate[] = STACK_KINDS.map((kind) => ({
+        name: kind,
+        template: synth.json[kind] as StackTemplate['template'],
+      }));
+      const routes = resourcesOf(synth.json.compute, 'AWS::EC2::Route')
+        .filter(([, route]) => route.Properties!.NatGatewayId)
+        .map(([id]) => `compute/${id}`);
+      expect(routes).toHaveLength(synth.plan.availabilityZones.length);
+      const machines = [
+        'AWS::EC2::Instance',
+        'AWS::AutoScaling::AutoScalingGroup',
+        'AWS::EKS::Nodegroup',
+        'AWS::CodeBuild::Project',
+      ].flatMap((type) => resourcesOf(synth.json.compute, type).map(([id]) => `compute/${id}`));
+      expect(machines.length).toBeGreaterThan(0);
+      const early = machines.flatMap((machine) =>
+        routes
+          .filter((route) => !createdAfter(stacks, machine, route))
+          .map((route) => `${machine} before ${route}`),
+      );
+      expect(early).toEqual([]);
     });
 
     it('keeps every stateful resource in the data stack, but the access-log bucket in the network stack', () => {

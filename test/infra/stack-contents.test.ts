@@ -13,7 +13,6 @@ const CLAIMS: Readonly<Record<StackKind, Readonly<Record<string, readonly string
   network: {
     VPC: ['AWS::EC2::VPC', 'AWS::EC2::InternetGateway'],
     subnets: ['AWS::EC2::Subnet'],
-    'NAT gateways': ['AWS::EC2::NatGateway', 'AWS::EC2::EIP'],
     'S3 gateway endpoint': ['AWS::EC2::VPCEndpoint'],
     'flow logs': ['AWS::EC2::FlowLog', 'AWS::Logs::LogGroup', 'AWS::IAM::Role'],
     'private DNS zone': ['AWS::Route53::HostedZone'],
@@ -44,6 +43,7 @@ const CLAIMS: Readonly<Record<StackKind, Readonly<Record<string, readonly string
   },
   compute: {
     'instance roles': ['AWS::IAM::Role', 'AWS::IAM::InstanceProfile'],
+    'NAT gateways': ['AWS::EC2::NatGateway', 'AWS::EC2::EIP'],
     'auto scaling groups': ['AWS::AutoScaling::AutoScalingGroup'],
     'scaling policies': ['AWS::AutoScaling::ScalingPolicy'],
     'scaling-event rule': ['AWS::Events::Rule'],

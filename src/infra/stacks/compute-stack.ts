@@ -3,7 +3,7 @@
  * monitoring, the backup node, bastions, EKS). It also grants each instance role the secrets, buckets and volumes
  * the Plan says its role uses, and hands each node's boot script the endpoints it needs.
  */
-import { ArnFormat, Stack } from 'aws-cdk-lib';
+import { ArnFormat, CfnResource, Stack } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -55,6 +55,7 @@ import { GitalyServers, type GitalyVolumes } from '../gitaly/gitaly.js';
 import { PraefectCluster } from '../gitaly/praefect.js';
 import { GitLabChart } from '../gitlab-chart.js';
 import { MonitoringServer } from '../monitoring.js';
+import { NatGateways } from '../network.js';
 import { dimensionValueOf, type LoadBalancerTargets } from '../ops/alarm-dimensions.js';
 import { addNotifyingAlarms, addScalingEvents } from '../ops/alarms.js';
 import { ApplicationLogs } from '../ops/application-logs.js';
@@ -127,6 +128,8 @@ export class ComputeStack extends Stack {
   readonly notifyingAlarms: ReadonlyMap<string, cloudwatch.Alarm>;
   /** The GitLab Runner fleet, when the Plan has one. */
   readonly runners?: RunnerFleet;
+  /** The NAT gateways and the private subnets' default routes (see network.ts for why here). */
+  readonly natGateways: NatGateways;
 
   constructor(scope: Construct, id: string, props: ComputeStackProps) {
     super(scope, id, props);
@@ -137,6 +140,11 @@ export class ComputeStack extends Stack {
     const volumeKey = kms.Alias.fromAliasName(this, 'VolumeKey', props.volumeKeyAlias);
     const secretsKey = kms.Alias.fromAliasName(this, 'SecretsKey', props.secretsKeyAlias);
     const { plan, vpc, subnetIn, privateZone, securityGroups: sg } = props;
+    this.natGateways = new NatGateways(this, 'Egress', {
+      vpc,
+      count: plan.network.natGateways,
+      availabilityZones: plan.availabilityZones,
+    });
     const render = props.renderUserData;
     this.instanceRoles = new InstanceRoles(this, 'InstanceRoles', {
       roles: new Set([...plan.nodes, ...plan.autoScalingGroups].map((machines) => machines.role)),
@@ -414,6 +422,12 @@ export class ComputeStack extends Stack {
       this.exportValue(listener.listenerArn);
       this.exportValue(this.praefect.targetGroup.targetGroupFullName);
     }
+    // What boots or builds in the subnets downloads packages, images and charts at once: it is
+    // created only once the default routes exist, which this stack creates beside it.
+    for (const child of this.node.findAll()) {
+      if (CfnResource.isCfnResource(child) && NEEDS_EGRESS.has(child.cfnResourceType))
+        child.node.addDependency(this.natGateways.egress);
+    }
     if (groups.size > 0) {
       addScalingEvents(alarmScope, {
         environmentName: plan.spec.name,
@@ -425,6 +439,18 @@ export class ComputeStack extends Stack {
     }
   }
 }
+
+/**
+ * Resource types that run software in the VPC's subnets as soon as they are created: instances and
+ * groups boot their scripts, EKS node groups pull images, and the chart's build project runs its
+ * build in the private subnets.
+ */
+const NEEDS_EGRESS: ReadonlySet<string> = new Set([
+  'AWS::EC2::Instance',
+  'AWS::AutoScaling::AutoScalingGroup',
+  'AWS::EKS::Nodegroup',
+  'AWS::CodeBuild::Project',
+]);
 
 /** The Praefect load balancer's one target group, by its target port, as the Plan's alarm names it. */
 function praefectTargets(service: LoadBalancerService, praefect: PraefectCluster): LoadBalancerTargets {
