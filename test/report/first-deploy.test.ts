@@ -96,11 +96,20 @@ describe('first deploy of a 3k environment', () => {
       .filter((node) => node.role === 'praefect' && node.id !== plan.deployNodes.praefect)
       .map((node) => machineKey(stacks, 'node', node.id));
     expect(others).toHaveLength(2);
-    // Hold the deploy node back behind the Praefect load balancer (a few minutes), in its own stack.
+    // Hold the deploy node back behind the Praefect load balancer's DNS record (a few minutes, past
+    // the NAT gateways every machine waits for), in its own stack.
     const [stackName, logicalId] = deployNode.split('/') as [string, string];
-    const balancer = Object.entries(
+    const resourcesOfStack = Object.entries(
       stacks.find((stack) => stack.name === stackName)!.template.Resources!,
-    ).find(([, resource]) => resource.Type === 'AWS::ElasticLoadBalancingV2::LoadBalancer')![0];
+    );
+    const loadBalancer = resourcesOfStack.find(
+      ([, resource]) => resource.Type === 'AWS::ElasticLoadBalancingV2::LoadBalancer',
+    )![0];
+    const balancer = resourcesOfStack.find(
+      ([, resource]) =>
+        resource.Type === 'AWS::Route53::RecordSet' &&
+        JSON.stringify(resource.Properties).includes(loadBalancer),
+    )![0];
     const late = stacks.map((stack) => {
       if (stack.name !== stackName) return stack;
       const resources = { ...stack.template.Resources };
