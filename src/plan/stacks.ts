@@ -22,7 +22,7 @@ export const STACK_CONTENTS: Readonly<Record<StackKind, string>> = {
   network:
     'VPC, subnets, S3 gateway endpoint, flow logs, private DNS zone, security groups, the S3 and load balancer access-log bucket',
   data: "KMS keys, RDS PostgreSQL (GitLab's, its read replicas, and Praefect's own), ElastiCache, S3 buckets, Secrets Manager secrets, Gitaly data volumes, the GitLab version and pinned Ubuntu image parameters, the SES e-mail identity with its DKIM and MAIL FROM records and SMTP user",
-  edge: 'external Network Load Balancer (and, for Cloud Native Hybrid, the Application Load Balancer behind it), their target groups, ACM certificate, Route 53 records',
+  edge: 'external Network Load Balancer (and, for Cloud Native Hybrid, the Application Load Balancer behind it), their target groups, ACM certificate, Route 53 records, the parameter listing the target groups the 1k node registers with',
   compute:
     'instance roles, NAT gateways, Rails and Sidekiq auto scaling groups with scaling policies and a scaling-event rule, Gitaly, Praefect, monitoring and bastion instances, the internal Praefect load balancer, alarms on these, private DNS records and configuration parameters, the NGINX access log group, EKS with its add-ons and OpenID Connect provider, and the GitLab Helm chart: its service account roles and the build that installs it',
   ops: 'CloudWatch alarms on the data, the external load balancer and the error rate, SNS topic, AWS Backup vault and plan, KMS keys of the vault and the topic, SSM association of the scheduled gitlab-backup',

@@ -40,6 +40,7 @@ const CLAIMS: Readonly<Record<StackKind, Readonly<Record<string, readonly string
     'their target groups': ['AWS::ElasticLoadBalancingV2::TargetGroup'],
     'ACM certificate': ['AWS::CertificateManager::Certificate'],
     'Route 53 records': ['AWS::Route53::RecordSet'],
+    'the parameter listing the target groups the 1k node registers with': ['AWS::SSM::Parameter'],
   },
   compute: {
     'instance roles': ['AWS::IAM::Role', 'AWS::IAM::InstanceProfile'],

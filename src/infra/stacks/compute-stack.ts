@@ -22,6 +22,7 @@ import {
   gitlabVersionParameterName,
   machineImageParameterName,
   runCommandLogGroupName,
+  webTargetGroupsParameterName,
 } from '../../plan/contracts.js';
 import {
   internalLoadBalancer,
@@ -182,30 +183,23 @@ export class ComputeStack extends Stack {
       ],
     });
     const praefectService = internalLoadBalancer(plan);
-    // The 1k node registers itself with the external target groups (see single-node.ts).
-    const webTargetGroups = Object.values(props.targetGroups).filter(
-      (group): group is NonNullable<typeof group> => group !== undefined,
-    );
-    const endpoints = (logicalId: string, node?: PlanNode): RuntimeEndpoints => ({
+    const endpoints = (logicalId: string): RuntimeEndpoints => ({
       ...props.dataEndpoints,
       ...(praefectService ? { praefectLoadBalancerHost: praefectService.dnsName } : {}),
-      ...(node !== undefined && node.id === plan.deployNodes.singleNode
-        ? { targetGroupArns: webTargetGroups.map((group) => group.targetGroupArn) }
-        : {}),
       gitlabVersionParameter: gitlabVersionParameterName(plan),
       signal: { stackName: this.stackName, logicalId },
     });
     const bootScript = render
       ? (target: BootTarget): BootScript =>
           (logicalId) =>
-            render(plan, target, endpoints(logicalId, target.kind === 'node' ? target.node : undefined))
+            render(plan, target, endpoints(logicalId))
       : undefined;
     const nodeBoot = bootScript ? (node: PlanNode) => bootScript({ kind: 'node', node }) : undefined;
     // What a fixed node's user data leaves out: its settings and gitlab.rb, in SSM parameters.
     const nodeConfiguration = render
       ? (node: PlanNode): NodeConfigurationOf =>
           (logicalId) =>
-            renderNodeConfiguration(plan, { kind: 'node', node }, endpoints(logicalId, node))
+            renderNodeConfiguration(plan, { kind: 'node', node }, endpoints(logicalId))
       : undefined;
     const alarmsOf = (subject: string, ...actions: AlarmPlan['action'][]) =>
       plan.alarms.filter((alarm) => alarm.subject === subject && actions.includes(alarm.action));
@@ -264,9 +258,11 @@ export class ComputeStack extends Stack {
     this.autoScalingGroups = groups;
 
     if (plan.deployNodes.singleNode) {
+      // It registers itself with the external target groups, named by the edge's parameter.
       this.singleNode = new SingleNode(this, 'SingleNode', {
         ...tier('gitlab'),
-        targetGroups: webTargetGroups,
+        environmentName: plan.spec.name,
+        targetGroupsParameterName: webTargetGroupsParameterName(plan),
       });
     }
     if (nodesOf(plan, 'gitaly').length > 0) {
