@@ -59,6 +59,14 @@ describe('alarmStack', () => {
     expect(stackOf(naming('AutoScalingGroupName', plan.autoScalingGroups[0]!.id))).toBe('compute');
     expect(stackOf(naming('DBInstanceIdentifier', 'not-a-machine'))).toBe('ops');
   });
+
+  it('builds an alarm that acts in compute even when its metric names no machine', () => {
+    const [notifying] = plan.alarms.filter((alarm) => alarm.metric.namespace === 'AWS/RDS');
+    const acting = (action: AlarmPlan['action']): AlarmPlan => ({ ...notifying!, action });
+    expect(stackOf(acting('notify'))).toBe('ops');
+    for (const action of ['scale-out', 'scale-in', 'recover-instance'] as const)
+      expect(stackOf(acting(action)), action).toBe('compute');
+  });
 });
 
 describe('alarmTopicName', () => {
@@ -66,6 +74,9 @@ describe('alarmTopicName', () => {
     const first = alarmTopicName(planFor({ name: 'gitlab-a' }));
     const second = alarmTopicName(planFor({ name: 'gitlab-b' }));
     expect(first).toContain('gitlab-a');
+    // Named for what it is, not just for the environment.
+    expect(first).toMatch(/alarm/);
+    expect(first).not.toBe('gitlab-a');
     expect(second).not.toBe(first);
     // SNS topic names: up to 256 letters, digits, hyphens and underscores.
     expect(first).toMatch(/^[A-Za-z0-9_-]{1,256}$/);
