@@ -24,11 +24,6 @@ export interface RuntimeEndpoints {
    * so new instances install the upgraded version without a compute redeploy).
    */
   readonly gitlabVersionParameter?: string;
-  /**
-   * ARNs of the external load balancer's target groups a fixed node registers itself with once it
-   * serves (the 1k node); CloudFormation tokens at synth.
-   */
-  readonly targetGroupArns?: readonly string[];
   /** Where the boot script reports success or failure to CloudFormation. */
   readonly signal: {
     readonly stackName: string;

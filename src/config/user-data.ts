@@ -36,6 +36,7 @@ import {
   gitlabVersionParameterName,
   NODE_TAG,
   nodeConfigurationParameterName,
+  webTargetGroupsParameterName,
 } from '../plan/contracts.js';
 import { externalLoadBalancer, NODE_DATA_PURPOSES, SCRATCH_DATA_PURPOSES } from '../plan/query.js';
 import type { Plan, PlanNode, SecretId } from '../plan/types.js';
@@ -199,7 +200,7 @@ function bootEnv(
     GLA_WEB: needs.web ? 'yes' : 'no',
     GLA_SINGLE_NODE: needs.singleNode ? 'yes' : 'no',
     GLA_PRAEFECT_SCHEMA_WAIT: needs.praefectSchema ? 'yes' : 'no',
-    GLA_TARGET_GROUPS: needs.singleNode ? (endpoints.targetGroupArns ?? []).join(' ') : '',
+    GLA_TARGET_GROUPS_PARAMETER: needs.singleNode ? webTargetGroupsParameterName(plan) : '',
     GLA_PROXY_PROTOCOL: needs.web && external?.kind === 'nlb' && external.proxyProtocol ? 'yes' : 'no',
     // Where psql connects is the database-host and database-port facts (see GLA_ENDPOINTS).
     GLA_DB_NAME: main?.name ?? '',

@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 import type { RenderUserData } from '../config/types.js';
 import { ENVIRONMENT_TAG } from '../plan/contracts.js';
 import { resolvePlan } from '../plan/index.js';
-import { externalLoadBalancer, internalLoadBalancer } from '../plan/query.js';
+import { externalLoadBalancer } from '../plan/query.js';
 import { STACK_CONTENTS, type StackKind, stackName } from '../plan/stacks.js';
 import type { Plan } from '../plan/types.js';
 import type { Spec } from '../spec/schema.js';
@@ -26,6 +26,7 @@ import type { GitalyServers, GitalyVolumes } from './gitaly/gitaly.js';
 import type { PraefectCluster } from './gitaly/praefect.js';
 import type { MonitoringServer } from './monitoring.js';
 import type { GitLabNetwork } from './network.js';
+import type { ApplicationTargets, LoadBalancerTargets } from './ops/alarm-dimensions.js';
 import type { ApplicationLogs } from './ops/application-logs.js';
 import type { Operations } from './ops/operations.js';
 import type { InstanceRoles } from './roles.js';
@@ -34,7 +35,7 @@ import { ComputeStack } from './stacks/compute-stack.js';
 import { DataStack } from './stacks/data-stack.js';
 import { EdgeStack } from './stacks/edge-stack.js';
 import { NetworkStack } from './stacks/network-stack.js';
-import { type ApplicationTargets, type LoadBalancerTargets, OpsStack } from './stacks/ops-stack.js';
+import { OpsStack } from './stacks/ops-stack.js';
 
 export interface GitLabEnvironmentProps {
   /** The Plan to build; resolved from `spec` when omitted. */
@@ -149,20 +150,19 @@ export class GitLabEnvironment extends Construct {
     // (src/plan/boot-order.ts) and the estimate (src/report/estimate.ts) count those boot waits.
     const ops = new OpsStack(this, 'ops', {
       ...stackProps('ops'),
-      loadBalancers: loadBalancersOf(plan, edge, compute),
-      applicationTargets: applicationTargetsOf(plan, edge),
+      alarmSubjects: {
+        loadBalancers: externalLoadBalancerTargets(plan, edge),
+        applicationTargets: applicationTargetsOf(plan, edge),
+        databaseMembers: new Map([
+          ...(data.database?.members ?? []),
+          ...(data.praefectDatabase?.members ?? []),
+        ]),
+        cacheClusterIds: new Map(data.redis.flatMap((redis) => [...redis.cacheClusterIds])),
+      },
       databases: [data.database, data.praefectDatabase].flatMap((database) =>
         database ? [database.instance] : [],
       ),
-      databaseMembers: new Map([
-        ...(data.database?.members ?? []),
-        ...(data.praefectDatabase?.members ?? []),
-      ]),
-      cacheClusterIds: new Map(data.redis.flatMap((redis) => [...redis.cacheClusterIds])),
       gitalyVolumes: [...data.gitalyVolumes.volumes.values()],
-      autoScalingGroupNames: [...compute.autoScalingGroups.values()].map(
-        (group) => group.autoScalingGroup.autoScalingGroupName,
-      ),
     });
     weakenReferences(network, data, compute);
     this.networkStack = network;
@@ -246,24 +246,10 @@ export class GitLabEnvironment extends Construct {
   }
 }
 
-/** The Plan's load balancers, by service id: the edge's and, with a Gitaly Cluster, Praefect's. */
-function loadBalancersOf(
-  plan: Plan,
-  edge: EdgeStack,
-  compute: ComputeStack,
-): Map<string, LoadBalancerTargets> {
-  const balancers = new Map<string, LoadBalancerTargets>();
+/** The external load balancer's target groups, by its service id (the internal one's alarms are compute's). */
+function externalLoadBalancerTargets(plan: Plan, edge: EdgeStack): Map<string, LoadBalancerTargets> {
   const external = externalLoadBalancer(plan);
-  if (external) {
-    balancers.set(external.id, edge.edge.targetGroupsByPort);
-  }
-  const internal = internalLoadBalancer(plan);
-  if (internal && compute.praefect) {
-    const ports = new Set(internal.listeners.map((listener) => listener.targetPort));
-    if (ports.size !== 1) throw new Error(`the Praefect load balancer ${internal.id} has one target group`);
-    balancers.set(internal.id, new Map([[[...ports][0]!, compute.praefect.targetGroup]]));
-  }
-  return balancers;
+  return new Map(external ? [[external.id, edge.edge.targetGroupsByPort]] : []);
 }
 
 /** The target groups of the edge's Application Load Balancer (Cloud Native Hybrid), by the external load balancer's id. */

@@ -1,19 +1,23 @@
 /**
  * The VPC of an environment, exactly as the Plan lays it out: one public and one private subnet per
- * AZ with the Plan's CIDRs, one NAT gateway per AZ (each private route table points at its own
- * AZ's NAT, so losing an AZ never cuts the others' outbound traffic), an S3 gateway endpoint (object
- * storage traffic stays off the NAT gateways), VPC flow logs and the private DNS zone that names
- * every fixed node.
+ * AZ with the Plan's CIDRs, an S3 gateway endpoint (object storage traffic stays off the NAT
+ * gateways), VPC flow logs and the private DNS zone that names every fixed node.
+ *
+ * The NAT gateways and the private subnets' default routes are a construct of their own,
+ * `NatGateways`, which the compute stack holds: only the machines need to reach the internet (RDS,
+ * ElastiCache and the load balancers do not), so the network stack, which the data and edge stacks
+ * wait for, is done without waiting minutes for NAT gateways, and deleting compute stops paying for
+ * them while the network and the data are kept.
  */
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
-import { Construct } from 'constructs';
+import { Construct, DependencyGroup, type IDependable } from 'constructs';
 import type { NetworkPlan, SubnetTier } from '../plan/types.js';
 import type { RemovalPolicyOf } from './removal-policy.js';
 
 export interface GitLabNetworkProps {
-  /** The Plan's network: CIDRs, subnets, NAT gateways, endpoints, flow logs. */
+  /** The Plan's network: CIDRs, subnets, endpoints, flow logs (its NAT gateways are `NatGateways`'). */
   readonly network: NetworkPlan;
   /** The environment's AZs, in Plan order. */
   readonly availabilityZones: readonly string[];
@@ -68,7 +72,9 @@ export class GitLabNetwork extends Construct {
       availabilityZones: [...props.availabilityZones],
       enableDnsHostnames: true,
       enableDnsSupport: true,
-      natGateways: network.natGateways,
+      // The private subnets keep their egress type (what selects them stays right); their NAT
+      // gateways and default routes are NatGateways', in the compute stack.
+      natGateways: 0,
       // The Plan sizes the subnets; the mask here only has to be valid, the CIDRs come from the Plan.
       subnetConfiguration: [
         { name: SUBNET_GROUP_NAMES.public, subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
@@ -110,5 +116,61 @@ export class GitLabNetwork extends Construct {
     const subnet = subnets.find((candidate) => candidate.availabilityZone === availabilityZone);
     if (!subnet) throw new Error(`no ${tier} subnet in ${availabilityZone}`);
     return subnet;
+  }
+}
+
+export interface NatGatewaysProps {
+  /** The VPC whose private subnets get their default route. */
+  readonly vpc: ec2.IVpc;
+  /** How many NAT gateways, in the first AZs of `availabilityZones` (the Plan's `natGateways`). */
+  readonly count: number;
+  /** The environment's AZs, in Plan order. */
+  readonly availabilityZones: readonly string[];
+}
+
+/**
+ * The NAT gateways (one per AZ, each with its Elastic IP, in its AZ's public subnet) and every
+ * private subnet's default route to its own AZ's gateway (to the first one where its AZ has none):
+ * losing an AZ never cuts the others' outbound traffic.
+ */
+export class NatGateways extends Construct {
+  /** Created once every private subnet can reach the internet: what boots must depend on it. */
+  readonly egress: IDependable;
+  /** The default routes, by AZ. */
+  readonly routes: ReadonlyMap<string, ec2.CfnRoute>;
+
+  constructor(scope: Construct, id: string, props: NatGatewaysProps) {
+    super(scope, id);
+    const inZone = (subnets: readonly ec2.ISubnet[], zone: string) => {
+      const subnet = subnets.find((candidate) => candidate.availabilityZone === zone);
+      if (!subnet) throw new Error(`no subnet in ${zone}`);
+      return subnet;
+    };
+    const gateways = new Map(
+      props.availabilityZones.slice(0, props.count).map((zone, index) => {
+        const address = new ec2.CfnEIP(this, `Address${index + 1}`, { domain: 'vpc' });
+        const gateway = new ec2.CfnNatGateway(this, `Gateway${index + 1}`, {
+          subnetId: inZone(props.vpc.publicSubnets, zone).subnetId,
+          allocationId: address.attrAllocationId,
+        });
+        return [zone, gateway] as const;
+      }),
+    );
+    const first = [...gateways.values()][0];
+    const egress = new DependencyGroup();
+    const routes = new Map<string, ec2.CfnRoute>();
+    if (first) {
+      props.availabilityZones.forEach((zone, index) => {
+        const route = new ec2.CfnRoute(this, `DefaultRoute${index + 1}`, {
+          routeTableId: inZone(props.vpc.privateSubnets, zone).routeTable.routeTableId,
+          destinationCidrBlock: '0.0.0.0/0',
+          natGatewayId: (gateways.get(zone) ?? first).ref,
+        });
+        routes.set(zone, route);
+        egress.add(route);
+      });
+    }
+    this.egress = egress;
+    this.routes = routes;
   }
 }

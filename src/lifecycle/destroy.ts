@@ -89,10 +89,10 @@ function stackSummary(plan: Plan, kind: StackKind): string {
     (group) => `${group.id} (${group.minCapacity}-${group.maxCapacity})`,
   );
   const describe: Readonly<Record<StackKind, string>> = {
-    network: 'VPC, subnets and NAT gateways',
+    network: 'VPC, subnets, security groups and private DNS zone',
     data: 'data stack',
     edge: 'load balancers, certificate and DNS records',
-    compute: `instances ${nodes.join(', ')}; auto scaling groups ${groups.join(', ')}`,
+    compute: `instances ${nodes.join(', ')}; auto scaling groups ${groups.join(', ')}; NAT gateways`,
     ops: 'alarms, alarm topic and the AWS Backup plan (recovery points already taken are kept)',
   };
   return `${stackName(plan, kind)}: ${describe[kind]}`;

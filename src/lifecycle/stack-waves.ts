@@ -6,7 +6,8 @@
  * For an environment: network; then data and edge together (the load balancer logs to the network
  * stack's access-log bucket, so edge does not wait for the data stack's databases); then compute
  * (it references edge's target groups; of data it names keys, secrets and endpoint parameters only,
- * which its nodes wait for at boot); then ops.
+ * which its nodes wait for at boot) and ops (its alarms and backups name data and edge resources;
+ * the alarms on compute resources are compute's) together.
  */
 import type { AssemblyStack } from './toolkit.js';
 

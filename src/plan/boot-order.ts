@@ -48,7 +48,7 @@
  *   no signal), so the wait is the boot script's alone, bounded by the Plan's `tokenWaitSeconds`.
  */
 import { DATA_SERVICE_CREATION, NODE_BOOT } from './contracts.js';
-import { nodesWithDataVolume } from './query.js';
+import { externalLoadBalancer, nodesWithDataVolume } from './query.js';
 import type { Plan, PlanNode, SecretId } from './types.js';
 
 /** The steps of a node's boot, in the order boot-node.sh runs them. */
@@ -110,7 +110,7 @@ export interface ArtifactProducerRef {
  * What one machine or service makes that another's boot needs: an RDS instance or an ElastiCache
  * replication group accepting connections, a Gitaly node's data volume, Praefect's database and user,
  * gitlab-secrets.json and the SSH host keys in Secrets Manager, the first migration of a version,
- * and Praefect's own migrations.
+ * Praefect's own migrations, and the list of the external load balancer's target groups.
  */
 export type ArtifactKind =
   | 'secrets'
@@ -123,7 +123,8 @@ export type ArtifactKind =
   | 'database-migrated'
   | 'praefect-schema'
   | 'gitaly-serving'
-  | 'runner-token';
+  | 'runner-token'
+  | 'target-groups';
 
 export interface BootArtifact {
   /** Unique id, `<kind>` or `<kind>:<service or node>`. */
@@ -183,6 +184,7 @@ export const SCRIPT_WAIT_VARIABLES: Readonly<Partial<Record<ArtifactKind, string
   'praefect-database': 'ARTIFACT_PRAEFECT_DATABASE',
   'gitaly-serving': 'ARTIFACT_GITALY_SERVING',
   'praefect-schema': 'ARTIFACT_PRAEFECT_SCHEMA',
+  'target-groups': 'ARTIFACT_TARGET_GROUPS',
 };
 
 /** Header variable holding how long the boot script polls for an artifact. */
@@ -316,6 +318,20 @@ export function planBootOrder(plan: BootOrderInputs): BootOrderPlan {
 
   // The single node (1k) generates its own secrets at its first reconfigure and waits for nobody's.
   const singleNode = plan.deployNodes.singleNode;
+  // It registers itself with the external load balancer's target groups once GitLab answers,
+  // reading them from the parameter the edge stack writes (created beside the node's stack).
+  const external = externalLoadBalancer(plan);
+  const singleSubject = subjects.find(
+    (candidate) => candidate.ref.kind === 'node' && candidate.ref.id === singleNode,
+  );
+  if (singleSubject && external) {
+    const listed = add({
+      id: `target-groups:${external.id}`,
+      kind: 'target-groups',
+      producer: { kind: 'service', id: external.id },
+    });
+    wait(singleSubject, listed, 'start', 'boot-script');
+  }
   const secretsProducer: ArtifactProducerRef | undefined = singleNode
     ? { kind: 'node', id: singleNode }
     : migratingRef;

@@ -132,6 +132,18 @@ export function gitlabVersionParameterName(plan: Plan): string {
 }
 
 /**
+ * SSM parameter holding the external load balancer's target group ARNs (a StringList), written by
+ * the edge stack where a fixed node registers itself (1k) and read by its boot script: the node's
+ * stack then names no target group and does not wait for the edge stack's certificate.
+ */
+export function webTargetGroupsParameterName(plan: Pick<Plan, 'spec'>): string {
+  return `/${plan.spec.name}/${WEB_TARGET_GROUPS_PARAMETER}`;
+}
+
+/** The last part of `webTargetGroupsParameterName`, by which the deploy estimate finds it. */
+export const WEB_TARGET_GROUPS_PARAMETER = 'web-target-groups';
+
+/**
  * CloudWatch Logs group the whole output of the commands run on nodes through SSM Run Command goes
  * to: created by the compute stack, written by the instances, named by the lifecycle commands when
  * they send a command and when one fails.

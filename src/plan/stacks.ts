@@ -5,7 +5,7 @@
  * `destroy` can delete everything but the data stack by default.
  */
 import { resourceName } from './contracts.js';
-import type { Plan } from './types.js';
+import type { AlarmPlan, Plan } from './types.js';
 
 export const STACK_KINDS = ['network', 'data', 'edge', 'compute', 'ops'] as const;
 export type StackKind = (typeof STACK_KINDS)[number];
@@ -13,20 +13,22 @@ export type StackKind = (typeof STACK_KINDS)[number];
 /**
  * What each stack holds; the README's "which stack holds what" table is tested against this.
  * Security groups sit in the network stack so that data (RDS, Redis) and compute (their clients)
- * can both reference them without a cycle; the internal Praefect load balancer sits in compute with
- * the instances its target group lists. What CloudFormation reads when it starts compute (the pinned
- * image and version parameters, the keys instances launch with) sits in the network stack, so that
- * compute starts beside the data stack instead of after its databases; the boot scripts wait for
- * the data services' endpoints themselves.
+ * can both reference them without a cycle; the NAT gateways sit in compute, whose machines alone
+ * reach out, so that data and edge do not wait for them; the internal Praefect load balancer sits in
+ * compute with the instances its target group lists. What CloudFormation reads when it starts compute
+ * (the pinned image and version parameters, the keys instances launch with) sits in the network
+ * stack, so that compute starts beside the data stack instead of after its databases; the boot
+ * scripts wait for the data services' endpoints themselves. Alarms sit with what they watch
+ * (`alarmStack`), so that ops waits for the data and the edge but not for compute.
  */
 export const STACK_CONTENTS: Readonly<Record<StackKind, string>> = {
   network:
-    'VPC, subnets, NAT gateways, S3 gateway endpoint, flow logs, private DNS zone, security groups, the S3 and load balancer access-log bucket, the GitLab version and pinned Ubuntu image parameters, the KMS keys of root volumes and Kubernetes secrets',
+    'VPC, subnets, S3 gateway endpoint, flow logs, private DNS zone, security groups, the S3 and load balancer access-log bucket, the GitLab version and pinned Ubuntu image parameters, the KMS keys of root volumes and Kubernetes secrets',
   data: "KMS keys, RDS PostgreSQL (GitLab's, its read replicas, and Praefect's own), ElastiCache, S3 buckets, Secrets Manager secrets, Gitaly data volumes, the SSM parameters publishing the database and Redis endpoints, the read replicas' private DNS names, the SES e-mail identity with its DKIM and MAIL FROM records and SMTP user",
-  edge: 'external Network Load Balancer (and, for Cloud Native Hybrid, the Application Load Balancer behind it), their target groups, ACM certificate, Route 53 records',
+  edge: 'external Network Load Balancer (and, for Cloud Native Hybrid, the Application Load Balancer behind it), their target groups, ACM certificate, Route 53 records, the parameter listing the target groups the 1k node registers with',
   compute:
-    'instance roles, Rails and Sidekiq auto scaling groups with their scaling alarms, Gitaly, Praefect, monitoring and bastion instances with their recovery alarms, private DNS records and configuration parameters, the internal Praefect load balancer, the NGINX access log group, EKS (Cloud Native Hybrid) with its add-ons and OpenID Connect provider, and the GitLab Helm chart: its service account roles and the build that installs it',
-  ops: 'CloudWatch alarms, SNS topic, scaling-event rule, AWS Backup vault and plan, KMS keys of the vault and the topic, SSM association of the scheduled gitlab-backup',
+    'instance roles, NAT gateways, Rails and Sidekiq auto scaling groups with scaling policies and a scaling-event rule, Gitaly, Praefect, monitoring and bastion instances, the internal Praefect load balancer, alarms on these, private DNS records and configuration parameters, the NGINX access log group, EKS with its add-ons and OpenID Connect provider, and the GitLab Helm chart: its service account roles and the build that installs it',
+  ops: 'CloudWatch alarms on the data, the external load balancer and the error rate, SNS topic, AWS Backup vault and plan, KMS keys of the vault and the topic, SSM association of the scheduled gitlab-backup',
 };
 
 /** Stacks whose deletion would lose data; `destroy` keeps them unless told otherwise. */
@@ -41,4 +43,37 @@ export const STACK_ORDER: readonly StackKind[] = STACK_KINDS;
 /** CloudFormation stack name of each kind for a plan. */
 export function stackName(plan: Plan, kind: StackKind): string {
   return resourceName(plan.spec.name, kind);
+}
+
+/**
+ * Name of the SNS topic every notifying alarm goes to. The ops stack creates it under this name,
+ * and the compute stack's alarms name it by the ARN this gives rather than by a reference, so that
+ * compute never waits for ops (nor ops for compute).
+ */
+export function alarmTopicName(plan: Pick<Plan, 'spec'>): string {
+  return resourceName(plan.spec.name, 'alarms');
+}
+
+/**
+ * The stack an alarm is built in: with what it watches or acts on, so that the ops stack names no
+ * compute resource and is created as soon as the data and edge stacks are, not after every node
+ * has booted. An alarm that scales a group or recovers an instance, or whose metric names a node,
+ * a group or the internal (Praefect) load balancer, lives in compute; the others (RDS, Redis, the
+ * external load balancer, metrics of the environment's own namespace) in ops.
+ */
+export function alarmStack(
+  plan: Pick<Plan, 'nodes' | 'autoScalingGroups' | 'services'>,
+  alarm: AlarmPlan,
+): Extract<StackKind, 'compute' | 'ops'> {
+  if (alarm.action !== 'notify') return 'compute';
+  const machines = new Set([...plan.nodes, ...plan.autoScalingGroups].map((machine) => machine.id));
+  const internal = new Set(
+    plan.services
+      .filter((service) => service.kind === 'nlb' && service.scheme === 'internal')
+      .map((service) => service.id),
+  );
+  const inCompute = alarm.metric.dimensions.some(
+    (dimension) => machines.has(dimension.subject) || internal.has(dimension.subject),
+  );
+  return inCompute ? 'compute' : 'ops';
 }

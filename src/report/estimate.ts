@@ -27,7 +27,7 @@ import {
   refText,
   walkBoot,
 } from '../plan/boot-order.js';
-import { GROUP_TAG, NODE_BOOT, NODE_TAG } from '../plan/contracts.js';
+import { GROUP_TAG, NODE_BOOT, NODE_TAG, WEB_TARGET_GROUPS_PARAMETER } from '../plan/contracts.js';
 
 export interface CfnResource {
   readonly Type: string;
@@ -338,6 +338,15 @@ function locateBoot(order: BootOrderPlan, nodes: Map<string, Node>): BootLocatio
         return keysWhere((node) => node.resource.Type === 'AWS::ElastiCache::ReplicationGroup');
       case 'secrets':
         return keysWhere((node) => node.resource.Type === 'AWS::SecretsManager::Secret');
+      case 'target-groups':
+        // The parameter listing them, which the edge stack writes once they exist.
+        return keysWhere(
+          (node) =>
+            node.resource.Type === 'AWS::SSM::Parameter' &&
+            String((node.resource.Properties as Record<string, unknown> | undefined)?.Name).endsWith(
+              `/${WEB_TARGET_GROUPS_PARAMETER}`,
+            ),
+        );
       case 'gitaly-volume':
         return keysWhere(
           (node) =>

@@ -24,11 +24,16 @@ function waitCalls(script: string): string[] {
 
 describe('the boot script waits for what the boot order names', () => {
   it('polls for each artifact the boot order says the script waits for, and for no other', () => {
-    const order = planBootOrder(allPlans().find(({ plan }) => plan.architecture.size === '10k')!.plan);
+    // 10k waits for what a Gitaly Cluster needs; 1k for the target groups it registers with.
+    const orders = allPlans()
+      .filter(({ plan }) => ['10k', '1k'].includes(plan.architecture.size))
+      .map(({ plan }) => planBootOrder(plan));
     const scriptKinds = new Set(
-      order.waits
-        .filter((wait) => wait.enforcedBy === 'boot-script')
-        .map((wait) => order.artifacts.find((artifact) => artifact.id === wait.artifact)!.kind),
+      orders.flatMap((order) =>
+        order.waits
+          .filter((wait) => wait.enforcedBy === 'boot-script')
+          .map((wait) => order.artifacts.find((artifact) => artifact.id === wait.artifact)!.kind),
+      ),
     );
     const variables = [...scriptKinds].map((kind) => SCRIPT_WAIT_VARIABLES[kind]);
     expect(variables.every((variable) => variable !== undefined)).toBe(true);

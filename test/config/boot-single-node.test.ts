@@ -9,7 +9,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readScript, SCRIPT_FILES, withHeader } from '../../src/config/boot-script.js';
+import { ARTIFACT_HEADER, readScript, SCRIPT_FILES, withHeader } from '../../src/config/boot-script.js';
 import { FIRST_BOOT_SECRET_VERSION } from '../../src/plan/contracts.js';
 
 /** Runs `commands` after the script's functions, `aws` answering get-secret-value with `stored`. */
@@ -17,6 +17,7 @@ function run(
   env: Record<string, string>,
   stored: string,
   commands: string,
+  parameter = '',
 ): { status: number | null; trace: string[] } {
   const root = mkdtempSync(join(tmpdir(), 'gitlab-aws-single-'));
   try {
@@ -25,7 +26,7 @@ function run(
     const aws = join(root, 'aws');
     writeFileSync(
       aws,
-      `#!/bin/sh\nprintf '%s\\n' "aws $*" >>"${trace}"\ncase "$2" in get-secret-value) printf '%s' '${stored}' ;; esac\n`,
+      `#!/bin/sh\nprintf '%s\\n' "aws $*" >>"${trace}"\ncase "$2" in get-secret-value) printf '%s' '${stored}' ;; get-parameter) printf '%s' '${parameter}' ;; esac\n`,
     );
     chmodSync(aws, 0o755);
     const envFile = join(root, 'boot.env');
@@ -52,6 +53,7 @@ function run(
       LOCKED: '/bin/false',
       FIRST_BOOT_PLACEHOLDER: '{}',
       FIRST_BOOT_VERSION: FIRST_BOOT_SECRET_VERSION,
+      ...ARTIFACT_HEADER,
     }).replace(/\ncase "\$\{1:-boot\}" in[\s\S]*$/, '\n');
     // The file-touching installers record themselves instead; tar stands in for /etc/ssh.
     const stubs = [
@@ -103,14 +105,17 @@ describe('boot script on the 1k node', () => {
     ]);
   });
 
-  it('registers itself with each target group of the load balancer', () => {
+  it('registers itself with each target group the edge stack lists in its parameter', () => {
     const { status, trace } = run(
-      { ...SINGLE, GLA_TARGET_GROUPS: 'arn:tg/http arn:tg/ssh' },
+      { ...SINGLE, GLA_TARGET_GROUPS_PARAMETER: '/prod/web-target-groups' },
       '{}',
       'register_targets',
+      'arn:tg/http,arn:tg/ssh',
     );
     expect(status).toBe(0);
     expect(trace).toEqual([
+      'aws ssm get-parameter --region eu-west-1 --name /prod/web-target-groups --query Parameter.Value --output text',
+      'aws ssm get-parameter --region eu-west-1 --name /prod/web-target-groups --query Parameter.Value --output text',
       'aws elbv2 register-targets --region eu-west-1 --target-group-arn arn:tg/http --targets Id=i-0123',
       'aws elbv2 register-targets --region eu-west-1 --target-group-arn arn:tg/ssh --targets Id=i-0123',
     ]);
@@ -118,7 +123,7 @@ describe('boot script on the 1k node', () => {
 
   it('leaves other nodes to the first migrating node: no storing, no registering', () => {
     const { status, trace } = run(
-      { GLA_SINGLE_NODE: 'no', GLA_TARGET_GROUPS: '' },
+      { GLA_SINGLE_NODE: 'no', GLA_TARGET_GROUPS_PARAMETER: '' },
       '{}',
       '! generates_secrets && first_boot_secrets && register_targets',
     );

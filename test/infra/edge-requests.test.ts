@@ -9,18 +9,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { PORTS } from '../../src/catalog/ports.js';
 import { gitlabRbFor } from '../../src/config/render.js';
 import type { RuntimeEndpoints } from '../../src/config/types.js';
+import { webTargetGroupsParameterName } from '../../src/plan/contracts.js';
 import type { Plan } from '../../src/plan/types.js';
 import { hasSetting, setting } from '../config/rb-query.js';
 import { webTarget } from '../config/support.js';
 import { planFor } from '../fixtures/plans.js';
-import {
-  identityPoliciesOf,
-  type Json,
-  referencedLogicalId,
-  resourcesOf,
-  type Synthesized,
-  synthesize,
-} from './synth.js';
+import { type Json, referencedLogicalId, resourcesOf, type Synthesized, synthesize } from './synth.js';
 
 const endpoints: RuntimeEndpoints = {
   praefectLoadBalancerHost: 'praefect.example.internal',
@@ -99,12 +93,14 @@ function routesOf(synth: Synthesized): Route[] {
   const webGroups = resourcesOf(synth.json.compute, 'AWS::AutoScaling::AutoScalingGroup').filter(
     ([, group]) => ((group.Properties?.TargetGroupARNs ?? []) as unknown[]).length > 0,
   );
-  // The 1k node is no group member: it registers itself at boot in the target groups it may register in.
-  const selfRegistered = identityPoliciesOf(synth.json.compute)
-    .flatMap(([, policy]) => (policy.Properties!.PolicyDocument as Json).Statement as Json[])
-    .filter((statement) => [statement.Action].flat().includes('elasticloadbalancing:RegisterTargets'))
-    .flatMap((statement) =>
-      [statement.Resource].flat().map((resource) => referencedLogicalId(synth, resource)),
+  // The 1k node is no group member: it registers itself at boot in the target groups the edge lists
+  // in its parameter (what its role may do there is simulated in iam-simulation.test.ts).
+  const selfRegistered = resourcesOf(synth.json.edge, 'AWS::SSM::Parameter')
+    .filter(([, parameter]) => parameter.Properties!.Name === webTargetGroupsParameterName(synth.plan))
+    .flatMap(([, parameter]) =>
+      ((parameter.Properties!.Value as Json)['Fn::Join'][1] as unknown[]).map((value) =>
+        referencedLogicalId(synth, value),
+      ),
     );
   expect(webGroups.length + selfRegistered.length).toBeGreaterThan(0);
   return resourcesOf(synth.json.edge, 'AWS::ElasticLoadBalancingV2::Listener').map(([, listener]) => {

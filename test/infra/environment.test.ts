@@ -5,8 +5,9 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROLE_TAG } from '../../src/plan/contracts.js';
-import { DATA_STACK_KINDS, STACK_KINDS, stackName } from '../../src/plan/stacks.js';
+import { DATA_STACK_KINDS, STACK_KINDS, type StackKind, stackName } from '../../src/plan/stacks.js';
 import type { EksService, Plan } from '../../src/plan/types.js';
+import { createdAfter, type StackTemplate } from '../../src/report/estimate.js';
 import { allPlans, planFor } from '../fixtures/plans.js';
 import { type Json, referencedLogicalId, resourcesOf, type Synthesized, synthesize, tagOf } from './synth.js';
 
@@ -189,6 +190,45 @@ describe.each(allPlans())(
       expect(replicaZones).toEqual(
         Array.from({ length: readReplicas }, (_, replica) => zones[(replica + 1) % zones.length]),
       );
+    });
+
+    // The ops stack alarms on the data and the edge and backs up the data: it names nothing of
+    // compute's (alarmStack puts the alarms on compute resources there), so it is created while
+    // the nodes boot, and compute names its topic by ARN rather than wait for ops.
+    it('creates the ops stack without waiting for compute, nor compute for ops', () => {
+      const waitsFor = (kind: StackKind) =>
+        synth.environment.stacks[kind].dependencies.map((stack) =>
+          STACK_KINDS.find((candidate) => synth.environment.stacks[candidate] === stack),
+        );
+      expect(waitsFor('ops')).not.toContain('compute');
+      expect(waitsFor('compute')).not.toContain('ops');
+      expect(waitsFor('ops')).toContain('data');
+    });
+
+    // The compute stack creates the NAT gateways and default routes beside the machines: a machine
+    // created before them would start downloading with no way out of its private subnet.
+    it('creates every machine, node group and build project after the default routes to the NAT gateways', () => {
+      const stacks: StackTemplate[] = STACK_KINDS.map((kind) => ({
+        name: kind,
+        template: synth.json[kind] as StackTemplate['template'],
+      }));
+      const routes = resourcesOf(synth.json.compute, 'AWS::EC2::Route')
+        .filter(([, route]) => route.Properties!.NatGatewayId)
+        .map(([id]) => `compute/${id}`);
+      expect(routes).toHaveLength(synth.plan.availabilityZones.length);
+      const machines = [
+        'AWS::EC2::Instance',
+        'AWS::AutoScaling::AutoScalingGroup',
+        'AWS::EKS::Nodegroup',
+        'AWS::CodeBuild::Project',
+      ].flatMap((type) => resourcesOf(synth.json.compute, type).map(([id]) => `compute/${id}`));
+      expect(machines.length).toBeGreaterThan(0);
+      const early = machines.flatMap((machine) =>
+        routes
+          .filter((route) => !createdAfter(stacks, machine, route))
+          .map((route) => `${machine} before ${route}`),
+      );
+      expect(early).toEqual([]);
     });
 
     it('keeps every stateful resource in the data stack, but the access-log bucket in the network stack', () => {

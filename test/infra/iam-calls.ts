@@ -17,6 +17,7 @@ import {
   nameInAccount,
   nodeConfigurationParameterName,
   ROLE_TAG,
+  webTargetGroupsParameterName,
 } from '../../src/plan/contracts.js';
 import type { Plan, PlanNode, S3Service, SecretId } from '../../src/plan/types.js';
 
@@ -239,10 +240,17 @@ export function allowedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsC
     }
   }
   if (isSingleNode(plan, caller)) {
+    // It reads the groups from the edge stack's parameter, by name; they carry the environment's tag.
+    calls.push({
+      action: 'ssm:GetParameter',
+      resource: `arn:aws:ssm:${world.region}:${ACCOUNT}:parameter${webTargetGroupsParameterName(plan)}`,
+      why: 'boot script reads the target groups it registers with',
+    });
     for (const arn of world.webTargetGroupArns) {
       calls.push({
         action: 'elasticloadbalancing:RegisterTargets',
         resource: arn,
+        context: { [`aws:ResourceTag/${ENVIRONMENT_TAG}`]: plan.spec.name },
         why: 'boot script puts the node behind the load balancer',
       });
     }
@@ -698,15 +706,24 @@ export function deniedCalls(plan: Plan, caller: Caller, world: FakeWorld): AwsCa
       calls.push({
         action: 'elasticloadbalancing:RegisterTargets',
         resource: arn,
+        context: { [`aws:ResourceTag/${ENVIRONMENT_TAG}`]: plan.spec.name },
         why: 'put an instance behind the load balancer',
       });
     }
   }
-  calls.push({
-    action: 'elasticloadbalancing:RegisterTargets',
-    resource: `arn:aws:elasticloadbalancing:${world.region}:${ACCOUNT}:targetgroup/other/0123456789abcdef`,
-    why: "put an instance in another load balancer's target group",
-  });
+  calls.push(
+    {
+      action: 'elasticloadbalancing:RegisterTargets',
+      resource: `arn:aws:elasticloadbalancing:${world.region}:${ACCOUNT}:targetgroup/other/0123456789abcdef`,
+      why: "put an instance in another load balancer's target group",
+    },
+    {
+      action: 'elasticloadbalancing:RegisterTargets',
+      resource: `arn:aws:elasticloadbalancing:${world.region}:${ACCOUNT}:targetgroup/other/0123456789abcdef`,
+      context: { [`aws:ResourceTag/${ENVIRONMENT_TAG}`]: `${plan.spec.name}-other` },
+      why: "put an instance in another environment's target group",
+    },
+  );
   const self = caller.kind === 'node' ? caller.node.id : undefined;
   const withVolumes = plan.nodes.filter(
     (node) => node.role === 'gitaly' || node.id === plan.deployNodes.singleNode,

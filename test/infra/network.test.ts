@@ -37,7 +37,10 @@ describe.each([
 
   it('has an internet gateway and one NAT gateway per AZ, each private route table using its own AZ NAT', () => {
     synth.templates.network.resourceCountIs('AWS::EC2::InternetGateway', 1);
-    const nats = resourcesOf(synth.json.network, 'AWS::EC2::NatGateway');
+    // The NAT gateways and the private default routes are the compute stack's: the network stack,
+    // which data and edge wait for, is done without them.
+    expect(resourcesOf(synth.json.network, 'AWS::EC2::NatGateway')).toEqual([]);
+    const nats = resourcesOf(synth.json.compute, 'AWS::EC2::NatGateway');
     expect(nats).toHaveLength(azs);
     const subnetZone = new Map(
       resourcesOf(synth.json.network, 'AWS::EC2::Subnet').map(([id, subnet]) => [
@@ -45,24 +48,38 @@ describe.each([
         subnet.Properties!.AvailabilityZone,
       ]),
     );
+    const publicSubnets = new Set(
+      resourcesOf(synth.json.network, 'AWS::EC2::Subnet')
+        .filter(([, subnet]) => JSON.stringify(subnet.Properties!.Tags).includes('"Public"'))
+        .map(([id]) => id),
+    );
     const natZone = new Map(
-      nats.map(([id, nat]) => [id, subnetZone.get(referencedLogicalId(synth, nat.Properties!.SubnetId)!)]),
+      nats.map(([id, nat]) => {
+        const subnet = referencedLogicalId(synth, nat.Properties!.SubnetId)!;
+        expect(publicSubnets.has(subnet), `${id} in ${subnet}`).toBe(true);
+        return [id, subnetZone.get(subnet)];
+      }),
     );
     expect(new Set(natZone.values()).size).toBe(azs);
     // Private route table -> its subnet's AZ (through the association) -> the NAT its default route uses.
     const associations = resourcesOf(synth.json.network, 'AWS::EC2::SubnetRouteTableAssociation');
-    const natRoutes = resourcesOf(synth.json.network, 'AWS::EC2::Route').filter(
+    const natRoutes = resourcesOf(synth.json.compute, 'AWS::EC2::Route').filter(
       ([, route]) => route.Properties!.NatGatewayId,
     );
     expect(natRoutes).toHaveLength(azs);
-    for (const [, route] of natRoutes) {
+    const zonesRouted = natRoutes.map(([, route]) => {
+      expect(route.Properties!.DestinationCidrBlock).toBe('0.0.0.0/0');
       const table = referencedLogicalId(synth, route.Properties!.RouteTableId)!;
       const association = associations.find(
         ([, candidate]) => referencedLogicalId(synth, candidate.Properties!.RouteTableId) === table,
       )!;
-      const zone = subnetZone.get(referencedLogicalId(synth, association[1].Properties!.SubnetId)!);
+      const subnet = referencedLogicalId(synth, association[1].Properties!.SubnetId)!;
+      expect(publicSubnets.has(subnet), `${table} is a private route table`).toBe(false);
+      const zone = subnetZone.get(subnet);
       expect(natZone.get(referencedLogicalId(synth, route.Properties!.NatGatewayId)!)).toBe(zone);
-    }
+      return zone;
+    });
+    expect(new Set(zonesRouted)).toEqual(new Set(synth.plan.availabilityZones));
   });
 
   it('has an S3 gateway endpoint, flow logs of all traffic and the private DNS zone', () => {

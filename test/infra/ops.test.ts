@@ -32,7 +32,10 @@ describe('ops with bastions and an alarm e-mail (10k)', () => {
     expect(bastions.map(([, bastion]) => bastion.Properties!.AvailabilityZone).sort()).toEqual(
       synth.plan.availabilityZones.slice(0, 2),
     );
-    const eips = resourcesOf(synth.json.compute, 'AWS::EC2::EIP');
+    // The others are the NAT gateways'.
+    const eips = resourcesOf(synth.json.compute, 'AWS::EC2::EIP').filter(
+      ([, eip]) => eip.Properties!.InstanceId,
+    );
     expect(eips.map(([, eip]) => referencedLogicalId(synth, eip.Properties!.InstanceId)).sort()).toEqual(
       bastions.map(([id]) => id).sort(),
     );
@@ -61,9 +64,13 @@ describe('ops with bastions and an alarm e-mail (10k)', () => {
   });
 
   it('alarms on 5xx rate, unhealthy hosts, RDS CPU and storage and every Redis node memory, to SNS', () => {
-    const alarms = resourcesOf(synth.json.ops, 'AWS::CloudWatch::Alarm').map(
-      ([, alarm]) => alarm.Properties!,
-    );
+    // Praefect's load balancer is alarmed on where it lives, in the compute stack, beside the
+    // scaling and recovery alarms; the others in ops.
+    const notifying = (kind: 'ops' | 'compute') =>
+      resourcesOf(synth.json[kind], 'AWS::CloudWatch::Alarm')
+        .map(([, alarm]) => alarm.Properties!)
+        .filter((alarm) => JSON.stringify(alarm.AlarmActions).includes(':sns:') || kind === 'ops');
+    const alarms = [...notifying('ops'), ...notifying('compute')];
     const names = (metric: string) => alarms.filter((alarm) => JSON.stringify(alarm).includes(metric));
     expect(names('Http5xx')).toHaveLength(1);
     // The edge's HTTPS, redirect, SSH and registry target groups, and Praefect's.
@@ -77,12 +84,52 @@ describe('ops with bastions and an alarm e-mail (10k)', () => {
       .filter((service) => service.kind === 'elasticache')
       .reduce((sum, service) => sum + (service.kind === 'elasticache' ? service.count : 0), 0);
     expect(names('DatabaseMemoryUsagePercentage')).toHaveLength(redisNodes);
-    const topic = resourcesOf(synth.json.ops, 'AWS::SNS::Topic')[0]![0];
-    for (const alarm of alarms) {
+    const [[topic, { Properties: topicProperties }]] = resourcesOf(
+      synth.json.ops,
+      'AWS::SNS::Topic',
+    ) as unknown as [[string, { Properties: Json }]];
+    for (const alarm of notifying('ops')) {
       expect((alarm.AlarmActions as unknown[]).map((action) => referencedLogicalId(synth, action))).toEqual([
         topic,
       ]);
     }
+    // The compute stack names the topic by its ARN: the ops stack's topic, in this region and account.
+    const topicArn = {
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          `:sns:${synth.plan.region}:`,
+          { Ref: 'AWS::AccountId' },
+          `:${topicProperties.TopicName}`,
+        ],
+      ],
+    };
+    expect(notifying('compute')).toHaveLength(1);
+    for (const alarm of notifying('compute')) {
+      expect(alarm.AlarmActions).toEqual([topicArn]);
+      expect(alarm.OKActions).toEqual([topicArn]);
+    }
+    const rules = resourcesOf(synth.json.compute, 'AWS::Events::Rule').filter(([, rule]) =>
+      JSON.stringify(rule.Properties).includes('aws.autoscaling'),
+    );
+    expect(rules).toHaveLength(1);
+    const [[, rule]] = rules as unknown as [[string, Json]];
+    expect(rule.Properties.Targets.map((target: Json) => target.Arn)).toEqual([topicArn]);
+    // EventBridge may publish to the topic: the rule names it by ARN, which adds nothing to its policy.
+    synth.templates.ops.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Action: 'sns:Publish',
+            Principal: { Service: 'events.amazonaws.com' },
+          }),
+        ]),
+      },
+    });
+    expect(resourcesOf(synth.json.ops, 'AWS::Events::Rule')).toEqual([]);
     synth.templates.ops.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',
       Endpoint: 'ops@example.com',
@@ -140,6 +187,9 @@ describe('ops with Session Manager', () => {
         ([, instance]) => tagOf(instance, ROLE_TAG) === 'bastion',
       ),
     ).toEqual([]);
-    synth.templates.compute.resourceCountIs('AWS::EC2::EIP', 0);
+    // The only Elastic IPs are the NAT gateways'.
+    const eips = resourcesOf(synth.json.compute, 'AWS::EC2::EIP');
+    expect(eips).toHaveLength(synth.plan.network.natGateways);
+    expect(eips.filter(([, eip]) => eip.Properties!.InstanceId)).toEqual([]);
   });
 });

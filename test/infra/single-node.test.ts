@@ -5,7 +5,13 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { backupsBucketName, createBackupCommands } from '../../src/config/backup.js';
-import { NODE_TAG, ROLE_TAG, SCHEDULED_BACKUP_TAG } from '../../src/plan/contracts.js';
+import {
+  ENVIRONMENT_TAG,
+  NODE_TAG,
+  ROLE_TAG,
+  SCHEDULED_BACKUP_TAG,
+  webTargetGroupsParameterName,
+} from '../../src/plan/contracts.js';
 import { planFor } from '../fixtures/plans.js';
 import {
   identityPoliciesOf,
@@ -71,7 +77,10 @@ describe('the 1k node', () => {
     expect(referencedLogicalId(synth, dimension.Value)).toBe(instanceId);
   });
 
-  it('may register targets in the web target groups of the edge only', () => {
+  // What the role may call is simulated in iam-simulation.test.ts; here, that the edge lists exactly
+  // its target groups under the name the node reads, that they carry the tag the node's grant asks
+  // for, and that the compute stack names nothing of the edge's (so it does not wait for it).
+  it('registers in the target groups the edge lists by name, and its stack waits for nothing of the edge', () => {
     const statements = identityPoliciesOf(synth.json.compute).flatMap(
       ([, policy]) => (policy.Properties!.PolicyDocument as Json).Statement as Json[],
     );
@@ -79,12 +88,25 @@ describe('the 1k node', () => {
       [statement.Action].flat().includes('elasticloadbalancing:RegisterTargets'),
     );
     expect(register).toHaveLength(1);
-    const groups = resourcesOf(synth.json.edge, 'AWS::ElasticLoadBalancingV2::TargetGroup').map(([id]) => id);
+    expect(register[0].Condition).toEqual({
+      StringEquals: { [`aws:ResourceTag/${ENVIRONMENT_TAG}`]: synth.plan.spec.name },
+    });
+    const groups = resourcesOf(synth.json.edge, 'AWS::ElasticLoadBalancingV2::TargetGroup');
     // HTTPS, the HTTP redirect, SSH and the container registry: every listener of the edge lands on the node.
     expect(groups).toHaveLength(4);
-    expect(
-      (register[0].Resource as unknown[]).map((resource) => referencedLogicalId(synth, resource)).sort(),
-    ).toEqual(groups.sort());
+    for (const [id, group] of groups) expect(tagOf(group, ENVIRONMENT_TAG), id).toBe(synth.plan.spec.name);
+    const listed = resourcesOf(synth.json.edge, 'AWS::SSM::Parameter').filter(
+      ([, parameter]) => parameter.Properties!.Name === webTargetGroupsParameterName(synth.plan),
+    );
+    expect(listed).toHaveLength(1);
+    const [[, parameter]] = listed as [[string, Json]];
+    expect(parameter.Properties.Type).toBe('StringList');
+    const [separator, values] = parameter.Properties.Value['Fn::Join'];
+    expect(separator).toBe(',');
+    expect((values as unknown[]).map((value) => referencedLogicalId(synth, value)).sort()).toEqual(
+      groups.map(([id]) => id).sort(),
+    );
+    expect(synth.environment.computeStack.dependencies).not.toContain(synth.environment.edgeStack);
   });
 
   it('runs gitlab-backup on itself on the Plan schedule, 12 hours from the snapshots, through an SSM association', () => {

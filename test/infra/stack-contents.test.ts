@@ -13,7 +13,6 @@ const CLAIMS: Readonly<Record<StackKind, Readonly<Record<string, readonly string
   network: {
     VPC: ['AWS::EC2::VPC', 'AWS::EC2::InternetGateway'],
     subnets: ['AWS::EC2::Subnet'],
-    'NAT gateways': ['AWS::EC2::NatGateway', 'AWS::EC2::EIP'],
     'S3 gateway endpoint': ['AWS::EC2::VPCEndpoint'],
     'flow logs': ['AWS::EC2::FlowLog', 'AWS::Logs::LogGroup', 'AWS::IAM::Role'],
     'private DNS zone': ['AWS::Route53::HostedZone'],
@@ -44,13 +43,17 @@ const CLAIMS: Readonly<Record<StackKind, Readonly<Record<string, readonly string
     'their target groups': ['AWS::ElasticLoadBalancingV2::TargetGroup'],
     'ACM certificate': ['AWS::CertificateManager::Certificate'],
     'Route 53 records': ['AWS::Route53::RecordSet'],
+    'the parameter listing the target groups the 1k node registers with': ['AWS::SSM::Parameter'],
   },
   compute: {
     'instance roles': ['AWS::IAM::Role', 'AWS::IAM::InstanceProfile'],
+    'NAT gateways': ['AWS::EC2::NatGateway', 'AWS::EC2::EIP'],
     'auto scaling groups': ['AWS::AutoScaling::AutoScalingGroup'],
-    'their scaling alarms': ['AWS::CloudWatch::Alarm', 'AWS::AutoScaling::ScalingPolicy'],
+    'scaling policies': ['AWS::AutoScaling::ScalingPolicy'],
+    'scaling-event rule': ['AWS::Events::Rule'],
     'bastion instances': ['AWS::EC2::Instance', 'AWS::EC2::EIP'],
-    'their recovery alarms': ['AWS::CloudWatch::Alarm'],
+    // Scaling, recovery and the Praefect load balancer's unhealthy targets.
+    'alarms on these': ['AWS::CloudWatch::Alarm'],
     'private DNS records': ['AWS::Route53::RecordSet'],
     'configuration parameters': ['AWS::SSM::Parameter'],
     'internal Praefect load balancer': [
@@ -74,7 +77,6 @@ const CLAIMS: Readonly<Record<StackKind, Readonly<Record<string, readonly string
   ops: {
     'CloudWatch alarms': ['AWS::CloudWatch::Alarm'],
     'SNS topic': ['AWS::SNS::Topic'],
-    'scaling-event rule': ['AWS::Events::Rule'],
     'AWS Backup vault and plan': ['AWS::Backup::BackupVault', 'AWS::Backup::BackupPlan', 'AWS::IAM::Role'],
     'KMS keys of the vault and the topic': ['AWS::KMS::Key'],
     'SSM association of the scheduled gitlab-backup': ['AWS::SSM::Association'],

@@ -42,8 +42,8 @@ describe('deployEnvironment', () => {
     expect(toolkit.requests('deploy').map((call) => call.request)).toEqual([
       { stackNames: [`${env}-network`], concurrency: 1, changeSetName },
       { stackNames: [`${env}-data`, `${env}-edge`], concurrency: 2, changeSetName },
-      { stackNames: [`${env}-compute`], concurrency: 1, changeSetName },
-      { stackNames: [`${env}-ops`], concurrency: 1, changeSetName },
+      // Ops names nothing of compute's: the two deploy side by side.
+      { stackNames: [`${env}-compute`, `${env}-ops`], concurrency: 2, changeSetName },
     ]);
     // nothing is deployed before the diff gate has run
     expect(toolkit.calls.findIndex((call) => call.action === 'diff')).toBeLessThan(
@@ -155,7 +155,7 @@ describe('deployEnvironment', () => {
     const allowReplace = ['Database', 'Gitaly1', 'GitalyVolume2', 'ArtifactsBucket', 'GitlabSecretsJson'];
     const outcome = await deployEnvironment({ plan, toolkit, allowReplace, changeSetName: 'c', log: noLog });
     expect(outcome.kind).toBe('deployed');
-    expect(toolkit.requests('deploy')).toHaveLength(4);
+    expect(toolkit.requests('deploy')).toHaveLength(3);
   });
 
   it('stops after the wave in flight on Ctrl-C and says what is left', async () => {
@@ -188,11 +188,13 @@ describe('deployEnvironment', () => {
   });
 
   it('lets a failed stack fail the deploy without starting later waves', async () => {
-    const toolkit = new RecordingToolkit(environmentStacks(env), { failDeployOf: `${env}-compute` });
+    const toolkit = new RecordingToolkit(environmentStacks(env), { failDeployOf: `${env}-data` });
     await expect(
       deployEnvironment({ plan, toolkit, allowReplace: [], changeSetName: 'c', log: noLog }),
-    ).rejects.toThrow(/compute failed/);
-    expect(toolkit.requests('deploy').map((call) => call.request.stackNames[0])).not.toContain(`${env}-ops`);
+    ).rejects.toThrow(/data failed/);
+    const requested = toolkit.requests('deploy').flatMap((call) => call.request.stackNames);
+    expect(requested).not.toContain(`${env}-compute`);
+    expect(requested).not.toContain(`${env}-ops`);
   });
 });
 
@@ -214,9 +216,9 @@ describe('the version gate', () => {
     for (const deployed of [undefined, plan.gitlab.version]) {
       const { toolkit, outcome } = deployWith(deployed);
       expect((await outcome).kind).toBe('deployed');
-      // One deploy per wave: network; data and edge; compute; ops.
+      // One deploy per wave: network; data and edge; compute and ops.
       expect(toolkit.requests('deploy')).toHaveLength(deploymentWaves(environmentStacks(env)).length);
-      expect(toolkit.requests('deploy')).toHaveLength(4);
+      expect(toolkit.requests('deploy')).toHaveLength(3);
     }
   });
 
@@ -312,8 +314,7 @@ describe('what deploy tells the operator', () => {
       `Deploying ${env}-network (change set cs-1)`,
       // Edge waits for nothing of data: the two deploy side by side.
       `Deploying ${env}-data, ${env}-edge (change set cs-1)`,
-      `Deploying ${env}-compute (change set cs-1)`,
-      `Deploying ${env}-ops (change set cs-1)`,
+      `Deploying ${env}-compute, ${env}-ops (change set cs-1)`,
     ]);
   });
 

@@ -209,8 +209,8 @@ describe('destroy --include-data', () => {
       'deleteDatabase db-replica-2',
     ]);
     expect(report.deletedStacks).toEqual([
-      `${name}-ops`,
       `${name}-compute`,
+      `${name}-ops`,
       `${name}-data`,
       `${name}-edge`,
       `${name}-network`,
@@ -246,7 +246,7 @@ describe('destroy --include-data', () => {
       `deleteLogGroup /gitlab-aws/${env}/nginx-abc123`,
     ]);
     // The stacks were all deleted before the first bucket was touched.
-    expect(toolkit.requests('destroy')).toHaveLength(4);
+    expect(toolkit.requests('destroy')).toHaveLength(3);
   });
 
   it('deletes the access-log bucket last whatever the order of the Plan, since the other buckets log to it', async () => {
@@ -270,10 +270,10 @@ describe('destroy --include-data', () => {
       now: NOW,
       signal: interrupt.signal,
       log: (line) => {
-        if (line === `Deleting ${env}-compute`) interrupt.abort();
+        if (line === `Deleting ${env}-compute, ${env}-ops`) interrupt.abort();
       },
     });
-    expect(report.deletedStacks).toEqual([`${env}-ops`, `${env}-compute`]);
+    expect(report.deletedStacks).toEqual([`${env}-compute`, `${env}-ops`]);
     expect(report.completed).toBe(false);
     expect(report.stoppedBecause).toBe(
       'interrupted: the remaining stacks and the retained resources were not touched',
@@ -447,7 +447,7 @@ describe('destroy --include-data', () => {
     const report = await run(plan, stores, toolkit, true);
     expect(report.completed).toBe(false);
     // Edge was deleted in the same wave as data, whose failure leaves the wave's outcome unknown.
-    expect(report.deletedStacks).toEqual([`${env}-ops`, `${env}-compute`]);
+    expect(report.deletedStacks).toEqual([`${env}-compute`, `${env}-ops`]);
     expect(stores.changes().filter((call) => /^(empty|delete)/.test(call))).toEqual([]);
     expect(report.stoppedBecause).toMatch(/^a stack could not be deleted/);
   });

@@ -128,8 +128,8 @@ describe('destroyEnvironment', () => {
       log: () => {},
     });
     expect(toolkit.requests('destroy').map((call) => call.request)).toEqual([
-      { stackNames: [`${env}-ops`], concurrency: 1 },
-      { stackNames: [`${env}-compute`], concurrency: 1 },
+      // Ops names nothing of compute's: the two go together.
+      { stackNames: [`${env}-compute`, `${env}-ops`], concurrency: 2 },
       { stackNames: [`${env}-edge`], concurrency: 1 },
     ]);
   });
@@ -143,8 +143,7 @@ describe('destroyEnvironment', () => {
       log: () => {},
     });
     expect(toolkit.requests('destroy').map((call) => call.request.stackNames)).toEqual([
-      [`${env}-ops`],
-      [`${env}-compute`],
+      [`${env}-compute`, `${env}-ops`],
       // Edge references nothing of data's, so the two go together.
       [`${env}-data`, `${env}-edge`],
       [`${env}-network`],

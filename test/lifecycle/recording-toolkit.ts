@@ -25,7 +25,8 @@ export function environmentStacks(env: string): AssemblyStack[] {
     // The external load balancer logs to the network stack's access-log bucket: edge needs no data.
     { id: name('edge'), name: name('edge'), dependsOn: [name('network')] },
     { id: name('compute'), name: name('compute'), dependsOn: [name('network'), name('data'), name('edge')] },
-    { id: name('ops'), name: name('ops'), dependsOn: [name('compute'), name('data'), name('edge')] },
+    // Alarms on compute resources are compute's own: ops waits for the data and the edge only.
+    { id: name('ops'), name: name('ops'), dependsOn: [name('data'), name('edge')] },
   ];
 }
 

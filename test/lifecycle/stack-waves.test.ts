@@ -19,12 +19,11 @@ describe('deploymentWaves', () => {
     expect(deploymentWaves(stacks)).toEqual([['n'], ['d', 'e'], ['c']]);
   });
 
-  it("orders an environment's stacks network, data and edge together, compute, ops", () => {
+  it("orders an environment's stacks network, data and edge together, compute and ops together", () => {
     expect(deploymentWaves(environmentStacks('e'))).toEqual([
       ['e-network'],
       ['e-data', 'e-edge'],
-      ['e-compute'],
-      ['e-ops'],
+      ['e-compute', 'e-ops'],
     ]);
   });
 

@@ -666,11 +666,21 @@ readiness() {
 }
 
 # A fixed node behind the external load balancer (the 1k node) puts itself in the target groups once
-# GitLab answers: the templates cannot, since the load balancer's stack is deployed before the
-# instance's. The instance it replaces leaves them when CloudFormation terminates it.
+# GitLab answers: the templates cannot, since the load balancer's stack would have to name the
+# instance. The edge stack lists the groups in an SSM parameter (GLA_TARGET_GROUPS_PARAMETER), read
+# by name so that the node's stack need not wait for the edge's certificate; the edge stack creates
+# it beside this node's, so it may not exist yet. The instance it replaces leaves the groups when
+# CloudFormation terminates it.
+target_groups_listed() {
+  parameter_value "$GLA_TARGET_GROUPS_PARAMETER" >/dev/null
+}
+
 register_targets() {
-  local arn
-  for arn in ${GLA_TARGET_GROUPS:-}; do
+  local arns arn
+  if [ -z "${GLA_TARGET_GROUPS_PARAMETER:-}" ]; then return 0; fi
+  wait_for_artifact "$ARTIFACT_TARGET_GROUPS" target_groups_listed
+  arns=$(parameter_value "$GLA_TARGET_GROUPS_PARAMETER")
+  for arn in $(printf '%s' "$arns" | tr ',' ' '); do
     aws elbv2 register-targets --region "$REGION" --target-group-arn "$arn" --targets "Id=$INSTANCE_ID" >/dev/null
   done
 }

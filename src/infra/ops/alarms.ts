@@ -1,7 +1,9 @@
 /**
  * Alarms and notifications: the Plan's alarms that notify (5xx rate, unhealthy load balancer
  * targets, RDS CPU and storage, every Redis node's memory), and auto scaling launches and
- * terminations, all to one encrypted SNS topic (with the spec's e-mail subscribed).
+ * terminations, all to one encrypted SNS topic (with the spec's e-mail subscribed). The ops stack
+ * holds the topic; an alarm on a compute resource, and the scaling-event rule, are built in the
+ * compute stack (`alarmStack`, src/plan/stacks.ts) and name the topic by its ARN.
  *
  * Added to the scope it is given rather than to a construct of its own: these resources were first
  * created directly under `Operations`, and a construct level of their own would change their logical
@@ -24,14 +26,16 @@ import { type DimensionValue, dimensionOf, planAlarm } from './plan-alarm.js';
 export interface AlarmsProps {
   /** The environment's name (the spec's), for descriptions. */
   readonly environmentName: string;
+  /** Name of the alarm topic, by which the compute stack's alarms name it (`alarmTopicName`). */
+  readonly topicName: string;
   /** Address subscribed to the alarm topic, when the spec gives one. */
   readonly alarmEmail?: string;
-  /** The Plan's alarms that notify the topic. */
+  /** The Plan's alarms that notify the topic and are built in this stack. */
   readonly alarms: readonly AlarmPlan[];
   /** The AWS names behind the Plan ids the alarms' dimensions name. */
   readonly dimensionValue: DimensionValue;
-  /** Names of the auto scaling groups whose activity is reported. */
-  readonly autoScalingGroupNames: readonly string[];
+  /** Whether another stack's EventBridge rule publishes scaling events to the topic. */
+  readonly scalingEvents: boolean;
   /** What deleting the stack does to the alarm topic's key, by Plan id (`kms-key-alarm-topic`). */
   readonly removalPolicyOf: RemovalPolicyOf;
 }
@@ -68,7 +72,7 @@ function constructIdOf(alarm: AlarmPlan, value: DimensionValue): string {
     .join('');
 }
 
-/** Adds the alarm topic, the alarms and the scaling-event rule to `scope` (see the file comment). */
+/** Adds the alarm topic and the alarms to `scope` (see the file comment). */
 export function addAlarms(scope: Construct, props: AlarmsProps): Alarms {
   const topicKey = new kms.Key(scope, 'AlarmTopicKey', {
     description: `${props.environmentName}: alarm topic`,
@@ -87,6 +91,7 @@ export function addAlarms(scope: Construct, props: AlarmsProps): Alarms {
     }),
   );
   const alarmTopic = new sns.Topic(scope, 'AlarmTopic', {
+    topicName: props.topicName,
     displayName: `${props.environmentName} GitLab alarms`,
     masterKey: topicKey,
     enforceSSL: true,
@@ -94,32 +99,58 @@ export function addAlarms(scope: Construct, props: AlarmsProps): Alarms {
   if (props.alarmEmail) {
     alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
   }
-  const action = new cloudwatchActions.SnsAction(alarmTopic);
+  // The scaling-event rule lives with the groups (compute stack) and names the topic by its ARN,
+  // which adds nothing to the topic's policy: the topic lets EventBridge publish itself.
+  if (props.scalingEvents) alarmTopic.grantPublish(new iam.ServicePrincipal('events.amazonaws.com'));
+  return { alarmTopic, alarms: addNotifyingAlarms(scope, props.alarms, props.dimensionValue, alarmTopic) };
+}
+
+/** Adds the alarms of Plan entries that notify `topic` (which may be another stack's, named by ARN). */
+export function addNotifyingAlarms(
+  scope: Construct,
+  entries: readonly AlarmPlan[],
+  dimensionValue: DimensionValue,
+  topic: sns.ITopic,
+): ReadonlyMap<string, cloudwatch.Alarm> {
+  const action = new cloudwatchActions.SnsAction(topic);
   const alarms = new Map<string, cloudwatch.Alarm>();
-  for (const entry of props.alarms) {
+  for (const entry of entries) {
     if (entry.action !== 'notify')
       throw new Error(`alarm ${entry.id} does not notify: build it with its ${entry.action} target`);
-    const created = planAlarm(scope, constructIdOf(entry, props.dimensionValue), entry, props.dimensionValue);
+    const created = planAlarm(scope, constructIdOf(entry, dimensionValue), entry, dimensionValue);
     created.addAlarmAction(action);
     created.addOkAction(action);
     alarms.set(entry.id, created);
   }
+  return alarms;
+}
 
-  if (props.autoScalingGroupNames.length > 0) {
-    new events.Rule(scope, 'ScalingEvents', {
-      description: `${props.environmentName}: failed and completed launches and terminations of GitLab nodes`,
-      eventPattern: {
-        source: ['aws.autoscaling'],
-        detailType: [
-          'EC2 Instance Launch Successful',
-          'EC2 Instance Launch Unsuccessful',
-          'EC2 Instance Terminate Successful',
-          'EC2 Instance Terminate Unsuccessful',
-        ],
-        detail: { AutoScalingGroupName: [...props.autoScalingGroupNames] },
-      },
-      targets: [new eventsTargets.SnsTopic(alarmTopic)],
-    });
-  }
-  return { alarmTopic, alarms };
+export interface ScalingEventsProps {
+  /** The environment's name (the spec's), for the description. */
+  readonly environmentName: string;
+  /** Names of the auto scaling groups whose activity is reported. */
+  readonly autoScalingGroupNames: readonly string[];
+  /** The alarm topic, which must let EventBridge publish (see addAlarms). */
+  readonly topic: sns.ITopic;
+}
+
+/**
+ * Reports the groups' failed and completed launches and terminations to the alarm topic. Built with
+ * the groups, whose generated names it matches, so that the topic's stack needs none of them.
+ */
+export function addScalingEvents(scope: Construct, props: ScalingEventsProps): events.Rule {
+  return new events.Rule(scope, 'ScalingEvents', {
+    description: `${props.environmentName}: failed and completed launches and terminations of GitLab nodes`,
+    eventPattern: {
+      source: ['aws.autoscaling'],
+      detailType: [
+        'EC2 Instance Launch Successful',
+        'EC2 Instance Launch Unsuccessful',
+        'EC2 Instance Terminate Successful',
+        'EC2 Instance Terminate Unsuccessful',
+      ],
+      detail: { AutoScalingGroupName: [...props.autoScalingGroupNames] },
+    },
+    targets: [new eventsTargets.SnsTopic(props.topic)],
+  });
 }

@@ -3,13 +3,16 @@
  * monitoring, the backup node, bastions, EKS). It also grants each instance role the secrets, buckets and volumes
  * the Plan says its role uses, and hands each node's boot script the endpoints it needs.
  */
-import { Stack } from 'aws-cdk-lib';
+import { ArnFormat, CfnResource, Stack } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as route53 from 'aws-cdk-lib/aws-route53';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { KMS_APPLY_IMPORTED_ALIAS_PERMISSIONS_TO_PRINCIPAL } from 'aws-cdk-lib/cx-api';
-import type { Construct } from 'constructs';
+import { Construct } from 'constructs';
 import type { RoleId } from '../../catalog/types.js';
 import { chartDataEndpoints } from '../../config/helm/data-endpoints.js';
 import { renderNodeConfiguration } from '../../config/index.js';
@@ -20,6 +23,7 @@ import {
   gitlabVersionParameterName,
   machineImageParameterName,
   runCommandLogGroupName,
+  webTargetGroupsParameterName,
 } from '../../plan/contracts.js';
 import { planDataEndpoints } from '../../plan/data-endpoints.js';
 import {
@@ -29,7 +33,15 @@ import {
   serviceOf,
   servicesOf,
 } from '../../plan/query.js';
-import type { AlarmPlan, EksService, PlanNode, S3Service, SubnetTier } from '../../plan/types.js';
+import { alarmStack, alarmTopicName } from '../../plan/stacks.js';
+import type {
+  AlarmPlan,
+  EksService,
+  LoadBalancerService,
+  PlanNode,
+  S3Service,
+  SubnetTier,
+} from '../../plan/types.js';
 import { grantPlanAccess } from '../access-grants.js';
 import type { GitLabAutoScalingGroup } from '../auto-scaling.js';
 import { BackupNode } from '../backup-node.js';
@@ -46,6 +58,9 @@ import { GitalyServers, type GitalyVolumes } from '../gitaly/gitaly.js';
 import { PraefectCluster } from '../gitaly/praefect.js';
 import { GitLabChart } from '../gitlab-chart.js';
 import { MonitoringServer } from '../monitoring.js';
+import { NatGateways } from '../network.js';
+import { dimensionValueOf, type LoadBalancerTargets } from '../ops/alarm-dimensions.js';
+import { addNotifyingAlarms, addScalingEvents } from '../ops/alarms.js';
 import { ApplicationLogs } from '../ops/application-logs.js';
 import { InstanceRecovery } from '../ops/instance-recovery.js';
 import { RunCommandLogs } from '../ops/run-command-logs.js';
@@ -111,8 +126,12 @@ export class ComputeStack extends Stack {
   readonly runCommandLogs: RunCommandLogs;
   /** EC2 auto recovery of every fixed instance. */
   readonly instanceRecovery: InstanceRecovery;
+  /** The alarms on this stack's resources that notify the alarm topic, by Plan alarm id. */
+  readonly notifyingAlarms: ReadonlyMap<string, cloudwatch.Alarm>;
   /** The GitLab Runner fleet, when the Plan has one. */
   readonly runners?: RunnerFleet;
+  /** The NAT gateways and the private subnets' default routes (see network.ts for why here). */
+  readonly natGateways: NatGateways;
 
   constructor(scope: Construct, id: string, props: ComputeStackProps) {
     super(scope, id, props);
@@ -125,6 +144,11 @@ export class ComputeStack extends Stack {
     const volumeKey = kms.Alias.fromAliasName(this, 'VolumeKey', props.rootVolumeKeyAlias);
     const secretsKey = kms.Alias.fromAliasName(this, 'SecretsKey', props.secretsKeyAlias);
     const { plan, vpc, subnetIn, privateZone, securityGroups: sg } = props;
+    this.natGateways = new NatGateways(this, 'Egress', {
+      vpc,
+      count: plan.network.natGateways,
+      availabilityZones: plan.availabilityZones,
+    });
     const render = props.renderUserData;
     this.instanceRoles = new InstanceRoles(this, 'InstanceRoles', {
       roles: new Set([...plan.nodes, ...plan.autoScalingGroups].map((machines) => machines.role)),
@@ -163,29 +187,22 @@ export class ComputeStack extends Stack {
       ],
     });
     const praefectService = internalLoadBalancer(plan);
-    // The 1k node registers itself with the external target groups (see single-node.ts).
-    const webTargetGroups = Object.values(props.targetGroups).filter(
-      (group): group is NonNullable<typeof group> => group !== undefined,
-    );
-    const endpoints = (logicalId: string, node?: PlanNode): RuntimeEndpoints => ({
+    const endpoints = (logicalId: string): RuntimeEndpoints => ({
       ...(praefectService ? { praefectLoadBalancerHost: praefectService.dnsName } : {}),
-      ...(node !== undefined && node.id === plan.deployNodes.singleNode
-        ? { targetGroupArns: webTargetGroups.map((group) => group.targetGroupArn) }
-        : {}),
       gitlabVersionParameter: gitlabVersionParameterName(plan),
       signal: { stackName: this.stackName, logicalId },
     });
     const bootScript = render
       ? (target: BootTarget): BootScript =>
           (logicalId) =>
-            render(plan, target, endpoints(logicalId, target.kind === 'node' ? target.node : undefined))
+            render(plan, target, endpoints(logicalId))
       : undefined;
     const nodeBoot = bootScript ? (node: PlanNode) => bootScript({ kind: 'node', node }) : undefined;
     // What a fixed node's user data leaves out: its settings and gitlab.rb, in SSM parameters.
     const nodeConfiguration = render
       ? (node: PlanNode): NodeConfigurationOf =>
           (logicalId) =>
-            renderNodeConfiguration(plan, { kind: 'node', node }, endpoints(logicalId, node))
+            renderNodeConfiguration(plan, { kind: 'node', node }, endpoints(logicalId))
       : undefined;
     const alarmsOf = (subject: string, ...actions: AlarmPlan['action'][]) =>
       plan.alarms.filter((alarm) => alarm.subject === subject && actions.includes(alarm.action));
@@ -244,9 +261,11 @@ export class ComputeStack extends Stack {
     this.autoScalingGroups = groups;
 
     if (plan.deployNodes.singleNode) {
+      // It registers itself with the external target groups, named by the edge's parameter.
       this.singleNode = new SingleNode(this, 'SingleNode', {
         ...tier('gitlab'),
-        targetGroups: webTargetGroups,
+        environmentName: plan.spec.name,
+        targetGroupsParameterName: webTargetGroupsParameterName(plan),
       });
     }
     if (nodesOf(plan, 'gitaly').length > 0) {
@@ -361,6 +380,58 @@ export class ComputeStack extends Stack {
       alarms: plan.alarms.filter((alarm) => alarm.action === 'recover-instance'),
       instances: fixedInstances,
     });
+
+    // The alarms on this stack's resources that notify, and the groups' scaling events, go to the
+    // ops stack's topic named by its ARN: a reference would make this stack wait for ops, and ops
+    // (which alarms on the data) must not wait for every node to boot.
+    const notifying = plan.alarms.filter(
+      (alarm) => alarm.action === 'notify' && alarmStack(plan, alarm) === 'compute',
+    );
+    const alarmScope = new Construct(this, 'Alarms');
+    const alarmTopic = sns.Topic.fromTopicArn(
+      alarmScope,
+      'Topic',
+      this.formatArn({
+        service: 'sns',
+        resource: alarmTopicName(plan),
+        arnFormat: ArnFormat.NO_RESOURCE_NAME,
+      }),
+    );
+    this.notifyingAlarms = addNotifyingAlarms(
+      alarmScope,
+      notifying,
+      dimensionValueOf({
+        loadBalancers: new Map(
+          praefectService && this.praefect
+            ? [[praefectService.id, praefectTargets(praefectService, this.praefect)]]
+            : [],
+        ),
+      }),
+      alarmTopic,
+    );
+    if (this.praefect) {
+      // An ops stack an earlier release deployed imports these two for the alarm now built here;
+      // compute and ops update side by side, so compute keeps exporting them until that ops stack
+      // no longer imports them, or CloudFormation would refuse to remove an export in use.
+      const listener = this.praefect.loadBalancer.node.findChild('Praefect') as elbv2.NetworkListener;
+      this.exportValue(listener.listenerArn);
+      this.exportValue(this.praefect.targetGroup.targetGroupFullName);
+    }
+    // What boots or builds in the subnets downloads packages, images and charts at once: it is
+    // created only once the default routes exist, which this stack creates beside it.
+    for (const child of this.node.findAll()) {
+      if (CfnResource.isCfnResource(child) && NEEDS_EGRESS.has(child.cfnResourceType))
+        child.node.addDependency(this.natGateways.egress);
+    }
+    if (groups.size > 0) {
+      addScalingEvents(alarmScope, {
+        environmentName: plan.spec.name,
+        autoScalingGroupNames: [...groups.values()].map(
+          (group) => group.autoScalingGroup.autoScalingGroupName,
+        ),
+        topic: alarmTopic,
+      });
+    }
   }
 }
 
@@ -371,6 +442,25 @@ function kubernetesSecretsKey(scope: Construct, alias: string | undefined) {
     secretsKey: kms.Alias.fromAliasName(scope, 'KubernetesSecretsKey', alias),
     secretsKeyAlias: alias,
   };
+}
+
+/**
+ * Resource types that run software in the VPC's subnets as soon as they are created: instances and
+ * groups boot their scripts, EKS node groups pull images, and the chart's build project runs its
+ * build in the private subnets.
+ */
+const NEEDS_EGRESS: ReadonlySet<string> = new Set([
+  'AWS::EC2::Instance',
+  'AWS::AutoScaling::AutoScalingGroup',
+  'AWS::EKS::Nodegroup',
+  'AWS::CodeBuild::Project',
+]);
+
+/** The Praefect load balancer's one target group, by its target port, as the Plan's alarm names it. */
+function praefectTargets(service: LoadBalancerService, praefect: PraefectCluster): LoadBalancerTargets {
+  const ports = new Set(service.listeners.map((listener) => listener.targetPort));
+  if (ports.size !== 1) throw new Error(`the Praefect load balancer ${service.id} has one target group`);
+  return new Map([[[...ports][0]!, praefect.targetGroup]]);
 }
 
 function pascal(text: string): string {

@@ -1,9 +1,13 @@
-/** The edge stack: the public load balancer, its target groups, certificate and DNS record. */
+/**
+ * The edge stack: the public load balancer, its target groups, certificate and DNS record, and
+ * (1k) the parameter naming the target groups the GitLab node registers itself with.
+ */
 import { Stack } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
-import { publicZoneName } from '../../plan/contracts.js';
+import { publicZoneName, webTargetGroupsParameterName } from '../../plan/contracts.js';
 import { externalLoadBalancer } from '../../plan/query.js';
 import { Edge } from '../edge.js';
 import type { GitLabStackProps } from './gitlab-stack.js';
@@ -22,6 +26,8 @@ export interface EdgeStackProps extends GitLabStackProps {
 export class EdgeStack extends Stack {
   /** The external load balancer, target groups, certificate and record. */
   readonly edge: Edge;
+  /** The target group ARNs a fixed node registers itself with (1k), read at its boot. */
+  readonly webTargetGroups?: ssm.StringListParameter;
 
   constructor(scope: Construct, id: string, props: EdgeStackProps) {
     super(scope, id, props);
@@ -39,5 +45,15 @@ export class EdgeStack extends Stack {
       accessLogBucket,
       ...(hostedZoneId ? { hostedZoneId } : {}),
     });
+    if (plan.deployNodes.singleNode) {
+      // By name, not by reference: the node's stack must not wait for this one's certificate.
+      this.webTargetGroups = new ssm.StringListParameter(this, 'WebTargetGroups', {
+        parameterName: webTargetGroupsParameterName(plan),
+        stringListValue: Object.values(this.edge.targetGroups).flatMap((group) =>
+          group ? [group.targetGroupArn] : [],
+        ),
+        description: `${plan.spec.name}: target groups the GitLab node registers itself with once GitLab answers`,
+      });
+    }
   }
 }
