@@ -12,9 +12,8 @@ import { UserError } from '../errors.js';
 import { gitlabVersionParameterName, LOAD_BALANCER_DNS_OUTPUT } from '../plan/contracts.js';
 import { stackName } from '../plan/stacks.js';
 import type { Plan } from '../plan/types.js';
-import { deploymentWaves } from './stack-waves.js';
 import { findStatefulChanges, type StatefulChange, unapprovedStatefulChanges } from './stateful-changes.js';
-import type { CdkToolkit, DeployedStackOutputs } from './toolkit.js';
+import type { AssemblyStack, CdkToolkit, DeployedStackOutputs } from './toolkit.js';
 import { compareVersions, formatVersion, parseVersion } from './upgrade.js';
 
 export interface DeployEnvironmentProps {
@@ -159,29 +158,24 @@ export async function deployEnvironment(props: DeployEnvironmentProps): Promise<
   const diffs = await toolkit.diff(stackNames);
   refuseUnapprovedStatefulChanges(findStatefulChanges(diffs), props.allowReplace);
 
-  const waves = deploymentWaves(stacks);
-  const deployed: DeployedStackOutputs[] = [];
-  for (const [index, wave] of waves.entries()) {
-    if (props.signal?.aborted) {
-      return {
-        kind: 'interrupted',
-        deployed: deployed.map((stack) => stack.stackName),
-        notStarted: waves.slice(index).flat(),
-      };
-    }
-    log(`Deploying ${wave.join(', ')} (change set ${props.changeSetName})`);
-    deployed.push(
-      ...(await toolkit.deploy({
-        stackNames: wave,
-        concurrency: wave.length,
-        changeSetName: props.changeSetName,
-      })),
-    );
+  const deployed = await deployAsDependenciesAllow(stacks, {
+    deploy: (name) =>
+      toolkit.deploy({ stackNames: [name], concurrency: 1, changeSetName: props.changeSetName }),
+    stopped: () => props.signal?.aborted === true,
+    starting: (name) => log(`Deploying ${name} (change set ${props.changeSetName})`),
+  });
+  if (deployed.notStarted.length > 0) {
+    return {
+      kind: 'interrupted',
+      deployed: deployed.outputs.map((stack) => stack.stackName),
+      notStarted: deployed.notStarted,
+    };
   }
-  const loadBalancerDnsName = deployed.find((stack) => stack.stackName === stackName(plan, 'edge'))?.outputs[
+  const outputs = deployed.outputs;
+  const loadBalancerDnsName = outputs.find((stack) => stack.stackName === stackName(plan, 'edge'))?.outputs[
     LOAD_BALANCER_DNS_OUTPUT
   ];
-  return { kind: 'deployed', stacks: deployed, ...(loadBalancerDnsName ? { loadBalancerDnsName } : {}) };
+  return { kind: 'deployed', stacks: outputs, ...(loadBalancerDnsName ? { loadBalancerDnsName } : {}) };
 }
 
 /** Where to go and how to sign in once the stacks are up. */
@@ -209,4 +203,55 @@ export function interruptedSummary(outcome: Extract<DeployOutcome, { kind: 'inte
     `  Not started: ${outcome.notStarted.join(', ') || 'none'}`,
     'Run `gitlab-aws deploy` again to continue where it stopped.',
   ];
+}
+
+/**
+ * Deploys each stack as soon as every stack it depends on is deployed, as CloudFormation's own
+ * dependencies allow (and as `cdk deploy --concurrency` schedules them), not wave by wave: the
+ * compute stack, which needs nothing of the data stack, starts beside it rather than after its
+ * databases (the first-deploy estimate, src/report/estimate.ts, times the same schedule). Once
+ * `stopped()` says so (Ctrl-C), or a stack has failed, no further stack starts; the ones in flight
+ * finish, and a failure is thrown once they have.
+ */
+export async function deployAsDependenciesAllow(
+  stacks: readonly AssemblyStack[],
+  actions: {
+    readonly deploy: (name: string) => Promise<readonly DeployedStackOutputs[]>;
+    readonly stopped: () => boolean;
+    readonly starting: (name: string) => void;
+  },
+): Promise<{ outputs: DeployedStackOutputs[]; notStarted: string[] }> {
+  const names = new Set(stacks.map((stack) => stack.name));
+  const outputs: DeployedStackOutputs[] = [];
+  const started = new Set<string>();
+  const runs = new Map<string, Promise<boolean>>();
+  let failure: { error: unknown } | undefined;
+  // Whether the stack deployed; false when it did not start (stopped, failed or a dependency did not deploy).
+  const run = (stack: AssemblyStack): Promise<boolean> => {
+    const known = runs.get(stack.name);
+    if (known) return known;
+    const dependencies = stack.dependsOn
+      .filter((name) => names.has(name))
+      .map((name) => run(stacks.find((candidate) => candidate.name === name)!));
+    const promise = Promise.all(dependencies).then(async (ready) => {
+      if (!ready.every(Boolean) || failure || actions.stopped()) return false;
+      started.add(stack.name);
+      actions.starting(stack.name);
+      try {
+        outputs.push(...(await actions.deploy(stack.name)));
+        return true;
+      } catch (error) {
+        failure ??= { error };
+        return false;
+      }
+    });
+    runs.set(stack.name, promise);
+    return promise;
+  };
+  await Promise.all(stacks.map(run));
+  if (failure) throw failure.error;
+  // In the order the stacks were given, whatever order they finished in.
+  const order = stacks.map((stack) => stack.name);
+  outputs.sort((a, b) => order.indexOf(a.stackName) - order.indexOf(b.stackName));
+  return { outputs, notStarted: order.filter((name) => !started.has(name)) };
 }

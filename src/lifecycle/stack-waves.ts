@@ -1,13 +1,14 @@
 /**
- * Deploy order from the app's own stack dependencies (CDK records one for every cross-stack
- * reference), grouped into waves: every stack of a wave only needs stacks of earlier waves, so a
- * wave's stacks deploy concurrently. Destroy walks the waves backwards.
+ * Stack order from the app's own stack dependencies (CDK records one for every cross-stack
+ * reference), grouped into waves: every stack of a wave only needs stacks of earlier waves. Destroy
+ * walks the waves backwards; deploy does not wait for whole waves but starts each stack once the
+ * stacks it depends on are deployed (deployAsDependenciesAllow, src/lifecycle/deploy.ts).
  *
- * For an environment: network; then data and edge together (the load balancer logs to the network
- * stack's access-log bucket, so edge does not wait for the data stack's databases); then compute
- * (it references edge's target groups; of data it names keys, secrets and endpoint parameters only,
- * which its nodes wait for at boot) and ops (its alarms and backups name data and edge resources;
- * the alarms on compute resources are compute's) together.
+ * For an environment: network; then data and edge (the load balancer logs to the network stack's
+ * access-log bucket, so edge does not wait for the data stack's databases); then compute (it
+ * references edge's target groups; of data it names keys, secrets and endpoint parameters only,
+ * which its nodes wait for at boot, so it starts as soon as edge is deployed) and ops (its alarms
+ * and backups name data and edge resources; the alarms on compute resources are compute's).
  */
 import type { AssemblyStack } from './toolkit.js';
 

@@ -6,6 +6,7 @@ import { UserError } from '../../src/cli/errors.js';
 import { createApp } from '../../src/infra/app.js';
 import {
   changeSetNameFor,
+  deployAsDependenciesAllow,
   deployEnvironment,
   interruptedSummary,
   refuseOnPlanErrors,
@@ -14,7 +15,6 @@ import {
   signInSummary,
 } from '../../src/lifecycle/deploy.js';
 import { gracefulInterrupt } from '../../src/lifecycle/interrupt.js';
-import { deploymentWaves } from '../../src/lifecycle/stack-waves.js';
 import type { Plan } from '../../src/plan/types.js';
 import { planFor } from '../fixtures/plans.js';
 import { environmentStacks, RecordingToolkit } from './recording-toolkit.js';
@@ -33,18 +33,20 @@ const realAssembly = () => {
 };
 
 describe('deployEnvironment', () => {
-  it('diffs every stack, then deploys wave by wave, each wave concurrently, under one change-set name', async () => {
+  it('diffs every stack, then deploys each stack once its dependencies are deployed, under one change-set name', async () => {
     const toolkit = new RecordingToolkit(environmentStacks(env));
     const changeSetName = changeSetNameFor(new Date('2025-04-18T09:00:00.123Z'));
     const outcome = await deployEnvironment({ plan, toolkit, allowReplace: [], changeSetName, log: noLog });
     expect(changeSetName).toBe('gitlab-aws-20250418T090000Z');
     expect(toolkit.requests('diff')[0]!.stackNames).toHaveLength(5);
-    expect(toolkit.requests('deploy').map((call) => call.request)).toEqual([
-      { stackNames: [`${env}-network`], concurrency: 1, changeSetName },
-      { stackNames: [`${env}-data`, `${env}-edge`], concurrency: 2, changeSetName },
-      // Ops names nothing of compute's: the two deploy side by side.
-      { stackNames: [`${env}-compute`, `${env}-ops`], concurrency: 2, changeSetName },
-    ]);
+    const requests = toolkit.requests('deploy').map((call) => call.request);
+    expect(requests).toHaveLength(5);
+    for (const request of requests) expect(request).toMatchObject({ concurrency: 1, changeSetName });
+    expect(requests.map((request) => request.stackNames).sort()).toEqual(
+      environmentStacks(env)
+        .map((stack) => [stack.name])
+        .sort(),
+    );
     // nothing is deployed before the diff gate has run
     expect(toolkit.calls.findIndex((call) => call.action === 'diff')).toBeLessThan(
       toolkit.calls.findIndex((call) => call.action === 'deploy'),
@@ -155,10 +157,10 @@ describe('deployEnvironment', () => {
     const allowReplace = ['Database', 'Gitaly1', 'GitalyVolume2', 'ArtifactsBucket', 'GitlabSecretsJson'];
     const outcome = await deployEnvironment({ plan, toolkit, allowReplace, changeSetName: 'c', log: noLog });
     expect(outcome.kind).toBe('deployed');
-    expect(toolkit.requests('deploy')).toHaveLength(3);
+    expect(toolkit.requests('deploy')).toHaveLength(5);
   });
 
-  it('stops after the wave in flight on Ctrl-C and says what is left', async () => {
+  it('starts no further stack on Ctrl-C, lets the one in flight finish and says what is left', async () => {
     const signals = new EventEmitter();
     const interrupt = gracefulInterrupt({ signals, log: noLog, operation: 'deploy', exit: () => {} });
     const toolkit = new RecordingToolkit(environmentStacks(env), {
@@ -175,11 +177,12 @@ describe('deployEnvironment', () => {
       log: noLog,
     });
     interrupt.dispose();
+    // Data and edge were ready together; data started first, and the interruption came during it.
     expect(toolkit.requests('deploy')).toHaveLength(2);
     expect(outcome).toEqual({
       kind: 'interrupted',
-      deployed: [`${env}-network`, `${env}-data`, `${env}-edge`],
-      notStarted: [`${env}-compute`, `${env}-ops`],
+      deployed: [`${env}-network`, `${env}-data`],
+      notStarted: [`${env}-edge`, `${env}-compute`, `${env}-ops`],
     });
     if (outcome.kind !== 'interrupted') throw new Error('expected an interruption');
     expect(interruptedSummary(outcome).at(-1)).toBe(
@@ -187,14 +190,47 @@ describe('deployEnvironment', () => {
     );
   });
 
-  it('lets a failed stack fail the deploy without starting later waves', async () => {
+  it('lets a failed stack fail the deploy without starting what depends on it', async () => {
     const toolkit = new RecordingToolkit(environmentStacks(env), { failDeployOf: `${env}-data` });
     await expect(
       deployEnvironment({ plan, toolkit, allowReplace: [], changeSetName: 'c', log: noLog }),
     ).rejects.toThrow(/data failed/);
     const requested = toolkit.requests('deploy').flatMap((call) => call.request.stackNames);
-    expect(requested).not.toContain(`${env}-compute`);
+    expect(requested).toContain(`${env}-data`);
     expect(requested).not.toContain(`${env}-ops`);
+  });
+
+  it('starts a stack once what it depends on is deployed, not when a whole wave is: compute beside the data stack', async () => {
+    const events: string[] = [];
+    let releaseData = () => {};
+    const dataHeld = new Promise<void>((resolve) => {
+      releaseData = resolve;
+    });
+    const stacks = environmentStacks(env);
+    const toolkit = {
+      deploy: async (request: { stackNames: readonly string[] }) => {
+        const [name] = request.stackNames as [string];
+        events.push(`start ${name}`);
+        if (name === `${env}-data`) await Promise.race([dataHeld, new Promise((r) => setTimeout(r, 2000))]);
+        if (name === `${env}-compute`) releaseData();
+        events.push(`end ${name}`);
+        return [{ stackName: name, outputs: {} }];
+      },
+    };
+    const result = await deployAsDependenciesAllow(stacks, {
+      deploy: (name) => toolkit.deploy({ stackNames: [name] }),
+      stopped: () => false,
+      starting: () => {},
+    });
+    expect(result.notStarted).toEqual([]);
+    expect(result.outputs.map((stack) => stack.stackName)).toEqual(stacks.map((stack) => stack.name));
+    // Compute started while the data stack was still being deployed; ops waited for it.
+    expect(events.indexOf(`start ${env}-compute`)).toBeLessThan(events.indexOf(`end ${env}-data`));
+    expect(events.indexOf(`start ${env}-ops`)).toBeGreaterThan(events.indexOf(`end ${env}-data`));
+    // Every stack started after each stack it depends on ended.
+    for (const stack of stacks)
+      for (const dependency of stack.dependsOn)
+        expect(events.indexOf(`start ${stack.name}`)).toBeGreaterThan(events.indexOf(`end ${dependency}`));
   });
 });
 
@@ -216,9 +252,8 @@ describe('the version gate', () => {
     for (const deployed of [undefined, plan.gitlab.version]) {
       const { toolkit, outcome } = deployWith(deployed);
       expect((await outcome).kind).toBe('deployed');
-      // One deploy per wave: network; data and edge; compute and ops.
-      expect(toolkit.requests('deploy')).toHaveLength(deploymentWaves(environmentStacks(env)).length);
-      expect(toolkit.requests('deploy')).toHaveLength(3);
+      // One deploy per stack, each as soon as what it depends on is deployed.
+      expect(toolkit.requests('deploy')).toHaveLength(environmentStacks(env).length);
     }
   });
 
@@ -296,7 +331,7 @@ describe('signInSummary', () => {
 });
 
 describe('what deploy tells the operator', () => {
-  it('narrates the comparison and each wave under its change set', async () => {
+  it('narrates the comparison and each stack under its change set, after what it depends on', async () => {
     const lines: string[] = [];
     const toolkit = new RecordingToolkit(environmentStacks(env));
     await deployEnvironment({
@@ -309,16 +344,17 @@ describe('what deploy tells the operator', () => {
     expect(toolkit.requests('diff').map((call) => call.stackNames)).toEqual([
       environmentStacks(env).map((stack) => stack.name),
     ]);
-    expect(lines).toEqual([
-      'Comparing 5 stacks with what is deployed...',
-      `Deploying ${env}-network (change set cs-1)`,
-      // Edge waits for nothing of data: the two deploy side by side.
-      `Deploying ${env}-data, ${env}-edge (change set cs-1)`,
-      `Deploying ${env}-compute, ${env}-ops (change set cs-1)`,
-    ]);
+    expect(lines[0]).toBe('Comparing 5 stacks with what is deployed...');
+    const stacks = environmentStacks(env);
+    expect([...lines.slice(1)].sort()).toEqual(
+      stacks.map((stack) => `Deploying ${stack.name} (change set cs-1)`).sort(),
+    );
+    const at = (name: string) => lines.indexOf(`Deploying ${name} (change set cs-1)`);
+    for (const stack of stacks)
+      for (const dependency of stack.dependsOn) expect(at(stack.name)).toBeGreaterThan(at(dependency));
   });
 
-  it('names each wave stack by stack when a wave holds more than one', async () => {
+  it('deploys each stack by itself, under the change set', async () => {
     const lines: string[] = [];
     const stacks = [
       { id: 'n', name: 'n', dependsOn: [] },
@@ -333,10 +369,10 @@ describe('what deploy tells the operator', () => {
       changeSetName: 'c',
       log: (line) => lines.push(line),
     });
-    expect(lines.at(-1)).toBe('Deploying a, b (change set c)');
+    expect(lines.slice(-2)).toEqual(['Deploying a (change set c)', 'Deploying b (change set c)']);
     expect(toolkit.requests('deploy').at(-1)!.request).toEqual({
-      stackNames: ['a', 'b'],
-      concurrency: 2,
+      stackNames: ['b'],
+      concurrency: 1,
       changeSetName: 'c',
     });
   });

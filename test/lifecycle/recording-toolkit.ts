@@ -24,7 +24,8 @@ export function environmentStacks(env: string): AssemblyStack[] {
     { id: name('data'), name: name('data'), dependsOn: [name('network')] },
     // The external load balancer logs to the network stack's access-log bucket: edge needs no data.
     { id: name('edge'), name: name('edge'), dependsOn: [name('network')] },
-    { id: name('compute'), name: name('compute'), dependsOn: [name('network'), name('data'), name('edge')] },
+    // Compute names data's keys, secrets and endpoint parameters without importing them: it needs the edge only.
+    { id: name('compute'), name: name('compute'), dependsOn: [name('network'), name('edge')] },
     // Alarms on compute resources are compute's own: ops waits for the data and the edge only.
     { id: name('ops'), name: name('ops'), dependsOn: [name('data'), name('edge')] },
   ];

@@ -38,6 +38,9 @@ describe('deploymentWaves', () => {
         .map((dependency) => assembly.getStackArtifact(dependency.id).stackName),
     }));
     expect(deploymentWaves(real)).toEqual(deploymentWaves(environmentStacks(env)));
+    const dependencies = (stacks: readonly { name: string; dependsOn: readonly string[] }[]) =>
+      Object.fromEntries(stacks.map((stack) => [stack.name, [...stack.dependsOn].sort()]));
+    expect(dependencies(real)).toEqual(dependencies(environmentStacks(env)));
   });
 
   it('refuses a dependency cycle', () => {
