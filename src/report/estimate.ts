@@ -94,7 +94,10 @@ export const CREATE_MINUTES: Readonly<Record<string, DurationRule>> = {
     minutes: 2,
     basis: 'estimate, CloudFormation waits about 2 min for instance profiles to propagate',
   },
-  'AWS::EC2::VPCEndpoint': { minutes: 1.5, basis: 'estimate, typical 1-2 min' },
+  'AWS::EC2::VPCEndpoint': {
+    minutes: 1.5,
+    basis: 'estimate, typical 1-2 min for an interface endpoint (its network interfaces)',
+  },
   'AWS::Route53::RecordSet': { minutes: 1, basis: 'estimate, typical 1 min until the change is INSYNC' },
   'AWS::Route53::HostedZone': { minutes: 1, basis: 'estimate, typical 1 min' },
   'AWS::EC2::VPCGatewayAttachment': { minutes: 0.5, basis: 'estimate, typical under 1 min' },
@@ -127,6 +130,12 @@ export function createMinutes(resource: CfnResource): { minutes: number; basis: 
       basis: `the Plan's modelled boot (NODE_BOOT, an estimate: package install and first reconfigure, 10-15 min); creation policy timeout ${timeout} bounds it`,
     };
   const props = (resource.Properties ?? {}) as Record<string, unknown>;
+  // A gateway endpoint is entries in route tables, no network interface to provision.
+  if (resource.Type === 'AWS::EC2::VPCEndpoint' && props.VpcEndpointType === 'Gateway')
+    return {
+      minutes: 0.5,
+      basis: 'estimate, a gateway endpoint adds route table entries: typically under 1 min',
+    };
   if (resource.Type === 'AWS::RDS::DBInstance') {
     if (props.SourceDBInstanceIdentifier)
       return { minutes: 15, basis: 'estimate, typical 10-15 min for a read replica' };

@@ -123,6 +123,11 @@ describe('deploy-time estimate', () => {
     expect(isoMinutes('PT1H30M')).toBe(90);
     expect(isoMinutes('soon')).toBeUndefined();
     expect(createMinutes({ Type: 'AWS::EC2::Instance' }).minutes).toBe(1.5);
+    // A gateway endpoint is route table entries; an interface endpoint provisions network interfaces.
+    const endpoint = (type: string) =>
+      createMinutes({ Type: 'AWS::EC2::VPCEndpoint', Properties: { VpcEndpointType: type } }).minutes;
+    expect(endpoint('Gateway')).toBe(0.5);
+    expect(endpoint('Interface')).toBe(1.5);
     expect(createMinutes({ Type: 'AWS::RDS::DBInstance', Properties: { MultiAZ: false } }).minutes).toBe(10);
     // A signalled node takes a typical boot, never more than its signal timeout.
     const signalled = (timeout: string) => ({
