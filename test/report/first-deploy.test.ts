@@ -161,13 +161,11 @@ describe('first deploy, critical path over slowest resource', () => {
     });
   }
 
-  // KNOWN GAP (issue "First deploy time"): compute waits for the whole data stack (RDS, and from
-  // 10k its read replicas): it imports the database and Redis endpoints (launch templates, Praefect's
-  // settings, the chart's values) and CloudFormation reads the pinned image parameter when compute
-  // starts (keys, secrets and volumes it names by alias, name and tag), so the nodes cannot install
-  // while RDS creates. (Edge no longer waits: it deploys beside data; the
-  // Praefect nodes are created side by side.) Past that, the floor above fits. 1k has no RDS: its node waits for the network stack (NAT gateway) and the edge stack (its
-  // certificate, for the target groups the node registers with), then boots, then its DNS record.
+  // KNOWN GAP (issue "First deploy time"): compute deploys beside the data stack and its nodes
+  // install while RDS creates, but the floor above (the first reconfigure renders the endpoints, so
+  // it and the steps after it follow the database) keeps every size with RDS over the target; from
+  // 10k the data stack ends with the read replicas, which AWS creates from the primary. 1k has no
+  // RDS: its node waits for its NAT gateway (compute's), boots, then its DNS record is written.
   for (const size of sizes) {
     it.fails(`${size}: KNOWN GAP, at most ${FIRST_DEPLOY_RATIO_TARGET}x the slowest resource`, () => {
       expect(estimates.get(size)!.ratio).toBeLessThanOrEqual(FIRST_DEPLOY_RATIO_TARGET);
