@@ -102,18 +102,23 @@ function serverErrorAlarm(plan: AlarmInputs, web: AutoScalingGroupPlan): AlarmPl
       ...metric(`GitLabAws/${plan.spec.name}`, 'Http5xx', 'Sum', 60, {}),
       expression: 'IF(Requests > 0, 100 * Http5xx / Requests, 0)',
     },
-    comparison: 'greater-than',
-    threshold: SERVER_ERROR_PERCENT,
-    evaluationPeriods: 5,
-    datapointsToAlarm: 3,
-    treatMissingData: 'not-breaching',
-    action: 'notify',
+    ...SERVER_ERROR_RATE,
     why: `more than ${SERVER_ERROR_PERCENT} % of GitLab requests answered 5xx`,
   };
 }
 
 /** The share of a web tier's requests answered 5xx above which an alarm notifies, percent. */
 const SERVER_ERROR_PERCENT = 5;
+
+/** How a share of 5xx answers alarms, for GitLab's requests as for each ALB target group's: 3 of 5 minutes over the share. */
+const SERVER_ERROR_RATE = {
+  comparison: 'greater-than',
+  threshold: SERVER_ERROR_PERCENT,
+  evaluationPeriods: 5,
+  datapointsToAlarm: 3,
+  treatMissingData: 'not-breaching',
+  action: 'notify',
+} as const;
 
 /** Unhealthy pods and the 5xx share of each target group of the Application Load Balancer behind `service`. */
 function applicationTargetAlarms(service: LoadBalancerService): AlarmPlan[] {
@@ -149,12 +154,7 @@ function applicationTargetAlarms(service: LoadBalancerService): AlarmPlan[] {
         dimensions: dimensionsOf(group),
         expression: 'IF(RequestCount > 0, 100 * HTTPCode_Target_5XX_Count / RequestCount, 0)',
       },
-      comparison: 'greater-than',
-      threshold: SERVER_ERROR_PERCENT,
-      evaluationPeriods: 5,
-      datapointsToAlarm: 3,
-      treatMissingData: 'not-breaching',
-      action: 'notify',
+      ...SERVER_ERROR_RATE,
       why: `more than ${SERVER_ERROR_PERCENT} % of the requests ${group} pods served answered 5xx`,
     },
   ]);
