@@ -200,6 +200,42 @@ describe('deployEnvironment', () => {
     expect(requested).not.toContain(`${env}-ops`);
   });
 
+  it('starts no stack whose dependency did not deploy, throws the failure itself, and ignores dependencies outside the app', async () => {
+    const stacks = [
+      { id: 'n', name: 'n', dependsOn: ['bootstrap-outside-the-app'] },
+      { id: 'a', name: 'a', dependsOn: ['n'] },
+      { id: 'b', name: 'b', dependsOn: ['a'] },
+      { id: 'c', name: 'c', dependsOn: ['n'] },
+    ];
+    const failure = new Error('a failed: ROLLBACK_COMPLETE');
+    const started: string[] = [];
+    const deploy = async (name: string) => {
+      started.push(name);
+      if (name === 'a') throw failure;
+      return [{ stackName: name, outputs: {} }];
+    };
+    const attempt = deployAsDependenciesAllow(stacks, { deploy, stopped: () => false, starting: () => {} });
+    await expect(attempt).rejects.toBe(failure);
+    expect(started).not.toContain('b');
+    expect(started).toContain('n');
+    // A stack held back (here: one the stop predicate caught) holds back what depends on it, even
+    // when the predicate no longer says stop.
+    const held: string[] = [];
+    let asked = 0;
+    const result = await deployAsDependenciesAllow(stacks, {
+      deploy: async (name) => {
+        held.push(name);
+        return [{ stackName: name, outputs: {} }];
+      },
+      // Asked for n, then a (stop), then c.
+      stopped: () => ++asked === 2,
+      starting: () => {},
+    });
+    expect(held).toEqual(['n', 'c']);
+    expect(result.notStarted).toEqual(['a', 'b']);
+    expect(result.outputs.map((stack) => stack.stackName)).toEqual(['n', 'c']);
+  });
+
   it('starts a stack once what it depends on is deployed, not when a whole wave is: compute beside the data stack', async () => {
     const events: string[] = [];
     let releaseData = () => {};
