@@ -376,9 +376,15 @@ function schedule(
   stackDeps: Map<string, Set<string>>,
   stackLevel: boolean,
   boot?: BootLocations,
-): { timed: Map<string, TimedResource>; previous: Map<string, string | undefined> } {
+): {
+  timed: Map<string, TimedResource>;
+  previous: Map<string, string | undefined>;
+  startedAfter: Map<string, string | undefined>;
+} {
   const timed = new Map<string, TimedResource>();
   const previous = new Map<string, string | undefined>();
+  // What made each resource start when it did (the critical path's `previous` is what made it finish).
+  const startedAfter = new Map<string, string | undefined>();
   const walks = new Map<string, BootWalk>();
   const seconds = (minutes: number) => minutes * 60;
   const stackFinish = new Map<string, { at: number; last?: string }>();
@@ -414,6 +420,7 @@ function schedule(
       const finish = visit(need).finish;
       if (finish > start) [start, before] = [finish, need];
     }
+    startedAfter.set(id, before);
     let { minutes, basis } = createMinutes(node.resource);
     let finish = start + minutes;
     let heldBy: string | undefined;
@@ -472,7 +479,7 @@ function schedule(
     return result;
   };
   for (const id of nodes.keys()) visit(id);
-  return { timed, previous };
+  return { timed, previous, startedAfter };
 }
 
 /** Every resource a resource needs, directly or through what it references. */
@@ -537,7 +544,8 @@ export function estimateDeploy(
   const serialized = [...stackLevel.timed.entries()]
     .flatMap(([id, timed]) => {
       const minutesLost = timed.start - resourceLevel.timed.get(id)!.start;
-      const waitedOn = stackLevel.previous.get(id);
+      // What it started after, not what its boot waited for: a boot wait is no stack-order wait.
+      const waitedOn = stackLevel.startedAfter.get(id);
       if (minutesLost < 1 || !waitedOn || nodes.get(waitedOn)!.stack === timed.stack) return [];
       if (needsClosure(id, nodes, memo).has(waitedOn)) return [];
       return [{ resource: timed, minutesLost, waitsFor: waitedOn }];

@@ -129,14 +129,34 @@ describe('first deploy, critical path over slowest resource', () => {
   const estimates = new Map<string, DeployEstimate>();
   /** Per size, the least a machine can take when nothing but its own boot holds it after the database. */
   const floors = new Map<string, number>();
+  const stacksBySize = new Map<string, StackTemplate[]>();
   beforeAll(() => {
     for (const size of sizes) {
       const plan = planFor({ architecture: { size } });
       const stacks = stacksOf(plan);
       const bootOrder = planBootOrder(plan);
+      stacksBySize.set(size, stacks);
       estimates.set(size, estimateDeploy(stacks, { bootOrder }));
       floors.set(size, databaseFloorMinutes(stacks, bootOrder));
     }
+  });
+
+  it('lists as serialized only waits the stack order makes, never a boot wait', () => {
+    for (const size of sizes) {
+      const stacks = stacksBySize.get(size)!;
+      const dependsOn = new Map(stacks.map((stack) => [stack.name, new Set(stack.dependsOn ?? [])]));
+      for (const wait of estimates.get(size)!.serialized) {
+        const waitedStack = wait.waitsFor.split('/')[0]!;
+        expect(dependsOn.get(wait.resource.stack)!.has(waitedStack), `${size} ${wait.waitsFor}`).toBe(true);
+      }
+    }
+    // 3k's Rails group waits for the database in its boot script, which is no stack-order wait.
+    const rails = estimates.get('3k')!.criticalPath.find((step) => step.heldBy !== undefined)!;
+    expect(rails.heldBy).toBe('database-ready:postgres');
+    expect(rails.type).toBe('AWS::AutoScaling::AutoScalingGroup');
+    expect(estimates.get('3k')!.serialized.map((wait) => wait.resource.logicalId)).not.toContain(
+      rails.logicalId,
+    );
   });
 
   it('never estimates a first deploy shorter than the database plus the boot steps that need it', () => {
