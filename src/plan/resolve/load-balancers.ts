@@ -62,6 +62,16 @@ function webTargetRole(context: BuildContext): RoleId {
   return catalogRole(context.reference, 'rails') ? 'rails' : 'gitlab';
 }
 
+/** The external load balancer of both architectures: one internet-facing NLB in the public subnets. */
+const EXTERNAL_NETWORK_LOAD_BALANCER = {
+  kind: 'nlb',
+  id: 'external',
+  role: 'external-load-balancer',
+  scheme: 'internet-facing',
+  subnet: 'public',
+  count: 1,
+} as const;
+
 /**
  * The public listeners. TLS ends here (443 for GitLab, 5050 for the container registry) and each
  * TLS listener forwards plain HTTP to its own NGINX port. Port 80 lands on a port where NGINX only
@@ -73,12 +83,7 @@ export function planExternalLoadBalancer(context: BuildContext): LoadBalancerSer
   const targetRole = webTargetRole(context);
   const readiness = { protocol: 'HTTP' as const, port: PORTS.http, path: '/-/readiness' };
   return {
-    kind: 'nlb',
-    id: 'external',
-    role: 'external-load-balancer',
-    scheme: 'internet-facing',
-    subnet: 'public',
-    count: 1,
+    ...EXTERNAL_NETWORK_LOAD_BALANCER,
     listeners: [
       {
         port: PORTS.ssh,
@@ -190,12 +195,7 @@ function planChartEdge(context: BuildContext): LoadBalancerService {
   });
   const shell = CHART_SERVICE_ENDPOINTS['gitlab-shell'];
   return {
-    kind: 'nlb',
-    id: 'external',
-    role: 'external-load-balancer',
-    scheme: 'internet-facing',
-    subnet: 'public',
-    count: 1,
+    ...EXTERNAL_NETWORK_LOAD_BALANCER,
     listeners: [
       {
         port: PORTS.ssh,
