@@ -166,31 +166,24 @@ export const command: CliCommand = {
       for (const line of renderUpgradePlan(steps)) output.line(line);
       return 0;
     }
-    const interrupt = upgradeInterrupt(io);
-    try {
-      const done = await executeUpgrade(steps, {
-        ...fleet,
-        refresher: new AutoScalingInstanceRefresher({ autoScaling: clients.autoScaling, log: output.line }),
-        ...seams,
-        versions: { from, to },
-        setParameter: (name, value) => putParameter(clients.ssm, name, value),
-        backup: () => upgradeBackup(plan, connected, output.line),
-        log: output.line,
-        signal: interrupt.signal,
-      });
-      if (done < steps.length) {
-        output.line(
-          `Stopped after step ${done} of ${steps.length}; every finished step is complete on its nodes and recorded. Run the same command again to continue at step ${done + 1}.`,
-        );
-        return 130;
-      }
-    } finally {
-      interrupt.dispose();
-    }
-    output.line(
-      `GitLab ${values.to} is running. Set gitlab.version: ${values.to} in the spec so deploy keeps it.`,
+    return runUpgrade(
+      io,
+      output,
+      steps,
+      to,
+      '; every finished step is complete on its nodes and recorded.',
+      (signal) =>
+        executeUpgrade(steps, {
+          ...fleet,
+          refresher: new AutoScalingInstanceRefresher({ autoScaling: clients.autoScaling, log: output.line }),
+          ...seams,
+          versions: { from, to },
+          setParameter: (name, value) => putParameter(clients.ssm, name, value),
+          backup: () => upgradeBackup(plan, connected, output.line),
+          log: output.line,
+          signal,
+        }),
     );
-    return 0;
   },
 };
 
@@ -215,9 +208,8 @@ async function upgradeHybrid(
   const connected = await connect(plan);
   const { clients, identity } = connected;
   const builds = await chartBuildsOf(plan, clients);
-  const interrupt = upgradeInterrupt(io);
-  try {
-    const done = await executeUpgrade(steps, {
+  return runUpgrade(io, output, steps, options.to, '.', (signal) =>
+    executeUpgrade(steps, {
       ...fleetOf(plan, clients),
       ...upgradeSeams(plan, clients, output.line),
       versions: { from, to: options.to },
@@ -225,20 +217,36 @@ async function upgradeHybrid(
       backup: () => upgradeBackup(plan, { clients, identity }, output.line),
       chart: (operation) => runChartOperation(plan, operation, { builds, log: output.line }),
       log: output.line,
-      signal: interrupt.signal,
-    });
+      signal,
+    }),
+  );
+}
+
+/**
+ * Runs the upgrade's steps under the Ctrl-C handling, then says how it ended: interrupted (exit 130,
+ * where to continue; `stoppedNote` ends the first sentence) or done (which version to put in the spec).
+ */
+async function runUpgrade(
+  io: Invocation['io'],
+  output: ReturnType<typeof lifecycleOutput>,
+  steps: readonly unknown[],
+  to: string,
+  stoppedNote: string,
+  execute: (signal: AbortSignal) => Promise<number>,
+): Promise<number> {
+  const interrupt = upgradeInterrupt(io);
+  try {
+    const done = await execute(interrupt.signal);
     if (done < steps.length) {
       output.line(
-        `Stopped after step ${done} of ${steps.length}. Run the same command again to continue at step ${done + 1}.`,
+        `Stopped after step ${done} of ${steps.length}${stoppedNote} Run the same command again to continue at step ${done + 1}.`,
       );
       return 130;
     }
   } finally {
     interrupt.dispose();
   }
-  output.line(
-    `GitLab ${options.to} is running. Set gitlab.version: ${options.to} in the spec so deploy keeps it.`,
-  );
+  output.line(`GitLab ${to} is running. Set gitlab.version: ${to} in the spec so deploy keeps it.`);
   return 0;
 }
 
