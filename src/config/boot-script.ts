@@ -31,11 +31,12 @@
  *   created only beside a local PostgreSQL (pgbouncer/recipes/user.rb, `create_pgbouncer_user?`);
  *   Geo's recipes run only on a Geo secondary (gitlab-ee/recipes/default.rb). Puma and Sidekiq start
  *   and connect on their own; the readiness check at the end of the boot is what needs the database.
- *   Still, gitlab.rb names the database and Redis endpoints, which exist only once the data stack
- *   has created the services (src/plan/data-endpoints.ts), so every node renders and reconfigures
- *   after its endpoint wait (`data_endpoints`); what the recipes above buy is that the secrets are
- *   shared without the deploy lock, and that a reachable endpoint whose database does not yet answer
- *   queries holds the node only before `bootstrap` (under the deploy lock) and the migrations.
+ *   gitlab.rb names the database by its stable name in the private zone, known before RDS creates
+ *   it (src/plan/data-endpoints.ts), so the node reconfigures and shares the secrets while RDS is
+ *   being created, and waits for the database (`data_endpoints bootstrap`) only before `bootstrap`
+ *   (under the deploy lock) and the migrations; Redis, named by ElastiCache's endpoint, is waited
+ *   for before the reconfigure (`data_endpoints configure`), and a node that does not migrate
+ *   waits for the database before its readiness check (`data_endpoints start`).
  * - Migrations: GitLab's multi-node upgrade procedure runs migrations on one deploy node only, with
  *   `gitlab_rails['auto_migrate'] = false` and skip-auto-reconfigure everywhere else, and explains
  *   that Rails' own migration lock makes a second concurrent run fail rather than wait

@@ -18,7 +18,7 @@
  */
 import { EXPORTER_PORTS, PORTS } from '../catalog/ports.js';
 import { ACCOUNT_ID_PLACEHOLDER } from '../plan/contracts.js';
-import { dataEndpoint, readReplicaDnsName } from '../plan/data-endpoints.js';
+import { dataEndpoint, readReplicaDnsName, stableHostOf } from '../plan/data-endpoints.js';
 import { internalLoadBalancer, nodesOf, serviceOf, servicesOf } from '../plan/query.js';
 import {
   CONSOLIDATED_OBJECT_PURPOSES,
@@ -30,7 +30,6 @@ import {
   dataEndpointFact,
   endpointFact,
   type GitlabRb,
-  integerOf,
   type JoinedText,
   joined,
   type NodeFactName,
@@ -80,8 +79,9 @@ export const RAILS_CODE_ROLES: readonly PlanNode['role'][] = ['gitlab', 'rails',
 /**
  * PostgreSQL on RDS. The instance refuses unencrypted connections (`rds.force_ssl`), so Rails
  * connects with `sslmode=require`. Migrations never run at reconfigure time (see boot-script.ts).
- * The endpoint is read from the parameter the data stack publishes it in (src/plan/data-endpoints.ts),
- * which the boot script waits for.
+ * The host is the database's stable name in the private zone (src/plan/data-endpoints.ts), known
+ * before RDS creates the instance: the node reconfigures meanwhile, and its boot script waits for
+ * the database only before it first connects.
  */
 export function databaseSettings(rb: GitlabRb, plan: Plan): void {
   const main = databaseOf(plan, 'postgres');
@@ -91,8 +91,8 @@ export function databaseSettings(rb: GitlabRb, plan: Plan): void {
     .set('postgresql', ['enable'], false)
     .set('gitlab_rails', ['db_adapter'], 'postgresql')
     .set('gitlab_rails', ['db_encoding'], 'unicode')
-    .set('gitlab_rails', ['db_host'], dataEndpointFact('database-host', endpoint, 'host'))
-    .set('gitlab_rails', ['db_port'], integerOf(dataEndpointFact('database-port', endpoint, 'port')))
+    .set('gitlab_rails', ['db_host'], stableHostOf(plan, endpoint.id))
+    .set('gitlab_rails', ['db_port'], endpoint.port)
     .set('gitlab_rails', ['db_database'], main.name)
     .set('gitlab_rails', ['db_username'], main.user)
     .set('gitlab_rails', ['db_password'], secret('database-password'))
@@ -120,9 +120,9 @@ export function databaseSettings(rb: GitlabRb, plan: Plan): void {
  * to two replica check intervals and comes back online once it answers and is not lagging
  * (`Host#online?`, `#refresh_status`, gitlabhq/gitlabhq 800235cce8e92b2b6dd34d30cffb5f9bebe311c0,
  * lib/gitlab/database/load_balancing/host.rb). A resolver that asked for the name before its record
- * existed keeps that negative answer for the zone's negative caching TTL (RFC 2308: the lesser of
- * the SOA record's TTL and its minimum field; 900 s for the SOA Route 53 creates), so a replica may
- * take its first reads up to about 15 min after its record appears.
+ * existed keeps that negative answer for the zone's negative caching TTL, which the network stack
+ * keeps to PRIVATE_ZONE_NEGATIVE_TTL_SECONDS (src/plan/data-endpoints.ts), so a replica takes reads
+ * within a replica check or two of its record appearing.
  */
 export function databaseLoadBalancingSettings(rb: GitlabRb, plan: Plan): void {
   const replicas = gitlabDatabaseService(plan).members.filter((member) => member.role === 'read-replica');
@@ -134,7 +134,7 @@ export function databaseLoadBalancingSettings(rb: GitlabRb, plan: Plan): void {
     'gitlab_rails',
     ['db_load_balancing'],
     strHash({
-      hosts: [dataEndpointFact('database-host', dataEndpoint(plan, 'database'), 'host'), ...replicaHosts],
+      hosts: [stableHostOf(plan, 'database'), ...replicaHosts],
     }),
   );
 }

@@ -23,11 +23,11 @@
  *   repository on every node.
  */
 import { EXPORTER_PORTS, PORTS } from '../catalog/ports.js';
-import { dataEndpoint } from '../plan/data-endpoints.js';
+import { dataEndpoint, stableHostOf } from '../plan/data-endpoints.js';
 import { nodesOf } from '../plan/query.js';
 import type { Plan, PlanNode } from '../plan/types.js';
 import { databaseOf, nodeExporterSettings } from './common.js';
-import { dataEndpointFact, GitlabRb, integerOf, nodeFact, secret, symHash } from './ruby.js';
+import { GitlabRb, nodeFact, secret, symHash } from './ruby.js';
 import type { RuntimeEndpoints } from './types.js';
 
 /** Copies of each repository the cluster keeps. */
@@ -38,7 +38,7 @@ export function praefectDeployNode(plan: Plan): PlanNode | undefined {
   return plan.nodes.find((node) => node.id === plan.deployNodes.praefect);
 }
 
-// Takes the endpoints as every role's renderer does; Praefect's come from the data stack's parameters.
+// Takes the endpoints as every role's renderer does; Praefect's database has a stable name in the Plan.
 export function praefectGitlabRb(plan: Plan, node: PlanNode, _endpoints: RuntimeEndpoints): GitlabRb {
   if (node.role !== 'praefect') throw new Error(`renderPraefect renders Praefect nodes, not ${node.role}`);
   const praefectDb = databaseOf(plan, 'praefect-postgres');
@@ -83,8 +83,8 @@ export function praefectGitlabRb(plan: Plan, node: PlanNode, _endpoints: Runtime
       prometheus_listen_addr: `0.0.0.0:${EXPORTER_PORTS.praefect}`,
       auth: symHash({ token: secret('praefect-external-token') }),
       database: symHash({
-        host: dataEndpointFact('praefect-database-host', endpoint, 'host'),
-        port: integerOf(dataEndpointFact('praefect-database-port', endpoint, 'port')),
+        host: stableHostOf(plan, endpoint.id),
+        port: endpoint.port,
         dbname: praefectDb.name,
         user: praefectDb.user,
         password: secret('praefect-database-password'),

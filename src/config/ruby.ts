@@ -30,10 +30,6 @@ export const NODE_FACTS_DIR = '/etc/gitlab/aws-node';
 export type NodeFactName =
   | 'private-ipv4'
   | 'account-id'
-  | 'database-host'
-  | 'database-port'
-  | 'praefect-database-host'
-  | 'praefect-database-port'
   | 'redis-host'
   | 'redis-cache-host'
   | 'praefect-host';
@@ -112,11 +108,6 @@ export class JoinedText {
   }
 }
 
-/** A number that arrives as text (a port from CloudFormation), converted with Ruby's Integer(). */
-export class IntegerOf {
-  constructor(readonly text: string | NodeFact) {}
-}
-
 /** A hash; each key is a string (`'key' =>`) or a symbol (`key:`). */
 export class RubyHash {
   constructor(readonly entries: readonly (readonly [string | RubySymbol, RubyValue])[]) {}
@@ -138,7 +129,6 @@ export type RubyValue =
   | SecretValue
   | SesSmtpCredential
   | NodeFact
-  | IntegerOf
   | UrlEncodedSecret
   | JoinedText
   | RubyHash
@@ -165,8 +155,6 @@ export const dataEndpointFact = (
 export const urlEncodedSecret = (id: SecretId) => new UrlEncodedSecret(id);
 /** Literal text, secrets and facts joined into one string when gitlab.rb is evaluated. */
 export const joined = (...parts: JoinedPart[]) => new JoinedText(parts);
-/** `Integer(<text>, 10)`: for numbers that arrive as (CloudFormation) strings. */
-export const integerOf = (text: string | NodeFact) => new IntegerOf(text);
 /** A hash with string keys: `{ 'key' => value }`. */
 export const strHash = (entries: Record<string, RubyValue | undefined>) =>
   new RubyHash(definedEntries(entries));
@@ -210,7 +198,6 @@ export function renderValue(value: RubyValue, indent = ''): string {
     ];
     return parts.length === 1 ? parts[0]! : `(${parts.join(' + ')})`;
   }
-  if (value instanceof IntegerOf) return `Integer(${renderValue(value.text)}, 10)`;
   if (value instanceof UrlEncodedSecret)
     return `ERB::Util.url_encode(${fileRead(`${SECRETS_DIR}/${value.id}`)})`;
   if (value instanceof JoinedText) {
@@ -334,8 +321,7 @@ export class GitlabRb {
   private walk(visit: (value: RubyValue) => void): void {
     const walk = (value: RubyValue): void => {
       visit(value);
-      if (value instanceof IntegerOf && value.text instanceof NodeFact) visit(value.text);
-      else if (value instanceof JoinedText) for (const part of value.parts) walk(part);
+      if (value instanceof JoinedText) for (const part of value.parts) walk(part);
       else if (value instanceof RubyHash) for (const [, entry] of value.entries) walk(entry);
       else if (Array.isArray(value)) for (const item of value as readonly RubyValue[]) walk(item);
     };

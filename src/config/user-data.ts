@@ -30,6 +30,7 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { stringify } from 'yaml';
+import { type BootOrderPlan, type BootPhaseId, planBootOrder } from '../plan/boot-order.js';
 import {
   ENVIRONMENT_TAG,
   FIRST_BOOT_PENDING_TAG,
@@ -38,6 +39,7 @@ import {
   nodeConfigurationParameterName,
   webTargetGroupsParameterName,
 } from '../plan/contracts.js';
+import { planDataEndpoints } from '../plan/data-endpoints.js';
 import { externalLoadBalancer, NODE_DATA_PURPOSES, SCRATCH_DATA_PURPOSES } from '../plan/query.js';
 import type { Plan, PlanNode, SecretId } from '../plan/types.js';
 import { repositoryServiceAddress } from './backup-node.js';
@@ -159,6 +161,42 @@ function secretKey(plan: Plan, id: SecretId): string {
   return plan.externalSecrets?.find((secret) => secret.id === id)?.key ?? '-';
 }
 
+/** One data service a boot waits for: where its endpoint is published, the facts gitlab.rb reads it from, and when. */
+export interface EndpointWait {
+  readonly read: DataEndpointRead;
+  /** The boot step the wait comes before (the Plan's boot order). */
+  readonly before: BootPhaseId;
+}
+
+const bootOrders = new WeakMap<Plan, BootOrderPlan>();
+
+/**
+ * The data services the target's boot script waits for, and before which step: the Plan's boot
+ * order decides (src/plan/boot-order.ts), the settings' reads say which facts each endpoint fills.
+ */
+export function endpointWaits(
+  plan: Plan,
+  target: BootTarget,
+  reads: readonly DataEndpointRead[],
+): EndpointWait[] {
+  let order = bootOrders.get(plan);
+  if (!order) {
+    order = planBootOrder(plan);
+    bootOrders.set(plan, order);
+  }
+  const ref =
+    target.kind === 'node' ? { kind: 'node', id: target.node.id } : { kind: 'group', id: target.group.id };
+  const endpoints = planDataEndpoints(plan);
+  return order.waits.flatMap((wait) => {
+    if (wait.waiter.kind !== ref.kind || wait.waiter.id !== ref.id) return [];
+    const parameter = order.artifacts.find((artifact) => artifact.id === wait.artifact)?.parameter;
+    const endpoint = endpoints.find((candidate) => candidate.parameterName === parameter);
+    if (!endpoint) return [];
+    const read = reads.find((candidate) => candidate.endpoint.parameterName === endpoint.parameterName);
+    return [{ read: read ?? { endpoint }, before: wait.before }];
+  });
+}
+
 function bootEnv(
   plan: Plan,
   target: BootTarget,
@@ -166,7 +204,7 @@ function bootEnv(
   needs: BootNeeds,
   bootstrapFiles: readonly string[],
   facts: ReadonlyMap<string, string>,
-  dataEndpoints: readonly DataEndpointRead[],
+  dataEndpoints: readonly EndpointWait[],
   parameters: { readonly settings: string; readonly gitlabRb: string },
   digest: string,
 ): string {
@@ -179,6 +217,8 @@ function bootEnv(
   );
   const attached = dataVolume !== undefined && SCRATCH_DATA_PURPOSES.has(dataVolume.purpose);
   const external = externalLoadBalancer(plan);
+  const rdsEndpoint = (id: 'database' | 'praefect-database') =>
+    planDataEndpoints(plan).find((endpoint) => endpoint.id === id);
   const values: Record<string, string> = {
     GLA_ENVIRONMENT: plan.spec.name,
     GLA_ROLE: role,
@@ -202,10 +242,14 @@ function bootEnv(
     GLA_PRAEFECT_SCHEMA_WAIT: needs.praefectSchema ? 'yes' : 'no',
     GLA_TARGET_GROUPS_PARAMETER: needs.singleNode ? webTargetGroupsParameterName(plan) : '',
     GLA_PROXY_PROTOCOL: needs.web && external?.kind === 'nlb' && external.proxyProtocol ? 'yes' : 'no',
-    // Where psql connects is the database-host and database-port facts (see GLA_ENDPOINTS).
+    // Where psql connects: the database's stable name, as gitlab.rb has it.
+    GLA_DB_HOST: needs.migrates ? (rdsEndpoint('database')?.stableHost ?? '') : '',
+    GLA_DB_PORT: needs.migrates ? String(rdsEndpoint('database')?.port ?? '') : '',
     GLA_DB_NAME: main?.name ?? '',
     GLA_DB_USER: main?.user ?? '',
-    // Praefect's own instance, which only Praefect nodes reach (at the praefect-database-* facts).
+    // Praefect's own instance, which only Praefect nodes reach.
+    GLA_PRAEFECT_DB_HOST: role === 'praefect' ? (rdsEndpoint('praefect-database')?.stableHost ?? '') : '',
+    GLA_PRAEFECT_DB_PORT: role === 'praefect' ? String(rdsEndpoint('praefect-database')?.port ?? '') : '',
     GLA_PRAEFECT_DB_NAME: role === 'praefect' && praefect ? praefect.name : '',
     GLA_PRAEFECT_DB_USER: role === 'praefect' && praefect ? praefect.user : '',
     GLA_BOOTSTRAP_STEPS: bootstrapFiles.join(' '),
@@ -220,12 +264,12 @@ function bootEnv(
     GLA_TAG_NODE: NODE_TAG,
     GLA_TAG_FIRST_BOOT: FIRST_BOOT_PENDING_TAG,
     GLA_FACTS: [...facts.keys()].join(' '),
-    // The data services this node waits for before it configures: each as
-    // `<database|redis>|<parameter>|<host fact>|<port fact or ->`, in the order gitlab.rb reads them.
+    // The data services this node waits for, each before the step the boot order names: as
+    // `<database|redis>|<parameter>|<host fact or ->|<port fact or ->|<step>`.
     GLA_ENDPOINTS: dataEndpoints
       .map(
-        (read) =>
-          `${read.endpoint.kind}|${read.endpoint.parameterName}|${read.hostFact ?? '-'}|${read.portFact ?? '-'}`,
+        ({ read, before }) =>
+          `${read.endpoint.kind}|${read.endpoint.parameterName}|${read.hostFact ?? '-'}|${read.portFact ?? '-'}|${before}`,
       )
       .join(' '),
     ...Object.fromEntries(
@@ -313,7 +357,7 @@ export function renderUserDataParts(
   let gitlabRb: string | undefined;
   let needs: BootNeeds;
   let facts: ReadonlyMap<string, string> = new Map();
-  let dataEndpoints: readonly DataEndpointRead[] = [];
+  let dataEndpoints: readonly EndpointWait[] = [];
   const bootstrap: { path: string; sql: string }[] = [];
   if (role === 'bastion') {
     needs = {
@@ -329,7 +373,7 @@ export function renderUserDataParts(
     const rb = gitlabRbFor(plan, target, endpoints);
     gitlabRb = rb.render();
     facts = rb.facts();
-    dataEndpoints = rb.dataEndpoints();
+    dataEndpoints = endpointWaits(plan, target, rb.dataEndpoints());
     needs = bootNeeds(plan, target, rb.secrets());
     // Present before the package is installed, so installing or upgrading never reconfigures on its own.
     files.push({ path: '/etc/gitlab/skip-auto-reconfigure', permissions: '0644', content: '' });

@@ -12,6 +12,7 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct, DependencyGroup, type IDependable } from 'constructs';
 import type { NetworkPlan, SubnetTier } from '../plan/types.js';
 import type { RemovalPolicyOf } from './removal-policy.js';
@@ -21,8 +22,10 @@ export interface GitLabNetworkProps {
   readonly network: NetworkPlan;
   /** The environment's AZs, in Plan order. */
   readonly availabilityZones: readonly string[];
-  /** Name of the private hosted zone naming fixed nodes. */
+  /** Name of the private hosted zone naming fixed nodes and the databases. */
   readonly privateDnsZone: string;
+  /** How long resolvers may cache that a name of the zone does not exist, in seconds. */
+  readonly negativeCacheSeconds: number;
   /** What deleting the stack does to the flow log group, by Plan id (`log-group-flow-logs`). */
   readonly removalPolicyOf: RemovalPolicyOf;
 }
@@ -59,8 +62,8 @@ class PlannedIpAddresses implements ec2.IIpAddresses {
 export class GitLabNetwork extends Construct {
   /** The VPC. */
   readonly vpc: ec2.Vpc;
-  /** Private hosted zone in the VPC naming fixed nodes (gitaly-1.<zone>, praefect.<zone>). */
-  readonly privateZone: route53.PrivateHostedZone;
+  /** Private hosted zone in the VPC naming fixed nodes and databases (gitaly-1.<zone>, database.<zone>). */
+  readonly privateZone: route53.IHostedZone;
   /** CloudWatch Logs group receiving the VPC flow logs. */
   readonly flowLogGroup: logs.LogGroup;
 
@@ -104,9 +107,20 @@ export class GitLabNetwork extends Construct {
       });
     }
 
-    this.privateZone = new route53.PrivateHostedZone(this, 'PrivateZone', {
+    // The zone is created through AWS Cloud Map, the one declarative way to set its SOA's negative
+    // caching TTL (AWS::ServiceDiscovery::PrivateDnsNamespace, Properties.DnsProperties.SOA.TTL):
+    // nodes look up the databases' names from their first start, before the data stack creates the
+    // records, and must not keep "no such name" for Route 53's default 900 s after they exist. Cloud
+    // Map registers nothing here; the records are ordinary Route 53 records of the zone it creates.
+    const namespace = new servicediscovery.CfnPrivateDnsNamespace(this, 'PrivateZone', {
+      name: props.privateDnsZone,
+      vpc: this.vpc.vpcId,
+      description: `Private names of ${props.privateDnsZone}'s nodes and databases`,
+      properties: { dnsProperties: { soa: { ttl: props.negativeCacheSeconds } } },
+    });
+    this.privateZone = route53.HostedZone.fromHostedZoneAttributes(this, 'PrivateHostedZone', {
+      hostedZoneId: namespace.attrHostedZoneId,
       zoneName: props.privateDnsZone,
-      vpc: this.vpc,
     });
   }
 

@@ -17,13 +17,15 @@
  *   compare-and-set in Secrets Manager stores one member's, and the others install it and
  *   reconfigure again (boot-node.sh `first_boot_secrets`). They wait for nobody; every other reader
  *   of the secrets waits for them (`shared_secrets`). Who reads them is the Plan's secret readers.
- * - Every node using a data service waits for its endpoint before its first reconfigure, since
- *   gitlab.rb (and Praefect's config) name it: on the migrating group, the reconfigure, sharing the
- *   secrets, the database's extensions (`bootstrap`, under the deploy lock), the migrations and the
- *   start follow it. Praefect's deploy node migrates Praefect's database in its reconfigure. (The 1k
- *   node, which migrates in its reconfigure, keeps its database on the node.)
- *   Praefect nodes wait until they can log in to
- *   Praefect's database (`praefect_database_ready`), created with its RDS instance.
+ * - gitlab.rb and Praefect's config name each database by its stable name in the private zone
+ *   (src/plan/data-endpoints.ts), known before RDS creates it, and each Redis by ElastiCache's
+ *   endpoint, read at boot. So a node waits for Redis before its first reconfigure, and for a
+ *   database only before the first step that connects to it: the migrating group before it
+ *   prepares the database (`bootstrap`, under the deploy lock), then migrates and starts; the
+ *   other nodes before they start. Praefect's deploy node migrates Praefect's database in its
+ *   reconfigure, so Praefect nodes wait for theirs before configuring. (The 1k node, which
+ *   migrates in its reconfigure, keeps its database on the node.) Praefect nodes also wait until
+ *   they can log in to Praefect's database (`praefect_database_ready`), created with its instance.
  * - The first migration runs under the deploy lock, once per version; the other members of the
  *   migrating group wait for the lock and skip it.
  * - Praefect's own migrations run on the Plan's Praefect deploy node only (src/plan/deploy-nodes.ts),
@@ -33,10 +35,10 @@
  * - The compute stack starts beside the data stack (it imports nothing of it), so a node boots while
  *   the data services are created and waits in its boot script for what it needs, when it needs
  *   it: the secrets it reads (created within a minute of the data stack starting) before it installs,
- *   each data service's endpoint (the parameter the data stack writes once the service exists, then
- *   a TCP connection; src/plan/data-endpoints.ts) before its first step that uses it, and a Gitaly
- *   node's data volume (found by its tags) before it configures. Read replicas are waited for by
- *   nobody: gitlab.rb names them by DNS names that resolve once they exist.
+ *   each data service's endpoint (the parameter the data stack writes once the service answers and,
+ *   for a database, its name resolves; then a TCP connection) before its first step that uses it,
+ *   and a Gitaly node's data volume (found by its tags) before it configures. Read replicas are
+ *   waited for by nobody: gitlab.rb names them by DNS names that resolve once they exist.
  * - The backup node (src/plan/resolve/backup-node.ts) reads the database, Redis and gitlab-secrets.json
  *   as every node running Rails code does (the waits above, from the Plan's secret readers), and its
  *   boot ends by checking that it reaches the repositories' service (`gitaly_serving`): the Gitaly
@@ -48,6 +50,7 @@
  *   no signal), so the wait is the boot script's alone, bounded by the Plan's `tokenWaitSeconds`.
  */
 import { DATA_SERVICE_CREATION, NODE_BOOT } from './contracts.js';
+import { planDataEndpoints } from './data-endpoints.js';
 import { externalLoadBalancer, nodesWithDataVolume } from './query.js';
 import type { Plan, PlanNode, SecretId } from './types.js';
 
@@ -134,6 +137,8 @@ export interface BootArtifact {
   readonly producer?: ArtifactProducerRef;
   /** For a booting producer: the boot step at whose end it exists. */
   readonly producedAfter?: BootPhaseId;
+  /** For a data service: the SSM parameter whose existence the boot script polls for (src/plan/data-endpoints.ts). */
+  readonly parameter?: string;
 }
 
 /**
@@ -170,7 +175,7 @@ export interface BootOrderPlan {
 /** What the boot order reads. */
 export type BootOrderInputs = Pick<
   Plan,
-  'nodes' | 'autoScalingGroups' | 'services' | 'secrets' | 'deployNodes'
+  'spec' | 'privateDnsZone' | 'nodes' | 'autoScalingGroups' | 'services' | 'secrets' | 'deployNodes'
 > &
   Partial<Pick<Plan, 'runners'>>;
 
@@ -253,38 +258,40 @@ export function planBootOrder(plan: BootOrderInputs): BootOrderPlan {
     const secrets = add({ id: 'secrets', kind: 'secrets', producer: { kind: 'secrets', id: 'data' } });
     for (const subject of secretReaders) wait(subject, secrets, 'install', 'boot-script');
   }
-  // A node waits for each data service before its first reconfigure: gitlab.rb (and Praefect's
-  // config) name the endpoints, which boot-node.sh `data_endpoints` reads from the parameters the
-  // data stack writes once the service exists. The reconfigure itself connects to neither (see the
-  // migrating group's steps above), but it cannot render their hosts before they exist; a stable
-  // name in the private zone would let it, at the price of the resolver caching a name looked up
-  // before its record existed (up to the zone's negative TTL), so the wait stays before configure.
-  const firstUse = (subject: BootSubject): BootPhaseId =>
-    subject.phases.includes('configure') ? 'configure' : subject.phases[0]!;
+  // A node waits for each database before its first step that connects to it, and for each Redis
+  // before its first reconfigure (boot-node.sh `data_endpoints <step>`, each waiting for the
+  // parameter the data stack writes once the service answers, then a TCP connection). gitlab.rb
+  // names a database by its stable name in the private zone (src/plan/data-endpoints.ts), so the
+  // reconfigure, which connects to no database on a node that does not migrate Praefect (see the
+  // migrating group's steps above), runs while RDS is still being created: the migrating group
+  // waits for its database before preparing it, the others before they start. Praefect's deploy
+  // node migrates in its reconfigure, and the other Praefect nodes wait for the database before
+  // theirs too (`praefect_database`). Redis is named by ElastiCache's endpoint, which the TLS
+  // certificate names, so the host comes from the parameter before the reconfigure.
+  const endpoints = planDataEndpoints(plan);
+  const parameterOf = (serviceId: string) =>
+    endpoints.find((endpoint) => endpoint.serviceId === serviceId)?.parameterName;
+  const firstUse = (subject: BootSubject, kind: 'database' | 'redis'): BootPhaseId => {
+    const first = kind === 'redis' || subject.role === 'praefect' ? 'configure' : 'bootstrap';
+    const next = (['configure', 'bootstrap', 'start'] as const).slice(first === 'configure' ? 0 : 1);
+    return next.find((phase) => subject.phases.includes(phase)) ?? subject.phases[0]!;
+  };
   for (const service of plan.services) {
-    if (service.kind === 'rds') {
-      const ready = add({
-        id: `database-ready:${service.id}`,
-        kind: 'database-ready',
-        producer: { kind: 'service', id: service.id },
-      });
-      const users = new Set(
-        service.databases.flatMap((database) => readersOf(DATABASE_SECRETS[database.role])),
-      );
-      for (const subject of subjects.filter((candidate) => users.has(candidate.role))) {
-        wait(subject, ready, firstUse(subject), 'boot-script');
-      }
-    } else if (service.kind === 'elasticache') {
-      const ready = add({
-        id: `redis-ready:${service.id}`,
-        kind: 'redis-ready',
-        producer: { kind: 'service', id: service.id },
-      });
-      for (const subject of subjects.filter((candidate) =>
-        readersOf('redis-auth-token').includes(candidate.role),
-      )) {
-        wait(subject, ready, firstUse(subject), 'boot-script');
-      }
+    if (service.kind !== 'rds' && service.kind !== 'elasticache') continue;
+    const parameter = parameterOf(service.id);
+    const kind = service.kind === 'rds' ? 'database' : 'redis';
+    const ready = add({
+      id: `${kind}-ready:${service.id}`,
+      kind: `${kind}-ready`,
+      producer: { kind: 'service', id: service.id },
+      ...(parameter ? { parameter } : {}),
+    });
+    const users =
+      service.kind === 'rds'
+        ? new Set(service.databases.flatMap((database) => readersOf(DATABASE_SECRETS[database.role])))
+        : new Set(readersOf('redis-auth-token'));
+    for (const subject of subjects.filter((candidate) => users.has(candidate.role))) {
+      wait(subject, ready, firstUse(subject, kind), 'boot-script');
     }
   }
 

@@ -23,8 +23,8 @@ export type StackKind = (typeof STACK_KINDS)[number];
  */
 export const STACK_CONTENTS: Readonly<Record<StackKind, string>> = {
   network:
-    'VPC, subnets, S3 gateway endpoint, flow logs, private DNS zone, security groups, the S3 and load balancer access-log bucket, the GitLab version and pinned Ubuntu image parameters, the KMS keys of root volumes and Kubernetes secrets',
-  data: "KMS keys, RDS PostgreSQL (GitLab's, its read replicas, and Praefect's own), ElastiCache, S3 buckets, Secrets Manager secrets, Gitaly data volumes, the SSM parameters publishing the database and Redis endpoints, the read replicas' private DNS names, the SES e-mail identity with its DKIM and MAIL FROM records and SMTP user",
+    'VPC, subnets, S3 gateway endpoint, flow logs, private DNS zone (a Cloud Map namespace), security groups, the S3 and load balancer access-log bucket, the GitLab version and pinned Ubuntu image parameters, the KMS keys of root volumes and Kubernetes secrets',
+  data: "KMS keys, RDS PostgreSQL (GitLab's, its read replicas, and Praefect's own), ElastiCache, S3 buckets, Secrets Manager secrets, Gitaly data volumes, the SSM parameters publishing the database and Redis endpoints, the databases' and read replicas' private DNS names, the SES e-mail identity with its DKIM and MAIL FROM records and SMTP user",
   edge: 'external Network Load Balancer (and, for Cloud Native Hybrid, the Application Load Balancer behind it), their target groups, ACM certificate, Route 53 records, the parameter listing the target groups the 1k node registers with',
   compute:
     'instance roles, NAT gateways, Rails and Sidekiq auto scaling groups with scaling policies and a scaling-event rule, Gitaly, Praefect, monitoring and bastion instances, the internal Praefect load balancer, alarms on these, private DNS records and configuration parameters, the NGINX access log group, EKS with its add-ons and OpenID Connect provider, and the GitLab Helm chart: its service account roles and the build that installs it',

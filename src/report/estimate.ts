@@ -100,6 +100,10 @@ export const CREATE_MINUTES: Readonly<Record<string, DurationRule>> = {
   },
   'AWS::Route53::RecordSet': { minutes: 1, basis: 'estimate, typical 1 min until the change is INSYNC' },
   'AWS::Route53::HostedZone': { minutes: 1, basis: 'estimate, typical 1 min' },
+  'AWS::ServiceDiscovery::PrivateDnsNamespace': {
+    minutes: 1.5,
+    basis: 'estimate, a private hosted zone (1 min) that an asynchronous Cloud Map operation creates',
+  },
   'AWS::EC2::VPCGatewayAttachment': { minutes: 0.5, basis: 'estimate, typical under 1 min' },
   'AWS::CloudFormation::Stack': { minutes: 1, basis: 'estimate, nested stack overhead without its template' },
 };
@@ -312,9 +316,8 @@ interface BootLocations {
 
 /**
  * Finds the subjects by tag (a fixed node's instance by its node tag, a group by its group tag) and
- * the producers of service artifacts by type. The templates do not name which RDS instance or
- * replication group is which Plan service, so a service artifact waits for every one of its type
- * (the latest of them): never earlier than the real one.
+ * the producers of artifacts: a data service's by the parameter the boot script polls for it, the
+ * others by type or tag.
  */
 function locateBoot(order: BootOrderPlan, nodes: Map<string, Node>): BootLocations {
   const subjectAt = new Map<string, BootSubjectRef>();
@@ -338,13 +341,15 @@ function locateBoot(order: BootOrderPlan, nodes: Map<string, Node>): BootLocatio
   const producersOf = (artifact: BootArtifact): string[] => {
     switch (artifact.kind) {
       case 'database-ready':
+      case 'redis-ready':
+        // The parameter the boot script polls, which the data stack writes once the service answers
+        // (and, for a database, once its stable name resolves).
         return keysWhere(
           (node) =>
-            node.resource.Type === 'AWS::RDS::DBInstance' &&
-            !(node.resource.Properties as Record<string, unknown> | undefined)?.SourceDBInstanceIdentifier,
+            node.resource.Type === 'AWS::SSM::Parameter' &&
+            artifact.parameter !== undefined &&
+            (node.resource.Properties as Record<string, unknown> | undefined)?.Name === artifact.parameter,
         );
-      case 'redis-ready':
-        return keysWhere((node) => node.resource.Type === 'AWS::ElastiCache::ReplicationGroup');
       case 'secrets':
         return keysWhere((node) => node.resource.Type === 'AWS::SecretsManager::Secret');
       case 'target-groups':
@@ -438,8 +443,10 @@ function schedule(
           return { at: (at ?? Number.POSITIVE_INFINITY) / 60, key };
         }
         const keys = producer ? boot.producersOf(artifact) : [];
-        // Nothing produces it: the waiter fails once CloudFormation's creation timeout is over.
-        if (!producer) return { at: Number.POSITIVE_INFINITY };
+        // Nothing produces it, or no template writes the parameter the boot script polls for: the
+        // waiter fails once CloudFormation's creation timeout is over.
+        if (!producer || (artifact.parameter !== undefined && keys.length === 0))
+          return { at: Number.POSITIVE_INFINITY };
         let latest: { at: number; key?: string } = { at: 0 };
         for (const key of keys) {
           const at = visit(key).finish;

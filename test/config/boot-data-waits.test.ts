@@ -102,66 +102,90 @@ ${body}
 const parameterAfter = (calls: number, value: string) =>
   `if [ "$CALLS" -le ${calls} ]; then echo "An error occurred (ParameterNotFound)" >&2; return 254; fi; echo "${value}"`;
 
-const ENDPOINTS = 'database|/prod/data-endpoints/database|database-host|database-port';
+const DATABASE = 'database|/prod/data-endpoints/database|-|-|bootstrap';
+const REDIS = 'redis|/prod/data-endpoints/redis|redis-host|-|configure';
 
 describe('the boot waits for the data services', () => {
   it('polls the endpoint parameter until the data stack writes it, checks the address answers, and writes the facts', () => {
-    const result = run('data_endpoints', parameterAfter(3, `127.0.0.1:${openPort}`), {
-      GLA_ENDPOINTS: `${ENDPOINTS} redis|/prod/data-endpoints/redis|redis-host|-`,
+    const result = run('data_endpoints configure', parameterAfter(3, `127.0.0.1:${openPort}`), {
+      GLA_ENDPOINTS: `${REDIS} ${DATABASE} redis|/prod/data-endpoints/redis-cache|redis-cache-host|-|configure`,
     });
     expect(result.status, result.output).toBe(0);
-    expect(result.facts('database-host')).toBe('127.0.0.1');
-    expect(result.facts('database-port')).toBe(String(openPort));
     expect(result.facts('redis-host')).toBe('127.0.0.1');
-    // Three polls before the database's parameter exists, then the Redis one at once.
+    expect(result.facts('redis-cache-host')).toBe('127.0.0.1');
+    // Three polls before the first parameter exists, then the next at once; the database, waited
+    // for before another step, is not polled here.
     expect(result.awsCalls).toEqual([
       ...Array(4).fill(
+        'ssm get-parameter --region us-west-2 --name /prod/data-endpoints/redis --query Parameter.Value --output text',
+      ),
+      'ssm get-parameter --region us-west-2 --name /prod/data-endpoints/redis-cache --query Parameter.Value --output text',
+    ]);
+    expect(result.output).toContain('waiting for redis-ready');
+    expect(result.output).not.toContain('waiting for database-ready');
+    expect(result.output).toContain(`/prod/data-endpoints/redis: 127.0.0.1:${openPort} accepts connections`);
+  });
+
+  it('waits for a database before the step the boot order names, writing no fact for it', () => {
+    const result = run('data_endpoints bootstrap', parameterAfter(2, `127.0.0.1:${openPort}`), {
+      GLA_ENDPOINTS: `${REDIS} ${DATABASE}`,
+    });
+    expect(result.status, result.output).toBe(0);
+    expect(result.awsCalls).toEqual(
+      Array(3).fill(
         'ssm get-parameter --region us-west-2 --name /prod/data-endpoints/database --query Parameter.Value --output text',
       ),
-      'ssm get-parameter --region us-west-2 --name /prod/data-endpoints/redis --query Parameter.Value --output text',
-    ]);
-    expect(result.output).toContain('waiting for database-ready');
-    expect(result.output).toContain('waiting for redis-ready');
-    expect(result.output).toContain(
-      `/prod/data-endpoints/database: 127.0.0.1:${openPort} accepts connections`,
     );
+    expect(result.output).toContain('waiting for database-ready');
+    expect(result.facts('redis-host')).toBeUndefined();
+    expect(result.facts('-')).toBeUndefined();
   });
 
   it('keeps waiting while the address refuses connections, and gives up at the bound', () => {
     // A bound of a minute here; the header's is the Plan's boot bound.
-    const result = run('ARTIFACT_WAIT_SECONDS=60; data_endpoints', `echo "127.0.0.1:${closedPort}"`, {
-      GLA_ENDPOINTS: ENDPOINTS,
-    });
+    const result = run(
+      'ARTIFACT_WAIT_SECONDS=60; data_endpoints configure',
+      `echo "127.0.0.1:${closedPort}"`,
+      {
+        GLA_ENDPOINTS: REDIS,
+      },
+    );
     expect(result.status).not.toBe(0);
-    expect(result.output).toContain('gave up waiting for: endpoint_ready /prod/data-endpoints/database');
-    expect(result.facts('database-host')).toBeUndefined();
+    expect(result.output).toContain('gave up waiting for: endpoint_ready /prod/data-endpoints/redis');
+    expect(result.facts('redis-host')).toBeUndefined();
     // One poll every 15 s until the bound.
     expect(ARTIFACT_HEADER[SCRIPT_WAIT_SECONDS_VARIABLE]).toBe(NODE_BOOT.timeoutSeconds);
     expect(result.awsCalls).toHaveLength(60 / 15 + 1);
   });
 
   it('refuses a parameter that holds no host:port, and waits for nothing without endpoints', () => {
-    const bad = run('ARTIFACT_WAIT_SECONDS=30; data_endpoints', 'echo "not an endpoint"', {
-      GLA_ENDPOINTS: ENDPOINTS,
+    const bad = run('ARTIFACT_WAIT_SECONDS=30; data_endpoints bootstrap', 'echo "not an endpoint"', {
+      GLA_ENDPOINTS: DATABASE,
     });
     expect(bad.status).not.toBe(0);
     expect(bad.output).toContain('holds "not an endpoint", not host:port');
-    const none = run('data_endpoints', 'return 1');
+    const none = run('data_endpoints configure', 'return 1');
     expect(none.status, none.output).toBe(0);
     expect(none.awsCalls).toEqual([]);
   });
 
-  it('reads psql connection settings from the facts the wait wrote', () => {
+  it("connects psql to the database's stable name, as gitlab.rb does", () => {
     const result = run(
-      `data_endpoints
-printf 'secret' >"$SECRETS_DIR/database-password" 2>/dev/null || { mkdir -p "$SECRETS_DIR"; printf 'secret' >"$SECRETS_DIR/database-password"; }
+      `mkdir -p "$SECRETS_DIR"; printf 'secret' >"$SECRETS_DIR/database-password"
 as_master
-echo "psql at $PGHOST:$PGPORT as $PGUSER"`,
-      `echo "127.0.0.1:${openPort}"`,
-      { GLA_ENDPOINTS: ENDPOINTS, GLA_DB_USER: 'gitlab', GLA_DB_NAME: 'gitlabhq_production' },
+echo "psql at $PGHOST:$PGPORT as $PGUSER to $PGDATABASE ($PGSSLMODE)"`,
+      'return 1',
+      {
+        GLA_DB_HOST: 'database.prod.internal',
+        GLA_DB_PORT: '5432',
+        GLA_DB_USER: 'gitlab',
+        GLA_DB_NAME: 'gitlabhq_production',
+      },
     );
     expect(result.status, result.output).toBe(0);
-    expect(result.output).toContain(`psql at 127.0.0.1:${openPort} as gitlab`);
+    expect(result.output).toContain(
+      'psql at database.prod.internal:5432 as gitlab to gitlabhq_production (require)',
+    );
   });
 });
 

@@ -35,7 +35,7 @@ function recordFacts(): { status: number | null; stderr: string; fact: (name: st
   const envFile = join(root, 'boot.env');
   writeFileSync(
     envFile,
-    "GLA_NODE='gitaly-1'\nGLA_FACTS='database-host'\nGLA_FACT_DATABASE_HOST='db.example'\n",
+    "GLA_NODE='gitaly-1'\nGLA_FACTS='praefect-host'\nGLA_FACT_PRAEFECT_HOST='praefect.example'\n",
   );
   const script = withHeader(readScript(SCRIPT_FILES.boot), {
     ENV_FILE: envFile,
@@ -55,7 +55,7 @@ function recordFacts(): { status: number | null; stderr: string; fact: (name: st
   );
   const read = (name: string) => readFileSync(join(facts, name), 'utf8');
   const values = new Map<string, string>();
-  for (const name of ['account-id', 'private-ipv4', 'database-host']) {
+  for (const name of ['account-id', 'private-ipv4', 'praefect-host']) {
     try {
       values.set(name, read(name));
     } catch {
@@ -82,7 +82,7 @@ describe('boot facts', () => {
     expect(run.status, run.stderr).toBe(0);
     expect(run.fact('account-id')).toBe('210987654321');
     expect(run.fact('private-ipv4')).toBe('10.0.1.5');
-    expect(run.fact('database-host')).toBe('db.example');
+    expect(run.fact('praefect-host')).toBe('praefect.example');
     expect(run.fact('ids')).toBe('eu-central-1 i-0123');
   });
 });

@@ -124,9 +124,9 @@ install_tools() { :; }
 fetch_node_configuration() { :; }
 fetch_secrets() { install -d -m 0700 "$SECRETS_DIR"; printf db-secret-1 >"$SECRETS_DIR/database-password"; printf root-secret-1 >"$SECRETS_DIR/root-password"; }
 install_gitlab() { record install_gitlab; }
-# What data_endpoints leaves once the database's endpoint parameter exists and its port accepts
-# connections (test/config/boot-data-waits.test.ts runs the real one): the host and port facts.
-data_endpoints() { record data_endpoints; install -d "$FACTS_DIR"; write_fact database-host db.example.internal; write_fact database-port 5432; }
+# Waits for the data services the boot order puts before step $1 (test/config/boot-data-waits.test.ts
+# runs the real one): recorded with its step.
+data_endpoints() { record "data_endpoints $1"; }
 fast_ssh_key_lookup() { :; }
 check_running() { record check_running; }
 systemctl() { :; }
@@ -320,7 +320,7 @@ describe('the database wait of the nodes that may migrate', () => {
   /** Where the first line matching each pattern is in a trace. */
   const at = (trace: string[], pattern: RegExp) => trace.findIndex((line) => pattern.test(line));
 
-  it('reconfigures and shares the secrets once the endpoints exist, while the database does not yet answer queries, then waits for it to bootstrap and migrate', async () => {
+  it('reconfigures and shares the secrets while the database does not yet exist, then waits for it to bootstrap and migrate', async () => {
     const { world, fake } = newWorld();
     const node = newNode(world, 'rails-a');
     writeFileSync(join(node.root, 'db-down'), '');
@@ -328,15 +328,18 @@ describe('the database wait of the nodes that may migrate', () => {
     expect(run.status, run.output).toBe(0);
     const trace = node.trace();
     const firstQuery = at(trace, /^psql /);
-    // gitlab.rb names the endpoints, so the first reconfigure follows the endpoint wait.
-    expect(at(trace, /^data_endpoints$/)).toBeLessThan(at(trace, /^gitlab-ctl reconfigure$/));
+    // Redis's endpoint before the first reconfigure, which names the database by its stable name;
+    // the database's wait comes after the secrets are shared, right before the first query.
+    expect(at(trace, /^data_endpoints configure$/)).toBeLessThan(at(trace, /^gitlab-ctl reconfigure$/));
+    const databaseWait = at(trace, /^data_endpoints bootstrap$/);
     for (const before of [
       /^install_gitlab$/,
       /^gitlab-ctl reconfigure$/,
       /put-secret-value .*gitlab-secrets/,
       /untag-resource .*ssh-host-keys/,
     ])
-      expect(at(trace, before), String(before)).toBeLessThan(firstQuery);
+      expect(at(trace, before), String(before)).toBeLessThan(databaseWait);
+    expect(databaseWait).toBe(firstQuery - 1);
     expect(readFileSync(join(node.root, 'boot-state/prepare_database.log'), 'utf8')).toContain(
       'waiting for database-ready',
     );
@@ -352,6 +355,7 @@ describe('the database wait of the nodes that may migrate', () => {
       'aws ssm get-parameter --region eu-west-1 --name /prod/gitlab-version --query Parameter.Value --output text',
       'locked --once migrations-19.3.0-ee.0 /usr/local/sbin/gitlab-aws-boot migrate',
       'gitlab-ctl restart',
+      'data_endpoints start',
       'check_running',
       expect.stringMatching(/^aws cloudformation signal-resource .* --status SUCCESS$/),
     ]);

@@ -24,7 +24,7 @@ resume_after_reboot() { :; }
 fetch_secrets() { trace "secrets: $GLA_SECRETS"; }
 install_gitlab() { trace "install $GLA_PACKAGE $GLA_VERSION"; }
 mount_data_volume() { :; }
-data_endpoints() { trace "endpoints: $GLA_ENDPOINTS"; }
+data_endpoints() { trace "endpoints before $1: $GLA_ENDPOINTS"; }
 shared_secrets() { :; }
 wait_for() { :; }
 gitlab-ctl() { trace "gitlab-ctl $*"; }
@@ -126,15 +126,17 @@ describe('a fixed node reads its configuration from parameters', () => {
     expect(run.gitlabRb).toBe(parts.gitlabRb);
     const facts = /^GLA_FACTS='(.*)'$/m.exec(parts.env)![1]!;
     const endpoints = /^GLA_ENDPOINTS='(.*)'$/m.exec(parts.env)![1]!;
-    expect(endpoints).toContain('/gitlab-test/data-endpoints/praefect-database');
+    // Praefect's database, which its reconfigure migrates, before the reconfigure.
+    expect(endpoints).toContain('/gitlab-test/data-endpoints/praefect-database|-|-|configure');
     expect(run.trace).toEqual([
       'facts: ',
       'install_tools',
       `facts: ${facts}`,
       expect.stringMatching(/^secrets: praefect-/),
       `install ${plan.gitlab.packageName} ${plan.gitlab.version}`,
-      `endpoints: ${endpoints}`,
+      `endpoints before configure: ${endpoints}`,
       'gitlab-ctl reconfigure',
+      `endpoints before start: ${endpoints}`,
       'signal SUCCESS',
     ]);
     expect(run.awsCalls.filter((call) => call.startsWith('ssm get-parameter'))).toEqual(

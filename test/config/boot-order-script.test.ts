@@ -5,7 +5,9 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ARTIFACT_HEADER, BOOT_SCRIPT, readScript, SCRIPT_FILES } from '../../src/config/boot-script.js';
-import { bootNeeds } from '../../src/config/user-data.js';
+import { targetRole } from '../../src/config/common.js';
+import { bootTargets } from '../../src/config/index.js';
+import { bootNeeds, renderUserDataParts } from '../../src/config/user-data.js';
 import {
   type BootOrderPlan,
   planBootOrder,
@@ -16,6 +18,7 @@ import { NODE_BOOT } from '../../src/plan/contracts.js';
 import { planDataEndpoints } from '../../src/plan/data-endpoints.js';
 import type { Plan } from '../../src/plan/types.js';
 import { allPlans } from '../fixtures/plans.js';
+import { endpointsFor } from './support.js';
 
 /** The artifact variable each `wait_for_artifact` call of a script names. */
 function waitCalls(script: string): string[] {
@@ -93,13 +96,11 @@ describe('each boot target waits for what the boot order says', () => {
         expect(waits.has('ssh-host-keys'), where).toBe(needs.hostKeys && !generates);
         expect(waits.has('database-migrated'), where).toBe(needs.migrates);
         const role = target.kind === 'group' ? target.group.role : target.node.role;
-        // The script polls each database whose endpoint it reads (data_endpoints), before its
-        // first reconfigure: every node whose role reads a database endpoint, and no other.
+        // Every node whose role reads a database waits for it in its boot script.
         const polled = order.waits.filter(
           (wait) =>
             wait.waiter.id === target.id &&
             wait.enforcedBy === 'boot-script' &&
-            wait.before === 'configure' &&
             wait.artifact.startsWith('database-ready:'),
         );
         const readsDatabase = planDataEndpoints(plan).some(
@@ -112,5 +113,39 @@ describe('each boot target waits for what the boot order says', () => {
       }
     }
     expect(checked).toBeGreaterThan(plans.length);
+  });
+
+  it('has each node poll each data service in the step the boot order puts its wait before', () => {
+    let checked = 0;
+    for (const plan of plans.filter((candidate) => candidate.architecture.type === 'linux-package')) {
+      const order = planBootOrder(plan);
+      const endpoints = planDataEndpoints(plan);
+      for (const target of bootTargets(plan).filter((entry) => targetRole(entry) !== 'bastion')) {
+        const env = renderUserDataParts(plan, target, endpointsFor(target)).env;
+        const listed = (/^GLA_ENDPOINTS='(.*)'$/m.exec(env)?.[1] ?? '').split(' ').filter(Boolean);
+        const id = target.kind === 'node' ? target.node.id : target.group.id;
+        const expected = order.waits
+          .filter((wait) => wait.waiter.id === id && /^(database|redis)-ready:/.test(wait.artifact))
+          .map((wait) => {
+            const serviceId = wait.artifact.split(':')[1];
+            const endpoint = endpoints.find((candidate) => candidate.serviceId === serviceId)!;
+            return `${endpoint.parameterName} ${wait.before}`;
+          });
+        const where = `${plan.architecture.size} ${id}`;
+        expect(
+          listed.map((entry) => {
+            const [, parameter, , , step] = entry.split('|');
+            return `${parameter} ${step}`;
+          }),
+          where,
+        ).toEqual(expected);
+        // The script calls data_endpoints for each of those steps.
+        for (const step of new Set(listed.map((entry) => entry.split('|')[4]!))) {
+          expect(readScript(SCRIPT_FILES.boot), where).toMatch(new RegExp(`\\bdata_endpoints ${step}$`, 'm'));
+        }
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(10);
   });
 });

@@ -10,7 +10,7 @@ import {
   gitlabDatabaseService,
 } from '../../src/config/common.js';
 import { renderUserDataParts } from '../../src/config/index.js';
-import { GitlabRb, IntegerOf, NodeFact, renderValue, SecretValue } from '../../src/config/ruby.js';
+import { GitlabRb, renderValue, SecretValue } from '../../src/config/ruby.js';
 import type { RuntimeEndpoints } from '../../src/config/types.js';
 import { dataEndpoint } from '../../src/plan/data-endpoints.js';
 import type { Plan } from '../../src/plan/types.js';
@@ -24,13 +24,6 @@ function rendered(plan: Plan): GitlabRb {
   databaseSettings(rb, plan);
   return rb;
 }
-
-/** A fact the boot script reads from the database's endpoint parameter once RDS exists. */
-const fromDatabaseParameter = (plan: Plan, name: 'database-host' | 'database-port') =>
-  new NodeFact(name, '', '', undefined, {
-    endpoint: dataEndpoint(plan, 'database'),
-    part: name === 'database-host' ? 'host' : 'port',
-  });
 
 describe('database settings of the nodes running Rails code', () => {
   const plans: Record<string, Plan> = {};
@@ -46,10 +39,14 @@ describe('database settings of the nodes running Rails code', () => {
     expect(setting(rb, 'gitlab_rails', 'db_database')).toBe('gitlabhq_production');
     expect(setting(rb, 'gitlab_rails', 'db_username')).toBe('gitlab');
     expect(setting(rb, 'gitlab_rails', 'db_sslmode')).toBe('require');
-    expect(setting(rb, 'gitlab_rails', 'db_host')).toEqual(
-      fromDatabaseParameter(plans['3k']!, 'database-host'),
-    );
-    expect(dataEndpoint(plans['3k']!, 'database').parameterName).toBe('/gitlab-test/data-endpoints/database');
+    // Its stable name in the private zone, which the data stack points at the instance once RDS has
+    // created it, and which that stack's endpoint parameter (what the boot waits for) holds too.
+    expect(setting(rb, 'gitlab_rails', 'db_host')).toBe('database.gitlab-test.internal');
+    expect(dataEndpoint(plans['3k']!, 'database')).toMatchObject({
+      parameterName: '/gitlab-test/data-endpoints/database',
+      stableHost: 'database.gitlab-test.internal',
+      port: 5432,
+    });
     expect(gitlabDatabaseService(plans['3k']!).role).toBe('postgres');
     expect(databaseOf(plans['3k']!, 'praefect-postgres')).toEqual({
       name: 'praefect_production',
@@ -64,18 +61,10 @@ describe('database settings of the nodes running Rails code', () => {
     expect(setting(rb, 'postgresql', 'enable')).toBe(false);
     expect(setting(rb, 'gitlab_rails', 'db_adapter')).toBe('postgresql');
     expect(setting(rb, 'gitlab_rails', 'db_encoding')).toBe('unicode');
-    expect(setting(rb, 'gitlab_rails', 'db_port')).toEqual(
-      new IntegerOf(fromDatabaseParameter(plans['3k']!, 'database-port')),
-    );
-    // Read at boot from the parameter, never given in the settings file.
+    expect(setting(rb, 'gitlab_rails', 'db_port')).toBe(5432);
+    // Known before RDS exists: nothing is read at boot for it.
     expect(rb.facts().size).toBe(0);
-    expect(rb.dataEndpoints()).toEqual([
-      {
-        endpoint: dataEndpoint(plans['3k']!, 'database'),
-        hostFact: 'database-host',
-        portFact: 'database-port',
-      },
-    ]);
+    expect(rb.dataEndpoints()).toEqual([]);
     expect(setting(rb, 'gitlab_rails', 'db_password')).toEqual(new SecretValue('database-password'));
     expect(setting(rb, 'gitlab_rails', 'auto_migrate')).toBe(false);
     expect(comments(rb)).toEqual([
@@ -108,14 +97,14 @@ describe('database settings of the nodes running Rails code', () => {
       const balancing = entries(setting(rb, 'gitlab_rails', 'db_load_balancing'));
       expect(Object.keys(balancing), name).toEqual(['hosts']);
       expect(balancing.hosts, name).toEqual([
-        fromDatabaseParameter(plans[name]!, 'database-host'),
+        'database.gitlab-test.internal',
         ...Array.from(
           { length: replicas },
           (_, index) => `postgres-read-replica-${index + 1}.gitlab-test.internal`,
         ),
       ]);
-      // No replica is waited for: only the primary's endpoint is read at boot.
-      expect(rb.dataEndpoints().map((read) => read.endpoint.id)).toEqual(['database']);
+      // Every host is named: nothing is read at boot.
+      expect(rb.dataEndpoints()).toEqual([]);
       expect(comments(rb).join('\n')).toContain(
         `Database load balancing: reads over the primary and ${Array.from(
           { length: replicas },
@@ -123,11 +112,12 @@ describe('database settings of the nodes running Rails code', () => {
         ).join(', ')}`,
       );
     }
-    // What gitlab.rb says, in Ruby: the primary read from its fact file, the replicas by name.
+    // What gitlab.rb says, in Ruby: the primary and the replicas by name.
     const hosts = (entries(setting(rendered(plans['10k']!), 'gitlab_rails', 'db_load_balancing')).hosts ??
-      []) as NodeFact[];
-    expect(renderValue(hosts)).toContain("File.read('/etc/gitlab/aws-node/database-host').strip");
-    expect(renderValue(hosts)).toContain("'postgres-read-replica-2.gitlab-test.internal'");
+      []) as string[];
+    expect(renderValue(hosts)).toBe(
+      "['database.gitlab-test.internal', 'postgres-read-replica-1.gitlab-test.internal', 'postgres-read-replica-2.gitlab-test.internal']",
+    );
   });
 
   it('balances nothing without read replicas', () => {
@@ -153,9 +143,9 @@ describe('database settings of the nodes running Rails code', () => {
       expect(parts.gitlabRb, group.id).toContain("gitlab_rails['db_load_balancing'] = {");
       expect(parts.gitlabRb, group.id).toContain("'postgres-read-replica-2.gitlab-test.internal'");
       expect(parts.gitlabRb, group.id).not.toContain('postgres-read-replica-3');
-      // The boot waits for the primary's parameter only.
+      // The boot waits for the primary's parameter only, before the step that first connects.
       expect(parts.env, group.id).toContain(
-        'database|/gitlab-test/data-endpoints/database|database-host|database-port',
+        `database|/gitlab-test/data-endpoints/database|-|-|${group.runsDatabaseMigrations ? 'bootstrap' : 'start'}`,
       );
       expect(parts.env, group.id).not.toContain('read-replica');
     }

@@ -9,7 +9,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   endpointFact,
   GitlabRb,
-  integerOf,
   joined,
   NodeFact,
   nodeFact,
@@ -217,7 +216,7 @@ describe('the Ruby builder', () => {
       .call('roles', ['application_role'])
       .set('a', ['b', 'c'], [1, true, null, sym('d')])
       .set('e', ['f'], symHash({ g: strHash({ h: secret('gitaly-token') }) }))
-      .set('i', ['j'], integerOf(nodeFact('database-port')));
+      .set('i', ['j'], nodeFact('private-ipv4', '', ':9236'));
     expect(rb.render()).toBe(
       [
         '## heading',
@@ -229,7 +228,7 @@ describe('the Ruby builder', () => {
         "    'h' => File.read('/etc/gitlab/aws-secrets/gitaly-token').strip,",
         '  },',
         '}',
-        "i['j'] = Integer(File.read('/etc/gitlab/aws-node/database-port').strip, 10)",
+        "i['j'] = (File.read('/etc/gitlab/aws-node/private-ipv4').strip + ':9236')",
         '',
       ].join('\n'),
     );
@@ -294,14 +293,14 @@ describe('the Ruby builder', () => {
     const rb = new GitlabRb()
       .comment('heading')
       .set('a', ['b'], [secret('gitaly-token')])
-      .set('c', ['d'], integerOf(endpointFact('database-port', '5432')));
+      .set('c', ['d'], [endpointFact('praefect-host', 'praefect.internal')]);
     expect(rb.list()).toHaveLength(3);
     expect(rb.secrets()).toEqual(['gitaly-token']);
-    expect([...rb.facts()]).toEqual([['database-port', '5432']]);
-    rb.set('e', ['f'], endpointFact('database-port', '5432'));
-    expect([...rb.facts()]).toEqual([['database-port', '5432']]);
-    rb.set('g', ['h'], endpointFact('database-port', '6432'));
-    expect(() => rb.facts()).toThrow('two values for fact database-port');
+    expect([...rb.facts()]).toEqual([['praefect-host', 'praefect.internal']]);
+    rb.set('e', ['f'], endpointFact('praefect-host', 'praefect.internal'));
+    expect([...rb.facts()]).toEqual([['praefect-host', 'praefect.internal']]);
+    rb.set('g', ['h'], endpointFact('praefect-host', 'other.internal'));
+    expect(() => rb.facts()).toThrow('two values for fact praefect-host');
   });
 
   it('refuses what it cannot render safely', () => {

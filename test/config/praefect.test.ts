@@ -13,7 +13,7 @@ import {
   renderPraefect,
 } from '../../src/config/praefect.js';
 import { railsGitlabRb } from '../../src/config/rails.js';
-import { IntegerOf, NodeFact, type RubyHash, SecretValue } from '../../src/config/ruby.js';
+import { NodeFact, type RubyHash, SecretValue } from '../../src/config/ruby.js';
 import type { RuntimeEndpoints } from '../../src/config/types.js';
 import { dataEndpoint } from '../../src/plan/data-endpoints.js';
 import type { Plan, PlanNode } from '../../src/plan/types.js';
@@ -143,12 +143,10 @@ describe('Praefect gitlab.rb', () => {
     const database = entries(configuration(cluster, 'praefect-1').database!);
     const endpoint = dataEndpoint(cluster, 'praefect-database');
     expect(endpoint.parameterName).toBe('/gitlab-test/data-endpoints/praefect-database');
-    expect(database.host).toEqual(
-      new NodeFact('praefect-database-host', '', '', undefined, { endpoint, part: 'host' }),
-    );
-    expect(database.port).toEqual(
-      new IntegerOf(new NodeFact('praefect-database-port', '', '', undefined, { endpoint, part: 'port' })),
-    );
+    // Its stable name in the private zone, never GitLab's instance.
+    expect(database.host).toBe('praefect-database.gitlab-test.internal');
+    expect(database.host).toBe(endpoint.stableHost);
+    expect(database.port).toBe(5432);
     expect(database.dbname).toBe(db?.name);
     expect(database.user).toBe(db?.user);
     expect(database.password).toEqual(new SecretValue('praefect-database-password'));
@@ -159,11 +157,9 @@ describe('Praefect gitlab.rb', () => {
       'praefect-database-password',
       'praefect-external-token',
     ]);
-    // Never GitLab's instance: the boot waits for Praefect's own endpoint only.
+    // Named in advance: nothing is read at boot.
     expect(rb.facts().size).toBe(0);
-    expect(rb.dataEndpoints()).toEqual([
-      { endpoint, hostFact: 'praefect-database-host', portFact: 'praefect-database-port' },
-    ]);
+    expect(rb.dataEndpoints()).toEqual([]);
     const withoutPraefectDatabase: Plan = {
       ...cluster,
       services: cluster.services.filter(

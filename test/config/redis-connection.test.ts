@@ -147,7 +147,8 @@ async function startRedis(): Promise<RedisServer> {
 }
 
 /**
- * Runs the boot script's `record_facts`, `fetch_secrets` and `data_endpoints` for a node's boot.env,
+ * Runs the boot script's `record_facts`, `fetch_secrets` and `data_endpoints configure` (the waits
+ * before the first reconfigure, Redis's among them) for a node's boot.env,
  * with the instance metadata and `aws` answered by stubs (Secrets Manager returns the AUTH token for
  * the Redis secret; each data endpoint parameter says `localhost:<port>`, where the test's server
  * listens, so the boot's connection check reaches a real Redis). Returns the directories they wrote.
@@ -184,7 +185,7 @@ aws() {
 }
 record_facts
 fetch_secrets
-data_endpoints
+data_endpoints configure
 `;
   const result = spawnSync('bash', ['-c', `${script}\n${stubs}`], { encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`boot steps failed: ${result.stderr}`);

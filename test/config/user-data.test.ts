@@ -225,20 +225,22 @@ describe('user data', () => {
       const waitsFor = /^GLA_ENDPOINTS='(.*)'$/m.exec(parts.env)?.[1]?.split(' ').filter(Boolean);
       if (role === 'rails' || role === 'sidekiq') {
         expect(parts.env).toContain(`GLA_FACT_PRAEFECT_HOST='${token(5)}'`);
-        // GitLab's primary and both Redis, never a replica (named by DNS) nor Praefect's database.
+        // GitLab's primary, named by its stable name and waited for where it is first used, and
+        // both Redis, whose hosts gitlab.rb reads; never a replica nor Praefect's database.
+        const migrates = target.kind === 'group' && target.group.runsDatabaseMigrations;
         expect(waitsFor?.sort(), role).toEqual(
           [
-            `database|${parameter('database')}|database-host|database-port`,
-            `redis|${parameter('redis-persistent')}|redis-host|-`,
-            `redis|${parameter('redis-cache')}|redis-cache-host|-`,
+            `database|${parameter('database')}|-|-|${migrates ? 'bootstrap' : 'start'}`,
+            `redis|${parameter('redis-persistent')}|redis-host|-|configure`,
+            `redis|${parameter('redis-cache')}|redis-cache-host|-|configure`,
           ].sort(),
         );
+        expect(parts.env).toContain(`GLA_DB_HOST='${migrates ? 'database.gitlab-test.internal' : ''}'`);
       } else if (role === 'praefect') {
         // Praefect's own instance, never GitLab's.
-        expect(waitsFor).toEqual([
-          `database|${parameter('praefect-database')}|praefect-database-host|praefect-database-port`,
-        ]);
-        expect(parts.env).not.toContain('GLA_PRAEFECT_DB_HOST');
+        expect(waitsFor).toEqual([`database|${parameter('praefect-database')}|-|-|configure`]);
+        expect(parts.env).toContain("GLA_PRAEFECT_DB_HOST='praefect-database.gitlab-test.internal'");
+        expect(parts.env).toContain("GLA_DB_HOST=''");
       } else if (role === 'gitaly' || role === 'monitoring') {
         expect(waitsFor, role).toEqual([]);
       }

@@ -1,6 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { nameInAccount } from '../../src/plan/contracts.js';
+import { planDataEndpoints } from '../../src/plan/data-endpoints.js';
 import type { ElastiCacheService, RdsService, S3Service } from '../../src/plan/types.js';
 import { planFor } from '../fixtures/plans.js';
 import { resolvedIn, resourcesOf, type Synthesized, synthesize, TEST_ACCOUNT } from './synth.js';
@@ -36,6 +37,45 @@ describe('data at 10k (read replicas, two Redis roles)', () => {
     });
     expect(rds.engineVersion).toBe('17');
     synth.templates.data.resourceCountIs('AWS::RDS::DBCluster', 0);
+  });
+
+  it("names each database primary in the private zone and publishes that name once it resolves, Redis by ElastiCache's endpoint", () => {
+    const instances = new Map(resourcesOf(synth.json.data, 'AWS::RDS::DBInstance'));
+    const records = new Map(resourcesOf(synth.json.data, 'AWS::Route53::RecordSet'));
+    const parameters = resourcesOf(synth.json.data, 'AWS::SSM::Parameter');
+    for (const endpoint of planDataEndpoints(synth.plan)) {
+      const [, parameter] = parameters.find(
+        ([, entry]) => entry.Properties!.Name === endpoint.parameterName,
+      )!;
+      if (endpoint.kind === 'redis') {
+        // ElastiCache's own endpoint, which its TLS certificate names.
+        expect(endpoint.stableHost, endpoint.id).toBeUndefined();
+        expect(JSON.stringify(parameter.Properties!.Value), endpoint.id).toContain('PrimaryEndPoint.Address');
+        continue;
+      }
+      // The parameter holds the stable name, and is written only once the name's record exists.
+      expect(parameter.Properties!.Value, endpoint.id).toBe(`${endpoint.stableHost}:${endpoint.port}`);
+      const dependsOn = [parameter.DependsOn ?? []].flat() as string[];
+      const named = dependsOn.filter((id) => records.has(id));
+      expect(named, endpoint.id).toHaveLength(1);
+      const record = records.get(named[0]!)!.Properties!;
+      expect(record.Name, endpoint.id).toBe(`${endpoint.stableHost}.`);
+      expect(record.Type).toBe('CNAME');
+      // ... which points at a primary of the Plan (never a replica).
+      const [target] = (record.ResourceRecords as { 'Fn::GetAtt': [string, string] }[]).map(
+        (value) => value['Fn::GetAtt'],
+      );
+      expect(target![1]).toBe('Endpoint.Address');
+      const instance = instances.get(target![0])!.Properties!;
+      expect(instance.SourceDBInstanceIdentifier).toBeUndefined();
+      expect(instance.DBName, endpoint.id).toBe(
+        endpoint.id === 'database' ? 'gitlabhq_production' : 'praefect_production',
+      );
+    }
+    const databaseTargets = planDataEndpoints(synth.plan)
+      .filter((endpoint) => endpoint.kind === 'database')
+      .map((endpoint) => endpoint.id);
+    expect(databaseTargets).toEqual(['database', 'praefect-database']);
   });
 
   it('adds the Plan read replicas, each in another AZ than the primary', () => {

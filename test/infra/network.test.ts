@@ -1,5 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { PRIVATE_ZONE_NEGATIVE_TTL_SECONDS } from '../../src/plan/data-endpoints.js';
 import { planFor } from '../fixtures/plans.js';
 import { referencedLogicalId, resourcesOf, type Synthesized, synthesize } from './synth.js';
 
@@ -94,10 +95,14 @@ describe.each([
       ResourceType: 'VPC',
     });
     synth.templates.network.hasResource('AWS::Logs::LogGroup', { DeletionPolicy: 'Retain' });
-    synth.templates.network.hasResourceProperties('AWS::Route53::HostedZone', {
-      Name: `${synth.plan.privateDnsZone}.`,
-      VPCs: Match.anyValue(),
+    // Created by Cloud Map, whose SOA TTL bounds how long a name looked up before its record
+    // existed stays unknown to the VPC's resolver.
+    synth.templates.network.hasResourceProperties('AWS::ServiceDiscovery::PrivateDnsNamespace', {
+      Name: synth.plan.privateDnsZone,
+      Vpc: Match.anyValue(),
+      Properties: { DnsProperties: { SOA: { TTL: PRIVATE_ZONE_NEGATIVE_TTL_SECONDS } } },
     });
+    expect(PRIVATE_ZONE_NEGATIVE_TTL_SECONDS).toBeLessThanOrEqual(60);
   });
 
   it('gives no public address on launch in public subnets', () => {

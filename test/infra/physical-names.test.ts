@@ -33,6 +33,8 @@ const PHYSICAL_NAMES: Readonly<Record<string, readonly string[]>> = {
   'AWS::RDS::DBParameterGroup': ['DBParameterGroupName'],
   'AWS::RDS::DBSubnetGroup': ['DBSubnetGroupName'],
   'AWS::SSM::Parameter': ['Name'],
+  // Taken as unique in the account and region (the private zone it creates is named alike).
+  'AWS::ServiceDiscovery::PrivateDnsNamespace': ['Name'],
   'AWS::KMS::Alias': ['AliasName'],
   'AWS::ElasticLoadBalancingV2::LoadBalancer': ['Name'],
   'AWS::ElasticLoadBalancingV2::TargetGroup': ['Name'],

@@ -15,7 +15,7 @@ const CLAIMS: Readonly<Record<StackKind, Readonly<Record<string, readonly string
     subnets: ['AWS::EC2::Subnet'],
     'S3 gateway endpoint': ['AWS::EC2::VPCEndpoint'],
     'flow logs': ['AWS::EC2::FlowLog', 'AWS::Logs::LogGroup', 'AWS::IAM::Role'],
-    'private DNS zone': ['AWS::Route53::HostedZone'],
+    'private DNS zone (a Cloud Map namespace)': ['AWS::ServiceDiscovery::PrivateDnsNamespace'],
     'security groups': ['AWS::EC2::SecurityGroup'],
     'access-log bucket': ['AWS::S3::Bucket'],
     'the GitLab version and pinned Ubuntu image parameters': ['AWS::SSM::Parameter'],
@@ -29,7 +29,7 @@ const CLAIMS: Readonly<Record<StackKind, Readonly<Record<string, readonly string
     'Secrets Manager secrets': ['AWS::SecretsManager::Secret'],
     'Gitaly data volumes': ['AWS::EC2::Volume'],
     'the SSM parameters publishing the database and Redis endpoints': ['AWS::SSM::Parameter'],
-    "the read replicas' private DNS names": ['AWS::Route53::RecordSet'],
+    "the databases' and read replicas' private DNS names": ['AWS::Route53::RecordSet'],
     'the SES e-mail identity with its DKIM and MAIL FROM records and SMTP user': [
       'AWS::SES::EmailIdentity',
       'AWS::Route53::RecordSet',

@@ -128,15 +128,18 @@ describe('boot order of a 3k plan', () => {
   });
 
   it('times each boot with the data services created beside the machines: the database holds the migrating node', () => {
-    // RDS available 20 min after compute starts: Rails has installed (7) and waits 13 min for its
-    // endpoint, then configures (3), shares the secrets (1), prepares (0.5), migrates (3), starts (2).
+    // RDS available 20 min after compute starts: Rails has installed (7), configured (3) and shared
+    // the secrets (1) meanwhile, then waits 9 min for its database, prepares it (0.5), migrates (3)
+    // and starts (2).
     const timeline = bootTimeline(order, (artifact) => (artifact.kind === 'database-ready' ? 20 * 60 : 0));
     const rails = timeline.get('group rails')!;
-    expect([rails.start / 60, rails.finish / 60]).toEqual([0, 29.5]);
+    expect([rails.start / 60, rails.finish / 60]).toEqual([0, 25.5]);
     expect(rails.heldBy?.wait.artifact).toBe('database-ready:postgres');
-    // Gitaly needs no database, but the secrets the migrating node shares after it (24), then
-    // configures and starts.
-    expect(timeline.get('node gitaly-1')!.finish / 60).toBe(29);
+    // Gitaly needs no database, only the secrets the migrating node shares before it (11), then
+    // configures and starts: the database no longer holds it.
+    expect(timeline.get('node gitaly-1')!.finish / 60).toBe(16);
+    // Sidekiq configures with the secrets and waits for the database only to start.
+    expect(timeline.get('group sidekiq')!.finish / 60).toBe(22);
     expect(timeline.get('node monitoring-1')!.finish / 60).toBe(12);
   });
 
@@ -244,9 +247,11 @@ describe('boot order read from the Plan', () => {
     const order = planBootOrder(tenK);
     const stepOf = (waiter: string, artifact: string) =>
       order.waits.find((wait) => wait.waiter.id === waiter && wait.artifact === artifact)?.before;
-    // gitlab.rb names the endpoints: every user waits for them before its first reconfigure.
-    expect(stepOf('rails', 'database-ready:postgres')).toBe('configure');
-    expect(stepOf('sidekiq', 'database-ready:postgres')).toBe('configure');
+    // gitlab.rb names the databases by stable names: each user waits for its database where it
+    // first connects; Redis, named by its endpoint, before the first reconfigure.
+    expect(stepOf('rails', 'database-ready:postgres')).toBe('bootstrap');
+    expect(stepOf('sidekiq', 'database-ready:postgres')).toBe('start');
+    expect(stepOf('praefect-2', 'database-ready:praefect-postgres')).toBe('configure');
     expect(stepOf('sidekiq', 'redis-ready:redis-persistent')).toBe('configure');
     expect(stepOf('rails', 'redis-ready:redis-persistent')).toBe('configure');
     expect(stepOf('sidekiq', 'secrets')).toBe('install');
@@ -292,19 +297,24 @@ describe('what follows the database wait', () => {
   const databaseWaits = (order: BootOrderPlan) =>
     order.waits.filter((wait) => wait.artifact === 'database-ready:postgres');
 
-  it('has the migrating group install before the database, then reconfigure with its endpoint, share the secrets and migrate', () => {
+  it('has the migrating group install, reconfigure and share the secrets before the database, then prepare it, migrate and start', () => {
     const order = planBootOrder(tenK);
     const rails = order.subjects.find((subject) => subject.ref.id === 'rails')!;
     const wait = databaseWaits(order).find((entry) => entry.waiter.id === 'rails')!;
     const at = rails.phases.indexOf(wait.before);
-    expect(rails.phases.slice(0, at)).toEqual(['install']);
-    expect(rails.phases.slice(at)).toEqual(['configure', 'first-boot', 'bootstrap', 'migrate', 'start']);
-    // The secrets are shared before the database is prepared and migrated: no deploy lock for them.
+    expect(rails.phases.slice(0, at)).toEqual(['install', 'configure', 'first-boot']);
+    expect(rails.phases.slice(at)).toEqual(['bootstrap', 'migrate', 'start']);
+    // The secrets are shared before the database exists: no deploy lock and no database for them.
     for (const id of ['gitlab-secrets-json', 'ssh-host-keys']) {
       const artifact = order.artifacts.find((entry) => entry.id === id)!;
       expect(artifact.producer).toEqual({ kind: 'group', id: 'rails' });
-      expect(rails.phases.indexOf(artifact.producedAfter!)).toBeLessThan(rails.phases.indexOf('bootstrap'));
+      expect(rails.phases.indexOf(artifact.producedAfter!)).toBeLessThan(at);
     }
+    // Redis, whose host gitlab.rb reads from its parameter, is still waited for before configuring.
+    const redisWait = order.waits.find(
+      (entry) => entry.waiter.id === 'rails' && entry.artifact.startsWith('redis-ready:'),
+    )!;
+    expect(redisWait.before).toBe('configure');
   });
 
   it('times the migrating group as the database plus the steps after its wait, and the secrets as its own boot', () => {
@@ -315,24 +325,32 @@ describe('what follows the database wait', () => {
     );
     const sum = (phases: readonly BootPhaseId[]) =>
       phases.reduce((total, phase) => total + BOOT_PHASE_SECONDS[phase], 0);
-    expect(walk.finish).toBe(databaseAt + sum(['configure', 'first-boot', 'bootstrap', 'migrate', 'start']));
+    expect(walk.finish).toBe(databaseAt + sum(['bootstrap', 'migrate', 'start']));
     expect(walk.heldBy?.wait.artifact).toBe('database-ready:postgres');
-    const secretsAt = databaseAt + sum(['configure', 'first-boot']);
+    // The secrets come with the group's own boot, not after the database.
+    const secretsAt = sum(['install', 'configure', 'first-boot']);
+    expect(secretsAt).toBeLessThan(databaseAt);
     expect(walk.produced.get('gitlab-secrets-json')).toBe(secretsAt);
-    // Sidekiq waits for those secrets before its reconfigure, then configures and starts.
+    // Sidekiq waits for those secrets before its reconfigure, and for the database before it starts.
     const sidekiq = walkBoot(order, { kind: 'group', id: 'sidekiq' }, 0, (artifact) =>
       artifact.kind === 'database-ready' ? databaseAt : (walk.produced.get(artifact.id) ?? 0),
     );
-    expect(sidekiq.finish).toBe(secretsAt + sum(['configure', 'start']));
+    expect(sidekiq.finish).toBe(databaseAt + sum(['start']));
+    expect(sidekiq.heldBy?.wait.artifact).toBe('database-ready:postgres');
+    // With the database early, the secrets hold Sidekiq instead.
+    const early = walkBoot(order, { kind: 'group', id: 'sidekiq' }, 0, (artifact) =>
+      artifact.kind === 'database-ready' ? 0 : (walk.produced.get(artifact.id) ?? 0),
+    );
+    expect(early.finish).toBe(secretsAt + sum(['configure', 'start']));
   });
 
-  it("has every node using GitLab's database reconfigure after its endpoint, Praefect after its own", () => {
+  it("has the nodes using GitLab's database wait for it where they first connect, Praefect before its reconfigure", () => {
     const tenKOrder = planBootOrder(tenK);
     const steps = new Map(databaseWaits(tenKOrder).map((wait) => [wait.waiter.id, wait.before]));
     expect(Object.fromEntries(steps)).toEqual({
-      rails: 'configure',
-      sidekiq: 'configure',
-      'backup-1': 'configure',
+      rails: 'bootstrap',
+      sidekiq: 'start',
+      'backup-1': 'start',
     });
     // Praefect's deploy node migrates Praefect's database at reconfigure: it waits before.
     expect(
@@ -340,6 +358,12 @@ describe('what follows the database wait', () => {
         .filter((wait) => wait.artifact === 'database-ready:praefect-postgres')
         .map((wait) => wait.before),
     ).toEqual(['configure', 'configure', 'configure']);
+    // The artifact names the parameter the boot script polls, for each data service.
+    for (const artifact of tenKOrder.artifacts.filter((entry) =>
+      /^(database|redis)-ready$/.test(entry.kind),
+    )) {
+      expect(artifact.parameter, artifact.id).toMatch(new RegExp(`^/${tenK.spec.name}/data-endpoints/`));
+    }
     // The 1k node, which migrates at reconfigure, waits for no database: its own is on the node.
     expect(oneK.deployNodes.singleNode).toBeDefined();
     expect(databaseWaits(planBootOrder(oneK))).toEqual([]);

@@ -9,6 +9,7 @@ import {
   dataEndpointParameterName,
   planDataEndpoints,
   readReplicaDnsName,
+  stableHostOf,
 } from '../../src/plan/data-endpoints.js';
 import type { Plan } from '../../src/plan/types.js';
 import { planFor } from '../fixtures/plans.js';
@@ -32,6 +33,8 @@ describe('data endpoints', () => {
         serviceId: 'postgres',
         kind: 'database',
         parameterName: '/gitlab-test/data-endpoints/database',
+        stableHost: 'database.gitlab-test.internal',
+        port: 5432,
         readers: readersOf(plan, 'database-password'),
       },
       {
@@ -39,6 +42,8 @@ describe('data endpoints', () => {
         serviceId: 'praefect-postgres',
         kind: 'database',
         parameterName: '/gitlab-test/data-endpoints/praefect-database',
+        stableHost: 'praefect-database.gitlab-test.internal',
+        port: 5432,
         readers: readersOf(plan, 'praefect-database-password'),
       },
       {
@@ -46,10 +51,14 @@ describe('data endpoints', () => {
         serviceId: 'redis',
         kind: 'redis',
         parameterName: '/gitlab-test/data-endpoints/redis',
+        port: 6379,
         readers: readersOf(plan, 'redis-auth-token'),
       },
     ]);
     expect(dataEndpoint(plan, 'praefect-database').readers).toEqual(['praefect']);
+    expect(stableHostOf(plan, 'praefect-database')).toBe('praefect-database.gitlab-test.internal');
+    // Redis is reached at ElastiCache's own endpoint, which its TLS certificate names.
+    expect(() => stableHostOf(plan, 'redis')).toThrow('the redis service has no stable name');
     expect(dataEndpoint(plan, 'database').readers).toContain('rails');
   });
 

@@ -227,7 +227,7 @@ describe('deploy-time estimate with the boot order', () => {
     expect(estimateDeploy(stacks(false), { bootOrder }).minutes).toBe(30);
   });
 
-  it('waits for the latest service of the artifact kind, and for a node of a group by its tags', () => {
+  it("waits for a data service's endpoint parameter, and for a node of a group by its tags", () => {
     const bootOrder: BootOrderPlan = {
       subjects: [
         { ref: { kind: 'group', id: 'rails' }, role: 'rails', phases: ['install', 'configure', 'start'] },
@@ -237,6 +237,7 @@ describe('deploy-time estimate with the boot order', () => {
           id: 'database-ready:postgres',
           kind: 'database-ready',
           producer: { kind: 'service', id: 'postgres' },
+          parameter: '/prod/data-endpoints/database',
         },
       ],
       waits: [
@@ -253,6 +254,19 @@ describe('deploy-time estimate with the boot order', () => {
       Resources: {
         Single: { Type: 'AWS::RDS::DBInstance', Properties: { MultiAZ: false } },
         Primary: { Type: 'AWS::RDS::DBInstance', Properties: { MultiAZ: true } },
+        Name: {
+          Type: 'AWS::Route53::RecordSet',
+          Properties: { ResourceRecords: [{ 'Fn::GetAtt': ['Primary', 'Endpoint.Address'] }] },
+        },
+        Endpoint: {
+          Type: 'AWS::SSM::Parameter',
+          DependsOn: ['Name'],
+          Properties: { Name: '/prod/data-endpoints/database', Value: 'database.prod.internal:5432' },
+        },
+        Other: {
+          Type: 'AWS::SSM::Parameter',
+          Properties: { Name: '/prod/data-endpoints/redis', Value: 'redis:6379' },
+        },
         Group: {
           Type: 'AWS::AutoScaling::AutoScalingGroup',
           CreationPolicy: { ResourceSignal: { Timeout: 'PT30M' } },
@@ -260,9 +274,21 @@ describe('deploy-time estimate with the boot order', () => {
         },
       },
     };
-    // The group reaches the wait at 7; of the two instances the Multi-AZ one is ready last, at 20.
+    // The group reaches the wait at 7; the parameter exists once the Multi-AZ instance (20) and its
+    // name (1) do, at 21.5; then it configures (3) and starts (2).
     const estimate = estimateDeploy([{ name: 's', template }], { bootOrder });
-    expect(estimate.minutes).toBe(25);
-    expect(estimate.criticalPath.map((step) => step.logicalId)).toEqual(['Primary', 'Group']);
+    expect(estimate.minutes).toBe(26.5);
+    expect(estimate.criticalPath.map((step) => step.logicalId)).toEqual([
+      'Primary',
+      'Name',
+      'Endpoint',
+      'Group',
+    ]);
+    // Without the parameter in the templates, the wait never ends: the group fails at its creation
+    // timeout (PT30M), not as soon as the instance exists.
+    const { Endpoint: _endpoint, ...withoutParameter } = template.Resources!;
+    expect(
+      estimateDeploy([{ name: 's', template: { Resources: withoutParameter } }], { bootOrder }).minutes,
+    ).toBe(30);
   });
 });

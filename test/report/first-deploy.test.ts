@@ -150,11 +150,11 @@ describe('first deploy, critical path over slowest resource', () => {
         expect(dependsOn.get(wait.resource.stack)!.has(waitedStack), `${size} ${wait.waitsFor}`).toBe(true);
       }
     }
-    // 3k's Rails group waits for the database in its boot script, which is no stack-order wait.
-    const rails = estimates.get('3k')!.criticalPath.find((step) => step.heldBy !== undefined)!;
+    // 2k's Rails group waits for the database in its boot script, which is no stack-order wait.
+    const rails = estimates.get('2k')!.criticalPath.find((step) => step.heldBy !== undefined)!;
     expect(rails.heldBy).toBe('database-ready:postgres');
     expect(rails.type).toBe('AWS::AutoScaling::AutoScalingGroup');
-    expect(estimates.get('3k')!.serialized.map((wait) => wait.resource.logicalId)).not.toContain(
+    expect(estimates.get('2k')!.serialized.map((wait) => wait.resource.logicalId)).not.toContain(
       rails.logicalId,
     );
   });
@@ -167,25 +167,30 @@ describe('first deploy, critical path over slowest resource', () => {
     expect(floors.get('1k')).toBe(0);
   });
 
-  // The boot steps that follow the database wait: the migrating node installs before it, but its
-  // first reconfigure renders gitlab.rb, which names the database and Redis endpoints the data stack
-  // publishes once each exists, so the reconfigure, sharing the first-boot secrets, preparing the
-  // database, migrating and starting all follow it (BOOT_PHASE_SECONDS, estimates). With RDS
-  // Multi-AZ's create time (20 min, an estimate) that floor is over the target whatever the stack
-  // layout: this states the gap so that a change of either side shows here.
+  // The database and the boot steps after its wait alone now fit the target: the migrating node
+  // installs, reconfigures (gitlab.rb names the database by its stable name) and shares the
+  // first-boot secrets while RDS creates, and only prepares the database, migrates and starts after
+  // it (BOOT_PHASE_SECONDS, estimates). What keeps the estimate over the target is what AWS needs
+  // around the database, which no stack layout removes: before it, the VPC, subnets and subnet group
+  // and the key and secret it is created with; after it, its name in the private zone, which the
+  // nodes reach it by. Timed as if each resource waited only for what it references, every size
+  // with RDS stays over the target: this states the gap so that a change of either side shows here.
   for (const size of sizes.filter((candidate) => candidate !== '1k')) {
-    it(`${size}: the database and the boot steps after its endpoint wait keep the floor over ${FIRST_DEPLOY_RATIO_TARGET}x the slowest resource`, () => {
+    it(`${size}: the database, what it is created from and its name keep the first deploy over ${FIRST_DEPLOY_RATIO_TARGET}x the slowest resource`, () => {
       const estimate = estimates.get(size)!;
       expect(floors.get(size)!).toBeGreaterThan(estimate.slowest.minutes);
-      expect(floors.get(size)! / estimate.slowest.minutes).toBeGreaterThan(FIRST_DEPLOY_RATIO_TARGET);
+      expect(floors.get(size)! / estimate.slowest.minutes).toBeLessThanOrEqual(FIRST_DEPLOY_RATIO_TARGET);
+      expect(estimate.minutesIfResourceLevel / estimate.slowest.minutes).toBeGreaterThan(
+        FIRST_DEPLOY_RATIO_TARGET,
+      );
     });
   }
 
   // KNOWN GAP (issue "First deploy time"): compute deploys beside the data stack and its nodes
-  // install while RDS creates, but the floor above (the first reconfigure renders the endpoints, so
-  // it and the steps after it follow the database) keeps every size with RDS over the target; from
-  // 10k the data stack ends with the read replicas, which AWS creates from the primary. 1k has no
-  // RDS: its node waits for its NAT gateway (compute's), boots, then its DNS record is written.
+  // install and reconfigure while RDS creates, but what the database is created from and its name
+  // (above) keep every size with RDS over the target; from 10k the data stack ends with the read
+  // replicas, which AWS creates from the primary. 1k has no RDS: its node waits for its NAT gateway
+  // (compute's), boots, then its DNS record is written.
   for (const size of sizes) {
     it.fails(`${size}: KNOWN GAP, at most ${FIRST_DEPLOY_RATIO_TARGET}x the slowest resource`, () => {
       expect(estimates.get(size)!.ratio).toBeLessThanOrEqual(FIRST_DEPLOY_RATIO_TARGET);

@@ -291,13 +291,17 @@ endpoint_ready() {
   timeout 10 bash -c ': >"/dev/tcp/$1/$2"' endpoint "$ENDPOINT_HOST" "$ENDPOINT_PORT" 2>/dev/null
 }
 
-# Waits for each data service this node uses (GLA_ENDPOINTS: `<database|redis>|<parameter>|<host
-# fact>|<port fact or ->`, from the Plan) and writes its host and port where gitlab.rb and psql read
-# them. The compute stack starts beside the data stack, so RDS may still be being created.
+# Waits for each data service this node uses before step $1 (GLA_ENDPOINTS: `<database|redis>|
+# <parameter>|<host fact or ->|<port fact or ->|<step>`, from the Plan's boot order) and writes its
+# host and port where gitlab.rb reads them. The compute stack starts beside the data stack, so RDS
+# may still be being created: a database, which gitlab.rb names by its stable name, is waited for
+# only before the step that first connects to it; Redis, whose host gitlab.rb reads from here,
+# before the first reconfigure.
 data_endpoints() {
-  local entry kind parameter host_fact port_fact
+  local step=$1 entry kind parameter host_fact port_fact before
   for entry in ${GLA_ENDPOINTS:-}; do
-    IFS='|' read -r kind parameter host_fact port_fact <<<"$entry"
+    IFS='|' read -r kind parameter host_fact port_fact before <<<"$entry"
+    [ "$before" = "$step" ] || continue
     case $kind in
       database) wait_for_artifact "$ARTIFACT_DATABASE_READY" endpoint_ready "$parameter" ;;
       redis) wait_for_artifact "$ARTIFACT_REDIS_READY" endpoint_ready "$parameter" ;;
@@ -306,7 +310,7 @@ data_endpoints() {
         return 1
         ;;
     esac
-    write_fact "$host_fact" "$ENDPOINT_HOST"
+    [ "$host_fact" = "-" ] || write_fact "$host_fact" "$ENDPOINT_HOST"
     [ "$port_fact" = "-" ] || write_fact "$port_fact" "$ENDPOINT_PORT"
     log "$parameter: $ENDPOINT_HOST:$ENDPOINT_PORT accepts connections"
   done
@@ -461,20 +465,16 @@ mount_data_volume() {
   log "mounted $volume on $GLA_DATA_MOUNT"
 }
 
-# Connection settings for psql as the RDS master user (GitLab's database user), at the endpoint
-# data_endpoints wrote.
+# Connection settings for psql as the RDS master user (GitLab's database user), at the database's
+# stable name, as gitlab.rb has it.
 as_master() {
-  PGHOST=$(cat "$FACTS_DIR/database-host")
-  PGPORT=$(cat "$FACTS_DIR/database-port")
-  export PGHOST PGPORT PGUSER="$GLA_DB_USER" PGDATABASE="$GLA_DB_NAME" PGSSLMODE=require
+  export PGHOST="$GLA_DB_HOST" PGPORT="$GLA_DB_PORT" PGUSER="$GLA_DB_USER" PGDATABASE="$GLA_DB_NAME" PGSSLMODE=require
   PGPASSWORD=$(cat "$SECRETS_DIR/database-password")
   export PGPASSWORD
 }
 
 as_praefect() {
-  PGHOST=$(cat "$FACTS_DIR/praefect-database-host")
-  PGPORT=$(cat "$FACTS_DIR/praefect-database-port")
-  export PGHOST PGPORT PGUSER="$GLA_PRAEFECT_DB_USER" PGSSLMODE=require
+  export PGHOST="$GLA_PRAEFECT_DB_HOST" PGPORT="$GLA_PRAEFECT_DB_PORT" PGUSER="$GLA_PRAEFECT_DB_USER" PGSSLMODE=require
   PGPASSWORD=$(cat "$SECRETS_DIR/praefect-database-password")
   export PGPASSWORD
 }
@@ -731,8 +731,9 @@ boot() {
   # successor downloads and installs the package, and a failed install never stops it.
   run_step once install_gitlab
   run_step always mount_data_volume
-  # Before the first step that uses them: the migrating node prepares the database in shared_secrets.
-  run_step always data_endpoints
+  # Each data service before the first step that uses it (the Plan's boot order): Redis, and
+  # Praefect's database on Praefect nodes, before the first reconfigure, which renders their hosts.
+  run_step always data_endpoints_configure data_endpoints configure
   run_step once shared_secrets
   if [ "$GLA_ROLE" = "praefect" ]; then
     run_step always praefect_database wait_for_artifact "$ARTIFACT_PRAEFECT_DATABASE" praefect_database_ready
@@ -749,6 +750,8 @@ boot() {
     run_step once praefect_restart gitlab-ctl restart praefect
   fi
   if [ "$GLA_MIGRATES" = "yes" ]; then
+    # GitLab's database, which the reconfigure named by its stable name without connecting.
+    run_step always data_endpoints_bootstrap data_endpoints bootstrap
     run_step once prepare_database
     run_step once run_migrations
   fi
@@ -756,6 +759,7 @@ boot() {
   if [ -n "${GLA_GITALY_ADDRESS:-}" ]; then
     run_step always gitaly_serving wait_for_artifact "$ARTIFACT_GITALY_SERVING" gitaly_reachable
   fi
+  run_step always data_endpoints_start data_endpoints start
   run_step always check_running
   run_step once register_targets
   complete_launch CONTINUE

@@ -9,7 +9,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
-import { PORTS } from '../../catalog/ports.js';
+
 import { type DataEndpointId, planDataEndpoints, readReplicaDnsName } from '../../plan/data-endpoints.js';
 import { nodesWithDataVolume, serviceOf, servicesOf } from '../../plan/query.js';
 import type { ElastiCacheService, RdsService, S3Service } from '../../plan/types.js';
@@ -55,6 +55,8 @@ export class DataStack extends Stack {
   readonly gitalyVolumes: GitalyVolumes;
   /** The parameter publishing each data service's endpoint (`host:port`) to the boot scripts. */
   readonly endpointParameters: ReadonlyMap<DataEndpointId, ssm.StringParameter>;
+  /** Each database primary's stable name in the private zone, by data endpoint id. */
+  readonly databaseRecords: ReadonlyMap<DataEndpointId, route53.CnameRecord>;
   /** Each read replica's name in the private zone, by Plan member id. */
   readonly replicaRecords: ReadonlyMap<string, route53.CnameRecord>;
 
@@ -140,27 +142,49 @@ export class DataStack extends Stack {
       removalPolicyOf,
     });
 
-    // Each service's endpoint, for the boot scripts (src/plan/data-endpoints.ts). A parameter
-    // references its service, so CloudFormation writes it once the service is available: a node
-    // that finds the parameter finds a service that accepts connections. The compute stack names
-    // the parameters and imports nothing, so it starts beside this stack.
-    const endpointOf = (id: DataEndpointId): string => {
-      if (id === 'database' && this.database) return `${this.database.host}:${this.database.port}`;
-      if (id === 'praefect-database' && this.praefectDatabase)
-        return `${this.praefectDatabase.host}:${this.praefectDatabase.port}`;
+    // Each database's stable name (src/plan/data-endpoints.ts), pointed at its instance once RDS
+    // has created it: the nodes' settings name it from the start.
+    const serviceHost = (id: DataEndpointId): string => {
+      if (id === 'database' && this.database) return this.database.host;
+      if (id === 'praefect-database' && this.praefectDatabase) return this.praefectDatabase.host;
       const redis = this.redis.find((candidate) => candidate.role === id);
-      if (redis) return `${redis.primaryHost}:${PORTS.redis}`;
+      if (redis) return redis.primaryHost;
       throw new Error(`the data stack has no ${id} service`);
     };
+    const endpoints = planDataEndpoints(plan);
+    this.databaseRecords = new Map(
+      endpoints.flatMap((endpoint) =>
+        endpoint.stableHost === undefined
+          ? []
+          : [
+              [
+                endpoint.id,
+                new route53.CnameRecord(this, `DatabaseName-${endpoint.id}`, {
+                  zone: props.privateZone,
+                  recordName: endpoint.stableHost,
+                  domainName: serviceHost(endpoint.id),
+                  ttl: Duration.seconds(60),
+                }),
+              ] as const,
+            ],
+      ),
+    );
+    // Each service's endpoint, for the boot scripts (src/plan/data-endpoints.ts). A parameter
+    // references its service (or depends on the database's name), so CloudFormation writes it once
+    // the service is available and, for a database, its name resolves: a node that finds the
+    // parameter finds a service that accepts connections there. The compute stack names the
+    // parameters and imports nothing, so it starts beside this stack.
     this.endpointParameters = new Map(
-      planDataEndpoints(plan).map((endpoint) => [
-        endpoint.id,
-        new ssm.StringParameter(this, `Endpoint-${endpoint.id}`, {
+      endpoints.map((endpoint) => {
+        const parameter = new ssm.StringParameter(this, `Endpoint-${endpoint.id}`, {
           parameterName: endpoint.parameterName,
-          stringValue: endpointOf(endpoint.id),
+          stringValue: `${endpoint.stableHost ?? serviceHost(endpoint.id)}:${endpoint.port}`,
           description: `${environmentName}: where the ${endpoint.id} service answers (host:port), for the boot scripts`,
-        }),
-      ]),
+        });
+        const record = this.databaseRecords.get(endpoint.id);
+        if (record) parameter.node.addDependency(record);
+        return [endpoint.id, parameter] as const;
+      }),
     );
     // Each read replica's stable name, pointed at the replica once it exists (15 min after the
     // primary). gitlab.rb lists these names from the start, so Rails never waits for a replica.

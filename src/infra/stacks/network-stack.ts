@@ -4,10 +4,12 @@
  * version parameters, the keys instances launch with). It deploys first and `destroy` keeps it, so
  * compute never waits for the data stack's databases and a recreated compute finds the same values.
  */
+
 import { Stack } from 'aws-cdk-lib';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { gitlabVersionParameterName, machineImageParameterName } from '../../plan/contracts.js';
+import { PRIVATE_ZONE_NEGATIVE_TTL_SECONDS } from '../../plan/data-endpoints.js';
 import { serviceOf } from '../../plan/query.js';
 import type { Arch, S3Service } from '../../plan/types.js';
 import { UBUNTU_IMAGE_PARAMETER } from '../common.js';
@@ -44,6 +46,7 @@ export class NetworkStack extends Stack {
       network: plan.network,
       availabilityZones: plan.availabilityZones,
       privateDnsZone: plan.privateDnsZone,
+      negativeCacheSeconds: PRIVATE_ZONE_NEGATIVE_TTL_SECONDS,
       removalPolicyOf: removalPolicies(plan.statefulResources),
     });
     this.accessLogs = new AccessLogBucket(this, 'ObjectStorage', {
