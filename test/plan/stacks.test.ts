@@ -5,6 +5,7 @@
  * stack deployed before it.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { awsBackupTag, SCHEDULED_BACKUP_TAG } from '../../src/plan/contracts.js';
 import { alarmStack, alarmTopicName } from '../../src/plan/stacks.js';
 import type { AlarmPlan, Plan } from '../../src/plan/types.js';
 import { planFor } from '../fixtures/plans.js';
@@ -121,5 +122,18 @@ describe('alarmTopicName', () => {
     expect(second).not.toBe(first);
     // SNS topic names: up to 256 letters, digits, hyphens and underscores.
     expect(first).toMatch(/^[A-Za-z0-9_-]{1,256}$/);
+  });
+});
+
+describe('awsBackupTag', () => {
+  it("is valued with the environment's name, so one environment's backup plan never picks another's resources", () => {
+    const first = awsBackupTag(planFor({ name: 'gitlab-a' }));
+    const second = awsBackupTag(planFor({ name: 'gitlab-b' }));
+    expect(first.value).toBe('gitlab-a');
+    expect(second.value).toBe('gitlab-b');
+    // One key for every environment, among the project's own tags, naming what it is for.
+    expect(second.key).toBe(first.key);
+    expect(first.key).toMatch(/^gitlab-aws:.*backup/);
+    expect(first.key).not.toBe(SCHEDULED_BACKUP_TAG);
   });
 });
