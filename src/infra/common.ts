@@ -2,7 +2,7 @@
  * Small pieces every infra construct shares: tagging with the Plan's role, node and group (the tag
  * keys are contracts, in src/plan/contracts.ts), the machine image, cdk-nag acknowledgements.
  */
-import { Aws, Fn, Stack, Tags, Validations } from 'aws-cdk-lib';
+import { Aws, Fn, Tags, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { IConstruct } from 'constructs';
 import type { RoleId } from '../catalog/types.js';
@@ -61,11 +61,6 @@ export function acknowledge(scope: IConstruct, acknowledgements: readonly Acknow
       Validations.of(scope).acknowledge({ id: ruleId, reason });
     }
   }
-}
-
-/** ARN of an EBS volume (ec2.Volume has no ARN attribute). */
-export function volumeArn(volume: ec2.IVolume): string {
-  return Stack.of(volume).formatArn({ service: 'ec2', resource: 'volume', resourceName: volume.volumeId });
 }
 
 /**

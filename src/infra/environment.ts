@@ -153,16 +153,7 @@ export class GitLabEnvironment extends Construct {
       alarmSubjects: {
         loadBalancers: externalLoadBalancerTargets(plan, edge),
         applicationTargets: applicationTargetsOf(plan, edge),
-        databaseMembers: new Map([
-          ...(data.database?.members ?? []),
-          ...(data.praefectDatabase?.members ?? []),
-        ]),
-        cacheClusterIds: new Map(data.redis.flatMap((redis) => [...redis.cacheClusterIds])),
       },
-      databases: [data.database, data.praefectDatabase].flatMap((database) =>
-        database ? [database.instance] : [],
-      ),
-      gitalyVolumes: [...data.gitalyVolumes.volumes.values()],
     });
     weakenReferences(network, data, compute);
     this.networkStack = network;

@@ -8,7 +8,8 @@
  * access-log bucket, so edge does not wait for the data stack's databases); then compute (it
  * references edge's target groups; of data it names keys, secrets and endpoint parameters only,
  * which its nodes wait for at boot, so it starts as soon as edge is deployed) and ops (its alarms
- * and backups name data and edge resources; the alarms on compute resources are compute's).
+ * name the edge's load balancer only, those on compute and data resources being those stacks' own,
+ * and its backup selection picks the data by tag, so it too starts as soon as edge is deployed).
  */
 import type { AssemblyStack } from './toolkit.js';
 

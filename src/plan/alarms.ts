@@ -1,6 +1,7 @@
 /**
- * The CloudWatch alarms of an environment, decided once from what the Plan already holds: the ops
- * stack builds these, the bill counts these, and nothing else decides which alarms exist.
+ * The CloudWatch alarms of an environment, decided once from what the Plan already holds: the
+ * stacks build these, each beside what it watches (`alarmStack`, stacks.ts), the bill counts these,
+ * and nothing else decides which alarms exist.
  *
  * - Auto scaling groups that can grow (maximum above minimum) get the two alarms of step scaling on
  *   average CPU; a group pinned at one size (the 1k all-in-one node) has no scaling policy.

@@ -60,6 +60,18 @@ export const GROUP_TAG = 'gitlab-aws:group';
  */
 export const SCHEDULED_BACKUP_TAG = 'gitlab-aws:scheduled-backup';
 
+/**
+ * The tag the data stack puts on exactly what AWS Backup snapshots on the spec's schedule (the RDS
+ * primaries, GitLab's and Praefect's, and the data volumes of the Gitaly nodes and of the 1k node;
+ * never a read replica), and by which the ops stack's backup selection picks them: the selection
+ * then names no data resource, so the ops stack is created beside the data stack rather than after
+ * its databases. Valued with the environment's name, and selected by exact match, so that a
+ * selection never picks another environment's resources in the same account.
+ */
+export function awsBackupTag(plan: Pick<Plan, 'spec'>): { readonly key: string; readonly value: string } {
+  return { key: 'gitlab-aws:aws-backup', value: plan.spec.name };
+}
+
 /** Output of the edge stack holding the external load balancer's DNS name (`deploy` checks the domain resolves to it). */
 export const LOAD_BALANCER_DNS_OUTPUT = 'LoadBalancerDnsName';
 /**

@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { billOfMaterials } from '../../src/cost/bom.js';
 import { loadPriceTable } from '../../src/cost/prices.js';
 import { planDestroy } from '../../src/lifecycle/destroy.js';
-import { GROUP_TAG, NODE_TAG, nameInAccount, ROLE_TAG } from '../../src/plan/contracts.js';
+import { awsBackupTag, GROUP_TAG, NODE_TAG, nameInAccount, ROLE_TAG } from '../../src/plan/contracts.js';
+import { nodesWithDataVolume } from '../../src/plan/query.js';
 import { alarmStack, STACK_KINDS, type StackKind } from '../../src/plan/stacks.js';
 import type {
   AlarmPlan,
@@ -103,18 +104,31 @@ function loadBalancerServiceOf(plan: Plan, located: Located): string {
   return plan.services.find((service) => service.kind === 'nlb' && service.scheme === scheme)!.id;
 }
 
-/** The Plan subject (and target port) a template dimension value names. */
+/**
+ * The stacks whose resources an alarm built in `stack` may name: its own, and for the ops stack the
+ * edge's (imported), the one stack ops waits for. A dimension naming a data or compute resource
+ * from ops would make ops wait for that stack again.
+ */
+function nameableFrom(stack: StackKind): readonly StackKind[] {
+  return stack === 'ops' ? ['ops', 'edge'] : [stack];
+}
+
+/** The Plan subject (and target port) a template dimension value of an alarm in `stack` names. */
 function dimensionOf(
   synth: Synthesized,
+  stack: StackKind,
   name: string,
   value: unknown,
 ): { subject: string; targetPort?: number; applicationTargetGroup?: string } {
   const { plan } = synth;
   if (name === 'CacheClusterId') {
-    const groups = resources(synth, 'AWS::ElastiCache::ReplicationGroup');
+    const groups = resources(synth, 'AWS::ElastiCache::ReplicationGroup').filter(({ kind }) =>
+      nameableFrom(stack).includes(kind),
+    );
     const group = groups.find(({ resource }) =>
       String(value).startsWith(`${resource.Properties!.ReplicationGroupId}-`),
     )!;
+    expect(group, `${name} ${value} of an alarm in ${stack}`).toBeDefined();
     const role = String(group.resource.Properties!.ReplicationGroupDescription).split(' ').pop();
     const service = plan.services.find(
       (candidate): candidate is ElastiCacheService =>
@@ -124,7 +138,11 @@ function dimensionOf(
   }
   const referenced = targetsIn(synth, value);
   expect(referenced.length, `${name} ${JSON.stringify(value)}`).toBeGreaterThan(0);
-  const located = referenced[0]!;
+  // A Ref or GetAtt names a resource of the alarm's own stack (another stack may use the same id).
+  const located = referenced.find(({ kind }) => kind === stack) ?? referenced[0]!;
+  expect(nameableFrom(stack), `${name} ${JSON.stringify(value)} of an alarm in ${stack}`).toContain(
+    located.kind,
+  );
   switch (name) {
     case 'AutoScalingGroupName':
       return { subject: tagOf(located.resource, GROUP_TAG)! };
@@ -209,8 +227,8 @@ function topicNamedIn(synth: Synthesized, arn: unknown): Located | undefined {
   );
 }
 
-/** A template alarm in the Plan's terms: every field the Plan decides. */
-function builtAlarm(synth: Synthesized, alarm: CfnResource): Json {
+/** A template alarm of `stack` in the Plan's terms: every field the Plan decides. */
+function builtAlarm(synth: Synthesized, stack: StackKind, alarm: CfnResource): Json {
   const properties = alarm.Properties as Json;
   let metric: Json;
   if (properties.Metrics) {
@@ -230,7 +248,7 @@ function builtAlarm(synth: Synthesized, alarm: CfnResource): Json {
         ((stat.Metric.Dimensions ?? []) as Json[])
           .map((dimension) => ({
             name: dimension.Name,
-            ...dimensionOf(synth, dimension.Name, dimension.Value),
+            ...dimensionOf(synth, stack, dimension.Name, dimension.Value),
           }))
           .sort((a: Json, b: Json) => a.name.localeCompare(b.name)),
       ),
@@ -253,7 +271,7 @@ function builtAlarm(synth: Synthesized, alarm: CfnResource): Json {
       dimensions: ((properties.Dimensions ?? []) as Json[])
         .map((dimension) => ({
           name: dimension.Name,
-          ...dimensionOf(synth, dimension.Name, dimension.Value),
+          ...dimensionOf(synth, stack, dimension.Name, dimension.Value),
         }))
         .sort((a: Json, b: Json) => a.name.localeCompare(b.name)),
     };
@@ -406,12 +424,63 @@ describe.each(combinations)('the Plan and what reads it agree: $name', ({ plan }
   it('builds every Plan alarm once, in the stack the Plan says, no other alarm, and bills what it builds', () => {
     const built = resources(synth(), 'AWS::CloudWatch::Alarm');
     expect(
-      sorted(built.map(({ kind, resource }) => ({ ...builtAlarm(synth(), resource), stack: kind }))),
+      sorted(built.map(({ kind, resource }) => ({ ...builtAlarm(synth(), kind, resource), stack: kind }))),
     ).toEqual(
       sorted(plan.alarms.map((alarm) => ({ ...plannedAlarm(alarm), stack: alarmStack(plan, alarm) }))),
     );
     const bill = billOfMaterials(plan, loadPriceTable());
     expect(bill.lines.find((line) => line.item.startsWith('CloudWatch alarms'))?.quantity).toBe(built.length);
+  });
+
+  // The ops stack's backup selection picks by tag what it once listed: GitLab's and Praefect's RDS
+  // primaries (never a read replica) and the data volumes of the Gitaly nodes and of the 1k node.
+  // Whatever carries the tag in the account is backed up, so no other resource of any stack may.
+  it('tags for AWS Backup exactly the RDS primaries and data volumes, which the backup selection picks by that tag alone', () => {
+    const { key, value } = awsBackupTag(plan);
+    // Anywhere in a resource but the selection itself: a list of tags, a map of them, a launch
+    // template's tag specifications.
+    const tagged = resources(synth()).filter(
+      ({ resource }) =>
+        resource.Type !== 'AWS::Backup::BackupSelection' && JSON.stringify(resource).includes(`"${key}"`),
+    );
+    const subjectOf = (located: Located) =>
+      located.resource.Type === 'AWS::RDS::DBInstance'
+        ? databaseMemberOf(plan, located)
+        : tagOf(located.resource, NODE_TAG);
+    expect(
+      sorted(
+        tagged.map((located) => ({
+          stack: located.kind,
+          type: located.resource.Type,
+          subject: subjectOf(located),
+          value: tagOf(located.resource, key),
+        })),
+      ),
+    ).toEqual(
+      sorted([
+        ...plan.services.flatMap((service) =>
+          service.kind === 'rds'
+            ? service.members
+                .filter((member) => member.role === 'primary')
+                .map((member) => ({ stack: 'data', type: 'AWS::RDS::DBInstance', subject: member.id, value }))
+            : [],
+        ),
+        ...nodesWithDataVolume(plan).map((node) => ({
+          stack: 'data',
+          type: 'AWS::EC2::Volume',
+          subject: node.id,
+          value,
+        })),
+      ]),
+    );
+    expect(tagged.length).toBeGreaterThan(0);
+    const selections = resources(synth(), 'AWS::Backup::BackupSelection');
+    expect(selections.map(({ kind }) => kind)).toEqual(['ops']);
+    const selection = selections[0]!.resource.Properties!.BackupSelection as Json;
+    expect(Object.keys(selection).sort()).toEqual(['IamRoleArn', 'ListOfTags', 'SelectionName']);
+    expect(selection.ListOfTags).toEqual([
+      { ConditionKey: key, ConditionType: 'STRINGEQUALS', ConditionValue: value },
+    ]);
   });
 
   it('runs every RDS and ElastiCache member in the AZ the Plan gives it, as the diagram draws it', () => {

@@ -85,16 +85,31 @@ describe.each(allPlans())(
     // for the data services in their boot script (src/plan/boot-order.ts).
     it('deploys compute without waiting for the data stack: no stack dependency, no import of its exports', () => {
       const assembly = synth.app.synth();
-      const dependencies = (kind: 'compute' | 'ops') =>
+      const dependencies = (kind: 'compute') =>
         assembly
           .getStackByName(synth.environment.stacks[kind].stackName)
           .dependencies.map((artifact) => artifact.id);
       const data = synth.environment.dataStack.artifactId;
       expect(dependencies('compute')).not.toContain(data);
+      // The check can see a dependency: compute's on the network stack it is built in.
       expect(dependencies('compute')).toContain(synth.environment.networkStack.artifactId);
-      // The ops stack watches the databases, so it still comes after data: the check can see one.
-      expect(dependencies('ops')).toContain(data);
       expect(JSON.stringify(synth.json.compute)).not.toContain(`"${synth.environment.dataStack.stackName}:`);
+    });
+
+    // The data stack builds the alarms on its databases and Redis nodes and tags what AWS Backup
+    // backs up, so ops names none of its resources and starts beside it: the ops stack's vault,
+    // plan and selection are no longer created only after RDS and the read replicas.
+    it('deploys ops without waiting for the data stack: no stack dependency, no reference to its resources', () => {
+      const assembly = synth.app.synth();
+      const dependencies = assembly
+        .getStackByName(synth.environment.opsStack.stackName)
+        .dependencies.map((artifact) => artifact.id);
+      expect(dependencies).not.toContain(synth.environment.dataStack.artifactId);
+      // The check can see a dependency: ops's on the edge, whose load balancer its alarms watch.
+      expect(dependencies).toContain(synth.environment.edgeStack.artifactId);
+      const ops = JSON.stringify(synth.json.ops);
+      expect(ops).not.toContain(`"${synth.environment.dataStack.stackName}:`);
+      expect(ops).not.toContain('Fn::GetStackOutput');
     });
 
     it('has exactly the Plan fixed instances per role, AZ and subnet tier', () => {
@@ -192,9 +207,9 @@ describe.each(allPlans())(
       );
     });
 
-    // The ops stack alarms on the data and the edge and backs up the data: it names nothing of
-    // compute's (alarmStack puts the alarms on compute resources there), so it is created while
-    // the nodes boot, and compute names its topic by ARN rather than wait for ops.
+    // The ops stack alarms on the edge and backs up the data by tag: it names nothing of compute's
+    // (alarmStack puts the alarms on compute resources there), so it is created while the nodes
+    // boot, and compute and data name its topic by ARN rather than wait for ops.
     it('creates the ops stack without waiting for compute, nor compute for ops', () => {
       const waitsFor = (kind: StackKind) =>
         synth.environment.stacks[kind].dependencies.map((stack) =>
@@ -202,7 +217,8 @@ describe.each(allPlans())(
         );
       expect(waitsFor('ops')).not.toContain('compute');
       expect(waitsFor('compute')).not.toContain('ops');
-      expect(waitsFor('ops')).toContain('data');
+      expect(waitsFor('data')).not.toContain('ops');
+      expect(waitsFor('ops')).toContain('edge');
     });
 
     // The compute stack creates the NAT gateways and default routes beside the machines: a machine

@@ -1,6 +1,8 @@
+import type { CfnElement } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ROLE_TAG } from '../../src/plan/contracts.js';
+import { backupResourceArns } from '../../src/lifecycle/backup.js';
+import { awsBackupTag, ROLE_TAG } from '../../src/plan/contracts.js';
 import { planFor } from '../fixtures/plans.js';
 import {
   identityPoliciesOf,
@@ -64,13 +66,14 @@ describe('ops with bastions and an alarm e-mail (10k)', () => {
   });
 
   it('alarms on 5xx rate, unhealthy hosts, RDS CPU and storage and every Redis node memory, to SNS', () => {
-    // Praefect's load balancer is alarmed on where it lives, in the compute stack, beside the
-    // scaling and recovery alarms; the others in ops.
-    const notifying = (kind: 'ops' | 'compute') =>
+    // Each alarm is built where what it watches lives: Praefect's load balancer in the compute stack,
+    // beside the scaling and recovery alarms; the databases and Redis nodes in the data stack; the
+    // external load balancer and the 5xx rate in ops.
+    const notifying = (kind: 'ops' | 'compute' | 'data') =>
       resourcesOf(synth.json[kind], 'AWS::CloudWatch::Alarm')
         .map(([, alarm]) => alarm.Properties!)
         .filter((alarm) => JSON.stringify(alarm.AlarmActions).includes(':sns:') || kind === 'ops');
-    const alarms = [...notifying('ops'), ...notifying('compute')];
+    const alarms = [...notifying('ops'), ...notifying('compute'), ...notifying('data')];
     const names = (metric: string) => alarms.filter((alarm) => JSON.stringify(alarm).includes(metric));
     expect(names('Http5xx')).toHaveLength(1);
     // The edge's HTTPS, redirect, SSH and registry target groups, and Praefect's.
@@ -84,6 +87,7 @@ describe('ops with bastions and an alarm e-mail (10k)', () => {
       .filter((service) => service.kind === 'elasticache')
       .reduce((sum, service) => sum + (service.kind === 'elasticache' ? service.count : 0), 0);
     expect(names('DatabaseMemoryUsagePercentage')).toHaveLength(redisNodes);
+    expect(notifying('data')).toHaveLength(2 * databases + redisNodes);
     const [[topic, { Properties: topicProperties }]] = resourcesOf(
       synth.json.ops,
       'AWS::SNS::Topic',
@@ -93,7 +97,7 @@ describe('ops with bastions and an alarm e-mail (10k)', () => {
         topic,
       ]);
     }
-    // The compute stack names the topic by its ARN: the ops stack's topic, in this region and account.
+    // The compute and data stacks name the topic by its ARN: the ops stack's topic, in this region and account.
     const topicArn = {
       'Fn::Join': [
         '',
@@ -107,7 +111,7 @@ describe('ops with bastions and an alarm e-mail (10k)', () => {
       ],
     };
     expect(notifying('compute')).toHaveLength(1);
-    for (const alarm of notifying('compute')) {
+    for (const alarm of [...notifying('compute'), ...notifying('data')]) {
       expect(alarm.AlarmActions).toEqual([topicArn]);
       expect(alarm.OKActions).toEqual([topicArn]);
     }
@@ -140,7 +144,7 @@ describe('ops with bastions and an alarm e-mail (10k)', () => {
     });
   });
 
-  it('backs up RDS and every Gitaly volume on the spec schedule into a retained vault', () => {
+  it('backs up what the data stack tags for it on the spec schedule into a retained vault', () => {
     synth.templates.ops.hasResourceProperties('AWS::Backup::BackupPlan', {
       BackupPlan: {
         BackupPlanRule: [
@@ -150,12 +154,56 @@ describe('ops with bastions and an alarm e-mail (10k)', () => {
       },
     });
     synth.templates.ops.hasResource('AWS::Backup::BackupVault', { DeletionPolicy: 'Retain' });
-    const [, selection] = resourcesOf(synth.json.ops, 'AWS::Backup::BackupSelection')[0]!;
-    const resources = JSON.stringify((selection.Properties!.BackupSelection as Json).Resources);
-    expect(resources).toContain(':rds:');
-    expect((resources.match(/:volume\//g) ?? []).length).toBe(
-      synth.plan.nodes.filter((node) => node.role === 'gitaly').length,
+    // By the tag alone (test/infra/agreement.test.ts holds the tagged resources to the Plan), so the
+    // ops stack names no data resource: nothing it holds waits for RDS.
+    const { key, value } = awsBackupTag(synth.plan);
+    synth.templates.ops.hasResourceProperties('AWS::Backup::BackupSelection', {
+      BackupSelection: {
+        ListOfTags: [{ ConditionKey: key, ConditionType: 'STRINGEQUALS', ConditionValue: value }],
+        Resources: Match.absent(),
+      },
+    });
+    expect(JSON.stringify(synth.json.ops)).not.toContain(`"${synth.environment.dataStack.stackName}:`);
+    expect(JSON.stringify(synth.json.ops)).not.toContain('Fn::GetStackOutput');
+  });
+
+  // `gitlab-aws backup` starts its on-demand jobs on the data stack's RDS instances and volumes as
+  // CloudFormation lists them (ListStackResources, which shows no tags): every resource the
+  // scheduled selection picks by tag must be among them.
+  it('backs up on demand every resource the scheduled selection picks by tag', () => {
+    const { key } = awsBackupTag(synth.plan);
+    const physicalId = (logicalId: string) => `${logicalId.toLowerCase()}-physical`;
+    const listed = Object.entries(synth.json.data.Resources).map(([logicalId, resource]) => ({
+      ResourceType: resource.Type,
+      PhysicalResourceId: physicalId(logicalId),
+    }));
+    const onDemand = backupResourceArns(listed, '123456789012', synth.plan.region);
+    // Tags as a list (an SSM parameter's are a map, and never this one: agreement.test.ts).
+    const tagged = Object.entries(synth.json.data.Resources).filter(
+      ([, resource]) => Array.isArray(resource.Properties?.Tags) && tagOf(resource, key),
     );
+    expect(tagged.length).toBeGreaterThan(synth.plan.nodes.filter((node) => node.role === 'gitaly').length);
+    for (const [logicalId] of tagged)
+      expect(
+        onDemand.some(
+          (arn) => arn.endsWith(`:db:${physicalId(logicalId)}`) || arn.endsWith(`/${physicalId(logicalId)}`),
+        ),
+        logicalId,
+      ).toBe(true);
+  });
+
+  // An ops stack of the previous layout imports each RDS primary's identifier for its alarms. Data
+  // and ops now deploy side by side, and CloudFormation refuses to remove an export a deployed stack
+  // imports, so the data stack keeps exporting them (the routine-change tests cover the rest).
+  it("keeps exporting each RDS primary's identifier, which an ops stack of the previous layout imports", () => {
+    const data = synth.environment.dataStack;
+    const primaries = [data.database, data.praefectDatabase].map((database) =>
+      data.getLogicalId(database!.instance.node.defaultChild as CfnElement),
+    );
+    const exported = Object.values(synth.json.data.Outputs ?? {})
+      .filter((output) => output.Export)
+      .map((output) => referencedLogicalId(synth, output.Value));
+    for (const primary of primaries) expect(exported).toContain(primary);
   });
 
   // Literal output names: `gitlab-aws backup` reads them from deployed ops stacks.

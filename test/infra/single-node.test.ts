@@ -6,6 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { backupsBucketName, createBackupCommands } from '../../src/config/backup.js';
 import {
+  awsBackupTag,
   ENVIRONMENT_TAG,
   NODE_TAG,
   ROLE_TAG,
@@ -60,9 +61,16 @@ describe('the 1k node', () => {
     const [[, plan]] = resourcesOf(synth.json.ops, 'AWS::Backup::BackupPlan') as [[string, Json]];
     expect(plan.Properties.BackupPlan.BackupPlanRule[0].ScheduleExpression).toBe('cron(30 2 * * ? *)');
     const [[, selection]] = resourcesOf(synth.json.ops, 'AWS::Backup::BackupSelection') as [[string, Json]];
-    const selected = selection.Properties.BackupSelection.Resources as unknown[];
-    expect(selected).toHaveLength(1);
-    expect(JSON.stringify(selected)).toContain(volumeId);
+    // Picked by the tag the data stack puts on it, and on nothing else of 1k (no RDS).
+    const { key, value } = awsBackupTag(synth.plan);
+    expect(tagOf(volume, key)).toBe(value);
+    expect(selection.Properties.BackupSelection.ListOfTags).toEqual([
+      { ConditionKey: key, ConditionType: 'STRINGEQUALS', ConditionValue: value },
+    ]);
+    const tagged = Object.entries(synth.json.data.Resources).filter(([, resource]) =>
+      JSON.stringify(resource).includes(`"${key}"`),
+    );
+    expect(tagged.map(([id]) => id)).toEqual([volumeId]);
   });
 
   it('is recovered in place when its host fails', () => {

@@ -36,6 +36,7 @@ const CLAIMS: Readonly<Record<StackKind, Readonly<Record<string, readonly string
       'AWS::IAM::User',
       'AWS::IAM::AccessKey',
     ],
+    'CloudWatch alarms on the databases and Redis': ['AWS::CloudWatch::Alarm'],
   },
   edge: {
     'external Network Load Balancer': ['AWS::ElasticLoadBalancingV2::LoadBalancer'],

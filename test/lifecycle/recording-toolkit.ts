@@ -26,8 +26,9 @@ export function environmentStacks(env: string): AssemblyStack[] {
     { id: name('edge'), name: name('edge'), dependsOn: [name('network')] },
     // Compute names data's keys, secrets and endpoint parameters without importing them: it needs the edge only.
     { id: name('compute'), name: name('compute'), dependsOn: [name('network'), name('edge')] },
-    // Alarms on compute resources are compute's own: ops waits for the data and the edge only.
-    { id: name('ops'), name: name('ops'), dependsOn: [name('data'), name('edge')] },
+    // Alarms on compute and data resources are those stacks' own, and AWS Backup picks the data by
+    // tag: ops waits for the edge (the load balancer its alarms watch) only.
+    { id: name('ops'), name: name('ops'), dependsOn: [name('edge')] },
   ];
 }
 

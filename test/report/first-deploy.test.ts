@@ -14,6 +14,7 @@ import {
   walkBoot,
 } from '../../src/plan/boot-order.js';
 import { GROUP_TAG, NODE_TAG } from '../../src/plan/contracts.js';
+import { stackName } from '../../src/plan/stacks.js';
 import type { Plan } from '../../src/plan/types.js';
 import {
   type CfnResource,
@@ -130,9 +131,11 @@ describe('first deploy, critical path over slowest resource', () => {
   /** Per size, the least a machine can take when nothing but its own boot holds it after the database. */
   const floors = new Map<string, number>();
   const stacksBySize = new Map<string, StackTemplate[]>();
+  const plansBySize = new Map<string, Plan>();
   beforeAll(() => {
     for (const size of sizes) {
       const plan = planFor({ architecture: { size } });
+      plansBySize.set(size, plan);
       const stacks = stacksOf(plan);
       const bootOrder = planBootOrder(plan);
       stacksBySize.set(size, stacks);
@@ -157,6 +160,43 @@ describe('first deploy, critical path over slowest resource', () => {
     expect(estimates.get('2k')!.serialized.map((wait) => wait.resource.logicalId)).not.toContain(
       rails.logicalId,
     );
+  });
+
+  // The ops stack names nothing of the data stack's (the alarms on the databases and Redis are the
+  // data stack's, the backup selection picks the data by tag), so its vault, plan and selection are
+  // created while RDS is, not after the read replicas: ops no longer ends the first deploy at 10k.
+  it('starts every ops resource before the RDS primaries are created, and never ends the critical path in ops', () => {
+    for (const size of sizes) {
+      const plan = plansBySize.get(size)!;
+      const estimate = estimates.get(size)!;
+      const templateOf = (resource: { stack: string; logicalId: string }) =>
+        stacksBySize.get(size)!.find((stack) => stack.name === resource.stack)!.template.Resources![
+          resource.logicalId
+        ]!;
+      const timed = [...estimate.resources.values()];
+      const ops = timed.filter((resource) => resource.stack === stackName(plan, 'ops'));
+      const primaries = timed.filter(
+        (resource) =>
+          resource.type === 'AWS::RDS::DBInstance' &&
+          !(templateOf(resource).Properties as Record<string, unknown>).SourceDBInstanceIdentifier,
+      );
+      expect(ops.length, size).toBeGreaterThan(0);
+      // GitLab's and Praefect's; none on 1k, whose PostgreSQL is bundled.
+      expect(primaries.length, size).toBe(plan.services.filter((service) => service.kind === 'rds').length);
+      const primariesCreated = Math.min(...primaries.map((resource) => resource.finish));
+      for (const resource of ops)
+        expect(resource.start, `${size} ${resource.logicalId}`).toBeLessThan(primariesCreated);
+      expect(estimate.criticalPath.at(-1)!.stack, size).not.toBe(stackName(plan, 'ops'));
+    }
+    // At 10k the data stack ends 15 min after its primary, with the read replicas: ops is long done.
+    const tenK = estimates.get('10k')!;
+    const dataFinish = Math.max(
+      ...[...tenK.resources.values()]
+        .filter((resource) => resource.stack === stackName(plansBySize.get('10k')!, 'data'))
+        .map((resource) => resource.finish),
+    );
+    expect(tenK.criticalPath.at(-1)!.stack).toBe(stackName(plansBySize.get('10k')!, 'data'));
+    expect(tenK.minutes).toBe(dataFinish);
   });
 
   it('never estimates a first deploy shorter than the database plus the boot steps that need it', () => {

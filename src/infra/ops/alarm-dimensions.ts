@@ -1,8 +1,8 @@
 /**
  * The AWS names behind the Plan ids that notifying alarms' dimensions name, from the resources a
- * stack has at hand: the ops stack the databases, Redis nodes and the external load balancer (with,
- * for Cloud Native Hybrid, the Application Load Balancer's target groups behind it), the compute
- * stack the internal (Praefect) load balancer.
+ * stack has at hand: the ops stack the external load balancer (with, for Cloud Native Hybrid, the
+ * Application Load Balancer's target groups behind it), the data stack the databases and Redis
+ * nodes, the compute stack the internal (Praefect) load balancer.
  */
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type * as rds from 'aws-cdk-lib/aws-rds';

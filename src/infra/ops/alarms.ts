@@ -3,12 +3,14 @@
  * targets, RDS CPU and storage, every Redis node's memory), and auto scaling launches and
  * terminations, all to one encrypted SNS topic (with the spec's e-mail subscribed). The ops stack
  * holds the topic; an alarm on a compute resource, and the scaling-event rule, are built in the
- * compute stack (`alarmStack`, src/plan/stacks.ts) and name the topic by its ARN.
+ * compute stack, an alarm on a database or Redis node in the data stack (`alarmStack`,
+ * src/plan/stacks.ts), and those name the topic by its ARN (`alarmTopicByArn`).
  *
  * Added to the scope it is given rather than to a construct of its own: these resources were first
  * created directly under `Operations`, and a construct level of their own would change their logical
  * ids, which makes CloudFormation replace them.
  */
+import { ArnFormat, Stack } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -103,6 +105,19 @@ export function addAlarms(scope: Construct, props: AlarmsProps): Alarms {
   // which adds nothing to the topic's policy: the topic lets EventBridge publish itself.
   if (props.scalingEvents) alarmTopic.grantPublish(new iam.ServicePrincipal('events.amazonaws.com'));
   return { alarmTopic, alarms: addNotifyingAlarms(scope, props.alarms, props.dimensionValue, alarmTopic) };
+}
+
+/**
+ * The alarm topic as a stack other than the ops stack names it: by the ARN its name gives in the
+ * stack's own region and account, not by a reference, so that the stack does not wait for ops.
+ */
+export function alarmTopicByArn(scope: Construct, id: string, topicName: string): sns.ITopic {
+  const arn = Stack.of(scope).formatArn({
+    service: 'sns',
+    resource: topicName,
+    arnFormat: ArnFormat.NO_RESOURCE_NAME,
+  });
+  return sns.Topic.fromTopicArn(scope, id, arn);
 }
 
 /** Adds the alarms of Plan entries that notify `topic` (which may be another stack's, named by ARN). */

@@ -27,7 +27,7 @@ export interface BackupProps {
   readonly schedule: string;
   /** Days a recovery point is kept. */
   readonly retentionDays: number;
-  /** What AWS Backup backs up: the RDS instance and the Gitaly volumes. */
+  /** What AWS Backup backs up: the RDS primaries and the data volumes, by the tag the data stack puts on them. */
   readonly resources: readonly backup.BackupResource[];
   /** What deleting the stack does to the vault and its key, by Plan id (`backup-vault`, `kms-key-backup-vault`). */
   readonly removalPolicyOf: RemovalPolicyOf;

@@ -3,14 +3,13 @@
  * monitoring, the backup node, bastions, EKS). It also grants each instance role the secrets, buckets and volumes
  * the Plan says its role uses, and hands each node's boot script the endpoints it needs.
  */
-import { ArnFormat, CfnResource, Stack } from 'aws-cdk-lib';
+import { CfnResource, Stack } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as route53 from 'aws-cdk-lib/aws-route53';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import * as sns from 'aws-cdk-lib/aws-sns';
 import { KMS_APPLY_IMPORTED_ALIAS_PERMISSIONS_TO_PRINCIPAL } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import type { RoleId } from '../../catalog/types.js';
@@ -60,7 +59,7 @@ import { GitLabChart } from '../gitlab-chart.js';
 import { MonitoringServer } from '../monitoring.js';
 import { NatGateways } from '../network.js';
 import { dimensionValueOf, type LoadBalancerTargets } from '../ops/alarm-dimensions.js';
-import { addNotifyingAlarms, addScalingEvents } from '../ops/alarms.js';
+import { addNotifyingAlarms, addScalingEvents, alarmTopicByArn } from '../ops/alarms.js';
 import { ApplicationLogs } from '../ops/application-logs.js';
 import { InstanceRecovery } from '../ops/instance-recovery.js';
 import { RunCommandLogs } from '../ops/run-command-logs.js';
@@ -388,15 +387,7 @@ export class ComputeStack extends Stack {
       (alarm) => alarm.action === 'notify' && alarmStack(plan, alarm) === 'compute',
     );
     const alarmScope = new Construct(this, 'Alarms');
-    const alarmTopic = sns.Topic.fromTopicArn(
-      alarmScope,
-      'Topic',
-      this.formatArn({
-        service: 'sns',
-        resource: alarmTopicName(plan),
-        arnFormat: ArnFormat.NO_RESOURCE_NAME,
-      }),
-    );
+    const alarmTopic = alarmTopicByArn(alarmScope, 'Topic', alarmTopicName(plan));
     this.notifyingAlarms = addNotifyingAlarms(
       alarmScope,
       notifying,

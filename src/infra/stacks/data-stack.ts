@@ -1,24 +1,31 @@
 /**
  * The data stack: keys, secrets, RDS, ElastiCache, S3 (its access-log bucket is the network stack's) and
- * Gitaly volumes; everything whose loss loses data, so `destroy` keeps it by default.
+ * Gitaly volumes; everything whose loss loses data, so `destroy` keeps it by default. The alarms on
+ * its databases and Redis nodes are built here too, and what AWS Backup backs up carries the tag the
+ * ops stack's backup selection picks: the ops stack names nothing of this stack's, so it does not
+ * wait for the databases.
  */
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack, Tags } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
-import type { Construct } from 'constructs';
-
+import { Construct } from 'constructs';
+import { awsBackupTag } from '../../plan/contracts.js';
 import { type DataEndpointId, planDataEndpoints, readReplicaDnsName } from '../../plan/data-endpoints.js';
 import { nodesWithDataVolume, serviceOf, servicesOf } from '../../plan/query.js';
-import type { ElastiCacheService, RdsService, S3Service } from '../../plan/types.js';
+import { alarmStack, alarmTopicName } from '../../plan/stacks.js';
+import type { ElastiCacheService, Plan, RdsService, S3Service } from '../../plan/types.js';
 import { Database } from '../data/database.js';
 import { ObjectStorage } from '../data/object-storage.js';
 import { Redis } from '../data/redis.js';
 import { GitLabSecrets } from '../data/secrets.js';
 import { GitLabEmail } from '../email.js';
 import { GitalyVolumes } from '../gitaly/gitaly.js';
+import { dimensionValueOf } from '../ops/alarm-dimensions.js';
+import { addNotifyingAlarms, alarmTopicByArn } from '../ops/alarms.js';
 import { removalPolicies } from '../removal-policy.js';
 import { EncryptionKeys } from '../security.js';
 import type { GitLabStackProps } from './gitlab-stack.js';
@@ -59,6 +66,8 @@ export class DataStack extends Stack {
   readonly databaseRecords: ReadonlyMap<DataEndpointId, route53.CnameRecord>;
   /** Each read replica's name in the private zone, by Plan member id. */
   readonly replicaRecords: ReadonlyMap<string, route53.CnameRecord>;
+  /** The alarms on this stack's databases and Redis nodes, which notify the alarm topic, by Plan alarm id. */
+  readonly notifyingAlarms: ReadonlyMap<string, cloudwatch.Alarm>;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
@@ -199,5 +208,50 @@ export class DataStack extends Stack {
         }),
       ]),
     );
+
+    this.notifyingAlarms = this.addAlarms(plan);
+    this.tagForAwsBackup(plan);
+  }
+
+  /**
+   * The Plan's alarms on the databases and Redis nodes (`alarmStack`), notifying the ops stack's
+   * topic by its ARN: a reference would make ops wait for this stack, and ops must not wait for RDS.
+   */
+  private addAlarms(plan: Plan): ReadonlyMap<string, cloudwatch.Alarm> {
+    const scope = new Construct(this, 'Alarms');
+    const databases = [this.database, this.praefectDatabase].flatMap((database) =>
+      database ? [database] : [],
+    );
+    const alarms = addNotifyingAlarms(
+      scope,
+      plan.alarms.filter((alarm) => alarmStack(plan, alarm) === 'data'),
+      dimensionValueOf({
+        databaseMembers: new Map(databases.flatMap((database) => [...database.members])),
+        cacheClusterIds: new Map(this.redis.flatMap((redis) => [...redis.cacheClusterIds])),
+      }),
+      alarmTopicByArn(scope, 'Topic', alarmTopicName(plan)),
+    );
+    // An ops stack an earlier release deployed imports each primary's identifier for the alarms now
+    // built here; data and ops update side by side, so this stack keeps exporting them until that ops
+    // stack no longer imports them, or CloudFormation would refuse to remove an export in use.
+    for (const database of databases) this.exportValue(database.instance.instanceIdentifier);
+    return alarms;
+  }
+
+  /**
+   * Tags what AWS Backup snapshots on the spec's schedule, which the ops stack's selection picks by
+   * that tag (`awsBackupTag`): the RDS primaries (a read replica holds nothing its primary does not)
+   * and the data volumes, and nothing else, not even the primaries' subnet groups.
+   */
+  private tagForAwsBackup(plan: Plan): void {
+    const { key, value } = awsBackupTag(plan);
+    const backedUp = [
+      ...[this.database, this.praefectDatabase].flatMap((database) => (database ? [database.instance] : [])),
+      ...this.gitalyVolumes.volumes.values(),
+    ];
+    for (const resource of backedUp)
+      Tags.of(resource).add(key, value, {
+        includeResourceTypes: ['AWS::RDS::DBInstance', 'AWS::EC2::Volume'],
+      });
   }
 }

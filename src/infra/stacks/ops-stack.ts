@@ -1,28 +1,23 @@
 /**
- * The ops stack: the alarm topic and the alarms on data and edge resources, the AWS Backup vault and
- * plan, and the scheduled gitlab-backup. It names no compute resource (the compute stack builds the
- * alarms on its own resources, `alarmStack`), so it is created once data and edge are, beside compute.
+ * The ops stack: the alarm topic and the alarms on the edge and the error rate, the AWS Backup vault
+ * and plan, and the scheduled gitlab-backup. It names no compute or data resource (those stacks
+ * build the alarms on their own resources, `alarmStack`, and the backup selection picks the data by
+ * tag), so it is created once the edge is, beside data and compute.
  */
 import { Aws, Stack } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
-import type * as ec2 from 'aws-cdk-lib/aws-ec2';
-import type * as rds from 'aws-cdk-lib/aws-rds';
 import type { Construct } from 'constructs';
 import { createBackupCommands } from '../../config/backup.js';
+import { awsBackupTag } from '../../plan/contracts.js';
 import { alarmStack, alarmTopicName } from '../../plan/stacks.js';
-import { volumeArn } from '../common.js';
 import { type AlarmSubjects, dimensionValueOf } from '../ops/alarm-dimensions.js';
 import { Operations } from '../ops/operations.js';
 import { removalPolicies } from '../removal-policy.js';
 import type { GitLabStackProps } from './gitlab-stack.js';
 
 export interface OpsStackProps extends GitLabStackProps {
-  /** The external load balancer (by service id), the RDS instances and Redis nodes the alarms watch. */
+  /** The external load balancer (by service id) and its target groups, which the alarms watch. */
   readonly alarmSubjects: AlarmSubjects;
-  /** The RDS instances AWS Backup backs up: GitLab's and, with a Gitaly Cluster, Praefect's. */
-  readonly databases: readonly rds.DatabaseInstance[];
-  /** The data volumes of the Gitaly nodes and of the 1k node, backed up. */
-  readonly gitalyVolumes: readonly ec2.IVolume[];
 }
 
 export class OpsStack extends Stack {
@@ -34,6 +29,7 @@ export class OpsStack extends Stack {
     const { plan } = props;
     const environmentName = plan.spec.name;
     const removalPolicyOf = removalPolicies(plan.statefulResources);
+    const backupTag = awsBackupTag(plan);
     this.operations = new Operations(this, 'Operations', {
       alarms: {
         environmentName,
@@ -48,10 +44,8 @@ export class OpsStack extends Stack {
         environmentName,
         schedule: plan.spec.backups.schedule,
         retentionDays: plan.spec.backups.retentionDays,
-        resources: [
-          ...props.databases.map((database) => backup.BackupResource.fromRdsDatabaseInstance(database)),
-          ...props.gitalyVolumes.map((volume) => backup.BackupResource.fromArn(volumeArn(volume))),
-        ],
+        // What the data stack tagged: its RDS primaries and data volumes (src/plan/contracts.ts).
+        resources: [backup.BackupResource.fromTag(backupTag.key, backupTag.value)],
         removalPolicyOf,
         ...(plan.scheduledBackup.runner
           ? {
