@@ -1,6 +1,7 @@
 /**
  * What `destroy --include-data` asks of AWS around deleting the stacks: find the data stores the
  * stacks hold, snapshot them, lift RDS deletion protection, and delete what the stacks retain.
+ * `backup` reads the same data stores, with their tags, to pick what AWS Backup snapshots.
  * A small interface (the seam the tests script) and its implementation on the AWS SDK.
  *
  * Every call that starts something slow (a snapshot, a database deletion) waits for it to finish:
@@ -37,12 +38,17 @@ export interface StackResource {
   readonly physicalId: string;
 }
 
+/** A resource's tags as AWS reports them, by key. */
+export type ResourceTags = Readonly<Record<string, string>>;
+
 /** An RDS instance as RDS reports it. */
 export interface DatabaseInstance {
   readonly id: string;
   /** The instance it replicates, for a read replica. */
   readonly replicaOf?: string;
   readonly deletionProtection: boolean;
+  /** Its tags (`TagList`): `backup` picks what it snapshots by one of them. */
+  readonly tags: ResourceTags;
 }
 
 /** An EBS volume with the node its tag names. */
@@ -50,6 +56,8 @@ export interface DataVolume {
   readonly id: string;
   /** The Gitaly node the volume belongs to (its `gitlab-aws:node` tag). */
   readonly nodeId?: string;
+  /** Its tags: `backup` picks what it snapshots by one of them. */
+  readonly tags: ResourceTags;
 }
 
 /** Whether a delete found something to delete. */
@@ -100,6 +108,11 @@ async function deleting(action: () => Promise<unknown>): Promise<DeleteOutcome> 
 /** How long a snapshot or a database deletion may take before destroy gives up waiting (seconds). */
 const WAIT_SECONDS = 6 * 3600;
 
+/** Tags as RDS and EC2 list them (`Key`, `Value`), by key. */
+function tagsByKey(tags: readonly { Key?: string; Value?: string }[] | undefined): ResourceTags {
+  return Object.fromEntries((tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? '']));
+}
+
 /** The SDK clients the data stores need. */
 export type DataStoreClients = Pick<
   AwsClients,
@@ -139,6 +152,7 @@ export class SdkDataStores implements DataStores {
             ? { replicaOf: instance.ReadReplicaSourceDBInstanceIdentifier }
             : {}),
           deletionProtection: instance.DeletionProtection === true,
+          tags: tagsByKey(instance.TagList),
         });
       }
     }
@@ -149,8 +163,9 @@ export class SdkDataStores implements DataStores {
     if (ids.length === 0) return [];
     const answer = await this.clients.ec2.send(new DescribeVolumesCommand({ VolumeIds: [...ids] }));
     return (answer.Volumes ?? []).map((volume) => {
-      const nodeId = volume.Tags?.find((tag) => tag.Key === NODE_TAG)?.Value;
-      return { id: volume.VolumeId ?? '', ...(nodeId ? { nodeId } : {}) };
+      const tags = tagsByKey(volume.Tags);
+      const nodeId = tags[NODE_TAG];
+      return { id: volume.VolumeId ?? '', ...(nodeId ? { nodeId } : {}), tags };
     });
   }
 

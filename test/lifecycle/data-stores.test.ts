@@ -157,24 +157,48 @@ describe('SdkDataStores', () => {
     });
   });
 
-  it('reads replicas, protection and node tags, and a stack that is gone', async () => {
+  it('reads replicas, protection, tags and node tags, and a stack that is gone', async () => {
     rds
       .on(DescribeDBInstancesCommand, { DBInstanceIdentifier: 'db-1' })
-      .resolves({ DBInstances: [{ DBInstanceIdentifier: 'db-1', DeletionProtection: true }] })
+      .resolves({
+        DBInstances: [
+          {
+            DBInstanceIdentifier: 'db-1',
+            DeletionProtection: true,
+            TagList: [
+              { Key: 'gitlab-aws:aws-backup', Value: 'gl' },
+              { Key: 'aws:cloudformation:stack-name', Value: 'gl-data' },
+            ],
+          },
+        ],
+      })
       .on(DescribeDBInstancesCommand, { DBInstanceIdentifier: 'db-2' })
       .resolves({
         DBInstances: [{ DBInstanceIdentifier: 'db-2', ReadReplicaSourceDBInstanceIdentifier: 'db-1' }],
       });
     expect(await stores.describeDatabases(['db-1', 'db-2'])).toEqual([
-      { id: 'db-1', deletionProtection: true },
-      { id: 'db-2', replicaOf: 'db-1', deletionProtection: false },
+      {
+        id: 'db-1',
+        deletionProtection: true,
+        tags: { 'gitlab-aws:aws-backup': 'gl', 'aws:cloudformation:stack-name': 'gl-data' },
+      },
+      { id: 'db-2', replicaOf: 'db-1', deletionProtection: false, tags: {} },
     ]);
     ec2.on(DescribeVolumesCommand).resolves({
-      Volumes: [{ VolumeId: 'vol-1', Tags: [{ Key: NODE_TAG, Value: 'gitaly-1' }] }, { VolumeId: 'vol-2' }],
+      Volumes: [
+        {
+          VolumeId: 'vol-1',
+          Tags: [
+            { Key: NODE_TAG, Value: 'gitaly-1' },
+            { Key: 'gitlab-aws:aws-backup', Value: 'gl' },
+          ],
+        },
+        { VolumeId: 'vol-2' },
+      ],
     });
     expect(await stores.describeVolumes(['vol-1', 'vol-2'])).toEqual([
-      { id: 'vol-1', nodeId: 'gitaly-1' },
-      { id: 'vol-2' },
+      { id: 'vol-1', nodeId: 'gitaly-1', tags: { [NODE_TAG]: 'gitaly-1', 'gitlab-aws:aws-backup': 'gl' } },
+      { id: 'vol-2', tags: {} },
     ]);
     expect(await stores.describeVolumes([])).toEqual([]);
     cloudFormation

@@ -119,11 +119,12 @@ function accountOf(plan: Plan): Account {
     (resource) => resource.kind === 'rds' && resource.onStackDelete === 'retain',
   );
   const databases: DatabaseInstance[] = [
-    { id: 'db-primary', deletionProtection: true },
+    { id: 'db-primary', deletionProtection: true, tags: {} },
     ...replicas.map((_, index) => ({
       id: `db-replica-${index + 1}`,
       replicaOf: 'db-primary',
       deletionProtection: true,
+      tags: {},
     })),
   ];
   const volumes = plan.statefulResources
@@ -131,6 +132,7 @@ function accountOf(plan: Plan): Account {
     .map((resource) => ({
       id: `vol-${resource.id.slice('volume-'.length)}`,
       nodeId: resource.id.slice('volume-'.length),
+      tags: {},
     }));
   return {
     databases,
