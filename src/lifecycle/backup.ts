@@ -7,8 +7,9 @@
  *   Gitaly node streams its own to the bucket), uploaded to the backups bucket with the node's
  *   gitlab-secrets.json beside it (the script and its sources: src/config/backup.ts). Blobs that live
  *   in object storage are skipped: the backup command does not back them up anyway.
- * - On-demand AWS Backup recovery points of the RDS instance and the Gitaly volumes, in the vault
- *   of the ops stack's backup plan.
+ * - On-demand AWS Backup recovery points of what the scheduled backup plan snapshots (the RDS
+ *   primaries and the Gitaly volumes, by the tag the data stack puts on them), in the vault of the
+ *   ops stack's backup plan.
  * The same script also runs on the Plan's schedule, on a persistent node (src/plan/scheduled-backup.ts).
  * gitlab-secrets.json is in neither: it lives in Secrets Manager, and a copy is saved beside each
  * archive (`<backup id>_gitlab-secrets.json`), since GitLab keeps it out of its backups on purpose.
@@ -33,9 +34,11 @@ import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Clien
 import { PutSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { backupsBucketName, createBackupCommands, LOCAL_BACKUP_DIR } from '../config/backup.js';
 import { UserError } from '../errors.js';
-import { BACKUP_ROLE_OUTPUT, BACKUP_VAULT_OUTPUT } from '../plan/contracts.js';
+import { awsBackupTag, BACKUP_ROLE_OUTPUT, BACKUP_VAULT_OUTPUT } from '../plan/contracts.js';
 import { RESTORE_DISK_FACTOR } from '../plan/resolve/backup-node.js';
+import { stackName } from '../plan/stacks.js';
 import type { Plan } from '../plan/types.js';
+import type { DatabaseInstance, DataStores, DataVolume, ResourceTags, StackResource } from './data-stores.js';
 import type { NodeDirectory, RemoteRunner } from './fleet.js';
 import { REMOTE_SCRIPT_FILES, remoteScript } from './remote-scripts.js';
 import { RESTORE_SUSPENDED_PROCESSES, resumeCommand, type ScalingProcesses } from './scaling-processes.js';
@@ -83,7 +86,7 @@ export interface CreateBackupProps {
   readonly runner: RemoteRunner;
   readonly backup: BackupClient;
   readonly vault: BackupVault;
-  /** ARNs of the RDS instance and the Gitaly volumes (from the data stack). */
+  /** ARNs of the RDS primaries and the Gitaly volumes (backupResourceArns). */
   readonly resourceArns: readonly string[];
   readonly log: (line: string) => void;
 }
@@ -96,7 +99,7 @@ export interface CreatedBackup {
   readonly backupJobIds: readonly string[];
 }
 
-/** Starts an on-demand AWS Backup job of each resource (the database, the Gitaly volumes); returns their ids. */
+/** Starts an on-demand AWS Backup job of each resource (the databases, the Gitaly volumes); returns their ids. */
 export async function startBackupJobs(
   props: Pick<CreateBackupProps, 'backup' | 'vault' | 'resourceArns' | 'backupId' | 'log'>,
 ): Promise<string[]> {
@@ -792,16 +795,57 @@ const BACKUP_RESOURCE_ARNS: Readonly<
     `arn:aws:ec2:${region}:${account}:volume/${physicalId}`,
 };
 
-/** The RDS instance and Gitaly volumes among a data stack's resources, as ARNs. */
-export function backupResourceArns(
-  resources: readonly { readonly ResourceType?: string; readonly PhysicalResourceId?: string }[],
-  account: string,
-  region: string,
-): string[] {
-  return resources.flatMap((resource) => {
-    const arnOf = BACKUP_RESOURCE_ARNS[resource.ResourceType ?? ''];
-    return arnOf && resource.PhysicalResourceId
-      ? [arnOf({ region, account, physicalId: resource.PhysicalResourceId })]
+/** The data stack as `backup` reads it: its resources, and its databases and volumes with their tags. */
+export interface DataStackContents {
+  readonly resources: readonly StackResource[];
+  readonly databases: readonly DatabaseInstance[];
+  readonly volumes: readonly DataVolume[];
+}
+
+/**
+ * The data stack's resources that carry the Plan's AWS Backup tag, as ARNs: what the ops stack's
+ * backup plan picks on its schedule (the RDS primaries and the data volumes, never a read replica),
+ * so that an on-demand backup holds the same. Refuses when none carries it: the data stack was
+ * deployed by a release from before the tag, and a backup of nothing, or of the replicas too, is
+ * worse than none.
+ */
+export function backupResourceArns(plan: Plan, contents: DataStackContents, account: string): string[] {
+  const { key, value } = awsBackupTag(plan);
+  const tagsOf: Readonly<Record<string, ReadonlyMap<string, ResourceTags>>> = {
+    'AWS::RDS::DBInstance': new Map(contents.databases.map((database) => [database.id, database.tags])),
+    'AWS::EC2::Volume': new Map(contents.volumes.map((volume) => [volume.id, volume.tags])),
+  };
+  const arns = contents.resources.flatMap((resource) => {
+    const arnOf = BACKUP_RESOURCE_ARNS[resource.type];
+    const tags = tagsOf[resource.type]?.get(resource.physicalId);
+    return arnOf && tags?.[key] === value
+      ? [arnOf({ region: plan.region, account, physicalId: resource.physicalId })]
       : [];
   });
+  if (arns.length === 0) {
+    throw new UserError(
+      `none of the databases and volumes of ${stackName(plan, 'data')} carries the tag ${key}=${value} by which AWS Backup picks what to back up: the environment was deployed by an earlier release. Run \`gitlab-aws deploy\` first (it adds the tag), then back up again. No backup was started.`,
+      2,
+    );
+  }
+  return arns;
+}
+
+/** Reads the data stack's resources, and its databases and volumes with their tags, for backupResourceArns. */
+export async function readDataStack(
+  plan: Plan,
+  stores: Pick<DataStores, 'stackResources' | 'describeDatabases' | 'describeVolumes'>,
+): Promise<DataStackContents> {
+  const name = stackName(plan, 'data');
+  const resources = await stores.stackResources(name);
+  if (!resources) {
+    throw new UserError(`no stack ${name}: deploy the environment first (gitlab-aws deploy)`, 2);
+  }
+  const idsOf = (type: string) =>
+    resources.filter((resource) => resource.type === type).map((resource) => resource.physicalId);
+  return {
+    resources,
+    databases: await stores.describeDatabases(idsOf('AWS::RDS::DBInstance')),
+    volumes: await stores.describeVolumes(idsOf('AWS::EC2::Volume')),
+  };
 }

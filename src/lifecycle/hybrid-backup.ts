@@ -50,7 +50,7 @@ export interface HybridBackupProps {
   readonly builds: ChartBuilds;
   readonly backup: BackupClient;
   readonly vault: BackupVault;
-  /** ARNs of the RDS instance and the Gitaly volumes (from the data stack). */
+  /** ARNs of the RDS primaries and the Gitaly volumes (backupResourceArns). */
   readonly resourceArns: readonly string[];
   readonly log: (line: string) => void;
   readonly sleep?: Sleep;

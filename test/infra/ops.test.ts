@@ -1,10 +1,11 @@
 import type { CfnElement } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { backupResourceArns } from '../../src/lifecycle/backup.js';
+import { backupResourceArns, type DataStackContents } from '../../src/lifecycle/backup.js';
 import { awsBackupTag, ROLE_TAG } from '../../src/plan/contracts.js';
 import { planFor } from '../fixtures/plans.js';
 import {
+  type CfnResource,
   identityPoliciesOf,
   type Json,
   referencedLogicalId,
@@ -167,29 +168,97 @@ describe('ops with bastions and an alarm e-mail (10k)', () => {
     expect(JSON.stringify(synth.json.ops)).not.toContain('Fn::GetStackOutput');
   });
 
-  // `gitlab-aws backup` starts its on-demand jobs on the data stack's RDS instances and volumes as
-  // CloudFormation lists them (ListStackResources, which shows no tags): every resource the
-  // scheduled selection picks by tag must be among them.
-  it('backs up on demand every resource the scheduled selection picks by tag', () => {
-    const { key } = awsBackupTag(synth.plan);
+  // `gitlab-aws backup` starts its on-demand jobs on the data stack's resources that carry the backup
+  // tag, as RDS and EC2 report their tags once CloudFormation has created them from this template:
+  // the set the scheduled selection picks, whose tag condition is read here from the ops template.
+  describe('on demand, as the deployed data stack reports itself', () => {
+    const ACCOUNT = '123456789012';
     const physicalId = (logicalId: string) => `${logicalId.toLowerCase()}-physical`;
-    const listed = Object.entries(synth.json.data.Resources).map(([logicalId, resource]) => ({
-      ResourceType: resource.Type,
-      PhysicalResourceId: physicalId(logicalId),
-    }));
-    const onDemand = backupResourceArns(listed, '123456789012', synth.plan.region);
-    // Tags as a list (an SSM parameter's are a map, and never this one: agreement.test.ts).
-    const tagged = Object.entries(synth.json.data.Resources).filter(
-      ([, resource]) => Array.isArray(resource.Properties?.Tags) && tagOf(resource, key),
-    );
-    expect(tagged.length).toBeGreaterThan(synth.plan.nodes.filter((node) => node.role === 'gitaly').length);
-    for (const [logicalId] of tagged)
-      expect(
-        onDemand.some(
-          (arn) => arn.endsWith(`:db:${physicalId(logicalId)}`) || arn.endsWith(`/${physicalId(logicalId)}`),
-        ),
-        logicalId,
-      ).toBe(true);
+    const tagsOf = (resource: CfnResource) =>
+      Object.fromEntries(
+        ((resource.Properties?.Tags ?? []) as { Key: string; Value: string }[]).map((tag) => [
+          tag.Key,
+          tag.Value,
+        ]),
+      );
+    let deployed: DataStackContents;
+    beforeAll(() => {
+      deployed = {
+        resources: Object.entries(synth.json.data.Resources).map(([logicalId, resource]) => ({
+          type: resource.Type,
+          physicalId: physicalId(logicalId),
+        })),
+        databases: resourcesOf(synth.json.data, 'AWS::RDS::DBInstance').map(([logicalId, resource]) => ({
+          id: physicalId(logicalId),
+          ...(resource.Properties?.SourceDBInstanceIdentifier ? { replicaOf: 'its-primary' } : {}),
+          deletionProtection: true,
+          tags: tagsOf(resource),
+        })),
+        volumes: resourcesOf(synth.json.data, 'AWS::EC2::Volume').map(([logicalId, resource]) => ({
+          id: physicalId(logicalId),
+          tags: tagsOf(resource),
+        })),
+      };
+    });
+
+    it('backs up exactly what the scheduled selection picks: the RDS primaries and the data volumes', () => {
+      const [, selection] = resourcesOf(synth.json.ops, 'AWS::Backup::BackupSelection')[0]!;
+      const conditions = (selection.Properties!.BackupSelection as Json).ListOfTags as {
+        ConditionKey: string;
+        ConditionValue: string;
+      }[];
+      // Tags as a list (an SSM parameter's are a map, and never this one: agreement.test.ts).
+      const scheduled = Object.entries(synth.json.data.Resources).filter(
+        ([, resource]) =>
+          Array.isArray(resource.Properties?.Tags) &&
+          conditions.some(
+            (condition) => tagOf(resource, condition.ConditionKey) === condition.ConditionValue,
+          ),
+      );
+      const { region } = synth.plan;
+      const arnOf = ([logicalId, resource]: [string, CfnResource]) =>
+        resource.Type === 'AWS::RDS::DBInstance'
+          ? `arn:aws:rds:${region}:${ACCOUNT}:db:${physicalId(logicalId)}`
+          : `arn:aws:ec2:${region}:${ACCOUNT}:volume/${physicalId(logicalId)}`;
+      const onDemand = backupResourceArns(synth.plan, deployed, ACCOUNT);
+      expect([...onDemand].sort()).toEqual(scheduled.map(arnOf).sort());
+      // GitLab's and Praefect's primaries, and every Gitaly volume.
+      const primaries = synth.plan.services.flatMap((service) =>
+        service.kind === 'rds' ? service.members.filter((member) => member.role === 'primary') : [],
+      );
+      expect(onDemand.filter((arn) => arn.includes(':db:'))).toHaveLength(primaries.length);
+      expect(onDemand.filter((arn) => arn.includes(':volume/'))).toHaveLength(
+        synth.plan.nodes.filter((node) => node.role === 'gitaly').length,
+      );
+    });
+
+    // A replica holds its primary's data, and RDS keeps no automated backups of it: jobs of the
+    // replicas would only lengthen the backup and leave recovery points to tell from the primary's.
+    it('starts no job for a read replica', () => {
+      const replicas = deployed.databases.filter((database) => database.replicaOf);
+      expect(replicas.length).toBeGreaterThan(0);
+      const onDemand = backupResourceArns(synth.plan, deployed, ACCOUNT);
+      for (const replica of replicas)
+        expect(
+          onDemand.filter((arn) => arn.endsWith(`:db:${replica.id}`)),
+          replica.id,
+        ).toEqual([]);
+    });
+
+    it('refuses, starting nothing, an environment an earlier release deployed without the tag', () => {
+      const untagged = {
+        ...deployed,
+        databases: deployed.databases.map((database) => ({ ...database, tags: {} })),
+        volumes: deployed.volumes.map((volume) => ({ ...volume, tags: {} })),
+      };
+      expect(() => backupResourceArns(synth.plan, untagged, ACCOUNT)).toThrow(
+        expect.objectContaining({
+          name: 'UserError',
+          exitCode: 2,
+          message: expect.stringMatching(/gitlab-aws deploy/),
+        }),
+      );
+    });
   });
 
   // An ops stack of the previous layout imports each RDS primary's identifier for its alarms. Data

@@ -11,14 +11,19 @@ import { gitlabRbFor } from '../../src/config/render.js';
 import {
   backupCreateCommands,
   backupIdFor,
+  backupResourceArns,
   backupVaultOf,
   createBackup,
   environmentVaults,
   listBackups,
   objectStorageSkipList,
+  readDataStack,
   renderBackupList,
 } from '../../src/lifecycle/backup.js';
+import type { DataStores } from '../../src/lifecycle/data-stores.js';
 import type { NodeDirectory, RemoteCommand, RemoteRunner } from '../../src/lifecycle/fleet.js';
+import { awsBackupTag } from '../../src/plan/contracts.js';
+import { stackName } from '../../src/plan/stacks.js';
 import { hasSetting } from '../config/rb-query.js';
 import { endpointsFor, webTarget } from '../config/support.js';
 import { planFor } from '../fixtures/plans.js';
@@ -318,5 +323,116 @@ describe('backup on the 1k node', () => {
       volume,
     ]);
     expect(runner.commands.map((command) => command.instanceId)).toEqual(['i-gitlab-1']);
+  });
+});
+
+describe('what an on-demand backup snapshots', () => {
+  const { key, value } = awsBackupTag(plan);
+  const tagged = { [key]: value, 'aws:cloudformation:stack-name': stackName(plan, 'data') };
+  const dataStack = {
+    resources: [
+      { type: 'AWS::RDS::DBInstance', physicalId: 'gl-db' },
+      { type: 'AWS::RDS::DBInstance', physicalId: 'gl-db-replica-1' },
+      { type: 'AWS::EC2::Volume', physicalId: 'vol-gitaly-1' },
+      { type: 'AWS::EC2::Volume', physicalId: 'vol-other' },
+      { type: 'AWS::EC2::Volume', physicalId: 'vol-untagged' },
+      // Named like a tagged database, but no database: never a job.
+      { type: 'AWS::RDS::DBSubnetGroup', physicalId: 'gl-db' },
+    ],
+    databases: [
+      { id: 'gl-db', deletionProtection: true, tags: tagged },
+      // A read replica: the data stack does not tag it, and the schedule leaves it out.
+      {
+        id: 'gl-db-replica-1',
+        replicaOf: 'gl-db',
+        deletionProtection: true,
+        tags: { 'aws:cloudformation:stack-name': stackName(plan, 'data') },
+      },
+      // Tagged, but not the data stack's.
+      { id: 'elsewhere-db', deletionProtection: false, tags: tagged },
+    ],
+    volumes: [
+      { id: 'vol-gitaly-1', nodeId: 'gitaly-1', tags: tagged },
+      // Another environment's value of the same key, in the same account.
+      { id: 'vol-other', tags: { [key]: `${value}-other` } },
+      { id: 'vol-untagged', tags: {} },
+    ],
+  };
+
+  it('takes the data stack resources that carry the backup tag with the environment as value, as ARNs', () => {
+    expect(backupResourceArns(plan, dataStack, ACCOUNT)).toEqual([
+      `arn:aws:rds:${plan.region}:${ACCOUNT}:db:gl-db`,
+      `arn:aws:ec2:${plan.region}:${ACCOUNT}:volume/vol-gitaly-1`,
+    ]);
+  });
+
+  it('refuses to start a backup of nothing, saying to deploy first', () => {
+    const untagged = {
+      ...dataStack,
+      databases: dataStack.databases.map((database) => ({ ...database, tags: {} })),
+      volumes: dataStack.volumes.map((volume) => ({ ...volume, tags: {} })),
+    };
+    let refusal: unknown;
+    try {
+      backupResourceArns(plan, untagged, ACCOUNT);
+    } catch (error) {
+      refusal = error;
+    }
+    expect(refusal).toMatchObject({ name: 'UserError', exitCode: 2 });
+    // Which stack, which tag, what to do, and that nothing started.
+    for (const part of [
+      stackName(plan, 'data'),
+      `${key}=${value}`,
+      'Run `gitlab-aws deploy` first',
+      'No backup was started',
+    ])
+      expect((refusal as Error).message).toContain(part);
+  });
+
+  /** Data stores that answer with `dataStack` and record what they were asked. */
+  const storesOf = (resources: typeof dataStack.resources | undefined) => {
+    const calls: string[] = [];
+    const stores: Pick<DataStores, 'stackResources' | 'describeDatabases' | 'describeVolumes'> = {
+      stackResources: async (name) => {
+        calls.push(`stackResources ${name}`);
+        return resources;
+      },
+      describeDatabases: async (ids) => {
+        calls.push(`describeDatabases ${ids.join(',')}`);
+        return dataStack.databases.filter((database) => ids.includes(database.id));
+      },
+      describeVolumes: async (ids) => {
+        calls.push(`describeVolumes ${ids.join(',')}`);
+        return dataStack.volumes.filter((volume) => ids.includes(volume.id));
+      },
+    };
+    return { calls, stores };
+  };
+
+  it("reads the data stack's resources, then describes its databases and volumes for their tags", async () => {
+    const { calls, stores } = storesOf(dataStack.resources);
+    const read = await readDataStack(plan, stores);
+    expect(calls).toEqual([
+      `stackResources ${stackName(plan, 'data')}`,
+      'describeDatabases gl-db,gl-db-replica-1',
+      'describeVolumes vol-gitaly-1,vol-other,vol-untagged',
+    ]);
+    expect(read).toEqual({
+      resources: dataStack.resources,
+      databases: dataStack.databases.slice(0, 2),
+      volumes: dataStack.volumes,
+    });
+  });
+
+  it('refuses when there is no data stack, describing nothing', async () => {
+    const { calls, stores } = storesOf(undefined);
+    await expect(readDataStack(plan, stores)).rejects.toThrow(
+      expect.objectContaining({
+        name: 'UserError',
+        exitCode: 2,
+        message: `no stack ${stackName(plan, 'data')}: deploy the environment first (gitlab-aws deploy)`,
+      }),
+    );
+    expect(calls).toEqual([`stackResources ${stackName(plan, 'data')}`]);
   });
 });

@@ -1,4 +1,4 @@
-import { stackOutputs, stackResources } from '../../lifecycle/aws.js';
+import { stackOutputs } from '../../lifecycle/aws.js';
 import {
   backupIdFor,
   backupResourceArns,
@@ -6,8 +6,10 @@ import {
   createBackup,
   environmentVaults,
   listBackups,
+  readDataStack,
   renderBackupList,
 } from '../../lifecycle/backup.js';
+import { SdkDataStores } from '../../lifecycle/data-stores.js';
 import { createHybridBackup } from '../../lifecycle/hybrid-backup.js';
 import { chartBuildsOf } from '../../lifecycle/hybrid-builds.js';
 import { runsChart } from '../../plan/chart.js';
@@ -20,8 +22,9 @@ import { planFromArgs } from '../spec-args.js';
 
 /**
  * One backup of the environment: gitlab-backup on a Rails node (the archive and its secrets in the
- * backups bucket) and AWS Backup jobs of the database and the Gitaly volumes, in the ops stack's
- * vault. `backup create` and the backup taken before an upgrade are this one.
+ * backups bucket) and AWS Backup jobs of what the scheduled backup plan snapshots (the resources of
+ * the data stack that carry its tag), in the ops stack's vault. `backup create` and the backup
+ * taken before an upgrade are this one.
  */
 export async function backupEnvironment(
   plan: Plan,
@@ -31,7 +34,11 @@ export async function backupEnvironment(
   const { clients, identity } = connected;
   const ops = await stackOutputs(clients.cloudFormation, stackName(plan, 'ops'));
   const vault = backupVaultOf(stackName(plan, 'ops'), ops);
-  const resources = await stackResources(clients.cloudFormation, stackName(plan, 'data'));
+  const resourceArns = backupResourceArns(
+    plan,
+    await readDataStack(plan, new SdkDataStores(clients)),
+    identity.account,
+  );
   if (runsChart(plan)) {
     // Cloud Native Hybrid: the chart's toolbox makes the archive, in the chart's build.
     return createHybridBackup({
@@ -41,7 +48,7 @@ export async function backupEnvironment(
       builds: await chartBuildsOf(plan, clients),
       backup: clients.backup,
       vault,
-      resourceArns: backupResourceArns(resources, identity.account, plan.region),
+      resourceArns,
       log,
     });
   }
@@ -52,7 +59,7 @@ export async function backupEnvironment(
     ...fleetOf(plan, clients),
     backup: clients.backup,
     vault,
-    resourceArns: backupResourceArns(resources, identity.account, plan.region),
+    resourceArns,
     log,
   });
 }
