@@ -336,6 +336,8 @@ describe('what an on-demand backup snapshots', () => {
       { type: 'AWS::EC2::Volume', physicalId: 'vol-gitaly-1' },
       { type: 'AWS::EC2::Volume', physicalId: 'vol-other' },
       { type: 'AWS::EC2::Volume', physicalId: 'vol-untagged' },
+      // Listed by the stack, but not described: nothing says it carries the tag.
+      { type: 'AWS::EC2::Volume', physicalId: 'vol-undescribed' },
       // Named like a tagged database, but no database: never a job.
       { type: 'AWS::RDS::DBSubnetGroup', physicalId: 'gl-db' },
     ],
@@ -415,7 +417,7 @@ describe('what an on-demand backup snapshots', () => {
     expect(calls).toEqual([
       `stackResources ${stackName(plan, 'data')}`,
       'describeDatabases gl-db,gl-db-replica-1',
-      'describeVolumes vol-gitaly-1,vol-other,vol-untagged',
+      'describeVolumes vol-gitaly-1,vol-other,vol-untagged,vol-undescribed',
     ]);
     expect(read).toEqual({
       resources: dataStack.resources,

@@ -200,6 +200,10 @@ describe('SdkDataStores', () => {
       { id: 'vol-1', nodeId: 'gitaly-1', tags: { [NODE_TAG]: 'gitaly-1', 'gitlab-aws:aws-backup': 'gl' } },
       { id: 'vol-2', tags: {} },
     ]);
+    // Only the stack's volumes: without ids EC2 describes every volume in the region.
+    expect(ec2.commandCalls(DescribeVolumesCommand).map((call) => call.args[0].input)).toEqual([
+      { VolumeIds: ['vol-1', 'vol-2'] },
+    ]);
     expect(await stores.describeVolumes([])).toEqual([]);
     cloudFormation
       .on(ListStackResourcesCommand, { StackName: 'gl-data' })
