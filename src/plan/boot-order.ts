@@ -272,9 +272,11 @@ export function planBootOrder(plan: BootOrderInputs): BootOrderPlan {
   const parameterOf = (serviceId: string) =>
     endpoints.find((endpoint) => endpoint.serviceId === serviceId)?.parameterName;
   const firstUse = (subject: BootSubject, kind: 'database' | 'redis'): BootPhaseId => {
-    const first = kind === 'redis' || subject.role === 'praefect' ? 'configure' : 'bootstrap';
-    const next = (['configure', 'bootstrap', 'start'] as const).slice(first === 'configure' ? 0 : 1);
-    return next.find((phase) => subject.phases.includes(phase)) ?? subject.phases[0]!;
+    const candidates: readonly BootPhaseId[] =
+      kind === 'redis' || subject.role === 'praefect'
+        ? ['configure', 'bootstrap', 'start']
+        : ['bootstrap', 'start'];
+    return candidates.find((phase) => subject.phases.includes(phase)) ?? subject.phases[0]!;
   };
   for (const service of plan.services) {
     if (service.kind !== 'rds' && service.kind !== 'elasticache') continue;
